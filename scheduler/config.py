@@ -1,0 +1,123 @@
+"""Settings, read from the environment and `.env` (prefix `SCHEDULER_`).
+
+Only the CLI (and later the daemon and web layer) reads settings; everything below them takes
+plain arguments. Every field here must appear in `.env.example` (a test checks it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from scheduler.errors import ConfigError
+from scheduler.models import PLATFORMS, THREAD_PLATFORMS
+
+ENV_PREFIX = "SCHEDULER_"
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+def _expected(text: str) -> dict[str, Any]:
+    return {"expected": text}
+
+
+class Settings(BaseSettings):
+    """All settings of the tool. Environment variables win over `.env`, which wins over defaults."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    templates_dir: Path = Field(
+        Path("templates"), json_schema_extra=_expected("a folder path, e.g. templates")
+    )
+    posts_dir: Path = Field(Path("posts"), json_schema_extra=_expected("a folder path, e.g. posts"))
+    platforms: CommaList = Field(
+        list(PLATFORMS),
+        json_schema_extra=_expected(f"a comma-separated list of {', '.join(PLATFORMS)}"),
+    )
+    languages: CommaList = Field(
+        ["de", "en"],
+        json_schema_extra=_expected("a comma-separated list of two-letter language codes, e.g. de,en"),
+    )
+    hashtags: CommaList = Field(
+        [], json_schema_extra=_expected("a comma-separated list of hashtags without '#', e.g. Familie,ESFPlus")
+    )
+    utm: bool = Field(True, json_schema_extra=_expected("true or false"))
+    threads: CommaList = Field(
+        [],
+        json_schema_extra=_expected(
+            f"a comma-separated list of platforms that have threads: {', '.join(sorted(THREAD_PLATFORMS))}"
+        ),
+    )
+    mastodon_max_characters: int = Field(
+        500, ge=1, le=1_000_000, json_schema_extra=_expected("a whole number from 1 to 1000000, e.g. 500")
+    )
+
+    @field_validator("platforms", "languages", "hashtags", "threads", mode="before")
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("platforms")
+    @classmethod
+    def _known_platforms(cls, value: list[str]) -> list[str]:
+        names = [name.lower() for name in value]
+        unknown = [name for name in names if name not in PLATFORMS]
+        if unknown:
+            raise ValueError(f"unknown platform {unknown[0]!r}")
+        return names
+
+    @field_validator("threads")
+    @classmethod
+    def _thread_platforms(cls, value: list[str]) -> list[str]:
+        names = [name.lower() for name in value]
+        wrong = [name for name in names if name not in THREAD_PLATFORMS]
+        if wrong:
+            raise ValueError(f"{wrong[0]!r} has no threads")
+        return names
+
+    @field_validator("languages")
+    @classmethod
+    def _language_codes(cls, value: list[str]) -> list[str]:
+        codes = [code.lower() for code in value]
+        bad = [code for code in codes if len(code) != 2 or not code.isalpha()]
+        if bad or not codes:
+            raise ValueError(f"not a two-letter language code: {bad[0] if bad else '(empty)'!r}")
+        return codes
+
+    @field_validator("hashtags")
+    @classmethod
+    def _hashtag_words(cls, value: list[str]) -> list[str]:
+        tags = [tag.lstrip("#") for tag in value]
+        bad = [tag for tag in tags if not tag or not all(ch.isalnum() or ch == "_" for ch in tag)]
+        if bad:
+            raise ValueError(f"not a hashtag: {bad[0]!r}")
+        return tags
+
+
+def env_name(field_name: str) -> str:
+    return f"{ENV_PREFIX}{field_name.upper()}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings; an invalid value raises `ConfigError` naming the variable and its form."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field_name = str(error["loc"][0]) if error["loc"] else ""
+        info = Settings.model_fields.get(field_name)
+        extra = info.json_schema_extra if info is not None else None
+        expected = extra.get("expected") if isinstance(extra, dict) else None
+        value = error.get("input")
+        shown = value if isinstance(value, str) else ",".join(map(str, value)) if isinstance(value, list) else value
+        reason = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        raise ConfigError(
+            f"{env_name(field_name)}={shown!s} is invalid ({reason}): expected {expected or 'a valid value'}"
+        ) from None

@@ -1,0 +1,51 @@
+"""The exception tree. Every error the tool raises on purpose derives from `SchedulerError`.
+
+    SchedulerError                 one line that names the problem and the fix
+    ├── ConfigError                a setting (environment, .env, issue options) is invalid
+    ├── InputError                 a newsletter file or argument cannot be used
+    │   └── UnknownPlatformError   a platform name we do not know
+    ├── TemplateError              a post template is missing, malformed or fails to render
+    └── FitError                   a post cannot be made to fit its platform's limit
+
+Foreign exceptions (pydantic, Jinja2, OS errors) are translated into these at the boundary that
+calls the foreign code; the CLI prints `str(error)` and exits 2 (1 for posts that do not fit).
+"""
+
+from __future__ import annotations
+
+
+class SchedulerError(Exception):
+    """Root of every error this package raises on purpose."""
+
+
+class ConfigError(SchedulerError):
+    """A setting has an invalid value; the message names the variable and the expected form."""
+
+
+class InputError(SchedulerError):
+    """A newsletter file, folder or argument cannot be used."""
+
+
+class UnknownPlatformError(InputError):
+    """A platform name that is not one of the supported platforms."""
+
+    def __init__(self, name: str, known: tuple[str, ...]) -> None:
+        super().__init__(f"unknown platform {name!r}: use one of {', '.join(known)}")
+        self.name = name
+
+
+class TemplateError(SchedulerError):
+    """A template is missing, has a syntax error, or fails while rendering."""
+
+    def __init__(self, problem: str, *, template: str | None = None, line: int | None = None) -> None:
+        where = ""
+        if template:
+            where = f"{template}:{line}: " if line else f"{template}: "
+        super().__init__(f"template error: {where}{problem}")
+        self.template = template
+        self.line = line
+        self.problem = problem
+
+
+class FitError(SchedulerError):
+    """A post cannot be made to fit: the reason says what is too long and by how much."""

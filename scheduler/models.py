@@ -1,0 +1,106 @@
+"""Frozen values that move between the layers: an imported `Issue` with its `Item`s, and the
+rendered `Post` for one item on one platform."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+#: Every platform we render for, in the order previews list them.
+PLATFORMS: tuple[str, ...] = ("linkedin", "mastodon", "bluesky", "x", "threads", "facebook")
+
+#: Platforms whose API can chain a post's parts as replies (a thread).
+THREAD_PLATFORMS: frozenset[str] = frozenset({"mastodon", "bluesky", "x", "threads"})
+
+_GERMAN_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
+
+
+def slugify(text: str) -> str:
+    """`Vernetzt & Umgeschaut` → `vernetzt-umgeschaut`; German umlauts become ae/oe/ue/ss."""
+    folded = unicodedata.normalize("NFKD", text.translate(_GERMAN_FOLD))
+    ascii_text = folded.encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def item_id(body: str) -> str:
+    """Stable id of an item: the same text (whitespace aside) gives the same id on every run."""
+    canonical = " ".join(unicodedata.normalize("NFC", body).split())
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One news item of an issue."""
+
+    id: str
+    section: str
+    title: str
+    body: str
+    links: tuple[str, ...] = ()
+
+    @property
+    def url(self) -> str | None:
+        """The item's first web link, or None."""
+        return next((link for link in self.links if link.startswith(("http://", "https://"))), None)
+
+    @property
+    def emails(self) -> tuple[str, ...]:
+        return tuple(link.removeprefix("mailto:") for link in self.links if link.startswith("mailto:"))
+
+
+@dataclass(frozen=True, slots=True)
+class IssueOptions:
+    """Per-issue choices, read from an optional `<issue>.toml` beside the issue file."""
+
+    hashtags: tuple[str, ...] = ()
+    section_hashtags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    utm: bool | None = None  # None: use the setting
+    link: str | None = None  # a link for items that have none (e.g. the issue's web page)
+    content_warning: str = ""  # Mastodon spoiler_text
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """An imported newsletter issue."""
+
+    title: str
+    date: dt.date | None
+    source: str
+    language: str
+    items: tuple[Item, ...]
+    options: IssueOptions = field(default_factory=IssueOptions)
+
+    @property
+    def slug(self) -> str:
+        """`2024-12-13-die-vernetzungsstelle-informiert`: the UTM campaign of the issue's links."""
+        prefix = f"{self.date.isoformat()}-" if self.date else ""
+        return prefix + slugify(self.title)
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One item rendered for one platform: a single post, or the parts of a thread."""
+
+    item_id: str
+    section: str
+    title: str
+    platform: str
+    parts: tuple[str, ...]
+    length: int  # as the platform counts; for a thread, the longest part
+    limit: int
+    language: str
+    links: tuple[str, ...] = ()
+    spoiler_text: str = ""
+    reason: str | None = None  # why it does not fit; None when it does
+
+    @property
+    def fits(self) -> bool:
+        return self.reason is None
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.parts)

@@ -1,0 +1,28 @@
+"""Platforms: request bodies now; API clients behind one interface in a later step."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from scheduler.errors import UnknownPlatformError
+from scheduler.models import PLATFORMS, Post
+from scheduler.platforms import bluesky, facebook, linkedin, mastodon, threads, x
+from scheduler.platforms.base import Payload, PayloadBuilder
+
+BUILDERS: dict[str, PayloadBuilder] = {
+    "linkedin": linkedin.build_payloads,
+    "mastodon": mastodon.build_payloads,
+    "bluesky": bluesky.build_payloads,
+    "x": x.build_payloads,
+    "threads": threads.build_payloads,
+    "facebook": facebook.build_payloads,
+}
+
+
+def build_payloads(post: Post, *, now: dt.datetime) -> list[Payload]:
+    """The body of every request that publishing `post` sends, in order, secrets redacted."""
+    try:
+        builder = BUILDERS[post.platform]
+    except KeyError:
+        raise UnknownPlatformError(post.platform, PLATFORMS) from None
+    return builder(post, now=now)

@@ -1,0 +1,1 @@
+"""Rendering items into platform-sized posts: templates, fitting, thread splitting."""

@@ -1,0 +1,146 @@
+"""Making a rendered post fit its platform: shorten at a sentence boundary, or split into a thread.
+
+A template marks the part that may be shortened with the `fit` filter; the rest (title, link,
+hashtags) is kept whole. Cuts happen only at sentence boundaries — or, when not even the first
+sentence fits, between words — so a link, mention, hashtag or grapheme cluster is never cut.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from scheduler.errors import FitError
+from scheduler.text.entities import protected_spans
+from scheduler.text.graphemes import grapheme_boundaries
+from scheduler.text.length import Measure
+from scheduler.text.sentences import sentence_ends
+
+#: Stands in the template output where the `fit` region goes.
+MARKER = "\x00fit\x00"
+ELLIPSIS = "…"
+
+Measurer = Callable[[str], Measure]
+
+
+@dataclass(frozen=True, slots=True)
+class Fitted:
+    parts: tuple[str, ...]
+    measure: Measure  # of the longest part
+
+
+def _word_cuts(text: str, upto: int) -> list[int]:
+    """Offsets before a whitespace run, outside links and hashtags, on grapheme boundaries."""
+    boundaries = set(grapheme_boundaries(text))
+    inside = {i for span in protected_spans(text) for i in range(span.start + 1, span.end)}
+    return [
+        i
+        for i in range(1, min(upto, len(text)))
+        if text[i].isspace() and not text[i - 1].isspace() and i in boundaries and i not in inside
+    ]
+
+
+def _largest_fitting(cuts: Sequence[int], build: Callable[[int], str], measure: Measurer) -> int | None:
+    """The largest cut whose text fits (length grows with the cut, so binary search)."""
+    low, high, best = 0, len(cuts) - 1, None
+    while low <= high:
+        middle = (low + high) // 2
+        if measure(build(cuts[middle])).fits:
+            best, low = cuts[middle], middle + 1
+        else:
+            high = middle - 1
+    return best
+
+
+def shorten(output: str, region: str, *, measure: Measurer, language: str) -> Fitted:
+    """Cut `region` (the text at MARKER in `output`) so the whole post fits; end it with an ellipsis."""
+
+    def build(cut: int) -> str:
+        return output.replace(MARKER, region[:cut].rstrip() + " " + ELLIPSIS)
+
+    ends = sentence_ends(region, language)
+    cut = _largest_fitting(ends[:-1], build, measure)
+    if cut is None:
+        first_end = ends[0] if ends else len(region)
+        cut = _largest_fitting(_word_cuts(region, first_end), build, measure)
+    if cut is None:
+        without = measure(output.replace(MARKER, ELLIPSIS))
+        raise FitError(
+            f"cannot fit: without the shortened text the post is already {without.length} of {without.limit}"
+            " (title, link and hashtags); shorten the template or the hashtags"
+        )
+    text = build(cut)
+    return Fitted((text,), measure(text))
+
+
+def _units(text: str, language: str) -> list[tuple[str, str]]:
+    """(separator before, unit) pairs: each sentence of each line."""
+    units: list[tuple[str, str]] = []
+    separator = ""
+    for line in text.split("\n"):
+        if not line.strip():
+            separator = "\n\n"
+            continue
+        start = 0
+        for end in sentence_ends(line, language):
+            sentence = line[start:end].strip()
+            if sentence:
+                units.append((separator or ("" if not units else "\n"), sentence))
+                separator = " "
+            start = end
+        separator = ""
+    return units
+
+
+def _numbered(part: str, index: int, total: int) -> str:
+    return f"{part}\n\n{index}/{total}"
+
+
+def _greedy(units: list[tuple[str, str]], total: int, measure: Measurer, first: int = 1) -> list[str]:
+    parts: list[str] = []
+    current = ""
+    for separator, unit in units:
+        candidate = current + separator + unit if current else unit
+        if measure(_numbered(candidate, first + len(parts), total)).fits:
+            current = candidate
+            continue
+        if current:
+            parts.append(current)
+        if measure(_numbered(unit, first + len(parts), total)).fits:
+            current = unit
+            continue
+        words = [(" ", word) for word in unit.split(" ") if word]
+        if len(words) == 1:
+            raise FitError(f"cannot fit: {unit[:40]!r} alone is longer than the limit and cannot be split")
+        chunks = _greedy([("", words[0][1])] + words[1:], total, measure, first + len(parts))
+        parts.extend(chunks[:-1])
+        current = chunks[-1]
+    if current:
+        parts.append(current)
+    return parts
+
+
+def split_thread(text: str, *, measure: Measurer, language: str) -> Fitted:
+    """Split `text` into numbered parts (`1/3`), each within the limit, at sentence boundaries."""
+    units = _units(text, language)
+    for guess in (9, 99, 999):
+        parts = _greedy(units, guess, measure)
+        if len(parts) <= guess:
+            break
+    total = len(parts)
+    numbered = tuple(_numbered(part, index, total) for index, part in enumerate(parts, 1))
+    longest = max((measure(part) for part in numbered), key=lambda m: m.length)
+    return Fitted(numbered, longest)
+
+
+def fit(output: str, region: str | None, *, measure: Measurer, language: str, thread: bool) -> Fitted:
+    """Fit a rendered post: as it is, shortened at the `fit` region, or split into a thread."""
+    full = output.replace(MARKER, region) if region is not None else output
+    whole = measure(full)
+    if whole.fits:
+        return Fitted((full,), whole)
+    if thread:
+        return split_thread(full, measure=measure, language=language)
+    if region is None:
+        raise FitError(f"{whole.problem}; mark the text that may be shortened with the fit filter in the template")
+    return shorten(output, region, measure=measure, language=language)

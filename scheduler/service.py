@@ -1,0 +1,53 @@
+"""Use cases that combine the parts: import issues, render their posts, build the requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from scheduler.models import Issue, Post
+from scheduler.newsletter import issue_files, load_issue
+from scheduler.platforms import build_payloads
+from scheduler.platforms.base import Payload
+from scheduler.render.renderer import Renderer
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewedPost:
+    post: Post
+    payloads: tuple[Payload, ...]  # one request body per part, secrets redacted
+
+
+@dataclass(frozen=True, slots=True)
+class IssuePreview:
+    issue: Issue
+    posts: tuple[PreviewedPost, ...]
+
+    @property
+    def misfits(self) -> list[Post]:
+        return [entry.post for entry in self.posts if not entry.post.fits]
+
+
+def preview(
+    paths: Sequence[Path],
+    *,
+    renderer: Renderer,
+    platforms: Sequence[str],
+    languages: Sequence[str],
+    now: dt.datetime,
+) -> list[IssuePreview]:
+    """Every post of every issue at `paths` on every platform, with the exact requests; nothing is sent.
+
+    All files are read and rendered before anything is returned, so bad input fails the whole
+    preview before any output is written."""
+    issues = [load_issue(path, languages=languages) for path in issue_files(paths)]
+    result = []
+    for issue in issues:
+        posts = tuple(
+            PreviewedPost(post, tuple(build_payloads(post, now=now)))
+            for post in renderer.render_issue(issue, platforms)
+        )
+        result.append(IssuePreview(issue, posts))
+    return result

@@ -1,0 +1,125 @@
+"""Post length exactly as each platform counts it, and whether it fits.
+
+| platform | unit                                                         | limit   |
+|----------|--------------------------------------------------------------|---------|
+| x        | twitter-text v3 weighted length (URLs 23, CJK and emoji 2)   | 280     |
+| mastodon | grapheme clusters; http(s) URLs 23; @user@host as @user;     | 500 *   |
+|          | spoiler_text counts too                                      |         |
+| bluesky  | grapheme clusters AND UTF-8 bytes                            | 300 / 3000 |
+| linkedin | UTF-16 code units of the escaped commentary                  | 3000    |
+| threads  | characters, each emoji counting its UTF-8 bytes              | 500     |
+| facebook | UTF-16 code units                                            | 63,206  |
+
+* per instance (`configuration.statuses.max_characters`).
+LinkedIn's and Facebook's unit is not documented; UTF-16 code units (what Java and JavaScript count)
+is never less than the number of characters, so a post we call fitting is not rejected.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from scheduler.errors import UnknownPlatformError
+from scheduler.models import PLATFORMS
+from scheduler.text import littletext, twitter
+from scheduler.text.entities import MENTION
+from scheduler.text.graphemes import grapheme_count, graphemes, is_emoji, utf16_length
+
+MASTODON_URL_LENGTH = 23
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """A text's length on one platform; `problem` says why it does not fit (None when it fits)."""
+
+    length: int
+    limit: int
+    problem: str | None = None
+
+    @property
+    def fits(self) -> bool:
+        return self.problem is None
+
+
+def _over(length: int, limit: int, unit: str) -> str | None:
+    return f"{length} {unit} exceeds the limit of {limit}" if length > limit else None
+
+
+def measure_x(text: str, spoiler_text: str = "") -> Measure:
+    length = twitter.weighted_length(text)
+    if not text.strip():
+        return Measure(length, 280, "an empty post cannot be sent")
+    if not twitter.is_valid(text) and length <= 280:
+        return Measure(length, 280, "contains characters X rejects (U+FFFE, U+FEFF or U+FFFF)")
+    return Measure(length, 280, _over(length, 280, "weighted characters"))
+
+
+def mastodon_countable(text: str) -> str:
+    """Mastodon's `countable_text`: each http(s) URL as 23 characters, `@user@host` as `@user`."""
+    text = unicodedata.normalize("NFC", text)
+    spans = [(start, end, "url") for start, end in twitter.url_spans(text, require_scheme=True)]
+    spans += [(m.start(), m.end(), "@" + m.group(1)) for m in MENTION.finditer(text)]
+    spans.sort(key=lambda span: (span[0], -span[1]))
+    parts, position = [], 0
+    for start, end, kind in spans:
+        if start < position:
+            continue  # overlapping entity: the earlier one wins, as in twitter-text
+        parts.append(text[position:start])
+        parts.append("x" * MASTODON_URL_LENGTH if kind == "url" else kind)
+        position = end
+    parts.append(text[position:])
+    return "".join(parts)
+
+
+def measure_mastodon(text: str, spoiler_text: str = "", *, limit: int = 500) -> Measure:
+    length = grapheme_count(spoiler_text + mastodon_countable(text))
+    return Measure(length, limit, _over(length, limit, "characters"))
+
+
+def measure_bluesky(text: str, spoiler_text: str = "") -> Measure:
+    length = grapheme_count(text)
+    size = len(text.encode())
+    problem = _over(length, 300, "graphemes") or _over(size, 3000, "UTF-8 bytes")
+    return Measure(length, 300, problem)
+
+
+def measure_linkedin(text: str, spoiler_text: str = "") -> Measure:
+    length = utf16_length(littletext.commentary(text))
+    return Measure(length, 3000, _over(length, 3000, "characters of escaped commentary"))
+
+
+def threads_length(text: str) -> int:
+    """Meta counts each emoji as its UTF-8 byte length; other characters count one each."""
+    if text.isascii():
+        return len(text)
+    return sum(len(g.encode()) if is_emoji(g) else len(g) for g in graphemes(text))
+
+
+def measure_threads(text: str, spoiler_text: str = "") -> Measure:
+    length = threads_length(text)
+    return Measure(length, 500, _over(length, 500, "characters (emoji count their UTF-8 bytes)"))
+
+
+def measure_facebook(text: str, spoiler_text: str = "") -> Measure:
+    length = utf16_length(text)
+    return Measure(length, 63_206, _over(length, 63_206, "characters"))
+
+
+def measure(platform: str, text: str, spoiler_text: str = "", *, mastodon_limit: int = 500) -> Measure:
+    """Measure `text` as `platform` counts it."""
+    if platform == "mastodon":
+        return measure_mastodon(text, spoiler_text, limit=mastodon_limit)
+    try:
+        return _MEASURES[platform](text, spoiler_text)
+    except KeyError:
+        raise UnknownPlatformError(platform, PLATFORMS) from None
+
+
+_MEASURES = {
+    "x": measure_x,
+    "bluesky": measure_bluesky,
+    "linkedin": measure_linkedin,
+    "threads": measure_threads,
+    "facebook": measure_facebook,
+}
