@@ -1,0 +1,137 @@
+"""Shortening at sentence boundaries and splitting into threads."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from scheduler.models import IssueOptions
+from scheduler.render.renderer import Renderer
+from scheduler.text.entities import url_spans
+from scheduler.text.length import measure
+from scheduler.text.sentences import sentences
+
+URL = "https://example.org/familie/fachtag-2024?utm=keep_this_(intact)"
+
+
+def _template(templates: Path, platform: str, text: str) -> Renderer:
+    (templates / f"{platform}.j2").write_text(text)
+    return Renderer(templates, utm=False)
+
+
+def _item(example_issue, index: int, **changes):
+    item = dataclasses.replace(example_issue.items[index], **changes)
+    return dataclasses.replace(example_issue, items=(item,)), item
+
+
+@pytest.mark.parametrize("platform", ["x", "bluesky", "mastodon", "threads"])
+def test_every_example_item_fits_every_platform_by_default(example_issue, platform):
+    from tests.conftest import TEMPLATES
+
+    renderer = Renderer(TEMPLATES)
+    for item in example_issue.items:
+        post = renderer.render(example_issue, item, platform)
+        assert post.fits, post.reason
+        assert measure(platform, post.text).fits
+
+
+def test_shortened_post_ends_with_ellipsis_at_a_sentence_boundary_keeping_link_and_hashtags(templates, example_issue):
+    renderer = _template(templates, "x", "{{ item.body | fit }}\n{{ link }}\n{{ hashtags() }}")
+    issue, item = _item(example_issue, 2, links=(URL,))
+    issue = dataclasses.replace(issue, options=IssueOptions(hashtags=("AktifPlus", "Bremen")))
+    post = renderer.render(issue, item, "x")
+    assert post.fits and post.length <= 280
+    body, link, tags = post.text.split("\n")
+    assert link == URL and tags == "#AktifPlus #Bremen"
+    assert body.endswith(" …")
+    kept = body.removesuffix(" …")
+    assert kept in [" ".join(sentences(item.body, "de")[:k]) for k in range(1, 10)]
+
+
+@pytest.mark.parametrize("abbreviation", ["Dr. Schilling", "z. B. Eltern", "e. V. Köln", "Nr. 5", "bzw. Kinder",
+                                          "am 02. Dezember", "3.5 Prozent", "e.V. Bonn"])
+def test_no_cut_after_an_abbreviation_ordinal_or_decimal(templates, example_issue, abbreviation):
+    first = "Erster Satz hier."
+    second = f"Zweiter Satz mit {abbreviation} und danach noch viele weitere Wörter."
+    (templates / "mastodon.j2").write_text("{{ item.body | fit }}")
+    # A limit that a naive cut after the '.' inside the second sentence would satisfy.
+    naive = f"{first} {second[: second.index('.') + 1]} …"
+    renderer = Renderer(templates, mastodon_limit=len(naive) + 3)
+    issue, item = _item(example_issue, 0, body=f"{first} {second} Dritter Satz.")
+    assert renderer.render(issue, item, "mastodon").text == f"{first} …"
+
+
+def test_cut_falls_between_words_when_the_first_sentence_is_too_long(templates, example_issue):
+    renderer = _template(templates, "bluesky", "{{ item.body | fit }}")
+    long_sentence = "Familien " * 60 + "kommen zusammen. Zweiter Satz."
+    issue, item = _item(example_issue, 0, body=long_sentence)
+    post = renderer.render(issue, item, "bluesky")
+    assert post.fits and post.text.endswith("Familien …")
+
+
+def test_never_cuts_inside_a_link_hashtag_or_emoji(templates, example_issue):
+    renderer = _template(templates, "x", "{{ item.body | fit }}")
+    body = ("Wort " * 40) + URL + " " + ("👨\u200d👩\u200d👧 #Familie " * 30) + "Ende."
+    issue, item = _item(example_issue, 0, body=body)
+    post = renderer.render(issue, item, "x")
+    assert post.fits
+    text = post.text.removesuffix(" …")
+    assert text == body[: len(text)]
+    assert text.endswith(("Wort", URL, "#Familie", "👨\u200d👩\u200d👧"))
+
+
+def test_thread_parts_are_numbered_and_each_fits(templates, example_issue):
+    renderer = _template(templates, "x", "{{ item.body | fit(thread=true) }}\n\n{{ hashtags() }}")
+    issue, item = _item(example_issue, 4)
+    issue = dataclasses.replace(issue, options=IssueOptions(hashtags=("Hameln",)))
+    post = renderer.render(issue, item, "x")
+    total = len(post.parts)
+    assert total >= 3 and post.fits
+    for number, part in enumerate(post.parts, 1):
+        assert part.endswith(f"\n\n{number}/{total}")
+        assert measure("x", part).fits
+    assert "#Hameln" in post.parts[-1]
+    joined = " ".join(part.rsplit("\n\n", 1)[0].replace("\n\n#Hameln", "") for part in post.parts)
+    assert joined == item.body  # nothing lost, nothing cut inside a sentence
+
+
+def test_thread_setting_splits_on_that_platform_only(example_issue):
+    from tests.conftest import TEMPLATES
+
+    renderer = Renderer(TEMPLATES, threads=["x"])
+    item = example_issue.items[5]
+    assert len(renderer.render(example_issue, item, "x").parts) > 1
+    assert len(renderer.render(example_issue, item, "bluesky").parts) == 1
+
+
+def test_linkedin_and_facebook_never_become_threads(templates, example_issue):
+    renderer = _template(templates, "linkedin", "{{ item.body | fit(thread=true) }}")
+    issue, item = _item(example_issue, 0, body="Satz. " * 700)
+    post = renderer.render(issue, item, "linkedin")
+    assert len(post.parts) == 1 and post.fits and post.text.endswith("…")
+
+
+def test_post_that_cannot_fit_carries_the_reason(templates, example_issue):
+    renderer = _template(templates, "x", "{{ item.body | fit }}\n{{ hashtags() }}")
+    tags = tuple(f"Schlagwort{n}" for n in range(30))
+    issue = dataclasses.replace(example_issue, options=IssueOptions(hashtags=tags))
+    post = renderer.render(issue, issue.items[0], "x")
+    assert not post.fits
+    assert "cannot fit" in post.reason and "hashtags" in post.reason
+
+
+def test_post_without_fit_region_that_is_too_long_is_reported(templates, example_issue):
+    renderer = _template(templates, "x", "{{ item.body }}")
+    post = renderer.render(example_issue, example_issue.items[1], "x")
+    assert not post.fits
+    assert "exceeds the limit of 280" in post.reason and "fit" in post.reason
+
+
+def test_links_of_the_post_are_listed(templates, example_issue):
+    renderer = _template(templates, "mastodon", "{{ item.body | fit }} {{ link }}")
+    issue, item = _item(example_issue, 0, links=(URL,))
+    post = renderer.render(issue, item, "mastodon")
+    assert post.links == (URL,)
+    assert [span.text for span in url_spans(post.text)] == [URL]
