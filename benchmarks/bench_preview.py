@@ -86,7 +86,7 @@ def throughput(posts: int) -> None:
     for item in items:
         for platform in PLATFORMS:
             post = renderer.render(issue, item, platform)
-            shortened += post.text.endswith("…")
+            shortened += "…" in post.text
     elapsed = time.perf_counter() - start
     rate = len(items) * len(PLATFORMS) / elapsed
     print(f"rendering {len(items) * len(PLATFORMS)} posts of {len(items)} unique items ({shortened} shortened)")

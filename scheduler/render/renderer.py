@@ -61,6 +61,7 @@ class Renderer:
         self.mastodon_limit = mastodon_limit
         self._environment = environment.make_environment(templates_dir)
         self._environment.filters["fit"] = _fit_filter
+        self._templates: dict[tuple[str, str], jinja2.Template] = {}
 
     def __repr__(self) -> str:
         return (
@@ -73,7 +74,9 @@ class Renderer:
 
     def render(self, issue: Issue, item: Item, platform: str) -> Post:
         """The post for `item` on `platform`; a post that cannot fit carries the reason."""
-        template = environment.select(self._environment, item.section, platform)
+        key = (item.section, platform)
+        if (template := self._templates.get(key)) is None:
+            template = self._templates[key] = environment.select(self._environment, item.section, platform)
         use_utm = self.utm if issue.options.utm is None else issue.options.utm
 
         def utm(url: str) -> str:

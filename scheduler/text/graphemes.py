@@ -7,7 +7,12 @@ import regex
 _GRAPHEME = regex.compile(r"\X")
 #: A cluster that renders as an emoji: a pictographic base, a flag (two regional indicators) or a keycap.
 _EMOJI_CLUSTER = regex.compile(r"\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20e3")
-_ASCII_PRINTABLE = regex.compile(r"[\x20-\x7e\n\t]*")
+# Characters that can join a neighbour into one cluster (UAX #29 break properties other than
+# "Other", "Control" and "LF"). A text without any of them has one cluster per code point.
+_JOINING = regex.compile(
+    r"[\r\p{GCB=Extend}\p{GCB=ZWJ}\p{GCB=Regional_Indicator}\p{GCB=Prepend}\p{GCB=SpacingMark}"
+    r"\p{GCB=L}\p{GCB=V}\p{GCB=T}\p{GCB=LV}\p{GCB=LVT}]"
+)
 
 
 def graphemes(text: str) -> list[str]:
@@ -16,8 +21,9 @@ def graphemes(text: str) -> list[str]:
 
 
 def grapheme_count(text: str) -> int:
-    """Number of extended grapheme clusters; plain ASCII takes a fast path."""
-    if _ASCII_PRINTABLE.fullmatch(text):
+    """Number of extended grapheme clusters; text where no character can join another (most
+    Latin text, umlauts included) takes a fast path."""
+    if _JOINING.search(text) is None:
         return len(text)
     return len(_GRAPHEME.findall(text))
 
@@ -27,6 +33,13 @@ def grapheme_boundaries(text: str) -> list[int]:
     return [match.start() for match in _GRAPHEME.finditer(text)] + [len(text)]
 
 
+def emoji_clusters(text: str) -> list[str]:
+    """The grapheme clusters of `text` that are emoji."""
+    if _EMOJI_CLUSTER.search(text) is None:
+        return []
+    return [cluster for cluster in _GRAPHEME.findall(text) if _EMOJI_CLUSTER.search(cluster)]
+
+
 def is_emoji(cluster: str) -> bool:
     """True when a grapheme cluster is an emoji (incl. ZWJ sequences, flags, keycaps)."""
     return _EMOJI_CLUSTER.search(cluster) is not None
@@ -34,4 +47,4 @@ def is_emoji(cluster: str) -> bool:
 
 def utf16_length(text: str) -> int:
     """Length in UTF-16 code units, as Java and JavaScript count `String.length`."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    return len(text.encode("utf-16-le")) // 2

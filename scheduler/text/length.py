@@ -24,7 +24,7 @@ from scheduler.errors import UnknownPlatformError
 from scheduler.models import PLATFORMS
 from scheduler.text import littletext, twitter
 from scheduler.text.entities import MENTION
-from scheduler.text.graphemes import grapheme_count, graphemes, is_emoji, utf16_length
+from scheduler.text.graphemes import emoji_clusters, grapheme_count, utf16_length
 
 MASTODON_URL_LENGTH = 23
 
@@ -91,9 +91,7 @@ def measure_linkedin(text: str, spoiler_text: str = "") -> Measure:
 
 def threads_length(text: str) -> int:
     """Meta counts each emoji as its UTF-8 byte length; other characters count one each."""
-    if text.isascii():
-        return len(text)
-    return sum(len(g.encode()) if is_emoji(g) else len(g) for g in graphemes(text))
+    return len(text) + sum(len(emoji.encode()) - len(emoji) for emoji in emoji_clusters(text))
 
 
 def measure_threads(text: str, spoiler_text: str = "") -> Measure:
