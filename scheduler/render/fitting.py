@@ -136,6 +136,8 @@ def split_thread(text: str, *, measure: Measurer, language: str) -> Fitted:
 def fit(output: str, region: str | None, *, measure: Measurer, language: str, thread: bool) -> Fitted:
     """Fit a rendered post: as it is, shortened at the `fit` region, or split into a thread."""
     full = output.replace(MARKER, region) if region is not None else output
+    if not full.strip():
+        raise FitError("the template produced an empty post; check that it outputs the item's text")
     whole = measure(full)
     if whole.fits:
         return Fitted((full,), whole)

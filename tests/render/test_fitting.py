@@ -73,13 +73,13 @@ def test_cut_falls_between_words_when_the_first_sentence_is_too_long(templates, 
 
 def test_never_cuts_inside_a_link_hashtag_or_emoji(templates, example_issue):
     renderer = _template(templates, "x", "{{ item.body | fit }}")
-    body = ("Wort " * 40) + URL + " " + ("👨\u200d👩\u200d👧 #Familie " * 30) + "Ende."
+    body = ("Wort " * 40) + URL + " " + ("👨\u200d👩\u200d👧 #Familie @team@social.example " * 20) + "Ende."
     issue, item = _item(example_issue, 0, body=body)
     post = renderer.render(issue, item, "x")
     assert post.fits
     text = post.text.removesuffix(" …")
     assert text == body[: len(text)]
-    assert text.endswith(("Wort", URL, "#Familie", "👨\u200d👩\u200d👧"))
+    assert text.endswith(("Wort", URL, "#Familie", "@team@social.example", "👨\u200d👩\u200d👧"))
 
 
 def test_thread_parts_are_numbered_and_each_fits(templates, example_issue):
@@ -135,3 +135,39 @@ def test_links_of_the_post_are_listed(templates, example_issue):
     post = renderer.render(issue, item, "mastodon")
     assert post.links == (URL,)
     assert [span.text for span in url_spans(post.text)] == [URL]
+
+
+def test_empty_template_output_is_reported(templates, example_issue):
+    renderer = _template(templates, "mastodon", "{% if false %}{{ item.body }}{% endif %}")
+    post = renderer.render(example_issue, example_issue.items[0], "mastodon")
+    assert not post.fits and "empty post" in post.reason
+
+
+TOKENS = ["Wort", "Grüße", "z. B.", "Dr.", "e. V.", URL, "bund.de/familie", "#Familie", "@team@social.example",
+          "👨\u200d👩\u200d👧", "🇩🇪", "Mu\u0308nchen", "Satzende.", "Frage?", "3.5"]
+
+
+@pytest.mark.parametrize("platform", ["x", "mastodon", "bluesky", "threads"])
+def test_random_bodies_are_cut_only_between_whole_tokens(templates, example_issue, platform):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    renderer = _template(templates, platform, "{{ item.body | fit }}")
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=160))
+    def check(tokens):
+        body = " ".join(tokens)
+        issue, item = _item(example_issue, 0, body=body)
+        post = renderer.render(issue, item, platform)
+        if not post.fits:  # only possible when not even the first token fits
+            assert measure(platform, tokens[0] + " …").length > post.limit
+            return
+        assert measure(platform, post.text).fits
+        if post.text == body:
+            return
+        kept = post.text.removesuffix(" …")
+        assert post.text.endswith(" …") and body.startswith(kept)
+        assert body[len(kept)] == " "  # the cut falls on a space between tokens
+
+    check()

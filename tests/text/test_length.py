@@ -101,6 +101,9 @@ def test_bluesky_byte_limit_is_reported():
         ("#Familie", len("{hashtag|\\#|Familie}")),
         ("a\\b", 4),  # the backslash itself is escaped
         ("😀", 2),  # UTF-16 surrogate pair
+        (FLAG, 4),
+        (COMBINING, 8),
+        ("https://example.org/a_b", 24),  # '_' is escaped inside links too
     ],
 )
 def test_linkedin_counts_the_escaped_commentary(text, expected):
@@ -121,6 +124,8 @@ def test_linkedin_limit_applies_after_escaping():
         (FLAG, 8),
         ("Hi 👋", 3 + 4),
         ("https://example.org/x", 21),
+        (COMBINING, 8),  # code points: the combining mark counts
+        ("bund.de/familie", 15),
     ],
 )
 def test_threads_length(text, expected):
@@ -132,7 +137,10 @@ def test_threads_limit():
     assert not measure("threads", "😀" * 126).fits  # 504 bytes of emoji
 
 
-@pytest.mark.parametrize(("text", "expected"), [("Grüße", 5), ("😀", 2), ("a" * 63_206, 63_206)])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("Grüße", 5), ("😀", 2), (FLAG, 4), (FAMILY, 11), (COMBINING, 8), ("a" * 63_206, 63_206)],
+)
 def test_facebook_length(text, expected):
     assert measure("facebook", text).length == expected
 
