@@ -5,7 +5,9 @@
     ├── InputError                 a newsletter file or argument cannot be used
     │   └── UnknownPlatformError   a platform name we do not know
     ├── TemplateError              a post template is missing, malformed or fails to render
-    └── FitError                   a post cannot be made to fit its platform's limit
+    ├── FitError                   a post cannot be made to fit its platform's limit
+    ├── StorageError               the database cannot be opened, migrated or used
+    └── QueueError                 unknown post, or its state does not allow the operation
 
 Foreign exceptions (pydantic, Jinja2, OS errors) are translated into these at the boundary that
 calls the foreign code; the CLI prints `str(error)` and exits 2 (1 for posts that do not fit).
@@ -49,3 +51,11 @@ class TemplateError(SchedulerError):
 
 class FitError(SchedulerError):
     """A post cannot be made to fit: the reason says what is too long and by how much."""
+
+
+class StorageError(SchedulerError):
+    """The database cannot be opened, migrated or used."""
+
+
+class QueueError(SchedulerError):
+    """A queue operation is not possible: unknown post, or a state that does not allow it."""

@@ -104,3 +104,67 @@ class Post:
     @property
     def text(self) -> str:
         return "\n\n".join(self.parts)
+
+
+class State:
+    """States of a queued post. Every change is recorded as a transition with time and reason."""
+
+    DRAFT = "draft"  # awaiting approval
+    SCHEDULED = "scheduled"  # approved, waiting for its time
+    PUBLISHING = "publishing"  # claimed by a daemon; the request may be in flight
+    PUBLISHED = "published"  # remote id and URL known
+    FAILED = "failed"  # permanent error, with the platform's message
+    NEEDS_ATTENTION = "needs_attention"  # outcome unknown, or the account must be re-authorised
+    CANCELLED = "cancelled"
+
+    ALL: tuple[str, ...] = (DRAFT, SCHEDULED, PUBLISHING, PUBLISHED, FAILED, NEEDS_ATTENTION, CANCELLED)
+    #: Allowed transitions: state → states it may move to.
+    NEXT: Mapping[str, frozenset[str]] = {
+        DRAFT: frozenset({SCHEDULED, CANCELLED}),
+        SCHEDULED: frozenset({SCHEDULED, DRAFT, PUBLISHING, CANCELLED}),
+        PUBLISHING: frozenset({PUBLISHED, FAILED, NEEDS_ATTENTION, SCHEDULED}),
+        PUBLISHED: frozenset(),
+        FAILED: frozenset({SCHEDULED, CANCELLED}),
+        NEEDS_ATTENTION: frozenset({SCHEDULED, PUBLISHED, FAILED, CANCELLED}),
+        CANCELLED: frozenset(),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedPost:
+    """One post for one account, as stored in the queue."""
+
+    id: int
+    item_id: str
+    platform: str
+    account: str
+    state: str
+    publish_at: dt.datetime  # aware, UTC
+    parts: tuple[str, ...]
+    language: str
+    section: str = ""
+    title: str = ""
+    source: str = ""
+    spoiler_text: str = ""
+    link: str | None = None
+    image: str | None = None
+    alt: str | None = None
+    attempts: int = 0
+    idempotency_key: str | None = None
+    remote_id: str | None = None
+    remote_url: str | None = None
+    error: str | None = None
+    due_at: dt.datetime | None = None  # next attempt (after a transient error); None: publish_at
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    post_id: int
+    from_state: str | None
+    to_state: str
+    at: dt.datetime
+    reason: str

@@ -1,0 +1,5 @@
+"""Durable storage: the queue on SQLite or PostgreSQL (SQLAlchemy appears only in this package)."""
+
+from scheduler.storage.queue import NewPost, Store
+
+__all__ = ["NewPost", "Store"]

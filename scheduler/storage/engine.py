@@ -1,0 +1,90 @@
+"""Opening the database: SQLite (WAL, one writer at a time) or PostgreSQL (psycopg 3), with the
+schema migrated to the newest revision on start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine.url import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import NoSuchModuleError
+
+from scheduler.errors import StorageError
+
+#: The newest migration in migrations/versions; start-up compares before importing Alembic.
+HEAD = "0001"
+_MIGRATIONS = Path(__file__).with_name("migrations")
+_LOCK_KEY = 7_316_2024  # pg_advisory_xact_lock key that serialises migrations between workers
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (see _sqlite_begin)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # BEGIN IMMEDIATE takes the write lock up front, so two writers never deadlock on an upgrade.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create(url: str, **options: Any) -> Engine:
+    """An engine for `url` (`sqlite:///path` or `postgresql+psycopg://…`); the SQLite folder is created."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StorageError(
+            f"database URL {url!r} is not valid; use sqlite:///path/to/file.sqlite3 or postgresql+psycopg://user@host/db"
+        ) from None
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(parsed, connect_args={"timeout": 30}, **options)
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
+        elif parsed.get_backend_name() == "postgresql":
+            engine = create_engine(parsed, pool_pre_ping=True, **options)
+        else:
+            raise StorageError(f"database {parsed.get_backend_name()!r} is not supported; use sqlite or postgresql")
+    except NoSuchModuleError:
+        raise StorageError(f"no driver for {parsed.drivername!r}; use sqlite:/// or postgresql+psycopg://") from None
+    return engine
+
+
+def _current(connection: Connection) -> str | None:
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to HEAD. Cheap when it is already there (one query, Alembic not imported)."""
+    try:
+        with engine.connect() as connection:
+            if _current(connection) == HEAD:
+                return
+        from alembic import command
+        from alembic.config import Config
+
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+            if _current(connection) == HEAD:  # another worker migrated while we waited
+                return
+            config = Config()
+            config.set_main_option("script_location", str(_MIGRATIONS))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except OperationalError as exc:
+        raise StorageError(f"cannot open the database {engine.url.render_as_string(hide_password=True)}: "
+                           f"{str(exc.orig).strip().splitlines()[0]}") from None

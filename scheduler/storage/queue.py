@@ -1,0 +1,334 @@
+"""The queue: one row per post and account, every state change recorded as a transition.
+
+Claiming is exactly-once: a single conditional UPDATE … RETURNING moves due posts from
+`scheduled` to `publishing` (SQLite serialises writers; PostgreSQL adds FOR UPDATE SKIP LOCKED
+so several workers take disjoint posts). The idempotency key is stored before any request is sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, insert, select, tuple_, update
+from sqlalchemy.engine import Connection, Engine, Row
+
+from scheduler.errors import QueueError
+from scheduler.models import QueuedPost, State, Transition
+from scheduler.storage import engine as engines
+from scheduler.storage.schema import daemons, notices, posts, transitions
+
+EDITABLE = frozenset({State.DRAFT, State.SCHEDULED, State.FAILED, State.NEEDS_ATTENTION})
+
+
+@dataclass(frozen=True, slots=True)
+class NewPost:
+    """A post to queue."""
+
+    item_id: str
+    platform: str
+    account: str
+    publish_at: dt.datetime
+    parts: tuple[str, ...]
+    language: str
+    section: str = ""
+    title: str = ""
+    source: str = ""
+    spoiler_text: str = ""
+    link: str | None = None
+    image: str | None = None
+    alt: str | None = None
+
+
+def _post(row: Row[Any]) -> QueuedPost:
+    m = row._mapping
+    return QueuedPost(
+        id=m["id"], item_id=m["item_id"], platform=m["platform"], account=m["account"], state=m["state"],
+        publish_at=m["publish_at"], parts=tuple(m["parts"]), language=m["language"], section=m["section"],
+        title=m["title"], source=m["source"], spoiler_text=m["spoiler_text"], link=m["link"], image=m["image"],
+        alt=m["alt"], attempts=m["attempts"], idempotency_key=m["idempotency_key"], remote_id=m["remote_id"],
+        remote_url=m["remote_url"], error=m["error"], due_at=m["due_at"],
+    )
+
+
+class Store:
+    """The durable queue on one database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Open (and migrate) the database at `url`."""
+        engine = engines.create(url)
+        engines.migrate(engine)
+        return cls(engine)
+
+    def __repr__(self) -> str:
+        return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- adding and reading ------------------------------------------------------------------
+
+    def add(self, new: Sequence[NewPost], *, state: str, now: dt.datetime, reason: str) -> list[int]:
+        """Queue `new` in `state`; a post whose (item, platform, account) is queued already is skipped.
+        Returns the ids of the posts added."""
+        if state not in (State.DRAFT, State.SCHEDULED):
+            raise ValueError(f"new posts start as draft or scheduled, not {state}")
+        added: list[int] = []
+        with self.engine.begin() as connection:
+            keys = {(p.item_id, p.platform, p.account) for p in new}
+            present: set[tuple[str, str, str]] = set()
+            key_list = sorted(keys)
+            for start in range(0, len(key_list), 300):
+                chunk = key_list[start : start + 300]
+                rows = connection.execute(
+                    select(posts.c.item_id, posts.c.platform, posts.c.account).where(
+                        tuple_(posts.c.item_id, posts.c.platform, posts.c.account).in_(chunk)
+                    )
+                )
+                present.update((r.item_id, r.platform, r.account) for r in rows)
+            for post in new:
+                key = (post.item_id, post.platform, post.account)
+                if key in present:
+                    continue
+                present.add(key)
+                post_id = connection.execute(
+                    insert(posts).values(
+                        item_id=post.item_id, platform=post.platform, account=post.account, state=state,
+                        publish_at=post.publish_at, due_at=post.publish_at, parts=list(post.parts),
+                        language=post.language, section=post.section, title=post.title, source=post.source,
+                        spoiler_text=post.spoiler_text, link=post.link, image=post.image, alt=post.alt,
+                        attempts=0, created_at=now, updated_at=now,
+                    )
+                ).inserted_primary_key[0]
+                added.append(post_id)
+            if added:
+                connection.execute(
+                    insert(transitions),
+                    [{"post_id": i, "from_state": None, "to_state": state, "at": now, "reason": reason} for i in added],
+                )
+        return added
+
+    def get(self, post_id: int) -> QueuedPost:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(posts).where(posts.c.id == post_id)).first()
+        if row is None:
+            raise QueueError(f"no post with id {post_id}; see 'scheduler queue list'")
+        return _post(row)
+
+    def list(
+        self,
+        *,
+        states: Collection[str] = (),
+        platforms: Collection[str] = (),
+        start: dt.datetime | None = None,
+        end: dt.datetime | None = None,
+        limit: int | None = None,
+    ) -> list[QueuedPost]:
+        """Posts ordered by publish time (then id), filtered."""
+        query = select(posts)
+        if states:
+            query = query.where(posts.c.state.in_(list(states)))
+        if platforms:
+            query = query.where(posts.c.platform.in_(list(platforms)))
+        if start is not None:
+            query = query.where(posts.c.publish_at >= start)
+        if end is not None:
+            query = query.where(posts.c.publish_at < end)
+        query = query.order_by(posts.c.publish_at, posts.c.id)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as connection:
+            return [_post(row) for row in connection.execute(query)]
+
+    def history(self, post_id: int) -> list[Transition]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(transitions).where(transitions.c.post_id == post_id).order_by(transitions.c.id)
+            )
+            return [Transition(r.post_id, r.from_state, r.to_state, r.at, r.reason) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(posts.c.state, func.count()).group_by(posts.c.state))
+            found = {state: count for state, count in rows}
+        return {state: found.get(state, 0) for state in State.ALL}
+
+    def next_due(self) -> dt.datetime | None:
+        with self.engine.connect() as connection:
+            return connection.execute(
+                select(func.min(posts.c.due_at)).where(posts.c.state == State.SCHEDULED)
+            ).scalar()
+
+    def taken(self, accounts: Collection[str], *, since: dt.datetime) -> dict[str, list[dt.datetime]]:
+        """Publish times already queued per account (for the planner's gap rule)."""
+        query = select(posts.c.account, posts.c.publish_at).where(
+            posts.c.account.in_(list(accounts)),
+            posts.c.publish_at >= since,
+            posts.c.state.in_([State.DRAFT, State.SCHEDULED, State.PUBLISHING]),
+        )
+        result: dict[str, list[dt.datetime]] = {}
+        with self.engine.connect() as connection:
+            for account, at in connection.execute(query):
+                result.setdefault(account, []).append(at)
+        return result
+
+    # -- changing state ----------------------------------------------------------------------
+
+    def _change(
+        self,
+        connection: Connection,
+        post: QueuedPost,
+        to_state: str,
+        *,
+        reason: str,
+        now: dt.datetime,
+        values: dict[str, Any] | None = None,
+    ) -> QueuedPost:
+        if to_state not in State.NEXT[post.state]:
+            raise QueueError(f"post {post.id} is {post.state}; it cannot become {to_state}")
+        row = connection.execute(
+            update(posts)
+            .where(and_(posts.c.id == post.id, posts.c.state == post.state))
+            .values(state=to_state, updated_at=now, **(values or {}))
+            .returning(*posts.c)
+        ).first()
+        if row is None:  # someone else changed it since we read it
+            raise QueueError(f"post {post.id} changed while this command ran; look at it again and retry")
+        connection.execute(
+            insert(transitions).values(post_id=post.id, from_state=post.state, to_state=to_state, at=now, reason=reason)
+        )
+        return _post(row)
+
+    def transition(
+        self,
+        post_id: int,
+        to_state: str,
+        *,
+        reason: str,
+        now: dt.datetime,
+        allowed_from: Collection[str] | None = None,
+        values: dict[str, Any] | None = None,
+        action: str = "",
+    ) -> QueuedPost:
+        """Move one post to `to_state` if its current state allows it; record the transition."""
+        with self.engine.begin() as connection:
+            row = connection.execute(select(posts).where(posts.c.id == post_id)).first()
+            if row is None:
+                raise QueueError(f"no post with id {post_id}; see 'scheduler queue list'")
+            post = _post(row)
+            if allowed_from is not None and post.state not in allowed_from:
+                verb = action or f"become {to_state}"
+                raise QueueError(
+                    f"post {post_id} is {post.state}; only {', '.join(sorted(allowed_from))} posts can {verb}"
+                )
+            return self._change(connection, post, to_state, reason=reason, now=now, values=values)
+
+    def update_fields(self, post_id: int, *, now: dt.datetime, reason: str, allowed_from: Collection[str],
+                      action: str, values: dict[str, Any]) -> QueuedPost:
+        """Change fields of a post without changing its state (recorded as a transition to itself)."""
+        with self.engine.begin() as connection:
+            row = connection.execute(select(posts).where(posts.c.id == post_id)).first()
+            if row is None:
+                raise QueueError(f"no post with id {post_id}; see 'scheduler queue list'")
+            post = _post(row)
+            if post.state not in allowed_from:
+                raise QueueError(f"post {post_id} is {post.state}; only {', '.join(sorted(allowed_from))} posts can {action}")
+            updated = connection.execute(
+                update(posts).where(and_(posts.c.id == post_id, posts.c.state == post.state))
+                .values(updated_at=now, **values).returning(*posts.c)
+            ).first()
+            if updated is None:
+                raise QueueError(f"post {post_id} changed while this command ran; look at it again and retry")
+            connection.execute(insert(transitions).values(
+                post_id=post_id, from_state=post.state, to_state=post.state, at=now, reason=reason))
+            return _post(updated)
+
+    def claim_due(self, *, now: dt.datetime, worker: str, limit: int = 50) -> list[QueuedPost]:
+        """Atomically move up to `limit` due posts from scheduled to publishing for `worker`.
+
+        The idempotency key (stable per post, so a platform that honours it de-duplicates a resend)
+        is recorded in the same statement, before anything is sent."""
+        due = (
+            select(posts.c.id)
+            .where(posts.c.state == State.SCHEDULED, posts.c.due_at <= now)
+            .order_by(posts.c.due_at, posts.c.id)
+            .limit(limit)
+        )
+        if self.dialect == "postgresql":
+            # A materialised CTE locks each chosen row once; `id IN (subquery … SKIP LOCKED)` may be
+            # re-evaluated by the planner and claim more than `limit` rows.
+            chosen = due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
+            target = posts.c.id == chosen.c.id
+        else:  # SQLite runs one writer at a time: the single statement is atomic
+            target = posts.c.id.in_(due.scalar_subquery())
+        key = func.coalesce(posts.c.idempotency_key, "post-" + func.cast(posts.c.id, posts.c.idempotency_key.type))
+        with self.engine.begin() as connection:
+            rows = connection.execute(
+                update(posts)
+                .where(target, posts.c.state == State.SCHEDULED)
+                .values(
+                    state=State.PUBLISHING, claimed_by=worker, claimed_at=now, attempts=posts.c.attempts + 1,
+                    idempotency_key=key, updated_at=now,
+                )
+                .returning(*posts.c)
+            ).all()
+            claimed = sorted((_post(row) for row in rows), key=lambda p: (p.due_at or p.publish_at, p.id))
+            if claimed:
+                connection.execute(
+                    insert(transitions),
+                    [
+                        {"post_id": p.id, "from_state": State.SCHEDULED, "to_state": State.PUBLISHING, "at": now,
+                         "reason": f"attempt {p.attempts} by {worker}"}
+                        for p in claimed
+                    ],
+                )
+        return claimed
+
+    def in_flight(self, *, worker: str | None = None) -> list[QueuedPost]:
+        """Posts left in publishing (by `worker`, or by anyone)."""
+        query = select(posts).where(posts.c.state == State.PUBLISHING)
+        if worker is not None:
+            query = query.where(posts.c.claimed_by == worker)
+        with self.engine.connect() as connection:
+            return [_post(row) for row in connection.execute(query.order_by(posts.c.id))]
+
+    # -- daemons and notices -----------------------------------------------------------------
+
+    def heartbeat(self, worker: str, *, now: dt.datetime, starting: bool = False) -> None:
+        with self.engine.begin() as connection:
+            changed = connection.execute(
+                update(daemons).where(daemons.c.worker == worker)
+                .values(heartbeat_at=now, stopped_at=None, **({"started_at": now} if starting else {}))
+            ).rowcount
+            if not changed:
+                connection.execute(insert(daemons).values(worker=worker, started_at=now, heartbeat_at=now))
+
+    def stopped(self, worker: str, *, now: dt.datetime) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(update(daemons).where(daemons.c.worker == worker).values(stopped_at=now, heartbeat_at=now))
+
+    def daemons(self) -> list[tuple[str, dt.datetime, dt.datetime, dt.datetime | None]]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(daemons).order_by(daemons.c.heartbeat_at.desc()))
+            return [(r.worker, r.started_at, r.heartbeat_at, r.stopped_at) for r in rows]
+
+    def first_notice(self, post_id: int, state: str, *, now: dt.datetime) -> bool:
+        """Record that a notice for (post, state) goes out; False if one went out already."""
+        with self.engine.begin() as connection:
+            exists = connection.execute(
+                select(notices.c.post_id).where(notices.c.post_id == post_id, notices.c.state == state)
+            ).first()
+            if exists:
+                return False
+            connection.execute(insert(notices).values(post_id=post_id, state=state, sent_at=now))
+            return True

@@ -1,0 +1,107 @@
+"""The queue's tables (SQLAlchemy Core). Our tables are the source of truth; APScheduler is
+only the clock. Times are stored in UTC (`UTCDateTime`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware datetimes in, aware UTC datetimes out; SQLite keeps them as naive UTC text."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: times must carry a time zone")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+metadata = MetaData()
+
+posts = Table(
+    "posts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", String(64), nullable=False),
+    Column("platform", String(16), nullable=False),
+    Column("account", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("publish_at", UTCDateTime, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),  # next attempt: publish_at, or later after a transient error
+    Column("parts", JSON, nullable=False),
+    Column("language", String(16), nullable=False),
+    Column("section", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("spoiler_text", Text, nullable=False),
+    Column("link", Text),
+    Column("image", Text),
+    Column("alt", Text),
+    Column("attempts", Integer, nullable=False),
+    Column("idempotency_key", String(80)),
+    Column("claimed_by", String(120)),
+    Column("claimed_at", UTCDateTime),
+    Column("remote_id", Text),
+    Column("remote_url", Text),
+    Column("error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("item_id", "platform", "account", name="uq_posts_item_platform_account"),
+    Index("ix_posts_state_due", "state", "due_at"),
+    Index("ix_posts_state_publish", "state", "publish_at"),
+)
+
+transitions = Table(
+    "transitions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("post_id", Integer, ForeignKey("posts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("from_state", String(16)),
+    Column("to_state", String(16), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
+notices = Table(
+    "notices",
+    metadata,
+    Column("post_id", Integer, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("state", String(16), primary_key=True),
+    Column("sent_at", UTCDateTime, nullable=False),
+)
+
+daemons = Table(
+    "daemons",
+    metadata,
+    Column("worker", String(120), primary_key=True),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("heartbeat_at", UTCDateTime, nullable=False),
+    Column("stopped_at", UTCDateTime),
+)
