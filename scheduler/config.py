@@ -57,6 +57,44 @@ class Settings(BaseSettings):
         500, ge=1, le=1_000_000, json_schema_extra=_expected("a whole number from 1 to 1000000, e.g. 500")
     )
 
+    database_url: str = Field(
+        "sqlite:///scheduler.sqlite3",
+        json_schema_extra=_expected("sqlite:///path/file.sqlite3 or postgresql+psycopg://user@host/db"),
+    )
+    outbox: Path = Field(
+        Path("outbox.jsonl"), json_schema_extra=_expected("a file path, e.g. outbox.jsonl")
+    )
+    timezone: str = Field("Europe/Berlin", json_schema_extra=_expected("an IANA time zone, e.g. Europe/Berlin"))
+    slots: str = Field(
+        "mon-fri 09:00,12:30,16:00",
+        json_schema_extra=_expected("weekdays and local times, e.g. 'mon-fri 09:00,12:30'"),
+    )
+    holidays_country: str = Field("DE", json_schema_extra=_expected("a two-letter country code, e.g. DE"))
+    holidays_region: str = Field(
+        "", json_schema_extra=_expected("a region (subdivision) code such as NW or BY, or empty for national holidays")
+    )
+    min_gap_minutes: int = Field(
+        120, ge=0, le=10_080, json_schema_extra=_expected("minutes from 0 to 10080, e.g. 120")
+    )
+    stagger_minutes: int = Field(
+        0, ge=0, le=1_440, json_schema_extra=_expected("minutes from 0 to 1440; 0 puts an item's posts in one slot")
+    )
+    require_approval: bool = Field(True, json_schema_extra=_expected("true or false"))
+    max_attempts: int = Field(6, ge=1, le=100, json_schema_extra=_expected("a whole number from 1 to 100"))
+    retry_base_seconds: float = Field(2.0, gt=0, le=3600, json_schema_extra=_expected("seconds, e.g. 2"))
+    retry_cap_seconds: float = Field(900.0, gt=0, le=86_400, json_schema_extra=_expected("seconds, e.g. 900"))
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
     @field_validator("platforms", "languages", "hashtags", "threads", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:

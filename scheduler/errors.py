@@ -7,7 +7,14 @@
     ├── TemplateError              a post template is missing, malformed or fails to render
     ├── FitError                   a post cannot be made to fit its platform's limit
     ├── StorageError               the database cannot be opened, migrated or used
-    └── QueueError                 unknown post, or its state does not allow the operation
+    ├── QueueError                 unknown post, or its state does not allow the operation
+    └── PublishError               publishing failed; the subclass decides what happens next
+        ├── AuthorisationError     → needs_attention: re-authorise the account
+        ├── RejectedError          → failed, with the platform's message
+        ├── DuplicateError         → reconcile
+        ├── RateLimitedError       → retry after the platform's hint
+        ├── TransientError         → retry with backoff
+        └── AmbiguousError         → reconcile; unknown → needs_attention
 
 Foreign exceptions (pydantic, Jinja2, OS errors) are translated into these at the boundary that
 calls the foreign code; the CLI prints `str(error)` and exits 2 (1 for posts that do not fit).
@@ -59,3 +66,40 @@ class StorageError(SchedulerError):
 
 class QueueError(SchedulerError):
     """A queue operation is not possible: unknown post, or a state that does not allow it."""
+
+
+class PublishError(SchedulerError):
+    """Publishing a post failed. The subclass says what the daemon does next:
+
+    AuthorisationError → needs_attention ("re-authorise account X"); RejectedError → failed;
+    DuplicateError → reconcile; RateLimitedError and TransientError → retry later;
+    AmbiguousError → the request may have arrived: reconcile, never blindly resend.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds the platform asked us to wait, if it said
+
+
+class AuthorisationError(PublishError):
+    """The account's token is missing, expired or revoked."""
+
+
+class RejectedError(PublishError):
+    """The platform refused the post for good (validation, permissions, policy)."""
+
+
+class DuplicateError(PublishError):
+    """The platform says this post exists already."""
+
+
+class RateLimitedError(PublishError):
+    """Too many requests; `retry_after` says when to try again, if the platform said."""
+
+
+class TransientError(PublishError):
+    """The request did not arrive or failed in a way that is safe to retry."""
+
+
+class AmbiguousError(PublishError):
+    """The request may have arrived (timeout after sending, 5xx on create)."""

@@ -26,6 +26,18 @@ FORBIDDEN = {
     "scheduler.platforms": ["scheduler.newsletter", "scheduler.render", "scheduler.service", "scheduler.cli",
                             "scheduler.config", "scheduler.report"],
     "scheduler.service": ["scheduler.cli", "scheduler.config", "scheduler.report"],
+    "scheduler.planner": ["scheduler.text", "scheduler.newsletter", "scheduler.render", "scheduler.platforms",
+                          "scheduler.service", "scheduler.cli", "scheduler.config", "scheduler.storage"],
+    "scheduler.storage": ["scheduler.text", "scheduler.newsletter", "scheduler.render", "scheduler.platforms",
+                          "scheduler.service", "scheduler.cli", "scheduler.config", "scheduler.report",
+                          "scheduler.planner", "scheduler.publishing", "scheduler.daemon"],
+    # publishing depends on the Publisher interface, never on a concrete platform client
+    "scheduler.publishing": ["scheduler.cli", "scheduler.config", "scheduler.platforms.dryrun",
+                             "scheduler.platforms.linkedin", "scheduler.platforms.mastodon",
+                             "scheduler.platforms.bluesky", "scheduler.platforms.x", "scheduler.platforms.threads",
+                             "scheduler.platforms.facebook", "scheduler.daemon"],
+    "scheduler.queueing": ["scheduler.cli", "scheduler.config", "scheduler.daemon"],
+    "scheduler.daemon": ["scheduler.cli", "scheduler.config"],
 }
 
 
@@ -60,6 +72,15 @@ def test_only_platforms_use_requests():
     for module, path in _modules():
         if not module.startswith("scheduler.platforms"):
             assert not any(name.split(".")[0] == "requests" for name in _imports(path)), module
+
+
+@pytest.mark.parametrize(("library", "home"), [("sqlalchemy", "scheduler.storage"), ("alembic", "scheduler.storage"),
+                                               ("apscheduler", "scheduler.daemon")])
+def test_foreign_libraries_stay_in_their_layer(library: str, home: str):
+    for module, path in _modules():
+        if module == home or module.startswith(home + "."):
+            continue
+        assert not any(name.split(".")[0] == library for name in _imports(path)), f"{module} imports {library}"
 
 
 def test_cli_start_up_imports_nothing_heavy():

@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, tuple_, update
+from sqlalchemy import and_, func, insert, select, text, tuple_, update
 from sqlalchemy.engine import Connection, Engine, Row
 
 from scheduler.errors import QueueError
@@ -112,11 +112,26 @@ class Store:
                 ).inserted_primary_key[0]
                 added.append(post_id)
             if added:
+                self._notify(connection)
                 connection.execute(
                     insert(transitions),
                     [{"post_id": i, "from_state": None, "to_state": state, "at": now, "reason": reason} for i in added],
                 )
         return added
+
+    def existing(self, keys: Collection[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
+        """Which (item, platform, account) keys are queued already."""
+        present: set[tuple[str, str, str]] = set()
+        key_list = sorted(keys)
+        with self.engine.connect() as connection:
+            for start in range(0, len(key_list), 300):
+                rows = connection.execute(
+                    select(posts.c.item_id, posts.c.platform, posts.c.account).where(
+                        tuple_(posts.c.item_id, posts.c.platform, posts.c.account).in_(key_list[start : start + 300])
+                    )
+                )
+                present.update((r.item_id, r.platform, r.account) for r in rows)
+        return present
 
     def get(self, post_id: int) -> QueuedPost:
         with self.engine.connect() as connection:
@@ -170,19 +185,30 @@ class Store:
             ).scalar()
 
     def taken(self, accounts: Collection[str], *, since: dt.datetime) -> dict[str, list[dt.datetime]]:
-        """Publish times already queued per account (for the planner's gap rule)."""
-        query = select(posts.c.account, posts.c.publish_at).where(
-            posts.c.account.in_(list(accounts)),
+        """Publish times already queued per account, keyed `platform:account` (for the gap rule)."""
+        wanted = set(accounts)
+        query = select(posts.c.platform, posts.c.account, posts.c.publish_at).where(
+            posts.c.platform.in_(sorted({name.split(":", 1)[0] for name in wanted})),
             posts.c.publish_at >= since,
             posts.c.state.in_([State.DRAFT, State.SCHEDULED, State.PUBLISHING]),
         )
         result: dict[str, list[dt.datetime]] = {}
         with self.engine.connect() as connection:
-            for account, at in connection.execute(query):
-                result.setdefault(account, []).append(at)
+            for platform, account, at in connection.execute(query):
+                name = f"{platform}:{account}"
+                if name in wanted:
+                    result.setdefault(name, []).append(at)
         return result
 
     # -- changing state ----------------------------------------------------------------------
+
+    def _notify(self, connection: Connection) -> None:
+        """Wake daemons listening on PostgreSQL (delivered at commit); SQLite daemons watch data_version."""
+        if self.dialect == "postgresql":
+            connection.execute(text("NOTIFY scheduler_queue"))
+
+    def watch(self) -> ChangeWatch:
+        return ChangeWatch(self.engine)
 
     def _change(
         self,
@@ -207,6 +233,8 @@ class Store:
         connection.execute(
             insert(transitions).values(post_id=post.id, from_state=post.state, to_state=to_state, at=now, reason=reason)
         )
+        if to_state in (State.SCHEDULED, State.CANCELLED):
+            self._notify(connection)
         return _post(row)
 
     def transition(
@@ -251,6 +279,7 @@ class Store:
                 raise QueueError(f"post {post_id} changed while this command ran; look at it again and retry")
             connection.execute(insert(transitions).values(
                 post_id=post_id, from_state=post.state, to_state=post.state, at=now, reason=reason))
+            self._notify(connection)
             return _post(updated)
 
     def claim_due(self, *, now: dt.datetime, worker: str, limit: int = 50) -> list[QueuedPost]:
@@ -332,3 +361,31 @@ class Store:
                 return False
             connection.execute(insert(notices).values(post_id=post_id, state=state, sent_at=now))
             return True
+
+
+class ChangeWatch:
+    """Tells cheaply whether another process changed the queue since the last call: SQLite's
+    `PRAGMA data_version` on a connection of its own, PostgreSQL's LISTEN/NOTIFY."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._connection = engine.raw_connection()
+        self._postgres = engine.dialect.name == "postgresql"
+        self._last: int | None = None
+        if self._postgres:
+            driver = self._connection.driver_connection
+            driver.autocommit = True
+            driver.execute("LISTEN scheduler_queue")
+        self.changed()
+
+    def changed(self) -> bool:
+        if self._postgres:
+            return any(True for _ in self._connection.driver_connection.notifies(timeout=0))
+        cursor = self._connection.cursor()
+        cursor.execute("PRAGMA data_version")
+        version = cursor.fetchone()[0]
+        cursor.close()
+        changed, self._last = version != self._last, version
+        return changed
+
+    def close(self) -> None:
+        self._connection.close()

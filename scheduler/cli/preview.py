@@ -1,64 +1,22 @@
-"""The command line: thin commands that parse input, call one use case and format the result.
-
-Heavy modules are imported inside the commands so that `scheduler --help` starts fast.
-Exit codes: 0 success, 1 some post does not fit, 2 bad input or configuration.
-"""
+"""`scheduler preview` and `scheduler count`: posts and lengths, nothing sent."""
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
-from scheduler import __version__
-from scheduler.errors import SchedulerError, UnknownPlatformError
+from scheduler.cli import cli, platforms_option, write_output
 from scheduler.models import PLATFORMS
 
 REPORT_FORMATS = ("text", "json", "markdown", "html")
 
 
-def _platforms(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> tuple[str, ...]:
-    names = tuple(name.lower() for name in value)
-    for name in names:
-        if name not in PLATFORMS:
-            raise UnknownPlatformError(name, PLATFORMS)
-    return tuple(dict.fromkeys(names))
-
-
-def _write(output: Path | None, text: str) -> None:
-    """Write to stdout, or atomically to `output` (a failed run leaves no half-written file)."""
-    if output is None:
-        click.echo(text, nl=not text.endswith("\n"))
-        return
-    directory = output.parent if str(output.parent) else Path(".")
-    try:
-        handle = tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=directory, prefix=f".{output.name}.", delete=False
-        )
-        with handle:
-            handle.write(text)
-        os.replace(handle.name, output)
-    except OSError as exc:
-        raise SchedulerError(f"cannot write {output}: {exc.strerror}; check the folder exists and is writable") from None
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="scheduler")
-def cli() -> None:
-    """Turn newsletter issues into social-media posts and publish them on schedule.
-
-    Settings come from SCHEDULER_* environment variables or a .env file (see .env.example).
-    """
-
-
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
-    "--platform", "-p", "platforms", multiple=True, callback=_platforms,
+    "--platform", "-p", "platforms", multiple=True, callback=platforms_option,
     help=f"Only this platform (repeatable): {', '.join(PLATFORMS)}. Default: SCHEDULER_PLATFORMS.",
 )
 @click.option("--format", "-f", "fmt", type=click.Choice(REPORT_FORMATS), default="text", show_default=True,
@@ -94,7 +52,7 @@ def preview(paths: tuple[Path, ...], platforms: tuple[str, ...], fmt: str, outpu
         languages=settings.languages,
         now=dt.datetime.now(dt.UTC),
     )
-    _write(output, formatter(fmt)(previews))
+    write_output(output, formatter(fmt)(previews))
     misfits = [(p.issue.source, post) for p in previews for post in p.misfits]
     for source, post in misfits:
         click.echo(f"does not fit: {source} item {post.item_id} ({post.title}) on {post.platform}: {post.reason}", err=True)
@@ -107,7 +65,7 @@ def preview(paths: tuple[Path, ...], platforms: tuple[str, ...], fmt: str, outpu
 @cli.command()
 @click.argument("text", required=False)
 @click.option(
-    "--platform", "-p", "platforms", multiple=True, callback=_platforms,
+    "--platform", "-p", "platforms", multiple=True, callback=platforms_option,
     help="Only this platform (repeatable). Default: all.",
 )
 @click.option("--format", "-f", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
@@ -140,23 +98,3 @@ def count(text: str | None, platforms: tuple[str, ...], fmt: str) -> int:
             verdict = "fits" if m.fits else f"too long: {m.problem}"
             click.echo(f"{name:<9} {m.length:>6} / {m.limit:<6} {verdict}")
     return 0 if all(m.fits for m in results.values()) else 1
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `scheduler` command; returns the exit code."""
-    try:
-        result = cli.main(args=list(argv) if argv is not None else None, prog_name="scheduler", standalone_mode=False)
-    except click.exceptions.NoArgsIsHelpError as exc:  # `scheduler` alone: show the help
-        click.echo(exc.ctx.get_help() if exc.ctx else "", err=False)
-        return 0
-    except click.ClickException as exc:
-        hint = f" (see '{exc.ctx.command_path} --help')" if getattr(exc, "ctx", None) else ""
-        click.echo(f"error: {exc.format_message()}{hint}", err=True)
-        return 2
-    except click.Abort:
-        click.echo("error: aborted", err=True)
-        return 130
-    except SchedulerError as exc:
-        click.echo(f"error: {exc}", err=True)
-        return 2
-    return result if isinstance(result, int) else 0

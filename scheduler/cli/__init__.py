@@ -1,0 +1,88 @@
+"""The command line: thin commands that parse input, call one use case and format the result.
+
+Heavy modules are imported inside the commands so that `scheduler --help` starts fast.
+Exit codes: 0 success, 1 some post does not fit, 2 bad input or configuration.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from scheduler import __version__
+from scheduler.errors import SchedulerError, UnknownPlatformError
+from scheduler.models import PLATFORMS
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+def platforms_option(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> tuple[str, ...]:
+    names = tuple(name.lower() for name in value)
+    for name in names:
+        if name not in PLATFORMS:
+            raise UnknownPlatformError(name, PLATFORMS)
+    return tuple(dict.fromkeys(names))
+
+
+def write_output(output: Path | None, text: str) -> None:
+    """Write to stdout, or atomically to `output` (a failed run leaves no half-written file)."""
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    directory = output.parent if str(output.parent) else Path(".")
+    try:
+        handle = tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=directory, prefix=f".{output.name}.", delete=False
+        )
+        with handle:
+            handle.write(text)
+        os.replace(handle.name, output)
+    except OSError as exc:
+        raise SchedulerError(f"cannot write {output}: {exc.strerror}; check the folder exists and is writable") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="scheduler")
+def cli() -> None:
+    """Turn newsletter issues into social-media posts and publish them on schedule.
+
+    Settings come from SCHEDULER_* environment variables or a .env file (see .env.example).
+    """
+
+
+def local(moment: "dt.datetime", timezone: str) -> str:
+    """An instant as local time with its offset, e.g. 2025-01-06T09:00+01:00."""
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(timezone)).isoformat(timespec="minutes")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `scheduler` command; returns the exit code."""
+    try:
+        result = cli.main(args=list(argv) if argv is not None else None, prog_name="scheduler", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:  # `scheduler` alone: show the help
+        click.echo(exc.ctx.get_help() if exc.ctx else "", err=False)
+        return 0
+    except click.ClickException as exc:
+        hint = f" (see '{exc.ctx.command_path} --help')" if getattr(exc, "ctx", None) else ""
+        click.echo(f"error: {exc.format_message()}{hint}", err=True)
+        return 2
+    except click.Abort:
+        click.echo("error: aborted", err=True)
+        return 130
+    except SchedulerError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return 2
+    return result if isinstance(result, int) else 0
+
+
+# Commands live in their own modules and register themselves on `cli`.
+from scheduler.cli import daemon as _daemon  # noqa: E402,F401
+from scheduler.cli import preview as _preview  # noqa: E402,F401
+from scheduler.cli import queue as _queue  # noqa: E402,F401

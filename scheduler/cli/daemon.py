@@ -1,0 +1,78 @@
+"""`scheduler run` and `scheduler status`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import click
+
+from scheduler.cli import cli, local
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Publish everything due now, then exit (for cron and CI).")
+@click.option("--dry-run", is_flag=True, help="Write the exact requests to the outbox instead of sending them.")
+def run(once: bool, dry_run: bool) -> int:
+    """Publish queued posts at their time, exactly once, until stopped (SIGTERM or Ctrl-C).
+
+    Without platform credentials every post goes to the dry-run outbox (SCHEDULER_OUTBOX).
+
+    Example: scheduler run --once --dry-run
+    """
+    from scheduler.config import load_settings
+    from scheduler.daemon import Daemon, SingleDaemonLock, worker_name
+    from scheduler.platforms.dryrun import DryRunPublisher
+    from scheduler.publishing import Dispatcher, RetryPolicy
+    from scheduler.storage import Store, sqlite_path
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    settings = load_settings()
+    database = sqlite_path(settings.database_url)
+    lock = SingleDaemonLock(database) if database is not None else None
+    if lock is not None:
+        lock.acquire()
+    try:
+        store = Store.open(settings.database_url)
+        if not dry_run:
+            click.echo(f"no platform credentials configured: dry run, requests go to {settings.outbox}", err=True)
+        publisher = DryRunPublisher(settings.outbox)
+        policy = RetryPolicy(settings.max_attempts, settings.retry_base_seconds, settings.retry_cap_seconds)
+        daemon = Daemon(store, Dispatcher(store, publisher, worker=worker_name(), policy=policy))
+        summary = daemon.run_once() if once else daemon.run_forever()
+        click.echo(f"published {summary.published}, reconciled {summary.reconciled}"
+                   + "".join(f", {state} {n}" for state, n in sorted(summary.other.items())), err=True)
+    finally:
+        if lock is not None:
+            lock.release()
+    return 0
+
+
+@cli.command()
+def status() -> int:
+    """Whether the daemon is alive, the next due post and the number of posts per state.
+
+    Exits 0 when a daemon is alive, 1 when none is (for monitoring).
+
+    Example: scheduler status
+    """
+    from scheduler.config import load_settings
+    from scheduler.daemon import HEARTBEAT_SECONDS
+    from scheduler.storage import Store
+
+    settings = load_settings()
+    store = Store.open(settings.database_url)
+    now = dt.datetime.now(dt.UTC)
+    alive = [
+        (worker, beat) for worker, _started, beat, stopped in store.daemons()
+        if stopped is None and (now - beat).total_seconds() <= 3 * HEARTBEAT_SECONDS
+    ]
+    if alive:
+        for worker, beat in alive:
+            click.echo(f"daemon {worker} alive (heartbeat {(now - beat).total_seconds():.0f} s ago)")
+    else:
+        click.echo("daemon down: no heartbeat in the last %d s; start it with 'scheduler run'" % (3 * HEARTBEAT_SECONDS))
+    due = store.next_due()
+    click.echo(f"next due: {local(due, settings.timezone) if due else 'nothing scheduled'}")
+    counts = store.counts()
+    click.echo("posts: " + ", ".join(f"{state} {counts[state]}" for state in counts))
+    return 0 if alive else 1

@@ -1,0 +1,261 @@
+"""`scheduler queue …`: add, list, show, edit, reschedule, cancel, approve, retry, export, import."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from scheduler.cli import cli, local, platforms_option, write_output
+from scheduler.errors import InputError
+from scheduler.models import State
+
+if TYPE_CHECKING:
+    from scheduler.config import Settings
+    from scheduler.models import QueuedPost
+    from scheduler.storage import Store
+
+
+def open_store(settings: Settings) -> Store:
+    from scheduler.storage import Store
+
+    return Store.open(settings.database_url)
+
+
+def parse_when(value: str, timezone: str, *, now: dt.datetime, option: str) -> dt.datetime:
+    """ISO 8601 date or time; without an offset it is local time in `timezone`; or `now`."""
+    from zoneinfo import ZoneInfo
+
+    if value.strip().lower() == "now":
+        return now
+    try:
+        moment = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise InputError(
+            f"{option} {value!r} is not a time; use ISO 8601 such as 2025-01-20T09:30, 2025-01-20 or now"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(timezone))
+    return moment.astimezone(dt.UTC)
+
+
+def as_row(post: QueuedPost, timezone: str) -> dict[str, Any]:
+    return {
+        "id": post.id, "item_id": post.item_id, "platform": post.platform, "account": post.account,
+        "state": post.state, "publish_at": local(post.publish_at, timezone), "text": post.text,
+        "attempts": post.attempts, "remote_id": post.remote_id, "remote_url": post.remote_url, "error": post.error,
+    }
+
+
+@cli.group()
+def queue() -> None:
+    """The queue of posts: add an issue, review, edit, approve, reschedule.
+
+    Example: scheduler queue add posts/2024-12-13-vernetzungsstelle.txt --start 2025-01-06
+    """
+
+
+@queue.command("add")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--platform", "-p", "platforms", multiple=True, callback=platforms_option, help="Only this platform (repeatable).")
+@click.option("--start", help="Plan from this date or time (ISO 8601, local time), default now.")
+@click.option("--approve", is_flag=True, help="Schedule at once instead of waiting for approval.")
+def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, approve: bool) -> int:
+    """Queue every item of the issues at PATHS as posts at planned times.
+
+    Adding the same issue again adds nothing twice. Exits 1 (adding nothing) when a post does not fit.
+
+    Example: scheduler queue add posts/ --platform mastodon --start 2025-01-06 --approve
+    """
+    from scheduler.config import load_settings
+    from scheduler.planner import Holidays, parse_slots
+    from scheduler.queueing import Planning, add_issues
+    from scheduler.render.renderer import Renderer
+
+    settings = load_settings()
+    now = dt.datetime.now(dt.UTC)
+    begin = max(parse_when(start, settings.timezone, now=now, option="--start"), now) if start else now
+    planning = Planning(
+        rule=parse_slots(settings.slots, settings.timezone),
+        holidays=Holidays(settings.holidays_country, settings.holidays_region or None),
+        min_gap=dt.timedelta(minutes=settings.min_gap_minutes),
+        stagger=dt.timedelta(minutes=settings.stagger_minutes),
+    )
+    renderer = Renderer(settings.templates_dir, hashtags=settings.hashtags, utm=settings.utm,
+                        threads=settings.threads, mastodon_limit=settings.mastodon_max_characters)
+    store = open_store(settings)
+    report = add_issues(
+        list(paths) or [settings.posts_dir], store=store, renderer=renderer,
+        platforms=platforms or tuple(settings.platforms), languages=settings.languages, planning=planning,
+        start=begin, approve=approve or not settings.require_approval, now=now,
+    )
+    for post in report.misfits:
+        click.echo(f"does not fit: item {post.item_id} on {post.platform}: {post.reason}", err=True)
+    if report.misfits:
+        click.echo("nothing queued: fix the posts above (scheduler preview shows them)", err=True)
+        return 1
+    state = "scheduled" if (approve or not settings.require_approval) else "drafts awaiting approval"
+    click.echo(f"queued {len(report.added)} posts ({state}); {report.skipped} were queued already")
+    if report.added:
+        first = store.get(report.added[0])
+        click.echo(f"first at {local(first.publish_at, settings.timezone)}")
+    return 0
+
+
+@queue.command("list")
+@click.option("--state", "states", multiple=True, type=click.Choice(State.ALL), help="Only posts in this state (repeatable).")
+@click.option("--platform", "-p", "platforms", multiple=True, callback=platforms_option, help="Only this platform (repeatable).")
+@click.option("--from", "start", help="Publish time at or after (ISO 8601).")
+@click.option("--to", "end", help="Publish time before (ISO 8601).")
+@click.option("--limit", type=click.IntRange(1), help="At most this many posts.")
+@click.option("--format", "-f", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+def list_posts(states: tuple[str, ...], platforms: tuple[str, ...], start: str | None, end: str | None,
+               limit: int | None, fmt: str) -> int:
+    """List queued posts by publish time (shown in local time with its offset).
+
+    Example: scheduler queue list --state scheduled --limit 20
+    """
+    from scheduler.config import load_settings
+
+    settings = load_settings()
+    now = dt.datetime.now(dt.UTC)
+    posts = open_store(settings).list(
+        states=states, platforms=platforms,
+        start=parse_when(start, settings.timezone, now=now, option="--from") if start else None,
+        end=parse_when(end, settings.timezone, now=now, option="--to") if end else None, limit=limit,
+    )
+    if fmt == "json":
+        click.echo(json.dumps([as_row(post, settings.timezone) for post in posts], ensure_ascii=False, indent=2))
+        return 0
+    if not posts:
+        click.echo("no posts")
+        return 0
+    click.echo(f"{'id':>6}  {'publish at':<22} {'platform':<9} {'state':<15} text")
+    for post in posts:
+        text = post.text.replace("\n", " ")
+        click.echo(f"{post.id:>6}  {local(post.publish_at, settings.timezone):<22} {post.platform:<9} "
+                   f"{post.state:<15} {text[:60] + ('…' if len(text) > 60 else '')}")
+    return 0
+
+
+@queue.command("show")
+@click.argument("post_id", type=int)
+def show(post_id: int) -> int:
+    """Show one post in full, with its history.
+
+    Example: scheduler queue show 12
+    """
+    from scheduler.config import load_settings
+
+    settings = load_settings()
+    store = open_store(settings)
+    post = store.get(post_id)
+    row = as_row(post, settings.timezone)
+    for key in ("id", "item_id", "platform", "account", "state", "publish_at", "attempts", "remote_id", "remote_url", "error"):
+        if row[key] is not None:
+            click.echo(f"{key:<11} {row[key]}")
+    click.echo("")
+    click.echo(post.text)
+    click.echo("")
+    for change in store.history(post_id):
+        click.echo(f"{local(change.at, settings.timezone)}  {change.from_state or '—'} → {change.to_state}: {change.reason}")
+    return 0
+
+
+@queue.command("edit")
+@click.argument("post_id", type=int)
+@click.option("--text", "new_text", help="The new text; without it $EDITOR opens.")
+def edit(post_id: int, new_text: str | None) -> int:
+    """Change a post's text; it is checked against the platform's limit again.
+
+    Example: scheduler queue edit 12 --text "Neu: …"
+    """
+    from scheduler.config import load_settings
+    from scheduler.queueing import edit_text
+
+    settings = load_settings()
+    store = open_store(settings)
+    if new_text is None:
+        new_text = click.edit(store.get(post_id).text)
+        if new_text is None:
+            click.echo("unchanged")
+            return 0
+    post = edit_text(store, post_id, new_text, now=dt.datetime.now(dt.UTC),
+                     mastodon_limit=settings.mastodon_max_characters)
+    click.echo(f"post {post.id} edited")
+    return 0
+
+
+@queue.command("reschedule")
+@click.argument("post_id", type=int)
+@click.argument("when")
+def reschedule_post(post_id: int, when: str) -> int:
+    """Move a post to WHEN: ISO 8601 (without an offset: the team's time zone) or now.
+
+    Example: scheduler queue reschedule 12 2025-01-20T09:30
+    """
+    from scheduler.config import load_settings
+    from scheduler.queueing import reschedule
+
+    settings = load_settings()
+    now = dt.datetime.now(dt.UTC)
+    post = reschedule(open_store(settings), post_id, parse_when(when, settings.timezone, now=now, option="WHEN"), now=now)
+    click.echo(f"post {post.id} at {local(post.publish_at, settings.timezone)} ({post.state})")
+    return 0
+
+
+@queue.command("cancel")
+@click.argument("post_id", type=int)
+def cancel(post_id: int) -> int:
+    """Cancel a post that has not been published.
+
+    Example: scheduler queue cancel 12
+    """
+    from scheduler.config import load_settings
+
+    post = open_store(load_settings()).transition(
+        post_id, State.CANCELLED, reason="cancelled by hand", now=dt.datetime.now(dt.UTC),
+        allowed_from={State.DRAFT, State.SCHEDULED, State.FAILED, State.NEEDS_ATTENTION}, action="be cancelled")
+    click.echo(f"post {post.id} cancelled")
+    return 0
+
+
+@queue.command("approve")
+@click.argument("post_id", type=int, required=False)
+@click.option("--all", "approve_all", is_flag=True, help="Approve every draft.")
+def approve(post_id: int | None, approve_all: bool) -> int:
+    """Approve a draft (or --all drafts) so it is published at its time.
+
+    Example: scheduler queue approve --all
+    """
+    from scheduler.config import load_settings
+
+    if (post_id is None) == (not approve_all):
+        raise click.UsageError("give a post ID or --all, not both")
+    store = open_store(load_settings())
+    now = dt.datetime.now(dt.UTC)
+    ids = [post_id] if post_id is not None else [post.id for post in store.list(states=[State.DRAFT])]
+    for each in ids:
+        store.transition(each, State.SCHEDULED, reason="approved", now=now, allowed_from={State.DRAFT}, action="be approved")
+    click.echo(f"approved {len(ids)} post{'s' if len(ids) != 1 else ''}")
+    return 0
+
+
+@queue.command("retry")
+@click.argument("post_id", type=int)
+def retry(post_id: int) -> int:
+    """Try a failed or unclear post again now (only this post; the item's other posts are untouched).
+
+    Example: scheduler queue retry 12
+    """
+    from scheduler.config import load_settings
+
+    now = dt.datetime.now(dt.UTC)
+    post = open_store(load_settings()).transition(
+        post_id, State.SCHEDULED, reason="retry by hand", now=now, allowed_from={State.FAILED, State.NEEDS_ATTENTION},
+        action="be retried", values={"due_at": now, "error": None})
+    click.echo(f"post {post.id} scheduled again")
+    return 0

@@ -1,0 +1,185 @@
+"""`scheduler run`: APScheduler as the clock, our tables as the truth.
+
+One `date` job fires at the next due post; a light watch job (SQLite data_version, PostgreSQL
+LISTEN/NOTIFY) moves it when another process queues or reschedules posts; a heartbeat job lets
+`scheduler status` see the daemon is alive. SIGTERM/SIGINT: the post in flight is finished, claimed
+posts not yet sent go back to scheduled, nothing is left in publishing, exit 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import logging
+import os
+import signal
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from scheduler.errors import StorageError
+from scheduler.publishing import Dispatcher
+from scheduler.storage import Store
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 5.0
+WATCH_SECONDS = 0.5
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class SingleDaemonLock:
+    """An exclusive lock beside a SQLite file: one `scheduler run` per file. The OS drops it when
+    the process dies, so a killed daemon never blocks its restart."""
+
+    def __init__(self, database: Path) -> None:
+        self.path = database.with_name(database.name + ".daemon.lock")
+        self._handle: IO[str] | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise StorageError(
+                f"another 'scheduler run' ({holder}) is already using {self.path.name.removesuffix('.daemon.lock')}; "
+                "stop it first, or use PostgreSQL for several workers"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(worker_name())
+        handle.flush()
+        self._handle = handle
+
+    def release(self) -> None:
+        if self._handle is not None:
+            fcntl.flock(self._handle, fcntl.LOCK_UN)
+            self._handle.close()
+            self._handle = None
+
+
+@dataclass
+class RunSummary:
+    reconciled: int = 0
+    published: int = 0
+    other: dict[str, int] = field(default_factory=dict)
+
+
+class Daemon:
+    """Publishes due posts at their time until stopped."""
+
+    def __init__(self, store: Store, dispatcher: Dispatcher, *, clock: Callable[[], dt.datetime] = utcnow,
+                 batch: int = 50) -> None:
+        self.store = store
+        self.dispatcher = dispatcher
+        self.clock = clock
+        self.batch = batch
+        self.stop_event = threading.Event()
+        self._scheduler: BackgroundScheduler | None = None
+        self._summary = RunSummary()
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Daemon(store={self.store!r}, dispatcher={self.dispatcher!r})"
+
+    def _count(self, posts: list) -> None:  # type: ignore[type-arg]
+        for post in posts:
+            if post.state == "published":
+                self._summary.published += 1
+            else:
+                self._summary.other[post.state] = self._summary.other.get(post.state, 0) + 1
+
+    def _drain(self) -> None:
+        """Publish everything due now, batch by batch."""
+        with self._lock:
+            while not self.stop_event.is_set():
+                done = self.dispatcher.dispatch_due(now=self.clock, limit=self.batch, stop=self.stop_event)
+                self._count(done)
+                if not done:
+                    break
+
+    def run_once(self) -> RunSummary:
+        """Reconcile interrupted posts, publish everything due, return (for cron and CI)."""
+        self._summary.reconciled = len(self.dispatcher.reconcile_in_flight(now=self.clock()))
+        self._drain()
+        return self._summary
+
+    # -- the long-running loop ---------------------------------------------------------------
+
+    def _schedule_next(self) -> None:
+        scheduler = self._scheduler
+        if scheduler is None or self.stop_event.is_set():
+            return
+        due = self.store.next_due()
+        if due is None:
+            if scheduler.get_job("dispatch"):
+                scheduler.remove_job("dispatch")
+            return
+        run_at = max(due, self.clock())
+        scheduler.add_job(self._dispatch_job, "date", run_date=run_at, id="dispatch", replace_existing=True,
+                          misfire_grace_time=None, coalesce=True, max_instances=1)
+
+    def _dispatch_job(self) -> None:
+        try:
+            self._drain()
+        except Exception:
+            log.exception("dispatch failed; retrying at the next due time")
+        self._schedule_next()
+
+    def _watch_job(self, watch) -> None:  # type: ignore[no-untyped-def]
+        try:
+            if watch.changed():
+                self._schedule_next()
+        except Exception:
+            log.exception("watching the queue failed")
+
+    def _heartbeat_job(self) -> None:
+        try:
+            self.store.heartbeat(self.dispatcher.worker, now=self.clock())
+        except Exception:
+            log.exception("heartbeat failed")
+
+    def stop(self, *_args: object) -> None:
+        self.stop_event.set()
+
+    def run_forever(self, *, install_signals: bool = True) -> RunSummary:
+        if install_signals:
+            signal.signal(signal.SIGTERM, self.stop)
+            signal.signal(signal.SIGINT, self.stop)
+        worker = self.dispatcher.worker
+        self.store.heartbeat(worker, now=self.clock(), starting=True)
+        self._summary.reconciled = len(self.dispatcher.reconcile_in_flight(now=self.clock()))
+        watch = self.store.watch()
+        scheduler = BackgroundScheduler(timezone=dt.UTC, job_defaults={"max_instances": 1, "coalesce": True})
+        self._scheduler = scheduler
+        scheduler.add_job(self._watch_job, "interval", seconds=WATCH_SECONDS, args=[watch], id="watch")
+        scheduler.add_job(self._heartbeat_job, "interval", seconds=HEARTBEAT_SECONDS, id="heartbeat")
+        scheduler.start()
+        self._schedule_next()
+        log.info("daemon %s running", worker)
+        try:
+            while not self.stop_event.wait(1.0):
+                pass
+        finally:
+            scheduler.shutdown(wait=True)  # lets a dispatch in flight finish its post
+            with self._lock:  # and waits for _drain to hand back unsent claims
+                pass
+            watch.close()
+            self.store.stopped(worker, now=self.clock())
+        return self._summary

@@ -1,0 +1,112 @@
+"""The dry-run publisher: instead of sending, append the exact requests to an outbox file.
+
+Each published post is one JSON line: the post, its idempotency key, and every request that
+would be sent (method, URL, headers with secrets redacted, body). `reconcile` looks the
+idempotency key up in the outbox, so a crash between writing the line and recording the result
+never produces a second line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from scheduler.models import Post, QueuedPost
+from scheduler.platforms import build_payloads
+from scheduler.platforms.base import REDACTED, Outcome, PublishResult, Reconciliation
+
+ENDPOINTS: dict[str, tuple[str, str]] = {
+    "linkedin": ("POST", "https://api.linkedin.com/rest/posts"),
+    "mastodon": ("POST", "https://mastodon.social/api/v1/statuses"),
+    "bluesky": ("POST", "https://bsky.social/xrpc/com.atproto.repo.createRecord"),
+    "x": ("POST", "https://api.x.com/2/tweets"),
+    "threads": ("POST", "https://graph.threads.net/v1.0/<threads-user-id>/threads"),
+    "facebook": ("POST", "https://graph.facebook.com/v21.0/<page-id>/feed"),
+}
+
+
+def _headers(platform: str, key: str | None) -> dict[str, str]:
+    headers = {"Content-Type": "application/json"}
+    if platform in ("linkedin", "mastodon", "bluesky", "x"):
+        headers["Authorization"] = f"Bearer {REDACTED}"
+    if platform == "linkedin":
+        headers.update({"LinkedIn-Version": "202601", "X-Restli-Protocol-Version": "2.0.0"})
+    if platform == "mastodon" and key:
+        headers["Idempotency-Key"] = key
+    if platform in ("threads", "facebook"):
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    return headers
+
+
+def as_post(queued: QueuedPost) -> Post:
+    """The rendered-post view of a queued post, for building its request bodies."""
+    return Post(
+        item_id=queued.item_id, section=queued.section, title=queued.title, platform=queued.platform,
+        parts=queued.parts, length=0, limit=0, language=queued.language,
+        links=(queued.link,) if queued.link else (), spoiler_text=queued.spoiler_text,
+    )
+
+
+def requests_for(queued: QueuedPost, *, now: dt.datetime) -> list[dict[str, Any]]:
+    method, url = ENDPOINTS[queued.platform]
+    headers = _headers(queued.platform, queued.idempotency_key)
+    return [
+        {"method": method, "url": url, "headers": headers, "body": body}
+        for body in build_payloads(as_post(queued), now=now)
+    ]
+
+
+class DryRunPublisher:
+    """Publisher that writes requests to `outbox` (JSON lines) instead of sending them."""
+
+    def __init__(self, outbox: Path, *, clock: Callable[[], dt.datetime] | None = None,
+                 delay: float = 0.0) -> None:
+        self.outbox = outbox
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self._delay = delay  # seconds per post: lets tests stand in for a slow platform
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"DryRunPublisher(outbox={str(self.outbox)!r})"
+
+    def publish(self, post: QueuedPost) -> PublishResult:
+        if self._delay:
+            threading.Event().wait(self._delay)
+        now = self._clock()
+        line = json.dumps(
+            {
+                "post_id": post.id, "item_id": post.item_id, "platform": post.platform, "account": post.account,
+                "idempotency_key": post.idempotency_key, "at": now.isoformat(), "requests": requests_for(post, now=now),
+            },
+            ensure_ascii=False,
+        )
+        with self._lock:
+            self.outbox.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.outbox, "a", encoding="utf-8") as handle:
+                handle.write(line + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+        return PublishResult(remote_id=f"dry-run-{post.idempotency_key}")
+
+    def reconcile(self, post: QueuedPost) -> Reconciliation:
+        if post.idempotency_key and post.idempotency_key in sent_keys(self.outbox):
+            return Reconciliation(Outcome.PUBLISHED, PublishResult(remote_id=f"dry-run-{post.idempotency_key}"))
+        return Reconciliation(Outcome.NOT_PUBLISHED)
+
+
+def sent_keys(outbox: Path) -> list[str]:
+    """Idempotency keys of every complete line in the outbox (a torn last line is ignored)."""
+    if not outbox.exists():
+        return []
+    keys = []
+    for line in outbox.read_text(encoding="utf-8").splitlines():
+        try:
+            keys.append(json.loads(line)["idempotency_key"])
+        except (ValueError, KeyError):
+            continue
+    return keys

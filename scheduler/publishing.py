@@ -1,0 +1,150 @@
+"""Publishing due posts exactly once: claim, send, record; retry what may be retried; reconcile
+what may have gone out.
+
+Depends on the `Publisher` interface and the `Store`, never on a concrete platform client.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from scheduler.errors import (
+    AmbiguousError,
+    AuthorisationError,
+    DuplicateError,
+    PublishError,
+    QueueError,
+    RateLimitedError,
+    RejectedError,
+    TransientError,
+)
+from scheduler.models import QueuedPost, State
+from scheduler.platforms.base import Outcome, Publisher
+from scheduler.storage import Store
+
+log = logging.getLogger(__name__)
+
+Notify = Callable[[QueuedPost], None]
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter: wait uniform(0, min(cap, base × 2^(attempt−1))),
+    but never less than the platform's hint."""
+
+    max_attempts: int = 6
+    base: float = 2.0
+    cap: float = 900.0
+
+    def delay(self, attempt: int, hint: float | None, rng: random.Random) -> float:
+        backoff = rng.uniform(0, min(self.cap, self.base * 2 ** max(attempt - 1, 0)))
+        return max(hint or 0.0, backoff)
+
+
+def _account(post: QueuedPost) -> str:
+    return f"{post.platform}:{post.account}"
+
+
+class Dispatcher:
+    """Publishes claimed posts through one publisher and records every outcome."""
+
+    def __init__(
+        self,
+        store: Store,
+        publisher: Publisher,
+        *,
+        worker: str,
+        policy: RetryPolicy | None = None,
+        notify: Notify | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.publisher = publisher
+        self.worker = worker
+        self.policy = policy or RetryPolicy()
+        self.notify = notify
+        self.rng = rng or random.Random()
+
+    def __repr__(self) -> str:
+        return f"Dispatcher(worker={self.worker!r}, publisher={self.publisher!r}, policy={self.policy!r})"
+
+    def _finish(self, post: QueuedPost, state: str, *, now: dt.datetime, reason: str, **values: object) -> QueuedPost:
+        done = self.store.transition(post.id, state, reason=reason, now=now, values=dict(values))
+        if state in (State.FAILED, State.NEEDS_ATTENTION) and self.notify is not None:
+            if self.store.first_notice(post.id, state, now=now):
+                try:
+                    self.notify(done)
+                except Exception:  # a broken notice channel must not stop publishing
+                    log.exception("could not send the notice for post %s", post.id)
+        return done
+
+    def _retry_or_fail(self, post: QueuedPost, error: PublishError, *, now: dt.datetime) -> QueuedPost:
+        if post.attempts >= self.policy.max_attempts:
+            return self._finish(post, State.FAILED, now=now, error=str(error),
+                                reason=f"gave up after {post.attempts} attempts: {error}")
+        wait = self.policy.delay(post.attempts, error.retry_after, self.rng)
+        due = now + dt.timedelta(seconds=wait)
+        return self._finish(post, State.SCHEDULED, now=now, error=str(error), due_at=due,
+                            reason=f"attempt {post.attempts} failed ({error}); retry in {wait:.0f} s")
+
+    def publish(self, post: QueuedPost, *, now: Callable[[], dt.datetime]) -> QueuedPost:
+        """Send one claimed post and record what happened."""
+        try:
+            result = self.publisher.publish(post)
+        except AuthorisationError as error:
+            return self._finish(post, State.NEEDS_ATTENTION, now=now(), error=str(error),
+                                reason=f"re-authorise account {_account(post)}: {error}")
+        except RejectedError as error:
+            return self._finish(post, State.FAILED, now=now(), error=str(error), reason=f"rejected: {error}")
+        except (RateLimitedError, TransientError) as error:
+            return self._retry_or_fail(post, error, now=now())
+        except (AmbiguousError, DuplicateError) as error:
+            return self.reconcile(post, now=now(), cause=str(error))
+        return self._finish(post, State.PUBLISHED, now=now(), remote_id=result.remote_id,
+                            remote_url=result.remote_url, error=None, reason="published")
+
+    def reconcile(self, post: QueuedPost, *, now: dt.datetime, cause: str) -> QueuedPost:
+        """Ask the platform whether `post` went out; never blindly send it again."""
+        try:
+            found = self.publisher.reconcile(post)
+        except PublishError as error:
+            return self._finish(post, State.NEEDS_ATTENTION, now=now, error=f"{cause}; reconcile failed: {error}",
+                                reason=f"outcome unknown ({cause}); check {_account(post)} by hand")
+        if found.outcome == Outcome.PUBLISHED and found.result is not None:
+            return self._finish(post, State.PUBLISHED, now=now, remote_id=found.result.remote_id,
+                                remote_url=found.result.remote_url, error=None, reason=f"reconciled after {cause}")
+        if found.outcome == Outcome.NOT_PUBLISHED:
+            return self._retry_or_fail(post, TransientError(f"not published ({cause})"), now=now)
+        return self._finish(post, State.NEEDS_ATTENTION, now=now, error=cause,
+                            reason=f"outcome unknown ({cause}); check {_account(post)} by hand")
+
+    def reconcile_in_flight(self, *, now: dt.datetime) -> list[QueuedPost]:
+        """Posts left in publishing (a crashed or killed daemon): reconcile each."""
+        return [self.reconcile(post, now=now, cause="interrupted while publishing") for post in self.store.in_flight()]
+
+    def dispatch_due(self, *, now: Callable[[], dt.datetime], limit: int = 50,
+                     stop: threading.Event | None = None) -> list[QueuedPost]:
+        """Claim due posts and publish them one by one. When `stop` is set, posts not yet started
+        go back to scheduled; the one in flight is finished first."""
+        done: list[QueuedPost] = []
+        claimed = self.store.claim_due(now=now(), worker=self.worker, limit=limit)
+        for index, post in enumerate(claimed):
+            if stop is not None and stop.is_set():
+                self.release(claimed[index:], now=now())
+                break
+            done.append(self.publish(post, now=now))
+        return done
+
+    def release(self, claimed: list[QueuedPost], *, now: dt.datetime) -> None:
+        for post in claimed:
+            try:
+                self.store.transition(post.id, State.SCHEDULED, now=now, reason="released unsent at shutdown",
+                                      allowed_from={State.PUBLISHING},
+                                      values={"attempts": max(post.attempts - 1, 0)})
+            except QueueError:
+                log.warning("post %s changed while being released", post.id)

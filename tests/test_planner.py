@@ -1,0 +1,417 @@
+"""Publish-time planning: slot rules, holidays, the gap rule, staggering, explicit times and the
+daylight-saving days of 2025 and 2026 in Europe/Berlin."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+from itertools import combinations
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scheduler.errors import ConfigError, SchedulerError
+from scheduler.planner import HORIZON, Holidays, PlanningError, Request, SlotRule, parse_slots, plan, slots_after
+
+UTC = dt.timezone.utc
+BERLIN = ZoneInfo("Europe/Berlin")
+DE = Holidays()
+NW = Holidays("DE", "NW")
+WORKDAYS = parse_slots("mon-fri 09:00,12:30")
+HOUR = dt.timedelta(hours=1)
+
+
+def berlin(y: int, m: int, d: int, h: int = 0, mi: int = 0) -> dt.datetime:
+    return dt.datetime(y, m, d, h, mi, tzinfo=BERLIN)
+
+
+def utc(y: int, m: int, d: int, h: int = 0, mi: int = 0) -> dt.datetime:
+    return dt.datetime(y, m, d, h, mi, tzinfo=UTC)
+
+
+def first(rule: SlotRule, start: dt.datetime, count: int, holidays: Holidays = DE) -> list[dt.datetime]:
+    slots = slots_after(rule, start, holidays)
+    return [next(slots) for _ in range(count)]
+
+
+def wall(moment: dt.datetime) -> str:
+    """`2025-03-30 03:30+02:00`: the local wall time in Berlin with its offset."""
+    return moment.astimezone(BERLIN).isoformat(" ", "minutes")
+
+
+# --- slot rules ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("spec", "weekdays", "times"), [
+    ("mon-fri 09:00,12:30", {0, 1, 2, 3, 4}, ["09:00", "12:30"]),
+    ("mon,wed,fri 10:00", {0, 2, 4}, ["10:00"]),
+    ("daily 08:00", set(range(7)), ["08:00"]),
+    ("täglich 08:00", set(range(7)), ["08:00"]),
+    ("mo-fr 9:00", {0, 1, 2, 3, 4}, ["09:00"]),
+    ("di,mi,do 11:15", {1, 2, 3}, ["11:15"]),
+    ("Sa,So 10:00", {5, 6}, ["10:00"]),
+    ("montag-mittwoch 07:45", {0, 1, 2}, ["07:45"]),
+    ("fri-mon 10:00", {4, 5, 6, 0}, ["10:00"]),
+    ("  mon-fri   16:00, 09:00,09:00 ", {0, 1, 2, 3, 4}, ["09:00", "16:00"]),
+])
+def test_parse_slots(spec, weekdays, times):
+    rule = parse_slots(spec, "Europe/Vienna")
+    assert rule.weekdays == frozenset(weekdays)
+    assert [t.strftime("%H:%M") for t in rule.times] == times
+    assert rule.timezone == "Europe/Vienna"
+
+
+@pytest.mark.parametrize(("spec", "shown"), [
+    ("mon-fri 09:00,12:30", "mon-fri 09:00,12:30"),
+    ("mo,mi,fr 10:00", "mon,wed,fri 10:00"),
+    ("täglich 8:00", "daily 08:00"),
+    ("sa,so 10:00", "sat,sun 10:00"),
+])
+def test_slot_rule_repr_shows_the_canonical_spec_and_round_trips(spec, shown):
+    rule = parse_slots(spec)
+    assert repr(rule) == f"SlotRule({shown!r}, Europe/Berlin)"
+    assert parse_slots(rule.spec) == rule
+
+
+def test_slot_rule_sorts_and_normalises_times():
+    rule = SlotRule(frozenset({0}), (dt.time(12, 30), dt.time(9, 0, fold=1), dt.time(9, 0)))
+    assert rule.times == (dt.time(9), dt.time(12, 30))
+    assert all(t.fold == 0 for t in rule.times)
+
+
+EXPECTED = "expected e.g. 'mon-fri 09:00,12:30'"
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("mon-fri 9h", f"slots 'mon-fri 9h': '9h' is not a time; {EXPECTED}"),
+    ("mon-fri 24:00", f"slots 'mon-fri 24:00': '24:00' is not a time; {EXPECTED}"),
+    ("mon-fri 09:60", f"slots 'mon-fri 09:60': '09:60' is not a time; {EXPECTED}"),
+    ("mon-fri 09:00,", f"slots 'mon-fri 09:00,': '' is not a time; {EXPECTED}"),
+    ("funday 09:00", f"slots 'funday 09:00': 'funday' is not a day or day range; {EXPECTED}"),
+    ("mon-wed-fri 09:00", f"slots 'mon-wed-fri 09:00': 'mon-wed-fri' is not a day or day range; {EXPECTED}"),
+    ("mon-fri", f"slots 'mon-fri': need days and times; {EXPECTED}"),
+    ("", f"slots '': need days and times; {EXPECTED}"),
+])
+def test_parse_slots_errors_name_the_bad_part_and_the_expected_form(spec, message):
+    with pytest.raises(PlanningError) as caught:
+        parse_slots(spec)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berln", "europe/berlin", "", "../etc/passwd", "Europe"])
+def test_unknown_time_zone(zone):
+    with pytest.raises(PlanningError) as caught:
+        parse_slots("daily 08:00", zone)
+    assert str(caught.value) == f"time zone {zone!r} is unknown; expected an IANA name such as 'Europe/Berlin'"
+
+
+@pytest.mark.parametrize(("weekdays", "times", "message"), [
+    (frozenset(), (dt.time(9),), "slot weekdays [] must be a non-empty set of 0 (Monday) to 6 (Sunday)"),
+    (frozenset({1, 7}), (dt.time(9),), "slot weekdays [1, 7] must be a non-empty set of 0 (Monday) to 6 (Sunday)"),
+    (frozenset({1}), (), "slot times () must be one or more local times without a time zone"),
+    (frozenset({1}), (dt.time(9, tzinfo=UTC),), "must be one or more local times without a time zone"),
+])
+def test_invalid_slot_rules(weekdays, times, message):
+    with pytest.raises(PlanningError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
+        SlotRule(weekdays, times)
+
+
+def test_planning_error_belongs_to_the_tree():
+    assert issubclass(PlanningError, ConfigError) and issubclass(PlanningError, SchedulerError)
+
+
+# --- holidays -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("day", [dt.date(2024, 12, 25), dt.date(2024, 12, 26), dt.date(2025, 1, 1),
+                                 dt.date(2025, 10, 3), dt.date(2026, 4, 3)])
+def test_national_holidays(day):
+    assert day in DE and day in NW
+
+
+def test_regional_holiday_only_in_its_region():
+    corpus_christi = dt.date(2025, 6, 19)
+    assert corpus_christi in NW
+    assert corpus_christi not in Holidays("DE", "BE")
+    assert corpus_christi not in DE
+    assert dt.date(2025, 6, 18) not in NW and dt.date(2024, 12, 27) not in DE
+
+
+def test_holidays_normalise_codes_and_show_them():
+    assert Holidays("de", "nw") == NW
+    assert repr(NW) == "Holidays(country='DE', region='NW')"
+    assert Holidays("DE", "") == DE
+
+
+@pytest.mark.parametrize(("country", "region", "message"), [
+    ("XX", None, "country 'XX' is not supported for holidays; use an ISO 3166 code such as DE, AT or CH"),
+    ("DE", "XX", "region 'XX' is not a region of DE; use one of BB, BE, BW, BY, HB, HE, HH, MV, NI, NW, RP, SH, SL, "),
+    ("IS", "X", "region 'X' is not a region of IS; leave the region empty"),
+])
+def test_invalid_holidays(country, region, message):
+    with pytest.raises(PlanningError) as caught:
+        Holidays(country, region)
+    assert str(caught.value).startswith(message)
+
+
+# --- slots --------------------------------------------------------------------------------------
+
+def test_slots_on_weekdays_only_and_weekend_skipped():
+    slots = first(WORKDAYS, berlin(2025, 1, 6), 12)  # Monday
+    assert [wall(s) for s in slots[:2]] == ["2025-01-06 09:00+01:00", "2025-01-06 12:30+01:00"]
+    assert [s.astimezone(BERLIN).weekday() for s in slots] == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 0, 0]
+    assert wall(slots[10]) == "2025-01-13 09:00+01:00"
+    assert all(s.tzinfo is UTC for s in slots)
+
+
+def test_national_holidays_skipped():
+    slots = first(parse_slots("mon-fri 09:00"), berlin(2024, 12, 23), 6)
+    assert [s.astimezone(BERLIN).day for s in slots] == [23, 24, 27, 30, 31, 2]
+
+
+def test_regional_holiday_skipped_only_there():
+    rule, start = parse_slots("daily 10:00"), berlin(2025, 6, 18)
+    assert [s.astimezone(BERLIN).day for s in first(rule, start, 2, NW)] == [18, 20]
+    assert [s.astimezone(BERLIN).day for s in first(rule, start, 2, Holidays("DE", "BE"))] == [18, 19]
+
+
+@pytest.mark.parametrize(("start", "expected"), [
+    (berlin(2025, 1, 6, 10), "2025-01-06 12:30+01:00"),  # between slots
+    (berlin(2025, 1, 6, 9), "2025-01-06 09:00+01:00"),  # exactly on a slot
+    (berlin(2025, 1, 6, 9) + dt.timedelta(microseconds=1), "2025-01-06 12:30+01:00"),
+    (utc(2025, 1, 6, 8), "2025-01-06 09:00+01:00"),  # the same instant in UTC
+    (berlin(2025, 1, 10, 13), "2025-01-13 09:00+01:00"),  # Friday after the last slot
+])
+def test_slots_start_at_start(start, expected):
+    assert wall(first(WORKDAYS, start, 1)[0]) == expected
+
+
+def test_slots_after_stops_at_until():
+    start = berlin(2025, 1, 6)
+    slots = list(slots_after(WORKDAYS, start, DE, until=berlin(2025, 1, 13, 9)))
+    assert len(slots) == 11 and wall(slots[-1]) == "2025-01-13 09:00+01:00"
+    assert len(list(slots_after(parse_slots("sun 10:00"), start, DE))) == 105  # default horizon: two years
+
+
+def test_slots_after_needs_an_aware_start():
+    with pytest.raises(ValueError, match="start must be an aware datetime"):
+        next(slots_after(WORKDAYS, dt.datetime(2025, 1, 6), DE))
+
+
+# --- daylight saving ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("day", [dt.date(2025, 3, 30), dt.date(2026, 3, 29)])
+def test_spring_forward(day):
+    before, after = day - dt.timedelta(days=1), day + dt.timedelta(days=1)
+    slots = first(parse_slots("daily 02:30,09:00"), berlin(before.year, before.month, before.day), 6)
+    assert slots == [
+        dt.datetime.combine(before, dt.time(1, 30), UTC), dt.datetime.combine(before, dt.time(8), UTC),
+        dt.datetime.combine(day, dt.time(1, 30), UTC), dt.datetime.combine(day, dt.time(7), UTC),
+        dt.datetime.combine(after, dt.time(0, 30), UTC), dt.datetime.combine(after, dt.time(7), UTC),
+    ]
+    assert [wall(s)[11:] for s in slots] == ["02:30+01:00", "09:00+01:00",
+                                             "03:30+02:00", "09:00+02:00",  # 02:30 does not exist: 03:30
+                                             "02:30+02:00", "09:00+02:00"]
+
+
+@pytest.mark.parametrize("day", [dt.date(2025, 10, 26), dt.date(2026, 10, 25)])
+def test_fall_back(day):
+    before = day - dt.timedelta(days=1)
+    slots = first(parse_slots("daily 02:30,09:00"), berlin(before.year, before.month, before.day), 6)
+    assert slots[2:4] == [dt.datetime.combine(day, dt.time(0, 30), UTC), dt.datetime.combine(day, dt.time(8), UTC)]
+    assert [wall(s)[11:] for s in slots] == ["02:30+02:00", "09:00+02:00",
+                                             "02:30+02:00", "09:00+01:00",  # 02:30 happens twice: the first
+                                             "02:30+01:00", "09:00+01:00"]
+
+
+@pytest.mark.parametrize("day", [dt.date(2025, 3, 30), dt.date(2026, 3, 29)])
+def test_spring_forward_never_yields_a_slot_twice(day):
+    start = dt.datetime.combine(day, dt.time(), BERLIN)
+    slots = list(slots_after(parse_slots("daily 02:00,02:30,03:00,03:30"), start, DE, until=start + 23 * HOUR))
+    # 02:00 → 03:00 and 02:30 → 03:30 coincide with the real 03:00 and 03:30; sorted as instants
+    assert [wall(s)[11:] for s in slots] == ["03:00+02:00", "03:30+02:00"]
+
+
+def test_no_day_skipped_around_transitions():
+    rule = parse_slots("daily 02:00,02:30,02:59")
+    for day in (dt.date(2025, 3, 30), dt.date(2025, 10, 26), dt.date(2026, 3, 29), dt.date(2026, 10, 25)):
+        start = dt.datetime.combine(day - dt.timedelta(days=2), dt.time(), BERLIN)
+        days = [s.astimezone(BERLIN).date() for s in slots_after(rule, start, DE, until=start + dt.timedelta(days=5))]
+        assert sorted(set(days)) == [day + dt.timedelta(days=n) for n in range(-2, 3)]
+
+
+def test_gap_is_measured_in_real_time_on_the_fall_back_day():
+    rule = parse_slots("daily 02:30,03:00")  # 30 minutes apart on the wall, 90 minutes on the fall-back day
+    requests = [Request("a", "a", "x"), Request("b", "b", "x")]
+    normal = plan(requests, rules=rule, holidays=DE, start=berlin(2025, 10, 25), min_gap=HOUR)
+    assert wall(normal["b"]) == "2025-10-26 02:30+02:00"
+    fall_back = plan(requests, rules=rule, holidays=DE, start=berlin(2025, 10, 26), min_gap=HOUR)
+    assert [wall(fall_back[k]) for k in "ab"] == ["2025-10-26 02:30+02:00", "2025-10-26 03:00+01:00"]
+
+
+def test_plan_on_the_spring_forward_day():
+    times = plan([Request("a", "a", "x")], rules=parse_slots("sun 02:30"), holidays=DE, start=berlin(2026, 3, 28))
+    assert times["a"] == utc(2026, 3, 29, 1, 30) and wall(times["a"]) == "2026-03-29 03:30+02:00"
+
+
+# --- plan ---------------------------------------------------------------------------------------
+
+MONDAY = berlin(2025, 1, 6)
+
+
+def walls(times: dict[str, dt.datetime]) -> dict[str, str]:
+    return {key: wall(value) for key, value in times.items()}
+
+
+def test_one_item_shares_a_slot_across_accounts_and_returns_utc():
+    requests = [Request(f"p{n}", "item", account) for n, account in enumerate(["linkedin", "mastodon", "bluesky"])]
+    times = plan(requests, rules=WORKDAYS, holidays=DE, start=MONDAY)
+    assert list(times) == ["p0", "p1", "p2"]
+    assert set(times.values()) == {utc(2025, 1, 6, 8)}
+    assert all(t.tzinfo is UTC for t in times.values())
+
+
+def test_gap_per_account_not_across_accounts():
+    requests = [Request("a", "A", "m"), Request("b", "B", "m"), Request("c", "C", "l"), Request("d", "D", "m")]
+    assert walls(plan(requests, rules=WORKDAYS, holidays=DE, start=MONDAY)) == {
+        "a": "2025-01-06 09:00+01:00", "b": "2025-01-06 12:30+01:00",
+        "c": "2025-01-06 09:00+01:00", "d": "2025-01-07 09:00+01:00",
+    }
+    wide = plan(requests, rules=WORKDAYS, holidays=DE, start=MONDAY, min_gap=4 * HOUR)
+    assert wall(wide["b"]) == "2025-01-07 09:00+01:00"  # 12:30 is only 3.5 hours after 09:00
+
+
+@pytest.mark.parametrize(("gap", "second"), [(2 * HOUR, "11:00"), (2 * HOUR + dt.timedelta(minutes=1), "13:00"),
+                                             (dt.timedelta(0), "11:00")])
+def test_gap_boundary(gap, second):
+    """Exactly the gap apart is allowed; a gap of 0 still keeps two posts out of one instant."""
+    requests = [Request("a", "A", "m"), Request("b", "B", "m")]
+    times = plan(requests, rules=parse_slots("daily 09:00,11:00,13:00"), holidays=DE, start=MONDAY, min_gap=gap)
+    assert wall(times["b"])[11:16] == second
+
+
+def test_items_in_the_order_of_their_first_request():
+    requests = [Request("b1", "B", "m"), Request("a1", "A", "m"), Request("b2", "B", "l")]
+    times = walls(plan(requests, rules=WORKDAYS, holidays=DE, start=MONDAY))
+    assert times == {"b1": "2025-01-06 09:00+01:00", "a1": "2025-01-06 12:30+01:00", "b2": "2025-01-06 09:00+01:00"}
+
+
+def test_item_moves_together_when_one_account_is_busy():
+    requests = [Request("a", "A", "m"), Request("b", "A", "l")]
+    times = plan(requests, rules=WORKDAYS, holidays=DE, start=MONDAY, taken={"l": [berlin(2025, 1, 6, 8)]})
+    assert set(walls(times).values()) == {"2025-01-06 12:30+01:00"}
+
+
+def test_stagger():
+    requests = [Request(f"{item}{n}", item, account) for item in "AB" for n, account in enumerate("xyz")]
+    times = walls(plan(requests, rules=WORKDAYS, holidays=DE, start=MONDAY, stagger=dt.timedelta(minutes=10)))
+    assert [times[k][11:16] for k in ("A0", "A1", "A2", "B0", "B1", "B2")] == \
+        ["09:00", "09:10", "09:20", "12:30", "12:40", "12:50"]
+
+
+def test_stagger_checks_each_account_at_its_own_time():
+    requests = [Request("x", "A", "x"), Request("y", "A", "y")]
+    stagger = dt.timedelta(minutes=30)
+    taken = {"y": [berlin(2025, 1, 6, 11, 15)]}  # clashes with 09:30 (y), not with 09:00 (x)
+    times = walls(plan(requests, rules=WORKDAYS, holidays=DE, start=MONDAY, stagger=stagger, taken=taken))
+    assert times == {"x": "2025-01-06 12:30+01:00", "y": "2025-01-06 13:00+01:00"}
+
+
+def test_explicit_time_used_as_is_and_blocks_the_gap():
+    sunday_night = dt.datetime(2025, 1, 5, 23, 5, tzinfo=ZoneInfo("America/New_York"))  # not a slot, before start
+    requests = [Request("late", "A", "m"), Request("fixed", "B", "m", at=berlin(2025, 1, 6, 10)),
+                Request("own", "C", "l", at=sunday_night), Request("other", "D", "l")]
+    times = plan(requests, rules=WORKDAYS, holidays=DE, start=MONDAY)
+    assert times["fixed"] == utc(2025, 1, 6, 9) and times["fixed"].tzinfo is UTC
+    assert times["own"] == sunday_night and times["own"].tzinfo is UTC
+    assert wall(times["late"]) == "2025-01-06 12:30+01:00"  # 09:00 is an hour from the explicit 10:00
+    assert wall(times["other"]) == "2025-01-06 09:00+01:00"  # the explicit time is on another account
+
+
+def test_explicit_and_planned_posts_of_one_item():
+    requests = [Request("l", "A", "linkedin", at=berlin(2025, 1, 8, 18)), Request("m", "A", "mastodon"),
+                Request("b", "A", "bluesky")]
+    times = walls(plan(requests, rules=WORKDAYS, holidays=DE, start=MONDAY, stagger=dt.timedelta(minutes=5)))
+    assert times == {"l": "2025-01-08 18:00+01:00", "m": "2025-01-06 09:00+01:00", "b": "2025-01-06 09:05+01:00"}
+
+
+def test_taken_times_block_the_gap():
+    taken = {"m": [berlin(2025, 1, 6, 9), berlin(2025, 1, 6, 13)]}
+    times = plan([Request("a", "A", "m")], rules=WORKDAYS, holidays=DE, start=MONDAY, taken=taken)
+    assert wall(times["a"]) == "2025-01-07 09:00+01:00"
+
+
+@pytest.mark.parametrize(("start", "expected"), [
+    (berlin(2025, 1, 6, 9, 1), "2025-01-06 12:30+01:00"),
+    (berlin(2025, 1, 6, 12, 30), "2025-01-06 12:30+01:00"),
+    (berlin(2025, 1, 4, 10), "2025-01-06 09:00+01:00"),
+])
+def test_plan_honours_start(start, expected):
+    assert wall(plan([Request("a", "A", "m")], rules=WORKDAYS, holidays=DE, start=start)["a"]) == expected
+
+
+def test_accounts_with_their_own_rules():
+    rules = {"work": WORKDAYS, "always": parse_slots("daily 10:00")}
+    saturday = berlin(2025, 1, 4)
+    times = walls(plan([Request("w", "A", "work"), Request("a", "A", "always")], rules=rules, holidays=DE,
+                       start=saturday))
+    assert times == {"w": "2025-01-06 09:00+01:00", "a": "2025-01-06 10:00+01:00"}
+    times = walls(plan([Request("a", "A", "always"), Request("w", "A", "work")], rules=rules, holidays=DE,
+                       start=saturday, taken={"work": [berlin(2025, 1, 6, 9)]}))
+    assert times == {"a": "2025-01-04 10:00+01:00", "w": "2025-01-06 12:30+01:00"}
+
+
+def test_empty_request_list():
+    assert plan([], rules=WORKDAYS, holidays=DE, start=MONDAY) == {}
+
+
+def test_account_without_rule():
+    with pytest.raises(PlanningError) as caught:
+        plan([Request("a", "A", "mastodon:main")], rules={"linkedin": WORKDAYS}, holidays=DE, start=MONDAY)
+    assert str(caught.value) == "no posting slots for account 'mastodon:main'; add slots for it"
+
+
+@pytest.mark.parametrize("requests", [
+    [Request("a", "A", "y")],  # the item's first account has no free slot
+    [Request("a", "A", "x"), Request("b", "A", "y")],  # an account with its own rule has none
+])
+def test_no_free_slot_within_the_horizon(requests):
+    rules = {"x": parse_slots("daily 09:00"), "y": parse_slots("daily 08:00")}
+    taken = {"y": [berlin(2025, 1, 6, 8) + dt.timedelta(days=n) for n in range(800)]}
+    with pytest.raises(PlanningError) as caught:
+        plan(requests, rules=rules, holidays=DE, start=MONDAY, taken=taken)
+    assert str(caught.value) == (
+        f"no free posting slot within {HORIZON.days} days of 2025-01-06 for item 'A' on account 'y' "
+        "(SlotRule('daily 08:00', Europe/Berlin)); add slots or reduce the gap"
+    )
+
+
+def test_invalid_plan_arguments():
+    one = [Request("a", "A", "m")]
+    kwargs = {"rules": WORKDAYS, "holidays": DE}
+    with pytest.raises(ValueError, match=r"^start must be an aware datetime \(with a time zone\), got naive 2025-01-06"):
+        plan(one, start=dt.datetime(2025, 1, 6), **kwargs)
+    with pytest.raises(ValueError, match="min_gap and stagger must not be negative"):
+        plan(one, start=MONDAY, min_gap=-HOUR, **kwargs)
+    with pytest.raises(ValueError, match="min_gap and stagger must not be negative"):
+        plan(one, start=MONDAY, stagger=-HOUR, **kwargs)
+    with pytest.raises(ValueError, match=r"request keys must be unique; repeated: \['a'\]"):
+        plan(one * 2, start=MONDAY, **kwargs)
+    with pytest.raises(ValueError, match="an item may have only one request per account"):
+        plan([Request("a", "A", "m"), Request("b", "A", "m")], start=MONDAY, **kwargs)
+    with pytest.raises(ValueError, match="explicit time of request 'a' must be an aware datetime"):
+        plan([Request("a", "A", "m", at=dt.datetime(2025, 1, 6, 9))], start=MONDAY, **kwargs)
+    with pytest.raises(ValueError, match="taken time of 'm' must be an aware datetime"):
+        plan(one, start=MONDAY, taken={"m": [dt.datetime(2025, 1, 6, 9)]}, **kwargs)
+
+
+def test_plans_a_thousand_posts_over_thirty_accounts_quickly():
+    rng = random.Random(7)
+    accounts = [f"account{n}" for n in range(30)]
+    requests = [Request(f"{item}/{account}", str(item), account)
+                for item in range(334) for account in rng.sample(accounts, 3)][:1000]
+    started = time.perf_counter()
+    times = plan(requests, rules=parse_slots("mon-fri 09:00,12:30,16:00"), holidays=DE, start=MONDAY)
+    assert time.perf_counter() - started < 0.5
+    assert len(times) == 1000
