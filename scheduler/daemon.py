@@ -85,7 +85,10 @@ class Daemon:
     """Publishes due posts at their time until stopped."""
 
     def __init__(self, store: Store, dispatcher: Dispatcher, *, clock: Callable[[], dt.datetime] = utcnow,
-                 batch: int = 50) -> None:
+                 batch: int = 50, exclusive: bool | None = None) -> None:
+        """`exclusive`: no other daemon can be running (SQLite, guarded by SingleDaemonLock), so
+        every post left in publishing is an orphan; otherwise only posts of dead workers are."""
+        self.exclusive = store.dialect == "sqlite" if exclusive is None else exclusive
         self.store = store
         self.dispatcher = dispatcher
         self.clock = clock
@@ -114,10 +117,33 @@ class Daemon:
                 if not done:
                     break
 
+    def _reconcile_orphans(self) -> int:
+        now = self.clock()
+        alive_since = None if self.exclusive else now - dt.timedelta(seconds=3 * HEARTBEAT_SECONDS)
+        return len(self.dispatcher.reconcile_in_flight(now=now, alive_since=alive_since))
+
+    def _beating(self) -> threading.Event:
+        """Heartbeats on a thread of their own until the returned event is set."""
+        done = threading.Event()
+        worker = self.dispatcher.worker
+
+        def beat() -> None:
+            while not done.wait(HEARTBEAT_SECONDS):
+                self._heartbeat_job()
+
+        self.store.heartbeat(worker, now=self.clock(), starting=True)
+        threading.Thread(target=beat, name="heartbeat", daemon=True).start()
+        return done
+
     def run_once(self) -> RunSummary:
         """Reconcile interrupted posts, publish everything due, return (for cron and CI)."""
-        self._summary.reconciled = len(self.dispatcher.reconcile_in_flight(now=self.clock()))
-        self._drain()
+        done = self._beating()
+        try:
+            self._summary.reconciled = self._reconcile_orphans()
+            self._drain()
+        finally:
+            done.set()
+            self.store.stopped(self.dispatcher.worker, now=self.clock())
         return self._summary
 
     # -- the long-running loop ---------------------------------------------------------------
@@ -155,6 +181,14 @@ class Daemon:
         except Exception:
             log.exception("heartbeat failed")
 
+    def _orphans_job(self) -> None:
+        try:
+            with self._lock:
+                self._summary.reconciled += self._reconcile_orphans()
+            self._schedule_next()
+        except Exception:
+            log.exception("reconciling orphaned posts failed")
+
     def stop(self, *_args: object) -> None:
         self.stop_event.set()
 
@@ -164,12 +198,14 @@ class Daemon:
             signal.signal(signal.SIGINT, self.stop)
         worker = self.dispatcher.worker
         self.store.heartbeat(worker, now=self.clock(), starting=True)
-        self._summary.reconciled = len(self.dispatcher.reconcile_in_flight(now=self.clock()))
+        self._summary.reconciled = self._reconcile_orphans()
         watch = self.store.watch()
         scheduler = BackgroundScheduler(timezone=dt.UTC, job_defaults={"max_instances": 1, "coalesce": True})
         self._scheduler = scheduler
         scheduler.add_job(self._watch_job, "interval", seconds=WATCH_SECONDS, args=[watch], id="watch")
         scheduler.add_job(self._heartbeat_job, "interval", seconds=HEARTBEAT_SECONDS, id="heartbeat")
+        if not self.exclusive:  # a peer that died mid-post: a live worker reconciles its posts
+            scheduler.add_job(self._orphans_job, "interval", seconds=3 * HEARTBEAT_SECONDS, id="orphans")
         scheduler.start()
         self._schedule_next()
         log.info("daemon %s running", worker)

@@ -262,7 +262,7 @@ def plan(
     queued per account. Raises ValueError for invalid arguments and PlanningError when an account has
     no rule or no free slot exists within HORIZON.
     """
-    start = _aware(start, "start")
+    origin, start = start, _aware(start, "start")
     if min_gap < dt.timedelta(0) or stagger < dt.timedelta(0):
         raise ValueError(f"min_gap and stagger must not be negative, got {min_gap} and {stagger}")
     keys = [request.key for request in requests]
@@ -296,7 +296,7 @@ def plan(
 
     def no_slot(item: str, account: str) -> PlanningError:
         return PlanningError(
-            f"no free posting slot within {HORIZON.days} days of {start:%Y-%m-%d} for item {item!r} on "
+            f"no free posting slot within {HORIZON.days} days of {origin.isoformat(' ', 'minutes')} for item {item!r} on "
             f"account {account!r} ({slots_of(account).rule!r}); add slots or reduce the gap"
         )
 

@@ -74,7 +74,12 @@ class Dispatcher:
         return f"Dispatcher(worker={self.worker!r}, publisher={self.publisher!r}, policy={self.policy!r})"
 
     def _finish(self, post: QueuedPost, state: str, *, now: dt.datetime, reason: str, **values: object) -> QueuedPost:
-        done = self.store.transition(post.id, state, reason=reason, now=now, values=dict(values))
+        try:
+            done = self.store.transition(post.id, state, reason=reason, now=now, values=dict(values),
+                                         allowed_from={post.state})
+        except QueueError as error:  # changed by someone else meanwhile: theirs stands, ours is logged
+            log.warning("post %s: could not record %s (%s): %s", post.id, state, reason, error)
+            return self.store.get(post.id)
         if state in (State.FAILED, State.NEEDS_ATTENTION) and self.notify is not None:
             if self.store.first_notice(post.id, state, now=now):
                 try:
@@ -108,8 +113,9 @@ class Dispatcher:
         return self._finish(post, State.PUBLISHED, now=now(), remote_id=result.remote_id,
                             remote_url=result.remote_url, error=None, reason="published")
 
-    def reconcile(self, post: QueuedPost, *, now: dt.datetime, cause: str) -> QueuedPost:
-        """Ask the platform whether `post` went out; never blindly send it again."""
+    def reconcile(self, post: QueuedPost, *, now: dt.datetime, cause: str, interrupted: bool = False) -> QueuedPost:
+        """Ask the platform whether `post` went out; never blindly send it again. A post an
+        interrupted daemon never delivered is due again at once; after an error answer, it backs off."""
         try:
             found = self.publisher.reconcile(post)
         except PublishError as error:
@@ -119,13 +125,18 @@ class Dispatcher:
             return self._finish(post, State.PUBLISHED, now=now, remote_id=found.result.remote_id,
                                 remote_url=found.result.remote_url, error=None, reason=f"reconciled after {cause}")
         if found.outcome == Outcome.NOT_PUBLISHED:
+            if interrupted:
+                return self._finish(post, State.SCHEDULED, now=now, due_at=now,
+                                    reason=f"not published ({cause}); due again")
             return self._retry_or_fail(post, TransientError(f"not published ({cause})"), now=now)
         return self._finish(post, State.NEEDS_ATTENTION, now=now, error=cause,
                             reason=f"outcome unknown ({cause}); check {_account(post)} by hand")
 
-    def reconcile_in_flight(self, *, now: dt.datetime) -> list[QueuedPost]:
-        """Posts left in publishing (a crashed or killed daemon): reconcile each."""
-        return [self.reconcile(post, now=now, cause="interrupted while publishing") for post in self.store.in_flight()]
+    def reconcile_in_flight(self, *, now: dt.datetime, alive_since: dt.datetime | None = None) -> list[QueuedPost]:
+        """Posts left in publishing by a crashed or killed daemon: reconcile each. With
+        `alive_since`, posts of workers with a heartbeat since then are theirs to finish."""
+        return [self.reconcile(post, now=now, cause="interrupted while publishing", interrupted=True)
+                for post in self.store.in_flight(alive_since=alive_since)]
 
     def dispatch_due(self, *, now: Callable[[], dt.datetime], limit: int = 50,
                      stop: threading.Event | None = None) -> list[QueuedPost]:

@@ -191,7 +191,8 @@ def test_slots_after_stops_at_until():
     start = berlin(2025, 1, 6)
     slots = list(slots_after(WORKDAYS, start, DE, until=berlin(2025, 1, 13, 9)))
     assert len(slots) == 11 and wall(slots[-1]) == "2025-01-13 09:00+01:00"
-    assert len(list(slots_after(parse_slots("sun 10:00"), start, DE))) == 105  # default horizon: two years
+    sundays = list(slots_after(parse_slots("sun 10:00"), start, DE))  # default: HORIZON (731 days)
+    assert len(sundays) == 104 and wall(sundays[-1]) == "2027-01-03 10:00+01:00"
 
 
 def test_slots_after_needs_an_aware_start():
@@ -312,10 +313,11 @@ def test_stagger():
 
 def test_stagger_checks_each_account_at_its_own_time():
     requests = [Request("x", "A", "x"), Request("y", "A", "y")]
-    stagger = dt.timedelta(minutes=30)
-    taken = {"y": [berlin(2025, 1, 6, 11, 15)]}  # clashes with 09:30 (y), not with 09:00 (x)
-    times = walls(plan(requests, rules=WORKDAYS, holidays=DE, start=MONDAY, stagger=stagger, taken=taken))
-    assert times == {"x": "2025-01-06 12:30+01:00", "y": "2025-01-06 13:00+01:00"}
+    taken = {"y": [berlin(2025, 1, 6, 11, 10)]}  # 2h10 after 09:00, but only 1h10 after 10:00
+    times = walls(plan(requests, rules=WORKDAYS, holidays=DE, start=MONDAY, taken=taken))
+    assert times == {"x": "2025-01-06 09:00+01:00", "y": "2025-01-06 09:00+01:00"}
+    times = walls(plan(requests, rules=WORKDAYS, holidays=DE, start=MONDAY, taken=taken, stagger=HOUR))
+    assert times == {"x": "2025-01-06 12:30+01:00", "y": "2025-01-06 13:30+01:00"}
 
 
 def test_explicit_time_used_as_is_and_blocks_the_gap():
@@ -382,7 +384,7 @@ def test_no_free_slot_within_the_horizon(requests):
     with pytest.raises(PlanningError) as caught:
         plan(requests, rules=rules, holidays=DE, start=MONDAY, taken=taken)
     assert str(caught.value) == (
-        f"no free posting slot within {HORIZON.days} days of 2025-01-06 for item 'A' on account 'y' "
+        f"no free posting slot within {HORIZON.days} days of 2025-01-06 00:00+01:00 for item 'A' on account 'y' "
         "(SlotRule('daily 08:00', Europe/Berlin)); add slots or reduce the gap"
     )
 
@@ -415,3 +417,111 @@ def test_plans_a_thousand_posts_over_thirty_accounts_quickly():
     times = plan(requests, rules=parse_slots("mon-fri 09:00,12:30,16:00"), holidays=DE, start=MONDAY)
     assert time.perf_counter() - started < 0.5
     assert len(times) == 1000
+
+
+# --- properties ---------------------------------------------------------------------------------
+
+ZONES = ("Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "UTC")  # Lord Howe jumps by 30 minutes
+TRANSITIONS = [dt.datetime(2025, 3, 29, tzinfo=UTC), dt.datetime(2025, 10, 25, tzinfo=UTC),
+               dt.datetime(2026, 3, 28, tzinfo=UTC), dt.datetime(2026, 10, 24, tzinfo=UTC),
+               dt.datetime(2025, 3, 8, tzinfo=UTC), dt.datetime(2025, 4, 5, tzinfo=UTC)]
+times_st = st.builds(dt.time, st.one_of(st.integers(0, 23), st.integers(1, 3)), st.sampled_from([0, 15, 30, 45]))
+rules_st = st.builds(SlotRule, st.frozensets(st.integers(0, 6), min_size=1),
+                     st.lists(times_st, min_size=1, max_size=4).map(tuple), st.sampled_from(ZONES))
+starts_st = st.one_of(
+    st.datetimes(dt.datetime(2024, 1, 1), dt.datetime(2027, 12, 31), timezones=st.just(UTC)),
+    st.builds(lambda base, offset: base + offset, st.sampled_from(TRANSITIONS),
+              st.timedeltas(dt.timedelta(0), dt.timedelta(days=2))),
+)
+HOLIDAYS = (DE, NW, Holidays("US", "NY"))
+ACCOUNTS = ("a", "b", "c", "d")
+
+
+def is_slot(moment: dt.datetime, rule: SlotRule, holidays: Holidays) -> bool:
+    """`moment` is a rule weekday and time in local wall time, read as documented: the first of two
+    occurrences, or for a wall time that does not exist the same wall time after the jump."""
+    local = moment.astimezone(rule.zone)
+    if local.fold or local.weekday() not in rule.weekdays or local.date() in holidays:
+        return False
+    for t in rule.times:
+        if local.time() == t:
+            return True
+        naive = dt.datetime.combine(local.date(), t)
+        before, after = (naive.replace(tzinfo=rule.zone, fold=f).utcoffset() for f in (0, 1))
+        missing = naive.replace(tzinfo=rule.zone).astimezone(UTC).astimezone(rule.zone).time() != t
+        if missing and local.time() == (naive + (after - before)).time():
+            return True
+    return False
+
+
+@settings(max_examples=300, deadline=None)
+@given(rule=rules_st, start=starts_st, holidays=st.sampled_from(HOLIDAYS))
+def test_slots_after_property(rule, start, holidays):
+    until = start + dt.timedelta(days=10)
+    slots = list(slots_after(rule, start, holidays, until=until))
+    assert all(start <= s <= until and s.tzinfo is UTC and is_slot(s, rule, holidays) for s in slots)
+    assert all(a < b for a, b in zip(slots, slots[1:]))
+    local_days = {s.astimezone(rule.zone).date() for s in slots}
+    day = start.astimezone(rule.zone).date() + dt.timedelta(days=1)
+    while dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), rule.zone) <= until:  # whole days inside
+        assert (day in local_days) == (day.weekday() in rule.weekdays and day not in holidays), day
+        day += dt.timedelta(days=1)
+
+
+@st.composite
+def plans(draw):
+    rule_pool = draw(st.lists(rules_st, min_size=1, max_size=2))
+    rules = rule_pool[0] if draw(st.booleans()) else {a: draw(st.sampled_from(rule_pool)) for a in ACCOUNTS}
+    start = draw(starts_st)
+    near = st.timedeltas(-dt.timedelta(days=3), dt.timedelta(days=10)).map(lambda d: start + d)
+    requests = []
+    for item in range(draw(st.integers(1, 8))):
+        for account in draw(st.lists(st.sampled_from(ACCOUNTS), min_size=1, max_size=4, unique=True)):
+            at = draw(st.none() | st.none() | st.none() | near)
+            requests.append(Request(f"{item}/{account}", str(item), account, at))
+    draw(st.randoms()).shuffle(requests)
+    taken = {a: draw(st.lists(near, max_size=3)) for a in ACCOUNTS}
+    return dict(requests=requests, rules=rules, start=start, taken=taken, holidays=draw(st.sampled_from(HOLIDAYS)),
+                min_gap=draw(st.sampled_from([dt.timedelta(0), dt.timedelta(minutes=30), 2 * HOUR, 5 * HOUR])),
+                stagger=draw(st.sampled_from([dt.timedelta(0), dt.timedelta(minutes=10), dt.timedelta(minutes=45)])))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=plans())
+def test_plan_property(case):
+    requests, start, gap, stagger = case["requests"], case["start"], case["min_gap"], case["stagger"]
+    times = plan(**case)
+    rule_of = (lambda account: case["rules"]) if isinstance(case["rules"], SlotRule) else case["rules"].__getitem__
+    assert set(times) == {r.key for r in requests} and all(t.tzinfo is UTC for t in times.values())
+    planned: dict[str, list[Request]] = {}
+    for request in requests:
+        if request.at is not None:
+            assert times[request.key] == request.at
+        else:
+            planned.setdefault(request.item, []).append(request)
+    for group in planned.values():
+        anchor = times[group[0].key]
+        first_rule = rule_of(group[0].account)
+        assert anchor >= start and is_slot(anchor, first_rule, case["holidays"])
+        for k, request in enumerate(group):
+            at, rule = times[request.key], rule_of(request.account)
+            if rule == first_rule:
+                assert at == anchor + k * stagger
+            else:
+                assert at >= anchor + k * stagger and is_slot(at, rule, case["holidays"])
+    # the gap holds between every planned post and every other post of its account
+    posts = [(r.account, times[r.key], r.at is None) for r in requests]
+    posts += [(account, t, False) for account, moments in case["taken"].items() for t in moments]
+    for (account1, t1, planned1), (account2, t2, planned2) in combinations(posts, 2):
+        if account1 == account2 and (planned1 or planned2):
+            assert abs(t1 - t2) >= gap and t1 != t2
+    # earliest: no earlier slot of a single-rule item was free for all its accounts in the final plan
+    for group in planned.values():
+        rule = rule_of(group[0].account)
+        if any(rule_of(r.account) != rule for r in group):
+            continue
+        own = {r.key for r in group}
+        others = [(a, t) for (a, t, _), key in zip(posts, [r.key for r in requests] + [None] * len(posts)) if key not in own]
+        for slot in slots_after(rule, start, case["holidays"], until=times[group[0].key] - dt.timedelta(microseconds=1)):
+            assert any(a == r.account and abs(t - (slot + k * stagger)) < max(gap, dt.timedelta(microseconds=1))
+                       for k, r in enumerate(group) for a, t in others), slot

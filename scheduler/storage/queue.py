@@ -323,11 +323,13 @@ class Store:
                 )
         return claimed
 
-    def in_flight(self, *, worker: str | None = None) -> list[QueuedPost]:
-        """Posts left in publishing (by `worker`, or by anyone)."""
+    def in_flight(self, *, alive_since: dt.datetime | None = None) -> list[QueuedPost]:
+        """Posts left in publishing. With `alive_since`, only those whose worker is gone: no
+        heartbeat since then, or stopped — a live peer's posts in flight are left alone."""
         query = select(posts).where(posts.c.state == State.PUBLISHING)
-        if worker is not None:
-            query = query.where(posts.c.claimed_by == worker)
+        if alive_since is not None:
+            alive = select(daemons.c.worker).where(daemons.c.heartbeat_at >= alive_since, daemons.c.stopped_at.is_(None))
+            query = query.where(posts.c.claimed_by.not_in(alive))
         with self.engine.connect() as connection:
             return [_post(row) for row in connection.execute(query.order_by(posts.c.id))]
 

@@ -1,0 +1,169 @@
+"""`scheduler queue …`, `run --once` and `status` as staff use them, on a real SQLite file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE
+
+START = "2030-01-07"  # a Monday, so planned times do not depend on today
+
+
+@pytest.fixture(autouse=True)
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "queue.sqlite3"
+    monkeypatch.setenv("SCHEDULER_DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("SCHEDULER_OUTBOX", str(tmp_path / "outbox.jsonl"))
+    return path
+
+
+def _list(run, *args: str) -> list[dict]:
+    result = run("queue", "list", "--format", "json", *args)
+    assert result.code == 0, result
+    return json.loads(result.out)
+
+
+def test_add_queues_one_draft_per_item_and_platform_at_planned_local_times(run):
+    result = run("queue", "add", str(EXAMPLE), "-p", "mastodon", "-p", "bluesky", "--start", START)
+    assert result.code == 0, result
+    assert "queued 12 posts (drafts awaiting approval)" in result.out
+    posts = _list(run)
+    assert len(posts) == 12 and {p["state"] for p in posts} == {"draft"}
+    keys = {"id", "item_id", "platform", "account", "state", "publish_at", "text", "attempts", "remote_id",
+            "remote_url", "error"}
+    assert all(set(p) == keys for p in posts)
+    assert posts[0]["publish_at"] == "2030-01-07T09:00+01:00"  # local time with its offset
+    by_item: dict[str, set[str]] = {}
+    for post in posts:
+        by_item.setdefault(post["item_id"], set()).add(post["publish_at"])
+    assert all(len(times) == 1 for times in by_item.values())  # an item's posts share a slot
+    assert len({next(iter(t)) for t in by_item.values()}) == 6  # items get different slots
+
+
+def test_adding_the_same_issue_again_adds_nothing(run):
+    assert run("queue", "add", str(EXAMPLE), "-p", "x", "--start", START).code == 0
+    again = run("queue", "add", str(EXAMPLE), "-p", "x", "-p", "mastodon", "--start", START)
+    assert "queued 6 posts" in again.out and "6 were queued already" in again.out
+    assert len(_list(run)) == 12
+
+
+def test_approve_then_run_once_publishes_due_posts_to_the_outbox(run, tmp_path):
+    run("queue", "add", str(EXAMPLE), "-p", "mastodon", "--start", START)
+    first = _list(run)[0]["id"]
+    assert run("queue", "approve", "--all").out.strip() == "approved 6 posts"
+    assert run("queue", "reschedule", str(first), "now").code == 0
+    result = run("run", "--once", "--dry-run")
+    assert result.code == 0, result
+    outbox = [json.loads(line) for line in (tmp_path / "outbox.jsonl").read_text().splitlines()]
+    assert [line["post_id"] for line in outbox] == [first]
+    request = outbox[0]["requests"][0]
+    assert request["url"].endswith("/api/v1/statuses") and request["headers"]["Authorization"] == "Bearer [redacted]"
+    assert request["headers"]["Idempotency-Key"] == outbox[0]["idempotency_key"]
+    states = {p["id"]: p["state"] for p in _list(run)}
+    assert states[first] == "published" and list(states.values()).count("scheduled") == 5
+    assert run("run", "--once", "--dry-run").code == 0  # nothing due: nothing sent twice
+    assert len((tmp_path / "outbox.jsonl").read_text().splitlines()) == 1
+
+
+def test_add_with_approve_schedules_directly(run):
+    run("queue", "add", str(EXAMPLE), "-p", "x", "--start", START, "--approve")
+    assert {p["state"] for p in _list(run)} == {"scheduled"}
+    assert _list(run, "--state", "draft") == []
+
+
+def test_list_filters(run):
+    run("queue", "add", str(EXAMPLE), "-p", "x", "-p", "bluesky", "--start", START)
+    assert {p["platform"] for p in _list(run, "-p", "bluesky")} == {"bluesky"}
+    assert len(_list(run, "--limit", "3")) == 3
+    day_one = _list(run, "--from", "2030-01-07", "--to", "2030-01-08")
+    assert day_one and all(p["publish_at"].startswith("2030-01-07") for p in day_one)
+    table = run("queue", "list")
+    assert "2030-01-07T09:00+01:00" in table.out and "draft" in table.out
+
+
+def test_show_prints_text_and_history(run):
+    run("queue", "add", str(EXAMPLE), "-p", "x", "--start", START)
+    post = _list(run)[0]
+    result = run("queue", "show", str(post["id"]))
+    assert result.code == 0
+    assert "state       draft" in result.out and post["text"] in result.out
+    assert "— → draft: queued from" in result.out
+
+
+def test_edit_is_checked_against_the_platform_limit(run):
+    run("queue", "add", str(EXAMPLE), "-p", "x", "--start", START)
+    post_id = str(_list(run)[0]["id"])
+    too_long = run("queue", "edit", post_id, "--text", "a" * 281)
+    assert too_long.code == 2 and "exceeds the limit of 280" in too_long.err
+    assert run("queue", "edit", post_id, "--text", "Kurz und gut. #Familie").code == 0
+    assert _list(run)[0]["text"] == "Kurz und gut. #Familie"
+
+
+def test_reschedule_without_offset_is_local_time(run):
+    run("queue", "add", str(EXAMPLE), "-p", "x", "--start", START)
+    post_id = str(_list(run)[0]["id"])
+    assert run("queue", "reschedule", post_id, "2030-07-01T10:15").code == 0  # summer: +02:00
+    post = next(p for p in _list(run) if p["id"] == int(post_id))
+    assert post["publish_at"] == "2030-07-01T10:15+02:00"
+    assert run("queue", "reschedule", post_id, "2030-07-01T10:15:00+00:00").code == 0
+    post = next(p for p in _list(run) if p["id"] == int(post_id))
+    assert post["publish_at"] == "2030-07-01T12:15+02:00"
+    bad = run("queue", "reschedule", post_id, "next tuesday")
+    assert bad.code == 2 and "is not a time" in bad.err
+
+
+def test_cancel_and_state_rules(run):
+    run("queue", "add", str(EXAMPLE), "-p", "x", "--start", START)
+    post_id = str(_list(run)[0]["id"])
+    assert run("queue", "cancel", post_id).code == 0
+    again = run("queue", "cancel", post_id)
+    assert again.code == 2 and "is cancelled" in again.err
+    approve = run("queue", "approve", post_id)
+    assert approve.code == 2 and "only draft posts can be approved" in approve.err
+    retry = run("queue", "retry", post_id)
+    assert retry.code == 2 and "can be retried" in retry.err
+
+
+def test_unknown_post_is_one_line(run):
+    result = run("queue", "show", "999")
+    assert result.code == 2
+    assert result.err.strip() == "error: no post with id 999; see 'scheduler queue list'"
+
+
+def test_approve_needs_an_id_or_all(run):
+    result = run("queue", "approve")
+    assert result.code == 2 and "give a post ID or --all" in result.err
+
+
+def test_queue_add_refuses_posts_that_do_not_fit_and_adds_nothing(run, templates, monkeypatch):
+    (templates / "x.j2").write_text("{{ item.body }}")
+    monkeypatch.setenv("SCHEDULER_TEMPLATES_DIR", str(templates))
+    result = run("queue", "add", str(EXAMPLE), "-p", "x", "--start", START)
+    assert result.code == 1 and "nothing queued" in result.err
+    assert _list(run) == []
+
+
+def test_status_reports_down_daemon_and_counts(run):
+    run("queue", "add", str(EXAMPLE), "-p", "x", "--start", START, "--approve")
+    result = run("status")
+    assert result.code == 1
+    assert "daemon down" in result.out
+    assert "next due: 2030-01-07T09:00+01:00" in result.out
+    assert "scheduled 6" in result.out
+
+
+def test_bad_database_url_is_one_line(run, monkeypatch):
+    monkeypatch.setenv("SCHEDULER_DATABASE_URL", "oracle://nope")
+    result = run("queue", "list")
+    assert result.code == 2 and result.err.startswith("error: database 'oracle' is not supported")
+
+
+def test_unreachable_postgres_is_one_line(run, monkeypatch):
+    monkeypatch.setenv("SCHEDULER_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    result = run("queue", "list")
+    assert result.code == 2 and result.err.startswith("error: cannot open the database")
+    assert len(result.err.strip().splitlines()) == 1

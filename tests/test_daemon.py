@@ -1,0 +1,142 @@
+"""The daemon: sleeps until the next due post, notices other processes' changes, stops cleanly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from scheduler.daemon import Daemon
+from scheduler.models import State
+from scheduler.platforms.dryrun import DryRunPublisher, sent_keys
+from scheduler.publishing import Dispatcher
+from scheduler.storage import NewPost, Store
+from tests.conftest import ROOT
+
+
+def _post(item: str, at: dt.datetime, platform: str = "mastodon") -> NewPost:
+    return NewPost(item_id=item, platform=platform, account="default", publish_at=at, parts=(f"Text {item}",), language="de")
+
+
+class CountingStore(Store):
+    """A real store that counts how often the daemon asks for due posts."""
+
+    claims = 0
+
+    def claim_due(self, **kwargs):  # type: ignore[no-untyped-def]
+        type(self).claims += 1
+        return super().claim_due(**kwargs)
+
+
+def _start(url: str, outbox: Path) -> tuple[Daemon, threading.Thread, Store]:
+    store = CountingStore.open(url)
+    daemon = Daemon(store, Dispatcher(store, DryRunPublisher(outbox), worker="test-worker"))
+    thread = threading.Thread(target=daemon.run_forever, kwargs={"install_signals": False}, daemon=True)
+    thread.start()
+    return daemon, thread, store
+
+
+def _wait(condition, timeout: float = 5.0) -> float:  # type: ignore[no-untyped-def]
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if condition():
+            return time.monotonic() - start
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+def test_daemon_publishes_a_post_queued_by_another_process_at_its_time(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
+    outbox = tmp_path / "outbox.jsonl"
+    daemon, thread, _ = _start(url, outbox)
+    try:
+        other = Store.open(url)  # another process's view of the same file
+        time.sleep(0.3)
+        due = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1.2)
+        (post_id,) = other.add([_post("a", due)], state=State.SCHEDULED, now=dt.datetime.now(dt.UTC), reason="test")
+        _wait(lambda: other.get(post_id).state == State.PUBLISHED, timeout=5)
+        published_at = next(t.at for t in other.history(post_id) if t.to_state == State.PUBLISHED)
+        lateness = (published_at - due).total_seconds()
+        assert 0 <= lateness < 1.0, lateness  # not before its time, and promptly
+    finally:
+        daemon.stop()
+        thread.join(10)
+    assert not thread.is_alive()
+    assert sent_keys(outbox) == ["post-1"]
+
+
+def test_daemon_sleeps_instead_of_polling_for_due_posts(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
+    CountingStore.claims = 0
+    daemon, thread, store = _start(url, tmp_path / "outbox.jsonl")
+    try:
+        far = dt.datetime.now(dt.UTC) + dt.timedelta(hours=5)
+        Store.open(url).add([_post("later", far)], state=State.SCHEDULED, now=dt.datetime.now(dt.UTC), reason="t")
+        time.sleep(2.5)
+        assert CountingStore.claims == 0  # nothing due: no claim queries at all
+        # moving it to now through another process wakes the daemon within a second
+        other = Store.open(url)
+        other.update_fields(1, now=dt.datetime.now(dt.UTC), reason="moved", allowed_from={State.SCHEDULED},
+                            action="move", values={"due_at": dt.datetime.now(dt.UTC), "publish_at": dt.datetime.now(dt.UTC)})
+        waited = _wait(lambda: other.get(1).state == State.PUBLISHED, timeout=5)
+        assert waited < 1.5
+    finally:
+        daemon.stop()
+        thread.join(10)
+
+
+def test_stop_leaves_nothing_in_publishing(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
+    store = Store.open(url)
+    now = dt.datetime.now(dt.UTC)
+    store.add([_post(f"i{n}", now) for n in range(30)], state=State.SCHEDULED, now=now, reason="t")
+    slow = DryRunPublisher(tmp_path / "outbox.jsonl", delay=0.05)
+    daemon = Daemon(store, Dispatcher(store, slow, worker="w"), batch=30)
+    thread = threading.Thread(target=daemon.run_forever, kwargs={"install_signals": False}, daemon=True)
+    thread.start()
+    _wait(lambda: store.counts()[State.PUBLISHED] >= 3)
+    daemon.stop()
+    thread.join(10)
+    counts = store.counts()
+    assert counts[State.PUBLISHING] == 0
+    assert counts[State.PUBLISHED] + counts[State.SCHEDULED] == 30
+    assert counts[State.PUBLISHED] == len(sent_keys(tmp_path / "outbox.jsonl"))
+    assert 0 < counts[State.PUBLISHED] < 30
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
+    env.update(SCHEDULER_DATABASE_URL=f"sqlite:///{tmp_path / 'q.sqlite3'}", SCHEDULER_OUTBOX=str(tmp_path / "out.jsonl"),
+               SCHEDULER_TEMPLATES_DIR=str(ROOT / "templates"))
+    return env
+
+
+def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "scheduler", *args], capture_output=True, text=True,
+                          env=_env(tmp_path), cwd=tmp_path, timeout=60)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_real_daemon_stops_cleanly_on_signal_and_status_follows(tmp_path: Path, sig: int):
+    daemon = subprocess.Popen([sys.executable, "-m", "scheduler", "run", "--dry-run"], env=_env(tmp_path),
+                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait(lambda: _cli(tmp_path, "status").returncode == 0, timeout=20)
+        second = _cli(tmp_path, "run", "--dry-run")  # a second daemon on the same SQLite file
+        assert second.returncode == 2
+        assert "another 'scheduler run'" in second.stderr and "is already using" in second.stderr
+        daemon.send_signal(sig)
+        assert daemon.wait(20) == 0
+        assert "Traceback" not in daemon.stderr.read()
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    status = _cli(tmp_path, "status")
+    assert status.returncode == 1 and "daemon down" in status.stdout

@@ -1,0 +1,67 @@
+"""Several daemon processes on one PostgreSQL database publish each post exactly once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scheduler.models import State
+from scheduler.storage import NewPost, Store
+from tests.conftest import ROOT
+
+ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
+POSTS = 200
+WORKERS = 4
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    psycopg = pytest.importorskip("psycopg")
+    name = f"scheduler_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with psycopg.connect(ADMIN, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 unreachable: {str(exc).strip().splitlines()[0]}")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_four_workers_share_the_queue_without_duplicates(postgres_url: str, tmp_path: Path):
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    store = Store.open(postgres_url)
+    store.add([NewPost(f"item{n}", "x", "default", now, (f"Post {n}",), "de") for n in range(POSTS)],
+              state=State.SCHEDULED, now=now, reason="workers test")
+    store.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
+    workers = [
+        subprocess.Popen([sys.executable, "-m", "tests.fakes.crashing_daemon", postgres_url, str(tmp_path / f"out{n}.jsonl")],
+                         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for n in range(WORKERS)
+    ]
+    for worker in workers:
+        _, err = worker.communicate(timeout=180)
+        assert worker.returncode == 0, err
+    sent: Counter[int] = Counter()
+    per_worker = []
+    for n in range(WORKERS):
+        path = tmp_path / f"out{n}.jsonl"
+        lines = [json.loads(line)["post_id"] for line in path.read_text().splitlines()] if path.exists() else []
+        per_worker.append(len(lines))
+        sent.update(lines)
+    assert sorted(sent) == list(range(1, POSTS + 1))  # every post once: none lost
+    assert max(sent.values()) == 1  # none twice
+    assert sum(1 for count in per_worker if count) >= 2, per_worker  # the work was shared
+    assert Store.open(postgres_url).counts()[State.PUBLISHED] == POSTS
