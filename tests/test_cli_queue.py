@@ -167,3 +167,68 @@ def test_unreachable_postgres_is_one_line(run, monkeypatch):
     result = run("queue", "list")
     assert result.code == 2 and result.err.startswith("error: cannot open the database")
     assert len(result.err.strip().splitlines()) == 1
+
+
+def test_export_ics_and_csv(run, tmp_path):
+    run("queue", "add", str(EXAMPLE), "-p", "x", "--start", START)
+    ics = tmp_path / "posts.ics"
+    assert run("queue", "export", "--format", "ics", "-o", str(ics)).code == 0
+    from icalendar import Calendar
+
+    events = Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
+    assert len(events) == 6
+    first = min(events, key=lambda e: e.decoded("dtstart"))
+    assert first.decoded("dtstart") == dt.datetime(2030, 1, 7, 8, 0, tzinfo=dt.UTC)
+    assert str(first["status"]) == "TENTATIVE" and str(first["summary"]).startswith("[x] ")
+    csv_out = run("queue", "export", "--format", "csv")
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(csv_out.out)))
+    assert len(rows) == 6 and rows[0]["publish_at"] == "2030-01-07T09:00+01:00" and rows[0]["state"] == "draft"
+
+
+def _csv(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "extra.csv"
+    path.write_text("platform,account,publish_at,text,link,image,alt\n" + body, encoding="utf-8")
+    return path
+
+
+def test_import_csv_validates_every_row_before_storing_anything(run, tmp_path):
+    good = "mastodon,main,2030-02-03T10:00,Hallo Welt #Familie,https://example.org/a,,\n"
+    bad = "x,,2030-02-03T10:00," + "a" * 300 + ",,,\n"
+    result = run("queue", "import-csv", str(_csv(tmp_path, good + bad)))
+    assert result.code == 2
+    assert "extra.csv row 3: text too long for x" in result.err
+    assert _list(run) == []
+    ok = run("queue", "import-csv", str(_csv(tmp_path, good + "bluesky,,2030-02-03T11:00+00:00,Zweiter Post,,,\n")), "--approve")
+    assert ok.code == 0 and "imported 2 posts (scheduled)" in ok.out
+    posts = _list(run)
+    assert [(p["platform"], p["account"], p["publish_at"]) for p in posts] == [
+        ("mastodon", "main", "2030-02-03T10:00+01:00"), ("bluesky", "default", "2030-02-03T12:00+01:00")]
+    again = run("queue", "import-csv", str(tmp_path / "extra.csv"))
+    assert "imported 0 posts" in again.out and "2 were queued already" in again.out
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("myspace,,2030-02-03T10:00,Hallo,,,\n", "row 2: unknown platform 'myspace'"),
+        ("x,,morgen,Hallo,,,\n", "row 2: publish_at 'morgen' is not a time"),
+        ("x,,2001-02-03T10:00,Hallo,,,\n", "row 2: publish_at 2001-02-03T10:00 is in the past"),
+        ("x,,2030-02-03T10:00,,,,\n", "row 2: text is empty"),
+        ("x,,2030-02-03T10:00,Hallo,example.org,,\n", "row 2: link 'example.org' must start with https://"),
+        ("x,,2030-02-03T10:00,Hallo,,missing.png,Alt\n", "row 2: image 'missing.png' not found"),
+    ],
+)
+def test_import_csv_row_errors(run, tmp_path, body, message):
+    result = run("queue", "import-csv", str(_csv(tmp_path, body)))
+    assert result.code == 2 and message in result.err
+    assert len(result.err.strip().splitlines()) == 1
+
+
+def test_import_csv_needs_the_columns(run, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("network,when,words\nx,2030-01-01,hi\n")
+    result = run("queue", "import-csv", str(path))
+    assert result.code == 2 and "missing column 'platform'" in result.err

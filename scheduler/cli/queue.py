@@ -259,3 +259,48 @@ def retry(post_id: int) -> int:
         action="be retried", values={"due_at": now, "error": None})
     click.echo(f"post {post.id} scheduled again")
     return 0
+
+
+@queue.command("export")
+@click.option("--format", "-f", "fmt", type=click.Choice(("ics", "csv")), required=True,
+              help="ics for a calendar, csv for a spreadsheet.")
+@click.option("--state", "states", multiple=True, type=click.Choice(State.ALL), help="Only posts in this state (repeatable).")
+@click.option("--platform", "-p", "platforms", multiple=True, callback=platforms_option, help="Only this platform (repeatable).")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
+def export(fmt: str, states: tuple[str, ...], platforms: tuple[str, ...], output: Path | None) -> int:
+    """Export queued posts as an iCalendar feed or a CSV table.
+
+    Example: scheduler queue export --format ics -o posts.ics
+    """
+    from scheduler.config import load_settings
+    from scheduler.exchange import to_csv, to_ics
+
+    settings = load_settings()
+    posts = open_store(settings).list(states=states, platforms=platforms)
+    text = to_ics(posts, now=dt.datetime.now(dt.UTC)) if fmt == "ics" else to_csv(posts, settings.timezone)
+    write_output(output, text)
+    return 0
+
+
+@queue.command("import-csv")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--approve", is_flag=True, help="Schedule at once instead of waiting for approval.")
+def import_csv(file: Path, approve: bool) -> int:
+    """Queue hand-written posts from a CSV file with the columns
+    platform, account, publish_at, text, link, image, alt.
+
+    Every row is checked before anything is stored; importing the same file again adds nothing twice.
+
+    Example: scheduler queue import-csv posts/extra.csv --approve
+    """
+    from scheduler.config import load_settings
+    from scheduler.exchange import read_csv
+
+    settings = load_settings()
+    now = dt.datetime.now(dt.UTC)
+    new = read_csv(file, timezone=settings.timezone, now=now, mastodon_limit=settings.mastodon_max_characters,
+                   languages=settings.languages)
+    state = State.SCHEDULED if approve or not settings.require_approval else State.DRAFT
+    added = open_store(settings).add(new, state=state, now=now, reason=f"imported from {file}")
+    click.echo(f"imported {len(added)} posts ({state}); {len(new) - len(added)} were queued already")
+    return 0
