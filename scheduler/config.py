@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from scheduler.errors import ConfigError
@@ -84,6 +84,33 @@ class Settings(BaseSettings):
     retry_base_seconds: float = Field(2.0, gt=0, le=3600, json_schema_extra=_expected("seconds, e.g. 2"))
     retry_cap_seconds: float = Field(900.0, gt=0, le=86_400, json_schema_extra=_expected("seconds, e.g. 900"))
 
+    notify_webhook_url: SecretStr | None = Field(
+        None, json_schema_extra=_expected("an https:// incoming-webhook URL (Slack, Matrix, Teams), or empty")
+    )
+    smtp_host: str = Field("", json_schema_extra=_expected("a host name, or empty for no e-mail notices"))
+    smtp_port: int = Field(587, ge=1, le=65535, json_schema_extra=_expected("a port number, e.g. 587"))
+    smtp_user: str = Field("", json_schema_extra=_expected("the SMTP login, or empty"))
+    smtp_password: SecretStr | None = Field(None, json_schema_extra=_expected("the SMTP password, or empty"))
+    smtp_starttls: bool = Field(True, json_schema_extra=_expected("true or false"))
+    notify_email_from: str = Field(
+        "scheduler@localhost", json_schema_extra=_expected("an e-mail address, e.g. scheduler@example.org")
+    )
+    notify_email_to: CommaList = Field(
+        [], json_schema_extra=_expected("comma-separated e-mail addresses, e.g. comms@example.org")
+    )
+
+    @field_validator("notify_webhook_url", "smtp_password", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("notify_webhook_url")
+    @classmethod
+    def _https(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("https://", "http://")):
+            raise ValueError("not a web address")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -95,7 +122,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
-    @field_validator("platforms", "languages", "hashtags", "threads", mode="before")
+    @field_validator("platforms", "languages", "hashtags", "threads", "notify_email_to", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -139,6 +166,9 @@ class Settings(BaseSettings):
         return tags
 
 
+_SECRET_FIELDS = frozenset({"notify_webhook_url", "smtp_password"})
+
+
 def env_name(field_name: str) -> str:
     return f"{ENV_PREFIX}{field_name.upper()}"
 
@@ -154,6 +184,8 @@ def load_settings(**overrides: Any) -> Settings:
         extra = info.json_schema_extra if info is not None else None
         expected = extra.get("expected") if isinstance(extra, dict) else None
         value = error.get("input")
+        if field_name in _SECRET_FIELDS:
+            value = "***"
         shown = value if isinstance(value, str) else ",".join(map(str, value)) if isinstance(value, list) else value
         reason = str(error.get("msg", "invalid")).removeprefix("Value error, ")
         raise ConfigError(

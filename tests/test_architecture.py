@@ -68,9 +68,9 @@ def test_module_imports_only_lower_layers(module: str, path: Path):
             assert not bad, f"{module} imports {bad}"
 
 
-def test_only_platforms_use_requests():
+def test_only_platforms_and_notices_use_requests():
     for module, path in _modules():
-        if not module.startswith("scheduler.platforms"):
+        if not module.startswith(("scheduler.platforms", "scheduler.notify")):
             assert not any(name.split(".")[0] == "requests" for name in _imports(path)), module
 
 

@@ -9,6 +9,24 @@ import click
 from scheduler.cli import cli, local
 
 
+def notifier(settings):  # type: ignore[no-untyped-def]
+    """The configured notice channels, or None."""
+    from scheduler.notify import AllNotifiers
+
+    channels = []
+    if settings.notify_webhook_url is not None:
+        from scheduler.notify.webhook import WebhookNotifier
+
+        channels.append(WebhookNotifier(settings.notify_webhook_url))
+    if settings.smtp_host and settings.notify_email_to:
+        from scheduler.notify.email import EmailNotifier
+
+        channels.append(EmailNotifier(settings.smtp_host, settings.smtp_port, sender=settings.notify_email_from,
+                                      recipients=settings.notify_email_to, user=settings.smtp_user,
+                                      password=settings.smtp_password, starttls=settings.smtp_starttls))
+    return AllNotifiers(channels) if channels else None
+
+
 @cli.command()
 @click.option("--once", is_flag=True, help="Publish everything due now, then exit (for cron and CI).")
 @click.option("--dry-run", is_flag=True, help="Write the exact requests to the outbox instead of sending them.")
@@ -37,7 +55,8 @@ def run(once: bool, dry_run: bool) -> int:
             click.echo(f"no platform credentials configured: dry run, requests go to {settings.outbox}", err=True)
         publisher = DryRunPublisher(settings.outbox)
         policy = RetryPolicy(settings.max_attempts, settings.retry_base_seconds, settings.retry_cap_seconds)
-        daemon = Daemon(store, Dispatcher(store, publisher, worker=worker_name(), policy=policy))
+        daemon = Daemon(store, Dispatcher(store, publisher, worker=worker_name(), policy=policy,
+                                          notify=notifier(settings)))
         summary = daemon.run_once() if once else daemon.run_forever()
         click.echo(f"published {summary.published}, reconciled {summary.reconciled}"
                    + "".join(f", {state} {n}" for state, n in sorted(summary.other.items())), err=True)
