@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     retry_base_seconds: float = Field(2.0, gt=0, le=3600, json_schema_extra=_expected("seconds, e.g. 2"))
     retry_cap_seconds: float = Field(900.0, gt=0, le=86_400, json_schema_extra=_expected("seconds, e.g. 900"))
 
+    mastodon_base_url: str = Field(
+        "", json_schema_extra=_expected("your Mastodon instance, e.g. https://social.example, or empty")
+    )
+    mastodon_token: SecretStr | None = Field(
+        None, json_schema_extra=_expected("a Mastodon access token with write:statuses, or empty")
+    )
     notify_webhook_url: SecretStr | None = Field(
         None, json_schema_extra=_expected("an https:// incoming-webhook URL (Slack, Matrix, Teams), or empty")
     )
@@ -99,7 +105,7 @@ class Settings(BaseSettings):
         [], json_schema_extra=_expected("comma-separated e-mail addresses, e.g. comms@example.org")
     )
 
-    @field_validator("notify_webhook_url", "smtp_password", mode="before")
+    @field_validator("notify_webhook_url", "smtp_password", "mastodon_token", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
@@ -110,6 +116,13 @@ class Settings(BaseSettings):
         if value is not None and not value.get_secret_value().startswith(("https://", "http://")):
             raise ValueError("not a web address")
         return value
+
+    @field_validator("mastodon_base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("not a web address")
+        return value.rstrip("/")
 
     @field_validator("timezone")
     @classmethod
@@ -166,7 +179,7 @@ class Settings(BaseSettings):
         return tags
 
 
-_SECRET_FIELDS = frozenset({"notify_webhook_url", "smtp_password"})
+_SECRET_FIELDS = frozenset({"notify_webhook_url", "smtp_password", "mastodon_token"})
 
 
 def env_name(field_name: str) -> str:

@@ -155,6 +155,7 @@ class QueuedPost:
     remote_url: str | None = None
     error: str | None = None
     due_at: dt.datetime | None = None  # next attempt (after a transient error); None: publish_at
+    claimed_at: dt.datetime | None = None  # when the current or last attempt started
 
     @property
     def text(self) -> str:

@@ -34,6 +34,7 @@ import datetime as dt
 from bisect import bisect_left, insort
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from heapq import heappop, heappush
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scheduler.errors import ConfigError
@@ -44,17 +45,10 @@ UTC = dt.timezone.utc
 #: How far past `start` a free slot is searched for before giving up.
 HORIZON = dt.timedelta(days=731)
 _EXAMPLE = "expected e.g. 'mon-fri 09:00,12:30'"
-_ABBREVIATIONS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DAY_NAMES = {
-    name: number
-    for number, names in enumerate((
-        ("mon", "monday", "mo", "montag"), ("tue", "tuesday", "di", "dienstag"),
-        ("wed", "wednesday", "mi", "mittwoch"), ("thu", "thursday", "do", "donnerstag"),
-        ("fri", "friday", "fr", "freitag"), ("sat", "saturday", "sa", "samstag"),
-        ("sun", "sunday", "so", "sonntag"),
-    ))
-    for name in names
-}
+_DAYS = ("mon monday mo montag", "tue tuesday di dienstag", "wed wednesday mi mittwoch",
+         "thu thursday do donnerstag", "fri friday fr freitag", "sat saturday sa samstag", "sun sunday so sonntag")
+_DAY_NAMES = {name: number for number, names in enumerate(_DAYS) for name in names.split()}
+_ABBREVIATIONS = tuple(names.split()[0] for names in _DAYS)
 _EVERY_DAY = ("daily", "täglich", "taeglich")
 
 
@@ -152,6 +146,7 @@ class Holidays:
 
     country: str = "DE"
     region: str | None = None
+    # holidays by year, filled on first use; a cache, not part of the value
     _years: dict[int, frozenset[dt.date]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -203,17 +198,26 @@ def slots_after(
     UTC datetimes, strictly increasing."""
     start = _aware(start, "start")
     until = _aware(until, "until") if until is not None else start + HORIZON
-    day = start.astimezone(rule.zone).date()
+    # A wall time moved past a jump may land after later wall times (02:30 → 03:30 comes after 03:00)
+    # or on the next day (America/Nuuk jumps from 23:00 to 00:00). So slots wait in a heap until no
+    # later day can give an earlier one: a day's slots all lie after its local midnight at UTC+24:00.
+    pending: list[dt.datetime] = []
     last: dt.datetime | None = None
-    while dt.datetime.combine(day, dt.time(), tzinfo=rule.zone) <= until:
+    day = start.astimezone(rule.zone).date() - dt.timedelta(days=1)
+    while True:
+        floor = dt.datetime.combine(day, dt.time(), UTC) - dt.timedelta(days=1)
+        while pending and (pending[0] < floor or floor > until):
+            slot = heappop(pending)
+            if slot > until:
+                return
+            if slot >= start and (last is None or slot > last):  # slots that coincide count once
+                last = slot
+                yield slot
+        if floor > until:
+            return
         if day.weekday() in rule.weekdays and day not in holidays:
-            # Sorted as instants: on a spring-forward day 02:30 (→ 03:30) comes after 03:00, and may equal 03:30.
-            for slot in sorted({dt.datetime.combine(day, t, tzinfo=rule.zone).astimezone(UTC) for t in rule.times}):
-                if slot > until:
-                    return
-                if slot >= start and (last is None or slot > last):
-                    last = slot
-                    yield slot
+            for t in rule.times:
+                heappush(pending, dt.datetime.combine(day, t, tzinfo=rule.zone).astimezone(UTC))
         day += dt.timedelta(days=1)
 
 
@@ -296,8 +300,8 @@ def plan(
 
     def no_slot(item: str, account: str) -> PlanningError:
         return PlanningError(
-            f"no free posting slot within {HORIZON.days} days of {origin.isoformat(' ', 'minutes')} for item {item!r} on "
-            f"account {account!r} ({slots_of(account).rule!r}); add slots or reduce the gap"
+            f"no free posting slot within {HORIZON.days} days of {origin.isoformat(' ', 'minutes')} for item "
+            f"{item!r} on account {account!r} ({slots_of(account).rule!r}); add slots or reduce the gap"
         )
 
     for item, group in items.items():
@@ -305,7 +309,7 @@ def plan(
             continue
         first = slots_of(group[0].account)
         same = [(k, r) for k, r in enumerate(group) if slots_of(r.account) is first]
-        moment: dt.datetime | None = start
+        moment = start
         while True:  # each turn moves `moment` past a clash, so this ends within HORIZON
             slot = first.at_or_after(moment)
             if slot is None:

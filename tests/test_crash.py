@@ -89,3 +89,47 @@ def test_repeated_sigkill_at_random_moments(tmp_path: Path):
         process.send_signal(signal.SIGKILL)
         process.communicate(timeout=60)
     _finish_and_check(url, outbox)
+
+
+def test_sigkill_real_scheduler_run_while_it_publishes_to_a_slow_mastodon(tmp_path: Path):
+    """The real `scheduler run` process, a slow fake Mastodon in another process: killed again
+    and again mid-request, then finished; each post exists exactly once on the server."""
+    created = tmp_path / "created.jsonl"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakes.mastodon_server", "--token", "crash-token", "--latency", "0.04",
+         "--latency-after-create", "0.04", "--state", str(created)],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        base_url = server.stdout.readline().strip()
+        url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
+        now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        Store.open(url).add([NewPost(f"item{n}", "mastodon", "default", now, (f"Beitrag Nummer {n}",), "de")
+                             for n in range(POSTS)], state=State.SCHEDULED, now=now, reason="crash test")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
+        env.update(SCHEDULER_DATABASE_URL=url, SCHEDULER_MASTODON_BASE_URL=base_url,
+                   SCHEDULER_MASTODON_TOKEN="crash-token", SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"))
+        rng = random.Random(7)
+        kills, progress = 0, []
+        for _ in range(6):
+            daemon = subprocess.Popen([sys.executable, "-m", "scheduler", "run"], cwd=tmp_path, env=env,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            time.sleep(rng.uniform(0.8, 1.6))
+            if daemon.poll() is None:
+                daemon.send_signal(signal.SIGKILL)
+                kills += 1
+            daemon.communicate(timeout=60)
+            progress.append(Store.open(url).counts()[State.PUBLISHED])
+        assert kills >= 3
+        assert 0 < progress[0] < POSTS, progress  # the first kill landed mid-way through the queue
+        final = subprocess.run([sys.executable, "-m", "scheduler", "run", "--once"], cwd=tmp_path, env=env,
+                               capture_output=True, text=True, timeout=120)
+        assert final.returncode == 0, final.stderr
+        store = Store.open(url)
+        assert store.counts()[State.PUBLISHED] == POSTS  # none lost
+        texts = Counter(json.loads(line)["status"] for line in created.read_text().splitlines())
+        assert set(texts) == {f"Beitrag Nummer {n}" for n in range(POSTS)}
+        assert max(texts.values()) == 1, [t for t, n in texts.items() if n > 1]  # none twice
+        assert not (tmp_path / "outbox.jsonl").exists()  # nothing went to the dry-run outbox
+    finally:
+        server.kill()
+        server.communicate(timeout=10)

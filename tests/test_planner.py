@@ -242,6 +242,19 @@ def test_no_day_skipped_around_transitions():
         assert sorted(set(days)) == [day + dt.timedelta(days=n) for n in range(-2, 3)]
 
 
+def test_a_jump_at_midnight_keeps_slots_in_order():
+    nuuk = ZoneInfo("America/Nuuk")  # 2025-03-29 23:00 -02:00 is followed by 2025-03-30 00:00 -01:00
+    rule = SlotRule(frozenset(range(7)), (dt.time(0, 15), dt.time(0, 30), dt.time(23, 30)), "America/Nuuk")
+    start = dt.datetime(2025, 3, 29, 1, tzinfo=nuuk)
+    slots = list(slots_after(rule, start, DE, until=start + dt.timedelta(days=1)))
+    # Saturday's 23:30 does not exist: it moves to Sunday 00:30, after Sunday's 00:15, and coincides with 00:30
+    assert [s.astimezone(nuuk).isoformat(" ", "minutes") for s in slots] == [
+        "2025-03-30 00:15-01:00", "2025-03-30 00:30-01:00",
+    ]
+    start = dt.datetime(2025, 3, 30, tzinfo=nuuk)  # Saturday's moved slot is still found from Sunday midnight
+    assert next(slots_after(parse_slots("sat 23:30", "America/Nuuk"), start, DE)) == utc(2025, 3, 30, 1, 30)
+
+
 def test_gap_is_measured_in_real_time_on_the_fall_back_day():
     rule = parse_slots("daily 02:30,03:00")  # 30 minutes apart on the wall, 90 minutes on the fall-back day
     requests = [Request("a", "a", "x"), Request("b", "b", "x")]
@@ -392,7 +405,7 @@ def test_no_free_slot_within_the_horizon(requests):
 def test_invalid_plan_arguments():
     one = [Request("a", "A", "m")]
     kwargs = {"rules": WORKDAYS, "holidays": DE}
-    with pytest.raises(ValueError, match=r"^start must be an aware datetime \(with a time zone\), got naive 2025-01-06"):
+    with pytest.raises(ValueError, match=r"^start must be an aware datetime \(with a time zone\), got naive 2025"):
         plan(one, start=dt.datetime(2025, 1, 6), **kwargs)
     with pytest.raises(ValueError, match="min_gap and stagger must not be negative"):
         plan(one, start=MONDAY, min_gap=-HOUR, **kwargs)
@@ -421,10 +434,12 @@ def test_plans_a_thousand_posts_over_thirty_accounts_quickly():
 
 # --- properties ---------------------------------------------------------------------------------
 
-ZONES = ("Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "UTC")  # Lord Howe jumps by 30 minutes
+# Lord Howe jumps by 30 minutes; Nuuk from 23:00 on Saturday to 00:00 on Sunday
+ZONES = ("Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "America/Nuuk", "UTC")
 TRANSITIONS = [dt.datetime(2025, 3, 29, tzinfo=UTC), dt.datetime(2025, 10, 25, tzinfo=UTC),
                dt.datetime(2026, 3, 28, tzinfo=UTC), dt.datetime(2026, 10, 24, tzinfo=UTC),
-               dt.datetime(2025, 3, 8, tzinfo=UTC), dt.datetime(2025, 4, 5, tzinfo=UTC)]
+               dt.datetime(2025, 3, 8, tzinfo=UTC), dt.datetime(2025, 4, 5, tzinfo=UTC),
+               dt.datetime(2025, 3, 29, tzinfo=UTC), dt.datetime(2025, 10, 25, tzinfo=UTC)]
 times_st = st.builds(dt.time, st.one_of(st.integers(0, 23), st.integers(1, 3)), st.sampled_from([0, 15, 30, 45]))
 rules_st = st.builds(SlotRule, st.frozensets(st.integers(0, 6), min_size=1),
                      st.lists(times_st, min_size=1, max_size=4).map(tuple), st.sampled_from(ZONES))
@@ -437,21 +452,27 @@ HOLIDAYS = (DE, NW, Holidays("US", "NY"))
 ACCOUNTS = ("a", "b", "c", "d")
 
 
-def is_slot(moment: dt.datetime, rule: SlotRule, holidays: Holidays) -> bool:
-    """`moment` is a rule weekday and time in local wall time, read as documented: the first of two
-    occurrences, or for a wall time that does not exist the same wall time after the jump."""
+def slot_days(moment: dt.datetime, rule: SlotRule, holidays: Holidays) -> set[dt.date]:
+    """The rule days whose slot `moment` is, reading local wall times as documented: the first of two
+    occurrences, or for a wall time that does not exist the same wall time after the jump (which may
+    fall on the next day)."""
     local = moment.astimezone(rule.zone)
-    if local.fold or local.weekday() not in rule.weekdays or local.date() in holidays:
-        return False
-    for t in rule.times:
-        if local.time() == t:
-            return True
-        naive = dt.datetime.combine(local.date(), t)
-        before, after = (naive.replace(tzinfo=rule.zone, fold=f).utcoffset() for f in (0, 1))
-        missing = naive.replace(tzinfo=rule.zone).astimezone(UTC).astimezone(rule.zone).time() != t
-        if missing and local.time() == (naive + (after - before)).time():
-            return True
-    return False
+    wall_time = local.replace(tzinfo=None)
+    days = set()
+    for day in (local.date(), local.date() - dt.timedelta(days=1)):
+        if local.fold or day.weekday() not in rule.weekdays or day in holidays:
+            continue
+        for t in rule.times:
+            naive = dt.datetime.combine(day, t)
+            before, after = (naive.replace(tzinfo=rule.zone, fold=f).utcoffset() for f in (0, 1))
+            missing = naive.replace(tzinfo=rule.zone).astimezone(UTC).astimezone(rule.zone).time() != t
+            if wall_time == naive or (missing and wall_time == naive + (after - before)):
+                days.add(day)
+    return days
+
+
+def is_slot(moment: dt.datetime, rule: SlotRule, holidays: Holidays) -> bool:
+    return bool(slot_days(moment, rule, holidays))
 
 
 @settings(max_examples=300, deadline=None)
@@ -461,10 +482,10 @@ def test_slots_after_property(rule, start, holidays):
     slots = list(slots_after(rule, start, holidays, until=until))
     assert all(start <= s <= until and s.tzinfo is UTC and is_slot(s, rule, holidays) for s in slots)
     assert all(a < b for a, b in zip(slots, slots[1:]))
-    local_days = {s.astimezone(rule.zone).date() for s in slots}
+    rule_days = set().union(*(slot_days(s, rule, holidays) for s in slots))
     day = start.astimezone(rule.zone).date() + dt.timedelta(days=1)
-    while dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), rule.zone) <= until:  # whole days inside
-        assert (day in local_days) == (day.weekday() in rule.weekdays and day not in holidays), day
+    while dt.datetime.combine(day + dt.timedelta(days=2), dt.time(), rule.zone) <= until:  # whole days inside
+        assert (day in rule_days) == (day.weekday() in rule.weekdays and day not in holidays), day
         day += dt.timedelta(days=1)
 
 
@@ -510,18 +531,18 @@ def test_plan_property(case):
             else:
                 assert at >= anchor + k * stagger and is_slot(at, rule, case["holidays"])
     # the gap holds between every planned post and every other post of its account
-    posts = [(r.account, times[r.key], r.at is None) for r in requests]
-    posts += [(account, t, False) for account, moments in case["taken"].items() for t in moments]
-    for (account1, t1, planned1), (account2, t2, planned2) in combinations(posts, 2):
+    posts = [(r.key, r.account, times[r.key], r.at is None) for r in requests]
+    posts += [(None, account, t, False) for account, moments in case["taken"].items() for t in moments]
+    for (_, account1, t1, planned1), (_, account2, t2, planned2) in combinations(posts, 2):
         if account1 == account2 and (planned1 or planned2):
             assert abs(t1 - t2) >= gap and t1 != t2
-    # earliest: no earlier slot of a single-rule item was free for all its accounts in the final plan
+    # earliest: at no earlier slot were all accounts of a single-rule item free in the final plan
     for group in planned.values():
         rule = rule_of(group[0].account)
         if any(rule_of(r.account) != rule for r in group):
             continue
-        own = {r.key for r in group}
-        others = [(a, t) for (a, t, _), key in zip(posts, [r.key for r in requests] + [None] * len(posts)) if key not in own]
-        for slot in slots_after(rule, start, case["holidays"], until=times[group[0].key] - dt.timedelta(microseconds=1)):
-            assert any(a == r.account and abs(t - (slot + k * stagger)) < max(gap, dt.timedelta(microseconds=1))
-                       for k, r in enumerate(group) for a, t in others), slot
+        others = [(account, t) for key, account, t, _ in posts if key not in {r.key for r in group}]
+        before = times[group[0].key] - dt.timedelta(microseconds=1)
+        for slot in slots_after(rule, start, case["holidays"], until=before):
+            assert any(account == r.account and abs(t - (slot + k * stagger)) < max(gap, dt.timedelta(microseconds=1))
+                       for k, r in enumerate(group) for account, t in others), slot

@@ -27,6 +27,25 @@ def notifier(settings):  # type: ignore[no-untyped-def]
     return AllNotifiers(channels) if channels else None
 
 
+def publisher(settings, *, dry_run: bool):  # type: ignore[no-untyped-def]
+    """The publisher for `scheduler run`: the real clients of configured accounts, or the dry-run
+    outbox when asked for or when no account has credentials."""
+    from scheduler.platforms.dryrun import DryRunPublisher
+
+    accounts = {}
+    if settings.mastodon_base_url and settings.mastodon_token is not None:
+        from scheduler.platforms.mastodon import MastodonPublisher
+
+        accounts[("mastodon", "default")] = MastodonPublisher(settings.mastodon_base_url, settings.mastodon_token)
+    if dry_run or not accounts:
+        if not dry_run:
+            click.echo(f"no platform credentials configured: dry run, requests go to {settings.outbox}", err=True)
+        return DryRunPublisher(settings.outbox)
+    from scheduler.platforms.routing import Router
+
+    return Router(accounts)
+
+
 @cli.command()
 @click.option("--once", is_flag=True, help="Publish everything due now, then exit (for cron and CI).")
 @click.option("--dry-run", is_flag=True, help="Write the exact requests to the outbox instead of sending them.")
@@ -39,7 +58,6 @@ def run(once: bool, dry_run: bool) -> int:
     """
     from scheduler.config import load_settings
     from scheduler.daemon import Daemon, SingleDaemonLock, worker_name
-    from scheduler.platforms.dryrun import DryRunPublisher
     from scheduler.publishing import Dispatcher, RetryPolicy
     from scheduler.storage import Store, sqlite_path
 
@@ -51,11 +69,9 @@ def run(once: bool, dry_run: bool) -> int:
         lock.acquire()
     try:
         store = Store.open(settings.database_url)
-        if not dry_run:
-            click.echo(f"no platform credentials configured: dry run, requests go to {settings.outbox}", err=True)
-        publisher = DryRunPublisher(settings.outbox)
+        chosen = publisher(settings, dry_run=dry_run)
         policy = RetryPolicy(settings.max_attempts, settings.retry_base_seconds, settings.retry_cap_seconds)
-        daemon = Daemon(store, Dispatcher(store, publisher, worker=worker_name(), policy=policy,
+        daemon = Daemon(store, Dispatcher(store, chosen, worker=worker_name(), policy=policy,
                                           notify=notifier(settings)))
         summary = daemon.run_once() if once else daemon.run_forever()
         click.echo(f"published {summary.published}, reconciled {summary.reconciled}"

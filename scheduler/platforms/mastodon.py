@@ -1,11 +1,27 @@
-"""Mastodon (`POST /api/v1/statuses`): a thread is a chain of self-replies."""
+"""Mastodon (`POST /api/v1/statuses`): a thread is a chain of self-replies.
+
+Every request carries an `Idempotency-Key` (the post's key plus the part number). Mastodon keeps a
+successful key for an hour per account and answers a repeat with the status it created, so within
+that hour reconciling is simply sending again: parts that arrived are returned, missing ones created.
+Later, the account's newest statuses are read back and compared.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
+from collections.abc import Callable
 
-from scheduler.models import Post
-from scheduler.platforms.base import Payload
+import requests
+from pydantic import SecretStr
+
+from scheduler.errors import PublishError, TransientError
+from scheduler.models import Post, QueuedPost
+from scheduler.platforms.base import Outcome, Payload, PublishResult, Reconciliation
+from scheduler.platforms.http import HttpClient
+
+IDEMPOTENCY_WINDOW = dt.timedelta(minutes=55)  # Mastodon keeps keys 1 hour; keep a margin
 
 
 def build_payloads(post: Post, *, now: dt.datetime) -> list[Payload]:
@@ -18,3 +34,83 @@ def build_payloads(post: Post, *, now: dt.datetime) -> list[Payload]:
             body["in_reply_to_id"] = f"<id of part {index}>"
         payloads.append(body)
     return payloads
+
+
+def _reset(response: requests.Response) -> float | None:
+    """Mastodon's X-RateLimit-Reset is an ISO 8601 time, not epoch seconds."""
+    value = response.headers.get("X-RateLimit-Reset")
+    if not value:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return max((when - dt.datetime.now(dt.UTC)).total_seconds(), 0.0)
+
+
+def _classify(response: requests.Response) -> PublishError | None:
+    if response.status_code == 422 and "not finished processing" in response.text:
+        return TransientError("media still processing on the Mastodon server")
+    return None
+
+
+def _plain(content: str) -> str:
+    """A status's HTML content as plain text, for comparing with what we sent."""
+    text = re.sub(r"<br\s*/?>", "\n", content)
+    text = re.sub(r"</p>\s*<p>", "\n\n", text)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split())
+
+
+class MastodonPublisher:
+    """Publishes to one Mastodon account."""
+
+    def __init__(self, base_url: str, token: SecretStr, *, http: HttpClient | None = None,
+                 clock: Callable[[], dt.datetime] | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+        self.http = http or HttpClient()
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+
+    def __repr__(self) -> str:
+        return f"MastodonPublisher(base_url={self.base_url!r})"
+
+    def _headers(self, key: str | None = None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self._token.get_secret_value()}"}
+        if key:
+            headers["Idempotency-Key"] = key
+        return headers
+
+    def publish(self, post: QueuedPost) -> PublishResult:
+        from scheduler.platforms.dryrun import as_post
+
+        first: dict[str, object] | None = None
+        parent: str | None = None
+        for index, body in enumerate(build_payloads(as_post(post), now=self.clock())):
+            if parent is not None:
+                body["in_reply_to_id"] = parent
+            response = self.http.request(
+                "POST", f"{self.base_url}/api/v1/statuses", json=body,
+                headers=self._headers(f"{post.idempotency_key}:{index}"), classify=_classify, reset_header=_reset,
+            )
+            status = response.json()
+            parent = str(status["id"])
+            first = first or status
+        assert first is not None
+        return PublishResult(remote_id=str(first["id"]), remote_url=str(first.get("url") or "") or None)
+
+    def reconcile(self, post: QueuedPost) -> Reconciliation:
+        started = post.claimed_at or post.due_at or post.publish_at
+        if self.clock() - started < IDEMPOTENCY_WINDOW:
+            return Reconciliation(Outcome.PUBLISHED, self.publish(post))  # an idempotent replay
+        me = self.http.request("GET", f"{self.base_url}/api/v1/accounts/verify_credentials",
+                               headers=self._headers()).json()
+        statuses = self.http.request("GET", f"{self.base_url}/api/v1/accounts/{me['id']}/statuses",
+                                     params={"limit": "40"}, headers=self._headers()).json()
+        wanted = " ".join(post.parts[0].split())
+        for status in statuses:
+            if _plain(status.get("content", "")) == wanted:
+                return Reconciliation(Outcome.PUBLISHED, PublishResult(str(status["id"]), status.get("url")))
+        oldest = min((dt.datetime.fromisoformat(s["created_at"].replace("Z", "+00:00")) for s in statuses), default=None)
+        if oldest is not None and oldest < started:
+            return Reconciliation(Outcome.NOT_PUBLISHED)  # the list reaches back past the attempt
+        return Reconciliation(Outcome.UNKNOWN)

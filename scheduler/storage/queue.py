@@ -49,7 +49,7 @@ def _post(row: Row[Any]) -> QueuedPost:
         publish_at=m["publish_at"], parts=tuple(m["parts"]), language=m["language"], section=m["section"],
         title=m["title"], source=m["source"], spoiler_text=m["spoiler_text"], link=m["link"], image=m["image"],
         alt=m["alt"], attempts=m["attempts"], idempotency_key=m["idempotency_key"], remote_id=m["remote_id"],
-        remote_url=m["remote_url"], error=m["error"], due_at=m["due_at"],
+        remote_url=m["remote_url"], error=m["error"], due_at=m["due_at"], claimed_at=m["claimed_at"],
     )
 
 

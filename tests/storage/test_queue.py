@@ -349,10 +349,12 @@ def test_in_flight_since_leaves_the_posts_of_live_workers_alone(store: Store):
     for name in workers:
         (post,) = store.claim_due(now=NOW, worker=name, limit=1)
         assert post.id == ids[name]
-    store.heartbeat("alive", now=NOW + 10 * MINUTE, starting=True)
-    store.heartbeat("silent", now=NOW, starting=True)  # last beat long ago: died
-    store.heartbeat("stopped", now=NOW + 10 * MINUTE, starting=True)
-    store.stopped("stopped", now=NOW + 10 * MINUTE)  # stopped cleanly, yet left a post (killed mid-post)
+    for name in ("alive", "silent", "stopped"):
+        store.heartbeat(name, now=NOW - MINUTE, starting=True)  # started before they claimed
+    store.heartbeat("alive", now=NOW + 10 * MINUTE)
+    store.heartbeat("stopped", now=NOW + 10 * MINUTE)
+    store.stopped("stopped", now=NOW + 10 * MINUTE)  # says it stopped, yet a post of its is in publishing
+    # "silent": its last beat is long ago, it died
     orphans = store.in_flight(alive_since=NOW + 10 * MINUTE - dt.timedelta(seconds=15))
     assert [p.id for p in orphans] == [ids["silent"], ids["stopped"], ids["never-beat"]]
     assert len(store.in_flight()) == 4
