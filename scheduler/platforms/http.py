@@ -23,6 +23,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from scheduler import __version__
@@ -119,9 +120,12 @@ class HttpClient:
             error = AmbiguousError if sends else TransientError
             raise error(f"no answer from {_host(url)} within {self.timeout:.0f} s") from None
         except requests.exceptions.ConnectionError as exc:
-            if _never_connected(exc):
+            reason = _reason(exc)
+            if isinstance(reason, (NewConnectionError, NameResolutionError)):
                 raise TransientError(f"could not connect to {_host(url)}") from None
             error = AmbiguousError if sends else TransientError
+            if isinstance(reason, ReadTimeoutError):
+                raise error(f"no answer from {_host(url)} within {self.timeout:.0f} s") from None
             raise error(f"connection to {_host(url)} broke off") from None
         except requests.RequestException as exc:
             raise TransientError(f"request to {_host(url)} failed: {type(exc).__name__}") from None
@@ -155,11 +159,9 @@ def _host(url: str) -> str:
     return parts.netloc or url
 
 
-def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
-    """True when the connection was never established (so nothing was sent)."""
-    from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
-
+def _reason(exc: requests.exceptions.ConnectionError) -> object:
+    """The urllib3 error behind a requests ConnectionError (unwrapping MaxRetryError)."""
     reason = exc.args[0] if exc.args else None
     if isinstance(reason, MaxRetryError):
         reason = reason.reason
-    return isinstance(reason, (NewConnectionError, NameResolutionError))
+    return reason
