@@ -65,3 +65,18 @@ def test_four_workers_share_the_queue_without_duplicates(postgres_url: str, tmp_
     assert max(sent.values()) == 1  # none twice
     assert sum(1 for count in per_worker if count) >= 2, per_worker  # the work was shared
     assert Store.open(postgres_url).counts()[State.PUBLISHED] == POSTS
+
+
+def test_several_scheduler_run_commands_on_postgres_publish_each_post_once(postgres_url: str, tmp_path: Path):
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    Store.open(postgres_url).add([NewPost(f"item{n}", "bluesky", "default", now, (f"Post {n}",), "de")
+                                  for n in range(120)], state=State.SCHEDULED, now=now, reason="cli workers")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
+    env.update(SCHEDULER_DATABASE_URL=postgres_url, SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"))
+    runs = [subprocess.Popen([sys.executable, "-m", "scheduler", "run", "--once", "--dry-run"], cwd=tmp_path, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    for process in runs:
+        _, err = process.communicate(timeout=180)
+        assert process.returncode == 0, err  # no "another daemon" refusal on PostgreSQL
+    sent = Counter(json.loads(line)["post_id"] for line in (tmp_path / "outbox.jsonl").read_text().splitlines())
+    assert sorted(sent) == list(range(1, 121)) and max(sent.values()) == 1

@@ -9,6 +9,7 @@ never produces a second line.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import threading
@@ -88,6 +89,7 @@ class DryRunPublisher:
         with self._lock:
             self.outbox.parent.mkdir(parents=True, exist_ok=True)
             with open(self.outbox, "a", encoding="utf-8") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)  # several worker processes may share one outbox
                 handle.write(line + "\n")
                 handle.flush()
                 os.fsync(handle.fileno())
