@@ -148,7 +148,13 @@ class Dispatcher:
             if stop is not None and stop.is_set():
                 self.release(claimed[index:], now=now())
                 break
-            done.append(self.publish(post, now=now))
+            try:
+                done.append(self.publish(post, now=now))
+            except Exception as error:  # a bug, a full disk, a lost database: not a platform answer
+                self.release(claimed[index + 1 :], now=now())
+                self._finish(post, State.NEEDS_ATTENTION, now=now(), error=f"{type(error).__name__}: {error}",
+                             reason=f"unexpected error while publishing ({type(error).__name__}); check by hand")
+                raise
         return done
 
     def release(self, claimed: list[QueuedPost], *, now: dt.datetime) -> None:

@@ -69,7 +69,7 @@ def test_daemon_publishes_a_post_queued_by_another_process_at_its_time(tmp_path:
         daemon.stop()
         thread.join(10)
     assert not thread.is_alive()
-    assert sent_keys(outbox) == ["post-1"]
+    assert sent_keys(outbox) == [Store.open(url).get(1).idempotency_key]
 
 
 def test_daemon_sleeps_instead_of_polling_for_due_posts(tmp_path: Path):

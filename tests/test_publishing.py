@@ -320,8 +320,6 @@ def test_reconcile_in_flight_leaves_a_live_workers_posts_alone(store: Store):
     assert publisher.published == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a worker restarted under the same name (hostname:pid; PID 1 in a "
-                   "container) counts as alive, so its previous incarnation's posts stay in publishing forever")
 def test_reconcile_in_flight_settles_posts_of_an_earlier_run_of_the_same_worker(store: Store):
     (post_id,) = queue(store, "a")
     store.heartbeat("host:1", now=NOW, starting=True)
@@ -398,8 +396,6 @@ def test_a_failing_notice_channel_does_not_stop_publishing(store: Store):
     assert calls == ids[:2]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: an exception that is not a PublishError escapes dispatch_due and "
-                   "leaves the posts of the batch not yet started in publishing until the daemon restarts")
 def test_an_unexpected_publisher_error_does_not_strand_the_rest_of_the_batch(store: Store):
     ids = queue(store, "a", "b", "c")
     publisher = ScriptedPublisher(RuntimeError("bug in a platform client"), PublishResult("1"), PublishResult("2"))
@@ -475,8 +471,6 @@ def test_dry_run_ignores_a_torn_last_line(store: Store, tmp_path: Path):
     assert publisher.reconcile(torn).outcome == Outcome.NOT_PUBLISHED
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: DryRunPublisher.publish appends after a torn last line without "
-                   "starting a new line, so the next post's line is glued to the fragment and unreadable")
 def test_dry_run_a_post_sent_after_a_torn_line_is_found_again(store: Store, tmp_path: Path):
     outbox, scratch = tmp_path / "outbox.jsonl", tmp_path / "scratch.jsonl"
     publisher = DryRunPublisher(outbox, clock=Clock())
@@ -489,8 +483,6 @@ def test_dry_run_a_post_sent_after_a_torn_line_is_found_again(store: Store, tmp_
     assert sent_keys(outbox) == [following.idempotency_key]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: sent_keys splits the outbox with str.splitlines(), which also breaks "
-                   "at U+2028/U+2029/U+0085 that json.dumps(ensure_ascii=False) leaves unescaped in post text")
 @pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"], ids=["LS", "PS", "NEL"])
 def test_dry_run_finds_a_post_whose_text_contains_a_unicode_line_separator(
     store: Store, tmp_path: Path, separator: str

@@ -88,8 +88,14 @@ class DryRunPublisher:
         )
         with self._lock:
             self.outbox.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.outbox, "a", encoding="utf-8") as handle:
+            with open(self.outbox, "a+", encoding="utf-8") as handle:
                 fcntl.flock(handle, fcntl.LOCK_EX)  # several worker processes may share one outbox
+                if handle.tell() > 0:  # a line torn by a crash must not swallow this one
+                    handle.seek(handle.tell() - 1)
+                    torn = handle.read(1) != "\n"
+                    handle.seek(0, os.SEEK_END)
+                    if torn:
+                        handle.write("\n")
                 handle.write(line + "\n")
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -106,7 +112,8 @@ def sent_keys(outbox: Path) -> list[str]:
     if not outbox.exists():
         return []
     keys = []
-    for line in outbox.read_text(encoding="utf-8").splitlines():
+    # split on "\n" only: str.splitlines() would also break at U+2028/U+2029/U+0085 inside a post
+    for line in outbox.read_text(encoding="utf-8").split("\n"):
         try:
             keys.append(json.loads(line)["idempotency_key"])
         except (ValueError, KeyError):

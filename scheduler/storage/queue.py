@@ -8,11 +8,12 @@ so several workers take disjoint posts). The idempotency key is stored before an
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, text, tuple_, update
+from sqlalchemy import and_, exists, func, insert, select, text, tuple_, update
 from sqlalchemy.engine import Connection, Engine, Row
 
 from scheduler.errors import QueueError
@@ -40,6 +41,13 @@ class NewPost:
     link: str | None = None
     image: str | None = None
     alt: str | None = None
+
+
+def _aware(*values: object) -> None:
+    """Refuse naive datetimes before they reach the database (stored times are UTC instants)."""
+    for value in values:
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()}: times must carry a time zone")
 
 
 def _post(row: Row[Any]) -> QueuedPost:
@@ -83,6 +91,7 @@ class Store:
         Returns the ids of the posts added."""
         if state not in (State.DRAFT, State.SCHEDULED):
             raise ValueError(f"new posts start as draft or scheduled, not {state}")
+        _aware(now, *(post.publish_at for post in new))
         added: list[int] = []
         with self.engine.begin() as connection:
             keys = {(p.item_id, p.platform, p.account) for p in new}
@@ -108,6 +117,8 @@ class Store:
                         language=post.language, section=post.section, title=post.title, source=post.source,
                         spoiler_text=post.spoiler_text, link=post.link, image=post.image, alt=post.alt,
                         attempts=0, created_at=now, updated_at=now,
+                        # random, so a reset database never reuses a key a platform still remembers
+                        idempotency_key=f"sched-{uuid.uuid4().hex[:20]}",
                     )
                 ).inserted_primary_key[0]
                 added.append(post_id)
@@ -249,6 +260,7 @@ class Store:
         action: str = "",
     ) -> QueuedPost:
         """Move one post to `to_state` if its current state allows it; record the transition."""
+        _aware(now, *(values or {}).values())
         with self.engine.begin() as connection:
             row = connection.execute(select(posts).where(posts.c.id == post_id)).first()
             if row is None:
@@ -264,6 +276,7 @@ class Store:
     def update_fields(self, post_id: int, *, now: dt.datetime, reason: str, allowed_from: Collection[str],
                       action: str, values: dict[str, Any]) -> QueuedPost:
         """Change fields of a post without changing its state (recorded as a transition to itself)."""
+        _aware(now, *values.values())
         with self.engine.begin() as connection:
             row = connection.execute(select(posts).where(posts.c.id == post_id)).first()
             if row is None:
@@ -328,8 +341,16 @@ class Store:
         heartbeat since then, or stopped — a live peer's posts in flight are left alone."""
         query = select(posts).where(posts.c.state == State.PUBLISHING)
         if alive_since is not None:
-            alive = select(daemons.c.worker).where(daemons.c.heartbeat_at >= alive_since, daemons.c.stopped_at.is_(None))
-            query = query.where(posts.c.claimed_by.not_in(alive))
+            # A post is a live worker's only if that worker claimed it in its current run: a worker
+            # restarted under the same name (hostname:pid, PID 1 in a container) does not own the
+            # posts its previous run left behind.
+            owner_alive = exists().where(
+                daemons.c.worker == posts.c.claimed_by,
+                daemons.c.heartbeat_at >= alive_since,
+                daemons.c.stopped_at.is_(None),
+                daemons.c.started_at <= posts.c.claimed_at,
+            )
+            query = query.where(~owner_alive)
         with self.engine.connect() as connection:
             return [_post(row) for row in connection.execute(query.order_by(posts.c.id))]
 
