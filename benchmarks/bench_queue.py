@@ -44,8 +44,8 @@ import requests
 from http_publisher import HttpPublisher
 from scheduler.daemon import Daemon
 from scheduler.models import QueuedPost, State
-from scheduler.platforms.base import Outcome, PublishResult, Reconciliation
 from scheduler.newsletter import load_issue
+from scheduler.platforms.base import Outcome, PublishResult, Reconciliation
 from scheduler.platforms.dryrun import as_post
 from scheduler.platforms.mastodon import build_payloads
 from scheduler.publishing import Dispatcher
@@ -181,6 +181,17 @@ class NullPublisher:
         return Reconciliation(Outcome.NOT_PUBLISHED)
 
 
+def mastodon_client(base: str) -> object | None:
+    """scheduler.platforms.mastodon.MastodonPublisher on the fake API, if this version has it."""
+    try:
+        from pydantic import SecretStr
+
+        from scheduler.platforms.mastodon import MastodonPublisher
+    except ImportError:
+        return None
+    return MastodonPublisher(base, SecretStr("bench-token"))
+
+
 def drain(dispatcher: Dispatcher) -> int:
     done = 0
     while batch := dispatcher.dispatch_due(now=utcnow, limit=50):
@@ -196,7 +207,7 @@ def part_a(count: int, profile: bool) -> None:
         filled = fill(store, new_posts(count, lambda n: now - dt.timedelta(minutes=5), tag="a"), now=now)
         print(f"  filled {count} posts with Store.add in {filled:.1f} s (not part of the target)")
         queued = store.list(states=[State.SCHEDULED])
-        bodies = [(build_payloads(as_post(p), now=now)[0], f"post-{p.id}") for p in queued]
+        bodies = [(build_payloads(as_post(p), now=now)[0], p.idempotency_key or f"post-{p.id}") for p in queued]
 
         bare_loop(base, bodies[:300])  # warm-up: connections, server threads, code paths
         reset(base)
@@ -224,6 +235,18 @@ def part_a(count: int, profile: bool) -> None:
         print(f"  checks: published {counts[State.PUBLISHED]}/{count}, requests {len(received)}, "
               f"duplicates {duplicates(received)}, transitions recorded {recorded} (3 per post expected)")
         store.close()
+
+        client = mastodon_client(base)
+        if client is not None:
+            store = Store.open(f"sqlite:///{folder}/queue-client.sqlite3")
+            fill(store, new_posts(count, lambda n: now - dt.timedelta(minutes=5), tag="ac"), now=now)
+            reset(base)
+            start = time.perf_counter()
+            sent = drain(Dispatcher(store, client, worker="bench-ac"))
+            client_rate = sent / (time.perf_counter() - start)
+            store.close()
+            print(f"  the same with scheduler.platforms.mastodon.MastodonPublisher {client_rate:6.0f} posts/s  "
+                  f"ratio {client_rate / bare:.2f} (for information: the package's client; {len(arrivals(base))} requests)")
 
         store = Store.open(f"sqlite:///{folder}/queue-null.sqlite3")
         fill(store, new_posts(count, lambda n: now - dt.timedelta(minutes=5), tag="a0"), now=now)
@@ -331,7 +354,7 @@ def part_b(count: int, span: float, latency_ms: float) -> None:
         daemon.stop()
         thread.join(timeout=30)
         received = arrivals(base)
-        due = {f"post-{p.id}": p.publish_at.timestamp() for p in store.list()}
+        due = {p.idempotency_key: p.publish_at.timestamp() for p in store.list()}
         counts = store.counts()
         store.close()
     logging.getLogger("apscheduler").removeHandler(skips)
@@ -499,7 +522,7 @@ def fill_fast(url: str, count: int) -> float:
                 "state": State.SCHEDULED, "publish_at": at, "due_at": at, "parts": [f"{texts[n % len(texts)]} ({n})"],
                 "language": "de", "section": "Vorgestellt", "title": f"Meldung {n // 6}", "source": "bench",
                 "spoiler_text": "", "link": "https://example.org/news", "image": None, "alt": None, "attempts": 0,
-                "created_at": created, "updated_at": created,
+                "idempotency_key": f"sched-{uuid.uuid4().hex[:20]}", "created_at": created, "updated_at": created,
             })
         with store.engine.begin() as connection:
             connection.execute(insert(posts), rows)
@@ -523,8 +546,9 @@ def big_queue(count: int) -> Path:
         try:
             store = Store.open(url)
             scheduled, due = store.counts()[State.SCHEDULED], store.next_due()
+            keyed = all(p.idempotency_key for p in store.list(limit=1))  # rows as Store.add writes them now
             store.close()
-            if scheduled == count and due is not None and due > utcnow() + dt.timedelta(days=1):
+            if scheduled == count and keyed and due is not None and due > utcnow() + dt.timedelta(days=1):
                 print(f"  reusing {path} ({scheduled} scheduled posts, {path.stat().st_size / 1e6:.0f} MB; "
                       "delete it to rebuild)")
                 return path
@@ -567,16 +591,21 @@ def rss_kib(pid: int) -> dict[str, int]:
 
 
 def settled_rss(process: subprocess.Popen, seconds: float) -> tuple[dict[str, int], list[int]]:
-    """Sample VmRSS every 0.25 s for `seconds`; return the last reading and the series (KiB)."""
+    """Read /proc/<pid>/status every 0.25 s for `seconds`; return the last reading and VmRSS at
+    each whole second (KiB)."""
     series = []
     reading: dict[str, int] = {}
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and process.poll() is None:
-        reading = rss_kib(process.pid)
-        series.append(reading["VmRSS"])
+    start = time.monotonic()
+    while time.monotonic() - start < seconds and process.poll() is None:
         time.sleep(0.25)
+        with contextlib.suppress(FileNotFoundError, KeyError):
+            reading = rss_kib(process.pid)
+            if time.monotonic() - start >= len(series) + 1:
+                series.append(reading["VmRSS"])
     return reading, series
 
+
+CLI_DEPS = "import click, pydantic_settings, sqlalchemy"
 
 #: `scheduler queue list --state scheduled --limit 50`, step by step, with a stamp after each step.
 PHASES = """
@@ -610,6 +639,7 @@ def part_d(count: int, settle: float) -> None:
         rows = [
             ("baseline: python -c pass", [python, "-c", "pass"], None),
             ("baseline: python -c 'import sqlalchemy'", [python, "-c", "import sqlalchemy"], None),
+            ("baseline: import click, pydantic_settings, sqlalchemy", [python, "-c", CLI_DEPS], None),
             ("scheduler --help", [script, "--help"], None),
             ("scheduler queue list --state scheduled --limit 50", listing, 0.2),
         ]
@@ -617,7 +647,7 @@ def part_d(count: int, settle: float) -> None:
         for label, command, target in rows:
             seconds = wall(command, env, folder)
             mark = "" if target is None else "  " + verdict(seconds < target, f"< {target * 1000:.0f} ms")
-            print(f"    {label:<52} {seconds * 1000:7.1f} ms{mark}")
+            print(f"    {label:<56} {seconds * 1000:7.1f} ms{mark}")
 
         print("  where `queue list` spends its time (fresh process each, median of 5 runs, ms):")
         phases: dict[str, list[float]] = {}
@@ -628,7 +658,7 @@ def part_d(count: int, settle: float) -> None:
         total = sum(statistics.median(v) for v in phases.values())
         for name, values in phases.items():
             ms = statistics.median(values)
-            print(f"    {name:<52} {ms:7.1f} ms  {100 * ms / total:5.1f} %")
+            print(f"    {name:<56} {ms:7.1f} ms  {100 * ms / total:5.1f} %")
 
         store = Store.open(f"sqlite:///{path}")
         start = time.perf_counter()
@@ -678,7 +708,7 @@ def part_d(count: int, settle: float) -> None:
               f"{base_rss['VmRSS'] / 1024:6.1f} MB")
         print(f"    daemon VmRSS after {settle:.0f} s {reading['VmRSS'] / 1024:6.1f} MB (peak VmHWM "
               f"{reading['VmHWM'] / 1024:.1f} MB; anon {reading['RssAnon'] / 1024:.1f} MB, file {reading['RssFile'] / 1024:.1f} MB; "
-              f"first/last samples {series[0] / 1024:.0f}/{series[-1] / 1024:.0f} MB)  "
+              f"each second: {', '.join(f'{v / 1024:.0f}' for v in series)} MB)  "
               f"{verdict(reading['VmRSS'] < 200 * 1024, '< 200 MB')}")
         print(f"    daemon exit code after SIGTERM: {code}; last log line: {said[-1] if said else ''}")
 

@@ -85,7 +85,8 @@ class SlotRule:
             days = sorted(self.weekdays)
             raise PlanningError(f"slot weekdays {days} must be a non-empty set of 0 (Monday) to 6 (Sunday)")
         if not self.times or any(t.tzinfo is not None for t in self.times):
-            raise PlanningError(f"slot times {self.times} must be one or more local times without a time zone")
+            shown = [t.isoformat() for t in self.times]
+            raise PlanningError(f"slot times {shown} must be one or more local times without a time zone")
         # fold=0 everywhere: the DST reading documented in the module docstring.
         object.__setattr__(self, "times", tuple(sorted({t.replace(fold=0) for t in self.times})))
         object.__setattr__(self, "zone", _zone(self.timezone))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import time
+import re
 from itertools import combinations
 from zoneinfo import ZoneInfo
 
@@ -110,11 +110,12 @@ def test_unknown_time_zone(zone):
 @pytest.mark.parametrize(("weekdays", "times", "message"), [
     (frozenset(), (dt.time(9),), "slot weekdays [] must be a non-empty set of 0 (Monday) to 6 (Sunday)"),
     (frozenset({1, 7}), (dt.time(9),), "slot weekdays [1, 7] must be a non-empty set of 0 (Monday) to 6 (Sunday)"),
-    (frozenset({1}), (), "slot times () must be one or more local times without a time zone"),
-    (frozenset({1}), (dt.time(9, tzinfo=UTC),), "must be one or more local times without a time zone"),
+    (frozenset({1}), (), "slot times [] must be one or more local times without a time zone"),
+    (frozenset({1}), (dt.time(9, tzinfo=UTC),),
+     "slot times ['09:00:00+00:00'] must be one or more local times without a time zone"),
 ])
 def test_invalid_slot_rules(weekdays, times, message):
-    with pytest.raises(PlanningError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
+    with pytest.raises(PlanningError, match=re.escape(message)):
         SlotRule(weekdays, times)
 
 
@@ -305,6 +306,20 @@ def test_gap_boundary(gap, second):
     assert wall(times["b"])[11:16] == second
 
 
+@pytest.mark.parametrize(("taken", "expected"), [
+    (["11:00"], "09:00"),  # the queued post is exactly the gap after the slot
+    (["09:00", "13:00"], "11:00"),  # exactly the gap from both neighbours
+    (["09:00", "14:00"], "11:00"),
+    (["09:00", "12:59"], "15:00"),
+    (["08:00", "10:00", "12:00", "14:00"], "16:00"),  # a run of posts too close to leave room between them
+])
+def test_free_time_between_queued_posts(taken, expected):
+    rule = parse_slots("mon 09:00,11:00,13:00,15:00,16:00")
+    busy = {"m": [dt.datetime.combine(MONDAY.date(), dt.time.fromisoformat(t), BERLIN) for t in taken]}
+    times = plan([Request("a", "A", "m")], rules=rule, holidays=DE, start=MONDAY, taken=busy)
+    assert wall(times["a"])[11:16] == expected
+
+
 def test_items_in_the_order_of_their_first_request():
     requests = [Request("b1", "B", "m"), Request("a1", "A", "m"), Request("b2", "B", "l")]
     times = walls(plan(requests, rules=WORKDAYS, holidays=DE, start=MONDAY))
@@ -421,25 +436,30 @@ def test_invalid_plan_arguments():
         plan(one, start=MONDAY, taken={"m": [dt.datetime(2025, 1, 6, 9)]}, **kwargs)
 
 
-def test_plans_a_thousand_posts_over_thirty_accounts_quickly():
+def test_plans_a_thousand_posts_over_thirty_accounts():
+    # (its speed is measured in benchmarks/bench_queue.py, not asserted here)
     rng = random.Random(7)
     accounts = [f"account{n}" for n in range(30)]
     requests = [Request(f"{item}/{account}", str(item), account)
                 for item in range(334) for account in rng.sample(accounts, 3)][:1000]
-    started = time.perf_counter()
     times = plan(requests, rules=parse_slots("mon-fri 09:00,12:30,16:00"), holidays=DE, start=MONDAY)
-    assert time.perf_counter() - started < 0.5
     assert len(times) == 1000
+    per_account: dict[str, list[dt.datetime]] = {}
+    for request in requests:
+        per_account.setdefault(request.account, []).append(times[request.key])
+    for moments in per_account.values():
+        moments.sort()
+        assert all(later - earlier >= dt.timedelta(hours=2) for earlier, later in zip(moments, moments[1:]))
 
 
 # --- properties ---------------------------------------------------------------------------------
 
 # Lord Howe jumps by 30 minutes; Nuuk from 23:00 on Saturday to 00:00 on Sunday
 ZONES = ("Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "America/Nuuk", "UTC")
-TRANSITIONS = [dt.datetime(2025, 3, 29, tzinfo=UTC), dt.datetime(2025, 10, 25, tzinfo=UTC),
-               dt.datetime(2026, 3, 28, tzinfo=UTC), dt.datetime(2026, 10, 24, tzinfo=UTC),
-               dt.datetime(2025, 3, 8, tzinfo=UTC), dt.datetime(2025, 4, 5, tzinfo=UTC),
-               dt.datetime(2025, 3, 29, tzinfo=UTC), dt.datetime(2025, 10, 25, tzinfo=UTC)]
+TRANSITIONS = [dt.datetime(*day, tzinfo=UTC) for day in (  # the day before a transition in one of ZONES
+    (2025, 3, 29), (2025, 10, 25), (2026, 3, 28), (2026, 10, 24),  # Europe/Berlin, America/Nuuk
+    (2025, 3, 8), (2025, 11, 1), (2025, 4, 5), (2025, 10, 4),  # America/New_York, Australia/Lord_Howe
+)]
 times_st = st.builds(dt.time, st.one_of(st.integers(0, 23), st.integers(1, 3)), st.sampled_from([0, 15, 30, 45]))
 rules_st = st.builds(SlotRule, st.frozensets(st.integers(0, 6), min_size=1),
                      st.lists(times_st, min_size=1, max_size=4).map(tuple), st.sampled_from(ZONES))
