@@ -232,3 +232,17 @@ def test_import_csv_needs_the_columns(run, tmp_path):
     path.write_text("network,when,words\nx,2030-01-01,hi\n")
     result = run("queue", "import-csv", str(path))
     assert result.code == 2 and "missing column 'platform'" in result.err
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SCHEDULER_SLOTS", "mon-fri 9h", "error: SCHEDULER_SLOTS: slots 'mon-fri 9h': '9h' is not a time"),
+        ("SCHEDULER_HOLIDAYS_REGION", "XX", "error: SCHEDULER_HOLIDAYS_COUNTRY/REGION: region 'XX' is not a region of DE"),
+    ],
+)
+def test_bad_planning_settings_name_the_variable(run, monkeypatch, name, value, message):
+    monkeypatch.setenv(name, value)
+    result = run("queue", "add", str(EXAMPLE), "--start", START)
+    assert result.code == 2 and result.err.startswith(message)
+    assert _list(run) == []

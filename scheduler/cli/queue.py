@@ -75,15 +75,21 @@ def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, 
     from scheduler.queueing import Planning, add_issues
     from scheduler.render.renderer import Renderer
 
+    from scheduler.errors import ConfigError
+
     settings = load_settings()
     now = dt.datetime.now(dt.UTC)
     begin = max(parse_when(start, settings.timezone, now=now, option="--start"), now) if start else now
-    planning = Planning(
-        rule=parse_slots(settings.slots, settings.timezone),
-        holidays=Holidays(settings.holidays_country, settings.holidays_region or None),
-        min_gap=dt.timedelta(minutes=settings.min_gap_minutes),
-        stagger=dt.timedelta(minutes=settings.stagger_minutes),
-    )
+    try:
+        rule = parse_slots(settings.slots, settings.timezone)
+    except ConfigError as error:
+        raise ConfigError(f"SCHEDULER_SLOTS: {error}") from None
+    try:
+        holidays = Holidays(settings.holidays_country, settings.holidays_region or None)
+    except ConfigError as error:
+        raise ConfigError(f"SCHEDULER_HOLIDAYS_COUNTRY/REGION: {error}") from None
+    planning = Planning(rule=rule, holidays=holidays, min_gap=dt.timedelta(minutes=settings.min_gap_minutes),
+                        stagger=dt.timedelta(minutes=settings.stagger_minutes))
     renderer = Renderer(settings.templates_dir, hashtags=settings.hashtags, utm=settings.utm,
                         threads=settings.threads, mastodon_limit=settings.mastodon_max_characters)
     store = open_store(settings)
