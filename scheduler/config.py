@@ -80,6 +80,9 @@ class Settings(BaseSettings):
         0, ge=0, le=1_440, json_schema_extra=_expected("minutes from 0 to 1440; 0 puts an item's posts in one slot")
     )
     require_approval: bool = Field(True, json_schema_extra=_expected("true or false"))
+    claim_batch: int = Field(
+        10, ge=1, le=1000, json_schema_extra=_expected("a whole number from 1 to 1000, e.g. 10")
+    )
     max_attempts: int = Field(6, ge=1, le=100, json_schema_extra=_expected("a whole number from 1 to 100"))
     retry_base_seconds: float = Field(2.0, gt=0, le=3600, json_schema_extra=_expected("seconds, e.g. 2"))
     retry_cap_seconds: float = Field(900.0, gt=0, le=86_400, json_schema_extra=_expected("seconds, e.g. 900"))

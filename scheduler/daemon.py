@@ -85,7 +85,7 @@ class Daemon:
     """Publishes due posts at their time until stopped."""
 
     def __init__(self, store: Store, dispatcher: Dispatcher, *, clock: Callable[[], dt.datetime] = utcnow,
-                 batch: int = 50, exclusive: bool | None = None) -> None:
+                 batch: int = 10, exclusive: bool | None = None) -> None:
         """`exclusive`: no other daemon can be running (SQLite, guarded by SingleDaemonLock), so
         every post left in publishing is an orphan; otherwise only posts of dead workers are."""
         self.exclusive = store.dialect == "sqlite" if exclusive is None else exclusive
@@ -95,6 +95,7 @@ class Daemon:
         self.batch = batch
         self.stop_event = threading.Event()
         self._scheduler: BackgroundScheduler | None = None
+        self._next_due: dt.datetime | None = None  # as last read; the watch re-arms a lost dispatch job
         self._summary = RunSummary()
         self._lock = threading.Lock()
 
@@ -152,14 +153,16 @@ class Daemon:
         scheduler = self._scheduler
         if scheduler is None or self.stop_event.is_set():
             return
-        due = self.store.next_due()
+        due = self._next_due = self.store.next_due()
         if due is None:
             if scheduler.get_job("dispatch"):
                 scheduler.remove_job("dispatch")
             return
         run_at = max(due, self.clock())
+        # max_instances=2: APScheduler drops (and removes) a one-shot run that finds the job still
+        # running; a second instance simply waits for _drain's lock instead.
         scheduler.add_job(self._dispatch_job, "date", run_date=run_at, id="dispatch", replace_existing=True,
-                          misfire_grace_time=None, coalesce=True, max_instances=1)
+                          misfire_grace_time=None, coalesce=True, max_instances=2)
 
     def _dispatch_job(self) -> None:
         try:
@@ -170,7 +173,10 @@ class Daemon:
 
     def _watch_job(self, watch) -> None:  # type: ignore[no-untyped-def]
         try:
-            if watch.changed():
+            scheduler = self._scheduler
+            lost = (self._next_due is not None and scheduler is not None and scheduler.get_job("dispatch") is None
+                    and not self._lock.locked())
+            if watch.changed() or lost:
                 self._schedule_next()
         except Exception:
             log.exception("watching the queue failed")

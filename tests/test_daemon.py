@@ -130,11 +130,12 @@ def test_real_daemon_stops_cleanly_on_signal_and_status_follows(tmp_path: Path, 
     try:
         _wait(lambda: _cli(tmp_path, "status").returncode == 0, timeout=20)
         second = _cli(tmp_path, "run", "--dry-run")  # a second daemon on the same SQLite file
-        assert second.returncode == 2
+        assert second.returncode == 2, second.stderr
         assert "another 'scheduler run'" in second.stderr and "is already using" in second.stderr
         daemon.send_signal(sig)
-        assert daemon.wait(20) == 0
-        assert "Traceback" not in daemon.stderr.read()
+        _, err = daemon.communicate(timeout=30)
+        assert daemon.returncode == 0, err
+        assert "Traceback" not in err, err
     finally:
         if daemon.poll() is None:
             daemon.kill()

@@ -72,7 +72,7 @@ def run(once: bool, dry_run: bool) -> int:
         chosen = publisher(settings, dry_run=dry_run)
         policy = RetryPolicy(settings.max_attempts, settings.retry_base_seconds, settings.retry_cap_seconds)
         daemon = Daemon(store, Dispatcher(store, chosen, worker=worker_name(), policy=policy,
-                                          notify=notifier(settings)))
+                                          notify=notifier(settings)), batch=settings.claim_batch)
         summary = daemon.run_once() if once else daemon.run_forever()
         click.echo(f"published {summary.published}, reconciled {summary.reconciled}"
                    + "".join(f", {state} {n}" for state, n in sorted(summary.other.items())), err=True)

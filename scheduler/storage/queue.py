@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, select, text, tuple_, update
+from sqlalchemy import and_, bindparam, exists, func, insert, select, text, tuple_, update
 from sqlalchemy.engine import Connection, Engine, Row
 
 from scheduler.errors import QueueError
@@ -66,6 +66,8 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._updates: dict[tuple[str, ...], Any] = {}  # prepared conditional UPDATEs by value keys
+        self._record = insert(transitions)
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -261,6 +263,12 @@ class Store:
     ) -> QueuedPost:
         """Move one post to `to_state` if its current state allows it; record the transition."""
         _aware(now, *(values or {}).values())
+        if allowed_from is not None and len(allowed_from) == 1:
+            (expected,) = allowed_from
+            if to_state in State.NEXT[expected]:
+                done = self._transition_from(post_id, expected, to_state, reason=reason, now=now, values=values or {})
+                if done is not None:
+                    return done
         with self.engine.begin() as connection:
             row = connection.execute(select(posts).where(posts.c.id == post_id)).first()
             if row is None:
@@ -272,6 +280,34 @@ class Store:
                     f"post {post_id} is {post.state}; only {', '.join(sorted(allowed_from))} posts can {verb}"
                 )
             return self._change(connection, post, to_state, reason=reason, now=now, values=values)
+
+    def _transition_from(self, post_id: int, expected: str, to_state: str, *, reason: str, now: dt.datetime,
+                         values: dict[str, Any]) -> QueuedPost | None:
+        """The daemon's hot path: one conditional UPDATE … RETURNING and one INSERT, with statements
+        prepared once per set of changed columns. None when the post is not in `expected` (the
+        caller then reads it to word the error)."""
+        keys = tuple(sorted(values))
+        statement = self._updates.get(keys)
+        if statement is None:
+            statement = (
+                update(posts)
+                .where(posts.c.id == bindparam("b_id"), posts.c.state == bindparam("b_from"))
+                .values(state=bindparam("b_to"), updated_at=bindparam("b_now"),
+                        **{key: bindparam(f"v_{key}") for key in keys})
+                .returning(*posts.c)
+            )
+            self._updates[keys] = statement
+        parameters = {"b_id": post_id, "b_from": expected, "b_to": to_state, "b_now": now,
+                      **{f"v_{key}": value for key, value in values.items()}}
+        with self.engine.begin() as connection:
+            row = connection.execute(statement, parameters).first()
+            if row is None:
+                return None
+            connection.execute(self._record, {"post_id": post_id, "from_state": expected, "to_state": to_state,
+                                              "at": now, "reason": reason})
+            if to_state in (State.SCHEDULED, State.CANCELLED):
+                self._notify(connection)
+        return _post(row)
 
     def update_fields(self, post_id: int, *, now: dt.datetime, reason: str, allowed_from: Collection[str],
                       action: str, values: dict[str, Any]) -> QueuedPost:
