@@ -493,7 +493,7 @@ def part_c(count: int, batches: list[int]) -> None:
         return
     with fake_api(50.0) as base:
         for batch in batches:
-            label = "package default" if batch == 50 else "Daemon(batch=...) argument"
+            label = "package default (SCHEDULER_CLAIM_BATCH)" if batch == 10 else "Daemon(batch=...) argument"
             print(f"  batch {batch} ({label}):")
             results = {}
             for workers in (1, 4):
@@ -756,7 +756,7 @@ def main() -> None:
         part_b(args.late_posts or (200 if quick else 1000), args.late_span or (12.0 if quick else 60.0),
                args.late_latency_ms)
     if "c" in parts:
-        part_c(args.pg_posts or (80 if quick else 300), args.pg_batch or [50, 10])
+        part_c(args.pg_posts or (80 if quick else 300), args.pg_batch or [10, 50])
     if "d" in parts:
         part_d(args.scale_posts or (50_000 if quick else 1_000_000), args.settle)
 

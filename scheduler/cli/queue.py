@@ -126,13 +126,19 @@ def list_posts(states: tuple[str, ...], platforms: tuple[str, ...], start: str |
     """
     from scheduler.config import load_settings
 
+    from scheduler.storage.sqlite_read import list_posts, sqlite_file
+
     settings = load_settings()
     now = dt.datetime.now(dt.UTC)
-    posts = open_store(settings).list(
-        states=states, platforms=platforms,
-        start=parse_when(start, settings.timezone, now=now, option="--from") if start else None,
-        end=parse_when(end, settings.timezone, now=now, option="--to") if end else None, limit=limit,
-    )
+    filters = {
+        "states": states, "platforms": platforms, "limit": limit,
+        "start": parse_when(start, settings.timezone, now=now, option="--from") if start else None,
+        "end": parse_when(end, settings.timezone, now=now, option="--to") if end else None,
+    }
+    path = sqlite_file(settings.database_url)
+    posts = list_posts(path, **filters) if path is not None else None  # no SQLAlchemy import needed
+    if posts is None:
+        posts = open_store(settings).list(**filters)
     if fmt == "json":
         click.echo(json.dumps([as_row(post, settings.timezone) for post in posts], ensure_ascii=False, indent=2))
         return 0

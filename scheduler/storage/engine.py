@@ -14,8 +14,7 @@ from sqlalchemy.exc import NoSuchModuleError
 
 from scheduler.errors import StorageError
 
-#: The newest migration in migrations/versions; start-up compares before importing Alembic.
-HEAD = "0001"
+from scheduler.storage.revision import HEAD  # start-up compares it before importing Alembic
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _LOCK_KEY = 7_316_2024  # pg_advisory_xact_lock key that serialises migrations between workers
 

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine, Row
 from scheduler.errors import QueueError
 from scheduler.models import QueuedPost, State, Transition
 from scheduler.storage import engine as engines
+from scheduler.storage.rows import post_from
 from scheduler.storage.schema import daemons, notices, posts, transitions
 
 EDITABLE = frozenset({State.DRAFT, State.SCHEDULED, State.FAILED, State.NEEDS_ATTENTION})
@@ -51,14 +52,7 @@ def _aware(*values: object) -> None:
 
 
 def _post(row: Row[Any]) -> QueuedPost:
-    m = row._mapping
-    return QueuedPost(
-        id=m["id"], item_id=m["item_id"], platform=m["platform"], account=m["account"], state=m["state"],
-        publish_at=m["publish_at"], parts=tuple(m["parts"]), language=m["language"], section=m["section"],
-        title=m["title"], source=m["source"], spoiler_text=m["spoiler_text"], link=m["link"], image=m["image"],
-        alt=m["alt"], attempts=m["attempts"], idempotency_key=m["idempotency_key"], remote_id=m["remote_id"],
-        remote_url=m["remote_url"], error=m["error"], due_at=m["due_at"], claimed_at=m["claimed_at"],
-    )
+    return post_from(row._mapping)
 
 
 class Store:
