@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import click
 
 from scheduler.cli import cli, local
@@ -60,6 +59,8 @@ def run(once: bool, dry_run: bool) -> int:
     from scheduler.daemon import Daemon, SingleDaemonLock, worker_name
     from scheduler.publishing import Dispatcher, RetryPolicy
     from scheduler.storage import Store, sqlite_path
+
+    import logging
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     settings = load_settings()
