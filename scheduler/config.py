@@ -93,6 +93,13 @@ class Settings(BaseSettings):
     mastodon_token: SecretStr | None = Field(
         None, json_schema_extra=_expected("a Mastodon access token with write:statuses, or empty")
     )
+    bluesky_base_url: str = Field(
+        "https://bsky.social", json_schema_extra=_expected("the account's PDS, e.g. https://bsky.social")
+    )
+    bluesky_handle: str = Field("", json_schema_extra=_expected("a handle such as comms.bsky.social, or empty"))
+    bluesky_app_password: SecretStr | None = Field(
+        None, json_schema_extra=_expected("an app password (Settings → App passwords), or empty")
+    )
     notify_webhook_url: SecretStr | None = Field(
         None, json_schema_extra=_expected("an https:// incoming-webhook URL (Slack, Matrix, Teams), or empty")
     )
@@ -108,7 +115,7 @@ class Settings(BaseSettings):
         [], json_schema_extra=_expected("comma-separated e-mail addresses, e.g. comms@example.org")
     )
 
-    @field_validator("notify_webhook_url", "smtp_password", "mastodon_token", mode="before")
+    @field_validator("notify_webhook_url", "smtp_password", "mastodon_token", "bluesky_app_password", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
@@ -120,7 +127,7 @@ class Settings(BaseSettings):
             raise ValueError("not a web address")
         return value
 
-    @field_validator("mastodon_base_url")
+    @field_validator("mastodon_base_url", "bluesky_base_url")
     @classmethod
     def _base_url(cls, value: str) -> str:
         if value and not value.startswith(("https://", "http://")):
@@ -182,7 +189,7 @@ class Settings(BaseSettings):
         return tags
 
 
-_SECRET_FIELDS = frozenset({"notify_webhook_url", "smtp_password", "mastodon_token"})
+_SECRET_FIELDS = frozenset({"notify_webhook_url", "smtp_password", "mastodon_token", "bluesky_app_password"})
 
 
 def env_name(field_name: str) -> str:

@@ -36,6 +36,11 @@ def publisher(settings, *, dry_run: bool):  # type: ignore[no-untyped-def]
         from scheduler.platforms.mastodon import MastodonPublisher
 
         accounts[("mastodon", "default")] = MastodonPublisher(settings.mastodon_base_url, settings.mastodon_token)
+    if settings.bluesky_handle and settings.bluesky_app_password is not None:
+        from scheduler.platforms.bluesky import BlueskyPublisher
+
+        accounts[("bluesky", "default")] = BlueskyPublisher(settings.bluesky_base_url, settings.bluesky_handle,
+                                                            settings.bluesky_app_password)
     if dry_run or not accounts:
         if not dry_run:
             click.echo(f"no platform credentials configured: dry run, requests go to {settings.outbox}", err=True)

@@ -1,11 +1,25 @@
-"""Bluesky (`com.atproto.repo.createRecord`): records with `langs` and byte-offset facets."""
+"""Bluesky (`com.atproto.repo.createRecord`): records with `langs` and byte-offset facets.
+
+Each part gets a record key (TID) derived from the post's idempotency key, so the record's address
+is known before it is sent: reconciling is a `getRecord` per part, and a repeated create with the
+same key can never make a second post (the PDS refuses an existing key).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import threading
+from collections.abc import Callable
+from typing import Any
 
-from scheduler.models import Post
-from scheduler.platforms.base import Payload
+import requests
+from pydantic import SecretStr
+
+from scheduler.errors import AmbiguousError, AuthorisationError, PublishError, RejectedError
+from scheduler.models import Post, QueuedPost
+from scheduler.platforms.base import Outcome, Payload, PublishResult, Reconciliation
+from scheduler.platforms.http import HttpClient, message_of
 from scheduler.text.facets import facets
 
 REPO_PLACEHOLDER = "<DID of the account>"
@@ -26,3 +40,168 @@ def build_payloads(post: Post, *, now: dt.datetime, repo: str = REPO_PLACEHOLDER
             record["reply"] = {"root": _ref(1), "parent": _ref(index)}
         payloads.append({"repo": repo, "collection": "app.bsky.feed.post", "record": record})
     return payloads
+
+
+_S32 = "234567abcdefghijklmnopqrstuvwxyz"
+COLLECTION = "app.bsky.feed.post"
+
+
+def tid(micros: int, clock_id: int) -> str:
+    """A record key in the TID format: 53 bits of microseconds and 10 bits of clock id, base32-sortable."""
+    value = ((micros & ((1 << 53) - 1)) << 10) | (clock_id & 0x3FF)
+    out = []
+    for _ in range(13):
+        out.append(_S32[value & 31])
+        value >>= 5
+    return "".join(reversed(out))
+
+
+def record_keys(post: QueuedPost) -> list[str]:
+    """Deterministic record keys for the parts of `post` (from its idempotency key and publish time)."""
+    digest = hashlib.sha256((post.idempotency_key or f"post-{post.id}").encode()).digest()
+    clock_id = int.from_bytes(digest[:2], "big") & 0x3FF
+    micros = int(post.publish_at.timestamp() * 1_000_000) + int.from_bytes(digest[2:5], "big")
+    return [tid(micros + index, clock_id) for index in range(len(post.parts))]
+
+
+def _reset(response: requests.Response) -> float | None:
+    """Bluesky's RateLimit-Reset is epoch seconds."""
+    value = response.headers.get("RateLimit-Reset")
+    try:
+        return max(float(value) - dt.datetime.now(dt.UTC).timestamp(), 0.0) if value else None
+    except ValueError:
+        return None
+
+
+def _error_name(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("error", "")) if isinstance(body, dict) else ""
+
+
+def _classify(response: requests.Response) -> PublishError | None:
+    name = _error_name(response)
+    if response.status_code in (400, 401) and name in ("ExpiredToken", "InvalidToken", "AuthMissing", "AccountTakedown"):
+        return AuthorisationError(f"Bluesky: {name}: {message_of(response)}")
+    if response.status_code == 400:
+        return RejectedError(f"Bluesky rejected the post: {message_of(response)}")
+    return None
+
+
+class BlueskyPublisher:
+    """Publishes to one Bluesky account with an app password; the session is refreshed (and both
+    tokens rotated) when the PDS answers ExpiredToken."""
+
+    def __init__(self, base_url: str, identifier: str, password: SecretStr, *, http: HttpClient | None = None,
+                 clock: Callable[[], dt.datetime] | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.identifier = identifier
+        self._password = password
+        self.http = http or HttpClient()
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self._session: dict[str, str] | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"BlueskyPublisher(base_url={self.base_url!r}, identifier={self.identifier!r})"
+
+    # -- session -----------------------------------------------------------------------------
+
+    def _login(self) -> dict[str, str]:
+        response = self.http.request(
+            "POST", f"{self.base_url}/xrpc/com.atproto.server.createSession",
+            json={"identifier": self.identifier, "password": self._password.get_secret_value()},
+            classify=_classify, reset_header=_reset,
+        )
+        return response.json()
+
+    def _refresh(self) -> dict[str, str]:
+        assert self._session is not None
+        try:
+            response = self.http.request(
+                "POST", f"{self.base_url}/xrpc/com.atproto.server.refreshSession",
+                headers={"Authorization": f"Bearer {self._session['refreshJwt']}"}, classify=_classify,
+            )
+            return response.json()
+        except AuthorisationError:
+            return self._login()  # the refresh token ran out too: log in again with the app password
+
+    def session(self) -> dict[str, str]:
+        with self._lock:
+            if self._session is None:
+                self._session = self._login()
+            return self._session
+
+    def _call(self, method: str, nsid: str, **kwargs: Any) -> dict[str, Any]:
+        """An authenticated XRPC call; on ExpiredToken the session is refreshed once and the call repeated
+        (the PDS refused it, so nothing was created)."""
+        for attempt in (0, 1):
+            session = self.session()
+            try:
+                response = self.http.request(
+                    method, f"{self.base_url}/xrpc/{nsid}", headers={"Authorization": f"Bearer {session['accessJwt']}"},
+                    classify=_classify, reset_header=_reset, **kwargs,
+                )
+                return response.json()
+            except AuthorisationError as error:
+                if attempt or "ExpiredToken" not in str(error):
+                    raise
+                with self._lock:
+                    self._session = self._refresh()
+        raise AssertionError("unreachable")
+
+    # -- publishing --------------------------------------------------------------------------
+
+    def _get(self, rkey: str) -> dict[str, Any] | None:
+        try:
+            return self._call("GET", "com.atproto.repo.getRecord",
+                              params={"repo": self.session()["did"], "collection": COLLECTION, "rkey": rkey})
+        except RejectedError as error:
+            if "RecordNotFound" in str(error) or "Could not locate record" in str(error):
+                return None
+            raise
+
+    def _url(self, uri: str) -> str:
+        did, rkey = uri.removeprefix("at://").split("/")[0], uri.rsplit("/", 1)[1]
+        return f"https://bsky.app/profile/{did}/post/{rkey}"
+
+    def _publish(self, post: QueuedPost, existing: dict[int, dict[str, str]]) -> PublishResult:
+        from scheduler.platforms.dryrun import as_post
+
+        did = self.session()["did"]
+        keys = record_keys(post)
+        refs: list[dict[str, str]] = []
+        for index, body in enumerate(build_payloads(as_post(post), now=self.clock(), repo=did)):
+            if index in existing:
+                refs.append(existing[index])
+                continue
+            record = body["record"]
+            if index:
+                record["reply"] = {"root": refs[0], "parent": refs[index - 1]}
+            try:
+                created = self._call("POST", "com.atproto.repo.createRecord",
+                                     json={"repo": did, "collection": COLLECTION, "rkey": keys[index], "record": record})
+            except AmbiguousError:
+                found = self._get(keys[index])  # a 500 on an existing key, or a lost answer
+                if found is None:
+                    raise
+                created = {"uri": found["uri"], "cid": found["cid"]}
+            refs.append({"uri": created["uri"], "cid": created["cid"]})
+        return PublishResult(remote_id=refs[0]["uri"], remote_url=self._url(refs[0]["uri"]))
+
+    def publish(self, post: QueuedPost) -> PublishResult:
+        return self._publish(post, {})
+
+    def reconcile(self, post: QueuedPost) -> Reconciliation:
+        existing = {}
+        for index, rkey in enumerate(record_keys(post)):
+            found = self._get(rkey)
+            if found is not None:
+                existing[index] = {"uri": found["uri"], "cid": found["cid"]}
+        if not existing:
+            return Reconciliation(Outcome.NOT_PUBLISHED)
+        if len(existing) < len(post.parts) and 0 not in existing:
+            return Reconciliation(Outcome.UNKNOWN)
+        return Reconciliation(Outcome.PUBLISHED, self._publish(post, existing))  # finish a half-sent thread

@@ -1,0 +1,125 @@
+"""Bluesky against the real reference PDS (../shared/peers/bluesky-pds): the example issue's posts,
+a thread among them, read back record by record."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import shutil
+import signal
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from pydantic import SecretStr
+
+from scheduler.models import IssueOptions, QueuedPost
+from scheduler.platforms.base import Outcome
+from scheduler.platforms.bluesky import BlueskyPublisher, record_keys
+from scheduler.render.renderer import Renderer
+from scheduler.service import preview
+from tests.conftest import EXAMPLE, ROOT, TEMPLATES
+
+START = ROOT.parent / "shared" / "peers" / "bluesky-pds" / "start.sh"
+
+
+@pytest.fixture(scope="module")
+def pds() -> Iterator[dict[str, Any]]:
+    if not START.exists():
+        pytest.skip(f"the Bluesky PDS peer is not beside the repository ({START})")
+    if shutil.which("npm") is None or shutil.which("node") is None:
+        pytest.skip("Node.js or npm is missing: the reference PDS cannot be installed")
+    started = subprocess.run(["bash", str(START)], capture_output=True, text=True, timeout=900)
+    if started.returncode != 0:
+        pytest.fail(f"the reference PDS did not start: {started.stderr[-2000:]}")
+    info = json.loads(started.stdout.strip().splitlines()[-1])
+    yield info
+    os.kill(info["pid"], signal.SIGTERM)
+
+
+def _records(pds: dict[str, Any]) -> list[dict[str, Any]]:
+    response = requests.get(f"{pds['url']}/xrpc/com.atproto.repo.listRecords",
+                            params={"repo": pds["did"], "collection": "app.bsky.feed.post", "limit": 100}, timeout=10)
+    response.raise_for_status()
+    return response.json()["records"]
+
+
+def _queued(posts, now: dt.datetime) -> list[QueuedPost]:
+    return [
+        QueuedPost(id=n, item_id=post.item_id, platform="bluesky", account="default", state="publishing",
+                   publish_at=now + dt.timedelta(seconds=n), parts=post.parts, language=post.language,
+                   link=post.links[0] if post.links else None, idempotency_key=f"pds-test-{n}", claimed_at=now)
+        for n, post in enumerate(posts, 1)
+    ]
+
+
+def test_example_issue_on_a_real_pds(pds, tmp_path):
+    now = dt.datetime.now(dt.UTC)
+    renderer = Renderer(TEMPLATES, threads=["bluesky"])
+    (issue_preview,) = preview([EXAMPLE], renderer=renderer, platforms=["bluesky"], languages=["de", "en"], now=now)
+    issue = dataclasses.replace(issue_preview.issue, options=IssueOptions(
+        hashtags=("AktifPlus", "ESFPlus"), link="https://example.org/newsletter/2024-12-13/düren"))
+    # a tighter template so that one item becomes a thread on Bluesky
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    (templates / "vernetzt.bluesky.j2").write_text("{{ item.body | fit(thread=true) }}\n\n{{ link }}\n\n{{ hashtags() }}")
+    posts = [Renderer(templates).render(issue, item, "bluesky") for item in issue.items]
+    assert any(len(post.parts) > 1 for post in posts)  # a thread among them
+    publisher = BlueskyPublisher(pds["url"], pds["handle"], SecretStr(pds["password"]))
+    queued = _queued(posts, now)
+    results = [publisher.publish(post) for post in queued]
+
+    records = {record["uri"]: record for record in _records(pds)}
+    assert len(records) == sum(len(post.parts) for post in posts)
+    for post, result in zip(queued, results):
+        keys = record_keys(post)
+        uris = [f"at://{pds['did']}/app.bsky.feed.post/{key}" for key in keys]
+        assert result.remote_id == uris[0] and result.remote_url.endswith(keys[0])
+        checked = 0
+        for index, (part, uri) in enumerate(zip(post.parts, uris)):
+            value = records[uri]["value"]
+            assert value["text"] == part and value["langs"] == ["de"]
+            raw = value["text"].encode()
+            covered = [(raw[f["index"]["byteStart"]:f["index"]["byteEnd"]].decode(), f["features"][0]) for f in value.get("facets", [])]
+            checked += len(covered)
+            for text, feature in covered:
+                if feature["$type"].endswith("#link"):
+                    assert text == feature["uri"] and "düren" in text
+                else:
+                    assert text == "#" + feature["tag"]
+            if index:
+                assert value["reply"]["root"]["uri"] == uris[0]
+                assert value["reply"]["parent"]["uri"] == uris[index - 1]
+                assert value["reply"]["parent"]["cid"] == records[uris[index - 1]]["cid"]
+            else:
+                assert "reply" not in value
+        assert checked >= 3  # the link and both hashtags of each post became facets
+
+
+def test_a_repeated_create_with_the_same_record_key_makes_no_second_post(pds):
+    now = dt.datetime.now(dt.UTC)
+    post = QueuedPost(id=99, item_id="again", platform="bluesky", account="default", state="publishing",
+                      publish_at=now, parts=("Noch einmal? Nein. #Einmal",), language="de",
+                      idempotency_key="pds-repeat", claimed_at=now)
+    publisher = BlueskyPublisher(pds["url"], pds["handle"], SecretStr(pds["password"]))
+    assert publisher.reconcile(post).outcome == Outcome.NOT_PUBLISHED
+    before = len(_records(pds))
+    first = publisher.publish(post)
+    second = publisher.publish(post)  # the PDS refuses the existing key; we find the record instead
+    assert first == second
+    assert len(_records(pds)) == before + 1
+    found = publisher.reconcile(post)
+    assert found.outcome == Outcome.PUBLISHED and found.result == first
+
+
+def test_wrong_app_password_is_an_authorisation_error(pds):
+    from scheduler.errors import AuthorisationError, RejectedError
+
+    publisher = BlueskyPublisher(pds["url"], pds["handle"], SecretStr("not-the-password"))
+    with pytest.raises((AuthorisationError, RejectedError)) as info:
+        publisher.session()
+    assert "not-the-password" not in str(info.value)
