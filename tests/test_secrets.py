@@ -1,0 +1,82 @@
+"""Secrets never leave the environment: a full publish cycle with recognisable token values, then a
+search of every log line, outbox line, error message, repr and database row for them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from scheduler.models import State
+from scheduler.storage import NewPost, Store
+from tests.fakes.mastodon_server import MastodonFake
+
+SECRETS = {
+    "SCHEDULER_MASTODON_TOKEN": "tok-MASTODON-s3cr3t-4711",
+    "SCHEDULER_BLUESKY_APP_PASSWORD": "app-BLUESKY-s3cr3t-0815",
+    "SCHEDULER_SMTP_PASSWORD": "pw-SMTP-s3cr3t-1234",
+    "SCHEDULER_NOTIFY_WEBHOOK_URL": "http://127.0.0.1:9/hooks/WEBHOOK-s3cr3t-9999",
+}
+
+
+def _leaks(text: str) -> list[str]:
+    fragments = ["s3cr3t", *SECRETS.values()]
+    return [fragment for fragment in fragments if fragment in text]
+
+
+def test_no_secret_in_logs_outbox_errors_reprs_or_database(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    store = Store.open(url)
+    store.add([NewPost(f"i{n}", platform, "default", now, (f"Post {n} #Familie",), "de")
+               for n, platform in enumerate(["mastodon", "mastodon", "bluesky", "x"])],
+              state=State.SCHEDULED, now=now, reason="secrets test")
+    with MastodonFake(token=SECRETS["SCHEDULER_MASTODON_TOKEN"]) as fake:
+        fake.fail_next(500, {"error": "Internal server error"})  # an ambiguous answer on the way
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
+        env.update(SECRETS, SCHEDULER_DATABASE_URL=url, SCHEDULER_MASTODON_BASE_URL=fake.url,
+                   SCHEDULER_BLUESKY_BASE_URL="http://127.0.0.1:9", SCHEDULER_BLUESKY_HANDLE="comms.test",
+                   SCHEDULER_SMTP_HOST="127.0.0.1", SCHEDULER_SMTP_PORT="9", SCHEDULER_NOTIFY_EMAIL_TO="a@example.org",
+                   SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"), SCHEDULER_MAX_ATTEMPTS="1")
+        runs = [subprocess.run([sys.executable, "-m", "scheduler", *args], capture_output=True, text=True, env=env,
+                               cwd=tmp_path, timeout=120)
+                for args in (["run", "--once"], ["queue", "list", "--format", "json"], ["status"],
+                             ["run", "--once", "--dry-run"])]
+        bad = subprocess.run([sys.executable, "-m", "scheduler", "queue", "list"], capture_output=True, text=True,
+                             env={**env, "SCHEDULER_NOTIFY_WEBHOOK_URL": "ftp://WEBHOOK-s3cr3t-bad"}, cwd=tmp_path)
+    states = {post.platform + str(post.id): post.state for post in Store.open(url).list()}
+    assert states["mastodon1"] == State.PUBLISHED  # the cycle really ran against the fake
+    assert State.NEEDS_ATTENTION in states.values()  # and failed somewhere (Bluesky unreachable, X without credentials)
+    assert fake.requests and fake.requests[0]["headers"]["authorization"].endswith("4711")  # the token was used
+    assert bad.returncode == 2 and "SCHEDULER_NOTIFY_WEBHOOK_URL=***" in bad.stderr
+    for run in [*runs, bad]:
+        assert not _leaks(run.stdout + run.stderr), (run.args, run.stdout, run.stderr)
+    outbox = tmp_path / "outbox.jsonl"
+    assert not outbox.exists() or not _leaks(outbox.read_text())
+    database = sqlite3.connect(tmp_path / "q.sqlite3")
+    for table in ("posts", "transitions", "notices", "daemons"):
+        for row in database.execute(f"SELECT * FROM {table}"):
+            assert not _leaks(repr(row)), (table, row)
+    assert not _leaks((tmp_path / "q.sqlite3").read_bytes().decode("latin-1"))
+
+
+def test_reprs_of_configured_objects_hide_secrets(monkeypatch):
+    from pydantic import SecretStr
+
+    from scheduler.cli.daemon import notifier, publisher
+    from scheduler.config import load_settings
+
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("SCHEDULER_MASTODON_BASE_URL", "https://social.example")
+    monkeypatch.setenv("SCHEDULER_BLUESKY_HANDLE", "comms.example")
+    monkeypatch.setenv("SCHEDULER_SMTP_HOST", "mail.example")
+    monkeypatch.setenv("SCHEDULER_NOTIFY_EMAIL_TO", "comms@example.org")
+    settings = load_settings()
+    shown = repr(settings) + str(settings) + repr(publisher(settings, dry_run=False)) + repr(notifier(settings))
+    shown += repr(settings.model_dump())
+    assert not _leaks(shown), shown
+    assert isinstance(settings.mastodon_token, SecretStr)
