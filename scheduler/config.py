@@ -100,6 +100,10 @@ class Settings(BaseSettings):
     bluesky_app_password: SecretStr | None = Field(
         None, json_schema_extra=_expected("an app password (Settings → App passwords), or empty")
     )
+    x_base_url: str = Field("https://api.x.com", json_schema_extra=_expected("the X API base, e.g. https://api.x.com"))
+    x_token: SecretStr | None = Field(
+        None, json_schema_extra=_expected("an OAuth 2.0 user-context access token with tweet.write, or empty")
+    )
     notify_webhook_url: SecretStr | None = Field(
         None, json_schema_extra=_expected("an https:// incoming-webhook URL (Slack, Matrix, Teams), or empty")
     )
@@ -115,7 +119,8 @@ class Settings(BaseSettings):
         [], json_schema_extra=_expected("comma-separated e-mail addresses, e.g. comms@example.org")
     )
 
-    @field_validator("notify_webhook_url", "smtp_password", "mastodon_token", "bluesky_app_password", mode="before")
+    @field_validator("notify_webhook_url", "smtp_password", "mastodon_token", "bluesky_app_password",
+                     "x_token", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
@@ -127,7 +132,7 @@ class Settings(BaseSettings):
             raise ValueError("not a web address")
         return value
 
-    @field_validator("mastodon_base_url", "bluesky_base_url")
+    @field_validator("mastodon_base_url", "bluesky_base_url", "x_base_url")
     @classmethod
     def _base_url(cls, value: str) -> str:
         if value and not value.startswith(("https://", "http://")):
@@ -189,7 +194,8 @@ class Settings(BaseSettings):
         return tags
 
 
-_SECRET_FIELDS = frozenset({"notify_webhook_url", "smtp_password", "mastodon_token", "bluesky_app_password"})
+_SECRET_FIELDS = frozenset({"notify_webhook_url", "smtp_password", "mastodon_token", "bluesky_app_password",
+                            "x_token"})
 
 
 def env_name(field_name: str) -> str:

@@ -108,12 +108,15 @@ class Dispatcher:
             return self._finish(post, State.FAILED, now=now(), error=str(error), reason=f"rejected: {error}")
         except (RateLimitedError, TransientError) as error:
             return self._retry_or_fail(post, error, now=now())
-        except (AmbiguousError, DuplicateError) as error:
+        except DuplicateError as error:
+            return self.reconcile(post, now=now(), cause=str(error), duplicate=True)
+        except AmbiguousError as error:
             return self.reconcile(post, now=now(), cause=str(error))
         return self._finish(post, State.PUBLISHED, now=now(), remote_id=result.remote_id,
                             remote_url=result.remote_url, error=None, reason="published")
 
-    def reconcile(self, post: QueuedPost, *, now: dt.datetime, cause: str, interrupted: bool = False) -> QueuedPost:
+    def reconcile(self, post: QueuedPost, *, now: dt.datetime, cause: str, interrupted: bool = False,
+                  duplicate: bool = False) -> QueuedPost:
         """Ask the platform whether `post` went out; never blindly send it again. A post an
         interrupted daemon never delivered is due again at once; after an error answer, it backs off."""
         try:
@@ -124,6 +127,9 @@ class Dispatcher:
         if found.outcome == Outcome.PUBLISHED and found.result is not None:
             return self._finish(post, State.PUBLISHED, now=now, remote_id=found.result.remote_id,
                                 remote_url=found.result.remote_url, error=None, reason=f"reconciled after {cause}")
+        if found.outcome == Outcome.NOT_PUBLISHED and duplicate:  # the platform says it exists; we cannot see it
+            return self._finish(post, State.NEEDS_ATTENTION, now=now, error=cause,
+                                reason=f"the platform calls it a duplicate but it was not found; check {_account(post)}")
         if found.outcome == Outcome.NOT_PUBLISHED:
             if interrupted:
                 return self._finish(post, State.SCHEDULED, now=now, due_at=now,

@@ -493,3 +493,15 @@ def test_dry_run_finds_a_post_whose_text_contains_a_unicode_line_separator(
     (post,) = store.claim_due(now=NOW, worker="w1")
     publisher.publish(post)
     assert publisher.reconcile(post).outcome == Outcome.PUBLISHED
+
+
+def test_a_duplicate_answer_that_reconcile_cannot_find_needs_attention(tmp_path: Path):
+    store = Store.open(f"sqlite:///{tmp_path / 'dup.sqlite3'}")
+    (post_id,) = queue(store, "dup")
+    publisher = ScriptedPublisher(DuplicateError("You are not allowed to create a Tweet with duplicate content."),
+                                  reconcile=(Reconciliation(Outcome.NOT_PUBLISHED),))
+    (done,) = dispatcher(store, publisher).dispatch_due(now=Clock())
+    assert done.state == State.NEEDS_ATTENTION and "duplicate" in done.error
+    assert [p.id for p in publisher.published] == [post_id]  # sent once, then reconciled, never resent
+    assert [p.id for p in publisher.reconciled] == [post_id]
+    assert store.get(post_id).attempts == 1

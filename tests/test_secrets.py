@@ -19,6 +19,7 @@ SECRETS = {
     "SCHEDULER_BLUESKY_APP_PASSWORD": "app-BLUESKY-s3cr3t-0815",
     "SCHEDULER_SMTP_PASSWORD": "pw-SMTP-s3cr3t-1234",
     "SCHEDULER_NOTIFY_WEBHOOK_URL": "http://127.0.0.1:9/hooks/WEBHOOK-s3cr3t-9999",
+    "SCHEDULER_X_TOKEN": "tok-X-s3cr3t-2024",
 }
 
 
@@ -39,6 +40,7 @@ def test_no_secret_in_logs_outbox_errors_reprs_or_database(tmp_path: Path):
         env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
         env.update(SECRETS, SCHEDULER_DATABASE_URL=url, SCHEDULER_MASTODON_BASE_URL=fake.url,
                    SCHEDULER_BLUESKY_BASE_URL="http://127.0.0.1:9", SCHEDULER_BLUESKY_HANDLE="comms.test",
+                   SCHEDULER_X_BASE_URL="http://127.0.0.1:9",
                    SCHEDULER_SMTP_HOST="127.0.0.1", SCHEDULER_SMTP_PORT="9", SCHEDULER_NOTIFY_EMAIL_TO="a@example.org",
                    SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"), SCHEDULER_MAX_ATTEMPTS="1")
         runs = [subprocess.run([sys.executable, "-m", "scheduler", *args], capture_output=True, text=True, env=env,
@@ -49,7 +51,7 @@ def test_no_secret_in_logs_outbox_errors_reprs_or_database(tmp_path: Path):
                              env={**env, "SCHEDULER_NOTIFY_WEBHOOK_URL": "ftp://WEBHOOK-s3cr3t-bad"}, cwd=tmp_path)
     states = {post.platform + str(post.id): post.state for post in Store.open(url).list()}
     assert states["mastodon1"] == State.PUBLISHED  # the cycle really ran against the fake
-    assert State.NEEDS_ATTENTION in states.values()  # and failed somewhere (Bluesky unreachable, X without credentials)
+    assert states["bluesky3"] == states["x4"] == State.FAILED  # and failed where the server is unreachable
     assert fake.requests and fake.requests[0]["headers"]["authorization"].endswith("4711")  # the token was used
     assert bad.returncode == 2 and "SCHEDULER_NOTIFY_WEBHOOK_URL=***" in bad.stderr
     for run in [*runs, bad]:

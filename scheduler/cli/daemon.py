@@ -41,6 +41,10 @@ def publisher(settings, *, dry_run: bool):  # type: ignore[no-untyped-def]
 
         accounts[("bluesky", "default")] = BlueskyPublisher(settings.bluesky_base_url, settings.bluesky_handle,
                                                             settings.bluesky_app_password)
+    if settings.x_token is not None:
+        from scheduler.platforms.x import XPublisher
+
+        accounts[("x", "default")] = XPublisher(settings.x_base_url, settings.x_token)
     if dry_run or not accounts:
         if not dry_run:
             click.echo(f"no platform credentials configured: dry run, requests go to {settings.outbox}", err=True)

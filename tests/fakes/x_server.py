@@ -1,0 +1,116 @@
+"""A fake X API v2 on 127.0.0.1 enforcing the documented contract we use (platform-apis.md §4):
+user-context bearer token (401), 201 `{"data": {"id", "text"}}`, the weighted 280 limit counted by
+the reference twitter-text implementation (not by our code), 403 problem JSON for duplicate content
+(no id), replies must point at an existing post, 429 with `x-rate-limit-reset` epoch seconds,
+`/2/users/me` and the user's posts newest first."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+
+class XFake:
+    def __init__(self, *, token: str = "x-token", rate_limit: int | None = None) -> None:
+        self.token, self.rate_limit = token, rate_limit
+        self.tweets: list[dict[str, Any]] = []
+        self.requests: list[dict[str, Any]] = []
+        self.failures: list[tuple[int, dict[str, Any], bool]] = []  # (status, body, create anyway)
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def __enter__(self) -> XFake:
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def fail_next(self, status: int, body: dict[str, Any], *, created: bool = False) -> None:
+        self.failures.append((status, body, created))
+
+    def _create(self, body: dict[str, Any]) -> dict[str, Any]:
+        tweet = {"id": str(1_845_000_000_000_000_000 + len(self.tweets) + 1), "text": body["text"],
+                 "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+        self.tweets.append(tweet)
+        return tweet
+
+    def create(self, headers: dict[str, str], body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        from twitter_text import parse_tweet  # the reference implementation
+
+        if headers.get("authorization") != f"Bearer {self.token}":
+            return 401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}, {}
+        if self.rate_limit is not None and len(self.requests) > self.rate_limit:
+            reset = str(int(time.time()) + 60)
+            return 429, {"title": "Too Many Requests", "status": 429}, {
+                "x-rate-limit-limit": str(self.rate_limit), "x-rate-limit-remaining": "0", "x-rate-limit-reset": reset}
+        with self._lock:
+            if self.failures:
+                status, answer, created = self.failures.pop(0)
+                if created:
+                    self._create(body)
+                return status, answer, {}
+            text = body.get("text")
+            if not isinstance(text, str) or not text.strip():
+                return 400, {"title": "Invalid Request", "detail": "text must not be empty", "status": 400}, {}
+            if not parse_tweet(text).valid:
+                return 400, {"title": "Invalid Request", "status": 400,
+                             "detail": "Your Tweet text is too long. For more information on how Twitter determines text length, see https://github.com/twitter/twitter-text."}, {}
+            if any(t["text"] == text for t in self.tweets):
+                return 403, {"detail": "You are not allowed to create a Tweet with duplicate content.",
+                             "type": "about:blank", "title": "Forbidden", "status": 403}, {}
+            reply = (body.get("reply") or {}).get("in_reply_to_tweet_id")
+            if reply is not None and not any(t["id"] == reply for t in self.tweets):
+                return 400, {"title": "Invalid Request", "status": 400, "detail": "reply target not found"}, {}
+            tweet = self._create(body)
+        return 201, {"data": {"id": tweet["id"], "text": tweet["text"], "edit_history_tweet_ids": [tweet["id"]]}}, {}
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+                raw = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def do_POST(self) -> None:  # noqa: N802
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                if urlsplit(self.path).path != "/2/tweets":
+                    return self._send(404, {"title": "Not Found", "status": 404})
+                body = json.loads(raw or b"{}")
+                fake.requests.append({"headers": headers, "body": body})
+                self._send(*fake.create(headers, body))
+
+            def do_GET(self) -> None:  # noqa: N802
+                if self.headers.get("Authorization") != f"Bearer {fake.token}":
+                    return self._send(401, {"title": "Unauthorized", "status": 401})
+                path = urlsplit(self.path).path
+                if path == "/2/users/me":
+                    return self._send(200, {"data": {"id": "42", "username": "comms"}})
+                if path == "/2/users/42/tweets":
+                    return self._send(200, {"data": list(reversed(fake.tweets))[:100], "meta": {}})
+                return self._send(404, {"title": "Not Found", "status": 404})
+
+        return Handler
