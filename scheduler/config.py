@@ -104,6 +104,20 @@ class Settings(BaseSettings):
     x_token: SecretStr | None = Field(
         None, json_schema_extra=_expected("an OAuth 2.0 user-context access token with tweet.write, or empty")
     )
+    linkedin_base_url: str = Field(
+        "https://api.linkedin.com", json_schema_extra=_expected("the LinkedIn API base, e.g. https://api.linkedin.com")
+    )
+    linkedin_version: str = Field(
+        "202601", pattern=r"^20\d{2}(0[1-9]|1[0-2])$",
+        json_schema_extra=_expected("a LinkedIn API version as YYYYMM, e.g. 202601 (versions are sunset after a year)"),
+    )
+    linkedin_token: SecretStr | None = Field(
+        None, json_schema_extra=_expected("a LinkedIn access token with w_organization_social or w_member_social")
+    )
+    linkedin_author: str = Field(
+        "", pattern=r"^(urn:li:(organization|person):[\w-]+)?$",
+        json_schema_extra=_expected("the author URN, e.g. urn:li:organization:123456, or empty"),
+    )
     notify_webhook_url: SecretStr | None = Field(
         None, json_schema_extra=_expected("an https:// incoming-webhook URL (Slack, Matrix, Teams), or empty")
     )
@@ -120,7 +134,7 @@ class Settings(BaseSettings):
     )
 
     @field_validator("notify_webhook_url", "smtp_password", "mastodon_token", "bluesky_app_password",
-                     "x_token", mode="before")
+                     "x_token", "linkedin_token", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
@@ -132,7 +146,7 @@ class Settings(BaseSettings):
             raise ValueError("not a web address")
         return value
 
-    @field_validator("mastodon_base_url", "bluesky_base_url", "x_base_url")
+    @field_validator("mastodon_base_url", "bluesky_base_url", "x_base_url", "linkedin_base_url")
     @classmethod
     def _base_url(cls, value: str) -> str:
         if value and not value.startswith(("https://", "http://")):
@@ -195,7 +209,7 @@ class Settings(BaseSettings):
 
 
 _SECRET_FIELDS = frozenset({"notify_webhook_url", "smtp_password", "mastodon_token", "bluesky_app_password",
-                            "x_token"})
+                            "x_token", "linkedin_token"})
 
 
 def env_name(field_name: str) -> str:

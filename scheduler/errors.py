@@ -90,7 +90,11 @@ class RejectedError(PublishError):
 
 
 class DuplicateError(PublishError):
-    """The platform says this post exists already."""
+    """The platform says this post exists already; `existing` is its id when the platform names it."""
+
+    def __init__(self, message: str, *, existing: str | None = None) -> None:
+        super().__init__(message)
+        self.existing = existing
 
 
 class RateLimitedError(PublishError):

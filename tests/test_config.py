@@ -54,6 +54,9 @@ def test_comma_lists_are_trimmed_and_lowercased(monkeypatch):
         ("SCHEDULER_THREADS", "linkedin", "platforms that have threads"),
         ("SCHEDULER_LANGUAGES", "deutsch", "two-letter language codes"),
         ("SCHEDULER_HASHTAGS", "two words", "hashtags without '#'"),
+        ("SCHEDULER_LINKEDIN_VERSION", "2026-01", "YYYYMM"),
+        ("SCHEDULER_LINKEDIN_AUTHOR", "company 12", "urn:li:organization"),
+        ("SCHEDULER_MASTODON_BASE_URL", "social.example", "your Mastodon instance"),
     ],
 )
 def test_invalid_value_names_the_variable_and_the_expected_form(monkeypatch, name, value, expected):

@@ -20,6 +20,7 @@ SECRETS = {
     "SCHEDULER_SMTP_PASSWORD": "pw-SMTP-s3cr3t-1234",
     "SCHEDULER_NOTIFY_WEBHOOK_URL": "http://127.0.0.1:9/hooks/WEBHOOK-s3cr3t-9999",
     "SCHEDULER_X_TOKEN": "tok-X-s3cr3t-2024",
+    "SCHEDULER_LINKEDIN_TOKEN": "tok-LINKEDIN-s3cr3t-77",
 }
 
 
@@ -75,6 +76,7 @@ def test_reprs_of_configured_objects_hide_secrets(monkeypatch):
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("SCHEDULER_MASTODON_BASE_URL", "https://social.example")
     monkeypatch.setenv("SCHEDULER_BLUESKY_HANDLE", "comms.example")
+    monkeypatch.setenv("SCHEDULER_LINKEDIN_AUTHOR", "urn:li:organization:4711")
     monkeypatch.setenv("SCHEDULER_SMTP_HOST", "mail.example")
     monkeypatch.setenv("SCHEDULER_NOTIFY_EMAIL_TO", "comms@example.org")
     settings = load_settings()
@@ -82,3 +84,4 @@ def test_reprs_of_configured_objects_hide_secrets(monkeypatch):
     shown += repr(settings.model_dump())
     assert not _leaks(shown), shown
     assert isinstance(settings.mastodon_token, SecretStr)
+    assert "LinkedInPublisher" in shown and "XPublisher" in shown and "MastodonPublisher" in shown

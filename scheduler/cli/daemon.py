@@ -45,10 +45,16 @@ def publisher(settings, *, dry_run: bool):  # type: ignore[no-untyped-def]
         from scheduler.platforms.x import XPublisher
 
         accounts[("x", "default")] = XPublisher(settings.x_base_url, settings.x_token)
+    if settings.linkedin_token is not None and settings.linkedin_author:
+        from scheduler.platforms.linkedin import LinkedInPublisher
+
+        accounts[("linkedin", "default")] = LinkedInPublisher(
+            settings.linkedin_base_url, settings.linkedin_token, author=settings.linkedin_author,
+            version=settings.linkedin_version)
     if dry_run or not accounts:
         if not dry_run:
             click.echo(f"no platform credentials configured: dry run, requests go to {settings.outbox}", err=True)
-        return DryRunPublisher(settings.outbox)
+        return DryRunPublisher(settings.outbox, linkedin_version=settings.linkedin_version)
     from scheduler.platforms.routing import Router
 
     return Router(accounts)

@@ -31,12 +31,12 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
 }
 
 
-def _headers(platform: str, key: str | None) -> dict[str, str]:
+def _headers(platform: str, key: str | None, linkedin_version: str) -> dict[str, str]:
     headers = {"Content-Type": "application/json"}
     if platform in ("linkedin", "mastodon", "bluesky", "x"):
         headers["Authorization"] = f"Bearer {REDACTED}"
     if platform == "linkedin":
-        headers.update({"LinkedIn-Version": "202601", "X-Restli-Protocol-Version": "2.0.0"})
+        headers.update({"LinkedIn-Version": linkedin_version, "X-Restli-Protocol-Version": "2.0.0"})
     if platform == "mastodon" and key:
         headers["Idempotency-Key"] = key
     if platform in ("threads", "facebook"):
@@ -53,9 +53,9 @@ def as_post(queued: QueuedPost) -> Post:
     )
 
 
-def requests_for(queued: QueuedPost, *, now: dt.datetime) -> list[dict[str, Any]]:
+def requests_for(queued: QueuedPost, *, now: dt.datetime, linkedin_version: str = "202601") -> list[dict[str, Any]]:
     method, url = ENDPOINTS[queued.platform]
-    headers = _headers(queued.platform, queued.idempotency_key)
+    headers = _headers(queued.platform, queued.idempotency_key, linkedin_version)
     return [
         {"method": method, "url": url, "headers": headers, "body": body}
         for body in build_payloads(as_post(queued), now=now)
@@ -66,8 +66,9 @@ class DryRunPublisher:
     """Publisher that writes requests to `outbox` (JSON lines) instead of sending them."""
 
     def __init__(self, outbox: Path, *, clock: Callable[[], dt.datetime] | None = None,
-                 delay: float = 0.0) -> None:
+                 delay: float = 0.0, linkedin_version: str = "202601") -> None:
         self.outbox = outbox
+        self.linkedin_version = linkedin_version
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._delay = delay  # seconds per post: lets tests stand in for a slow platform
         self._lock = threading.Lock()
@@ -82,7 +83,7 @@ class DryRunPublisher:
         line = json.dumps(
             {
                 "post_id": post.id, "item_id": post.item_id, "platform": post.platform, "account": post.account,
-                "idempotency_key": post.idempotency_key, "at": now.isoformat(), "requests": requests_for(post, now=now),
+                "idempotency_key": post.idempotency_key, "at": now.isoformat(), "requests": requests_for(post, now=now, linkedin_version=self.linkedin_version),
             },
             ensure_ascii=False,
         )

@@ -17,7 +17,8 @@ class Router:
         self.publishers = dict(publishers)
 
     def __repr__(self) -> str:
-        return f"Router({sorted(f'{p}:{a}' for p, a in self.publishers)!r})"
+        routes = ", ".join(f"{p}:{a}={publisher!r}" for (p, a), publisher in sorted(self.publishers.items()))
+        return f"Router({routes})"
 
     def _for(self, post: QueuedPost) -> Publisher:
         try:
