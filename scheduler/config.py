@@ -118,6 +118,20 @@ class Settings(BaseSettings):
         "", pattern=r"^(urn:li:(organization|person):[\w-]+)?$",
         json_schema_extra=_expected("the author URN, e.g. urn:li:organization:123456, or empty"),
     )
+    threads_base_url: str = Field(
+        "https://graph.threads.net/v1.0", json_schema_extra=_expected("the Threads API base, e.g. https://graph.threads.net/v1.0")
+    )
+    threads_user_id: str = Field("me", json_schema_extra=_expected("the Threads user id, or me"))
+    threads_token: SecretStr | None = Field(
+        None, json_schema_extra=_expected("a long-lived Threads token with threads_content_publish, or empty")
+    )
+    facebook_base_url: str = Field(
+        "https://graph.facebook.com/v21.0", json_schema_extra=_expected("the Graph API base, e.g. https://graph.facebook.com/v21.0")
+    )
+    facebook_page_id: str = Field("", json_schema_extra=_expected("the Facebook page id (digits), or empty"))
+    facebook_token: SecretStr | None = Field(
+        None, json_schema_extra=_expected("a page access token with pages_manage_posts, or empty")
+    )
     notify_webhook_url: SecretStr | None = Field(
         None, json_schema_extra=_expected("an https:// incoming-webhook URL (Slack, Matrix, Teams), or empty")
     )
@@ -134,7 +148,7 @@ class Settings(BaseSettings):
     )
 
     @field_validator("notify_webhook_url", "smtp_password", "mastodon_token", "bluesky_app_password",
-                     "x_token", "linkedin_token", mode="before")
+                     "x_token", "linkedin_token", "threads_token", "facebook_token", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
@@ -146,7 +160,8 @@ class Settings(BaseSettings):
             raise ValueError("not a web address")
         return value
 
-    @field_validator("mastodon_base_url", "bluesky_base_url", "x_base_url", "linkedin_base_url")
+    @field_validator("mastodon_base_url", "bluesky_base_url", "x_base_url", "linkedin_base_url", "threads_base_url",
+                     "facebook_base_url")
     @classmethod
     def _base_url(cls, value: str) -> str:
         if value and not value.startswith(("https://", "http://")):
@@ -209,7 +224,7 @@ class Settings(BaseSettings):
 
 
 _SECRET_FIELDS = frozenset({"notify_webhook_url", "smtp_password", "mastodon_token", "bluesky_app_password",
-                            "x_token", "linkedin_token"})
+                            "x_token", "linkedin_token", "threads_token", "facebook_token"})
 
 
 def env_name(field_name: str) -> str:

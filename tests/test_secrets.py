@@ -21,6 +21,8 @@ SECRETS = {
     "SCHEDULER_NOTIFY_WEBHOOK_URL": "http://127.0.0.1:9/hooks/WEBHOOK-s3cr3t-9999",
     "SCHEDULER_X_TOKEN": "tok-X-s3cr3t-2024",
     "SCHEDULER_LINKEDIN_TOKEN": "tok-LINKEDIN-s3cr3t-77",
+    "SCHEDULER_THREADS_TOKEN": "tok-THREADS-s3cr3t-31",
+    "SCHEDULER_FACEBOOK_TOKEN": "tok-FACEBOOK-s3cr3t-63",
 }
 
 
@@ -41,7 +43,8 @@ def test_no_secret_in_logs_outbox_errors_reprs_or_database(tmp_path: Path):
         env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
         env.update(SECRETS, SCHEDULER_DATABASE_URL=url, SCHEDULER_MASTODON_BASE_URL=fake.url,
                    SCHEDULER_BLUESKY_BASE_URL="http://127.0.0.1:9", SCHEDULER_BLUESKY_HANDLE="comms.test",
-                   SCHEDULER_X_BASE_URL="http://127.0.0.1:9",
+                   SCHEDULER_X_BASE_URL="http://127.0.0.1:9", SCHEDULER_THREADS_BASE_URL="http://127.0.0.1:9",
+                   SCHEDULER_FACEBOOK_BASE_URL="http://127.0.0.1:9", SCHEDULER_FACEBOOK_PAGE_ID="1",
                    SCHEDULER_SMTP_HOST="127.0.0.1", SCHEDULER_SMTP_PORT="9", SCHEDULER_NOTIFY_EMAIL_TO="a@example.org",
                    SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"), SCHEDULER_MAX_ATTEMPTS="1")
         runs = [subprocess.run([sys.executable, "-m", "scheduler", *args], capture_output=True, text=True, env=env,
@@ -77,6 +80,7 @@ def test_reprs_of_configured_objects_hide_secrets(monkeypatch):
     monkeypatch.setenv("SCHEDULER_MASTODON_BASE_URL", "https://social.example")
     monkeypatch.setenv("SCHEDULER_BLUESKY_HANDLE", "comms.example")
     monkeypatch.setenv("SCHEDULER_LINKEDIN_AUTHOR", "urn:li:organization:4711")
+    monkeypatch.setenv("SCHEDULER_FACEBOOK_PAGE_ID", "1234")
     monkeypatch.setenv("SCHEDULER_SMTP_HOST", "mail.example")
     monkeypatch.setenv("SCHEDULER_NOTIFY_EMAIL_TO", "comms@example.org")
     settings = load_settings()
@@ -84,4 +88,5 @@ def test_reprs_of_configured_objects_hide_secrets(monkeypatch):
     shown += repr(settings.model_dump())
     assert not _leaks(shown), shown
     assert isinstance(settings.mastodon_token, SecretStr)
-    assert "LinkedInPublisher" in shown and "XPublisher" in shown and "MastodonPublisher" in shown
+    for name in ("LinkedIn", "X", "Mastodon", "Bluesky", "Threads", "Facebook"):
+        assert f"{name}Publisher(" in shown

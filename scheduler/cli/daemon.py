@@ -51,6 +51,16 @@ def publisher(settings, *, dry_run: bool):  # type: ignore[no-untyped-def]
         accounts[("linkedin", "default")] = LinkedInPublisher(
             settings.linkedin_base_url, settings.linkedin_token, author=settings.linkedin_author,
             version=settings.linkedin_version)
+    if settings.threads_token is not None:
+        from scheduler.platforms.threads import ThreadsPublisher
+
+        accounts[("threads", "default")] = ThreadsPublisher(settings.threads_base_url, settings.threads_token,
+                                                            user_id=settings.threads_user_id)
+    if settings.facebook_token is not None and settings.facebook_page_id:
+        from scheduler.platforms.facebook import FacebookPublisher
+
+        accounts[("facebook", "default")] = FacebookPublisher(settings.facebook_base_url, settings.facebook_token,
+                                                              page_id=settings.facebook_page_id)
     if dry_run or not accounts:
         if not dry_run:
             click.echo(f"no platform credentials configured: dry run, requests go to {settings.outbox}", err=True)

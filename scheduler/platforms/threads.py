@@ -1,11 +1,19 @@
-"""Threads (`POST /{user-id}/threads`, then `threads_publish`): the container request's form body."""
+"""Threads (`POST /{user-id}/threads`, then `threads_publish`): the container request's form body.
+
+A lost answer is reconciled by reading the profile's recent threads and comparing their text.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
-from scheduler.models import Post
-from scheduler.platforms.base import REDACTED, Payload
+from pydantic import SecretStr
+
+from scheduler.models import Post, QueuedPost
+from scheduler.platforms import meta
+from scheduler.platforms.base import REDACTED, Outcome, Payload, PublishResult, Reconciliation
+from scheduler.platforms.http import HttpClient
 
 
 def build_payloads(post: Post, *, now: dt.datetime) -> list[Payload]:
@@ -17,3 +25,46 @@ def build_payloads(post: Post, *, now: dt.datetime) -> list[Payload]:
         body["access_token"] = REDACTED
         payloads.append(body)
     return payloads
+
+
+class ThreadsPublisher:
+    def __init__(self, base_url: str, token: SecretStr, *, user_id: str = "me", http: HttpClient | None = None,
+                 clock: Callable[[], dt.datetime] | None = None) -> None:
+        self.base_url, self.user_id = base_url.rstrip("/"), user_id
+        self._token = token
+        self.http = http or HttpClient()
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+
+    def __repr__(self) -> str:
+        return f"ThreadsPublisher(base_url={self.base_url!r}, user_id={self.user_id!r})"
+
+    def _post(self, path: str, form: dict[str, str]) -> dict[str, str]:
+        form = {**form, "access_token": self._token.get_secret_value()}
+        return self.http.request("POST", f"{self.base_url}/{self.user_id}/{path}", data=form,
+                                 classify=meta.classify).json()
+
+    def publish(self, post: QueuedPost) -> PublishResult:
+        from scheduler.platforms.dryrun import as_post
+
+        first: str | None = None
+        parent: str | None = None
+        for body in build_payloads(as_post(post), now=self.clock()):
+            form = {key: value for key, value in body.items() if key != "access_token"}
+            if parent is not None:
+                form["reply_to_id"] = parent
+            container = self._post("threads", form)["id"]
+            parent = self._post("threads_publish", {"creation_id": container})["id"]
+            first = first or parent
+        assert first is not None
+        return PublishResult(remote_id=first, remote_url=None)
+
+    def reconcile(self, post: QueuedPost) -> Reconciliation:
+        listing = self.http.request(
+            "GET", f"{self.base_url}/{self.user_id}/threads", classify=meta.classify,
+            params={"fields": "id,text,timestamp,permalink", "limit": "50", "access_token": self._token.get_secret_value()},
+        ).json()
+        wanted = " ".join(post.parts[0].split())
+        for item in listing.get("data", []):
+            if " ".join(str(item.get("text", "")).split()) == wanted:
+                return Reconciliation(Outcome.PUBLISHED, PublishResult(str(item["id"]), item.get("permalink")))
+        return Reconciliation(Outcome.NOT_PUBLISHED if listing.get("data") is not None else Outcome.UNKNOWN)
