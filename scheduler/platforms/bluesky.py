@@ -11,16 +11,18 @@ import datetime as dt
 import hashlib
 import threading
 from collections.abc import Callable
-from typing import Any
-
-import requests
-from pydantic import SecretStr
+from typing import TYPE_CHECKING, Any
 
 from scheduler.errors import AmbiguousError, AuthorisationError, PublishError, RejectedError
 from scheduler.models import Post, QueuedPost
 from scheduler.platforms.base import Outcome, Payload, PublishResult, Reconciliation
-from scheduler.platforms.http import HttpClient, message_of
 from scheduler.text.facets import facets
+
+if TYPE_CHECKING:
+    import requests
+    from pydantic import SecretStr
+
+    from scheduler.platforms.http import HttpClient
 
 REPO_PLACEHOLDER = "<DID of the account>"
 
@@ -84,9 +86,9 @@ def _error_name(response: requests.Response) -> str:
 def _classify(response: requests.Response) -> PublishError | None:
     name = _error_name(response)
     if response.status_code in (400, 401) and name in ("ExpiredToken", "InvalidToken", "AuthMissing", "AccountTakedown"):
-        return AuthorisationError(f"Bluesky: {name}: {message_of(response)}")
+        return AuthorisationError(f"Bluesky: {name}: {_message(response)}")
     if response.status_code == 400:
-        return RejectedError(f"Bluesky rejected the post: {message_of(response)}")
+        return RejectedError(f"Bluesky rejected the post: {_message(response)}")
     return None
 
 
@@ -99,7 +101,11 @@ class BlueskyPublisher:
         self.base_url = base_url.rstrip("/")
         self.identifier = identifier
         self._password = password
-        self.http = http or HttpClient()
+        if http is None:
+            from scheduler.platforms.http import HttpClient
+
+            http = HttpClient()
+        self.http = http
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._session: dict[str, str] | None = None
         self._lock = threading.Lock()
@@ -205,3 +211,9 @@ class BlueskyPublisher:
         if len(existing) < len(post.parts) and 0 not in existing:
             return Reconciliation(Outcome.UNKNOWN)
         return Reconciliation(Outcome.PUBLISHED, self._publish(post, existing))  # finish a half-sent thread
+
+
+def _message(response: requests.Response) -> str:
+    from scheduler.platforms.http import message_of
+
+    return message_of(response)

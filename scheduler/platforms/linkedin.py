@@ -11,16 +11,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import quote
-
-import requests
-from pydantic import SecretStr
 
 from scheduler.errors import DuplicateError, PublishError, RejectedError
 from scheduler.models import Post, QueuedPost
 from scheduler.platforms.base import Outcome, Payload, PublishResult, Reconciliation
-from scheduler.platforms.http import HttpClient, message_of
 from scheduler.text import littletext
+
+if TYPE_CHECKING:
+    import requests
+    from pydantic import SecretStr
+
+    from scheduler.platforms.http import HttpClient
 
 _DUPLICATE_URN = re.compile(r"duplicate of (urn:li:(?:share|ugcPost):\d+)")
 
@@ -49,7 +52,7 @@ def _classify(response: requests.Response) -> PublishError | None:
     text = response.text
     if response.status_code == 422 and "DUPLICATE_POST" in text:
         match = _DUPLICATE_URN.search(text)
-        return DuplicateError(f"LinkedIn: {message_of(response)}", existing=match.group(1) if match else None)
+        return DuplicateError(f"LinkedIn: {_message(response)}", existing=match.group(1) if match else None)
     if response.status_code == 426:
         return RejectedError("LinkedIn no longer serves this API version (426); "
                              "set SCHEDULER_LINKEDIN_VERSION to a current YYYYMM")
@@ -64,7 +67,11 @@ class LinkedInPublisher:
         self.base_url = base_url.rstrip("/")
         self._token = token
         self.author, self.version = author, version
-        self.http = http or HttpClient()
+        if http is None:
+            from scheduler.platforms.http import HttpClient
+
+            http = HttpClient()
+        self.http = http
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
 
     def __repr__(self) -> str:
@@ -107,3 +114,9 @@ class LinkedInPublisher:
 def encoded(urn: str) -> str:
     """A URN as it goes into a URL path (Rest.li)."""
     return quote(urn, safe="")
+
+
+def _message(response: requests.Response) -> str:
+    from scheduler.platforms.http import message_of
+
+    return message_of(response)

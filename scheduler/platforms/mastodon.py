@@ -12,14 +12,17 @@ import datetime as dt
 import html
 import re
 from collections.abc import Callable
-
-import requests
-from pydantic import SecretStr
+from typing import TYPE_CHECKING
 
 from scheduler.errors import PublishError, TransientError
 from scheduler.models import Post, QueuedPost
 from scheduler.platforms.base import Outcome, Payload, PublishResult, Reconciliation
-from scheduler.platforms.http import HttpClient
+
+if TYPE_CHECKING:
+    import requests
+    from pydantic import SecretStr
+
+    from scheduler.platforms.http import HttpClient
 
 IDEMPOTENCY_WINDOW = dt.timedelta(minutes=55)  # Mastodon keeps keys 1 hour; keep a margin
 
@@ -68,7 +71,11 @@ class MastodonPublisher:
                  clock: Callable[[], dt.datetime] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
-        self.http = http or HttpClient()
+        if http is None:
+            from scheduler.platforms.http import HttpClient
+
+            http = HttpClient()
+        self.http = http
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
 
     def __repr__(self) -> str:

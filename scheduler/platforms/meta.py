@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
-import requests
+from typing import TYPE_CHECKING
 
 from scheduler.errors import AuthorisationError, DuplicateError, PublishError, RateLimitedError
+
+if TYPE_CHECKING:
+    import requests
 
 _RATE_CODES = {4, 17, 32, 613, 80001}
 

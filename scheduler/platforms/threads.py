@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-
-from pydantic import SecretStr
+from typing import TYPE_CHECKING
 
 from scheduler.models import Post, QueuedPost
 from scheduler.platforms import meta
 from scheduler.platforms.base import REDACTED, Outcome, Payload, PublishResult, Reconciliation
-from scheduler.platforms.http import HttpClient
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
+
+    from scheduler.platforms.http import HttpClient
 
 
 def build_payloads(post: Post, *, now: dt.datetime) -> list[Payload]:
@@ -32,7 +35,11 @@ class ThreadsPublisher:
                  clock: Callable[[], dt.datetime] | None = None) -> None:
         self.base_url, self.user_id = base_url.rstrip("/"), user_id
         self._token = token
-        self.http = http or HttpClient()
+        if http is None:
+            from scheduler.platforms.http import HttpClient
+
+            http = HttpClient()
+        self.http = http
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
 
     def __repr__(self) -> str:

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-
-import requests
-from pydantic import SecretStr
+from typing import TYPE_CHECKING
 
 from scheduler.errors import DuplicateError, PublishError, TransientError
 from scheduler.models import Post, QueuedPost
 from scheduler.platforms.base import Outcome, Payload, PublishResult, Reconciliation
-from scheduler.platforms.http import HttpClient, message_of
+
+if TYPE_CHECKING:
+    import requests
+    from pydantic import SecretStr
+
+    from scheduler.platforms.http import HttpClient
 
 
 def build_payloads(post: Post, *, now: dt.datetime) -> list[Payload]:
@@ -43,9 +46,9 @@ def _reset(response: requests.Response) -> float | None:
 
 def _classify(response: requests.Response) -> PublishError | None:
     if response.status_code == 403 and "duplicate content" in response.text.lower():
-        return DuplicateError(f"X: {message_of(response)}")
+        return DuplicateError(f"X: {_message(response)}")
     if response.status_code == 503:
-        return TransientError(f"X is over capacity: {message_of(response)}")
+        return TransientError(f"X is over capacity: {_message(response)}")
     return None
 
 
@@ -56,7 +59,11 @@ class XPublisher:
                  clock: Callable[[], dt.datetime] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
-        self.http = http or HttpClient()
+        if http is None:
+            from scheduler.platforms.http import HttpClient
+
+            http = HttpClient()
+        self.http = http
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
 
     def __repr__(self) -> str:
@@ -94,3 +101,9 @@ class XPublisher:
         if times and min(times) < started:
             return Reconciliation(Outcome.NOT_PUBLISHED)
         return Reconciliation(Outcome.UNKNOWN)
+
+
+def _message(response: requests.Response) -> str:
+    from scheduler.platforms.http import message_of
+
+    return message_of(response)
