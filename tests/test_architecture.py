@@ -88,3 +88,10 @@ def test_cli_start_up_imports_nothing_heavy():
     loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip().split(","))
     for heavy in ("pydantic", "pydantic_settings", "jinja2", "regex", "pysbd", "langdetect", "requests", "apscheduler"):
         assert heavy not in loaded, f"`scheduler --help` imports {heavy}"
+
+
+def test_preview_path_does_not_load_http_or_database_libraries():
+    code = "import sys, scheduler.service, scheduler.report.html; print(','.join(sorted(sys.modules)))"
+    loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip().split(","))
+    for heavy in ("requests", "urllib3", "sqlalchemy", "alembic", "apscheduler"):
+        assert heavy not in loaded, f"`scheduler preview` imports {heavy}"
