@@ -8,10 +8,10 @@ listed with `q=author`."""
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.base import FakeServer, JsonHandler
 
 RESERVED = set("\\|{}@[]()<>#*_~")
 REQUIRED = ("author", "commentary", "visibility", "distribution", "lifecycleState")
@@ -39,29 +39,11 @@ def published_text(commentary: str) -> str:
     return "".join(out)
 
 
-class LinkedInFake:
+class LinkedInFake(FakeServer):
     def __init__(self, *, token: str = "li-token", oldest_version: str = "202506") -> None:
         self.token, self.oldest_version = token, oldest_version
         self.posts: list[dict[str, Any]] = []
-        self.requests: list[dict[str, Any]] = []
-        self.failures: list[tuple[int, dict[str, Any], bool]] = []
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}"
-
-    def __enter__(self) -> LinkedInFake:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def fail_next(self, status: int, body: dict[str, Any], *, created: bool = False) -> None:
-        self.failures.append((status, body, created))
+        super().__init__()
 
     def _create(self, body: dict[str, Any]) -> str:
         urn = f"urn:li:share:{7_100_000_000_000_000_000 + len(self.posts) + 1}"
@@ -101,43 +83,29 @@ class LinkedInFake:
             urn = self._create(body)
         return 201, None, {"x-restli-id": urn}
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
+    def handler(self) -> type[JsonHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-                raw = b"" if body is None else json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(raw)
+        class Handler(JsonHandler):
 
             def do_POST(self) -> None:  # noqa: N802
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                headers = {k.lower(): v for k, v in self.headers.items()}
+                raw = self.body()
+                headers = self.lowered_headers()
                 if urlsplit(self.path).path != "/rest/posts":
-                    return self._send(404, {"status": 404, "message": "Not Found"})
+                    return self.send_json(404, {"status": 404, "message": "Not Found"})
                 body = json.loads(raw or b"{}")
                 fake.requests.append({"headers": headers, "body": body})
-                self._send(*fake.create(headers, body))
+                self.send_json(*fake.create(headers, body))
 
             def do_GET(self) -> None:  # noqa: N802
                 if self.headers.get("Authorization") != f"Bearer {fake.token}":
-                    return self._send(401, {"status": 401, "message": "Invalid access token"})
+                    return self.send_json(401, {"status": 401, "message": "Invalid access token"})
                 parts = urlsplit(self.path)
                 query = parse_qs(parts.query)
                 if parts.path == "/rest/posts" and query.get("q") == ["author"]:
                     author = query["author"][0]
                     mine = [p for p in reversed(fake.posts) if p["author"] == author]
-                    return self._send(200, {"elements": [{"id": p["id"], "commentary": p["commentary"]} for p in mine]})
-                return self._send(404, {"status": 404, "message": "Not Found"})
+                    return self.send_json(200, {"elements": [{"id": p["id"], "commentary": p["commentary"]} for p in mine]})
+                return self.send_json(404, {"status": 404, "message": "Not Found"})
 
         return Handler

@@ -18,14 +18,14 @@ import html
 import json
 import re
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import regex
+
+from tests.fakes.base import FakeServer, JsonHandler
 
 _URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
 _MENTION = re.compile(r"(?<![=/\w])@([a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)@[\w.-]+\w+", re.IGNORECASE)
@@ -38,7 +38,7 @@ def countable_length(text: str, spoiler: str) -> int:
     return len(regex.findall(r"\X", spoiler + text))
 
 
-class MastodonFake:
+class MastodonFake(FakeServer):
     def __init__(self, *, token: str = "test-token", max_characters: int = 500, latency: float = 0.0,
                  latency_after_create: float = 0.0, state_file: Path | None = None,
                  rate_limit: int | None = None) -> None:
@@ -47,27 +47,8 @@ class MastodonFake:
         self.state_file, self.rate_limit = state_file, rate_limit
         self.statuses: list[dict[str, Any]] = []
         self.idempotency: dict[str, tuple[float, dict[str, Any]]] = {}
-        self.requests: list[dict[str, Any]] = []
-        self.failures: list[tuple[int, dict[str, Any]]] = []  # injected answers for the next creates
         self.clock = time.time  # tests may replace it to age idempotency keys
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}"
-
-    def __enter__(self) -> MastodonFake:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def fail_next(self, status: int, body: dict[str, Any]) -> None:
-        self.failures.append((status, body))
+        super().__init__()
 
     # -- request handling --------------------------------------------------------------------
 
@@ -100,7 +81,9 @@ class MastodonFake:
             if key and key in self.idempotency and self.clock() - self.idempotency[key][0] < 3600:
                 return 200, self.idempotency[key][1], {}
             if self.failures:
-                status, body = self.failures.pop(0)
+                status, body, created = self.failures.pop(0)
+                if created:
+                    self._status({**fields, "_key": key})
                 return status, body, {}
             text = fields.get("status")
             if not isinstance(text, str) or not text.strip():
@@ -118,66 +101,51 @@ class MastodonFake:
                 self.idempotency[key] = (self.clock(), status)
         return 200, status, {}
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
+    def handler(self) -> type[JsonHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-                raw = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(raw)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(raw)
+        class Handler(JsonHandler):
 
             def _authorised(self) -> bool:
                 if self.headers.get("Authorization") == f"Bearer {fake.token}":
                     return True
-                self._send(401, {"error": "The access token is invalid"})
+                self.send_json(401, {"error": "The access token is invalid"})
                 return False
 
             def do_POST(self) -> None:  # noqa: N802
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode()
+                raw = self.body().decode()
                 if urlsplit(self.path).path != "/api/v1/statuses":
-                    return self._send(404, {"error": "Record not found"})
+                    return self.send_json(404, {"error": "Record not found"})
                 if "json" in (self.headers.get("Content-Type") or ""):
                     try:
                         fields = json.loads(raw or "{}")
                     except ValueError:
-                        return self._send(400, {"error": "invalid JSON"})
+                        return self.send_json(400, {"error": "invalid JSON"})
                 else:
                     fields = {k: v[0] for k, v in parse_qs(raw).items()}
-                headers = {k.lower(): v for k, v in self.headers.items()}
+                headers = self.lowered_headers()
                 fake.requests.append({"headers": headers, "body": fields, "at": time.time()})
                 time.sleep(fake.latency)
                 status, body, extra = fake.create(headers, fields)
                 if status == 200:
                     time.sleep(fake.latency_after_create)
-                self._send(status, body, extra)
+                self.send_json(status, body, extra)
 
             def do_GET(self) -> None:  # noqa: N802
                 parts = urlsplit(self.path)
                 if parts.path == "/api/v2/instance":
-                    return self._send(200, {"domain": "127.0.0.1", "configuration": {"statuses": {
+                    return self.send_json(200, {"domain": "127.0.0.1", "configuration": {"statuses": {
                         "max_characters": fake.max_characters, "characters_reserved_per_url": 23,
                         "max_media_attachments": 4}}})
                 if not self._authorised():
                     return None
                 if parts.path == "/api/v1/accounts/verify_credentials":
-                    return self._send(200, {"id": "1", "username": "comms", "acct": "comms"})
+                    return self.send_json(200, {"id": "1", "username": "comms", "acct": "comms"})
                 match = re.fullmatch(r"/api/v1/accounts/(\w+)/statuses", parts.path)
                 if match:
                     limit = int(parse_qs(parts.query).get("limit", ["20"])[0])
-                    return self._send(200, list(reversed(fake.statuses))[: min(limit, 40)])
-                return self._send(404, {"error": "Record not found"})
+                    return self.send_json(200, list(reversed(fake.statuses))[: min(limit, 40)])
+                return self.send_json(404, {"error": "Record not found"})
 
         return Handler
 

@@ -7,13 +7,12 @@ post (the ambiguous-success path)."""
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import regex
+
+from tests.fakes.base import FakeServer, JsonHandler
 
 _EMOJI = regex.compile(r"\p{Extended_Pictographic}|\p{Regional_Indicator}")
 
@@ -26,31 +25,15 @@ def _error(code: int, message: str, kind: str = "OAuthException") -> dict[str, A
     return {"error": {"message": message, "type": kind, "code": code, "fbtrace_id": "AbCdEf"}}
 
 
-class MetaFake:
+class MetaFake(FakeServer):
+    path_prefix = "/v1.0"
+
     def __init__(self, *, token: str = "meta-token", user_id: str = "me", page_id: str = "1234") -> None:
         self.token, self.user_id, self.page_id = token, user_id, page_id
         self.containers: dict[str, dict[str, Any]] = {}
         self.threads: list[dict[str, Any]] = []
         self.feed: list[dict[str, Any]] = []
-        self.requests: list[dict[str, Any]] = []
-        self.failures: list[tuple[int, dict[str, Any], bool]] = []
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}/v1.0"
-
-    def __enter__(self) -> MetaFake:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def fail_next(self, status: int, body: dict[str, Any], *, created: bool = False) -> None:
-        self.failures.append((status, body, created))
+        super().__init__()
 
     def post(self, path: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         if form.get("access_token") != self.token:
@@ -94,38 +77,26 @@ class MetaFake:
                 return 200, {"id": item["id"]}
         return 404, _error(803, "Unknown path", "GraphMethodException")
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
+    def handler(self) -> type[JsonHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def _send(self, status: int, body: Any) -> None:
-                raw = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
+        class Handler(JsonHandler):
 
             def do_POST(self) -> None:  # noqa: N802
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                raw = self.body().decode()
                 form = {k: v[0] for k, v in parse_qs(raw).items()}
                 fake.requests.append({"path": self.path, "form": form})
-                self._send(*fake.post(urlsplit(self.path).path, form))
+                self.send_json(*fake.post(urlsplit(self.path).path, form))
 
             def do_GET(self) -> None:  # noqa: N802
                 parts = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 if query.get("access_token") != fake.token:
-                    return self._send(400, _error(190, "Invalid OAuth access token"))
+                    return self.send_json(400, _error(190, "Invalid OAuth access token"))
                 if parts.path == f"/v1.0/{fake.user_id}/threads":
-                    return self._send(200, {"data": list(reversed(fake.threads))})
+                    return self.send_json(200, {"data": list(reversed(fake.threads))})
                 if parts.path == f"/v1.0/{fake.page_id}/feed":
-                    return self._send(200, {"data": list(reversed(fake.feed))})
-                return self._send(404, _error(803, "Unknown path", "GraphMethodException"))
+                    return self.send_json(200, {"data": list(reversed(fake.feed))})
+                return self.send_json(404, _error(803, "Unknown path", "GraphMethodException"))
 
         return Handler

@@ -8,36 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from tests.fakes.base import FakeServer, JsonHandler
 
-class XFake:
+
+class XFake(FakeServer):
     def __init__(self, *, token: str = "x-token", rate_limit: int | None = None) -> None:
         self.token, self.rate_limit = token, rate_limit
         self.tweets: list[dict[str, Any]] = []
-        self.requests: list[dict[str, Any]] = []
-        self.failures: list[tuple[int, dict[str, Any], bool]] = []  # (status, body, create anyway)
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}"
-
-    def __enter__(self) -> XFake:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def fail_next(self, status: int, body: dict[str, Any], *, created: bool = False) -> None:
-        self.failures.append((status, body, created))
+        super().__init__()
 
     def _create(self, body: dict[str, Any]) -> dict[str, Any]:
         tweet = {"id": str(1_845_000_000_000_000_000 + len(self.tweets) + 1), "text": body["text"],
@@ -75,42 +57,28 @@ class XFake:
             tweet = self._create(body)
         return 201, {"data": {"id": tweet["id"], "text": tweet["text"], "edit_history_tweet_ids": [tweet["id"]]}}, {}
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
+    def handler(self) -> type[JsonHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-                raw = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(raw)
+        class Handler(JsonHandler):
 
             def do_POST(self) -> None:  # noqa: N802
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                headers = {k.lower(): v for k, v in self.headers.items()}
+                raw = self.body()
+                headers = self.lowered_headers()
                 if urlsplit(self.path).path != "/2/tweets":
-                    return self._send(404, {"title": "Not Found", "status": 404})
+                    return self.send_json(404, {"title": "Not Found", "status": 404})
                 body = json.loads(raw or b"{}")
                 fake.requests.append({"headers": headers, "body": body})
-                self._send(*fake.create(headers, body))
+                self.send_json(*fake.create(headers, body))
 
             def do_GET(self) -> None:  # noqa: N802
                 if self.headers.get("Authorization") != f"Bearer {fake.token}":
-                    return self._send(401, {"title": "Unauthorized", "status": 401})
+                    return self.send_json(401, {"title": "Unauthorized", "status": 401})
                 path = urlsplit(self.path).path
                 if path == "/2/users/me":
-                    return self._send(200, {"data": {"id": "42", "username": "comms"}})
+                    return self.send_json(200, {"data": {"id": "42", "username": "comms"}})
                 if path == "/2/users/42/tweets":
-                    return self._send(200, {"data": list(reversed(fake.tweets))[:100], "meta": {}})
-                return self._send(404, {"title": "Not Found", "status": 404})
+                    return self.send_json(200, {"data": list(reversed(fake.tweets))[:100], "meta": {}})
+                return self.send_json(404, {"title": "Not Found", "status": 404})
 
         return Handler
