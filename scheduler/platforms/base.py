@@ -9,10 +9,16 @@ the account or the previous request can supply appear as `<placeholders>`; secre
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from scheduler.models import Post, QueuedPost
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
+
+    from scheduler.platforms.http import HttpClient
 
 REDACTED = "[redacted]"
 
@@ -52,3 +58,25 @@ class Publisher(Protocol):
     def publish(self, post: QueuedPost) -> PublishResult: ...
 
     def reconcile(self, post: QueuedPost) -> Reconciliation: ...
+
+
+class ApiClient:
+    """What every platform client holds: its API base address, a secret, the one request helper and
+    a clock. `repr` shows the base address and the fields named in `shown`, never the secret."""
+
+    shown: tuple[str, ...] = ()
+
+    def __init__(self, base_url: str, secret: SecretStr, *, http: HttpClient | None = None,
+                 clock: Callable[[], dt.datetime] | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._secret = secret
+        if http is None:
+            from scheduler.platforms.http import HttpClient  # requests only when a client is built
+
+            http = HttpClient()
+        self.http = http
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+
+    def __repr__(self) -> str:
+        extra = "".join(f", {name}={getattr(self, name)!r}" for name in self.shown)
+        return f"{type(self).__name__}(base_url={self.base_url!r}{extra})"

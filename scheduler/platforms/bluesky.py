@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from scheduler.errors import AmbiguousError, AuthorisationError, PublishError, RejectedError
 from scheduler.models import Post, QueuedPost
-from scheduler.platforms.base import Outcome, Payload, PublishResult, Reconciliation
+from scheduler.platforms.base import ApiClient, Outcome, Payload, PublishResult, Reconciliation
 from scheduler.text.facets import facets
 
 if TYPE_CHECKING:
@@ -92,33 +92,26 @@ def _classify(response: requests.Response) -> PublishError | None:
     return None
 
 
-class BlueskyPublisher:
+class BlueskyPublisher(ApiClient):
     """Publishes to one Bluesky account with an app password; the session is refreshed (and both
     tokens rotated) when the PDS answers ExpiredToken."""
 
+    shown = ("identifier",)
+
     def __init__(self, base_url: str, identifier: str, password: SecretStr, *, http: HttpClient | None = None,
                  clock: Callable[[], dt.datetime] | None = None) -> None:
-        self.base_url = base_url.rstrip("/")
+        super().__init__(base_url, password, http=http, clock=clock)
         self.identifier = identifier
-        self._password = password
-        if http is None:
-            from scheduler.platforms.http import HttpClient
-
-            http = HttpClient()
-        self.http = http
-        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._session: dict[str, str] | None = None
         self._lock = threading.Lock()
 
-    def __repr__(self) -> str:
-        return f"BlueskyPublisher(base_url={self.base_url!r}, identifier={self.identifier!r})"
 
     # -- session -----------------------------------------------------------------------------
 
     def _login(self) -> dict[str, str]:
         response = self.http.request(
             "POST", f"{self.base_url}/xrpc/com.atproto.server.createSession",
-            json={"identifier": self.identifier, "password": self._password.get_secret_value()},
+            json={"identifier": self.identifier, "password": self._secret.get_secret_value()},
             classify=_classify, reset_header=_reset,
         )
         return response.json()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from scheduler.models import Post, QueuedPost
 from scheduler.platforms import meta
-from scheduler.platforms.base import REDACTED, Outcome, Payload, PublishResult, Reconciliation
+from scheduler.platforms.base import REDACTED, ApiClient, Outcome, Payload, PublishResult, Reconciliation
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -28,26 +28,20 @@ def build_payloads(post: Post, *, now: dt.datetime) -> list[Payload]:
     return [body]
 
 
-class FacebookPublisher:
+class FacebookPublisher(ApiClient):
+    shown = ("page_id",)
+
     def __init__(self, base_url: str, token: SecretStr, *, page_id: str, http: HttpClient | None = None,
                  clock: Callable[[], dt.datetime] | None = None) -> None:
-        self.base_url, self.page_id = base_url.rstrip("/"), page_id
-        self._token = token
-        if http is None:
-            from scheduler.platforms.http import HttpClient
+        super().__init__(base_url, token, http=http, clock=clock)
+        self.page_id = page_id
 
-            http = HttpClient()
-        self.http = http
-        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
-
-    def __repr__(self) -> str:
-        return f"FacebookPublisher(base_url={self.base_url!r}, page_id={self.page_id!r})"
 
     def publish(self, post: QueuedPost) -> PublishResult:
         from scheduler.platforms.dryrun import as_post
 
         (body,) = build_payloads(as_post(post), now=self.clock())
-        form = {**{k: v for k, v in body.items() if k != "access_token"}, "access_token": self._token.get_secret_value()}
+        form = {**{k: v for k, v in body.items() if k != "access_token"}, "access_token": self._secret.get_secret_value()}
         created = self.http.request("POST", f"{self.base_url}/{self.page_id}/feed", data=form,
                                     classify=meta.classify).json()
         post_id = str(created["id"])
@@ -56,7 +50,7 @@ class FacebookPublisher:
     def reconcile(self, post: QueuedPost) -> Reconciliation:
         listing = self.http.request(
             "GET", f"{self.base_url}/{self.page_id}/feed", classify=meta.classify,
-            params={"fields": "id,message,created_time", "limit": "50", "access_token": self._token.get_secret_value()},
+            params={"fields": "id,message,created_time", "limit": "50", "access_token": self._secret.get_secret_value()},
         ).json()
         wanted = " ".join(post.text.split())
         for item in listing.get("data", []):

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from scheduler.errors import DuplicateError, PublishError, RejectedError
 from scheduler.models import Post, QueuedPost
-from scheduler.platforms.base import Outcome, Payload, PublishResult, Reconciliation
+from scheduler.platforms.base import ApiClient, Outcome, Payload, PublishResult, Reconciliation
 from scheduler.text import littletext
 
 if TYPE_CHECKING:
@@ -59,26 +59,19 @@ def _classify(response: requests.Response) -> PublishError | None:
     return None
 
 
-class LinkedInPublisher:
+class LinkedInPublisher(ApiClient):
     """Publishes as one member or organization (`author` URN)."""
+
+    shown = ("author", "version")
 
     def __init__(self, base_url: str, token: SecretStr, *, author: str, version: str,
                  http: HttpClient | None = None, clock: Callable[[], dt.datetime] | None = None) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._token = token
+        super().__init__(base_url, token, http=http, clock=clock)
         self.author, self.version = author, version
-        if http is None:
-            from scheduler.platforms.http import HttpClient
 
-            http = HttpClient()
-        self.http = http
-        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
-
-    def __repr__(self) -> str:
-        return f"LinkedInPublisher(base_url={self.base_url!r}, author={self.author!r}, version={self.version!r})"
 
     def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self._token.get_secret_value()}", "LinkedIn-Version": self.version,
+        return {"Authorization": f"Bearer {self._secret.get_secret_value()}", "LinkedIn-Version": self.version,
                 "X-Restli-Protocol-Version": "2.0.0"}
 
     def publish(self, post: QueuedPost) -> PublishResult:

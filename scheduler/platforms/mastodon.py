@@ -11,18 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from scheduler.errors import PublishError, TransientError
 from scheduler.models import Post, QueuedPost
-from scheduler.platforms.base import Outcome, Payload, PublishResult, Reconciliation
+from scheduler.platforms.base import ApiClient, Outcome, Payload, PublishResult, Reconciliation
 
 if TYPE_CHECKING:
     import requests
-    from pydantic import SecretStr
 
-    from scheduler.platforms.http import HttpClient
 
 IDEMPOTENCY_WINDOW = dt.timedelta(minutes=55)  # Mastodon keeps keys 1 hour; keep a margin
 
@@ -64,25 +61,12 @@ def _plain(content: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split())
 
 
-class MastodonPublisher:
+class MastodonPublisher(ApiClient):
     """Publishes to one Mastodon account."""
 
-    def __init__(self, base_url: str, token: SecretStr, *, http: HttpClient | None = None,
-                 clock: Callable[[], dt.datetime] | None = None) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._token = token
-        if http is None:
-            from scheduler.platforms.http import HttpClient
-
-            http = HttpClient()
-        self.http = http
-        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
-
-    def __repr__(self) -> str:
-        return f"MastodonPublisher(base_url={self.base_url!r})"
 
     def _headers(self, key: str | None = None) -> dict[str, str]:
-        headers = {"Authorization": f"Bearer {self._token.get_secret_value()}"}
+        headers = {"Authorization": f"Bearer {self._secret.get_secret_value()}"}
         if key:
             headers["Idempotency-Key"] = key
         return headers

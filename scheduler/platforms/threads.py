@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from scheduler.models import Post, QueuedPost
 from scheduler.platforms import meta
-from scheduler.platforms.base import REDACTED, Outcome, Payload, PublishResult, Reconciliation
+from scheduler.platforms.base import REDACTED, ApiClient, Outcome, Payload, PublishResult, Reconciliation
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -30,23 +30,17 @@ def build_payloads(post: Post, *, now: dt.datetime) -> list[Payload]:
     return payloads
 
 
-class ThreadsPublisher:
+class ThreadsPublisher(ApiClient):
+    shown = ("user_id",)
+
     def __init__(self, base_url: str, token: SecretStr, *, user_id: str = "me", http: HttpClient | None = None,
                  clock: Callable[[], dt.datetime] | None = None) -> None:
-        self.base_url, self.user_id = base_url.rstrip("/"), user_id
-        self._token = token
-        if http is None:
-            from scheduler.platforms.http import HttpClient
+        super().__init__(base_url, token, http=http, clock=clock)
+        self.user_id = user_id
 
-            http = HttpClient()
-        self.http = http
-        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
-
-    def __repr__(self) -> str:
-        return f"ThreadsPublisher(base_url={self.base_url!r}, user_id={self.user_id!r})"
 
     def _post(self, path: str, form: dict[str, str]) -> dict[str, str]:
-        form = {**form, "access_token": self._token.get_secret_value()}
+        form = {**form, "access_token": self._secret.get_secret_value()}
         return self.http.request("POST", f"{self.base_url}/{self.user_id}/{path}", data=form,
                                  classify=meta.classify).json()
 
@@ -68,7 +62,7 @@ class ThreadsPublisher:
     def reconcile(self, post: QueuedPost) -> Reconciliation:
         listing = self.http.request(
             "GET", f"{self.base_url}/{self.user_id}/threads", classify=meta.classify,
-            params={"fields": "id,text,timestamp,permalink", "limit": "50", "access_token": self._token.get_secret_value()},
+            params={"fields": "id,text,timestamp,permalink", "limit": "50", "access_token": self._secret.get_secret_value()},
         ).json()
         wanted = " ".join(post.parts[0].split())
         for item in listing.get("data", []):

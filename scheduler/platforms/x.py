@@ -7,18 +7,15 @@ X has no idempotency key. A lost answer is reconciled by reading the account's r
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from scheduler.errors import DuplicateError, PublishError, TransientError
 from scheduler.models import Post, QueuedPost
-from scheduler.platforms.base import Outcome, Payload, PublishResult, Reconciliation
+from scheduler.platforms.base import ApiClient, Outcome, Payload, PublishResult, Reconciliation
 
 if TYPE_CHECKING:
     import requests
-    from pydantic import SecretStr
 
-    from scheduler.platforms.http import HttpClient
 
 
 def build_payloads(post: Post, *, now: dt.datetime) -> list[Payload]:
@@ -52,25 +49,12 @@ def _classify(response: requests.Response) -> PublishError | None:
     return None
 
 
-class XPublisher:
+class XPublisher(ApiClient):
     """Publishes to one X account with an OAuth 2.0 user-context access token."""
 
-    def __init__(self, base_url: str, token: SecretStr, *, http: HttpClient | None = None,
-                 clock: Callable[[], dt.datetime] | None = None) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._token = token
-        if http is None:
-            from scheduler.platforms.http import HttpClient
-
-            http = HttpClient()
-        self.http = http
-        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
-
-    def __repr__(self) -> str:
-        return f"XPublisher(base_url={self.base_url!r})"
 
     def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self._token.get_secret_value()}"}
+        return {"Authorization": f"Bearer {self._secret.get_secret_value()}"}
 
     def publish(self, post: QueuedPost) -> PublishResult:
         from scheduler.platforms.dryrun import as_post
