@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+
 import click
 
 from scheduler.cli import cli, local
@@ -26,7 +27,7 @@ def notifier(settings):  # type: ignore[no-untyped-def]
     return AllNotifiers(channels) if channels else None
 
 
-def publisher(settings, *, dry_run: bool):  # type: ignore[no-untyped-def]
+def publisher(settings, *, dry_run: bool, quiet: bool = False):  # type: ignore[no-untyped-def]
     """The publisher for `scheduler run`: the real clients of configured accounts, or the dry-run
     outbox when asked for or when no account has credentials."""
     from scheduler.platforms.dryrun import DryRunPublisher
@@ -62,7 +63,7 @@ def publisher(settings, *, dry_run: bool):  # type: ignore[no-untyped-def]
         accounts[("facebook", "default")] = FacebookPublisher(settings.facebook_base_url, settings.facebook_token,
                                                               page_id=settings.facebook_page_id)
     if dry_run or not accounts:
-        if not dry_run:
+        if not dry_run and not quiet:
             click.echo(f"no platform credentials configured: dry run, requests go to {settings.outbox}", err=True)
         return DryRunPublisher(settings.outbox, linkedin_version=settings.linkedin_version)
     from scheduler.platforms.routing import Router
@@ -80,12 +81,12 @@ def run(once: bool, dry_run: bool) -> int:
 
     Example: scheduler run --once --dry-run
     """
+    import logging
+
     from scheduler.config import load_settings
     from scheduler.daemon import Daemon, SingleDaemonLock, worker_name
     from scheduler.publishing import Dispatcher, RetryPolicy
     from scheduler.storage import Store, sqlite_path
-
-    import logging
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     settings = load_settings()

@@ -71,11 +71,10 @@ def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, 
     Example: scheduler queue add posts/ --platform mastodon --start 2025-01-06 --approve
     """
     from scheduler.config import load_settings
+    from scheduler.errors import ConfigError
     from scheduler.planner import Holidays, parse_slots
     from scheduler.queueing import Planning, add_issues
     from scheduler.render.renderer import Renderer
-
-    from scheduler.errors import ConfigError
 
     settings = load_settings()
     now = dt.datetime.now(dt.UTC)
@@ -125,7 +124,6 @@ def list_posts(states: tuple[str, ...], platforms: tuple[str, ...], start: str |
     Example: scheduler queue list --state scheduled --limit 20
     """
     from scheduler.config import load_settings
-
     from scheduler.storage.sqlite_read import list_posts, sqlite_file
 
     settings = load_settings()

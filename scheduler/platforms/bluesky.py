@@ -190,6 +190,10 @@ class BlueskyPublisher(ApiClient):
             refs.append({"uri": created["uri"], "cid": created["cid"]})
         return PublishResult(remote_id=refs[0]["uri"], remote_url=self._url(refs[0]["uri"]))
 
+    def whoami(self) -> str:
+        session = self.session()
+        return f"@{session.get('handle')} ({session.get('did')})"
+
     def publish(self, post: QueuedPost) -> PublishResult:
         return self._publish(post, {})
 

@@ -37,6 +37,11 @@ class FacebookPublisher(ApiClient):
         self.page_id = page_id
 
 
+    def whoami(self) -> str:
+        page = self.http.request("GET", f"{self.base_url}/{self.page_id}", classify=meta.classify,
+                                 params={"fields": "id,name", "access_token": self._secret.get_secret_value()}).json()
+        return f"page {page.get('name', page.get('id'))}"
+
     def publish(self, post: QueuedPost) -> PublishResult:
         from scheduler.platforms.dryrun import as_post
 

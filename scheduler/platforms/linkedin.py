@@ -74,6 +74,11 @@ class LinkedInPublisher(ApiClient):
         return {"Authorization": f"Bearer {self._secret.get_secret_value()}", "LinkedIn-Version": self.version,
                 "X-Restli-Protocol-Version": "2.0.0"}
 
+    def whoami(self) -> str:
+        info = self.http.request("GET", f"{self.base_url}/v2/userinfo",
+                                 headers={"Authorization": f"Bearer {self._secret.get_secret_value()}"}).json()
+        return f"{info.get('name') or info.get('sub')} posting as {self.author}"
+
     def publish(self, post: QueuedPost) -> PublishResult:
         from scheduler.platforms.dryrun import as_post
 

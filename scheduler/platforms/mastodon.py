@@ -71,6 +71,16 @@ class MastodonPublisher(ApiClient):
             headers["Idempotency-Key"] = key
         return headers
 
+    def whoami(self) -> str:
+        me = self.http.request("GET", f"{self.base_url}/api/v1/accounts/verify_credentials", headers=self._headers()).json()
+        return f"@{me.get('acct') or me.get('username')}"
+
+    def instance_limit(self) -> int | None:
+        """The instance's real character limit (`/api/v2/instance`), when it says."""
+        info = self.http.request("GET", f"{self.base_url}/api/v2/instance").json()
+        limit = info.get("configuration", {}).get("statuses", {}).get("max_characters")
+        return int(limit) if isinstance(limit, int) else None
+
     def publish(self, post: QueuedPost) -> PublishResult:
         from scheduler.platforms.dryrun import as_post
 

@@ -44,6 +44,11 @@ class ThreadsPublisher(ApiClient):
         return self.http.request("POST", f"{self.base_url}/{self.user_id}/{path}", data=form,
                                  classify=meta.classify).json()
 
+    def whoami(self) -> str:
+        me = self.http.request("GET", f"{self.base_url}/{self.user_id}", classify=meta.classify,
+                               params={"fields": "id,username", "access_token": self._secret.get_secret_value()}).json()
+        return f"@{me.get('username', me.get('id'))}"
+
     def publish(self, post: QueuedPost) -> PublishResult:
         from scheduler.platforms.dryrun import as_post
 

@@ -56,6 +56,10 @@ class XPublisher(ApiClient):
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._secret.get_secret_value()}"}
 
+    def whoami(self) -> str:
+        me = self.http.request("GET", f"{self.base_url}/2/users/me", headers=self._headers()).json()["data"]
+        return f"@{me.get('username', me.get('id'))}"
+
     def publish(self, post: QueuedPost) -> PublishResult:
         from scheduler.platforms.dryrun import as_post
 

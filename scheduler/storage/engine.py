@@ -9,12 +9,11 @@ from typing import Any
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.url import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlalchemy.exc import NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from scheduler.errors import StorageError
-
 from scheduler.storage.revision import HEAD  # start-up compares it before importing Alembic
+
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _LOCK_KEY = 7_316_2024  # pg_advisory_xact_lock key that serialises migrations between workers
 

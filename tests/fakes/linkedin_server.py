@@ -102,6 +102,8 @@ class LinkedInFake(FakeServer):
                     return self.send_json(401, {"status": 401, "message": "Invalid access token"})
                 parts = urlsplit(self.path)
                 query = parse_qs(parts.query)
+                if parts.path == "/v2/userinfo":
+                    return self.send_json(200, {"sub": "abc123", "name": "Comms Team"})
                 if parts.path == "/rest/posts" and query.get("q") == ["author"]:
                     author = query["author"][0]
                     mine = [p for p in reversed(fake.posts) if p["author"] == author]

@@ -95,6 +95,10 @@ class MetaFake(FakeServer):
                     return self.send_json(400, _error(190, "Invalid OAuth access token"))
                 if parts.path == f"/v1.0/{fake.user_id}/threads":
                     return self.send_json(200, {"data": list(reversed(fake.threads))})
+                if parts.path == f"/v1.0/{fake.user_id}":
+                    return self.send_json(200, {"id": "17841400000000000", "username": "comms"})
+                if parts.path == f"/v1.0/{fake.page_id}":
+                    return self.send_json(200, {"id": fake.page_id, "name": "Vernetzungsstelle"})
                 if parts.path == f"/v1.0/{fake.page_id}/feed":
                     return self.send_json(200, {"data": list(reversed(fake.feed))})
                 return self.send_json(404, _error(803, "Unknown path", "GraphMethodException"))

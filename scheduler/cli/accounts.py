@@ -1,0 +1,49 @@
+"""`scheduler accounts check`: does every configured account answer, and as whom?"""
+
+from __future__ import annotations
+
+import click
+
+from scheduler.cli import cli
+
+
+@cli.group()
+def accounts() -> None:
+    """The platform accounts configured in the environment or .env.
+
+    Example: scheduler accounts check
+    """
+
+
+@accounts.command("check")
+def check() -> int:
+    """Call each configured account's "who am I" and report it; exit 1 when any fails.
+
+    Example: scheduler accounts check
+    """
+    from scheduler.cli.daemon import publisher
+    from scheduler.config import load_settings
+    from scheduler.errors import PublishError
+    from scheduler.platforms.routing import Router
+
+    settings = load_settings()
+    chosen = publisher(settings, dry_run=False, quiet=True)
+    if not isinstance(chosen, Router):
+        click.echo("no accounts configured: scheduler run is a dry run (see .env.example)")
+        return 0
+    failed = 0
+    for (platform, account), client in sorted(chosen.publishers.items()):
+        name = f"{platform}:{account}"
+        try:
+            who = client.whoami()  # type: ignore[attr-defined]
+            line = f"{name:<18} ok      {who} at {client.base_url}"  # type: ignore[attr-defined]
+            if platform == "mastodon":
+                limit = client.instance_limit()  # type: ignore[attr-defined]
+                if limit is not None and limit != settings.mastodon_max_characters:
+                    line += (f"; the instance allows {limit} characters, SCHEDULER_MASTODON_MAX_CHARACTERS "
+                             f"says {settings.mastodon_max_characters}")
+            click.echo(line)
+        except PublishError as error:
+            failed += 1
+            click.echo(f"{name:<18} FAILED  {error}")
+    return 1 if failed else 0
