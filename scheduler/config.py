@@ -9,7 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from scheduler.errors import ConfigError
@@ -24,11 +26,39 @@ def _expected(text: str) -> dict[str, Any]:
     return {"expected": text}
 
 
+class Account(BaseModel):
+    """One named platform account; each platform uses the fields it needs (see `REQUIRED`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str = ""
+    token: SecretStr | None = None
+    handle: str = ""
+    app_password: SecretStr | None = None
+    author: str = ""
+    version: str = ""
+    page_id: str = ""
+    user_id: str = "me"
+
+
+#: What each platform's account needs before it can publish.
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "mastodon": ("base_url", "token"),
+    "bluesky": ("handle", "app_password"),
+    "x": ("token",),
+    "linkedin": ("token", "author"),
+    "threads": ("token",),
+    "facebook": ("token", "page_id"),
+}
+_ACCOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
 class Settings(BaseSettings):
     """All settings of the tool. Environment variables win over `.env`, which wins over defaults."""
 
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore",
+        env_nested_delimiter="__",
     )
 
     templates_dir: Path = Field(
@@ -132,6 +162,12 @@ class Settings(BaseSettings):
     facebook_token: SecretStr | None = Field(
         None, json_schema_extra=_expected("a page access token with pages_manage_posts, or empty")
     )
+    accounts: dict[str, dict[str, Account]] = Field(
+        default_factory=dict,
+        json_schema_extra=_expected(
+            "SCHEDULER_ACCOUNTS__<PLATFORM>__<NAME>__<FIELD>, e.g. SCHEDULER_ACCOUNTS__MASTODON__REGIONAL__TOKEN"
+        ),
+    )
     notify_webhook_url: SecretStr | None = Field(
         None, json_schema_extra=_expected("an https:// incoming-webhook URL (Slack, Matrix, Teams), or empty")
     )
@@ -167,6 +203,17 @@ class Settings(BaseSettings):
         if value and not value.startswith(("https://", "http://")):
             raise ValueError("not a web address")
         return value.rstrip("/")
+
+    @field_validator("accounts")
+    @classmethod
+    def _account_names(cls, value: dict[str, dict[str, Account]]) -> dict[str, dict[str, Account]]:
+        for platform, named in value.items():
+            if platform not in PLATFORMS:
+                raise ValueError(f"unknown platform {platform!r}")
+            for name in named:
+                if not _ACCOUNT_NAME.match(name):
+                    raise ValueError(f"account name {name!r} must be lower-case letters, digits, - or _")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -223,8 +270,45 @@ class Settings(BaseSettings):
         return tags
 
 
-_SECRET_FIELDS = frozenset({"notify_webhook_url", "smtp_password", "mastodon_token", "bluesky_app_password",
+_SECRET_FIELDS = frozenset({"accounts", "notify_webhook_url", "smtp_password", "mastodon_token", "bluesky_app_password",
                             "x_token", "linkedin_token", "threads_token", "facebook_token"})
+
+
+def configured_accounts(settings: Settings) -> dict[tuple[str, str], Account]:
+    """Every account with credentials: the `default` one per platform from the flat settings
+    (SCHEDULER_MASTODON_TOKEN …) and the named ones (SCHEDULER_ACCOUNTS__MASTODON__REGIONAL__TOKEN …).
+    A named account missing what its platform needs is a `ConfigError`."""
+    flat = {
+        "mastodon": Account(base_url=settings.mastodon_base_url, token=settings.mastodon_token),
+        "bluesky": Account(base_url=settings.bluesky_base_url, handle=settings.bluesky_handle,
+                           app_password=settings.bluesky_app_password),
+        "x": Account(base_url=settings.x_base_url, token=settings.x_token),
+        "linkedin": Account(base_url=settings.linkedin_base_url, token=settings.linkedin_token,
+                            author=settings.linkedin_author, version=settings.linkedin_version),
+        "threads": Account(base_url=settings.threads_base_url, token=settings.threads_token,
+                           user_id=settings.threads_user_id),
+        "facebook": Account(base_url=settings.facebook_base_url, token=settings.facebook_token,
+                            page_id=settings.facebook_page_id),
+    }
+    result: dict[tuple[str, str], Account] = {}
+    for platform, account in flat.items():
+        if all(getattr(account, field) for field in REQUIRED[platform]):
+            result[(platform, "default")] = account
+    for platform, named in settings.accounts.items():
+        defaults = flat[platform]
+        for name, account in named.items():
+            merged = account.model_copy(update={
+                "base_url": account.base_url or defaults.base_url,
+                "version": account.version or defaults.version,
+            })
+            missing = [field for field in REQUIRED[platform] if not getattr(merged, field)]
+            if missing:
+                raise ConfigError(
+                    f"{ENV_PREFIX}ACCOUNTS__{platform.upper()}__{name.upper()}: missing "
+                    + ", ".join(f"{ENV_PREFIX}ACCOUNTS__{platform.upper()}__{name.upper()}__{f.upper()}" for f in missing)
+                )
+            result[(platform, name)] = merged
+    return result
 
 
 def env_name(field_name: str) -> str:
@@ -246,6 +330,7 @@ def load_settings(**overrides: Any) -> Settings:
             value = "***"
         shown = value if isinstance(value, str) else ",".join(map(str, value)) if isinstance(value, list) else value
         reason = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        variable = ENV_PREFIX + "__".join(str(part).upper() for part in error["loc"]) if error["loc"] else ""
         raise ConfigError(
-            f"{env_name(field_name)}={shown!s} is invalid ({reason}): expected {expected or 'a valid value'}"
+            f"{variable}={shown!s} is invalid ({reason}): expected {expected or 'a valid value'}"
         ) from None

@@ -246,3 +246,24 @@ def test_bad_planning_settings_name_the_variable(run, monkeypatch, name, value, 
     result = run("queue", "add", str(EXAMPLE), "--start", START)
     assert result.code == 2 and result.err.startswith(message)
     assert _list(run) == []
+
+
+def test_add_queues_for_every_configured_account_and_account_picks_one(run, monkeypatch):
+    monkeypatch.setenv("SCHEDULER_MASTODON_BASE_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("SCHEDULER_MASTODON_TOKEN", "t1")
+    monkeypatch.setenv("SCHEDULER_ACCOUNTS__MASTODON__REGIONAL__TOKEN", "t2")
+    assert run("queue", "add", str(EXAMPLE), "-p", "mastodon", "--start", START).code == 0
+    posts = _list(run)
+    assert sorted({p["account"] for p in posts}) == ["default", "regional"] and len(posts) == 12
+    by_account = {a: sorted(p["publish_at"] for p in posts if p["account"] == a) for a in ("default", "regional")}
+    assert by_account["default"] == by_account["regional"]  # one slot per item on every account
+    bad = run("queue", "add", str(EXAMPLE), "--account", "mastodon:nope", "--start", START)
+    assert bad.code == 2 and "is not a configured account; use one of" in bad.err and "mastodon:regional" in bad.err
+
+
+def test_account_option_restricts_the_accounts(run, monkeypatch):
+    monkeypatch.setenv("SCHEDULER_X_TOKEN", "t")
+    monkeypatch.setenv("SCHEDULER_X_BASE_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("SCHEDULER_ACCOUNTS__X__SECOND__TOKEN", "t2")
+    assert run("queue", "add", str(EXAMPLE), "--account", "x:second", "--start", START).code == 0
+    assert {(p["platform"], p["account"]) for p in _list(run)} == {("x", "second")}

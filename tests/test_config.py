@@ -77,6 +77,10 @@ def _documented() -> dict[str, str]:
         match = re.match(r"([A-Z_]+)=", line)
         if match:
             documented[match.group(1)] = lines[index - 1] if index else ""
+        # a nested setting is documented by a commented example: "# SCHEDULER_ACCOUNTS__MASTODON__…="
+        nested = re.match(r"# (SCHEDULER_[A-Z]+)__[A-Z_]+=", line)
+        if nested and nested.group(1) not in documented:
+            documented[nested.group(1)] = lines[index - 1] if index else ""
     return documented
 
 
@@ -97,3 +101,41 @@ def test_env_example_values_are_valid_and_mention_no_unknown_setting(tmp_path, m
     monkeypatch.delenv("SCHEDULER_POSTS_DIR")
     # The example documents the defaults: loading it changes nothing.
     assert load_settings() == Settings(_env_file=None)
+
+
+def test_named_accounts_from_nested_variables(monkeypatch):
+    from scheduler.config import configured_accounts
+
+    monkeypatch.setenv("SCHEDULER_MASTODON_BASE_URL", "https://social.example")
+    monkeypatch.setenv("SCHEDULER_MASTODON_TOKEN", "t-default")
+    monkeypatch.setenv("SCHEDULER_ACCOUNTS__MASTODON__REGIONAL__TOKEN", "t-regional")
+    monkeypatch.setenv("SCHEDULER_ACCOUNTS__LINKEDIN__PAGE2__TOKEN", "t-li")
+    monkeypatch.setenv("SCHEDULER_ACCOUNTS__LINKEDIN__PAGE2__AUTHOR", "urn:li:organization:2")
+    accounts = configured_accounts(load_settings())
+    assert sorted(accounts) == [("linkedin", "page2"), ("mastodon", "default"), ("mastodon", "regional")]
+    regional = accounts[("mastodon", "regional")]
+    assert regional.base_url == "https://social.example"  # inherited from the default account
+    assert regional.token.get_secret_value() == "t-regional"
+    assert accounts[("linkedin", "page2")].version == "202601"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SCHEDULER_ACCOUNTS__MYSPACE__MAIN__TOKEN", "t", "unknown platform 'myspace'"),
+        ("SCHEDULER_ACCOUNTS__MASTODON__MAIN__PASSWORD", "t", "Extra inputs are not permitted"),
+    ],
+)
+def test_bad_named_accounts_are_one_line_without_the_secret(monkeypatch, name, value, message):
+    monkeypatch.setenv(name, "secret-value-123")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert message in str(info.value) and "secret-value-123" not in str(info.value)
+
+
+def test_incomplete_named_account_names_what_is_missing(monkeypatch):
+    from scheduler.config import configured_accounts
+
+    monkeypatch.setenv("SCHEDULER_ACCOUNTS__BLUESKY__TEAM__HANDLE", "team.bsky.social")
+    with pytest.raises(ConfigError, match="missing SCHEDULER_ACCOUNTS__BLUESKY__TEAM__APP_PASSWORD"):
+        configured_accounts(load_settings())

@@ -27,41 +27,40 @@ def notifier(settings):  # type: ignore[no-untyped-def]
     return AllNotifiers(channels) if channels else None
 
 
+def client(platform: str, account):  # type: ignore[no-untyped-def]
+    """The API client for one configured account."""
+    if platform == "mastodon":
+        from scheduler.platforms.mastodon import MastodonPublisher
+
+        return MastodonPublisher(account.base_url, account.token)
+    if platform == "bluesky":
+        from scheduler.platforms.bluesky import BlueskyPublisher
+
+        return BlueskyPublisher(account.base_url, account.handle, account.app_password)
+    if platform == "x":
+        from scheduler.platforms.x import XPublisher
+
+        return XPublisher(account.base_url, account.token)
+    if platform == "linkedin":
+        from scheduler.platforms.linkedin import LinkedInPublisher
+
+        return LinkedInPublisher(account.base_url, account.token, author=account.author, version=account.version)
+    if platform == "threads":
+        from scheduler.platforms.threads import ThreadsPublisher
+
+        return ThreadsPublisher(account.base_url, account.token, user_id=account.user_id)
+    from scheduler.platforms.facebook import FacebookPublisher
+
+    return FacebookPublisher(account.base_url, account.token, page_id=account.page_id)
+
+
 def publisher(settings, *, dry_run: bool, quiet: bool = False):  # type: ignore[no-untyped-def]
     """The publisher for `scheduler run`: the real clients of configured accounts, or the dry-run
     outbox when asked for or when no account has credentials."""
+    from scheduler.config import configured_accounts
     from scheduler.platforms.dryrun import DryRunPublisher
 
-    accounts = {}
-    if settings.mastodon_base_url and settings.mastodon_token is not None:
-        from scheduler.platforms.mastodon import MastodonPublisher
-
-        accounts[("mastodon", "default")] = MastodonPublisher(settings.mastodon_base_url, settings.mastodon_token)
-    if settings.bluesky_handle and settings.bluesky_app_password is not None:
-        from scheduler.platforms.bluesky import BlueskyPublisher
-
-        accounts[("bluesky", "default")] = BlueskyPublisher(settings.bluesky_base_url, settings.bluesky_handle,
-                                                            settings.bluesky_app_password)
-    if settings.x_token is not None:
-        from scheduler.platforms.x import XPublisher
-
-        accounts[("x", "default")] = XPublisher(settings.x_base_url, settings.x_token)
-    if settings.linkedin_token is not None and settings.linkedin_author:
-        from scheduler.platforms.linkedin import LinkedInPublisher
-
-        accounts[("linkedin", "default")] = LinkedInPublisher(
-            settings.linkedin_base_url, settings.linkedin_token, author=settings.linkedin_author,
-            version=settings.linkedin_version)
-    if settings.threads_token is not None:
-        from scheduler.platforms.threads import ThreadsPublisher
-
-        accounts[("threads", "default")] = ThreadsPublisher(settings.threads_base_url, settings.threads_token,
-                                                            user_id=settings.threads_user_id)
-    if settings.facebook_token is not None and settings.facebook_page_id:
-        from scheduler.platforms.facebook import FacebookPublisher
-
-        accounts[("facebook", "default")] = FacebookPublisher(settings.facebook_base_url, settings.facebook_token,
-                                                              page_id=settings.facebook_page_id)
+    accounts = {key: client(key[0], account) for key, account in configured_accounts(settings).items()}
     if dry_run or not accounts:
         if not dry_run and not quiet:
             click.echo(f"no platform credentials configured: dry run, requests go to {settings.outbox}", err=True)

@@ -50,6 +50,25 @@ def as_row(post: QueuedPost, timezone: str) -> dict[str, Any]:
     }
 
 
+def accounts_for(settings: Settings, platforms: tuple[str, ...], chosen: tuple[str, ...]) -> dict[str, list[str]]:
+    """Which accounts of each platform get posts: the `--account` ones, else every configured one
+    (`default` for a platform without credentials, which publishes as a dry run)."""
+    from scheduler.config import configured_accounts
+
+    configured = configured_accounts(settings)
+    targets = {p: sorted(name for (q, name) in configured if q == p) or ["default"] for p in platforms}
+    if not chosen:
+        return targets
+    picked: dict[str, list[str]] = {}
+    for entry in chosen:
+        platform, _, name = entry.partition(":")
+        if platform not in targets or not name or name not in targets[platform]:
+            known = ", ".join(f"{p}:{n}" for p, names in targets.items() for n in names)
+            raise InputError(f"--account {entry!r} is not a configured account; use one of {known}")
+        picked.setdefault(platform, []).append(name)
+    return picked
+
+
 @cli.group()
 def queue() -> None:
     """The queue of posts: add an issue, review, edit, approve, reschedule.
@@ -63,7 +82,10 @@ def queue() -> None:
 @click.option("--platform", "-p", "platforms", multiple=True, callback=platforms_option, help="Only this platform (repeatable).")
 @click.option("--start", help="Plan from this date or time (ISO 8601, local time), default now.")
 @click.option("--approve", is_flag=True, help="Schedule at once instead of waiting for approval.")
-def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, approve: bool) -> int:
+@click.option("--account", "-a", "chosen_accounts", multiple=True,
+              help="Only this account, as platform:name (repeatable). Default: every configured account.")
+def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, approve: bool,
+        chosen_accounts: tuple[str, ...]) -> int:
     """Queue every item of the issues at PATHS as posts at planned times.
 
     Adding the same issue again adds nothing twice. Exits 1 (adding nothing) when a post does not fit.
@@ -91,11 +113,12 @@ def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, 
                         stagger=dt.timedelta(minutes=settings.stagger_minutes))
     renderer = Renderer(settings.templates_dir, hashtags=settings.hashtags, utm=settings.utm,
                         threads=settings.threads, mastodon_limit=settings.mastodon_max_characters)
+    targets = accounts_for(settings, platforms or tuple(settings.platforms), chosen_accounts)
     store = open_store(settings)
     report = add_issues(
         list(paths) or [settings.posts_dir], store=store, renderer=renderer,
-        platforms=platforms or tuple(settings.platforms), languages=settings.languages, planning=planning,
-        start=begin, approve=approve or not settings.require_approval, now=now,
+        platforms=list(targets), languages=settings.languages, planning=planning,
+        start=begin, approve=approve or not settings.require_approval, now=now, accounts=targets,
     )
     for post in report.misfits:
         click.echo(f"does not fit: item {post.item_id} on {post.platform}: {post.reason}", err=True)
