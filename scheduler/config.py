@@ -162,6 +162,10 @@ class Settings(BaseSettings):
     facebook_token: SecretStr | None = Field(
         None, json_schema_extra=_expected("a page access token with pages_manage_posts, or empty")
     )
+    token_store: Path = Field(
+        Path(".scheduler-tokens.json"),
+        json_schema_extra=_expected("a file path; scheduler auth writes it with mode 0600"),
+    )
     accounts: dict[str, dict[str, Account]] = Field(
         default_factory=dict,
         json_schema_extra=_expected(
@@ -290,24 +294,40 @@ def configured_accounts(settings: Settings) -> dict[tuple[str, str], Account]:
         "facebook": Account(base_url=settings.facebook_base_url, token=settings.facebook_token,
                             page_id=settings.facebook_page_id),
     }
+    from scheduler.tokenstore import TokenStore
+
+    stored = TokenStore(settings.token_store).load()  # written by scheduler auth; wins for what it holds
+
+    def with_stored(platform: str, name: str, account: Account) -> Account:
+        fields = stored.get(f"{platform}:{name}")
+        if not fields:
+            return account
+        return account.model_copy(update=Account(**fields).model_dump(exclude_unset=True))
+
+    named = {(platform, name): account for platform, accounts in settings.accounts.items()
+             for name, account in accounts.items()}
+    for key in stored:
+        platform, _, name = key.partition(":")
+        if platform not in REQUIRED or not _ACCOUNT_NAME.match(name):
+            raise ConfigError(f"token store {settings.token_store}: {key!r} is not platform:account")
+        if name != "default":
+            named.setdefault((platform, name), Account())
     result: dict[tuple[str, str], Account] = {}
     for platform, account in flat.items():
+        account = with_stored(platform, "default", account)
         if all(getattr(account, field) for field in REQUIRED[platform]):
             result[(platform, "default")] = account
-    for platform, named in settings.accounts.items():
-        defaults = flat[platform]
-        for name, account in named.items():
-            merged = account.model_copy(update={
-                "base_url": account.base_url or defaults.base_url,
-                "version": account.version or defaults.version,
-            })
-            missing = [field for field in REQUIRED[platform] if not getattr(merged, field)]
-            if missing:
-                raise ConfigError(
-                    f"{ENV_PREFIX}ACCOUNTS__{platform.upper()}__{name.upper()}: missing "
-                    + ", ".join(f"{ENV_PREFIX}ACCOUNTS__{platform.upper()}__{name.upper()}__{f.upper()}" for f in missing)
-                )
-            result[(platform, name)] = merged
+    for (platform, name), account in sorted(named.items()):
+        account = with_stored(platform, name, account)
+        merged = account.model_copy(update={
+            "base_url": account.base_url or flat[platform].base_url,
+            "version": account.version or flat[platform].version,
+        })
+        missing = [field for field in REQUIRED[platform] if not getattr(merged, field)]
+        if missing:
+            prefix = f"{ENV_PREFIX}ACCOUNTS__{platform.upper()}__{name.upper()}"
+            raise ConfigError(f"{prefix}: missing " + ", ".join(f"{prefix}__{field.upper()}" for field in missing))
+        result[(platform, name)] = merged
     return result
 
 

@@ -45,3 +45,45 @@ def test_a_failing_account_is_reported_and_exits_1(run, monkeypatch):
     assert result.code == 1
     assert "mastodon:default   FAILED" in result.out and "access token is invalid" in result.out
     assert "wrong-token-value" not in result.out + result.err
+
+
+def test_auth_checks_the_token_then_stores_it_with_mode_600(run, monkeypatch, tmp_path):
+    import io
+    import json
+    import stat
+    import sys
+
+    store = tmp_path / "tokens.json"
+    monkeypatch.setenv("SCHEDULER_TOKEN_STORE", str(store))
+    with MastodonFake(token="regional-token") as mastodon:
+        monkeypatch.setattr(sys, "stdin", io.StringIO("wrong-token\n"))
+        refused = run("auth", "mastodon", "--account", "regional", "--base-url", mastodon.url)
+        assert refused.code == 2 and "access token is invalid" in refused.err and not store.exists()
+        monkeypatch.setattr(sys, "stdin", io.StringIO("regional-token\n"))
+        stored = run("auth", "mastodon", "--account", "regional", "--base-url", mastodon.url)
+        assert stored.code == 0 and "stored mastodon:regional (@comms" in stored.out
+        assert stat.S_IMODE(store.stat().st_mode) == 0o600
+        assert json.loads(store.read_text()) == {"mastodon:regional": {"base_url": mastodon.url, "token": "regional-token"}}
+        check = run("accounts", "check")
+    assert check.code == 0 and "mastodon:regional" in check.out and "ok      @comms" in check.out
+    assert "regional-token" not in stored.out + stored.err + check.out + check.err
+
+
+def test_a_token_store_others_can_read_is_refused(run, monkeypatch, tmp_path):
+    store = tmp_path / "tokens.json"
+    store.write_text('{"mastodon:main": {"base_url": "http://127.0.0.1:9", "token": "t"}}')
+    store.chmod(0o644)
+    monkeypatch.setenv("SCHEDULER_TOKEN_STORE", str(store))
+    result = run("accounts", "check")
+    assert result.code == 2 and f"run: chmod 600 {store}" in result.err
+
+
+def test_stored_accounts_are_queued_and_routed(run, monkeypatch, tmp_path):
+    from scheduler.config import configured_accounts, load_settings
+    from scheduler.tokenstore import TokenStore
+
+    store = tmp_path / "tokens.json"
+    TokenStore(store).save("bluesky:team", {"base_url": "http://127.0.0.1:9", "handle": "team.test", "app_password": "p"})
+    monkeypatch.setenv("SCHEDULER_TOKEN_STORE", str(store))
+    accounts = configured_accounts(load_settings())
+    assert list(accounts) == [("bluesky", "team")] and accounts[("bluesky", "team")].handle == "team.test"

@@ -84,6 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # Commands live in their own modules and register themselves on `cli`.
 from scheduler.cli import accounts as _accounts  # noqa: E402,F401
+from scheduler.cli import auth as _auth  # noqa: E402,F401
 from scheduler.cli import daemon as _daemon  # noqa: E402,F401
 from scheduler.cli import preview as _preview  # noqa: E402,F401
 from scheduler.cli import queue as _queue  # noqa: E402,F401
