@@ -1,9 +1,10 @@
 """Mastodon (`POST /api/v1/statuses`): a thread is a chain of self-replies.
 
 Every request carries an `Idempotency-Key` (the post's key plus the part number). Mastodon keeps a
-successful key for an hour per account and answers a repeat with the status it created, so within
-that hour reconciling is simply sending again: parts that arrived are returned, missing ones created.
-Later, the account's newest statuses are read back and compared.
+successful key for an hour per account and answers a repeat with the status it created. Reconciling
+reads the account's newest statuses first (a request that failed after creating the status may have
+left no key), then, within the hour, replays the post with its keys: parts that arrived come back,
+missing ones are created.
 """
 
 from __future__ import annotations
@@ -100,18 +101,31 @@ class MastodonPublisher(ApiClient):
         return PublishResult(remote_id=str(first["id"]), remote_url=str(first.get("url") or "") or None)
 
     def reconcile(self, post: QueuedPost) -> Reconciliation:
+        """Read the account's newest statuses first: Mastodon stores an idempotency key only after
+        the status exists, so a status created by a request that then failed may have none, and a
+        replay would post it twice. A single post found there is done; a thread found there, or a
+        post not found, is replayed with its keys within the hour (parts that arrived come back,
+        missing ones are created)."""
         started = post.claimed_at or post.due_at or post.publish_at
-        if self.clock() - started < IDEMPOTENCY_WINDOW:
+        found, oldest = self._find(post.parts[0])
+        within_window = self.clock() - started < IDEMPOTENCY_WINDOW
+        if found is not None and (len(post.parts) == 1 or not within_window):
+            return Reconciliation(Outcome.PUBLISHED, found)
+        if within_window:
             return Reconciliation(Outcome.PUBLISHED, self.publish(post))  # an idempotent replay
+        if oldest is not None and oldest < started:
+            return Reconciliation(Outcome.NOT_PUBLISHED)  # the list reaches back past the attempt
+        return Reconciliation(Outcome.UNKNOWN)
+
+    def _find(self, text: str) -> tuple[PublishResult | None, dt.datetime | None]:
+        """The newest status with `text` (if any), and the creation time of the oldest one listed."""
         me = self.http.request("GET", f"{self.base_url}/api/v1/accounts/verify_credentials",
                                headers=self._headers()).json()
         statuses = self.http.request("GET", f"{self.base_url}/api/v1/accounts/{me['id']}/statuses",
                                      params={"limit": "40"}, headers=self._headers()).json()
-        wanted = " ".join(post.parts[0].split())
+        wanted = " ".join(text.split())
+        oldest = min((dt.datetime.fromisoformat(s["created_at"].replace("Z", "+00:00")) for s in statuses), default=None)
         for status in statuses:
             if _plain(status.get("content", "")) == wanted:
-                return Reconciliation(Outcome.PUBLISHED, PublishResult(str(status["id"]), status.get("url")))
-        oldest = min((dt.datetime.fromisoformat(s["created_at"].replace("Z", "+00:00")) for s in statuses), default=None)
-        if oldest is not None and oldest < started:
-            return Reconciliation(Outcome.NOT_PUBLISHED)  # the list reaches back past the attempt
-        return Reconciliation(Outcome.UNKNOWN)
+                return PublishResult(str(status["id"]), status.get("url")), oldest
+        return None, oldest

@@ -51,6 +51,15 @@ class MetaFake(FakeServer):
                 self.containers[container] = {"text": text, "reply_to_id": form.get("reply_to_id"), "status": "FINISHED"}
                 return 200, {"id": container}
             if path == f"/v1.0/{self.user_id}/threads_publish":
+                if self.failures:
+                    status, answer, created = self.failures.pop(0)
+                    if created and form.get("creation_id") in self.containers:
+                        container = self.containers[form["creation_id"]]
+                        container["status"] = "PUBLISHED"
+                        self.threads.append({"id": str(18_000_000_000_000_000 + len(self.threads) + 1),
+                                             "text": container["text"], "reply_to_id": container["reply_to_id"],
+                                             "permalink": "https://www.threads.net/@comms/post/X"})
+                    return status, answer
                 container = self.containers.get(form.get("creation_id", ""))
                 if container is None:
                     return 400, _error(100, "The container does not exist", "THApiException")
