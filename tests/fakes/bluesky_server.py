@@ -1,0 +1,120 @@
+"""A fake Bluesky PDS on 127.0.0.1 for what the real one shows only slowly or not on demand
+(platform-apis.md §3): sessions from an app password, 400 `ExpiredToken` (not 401) once an access
+token expires, refresh that rotates both tokens (the old refresh token stops working), 401
+`AuthMissing`, TID record keys, 500 on an existing key, 400 `RecordNotFound`, 300 graphemes /
+3000 bytes, and injected failures."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import regex
+
+from tests.fakes.base import FakeServer, JsonHandler
+
+_TID = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
+
+
+class BlueskyFake(FakeServer):
+    def __init__(self, *, handle: str = "comms.test", password: str = "app-password") -> None:
+        self.handle, self.password, self.did = handle, password, "did:plc:fakefakefakefakefake"
+        self.access: set[str] = set()
+        self.expired: set[str] = set()
+        self.refresh: set[str] = set()
+        self.records: dict[str, dict[str, Any]] = {}
+        self.sessions = 0
+        self.refreshes = 0
+        super().__init__()
+
+    def _session(self) -> dict[str, str]:
+        access, refresh = secrets.token_hex(8), secrets.token_hex(8)
+        self.access.add(access)
+        self.refresh.add(refresh)
+        return {"accessJwt": access, "refreshJwt": refresh, "handle": self.handle, "did": self.did}
+
+    def expire_access_tokens(self) -> None:
+        self.expired |= self.access
+        self.access.clear()
+
+    def _auth(self, headers: dict[str, str]) -> tuple[int, dict[str, Any]] | None:
+        value = headers.get("authorization", "")
+        if not value.startswith("Bearer "):
+            return 401, {"error": "AuthMissing", "message": "Authentication Required"}
+        token = value.removeprefix("Bearer ")
+        if token in self.expired:
+            return 400, {"error": "ExpiredToken", "message": "Token has expired"}
+        if token not in self.access:
+            return 400, {"error": "InvalidToken", "message": "Token could not be verified"}
+        return None
+
+    def post(self, path: str, headers: dict[str, str], body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            if path == "/xrpc/com.atproto.server.createSession":
+                if body.get("identifier") not in (self.handle, self.did) or body.get("password") != self.password:
+                    return 401, {"error": "AuthenticationRequired", "message": "Invalid identifier or password"}
+                self.sessions += 1
+                return 200, self._session()
+            if path == "/xrpc/com.atproto.server.refreshSession":
+                token = headers.get("authorization", "").removeprefix("Bearer ")
+                if token not in self.refresh:
+                    return 400, {"error": "ExpiredToken", "message": "Token has expired"}
+                self.refresh.discard(token)  # rotated: the old refresh token is spent
+                self.refreshes += 1
+                return 200, self._session()
+            if path == "/xrpc/com.atproto.repo.createRecord":
+                denied = self._auth(headers)
+                if denied:
+                    return denied
+                rkey, record = body.get("rkey", ""), body.get("record", {})
+                if not _TID.match(rkey):
+                    return 400, {"error": "InvalidRequest", "message": f'Invalid record key: Invalid TID string (got "{rkey}")'}
+                if self.failures:
+                    status, answer, created = self.failures.pop(0)
+                    if created:
+                        self._store(rkey, record)
+                    return status, answer
+                text = record.get("text", "")
+                graphemes = len(regex.findall(r"\X", text))
+                if graphemes > 300 or len(text.encode()) > 3000:
+                    return 400, {"error": "InvalidRequest",
+                                 "message": f"Invalid app.bsky.feed.post record: grapheme too big (maximum 300, got {graphemes}) at $.record.text"}
+                if rkey in self.records:
+                    return 500, {"error": "InternalServerError", "message": "Internal Server Error"}
+                stored = self._store(rkey, record)
+                return 200, {"uri": stored["uri"], "cid": stored["cid"], "validationStatus": "valid"}
+        return 404, {"error": "MethodNotImplemented", "message": "Method Not Implemented"}
+
+    def _store(self, rkey: str, record: dict[str, Any]) -> dict[str, Any]:
+        stored = {"uri": f"at://{self.did}/app.bsky.feed.post/{rkey}", "cid": f"bafyrei{secrets.token_hex(10)}",
+                  "value": record}
+        self.records[rkey] = stored
+        return stored
+
+    def handler(self) -> type[JsonHandler]:
+        fake = self
+
+        class Handler(JsonHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = json.loads(self.body() or b"{}")
+                headers = self.lowered_headers()
+                fake.requests.append({"path": self.path, "headers": headers, "body": body})
+                self.send_json(*fake.post(urlsplit(self.path).path, headers, body))
+
+            def do_GET(self) -> None:  # noqa: N802
+                parts = urlsplit(self.path)
+                if parts.path == "/xrpc/com.atproto.repo.getRecord":
+                    denied = fake._auth(self.lowered_headers())
+                    if denied:
+                        return self.send_json(*denied)
+                    rkey = parse_qs(parts.query).get("rkey", [""])[0]
+                    if rkey not in fake.records:
+                        return self.send_json(400, {"error": "RecordNotFound",
+                                                    "message": f"Could not locate record: at://{fake.did}/app.bsky.feed.post/{rkey}"})
+                    return self.send_json(200, fake.records[rkey])
+                return self.send_json(404, {"error": "MethodNotImplemented", "message": "Method Not Implemented"})
+
+        return Handler
