@@ -257,6 +257,8 @@ def test_add_queues_for_every_configured_account_and_account_picks_one(run, monk
     assert sorted({p["account"] for p in posts}) == ["default", "regional"] and len(posts) == 12
     by_account = {a: sorted(p["publish_at"] for p in posts if p["account"] == a) for a in ("default", "regional")}
     assert by_account["default"] == by_account["regional"]  # one slot per item on every account
+    table = run("queue", "list", "--limit", "2").out
+    assert "account" in table.splitlines()[0] and "mastodon:regional" in table
     bad = run("queue", "add", str(EXAMPLE), "--account", "mastodon:nope", "--start", START)
     assert bad.code == 2 and "is not a configured account; use one of" in bad.err and "mastodon:regional" in bad.err
 

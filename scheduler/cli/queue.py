@@ -166,10 +166,14 @@ def list_posts(states: tuple[str, ...], platforms: tuple[str, ...], start: str |
     if not posts:
         click.echo("no posts")
         return 0
-    click.echo(f"{'id':>6}  {'publish at':<22} {'platform':<9} {'state':<15} text")
+    # the account shows when there is more than the default one, as platform:name
+    named = any(post.account != "default" for post in posts)
+    width = max(len(f"{post.platform}:{post.account}") for post in posts) if named else 9
+    click.echo(f"{'id':>6}  {'publish at':<22} {'account' if named else 'platform':<{width}} {'state':<15} text")
     for post in posts:
         text = post.text.replace("\n", " ")
-        click.echo(f"{post.id:>6}  {local(post.publish_at, settings.timezone):<22} {post.platform:<9} "
+        where = f"{post.platform}:{post.account}" if named else post.platform
+        click.echo(f"{post.id:>6}  {local(post.publish_at, settings.timezone):<22} {where:<{width}} "
                    f"{post.state:<15} {text[:60] + ('…' if len(text) > 60 else '')}")
     return 0
 
