@@ -39,6 +39,8 @@ class Account(BaseModel):
     version: str = ""
     page_id: str = ""
     user_id: str = "me"
+    refresh_token: SecretStr | None = None
+    expires_at: str = ""  # ISO 8601, when the token runs out (from scheduler auth)
 
 
 #: What each platform's account needs before it can publish.

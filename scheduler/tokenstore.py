@@ -16,7 +16,8 @@ from typing import Any
 
 from scheduler.errors import ConfigError
 
-FIELDS = frozenset({"base_url", "token", "handle", "app_password", "author", "version", "page_id", "user_id"})
+FIELDS = frozenset({"base_url", "token", "handle", "app_password", "author", "version", "page_id", "user_id",
+                    "refresh_token", "expires_at"})
 
 
 class TokenStore:

@@ -87,3 +87,21 @@ def test_stored_accounts_are_queued_and_routed(run, monkeypatch, tmp_path):
     monkeypatch.setenv("SCHEDULER_TOKEN_STORE", str(store))
     accounts = configured_accounts(load_settings())
     assert list(accounts) == [("bluesky", "team")] and accounts[("bluesky", "team")].handle == "team.test"
+
+
+def test_check_reports_expiry_and_warns_seven_days_ahead(run, monkeypatch, tmp_path):
+    import datetime as dt
+
+    from scheduler.tokenstore import TokenStore
+
+    store = tmp_path / "tokens.json"
+    soon = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3, hours=1)).isoformat(timespec="seconds")
+    later = (dt.datetime.now(dt.UTC) + dt.timedelta(days=59, hours=1)).isoformat(timespec="seconds")
+    monkeypatch.setenv("SCHEDULER_TOKEN_STORE", str(store))
+    with MastodonFake(token="a") as first, MastodonFake(token="b") as second:
+        TokenStore(store).save("mastodon:soon", {"base_url": first.url, "token": "a", "expires_at": soon})
+        TokenStore(store).save("mastodon:later", {"base_url": second.url, "token": "b", "expires_at": later})
+        result = run("accounts", "check")
+    lines = {line.split()[0]: line for line in result.out.splitlines()}
+    assert "(in 3 days) — re-authorise soon: scheduler auth mastodon --account soon" in lines["mastodon:soon"]
+    assert "(in 59 days)" in lines["mastodon:later"] and "re-authorise" not in lines["mastodon:later"]

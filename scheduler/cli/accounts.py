@@ -21,8 +21,10 @@ def check() -> int:
 
     Example: scheduler accounts check
     """
+    import datetime as dt
+
     from scheduler.cli.daemon import publisher
-    from scheduler.config import load_settings
+    from scheduler.config import configured_accounts, load_settings
     from scheduler.errors import PublishError
     from scheduler.platforms.routing import Router
 
@@ -32,6 +34,8 @@ def check() -> int:
         click.echo("no accounts configured: scheduler run is a dry run (see .env.example)")
         return 0
     failed = 0
+    now = dt.datetime.now(dt.UTC)
+    configured = configured_accounts(settings)
     for (platform, account), client in sorted(chosen.publishers.items()):
         name = f"{platform}:{account}"
         try:
@@ -42,8 +46,23 @@ def check() -> int:
                 if limit is not None and limit != settings.mastodon_max_characters:
                     line += (f"; the instance allows {limit} characters, SCHEDULER_MASTODON_MAX_CHARACTERS "
                              f"says {settings.mastodon_max_characters}")
+            line += _expiry(configured[(platform, account)].expires_at, now, f"{platform} --account {account}")
             click.echo(line)
         except PublishError as error:
             failed += 1
             click.echo(f"{name:<18} FAILED  {error}")
     return 1 if failed else 0
+
+
+def _expiry(expires_at: str, now, command: str) -> str:  # type: ignore[no-untyped-def]
+    """`; token expires … (in N days)`, with a warning seven days ahead."""
+    import datetime as dt
+
+    if not expires_at:
+        return ""
+    when = dt.datetime.fromisoformat(expires_at)
+    days = (when - now).total_seconds() / 86_400
+    text = f"; token expires {when.date().isoformat()} (in {max(days, 0):.0f} days)"
+    if days < 7:
+        text += f" — re-authorise soon: scheduler auth {command}"
+    return text

@@ -1,0 +1,135 @@
+"""OAuth 2.0 authorisation-code sign-in through a loopback redirect (RFC 8252), with PKCE (RFC 7636)
+where the platform supports it: LinkedIn, X, Threads and Facebook.
+
+    tokens = sign_in(PROVIDERS["x"], client_id=…, client_secret=…, open_browser=webbrowser.open, http=…)
+
+A one-shot HTTP server on 127.0.0.1 receives the redirect; the `state` must match; the code is
+exchanged at the token endpoint. Nothing here prints or logs a secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from scheduler.errors import AuthorisationError
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
+
+    from scheduler.platforms.http import HttpClient
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    name: str
+    authorize_url: str
+    token_url: str
+    scopes: tuple[str, ...]
+    pkce: bool
+    basic_auth: bool = False  # client credentials as HTTP Basic instead of form fields
+
+
+PROVIDERS = {
+    "linkedin": Provider("linkedin", "https://www.linkedin.com/oauth/v2/authorization",
+                         "https://www.linkedin.com/oauth/v2/accessToken",
+                         ("openid", "profile", "w_member_social", "w_organization_social"), pkce=False),
+    "x": Provider("x", "https://x.com/i/oauth2/authorize", "https://api.x.com/2/oauth2/token",
+                  ("tweet.read", "tweet.write", "users.read", "offline.access"), pkce=True, basic_auth=True),
+    "threads": Provider("threads", "https://threads.net/oauth/authorize", "https://graph.threads.net/oauth/access_token",
+                        ("threads_basic", "threads_content_publish"), pkce=False),
+    "facebook": Provider("facebook", "https://www.facebook.com/v21.0/dialog/oauth",
+                         "https://graph.facebook.com/v21.0/oauth/access_token",
+                         ("pages_manage_posts", "pages_read_engagement", "pages_show_list"), pkce=False),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    access_token: str
+    refresh_token: str | None
+    expires_at: dt.datetime | None
+
+    def __repr__(self) -> str:
+        return f"Tokens(expires_at={self.expires_at!r}, refresh_token={'yes' if self.refresh_token else 'no'})"
+
+
+def _challenge(verifier: str) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+
+
+class _Callback(BaseHTTPRequestHandler):
+    result: dict[str, str]
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        query = {key: values[0] for key, values in parse_qs(urlsplit(self.path).query).items()}
+        type(self).result.update(query)
+        done = "code" in query
+        body = ("Signed in. You can close this window." if done else "Sign-in did not complete.").encode()
+        self.send_response(200 if done else 400)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def sign_in(provider: Provider, *, client_id: str, client_secret: SecretStr | None, http: HttpClient,
+            open_browser: Callable[[str], object], now: Callable[[], dt.datetime], port: int = 0,
+            timeout: float = 300.0, authorize_url: str | None = None, token_url: str | None = None) -> Tokens:
+    """Run the authorisation-code flow and return the tokens; `AuthorisationError` when refused."""
+    state, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(64)
+    handler = type("Callback", (_Callback,), {"result": {}})
+    server = HTTPServer(("127.0.0.1", port), handler)
+    server.timeout = 1.0
+    redirect_uri = f"http://127.0.0.1:{server.server_port}/callback"
+    query = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri,
+             "scope": " ".join(provider.scopes), "state": state}
+    if provider.pkce:
+        query.update(code_challenge=_challenge(verifier), code_challenge_method="S256")
+    deadline = threading.Event()
+    timer = threading.Timer(timeout, deadline.set)
+    timer.start()
+    try:
+        # in a thread of its own: a browser that runs in this terminal must not block the callback
+        address = f"{authorize_url or provider.authorize_url}?{urlencode(query)}"
+        threading.Thread(target=open_browser, args=(address,), daemon=True).start()
+        while "code" not in handler.result and "error" not in handler.result and not deadline.is_set():
+            server.handle_request()
+    finally:
+        timer.cancel()
+        server.server_close()
+    result = handler.result
+    if "error" in result:
+        raise AuthorisationError(f"{provider.name} sign-in refused: {result.get('error_description') or result['error']}")
+    if "code" not in result:
+        raise AuthorisationError(f"{provider.name} sign-in timed out after {timeout:.0f} s; run scheduler auth again")
+    if result.get("state") != state:
+        raise AuthorisationError(f"{provider.name} sign-in answered with a wrong state; run scheduler auth again")
+    form = {"grant_type": "authorization_code", "code": result["code"], "redirect_uri": redirect_uri,
+            "client_id": client_id}
+    if provider.pkce:
+        form["code_verifier"] = verifier
+    headers: dict[str, str] = {}
+    secret = client_secret.get_secret_value() if client_secret is not None else None
+    if secret and provider.basic_auth:
+        headers["Authorization"] = "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    elif secret:
+        form["client_secret"] = secret
+    answer = http.request("POST", token_url or provider.token_url, data=form, headers=headers).json()
+    expires_in = answer.get("expires_in")
+    return Tokens(
+        access_token=str(answer["access_token"]),
+        refresh_token=str(answer["refresh_token"]) if answer.get("refresh_token") else None,
+        expires_at=now() + dt.timedelta(seconds=int(expires_in)) if expires_in else None,
+    )
