@@ -126,6 +126,8 @@ def _post(path: Path, row: _Row, *, timezone: str, now: dt.datetime, mastodon_li
     image = values.get("image") or None
     if image and not (path.parent / image).expanduser().is_file():
         raise InputError(f"{where}: image {image!r} not found (paths are relative to the CSV file)")
+    if image and not values.get("alt"):
+        raise InputError(f"{where}: image {image!r} needs alt text (the alt column) for people who cannot see it")
     return NewPost(
         item_id=item_id(f"{text}\n{link or ''}\n{image or ''}"), platform=platform,
         account=values.get("account") or "default", publish_at=when, parts=(text,),
