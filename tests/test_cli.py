@@ -200,3 +200,11 @@ def test_every_command_has_help_with_an_example():
 
     for name, command in cli.commands.items():
         assert command.help and "Example:" in command.help, f"{name} needs help ending with an example"
+
+
+def test_count_of_nothing_is_a_usage_error(run, monkeypatch):
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    result = run("count", "-")
+    assert result.code == 2 and "nothing to count" in result.err

@@ -85,6 +85,8 @@ def count(text: str | None, platforms: tuple[str, ...], fmt: str) -> int:
         if sys.stdin is None or sys.stdin.isatty():
             raise click.UsageError("give the text as an argument, or - to read it from standard input")
         text = sys.stdin.read().removesuffix("\n")
+    if not text.strip():
+        raise click.UsageError("nothing to count: give a text, or pipe one in with -")
     settings = load_settings()
     results = {
         platform: measure(platform, text, mastodon_limit=settings.mastodon_max_characters)

@@ -271,7 +271,7 @@ def approve(post_id: int | None, approve_all: bool) -> int:
     from scheduler.config import load_settings
 
     if (post_id is None) == (not approve_all):
-        raise click.UsageError("give a post ID or --all, not both")
+        raise click.UsageError("give a post ID or --all (one of them, not both)")
     store = open_store(load_settings())
     now = dt.datetime.now(dt.UTC)
     ids = [post_id] if post_id is not None else [post.id for post in store.list(states=[State.DRAFT])]

@@ -18,6 +18,9 @@ class JsonHandler(BaseHTTPRequestHandler):
     def body(self) -> bytes:
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
+    def json_body(self) -> dict[str, Any]:
+        return json.loads(self.body() or b"{}")
+
     def lowered_headers(self) -> dict[str, str]:
         return {name.lower(): value for name, value in self.headers.items()}
 

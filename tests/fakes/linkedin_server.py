@@ -7,7 +7,6 @@ listed with `q=author`."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -87,13 +86,10 @@ class LinkedInFake(FakeServer):
         fake = self
 
         class Handler(JsonHandler):
-
             def do_POST(self) -> None:  # noqa: N802
-                raw = self.body()
-                headers = self.lowered_headers()
+                headers, body = self.lowered_headers(), self.json_body()
                 if urlsplit(self.path).path != "/rest/posts":
                     return self.send_json(404, {"status": 404, "message": "Not Found"})
-                body = json.loads(raw or b"{}")
                 fake.requests.append({"headers": headers, "body": body})
                 self.send_json(*fake.create(headers, body))
 

@@ -7,7 +7,6 @@ the reference twitter-text implementation (not by our code), 403 problem JSON fo
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -61,13 +60,10 @@ class XFake(FakeServer):
         fake = self
 
         class Handler(JsonHandler):
-
             def do_POST(self) -> None:  # noqa: N802
-                raw = self.body()
-                headers = self.lowered_headers()
+                headers, body = self.lowered_headers(), self.json_body()
                 if urlsplit(self.path).path != "/2/tweets":
                     return self.send_json(404, {"title": "Not Found", "status": 404})
-                body = json.loads(raw or b"{}")
                 fake.requests.append({"headers": headers, "body": body})
                 self.send_json(*fake.create(headers, body))
 
