@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     mastodon_max_characters: int = Field(
         500, ge=1, le=1_000_000, json_schema_extra=_expected("a whole number from 1 to 1000000, e.g. 500")
     )
+    media_base_url: str = Field(
+        "", pattern=r"^(https://\S+)?$",
+        json_schema_extra=_expected("the https:// address where your image files are published, or empty"),
+    )
 
     database_url: str = Field(
         "sqlite:///scheduler.sqlite3",

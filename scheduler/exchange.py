@@ -12,7 +12,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from scheduler.errors import InputError
-from scheduler.models import PLATFORMS, QueuedPost, item_id
+from scheduler import media
+from scheduler.models import PLATFORMS, Image, QueuedPost, item_id
 from scheduler.newsletter.language import detect_language
 from scheduler.storage import NewPost
 from scheduler.text.length import measure
@@ -32,7 +33,7 @@ def to_csv(posts: Sequence[QueuedPost], timezone: str) -> str:
         writer.writerow([
             post.id, post.item_id, post.platform, post.account, post.state,
             post.publish_at.astimezone(zone).isoformat(timespec="minutes"), post.text, post.link or "",
-            post.image or "", post.alt or "", post.attempts, post.remote_id or "", post.remote_url or "", post.error or "",
+            "|".join(image.path for image in post.images), "|".join(image.alt for image in post.images), post.attempts, post.remote_id or "", post.remote_url or "", post.error or "",
         ])
     return out.getvalue()
 
@@ -69,11 +70,15 @@ class _Row:
 
 
 def read_csv(path: Path, *, timezone: str, now: dt.datetime, mastodon_limit: int = 500,
-             languages: Sequence[str] = ("de", "en")) -> list[NewPost]:
+             languages: Sequence[str] = ("de", "en"), media_base_url: str | None = None) -> list[NewPost]:
     """Posts from a CSV with the columns platform, account, publish_at, text, link, image, alt.
 
+    `image` holds one image, or several separated by `|`, each a file relative to the CSV or an
+    https URL; `alt` holds their alt texts in the same order, separated the same way.
+
     Every row is checked (platform, time in the future, text within the platform's limit, link,
-    image file) before any is returned; the first problem raises `InputError` naming file and row."""
+    images for the platform) before any is returned; the first problem raises `InputError` naming
+    file and row."""
     try:
         raw = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -94,12 +99,31 @@ def read_csv(path: Path, *, timezone: str, now: dt.datetime, mastodon_limit: int
     ]
     if not rows:
         raise InputError(f"{path}: no rows below the header")
-    return [_post(path, row, timezone=timezone, now=now, mastodon_limit=mastodon_limit, languages=languages)
-            for row in rows]
+    return [_post(path, row, timezone=timezone, now=now, mastodon_limit=mastodon_limit, languages=languages,
+                  media_base_url=media_base_url) for row in rows]
+
+
+def _images(path: Path, where: str, images: str, alts: str) -> tuple[Image, ...]:
+    """The row's images: `a.png|b.png` with alt texts `First|Second`."""
+    paths = [value.strip() for value in images.split("|")] if images else []
+    texts = [value.strip() for value in alts.split("|")] if alts else []
+    if not paths:
+        if texts:
+            raise InputError(f"{where}: alt text without an image; fill the image column or empty the alt column")
+        return ()
+    if "" in paths:
+        raise InputError(f"{where}: an empty image name in {images!r}; separate images with a single |")
+    if len(texts) != len(paths):
+        missing = paths[len(texts)] if len(texts) < len(paths) else None
+        if missing is not None:
+            raise InputError(f"{where}: image {missing!r} needs alt text (the alt column, one per image, "
+                             f"separated by |) for people who cannot see it")
+        raise InputError(f"{where}: {len(texts)} alt texts for {len(paths)} images; give one per image, separated by |")
+    return tuple(Image(path=media.resolve(value, path.parent), alt=text) for value, text in zip(paths, texts))
 
 
 def _post(path: Path, row: _Row, *, timezone: str, now: dt.datetime, mastodon_limit: int,
-          languages: Sequence[str]) -> NewPost:
+          languages: Sequence[str], media_base_url: str | None) -> NewPost:
     where = f"{path} row {row.number}"
     values = row.values
     platform = values.get("platform", "").lower()
@@ -123,14 +147,13 @@ def _post(path: Path, row: _Row, *, timezone: str, now: dt.datetime, mastodon_li
     link = values.get("link") or None
     if link and not link.startswith(("http://", "https://")):
         raise InputError(f"{where}: link {link!r} must start with https://")
-    image = values.get("image") or None
-    if image and not (path.parent / image).expanduser().is_file():
-        raise InputError(f"{where}: image {image!r} not found (paths are relative to the CSV file)")
-    if image and not values.get("alt"):
-        raise InputError(f"{where}: image {image!r} needs alt text (the alt column) for people who cannot see it")
+    image_column = values.get("image", "")
+    images = media.prepare(_images(path, where, image_column, values.get("alt", "")), platform, where=where,
+                           media_base_url=media_base_url)
     return NewPost(
-        item_id=item_id(f"{text}\n{link or ''}\n{image or ''}"), platform=platform,
+        # the image column as written, so the id stays what it was before several images were allowed
+        item_id=item_id(f"{text}\n{link or ''}\n{image_column}"), platform=platform,
         account=values.get("account") or "default", publish_at=when, parts=(text,),
         language=detect_language(text, languages),
-        source=str(path), link=link, image=image, alt=values.get("alt") or None,
+        source=str(path), link=link, images=images,
     )

@@ -1,5 +1,5 @@
 """Frozen values that move between the layers: an imported `Issue` with its `Item`s, and the
-rendered `Post` for one item on one platform."""
+rendered `Post` for one item on one platform (with its `Image`s)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,26 @@ def item_id(body: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Image:
+    """An image attached to a post. `path` is a local file (absolute once read from an options file
+    or CSV) or an https URL; `alt` describes it for people who cannot see it (never empty)."""
+
+    path: str
+    alt: str
+
+    @property
+    def is_url(self) -> bool:
+        return self.path.startswith(("https://", "http://"))
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "alt": self.alt}
+
+    @classmethod
+    def from_dict(cls, value: Mapping[str, str]) -> Image:
+        return cls(path=str(value["path"]), alt=str(value["alt"]))
+
+
+@dataclass(frozen=True, slots=True)
 class Item:
     """One news item of an issue."""
 
@@ -41,6 +61,7 @@ class Item:
     title: str
     body: str
     links: tuple[str, ...] = ()
+    images: tuple[Image, ...] = ()  # from the issue's options file ([[images]])
 
     @property
     def url(self) -> str | None:
@@ -61,6 +82,16 @@ class IssueOptions:
     utm: bool | None = None  # None: use the setting
     link: str | None = None  # a link for items that have none (e.g. the issue's web page)
     content_warning: str = ""  # Mastodon spoiler_text
+    images: tuple[ItemImage, ...] = ()  # [[images]]: which item gets which image
+
+
+@dataclass(frozen=True, slots=True)
+class ItemImage:
+    """An `[[images]]` entry of an options file: `item` is a 1-based item number or the start of
+    an item's title."""
+
+    item: int | str
+    image: Image
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +127,7 @@ class Post:
     links: tuple[str, ...] = ()
     spoiler_text: str = ""
     reason: str | None = None  # why it does not fit; None when it does
+    images: tuple[Image, ...] = ()
 
     @property
     def fits(self) -> bool:
@@ -147,8 +179,7 @@ class QueuedPost:
     source: str = ""
     spoiler_text: str = ""
     link: str | None = None
-    image: str | None = None
-    alt: str | None = None
+    images: tuple[Image, ...] = ()
     attempts: int = 0
     idempotency_key: str | None = None
     remote_id: str | None = None

@@ -47,10 +47,13 @@ def add_issues(
     approve: bool,
     now: dt.datetime,
     accounts: Mapping[str, Sequence[str]] | None = None,
+    media_base_url: str | None = None,
 ) -> AddReport:
-    """Render and queue every item of the issues at `paths`; already queued posts are skipped."""
+    """Render and queue every item of the issues at `paths`; already queued posts are skipped.
+    Images are checked for each platform before anything is queued (see `service.preview`)."""
     report = AddReport()
-    previews = preview(paths, renderer=renderer, platforms=platforms, languages=languages, now=now)
+    previews = preview(paths, renderer=renderer, platforms=platforms, languages=languages, now=now,
+                       media_base_url=media_base_url)
     report.misfits = [post for p in previews for post in p.misfits]
     if report.misfits:
         return report
@@ -78,6 +81,7 @@ def add_issues(
             item_id=post.item_id, platform=post.platform, account=account,
             publish_at=times[key(post, account)], parts=post.parts, language=post.language, section=post.section,
             title=post.title, source=source, spoiler_text=post.spoiler_text, link=post.links[0] if post.links else None,
+            images=post.images,
         )
         for post, account, source in fresh
     ]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from scheduler import media
 from scheduler.models import Issue, Post
 from scheduler.newsletter import issue_files, load_issue
 from scheduler.platforms import build_payloads
@@ -37,17 +39,29 @@ def preview(
     platforms: Sequence[str],
     languages: Sequence[str],
     now: dt.datetime,
+    media_base_url: str | None = None,
 ) -> list[IssuePreview]:
     """Every post of every issue at `paths` on every platform, with the exact requests; nothing is sent.
 
     All files are read and rendered before anything is returned, so bad input fails the whole
-    preview before any output is written."""
+    preview before any output is written. Images are checked against each platform's limits
+    (`InputError` naming the file and the fix); platforms that download images themselves get
+    them as public URLs under `media_base_url`."""
     issues = [load_issue(path, languages=languages) for path in issue_files(paths)]
     result = []
     for issue in issues:
         posts = tuple(
             PreviewedPost(post, tuple(build_payloads(post, now=now)))
-            for post in renderer.render_issue(issue, platforms)
+            for post in (_with_images(issue, post, media_base_url) for post in renderer.render_issue(issue, platforms))
         )
         result.append(IssuePreview(issue, posts))
     return result
+
+
+def _with_images(issue: Issue, post: Post, media_base_url: str | None) -> Post:
+    if not post.images:
+        return post
+    number = 1 + [item.id for item in issue.items].index(post.item_id)
+    where = f"{issue.source} item {number} ({post.title[:40]}) on {post.platform}"
+    return dataclasses.replace(post, images=media.prepare(post.images, post.platform, where=where,
+                                                          media_base_url=media_base_url))

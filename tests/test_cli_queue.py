@@ -218,7 +218,7 @@ def test_import_csv_validates_every_row_before_storing_anything(run, tmp_path):
         ("x,,2001-02-03T10:00,Hallo,,,\n", "row 2: publish_at 2001-02-03T10:00 is in the past"),
         ("x,,2030-02-03T10:00,,,,\n", "row 2: text is empty"),
         ("x,,2030-02-03T10:00,Hallo,example.org,,\n", "row 2: link 'example.org' must start with https://"),
-        ("x,,2030-02-03T10:00,Hallo,,missing.png,Alt\n", "row 2: image 'missing.png' not found"),
+        ("x,,2030-02-03T10:00,Hallo,,missing.png,Alt\n", "missing.png not found; check the path"),
         ("x,,2030-02-03T10:00,Hallo,,extra.csv,\n", "row 2: image 'extra.csv' needs alt text"),
     ],
 )

@@ -51,6 +51,7 @@ def preview(paths: tuple[Path, ...], platforms: tuple[str, ...], fmt: str, outpu
         platforms=platforms or tuple(settings.platforms),
         languages=settings.languages,
         now=dt.datetime.now(dt.UTC),
+        media_base_url=settings.media_base_url or None,
     )
     write_output(output, formatter(fmt)(previews))
     misfits = [(p.issue.source, post) for p in previews for post in p.misfits]

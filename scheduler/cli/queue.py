@@ -119,6 +119,7 @@ def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, 
         list(paths) or [settings.posts_dir], store=store, renderer=renderer,
         platforms=list(targets), languages=settings.languages, planning=planning,
         start=begin, approve=approve or not settings.require_approval, now=now, accounts=targets,
+        media_base_url=settings.media_base_url or None,
     )
     for post in report.misfits:
         click.echo(f"does not fit: item {post.item_id} on {post.platform}: {post.reason}", err=True)
@@ -324,7 +325,8 @@ def export(fmt: str, states: tuple[str, ...], platforms: tuple[str, ...], output
 @click.option("--approve", is_flag=True, help="Schedule at once instead of waiting for approval.")
 def import_csv(file: Path, approve: bool) -> int:
     """Queue hand-written posts from a CSV file with the columns
-    platform, account, publish_at, text, link, image, alt.
+    platform, account, publish_at, text, link, image, alt
+    (several images: a.png|b.png with alt texts First|Second).
 
     Every row is checked before anything is stored; importing the same file again adds nothing twice.
 
@@ -336,7 +338,7 @@ def import_csv(file: Path, approve: bool) -> int:
     settings = load_settings()
     now = dt.datetime.now(dt.UTC)
     new = read_csv(file, timezone=settings.timezone, now=now, mastodon_limit=settings.mastodon_max_characters,
-                   languages=settings.languages)
+                   languages=settings.languages, media_base_url=settings.media_base_url or None)
     state = State.SCHEDULED if approve or not settings.require_approval else State.DRAFT
     added = open_store(settings).add(new, state=state, now=now, reason=f"imported from {file}")
     click.echo(f"imported {len(added)} posts ({state}); {len(new) - len(added)} were queued already")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
-from scheduler.errors import InputError
-from scheduler.models import Issue
+from scheduler.errors import ConfigError, InputError
+from scheduler.models import Issue, Item
+from scheduler.newsletter.options import options_path
 from scheduler.newsletter import plaintext
 from scheduler.newsletter.options import load_options
 from scheduler.newsletter.reading import read_text
@@ -39,4 +41,34 @@ def load_issue(path: Path, *, languages: Sequence[str] = ("de", "en")) -> Issue:
     if reader is None:
         raise InputError(f"{path}: unsupported file type {path.suffix or '(none)'!r}; use {', '.join(READERS)}")
     text = read_text(path)
-    return reader(text, source=str(path), languages=languages, options=load_options(path), file_name=path.name)
+    issue = reader(text, source=str(path), languages=languages, options=load_options(path), file_name=path.name)
+    return attach_images(issue, where=str(options_path(path)))
+
+
+def _target(issue: Issue, item: int | str, where: str) -> int:
+    """The index of the item an `[[images]]` entry names: its number, or the start of its title."""
+    if isinstance(item, int):
+        if item > len(issue.items):
+            raise ConfigError(f"{where}: image for item {item}, but the issue has {len(issue.items)} items; "
+                              f"use a number from 1 to {len(issue.items)} (scheduler preview numbers them)")
+        return item - 1
+    wanted = item.casefold()
+    found = [index for index, entry in enumerate(issue.items) if entry.title.casefold().startswith(wanted)]
+    if len(found) != 1:
+        problem = "no item's title starts" if not found else f"{len(found)} items' titles start"
+        raise ConfigError(f"{where}: {problem} with {item!r}; use the item's number or more of its title")
+    return found[0]
+
+
+def attach_images(issue: Issue, *, where: str) -> Issue:
+    """The issue with each `[[images]]` entry of its options attached to the item it names."""
+    if not issue.options.images:
+        return issue
+    chosen: dict[int, list] = {}
+    for entry in issue.options.images:
+        chosen.setdefault(_target(issue, entry.item, where), []).append(entry.image)
+    items: list[Item] = [
+        dataclasses.replace(item, images=item.images + tuple(chosen[index])) if index in chosen else item
+        for index, item in enumerate(issue.items)
+    ]
+    return dataclasses.replace(issue, items=tuple(items))

@@ -7,6 +7,11 @@
 
     [sections.Vernetzt]
     hashtags = ["Netzwerk"]                 # added for the items of this section
+
+    [[images]]                              # one table per image; an item may have several
+    item = 2                                # the item's number in the issue, or the start of its title
+    path = "img/sommerfest.jpg"             # relative to this file, or an https:// address
+    alt = "Kinder beim Sommerfest im Hof"   # required: what the image shows
 """
 
 from __future__ import annotations
@@ -15,10 +20,12 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from scheduler.errors import ConfigError
-from scheduler.models import IssueOptions
+from scheduler import media
+from scheduler.errors import ConfigError, InputError
+from scheduler.models import Image, IssueOptions, ItemImage
 
-_KEYS = {"hashtags", "link", "utm", "content_warning", "sections"}
+_KEYS = {"hashtags", "link", "utm", "content_warning", "sections", "images"}
+_IMAGE_KEYS = {"item", "path", "alt"}
 
 
 def options_path(issue_path: Path) -> Path:
@@ -33,6 +40,35 @@ def _tags(value: Any, where: str) -> tuple[str, ...]:
     if bad:
         raise ConfigError(f"{where}: {bad[0]!r} is not a hashtag (letters, digits and _ only)")
     return tags
+
+
+def _images(value: Any, path: Path) -> tuple[ItemImage, ...]:
+    example = 'e.g. [[images]] item = 2, path = "img/photo.jpg", alt = "What the photo shows"'
+    if not isinstance(value, list) or not all(isinstance(entry, dict) for entry in value):
+        raise ConfigError(f"{path}: images: expected [[images]] tables, {example}")
+    result = []
+    for number, entry in enumerate(value, start=1):
+        where = f"{path}: image {number}"
+        unknown = set(entry) - _IMAGE_KEYS
+        if unknown:
+            raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r}; an image has item, path and alt")
+        item = entry.get("item")
+        if isinstance(item, bool) or not (isinstance(item, int) and item >= 1 or isinstance(item, str) and item.strip()):
+            raise ConfigError(f"{where}: item: expected the item's number (1, 2, …) or the start of its title")
+        file = entry.get("path")
+        if not isinstance(file, str) or not file.strip():
+            raise ConfigError(f"{where}: path: expected the image file, relative to this file, or an https:// address")
+        alt = entry.get("alt")
+        if not isinstance(alt, str) or not alt.strip():
+            raise ConfigError(f"{where} ({file}): alt: describe the image for people who cannot see it, "
+                              f'e.g. alt = "Kinder beim Sommerfest im Hof"')
+        image = Image(path=media.resolve(file.strip(), path.parent), alt=alt.strip())
+        try:
+            media.inspect(image, where=str(path))
+        except InputError as error:
+            raise ConfigError(str(error)) from None
+        result.append(ItemImage(item=item.strip() if isinstance(item, str) else item, image=image))
+    return tuple(result)
 
 
 def load_options(issue_path: Path) -> IssueOptions:
@@ -68,4 +104,5 @@ def load_options(issue_path: Path) -> IssueOptions:
         utm=utm,
         link=link,
         content_warning=warning,
+        images=_images(data.get("images", []), path),
     )

@@ -49,7 +49,7 @@ def as_post(queued: QueuedPost) -> Post:
     return Post(
         item_id=queued.item_id, section=queued.section, title=queued.title, platform=queued.platform,
         parts=queued.parts, length=0, limit=0, language=queued.language,
-        links=(queued.link,) if queued.link else (), spoiler_text=queued.spoiler_text,
+        links=(queued.link,) if queued.link else (), spoiler_text=queued.spoiler_text, images=queued.images,
     )
 
 

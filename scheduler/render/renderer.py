@@ -117,6 +117,7 @@ class Renderer:
             "platform": platform,
             "language": issue.language,
             "spoiler_text": spoiler,
+            "images": item.images,
         }
         try:
             fitted = fit(output, request.region, measure=measure_post, language=issue.language, thread=thread)

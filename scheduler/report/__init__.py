@@ -33,6 +33,7 @@ def to_data(previews: Sequence[IssuePreview]) -> dict[str, Any]:
                         "fits": entry.post.fits,
                         "reason": entry.post.reason,
                         "links": list(entry.post.links),
+                        "images": [image.as_dict() for image in entry.post.images],
                         "payload": entry.payloads[0],
                         "replies": list(entry.payloads[1:]),
                     }

@@ -52,6 +52,10 @@ def render(previews: Sequence[IssuePreview]) -> str:
                     continue
                 out.append(f"**{post.platform}** — {post.length}/{post.limit} {'✅' if post.fits else '❌'}")
                 out.append("")
+                for count, image in enumerate(post.images, start=1):
+                    out.append(f"- image {count}: `{image.path}` — alt: {_cell(image.alt)}")
+                if post.images:
+                    out.append("")
                 for part in post.parts:
                     fence = _fence(part)
                     out += [f"{fence}text", part, fence, ""]

@@ -27,6 +27,10 @@ def render(previews: Sequence[IssuePreview]) -> str:
             lines.append(f"  {post.platform} — {post.length}/{post.limit}{thread} — {mark}")
             if post.reason:
                 lines.append(f"    ! {post.reason}")
+            for count, image in enumerate(post.images, start=1):
+                lines.append(f"    image {count}: {image.path}")
+                lines += [f"      alt: {line}" if n == 0 else f"           {line}"
+                          for n, line in enumerate(textwrap.wrap(image.alt, 88) or [""])]
             for part in post.parts:
                 for paragraph in part.split("\n"):
                     wrapped = textwrap.wrap(paragraph, 96, break_long_words=False, break_on_hyphens=False) or [""]

@@ -17,7 +17,7 @@ from sqlalchemy import and_, bindparam, exists, func, insert, select, text, tupl
 from sqlalchemy.engine import Connection, Engine, Row
 
 from scheduler.errors import QueueError
-from scheduler.models import QueuedPost, State, Transition
+from scheduler.models import Image, QueuedPost, State, Transition
 from scheduler.storage import engine as engines
 from scheduler.storage.rows import post_from
 from scheduler.storage.schema import daemons, notices, posts, transitions
@@ -40,8 +40,7 @@ class NewPost:
     source: str = ""
     spoiler_text: str = ""
     link: str | None = None
-    image: str | None = None
-    alt: str | None = None
+    images: tuple[Image, ...] = ()
 
 
 def _aware(*values: object) -> None:
@@ -111,7 +110,8 @@ class Store:
                         item_id=post.item_id, platform=post.platform, account=post.account, state=state,
                         publish_at=post.publish_at, due_at=post.publish_at, parts=list(post.parts),
                         language=post.language, section=post.section, title=post.title, source=post.source,
-                        spoiler_text=post.spoiler_text, link=post.link, image=post.image, alt=post.alt,
+                        spoiler_text=post.spoiler_text, link=post.link,
+                        images=[image.as_dict() for image in post.images],
                         attempts=0, created_at=now, updated_at=now,
                         # random, so a reset database never reuses a key a platform still remembers
                         idempotency_key=f"sched-{uuid.uuid4().hex[:20]}",

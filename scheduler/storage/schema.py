@@ -62,8 +62,7 @@ posts = Table(
     Column("source", Text, nullable=False),
     Column("spoiler_text", Text, nullable=False),
     Column("link", Text),
-    Column("image", Text),
-    Column("alt", Text),
+    Column("images", JSON, nullable=False),  # [{"path": …, "alt": …}, …] (revision 0002)
     Column("attempts", Integer, nullable=False),
     Column("idempotency_key", String(80)),
     Column("claimed_by", String(120)),

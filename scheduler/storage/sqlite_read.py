@@ -85,6 +85,7 @@ def list_posts(
     for row in rows:
         values = dict(row)
         values["parts"] = json.loads(values["parts"])
+        values["images"] = json.loads(values["images"]) if values["images"] else []
         for name in _TIMES:
             values[name] = _instant(values[name])
         result.append(post_from(values))

@@ -1,0 +1,162 @@
+"""Images: what type a file is (by its first bytes, not its name), each platform's limits, and
+the checks that run before anything is queued.
+
+A local image is checked completely (exists, alt text, type, size, count); an image given as an
+https URL is checked for its alt text and count here, and for type and size when it is fetched at
+publish time. Limits below name their source; the ones marked unconfirmed come from third-party
+documentation and are kept on the safe side.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from scheduler.errors import InputError
+from scheduler.models import Image
+
+JPEG, PNG, GIF, WEBP = "image/jpeg", "image/png", "image/gif", "image/webp"
+SUPPORTED = (JPEG, PNG, GIF, WEBP)
+_NAMES = {JPEG: "JPEG", PNG: "PNG", GIF: "GIF", WEBP: "WebP"}
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRules:
+    """What one platform accepts on one post."""
+
+    max_count: int
+    max_bytes: int
+    types: tuple[str, ...]
+    needs_public_url: bool = False  # the platform fetches the image itself (Threads)
+
+    def type_names(self) -> str:
+        return ", ".join(_NAMES[t] for t in self.types)
+
+
+RULES: dict[str, ImageRules] = {
+    # Images API: JPG, PNG, GIF (S21/S22 in the reference; CData docs); multiImage holds up to 20
+    # (third-party SDK docs, unconfirmed). No byte limit is documented; LinkedIn limits pixels
+    # (36,152,320). 8 MB keeps uploads of photographs well below what clients report working (unconfirmed).
+    "linkedin": ImageRules(max_count=20, max_bytes=8 * MB, types=(JPEG, PNG, GIF)),
+    # Mastodon 4.x: MediaAttachment IMAGE_LIMIT 16 MB, Status::MEDIA_ATTACHMENTS_LIMIT 4; an
+    # instance may allow other values (configuration.media_attachments.image_size_limit,
+    # configuration.statuses.max_media_attachments): the client checks them before uploading.
+    "mastodon": ImageRules(max_count=4, max_bytes=16 * MB, types=(JPEG, PNG, GIF, WEBP)),
+    # app.bsky.embed.images: at most 4 images, each blob at most 1,000,000 bytes (lexicon).
+    "bluesky": ImageRules(max_count=4, max_bytes=1_000_000, types=(JPEG, PNG, GIF, WEBP)),
+    # docs.x.com media best practices: up to 4 photos per post; images 5 MB. The one-shot
+    # POST /2/media/upload takes image/jpeg, png, webp, bmp, tiff; a GIF needs the chunked
+    # upload (tweet_gif), which we do not implement.
+    "x": ImageRules(max_count=4, max_bytes=5 * MB, types=(JPEG, PNG, WEBP)),
+    # Threads posts: images JPEG or PNG, 8 MB; a carousel holds 2–20 items (developers.facebook.com
+    # documentation/threads/posts, media specifications). Threads downloads image_url itself.
+    "threads": ImageRules(max_count=20, max_bytes=8 * MB, types=(JPEG, PNG), needs_public_url=True),
+    # Pages photos: JPEG, PNG, GIF (also BMP, TIFF), under 4 MB recommended for PNG, 10 MB in all
+    # (developers.facebook.com graph-api/reference/photo; unconfirmed for multi-photo posts).
+    # Several photos: each uploaded unpublished, then attached to one feed post.
+    "facebook": ImageRules(max_count=10, max_bytes=10 * MB, types=(JPEG, PNG, GIF)),
+}
+
+
+def sniff(head: bytes) -> str | None:
+    """The image type from a file's first bytes (magic numbers), or None."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return GIF
+    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return WEBP
+    return None
+
+
+def resolve(path: str, base: Path) -> str:
+    """A path as written in an options file or CSV: URLs as they are, files absolute (relative to `base`)."""
+    if path.startswith(("https://", "http://")):
+        return path
+    return str((base / Path(path).expanduser()).resolve())
+
+
+@dataclass(frozen=True, slots=True)
+class ImageFile:
+    """A local image's type and size, read once."""
+
+    mime: str
+    size: int
+
+
+def inspect(image: Image, *, where: str) -> ImageFile | None:
+    """Check alt text and, for a local file, that it exists and is a supported image; None for a URL."""
+    if not image.alt.strip():
+        raise InputError(f"{where}: image {image.path} has no alt text; describe it for people who cannot see it")
+    if image.is_url:
+        if not image.path.startswith("https://"):
+            raise InputError(f"{where}: image {image.path} must be an https:// address")
+        return None
+    try:
+        with open(image.path, "rb") as handle:
+            head = handle.read(16)
+            size = os.fstat(handle.fileno()).st_size
+    except FileNotFoundError:
+        raise InputError(f"{where}: image {image.path} not found; check the path") from None
+    except IsADirectoryError:
+        raise InputError(f"{where}: image {image.path} is a folder; name an image file") from None
+    except OSError as exc:
+        raise InputError(f"{where}: image {image.path} cannot be read ({exc.strerror}); check its permissions") from None
+    mime = sniff(head)
+    if mime is None:
+        raise InputError(f"{where}: {image.path} is not a JPEG, PNG, GIF or WebP image; save it in one of those formats")
+    return ImageFile(mime, size)
+
+
+def check(images: Sequence[Image], platform: str, *, where: str) -> None:
+    """Refuse images `platform` cannot take (count, type, size), naming the file and the fix."""
+    rules = RULES.get(platform)
+    if rules is None or not images:
+        for image in images:
+            inspect(image, where=where)
+        return
+    if len(images) > rules.max_count:
+        raise InputError(f"{where}: {len(images)} images, but {platform} takes at most {rules.max_count} per post; "
+                         f"remove {len(images) - rules.max_count}")
+    for image in images:
+        found = inspect(image, where=where)
+        if found is None:
+            continue
+        if found.mime not in rules.types:
+            raise InputError(f"{where}: {image.path} is {_NAMES[found.mime]}, which {platform} does not take; "
+                             f"save it as {rules.type_names()}")
+        if found.size > rules.max_bytes:
+            raise InputError(f"{where}: {image.path} has {_size(found.size)}, more than {platform}'s "
+                             f"{_size(rules.max_bytes)}; make it smaller")
+
+
+def public_url(image: Image, base_url: str | None, platform: str, *, where: str) -> Image:
+    """The image as a platform that downloads images itself sees it: an https URL. A local file
+    becomes `<base_url>/<file name>` (SCHEDULER_MEDIA_BASE_URL: where the files are published)."""
+    if image.is_url:
+        return image
+    if not base_url:
+        raise InputError(f"{where}: {platform} downloads images from a public address, and {image.path} is a local "
+                         f"file; publish the images and set SCHEDULER_MEDIA_BASE_URL to their address, "
+                         f"or give the image as an https:// URL")
+    return Image(path=f"{base_url.rstrip('/')}/{Path(image.path).name}", alt=image.alt)
+
+
+def prepare(images: Sequence[Image], platform: str, *, where: str, media_base_url: str | None = None) -> tuple[Image, ...]:
+    """Check `images` for `platform` and return them as the platform will use them (public URLs
+    for platforms that download images themselves)."""
+    check(images, platform, where=where)
+    rules = RULES.get(platform)
+    if rules is not None and rules.needs_public_url:
+        return tuple(public_url(image, media_base_url, platform, where=where) for image in images)
+    return tuple(images)
+
+
+def _size(count: int) -> str:
+    return f"{count / MB:.1f} MB" if count >= MB else f"{count / 1000:.0f} kB"
