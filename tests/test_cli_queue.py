@@ -33,7 +33,7 @@ def test_add_queues_one_draft_per_item_and_platform_at_planned_local_times(run):
     assert "queued 12 posts (drafts awaiting approval)" in result.out
     posts = _list(run)
     assert len(posts) == 12 and {p["state"] for p in posts} == {"draft"}
-    keys = {"id", "item_id", "platform", "account", "state", "publish_at", "text", "attempts", "remote_id",
+    keys = {"id", "item_id", "platform", "account", "state", "publish_at", "text", "images", "attempts", "remote_id",
             "remote_url", "error"}
     assert all(set(p) == keys for p in posts)
     assert posts[0]["publish_at"] == "2030-01-07T09:00+01:00"  # local time with its offset

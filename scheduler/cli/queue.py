@@ -46,6 +46,7 @@ def as_row(post: QueuedPost, timezone: str) -> dict[str, Any]:
     return {
         "id": post.id, "item_id": post.item_id, "platform": post.platform, "account": post.account,
         "state": post.state, "publish_at": local(post.publish_at, timezone), "text": post.text,
+        "images": [image.as_dict() for image in post.images],
         "attempts": post.attempts, "remote_id": post.remote_id, "remote_url": post.remote_url, "error": post.error,
     }
 
@@ -198,6 +199,10 @@ def show(post_id: int) -> int:
     click.echo("")
     click.echo(post.text)
     click.echo("")
+    for number, image in enumerate(post.images, start=1):
+        click.echo(f"image {number}: {image.path}\n  alt: {image.alt}")
+    if post.images:
+        click.echo("")
     for change in store.history(post_id):
         click.echo(f"{local(change.at, settings.timezone)}  {change.from_state or '—'} → {change.to_state}: {change.reason}")
     return 0
