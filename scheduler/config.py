@@ -41,6 +41,12 @@ class Account(BaseModel):
     user_id: str = "me"
     refresh_token: SecretStr | None = None
     expires_at: str = ""  # ISO 8601, when the token runs out (from scheduler auth)
+    client_id: str = ""  # the OAuth app, for refreshing tokens
+    client_secret: SecretStr | None = None
+    token_url: str = ""  # a stand-in token endpoint (staging, tests); empty: the platform's
+    session_access: SecretStr | None = None  # Bluesky: the last session, kept across restarts
+    session_refresh: SecretStr | None = None
+    session_did: str = ""
 
 
 #: What each platform's account needs before it can publish.

@@ -29,6 +29,7 @@ from scheduler.storage import Store
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 5.0
+TOKENS_SECONDS = 3600.0  # how often OAuth tokens are checked for a refresh
 WATCH_SECONDS = 0.5
 
 
@@ -195,6 +196,17 @@ class Daemon:
         except Exception:
             log.exception("reconciling orphaned posts failed")
 
+    def _tokens_job(self) -> None:
+        """Refresh OAuth tokens that run out soon, also in weeks without posts (LinkedIn's 60 days)."""
+        keep_fresh = getattr(self.dispatcher.publisher, "keep_fresh", None)
+        if keep_fresh is None:
+            return
+        try:
+            for failure in keep_fresh():
+                log.warning("token refresh failed: %s", failure)  # its posts will need attention, saying so
+        except Exception:
+            log.exception("refreshing tokens failed")
+
     def stop(self, *_args: object) -> None:
         self.stop_event.set()
 
@@ -210,6 +222,8 @@ class Daemon:
         self._scheduler = scheduler
         scheduler.add_job(self._watch_job, "interval", seconds=WATCH_SECONDS, args=[watch], id="watch")
         scheduler.add_job(self._heartbeat_job, "interval", seconds=HEARTBEAT_SECONDS, id="heartbeat")
+        scheduler.add_job(self._tokens_job, "interval", seconds=TOKENS_SECONDS, id="tokens",
+                          next_run_time=self.clock())
         if not self.exclusive:  # a peer that died mid-post: a live worker reconciles its posts
             scheduler.add_job(self._orphans_job, "interval", seconds=3 * HEARTBEAT_SECONDS, id="orphans")
         scheduler.start()

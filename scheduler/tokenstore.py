@@ -11,18 +11,24 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from scheduler.errors import ConfigError
 
 FIELDS = frozenset({"base_url", "token", "handle", "app_password", "author", "version", "page_id", "user_id",
-                    "refresh_token", "expires_at"})
+                    "refresh_token", "expires_at", "client_id", "client_secret", "token_url",
+                    "session_access", "session_refresh", "session_did"})
 
 
 class TokenStore:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._thread_lock = threading.RLock()
+        self._held = False
 
     def __repr__(self) -> str:
         return f"TokenStore({str(self.path)!r})"
@@ -47,17 +53,39 @@ class TokenStore:
             raise ConfigError(f"token store {self.path} has an unexpected shape; run scheduler auth again")
         return data
 
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store's lock (other threads and processes wait): read, decide and write as one
+        step. Re-entrant within a thread."""
+        with self._thread_lock:
+            if self._held:
+                yield
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock_path = self.path.with_name(self.path.name + ".lock")
+            with open(lock_path, "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                self._held = True
+                try:
+                    yield
+                finally:
+                    self._held = False
+
     def save(self, key: str, fields: dict[str, str]) -> None:
         """Store (replace) the credentials of one account."""
+        self._write(key, fields, merge=False)
+
+    def update(self, key: str, changes: dict[str, str]) -> None:
+        """Change some fields of one account (creating its entry), keeping the others."""
+        self._write(key, changes, merge=True)
+
+    def _write(self, key: str, fields: dict[str, str], *, merge: bool) -> None:
         unknown = set(fields) - FIELDS
         if unknown:
             raise ValueError(f"unknown token store fields {sorted(unknown)}")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        with open(lock_path, "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with self.locked():
             data = self.load()
-            data[key] = dict(fields)
+            data[key] = {**data.get(key, {}), **fields} if merge else dict(fields)
             temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
             descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(descriptor, "w", encoding="utf-8") as handle:

@@ -15,6 +15,7 @@ import requests
 
 from tests.conftest import ROOT
 from tests.fakes.linkedin_server import LinkedInFake
+from tests.fakes.meta_server import MetaFake
 from tests.fakes.oauth_server import OAuthFake
 from tests.fakes.x_server import XFake
 
@@ -74,3 +75,75 @@ def test_wrong_client_secret_stores_nothing(tmp_path: Path):
                              "wrong")
     assert result.returncode == 2 and "error:" in result.stderr and "invalid_client" in result.stderr
     assert not (tmp_path / "tokens.json").exists()
+
+
+def test_threads_sign_in_exchanges_for_a_long_lived_token(tmp_path: Path):
+    with MetaFake(token="unused") as meta, \
+            OAuthFake(client_id="th-app", client_secret="th-secret", access_token="th-short",
+                      expires_in=60 * 86400, on_issue=lambda token: setattr(meta, "token", token)) as oauth:
+        result, _ = _sign_in(tmp_path, ["threads", "--account", "team", "--client-id", "th-app", "--base-url",
+                                        meta.url, "--authorize-url", f"{oauth.url}/authorize",
+                                        "--token-url", f"{oauth.url}/oauth/access_token"], "th-secret")
+        exchange = [r for r in oauth.requests if r["path"] == "/access_token"]
+    assert result.returncode == 0, result.stderr
+    assert exchange[0]["query"]["grant_type"] == "th_exchange_token"
+    assert exchange[0]["query"]["access_token"] == "th-short"  # the short-lived one is traded in
+    saved = json.loads((tmp_path / "tokens.json").read_text())["threads:team"]
+    assert saved["token"] == meta.token != "th-short"  # the long-lived one is kept, and works (who-am-I passed)
+    assert saved["expires_at"] and saved["client_id"] == "th-app" and saved["client_secret"] == "th-secret"
+
+
+def test_facebook_sign_in_keeps_the_page_token(tmp_path: Path):
+    with MetaFake(token="page-token", page_id="4321") as meta, \
+            OAuthFake(client_id="fb-app", client_secret="fb-secret", access_token="fb-short",
+                      on_issue=meta.user_tokens.add) as oauth:
+        result, _ = _sign_in(tmp_path, ["facebook", "--client-id", "fb-app", "--page-id", "4321", "--base-url",
+                                        meta.url, "--authorize-url", f"{oauth.url}/authorize",
+                                        "--token-url", f"{oauth.url}/oauth/access_token"], "fb-secret")
+        exchange = [r for r in oauth.requests if r.get("query", {}).get("grant_type") == "fb_exchange_token"]
+    assert result.returncode == 0, result.stderr
+    assert exchange and exchange[0]["query"]["fb_exchange_token"] == "fb-short"
+    saved = json.loads((tmp_path / "tokens.json").read_text())["facebook:default"]
+    assert saved["token"] == "page-token" and saved["page_id"] == "4321"
+    assert "expires_at" not in saved and "refresh_token" not in saved  # page tokens do not run out
+    assert "page-token" not in result.stdout + result.stderr
+
+
+def test_run_refreshes_an_expiring_token_and_stores_the_rotated_one(tmp_path: Path):
+    """A real `scheduler run --once`: the stored X token ends in a minute; the post goes out with a
+    refreshed token and the store holds the new pair."""
+    pytest.importorskip("twitter_text")
+    import datetime as dt
+
+    from scheduler.tokenstore import TokenStore
+
+    with XFake(token="x-old") as x, \
+            OAuthFake(client_id="cid", client_secret="cs", access_token="x-old",
+                      on_issue=lambda token: setattr(x, "token", token)) as oauth:
+        oauth.refresh_tokens.add("refresh-old")
+        store = TokenStore(tmp_path / "tokens.json")
+        store.save("x:default", {"base_url": x.url, "token": "x-old", "refresh_token": "refresh-old",
+                                 "client_id": "cid", "client_secret": "cs", "token_url": f"{oauth.url}/token",
+                                 "expires_at": (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)).isoformat()})
+        (tmp_path / "issue.txt").write_text("Die Vernetzungsstelle informiert\n\nVorgestellt\n\n"
+                                            "Ein kurzer Beitrag über Familienbildung in Sachsen.\n", encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
+        env.update(SCHEDULER_TOKEN_STORE=str(store.path), SCHEDULER_DATABASE_URL=f"sqlite:///{tmp_path / 'q.sqlite3'}",
+                   SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"), SCHEDULER_PLATFORMS="x",
+                   SCHEDULER_TEMPLATES_DIR=str(ROOT / "templates"))
+        queued = subprocess.run([sys.executable, "-m", "scheduler", "queue", "add", str(tmp_path / "issue.txt"),
+                                 "--approve"],
+                                cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+        assert queued.returncode == 0, queued.stderr
+        now = subprocess.run([sys.executable, "-m", "scheduler", "queue", "reschedule", "1", "now"], cwd=tmp_path,
+                             env=env, capture_output=True, text=True, timeout=60)
+        assert now.returncode == 0, now.stderr
+        ran = subprocess.run([sys.executable, "-m", "scheduler", "run", "--once"], cwd=tmp_path, env=env,
+                             capture_output=True, text=True, timeout=60)
+        saved = json.loads(store.path.read_text())["x:default"]
+    assert ran.returncode == 0, ran.stderr
+    assert len(x.tweets) == 1, queued.stdout + ran.stdout + ran.stderr
+    assert saved["token"] == x.token != "x-old"
+    assert saved["refresh_token"] in oauth.refresh_tokens and "refresh-old" not in oauth.refresh_tokens
+    for secret in (saved["token"], saved["refresh_token"], "cs"):
+        assert secret not in ran.stdout + ran.stderr

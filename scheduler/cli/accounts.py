@@ -46,7 +46,8 @@ def check() -> int:
                 if limit is not None and limit != settings.mastodon_max_characters:
                     line += (f"; the instance allows {limit} characters, SCHEDULER_MASTODON_MAX_CHARACTERS "
                              f"says {settings.mastodon_max_characters}")
-            line += _expiry(configured[(platform, account)].expires_at, now, f"{platform} --account {account}")
+            kept = getattr(client, "account", configured[(platform, account)])  # refreshed just now, maybe
+            line += _expiry(kept.expires_at, now, f"{platform} --account {account}")
             click.echo(line)
         except PublishError as error:
             failed += 1

@@ -91,7 +91,8 @@ def _oauth(settings, platform: str, *, client_id: str | None, author: str | None
 
     from scheduler.errors import InputError
     from scheduler.platforms.http import HttpClient
-    from scheduler.platforms.oauth import PROVIDERS, sign_in
+    from scheduler.platforms.oauth import PROVIDERS, Tokens, long_lived, page_token, sign_in
+    from scheduler.platforms.tokens import stored_fields
 
     if not client_id:
         raise click.UsageError(f"{platform} sign-in needs --client-id (from your app in the platform's developer portal)")
@@ -105,17 +106,22 @@ def _oauth(settings, platform: str, *, client_id: str | None, author: str | None
         if no_browser or not webbrowser.open(url):
             click.echo(f"open this address to sign in: {url}", err=True)
 
-    tokens = sign_in(PROVIDERS[platform], client_id=client_id, client_secret=SecretStr(secret) if secret else None,
-                     http=HttpClient(), open_browser=show, now=lambda: dt.datetime.now(dt.UTC),
-                     authorize_url=authorize_url, token_url=token_url)
     base = base_url or getattr(settings, f"{platform}_base_url")
     if not base.startswith(("https://", "http://")):
         raise InputError(f"--base-url {base!r} is not a web address")
-    fields = {"base_url": base.rstrip("/"), "token": tokens.access_token}
-    if tokens.refresh_token:
-        fields["refresh_token"] = tokens.refresh_token
-    if tokens.expires_at:
-        fields["expires_at"] = tokens.expires_at.isoformat(timespec="seconds")
+    http, client_secret = HttpClient(), SecretStr(secret) if secret else None
+    tokens = sign_in(PROVIDERS[platform], client_id=client_id, client_secret=client_secret, http=http,
+                     open_browser=show, now=lambda: dt.datetime.now(dt.UTC), authorize_url=authorize_url,
+                     token_url=token_url)
+    tokens = long_lived(PROVIDERS[platform], tokens, client_id=client_id, client_secret=client_secret, http=http,
+                        now=dt.datetime.now(dt.UTC), token_url=token_url)
+    if platform == "facebook":  # posts go out with the page's own token, which does not expire
+        tokens = Tokens(page_token(base, str(page_id), tokens.access_token, http=http), None, None)
+    fields = {"base_url": base.rstrip("/"), "client_id": client_id, **stored_fields(tokens)}
+    if secret:
+        fields["client_secret"] = secret  # refreshing LinkedIn (and confidential X) tokens needs it
+    if token_url:
+        fields["token_url"] = token_url
     if platform == "linkedin":
         fields.update(author=str(author), version=settings.linkedin_version)
     if platform == "facebook":

@@ -54,13 +54,45 @@ def client(platform: str, account):  # type: ignore[no-untyped-def]
     return FacebookPublisher(account.base_url, account.token, page_id=account.page_id)
 
 
+def kept(settings, key: tuple[str, str], account):  # type: ignore[no-untyped-def]
+    """The client of one account as the daemon runs it: OAuth tokens refreshed before they run out
+    and Bluesky sessions kept across restarts, both written to the token store."""
+    import datetime as dt
+
+    from scheduler.tokenstore import TokenStore
+
+    platform, name = key
+    store = TokenStore(settings.token_store)
+    if platform == "bluesky":
+        from scheduler.platforms.bluesky import BlueskyPublisher
+
+        def keep(session: dict[str, str]) -> None:
+            store.update(f"bluesky:{name}", {"session_access": session["accessJwt"],
+                                             "session_refresh": session["refreshJwt"], "session_did": session["did"]})
+
+        session = None
+        if account.session_access is not None and account.session_refresh is not None and account.session_did:
+            session = {"accessJwt": account.session_access.get_secret_value(), "did": account.session_did,
+                       "refreshJwt": account.session_refresh.get_secret_value(), "handle": account.handle}
+        return BlueskyPublisher(account.base_url, account.handle, account.app_password, session=session,
+                                on_session=keep)
+    from scheduler.platforms.tokens import MARGIN, TokenKeeper
+
+    if platform not in MARGIN:
+        return client(platform, account)
+    from scheduler.platforms.http import HttpClient
+
+    return TokenKeeper(platform, name, account, build=lambda fresh: client(platform, fresh), store=store,
+                       http=HttpClient(), clock=lambda: dt.datetime.now(dt.UTC))
+
+
 def publisher(settings, *, dry_run: bool, quiet: bool = False):  # type: ignore[no-untyped-def]
     """The publisher for `scheduler run`: the real clients of configured accounts, or the dry-run
     outbox when asked for or when no account has credentials."""
     from scheduler.config import configured_accounts
     from scheduler.platforms.dryrun import DryRunPublisher
 
-    accounts = {key: client(key[0], account) for key, account in configured_accounts(settings).items()}
+    accounts = {key: kept(settings, key, account) for key, account in configured_accounts(settings).items()}
     if dry_run or not accounts:
         if not dry_run and not quiet:
             click.echo(f"no platform credentials configured: dry run, requests go to {settings.outbox}", err=True)

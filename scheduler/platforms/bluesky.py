@@ -99,10 +99,14 @@ class BlueskyPublisher(ApiClient):
     shown = ("identifier",)
 
     def __init__(self, base_url: str, identifier: str, password: SecretStr, *, http: HttpClient | None = None,
-                 clock: Callable[[], dt.datetime] | None = None) -> None:
+                 clock: Callable[[], dt.datetime] | None = None, session: dict[str, str] | None = None,
+                 on_session: Callable[[dict[str, str]], None] | None = None) -> None:
+        """`session` is a kept session ({accessJwt, refreshJwt, did}) to start from instead of logging
+        in; `on_session` is told every new session (after a login or a refresh) so it can be kept."""
         super().__init__(base_url, password, http=http, clock=clock)
         self.identifier = identifier
-        self._session: dict[str, str] | None = None
+        self._session: dict[str, str] | None = session
+        self._on_session = on_session
         self._lock = threading.Lock()
 
 
@@ -131,7 +135,12 @@ class BlueskyPublisher(ApiClient):
         with self._lock:
             if self._session is None:
                 self._session = self._login()
+                self._kept(self._session)
             return self._session
+
+    def _kept(self, session: dict[str, str]) -> None:
+        if self._on_session is not None:
+            self._on_session(session)
 
     def _call(self, method: str, nsid: str, **kwargs: Any) -> dict[str, Any]:
         """An authenticated XRPC call; on ExpiredToken the session is refreshed once and the call repeated
@@ -149,6 +158,7 @@ class BlueskyPublisher(ApiClient):
                     raise
                 with self._lock:
                     self._session = self._refresh()
+                    self._kept(self._session)
         raise AssertionError("unreachable")
 
     # -- publishing --------------------------------------------------------------------------

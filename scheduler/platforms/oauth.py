@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from scheduler.errors import AuthorisationError
@@ -127,9 +127,45 @@ def sign_in(provider: Provider, *, client_id: str, client_secret: SecretStr | No
     elif secret:
         form["client_secret"] = secret
     answer = http.request("POST", token_url or provider.token_url, data=form, headers=headers).json()
+    return tokens_from(answer, now=now())
+
+
+def tokens_from(answer: Any, *, now: dt.datetime, keep_refresh: str | None = None) -> Tokens:
+    """The tokens of a token endpoint's JSON answer; `keep_refresh` when it brings no new refresh token."""
+    if not isinstance(answer, dict) or not answer.get("access_token"):
+        raise AuthorisationError("the token endpoint answered without an access token")
     expires_in = answer.get("expires_in")
     return Tokens(
         access_token=str(answer["access_token"]),
-        refresh_token=str(answer["refresh_token"]) if answer.get("refresh_token") else None,
-        expires_at=now() + dt.timedelta(seconds=int(expires_in)) if expires_in else None,
+        refresh_token=str(answer["refresh_token"]) if answer.get("refresh_token") else keep_refresh,
+        expires_at=now + dt.timedelta(seconds=int(expires_in)) if expires_in else None,
     )
+
+
+def long_lived(provider: Provider, tokens: Tokens, *, client_id: str, client_secret: SecretStr | None,
+               http: HttpClient, now: dt.datetime, token_url: str | None = None) -> Tokens:
+    """Threads and Facebook hand out short-lived user tokens (an hour or two); exchange one for a
+    long-lived token (60 days). Other platforms' tokens are returned as they are."""
+    secret = client_secret.get_secret_value() if client_secret is not None else ""
+    url = token_url or provider.token_url
+    if provider.name == "threads":
+        parts = urlsplit(url)
+        answer = http.request("GET", f"{parts.scheme}://{parts.netloc}/access_token", params={
+            "grant_type": "th_exchange_token", "client_secret": secret, "access_token": tokens.access_token}).json()
+        return tokens_from(answer, now=now)
+    if provider.name == "facebook":
+        answer = http.request("GET", url, params={
+            "grant_type": "fb_exchange_token", "client_id": client_id, "client_secret": secret,
+            "fb_exchange_token": tokens.access_token}).json()
+        return tokens_from(answer, now=now)
+    return tokens
+
+
+def page_token(base_url: str, page_id: str, user_token: str, *, http: HttpClient) -> str:
+    """Facebook: the page's own access token, read with a (long-lived) user token. Page tokens
+    obtained this way do not expire (community-documented; see platform-apis.md 5.2)."""
+    answer = http.request("GET", f"{base_url.rstrip('/')}/{page_id}",
+                          params={"fields": "access_token", "access_token": user_token}).json()
+    if not isinstance(answer, dict) or not answer.get("access_token"):
+        raise AuthorisationError(f"Facebook gave no page token for page {page_id}: does the account manage it?")
+    return str(answer["access_token"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from scheduler.errors import AuthorisationError
+from scheduler.errors import AuthorisationError, PublishError
 from scheduler.models import QueuedPost
 from scheduler.platforms.base import Publisher, PublishResult, Reconciliation
 
@@ -27,6 +27,19 @@ class Router:
             raise AuthorisationError(
                 f"no credentials for {post.platform}:{post.account}; configure the account (see .env.example)"
             ) from None
+
+    def keep_fresh(self) -> list[str]:
+        """Refresh every account's token that runs out soon; the accounts whose refresh failed, with why."""
+        failures = []
+        for (platform, account), publisher in sorted(self.publishers.items()):
+            keep_fresh = getattr(publisher, "keep_fresh", None)
+            if keep_fresh is None:
+                continue
+            try:
+                keep_fresh()
+            except PublishError as error:
+                failures.append(f"{platform}:{account}: {error}")
+        return failures
 
     def publish(self, post: QueuedPost) -> PublishResult:
         return self._for(post).publish(post)

@@ -30,6 +30,7 @@ class MetaFake(FakeServer):
 
     def __init__(self, *, token: str = "meta-token", user_id: str = "me", page_id: str = "1234") -> None:
         self.token, self.user_id, self.page_id = token, user_id, page_id
+        self.user_tokens: set[str] = set()  # Facebook user tokens that may read the page's token
         self.containers: dict[str, dict[str, Any]] = {}
         self.threads: list[dict[str, Any]] = []
         self.feed: list[dict[str, Any]] = []
@@ -100,6 +101,9 @@ class MetaFake(FakeServer):
             def do_GET(self) -> None:  # noqa: N802
                 parts = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                if (query.get("access_token") in fake.user_tokens and parts.path == f"/v1.0/{fake.page_id}"
+                        and query.get("fields") == "access_token"):  # a page's own token, for a user who manages it
+                    return self.send_json(200, {"access_token": fake.token, "id": fake.page_id})
                 if query.get("access_token") != fake.token:
                     return self.send_json(400, _error(190, "Invalid OAuth access token"))
                 if parts.path == f"/v1.0/{fake.user_id}/threads":

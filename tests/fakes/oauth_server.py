@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -15,12 +16,54 @@ from tests.fakes.base import FakeServer, JsonHandler
 
 
 class OAuthFake(FakeServer):
-    def __init__(self, *, client_id: str, client_secret: str | None, access_token: str) -> None:
+    """`access_token` is what the first grant issues; later grants (refreshes, exchanges) issue new
+    random tokens and tell `on_issue`, so a fake platform can accept them. Refresh tokens rotate:
+    each works once (`rotate=False`: LinkedIn's, which stay valid and are not re-issued)."""
+
+    def __init__(self, *, client_id: str, client_secret: str | None, access_token: str,
+                 on_issue: Callable[[str], None] | None = None, rotate: bool = True, expires_in: int = 7200) -> None:
         self.client_id, self.client_secret, self.access_token = client_id, client_secret, access_token
+        self.on_issue, self.rotate, self.expires_in = on_issue, rotate, expires_in
         self.codes: dict[str, dict[str, str]] = {}
+        self.refresh_tokens: set[str] = set()  # valid ones
+        self.access_tokens: set[str] = {access_token}  # issued ones, for exchanges and Threads refreshes
         super().__init__()
 
+    def _issue(self, *, refresh: bool) -> dict[str, Any]:
+        token = "issued-" + secrets.token_hex(8)
+        self.access_tokens.add(token)
+        if self.on_issue is not None:
+            self.on_issue(token)
+        answer: dict[str, Any] = {"access_token": token, "expires_in": self.expires_in, "token_type": "bearer"}
+        if refresh:
+            answer["refresh_token"] = "refresh-" + secrets.token_hex(6)
+            self.refresh_tokens.add(answer["refresh_token"])
+        return answer
+
+    def _client_ok(self, headers: dict[str, str], form: dict[str, str]) -> bool:
+        if self.client_secret is None:
+            return True
+        basic = headers.get("authorization", "")
+        sent = form.get("client_secret")
+        if basic.startswith("Basic "):
+            client, _, sent = base64.b64decode(basic[6:]).decode().partition(":")
+            if client != self.client_id:
+                return False
+        return sent == self.client_secret
+
+    def refresh(self, headers: dict[str, str], form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        if form.get("client_id") != self.client_id or not self._client_ok(headers, form):
+            return 401, {"error": "invalid_client"}
+        old = form.get("refresh_token", "")
+        if old not in self.refresh_tokens:
+            return 400, {"error": "invalid_grant", "error_description": "Value passed for the token was invalid."}
+        if self.rotate:
+            self.refresh_tokens.discard(old)
+        return 200, self._issue(refresh=self.rotate)
+
     def token(self, headers: dict[str, str], form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        if form.get("grant_type") == "refresh_token":
+            return self.refresh(headers, form)
         grant = self.codes.pop(form.get("code", ""), None)
         if form.get("grant_type") != "authorization_code" or grant is None:
             return 400, {"error": "invalid_grant", "error_description": "unknown or used code"}
@@ -30,15 +73,28 @@ class OAuthFake(FakeServer):
             digest = hashlib.sha256(form.get("code_verifier", "").encode()).digest()
             if base64.urlsafe_b64encode(digest).decode().rstrip("=") != grant["code_challenge"]:
                 return 400, {"error": "invalid_grant", "error_description": "PKCE verification failed"}
-        if self.client_secret is not None:
-            basic = headers.get("authorization", "")
-            sent = form.get("client_secret")
-            if basic.startswith("Basic "):
-                sent = base64.b64decode(basic[6:]).decode().partition(":")[2]
-            if sent != self.client_secret:
-                return 401, {"error": "invalid_client"}
-        return 200, {"access_token": self.access_token, "refresh_token": "refresh-" + secrets.token_hex(6),
-                     "expires_in": 7200, "token_type": "bearer"}
+        if not self._client_ok(headers, form):
+            return 401, {"error": "invalid_client"}
+        refresh = "refresh-" + secrets.token_hex(6)
+        self.refresh_tokens.add(refresh)
+        return 200, {"access_token": self.access_token, "refresh_token": refresh, "expires_in": self.expires_in,
+                     "token_type": "bearer"}
+
+    def exchange(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        """Meta's GET grants: Threads' long-lived exchange and refresh, Facebook's fb_exchange_token."""
+        grant = query.get("grant_type")
+        if path == "/access_token" and grant == "th_exchange_token":
+            ok = query.get("client_secret") == self.client_secret and query.get("access_token") in self.access_tokens
+        elif path == "/refresh_access_token" and grant == "th_refresh_token":
+            ok = query.get("access_token") in self.access_tokens
+        elif grant == "fb_exchange_token":
+            ok = (query.get("client_id") == self.client_id and query.get("client_secret") == self.client_secret
+                  and query.get("fb_exchange_token") in self.access_tokens)
+        else:
+            return 400, {"error": {"message": "Unsupported grant", "type": "OAuthException", "code": 100}}
+        if not ok:
+            return 400, {"error": {"message": "Error validating access token", "type": "OAuthException", "code": 190}}
+        return 200, self._issue(refresh=False)
 
     def handler(self) -> type[JsonHandler]:
         fake = self
@@ -47,7 +103,10 @@ class OAuthFake(FakeServer):
             def do_GET(self) -> None:  # noqa: N802
                 parts = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-                if parts.path != "/authorize" or query.get("client_id") != fake.client_id:
+                if parts.path != "/authorize":
+                    fake.requests.append({"path": parts.path, "query": query})
+                    return self.send_json(*fake.exchange(parts.path, query))
+                if query.get("client_id") != fake.client_id:
                     return self.send_json(400, {"error": "invalid_request"})
                 redirect = query.get("redirect_uri", "")
                 if not redirect.startswith("http://127.0.0.1:"):

@@ -1,0 +1,163 @@
+"""Keeping OAuth access tokens fresh: each is refreshed a margin before it runs out, and whatever
+the platform hands back (a rotated refresh token included) is written to the token store at once.
+
+    X         access tokens live 2 hours; `grant_type=refresh_token` at the token endpoint (client id,
+              and the client secret as HTTP Basic for confidential clients); refresh tokens rotate.
+    LinkedIn  60 days; `grant_type=refresh_token` with client id and secret (apps approved for
+              programmatic refresh only); the refresh token keeps its own 365-day end.
+    Threads   long-lived tokens live 60 days; `GET /refresh_access_token?grant_type=th_refresh_token`
+              with the token itself (it must be at least a day old).
+    Facebook  page tokens obtained with a long-lived user token do not expire: nothing to refresh.
+
+Several processes may share one token store: the refresh happens under the store's lock, and a
+process that finds a fresher token there (another one refreshed first) adopts it instead of spending
+a refresh token that may already have been rotated away.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from pydantic import SecretStr
+
+from scheduler.errors import AuthorisationError, PublishError
+from scheduler.platforms.oauth import PROVIDERS, Tokens, tokens_from
+
+if TYPE_CHECKING:
+    from scheduler.config import Account
+    from scheduler.models import QueuedPost
+    from scheduler.platforms.base import PublishResult, Reconciliation
+    from scheduler.platforms.http import HttpClient
+    from scheduler.tokenstore import TokenStore
+
+#: How long before its end a token is refreshed.
+MARGIN: dict[str, dt.timedelta] = {
+    "x": dt.timedelta(minutes=10),
+    "linkedin": dt.timedelta(days=7),
+    "threads": dt.timedelta(days=7),
+}
+
+
+def expires_at(account: Account) -> dt.datetime | None:
+    if not account.expires_at:
+        return None
+    when = dt.datetime.fromisoformat(account.expires_at)
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def refreshable(platform: str, account: Account) -> bool:
+    """Whether this account's token can be refreshed without the user signing in again."""
+    if platform == "threads":
+        return account.token is not None
+    if platform in ("x", "linkedin"):
+        return account.refresh_token is not None and bool(account.client_id)
+    return False
+
+
+def due(platform: str, account: Account, now: dt.datetime) -> bool:
+    """Whether the token should be refreshed now: it can be, and it ends within the margin."""
+    end = expires_at(account)
+    return end is not None and platform in MARGIN and refreshable(platform, account) and end - now <= MARGIN[platform]
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def refresh(platform: str, account: Account, *, http: HttpClient, now: dt.datetime) -> Tokens:
+    """New tokens for `account` from the platform; `AuthorisationError` (naming `scheduler auth`)
+    when the platform refuses."""
+    provider = PROVIDERS[platform]
+    token_url = account.token_url or provider.token_url
+    try:
+        if platform == "threads":
+            assert account.token is not None
+            answer = http.request("GET", f"{origin(token_url)}/refresh_access_token", params={
+                "grant_type": "th_refresh_token", "access_token": account.token.get_secret_value()}).json()
+            return tokens_from(answer, now=now)
+        assert account.refresh_token is not None
+        form = {"grant_type": "refresh_token", "refresh_token": account.refresh_token.get_secret_value(),
+                "client_id": account.client_id}
+        headers: dict[str, str] = {}
+        secret = account.client_secret.get_secret_value() if account.client_secret is not None else ""
+        if secret and provider.basic_auth:
+            headers["Authorization"] = "Basic " + base64.b64encode(f"{account.client_id}:{secret}".encode()).decode()
+        elif secret:
+            form["client_secret"] = secret
+        answer = http.request("POST", token_url, data=form, headers=headers).json()
+    except PublishError as error:
+        raise AuthorisationError(f"refreshing the {platform} token failed ({error})") from None
+    # LinkedIn answers without a new refresh token: the old one stays valid until its own end
+    return tokens_from(answer, now=now, keep_refresh=account.refresh_token.get_secret_value())
+
+
+def stored_fields(tokens: Tokens) -> dict[str, str]:
+    fields = {"token": tokens.access_token}
+    if tokens.refresh_token:
+        fields["refresh_token"] = tokens.refresh_token
+    if tokens.expires_at:
+        fields["expires_at"] = tokens.expires_at.isoformat(timespec="seconds")
+    return fields
+
+
+class TokenKeeper:
+    """A publisher for one OAuth account that refreshes the account's token before it runs out,
+    stores the new tokens, and rebuilds the platform client with them. Everything else is the
+    client's: `whoami`, `base_url` … pass through."""
+
+    def __init__(self, platform: str, name: str, account: Account, *, build: Callable[[Account], Any],
+                 store: TokenStore, http: HttpClient, clock: Callable[[], dt.datetime]) -> None:
+        self.platform, self.name, self.account = platform, name, account
+        self._build, self._store, self._http, self._clock = build, store, http, clock
+        self._lock = threading.Lock()
+        self.client = build(account)
+
+    def __repr__(self) -> str:
+        return f"TokenKeeper({self.platform}:{self.name}, expires_at={self.account.expires_at!r}, client={self.client!r})"
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("whoami", "instance_limit"):
+            self.keep_fresh()
+        return getattr(self.client, name)
+
+    def keep_fresh(self) -> bool:
+        """Refresh the token when it is due; True when it changed."""
+        with self._lock:
+            now = self._clock()
+            if not due(self.platform, self.account, now):
+                return False
+            key = f"{self.platform}:{self.name}"
+            with self._store.locked():
+                stored = self._store.load().get(key, {})
+                adopted = self.account.model_copy(update={
+                    name: (SecretStr(stored[name]) if name in ("token", "refresh_token") else stored[name])
+                    for name in ("token", "refresh_token", "expires_at") if stored.get(name)})
+                if due(self.platform, adopted, now):
+                    try:
+                        tokens = refresh(self.platform, adopted, http=self._http, now=now)
+                    except AuthorisationError as error:
+                        raise AuthorisationError(
+                            f"{key}: {error}; re-authorise: scheduler auth {self.platform} --account {self.name}") from None
+                    self._store.update(key, stored_fields(tokens))
+                    adopted = adopted.model_copy(update={
+                        "token": SecretStr(tokens.access_token),
+                        "refresh_token": SecretStr(tokens.refresh_token) if tokens.refresh_token else adopted.refresh_token,
+                        "expires_at": tokens.expires_at.isoformat(timespec="seconds") if tokens.expires_at else "",
+                    })
+            self.account = adopted
+            self.client = self._build(adopted)
+            return True
+
+    def publish(self, post: QueuedPost) -> PublishResult:
+        self.keep_fresh()
+        return self.client.publish(post)  # type: ignore[no-any-return]
+
+    def reconcile(self, post: QueuedPost) -> Reconciliation:
+        self.keep_fresh()
+        return self.client.reconcile(post)  # type: ignore[no-any-return]
