@@ -70,6 +70,32 @@ def accounts_for(settings: Settings, platforms: tuple[str, ...], chosen: tuple[s
     return picked
 
 
+def mastodon_limit(settings: Settings, names: list[str] | None) -> int:
+    """The character limit Mastodon posts are rendered with: the smallest one the accounts'
+    instances report (`/api/v2/instance`), so a post fits on each; SCHEDULER_MASTODON_MAX_CHARACTERS
+    when no Mastodon account has credentials or an instance cannot be asked (said on stderr)."""
+    from scheduler.config import configured_accounts
+    from scheduler.errors import PublishError
+
+    accounts = {name: account for (platform, name), account in configured_accounts(settings).items()
+                if platform == "mastodon" and (names is None or name in names)}
+    if not accounts:
+        return settings.mastodon_max_characters
+    from scheduler.platforms.http import HttpClient
+    from scheduler.platforms.mastodon import MastodonPublisher
+
+    limits = []
+    for name, account in sorted(accounts.items()):
+        try:
+            limit = MastodonPublisher(account.base_url, account.token, http=HttpClient(timeout=10)).instance_limit()
+        except PublishError as error:
+            click.echo(f"warning: could not read mastodon:{name}'s character limit ({error}); "
+                       f"using SCHEDULER_MASTODON_MAX_CHARACTERS={settings.mastodon_max_characters}", err=True)
+            limit = None
+        limits.append(limit or settings.mastodon_max_characters)
+    return min(limits)
+
+
 @cli.group()
 def queue() -> None:
     """The queue of posts: add an issue, review, edit, approve, reschedule.
@@ -112,9 +138,10 @@ def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, 
         raise ConfigError(f"SCHEDULER_HOLIDAYS_COUNTRY/REGION: {error}") from None
     planning = Planning(rule=rule, holidays=holidays, min_gap=dt.timedelta(minutes=settings.min_gap_minutes),
                         stagger=dt.timedelta(minutes=settings.stagger_minutes))
-    renderer = Renderer(settings.templates_dir, hashtags=settings.hashtags, utm=settings.utm,
-                        threads=settings.threads, mastodon_limit=settings.mastodon_max_characters)
     targets = accounts_for(settings, platforms or tuple(settings.platforms), chosen_accounts)
+    limit = mastodon_limit(settings, targets["mastodon"]) if "mastodon" in targets else settings.mastodon_max_characters
+    renderer = Renderer(settings.templates_dir, hashtags=settings.hashtags, utm=settings.utm,
+                        threads=settings.threads, mastodon_limit=limit)
     store = open_store(settings)
     report = add_issues(
         list(paths) or [settings.posts_dir], store=store, renderer=renderer,
@@ -226,8 +253,9 @@ def edit(post_id: int, new_text: str | None) -> int:
         if new_text is None:
             click.echo("unchanged")
             return 0
-    post = edit_text(store, post_id, new_text, now=dt.datetime.now(dt.UTC),
-                     mastodon_limit=settings.mastodon_max_characters)
+    current = store.get(post_id)
+    limit = mastodon_limit(settings, [current.account]) if current.platform == "mastodon" else settings.mastodon_max_characters
+    post = edit_text(store, post_id, new_text, now=dt.datetime.now(dt.UTC), mastodon_limit=limit)
     click.echo(f"post {post.id} edited")
     return 0
 
@@ -342,7 +370,7 @@ def import_csv(file: Path, approve: bool) -> int:
 
     settings = load_settings()
     now = dt.datetime.now(dt.UTC)
-    new = read_csv(file, timezone=settings.timezone, now=now, mastodon_limit=settings.mastodon_max_characters,
+    new = read_csv(file, timezone=settings.timezone, now=now, mastodon_limit=mastodon_limit(settings, None),
                    languages=settings.languages, media_base_url=settings.media_base_url or None)
     state = State.SCHEDULED if approve or not settings.require_approval else State.DRAFT
     added = open_store(settings).add(new, state=state, now=now, reason=f"imported from {file}")
