@@ -175,22 +175,29 @@ def list_posts(states: tuple[str, ...], platforms: tuple[str, ...], start: str |
 
     Example: scheduler queue list --state scheduled --limit 20
     """
-    from scheduler.config import load_settings
+    from scheduler.quicksettings import listing_settings
     from scheduler.storage.sqlite_read import list_posts, sqlite_file
 
-    settings = load_settings()
     now = dt.datetime.now(dt.UTC)
-    filters = {
-        "states": states, "platforms": platforms, "limit": limit,
-        "start": parse_when(start, settings.timezone, now=now, option="--from") if start else None,
-        "end": parse_when(end, settings.timezone, now=now, option="--to") if end else None,
-    }
-    path = sqlite_file(settings.database_url)
-    posts = list_posts(path, **filters) if path is not None else None  # no SQLAlchemy import needed
+
+    def filters(timezone: str) -> dict[str, Any]:
+        return {"states": states, "platforms": platforms, "limit": limit,
+                "start": parse_when(start, timezone, now=now, option="--from") if start else None,
+                "end": parse_when(end, timezone, now=now, option="--to") if end else None}
+
+    # the fast path: two settings and the standard library's sqlite3, no pydantic, no SQLAlchemy
+    quick = listing_settings()
+    path = sqlite_file(quick.database_url) if quick is not None else None
+    posts = list_posts(path, **filters(quick.timezone)) if quick is not None and path is not None else None
+    timezone = quick.timezone if quick is not None else ""
     if posts is None:
-        posts = open_store(settings).list(**filters)
+        from scheduler.config import load_settings
+
+        settings = load_settings()
+        timezone = settings.timezone
+        posts = open_store(settings).list(**filters(timezone))
     if fmt == "json":
-        click.echo(json.dumps([as_row(post, settings.timezone) for post in posts], ensure_ascii=False, indent=2))
+        click.echo(json.dumps([as_row(post, timezone) for post in posts], ensure_ascii=False, indent=2))
         return 0
     if not posts:
         click.echo("no posts")
@@ -202,7 +209,7 @@ def list_posts(states: tuple[str, ...], platforms: tuple[str, ...], start: str |
     for post in posts:
         text = post.text.replace("\n", " ")
         where = f"{post.platform}:{post.account}" if named else post.platform
-        click.echo(f"{post.id:>6}  {local(post.publish_at, settings.timezone):<22} {where:<{width}} "
+        click.echo(f"{post.id:>6}  {local(post.publish_at, timezone):<22} {where:<{width}} "
                    f"{post.state:<15} {text[:60] + ('…' if len(text) > 60 else '')}")
     return 0
 

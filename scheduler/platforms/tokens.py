@@ -20,7 +20,7 @@ import base64
 import datetime as dt
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, Self
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
@@ -29,11 +29,23 @@ from scheduler.errors import AuthorisationError, PublishError
 from scheduler.platforms.oauth import PROVIDERS, Tokens, tokens_from
 
 if TYPE_CHECKING:
-    from scheduler.config import Account
     from scheduler.models import QueuedPost
     from scheduler.platforms.base import PublishResult, Reconciliation
     from scheduler.platforms.http import HttpClient
     from scheduler.tokenstore import TokenStore
+
+class Account(Protocol):
+    """What refreshing needs of an account (`scheduler.config.Account` has it all)."""
+
+    token: SecretStr | None
+    refresh_token: SecretStr | None
+    client_id: str
+    client_secret: SecretStr | None
+    token_url: str
+    expires_at: str  # ISO 8601, or empty when unknown
+
+    def model_copy(self, *, update: dict[str, Any]) -> Self: ...
+
 
 #: How long before its end a token is refreshed.
 MARGIN: dict[str, dt.timedelta] = {
