@@ -537,7 +537,7 @@ def fill_fast(url: str, count: int) -> float:
                 "id": n + 1, "item_id": f"d-{n // 6}", "platform": platforms[n % 6], "account": "default",
                 "state": State.SCHEDULED, "publish_at": at, "due_at": at, "parts": [f"{texts[n % len(texts)]} ({n})"],
                 "language": "de", "section": "Vorgestellt", "title": f"Meldung {n // 6}", "source": "bench",
-                "spoiler_text": "", "link": "https://example.org/news", "image": None, "alt": None, "attempts": 0,
+                "spoiler_text": "", "link": "https://example.org/news", "images": [], "attempts": 0,
                 "idempotency_key": f"sched-{uuid.uuid4().hex[:20]}", "created_at": created, "updated_at": created,
             })
         with store.engine.begin() as connection:
@@ -623,6 +623,7 @@ def settled_rss(process: subprocess.Popen, seconds: float) -> tuple[dict[str, in
 
 
 CLI_DEPS = "import click, pydantic_settings, sqlalchemy"
+CLI_FAST_DEPS = "import click, sqlite3, zoneinfo, dotenv"
 
 #: `scheduler queue list --state scheduled --limit 50`, step by step, with a stamp after each step.
 PHASES = """
@@ -631,12 +632,11 @@ stamps = [("start", time.perf_counter())]
 def mark(name): stamps.append((name, time.perf_counter()))
 import json, click; mark("import click")
 import scheduler.cli; mark("import scheduler.cli and its commands")
-import scheduler.config; mark("import scheduler.config (pydantic-settings)")
-import scheduler.storage; mark("import scheduler.storage (SQLAlchemy)")
-settings = scheduler.config.load_settings(); mark("load_settings()")
-store = scheduler.storage.Store.open(settings.database_url); mark("Store.open (engine, schema check)")
-posts = store.list(states=["scheduled"], limit=50); mark("Store.list(limit=50)")
-rows = [scheduler.cli.local(p.publish_at, settings.timezone) for p in posts]; mark("format the rows")
+from scheduler.quicksettings import listing_settings; quick = listing_settings(); mark("listing_settings() (env, .env)")
+from scheduler.storage import sqlite_read; mark("import scheduler.storage.sqlite_read")
+posts = sqlite_read.list_posts(sqlite_read.sqlite_file(quick.database_url), states=["scheduled"], platforms=(),
+                               limit=50, start=None, end=None); mark("list_posts(limit=50), sqlite3")
+rows = [scheduler.cli.local(p.publish_at, quick.timezone) for p in posts]; mark("format the rows")
 print(json.dumps([(n, (b - a) * 1000) for (_, a), (n, b) in zip(stamps, stamps[1:])]))
 """
 
@@ -657,6 +657,7 @@ def part_d(count: int, settle: float) -> None:
             ("baseline: python -c pass", [python, "-c", "pass"], None),
             ("baseline: python -c 'import sqlalchemy'", [python, "-c", "import sqlalchemy"], None),
             ("baseline: import click, pydantic_settings, sqlalchemy", [python, "-c", CLI_DEPS], None),
+            ("baseline: import click, sqlite3, zoneinfo, dotenv", [python, "-c", CLI_FAST_DEPS], None),
             ("scheduler --help", [script, "--help"], None),
             ("scheduler queue list --state scheduled --limit 50", listing, 0.2),
         ]
