@@ -113,7 +113,7 @@ class Dispatcher:
         except AmbiguousError as error:
             return self.reconcile(post, now=now(), cause=str(error))
         return self._finish(post, State.PUBLISHED, now=now(), remote_id=result.remote_id,
-                            remote_url=result.remote_url, error=None, reason="published")
+                            remote_url=result.remote_url, error=None, reason=result.note or "published")
 
     def reconcile(self, post: QueuedPost, *, now: dt.datetime, cause: str, interrupted: bool = False,
                   duplicate: bool = False) -> QueuedPost:

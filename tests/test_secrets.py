@@ -51,7 +51,7 @@ def test_no_secret_in_logs_outbox_errors_reprs_or_database(tmp_path: Path):
                                cwd=tmp_path, timeout=120)
                 for args in (["run", "--once"], ["queue", "list", "--format", "json"], ["status"],
                              ["run", "--once", "--dry-run"])]
-        bad = subprocess.run([sys.executable, "-m", "scheduler", "queue", "list"], capture_output=True, text=True,
+        bad = subprocess.run([sys.executable, "-m", "scheduler", "status"], capture_output=True, text=True,
                              env={**env, "SCHEDULER_NOTIFY_WEBHOOK_URL": "ftp://WEBHOOK-s3cr3t-bad"}, cwd=tmp_path)
     states = {post.platform + str(post.id): post.state for post in Store.open(url).list()}
     assert states["mastodon1"] == State.PUBLISHED  # the cycle really ran against the fake

@@ -87,19 +87,21 @@ def kept(settings, key: tuple[str, str], account):  # type: ignore[no-untyped-de
 
 
 def publisher(settings, *, dry_run: bool, quiet: bool = False):  # type: ignore[no-untyped-def]
-    """The publisher for `scheduler run`: the real clients of configured accounts, or the dry-run
-    outbox when asked for or when no account has credentials."""
+    """The publisher for `scheduler run`: the real clients of configured accounts (a post for an
+    account without credentials goes to the dry-run outbox), or the outbox for everything when asked
+    for or when no account has credentials."""
     from scheduler.config import configured_accounts
     from scheduler.platforms.dryrun import DryRunPublisher
 
     accounts = {key: kept(settings, key, account) for key, account in configured_accounts(settings).items()}
+    outbox = DryRunPublisher(settings.outbox, linkedin_version=settings.linkedin_version)
     if dry_run or not accounts:
         if not dry_run and not quiet:
             click.echo(f"no platform credentials configured: dry run, requests go to {settings.outbox}", err=True)
-        return DryRunPublisher(settings.outbox, linkedin_version=settings.linkedin_version)
+        return outbox
     from scheduler.platforms.routing import Router
 
-    return Router(accounts)
+    return Router(accounts, fallback=outbox)  # an account without credentials: a dry run
 
 
 @cli.command()

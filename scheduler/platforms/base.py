@@ -35,6 +35,7 @@ class PublishResult:
 
     remote_id: str
     remote_url: str | None = None
+    note: str | None = None  # how it went out when that is not the plain way (a dry run)
 
 
 class Outcome:

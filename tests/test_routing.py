@@ -1,0 +1,34 @@
+"""`scheduler run` with some accounts configured: their posts go out, a post for an account without
+credentials goes to the dry-run outbox and says so; none is sent through another account."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import EXAMPLE
+from tests.fakes.mastodon_server import MastodonFake
+
+
+def test_an_account_without_credentials_is_a_dry_run(run, monkeypatch, tmp_path):
+    monkeypatch.setenv("SCHEDULER_DATABASE_URL", f"sqlite:///{tmp_path / 'queue.sqlite3'}")
+    monkeypatch.setenv("SCHEDULER_OUTBOX", str(tmp_path / "outbox.jsonl"))
+    monkeypatch.setenv("SCHEDULER_TOKEN_STORE", str(tmp_path / "tokens.json"))
+    with MastodonFake(token="m", max_characters=500) as mastodon:
+        monkeypatch.setenv("SCHEDULER_MASTODON_BASE_URL", mastodon.url)
+        monkeypatch.setenv("SCHEDULER_MASTODON_TOKEN", "m")
+        assert run("queue", "add", str(EXAMPLE), "-p", "mastodon", "-p", "linkedin", "--approve").code == 0
+        posts = json.loads(run("queue", "list", "--format", "json").out)
+        for post in posts:
+            assert run("queue", "reschedule", str(post["id"]), "now").code == 0
+        ran = run("run", "--once")
+        statuses = len(mastodon.statuses)
+    assert ran.code == 0, ran
+    after = {post["id"]: post for post in json.loads(run("queue", "list", "--format", "json").out)}
+    assert {post["state"] for post in after.values()} == {"published"}
+    assert statuses == 6  # the Mastodon posts went to Mastodon, and only they
+    outbox = [json.loads(line) for line in (tmp_path / "outbox.jsonl").read_text().splitlines()]
+    assert sorted(line["platform"] for line in outbox) == ["linkedin"] * 6
+    linkedin = next(post for post in after.values() if post["platform"] == "linkedin")
+    shown = run("queue", "show", str(linkedin["id"]))
+    assert "dry run: no credentials for linkedin:default, the request went to the outbox" in shown.out
+    assert linkedin["remote_id"].startswith("dry-run-")
