@@ -61,6 +61,15 @@ class Publisher(Protocol):
     def reconcile(self, post: QueuedPost) -> Reconciliation: ...
 
 
+class Journal(Protocol):
+    """Where a client notes remote ids between the requests of one attempt (the queue's store), so
+    that `reconcile` after a crash can ask the platform about exactly those."""
+
+    def remember(self, post: QueuedPost, name: str, value: str, *, now: dt.datetime) -> None: ...
+
+    def recall(self, post: QueuedPost) -> dict[str, str]: ...
+
+
 class ApiClient:
     """What every platform client holds: its API base address, a secret, the one request helper and
     a clock. `repr` shows the base address and the fields named in `shown`, never the secret."""

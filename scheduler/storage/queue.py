@@ -20,7 +20,7 @@ from scheduler.errors import QueueError
 from scheduler.models import Image, QueuedPost, State, Transition
 from scheduler.storage import engine as engines
 from scheduler.storage.rows import post_from
-from scheduler.storage.schema import daemons, notices, posts, transitions
+from scheduler.storage.schema import daemons, notices, posts, steps, transitions
 
 EDITABLE = frozenset({State.DRAFT, State.SCHEDULED, State.FAILED, State.NEEDS_ATTENTION})
 
@@ -414,6 +414,27 @@ class Store:
                 return False
             connection.execute(insert(notices).values(post_id=post_id, state=state, sent_at=now))
             return True
+
+    # -- steps of an attempt (platforms.base.Journal) -----------------------------------------
+
+    def remember(self, post: QueuedPost, name: str, value: str, *, now: dt.datetime) -> None:
+        """Note a remote id of the attempt `post` is making (its idempotency key), durably, before
+        the next request; noting a name again replaces its value."""
+        attempt = post.idempotency_key or f"post-{post.id}"
+        with self.engine.begin() as connection:
+            done = connection.execute(update(steps).where(
+                steps.c.post_id == post.id, steps.c.attempt == attempt, steps.c.name == name,
+            ).values(value=value, at=now))
+            if not done.rowcount:
+                connection.execute(insert(steps).values(post_id=post.id, attempt=attempt, name=name, value=value, at=now))
+
+    def recall(self, post: QueuedPost) -> dict[str, str]:
+        """What the attempt `post` is making noted so far."""
+        attempt = post.idempotency_key or f"post-{post.id}"
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(steps.c.name, steps.c.value).where(
+                steps.c.post_id == post.id, steps.c.attempt == attempt))
+            return {row.name: row.value for row in rows}
 
 
 class ChangeWatch:

@@ -104,3 +104,14 @@ daemons = Table(
     Column("heartbeat_at", UTCDateTime, nullable=False),
     Column("stopped_at", UTCDateTime),
 )
+
+steps = Table(
+    "steps",
+    metadata,
+    # remote ids noted between the requests of one attempt (revision 0003)
+    Column("post_id", Integer, ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("attempt", String(80), primary_key=True),  # the attempt's idempotency key
+    Column("name", String(80), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
