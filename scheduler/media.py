@@ -32,6 +32,7 @@ class ImageRules:
     max_bytes: int
     types: tuple[str, ...]
     needs_public_url: bool = False  # the platform fetches the image itself (Threads)
+    max_alt: int | None = None  # characters of alt text, where the platform documents a limit
 
     def type_names(self) -> str:
         return ", ".join(_NAMES[t] for t in self.types)
@@ -45,20 +46,22 @@ RULES: dict[str, ImageRules] = {
     # Mastodon 4.x: MediaAttachment IMAGE_LIMIT 16 MB, Status::MEDIA_ATTACHMENTS_LIMIT 4; an
     # instance may allow other values (configuration.media_attachments.image_size_limit,
     # configuration.statuses.max_media_attachments): the client checks them before uploading.
-    "mastodon": ImageRules(max_count=4, max_bytes=16 * MB, types=(JPEG, PNG, GIF, WEBP)),
+    # Alt text (`description`): 1500 characters (MediaAttachment::MAX_DESCRIPTION_LENGTH).
+    "mastodon": ImageRules(max_count=4, max_bytes=16 * MB, types=(JPEG, PNG, GIF, WEBP), max_alt=1500),
     # app.bsky.embed.images: at most 4 images, each blob at most 1,000,000 bytes (lexicon).
     "bluesky": ImageRules(max_count=4, max_bytes=1_000_000, types=(JPEG, PNG, GIF, WEBP)),
     # docs.x.com media best practices: up to 4 photos per post; images 5 MB. The one-shot
     # POST /2/media/upload takes image/jpeg, png, webp, bmp, tiff; a GIF needs the chunked
-    # upload (tweet_gif), which we do not implement.
-    "x": ImageRules(max_count=4, max_bytes=5 * MB, types=(JPEG, PNG, WEBP)),
-    # Threads posts: images JPEG or PNG, 8 MB; a carousel holds 2–20 items (developers.facebook.com
-    # documentation/threads/posts, media specifications). Threads downloads image_url itself.
+    # upload (tweet_gif), which we do not implement. Alt text: at most 1000 characters (media metadata).
+    "x": ImageRules(max_count=4, max_bytes=5 * MB, types=(JPEG, PNG, WEBP), max_alt=1000),
+    # Threads posts: images JPEG or PNG, 8 MB (developers.facebook.com documentation/threads/posts,
+    # media specifications); a carousel holds up to 20 items (unconfirmed: older pages said 10).
+    # Threads downloads image_url itself, so a local file needs a public address.
     "threads": ImageRules(max_count=20, max_bytes=8 * MB, types=(JPEG, PNG), needs_public_url=True),
-    # Pages photos: JPEG, PNG, GIF (also BMP, TIFF), under 4 MB recommended for PNG, 10 MB in all
-    # (developers.facebook.com graph-api/reference/photo; unconfirmed for multi-photo posts).
-    # Several photos: each uploaded unpublished, then attached to one feed post.
-    "facebook": ImageRules(max_count=10, max_bytes=10 * MB, types=(JPEG, PNG, GIF)),
+    # Photo node, creating: "a photo must be less than 10MB", animated photos are not supported;
+    # formats JPEG, PNG, GIF, BMP, TIFF (graph-api/photo-uploads). Up to 10 photos per post: third-party
+    # documentation, unconfirmed.
+    "facebook": ImageRules(max_count=10, max_bytes=10 * MB - 1, types=(JPEG, PNG, GIF)),
 }
 
 
@@ -126,14 +129,17 @@ def check(images: Sequence[Image], platform: str, *, where: str) -> None:
                          f"remove {len(images) - rules.max_count}")
     for image in images:
         found = inspect(image, where=where)
+        if rules.max_alt is not None and len(image.alt) > rules.max_alt:
+            raise InputError(f"{where}: the alt text of {image.path} has {len(image.alt)} characters; {platform} "
+                             f"takes at most {rules.max_alt}; shorten it")
         if found is None:
             continue
         if found.mime not in rules.types:
             raise InputError(f"{where}: {image.path} is {_NAMES[found.mime]}, which {platform} does not take; "
                              f"save it as {rules.type_names()}")
         if found.size > rules.max_bytes:
-            raise InputError(f"{where}: {image.path} has {_size(found.size)}, more than {platform}'s "
-                             f"{_size(rules.max_bytes)}; make it smaller")
+            raise InputError(f"{where}: {image.path} has {found.size:,} bytes; {platform} takes at most "
+                             f"{rules.max_bytes:,} bytes ({_size(rules.max_bytes)}) per image; make it smaller")
 
 
 def public_url(image: Image, base_url: str | None, platform: str, *, where: str) -> Image:
@@ -159,4 +165,4 @@ def prepare(images: Sequence[Image], platform: str, *, where: str, media_base_ur
 
 
 def _size(count: int) -> str:
-    return f"{count / MB:.1f} MB" if count >= MB else f"{count / 1000:.0f} kB"
+    return f"{count / MB:.1f} MB" if count >= MB else f"{count / 1000:.0f} kB"  # MB here: MiB, as platforms write it

@@ -11,7 +11,7 @@ from pathlib import Path
 from scheduler import media
 from scheduler.models import Issue, Post
 from scheduler.newsletter import issue_files, load_issue
-from scheduler.platforms import build_payloads
+from scheduler.platforms import build_payloads, build_uploads
 from scheduler.platforms.base import Payload
 from scheduler.render.renderer import Renderer
 
@@ -20,6 +20,7 @@ from scheduler.render.renderer import Renderer
 class PreviewedPost:
     post: Post
     payloads: tuple[Payload, ...]  # one request body per part, secrets redacted
+    uploads: tuple[Payload, ...] = ()  # image uploads before the post (see platforms.build_uploads)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,7 @@ def preview(
     result = []
     for issue in issues:
         posts = tuple(
-            PreviewedPost(post, tuple(build_payloads(post, now=now)))
+            PreviewedPost(post, tuple(build_payloads(post, now=now)), tuple(build_uploads(post)))
             for post in (_with_images(issue, post, media_base_url) for post in renderer.render_issue(issue, platforms))
         )
         result.append(IssuePreview(issue, posts))

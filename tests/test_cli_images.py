@@ -101,3 +101,24 @@ def test_import_csv_refuses_bad_images_with_one_line(run, tmp_path, images, alts
     result = run("queue", "import-csv", str(path))
     assert result.code == 2 and message in result.err and "extra.csv row 2" in result.err
     assert len(result.err.strip().splitlines()) == 1
+
+
+def test_a_dry_run_writes_the_upload_steps_before_the_post(run, tmp_path):
+    issue = _issue(tmp_path)
+    assert run("queue", "add", str(issue), "-p", "mastodon", "--start", START, "--approve").code == 0
+    with_image = next(p for p in json.loads(run("queue", "list", "--format", "json").out) if p["images"])
+    assert run("queue", "reschedule", str(with_image["id"]), "now").code == 0
+    assert run("run", "--once", "--dry-run").code == 0
+    (line,) = [json.loads(raw) for raw in (tmp_path / "outbox.jsonl").read_text().splitlines()]
+    steps = [(r["method"], r["url"].rsplit("/", 2)[-2:]) for r in line["requests"]]
+    assert steps == [("POST", ["v2", "media"]), ("GET", ["media", "<media id of image 1>"]), ("POST", ["v1", "statuses"])]
+    assert line["requests"][0]["body"] == {"file": f"<bytes of {tmp_path / 'posts' / 'img' / 'fest.png'}>",
+                                           "description": "Kinder beim Sommerfest im Hof"}
+    assert line["requests"][-1]["body"]["media_ids"] == ["<media id of image 1>"]
+
+
+def test_preview_json_lists_the_upload_requests(run, tmp_path):
+    data = json.loads(run("preview", str(_issue(tmp_path)), "-p", "linkedin", "--format", "json").out)
+    post = data["issues"][0]["posts"][1]
+    assert [step["method"] for step in post["uploads"]] == ["POST", "PUT"]
+    assert post["payload"]["content"]["media"]["altText"] == "Kinder beim Sommerfest im Hof"

@@ -50,6 +50,13 @@ def test_each_problem_is_one_line_naming_the_file_and_the_fix(tmp_path, make, pl
     assert str(info.value).startswith("issue.txt item 2: ") and "\n" not in str(info.value)
 
 
+def test_alt_text_longer_than_the_platform_takes_is_refused(tmp_path):
+    image = _image(tmp_path, alt="x" * 1001)
+    media.check([image], "mastodon", where="post")  # 1500
+    with pytest.raises(InputError, match="has 1001 characters; x takes at most 1000; shorten it"):
+        media.check([image], "x", where="post")
+
+
 def test_more_images_than_the_platform_takes_are_refused(tmp_path):
     images = [_image(tmp_path, f"{n}.png") for n in range(5)]
     media.check(images, "linkedin", where="post")  # up to 20

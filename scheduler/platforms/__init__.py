@@ -19,6 +19,20 @@ BUILDERS: dict[str, PayloadBuilder] = {
 }
 
 
+def build_uploads(post: Post) -> list[Payload]:
+    """The requests that upload `post`'s images before it is created, in order (none without images).
+
+    Each is `{"method", "path" (below the API base) or "url", "content_type"?, "body"?, "note"?}`;
+    bytes and ids only an earlier answer supplies appear as `<placeholders>`. A platform module
+    takes part by defining `build_uploads(post)`."""
+    if not post.images:
+        return []
+    module = {"linkedin": linkedin, "mastodon": mastodon, "bluesky": bluesky, "x": x, "threads": threads,
+              "facebook": facebook}.get(post.platform)
+    builder = getattr(module, "build_uploads", None)
+    return builder(post) if builder is not None else []
+
+
 def build_payloads(post: Post, *, now: dt.datetime) -> list[Payload]:
     """The body of every request that publishing `post` sends, in order, secrets redacted."""
     try:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from scheduler.models import Post, QueuedPost
-from scheduler.platforms import build_payloads
+from scheduler.platforms import build_payloads, build_uploads
 from scheduler.platforms.base import REDACTED, Outcome, PublishResult, Reconciliation
 
 ENDPOINTS: dict[str, tuple[str, str]] = {
@@ -28,6 +28,17 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
     "x": ("POST", "https://api.x.com/2/tweets"),
     "threads": ("POST", "https://graph.threads.net/v1.0/<threads-user-id>/threads"),
     "facebook": ("POST", "https://graph.facebook.com/v21.0/<page-id>/feed"),
+}
+
+
+#: API bases the upload steps' paths are relative to (placeholders where the account supplies them).
+BASES: dict[str, str] = {
+    "linkedin": "https://api.linkedin.com",
+    "mastodon": "https://mastodon.social",
+    "bluesky": "https://bsky.social",
+    "x": "https://api.x.com",
+    "threads": "https://graph.threads.net/v1.0",
+    "facebook": "https://graph.facebook.com/v21.0",
 }
 
 
@@ -53,12 +64,29 @@ def as_post(queued: QueuedPost) -> Post:
     )
 
 
+def _upload_request(platform: str, step: dict[str, Any], linkedin_version: str) -> dict[str, Any]:
+    headers = _headers(platform, None, linkedin_version)
+    if step.get("content_type"):
+        headers["Content-Type"] = step["content_type"]
+    elif step["method"] == "GET":
+        headers.pop("Content-Type", None)
+    if "url" in step:  # an address an earlier answer supplies (LinkedIn's uploadUrl)
+        headers = {"Content-Type": headers["Content-Type"], "Authorization": f"Bearer {REDACTED}"}
+    request = {"method": step["method"], "url": step.get("url") or BASES[platform] + step["path"], "headers": headers}
+    for key in ("body", "note"):
+        if key in step:
+            request[key] = step[key]
+    return request
+
+
 def requests_for(queued: QueuedPost, *, now: dt.datetime, linkedin_version: str = "202601") -> list[dict[str, Any]]:
+    """Every request publishing `queued` sends, in order: image uploads first, then the post."""
     method, url = ENDPOINTS[queued.platform]
     headers = _headers(queued.platform, queued.idempotency_key, linkedin_version)
-    return [
+    post = as_post(queued)
+    return [_upload_request(queued.platform, step, linkedin_version) for step in build_uploads(post)] + [
         {"method": method, "url": url, "headers": headers, "body": body}
-        for body in build_payloads(as_post(queued), now=now)
+        for body in build_payloads(post, now=now)
     ]
 
 

@@ -106,6 +106,7 @@ class HttpClient:
         json: Any = None,
         data: Any = None,
         params: Mapping[str, str] | None = None,
+        files: Mapping[str, Any] | None = None,
         classify: Classifier | None = None,
         reset_header: Callable[[requests.Response], float | None] | None = None,
     ) -> requests.Response:
@@ -113,7 +114,7 @@ class HttpClient:
         sends = method.upper() not in ("GET", "HEAD")
         try:
             response = self.session.request(method, url, headers=dict(headers or {}), json=json, data=data,
-                                            params=params, timeout=self.timeout, allow_redirects=False)
+                                            params=params, files=files, timeout=self.timeout, allow_redirects=False)
         except requests.exceptions.ConnectTimeout:
             raise TransientError(f"could not connect to {_host(url)} (timeout)") from None
         except requests.exceptions.ReadTimeout:

@@ -4,18 +4,23 @@ Every call names the API version (`LinkedIn-Version`, a setting: LinkedIn answer
 is sunset) and the Rest.li protocol. The new post's URN comes back only in the `x-restli-id` header.
 LinkedIn has no idempotency key; its duplicate check (422 DUPLICATE_POST naming the original URN) is
 how a lost answer is recovered, and an organization's posts can be listed and compared.
+
+Images go through the Images API first: `POST /rest/images?action=initializeUpload` (owner = the
+author) answers an `uploadUrl` and an image URN; the bytes are PUT to that URL; the post then names
+the URN with its alt text in `content.media` (one image) or `content.multiImage` (2–20).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from scheduler.errors import DuplicateError, PublishError, RejectedError
-from scheduler.models import Post, QueuedPost
+from scheduler.models import Image, Post, QueuedPost
+from scheduler.platforms import uploads
 from scheduler.platforms.base import ApiClient, Outcome, Payload, PublishResult, Reconciliation
 from scheduler.text import littletext
 
@@ -30,18 +35,35 @@ _DUPLICATE_URN = re.compile(r"duplicate of (urn:li:(?:share|ugcPost):\d+)")
 AUTHOR_PLACEHOLDER = "<author URN of the account, e.g. urn:li:organization:123>"
 
 
-def build_payloads(post: Post, *, now: dt.datetime, author: str = AUTHOR_PLACEHOLDER) -> list[Payload]:
+INIT_UPLOAD = "/rest/images?action=initializeUpload"
+
+
+def build_uploads(post: Post, *, author: str = AUTHOR_PLACEHOLDER) -> list[Payload]:
+    """The Images API requests before the post: initialise, then PUT the bytes, per image."""
+    steps: list[Payload] = []
+    for number, image in enumerate(post.images, start=1):
+        steps.append({"method": "POST", "path": INIT_UPLOAD, "body": {"initializeUploadRequest": {"owner": author}}})
+        steps.append({"method": "PUT", "url": uploads.placeholder("uploadUrl", number),
+                      "content_type": "application/octet-stream", "body": uploads.contents(image)})
+    return steps
+
+
+def build_payloads(post: Post, *, now: dt.datetime, author: str = AUTHOR_PLACEHOLDER,
+                   image_urns: Sequence[str] | None = None) -> list[Payload]:
     # LinkedIn has no reply threads; posts are shortened, never split, so there is one part.
-    return [
-        {
-            "author": author,
-            "commentary": littletext.commentary(post.text),
-            "visibility": "PUBLIC",
-            "distribution": {"feedDistribution": "MAIN_FEED", "targetEntities": [], "thirdPartyDistributionChannels": []},
-            "lifecycleState": "PUBLISHED",
-            "isReshareDisabledByAuthor": False,
-        }
-    ]
+    body: Payload = {
+        "author": author,
+        "commentary": littletext.commentary(post.text),
+        "visibility": "PUBLIC",
+        "distribution": {"feedDistribution": "MAIN_FEED", "targetEntities": [], "thirdPartyDistributionChannels": []},
+        "lifecycleState": "PUBLISHED",
+        "isReshareDisabledByAuthor": False,
+    }
+    if post.images:
+        urns = image_urns or [uploads.placeholder("image URN", n) for n in range(1, len(post.images) + 1)]
+        media = [{"id": urn, "altText": image.alt} for urn, image in zip(urns, post.images)]
+        body["content"] = {"media": media[0]} if len(media) == 1 else {"multiImage": {"images": media}}
+    return [body]
 
 
 def post_url(urn: str) -> str:
@@ -79,10 +101,23 @@ class LinkedInPublisher(ApiClient):
                                  headers={"Authorization": f"Bearer {self._secret.get_secret_value()}"}).json()
         return f"{info.get('name') or info.get('sub')} posting as {self.author}"
 
+    def upload(self, image: Image) -> str:
+        """Upload one image through the Images API; its URN."""
+        data = uploads.load(image, "linkedin", self.http)
+        started = self.http.request("POST", f"{self.base_url}{INIT_UPLOAD}", headers=self._headers(),
+                                    json={"initializeUploadRequest": {"owner": self.author}}).json()["value"]
+        upload_url, urn = started["uploadUrl"], started["image"]
+        headers = {"Content-Type": "application/octet-stream"}
+        if _same_site(upload_url, self.base_url):  # the token goes to LinkedIn's own hosts only
+            headers["Authorization"] = self._headers()["Authorization"]
+        self.http.request("PUT", upload_url, data=data.data, headers=headers)
+        return str(urn)
+
     def publish(self, post: QueuedPost) -> PublishResult:
         from scheduler.platforms.dryrun import as_post
 
-        (body,) = build_payloads(as_post(post), now=self.clock(), author=self.author)
+        urns = [self.upload(image) for image in post.images]
+        (body,) = build_payloads(as_post(post), now=self.clock(), author=self.author, image_urns=urns)
         response = self.http.request("POST", f"{self.base_url}/rest/posts", json=body, headers=self._headers(),
                                      classify=_classify)
         urn = response.headers.get("x-restli-id") or response.headers.get("x-linkedin-id")
@@ -107,6 +142,11 @@ class LinkedInPublisher(ApiClient):
             if duplicate.existing:
                 return Reconciliation(Outcome.PUBLISHED, PublishResult(duplicate.existing, post_url(duplicate.existing)))
             return Reconciliation(Outcome.UNKNOWN)
+
+
+def _same_site(url: str, base_url: str) -> bool:
+    host, base = urlsplit(url).hostname or "", urlsplit(base_url).hostname or ""
+    return host == base or host == "linkedin.com" or host.endswith(".linkedin.com")
 
 
 def encoded(urn: str) -> str:

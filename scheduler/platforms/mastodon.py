@@ -5,6 +5,12 @@ successful key for an hour per account and answers a repeat with the status it c
 reads the account's newest statuses first (a request that failed after creating the status may have
 left no key), then, within the hour, replays the post with its keys: parts that arrived come back,
 missing ones are created.
+
+Images are uploaded first (`POST /api/v2/media`, multipart `file` with `description` = alt text).
+An answer of 202 means the server is still processing: `GET /api/v1/media/:id` answers 206 until it
+is ready (200); we wait for that, within `media_timeout`, because a status naming unprocessed media
+is refused (422). The media ids go on the first part only. The instance's own limits
+(`/api/v2/instance`: attachments per status, image size) are checked before anything is uploaded.
 """
 
 from __future__ import annotations
@@ -12,20 +18,38 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from typing import TYPE_CHECKING
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from scheduler.errors import PublishError, TransientError
-from scheduler.models import Post, QueuedPost
+from scheduler import media
+from scheduler.errors import PublishError, RejectedError, TransientError
+from scheduler.models import Image, Post, QueuedPost
+from scheduler.platforms import uploads
 from scheduler.platforms.base import ApiClient, Outcome, Payload, PublishResult, Reconciliation
 
 if TYPE_CHECKING:
     import requests
+    from pydantic import SecretStr
+
+    from scheduler.platforms.http import HttpClient
 
 
 IDEMPOTENCY_WINDOW = dt.timedelta(minutes=55)  # Mastodon keeps keys 1 hour; keep a margin
 
 
-def build_payloads(post: Post, *, now: dt.datetime) -> list[Payload]:
+def build_uploads(post: Post) -> list[Payload]:
+    """One multipart upload per image, each followed (when the server answers 202) by polling."""
+    steps: list[Payload] = []
+    for number, image in enumerate(post.images, start=1):
+        steps.append({"method": "POST", "path": "/api/v2/media", "content_type": "multipart/form-data",
+                      "body": {"file": uploads.contents(image), "description": image.alt}})
+        steps.append({"method": "GET", "path": f"/api/v1/media/{uploads.placeholder('media id', number)}",
+                      "note": "only after 202; repeated while the answer is 206 (processing), until 200"})
+    return steps
+
+
+def build_payloads(post: Post, *, now: dt.datetime, media_ids: Sequence[str] | None = None) -> list[Payload]:
     payloads: list[Payload] = []
     for index, part in enumerate(post.parts):
         body: Payload = {"status": part, "visibility": "public", "language": post.language}
@@ -33,6 +57,9 @@ def build_payloads(post: Post, *, now: dt.datetime) -> list[Payload]:
             body["spoiler_text"] = post.spoiler_text
         if index:
             body["in_reply_to_id"] = f"<id of part {index}>"
+        elif post.images:
+            body["media_ids"] = list(media_ids or [uploads.placeholder("media id", n)
+                                                   for n in range(1, len(post.images) + 1)])
         payloads.append(body)
     return payloads
 
@@ -55,6 +82,15 @@ def _classify(response: requests.Response) -> PublishError | None:
     return None
 
 
+def _file_size(path: str) -> int:
+    import os
+
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0  # uploads.load names the missing file
+
+
 def _plain(content: str) -> str:
     """A status's HTML content as plain text, for comparing with what we sent."""
     text = re.sub(r"<br\s*/?>", "\n", content)
@@ -63,8 +99,15 @@ def _plain(content: str) -> str:
 
 
 class MastodonPublisher(ApiClient):
-    """Publishes to one Mastodon account."""
+    """Publishes to one Mastodon account. `media_timeout` bounds the wait for uploaded images to be
+    processed; `sleep` is injectable for tests."""
 
+    def __init__(self, base_url: str, token: SecretStr, *, http: HttpClient | None = None,
+                 clock: Callable[[], dt.datetime] | None = None, media_timeout: float = 60.0,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        super().__init__(base_url, token, http=http, clock=clock)
+        self.media_timeout = media_timeout
+        self._sleep = sleep
 
     def _headers(self, key: str | None = None) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {self._secret.get_secret_value()}"}
@@ -82,12 +125,48 @@ class MastodonPublisher(ApiClient):
         limit = info.get("configuration", {}).get("statuses", {}).get("max_characters")
         return int(limit) if isinstance(limit, int) else None
 
+    def _media_limits(self, images: Sequence[Image]) -> None:
+        """Refuse what this instance will not take, before uploading anything."""
+        info = self.http.request("GET", f"{self.base_url}/api/v2/instance").json().get("configuration", {})
+        count = info.get("statuses", {}).get("max_media_attachments")
+        count = count if isinstance(count, int) else media.RULES["mastodon"].max_count
+        if len(images) > count:
+            raise RejectedError(f"{len(images)} images, but this Mastodon instance takes at most {count} per post; "
+                                f"remove {len(images) - count}, then retry the post")
+        size = info.get("media_attachments", {}).get("image_size_limit")
+        if isinstance(size, int):
+            for image in images:
+                if not image.is_url and _file_size(image.path) > size:
+                    raise RejectedError(f"image {image.path} is larger than this Mastodon instance's "
+                                        f"{size:,} bytes; make it smaller, then retry the post")
+
+    def upload(self, image: Image) -> str:
+        """Upload one image with its alt text and wait until the server has processed it; its id."""
+        data = uploads.load(image, "mastodon", self.http)
+        response = self.http.request("POST", f"{self.base_url}/api/v2/media", headers=self._headers(),
+                                     data={"description": data.alt}, files={"file": (data.name, data.data, data.mime)})
+        attachment: dict[str, Any] = response.json()
+        media_id = str(attachment["id"])
+        waited, pause = 0.0, 0.5
+        while response.status_code != 200:  # 202 from the upload, 206 while processing
+            if waited >= self.media_timeout:
+                raise TransientError(f"Mastodon is still processing image {image.path} after "
+                                     f"{self.media_timeout:.0f} s; the post is retried later")
+            self._sleep(pause)
+            waited, pause = waited + pause, min(pause * 2, 5.0)
+            response = self.http.request("GET", f"{self.base_url}/api/v1/media/{media_id}", headers=self._headers())
+        return media_id
+
     def publish(self, post: QueuedPost) -> PublishResult:
         from scheduler.platforms.dryrun import as_post
 
+        media_ids: list[str] = []
+        if post.images:
+            self._media_limits(post.images)
+            media_ids = [self.upload(image) for image in post.images]
         first: dict[str, object] | None = None
         parent: str | None = None
-        for index, body in enumerate(build_payloads(as_post(post), now=self.clock())):
+        for index, body in enumerate(build_payloads(as_post(post), now=self.clock(), media_ids=media_ids)):
             if parent is not None:
                 body["in_reply_to_id"] = parent
             response = self.http.request(

@@ -1,16 +1,26 @@
 """Threads (`POST /{user-id}/threads`, then `threads_publish`): the container request's form body.
 
 A lost answer is reconciled by reading the profile's recent threads and comparing their text.
+
+Images: Threads downloads each image from its `image_url` itself, so images reach this client as
+public https addresses (a local file is mapped to SCHEDULER_MEDIA_BASE_URL before it is queued).
+One image: the first part's container is `media_type=IMAGE` with `image_url` and `alt_text`
+(documentation/threads/posts/accessibility). Several: one `is_carousel_item` container per image,
+then a `CAROUSEL` container naming them in `children`. A media container is published only once
+Threads reports it `FINISHED` (`GET /{container-id}?fields=status,error_message`), waited for within
+`media_timeout`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from scheduler.models import Post, QueuedPost
-from scheduler.platforms import meta
+from scheduler.errors import RejectedError, TransientError
+from scheduler.models import Image, Post, QueuedPost
+from scheduler.platforms import meta, uploads
 from scheduler.platforms.base import REDACTED, ApiClient, Outcome, Payload, PublishResult, Reconciliation
 
 if TYPE_CHECKING:
@@ -19,12 +29,33 @@ if TYPE_CHECKING:
     from scheduler.platforms.http import HttpClient
 
 
-def build_payloads(post: Post, *, now: dt.datetime) -> list[Payload]:
+USER_PLACEHOLDER = "<threads-user-id>"
+
+
+def _item(image: Image) -> Payload:
+    return {"media_type": "IMAGE", "image_url": image.path, "alt_text": image.alt, "is_carousel_item": "true"}
+
+
+def build_uploads(post: Post) -> list[Payload]:
+    """A carousel's item containers (one per image); a single image needs none."""
+    if len(post.images) < 2:
+        return []
+    return [{"method": "POST", "path": f"/{USER_PLACEHOLDER}/threads", "content_type": "application/x-www-form-urlencoded",
+             "body": {**_item(image), "access_token": REDACTED}} for image in post.images]
+
+
+def build_payloads(post: Post, *, now: dt.datetime, children: Sequence[str] | None = None) -> list[Payload]:
     payloads: list[Payload] = []
     for index, part in enumerate(post.parts):
         body: Payload = {"media_type": "TEXT", "text": part}
         if index:
             body["reply_to_id"] = f"<media id of part {index}>"
+        elif len(post.images) == 1:
+            (image,) = post.images
+            body = {"media_type": "IMAGE", "image_url": image.path, "alt_text": image.alt, "text": part}
+        elif post.images:
+            ids = children or [uploads.placeholder("container id", n) for n in range(1, len(post.images) + 1)]
+            body = {"media_type": "CAROUSEL", "children": ",".join(ids), "text": part}
         body["access_token"] = REDACTED
         payloads.append(body)
     return payloads
@@ -34,9 +65,12 @@ class ThreadsPublisher(ApiClient):
     shown = ("user_id",)
 
     def __init__(self, base_url: str, token: SecretStr, *, user_id: str = "me", http: HttpClient | None = None,
-                 clock: Callable[[], dt.datetime] | None = None) -> None:
+                 clock: Callable[[], dt.datetime] | None = None, media_timeout: float = 300.0,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         super().__init__(base_url, token, http=http, clock=clock)
         self.user_id = user_id
+        self.media_timeout = media_timeout
+        self._sleep = sleep
 
 
     def _post(self, path: str, form: dict[str, str]) -> dict[str, str]:
@@ -49,16 +83,43 @@ class ThreadsPublisher(ApiClient):
                                params={"fields": "id,username", "access_token": self._secret.get_secret_value()}).json()
         return f"@{me.get('username', me.get('id'))}"
 
+    def _wait(self, container: str) -> None:
+        """Until Threads has fetched and processed the container's media (status FINISHED)."""
+        waited, pause = 0.0, 2.0
+        while True:
+            state = self.http.request("GET", f"{self.base_url}/{container}", classify=meta.classify, params={
+                "fields": "status,error_message", "access_token": self._secret.get_secret_value()}).json()
+            status = state.get("status")
+            if status in ("FINISHED", "PUBLISHED"):
+                return
+            if status == "ERROR":
+                raise RejectedError(f"Threads could not use the image: {state.get('error_message') or 'no reason given'}; "
+                                    f"check that the image address is public, then retry the post")
+            if status == "EXPIRED":
+                raise TransientError("the Threads media container expired before it was published; the post is retried")
+            if waited >= self.media_timeout:
+                raise TransientError(f"Threads is still processing the image after {self.media_timeout:.0f} s; "
+                                     f"the post is retried later")
+            self._sleep(pause)
+            waited, pause = waited + pause, min(pause * 2, 30.0)
+
     def publish(self, post: QueuedPost) -> PublishResult:
         from scheduler.platforms.dryrun import as_post
 
+        local = [image.path for image in post.images if not image.is_url]
+        if local:
+            raise RejectedError(f"Threads downloads images from a public address and {local[0]} is a local file; "
+                                f"set SCHEDULER_MEDIA_BASE_URL and queue the post again")
+        children = [self._post("threads", _item(image))["id"] for image in post.images] if len(post.images) > 1 else []
         first: str | None = None
         parent: str | None = None
-        for body in build_payloads(as_post(post), now=self.clock()):
+        for index, body in enumerate(build_payloads(as_post(post), now=self.clock(), children=children)):
             form = {key: value for key, value in body.items() if key != "access_token"}
             if parent is not None:
                 form["reply_to_id"] = parent
             container = self._post("threads", form)["id"]
+            if index == 0 and post.images:
+                self._wait(container)
             parent = self._post("threads_publish", {"creation_id": container})["id"]
             first = first or parent
         assert first is not None

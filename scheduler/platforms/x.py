@@ -2,15 +2,25 @@
 
 X has no idempotency key. A lost answer is reconciled by reading the account's recent posts; a
 403 "duplicate content" answer carries no id, so unless the post is found it needs a person.
+
+Images: `POST /2/media/upload` (multipart: `media` = the raw bytes, `media_category=tweet_image`)
+answers `{"data": {"id": …}}`; `POST /2/media/metadata` sets the alt text
+(`{"id", "metadata": {"alt_text": {"text"}}}`, at most 1000 characters); the first part names the ids
+in `media.media_ids` (docs.x.com, X API v2 media). Unconfirmed: whether the upload answers with
+`data.id` or `data.media_key` first on every access tier; we read `id`, then `media_id_string`.
+GIFs need the chunked upload (INIT/APPEND/FINALIZE), which is not implemented: they are refused
+before queuing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from scheduler.errors import DuplicateError, PublishError, TransientError
-from scheduler.models import Post, QueuedPost
+from scheduler.errors import DuplicateError, PublishError, RejectedError, TransientError
+from scheduler.models import Image, Post, QueuedPost
+from scheduler.platforms import uploads
 from scheduler.platforms.base import ApiClient, Outcome, Payload, PublishResult, Reconciliation
 
 if TYPE_CHECKING:
@@ -18,12 +28,26 @@ if TYPE_CHECKING:
 
 
 
-def build_payloads(post: Post, *, now: dt.datetime) -> list[Payload]:
+def build_uploads(post: Post) -> list[Payload]:
+    """Per image: the upload, then its alt text."""
+    steps: list[Payload] = []
+    for number, image in enumerate(post.images, start=1):
+        steps.append({"method": "POST", "path": "/2/media/upload", "content_type": "multipart/form-data",
+                      "body": {"media": uploads.contents(image), "media_category": "tweet_image"}})
+        steps.append({"method": "POST", "path": "/2/media/metadata",
+                      "body": {"id": uploads.placeholder("media id", number), "metadata": {"alt_text": {"text": image.alt}}}})
+    return steps
+
+
+def build_payloads(post: Post, *, now: dt.datetime, media_ids: Sequence[str] | None = None) -> list[Payload]:
     payloads: list[Payload] = []
     for index, part in enumerate(post.parts):
         body: Payload = {"text": part}
         if index:
             body["reply"] = {"in_reply_to_tweet_id": f"<id of part {index}>"}
+        elif post.images:
+            body["media"] = {"media_ids": list(media_ids or [uploads.placeholder("media id", n)
+                                                             for n in range(1, len(post.images) + 1)])}
         payloads.append(body)
     return payloads
 
@@ -60,12 +84,29 @@ class XPublisher(ApiClient):
         me = self.http.request("GET", f"{self.base_url}/2/users/me", headers=self._headers()).json()["data"]
         return f"@{me.get('username', me.get('id'))}"
 
+    def upload(self, image: Image) -> str:
+        """Upload one image and set its alt text; its media id."""
+        data = uploads.load(image, "x", self.http)
+        answer = self.http.request("POST", f"{self.base_url}/2/media/upload", headers=self._headers(),
+                                   data={"media_category": "tweet_image"},
+                                   files={"media": (data.name, data.data, data.mime)},
+                                   classify=_classify, reset_header=_reset).json()
+        found = answer.get("data", answer)
+        media_id = found.get("id") or found.get("media_id_string")
+        if not media_id:
+            raise RejectedError(f"X answered the upload of {image.path} without a media id")
+        self.http.request("POST", f"{self.base_url}/2/media/metadata", headers=self._headers(),
+                          json={"id": str(media_id), "metadata": {"alt_text": {"text": data.alt}}},
+                          classify=_classify, reset_header=_reset)
+        return str(media_id)
+
     def publish(self, post: QueuedPost) -> PublishResult:
         from scheduler.platforms.dryrun import as_post
 
+        media_ids = [self.upload(image) for image in post.images]
         first: str | None = None
         parent: str | None = None
-        for body in build_payloads(as_post(post), now=self.clock()):
+        for body in build_payloads(as_post(post), now=self.clock(), media_ids=media_ids):
             if parent is not None:
                 body["reply"] = {"in_reply_to_tweet_id": parent}
             response = self.http.request("POST", f"{self.base_url}/2/tweets", json=body, headers=self._headers(),

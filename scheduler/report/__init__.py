@@ -34,6 +34,7 @@ def to_data(previews: Sequence[IssuePreview]) -> dict[str, Any]:
                         "reason": entry.post.reason,
                         "links": list(entry.post.links),
                         "images": [image.as_dict() for image in entry.post.images],
+                        "uploads": list(entry.uploads),
                         "payload": entry.payloads[0],
                         "replies": list(entry.payloads[1:]),
                     }

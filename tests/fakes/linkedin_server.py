@@ -3,7 +3,12 @@ token (401), `LinkedIn-Version` required (426 for a sunset version), `X-Restli-P
 the required fields (422), 3000 characters (400 FIELD_ARRAY_SIZE_TOO_HIGH), 422 DUPLICATE_POST
 naming the original URN, 201 with an empty body and the URN in `x-restli-id`, and — the trap — the
 published text silently cut at the first unescaped reserved character. Organizations' posts can be
-listed with `q=author`."""
+listed with `q=author`.
+
+Images API (§1.3): `POST /rest/images?action=initializeUpload` (owner required) answers an
+`uploadUrl` on this server and an image URN; `PUT` to it needs the bearer token (401) and image bytes
+(400 otherwise); a post's `content.media` / `content.multiImage` may name only URNs whose bytes
+arrived and whose owner is the post's author (400), multiImage with 2–20 images (422)."""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.fakes.base import FakeServer, JsonHandler
+from tests.fakes.media import image_type
 
 RESERVED = set("\\|{}@[]()<>#*_~")
 REQUIRED = ("author", "commentary", "visibility", "distribution", "lifecycleState")
@@ -42,15 +48,10 @@ class LinkedInFake(FakeServer):
     def __init__(self, *, token: str = "li-token", oldest_version: str = "202506") -> None:
         self.token, self.oldest_version = token, oldest_version
         self.posts: list[dict[str, Any]] = []
+        self.images: dict[str, dict[str, Any]] = {}  # URN → owner, upload key, bytes (None until PUT)
         super().__init__()
 
-    def _create(self, body: dict[str, Any]) -> str:
-        urn = f"urn:li:share:{7_100_000_000_000_000_000 + len(self.posts) + 1}"
-        self.posts.append({"id": urn, "author": body["author"], "commentary": body["commentary"],
-                           "text": published_text(body["commentary"])})
-        return urn
-
-    def create(self, headers: dict[str, str], body: dict[str, Any]) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
+    def _headers_problem(self, headers: dict[str, str]) -> tuple[int, dict[str, Any], dict[str, str]] | None:
         if headers.get("authorization") != f"Bearer {self.token}":
             return 401, {"status": 401, "serviceErrorCode": 65600, "message": "Invalid access token"}, {}
         version = headers.get("linkedin-version", "")
@@ -60,9 +61,64 @@ class LinkedInFake(FakeServer):
             return 426, {"status": 426, "code": "NONEXISTENT_VERSION", "message": f"Requested version {version} is not active"}, {}
         if headers.get("x-restli-protocol-version") != "2.0.0":
             return 400, {"status": 400, "message": "X-Restli-Protocol-Version 2.0.0 required"}, {}
+        return None
+
+    def initialize_upload(self, headers: dict[str, str], body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        problem = self._headers_problem(headers)
+        if problem is not None:
+            return problem
+        owner = (body.get("initializeUploadRequest") or {}).get("owner")
+        if not owner:
+            return 422, {"status": 422, "message": "ERROR :: /initializeUploadRequest/owner :: field is required"}, {}
+        with self._lock:
+            number = len(self.images) + 1
+            urn, key = f"urn:li:image:D4D10AQ{number:06d}", f"up{number:06d}"
+            self.images[urn] = {"owner": owner, "key": key, "data": None}
+        return 200, {"value": {"uploadUrlExpiresAt": 1_770_541_529_250, "uploadUrl": f"{self.url}/dms-uploads/{key}",
+                               "image": urn}}, {}
+
+    def receive_upload(self, headers: dict[str, str], key: str, data: bytes) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
+        if headers.get("authorization") != f"Bearer {self.token}":
+            return 401, {"status": 401, "message": "Invalid access token"}, {}
+        image = next((i for i in self.images.values() if i["key"] == key), None)
+        if image is None:
+            return 404, {"status": 404, "message": "Upload not found"}, {}
+        if image_type(data) is None:
+            return 400, {"status": 400, "message": "Uploaded media is not a supported image"}, {}
+        image["data"] = data
+        return 201, None, {}
+
+    def _media_problem(self, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+        content = body.get("content") or {}
+        entries = [content["media"]] if "media" in content else (content.get("multiImage") or {}).get("images")
+        if entries is None:
+            return None
+        if "multiImage" in content and not 2 <= len(entries) <= 20:
+            return 422, {"status": 422, "message": "ERROR :: /content/multiImage/images :: must hold 2 to 20 images"}, {}
+        for entry in entries:
+            image = self.images.get(entry.get("id", ""))
+            if image is None or image["data"] is None:
+                return 400, {"status": 400, "message": f"Image {entry.get('id')} has not been uploaded"}, {}
+            if image["owner"] != body["author"]:
+                return 400, {"status": 400, "message": f"Image {entry['id']} is owned by {image['owner']}, not the author"}, {}
+        return None
+
+    def _create(self, body: dict[str, Any]) -> str:
+        urn = f"urn:li:share:{7_100_000_000_000_000_000 + len(self.posts) + 1}"
+        self.posts.append({"id": urn, "author": body["author"], "commentary": body["commentary"],
+                           "text": published_text(body["commentary"]), "content": body.get("content")})
+        return urn
+
+    def create(self, headers: dict[str, str], body: dict[str, Any]) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
+        problem = self._headers_problem(headers)
+        if problem is not None:
+            return problem
         missing = [name for name in REQUIRED if name not in body]
         if missing:
             return 422, {"status": 422, "message": f"ERROR :: /{missing[0]} :: field is required but not found and has no default value"}, {}
+        problem = self._media_problem(body)
+        if problem is not None:
+            return problem
         with self._lock:
             if self.failures:
                 status, answer, created = self.failures.pop(0)
@@ -82,12 +138,29 @@ class LinkedInFake(FakeServer):
             urn = self._create(body)
         return 201, None, {"x-restli-id": urn}
 
+    def server_error(self) -> tuple[int, Any]:
+        return 500, {"status": 500, "message": "Internal Server Error"}
+
+    def throttled(self, limit: int, reset_at: float) -> tuple[int, Any, dict[str, str]]:
+        return 429, {"status": 429, "message": "Resource level throttle limit for calls to this resource is reached."}, {}
+
     def handler(self) -> type[JsonHandler]:
         fake = self
 
         class Handler(JsonHandler):
+            def do_PUT(self) -> None:  # noqa: N802
+                path, headers, data = urlsplit(self.path).path, self.lowered_headers(), self.body()
+                fake.requests.append({"headers": headers, "path": path, "size": len(data)})
+                if not path.startswith("/dms-uploads/"):
+                    return self.send_json(404, {"status": 404, "message": "Not Found"})
+                self.send_json(*fake.receive_upload(headers, path.rsplit("/", 1)[1], data))
+
             def do_POST(self) -> None:  # noqa: N802
                 headers, body = self.lowered_headers(), self.json_body()
+                parts = urlsplit(self.path)
+                if parts.path == "/rest/images" and parse_qs(parts.query).get("action") == ["initializeUpload"]:
+                    fake.requests.append({"headers": headers, "path": parts.path, "body": body})
+                    return self.send_json(*fake.initialize_upload(headers, body))
                 if urlsplit(self.path).path != "/rest/posts":
                     return self.send_json(404, {"status": 404, "message": "Not Found"})
                 fake.requests.append({"headers": headers, "body": body})

@@ -3,16 +3,25 @@ access token as a form or query parameter (code 190 otherwise), Threads' two ste
 threads_publish; a container is published once), 500 characters with emoji counted as their UTF-8
 bytes (counted here independently of the package), `reply_to_id` must exist, Facebook's
 `/{page-id}/feed` with code 368 for a repeated message, and a 500 "code 2" that still created the
-post (the ambiguous-success path)."""
+post (the ambiguous-success path).
+
+Images: a Threads IMAGE container needs an http(s) `image_url` (code 100 otherwise) and is
+`IN_PROGRESS` for `processing_polls` status reads before it is `FINISHED`; publishing it earlier
+fails (code 9007, "not ready"). A carousel names 2–20 existing `is_carousel_item` containers in
+`children`. Facebook `/{page-id}/photos` takes `url` (http(s) only) or a multipart `source` image;
+with `published=false` the photo waits to be named in a feed post's `attached_media[n]`, which must
+name such photos (code 100 otherwise)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import regex
 
 from tests.fakes.base import FakeServer, JsonHandler
+from tests.fakes.media import image_type, multipart
 
 _EMOJI = regex.compile(r"\p{Extended_Pictographic}|\p{Regional_Indicator}")
 
@@ -34,12 +43,67 @@ class MetaFake(FakeServer):
         self.containers: dict[str, dict[str, Any]] = {}
         self.threads: list[dict[str, Any]] = []
         self.feed: list[dict[str, Any]] = []
+        self.photos: dict[str, dict[str, Any]] = {}
+        self.processing_polls = 1
         super().__init__()
 
-    def post(self, path: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    def _media_container(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        """An IMAGE (or carousel item) or CAROUSEL container; the caller holds the lock."""
+        kind = form.get("media_type")
+        entry: dict[str, Any] = {"text": form.get("text", ""), "reply_to_id": form.get("reply_to_id"),
+                                 "media_type": kind, "status": "IN_PROGRESS", "polls": self.processing_polls}
+        if kind == "IMAGE":
+            url = form.get("image_url", "")
+            if not url.startswith(("http://", "https://")):
+                return 400, _error(100, "Param image_url must be a valid URL", "THApiException")
+            entry.update(image_url=url, alt_text=form.get("alt_text"), carousel_item=form.get("is_carousel_item") == "true")
+        else:
+            children = [c for c in form.get("children", "").split(",") if c]
+            items = [self.containers.get(c) for c in children]
+            if not 2 <= len(children) <= 20 or any(i is None or not i.get("carousel_item") for i in items):
+                return 400, _error(100, "children must name 2 to 20 carousel item containers", "THApiException")
+            entry["children"] = [dict(i) for i in items if i is not None]
+        container = str(17_800_000_000_000_000 + len(self.containers) + 1)
+        self.containers[container] = entry
+        return 200, {"id": container}
+
+    def container_status(self, container: str) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            entry = self.containers.get(container)
+            if entry is None:
+                return 400, _error(100, "The container does not exist", "THApiException")
+            if entry["status"] == "IN_PROGRESS":
+                if entry.get("polls", 0) > 0:
+                    entry["polls"] -= 1
+                else:
+                    entry["status"] = "FINISHED"
+            return 200, {"id": container, "status": entry["status"]}
+
+    def photo(self, form: dict[str, str], source: bytes | None) -> tuple[int, dict[str, Any]]:
+        if form.get("access_token") != self.token:
+            return 400, _error(190, "Error validating access token: Session has expired")
+        url = form.get("url")
+        if url is not None and not url.startswith(("http://", "https://")):
+            return 400, _error(100, "(#100) url should represent a valid URL", "GraphMethodException")
+        if url is None and (source is None or image_type(source) is None):
+            return 400, _error(324, "Requires upload file", "OAuthException")
+        with self._lock:
+            photo_id = str(500_000_000_000_000 + len(self.photos) + 1)
+            self.photos[photo_id] = {"url": url, "size": len(source or b""), "alt_text_custom": form.get("alt_text_custom"),
+                                     "published": form.get("published", "true") != "false", "attached": False}
+            if self.photos[photo_id]["published"]:
+                item = {"id": f"{self.page_id}_{len(self.feed) + 1}", "message": form.get("caption", ""),
+                        "photos": [photo_id]}
+                self.feed.append(item)
+                return 200, {"id": photo_id, "post_id": item["id"]}
+        return 200, {"id": photo_id}
+
+    def post(self, path: str, form: dict[str, str]) -> tuple[Any, ...]:
         if form.get("access_token") != self.token:
             return 400, _error(190, "Error validating access token: Session has expired")
         with self._lock:
+            if path == f"/v1.0/{self.user_id}/threads" and form.get("media_type") in ("IMAGE", "CAROUSEL"):
+                return self._media_container(form)
             if path == f"/v1.0/{self.user_id}/threads":
                 text = form.get("text", "")
                 if form.get("media_type") != "TEXT" or not text:
@@ -66,9 +130,14 @@ class MetaFake(FakeServer):
                     return 400, _error(100, "The container does not exist", "THApiException")
                 if container["status"] == "PUBLISHED":
                     return 400, _error(100, "The container was already published", "THApiException")
+                if container["status"] == "IN_PROGRESS":
+                    return 400, _error(9007, "The media is not ready for publishing, please wait for a moment",
+                                       "THApiException")
                 container["status"] = "PUBLISHED"
                 media = {"id": str(18_000_000_000_000_000 + len(self.threads) + 1), "text": container["text"],
-                         "reply_to_id": container["reply_to_id"], "permalink": "https://www.threads.net/@comms/post/X"}
+                         "reply_to_id": container["reply_to_id"], "permalink": "https://www.threads.net/@comms/post/X",
+                         "media_type": container.get("media_type", "TEXT"), "image_url": container.get("image_url"),
+                         "alt_text": container.get("alt_text"), "children": container.get("children", [])}
                 self.threads.append(media)
                 return 200, {"id": media["id"]}
             if path == f"/v1.0/{self.page_id}/feed":
@@ -82,7 +151,15 @@ class MetaFake(FakeServer):
                     return 400, _error(100, "Message too long", "GraphMethodException")
                 if any(p["message"] == message for p in self.feed):
                     return 400, _error(368, "You've already posted this. Posting the same content repeatedly isn't allowed.")
-                item = {"id": f"{self.page_id}_{len(self.feed) + 1}", "message": message, "link": form.get("link")}
+                attached = [json.loads(value)["media_fbid"] for key, value in sorted(form.items())
+                            if key.startswith("attached_media[")]
+                if any(p not in self.photos or self.photos[p]["published"] or self.photos[p]["attached"] for p in attached):
+                    return 400, _error(100, "(#100) attached_media must name unpublished photos of this page",
+                                       "GraphMethodException")
+                for photo in attached:
+                    self.photos[photo]["attached"] = True
+                item = {"id": f"{self.page_id}_{len(self.feed) + 1}", "message": message, "link": form.get("link"),
+                        **({"photos": attached} if attached else {})}
                 self.feed.append(item)
                 return 200, {"id": item["id"]}
         return 404, _error(803, "Unknown path", "GraphMethodException")
@@ -93,10 +170,18 @@ class MetaFake(FakeServer):
         class Handler(JsonHandler):
 
             def do_POST(self) -> None:  # noqa: N802
-                raw = self.body().decode()
-                form = {k: v[0] for k, v in parse_qs(raw).items()}
+                raw, kind = self.body(), self.headers.get("Content-Type") or ""
+                source = None
+                if kind.startswith("multipart/form-data"):
+                    form, files = multipart(kind, raw)
+                    source = files["source"].data if "source" in files else None
+                else:
+                    form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
                 fake.requests.append({"path": self.path, "form": form})
-                self.send_json(*fake.post(urlsplit(self.path).path, form))
+                path = urlsplit(self.path).path
+                if path == f"/v1.0/{fake.page_id}/photos":
+                    return self.send_json(*fake.photo(form, source))
+                self.send_json(*fake.post(path, form))
 
             def do_GET(self) -> None:  # noqa: N802
                 parts = urlsplit(self.path)
@@ -114,6 +199,8 @@ class MetaFake(FakeServer):
                     return self.send_json(200, {"id": fake.page_id, "name": "Vernetzungsstelle"})
                 if parts.path == f"/v1.0/{fake.page_id}/feed":
                     return self.send_json(200, {"data": list(reversed(fake.feed))})
+                if parts.path.removeprefix("/v1.0/") in fake.containers and "status" in query.get("fields", ""):
+                    return self.send_json(*fake.container_status(parts.path.removeprefix("/v1.0/")))
                 return self.send_json(404, _error(803, "Unknown path", "GraphMethodException"))
 
         return Handler
