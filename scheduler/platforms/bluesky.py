@@ -1,4 +1,6 @@
-"""Bluesky (`com.atproto.repo.createRecord`): records with `langs` and byte-offset facets.
+"""Bluesky (`com.atproto.repo.createRecord`): records with `langs`, byte-offset facets (links,
+hashtags, and mentions resolved to DIDs with `com.atproto.identity.resolveHandle` when published), and
+on the first part one embed: the post's images, or else a link card for its first link.
 
 Each part gets a record key (TID) derived from the post's idempotency key, so the record's address
 is known before it is sent: reconciling is a `getRecord` per part, and a repeated create with the
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -16,28 +19,59 @@ from typing import TYPE_CHECKING, Any
 from scheduler.errors import AmbiguousError, AuthorisationError, PublishError, RejectedError
 from scheduler.models import Post, QueuedPost
 from scheduler.platforms.base import ApiClient, Outcome, Payload, PublishResult, Reconciliation
-from scheduler.text.facets import facets
+from scheduler.text.facets import Resolver, facets, placeholder_did
 
 if TYPE_CHECKING:
     import requests
     from pydantic import SecretStr
 
     from scheduler.platforms.http import HttpClient
+    from scheduler.platforms.linkcard import LinkCard, LinkCards
 
 REPO_PLACEHOLDER = "<DID of the account>"
+
+log = logging.getLogger(__name__)
 
 
 def _ref(index: int) -> dict[str, str]:
     return {"uri": f"<uri of part {index}>", "cid": f"<cid of part {index}>"}
 
 
-def build_payloads(post: Post, *, now: dt.datetime, repo: str = REPO_PLACEHOLDER) -> list[Payload]:
+def first_link(record: Payload) -> str | None:
+    """The address of the first link facet of a record, or None."""
+    for facet in record.get("facets", ()):
+        for feature in facet["features"]:
+            if feature["$type"] == "app.bsky.richtext.facet#link":
+                return str(feature["uri"])
+    return None
+
+
+def card_embed(card: LinkCard | None, uri: str, thumb: Any = None) -> Payload:
+    """`app.bsky.embed.external` for `uri`; without a card (a dry run), placeholders say what the page gives."""
+    external: Payload = {"uri": uri, "title": "<title of the page (og:title)>",
+                         "description": "<description of the page (og:description)>",
+                         "thumb": "<blob of the page's image (og:image)>"}
+    if card is not None:
+        external = {"uri": card.uri, "title": card.title, "description": card.description}
+        if thumb is not None:
+            external["thumb"] = thumb
+    return {"$type": "app.bsky.embed.external", "external": external}
+
+
+def build_payloads(post: Post, *, now: dt.datetime, repo: str = REPO_PLACEHOLDER,
+                   did_of: Resolver = placeholder_did) -> list[Payload]:
+    """The createRecord bodies of `post`'s parts. Without an account (a dry run, a preview) nothing is
+    fetched: mentions show `<DID of @handle>`, and a first part with a link and no images shows a
+    link-card embed with placeholders — when published, the card is read from the page, and left out
+    when the page cannot be fetched."""
     created = now.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     payloads: list[Payload] = []
     for index, part in enumerate(post.parts):
         record: Payload = {"$type": "app.bsky.feed.post", "text": part, "createdAt": created, "langs": [post.language]}
-        if part_facets := facets(part):
+        if part_facets := facets(part, did_of=did_of):
             record["facets"] = part_facets
+        if not index and (link := first_link(record)):
+            record["embed"] = card_embed(None, link)
         if index:
             record["reply"] = {"root": _ref(1), "parent": _ref(index)}
         payloads.append({"repo": repo, "collection": "app.bsky.feed.post", "record": record})
@@ -86,7 +120,7 @@ def _error_name(response: requests.Response) -> str:
 def _classify(response: requests.Response) -> PublishError | None:
     name = _error_name(response)
     if response.status_code in (400, 401) and name in ("ExpiredToken", "InvalidToken", "AuthMissing", "AccountTakedown"):
-        return AuthorisationError(f"Bluesky: {name}: {_message(response)}")
+        return AuthorisationError(f"Bluesky: {_message(response)}")
     if response.status_code == 400:
         return RejectedError(f"Bluesky rejected the post: {_message(response)}")
     return None
@@ -100,13 +134,15 @@ class BlueskyPublisher(ApiClient):
 
     def __init__(self, base_url: str, identifier: str, password: SecretStr, *, http: HttpClient | None = None,
                  clock: Callable[[], dt.datetime] | None = None, session: dict[str, str] | None = None,
-                 on_session: Callable[[dict[str, str]], None] | None = None) -> None:
+                 on_session: Callable[[dict[str, str]], None] | None = None, cards: LinkCards | None = None) -> None:
         """`session` is a kept session ({accessJwt, refreshJwt, did}) to start from instead of logging
-        in; `on_session` is told every new session (after a login or a refresh) so it can be kept."""
+        in; `on_session` is told every new session (after a login or a refresh) so it can be kept;
+        `cards` reads link cards (default: pages on public addresses only)."""
         super().__init__(base_url, password, http=http, clock=clock)
         self.identifier = identifier
         self._session: dict[str, str] | None = session
         self._on_session = on_session
+        self._cards = cards
         self._lock = threading.Lock()
 
 
@@ -145,11 +181,13 @@ class BlueskyPublisher(ApiClient):
     def _call(self, method: str, nsid: str, **kwargs: Any) -> dict[str, Any]:
         """An authenticated XRPC call; on ExpiredToken the session is refreshed once and the call repeated
         (the PDS refused it, so nothing was created)."""
+        extra = kwargs.pop("headers", {})
         for attempt in (0, 1):
             session = self.session()
             try:
                 response = self.http.request(
-                    method, f"{self.base_url}/xrpc/{nsid}", headers={"Authorization": f"Bearer {session['accessJwt']}"},
+                    method, f"{self.base_url}/xrpc/{nsid}",
+                    headers={**extra, "Authorization": f"Bearer {session['accessJwt']}"},
                     classify=_classify, reset_header=_reset, **kwargs,
                 )
                 return response.json()
@@ -172,6 +210,59 @@ class BlueskyPublisher(ApiClient):
                 return None
             raise
 
+    def did_of(self, handle: str) -> str | None:
+        """The DID of `handle` from the account's PDS (`com.atproto.identity.resolveHandle`), or None
+        when the PDS answers 400 (HandleNotFound, or a handle it cannot resolve): the mention then stays
+        plain text. Other failures (network, 5xx, authorisation) are raised: the post is tried again."""
+        try:
+            found = self._call("GET", "com.atproto.identity.resolveHandle", params={"handle": handle})
+        except RejectedError as error:
+            log.info("@%s stays plain text: %s", handle, error)
+            return None
+        did = found.get("did")
+        return did if isinstance(did, str) and did.startswith("did:") else None
+
+    def _resolver(self) -> Resolver:
+        """`did_of` asking the PDS once per handle and post."""
+        known: dict[str, str | None] = {}
+
+        def did_of(handle: str) -> str | None:
+            if handle not in known:
+                known[handle] = self.did_of(handle)
+            return known[handle]
+
+        return did_of
+
+    def upload_blob(self, data: bytes, mime: str) -> dict[str, Any]:
+        """Upload `data` (`com.atproto.repo.uploadBlob`); the blob object to put into a record as it is."""
+        return self._call("POST", "com.atproto.repo.uploadBlob", data=data, headers={"Content-Type": mime})["blob"]
+
+    @property
+    def cards(self) -> LinkCards:
+        if self._cards is None:
+            from scheduler.platforms.linkcard import LinkCards  # Beautiful Soup only when publishing
+
+            self._cards = LinkCards()
+        return self._cards
+
+    def _embed(self, post: QueuedPost, record: Payload) -> None:
+        """Put the first part's real embed in place of the placeholder `build_payloads` shows: the link
+        card read from the page (without a thumbnail when its image cannot be used), or none at all."""
+        link = first_link(record)
+        if link is None:
+            return
+        card = self.cards.card(link)
+        if card is None:
+            record.pop("embed", None)
+            return
+        thumb = None
+        if card.thumb is not None:
+            try:
+                thumb = self.upload_blob(card.thumb.data, card.thumb.mime)
+            except RejectedError as error:
+                log.info("link card for %s without its image: %s", link, error)
+        record["embed"] = card_embed(card, link, thumb)
+
     def _url(self, uri: str) -> str:
         did, rkey = uri.removeprefix("at://").split("/")[0], uri.rsplit("/", 1)[1]
         return f"https://bsky.app/profile/{did}/post/{rkey}"
@@ -182,11 +273,13 @@ class BlueskyPublisher(ApiClient):
         did = self.session()["did"]
         keys = record_keys(post)
         refs: list[dict[str, str]] = []
-        for index, body in enumerate(build_payloads(as_post(post), now=self.clock(), repo=did)):
+        for index, body in enumerate(build_payloads(as_post(post), now=self.clock(), repo=did, did_of=self._resolver())):
             if index in existing:
                 refs.append(existing[index])
                 continue
             record = body["record"]
+            if not index:
+                self._embed(post, record)
             if index:
                 record["reply"] = {"root": refs[0], "parent": refs[index - 1]}
             try:
@@ -221,6 +314,13 @@ class BlueskyPublisher(ApiClient):
 
 
 def _message(response: requests.Response) -> str:
+    """`InvalidRequest: Invalid app.bsky.feed.post record: …`: the error's name and the PDS's words."""
     from scheduler.platforms.http import message_of
 
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("error"), str) and isinstance(body.get("message"), str):
+        return " ".join(f"{body['error']}: {body['message']}".split())[:300]
     return message_of(response)
