@@ -13,12 +13,15 @@ import datetime as dt
 import hashlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from scheduler import media
 from scheduler.errors import AmbiguousError, AuthorisationError, PublishError, RejectedError
-from scheduler.models import Post, QueuedPost
+from scheduler.models import Image, Post, QueuedPost
+from scheduler.platforms import uploads
 from scheduler.platforms.base import ApiClient, Outcome, Payload, PublishResult, Reconciliation
+from scheduler.platforms.imagesize import dimensions
 from scheduler.text.facets import Resolver, facets, placeholder_did
 
 if TYPE_CHECKING:
@@ -58,19 +61,59 @@ def card_embed(card: LinkCard | None, uri: str, thumb: Any = None) -> Payload:
     return {"$type": "app.bsky.embed.external", "external": external}
 
 
+MAX_IMAGES = media.RULES["bluesky"].max_count  # app.bsky.embed.images: 4
+_HEAD = 256 * 1024  # enough of a JPEG to reach its size (EXIF blocks come first)
+UPLOAD_PATH = "/xrpc/com.atproto.repo.uploadBlob"
+
+
+def _local_head(image: Image) -> bytes:
+    """The first bytes of a local image (what a dry run reads to show type and aspect ratio); b"" for a
+    URL or a file that cannot be read (publishing names that problem)."""
+    if image.is_url:
+        return b""
+    try:
+        with open(image.path, "rb") as handle:
+            return handle.read(_HEAD)
+    except OSError:
+        return b""
+
+
+def image_entry(image: Image, blob: Any, head: bytes) -> Payload:
+    """One `app.bsky.embed.images#image`: the uploaded blob, the alt text, and the aspect ratio when the
+    image's header tells it."""
+    entry: Payload = {"image": blob, "alt": image.alt}
+    if size := dimensions(head):
+        entry["aspectRatio"] = {"width": size[0], "height": size[1]}
+    return entry
+
+
+def build_uploads(post: Post) -> list[Payload]:
+    """One `uploadBlob` per image — the raw bytes, sent with the image's type — before the first part."""
+    steps: list[Payload] = []
+    for number, image in enumerate(post.images, start=1):
+        mime = media.sniff(_local_head(image)[:16]) or uploads.placeholder("type", number)
+        steps.append({"method": "POST", "path": UPLOAD_PATH, "content_type": mime, "body": uploads.contents(image)})
+    return steps
+
+
 def build_payloads(post: Post, *, now: dt.datetime, repo: str = REPO_PLACEHOLDER,
                    did_of: Resolver = placeholder_did) -> list[Payload]:
     """The createRecord bodies of `post`'s parts. Without an account (a dry run, a preview) nothing is
-    fetched: mentions show `<DID of @handle>`, and a first part with a link and no images shows a
-    link-card embed with placeholders — when published, the card is read from the page, and left out
-    when the page cannot be fetched."""
+    fetched: mentions show `<DID of @handle>`; a first part with images shows them as
+    `app.bsky.embed.images` with `<blob of image N>` (images win over a link card: a record has one
+    embed), and one with a link and no images a link-card embed with placeholders — when published,
+    the card is read from the page, and left out when the page cannot be fetched."""
     created = now.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     payloads: list[Payload] = []
     for index, part in enumerate(post.parts):
         record: Payload = {"$type": "app.bsky.feed.post", "text": part, "createdAt": created, "langs": [post.language]}
         if part_facets := facets(part, did_of=did_of):
             record["facets"] = part_facets
-        if not index and (link := first_link(record)):
+        if not index and post.images:
+            record["embed"] = {"$type": "app.bsky.embed.images", "images": [
+                image_entry(image, uploads.placeholder("blob", number), _local_head(image))
+                for number, image in enumerate(post.images, start=1)]}
+        elif not index and (link := first_link(record)):
             record["embed"] = card_embed(None, link)
         if index:
             record["reply"] = {"root": _ref(1), "parent": _ref(index)}
@@ -245,9 +288,24 @@ class BlueskyPublisher(ApiClient):
             self._cards = LinkCards()
         return self._cards
 
+    def _images(self, images: Sequence[Image]) -> Payload:
+        """Upload each image (checked again: type by its bytes, at most 1,000,000 bytes) and embed them."""
+        if len(images) > MAX_IMAGES:
+            raise RejectedError(f"{len(images)} images, but Bluesky takes at most {MAX_IMAGES} per post; "
+                                f"remove {len(images) - MAX_IMAGES}, then retry the post")
+        entries = []
+        for image in images:
+            data = uploads.load(image, "bluesky", self.http)
+            entries.append(image_entry(image, self.upload_blob(data.data, data.mime), data.data))
+        return {"$type": "app.bsky.embed.images", "images": entries}
+
     def _embed(self, post: QueuedPost, record: Payload) -> None:
-        """Put the first part's real embed in place of the placeholder `build_payloads` shows: the link
-        card read from the page (without a thumbnail when its image cannot be used), or none at all."""
+        """Put the first part's real embed in place of the placeholder `build_payloads` shows: the
+        images, or the link card read from the page (without a thumbnail when its image cannot be
+        used), or none at all."""
+        if post.images:
+            record["embed"] = self._images(post.images)
+            return
         link = first_link(record)
         if link is None:
             return

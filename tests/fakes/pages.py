@@ -9,6 +9,9 @@ import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from scheduler.errors import RejectedError
+from scheduler.platforms.fetching import Fetcher
+
 
 def png(width: int = 3, height: int = 2, *, size: int = 0) -> bytes:
     """A valid PNG of `width` × `height` red pixels; with `size`, padded to exactly `size` bytes by a
@@ -100,3 +103,16 @@ class PageServer:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def site_only(site: PageServer, *, timeout: float = 2.0) -> Fetcher:
+    """A fetcher that reaches `site` (on 127.0.0.1) and refuses every other address before any name
+    lookup, so a test never contacts a host outside this machine."""
+
+    class SiteOnly(Fetcher):
+        def _check(self, url: str) -> None:
+            if not url.startswith(site.url + "/"):
+                raise RejectedError(f"{url}: not on the test's page server")
+            super()._check(url)
+
+    return SiteOnly(allow_private=True, timeout=timeout)

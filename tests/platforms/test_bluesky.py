@@ -3,6 +3,7 @@ page on 127.0.0.1, and what a dry run shows instead (without touching the networ
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -11,13 +12,13 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from scheduler.models import QueuedPost
+from scheduler.errors import RejectedError
+from scheduler.models import Image, QueuedPost
 from scheduler.platforms.bluesky import BlueskyPublisher, build_payloads
 from scheduler.platforms.dryrun import DryRunPublisher, as_post
-from scheduler.platforms.fetching import Fetcher
 from scheduler.platforms.linkcard import LinkCards
 from tests.fakes.bluesky_server import BlueskyFake
-from tests.fakes.pages import PageServer, Resource, og_page, png
+from tests.fakes.pages import PageServer, Resource, og_page, png, site_only
 
 NOW = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC)
 PASSWORD = "bsky-app-password-0042"
@@ -36,9 +37,9 @@ def site() -> Iterator[PageServer]:
 
 
 @pytest.fixture
-def client(pds: BlueskyFake) -> BlueskyPublisher:
+def client(pds: BlueskyFake, site: PageServer) -> BlueskyPublisher:
     return BlueskyPublisher(pds.url, "comms.test", SecretStr(PASSWORD),
-                            cards=LinkCards(Fetcher(allow_private=True, timeout=2.0)))  # pages on 127.0.0.1
+                            cards=LinkCards(site_only(site)))  # the test pages, nothing else
 
 
 def _post(*parts: str, key: str = "bsky-1") -> QueuedPost:
@@ -181,3 +182,74 @@ def test_a_dry_run_shows_placeholders_and_fetches_nothing(site, tmp_path):
     line = json.loads((tmp_path / "outbox.jsonl").read_text())
     assert line["requests"][-2]["body"]["record"]["embed"]["external"]["uri"] == url
     assert not site.hits  # nothing was fetched
+
+
+# -- images ----------------------------------------------------------------------------------------
+
+def _with_images(post: QueuedPost, *images: Image) -> QueuedPost:
+    return dataclasses.replace(post, images=images)
+
+
+def test_images_are_uploaded_and_embedded_with_alt_text_and_aspect_ratio(pds, client, tmp_path):
+    from tests.platforms.test_imagesize import jpeg
+
+    first = tmp_path / "plakat.png"
+    first.write_bytes(png(1200, 630))
+    second = tmp_path / "foto.jpg"
+    second.write_bytes(jpeg(800, 600))
+    client.publish(_with_images(_post("Unser Sommerfest #Familie"), Image(str(first), "Plakat: Sommerfest am 5. Juli"),
+                                Image(str(second), "Kinder beim Malen")))
+    (record,) = _records(pds)
+    embed = record["embed"]
+    assert embed["$type"] == "app.bsky.embed.images"
+    assert [(i["alt"], i["aspectRatio"], i["image"]["mimeType"]) for i in embed["images"]] == [
+        ("Plakat: Sommerfest am 5. Juli", {"width": 1200, "height": 630}, "image/png"),
+        ("Kinder beim Malen", {"width": 800, "height": 600}, "image/jpeg")]
+    assert [pds.blobs[i["image"]["ref"]["$link"]]["data"] for i in embed["images"]] == [first.read_bytes(), second.read_bytes()]
+    assert [r["headers"]["content-type"] for r in pds.requests if r["path"].endswith("uploadBlob")] == ["image/png", "image/jpeg"]
+
+
+def test_images_win_over_a_link_card_and_the_page_is_not_fetched(pds, client, site, tmp_path):
+    url = site.add("/artikel", Resource(body=og_page("Titel", "Beschreibung")))
+    picture = tmp_path / "bild.png"
+    picture.write_bytes(png())
+    client.publish(_with_images(_post(f"Mit Bild: {url}"), Image(str(picture), "Ein rotes Bild")))
+    (record,) = _records(pds)
+    assert record["embed"]["$type"] == "app.bsky.embed.images" and not site.hits
+    assert _covered(record)[0][1]["uri"] == url  # the link is still a link
+
+
+def test_an_image_from_an_address_is_fetched_and_uploaded(pds, client, site):
+    url = site.add("/bild.png", Resource(body=png(4, 4), content_type="image/png"))
+    client.publish(_with_images(_post("Bild aus dem Netz"), Image(url, "Vier mal vier")))
+    (record,) = _records(pds)
+    assert record["embed"]["images"][0]["aspectRatio"] == {"width": 4, "height": 4}
+
+
+def test_an_image_over_1_000_000_bytes_is_refused_before_anything_is_created(pds, client, tmp_path):
+    picture = tmp_path / "gross.png"
+    picture.write_bytes(png(size=1_000_001))
+    with pytest.raises(RejectedError, match="1,000,000"):
+        client.publish(_with_images(_post("Zu groß"), Image(str(picture), "groß")))
+    assert not pds.records and not pds.blobs
+
+
+def test_more_than_four_images_are_refused(pds, client, tmp_path):
+    picture = tmp_path / "bild.png"
+    picture.write_bytes(png())
+    with pytest.raises(RejectedError, match="at most 4"):
+        client.publish(_with_images(_post("Fünf"), *[Image(str(picture), f"Bild {n}") for n in range(5)]))
+    assert not pds.records
+
+
+def test_a_dry_run_shows_each_upload_and_the_images_embed_with_placeholders(tmp_path):
+    picture = tmp_path / "plakat.png"
+    picture.write_bytes(png(1200, 630))
+    post = _with_images(_post("Mit Bild https://example.org/a"), Image(str(picture), "Plakat"))
+    DryRunPublisher(tmp_path / "outbox.jsonl").publish(post)
+    upload, create = json.loads((tmp_path / "outbox.jsonl").read_text())["requests"]
+    assert (upload["method"], upload["url"], upload["headers"]["Content-Type"], upload["body"]) == (
+        "POST", "https://bsky.social/xrpc/com.atproto.repo.uploadBlob", "image/png", f"<bytes of {picture}>")
+    assert upload["headers"]["Authorization"] == "Bearer [redacted]"
+    assert create["body"]["record"]["embed"] == {"$type": "app.bsky.embed.images", "images": [
+        {"image": "<blob of image 1>", "alt": "Plakat", "aspectRatio": {"width": 1200, "height": 630}}]}
