@@ -27,8 +27,9 @@ def notifier(settings):  # type: ignore[no-untyped-def]
     return AllNotifiers(channels) if channels else None
 
 
-def client(platform: str, account):  # type: ignore[no-untyped-def]
-    """The API client for one configured account."""
+def client(platform: str, account, journal=None):  # type: ignore[no-untyped-def]
+    """The API client for one configured account; `journal` (the queue's store) keeps the remote
+    ids a client notes between requests."""
     if platform == "mastodon":
         from scheduler.platforms.mastodon import MastodonPublisher
 
@@ -48,13 +49,13 @@ def client(platform: str, account):  # type: ignore[no-untyped-def]
     if platform == "threads":
         from scheduler.platforms.threads import ThreadsPublisher
 
-        return ThreadsPublisher(account.base_url, account.token, user_id=account.user_id)
+        return ThreadsPublisher(account.base_url, account.token, user_id=account.user_id, journal=journal)
     from scheduler.platforms.facebook import FacebookPublisher
 
     return FacebookPublisher(account.base_url, account.token, page_id=account.page_id)
 
 
-def kept(settings, key: tuple[str, str], account):  # type: ignore[no-untyped-def]
+def kept(settings, key: tuple[str, str], account, journal=None):  # type: ignore[no-untyped-def]
     """The client of one account as the daemon runs it: OAuth tokens refreshed before they run out
     and Bluesky sessions kept across restarts, both written to the token store."""
     import datetime as dt
@@ -79,21 +80,21 @@ def kept(settings, key: tuple[str, str], account):  # type: ignore[no-untyped-de
     from scheduler.platforms.tokens import MARGIN, TokenKeeper
 
     if platform not in MARGIN:
-        return client(platform, account)
+        return client(platform, account, journal)
     from scheduler.platforms.http import HttpClient
 
-    return TokenKeeper(platform, name, account, build=lambda fresh: client(platform, fresh), store=store,
+    return TokenKeeper(platform, name, account, build=lambda fresh: client(platform, fresh, journal), store=store,
                        http=HttpClient(), clock=lambda: dt.datetime.now(dt.UTC))
 
 
-def publisher(settings, *, dry_run: bool, quiet: bool = False):  # type: ignore[no-untyped-def]
+def publisher(settings, *, dry_run: bool, quiet: bool = False, journal=None):  # type: ignore[no-untyped-def]
     """The publisher for `scheduler run`: the real clients of configured accounts (a post for an
     account without credentials goes to the dry-run outbox), or the outbox for everything when asked
     for or when no account has credentials."""
     from scheduler.config import configured_accounts
     from scheduler.platforms.dryrun import DryRunPublisher
 
-    accounts = {key: kept(settings, key, account) for key, account in configured_accounts(settings).items()}
+    accounts = {key: kept(settings, key, account, journal) for key, account in configured_accounts(settings).items()}
     outbox = DryRunPublisher(settings.outbox, linkedin_version=settings.linkedin_version)
     if dry_run or not accounts:
         if not dry_run and not quiet:
@@ -129,7 +130,7 @@ def run(once: bool, dry_run: bool) -> int:
         lock.acquire()
     try:
         store = Store.open(settings.database_url)
-        chosen = publisher(settings, dry_run=dry_run)
+        chosen = publisher(settings, dry_run=dry_run, journal=store)
         policy = RetryPolicy(settings.max_attempts, settings.retry_base_seconds, settings.retry_cap_seconds)
         daemon = Daemon(store, Dispatcher(store, chosen, worker=worker_name(), policy=policy,
                                           notify=notifier(settings)), batch=settings.claim_batch)

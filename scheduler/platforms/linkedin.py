@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from pydantic import SecretStr
 
     from scheduler.platforms.http import HttpClient
+    from scheduler.platforms.linkcard import LinkCard, LinkCards
 
 _DUPLICATE_URN = re.compile(r"duplicate of (urn:li:(?:share|ugcPost):\d+)")
 
@@ -48,8 +49,32 @@ def build_uploads(post: Post, *, author: str = AUTHOR_PLACEHOLDER) -> list[Paylo
     return steps
 
 
+def article_for(post: Post, card: LinkCard | None = None, thumbnail: str | None = None) -> Payload | None:
+    """`content.article` for a post with a link and no images: the page's title and description
+    (its Open Graph tags, read when publishing) or, without them, the item's title; the thumbnail
+    is an image URN from the Images API (field name unconfirmed, see platform-apis.md 1.3)."""
+    link = next((link for link in post.links if link.startswith(("https://", "http://"))), None)
+    if link is None or post.images:
+        return None
+    article: Payload = {"source": link, "title": (card.title if card and card.title else post.title) or link,
+                        "description": card.description if card else ""}
+    if thumbnail:
+        article["thumbnail"] = thumbnail
+    return article
+
+
+def _article_placeholders(post: Post) -> Payload | None:
+    """A dry run's article: what publishing reads from the page, named (nothing is fetched)."""
+    article = article_for(post)
+    if article is not None:
+        article.update(title=f"<title of the page (og:title), else: {article['title']}>",
+                       description="<description of the page (og:description)>",
+                       thumbnail="<image URN of the page's image (og:image)>")
+    return article
+
+
 def build_payloads(post: Post, *, now: dt.datetime, author: str = AUTHOR_PLACEHOLDER,
-                   image_urns: Sequence[str] | None = None) -> list[Payload]:
+                   image_urns: Sequence[str] | None = None, article: Payload | None = None) -> list[Payload]:
     # LinkedIn has no reply threads; posts are shortened, never split, so there is one part.
     body: Payload = {
         "author": author,
@@ -63,6 +88,8 @@ def build_payloads(post: Post, *, now: dt.datetime, author: str = AUTHOR_PLACEHO
         urns = image_urns or [uploads.placeholder("image URN", n) for n in range(1, len(post.images) + 1)]
         media = [{"id": urn, "altText": image.alt} for urn, image in zip(urns, post.images)]
         body["content"] = {"media": media[0]} if len(media) == 1 else {"multiImage": {"images": media}}
+    elif article := article or _article_placeholders(post):
+        body["content"] = {"article": article}
     return [body]
 
 
@@ -87,9 +114,36 @@ class LinkedInPublisher(ApiClient):
     shown = ("author", "version")
 
     def __init__(self, base_url: str, token: SecretStr, *, author: str, version: str,
-                 http: HttpClient | None = None, clock: Callable[[], dt.datetime] | None = None) -> None:
+                 http: HttpClient | None = None, clock: Callable[[], dt.datetime] | None = None,
+                 cards: LinkCards | None = None) -> None:
+        """`cards` reads an article's title, description and image from its page (default: pages
+        on public addresses only)."""
         super().__init__(base_url, token, http=http, clock=clock)
         self.author, self.version = author, version
+        self._cards = cards
+
+    @property
+    def cards(self) -> LinkCards:
+        if self._cards is None:
+            from scheduler.platforms.linkcard import LinkCards  # Beautiful Soup only when publishing
+
+            self._cards = LinkCards()
+        return self._cards
+
+    def _article(self, post: Post) -> Payload | None:
+        """The article for `post` with what its page says about itself; without the page (it cannot be
+        fetched), the item's title and no description. A thumbnail that cannot be uploaded is left out."""
+        plain = article_for(post)
+        if plain is None:
+            return None
+        card = self.cards.card(plain["source"])
+        thumbnail = None
+        if card is not None and card.thumb is not None:
+            try:
+                thumbnail = self._upload_bytes(card.thumb.data)
+            except RejectedError:
+                thumbnail = None
+        return article_for(post, card, thumbnail)
 
 
     def _headers(self) -> dict[str, str]:
@@ -103,21 +157,25 @@ class LinkedInPublisher(ApiClient):
 
     def upload(self, image: Image) -> str:
         """Upload one image through the Images API; its URN."""
-        data = uploads.load(image, "linkedin", self.http)
+        return self._upload_bytes(uploads.load(image, "linkedin", self.http).data)
+
+    def _upload_bytes(self, data: bytes) -> str:
         started = self.http.request("POST", f"{self.base_url}{INIT_UPLOAD}", headers=self._headers(),
                                     json={"initializeUploadRequest": {"owner": self.author}}).json()["value"]
         upload_url, urn = started["uploadUrl"], started["image"]
         headers = {"Content-Type": "application/octet-stream"}
         if _same_site(upload_url, self.base_url):  # the token goes to LinkedIn's own hosts only
             headers["Authorization"] = self._headers()["Authorization"]
-        self.http.request("PUT", upload_url, data=data.data, headers=headers)
+        self.http.request("PUT", upload_url, data=data, headers=headers)
         return str(urn)
 
     def publish(self, post: QueuedPost) -> PublishResult:
         from scheduler.platforms.dryrun import as_post
 
         urns = [self.upload(image) for image in post.images]
-        (body,) = build_payloads(as_post(post), now=self.clock(), author=self.author, image_urns=urns)
+        rendered = as_post(post)
+        article = self._article(rendered)
+        (body,) = build_payloads(rendered, now=self.clock(), author=self.author, image_urns=urns, article=article)
         response = self.http.request("POST", f"{self.base_url}/rest/posts", json=body, headers=self._headers(),
                                      classify=_classify)
         urn = response.headers.get("x-restli-id") or response.headers.get("x-linkedin-id")

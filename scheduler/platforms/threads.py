@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from scheduler.errors import RejectedError, TransientError
 from scheduler.models import Image, Post, QueuedPost
 from scheduler.platforms import meta, uploads
-from scheduler.platforms.base import REDACTED, ApiClient, Outcome, Payload, PublishResult, Reconciliation
+from scheduler.platforms.base import REDACTED, ApiClient, Journal, Outcome, Payload, PublishResult, Reconciliation
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -66,11 +66,14 @@ class ThreadsPublisher(ApiClient):
 
     def __init__(self, base_url: str, token: SecretStr, *, user_id: str = "me", http: HttpClient | None = None,
                  clock: Callable[[], dt.datetime] | None = None, media_timeout: float = 300.0,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, journal: Journal | None = None) -> None:
+        """`journal` (the queue's store) keeps each container id before it is published and each
+        published part's media id, so that `reconcile` can ask about exactly those containers."""
         super().__init__(base_url, token, http=http, clock=clock)
         self.user_id = user_id
         self.media_timeout = media_timeout
         self._sleep = sleep
+        self.journal = journal
 
 
     def _post(self, path: str, form: dict[str, str]) -> dict[str, str]:
@@ -103,35 +106,115 @@ class ThreadsPublisher(ApiClient):
             self._sleep(pause)
             waited, pause = waited + pause, min(pause * 2, 30.0)
 
+    # -- the journal: container and media ids noted between requests --------------------------
+
+    def _note(self, post: QueuedPost, name: str, value: str) -> None:
+        if self.journal is not None:
+            self.journal.remember(post, name, value, now=self.clock())
+
+    def _steps(self, post: QueuedPost) -> dict[str, str]:
+        steps = self.journal.recall(post) if self.journal is not None else {}
+        return {name: value for name, value in steps.items() if value}  # "" marks a container given up
+
+    def _status(self, container: str) -> str:
+        state = self.http.request("GET", f"{self.base_url}/{container}", classify=meta.classify, params={
+            "fields": "status,error_message", "access_token": self._secret.get_secret_value()}).json()
+        return str(state.get("status", ""))
+
     def publish(self, post: QueuedPost) -> PublishResult:
+        return self._publish(post, self._steps(post))
+
+    def _publish(self, post: QueuedPost, steps: dict[str, str]) -> PublishResult:
+        """Publish the parts not yet published (per `steps`), reusing a noted container that
+        Threads has not published yet."""
         from scheduler.platforms.dryrun import as_post
 
         local = [image.path for image in post.images if not image.is_url]
         if local:
             raise RejectedError(f"Threads downloads images from a public address and {local[0]} is a local file; "
                                 f"set SCHEDULER_MEDIA_BASE_URL and queue the post again")
-        children = [self._post("threads", _item(image))["id"] for image in post.images] if len(post.images) > 1 else []
+        children = []
+        if len(post.images) > 1 and "part:0" not in steps:
+            for number, image in enumerate(post.images):
+                child = steps.get(f"child:{number}") or self._post("threads", _item(image))["id"]
+                self._note(post, f"child:{number}", child)
+                children.append(child)
         first: str | None = None
         parent: str | None = None
         for index, body in enumerate(build_payloads(as_post(post), now=self.clock(), children=children)):
-            form = {key: value for key, value in body.items() if key != "access_token"}
-            if parent is not None:
-                form["reply_to_id"] = parent
-            container = self._post("threads", form)["id"]
+            if f"part:{index}" in steps:
+                parent = steps[f"part:{index}"]
+                first = first or parent
+                continue
+            container = steps.get(f"container:{index}")
+            if container is not None and self._status(container) not in ("FINISHED", "IN_PROGRESS"):
+                container = None  # expired or failed: make a new one
+            if container is None:
+                form = {key: value for key, value in body.items() if key != "access_token"}
+                if parent is not None:
+                    form["reply_to_id"] = parent
+                container = self._post("threads", form)["id"]
+                self._note(post, f"container:{index}", container)
             if index == 0 and post.images:
-                self._wait(container)
+                try:
+                    self._wait(container)
+                except TransientError:
+                    self._note(post, f"container:{index}", "")  # expired or too slow: start afresh next time
+                    raise
             parent = self._post("threads_publish", {"creation_id": container})["id"]
+            self._note(post, f"part:{index}", parent)
             first = first or parent
         assert first is not None
         return PublishResult(remote_id=first, remote_url=None)
 
     def reconcile(self, post: QueuedPost) -> Reconciliation:
+        """With noted containers, ask Threads about each (`GET /{container}?fields=status`): a
+        PUBLISHED one went out (its media id is then read from the profile's threads), a FINISHED
+        one never did and may still be published, an EXPIRED or failed one is given up. A thread
+        whose first part went out is finished. Without notes, the profile's threads are compared
+        by text."""
+        steps = self._steps(post)
+        if not steps:
+            return self._by_text(post)
+        for index in range(len(post.parts)):
+            if f"part:{index}" in steps:
+                continue
+            container = steps.get(f"container:{index}")
+            if container is None:
+                break  # never created: this part and the ones after it were not sent
+            status = self._status(container)
+            if status == "PUBLISHED":
+                found = self._find(post.parts[index])
+                if found is None:
+                    return Reconciliation(Outcome.UNKNOWN)  # it went out, but we cannot tell its id
+                steps[f"part:{index}"] = found.remote_id
+                self._note(post, f"part:{index}", found.remote_id)
+                continue
+            if status not in ("FINISHED", "IN_PROGRESS"):
+                self._note(post, f"container:{index}", "")  # EXPIRED or ERROR: never published
+            break
+        if "part:0" not in steps:
+            return Reconciliation(Outcome.NOT_PUBLISHED)
+        return Reconciliation(Outcome.PUBLISHED, self._publish(post, steps))  # finish a half-sent thread
+
+    def _find(self, text: str) -> PublishResult | None:
+        found, _ = self._listed(text)
+        return found
+
+    def _listed(self, text: str) -> tuple[PublishResult | None, bool]:
+        """The profile's recent thread with `text`, and whether the profile could be listed at all."""
         listing = self.http.request(
             "GET", f"{self.base_url}/{self.user_id}/threads", classify=meta.classify,
             params={"fields": "id,text,timestamp,permalink", "limit": "50", "access_token": self._secret.get_secret_value()},
         ).json()
-        wanted = " ".join(post.parts[0].split())
+        wanted = " ".join(text.split())
         for item in listing.get("data", []):
             if " ".join(str(item.get("text", "")).split()) == wanted:
-                return Reconciliation(Outcome.PUBLISHED, PublishResult(str(item["id"]), item.get("permalink")))
-        return Reconciliation(Outcome.NOT_PUBLISHED if listing.get("data") is not None else Outcome.UNKNOWN)
+                return PublishResult(str(item["id"]), item.get("permalink")), True
+        return None, listing.get("data") is not None
+
+    def _by_text(self, post: QueuedPost) -> Reconciliation:
+        found, listed = self._listed(post.parts[0])
+        if found is not None:
+            return Reconciliation(Outcome.PUBLISHED, found)
+        return Reconciliation(Outcome.NOT_PUBLISHED if listed else Outcome.UNKNOWN)

@@ -90,6 +90,14 @@ class LinkedInFake(FakeServer):
 
     def _media_problem(self, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]] | None:
         content = body.get("content") or {}
+        if "article" in content:  # an article (link) post: a web address and a title; a thumbnail must be uploaded
+            article = content["article"]
+            if not str(article.get("source", "")).startswith(("https://", "http://")) or not article.get("title"):
+                return 400, {"status": 400, "message": "ERROR :: /content/article :: source and title are required"}, {}
+            thumbnail = article.get("thumbnail")
+            if thumbnail is not None and (self.images.get(thumbnail) or {}).get("data") is None:
+                return 400, {"status": 400, "message": f"Image {thumbnail} has not been uploaded"}, {}
+            return None
         entries = [content["media"]] if "media" in content else (content.get("multiImage") or {}).get("images")
         if entries is None:
             return None
