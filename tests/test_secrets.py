@@ -66,7 +66,7 @@ def test_no_secret_in_logs_outbox_errors_reprs_or_database(tmp_path: Path):
     for table in ("posts", "transitions", "notices", "daemons"):
         for row in database.execute(f"SELECT * FROM {table}"):
             assert not _leaks(repr(row)), (table, row)
-    assert not _leaks((tmp_path / "q.sqlite3").read_bytes().decode("latin-1"))
+    assert not _leaks("".join(f.read_bytes().decode("latin-1") for f in tmp_path.glob("q.sqlite3*")))  # with the WAL
 
 
 def test_reprs_of_configured_objects_hide_secrets(monkeypatch):
@@ -90,3 +90,59 @@ def test_reprs_of_configured_objects_hide_secrets(monkeypatch):
     assert isinstance(settings.mastodon_token, SecretStr)
     for name in ("LinkedIn", "X", "Mastodon", "Bluesky", "Threads", "Facebook"):
         assert f"{name}Publisher(" in shown
+
+
+def test_refreshed_tokens_and_kept_sessions_stay_secret_too(tmp_path: Path):
+    """A cycle in which X's token is refreshed (a rotated refresh token stored), a Bluesky session is
+    kept in the token store and Threads notes its container ids: none of the new secrets appears
+    anywhere but the token store."""
+    import json
+
+    import pytest
+
+    pytest.importorskip("twitter_text")
+    from scheduler.tokenstore import TokenStore
+    from tests.fakes.bluesky_server import BlueskyFake
+    from tests.fakes.meta_server import MetaFake
+    from tests.fakes.oauth_server import OAuthFake
+    from tests.fakes.x_server import XFake
+
+    url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    store = Store.open(url)
+    store.add([NewPost(f"i{n}", platform, "default", now, (f"Beitrag {n} #Familie",), "de")
+               for n, platform in enumerate(["x", "bluesky", "threads"])],
+              state=State.SCHEDULED, now=now, reason="secrets test")
+    store.close()
+    fixed = ["tok-X-old-s3cr3t", "refresh-X-s3cr3t", "client-X-s3cr3t", "app-BLUESKY-s3cr3t", "tok-THREADS-s3cr3t"]
+    with XFake(token=fixed[0]) as x, BlueskyFake(password=fixed[3]) as pds, MetaFake(token=fixed[4]) as meta, \
+            OAuthFake(client_id="cid", client_secret=fixed[2], access_token=fixed[0],
+                      on_issue=lambda token: setattr(x, "token", token)) as oauth:
+        oauth.refresh_tokens.add(fixed[1])
+        tokens = TokenStore(tmp_path / "tokens.json")
+        tokens.save("x:default", {"base_url": x.url, "token": fixed[0], "refresh_token": fixed[1], "client_id": "cid",
+                                  "client_secret": fixed[2], "token_url": f"{oauth.url}/token",
+                                  "expires_at": (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=2)).isoformat()})
+        tokens.save("bluesky:default", {"base_url": pds.url, "handle": pds.handle, "app_password": fixed[3]})
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
+        env.update(SCHEDULER_DATABASE_URL=url, SCHEDULER_TOKEN_STORE=str(tokens.path), SCHEDULER_THREADS_TOKEN=fixed[4],
+                   SCHEDULER_THREADS_BASE_URL=meta.url, SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"))
+        runs = [subprocess.run([sys.executable, "-m", "scheduler", *args], capture_output=True, text=True, env=env,
+                               cwd=tmp_path, timeout=120)
+                for args in (["run", "--once"], ["accounts", "check"], ["queue", "list", "--format", "json"],
+                             ["queue", "show", "1"], ["status"])]
+    kept = json.loads(tokens.path.read_text())
+    secrets = [*fixed, kept["x:default"]["token"], kept["x:default"]["refresh_token"],
+               kept["bluesky:default"]["session_access"], kept["bluesky:default"]["session_refresh"]]
+    assert kept["x:default"]["token"] != fixed[0] and kept["x:default"]["refresh_token"] != fixed[1]  # refreshed
+    states = {post.platform: post.state for post in Store.open(url).list()}
+    assert states == {"x": State.PUBLISHED, "bluesky": State.PUBLISHED, "threads": State.PUBLISHED}, runs[0].stderr
+    for run in runs:
+        assert not [s for s in secrets if s in run.stdout + run.stderr], (run.args, run.stdout, run.stderr)
+    database = sqlite3.connect(tmp_path / "q.sqlite3")
+    tables = [name for (name,) in database.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    assert "steps" in tables and database.execute("SELECT count(*) FROM steps").fetchone()[0] > 0
+    raw = "".join(f.read_bytes().decode("latin-1") for f in tmp_path.glob("q.sqlite3*"))  # with the WAL
+    assert not [s for s in secrets if s in raw]
+    outbox = tmp_path / "outbox.jsonl"
+    assert not outbox.exists() or not [s for s in secrets if s in outbox.read_text()]
