@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import secrets
 from typing import Any
@@ -71,7 +72,7 @@ class BlueskyFake(FakeServer):
             return 400, {"error": "InvalidToken", "message": "Token could not be verified"}
         return None
 
-    def post(self, path: str, headers: dict[str, str], body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def post(self, path: str, headers: dict[str, str], body: dict[str, Any]) -> tuple[Any, ...]:
         with self._lock:
             if path == "/xrpc/com.atproto.server.createSession":
                 if body.get("identifier") not in (self.handle, self.did) or body.get("password") != self.password:
@@ -92,11 +93,11 @@ class BlueskyFake(FakeServer):
                 rkey, record = body.get("rkey", ""), body.get("record", {})
                 if not _TID.match(rkey):
                     return 400, {"error": "InvalidRequest", "message": f'Invalid record key: Invalid TID string (got "{rkey}")'}
-                if self.failures:
-                    status, answer, created = self.failures.pop(0)
+                if (failure := self.next_failure()) is not None:  # scripted, over budget or injected (base.py)
+                    status, answer, created, extra = failure
                     if created:
                         self._store(rkey, record)
-                    return status, answer
+                    return status, answer, extra
                 text = record.get("text", "")
                 graphemes = len(regex.findall(r"\X", text))
                 if graphemes > 300 or len(text.encode()) > 3000:
@@ -137,6 +138,19 @@ class BlueskyFake(FakeServer):
                   "value": record}
         self.records[rkey] = stored
         return stored
+
+    def server_error(self) -> tuple[int, Any]:
+        return 500, {"error": "InternalServerError", "message": "Internal Server Error"}
+
+    def rate_headers(self, limit: int, remaining: int, reset_at: float) -> dict[str, str]:
+        window = self._budget[1] if self._budget else 3600
+        return {"RateLimit-Limit": str(limit), "RateLimit-Remaining": str(max(remaining, 0)),
+                "RateLimit-Reset": str(math.ceil(reset_at)), "RateLimit-Policy": f"{limit};w={window:.0f}"}  # §3.4
+
+    def throttled(self, limit: int, reset_at: float) -> tuple[int, Any, dict[str, str]]:
+        wait = max(math.ceil(reset_at - self.time()), 1)
+        return 429, {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}, {
+            **self.rate_headers(limit, 0, reset_at), "Retry-After": str(wait)}
 
     def handler(self) -> type[JsonHandler]:
         fake = self

@@ -128,11 +128,11 @@ class LinkedInFake(FakeServer):
         if problem is not None:
             return problem
         with self._lock:
-            if self.failures:
-                status, answer, created = self.failures.pop(0)
+            if (failure := self.next_failure()) is not None:  # scripted, over budget or injected (base.py)
+                status, answer, created, extra = failure
                 if created:
                     self._create(body)
-                return status, answer, {}
+                return status, answer, extra
             commentary = body["commentary"]
             if len(commentary) > 3000:
                 return 400, {"errorDetailType": "com.linkedin.common.error.BadRequest", "status": 400,

@@ -92,11 +92,11 @@ class MastodonFake(FakeServer):
         with self._lock:
             if key and key in self.idempotency and self.clock() - self.idempotency[key][0] < 3600:
                 return 200, self.idempotency[key][1], {}
-            if self.failures:
-                status, body, created = self.failures.pop(0)
+            if (failure := self.next_failure()) is not None:  # scripted, over budget or injected (base.py)
+                status, body, created, extra = failure
                 if created:
                     self._status({**fields, "_key": key})
-                return status, body, {}
+                return status, body, extra
             text = fields.get("status")
             media_ids = fields.get("media_ids") or []
             if not isinstance(media_ids, list) or any(i not in self.media for i in media_ids):

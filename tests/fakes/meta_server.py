@@ -15,6 +15,7 @@ name such photos (code 100 otherwise)."""
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -116,15 +117,15 @@ class MetaFake(FakeServer):
                 self.containers[container] = {"text": text, "reply_to_id": form.get("reply_to_id"), "status": "FINISHED"}
                 return 200, {"id": container}
             if path == f"/v1.0/{self.user_id}/threads_publish":
-                if self.failures:
-                    status, answer, created = self.failures.pop(0)
+                if (failure := self.next_failure()) is not None:  # scripted, over budget or injected (base.py)
+                    status, answer, created, extra = failure
                     if created and form.get("creation_id") in self.containers:
                         container = self.containers[form["creation_id"]]
                         container["status"] = "PUBLISHED"
                         self.threads.append({"id": str(18_000_000_000_000_000 + len(self.threads) + 1),
                                              "text": container["text"], "reply_to_id": container["reply_to_id"],
                                              "permalink": "https://www.threads.net/@comms/post/X"})
-                    return status, answer
+                    return status, answer, extra
                 container = self.containers.get(form.get("creation_id", ""))
                 if container is None:
                     return 400, _error(100, "The container does not exist", "THApiException")
@@ -141,11 +142,11 @@ class MetaFake(FakeServer):
                 self.threads.append(media)
                 return 200, {"id": media["id"]}
             if path == f"/v1.0/{self.page_id}/feed":
-                if self.failures:
-                    status, answer, created = self.failures.pop(0)
+                if (failure := self.next_failure()) is not None:  # scripted, over budget or injected (base.py)
+                    status, answer, created, extra = failure
                     if created:
                         self.feed.append({"id": f"{self.page_id}_{len(self.feed) + 1}", "message": form.get("message", "")})
-                    return status, answer
+                    return status, answer, extra
                 message = form.get("message", "")
                 if len(message.encode("utf-16-le")) // 2 > 63_206:
                     return 400, _error(100, "Message too long", "GraphMethodException")
@@ -163,6 +164,22 @@ class MetaFake(FakeServer):
                 self.feed.append(item)
                 return 200, {"id": item["id"]}
         return 404, _error(803, "Unknown path", "GraphMethodException")
+
+    def server_error(self) -> tuple[int, Any]:
+        return 500, {"error": {"message": "An unexpected error has occurred. Please retry your request later.",
+                               "type": "OAuthException", "code": 2, "is_transient": True, "fbtrace_id": "AbCdEf"}}
+
+    def rate_headers(self, limit: int, remaining: int, reset_at: float, *, refused: bool = False) -> dict[str, str]:
+        """Business Use Case usage in per cent; once refused, `estimated_time_to_regain_access` in minutes (§5.2)."""
+        regain = math.ceil(max(reset_at - self.time(), 0) / 60) if refused else 0
+        return {"X-Business-Use-Case-Usage": json.dumps({self.page_id: [{
+            "type": "pages", "call_count": round(100 * (limit - max(remaining, 0)) / limit), "total_cputime": 1,
+            "total_time": 1, "estimated_time_to_regain_access": regain}]})}
+
+    def throttled(self, limit: int, reset_at: float) -> tuple[int, Any, dict[str, str]]:
+        # code 80001 "too many calls to this Page account" (rate-limit codes: unconfirmed, §5.2)
+        return 400, _error(80001, "There have been too many calls to this Page account. Wait a bit and try again."), \
+            self.rate_headers(limit, 0, reset_at, refused=True)
 
     def handler(self) -> type[JsonHandler]:
         fake = self

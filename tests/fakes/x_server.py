@@ -11,6 +11,7 @@ an uploaded id; a post's `media.media_ids` must name uploaded ids (400), at most
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -73,11 +74,11 @@ class XFake(FakeServer):
             return 429, {"title": "Too Many Requests", "status": 429}, {
                 "x-rate-limit-limit": str(self.rate_limit), "x-rate-limit-remaining": "0", "x-rate-limit-reset": reset}
         with self._lock:
-            if self.failures:
-                status, answer, created = self.failures.pop(0)
+            if (failure := self.next_failure()) is not None:  # scripted, over budget or injected (base.py)
+                status, answer, created, extra = failure
                 if created:
                     self._create(body)
-                return status, answer, {}
+                return status, answer, extra
             text = body.get("text")
             if not isinstance(text, str) or not text.strip():
                 return 400, {"title": "Invalid Request", "detail": "text must not be empty", "status": 400}, {}
@@ -95,6 +96,17 @@ class XFake(FakeServer):
                 return 400, {"title": "Invalid Request", "status": 400, "detail": "reply target not found"}, {}
             tweet = self._create(body)
         return 201, {"data": {"id": tweet["id"], "text": tweet["text"], "edit_history_tweet_ids": [tweet["id"]]}}, {}
+
+    def server_error(self) -> tuple[int, Any]:
+        return 500, {"title": "Internal Server Error", "type": "about:blank", "status": 500}
+
+    def rate_headers(self, limit: int, remaining: int, reset_at: float) -> dict[str, str]:
+        return {"x-rate-limit-limit": str(limit), "x-rate-limit-remaining": str(max(remaining, 0)),
+                "x-rate-limit-reset": str(math.ceil(reset_at))}  # epoch seconds (§4.4)
+
+    def throttled(self, limit: int, reset_at: float) -> tuple[int, Any, dict[str, str]]:
+        return 429, {"title": "Too Many Requests", "type": "about:blank", "status": 429,
+                     "detail": "Too Many Requests"}, self.rate_headers(limit, 0, reset_at)
 
     def handler(self) -> type[JsonHandler]:
         fake = self
