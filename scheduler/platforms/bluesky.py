@@ -328,6 +328,9 @@ class BlueskyPublisher(ApiClient):
     def _publish(self, post: QueuedPost, existing: dict[int, dict[str, str]]) -> PublishResult:
         from scheduler.platforms.dryrun import as_post
 
+        # the PDS counts record writes in points, a create costs 3 (platform-apis.md §3.4)
+        self.http.pace("POST", f"{self.base_url}/xrpc/com.atproto.repo.createRecord",
+                       requests=len(post.parts) - len(existing), cost=3)
         did = self.session()["did"]
         keys = record_keys(post)
         refs: list[dict[str, str]] = []

@@ -85,6 +85,7 @@ class FacebookPublisher(ApiClient):
     def publish(self, post: QueuedPost) -> PublishResult:
         from scheduler.platforms.dryrun import as_post
 
+        self.http.pace("POST", f"{self.base_url}/{self.page_id}/feed")
         photo_ids = [self.upload(image) for image in post.images]
         (body,) = build_payloads(as_post(post), now=self.clock(), photo_ids=photo_ids)
         form = {**{k: v for k, v in body.items() if k != "access_token"}, "access_token": self._secret.get_secret_value()}

@@ -12,6 +12,10 @@ status codes to the error tree in `scheduler.errors`:
     other 4xx                        → RejectedError with the platform's message
 
 Platform modules pass `classify` to recognise their own bodies first (duplicates, expired tokens …).
+
+Every response's rate-limit headers go to the client's `Pacer` (scheduler/platforms/pacing.py); a
+client calls `pace` before a post's first request, so a post that would not fit in what the account
+may still send is refused (or waited for, briefly) before anything goes out.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from scheduler.errors import (
     RejectedError,
     TransientError,
 )
+from scheduler.platforms.pacing import Pacer, endpoint
 
 USER_AGENT = f"newsletter-scheduler/{__version__} python-requests/{requests.__version__}"
 
@@ -78,13 +83,16 @@ def message_of(response: requests.Response) -> str:
 
 
 class HttpClient:
-    """A `requests.Session` with our timeout, User-Agent, connection retries and error mapping."""
+    """A `requests.Session` with our timeout, User-Agent, connection retries, error mapping and the
+    pacing of one account (one HttpClient per account client)."""
 
     def __init__(self, session: requests.Session | None = None, *, timeout: float = 20.0,
-                 connect_retries: int = 2, clock: Callable[[], dt.datetime] | None = None) -> None:
+                 connect_retries: int = 2, clock: Callable[[], dt.datetime] | None = None,
+                 pacer: Pacer | None = None) -> None:
         self.session = session or requests.Session()
         self.timeout = timeout
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.pacer = pacer or Pacer(clock=self.clock)
         # connect=N retries only failures to connect; read=0 and status=0 mean a request that was
         # sent is never repeated by the adapter, whatever its method.
         retry = Retry(total=connect_retries, connect=connect_retries, read=0, status=0, other=0,
@@ -96,6 +104,12 @@ class HttpClient:
 
     def __repr__(self) -> str:
         return f"HttpClient(timeout={self.timeout})"
+
+    def pace(self, method: str, url: str, *, requests: int = 1, cost: int = 1) -> None:
+        """Before the first request of a post that sends `requests` requests to `url` (each costing
+        `cost` units of the platform's window): return when they fit, waiting briefly if need be;
+        otherwise raise `RateLimitedError` with the time to wait, before anything is sent."""
+        self.pacer.reserve(endpoint(method, url), requests * cost, host=_host(url))
 
     def request(
         self,
@@ -112,6 +126,7 @@ class HttpClient:
     ) -> requests.Response:
         """Send one request; a 2xx response is returned, anything else raises a PublishError."""
         sends = method.upper() not in ("GET", "HEAD")
+        self.pacer.space()
         try:
             response = self.session.request(method, url, headers=dict(headers or {}), json=json, data=data,
                                             params=params, files=files, timeout=self.timeout, allow_redirects=False)
@@ -130,11 +145,17 @@ class HttpClient:
             raise error(f"connection to {_host(url)} broke off") from None
         except requests.RequestException as exc:
             raise TransientError(f"request to {_host(url)} failed: {type(exc).__name__}") from None
+        where = endpoint(method, url)
         if 200 <= response.status_code < 300:
+            self.pacer.observe(where, response.headers, status=response.status_code)
             return response
-        if classify is not None and (error := classify(response)) is not None:
-            raise error
-        raise self.error_for(response, sends=sends, reset_header=reset_header)
+        error = classify(response) if classify is not None else None
+        if error is None:
+            error = self.error_for(response, sends=sends, reset_header=reset_header)
+        self.pacer.observe(where, response.headers, status=response.status_code, retry_after=error.retry_after)
+        if isinstance(error, RateLimitedError) and error.retry_after is None:
+            error.retry_after = self.pacer.wait(where) or None  # e.g. Meta's time to regain access
+        raise error
 
     def error_for(self, response: requests.Response, *, sends: bool,
                   reset_header: Callable[[requests.Response], float | None] | None = None) -> PublishError:

@@ -172,6 +172,7 @@ class LinkedInPublisher(ApiClient):
     def publish(self, post: QueuedPost) -> PublishResult:
         from scheduler.platforms.dryrun import as_post
 
+        self.http.pace("POST", f"{self.base_url}/rest/posts")
         urns = [self.upload(image) for image in post.images]
         rendered = as_post(post)
         article = self._article(rendered)

@@ -157,23 +157,29 @@ class MastodonPublisher(ApiClient):
             response = self.http.request("GET", f"{self.base_url}/api/v1/media/{media_id}", headers=self._headers())
         return media_id
 
-    def publish(self, post: QueuedPost) -> PublishResult:
+    def publish(self, post: QueuedPost, *, arrived: Sequence[dict[str, Any]] = ()) -> PublishResult:
+        """`arrived`: the statuses of the thread's first parts, found on the account by `reconcile`;
+        they are not sent again."""
         from scheduler.platforms.dryrun import as_post
 
+        # all the parts still to send fit in the account's rate limit, or none is sent
+        self.http.pace("POST", f"{self.base_url}/api/v1/statuses", requests=len(post.parts) - len(arrived))
         media_ids: list[str] = []
-        if post.images:
+        if post.images and not arrived:
             self._media_limits(post.images)
             media_ids = [self.upload(image) for image in post.images]
         first: dict[str, object] | None = None
         parent: str | None = None
         for index, body in enumerate(build_payloads(as_post(post), now=self.clock(), media_ids=media_ids)):
-            if parent is not None:
-                body["in_reply_to_id"] = parent
-            response = self.http.request(
-                "POST", f"{self.base_url}/api/v1/statuses", json=body,
-                headers=self._headers(f"{post.idempotency_key}:{index}"), classify=_classify, reset_header=_reset,
-            )
-            status = response.json()
+            if index < len(arrived):
+                status = arrived[index]
+            else:
+                if parent is not None:
+                    body["in_reply_to_id"] = parent
+                status = self.http.request(
+                    "POST", f"{self.base_url}/api/v1/statuses", json=body,
+                    headers=self._headers(f"{post.idempotency_key}:{index}"), classify=_classify, reset_header=_reset,
+                ).json()
             parent = str(status["id"])
             first = first or status
         assert first is not None
@@ -182,29 +188,36 @@ class MastodonPublisher(ApiClient):
     def reconcile(self, post: QueuedPost) -> Reconciliation:
         """Read the account's newest statuses first: Mastodon stores an idempotency key only after
         the status exists, so a status created by a request that then failed may have none, and a
-        replay would post it twice. A single post found there is done; a thread found there, or a
-        post not found, is replayed with its keys within the hour (parts that arrived come back,
-        missing ones are created)."""
+        replay would post it twice. A post found there whole is done; within the hour the parts
+        not found are sent with their keys (a part that arrived with its key comes back), after
+        the first part found, never again before it."""
         started = post.claimed_at or post.due_at or post.publish_at
-        found, oldest = self._find(post.parts[0])
+        arrived, oldest = self._find(post.parts)
         within_window = self.clock() - started < IDEMPOTENCY_WINDOW
-        if found is not None and (len(post.parts) == 1 or not within_window):
-            return Reconciliation(Outcome.PUBLISHED, found)
+        if arrived and (len(arrived) == len(post.parts) or not within_window):
+            return Reconciliation(Outcome.PUBLISHED, PublishResult(str(arrived[0]["id"]), arrived[0].get("url")))
         if within_window:
-            return Reconciliation(Outcome.PUBLISHED, self.publish(post))  # an idempotent replay
+            return Reconciliation(Outcome.PUBLISHED, self.publish(post, arrived=arrived))  # an idempotent replay
         if oldest is not None and oldest < started:
             return Reconciliation(Outcome.NOT_PUBLISHED)  # the list reaches back past the attempt
         return Reconciliation(Outcome.UNKNOWN)
 
-    def _find(self, text: str) -> tuple[PublishResult | None, dt.datetime | None]:
-        """The newest status with `text` (if any), and the creation time of the oldest one listed."""
+    def _find(self, parts: Sequence[str]) -> tuple[list[dict[str, Any]], dt.datetime | None]:
+        """The statuses of the leading parts found on the account (the newest with the first
+        part's text, then each reply to the one before with the next part's text), and the
+        creation time of the oldest status listed."""
         me = self.http.request("GET", f"{self.base_url}/api/v1/accounts/verify_credentials",
                                headers=self._headers()).json()
         statuses = self.http.request("GET", f"{self.base_url}/api/v1/accounts/{me['id']}/statuses",
                                      params={"limit": "40"}, headers=self._headers()).json()
-        wanted = " ".join(text.split())
         oldest = min((dt.datetime.fromisoformat(s["created_at"].replace("Z", "+00:00")) for s in statuses), default=None)
-        for status in statuses:
-            if _plain(status.get("content", "")) == wanted:
-                return PublishResult(str(status["id"]), status.get("url")), oldest
-        return None, oldest
+        arrived: list[dict[str, Any]] = []
+        for part in parts:
+            wanted = " ".join(part.split())
+            parent = str(arrived[-1]["id"]) if arrived else None
+            match = next((s for s in statuses if _plain(s.get("content", "")) == wanted
+                          and (parent is None or str(s.get("in_reply_to_id")) == parent)), None)
+            if match is None:
+                break
+            arrived.append(match)
+        return arrived, oldest

@@ -129,6 +129,7 @@ class ThreadsPublisher(ApiClient):
         Threads has not published yet."""
         from scheduler.platforms.dryrun import as_post
 
+        self.http.pace("POST", f"{self.base_url}/{self.user_id}/threads_publish", requests=len(post.parts))
         local = [image.path for image in post.images if not image.is_url]
         if local:
             raise RejectedError(f"Threads downloads images from a public address and {local[0]} is a local file; "

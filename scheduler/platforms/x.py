@@ -103,6 +103,7 @@ class XPublisher(ApiClient):
     def publish(self, post: QueuedPost) -> PublishResult:
         from scheduler.platforms.dryrun import as_post
 
+        self.http.pace("POST", f"{self.base_url}/2/tweets", requests=len(post.parts))  # all parts fit, or none is sent
         media_ids = [self.upload(image) for image in post.images]
         first: str | None = None
         parent: str | None = None
