@@ -12,7 +12,10 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,9 +114,15 @@ def test_sigkill_real_scheduler_run_while_it_publishes_to_a_slow_mastodon(tmp_pa
         rng = random.Random(7)
         kills, progress = 0, []
         for _ in range(6):
+            published = Store.open(url).counts()[State.PUBLISHED]
             daemon = subprocess.Popen([sys.executable, "-m", "scheduler", "run"], cwd=tmp_path, env=env,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            time.sleep(rng.uniform(0.8, 1.6))
+            # start-up takes from 0.3 s to seconds on a busy machine: kill at a random moment once it publishes
+            deadline = time.monotonic() + 60
+            while (daemon.poll() is None and time.monotonic() < deadline
+                   and Store.open(url).counts()[State.PUBLISHED] == published):
+                time.sleep(0.02)
+            time.sleep(rng.uniform(0.0, 0.5))  # publishing 40 posts takes ~3.5 s
             if daemon.poll() is None:
                 daemon.send_signal(signal.SIGKILL)
                 kills += 1
@@ -133,3 +142,139 @@ def test_sigkill_real_scheduler_run_while_it_publishes_to_a_slow_mastodon(tmp_pa
     finally:
         server.kill()
         server.communicate(timeout=10)
+
+
+# -- each real platform client, killed mid-publish -----------------------------------------------------
+
+CRASH_TOKEN = "crash-token-0042"
+
+
+@dataclass
+class Target:
+    platform: str
+    account: str  # "default" from SCHEDULER_<PLATFORM>_…, otherwise a named account (SCHEDULER_ACCOUNTS__…)
+    fake: Any
+    create: str  # the path of the request that creates a post (or a thread part)
+    env: Callable[[str], dict[str, str]]  # the daemon's settings, from the fake's base URL
+    copies: Callable[[], list[str]]  # every part on the platform, as text
+    threads: bool
+
+
+def _targets() -> dict[str, Callable[[], Target]]:
+    from tests.fakes.bluesky_server import BlueskyFake
+    from tests.fakes.linkedin_server import LinkedInFake
+    from tests.fakes.mastodon_server import MastodonFake
+    from tests.fakes.meta_server import MetaFake
+    from tests.fakes.x_server import XFake
+
+    def mastodon() -> Target:
+        from scheduler.platforms.mastodon import _plain
+
+        fake = MastodonFake(token=CRASH_TOKEN)
+        return Target("mastodon", "default", fake, "/api/v1/statuses",
+                      lambda url: {"SCHEDULER_MASTODON_BASE_URL": url, "SCHEDULER_MASTODON_TOKEN": CRASH_TOKEN},
+                      lambda: [_plain(s["content"]) for s in fake.statuses], threads=True)
+
+    def bluesky() -> Target:
+        fake = BlueskyFake(handle="comms.test", password=CRASH_TOKEN)
+        return Target("bluesky", "default", fake, "/xrpc/com.atproto.repo.createRecord",
+                      lambda url: {"SCHEDULER_BLUESKY_BASE_URL": url, "SCHEDULER_BLUESKY_HANDLE": "comms.test",
+                                   "SCHEDULER_BLUESKY_APP_PASSWORD": CRASH_TOKEN},
+                      lambda: [r["value"]["text"] for r in fake.records.values()], threads=True)
+
+    def x() -> Target:
+        pytest.importorskip("twitter_text")
+        fake = XFake(token=CRASH_TOKEN)
+        # an account with a history: X has no idempotency key, so a claimed post is known to be
+        # unsent only when the account's listing reaches back before the claim
+        fake.tweets.append({"id": "1845000000000000000", "text": "Ein älterer Beitrag",
+                            "created_at": (dt.datetime.now(dt.UTC) - dt.timedelta(days=2)).isoformat()})
+        return Target("x", "newsroom", fake, "/2/tweets",
+                      lambda url: {"SCHEDULER_ACCOUNTS__X__NEWSROOM__BASE_URL": url,
+                                   "SCHEDULER_ACCOUNTS__X__NEWSROOM__TOKEN": CRASH_TOKEN},
+                      lambda: [t["text"] for t in fake.tweets[1:]], threads=True)
+
+    def linkedin() -> Target:
+        fake = LinkedInFake(token=CRASH_TOKEN)
+        return Target("linkedin", "default", fake, "/rest/posts",
+                      lambda url: {"SCHEDULER_LINKEDIN_BASE_URL": url, "SCHEDULER_LINKEDIN_TOKEN": CRASH_TOKEN,
+                                   "SCHEDULER_LINKEDIN_AUTHOR": "urn:li:organization:1"},
+                      lambda: [p["text"] for p in fake.posts], threads=False)
+
+    def threads() -> Target:
+        fake = MetaFake(token=CRASH_TOKEN)
+        return Target("threads", "default", fake, "/threads_publish",
+                      lambda url: {"SCHEDULER_THREADS_BASE_URL": url, "SCHEDULER_THREADS_TOKEN": CRASH_TOKEN},
+                      lambda: [t["text"] for t in fake.threads], threads=True)
+
+    def facebook() -> Target:
+        fake = MetaFake(token=CRASH_TOKEN, page_id="1234")
+        return Target("facebook", "pages", fake, "/1234/feed",
+                      lambda url: {"SCHEDULER_ACCOUNTS__FACEBOOK__PAGES__BASE_URL": url,
+                                   "SCHEDULER_ACCOUNTS__FACEBOOK__PAGES__TOKEN": CRASH_TOKEN,
+                                   "SCHEDULER_ACCOUNTS__FACEBOOK__PAGES__PAGE_ID": "1234"},
+                      lambda: [p["message"] for p in fake.feed], threads=False)
+
+    return {f.__name__: f for f in (mastodon, bluesky, x, linkedin, threads, facebook)}
+
+
+def _run(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "scheduler", "run", *args], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _kill_when(daemon: subprocess.Popen[str], hold: Any, fake: Any) -> None:
+    """SIGKILL the daemon while the fake holds its request, then let the fake finish that request
+    (as a server does whose client went away) before anything else happens."""
+    if not hold.reached.wait(60):
+        daemon.kill()
+        raise AssertionError(f"the daemon never reached the held request: {daemon.communicate(timeout=10)[1][-2000:]}")
+    daemon.send_signal(signal.SIGKILL)
+    daemon.communicate(timeout=30)
+    assert daemon.returncode == -signal.SIGKILL
+    hold.release()
+    assert fake.wait_idle()
+
+
+@pytest.mark.parametrize("name", ["mastodon", "bluesky", "x", "linkedin", "threads", "facebook"])
+def test_sigkill_real_scheduler_run_mid_publish_through_each_platform_client(tmp_path: Path, name: str):
+    """The real `scheduler run` publishes through the platform's real client to its fake (settings
+    from the environment, as in production) and is SIGKILLed twice: while the fake holds the
+    request of the first post, and after the fake created a post (a thread's second part where the
+    platform has threads) but before it answered. After a restart every post is published, found
+    again by reconciling, and each exists on the platform exactly once."""
+    target = _targets()[name]()
+    url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    posts = [("Erster Beitrag aus Köln",),
+             ("Faden über Familienbildung 1/2", "Faden über Familienbildung 2/2") if target.threads
+             else ("Zweiter Beitrag über Familienbildung",),
+             ("Dritter Beitrag: Beratung in Mülheim",), ("Vierter Beitrag – Termine im Januar",)]
+    ids = Store.open(url).add([NewPost(f"item{n}", name, target.account, now + dt.timedelta(seconds=n), parts, "de")
+                               for n, parts in enumerate(posts)], state=State.SCHEDULED, now=now, reason="crash test")
+    with target.fake as fake:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
+        env.update(SCHEDULER_DATABASE_URL=url, SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"), **target.env(fake.url))
+
+        held = fake.hold(target.create, stage="before")  # the first post's request, not yet handled
+        _kill_when(_run(tmp_path, env), held, fake)
+        assert Store.open(url).get(ids[0]).state == State.PUBLISHING
+
+        # the restart reconciles the first post, then is killed once the second post (its last part) exists
+        held = fake.hold(target.create, stage="after", skip=len(posts[1]) - 1)
+        _kill_when(_run(tmp_path, env), held, fake)
+        store = Store.open(url)
+        assert store.get(ids[0]).state == State.PUBLISHED
+        assert store.get(ids[1]).state == State.PUBLISHING
+
+        final = _run(tmp_path, env, "--once")
+        out, err = final.communicate(timeout=120)
+        assert final.returncode == 0, err
+
+        store = Store.open(url)
+        assert store.counts()[State.PUBLISHED] == len(posts), store.counts()  # none lost
+        for post_id in ids[:2]:
+            assert "reconciled after interrupted" in store.history(post_id)[-1].reason
+        copies = Counter(target.copies())
+        assert copies == Counter(part for parts in posts for part in parts)  # each part exactly once
+    assert not (tmp_path / "outbox.jsonl").exists()  # nothing went to the dry-run outbox
