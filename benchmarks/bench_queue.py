@@ -17,6 +17,15 @@ through benchmarks/http_publisher.py. Targets (queue issue):
     with 50 ms latency; 0 duplicates (idempotency keys counted at the server).
 (d) scale: 1,000,000 queued posts in SQLite: `scheduler queue list --state scheduled --limit 50`
     < 200 ms (CLI wall time and in-process); `scheduler run --dry-run` resident memory < 200 MB.
+
+Without a target, for information:
+
+(e) faults: posts through the package's MastodonPublisher to the tests' fake Mastodon (in this
+    process, tests/fakes) with latency, jitter and a share of failing creates (5xx before or after
+    the status is stored, 429 with Mastodon's headers, connections dropped before or after storing):
+    every post published, none twice, and what the faults cost against the same run without them.
+
+--dispatch-latency-ms gives part (a)'s fake API a latency (default none, as the target is stated).
 """
 
 from __future__ import annotations
@@ -211,9 +220,10 @@ def drain(dispatcher: Dispatcher) -> int:
     return done
 
 
-def part_a(count: int, profile: bool) -> None:
-    print(f"(a) dispatch throughput: {count} due posts, SQLite file -> fake API (separate process, no latency)")
-    with tempfile.TemporaryDirectory(prefix="scheduler_bench_a_") as folder, fake_api() as base:
+def part_a(count: int, profile: bool, latency_ms: float = 0.0) -> None:
+    print(f"(a) dispatch throughput: {count} due posts, SQLite file -> fake API (separate process, "
+          + (f"latency {latency_ms:.0f} ms)" if latency_ms else "no latency)"))
+    with tempfile.TemporaryDirectory(prefix="scheduler_bench_a_") as folder, fake_api(latency_ms) as base:
         store = Store.open(f"sqlite:///{folder}/queue.sqlite3")
         now = utcnow()
         filled = fill(store, new_posts(count, lambda n: now - dt.timedelta(minutes=5), tag="a"), now=now)
@@ -732,9 +742,67 @@ def part_d(count: int, settle: float) -> None:
         print(f"    daemon exit code after SIGTERM: {code}; last log line: {said[-1] if said else ''}")
 
 
+# -- (e) faults ----------------------------------------------------------------------------------
+
+
+def publish_all(store: Store, dispatcher: Dispatcher, deadline: float) -> None:
+    """Dispatch until nothing is due any more, sleeping until each retry's time (real time)."""
+    while time.monotonic() < deadline:
+        drain(dispatcher)
+        due = store.next_due()
+        if due is None:
+            return
+        time.sleep(min(max((due - utcnow()).total_seconds(), 0.0), 1.0))
+
+
+def part_e(count: int, latency_ms: float, jitter_ms: float, rate: float, seed: int) -> None:
+    print(f"(e) faults: {count} posts, MastodonPublisher -> tests' fake Mastodon (in this process), latency "
+          f"{latency_ms:.0f} ms + up to {jitter_ms:.0f} ms, {rate:.0%} of creates failing (seed {seed})")
+    sys.path.insert(0, str(ROOT))  # the fakes live with the tests
+    from pydantic import SecretStr
+
+    from scheduler.platforms.mastodon import MastodonPublisher, _plain
+    from scheduler.publishing import RetryPolicy
+    from tests.fakes.base import Faults
+    from tests.fakes.mastodon_server import MastodonFake
+
+    policy = RetryPolicy(max_attempts=8, base=0.05, cap=1.0)  # backoff in tenths of seconds, not minutes
+    results = {}
+    for label, share in (("without faults", 0.0), ("with faults", rate)):
+        with tempfile.TemporaryDirectory(prefix="scheduler_bench_e_") as folder, MastodonFake(token="bench") as fake:
+            fake.faults = Faults(latency=latency_ms / 1000, jitter=jitter_ms / 1000, error_rate=share, seed=seed,
+                                 throttle_seconds=0.2)
+            store = Store.open(f"sqlite:///{folder}/queue.sqlite3")
+            now = utcnow()
+            fill(store, new_posts(count, lambda n: now - dt.timedelta(minutes=5), tag="e"), now=now)
+            dispatcher = Dispatcher(store, MastodonPublisher(fake.url, SecretStr("bench")), worker="bench-e",
+                                    policy=policy)
+            start = time.perf_counter()
+            publish_all(store, dispatcher, time.monotonic() + 600)
+            elapsed = time.perf_counter() - start
+            counts = store.counts()
+            copies = Counter(_plain(status["content"]) for status in fake.statuses)
+            unsettled = [post.error for post in store.list() if post.state != State.PUBLISHED]
+            store.close()
+        results[label] = elapsed
+        settled = {k: v for k, v in counts.items() if v and k != State.PUBLISHED}
+        print(f"  {label:<15} {count / elapsed:6.1f} posts/s ({elapsed:.2f} s); published {counts[State.PUBLISHED]}/{count}"
+              f"{', others ' + str(settled) if settled else ''}; statuses on the server {sum(copies.values())}, "
+              f"twice {sum(1 for n in copies.values() if n > 1)}; requests {len(fake.requests)}")
+        for error in unsettled[:3]:
+            print(f"    not published: {error}")
+        if share:
+            twice = sum(1 for n in copies.values() if n > 1)
+            print(f"  faults injected: {dict(sorted(fake.injected.items()))}; none twice: "
+                  f"{'yes' if not twice else f'NO ({twice})'}; not published {count - counts[State.PUBLISHED]} "
+                  "(a reconcile that itself meets a fault leaves the post to a person)")
+    print(f"  the faults cost {results['with faults'] / results['without faults']:.2f}x the time "
+          "(retries, reconciling, waiting out 429s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", action="append", choices=list("abcd"), help="Run only this part (repeatable); default all.")
+    parser.add_argument("--part", action="append", choices=list("abcde"), help="Run only this part (repeatable); default all.")
     parser.add_argument("--quick", action="store_true", help="Small counts for a fast check (about a minute).")
     parser.add_argument("--dispatch-posts", type=int, help="(a) posts; default 10000 (quick 1000)")
     parser.add_argument("--late-posts", type=int, help="(b) posts; default 1000 (quick 200)")
@@ -746,13 +814,19 @@ def main() -> None:
     parser.add_argument("--scale-posts", type=int, help="(d) posts; default 1000000 (quick 50000)")
     parser.add_argument("--settle", type=float, default=5.0, help="(d) seconds the daemon runs before VmRSS is read")
     parser.add_argument("--profile", action="store_true", help="(a) also profile the dispatcher with cProfile")
+    parser.add_argument("--dispatch-latency-ms", type=float, default=0.0, help="(a) fake API latency; default 0")
+    parser.add_argument("--fault-posts", type=int, help="(e) posts; default 500 (quick 150)")
+    parser.add_argument("--fault-latency-ms", type=float, default=20.0, help="(e) fake latency; default 20")
+    parser.add_argument("--fault-jitter-ms", type=float, default=10.0, help="(e) up to this much more; default 10")
+    parser.add_argument("--fault-rate", type=float, default=0.2, help="(e) share of creates failing; default 0.2")
+    parser.add_argument("--seed", type=int, default=1, help="(e) seed of the injected faults; default 1")
     args = parser.parse_args()
-    parts = args.part or list("abcd")
+    parts = args.part or list("abcde")
     quick = args.quick
     print(f"bench_queue: parts {', '.join(parts)}{' (quick)' if quick else ''}; {os.cpu_count()} CPUs, "
           f"Python {sys.version.split()[0]}")
     if "a" in parts:
-        part_a(args.dispatch_posts or (1000 if quick else 10_000), args.profile)
+        part_a(args.dispatch_posts or (1000 if quick else 10_000), args.profile, args.dispatch_latency_ms)
     if "b" in parts:
         part_b(args.late_posts or (200 if quick else 1000), args.late_span or (12.0 if quick else 60.0),
                args.late_latency_ms)
@@ -760,6 +834,9 @@ def main() -> None:
         part_c(args.pg_posts or (80 if quick else 300), args.pg_batch or [10, 50])
     if "d" in parts:
         part_d(args.scale_posts or (50_000 if quick else 1_000_000), args.settle)
+    if "e" in parts:
+        part_e(args.fault_posts or (150 if quick else 500), args.fault_latency_ms, args.fault_jitter_ms,
+               args.fault_rate, args.seed)
 
 
 if __name__ == "__main__":
