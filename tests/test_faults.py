@@ -103,7 +103,7 @@ def _threads(clock: Clock) -> Platform:
 
     fake = MetaFake(token=TOKEN)
     return Platform("threads", fake, ThreadsPublisher(fake.url, SecretStr(TOKEN), http=_http(clock), clock=clock),
-                    lambda: [t["text"] for t in fake.threads], threads=False)
+                    lambda: [t["text"] for t in fake.threads], threads=True)
 
 
 def _facebook(clock: Clock) -> Platform:
@@ -138,6 +138,8 @@ def test_every_post_is_published_exactly_once_through_a_fifth_of_failing_creates
     store = Store.open(f"sqlite:///{tmp_path / 'queue.sqlite3'}")
     store.add([NewPost(f"item{n}", target.name, "default", clock(), _parts(target, n), "de") for n in range(POSTS)],
               state=State.SCHEDULED, now=clock(), reason="fault test")
+    if hasattr(target.client, "journal"):
+        target.client.journal = store  # as `scheduler run` wires it: container ids noted in the queue
     dispatcher = Dispatcher(store, Router({(target.name, "default"): target.client}), worker="faults",
                             rng=random.Random(3))
     for _ in range(500):
