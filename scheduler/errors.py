@@ -98,7 +98,12 @@ class DuplicateError(PublishError):
 
 
 class RateLimitedError(PublishError):
-    """Too many requests; `retry_after` says when to try again, if the platform said."""
+    """Too many requests; `retry_after` says when to try again, if the platform said. `unsent`: our
+    own pacing held the post back before any request (it costs no attempt)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, unsent: bool = False) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.unsent = unsent
 
 
 class TransientError(PublishError):

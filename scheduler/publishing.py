@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -30,6 +31,11 @@ from scheduler.storage import Store
 log = logging.getLogger(__name__)
 
 Notify = Callable[[QueuedPost], None]
+
+#: Asking the platform whether a post went out is repeated this often, within this many seconds,
+#: when the question itself meets a passing fault, before the post is left to a person.
+RECONCILE_TRIES = 4
+RECONCILE_PATIENCE = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +68,10 @@ class Dispatcher:
         policy: RetryPolicy | None = None,
         notify: Notify | None = None,
         rng: random.Random | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.store = store
+        self.sleep = sleep
         self.publisher = publisher
         self.worker = worker
         self.policy = policy or RetryPolicy()
@@ -106,7 +114,13 @@ class Dispatcher:
                                 reason=f"re-authorise account {_account(post)}: {error}")
         except RejectedError as error:
             return self._finish(post, State.FAILED, now=now(), error=str(error), reason=f"rejected: {error}")
-        except (RateLimitedError, TransientError) as error:
+        except RateLimitedError as error:
+            if error.unsent:  # held back by our pacing before any request: no attempt spent
+                due = now() + dt.timedelta(seconds=error.retry_after or self.policy.base)
+                return self._finish(post, State.SCHEDULED, now=now(), due_at=due, attempts=max(post.attempts - 1, 0),
+                                    reason=f"held back: {error}")
+            return self._retry_or_fail(post, error, now=now())
+        except TransientError as error:
             return self._retry_or_fail(post, error, now=now())
         except DuplicateError as error:
             return self.reconcile(post, now=now(), cause=str(error), duplicate=True)
@@ -120,7 +134,7 @@ class Dispatcher:
         """Ask the platform whether `post` went out; never blindly send it again. A post an
         interrupted daemon never delivered is due again at once; after an error answer, it backs off."""
         try:
-            found = self.publisher.reconcile(post)
+            found = self._ask(post)
         except PublishError as error:
             return self._finish(post, State.NEEDS_ATTENTION, now=now, error=f"{cause}; reconcile failed: {error}",
                                 reason=f"outcome unknown ({cause}); check {_account(post)} by hand")
@@ -137,6 +151,22 @@ class Dispatcher:
             return self._retry_or_fail(post, TransientError(f"not published ({cause})"), now=now)
         return self._finish(post, State.NEEDS_ATTENTION, now=now, error=cause,
                             reason=f"outcome unknown ({cause}); check {_account(post)} by hand")
+
+    def _ask(self, post: QueuedPost):  # type: ignore[no-untyped-def]
+        """`publisher.reconcile`, asked again when the question itself meets a passing fault (a 5xx, a
+        429, a dropped connection): up to RECONCILE_TRIES times within RECONCILE_PATIENCE seconds."""
+        waited = 0.0
+        for attempt in range(1, RECONCILE_TRIES + 1):
+            try:
+                return self.publisher.reconcile(post)
+            except (TransientError, RateLimitedError, AmbiguousError) as error:
+                wait = self.policy.delay(attempt, error.retry_after, self.rng)
+                if attempt == RECONCILE_TRIES or waited + wait > RECONCILE_PATIENCE:
+                    raise
+                log.info("post %s: reconcile met %s; asking again in %.1f s", post.id, error, wait)
+                self.sleep(wait)
+                waited += wait
+        raise AssertionError("unreachable")
 
     def reconcile_in_flight(self, *, now: dt.datetime, alive_since: dt.datetime | None = None) -> list[QueuedPost]:
         """Posts left in publishing by a crashed or killed daemon: reconcile each. With

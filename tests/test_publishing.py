@@ -26,7 +26,7 @@ from scheduler.errors import (
 from scheduler.models import QueuedPost, State, Transition
 from scheduler.platforms.base import Outcome, Publisher, PublishResult, Reconciliation
 from scheduler.platforms.dryrun import DryRunPublisher, sent_keys
-from scheduler.publishing import Dispatcher, RetryPolicy
+from scheduler.publishing import RECONCILE_PATIENCE, RECONCILE_TRIES, Dispatcher, RetryPolicy
 from scheduler.storage import NewPost, Store
 
 NOW = dt.datetime(2025, 3, 10, 9, 0, tzinfo=dt.UTC)
@@ -95,7 +95,11 @@ def dispatcher(store: Store, publisher: Publisher, notices: list[tuple[int, str]
     if notify is None and notices is not None:
         def notify(post: QueuedPost) -> None:
             notices.append((post.id, post.state))
-    return Dispatcher(store, publisher, worker=worker, policy=POLICY, notify=notify, rng=random.Random(7))
+    return Dispatcher(store, publisher, worker=worker, policy=POLICY, notify=notify, rng=random.Random(7),
+                      sleep=SLEPT.append)
+
+
+SLEPT: list[float] = []  # what dispatchers were told to wait (nobody really waits in these tests)
 
 
 def queue(store: Store, *items: str, at: dt.datetime = NOW - SECOND, platform: str = "mastodon",
@@ -269,7 +273,8 @@ def test_a_post_that_did_not_go_out_is_scheduled_again(store: Store, notices: li
 def test_an_unknown_outcome_needs_attention(store: Store, notices: list[tuple[int, str]]):
     first, second = queue(store, "a", "b")
     publisher = ScriptedPublisher(AmbiguousError("read timeout"), AmbiguousError("read timeout"),
-                                  reconcile=(Reconciliation(Outcome.UNKNOWN), TransientError("search API down")))
+                                  reconcile=(Reconciliation(Outcome.UNKNOWN),
+                                             *[TransientError("search API down")] * RECONCILE_TRIES))
     dispatcher(store, publisher, notices).dispatch_due(now=Clock())
     for post_id in (first, second):
         post = store.get(post_id)
@@ -278,6 +283,41 @@ def test_an_unknown_outcome_needs_attention(store: Store, notices: list[tuple[in
     assert "reconcile failed: search API down" in (store.get(second).error or "")
     assert len(publisher.published) == 2  # never resent
     assert notices == [(first, State.NEEDS_ATTENTION), (second, State.NEEDS_ATTENTION)]
+
+
+def test_a_post_held_back_by_pacing_costs_no_attempt(store: Store, notices: list[tuple[int, str]]):
+    (post_id,) = queue(store, "a")
+    held = [RateLimitedError("2 left in the window, the post needs 3", retry_after=30.0, unsent=True)
+            for _ in range(POLICY.max_attempts + 2)]
+    publisher = ScriptedPublisher(*held, PublishResult("114"))
+    run, clock = dispatcher(store, publisher, notices), Clock()
+    for _ in held:  # more often than max_attempts: it never fails for it
+        (post,) = run.dispatch_due(now=clock)
+        assert (post.state, post.attempts, post.due_at) == (State.SCHEDULED, 0, clock.at + 30 * SECOND)
+        clock.at = post.due_at
+    (post,) = run.dispatch_due(now=clock)
+    assert (post.state, post.remote_id, post.attempts) == (State.PUBLISHED, "114", 1) and notices == []
+
+
+def test_a_reconcile_that_meets_a_passing_fault_asks_again(store: Store, notices: list[tuple[int, str]]):
+    (post_id,) = queue(store, "a")
+    publisher = ScriptedPublisher(AmbiguousError("502 Bad Gateway"), reconcile=(
+        TransientError("503 from the search"), RateLimitedError("429", retry_after=7.0),
+        Reconciliation(Outcome.PUBLISHED, PublishResult("113"))))
+    SLEPT.clear()
+    dispatcher(store, publisher, notices).dispatch_due(now=Clock())
+    post = store.get(post_id)
+    assert (post.state, post.remote_id) == (State.PUBLISHED, "113") and notices == []
+    assert len(publisher.published) == 1 and len(publisher.reconciled) == 3
+    assert len(SLEPT) == 2 and SLEPT[1] >= 7.0  # the platform's hint is honoured
+
+
+def test_a_reconcile_is_not_asked_again_beyond_its_patience(store: Store):
+    (post_id,) = queue(store, "a")
+    publisher = ScriptedPublisher(AmbiguousError("502 Bad Gateway"), reconcile=(
+        RateLimitedError("429", retry_after=RECONCILE_PATIENCE + 1),))
+    dispatcher(store, publisher).dispatch_due(now=Clock())
+    assert store.get(post_id).state == State.NEEDS_ATTENTION and len(publisher.reconciled) == 1
 
 
 def test_reconcile_in_flight_settles_a_dead_workers_posts_without_publishing(store: Store):

@@ -41,7 +41,7 @@ def client(platform: str, account, journal=None):  # type: ignore[no-untyped-def
     if platform == "x":
         from scheduler.platforms.x import XPublisher
 
-        return XPublisher(account.base_url, account.token)
+        return XPublisher(account.base_url, account.token, journal=journal)
     if platform == "linkedin":
         from scheduler.platforms.linkedin import LinkedInPublisher
 

@@ -219,7 +219,7 @@ class Pacer:
             if attempt or wait > self.max_wait:
                 raise RateLimitedError(
                     f"{host or where}: {max(left, 0)} left in the rate-limit window, the post needs {requests}; "
-                    f"not started, retry in {wait:.0f} s", retry_after=wait)
+                    f"not started, retry in {wait:.0f} s", retry_after=wait, unsent=True)
             self.sleep(wait)  # short: wait here rather than give the post back to the queue
         raise AssertionError("unreachable")
 

@@ -15,16 +15,19 @@ before queuing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from scheduler.errors import DuplicateError, PublishError, RejectedError, TransientError
 from scheduler.models import Image, Post, QueuedPost
 from scheduler.platforms import uploads
-from scheduler.platforms.base import ApiClient, Outcome, Payload, PublishResult, Reconciliation
+from scheduler.platforms.base import ApiClient, Journal, Outcome, Payload, PublishResult, Reconciliation
 
 if TYPE_CHECKING:
     import requests
+    from pydantic import SecretStr
+
+    from scheduler.platforms.http import HttpClient
 
 
 
@@ -74,7 +77,14 @@ def _classify(response: requests.Response) -> PublishError | None:
 
 
 class XPublisher(ApiClient):
-    """Publishes to one X account with an OAuth 2.0 user-context access token."""
+    """Publishes to one X account with an OAuth 2.0 user-context access token. With a `journal` (the
+    queue's store) each part's id is noted as it goes out, so a thread cut short is finished, not
+    repeated."""
+
+    def __init__(self, base_url: str, token: SecretStr, *, http: HttpClient | None = None,
+                 clock: Callable[[], dt.datetime] | None = None, journal: Journal | None = None) -> None:
+        super().__init__(base_url, token, http=http, clock=clock)
+        self.journal = journal
 
 
     def _headers(self) -> dict[str, str]:
@@ -100,37 +110,81 @@ class XPublisher(ApiClient):
                           classify=_classify, reset_header=_reset)
         return str(media_id)
 
+    def _note(self, post: QueuedPost, name: str, value: str) -> None:
+        if self.journal is not None:
+            self.journal.remember(post, name, value, now=self.clock())
+
     def publish(self, post: QueuedPost) -> PublishResult:
+        steps = self.journal.recall(post) if self.journal is not None else {}
+        return self._publish(post, steps)
+
+    def _publish(self, post: QueuedPost, steps: dict[str, str]) -> PublishResult:
+        """Send the parts not yet posted (per `steps`, each noted as it goes out) as a reply chain."""
         from scheduler.platforms.dryrun import as_post
 
-        self.http.pace("POST", f"{self.base_url}/2/tweets", requests=len(post.parts))  # all parts fit, or none is sent
-        media_ids = [self.upload(image) for image in post.images]
+        missing = sum(1 for index in range(len(post.parts)) if f"part:{index}" not in steps)
+        self.http.pace("POST", f"{self.base_url}/2/tweets", requests=missing)  # all parts fit, or none is sent
+        media_ids = [self.upload(image) for image in post.images] if "part:0" not in steps else []
         first: str | None = None
         parent: str | None = None
-        for body in build_payloads(as_post(post), now=self.clock(), media_ids=media_ids):
+        for index, body in enumerate(build_payloads(as_post(post), now=self.clock(), media_ids=media_ids)):
+            if f"part:{index}" in steps:
+                parent = steps[f"part:{index}"]
+                first = first or parent
+                continue
             if parent is not None:
                 body["reply"] = {"in_reply_to_tweet_id": parent}
             response = self.http.request("POST", f"{self.base_url}/2/tweets", json=body, headers=self._headers(),
                                          classify=_classify, reset_header=_reset)
             parent = str(response.json()["data"]["id"])
+            self._note(post, f"part:{index}", parent)
             first = first or parent
         assert first is not None
         return PublishResult(remote_id=first, remote_url=f"https://x.com/i/status/{first}")
 
     def reconcile(self, post: QueuedPost) -> Reconciliation:
+        """Look for the post's parts among the account's recent posts (X has no idempotency key):
+        each part in order, a reply to the one before; parts noted while publishing need no search.
+        A thread whose first part is there is finished with the parts that are not."""
+        steps = dict(self.journal.recall(post)) if self.journal is not None else {}
         me = self.http.request("GET", f"{self.base_url}/2/users/me", headers=self._headers()).json()["data"]["id"]
-        listing = self.http.request("GET", f"{self.base_url}/2/users/{me}/tweets", headers=self._headers(),
-                                    params={"max_results": "100", "tweet.fields": "created_at"}).json()
+        listing = self.http.request("GET", f"{self.base_url}/2/users/{me}/tweets", headers=self._headers(), params={
+            "max_results": "100", "tweet.fields": "created_at,referenced_tweets"}).json()
         tweets = listing.get("data", [])
-        wanted = " ".join(post.parts[0].split())
-        for tweet in tweets:
-            if " ".join(str(tweet.get("text", "")).split()) == wanted:
-                return Reconciliation(Outcome.PUBLISHED, PublishResult(str(tweet["id"]), f"https://x.com/i/status/{tweet['id']}"))
+        for index, part in enumerate(post.parts):
+            if f"part:{index}" in steps:
+                continue
+            parent = steps.get(f"part:{index - 1}") if index else None
+            found = next((tweet for tweet in tweets if _same(tweet.get("text"), part) and _replies_to(tweet, parent)), None)
+            if found is None:
+                break
+            steps[f"part:{index}"] = str(found["id"])
+            self._note(post, f"part:{index}", str(found["id"]))
+        if "part:0" in steps:
+            if all(f"part:{index}" in steps for index in range(len(post.parts))):
+                first = steps["part:0"]
+                return Reconciliation(Outcome.PUBLISHED, PublishResult(first, f"https://x.com/i/status/{first}"))
+            return Reconciliation(Outcome.PUBLISHED, self._publish(post, steps))  # finish a half-sent thread
         started = post.claimed_at or post.publish_at
         times = [dt.datetime.fromisoformat(t["created_at"].replace("Z", "+00:00")) for t in tweets if t.get("created_at")]
         if times and min(times) < started:
             return Reconciliation(Outcome.NOT_PUBLISHED)
         return Reconciliation(Outcome.UNKNOWN)
+
+
+def _same(text: object, part: str) -> bool:
+    return " ".join(str(text or "").split()) == " ".join(part.split())
+
+
+def _replies_to(tweet: dict[str, object], parent: str | None) -> bool:
+    """Whether `tweet` is a reply to `parent` (any tweet will do for a thread's first part). The
+    listing asks for `referenced_tweets`, which X leaves out of posts that reference none."""
+    if parent is None:
+        return True
+    references = tweet.get("referenced_tweets")
+    if not isinstance(references, list):
+        return False
+    return any(isinstance(r, dict) and r.get("type") == "replied_to" and str(r.get("id")) == parent for r in references)
 
 
 def _message(response: requests.Response) -> str:

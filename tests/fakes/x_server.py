@@ -61,6 +61,8 @@ class XFake(FakeServer):
                  "media": [{"id": i, **self.media[i]} for i in (body.get("media") or {}).get("media_ids") or []
                            if i in self.media],
                  "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+        if reply := (body.get("reply") or {}).get("in_reply_to_tweet_id"):
+            tweet["referenced_tweets"] = [{"type": "replied_to", "id": reply}]
         self.tweets.append(tweet)
         return tweet
 
