@@ -7,7 +7,6 @@ Exit codes: 0 success, 1 some post does not fit, 2 bad input or configuration.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +33,8 @@ def write_output(output: Path | None, text: str) -> None:
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
         return
+    import tempfile
+
     directory = output.parent if str(output.parent) else Path(".")
     try:
         handle = tempfile.NamedTemporaryFile(
@@ -46,7 +47,31 @@ def write_output(output: Path | None, text: str) -> None:
         raise SchedulerError(f"cannot write {output}: {exc.strerror}; check the folder exists and is writable") from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose commands live in modules imported only when one of their commands runs (or
+    the help lists them): `scheduler queue list` does not pay for `scheduler auth`'s imports."""
+
+    def __init__(self, *args: object, modules: dict[str, str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.modules = modules  # command name → the module that registers it on this group
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.modules})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.modules:
+            import importlib
+
+            importlib.import_module(self.modules[cmd_name])  # registers its commands
+        return self.commands.get(cmd_name)
+
+
+COMMANDS = {"preview": "scheduler.cli.preview", "count": "scheduler.cli.preview", "queue": "scheduler.cli.queue",
+            "run": "scheduler.cli.daemon", "status": "scheduler.cli.daemon", "auth": "scheduler.cli.auth",
+            "accounts": "scheduler.cli.accounts"}
+
+
+@click.group(cls=LazyGroup, modules=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="scheduler")
 def cli() -> None:
     """Turn newsletter issues into social-media posts and publish them on schedule.
@@ -80,11 +105,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo(f"error: {exc}", err=True)
         return 2
     return result if isinstance(result, int) else 0
-
-
-# Commands live in their own modules and register themselves on `cli`.
-from scheduler.cli import accounts as _accounts  # noqa: E402,F401
-from scheduler.cli import auth as _auth  # noqa: E402,F401
-from scheduler.cli import daemon as _daemon  # noqa: E402,F401
-from scheduler.cli import preview as _preview  # noqa: E402,F401
-from scheduler.cli import queue as _queue  # noqa: E402,F401

@@ -16,31 +16,10 @@ from scheduler.models import QueuedPost, State
 from scheduler.platforms.base import Outcome
 from scheduler.platforms.threads import ThreadsPublisher
 from scheduler.storage import NewPost, Store
+from tests.fakes.journal import CrashingJournal, Killed
 from tests.fakes.meta_server import MetaFake
 
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
-
-
-class Killed(Exception):
-    """Stands for SIGKILL at one point of a publish."""
-
-
-class CrashingJournal:
-    """The store as journal, but the process "dies" at one note: `before` the note is stored (the
-    request it records went through, the note is lost) or after it."""
-
-    def __init__(self, store: Store, name: str, *, before: bool) -> None:
-        self.store, self.name, self.before = store, name, before
-
-    def remember(self, post: QueuedPost, name: str, value: str, *, now: dt.datetime) -> None:
-        if name == self.name and self.before:
-            raise Killed(name)
-        self.store.remember(post, name, value, now=now)
-        if name == self.name:
-            raise Killed(name)
-
-    def recall(self, post: QueuedPost) -> dict[str, str]:
-        return self.store.recall(post)
 
 
 @pytest.fixture

@@ -17,32 +17,11 @@ from scheduler.models import QueuedPost, State
 from scheduler.platforms.base import Outcome
 from scheduler.platforms.x import XPublisher
 from scheduler.storage import NewPost, Store
+from tests.fakes.journal import CrashingJournal, Killed
 from tests.fakes.x_server import XFake
 
 NOW = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
 PARTS = ("Teil eins 1/3", "Teil zwei 2/3", "Teil drei 3/3")
-
-
-class Killed(Exception):
-    """Stands for SIGKILL at one point of a publish."""
-
-
-class CrashingJournal:
-    """The store as journal, but the process dies at the note `name`: before it is stored (the post
-    went out, the note is lost) or after it."""
-
-    def __init__(self, store: Store, name: str, *, before: bool) -> None:
-        self.store, self.name, self.before = store, name, before
-
-    def remember(self, post: QueuedPost, name: str, value: str, *, now: dt.datetime) -> None:
-        if name == self.name and self.before:
-            raise Killed(name)
-        self.store.remember(post, name, value, now=now)
-        if name == self.name:
-            raise Killed(name)
-
-    def recall(self, post: QueuedPost) -> dict[str, str]:
-        return self.store.recall(post)
 
 
 @pytest.fixture
