@@ -641,7 +641,7 @@ import time
 stamps = [("start", time.perf_counter())]
 def mark(name): stamps.append((name, time.perf_counter()))
 import json, click; mark("import click")
-import scheduler.cli; mark("import scheduler.cli and its commands")
+import scheduler.cli, scheduler.cli.queue; mark("import scheduler.cli and the queue commands")
 from scheduler.quicksettings import listing_settings; quick = listing_settings(); mark("listing_settings() (env, .env)")
 from scheduler.storage import sqlite_read; mark("import scheduler.storage.sqlite_read")
 posts = sqlite_read.list_posts(sqlite_read.sqlite_file(quick.database_url), states=["scheduled"], platforms=(),
