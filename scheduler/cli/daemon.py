@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import click
 
@@ -68,8 +69,13 @@ def kept(settings, key: tuple[str, str], account, journal=None):  # type: ignore
         from scheduler.platforms.bluesky import BlueskyPublisher
 
         def keep(session: dict[str, str]) -> None:
-            store.update(f"bluesky:{name}", {"session_access": session["accessJwt"],
-                                             "session_refresh": session["refreshJwt"], "session_did": session["did"]})
+            from scheduler.errors import ConfigError
+
+            try:
+                store.update(f"bluesky:{name}", {"session_access": session["accessJwt"],
+                                                 "session_refresh": session["refreshJwt"], "session_did": session["did"]})
+            except (OSError, ConfigError) as error:  # publishing goes on; the next start logs in again
+                logging.getLogger(__name__).warning("could not keep the bluesky:%s session: %s", name, error)
 
         session = None
         if account.session_access is not None and account.session_refresh is not None and account.session_did:

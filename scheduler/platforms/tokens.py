@@ -17,6 +17,7 @@ a refresh token that may already have been rotated away.
 from __future__ import annotations
 
 import base64
+import logging
 import datetime as dt
 import threading
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
-from scheduler.errors import AuthorisationError, PublishError
+from scheduler.errors import AuthorisationError, ConfigError, PublishError
 from scheduler.platforms.oauth import PROVIDERS, Tokens, tokens_from
 
 if TYPE_CHECKING:
@@ -46,6 +47,8 @@ class Account(Protocol):
 
     def model_copy(self, *, update: dict[str, Any]) -> Self: ...
 
+
+log = logging.getLogger(__name__)
 
 #: How long before its end a token is refreshed.
 MARGIN: dict[str, dt.timedelta] = {
@@ -139,32 +142,46 @@ class TokenKeeper:
         return getattr(self.client, name)
 
     def keep_fresh(self) -> bool:
-        """Refresh the token when it is due; True when it changed."""
+        """Refresh the token when it is due; True when it changed. A token store that cannot be
+        used (unwritable, or refused for its mode) does not stop publishing: the new tokens are
+        kept in memory and the problem is logged."""
         with self._lock:
             now = self._clock()
             if not due(self.platform, self.account, now):
                 return False
             key = f"{self.platform}:{self.name}"
-            with self._store.locked():
-                stored = self._store.load().get(key, {})
-                adopted = self.account.model_copy(update={
-                    name: (SecretStr(stored[name]) if name in ("token", "refresh_token") else stored[name])
-                    for name in ("token", "refresh_token", "expires_at") if stored.get(name)})
-                if due(self.platform, adopted, now):
-                    try:
-                        tokens = refresh(self.platform, adopted, http=self._http, now=now)
-                    except AuthorisationError as error:
-                        raise AuthorisationError(
-                            f"{key}: {error}; re-authorise: scheduler auth {self.platform} --account {self.name}") from None
-                    self._store.update(key, stored_fields(tokens))
-                    adopted = adopted.model_copy(update={
-                        "token": SecretStr(tokens.access_token),
-                        "refresh_token": SecretStr(tokens.refresh_token) if tokens.refresh_token else adopted.refresh_token,
-                        "expires_at": tokens.expires_at.isoformat(timespec="seconds") if tokens.expires_at else "",
-                    })
+            try:
+                with self._store.locked():
+                    stored = self._store.load().get(key, {})
+                    adopted = self.account.model_copy(update={
+                        name: (SecretStr(stored[name]) if name in ("token", "refresh_token") else stored[name])
+                        for name in ("token", "refresh_token", "expires_at") if stored.get(name)})
+                    if due(self.platform, adopted, now):
+                        adopted = self._refreshed(adopted, key, now, keep=True)
+            except (OSError, ConfigError) as error:  # the store could not even be read: nothing refreshed yet
+                log.warning("token store %s: %s; refreshing %s in memory only", self._store.path, error, key)
+                adopted = self._refreshed(self.account, key, now, keep=False)
             self.account = adopted
             self.client = self._build(adopted)
             return True
+
+    def _refreshed(self, account: Account, key: str, now: dt.datetime, *, keep: bool) -> Account:
+        try:
+            tokens = refresh(self.platform, account, http=self._http, now=now)
+        except AuthorisationError as error:
+            raise AuthorisationError(
+                f"{key}: {error}; re-authorise: scheduler auth {self.platform} --account {self.name}") from None
+        if keep:
+            try:
+                self._store.update(key, stored_fields(tokens))
+            except (OSError, ConfigError) as error:
+                log.error("could not keep the refreshed %s tokens in %s (%s): they are lost when the daemon "
+                          "stops; fix the store, or re-authorise then", key, self._store.path, error)
+        return account.model_copy(update={
+            "token": SecretStr(tokens.access_token),
+            "refresh_token": SecretStr(tokens.refresh_token) if tokens.refresh_token else account.refresh_token,
+            "expires_at": tokens.expires_at.isoformat(timespec="seconds") if tokens.expires_at else "",
+        })
 
     def publish(self, post: QueuedPost) -> PublishResult:
         self.keep_fresh()

@@ -175,3 +175,16 @@ def test_a_kept_bluesky_session_survives_a_restart_without_a_new_login(tmp_path:
     assert pds.sessions == 1 and pds.refreshes == 1  # one login in all; the restart refreshed instead
     assert len(pds.records) == 2
     assert rotated["session_refresh"] != saved["session_refresh"] and rotated["session_access"] in pds.access
+
+
+def test_an_unusable_token_store_does_not_stop_publishing(x_pair, tmp_path: Path, caplog):
+    x, oauth = x_pair
+    store = TokenStore(tmp_path / "tokens.json")
+    store.path.write_text("{}")
+    store.path.chmod(0o644)  # others may read it: the store refuses to be used
+    keeper = _x_keeper(x, oauth, store, Clock(NOW), expires_in=dt.timedelta(minutes=5))
+    with caplog.at_level("WARNING"):
+        keeper.publish(_post("Trotzdem raus"))
+    assert len(x.tweets) == 1 and keeper.account.token.get_secret_value() == x.token != "x-first"
+    assert "chmod 600" in caplog.text and "in memory only" in caplog.text
+    assert store.path.read_text() == "{}"  # nothing written to a store others can read
