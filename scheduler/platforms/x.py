@@ -134,6 +134,7 @@ class XPublisher(ApiClient):
                 continue
             if parent is not None:
                 body["reply"] = {"in_reply_to_tweet_id": parent}
+            self._note(post, f"sending:{index}", "1")  # from here on, the part may be out
             response = self.http.request("POST", f"{self.base_url}/2/tweets", json=body, headers=self._headers(),
                                          classify=_classify, reset_header=_reset)
             parent = str(response.json()["data"]["id"])
@@ -145,8 +146,11 @@ class XPublisher(ApiClient):
     def reconcile(self, post: QueuedPost) -> Reconciliation:
         """Look for the post's parts among the account's recent posts (X has no idempotency key):
         each part in order, a reply to the one before; parts noted while publishing need no search.
-        A thread whose first part is there is finished with the parts that are not."""
+        A thread whose first part is there is finished with the parts that are not. With a journal,
+        a post whose first request was never started is known not to be out, without a search."""
         steps = dict(self.journal.recall(post)) if self.journal is not None else {}
+        if self.journal is not None and "sending:0" not in steps:
+            return Reconciliation(Outcome.NOT_PUBLISHED)  # claimed, but no request ever went out
         me = self.http.request("GET", f"{self.base_url}/2/users/me", headers=self._headers()).json()["data"]["id"]
         listing = self.http.request("GET", f"{self.base_url}/2/users/{me}/tweets", headers=self._headers(), params={
             "max_results": "100", "tweet.fields": "created_at,referenced_tweets"}).json()

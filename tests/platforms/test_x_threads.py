@@ -78,3 +78,12 @@ def test_a_part_with_the_same_text_elsewhere_is_not_taken_for_the_reply(fake, st
         XPublisher(fake.url, SecretStr("x"), journal=CrashingJournal(store, "part:0", before=False)).publish(post)
     XPublisher(fake.url, SecretStr("x"), journal=store).reconcile(post)
     assert [t["text"] for t in fake.tweets].count(PARTS[0]) == 1 and len(fake.tweets) == 3
+
+
+def test_a_claimed_post_that_was_never_sent_is_known_not_published(fake, store):
+    """A daemon killed with a batch claimed: the posts it never started are not out, even on an
+    account whose listing cannot reach back to the claim (a new account)."""
+    post = _claimed(store, PARTS[0])
+    assert XPublisher(fake.url, SecretStr("x"), journal=store).reconcile(post).outcome == Outcome.NOT_PUBLISHED
+    assert XPublisher(fake.url, SecretStr("x")).reconcile(post).outcome == Outcome.UNKNOWN  # without the notes
+    assert fake.tweets == [] and not [r for r in fake.requests if r.get("body")]
