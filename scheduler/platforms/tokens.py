@@ -162,7 +162,10 @@ class TokenKeeper:
                 log.warning("token store %s: %s; refreshing %s in memory only", self._store.path, error, key)
                 adopted = self._refreshed(self.account, key, now, keep=False)
             self.account = adopted
-            self.client = self._build(adopted)
+            fresh = self._build(adopted)
+            if hasattr(self.client, "http") and hasattr(fresh, "http"):
+                fresh.http = self.client.http  # one session and rate-limit pacer per account, across tokens
+            self.client = fresh
             return True
 
     def _refreshed(self, account: Account, key: str, now: dt.datetime, *, keep: bool) -> Account:

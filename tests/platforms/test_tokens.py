@@ -66,6 +66,7 @@ def test_a_token_about_to_expire_is_refreshed_before_publishing_and_the_rotated_
     x, oauth = x_pair
     store, clock = TokenStore(tmp_path / "tokens.json"), Clock(NOW)
     keeper = _x_keeper(x, oauth, store, clock, expires_in=dt.timedelta(minutes=5))
+    before = keeper.client.http
 
     result = keeper.publish(_post("Frisch angemeldet"))
 
@@ -79,6 +80,7 @@ def test_a_token_about_to_expire_is_refreshed_before_publishing_and_the_rotated_
     assert dt.datetime.fromisoformat(saved["expires_at"]) == NOW + dt.timedelta(seconds=7200)
     assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
 
+    assert keeper.client.http is before  # the account's pacer remembers the rate limits it has seen
     keeper.publish(_post("Gleich noch einer", number=2))  # fresh for two hours: no second refresh
     assert len([r for r in oauth.requests if r.get("form")]) == 1 and len(x.tweets) == 2
 
