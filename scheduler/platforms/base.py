@@ -87,6 +87,18 @@ class ApiClient:
         self.http = http
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
 
+    journal: Journal | None = None  # clients that note remote ids between requests set it
+
+    def _note(self, post: QueuedPost, name: str, value: str) -> None:
+        """Note a remote id of this attempt in the journal (durably, before the next request)."""
+        if self.journal is not None:
+            self.journal.remember(post, name, value, now=self.clock())
+
+    def _steps(self, post: QueuedPost) -> dict[str, str]:
+        """What this attempt noted so far; a name noted "" was given up."""
+        steps = self.journal.recall(post) if self.journal is not None else {}
+        return {name: value for name, value in steps.items() if value}
+
     def __repr__(self) -> str:
         extra = "".join(f", {name}={getattr(self, name)!r}" for name in self.shown)
         return f"{type(self).__name__}(base_url={self.base_url!r}{extra})"

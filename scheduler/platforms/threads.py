@@ -106,16 +106,6 @@ class ThreadsPublisher(ApiClient):
             self._sleep(pause)
             waited, pause = waited + pause, min(pause * 2, 30.0)
 
-    # -- the journal: container and media ids noted between requests --------------------------
-
-    def _note(self, post: QueuedPost, name: str, value: str) -> None:
-        if self.journal is not None:
-            self.journal.remember(post, name, value, now=self.clock())
-
-    def _steps(self, post: QueuedPost) -> dict[str, str]:
-        steps = self.journal.recall(post) if self.journal is not None else {}
-        return {name: value for name, value in steps.items() if value}  # "" marks a container given up
-
     def _status(self, container: str) -> str:
         state = self.http.request("GET", f"{self.base_url}/{container}", classify=meta.classify, params={
             "fields": "status,error_message", "access_token": self._secret.get_secret_value()}).json()

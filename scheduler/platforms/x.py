@@ -110,13 +110,8 @@ class XPublisher(ApiClient):
                           classify=_classify, reset_header=_reset)
         return str(media_id)
 
-    def _note(self, post: QueuedPost, name: str, value: str) -> None:
-        if self.journal is not None:
-            self.journal.remember(post, name, value, now=self.clock())
-
     def publish(self, post: QueuedPost) -> PublishResult:
-        steps = self.journal.recall(post) if self.journal is not None else {}
-        return self._publish(post, steps)
+        return self._publish(post, self._steps(post))
 
     def _publish(self, post: QueuedPost, steps: dict[str, str]) -> PublishResult:
         """Send the parts not yet posted (per `steps`, each noted as it goes out) as a reply chain."""
@@ -148,7 +143,7 @@ class XPublisher(ApiClient):
         each part in order, a reply to the one before; parts noted while publishing need no search.
         A thread whose first part is there is finished with the parts that are not. With a journal,
         a post whose first request was never started is known not to be out, without a search."""
-        steps = dict(self.journal.recall(post)) if self.journal is not None else {}
+        steps = self._steps(post)
         if self.journal is not None and "sending:0" not in steps:
             return Reconciliation(Outcome.NOT_PUBLISHED)  # claimed, but no request ever went out
         me = self.http.request("GET", f"{self.base_url}/2/users/me", headers=self._headers()).json()["data"]["id"]
