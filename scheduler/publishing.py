@@ -25,7 +25,7 @@ from scheduler.errors import (
     TransientError,
 )
 from scheduler.models import QueuedPost, State
-from scheduler.platforms.base import Outcome, Publisher
+from scheduler.platforms.base import Outcome, Publisher, Reconciliation
 from scheduler.storage import Store
 
 log = logging.getLogger(__name__)
@@ -152,7 +152,7 @@ class Dispatcher:
         return self._finish(post, State.NEEDS_ATTENTION, now=now, error=cause,
                             reason=f"outcome unknown ({cause}); check {_account(post)} by hand")
 
-    def _ask(self, post: QueuedPost):  # type: ignore[no-untyped-def]
+    def _ask(self, post: QueuedPost) -> Reconciliation:
         """`publisher.reconcile`, asked again when the question itself meets a passing fault (a 5xx, a
         429, a dropped connection): up to RECONCILE_TRIES times within RECONCILE_PATIENCE seconds."""
         waited = 0.0
