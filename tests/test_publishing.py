@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import json
 import random
 import threading
@@ -521,6 +522,46 @@ def test_dry_run_a_post_sent_after_a_torn_line_is_found_again(store: Store, tmp_
     publisher.publish(following)  # after the restart
     assert publisher.reconcile(following).outcome == Outcome.PUBLISHED
     assert sent_keys(outbox) == [following.idempotency_key]
+
+
+def _opened(path: Path) -> int:
+    """How many file descriptors of this process have `path` open."""
+    fds = Path("/proc/self/fd")
+    return sum(1 for fd in fds.iterdir() if _target(fd) == str(path))
+
+
+def _target(fd: Path) -> str | None:
+    with contextlib.suppress(OSError):
+        return str(fd.readlink())
+    return None
+
+
+def test_dry_run_adds_no_blank_line_when_another_worker_was_mid_write(store: Store, tmp_path: Path):
+    # another worker holds the outbox lock and has written half its line when this one opens the file
+    outbox = tmp_path / "outbox.jsonl"
+    queue(store, "other", "mine")
+    other, mine = store.claim_due(now=NOW, worker="w1")
+    scratch = tmp_path / "scratch.jsonl"
+    DryRunPublisher(scratch, clock=Clock()).publish(other)
+    other_line = outbox_lines(scratch)[0] + "\n"
+    with open(outbox, "a", encoding="utf-8") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        held.write(other_line[:40])
+        held.flush()
+        publishing = threading.Thread(target=DryRunPublisher(outbox, clock=Clock()).publish, args=(mine,))
+        publishing.start()
+        for _ in range(500):  # until the publisher has the file open (and waits for the lock)
+            if _opened(outbox) == 2:
+                break
+            threading.Event().wait(0.01)
+        held.write(other_line[40:])
+        held.flush()
+    publishing.join(timeout=10)
+
+    lines = outbox.read_text(encoding="utf-8").split("\n")
+    assert lines[-1] == "" and "" not in lines[:-1], lines  # no blank line, every line whole
+    assert [json.loads(line)["post_id"] for line in lines[:-1]] == [other.id, mine.id]
+    assert sent_keys(outbox) == [other.idempotency_key, mine.idempotency_key]
 
 
 @pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"], ids=["LS", "PS", "NEL"])

@@ -117,23 +117,32 @@ class DryRunPublisher:
         )
         with self._lock:
             self.outbox.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.outbox, "a+", encoding="utf-8") as handle:
-                fcntl.flock(handle, fcntl.LOCK_EX)  # several worker processes may share one outbox
-                if handle.tell() > 0:  # a line torn by a crash must not swallow this one
-                    handle.seek(handle.tell() - 1)
-                    torn = handle.read(1) != "\n"
-                    handle.seek(0, os.SEEK_END)
-                    if torn:
-                        handle.write("\n")
-                handle.write(line + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
+            _append_line(self.outbox, line.encode("utf-8"))
         return PublishResult(remote_id=f"dry-run-{post.idempotency_key}")
 
     def reconcile(self, post: QueuedPost) -> Reconciliation:
         if post.idempotency_key and post.idempotency_key in sent_keys(self.outbox):
             return Reconciliation(Outcome.PUBLISHED, PublishResult(remote_id=f"dry-run-{post.idempotency_key}"))
         return Reconciliation(Outcome.NOT_PUBLISHED)
+
+
+def _append_line(outbox: Path, line: bytes) -> None:
+    """Append `line` to `outbox` whole, under an exclusive lock shared with other worker processes.
+
+    The end of the file is read only once the lock is held: a position taken at open time may be
+    stale (another worker appended meanwhile) or even mid-line (its write was being copied in).
+    """
+    fd = os.open(outbox, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        size = os.fstat(fd).st_size
+        torn = size > 0 and os.pread(fd, 1, size - 1) != b"\n"  # a crash mid-write must not swallow this line
+        data = memoryview((b"\n" if torn else b"") + line + b"\n")
+        while data:
+            data = data[os.write(fd, data):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)  # also releases the lock
 
 
 def sent_keys(outbox: Path) -> list[str]:
