@@ -7,7 +7,7 @@ plain arguments. Every field here must appear in `.env.example` (a test checks i
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import re
 
@@ -47,6 +47,12 @@ class Account(BaseModel):
     session_access: SecretStr | None = None  # Bluesky: the last session, kept across restarts
     session_refresh: SecretStr | None = None
     session_did: str = ""
+
+
+
+def payload_options(settings: Settings) -> dict[str, dict[str, str]]:
+    """Per platform, the settings that shape its request bodies (see `platforms.build_payloads`)."""
+    return {"mastodon": {"visibility": settings.mastodon_visibility}}
 
 
 #: What each platform's account needs before it can publish.
@@ -93,6 +99,9 @@ class Settings(BaseSettings):
     )
     mastodon_max_characters: int = Field(
         500, ge=1, le=1_000_000, json_schema_extra=_expected("a whole number from 1 to 1000000, e.g. 500")
+    )
+    mastodon_visibility: Literal["public", "unlisted", "private", "direct"] = Field(
+        "public", json_schema_extra=_expected("public, unlisted, private or direct")
     )
     media_base_url: str = Field(
         "", pattern=r"^(https://\S+)?$",

@@ -11,7 +11,7 @@ from pathlib import Path
 from scheduler import media
 from scheduler.models import Issue, Post
 from scheduler.newsletter import issue_files, load_issue
-from scheduler.platforms import build_payloads, build_uploads
+from scheduler.platforms import PayloadOptions, build_payloads, build_uploads
 from scheduler.platforms.base import Payload
 from scheduler.render.renderer import Renderer
 
@@ -41,18 +41,19 @@ def preview(
     languages: Sequence[str],
     now: dt.datetime,
     media_base_url: str | None = None,
+    options: PayloadOptions | None = None,
 ) -> list[IssuePreview]:
     """Every post of every issue at `paths` on every platform, with the exact requests; nothing is sent.
 
     All files are read and rendered before anything is returned, so bad input fails the whole
     preview before any output is written. Images are checked against each platform's limits
     (`InputError` naming the file and the fix); platforms that download images themselves get
-    them as public URLs under `media_base_url`."""
+    them as public URLs under `media_base_url`. `options`: what settings add to request bodies."""
     issues = [load_issue(path, languages=languages) for path in issue_files(paths)]
     result = []
     for issue in issues:
         posts = tuple(
-            PreviewedPost(post, tuple(build_payloads(post, now=now)), tuple(build_uploads(post)))
+            PreviewedPost(post, tuple(build_payloads(post, now=now, options=options)), tuple(build_uploads(post)))
             for post in (_with_images(issue, post, media_base_url) for post in renderer.render_issue(issue, platforms))
         )
         result.append(IssuePreview(issue, posts))

@@ -69,6 +69,26 @@ def test_approve_then_run_once_publishes_due_posts_to_the_outbox(run, tmp_path):
     assert len((tmp_path / "outbox.jsonl").read_text().splitlines()) == 1
 
 
+def test_mastodon_visibility_setting_shapes_the_preview_and_the_dry_run_alike(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("SCHEDULER_MASTODON_VISIBILITY", "unlisted")
+    previewed = json.loads(run("preview", str(EXAMPLE), "-p", "mastodon", "--format", "json").out)
+    assert {post["payload"]["visibility"] for post in previewed["issues"][0]["posts"]} == {"unlisted"}
+    run("queue", "add", str(EXAMPLE), "-p", "mastodon", "--start", START, "--approve")
+    first = _list(run)[0]["id"]
+    assert run("queue", "reschedule", str(first), "now").code == 0
+    assert run("run", "--once", "--dry-run").code == 0
+    (line,) = [json.loads(line) for line in (tmp_path / "outbox.jsonl").read_text().splitlines()]
+    assert [request["body"]["visibility"] for request in line["requests"]] == ["unlisted"]
+
+
+def test_an_unknown_mastodon_visibility_is_a_one_line_error(run, monkeypatch):
+    monkeypatch.setenv("SCHEDULER_MASTODON_VISIBILITY", "friends")
+    result = run("run", "--once", "--dry-run")
+    assert result.code == 2 and result.out == ""
+    (line,) = result.err.strip().splitlines()
+    assert "SCHEDULER_MASTODON_VISIBILITY=friends is invalid" in line and "public, unlisted, private or direct" in line
+
+
 def test_add_with_approve_schedules_directly(run):
     run("queue", "add", str(EXAMPLE), "-p", "x", "--start", START, "--approve")
     assert {p["state"] for p in _list(run)} == {"scheduled"}

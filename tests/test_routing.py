@@ -9,6 +9,21 @@ from tests.conftest import EXAMPLE
 from tests.fakes.mastodon_server import MastodonFake
 
 
+def test_mastodon_posts_go_out_with_the_configured_visibility(run, monkeypatch, tmp_path):
+    monkeypatch.setenv("SCHEDULER_DATABASE_URL", f"sqlite:///{tmp_path / 'queue.sqlite3'}")
+    monkeypatch.setenv("SCHEDULER_TOKEN_STORE", str(tmp_path / "tokens.json"))
+    monkeypatch.setenv("SCHEDULER_MASTODON_VISIBILITY", "private")
+    with MastodonFake(token="m", max_characters=500) as mastodon:
+        monkeypatch.setenv("SCHEDULER_MASTODON_BASE_URL", mastodon.url)
+        monkeypatch.setenv("SCHEDULER_MASTODON_TOKEN", "m")
+        assert run("queue", "add", str(EXAMPLE), "-p", "mastodon", "--approve").code == 0
+        for post in json.loads(run("queue", "list", "--format", "json").out):
+            assert run("queue", "reschedule", str(post["id"]), "now").code == 0
+        assert run("run", "--once").code == 0
+        visibilities = [status["visibility"] for status in mastodon.statuses]
+    assert visibilities == ["private"] * 6
+
+
 def test_an_account_without_credentials_is_a_dry_run(run, monkeypatch, tmp_path):
     monkeypatch.setenv("SCHEDULER_DATABASE_URL", f"sqlite:///{tmp_path / 'queue.sqlite3'}")
     monkeypatch.setenv("SCHEDULER_OUTBOX", str(tmp_path / "outbox.jsonl"))

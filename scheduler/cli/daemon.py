@@ -28,13 +28,13 @@ def notifier(settings):  # type: ignore[no-untyped-def]
     return AllNotifiers(channels) if channels else None
 
 
-def client(platform: str, account, journal=None):  # type: ignore[no-untyped-def]
+def client(platform: str, account, journal=None, options=None):  # type: ignore[no-untyped-def]
     """The API client for one configured account; `journal` (the queue's store) keeps the remote
-    ids a client notes between requests."""
+    ids a client notes between requests; `options` (`config.payload_options`) shape its bodies."""
     if platform == "mastodon":
         from scheduler.platforms.mastodon import MastodonPublisher
 
-        return MastodonPublisher(account.base_url, account.token)
+        return MastodonPublisher(account.base_url, account.token, **(options or {}).get("mastodon", {}))
     if platform == "bluesky":
         from scheduler.platforms.bluesky import BlueskyPublisher
 
@@ -61,6 +61,7 @@ def kept(settings, key: tuple[str, str], account, journal=None):  # type: ignore
     and Bluesky sessions kept across restarts, both written to the token store."""
     import datetime as dt
 
+    from scheduler.config import payload_options
     from scheduler.tokenstore import TokenStore
 
     platform, name = key
@@ -85,11 +86,12 @@ def kept(settings, key: tuple[str, str], account, journal=None):  # type: ignore
                                 on_session=keep)
     from scheduler.platforms.tokens import MARGIN, TokenKeeper
 
+    options = payload_options(settings)
     if platform not in MARGIN:
-        return client(platform, account, journal)
+        return client(platform, account, journal, options)
     from scheduler.platforms.http import HttpClient
 
-    return TokenKeeper(platform, name, account, build=lambda fresh: client(platform, fresh, journal), store=store,
+    return TokenKeeper(platform, name, account, build=lambda fresh: client(platform, fresh, journal, options), store=store,
                        http=HttpClient(), clock=lambda: dt.datetime.now(dt.UTC))
 
 
@@ -97,11 +99,12 @@ def publisher(settings, *, dry_run: bool, quiet: bool = False, journal=None):  #
     """The publisher for `scheduler run`: the real clients of configured accounts (a post for an
     account without credentials goes to the dry-run outbox), or the outbox for everything when asked
     for or when no account has credentials."""
-    from scheduler.config import configured_accounts
+    from scheduler.config import configured_accounts, payload_options
     from scheduler.platforms.dryrun import DryRunPublisher
 
     accounts = {key: kept(settings, key, account, journal) for key, account in configured_accounts(settings).items()}
-    outbox = DryRunPublisher(settings.outbox, linkedin_version=settings.linkedin_version)
+    outbox = DryRunPublisher(settings.outbox, linkedin_version=settings.linkedin_version,
+                             options=payload_options(settings))
     if dry_run or not accounts:
         if not dry_run and not quiet:
             click.echo(f"no platform credentials configured: dry run, requests go to {settings.outbox}", err=True)

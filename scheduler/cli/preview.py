@@ -32,7 +32,7 @@ def preview(paths: tuple[Path, ...], platforms: tuple[str, ...], fmt: str, outpu
     """
     import datetime as dt
 
-    from scheduler.config import load_settings
+    from scheduler.config import load_settings, payload_options
     from scheduler.render.renderer import Renderer
     from scheduler.report import formatter
     from scheduler.service import preview as build_preview
@@ -52,6 +52,7 @@ def preview(paths: tuple[Path, ...], platforms: tuple[str, ...], fmt: str, outpu
         languages=settings.languages,
         now=dt.datetime.now(dt.UTC),
         media_base_url=settings.media_base_url or None,
+        options=payload_options(settings),
     )
     write_output(output, formatter(fmt)(previews))
     misfits = [(p.issue.source, post) for p in previews for post in p.misfits]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from scheduler.errors import UnknownPlatformError
 from scheduler.models import PLATFORMS, Post
@@ -33,10 +35,15 @@ def build_uploads(post: Post) -> list[Payload]:
     return builder(post) if builder is not None else []
 
 
-def build_payloads(post: Post, *, now: dt.datetime) -> list[Payload]:
+#: Per platform, keyword arguments for its `build_payloads` that come from settings, e.g.
+#: `{"mastodon": {"visibility": "unlisted"}}` (see `config.payload_options`).
+PayloadOptions = Mapping[str, Mapping[str, Any]]
+
+
+def build_payloads(post: Post, *, now: dt.datetime, options: PayloadOptions | None = None) -> list[Payload]:
     """The body of every request that publishing `post` sends, in order, secrets redacted."""
     try:
         builder = BUILDERS[post.platform]
     except KeyError:
         raise UnknownPlatformError(post.platform, PLATFORMS) from None
-    return builder(post, now=now)
+    return builder(post, now=now, **(options or {}).get(post.platform, {}))

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from scheduler.models import Post, QueuedPost
-from scheduler.platforms import build_payloads, build_uploads
+from scheduler.platforms import PayloadOptions, build_payloads, build_uploads
 from scheduler.platforms.base import REDACTED, Outcome, PublishResult, Reconciliation
 
 ENDPOINTS: dict[str, tuple[str, str]] = {
@@ -79,14 +79,15 @@ def _upload_request(platform: str, step: dict[str, Any], linkedin_version: str) 
     return request
 
 
-def requests_for(queued: QueuedPost, *, now: dt.datetime, linkedin_version: str = "202601") -> list[dict[str, Any]]:
+def requests_for(queued: QueuedPost, *, now: dt.datetime, linkedin_version: str = "202601",
+                 options: PayloadOptions | None = None) -> list[dict[str, Any]]:
     """Every request publishing `queued` sends, in order: image uploads first, then the post."""
     method, url = ENDPOINTS[queued.platform]
     headers = _headers(queued.platform, queued.idempotency_key, linkedin_version)
     post = as_post(queued)
     return [_upload_request(queued.platform, step, linkedin_version) for step in build_uploads(post)] + [
         {"method": method, "url": url, "headers": headers, "body": body}
-        for body in build_payloads(post, now=now)
+        for body in build_payloads(post, now=now, options=options)
     ]
 
 
@@ -94,9 +95,11 @@ class DryRunPublisher:
     """Publisher that writes requests to `outbox` (JSON lines) instead of sending them."""
 
     def __init__(self, outbox: Path, *, clock: Callable[[], dt.datetime] | None = None,
-                 delay: float = 0.0, linkedin_version: str = "202601") -> None:
+                 delay: float = 0.0, linkedin_version: str = "202601",
+                 options: PayloadOptions | None = None) -> None:
         self.outbox = outbox
         self.linkedin_version = linkedin_version
+        self.options = options  # what settings add to request bodies, as for the real clients
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._delay = delay  # seconds per post: lets tests stand in for a slow platform
         self._lock = threading.Lock()
@@ -111,7 +114,7 @@ class DryRunPublisher:
         line = json.dumps(
             {
                 "post_id": post.id, "item_id": post.item_id, "platform": post.platform, "account": post.account,
-                "idempotency_key": post.idempotency_key, "at": now.isoformat(), "requests": requests_for(post, now=now, linkedin_version=self.linkedin_version),
+                "idempotency_key": post.idempotency_key, "at": now.isoformat(), "requests": requests_for(post, now=now, linkedin_version=self.linkedin_version, options=self.options),
             },
             ensure_ascii=False,
         )

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from scheduler.platforms.http import HttpClient
 
 
+VISIBILITIES = ("public", "unlisted", "private", "direct")
 IDEMPOTENCY_WINDOW = dt.timedelta(minutes=55)  # Mastodon keeps keys 1 hour; keep a margin
 
 
@@ -49,10 +50,12 @@ def build_uploads(post: Post) -> list[Payload]:
     return steps
 
 
-def build_payloads(post: Post, *, now: dt.datetime, media_ids: Sequence[str] | None = None) -> list[Payload]:
+def build_payloads(post: Post, *, now: dt.datetime, media_ids: Sequence[str] | None = None,
+                   visibility: str = "public") -> list[Payload]:
+    """One status per part; `visibility` (one of `VISIBILITIES`) applies to every part."""
     payloads: list[Payload] = []
     for index, part in enumerate(post.parts):
-        body: Payload = {"status": part, "visibility": "public", "language": post.language}
+        body: Payload = {"status": part, "visibility": visibility, "language": post.language}
         if post.spoiler_text:
             body["spoiler_text"] = post.spoiler_text
         if index:
@@ -100,13 +103,17 @@ def _plain(content: str) -> str:
 
 class MastodonPublisher(ApiClient):
     """Publishes to one Mastodon account. `media_timeout` bounds the wait for uploaded images to be
-    processed; `sleep` is injectable for tests."""
+    processed; `visibility` (one of `VISIBILITIES`) is who sees the posts; `sleep` is injectable for
+    tests."""
 
     def __init__(self, base_url: str, token: SecretStr, *, http: HttpClient | None = None,
                  clock: Callable[[], dt.datetime] | None = None, media_timeout: float = 60.0,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, visibility: str = "public") -> None:
         super().__init__(base_url, token, http=http, clock=clock)
+        if visibility not in VISIBILITIES:
+            raise ValueError(f"visibility {visibility!r} is not one of {', '.join(VISIBILITIES)}")
         self.media_timeout = media_timeout
+        self.visibility = visibility
         self._sleep = sleep
 
     def _headers(self, key: str | None = None) -> dict[str, str]:
@@ -170,7 +177,8 @@ class MastodonPublisher(ApiClient):
             media_ids = [self.upload(image) for image in post.images]
         first: dict[str, object] | None = None
         parent: str | None = None
-        for index, body in enumerate(build_payloads(as_post(post), now=self.clock(), media_ids=media_ids)):
+        for index, body in enumerate(build_payloads(as_post(post), now=self.clock(), media_ids=media_ids,
+                                                        visibility=self.visibility)):
             if index < len(arrived):
                 status = arrived[index]
             else:

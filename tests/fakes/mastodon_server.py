@@ -111,6 +111,8 @@ class MastodonFake(FakeServer):
             fields = {**fields, "status": text}
             if countable_length(text, fields.get("spoiler_text", "") or "") > self.max_characters:
                 return 422, {"error": f"Validation failed: Text character limit of {self.max_characters} exceeded"}, {}
+            if fields.get("visibility", "public") not in ("public", "unlisted", "private", "direct"):
+                return 422, {"error": "Validation failed: Visibility is not included in the list"}, {}
             language = fields.get("language")
             if language is not None and not re.fullmatch(r"[a-z]{2}", str(language)):
                 return 422, {"error": "Validation failed: Language is not a valid ISO 639-1 code"}, {}

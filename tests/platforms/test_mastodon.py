@@ -49,6 +49,18 @@ def test_thread_parts_reply_to_the_previous_part(fake):
     assert result.remote_id == ids[0]
 
 
+def test_every_part_of_a_thread_has_the_configured_visibility(fake):
+    client = MastodonPublisher(fake.url, SecretStr("good-token"), visibility="unlisted")
+    client.publish(_post("Nicht in der öffentlichen Zeitleiste 1/2", "Teil zwei 2/2"))
+    assert [status["visibility"] for status in fake.statuses] == ["unlisted", "unlisted"]
+
+
+def test_an_unknown_visibility_is_refused_before_anything_is_sent(fake):
+    with pytest.raises(ValueError, match="'friends' is not one of public, unlisted, private, direct"):
+        MastodonPublisher(fake.url, SecretStr("good-token"), visibility="friends")
+    assert fake.requests == []
+
+
 def test_resending_the_same_post_creates_nothing_new(fake):
     client = _client(fake)
     first = client.publish(_post("Nur einmal"))
