@@ -9,27 +9,57 @@ One image: the first part's container is `media_type=IMAGE` with `image_url` and
 then a `CAROUSEL` container naming them in `children`. A media container is published only once
 Threads reports it `FINISHED` (`GET /{container-id}?fields=status,error_message`), waited for within
 `media_timeout`.
+
+Quota: a profile may publish 250 posts in a moving 24 hours (`threads_publishing_limit`). Before a
+new post's first request the client asks how many are left; with none left the post is held back
+unsent (`RateLimitedError(unsent=True)`) and retried an hour later. The replies of a thread have a
+quota of their own (1,000), which reading would need the `threads_manage_replies` permission; it is
+not asked. Right after a container is made, `threads_publish` may answer that it cannot find it
+yet (error subcode 4279009): nothing was published, so the same container is published again after
+a short wait.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from scheduler.errors import RejectedError, TransientError
+from scheduler.errors import PublishError, RateLimitedError, RejectedError, TransientError
 from scheduler.models import Image, Post, QueuedPost
 from scheduler.platforms import meta, uploads
 from scheduler.platforms.base import REDACTED, ApiClient, Journal, Outcome, Payload, PublishResult, Reconciliation
 
 if TYPE_CHECKING:
+    import requests
     from pydantic import SecretStr
 
     from scheduler.platforms.http import HttpClient
 
 
 USER_PLACEHOLDER = "<threads-user-id>"
+QUOTA_RETRY = 3600.0  # seconds: the quota is a moving 24 hours, and Threads does not say when a post frees up
+NOT_FOUND_YET = 4279009  # error_subcode: threads_publish cannot find a container made a moment ago
+NOT_FOUND_TRIES = 3  # publishing such a container, in all
+NOT_FOUND_PAUSE = 5.0  # seconds between those tries
+
+log = logging.getLogger(__name__)
+
+
+class NotFoundYetError(TransientError):
+    """`threads_publish` cannot find a container made a moment ago: nothing was published."""
+
+
+def _classify_publish(response: requests.Response) -> PublishError | None:
+    try:
+        subcode = response.json().get("error", {}).get("error_subcode")
+    except (ValueError, AttributeError):
+        subcode = None
+    if subcode == NOT_FOUND_YET:
+        return NotFoundYetError("Threads has not found the new container yet")
+    return meta.classify(response)
 
 
 def _item(image: Image) -> Payload:
@@ -78,8 +108,42 @@ class ThreadsPublisher(ApiClient):
 
     def _post(self, path: str, form: dict[str, str]) -> dict[str, str]:
         form = {**form, "access_token": self._secret.get_secret_value()}
+        classify = _classify_publish if path == "threads_publish" else meta.classify
         return self.http.request("POST", f"{self.base_url}/{self.user_id}/{path}", data=form,
-                                 classify=meta.classify).json()
+                                 classify=classify).json()
+
+    def _publish_container(self, container: str) -> str:
+        """Publish `container`; its media id. A container Threads cannot find yet is published again."""
+        for attempt in range(1, NOT_FOUND_TRIES + 1):
+            try:
+                return self._post("threads_publish", {"creation_id": container})["id"]
+            except NotFoundYetError:
+                if attempt == NOT_FOUND_TRIES:
+                    raise
+                self._sleep(NOT_FOUND_PAUSE)
+        raise AssertionError("unreachable")
+
+    def quota_left(self) -> int | None:
+        """How many posts the profile may still publish in the moving 24 hours, when Threads says."""
+        answer = self.http.request("GET", f"{self.base_url}/{self.user_id}/threads_publishing_limit",
+                                   classify=meta.classify, params={
+                                       "fields": "quota_usage,config", "access_token": self._secret.get_secret_value()}).json()
+        data = answer.get("data") or [{}]
+        usage, total = data[0].get("quota_usage"), (data[0].get("config") or {}).get("quota_total")
+        if isinstance(usage, int) and isinstance(total, int):
+            return max(total - usage, 0)
+        return None
+
+    def _check_quota(self) -> None:
+        """Hold a new post back, before any request, when the profile's quota is spent."""
+        try:
+            left = self.quota_left()
+        except PublishError as error:  # threads_publish enforces the quota itself: go on
+            log.warning("could not read the Threads publishing quota: %s", error)
+            return
+        if left == 0:
+            raise RateLimitedError("the Threads profile has used its 250 posts of the last 24 hours; "
+                                   "the post is retried in an hour", retry_after=QUOTA_RETRY, unsent=True)
 
     def whoami(self) -> str:
         me = self.http.request("GET", f"{self.base_url}/{self.user_id}", classify=meta.classify,
@@ -124,6 +188,8 @@ class ThreadsPublisher(ApiClient):
         if local:
             raise RejectedError(f"Threads downloads images from a public address and {local[0]} is a local file; "
                                 f"set SCHEDULER_MEDIA_BASE_URL and queue the post again")
+        if "part:0" not in steps:
+            self._check_quota()
         children = []
         if len(post.images) > 1 and "part:0" not in steps:
             for number, image in enumerate(post.images):
@@ -152,7 +218,7 @@ class ThreadsPublisher(ApiClient):
                 except TransientError:
                     self._note(post, f"container:{index}", "")  # expired or too slow: start afresh next time
                     raise
-            parent = self._post("threads_publish", {"creation_id": container})["id"]
+            parent = self._publish_container(container)
             self._note(post, f"part:{index}", parent)
             first = first or parent
         assert first is not None

@@ -10,7 +10,14 @@ Images: a Threads IMAGE container needs an http(s) `image_url` (code 100 otherwi
 fails (code 9007, "not ready"). A carousel names 2–20 existing `is_carousel_item` containers in
 `children`. Facebook `/{page-id}/photos` takes `url` (http(s) only) or a multipart `source` image;
 with `published=false` the photo waits to be named in a feed post's `attached_media[n]`, which must
-name such photos (code 100 otherwise)."""
+name such photos (code 100 otherwise).
+
+Quota: `threads_publishing_limit` reports the posts (not replies) published in the last 24 hours,
+`quota_used` more than this fake published, against `quota_total` (a 403 code 10 with
+`quota_readable` off); `threads_publish` refuses a post
+beyond it (the code Threads uses then is unconfirmed; code 4 here). The first `not_found_publishes`
+calls of `threads_publish` answer code 24, subcode 4279009 ("does not exist"), as Threads does for
+a container made a moment earlier, publishing nothing."""
 
 from __future__ import annotations
 
@@ -46,7 +53,13 @@ class MetaFake(FakeServer):
         self.feed: list[dict[str, Any]] = []
         self.photos: dict[str, dict[str, Any]] = {}
         self.processing_polls = 1
+        self.quota_total, self.quota_used = 250, 0
+        self.not_found_publishes = 0
+        self.quota_readable = True  # False: the token lacks the permission to read the quota (code 10)
         super().__init__()
+
+    def quota_usage(self) -> int:
+        return self.quota_used + sum(1 for thread in self.threads if thread["reply_to_id"] is None)
 
     def _media_container(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         """An IMAGE (or carousel item) or CAROUSEL container; the caller holds the lock."""
@@ -126,9 +139,15 @@ class MetaFake(FakeServer):
                                              "text": container["text"], "reply_to_id": container["reply_to_id"],
                                              "permalink": "https://www.threads.net/@comms/post/X"})
                     return status, answer, extra
+                if self.not_found_publishes > 0:
+                    self.not_found_publishes -= 1
+                    return 400, {"error": {"message": "The requested resource does not exist", "type": "OAuthException",
+                                           "code": 24, "error_subcode": 4279009, "fbtrace_id": "AbCdEf"}}
                 container = self.containers.get(form.get("creation_id", ""))
                 if container is None:
                     return 400, _error(100, "The container does not exist", "THApiException")
+                if container["reply_to_id"] is None and self.quota_usage() >= self.quota_total:
+                    return 400, _error(4, "Application request limit reached")
                 if container["status"] == "PUBLISHED":
                     return 400, _error(100, "The container was already published", "THApiException")
                 if container["status"] == "IN_PROGRESS":
@@ -210,6 +229,13 @@ class MetaFake(FakeServer):
                     return self.send_json(400, _error(190, "Invalid OAuth access token"))
                 if parts.path == f"/v1.0/{fake.user_id}/threads":
                     return self.send_json(200, {"data": list(reversed(fake.threads))})
+                if parts.path == f"/v1.0/{fake.user_id}/threads_publishing_limit":
+                    if not fake.quota_readable:
+                        return self.send_json(403, _error(10, "Application does not have permission for this action"))
+                    with fake._lock:
+                        usage = fake.quota_usage()
+                    return self.send_json(200, {"data": [{"quota_usage": usage, "config": {
+                        "quota_total": fake.quota_total, "quota_duration": 86400}}]})
                 if parts.path == f"/v1.0/{fake.user_id}":
                     return self.send_json(200, {"id": "17841400000000000", "username": "comms"})
                 if parts.path == f"/v1.0/{fake.page_id}":
