@@ -41,6 +41,7 @@ class Account(BaseModel):
     user_id: str = "me"
     refresh_token: SecretStr | None = None
     expires_at: str = ""  # ISO 8601, when the token runs out (from scheduler auth)
+    refresh_expires_at: str = ""  # ISO 8601, when the refresh token runs out (LinkedIn: a year after sign-in)
     client_id: str = ""  # the OAuth app, for refreshing tokens
     client_secret: SecretStr | None = None
     token_url: str = ""  # a stand-in token endpoint (staging, tests); empty: the platform's

@@ -20,7 +20,7 @@ from typing import Any
 from scheduler.errors import ConfigError
 
 FIELDS = frozenset({"base_url", "token", "handle", "app_password", "author", "version", "page_id", "user_id",
-                    "refresh_token", "expires_at", "client_id", "client_secret", "token_url",
+                    "refresh_token", "expires_at", "refresh_expires_at", "client_id", "client_secret", "token_url",
                     "session_access", "session_refresh", "session_did"})
 
 

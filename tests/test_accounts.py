@@ -105,3 +105,22 @@ def test_check_reports_expiry_and_warns_seven_days_ahead(run, monkeypatch, tmp_p
     lines = {line.split()[0]: line for line in result.out.splitlines()}
     assert "(in 3 days) — re-authorise soon: scheduler auth mastodon --account soon" in lines["mastodon:soon"]
     assert "(in 59 days)" in lines["mastodon:later"] and "re-authorise" not in lines["mastodon:later"]
+
+
+def test_check_warns_seven_days_before_a_linkedin_sign_in_ends(run, monkeypatch, tmp_path):
+    import datetime as dt
+
+    from scheduler.tokenstore import TokenStore
+
+    store = tmp_path / "tokens.json"
+    now = dt.datetime.now(dt.UTC)
+    monkeypatch.setenv("SCHEDULER_TOKEN_STORE", str(store))
+    with LinkedInFake(token="li") as linkedin:
+        TokenStore(store).save("linkedin:team", {
+            "base_url": linkedin.url, "token": "li", "author": "urn:li:organization:7", "refresh_token": "r",
+            "client_id": "app", "expires_at": (now + dt.timedelta(days=50, hours=1)).isoformat(timespec="seconds"),
+            "refresh_expires_at": (now + dt.timedelta(days=5, hours=1)).isoformat(timespec="seconds")})
+        result = run("accounts", "check")
+    (line,) = [line for line in result.out.splitlines() if line.startswith("linkedin:team")]
+    assert "token expires" in line and "(in 50 days)" in line
+    assert "sign-in expires" in line and "(in 5 days) — re-authorise soon: scheduler auth linkedin --account team" in line

@@ -3,6 +3,7 @@ and a fake platform on 127.0.0.1; the test plays the browser."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import stat
@@ -66,6 +67,21 @@ def test_linkedin_sign_in_without_pkce_sends_the_secret_in_the_form(tmp_path: Pa
     assert form["client_secret"] == "li-secret" and "code_verifier" not in form
     saved = json.loads((tmp_path / "tokens.json").read_text())["linkedin:default"]
     assert saved["author"] == "urn:li:organization:7" and saved["token"] == "li-issued"
+
+
+def test_linkedin_sign_in_stores_when_the_refresh_token_ends(tmp_path: Path):
+    with OAuthFake(client_id="li-app", client_secret="li-secret", access_token="li-issued",
+                   expires_in=60 * 86400, refresh_expires_in=365 * 86400) as oauth, \
+            LinkedInFake(token="li-issued") as linkedin:
+        before = dt.datetime.now(dt.UTC)
+        result, _ = _sign_in(tmp_path, ["linkedin", "--client-id", "li-app", "--author", "urn:li:organization:7",
+                                        "--base-url", linkedin.url, "--authorize-url", f"{oauth.url}/authorize",
+                                        "--token-url", f"{oauth.url}/token"], "li-secret")
+    assert result.returncode == 0, result.stderr
+    saved = json.loads((tmp_path / "tokens.json").read_text())["linkedin:default"]
+    ends = dt.datetime.fromisoformat(saved["refresh_expires_at"])
+    assert before + dt.timedelta(days=365) - dt.timedelta(seconds=1) <= ends <= before + dt.timedelta(days=365, minutes=2)
+    assert f"sign-in expires {ends.date().isoformat()}" in result.stdout
 
 
 def test_wrong_client_secret_stores_nothing(tmp_path: Path):

@@ -48,6 +48,7 @@ def check() -> int:
                              f"says {settings.mastodon_max_characters}")
             kept = getattr(client, "account", configured[(platform, account)])  # refreshed just now, maybe
             line += _expiry(kept.expires_at, now, f"{platform} --account {account}")
+            line += _expiry(kept.refresh_expires_at, now, f"{platform} --account {account}", what="sign-in")
             click.echo(line)
         except PublishError as error:
             failed += 1
@@ -55,15 +56,17 @@ def check() -> int:
     return 1 if failed else 0
 
 
-def _expiry(expires_at: str, now, command: str) -> str:  # type: ignore[no-untyped-def]
-    """`; token expires … (in N days)`, with a warning seven days ahead."""
+def _expiry(expires_at: str, now, command: str, what: str = "token") -> str:  # type: ignore[no-untyped-def]
+    """`; token expires … (in N days)`, with a warning seven days ahead. `what="sign-in"`: the refresh
+    token's end, after which tokens cannot be refreshed (LinkedIn's year)."""
     import datetime as dt
 
     if not expires_at:
         return ""
     when = dt.datetime.fromisoformat(expires_at)
+    when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
     days = (when - now).total_seconds() / 86_400
-    text = f"; token expires {when.date().isoformat()} (in {max(days, 0):.0f} days)"
+    text = f"; {what} expires {when.date().isoformat()} (in {max(days, 0):.0f} days)"
     if days < 7:
         text += f" — re-authorise soon: scheduler auth {command}"
     return text

@@ -58,6 +58,8 @@ def auth(platform: str, account: str, base_url: str | None, handle: str | None, 
         who = client(platform, Account(**fields)).whoami()
         TokenStore(settings.token_store).save(f"{platform}:{account}", fields)
         expiry = f", expires {fields['expires_at'][:10]}" if fields.get("expires_at") else ""
+        if fields.get("refresh_expires_at"):
+            expiry += f", sign-in expires {fields['refresh_expires_at'][:10]}"
         click.echo(f"stored {platform}:{account} ({who}{expiry}) in {settings.token_store}")
         return 0
     if platform == "bluesky" and not handle:

@@ -57,9 +57,11 @@ class Tokens:
     access_token: str
     refresh_token: str | None
     expires_at: dt.datetime | None
+    refresh_expires_at: dt.datetime | None = None  # LinkedIn's refresh token ends a year after sign-in
 
     def __repr__(self) -> str:
-        return f"Tokens(expires_at={self.expires_at!r}, refresh_token={'yes' if self.refresh_token else 'no'})"
+        return (f"Tokens(expires_at={self.expires_at!r}, refresh_token={'yes' if self.refresh_token else 'no'}, "
+                f"refresh_expires_at={self.refresh_expires_at!r})")
 
 
 def _challenge(verifier: str) -> str:
@@ -130,15 +132,20 @@ def sign_in(provider: Provider, *, client_id: str, client_secret: SecretStr | No
     return tokens_from(answer, now=now())
 
 
-def tokens_from(answer: Any, *, now: dt.datetime, keep_refresh: str | None = None) -> Tokens:
-    """The tokens of a token endpoint's JSON answer; `keep_refresh` when it brings no new refresh token."""
+def tokens_from(answer: Any, *, now: dt.datetime, keep_refresh: str | None = None,
+                keep_refresh_end: dt.datetime | None = None) -> Tokens:
+    """The tokens of a token endpoint's JSON answer; `keep_refresh` (and its end) when it brings no
+    new refresh token. LinkedIn says how long its refresh token lasts (`refresh_token_expires_in`,
+    counted from the first sign-in: a refresh does not extend it)."""
     if not isinstance(answer, dict) or not answer.get("access_token"):
         raise AuthorisationError("the token endpoint answered without an access token")
     expires_in = answer.get("expires_in")
+    refresh_in = answer.get("refresh_token_expires_in")
     return Tokens(
         access_token=str(answer["access_token"]),
         refresh_token=str(answer["refresh_token"]) if answer.get("refresh_token") else keep_refresh,
         expires_at=now + dt.timedelta(seconds=int(expires_in)) if expires_in else None,
+        refresh_expires_at=now + dt.timedelta(seconds=int(refresh_in)) if refresh_in else keep_refresh_end,
     )
 
 

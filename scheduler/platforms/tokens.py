@@ -44,6 +44,7 @@ class Account(Protocol):
     client_secret: SecretStr | None
     token_url: str
     expires_at: str  # ISO 8601, or empty when unknown
+    refresh_expires_at: str  # ISO 8601: when the refresh token ends (LinkedIn), or empty
 
     def model_copy(self, *, update: dict[str, Any]) -> Self: ...
 
@@ -59,9 +60,18 @@ MARGIN: dict[str, dt.timedelta] = {
 
 
 def expires_at(account: Account) -> dt.datetime | None:
-    if not account.expires_at:
+    return _instant(account.expires_at)
+
+
+def refresh_expires_at(account: Account) -> dt.datetime | None:
+    """When the account's refresh token ends, after which only `scheduler auth` helps (LinkedIn)."""
+    return _instant(account.refresh_expires_at)
+
+
+def _instant(text: str) -> dt.datetime | None:
+    if not text:
         return None
-    when = dt.datetime.fromisoformat(account.expires_at)
+    when = dt.datetime.fromisoformat(text)
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
@@ -109,7 +119,8 @@ def refresh(platform: str, account: Account, *, http: HttpClient, now: dt.dateti
     except PublishError as error:
         raise AuthorisationError(f"refreshing the {platform} token failed ({error})") from None
     # LinkedIn answers without a new refresh token: the old one stays valid until its own end
-    return tokens_from(answer, now=now, keep_refresh=account.refresh_token.get_secret_value())
+    return tokens_from(answer, now=now, keep_refresh=account.refresh_token.get_secret_value(),
+                       keep_refresh_end=refresh_expires_at(account))
 
 
 def stored_fields(tokens: Tokens) -> dict[str, str]:
@@ -118,6 +129,8 @@ def stored_fields(tokens: Tokens) -> dict[str, str]:
         fields["refresh_token"] = tokens.refresh_token
     if tokens.expires_at:
         fields["expires_at"] = tokens.expires_at.isoformat(timespec="seconds")
+    if tokens.refresh_expires_at:
+        fields["refresh_expires_at"] = tokens.refresh_expires_at.isoformat(timespec="seconds")
     return fields
 
 
@@ -155,7 +168,7 @@ class TokenKeeper:
                     stored = self._store.load().get(key, {})
                     adopted = self.account.model_copy(update={
                         name: (SecretStr(stored[name]) if name in ("token", "refresh_token") else stored[name])
-                        for name in ("token", "refresh_token", "expires_at") if stored.get(name)})
+                        for name in ("token", "refresh_token", "expires_at", "refresh_expires_at") if stored.get(name)})
                     if due(self.platform, adopted, now):
                         adopted = self._refreshed(adopted, key, now, keep=True)
             except (OSError, ConfigError) as error:  # the store could not even be read: nothing refreshed yet
@@ -184,6 +197,8 @@ class TokenKeeper:
             "token": SecretStr(tokens.access_token),
             "refresh_token": SecretStr(tokens.refresh_token) if tokens.refresh_token else account.refresh_token,
             "expires_at": tokens.expires_at.isoformat(timespec="seconds") if tokens.expires_at else "",
+            "refresh_expires_at": (tokens.refresh_expires_at.isoformat(timespec="seconds")
+                                   if tokens.refresh_expires_at else account.refresh_expires_at),
         })
 
     def publish(self, post: QueuedPost) -> PublishResult:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import math
 import secrets
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -18,12 +20,17 @@ from tests.fakes.base import FakeServer, JsonHandler
 class OAuthFake(FakeServer):
     """`access_token` is what the first grant issues; later grants (refreshes, exchanges) issue new
     random tokens and tell `on_issue`, so a fake platform can accept them. Refresh tokens rotate:
-    each works once (`rotate=False`: LinkedIn's, which stay valid and are not re-issued)."""
+    each works once (`rotate=False`: LinkedIn's, which stay valid and are not re-issued).
+    `refresh_expires_in` (LinkedIn): a refresh token's life from the sign-in; every answer says what is
+    left of it (`refresh_token_expires_in`), and a refresh token past it is refused."""
 
     def __init__(self, *, client_id: str, client_secret: str | None, access_token: str,
-                 on_issue: Callable[[str], None] | None = None, rotate: bool = True, expires_in: int = 7200) -> None:
+                 on_issue: Callable[[str], None] | None = None, rotate: bool = True, expires_in: int = 7200,
+                 refresh_expires_in: int | None = None) -> None:
         self.client_id, self.client_secret, self.access_token = client_id, client_secret, access_token
         self.on_issue, self.rotate, self.expires_in = on_issue, rotate, expires_in
+        self.refresh_expires_in = refresh_expires_in
+        self.refresh_ends: dict[str, float] = {}  # refresh token → when it ends (time.time())
         self.codes: dict[str, dict[str, str]] = {}
         self.refresh_tokens: set[str] = set()  # valid ones
         self.access_tokens: set[str] = {access_token}  # issued ones, for exchanges and Threads refreshes
@@ -55,11 +62,14 @@ class OAuthFake(FakeServer):
         if form.get("client_id") != self.client_id or not self._client_ok(headers, form):
             return 401, {"error": "invalid_client"}
         old = form.get("refresh_token", "")
-        if old not in self.refresh_tokens:
+        if old not in self.refresh_tokens or self.refresh_ends.get(old, math.inf) <= time.time():
             return 400, {"error": "invalid_grant", "error_description": "Value passed for the token was invalid."}
         if self.rotate:
             self.refresh_tokens.discard(old)
-        return 200, self._issue(refresh=self.rotate)
+        answer = self._issue(refresh=self.rotate)
+        if old in self.refresh_ends:
+            answer["refresh_token_expires_in"] = int(self.refresh_ends[old] - time.time())
+        return 200, answer
 
     def token(self, headers: dict[str, str], form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         if form.get("grant_type") == "refresh_token":
@@ -77,8 +87,12 @@ class OAuthFake(FakeServer):
             return 401, {"error": "invalid_client"}
         refresh = "refresh-" + secrets.token_hex(6)
         self.refresh_tokens.add(refresh)
-        return 200, {"access_token": self.access_token, "refresh_token": refresh, "expires_in": self.expires_in,
-                     "token_type": "bearer"}
+        answer: dict[str, Any] = {"access_token": self.access_token, "refresh_token": refresh,
+                                  "expires_in": self.expires_in, "token_type": "bearer"}
+        if self.refresh_expires_in is not None:
+            self.refresh_ends[refresh] = time.time() + self.refresh_expires_in
+            answer["refresh_token_expires_in"] = self.refresh_expires_in
+        return 200, answer
 
     def exchange(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
         """Meta's GET grants: Threads' long-lived exchange and refresh, Facebook's fb_exchange_token."""

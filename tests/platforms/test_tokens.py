@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -139,6 +140,42 @@ def test_linkedin_keeps_its_refresh_token_when_none_comes_back(tmp_path: Path):
     assert saved["refresh_token"] == "li-refresh" and saved["token"] == linkedin.token != "li-first"
     assert dt.datetime.fromisoformat(saved["expires_at"]) == NOW + dt.timedelta(days=60)
     assert len(linkedin.posts) == 1
+
+
+def test_a_linkedin_refresh_keeps_the_end_of_the_refresh_token_linkedin_reports(tmp_path: Path):
+    with LinkedInFake(token="li-first") as linkedin, \
+            OAuthFake(client_id="li-app", client_secret="li-secret", access_token="li-first", rotate=False,
+                      expires_in=60 * 86400, on_issue=lambda token: setattr(linkedin, "token", token)) as oauth:
+        oauth.refresh_tokens.add("li-refresh")
+        oauth.refresh_ends["li-refresh"] = time.time() + 300 * 86400  # signed in 65 days ago
+        store = TokenStore(tmp_path / "tokens.json")
+        account = Account(base_url=linkedin.url, token=SecretStr("li-first"), refresh_token=SecretStr("li-refresh"),
+                          client_id="li-app", client_secret=SecretStr("li-secret"), token_url=f"{oauth.url}/token",
+                          author="urn:li:organization:7", expires_at=(NOW + dt.timedelta(days=6)).isoformat(),
+                          refresh_expires_at=(NOW + dt.timedelta(days=365)).isoformat())
+        keeper = TokenKeeper("linkedin", "team", account, store=store, http=HttpClient(), clock=Clock(NOW),
+                             build=lambda a: LinkedInPublisher(a.base_url, a.token, author=a.author, version="202511"))
+        keeper.publish(_post("Nach der Erneuerung", platform="linkedin"))
+    saved = json.loads(store.path.read_text())["linkedin:team"]
+    ends = dt.datetime.fromisoformat(saved["refresh_expires_at"])
+    assert abs(ends - (NOW + dt.timedelta(days=300))) < dt.timedelta(minutes=1)  # what LinkedIn says is left
+    assert keeper.account.refresh_expires_at == saved["refresh_expires_at"]
+
+
+def test_a_linkedin_refresh_token_past_its_end_asks_for_a_new_sign_in(tmp_path: Path):
+    with LinkedInFake(token="li-first") as linkedin, \
+            OAuthFake(client_id="li-app", client_secret="li-secret", access_token="li-first", rotate=False) as oauth:
+        oauth.refresh_tokens.add("li-refresh")
+        oauth.refresh_ends["li-refresh"] = time.time() - 1  # the year is over
+        account = Account(base_url=linkedin.url, token=SecretStr("li-first"), refresh_token=SecretStr("li-refresh"),
+                          client_id="li-app", client_secret=SecretStr("li-secret"), token_url=f"{oauth.url}/token",
+                          author="urn:li:organization:7", expires_at=(NOW + dt.timedelta(days=1)).isoformat())
+        keeper = TokenKeeper("linkedin", "team", account, store=TokenStore(tmp_path / "tokens.json"),
+                             http=HttpClient(), clock=Clock(NOW),
+                             build=lambda a: LinkedInPublisher(a.base_url, a.token, author=a.author, version="202511"))
+        with pytest.raises(AuthorisationError, match="scheduler auth linkedin --account team"):
+            keeper.publish(_post("Zu spät", platform="linkedin"))
+        assert linkedin.posts == []
 
 
 def test_threads_refreshes_its_long_lived_token_with_the_token_itself(tmp_path: Path):
