@@ -169,7 +169,10 @@ class MastodonPublisher(ApiClient):
         they are not sent again."""
         from scheduler.platforms.dryrun import as_post
 
-        # all the parts still to send fit in the account's rate limit, or none is sent
+        # the images (media: 30 uploads per 30 minutes) and all the parts still to send fit in the
+        # account's rate limits, or nothing is sent
+        if post.images and not arrived:
+            self.http.pace("POST", f"{self.base_url}/api/v2/media", requests=len(post.images))
         self.http.pace("POST", f"{self.base_url}/api/v1/statuses", requests=len(post.parts) - len(arrived))
         media_ids: list[str] = []
         if post.images and not arrived:

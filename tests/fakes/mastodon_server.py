@@ -9,7 +9,8 @@ Media (§2.4): `POST /api/v2/media` takes multipart `file` (it must be an image;
 `image_size_limit` → 422) and `description`; it answers 202 while the image is "processing" for
 `processing_polls` reads of `GET /api/v1/media/:id` (206 each), then 200. A status naming media that
 is unknown → 422, not yet processed → 422 "not finished processing", more than
-`max_media_attachments` → 422.
+`max_media_attachments` → 422. `media_rate_limit` uploads per 30 minutes (30 on Mastodon, §2.5; off
+by default): each upload answer carries the rate-limit headers, and one more gets the 429.
 
 In-process: `with MastodonFake(token="t") as fake: fake.url …`; as a process (for crash tests):
 `python -m tests.fakes.mastodon_server --token t --latency 0.2 --state FILE` prints its port; with
@@ -49,7 +50,10 @@ class MastodonFake(FakeServer):
     def __init__(self, *, token: str = "test-token", max_characters: int = 500, latency: float = 0.0,
                  latency_after_create: float = 0.0, state_file: Path | None = None,
                  rate_limit: int | None = None, max_media_attachments: int = 4,
-                 image_size_limit: int = 16 * 1024 * 1024, processing_polls: int = 2) -> None:
+                 image_size_limit: int = 16 * 1024 * 1024, processing_polls: int = 2,
+                 media_rate_limit: int | None = None) -> None:
+        self.media_rate_limit = media_rate_limit
+        self._media_window: tuple[float, int] = (0.0, 0)  # start, uploads
         self.token, self.max_characters = token, max_characters
         self.max_media_attachments, self.image_size_limit = max_media_attachments, image_size_limit
         self.processing_polls = processing_polls  # 206 answers before an upload is processed
@@ -140,12 +144,23 @@ class MastodonFake(FakeServer):
             return 422, {"error": "Validation failed: File content type is invalid, File is invalid"}, {}
         if len(file.data) > self.image_size_limit:
             return 422, {"error": f"Validation failed: File file size must be less than {self.image_size_limit} Bytes"}, {}
+        limit_headers: dict[str, str] = {}
+        if self.media_rate_limit is not None:
+            with self._lock:
+                now = self.time()
+                start, used = self._media_window
+                if now >= start + 1800:
+                    start, used = now, 0
+                if used >= self.media_rate_limit:
+                    return 429, {"error": "Too many requests"}, self.rate_headers(self.media_rate_limit, 0, start + 1800)
+                self._media_window = (start, used + 1)
+                limit_headers = self.rate_headers(self.media_rate_limit, self.media_rate_limit - used - 1, start + 1800)
         with self._lock:
             number = str(111_000_000_000_000_000 + len(self.media) + 1)
             media = {"id": number, "description": fields.get("description"), "size": len(file.data),
                      "pending": self.processing_polls}
             self.media[number] = media
-        return (202 if media["pending"] > 0 else 200), self._attachment(media), {}
+        return (202 if media["pending"] > 0 else 200), self._attachment(media), limit_headers
 
     def read_media(self, media_id: str) -> tuple[int, dict[str, Any]]:
         with self._lock:

@@ -3,6 +3,7 @@ for processing (202 → 206 → 200), attach to the first part only, instance li
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from scheduler.errors import RejectedError, TransientError
+from scheduler.errors import RateLimitedError, RejectedError, TransientError
 from scheduler.models import Image, QueuedPost
 from scheduler.platforms.mastodon import MastodonPublisher
 from tests import imagefiles
@@ -97,3 +98,18 @@ def test_a_file_gone_since_queuing_fails_the_post_naming_the_file(fake, tmp_path
     with pytest.raises(RejectedError, match=r"image .*1.png cannot be read .*put it back, then retry the post"):
         _client(fake).publish(_post("Weg", images=(image,)))
     assert fake.statuses == []
+
+
+def test_images_beyond_the_media_rate_limit_hold_the_post_back_before_any_request(tmp_path):
+    with MastodonFake(token="good-token", media_rate_limit=3, processing_polls=0) as fake:
+        client = _client(fake)
+        client.publish(_post("Zwei Bilder", images=_images(tmp_path)))  # 1 of 3 uploads left in the window
+        sent = len(fake.requests)
+        held = dataclasses.replace(_post("Noch zwei Bilder", images=_images(tmp_path)), id=2, idempotency_key="k2")
+        with pytest.raises(RateLimitedError, match="1 left in the rate-limit window, the post needs 2") as raised:
+            client.publish(held)
+        assert raised.value.unsent and 25 * 60 < raised.value.retry_after <= 30 * 60
+        assert len(fake.requests) == sent and len(fake.media) == 2 and len(fake.statuses) == 1  # nothing half-sent
+        text_only = dataclasses.replace(_post("Ohne Bild", images=()), id=3, idempotency_key="k3")
+        client.publish(text_only)  # the statuses window is another one
+        assert [s["content"] for s in fake.statuses][-1] == "<p>Ohne Bild</p>"
