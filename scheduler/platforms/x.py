@@ -118,8 +118,12 @@ class XPublisher(ApiClient):
         from scheduler.platforms.dryrun import as_post
 
         missing = sum(1 for index in range(len(post.parts)) if f"part:{index}" not in steps)
+        uploading = post.images if "part:0" not in steps else ()
+        if uploading:  # the uploads and their alt texts fit in their windows too, or nothing is sent
+            self.http.pace("POST", f"{self.base_url}/2/media/upload", requests=len(uploading))
+            self.http.pace("POST", f"{self.base_url}/2/media/metadata", requests=len(uploading))
         self.http.pace("POST", f"{self.base_url}/2/tweets", requests=missing)  # all parts fit, or none is sent
-        media_ids = [self.upload(image) for image in post.images] if "part:0" not in steps else []
+        media_ids = [self.upload(image) for image in uploading]
         first: str | None = None
         parent: str | None = None
         for index, body in enumerate(build_payloads(as_post(post), now=self.clock(), media_ids=media_ids)):

@@ -6,7 +6,9 @@ the reference twitter-text implementation (not by our code), 403 problem JSON fo
 
 Media (docs.x.com v2 media): `POST /2/media/upload` takes multipart `media` (an image, at most 5 MB
 → 400 otherwise) with `media_category`; `POST /2/media/metadata` sets alt text (≤ 1000 characters) on
-an uploaded id; a post's `media.media_ids` must name uploaded ids (400), at most 4."""
+an uploaded id; a post's `media.media_ids` must name uploaded ids (400), at most 4.
+`media_rate_limit` uploads per 15 minutes (off by default; X's own numbers vary by plan): each upload
+answer carries the `x-rate-limit-*` headers, and one more gets the 429."""
 
 from __future__ import annotations
 
@@ -21,8 +23,10 @@ from tests.fakes.media import image_type, multipart
 
 
 class XFake(FakeServer):
-    def __init__(self, *, token: str = "x-token", rate_limit: int | None = None) -> None:
-        self.token, self.rate_limit = token, rate_limit
+    def __init__(self, *, token: str = "x-token", rate_limit: int | None = None,
+                 media_rate_limit: int | None = None) -> None:
+        self.token, self.rate_limit, self.media_rate_limit = token, rate_limit, media_rate_limit
+        self._media_window: tuple[float, int] = (0.0, 0)  # start, uploads
         self.tweets: list[dict[str, Any]] = []
         self.media: dict[str, dict[str, Any]] = {}
         super().__init__()
@@ -39,10 +43,20 @@ class XFake(FakeServer):
         if len(media.data) > 5 * 1024 * 1024:
             return 400, {"title": "Invalid Request", "status": 400, "detail": "File size exceeds 5242880 bytes."}, {}
         with self._lock:
+            limit_headers: dict[str, str] = {}
+            if self.media_rate_limit is not None:
+                now = self.time()
+                start, used = self._media_window
+                if now >= start + 900:
+                    start, used = now, 0
+                if used >= self.media_rate_limit:
+                    return self.throttled(self.media_rate_limit, start + 900)
+                self._media_window = (start, used + 1)
+                limit_headers = self.rate_headers(self.media_rate_limit, self.media_rate_limit - used - 1, start + 900)
             media_id = str(1_880_000_000_000_000_000 + len(self.media) + 1)
             self.media[media_id] = {"size": len(media.data), "alt_text": None}
         return 200, {"data": {"id": media_id, "media_key": f"3_{media_id}", "size": len(media.data),
-                              "expires_after_secs": 86400}}, {}
+                              "expires_after_secs": 86400}}, limit_headers
 
     def metadata(self, headers: dict[str, str], body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
         if headers.get("authorization") != f"Bearer {self.token}":

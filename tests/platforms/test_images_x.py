@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 import requests
 from pydantic import SecretStr
 
-from scheduler.errors import RejectedError
+from scheduler.errors import RateLimitedError, RejectedError
 from scheduler.models import Image, QueuedPost
 from scheduler.platforms.x import XPublisher
 from tests import imagefiles
@@ -87,3 +88,16 @@ def test_an_image_given_as_an_address_is_fetched_then_uploaded(fake, tmp_path):
         server.server_close()
     (media,) = fake.tweets[0]["media"]
     assert media["alt_text"] == "Karte der Region" and media["size"] == len(imagefiles.png())
+
+
+def test_images_beyond_the_upload_rate_limit_hold_the_post_back_before_any_request(tmp_path):
+    images = tuple(Image(str(imagefiles.write(tmp_path / f"{n}.png")), f"Bild {n}") for n in range(3))
+    with XFake(token="x-good", media_rate_limit=4) as fake:
+        client = XPublisher(fake.url, SecretStr("x-good"))
+        client.publish(_post("Drei Bilder", images=images))  # 1 upload left in the 15 minutes
+        sent = len(fake.requests)
+        again = dataclasses.replace(_post("Noch drei", images=images), id=2, idempotency_key="k2")
+        with pytest.raises(RateLimitedError, match="1 left in the rate-limit window, the post needs 3") as raised:
+            client.publish(again)
+        assert raised.value.unsent and 10 * 60 < raised.value.retry_after <= 15 * 60 + 2  # reset in whole epoch seconds
+        assert len(fake.requests) == sent and len(fake.media) == 3 and len(fake.tweets) == 1  # nothing half-sent
