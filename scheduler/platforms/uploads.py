@@ -1,6 +1,7 @@
 """What the platform clients share about images: reading an image's bytes for an upload (a local
-file, or an https URL fetched through the request helper), checked against the platform's rules
-again at publish time, and the placeholders dry runs show for bytes and for ids an upload returns.
+file, or an https URL fetched over the request helper's session without credentials, read no
+further than the platform's size limit), checked against the platform's rules again at publish
+time, and the placeholders dry runs show for bytes and for ids an upload returns.
 
 Between queuing and publishing a file may have been moved or replaced, and an image given as a URL
 is seen for the first time here; both are `RejectedError`s naming the file and the fix.
@@ -40,14 +41,19 @@ def _name(image: Image) -> str:
 
 def load(image: Image, platform: str, http: HttpClient) -> ImageData:
     """The bytes of `image` as `platform` takes them; `RejectedError` when they cannot be used."""
+    rules = media.RULES[platform]
     if image.is_url:
+        from scheduler.platforms.fetching import Fetcher
+
+        # the address is the team's own (an issue's options or CSV), so it may be on the intranet
+        fetcher = Fetcher(http, timeout=http.timeout, max_redirects=5, allow_private=True)
         try:  # no credentials go to the image's host
-            data = http.request("GET", image.path).content
+            data = fetcher.get(image.path, max_bytes=rules.max_bytes, accept="image/*").body
         except TransientError:
             raise
         except PublishError as error:  # the image's host refused, not the platform: no re-authorising
-            raise RejectedError(f"image {image.path} could not be fetched ({error}); check the address, "
-                                f"then retry the post") from None
+            raise RejectedError(f"image {image.path} could not be fetched ({error}); check the address "
+                                f"(at most {rules.max_bytes:,} bytes for {platform}), then retry the post") from None
     else:
         try:
             with open(image.path, "rb") as handle:
@@ -56,7 +62,6 @@ def load(image: Image, platform: str, http: HttpClient) -> ImageData:
             raise RejectedError(f"image {image.path} cannot be read ({exc.strerror}); put it back, "
                                 f"then retry the post") from None
     mime = media.sniff(data[:16])
-    rules = media.RULES[platform]
     if mime not in rules.types:
         raise RejectedError(f"image {image.path} is not a {rules.type_names()} image, which {platform} needs; "
                             f"replace it, then retry the post")

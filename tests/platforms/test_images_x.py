@@ -101,3 +101,35 @@ def test_images_beyond_the_upload_rate_limit_hold_the_post_back_before_any_reque
             client.publish(again)
         assert raised.value.unsent and 10 * 60 < raised.value.retry_after <= 15 * 60 + 2  # reset in whole epoch seconds
         assert len(fake.requests) == sent and len(fake.media) == 3 and len(fake.tweets) == 1  # nothing half-sent
+
+
+def test_an_image_address_serving_more_than_the_platform_takes_is_refused_unread(fake):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    body = imagefiles.png(6 * 1024 * 1024)
+
+    class Endless(BaseHTTPRequestHandler):  # no Content-Length: only reading tells the size
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.end_headers()
+            for start in range(0, len(body), 65536):
+                try:
+                    self.wfile.write(body[start:start + 65536])
+                except OSError:
+                    return
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Endless)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        image = Image(f"http://127.0.0.1:{server.server_port}/riesig.png", "Riesig")
+        with pytest.raises(RejectedError, match=r"riesig.png could not be fetched \(.*more than 5,242,880 bytes\)"):
+            XPublisher(fake.url, SecretStr("x-good")).publish(_post("Zu groß", images=(image,)))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert fake.media == {} and fake.tweets == []
