@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -26,13 +25,6 @@ NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
 def fake() -> Iterator[MetaFake]:
     with MetaFake(token="meta") as server:
         yield server
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(f"sqlite:///{tmp_path / 'queue.sqlite3'}")
-    yield opened
-    opened.close()
 
 
 def _claimed(store: Store, *parts: str) -> QueuedPost:

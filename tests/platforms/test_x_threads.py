@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -29,13 +28,6 @@ def fake() -> Iterator[XFake]:
     pytest.importorskip("twitter_text")
     with XFake(token="x") as server:
         yield server
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(f"sqlite:///{tmp_path / 'queue.sqlite3'}")
-    yield opened
-    opened.close()
 
 
 def _claimed(store: Store, *parts: str) -> QueuedPost:
