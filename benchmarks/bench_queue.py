@@ -795,7 +795,7 @@ def part_e(count: int, latency_ms: float, jitter_ms: float, rate: float, seed: i
             twice = sum(1 for n in copies.values() if n > 1)
             print(f"  faults injected: {dict(sorted(fake.injected.items()))}; none twice: "
                   f"{'yes' if not twice else f'NO ({twice})'}; not published {count - counts[State.PUBLISHED]} "
-                  "(a reconcile that itself meets a fault leaves the post to a person)")
+                  "(left to a person only when reconciling meets faults 4 times within 30 s)")
     print(f"  the faults cost {results['with faults'] / results['without faults']:.2f}x the time "
           "(retries, reconciling, waiting out 429s)")
 
