@@ -50,7 +50,6 @@ class Account(BaseModel):
     session_did: str = ""
 
 
-
 def payload_options(settings: Settings) -> dict[str, dict[str, str]]:
     """Per platform, the settings that shape its request bodies (see `platforms.build_payloads`)."""
     return {"mastodon": {"visibility": settings.mastodon_visibility}}

@@ -111,10 +111,11 @@ class DryRunPublisher:
         if self._delay:
             threading.Event().wait(self._delay)
         now = self._clock()
+        sent = requests_for(post, now=now, linkedin_version=self.linkedin_version, options=self.options)
         line = json.dumps(
             {
                 "post_id": post.id, "item_id": post.item_id, "platform": post.platform, "account": post.account,
-                "idempotency_key": post.idempotency_key, "at": now.isoformat(), "requests": requests_for(post, now=now, linkedin_version=self.linkedin_version, options=self.options),
+                "idempotency_key": post.idempotency_key, "at": now.isoformat(), "requests": sent,
             },
             ensure_ascii=False,
         )

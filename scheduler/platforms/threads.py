@@ -142,8 +142,8 @@ class ThreadsPublisher(ApiClient):
             log.warning("could not read the Threads publishing quota: %s", error)
             return
         if left == 0:
-            raise RateLimitedError("the Threads profile has used its 250 posts of the last 24 hours; "
-                                   "the post is retried in an hour", retry_after=QUOTA_RETRY, unsent=True)
+            raise RateLimitedError("the Threads profile has used its publishing quota for the last 24 hours "
+                                   "(250 posts); the post is retried in an hour", retry_after=QUOTA_RETRY, unsent=True)
 
     def whoami(self) -> str:
         me = self.http.request("GET", f"{self.base_url}/{self.user_id}", classify=meta.classify,

@@ -44,7 +44,7 @@ def _client(fake: MetaFake, store: Store, pauses: list[float] | None = None) -> 
 
 def test_a_post_beyond_the_quota_is_held_back_before_any_request(fake, store):
     fake.quota_used = 250
-    with pytest.raises(RateLimitedError, match="250 posts of the last 24 hours") as raised:
+    with pytest.raises(RateLimitedError, match="used its publishing quota for the last 24 hours") as raised:
         _client(fake, store).publish(_claimed(store, "Ein Beitrag zu viel"))
     assert raised.value.unsent and raised.value.retry_after == QUOTA_RETRY
     assert fake.requests == [] and fake.containers == {}  # nothing created, nothing published
