@@ -26,15 +26,28 @@ def test_every_configured_account_answers_as_whom(run, monkeypatch):
             "FACEBOOK_TOKEN": "meta", "FACEBOOK_PAGE_ID": "1234",
         }.items():
             monkeypatch.setenv(f"SCHEDULER_{name}", value)
+        meta.quota_used = 246
         result = run("accounts", "check")
     assert result.code == 0, result
     lines = {line.split()[0]: line for line in result.out.splitlines()}
     assert set(lines) == {"mastodon:default", "x:default", "linkedin:default", "threads:default", "facebook:default"}
+    assert "ok      @comms" in lines["threads:default"] and "4 posts left in its 24-hour publishing quota" in lines["threads:default"]
     assert "ok      @comms" in lines["mastodon:default"]
     assert "the instance allows 1000 characters, SCHEDULER_MASTODON_MAX_CHARACTERS says 500" in lines["mastodon:default"]
     assert "ok      @comms" in lines["x:default"]
     assert "Comms Team posting as urn:li:organization:9" in lines["linkedin:default"]
     assert "page Vernetzungsstelle" in lines["facebook:default"]
+
+
+def test_a_threads_quota_that_cannot_be_read_does_not_fail_the_account(run, monkeypatch):
+    with MetaFake(token="meta") as meta:
+        meta.quota_readable = False
+        monkeypatch.setenv("SCHEDULER_THREADS_BASE_URL", meta.url)
+        monkeypatch.setenv("SCHEDULER_THREADS_TOKEN", "meta")
+        result = run("accounts", "check")
+    assert result.code == 0, result
+    (line,) = [line for line in result.out.splitlines() if line.startswith("threads:default")]
+    assert "ok      @comms" in line and "publishing quota not readable" in line and "code 10" in line
 
 
 def test_a_failing_account_is_reported_and_exits_1(run, monkeypatch):

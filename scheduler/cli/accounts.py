@@ -46,6 +46,8 @@ def check() -> int:
                 if limit is not None and limit != settings.mastodon_max_characters:
                     line += (f"; the instance allows {limit} characters, SCHEDULER_MASTODON_MAX_CHARACTERS "
                              f"says {settings.mastodon_max_characters}")
+            if platform == "threads":
+                line += _quota(client)
             kept = getattr(client, "account", configured[(platform, account)])  # refreshed just now, maybe
             line += _expiry(kept.expires_at, now, f"{platform} --account {account}")
             line += _expiry(kept.refresh_expires_at, now, f"{platform} --account {account}", what="sign-in")
@@ -54,6 +56,17 @@ def check() -> int:
             failed += 1
             click.echo(f"{name:<18} FAILED  {error}")
     return 1 if failed else 0
+
+
+def _quota(client) -> str:  # type: ignore[no-untyped-def]
+    """`; N posts left in its 24-hour publishing quota` (Threads), or why it cannot be read."""
+    from scheduler.errors import PublishError
+
+    try:
+        left = client.quota_left()
+    except PublishError as error:  # publishing does not depend on it: the account is still fine
+        return f"; publishing quota not readable ({error})"
+    return "" if left is None else f"; {left} posts left in its 24-hour publishing quota"
 
 
 def _expiry(expires_at: str, now, command: str, what: str = "token") -> str:  # type: ignore[no-untyped-def]
