@@ -171,6 +171,7 @@ class FakeServer:
         self.sleep: Callable[[float], None] = time.sleep
         self._budget: tuple[int, float, int] | None = None  # limit, window seconds, cost of a create
         self._window: tuple[float, int] = (0.0, 0)  # start, used
+        self._windows: dict[str, tuple[float, int]] = {}  # other fixed windows (see spend): start, used
         self._holds: list[Hold] = []
         self._active = 0
         self._idle = threading.Condition()
@@ -238,6 +239,19 @@ class FakeServer:
         """The platform's answer to one request too many."""
         wait = max(math.ceil(reset_at - self.time()), 1)
         return 429, {"error": "Too many requests"}, {**self.rate_headers(limit, 0, reset_at), "Retry-After": str(wait)}
+
+    def spend(self, window: str, limit: int, seconds: float) -> tuple[tuple[int, Any, dict[str, str]] | None, dict[str, str]]:
+        """One request against a fixed window of its own, apart from the create budget (e.g. media
+        uploads): `(the throttle answer, {})` past `limit`, else `(None, the rate-limit headers)`.
+        The caller holds `self._lock`."""
+        now = self.time()
+        start, used = self._windows.get(window, (now, 0))
+        if now >= start + seconds:
+            start, used = now, 0
+        if used >= limit:
+            return self.throttled(limit, start + seconds), {}
+        self._windows[window] = (start, used + 1)
+        return None, self.rate_headers(limit, limit - used - 1, start + seconds)
 
     # -- the create path -----------------------------------------------------------------------
 

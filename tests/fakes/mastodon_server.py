@@ -53,7 +53,6 @@ class MastodonFake(FakeServer):
                  image_size_limit: int = 16 * 1024 * 1024, processing_polls: int = 2,
                  media_rate_limit: int | None = None) -> None:
         self.media_rate_limit = media_rate_limit
-        self._media_window: tuple[float, int] = (0.0, 0)  # start, uploads
         self.token, self.max_characters = token, max_characters
         self.max_media_attachments, self.image_size_limit = max_media_attachments, image_size_limit
         self.processing_polls = processing_polls  # 206 answers before an upload is processed
@@ -147,14 +146,9 @@ class MastodonFake(FakeServer):
         limit_headers: dict[str, str] = {}
         if self.media_rate_limit is not None:
             with self._lock:
-                now = self.time()
-                start, used = self._media_window
-                if now >= start + 1800:
-                    start, used = now, 0
-                if used >= self.media_rate_limit:
-                    return 429, {"error": "Too many requests"}, self.rate_headers(self.media_rate_limit, 0, start + 1800)
-                self._media_window = (start, used + 1)
-                limit_headers = self.rate_headers(self.media_rate_limit, self.media_rate_limit - used - 1, start + 1800)
+                refused, limit_headers = self.spend("media", self.media_rate_limit, 1800)
+            if refused is not None:
+                return refused
         with self._lock:
             number = str(111_000_000_000_000_000 + len(self.media) + 1)
             media = {"id": number, "description": fields.get("description"), "size": len(file.data),

@@ -26,7 +26,6 @@ class XFake(FakeServer):
     def __init__(self, *, token: str = "x-token", rate_limit: int | None = None,
                  media_rate_limit: int | None = None) -> None:
         self.token, self.rate_limit, self.media_rate_limit = token, rate_limit, media_rate_limit
-        self._media_window: tuple[float, int] = (0.0, 0)  # start, uploads
         self.tweets: list[dict[str, Any]] = []
         self.media: dict[str, dict[str, Any]] = {}
         super().__init__()
@@ -45,14 +44,9 @@ class XFake(FakeServer):
         with self._lock:
             limit_headers: dict[str, str] = {}
             if self.media_rate_limit is not None:
-                now = self.time()
-                start, used = self._media_window
-                if now >= start + 900:
-                    start, used = now, 0
-                if used >= self.media_rate_limit:
-                    return self.throttled(self.media_rate_limit, start + 900)
-                self._media_window = (start, used + 1)
-                limit_headers = self.rate_headers(self.media_rate_limit, self.media_rate_limit - used - 1, start + 900)
+                refused, limit_headers = self.spend("media", self.media_rate_limit, 900)
+                if refused is not None:
+                    return refused
             media_id = str(1_880_000_000_000_000_000 + len(self.media) + 1)
             self.media[media_id] = {"size": len(media.data), "alt_text": None}
         return 200, {"data": {"id": media_id, "media_key": f"3_{media_id}", "size": len(media.data),
