@@ -2,18 +2,27 @@
 
 pysbd's rule sets know `Dr.`, `z. B.`, `e. V.`, `Nr.`, `bzw.`, ordinal dates (`02. Dezember`) and
 decimals (`3.5`). Links, e-mail addresses, hashtags and mentions are masked before segmenting so a
-`?` or `.` inside a URL never ends a sentence.
+`?` or `.` inside a URL never ends a sentence. For German, the periods of the abbreviations in
+`data/de_abbreviations.txt` (weekdays, months, titles, `Tel.`, `Abs.`, `ca.`, `inkl.` …) are masked
+too, and so is a day number's period before an abbreviated month (`12. Febr.`): pysbd splits after
+most of them ("Mo. | bis Fr. | von 9 Uhr"), and in a newsletter they never end a sentence.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
+
+import regex
 
 from scheduler.text.entities import protected_spans
 
 _PYSBD_LANGUAGES = frozenset(
     "en hi mr zh es am ar hy bg ur ru pl fa nl da fr my el it ja de kk sk".split()
 )
+_ABBREVIATIONS = Path(__file__).with_name("data") / "de_abbreviations.txt"
+#: What a masked period becomes: a letter, so pysbd sees a word and no punctuation.
+_MASK = "x"
 
 
 @lru_cache(maxsize=16)
@@ -23,17 +32,49 @@ def _segmenter(language: str):  # type: ignore[no-untyped-def]
     return pysbd.Segmenter(language=language if language in _PYSBD_LANGUAGES else "en", clean=False)
 
 
-def _mask(text: str) -> str:
+@lru_cache(maxsize=1)
+def _german_periods() -> regex.Pattern[str]:
+    """A pattern whose matches end at (and include) a period that does not end a German sentence."""
+    always: list[str] = []
+    in_context: list[str] = []
+    for line in _ABBREVIATIONS.read_text(encoding="utf-8").splitlines():
+        word, _, mark = line.partition(" ")
+        if not word or word.startswith("#"):
+            continue
+        forms = {word, word[0].upper() + word[1:]}
+        (in_context if mark.strip() == "~" else always).extend(forms)
+
+    def alternatives(words: list[str]) -> str:
+        return "|".join(sorted(map(regex.escape, words), key=len, reverse=True))
+
+    before = r"(?<![\w.])"
+    context_before = r"(?<=(?:\d\.|\b(?:[Bb]is|und|[Ii]m|[Aa]b|[Ss]eit|Ende|Anfang|Mitte|zum|vom|[Vv]on))\s?|[–-])"
+    context_after = r"(?=\s*(?:\d|[,–-])|\s+(?:bis|und|u\.)\s)"
+    return regex.compile(
+        rf"{before}(?:{alternatives(always)})\."  # Mo. Fr. Tel. ca. inkl.
+        rf"|{before}(?:{alternatives(in_context)})\.{context_after}"  # Art. 5, So., Jan. 2025
+        rf"|{context_before}(?:{alternatives(in_context)})\."  # 3. Jan., bis So., im Jan.
+        r"|(?<!\S)\d{1,2}\.(?=\s)"  # ordinals (12. Febr., 2. OG): pysbd takes "7. … 8." for a list
+        r"|\b[a-zäöü]\.(?=\s[a-zäöüA-ZÄÖÜ]\.)"  # the inner periods of u. v. m., i. d. R.
+        r"|\b\w+str\.(?=\s*\d)"  # Hauptstr. 12
+        r"|(?<=\d)-(?=\d+\.\s)"  # the hyphen of 1234-0. (pysbd reads "-0." as a negative number)
+    )
+
+
+def _mask(text: str, language: str) -> str:
     chars = list(text)
     for span in protected_spans(text):
         chars[span.start : span.end] = "x" * (span.end - span.start)
+    if language == "de":
+        for match in _german_periods().finditer("".join(chars)):  # links masked already
+            chars[match.end() - 1] = _MASK  # the period (or the hyphen)
     return "".join(chars)
 
 
 @lru_cache(maxsize=4096)
 def sentence_ends(text: str, language: str) -> tuple[int, ...]:
     """Offsets just after each sentence (trailing spaces excluded); the last one is len(text.rstrip())."""
-    masked = _mask(text)
+    masked = _mask(text, language)
     ends: list[int] = []
     position = 0
     for segment in _segmenter(language).segment(masked):
