@@ -357,7 +357,11 @@ def env_name(field_name: str) -> str:
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Read the settings; an invalid value raises `ConfigError` naming the variable and its form."""
+    """Read the settings; an invalid value raises `ConfigError` naming the variable and its form.
+    A variable or `.env` line that is not a setting is a warning naming the closest one."""
+    from scheduler.settingnames import warn_about_names
+
+    warn_about_names()
     try:
         return Settings(**overrides)
     except ValidationError as exc:

@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 some post does not fit, 2 bad input or configuration.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -87,8 +88,27 @@ def local(moment: "dt.datetime", timezone: str) -> str:
     return moment.astimezone(ZoneInfo(timezone)).isoformat(timespec="minutes")
 
 
+class _WarningLines(logging.Handler):
+    """Warnings logged while a command runs, as `warning: …` lines on stderr (the daemon's `run`
+    replaces this with its own time-stamped log, see `daemon_logging`)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            click.echo(f"{record.levelname.lower()}: {record.getMessage()}", err=True)
+        except Exception:  # a broken stderr must not stop the command
+            self.handleError(record)
+
+
+WARNING_LINES = _WarningLines(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `scheduler` command; returns the exit code."""
+    root = logging.getLogger()
+    if WARNING_LINES not in root.handlers:
+        root.addHandler(WARNING_LINES)
+    # an unreadable .env line is reported by `settingnames`, naming the setting it may have meant
+    logging.getLogger("dotenv.main").setLevel(logging.ERROR)
     try:
         result = cli.main(args=list(argv) if argv is not None else None, prog_name="scheduler", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:  # `scheduler` alone: show the help

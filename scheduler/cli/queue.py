@@ -190,6 +190,10 @@ def list_posts(states: tuple[str, ...], platforms: tuple[str, ...], start: str |
     path = sqlite_file(quick.database_url) if quick is not None else None
     posts = list_posts(path, **filters(quick.timezone)) if quick is not None and path is not None else None
     timezone = quick.timezone if quick is not None else ""
+    if posts is not None:  # else load_settings() warns
+        from scheduler.settingnames import warn_about_names
+
+        warn_about_names()
     if posts is None:
         from scheduler.config import load_settings
 

@@ -1,0 +1,158 @@
+"""The names of the settings, and the check that warns about a name that is none of them.
+
+The settings ignore a variable they do not know (it may belong to another tool), so a typo such as
+`SCHEDULER_TIMEZOEN` used to be dropped in silence. `name_problems` says what is wrong with each
+such name, in the environment and in `.env`, with the closest setting it may have meant; it also
+reports `.env` lines that cannot be read. Only names and line numbers appear, never a value (it
+may be a secret).
+
+Free of pydantic, so that `scheduler queue list`'s fast path can run it too;
+`tests/test_settingnames.py` keeps `FIELDS` and `ACCOUNT_FIELDS` equal to `config.Settings` and
+`config.Account`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from scheduler.models import PLATFORMS
+
+PREFIX = "SCHEDULER_"
+
+#: Every field of `config.Settings`: the setting SCHEDULER_<FIELD>.
+FIELDS = frozenset({
+    "templates_dir", "posts_dir", "platforms", "languages", "hashtags", "utm", "threads", "mastodon_max_characters",
+    "mastodon_visibility", "media_base_url", "database_url", "outbox", "timezone", "slots", "holidays_country",
+    "holidays_region", "min_gap_minutes", "stagger_minutes", "require_approval", "claim_batch", "max_attempts",
+    "retry_base_seconds", "retry_cap_seconds", "mastodon_base_url", "mastodon_token", "bluesky_base_url",
+    "bluesky_handle", "bluesky_app_password", "x_base_url", "x_token", "linkedin_base_url", "linkedin_version",
+    "linkedin_token", "linkedin_author", "threads_base_url", "threads_user_id", "threads_token",
+    "facebook_base_url", "facebook_page_id", "facebook_token", "token_store", "accounts", "notify_webhook_url",
+    "smtp_host", "smtp_port", "smtp_user", "smtp_password", "smtp_starttls", "notify_email_from",
+    "notify_email_to",
+})
+
+#: Every field of `config.Account`: SCHEDULER_ACCOUNTS__<PLATFORM>__<NAME>__<FIELD>.
+ACCOUNT_FIELDS = frozenset({
+    "base_url", "token", "handle", "app_password", "author", "version", "page_id", "user_id", "refresh_token",
+    "expires_at", "refresh_expires_at", "client_id", "client_secret", "token_url", "session_access",
+    "session_refresh", "session_did",
+})
+
+_NESTED_FORM = "SCHEDULER_ACCOUNTS__<PLATFORM>__<NAME>__<FIELD>"
+#: How alike a variable without the prefix must be to a setting's full name to be taken for a typo
+#: of it (SCHEDULR_TIMEZONE is; LANGUAGE, HOME and PATH are other programs' variables).
+_UNPREFIXED_CUTOFF = 0.85
+
+log = logging.getLogger(__name__)
+
+
+def _closest(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
+    import difflib
+
+    found = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=cutoff)
+    return found[0] if found else None
+
+
+def _full(field: str) -> str:
+    return PREFIX + field.upper()
+
+
+def _nested_problem(name: str, parts: list[str]) -> str | None:
+    """`parts` of SCHEDULER_ACCOUNTS__…, lower-case, without "accounts"."""
+    if not 1 <= len(parts) <= 3 or not all(parts):
+        return f"{name} is not a setting (ignored); write {_NESTED_FORM}"
+    platform = parts[0]
+    if platform not in PLATFORMS:
+        guess = _closest(platform, PLATFORMS)
+        fixed = "__".join(["ACCOUNTS", (guess or "<platform>").upper(), *(part.upper() for part in parts[1:])])
+        return f"{name}: {platform!r} is not a platform; did you mean {PREFIX}{fixed}?"
+    if len(parts) == 2 and parts[1] in ACCOUNT_FIELDS:
+        return (f"{name} names no account; did you mean "
+                f"{PREFIX}ACCOUNTS__{platform.upper()}__<NAME>__{parts[1].upper()}?")
+    if len(parts) == 3 and parts[2] not in ACCOUNT_FIELDS:
+        guess = _closest(parts[2], ACCOUNT_FIELDS)
+        start = f"{PREFIX}ACCOUNTS__{platform.upper()}__{parts[1].upper()}__"
+        if guess is None:
+            return f"{name}: {parts[2]!r} is not an account field; the fields are {', '.join(sorted(ACCOUNT_FIELDS))}"
+        return f"{name}: {parts[2]!r} is not an account field; did you mean {start}{guess.upper()}?"
+    return None
+
+
+def _single_underscores(rest: str) -> str:
+    """A guess at the nested form for `accounts_mastodon_regional_token`."""
+    for platform in PLATFORMS:
+        if rest.startswith(platform + "_"):
+            middle = rest[len(platform) + 1:]
+            for field in sorted(ACCOUNT_FIELDS, key=len, reverse=True):
+                if middle.endswith("_" + field) and len(middle) > len(field) + 1:
+                    account = middle[: -len(field) - 1]
+                    return f"{PREFIX}ACCOUNTS__{platform.upper()}__{account.upper()}__{field.upper()}"
+    return _NESTED_FORM
+
+
+def problem(name: str, *, dotenv: bool = False) -> str | None:
+    """What is wrong with the variable `name`, or None when it is a setting or plainly another
+    program's variable. In `.env` (`dotenv=True`), a setting's name without the prefix counts as a typo."""
+    lowered = name.lower()
+    if not lowered.startswith(PREFIX.lower()):
+        guess = lowered if dotenv and lowered in FIELDS and lowered != "accounts" else None
+        full = _full(guess) if guess else _closest(name.upper(), map(_full, FIELDS), cutoff=_UNPREFIXED_CUTOFF)
+        return f"{name} is not read (settings start with {PREFIX}); did you mean {full}?" if full else None
+    rest = lowered[len(PREFIX):]
+    if rest in FIELDS:
+        return None
+    if rest.startswith("accounts__"):
+        return _nested_problem(name, rest.split("__")[1:])
+    if rest.startswith("accounts_"):
+        return f"{name} is not a setting (ignored); did you mean {_single_underscores(rest[len('accounts_'):])}?"
+    guess = _closest(rest, FIELDS)
+    if guess is None:
+        return f"{name} is not a setting (ignored); .env.example lists every setting"
+    return f"{name} is not a setting (ignored); did you mean {_full(guess)}?"
+
+
+def _dotenv_problems(text: str, label: str) -> list[str]:
+    from dotenv.parser import parse_stream  # what pydantic-settings reads .env with
+    import io
+
+    found = []
+    for binding in parse_stream(io.StringIO(text)):
+        original = binding.original.string
+        line = binding.original.line + len(original) - len(original.lstrip("\n"))
+        if binding.error:
+            word = re.match(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)", original)
+            guess = _closest(word.group(1).upper(), map(_full, FIELDS)) if word else None
+            hint = f"did you mean {guess}=…?" if guess else f"write it as {PREFIX}<SETTING>=value"
+            found.append(f"{label} line {line} is not NAME=value (ignored); {hint}")
+        elif binding.key is not None and binding.value is None:
+            found.append(f"{label} line {line}: {binding.key} has no '=' and no value (ignored); "
+                         f"write {binding.key}=value")
+        elif binding.key is not None and (message := problem(binding.key, dotenv=True)):
+            found.append(f"{label} line {line}: {message}")
+    return found
+
+
+def name_problems(environ: Mapping[str, str], dotenv_file: Path | None) -> list[str]:
+    """One line for each variable in `environ` and each line of `dotenv_file` that is not a setting
+    (or, in `.env`, cannot be read), naming the closest setting."""
+    found = [message for name in sorted(environ) if (message := problem(name))]
+    if dotenv_file is not None:
+        try:
+            text = dotenv_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):  # missing, or reported in full when the settings are read
+            text = ""
+        found += _dotenv_problems(text, str(dotenv_file))
+    return found
+
+
+def warn_about_names(environ: Mapping[str, str] | None = None, dotenv_file: Path | None = Path(".env")) -> None:
+    """Log each of `name_problems` as a warning (the CLI shows them as `warning: …` lines)."""
+    # python-dotenv's own "could not parse statement" warning says less than ours: keep only ours
+    logging.getLogger("dotenv.main").setLevel(logging.ERROR)
+    for message in name_problems(os.environ if environ is None else environ, dotenv_file):
+        log.warning("%s", message)
