@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 #: Every platform we render for, in the order previews list them.
@@ -104,6 +105,7 @@ class Issue:
     language: str
     items: tuple[Item, ...]
     options: IssueOptions = field(default_factory=IssueOptions)
+    notes: tuple[str, ...] = ()  # what reading it noticed, for the user (e.g. a repeated paragraph)
 
     @property
     def slug(self) -> str:
@@ -187,10 +189,38 @@ class QueuedPost:
     error: str | None = None
     due_at: dt.datetime | None = None  # next attempt (after a transient error); None: publish_at
     claimed_at: dt.datetime | None = None  # when the current or last attempt started
+    rendered: str | None = None  # content_hash of the post as the renderer last made it (None before 0004)
 
     @property
     def text(self) -> str:
         return "\n\n".join(self.parts)
+
+    @property
+    def content(self) -> str:
+        """`content_hash` of what the post says now (differs from `rendered` after a hand edit)."""
+        return content_hash(self.parts, spoiler_text=self.spoiler_text, link=self.link, images=self.images,
+                            title=self.title, language=self.language)
+
+
+def content_hash(parts: Sequence[str], *, spoiler_text: str, link: str | None, images: Sequence[Image], title: str,
+                 language: str) -> str:
+    """A hash of everything a post publishes: two posts with the same hash say the same."""
+    value = json.dumps([list(parts), spoiler_text, link, [image.as_dict() for image in images], title, language],
+                       ensure_ascii=False)
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class KnownItem:
+    """An item as the queue remembers it: its identity (`id`, the posts' item_id), the issue it
+    came from, where it stood there, and the text it was last queued with."""
+
+    id: str
+    issue: str  # newsletter.identity.issue_key
+    number: int  # 1-based position in the issue
+    section: str
+    body: str
+    fingerprint: str  # item_id(body)
 
 
 @dataclass(frozen=True, slots=True)

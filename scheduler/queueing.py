@@ -11,8 +11,10 @@ from scheduler.errors import InputError
 from scheduler.models import Post, QueuedPost, State
 from scheduler.planner import Holidays, Request, SlotRule, plan
 from scheduler.render.renderer import Renderer
+from scheduler.requeue import Removed, Stale, identify, sort_out
 from scheduler.service import preview
-from scheduler.storage import NewPost, Store
+from scheduler.storage import Store
+from scheduler.storage.items import queued, rewrite
 from scheduler.text.length import measure
 
 DEFAULT_ACCOUNT = "default"
@@ -33,6 +35,12 @@ class AddReport:
     added: list[int] = field(default_factory=list)
     skipped: int = 0  # queued already
     misfits: list[Post] = field(default_factory=list)  # nothing is added when any post does not fit
+    notes: list[str] = field(default_factory=list)  # what reading the issues noticed (a repeated paragraph)
+    stale: list[Stale] = field(default_factory=list)  # queued posts that would change (see requeue)
+    updated: list[int] = field(default_factory=list)  # the stale posts rewritten (with update=True)
+    by_hand: list[Stale] = field(default_factory=list)  # would change, but edited by hand: kept
+    kept: list[Stale] = field(default_factory=list)  # would change, but published or on their way: kept
+    removed: list[Removed] = field(default_factory=list)  # items no longer in their issue, posts still queued
 
 
 def add_issues(
@@ -48,45 +56,43 @@ def add_issues(
     now: dt.datetime,
     accounts: Mapping[str, Sequence[str]] | None = None,
     media_base_url: str | None = None,
+    update: bool = False,
 ) -> AddReport:
-    """Render and queue every item of the issues at `paths`; already queued posts are skipped.
-    Images are checked for each platform before anything is queued (see `service.preview`)."""
+    """Render and queue every item of the issues at `paths`. Items keep their identity when their
+    text is corrected (`newsletter.identity`): an item queued already is not queued again; its
+    queued posts that would now read differently are reported as stale and, with `update`,
+    rewritten in place (their time and state stay; see `requeue`). Images are checked for each
+    platform before anything is queued (see `service.preview`); nothing changes when any post does
+    not fit."""
     report = AddReport()
     previews = preview(paths, renderer=renderer, platforms=platforms, languages=languages, now=now,
                        media_base_url=media_base_url)
+    report.notes = [note for p in previews for note in p.issue.notes]
     report.misfits = [post for p in previews for post in p.misfits]
     if report.misfits:
         return report
-    candidates: list[tuple[Post, str, str]] = []  # post, account, source
-    for issue_preview in previews:
-        for entry in issue_preview.posts:
-            for account in (accounts or {}).get(entry.post.platform, [DEFAULT_ACCOUNT]):
-                candidates.append((entry.post, account, issue_preview.issue.source))
-    present = store.existing({(post.item_id, post.platform, account) for post, account, _ in candidates})
-    fresh = [(post, account, source) for post, account, source in candidates
-             if (post.item_id, post.platform, account) not in present]
-    report.skipped = len(candidates) - len(fresh)
-    if not fresh:
-        return report
-    key = lambda post, account: f"{post.item_id}|{post.platform}|{account}"  # noqa: E731
-    names = sorted({f"{post.platform}:{account}" for post, account, _ in fresh})
-    queued = store.taken(names, since=start - planning.min_gap)
-    times = plan(
-        [Request(key=key(post, account), item=post.item_id, account=f"{post.platform}:{account}") for post, account, _ in fresh],
-        rules=planning.rule, holidays=planning.holidays, start=start, min_gap=planning.min_gap,
-        stagger=planning.stagger, taken=queued,
-    )
-    new = [
-        NewPost(
-            item_id=post.item_id, platform=post.platform, account=account,
-            publish_at=times[key(post, account)], parts=post.parts, language=post.language, section=post.section,
-            title=post.title, source=source, spoiler_text=post.spoiler_text, link=post.links[0] if post.links else None,
-            images=post.images,
+    identified = identify(previews, store, accounts or {}, DEFAULT_ACCOUNT)
+    report.removed = identified.removed
+    candidates = identified.candidates
+    sorted_out = sort_out(candidates, queued(store, [candidate.key for candidate in candidates]))
+    fresh, report.skipped = sorted_out.fresh, sorted_out.queued
+    report.stale, report.by_hand, report.kept = sorted_out.stale, sorted_out.by_hand, sorted_out.kept
+    rows = [row for row in identified.items if update or row.id not in identified.held]
+    if fresh:
+        key = lambda c: "|".join(c.key)  # noqa: E731
+        names = sorted({f"{c.post.platform}:{c.account}" for c in fresh})
+        times = plan(
+            [Request(key=key(c), item=c.post.item_id, account=f"{c.post.platform}:{c.account}") for c in fresh],
+            rules=planning.rule, holidays=planning.holidays, start=start, min_gap=planning.min_gap,
+            stagger=planning.stagger, taken=store.taken(names, since=start - planning.min_gap),
         )
-        for post, account, source in fresh
-    ]
-    report.added = store.add(new, state=State.SCHEDULED if approve else State.DRAFT, now=now,
-                             reason="queued from " + ", ".join(sorted({source for _, _, source in fresh})))
+        report.added = store.add([c.new_post(times[key(c)]) for c in fresh],
+                                 state=State.SCHEDULED if approve else State.DRAFT, now=now,
+                                 reason="queued from " + ", ".join(sorted({c.source for c in fresh})), items=rows)
+        rows = []
+    if (update and report.stale) or rows:
+        report.updated = rewrite(store, [stale.rewrite() for stale in report.stale] if update else [],
+                                 known=rows, now=now)
     return report
 
 

@@ -111,11 +111,16 @@ def queue() -> None:
 @click.option("--approve", is_flag=True, help="Schedule at once instead of waiting for approval.")
 @click.option("--account", "-a", "chosen_accounts", multiple=True,
               help="Only this account, as platform:name (repeatable). Default: every configured account.")
+@click.option("--update", is_flag=True,
+              help="Rewrite queued posts the issue, a template or the options have changed (shown as diffs).")
 def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, approve: bool,
-        chosen_accounts: tuple[str, ...]) -> int:
+        chosen_accounts: tuple[str, ...], update: bool) -> int:
     """Queue every item of the issues at PATHS as posts at planned times.
 
-    Adding the same issue again adds nothing twice. Exits 1 (adding nothing) when a post does not fit.
+    Adding an issue again (corrected, or with changed templates or options) queues nothing twice:
+    new items are queued, queued posts that would read differently are shown as diffs and rewritten
+    only with --update; published posts never change. Exits 1 (changing nothing) when a post does
+    not fit.
 
     Example: scheduler queue add posts/ --platform mastodon --start 2025-01-06 --approve
     """
@@ -147,19 +152,71 @@ def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, 
         list(paths) or [settings.posts_dir], store=store, renderer=renderer,
         platforms=list(targets), languages=settings.languages, planning=planning,
         start=begin, approve=approve or not settings.require_approval, now=now, accounts=targets,
-        media_base_url=settings.media_base_url or None,
+        media_base_url=settings.media_base_url or None, update=update,
     )
+    for note in report.notes:
+        click.echo(f"warning: {note}", err=True)
     for post in report.misfits:
         click.echo(f"does not fit: item {post.item_id} on {post.platform}: {post.reason}", err=True)
     if report.misfits:
         click.echo("nothing queued: fix the posts above (scheduler preview shows them)", err=True)
         return 1
     state = "scheduled" if (approve or not settings.require_approval) else "drafts awaiting approval"
-    click.echo(f"queued {len(report.added)} posts ({state}); {report.skipped} were queued already")
+    click.echo(f"queued {_posts(len(report.added))} ({state}); {report.skipped} "
+               f"{'was' if report.skipped == 1 else 'were'} queued already")
     if report.added:
         first = store.get(report.added[0])
         click.echo(f"first at {local(first.publish_at, settings.timezone)}")
+    _tell_changes(report, update=update)
     return 0
+
+
+def _posts(count: int) -> str:
+    return f"{count} post{'' if count == 1 else 's'}"
+
+
+def _ids(posts: list[Any]) -> str:
+    return ", ".join(str(post.id) for post in sorted(posts, key=lambda post: post.id))
+
+
+def _tell_changes(report: Any, *, update: bool) -> None:
+    """What adding an issue again found: stale posts (as diffs), the ones kept, items gone."""
+    from scheduler.report.diff import post_diff
+
+    if report.stale:
+        count = len(report.stale)
+        click.echo(f"{count} queued post{' is' if count == 1 else 's are'} stale: {_ids([s.queued for s in report.stale])}")
+        groups: dict[tuple[str, str], list[Any]] = {}
+        for stale in report.stale:
+            groups.setdefault((stale.queued.text, stale.text), []).append(stale)
+        for (old, new), members in groups.items():
+            names = ", ".join(f"{s.queued.id} ({s.queued.platform}"
+                              f"{'' if s.queued.account == 'default' else ':' + s.queued.account})" for s in members)
+            first = members[0]
+            for line in post_diff(old, new, before=f"post {names}, as queued",
+                                  after=f"post {names}, from {first.candidate.source}", language=first.queued.language):
+                color = {"+": "green", "-": "red", "@": "cyan"}.get(line[:1]) if not line.startswith(("+++", "---")) else None
+                click.echo(click.style(line, fg=color) if color else line)
+    if report.stale and update:
+        if report.updated:
+            click.echo(f"updated {_posts(len(report.updated))}: {', '.join(map(str, sorted(report.updated)))}")
+        missed = sorted({s.queued.id for s in report.stale} - set(report.updated))
+        if missed:
+            click.echo(f"not updated, changed while this command ran: {', '.join(map(str, missed))}; add the issue again")
+    elif report.stale:
+        click.echo("run again with --update to update "
+                   f"{'it' if len(report.stale) == 1 else 'them'} (published posts are never changed)")
+    for stale in report.by_hand:
+        click.echo(f"post {stale.queued.id} was edited by hand and is kept as it is; "
+                   f"change it with scheduler queue edit {stale.queued.id}")
+    if report.kept:
+        click.echo(f"{_posts(len(report.kept))} of changed items keep their text "
+                   f"(published, being published or needing attention): {_ids([s.queued for s in report.kept])}")
+    for removed in report.removed:
+        click.echo(f"item {removed.item.number} ({removed.item.body[:40].rstrip()}…) is no longer in the issue "
+                   f"{removed.source}; its {'post' if len(removed.posts) == 1 else 'posts'} {_ids(list(removed.posts))} "
+                   f"{'stays' if len(removed.posts) == 1 else 'stay'} queued "
+                   f"(to drop one: scheduler queue cancel {removed.posts[0].id})")
 
 
 @queue.command("list")

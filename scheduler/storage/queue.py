@@ -17,7 +17,7 @@ from sqlalchemy import and_, bindparam, exists, func, insert, select, text, tupl
 from sqlalchemy.engine import Connection, Engine, Row
 
 from scheduler.errors import QueueError
-from scheduler.models import Image, QueuedPost, State, Transition
+from scheduler.models import Image, KnownItem, QueuedPost, State, Transition
 from scheduler.storage import engine as engines
 from scheduler.storage.rows import post_from
 from scheduler.storage.schema import daemons, notices, posts, steps, transitions
@@ -41,6 +41,7 @@ class NewPost:
     spoiler_text: str = ""
     link: str | None = None
     images: tuple[Image, ...] = ()
+    rendered: str | None = None  # content_hash of the post as rendered (None: written by hand, e.g. CSV)
 
 
 def _aware(*values: object) -> None:
@@ -81,9 +82,10 @@ class Store:
 
     # -- adding and reading ------------------------------------------------------------------
 
-    def add(self, new: Sequence[NewPost], *, state: str, now: dt.datetime, reason: str) -> list[int]:
+    def add(self, new: Sequence[NewPost], *, state: str, now: dt.datetime, reason: str,
+            items: Sequence[KnownItem] = ()) -> list[int]:
         """Queue `new` in `state`; a post whose (item, platform, account) is queued already is skipped.
-        Returns the ids of the posts added."""
+        `items` are saved with them (see `storage.items`). Returns the ids of the posts added."""
         if state not in (State.DRAFT, State.SCHEDULED):
             raise ValueError(f"new posts start as draft or scheduled, not {state}")
         _aware(now, *(post.publish_at for post in new))
@@ -111,7 +113,7 @@ class Store:
                         publish_at=post.publish_at, due_at=post.publish_at, parts=list(post.parts),
                         language=post.language, section=post.section, title=post.title, source=post.source,
                         spoiler_text=post.spoiler_text, link=post.link,
-                        images=[image.as_dict() for image in post.images],
+                        images=[image.as_dict() for image in post.images], rendered=post.rendered,
                         attempts=0, created_at=now, updated_at=now,
                         # random, so a reset database never reuses a key a platform still remembers
                         idempotency_key=f"sched-{uuid.uuid4().hex[:20]}",
@@ -124,6 +126,10 @@ class Store:
                     insert(transitions),
                     [{"post_id": i, "from_state": None, "to_state": state, "at": now, "reason": reason} for i in added],
                 )
+            if items:
+                from scheduler.storage.items import save_items
+
+                save_items(connection, items, now=now)
         return added
 
     def existing(self, keys: Collection[tuple[str, str, str]]) -> set[tuple[str, str, str]]:

@@ -72,6 +72,7 @@ posts = Table(
     Column("error", Text),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("rendered", String(64)),  # content_hash as last rendered; differs from the content after a hand edit (0004)
     UniqueConstraint("item_id", "platform", "account", name="uq_posts_item_platform_account"),
     Index("ix_posts_state_due", "state", "due_at"),
     Index("ix_posts_state_publish", "state", "publish_at"),
@@ -114,4 +115,17 @@ steps = Table(
     Column("name", String(80), primary_key=True),
     Column("value", Text, nullable=False),
     Column("at", UTCDateTime, nullable=False),
+)
+
+items = Table(
+    "items",
+    metadata,
+    # an item's identity across corrections of its issue (revision 0004; see newsletter.identity)
+    Column("id", String(64), primary_key=True),  # the item_id of its posts
+    Column("issue", String(200), nullable=False, index=True),  # the issue's key: date and title
+    Column("number", Integer, nullable=False),  # 1-based position in the issue as last read
+    Column("section", Text, nullable=False),
+    Column("body", Text, nullable=False),  # the text as last queued
+    Column("fingerprint", String(64), nullable=False, index=True),  # item_id(body)
+    Column("updated_at", UTCDateTime, nullable=False),
 )

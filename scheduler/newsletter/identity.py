@@ -1,0 +1,160 @@
+"""Which queued item an item of an issue read again is: its identity survives corrections.
+
+An item's *fingerprint* is a hash of its text (`models.item_id`): the same text gives the same
+fingerprint on every run. An item's *identity* (the `item_id` its posts are queued under) is the
+fingerprint it had when it was first queued, and it stays when the text is corrected later:
+
+1. Every issue has a key, its date and title (`2024-12-13-die-vernetzungsstelle-informiert`), so a
+   corrected copy of an issue in another file is still the same issue. Without a date the file name
+   is part of the key (two undated issues called "Newsletter" are not one issue).
+2. An item whose text is queued already (same fingerprint, in this issue or any other) is that item.
+3. The items left over are paired with the items of the same issue that were queued but not found
+   again, by how similar their words are (`similarity`, at least `THRESHOLD`): a corrected typo or
+   a reworded sentence keeps the item; ties go to the same section, then the nearest position.
+4. What is still left is new (it gets its fingerprint as identity, or a variant of it when that id
+   is taken by another item) or no longer in the issue.
+
+Two paragraphs with the same text in one issue are one item (`unique_items`): posting the same
+text twice on one account is what a reader would call spam, and X refuses it as a duplicate.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from scheduler.models import Issue, Item, KnownItem, slugify
+
+#: How similar (0…1, by words) a paragraph must be to a queued one to count as its corrected text.
+#: Unrelated paragraphs of the example issue score 0.04–0.19; a corrected typo 0.98 or more.
+THRESHOLD = 0.6
+#: Above this many leftover pairs, only pairs at most `_WINDOW` positions apart are compared.
+_ALL_PAIRS = 10_000
+_WINDOW = 20
+_WORDS = re.compile(r"\w+|[^\w\s]")
+
+
+def issue_key(issue: Issue) -> str:
+    """What makes two files the same issue: its date and title; without a date also the file name."""
+    if issue.date is not None:
+        return issue.slug[:200]
+    name = issue.source.replace("\\", "/").rsplit("/", 1)[-1]
+    return f"{slugify(issue.title) or 'newsletter'}@{name}"[:200]
+
+
+def _words(text: str) -> list[str]:
+    return _WORDS.findall(text.casefold())
+
+
+def similarity(a: str, b: str) -> float:
+    """How alike two texts are, by their words (0: nothing shared, 1: the same words)."""
+    return SequenceMatcher(None, _words(a), _words(b), autojunk=False).ratio()
+
+
+def unique_items(issue: Issue) -> Issue:
+    """The issue with each paragraph that repeats an earlier one (same text) left out, and a note
+    saying so."""
+    seen: dict[str, int] = {}
+    items: list[Item] = []
+    notes: list[str] = []
+    for item in issue.items:
+        if item.id in seen:
+            first = items[seen[item.id]]
+            where = f" under {item.section!r}" if item.section else ""
+            notes.append(f"{issue.source}: a paragraph{where} repeats item {seen[item.id] + 1}"
+                         f" ({first.title[:40]}); it is queued once")
+            continue
+        seen[item.id] = len(items)
+        items.append(item)
+    if not notes:
+        return issue
+    return dataclasses.replace(issue, items=tuple(items), notes=issue.notes + tuple(notes))
+
+
+@dataclass(frozen=True, slots=True)
+class Matching:
+    """The outcome of `match_items`."""
+
+    ids: dict[str, str]  # fingerprint of an item read now → its identity
+    known: dict[str, KnownItem]  # identity → what was stored for it (items matched to a stored one)
+    removed: tuple[KnownItem, ...]  # stored items of this issue not found again
+
+    def edited(self, item: Item) -> bool:
+        """Whether `item`'s text differs from the text its identity was stored with."""
+        stored = self.known.get(self.ids[item.id])
+        return stored is not None and stored.fingerprint != item.id
+
+
+def _new_id(fingerprint: str, key: str, taken: set[str]) -> str:
+    identity, number = fingerprint, 1
+    while identity in taken:
+        number += 1
+        identity = hashlib.sha256(f"{fingerprint}|{key}|{number}".encode()).hexdigest()[:12]
+    return identity
+
+
+def match_items(items: Sequence[Item], stored: Iterable[KnownItem], *, key: str) -> Matching:
+    """Pair the items of issue `key` read now (each `id` its fingerprint, unique) with the stored
+    items: those of the issue, and any whose id or fingerprint is one of the items' fingerprints."""
+    stored = list(stored)
+    ids: dict[str, str] = {}
+    known: dict[str, KnownItem] = {}
+    by_print: dict[str, list[KnownItem]] = {}
+    for entry in sorted(stored, key=lambda s: s.issue != key):  # this issue's first
+        by_print.setdefault(entry.fingerprint, []).append(entry)
+    used: set[str] = set()
+    left: list[tuple[int, Item]] = []
+    for position, item in enumerate(items):
+        entry = next((s for s in by_print.get(item.id, ()) if s.id not in used), None)
+        if entry is None:
+            left.append((position, item))
+            continue
+        used.add(entry.id)
+        ids[item.id], known[entry.id] = entry.id, entry
+    others = [s for s in stored if s.issue == key and s.id not in used]
+    others.sort(key=lambda s: s.number)
+    if left and others:
+        for position, item, entry in _pair(left, others):
+            used.add(entry.id)
+            ids[item.id], known[entry.id] = entry.id, entry
+    taken = {s.id for s in stored} | set(ids.values())
+    for _, item in left:
+        if item.id not in ids:
+            ids[item.id] = _new_id(item.id, key, taken)
+            taken.add(ids[item.id])
+    removed = tuple(s for s in others if s.id not in used)
+    return Matching(ids=ids, known=known, removed=removed)
+
+
+def _pair(left: list[tuple[int, Item]], others: list[KnownItem]) -> list[tuple[int, Item, KnownItem]]:
+    """The most similar pairs first, each item and each stored item at most once."""
+    everything = len(left) * len(others) <= _ALL_PAIRS
+    words = {s.id: _words(s.body) for s in others}
+    scored = []
+    for position, item in left:
+        mine = _words(item.body)
+        matcher = SequenceMatcher(None, autojunk=False)
+        matcher.set_seq2(mine)
+        for entry in others:
+            distance = abs(entry.number - 1 - position)
+            if not everything and distance > _WINDOW:
+                continue
+            matcher.set_seq1(words[entry.id])
+            if matcher.real_quick_ratio() < THRESHOLD or matcher.quick_ratio() < THRESHOLD:
+                continue
+            ratio = matcher.ratio()
+            if ratio >= THRESHOLD:
+                scored.append((-ratio, entry.section != item.section, distance, position, entry.number, item, entry))
+    scored.sort(key=lambda row: row[:5])
+    pairs, mine_used, theirs_used = [], set(), set()
+    for *_, position, _number, item, entry in scored:
+        if position in mine_used or entry.id in theirs_used:
+            continue
+        mine_used.add(position)
+        theirs_used.add(entry.id)
+        pairs.append((position, item, entry))
+    return pairs
