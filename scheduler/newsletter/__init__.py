@@ -11,7 +11,7 @@ from scheduler.models import Issue, Item
 from scheduler.newsletter.options import options_path
 from scheduler.newsletter import plaintext
 from scheduler.newsletter.identity import unique_items
-from scheduler.newsletter.options import load_options
+from scheduler.newsletter.options import check_sections, load_options
 from scheduler.newsletter.reading import read_text
 
 #: File suffixes we can import, and the reader for each.
@@ -43,6 +43,7 @@ def load_issue(path: Path, *, languages: Sequence[str] = ("de", "en")) -> Issue:
         raise InputError(f"{path}: unsupported file type {path.suffix or '(none)'!r}; use {', '.join(READERS)}")
     text = read_text(path)
     issue = reader(text, source=str(path), languages=languages, options=load_options(path), file_name=path.name)
+    check_sections(issue.options, {item.section for item in issue.items}, options_path(path))
     return attach_images(unique_items(issue), where=str(options_path(path)))
 
 

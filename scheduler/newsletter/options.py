@@ -16,7 +16,11 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import re
 import tomllib
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +29,22 @@ from scheduler.errors import ConfigError, InputError
 from scheduler.models import Image, IssueOptions, ItemImage
 
 _KEYS = {"hashtags", "link", "utm", "content_warning", "sections", "images"}
+_SECTION_KEYS = {"hashtags"}
 _IMAGE_KEYS = {"item", "path", "alt"}
+
+log = logging.getLogger(__name__)
+
+
+def _closest(word: str, known: Iterable[str]) -> str | None:
+    import difflib
+
+    found = difflib.get_close_matches(word, sorted(known), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def _section_table(name: str) -> str:
+    """`[sections.Vernetzt]`, or `[sections."Aus der Praxis"]` for a name TOML must quote."""
+    return f"[sections.{name if re.fullmatch(r'[A-Za-z0-9_-]+', name) else json.dumps(name, ensure_ascii=False)}]"
 
 
 def options_path(issue_path: Path) -> Path:
@@ -82,10 +101,18 @@ def load_options(issue_path: Path) -> IssueOptions:
         raise ConfigError(f"{path}: not valid TOML ({exc}); see the format in the README") from None
     unknown = set(data) - _KEYS
     if unknown:
-        raise ConfigError(f"{path}: unknown option {sorted(unknown)[0]!r}; known: {', '.join(sorted(_KEYS))}")
+        name = sorted(unknown)[0]
+        guess = _closest(name, _KEYS)
+        hint = f"did you mean {guess!r}? known" if guess else "known"
+        raise ConfigError(f"{path}: unknown option {name!r}; {hint}: {', '.join(sorted(_KEYS))}")
     sections = data.get("sections", {})
     if not isinstance(sections, dict) or not all(isinstance(v, dict) for v in sections.values()):
         raise ConfigError(f"{path}: [sections.<name>] tables expected")
+    for name, table in sections.items():
+        for key in sorted(set(table) - _SECTION_KEYS):
+            guess = _closest(key, _SECTION_KEYS)
+            log.warning("%s: %s has no option %r (ignored); %s", path, _section_table(name), key,
+                        f"did you mean {guess!r}?" if guess else f"a section has {', '.join(sorted(_SECTION_KEYS))}")
     utm = data.get("utm")
     if utm is not None and not isinstance(utm, bool):
         raise ConfigError(f"{path}: utm: expected true or false")
@@ -106,3 +133,15 @@ def load_options(issue_path: Path) -> IssueOptions:
         content_warning=warning,
         images=_images(data.get("images", []), path),
     )
+
+
+def check_sections(options: IssueOptions, sections: Collection[str], where: Path) -> None:
+    """Warn about each `[sections.<name>]` of the options file at `where` that names no section of
+    the issue (its hashtags would silently never be used), naming the closest section."""
+    for name in options.section_hashtags:
+        if name in sections:
+            continue
+        guess = _closest(name, sections)
+        hint = (f"did you mean {_section_table(guess)}?" if guess
+                else f"its sections are {', '.join(sorted(sections))}" if sections else "it has no sections")
+        log.warning("%s: %s matches no section of the issue (ignored); %s", where, _section_table(name), hint)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -41,3 +42,45 @@ def test_bad_options_name_the_file_and_the_problem(tmp_path, toml, message):
         load_options(_issue(tmp_path, toml))
     assert "issue.toml" in str(info.value)
     assert "\n" not in str(info.value)
+
+SECTIONS = ("Umgeschaut", "Vernetzt", "Vorgestellt")  # of the example issue
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('hashtag = ["Familie"]', "unknown option 'hashtag'; did you mean 'hashtags'?"),
+        ('[section.Vernetzt]\nhashtags = ["Netz"]', "unknown option 'section'; did you mean 'sections'?"),
+        ("content_warnings = 'Politik'", "unknown option 'content_warnings'; did you mean 'content_warning'?"),
+    ],
+)
+def test_an_unknown_option_names_the_closest_one(tmp_path, toml, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_options(_issue(tmp_path, toml))
+
+
+def test_an_unknown_key_in_a_section_table_is_a_warning_naming_the_closest(tmp_path, caplog):
+    with caplog.at_level("WARNING"):
+        options = load_options(_issue(tmp_path, '[sections.Vernetzt]\nhashtag = ["Netz"]\n'))
+    assert options.section_hashtags == {"Vernetzt": ()}
+    assert [record.getMessage() for record in caplog.records] == [
+        f"{tmp_path / 'issue.toml'}: [sections.Vernetzt] has no option 'hashtag' (ignored); did you mean 'hashtags'?"
+    ]
+
+
+def test_a_section_the_issue_does_not_have_is_a_warning_naming_the_closest_section(tmp_path, run):
+    from tests.conftest import EXAMPLE
+
+    issue = tmp_path / EXAMPLE.name
+    issue.write_bytes(EXAMPLE.read_bytes())
+    issue.with_suffix(".toml").write_text(
+        '[sections.Vernezt]\nhashtags = ["Netz"]\n[sections."Aus der Praxis"]\nhashtags = ["Praxis"]\n', encoding="utf-8")
+    result = run("preview", str(issue), "-p", "mastodon")
+    assert result.code == 0, result
+    warnings = [line for line in result.err.splitlines() if line.startswith("warning: ")]
+    assert warnings == [
+        f"warning: {issue.with_suffix('.toml')}: [sections.Vernezt] matches no section of the issue (ignored); "
+        "did you mean [sections.Vernetzt]?",
+        f"warning: {issue.with_suffix('.toml')}: [sections.\"Aus der Praxis\"] matches no section of the issue "
+        "(ignored); its sections are " + ", ".join(sorted(SECTIONS)),
+    ]
