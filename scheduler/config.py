@@ -6,10 +6,11 @@ plain arguments. Every field here must appear in `.env.example` (a test checks i
 
 from __future__ import annotations
 
+import logging
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
-
-import re
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -18,6 +19,8 @@ from scheduler.errors import ConfigError
 from scheduler.models import PLATFORMS, THREAD_PLATFORMS
 
 ENV_PREFIX = "SCHEDULER_"
+
+log = logging.getLogger(__name__)
 
 CommaList = Annotated[list[str], NoDecode]
 
@@ -299,11 +302,18 @@ _SECRET_FIELDS = frozenset({"accounts", "notify_webhook_url", "smtp_password", "
                             "x_token", "linkedin_token", "threads_token", "facebook_token"})
 
 
-def configured_accounts(settings: Settings) -> dict[tuple[str, str], Account]:
-    """Every account with credentials: the `default` one per platform from the flat settings
-    (SCHEDULER_MASTODON_TOKEN …) and the named ones (SCHEDULER_ACCOUNTS__MASTODON__REGIONAL__TOKEN …).
-    A named account missing what its platform needs is a `ConfigError`."""
-    flat = {
+@dataclass
+class AccountSetup:
+    """The accounts the settings and the token store describe."""
+
+    ready: dict[tuple[str, str], Account] = field(default_factory=dict)  # complete: these can publish
+    broken: dict[tuple[str, str], str] = field(default_factory=dict)  # half-configured: what is missing
+    warnings: list[str] = field(default_factory=list)  # stored credentials set aside, and why
+
+
+def _flat_accounts(settings: Settings) -> dict[str, tuple[Account, set[str]]]:
+    """The `default` account per platform from the flat settings, with the fields set explicitly."""
+    accounts = {
         "mastodon": Account(base_url=settings.mastodon_base_url, token=settings.mastodon_token),
         "bluesky": Account(base_url=settings.bluesky_base_url, handle=settings.bluesky_handle,
                            app_password=settings.bluesky_app_password),
@@ -315,41 +325,75 @@ def configured_accounts(settings: Settings) -> dict[tuple[str, str], Account]:
         "facebook": Account(base_url=settings.facebook_base_url, token=settings.facebook_token,
                             page_id=settings.facebook_page_id),
     }
+    given = settings.model_fields_set
+    return {platform: (account, {name for name in Account.model_fields if f"{platform}_{name}" in given})
+            for platform, account in accounts.items()}
+
+
+def _variable(platform: str, name: str, field_name: str) -> str:
+    if name == "default":
+        return f"{ENV_PREFIX}{platform.upper()}_{field_name.upper()}"
+    return f"{ENV_PREFIX}ACCOUNTS__{platform.upper()}__{name.upper()}__{field_name.upper()}"
+
+
+def account_setup(settings: Settings) -> AccountSetup:
+    """Every account: the `default` one per platform from the flat settings (SCHEDULER_MASTODON_TOKEN …)
+    and the named ones (SCHEDULER_ACCOUNTS__MASTODON__REGIONAL__TOKEN …), each completed by what the
+    token store holds for it. An account is all or nothing: one that has some of what its platform
+    needs but not all is broken, never silently a dry run. Stored credentials are used only while the
+    settings name the identity they were made for (`identity.conflict`)."""
+    from scheduler.identity import IDENTITY, conflict
     from scheduler.tokenstore import TokenStore
 
     stored = TokenStore(settings.token_store).load()  # written by scheduler auth; wins for what it holds
-
-    def with_stored(platform: str, name: str, account: Account) -> Account:
-        fields = stored.get(f"{platform}:{name}")
-        if not fields:
-            return account
-        return account.model_copy(update=Account(**fields).model_dump(exclude_unset=True))
-
-    named = {(platform, name): account for platform, accounts in settings.accounts.items()
-             for name, account in accounts.items()}
+    flat = _flat_accounts(settings)
+    setup = AccountSetup()
+    named = {(platform, name): (account, set(account.model_fields_set))
+             for platform, accounts in settings.accounts.items() for name, account in accounts.items()}
     for key in stored:
         platform, _, name = key.partition(":")
         if platform not in REQUIRED or not _ACCOUNT_NAME.match(name):
             raise ConfigError(f"token store {settings.token_store}: {key!r} is not platform:account")
         if name != "default":
-            named.setdefault((platform, name), Account())
-    result: dict[tuple[str, str], Account] = {}
-    for platform, account in flat.items():
-        account = with_stored(platform, "default", account)
-        if all(getattr(account, field) for field in REQUIRED[platform]):
-            result[(platform, "default")] = account
-    for (platform, name), account in sorted(named.items()):
-        account = with_stored(platform, name, account)
-        merged = account.model_copy(update={
-            "base_url": account.base_url or flat[platform].base_url,
-            "version": account.version or flat[platform].version,
-        })
-        missing = [field for field in REQUIRED[platform] if not getattr(merged, field)]
-        if missing:
-            prefix = f"{ENV_PREFIX}ACCOUNTS__{platform.upper()}__{name.upper()}"
-            raise ConfigError(f"{prefix}: missing " + ", ".join(f"{prefix}__{field.upper()}" for field in missing))
-        result[(platform, name)] = merged
-    return result
+            named.setdefault((platform, name), (Account(), set()))
+    candidates = {(platform, "default"): pair for platform, pair in flat.items()}
+    for (platform, name), (account, given) in sorted(named.items()):
+        defaults = flat[platform][0]
+        candidates[(platform, name)] = (account.model_copy(update={
+            "base_url": account.base_url or defaults.base_url, "version": account.version or defaults.version,
+        }), given)
+    for (platform, name), (account, given) in candidates.items():
+        fields = stored.get(f"{platform}:{name}", {})
+        named_identity = {f: str(getattr(account, f)) for f in IDENTITY[platform] if f in given and getattr(account, f)}
+        why = conflict(platform, named_identity, fields) if fields else None
+        if why is not None:
+            setup.warnings.append(f"token store {settings.token_store}: the credentials kept for {platform}:{name} "
+                                  f"are set aside ({why}); they are used again only for that identity")
+            fields = {}
+        if fields:
+            account = account.model_copy(update=Account(**fields).model_dump(exclude_unset=True))
+        have = [f for f in REQUIRED[platform] if getattr(account, f)]
+        if len(have) == len(REQUIRED[platform]):
+            setup.ready[(platform, name)] = account
+        elif have or name != "default":
+            missing = [_variable(platform, name, f) for f in REQUIRED[platform] if not getattr(account, f)]
+            setup.broken[(platform, name)] = (
+                f"{platform}:{name} is half-configured: {', '.join(missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} missing; set {'it' if len(missing) == 1 else 'them'} "
+                f"(or run 'scheduler auth {platform}" + ("" if name == "default" else f" --account {name}")
+                + "'), or remove the account's other settings")
+    return setup
+
+
+def configured_accounts(settings: Settings) -> dict[tuple[str, str], Account]:
+    """Every complete account (see `account_setup`); a half-configured one is a `ConfigError`
+    naming what is missing. Stored credentials set aside are logged as warnings."""
+    setup = account_setup(settings)
+    for warning in setup.warnings:
+        log.warning("%s", warning)
+    if setup.broken:
+        raise ConfigError(next(iter(setup.broken.values())))
+    return setup.ready
 
 
 def env_name(field_name: str) -> str:

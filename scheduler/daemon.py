@@ -15,7 +15,7 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -24,6 +24,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from scheduler.errors import StorageError
 from scheduler.publishing import Dispatcher
+from scheduler.rehearsal import Rehearsal, Rehearsed
 from scheduler.storage import Store
 
 log = logging.getLogger(__name__)
@@ -80,18 +81,29 @@ class RunSummary:
     reconciled: int = 0
     published: int = 0
     other: dict[str, int] = field(default_factory=dict)
+    rehearsed: Rehearsed = field(default_factory=Rehearsed)  # shown in the outbox, left as they were
+    interrupted: bool = False  # stopped by SIGINT/SIGTERM before everything due was done
 
 
 class Daemon:
-    """Publishes due posts at their time until stopped."""
+    """Publishes due posts at their time until stopped; with a `rehearsal`, shows the posts it does
+    not publish in the dry-run outbox instead, leaving them queued."""
 
-    def __init__(self, store: Store, dispatcher: Dispatcher, *, clock: Callable[[], dt.datetime] = utcnow,
-                 batch: int = 10, exclusive: bool | None = None) -> None:
+    def __init__(self, store: Store, dispatcher: Dispatcher | None, *, clock: Callable[[], dt.datetime] = utcnow,
+                 batch: int = 10, exclusive: bool | None = None, accounts: Collection[tuple[str, str]] | None = None,
+                 rehearsal: Rehearsal | None = None) -> None:
         """`exclusive`: no other daemon can be running (SQLite, guarded by SingleDaemonLock), so
-        every post left in publishing is an orphan; otherwise only posts of dead workers are."""
+        every post left in publishing is an orphan; otherwise only posts of dead workers are.
+        `accounts`: the (platform, account)s the dispatcher publishes for (None: all). Without a
+        dispatcher nothing is claimed, reconciled or published: a dry run."""
+        if dispatcher is None and rehearsal is None:
+            raise ValueError("a daemon needs a dispatcher, a rehearsal or both")
         self.exclusive = store.dialect == "sqlite" if exclusive is None else exclusive
         self.store = store
         self.dispatcher = dispatcher
+        self.accounts = None if accounts is None else frozenset(accounts)
+        self.rehearsal = rehearsal
+        self._shown_until: dt.datetime | None = None  # the rehearsal has shown what was due by then
         self.clock = clock
         self.batch = batch
         self.stop_event = threading.Event()
@@ -110,24 +122,34 @@ class Daemon:
             else:
                 self._summary.other[post.state] = self._summary.other.get(post.state, 0) + 1
 
-    def _drain(self) -> None:
-        """Publish everything due now, batch by batch."""
+    def _drain(self, upcoming: int = 0) -> None:
+        """Publish everything due now, batch by batch; then show what the rehearsal covers."""
         with self._lock:
-            while not self.stop_event.is_set():
-                done = self.dispatcher.dispatch_due(now=self.clock, limit=self.batch, stop=self.stop_event)
+            while self.dispatcher is not None and not self.stop_event.is_set():
+                done = self.dispatcher.dispatch_due(now=self.clock, limit=self.batch, stop=self.stop_event,
+                                                    accounts=self.accounts)
                 self._count(done)
                 if not done:
                     break
+            if self.rehearsal is not None and not self.stop_event.is_set():
+                now = self.clock()
+                shown = self.rehearsal.show(now=now, since=self._shown_until, upcoming=upcoming)
+                self._shown_until = now
+                self._summary.rehearsed += shown
+                for post in shown.written:
+                    log.info("post %s (%s:%s) dry run: its requests went to %s", post.id, post.platform,
+                             post.account, self.rehearsal.outbox.outbox)
 
     def _reconcile_orphans(self) -> int:
+        if self.dispatcher is None:
+            return 0
         now = self.clock()
         alive_since = None if self.exclusive else now - dt.timedelta(seconds=3 * HEARTBEAT_SECONDS)
         return len(self.dispatcher.reconcile_in_flight(now=now, alive_since=alive_since))
 
-    def _beating(self) -> threading.Event:
+    def _beating(self, worker: str) -> threading.Event:
         """Heartbeats on a thread of their own until the returned event is set."""
         done = threading.Event()
-        worker = self.dispatcher.worker
 
         def beat() -> None:
             while not done.wait(HEARTBEAT_SECONDS):
@@ -137,16 +159,38 @@ class Daemon:
         threading.Thread(target=beat, name="heartbeat", daemon=True).start()
         return done
 
-    def run_once(self) -> RunSummary:
-        """Reconcile interrupted posts, publish everything due, return (for cron and CI)."""
-        done = self._beating()
+    def run_once(self, *, upcoming: int = 0, install_signals: bool = True) -> RunSummary:
+        """Reconcile interrupted posts, publish everything due, return (for cron and CI). SIGINT
+        (Ctrl-C) and SIGTERM finish the request in flight and hand unsent claims back. `upcoming`:
+        the rehearsal also shows the next posts not yet due."""
+        restore = self._install_signals() if install_signals else {}
         try:
-            self._summary.reconciled = self._reconcile_orphans()
-            self._drain()
+            if self.dispatcher is None:
+                self._drain(upcoming)
+            else:
+                worker = self.dispatcher.worker
+                done = self._beating(worker)
+                try:
+                    self._summary.reconciled = self._reconcile_orphans()
+                    self._drain(upcoming)
+                finally:
+                    done.set()
+                    self.store.stopped(worker, now=self.clock())
         finally:
-            done.set()
-            self.store.stopped(self.dispatcher.worker, now=self.clock())
+            for signum, handler in restore.items():
+                signal.signal(signum, handler)
+        self._summary.interrupted = self.stop_event.is_set()
         return self._summary
+
+    def _install_signals(self) -> dict[int, object]:
+        """SIGTERM/SIGINT set the stop event (no KeyboardInterrupt mid-request); the previous handlers."""
+        if threading.current_thread() is not threading.main_thread():
+            return {}
+        previous = {}
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.getsignal(signum)
+            signal.signal(signum, self.stop)
+        return previous
 
     # -- the long-running loop ---------------------------------------------------------------
 
@@ -154,7 +198,7 @@ class Daemon:
         scheduler = self._scheduler
         if scheduler is None or self.stop_event.is_set():
             return
-        due = self._next_due = self.store.next_due()
+        due = self._next_due = self._next_wake()
         if due is None:
             if scheduler.get_job("dispatch"):
                 scheduler.remove_job("dispatch")
@@ -164,6 +208,15 @@ class Daemon:
         # running; a second instance simply waits for _drain's lock instead.
         scheduler.add_job(self._dispatch_job, "date", run_date=run_at, id="dispatch", replace_existing=True,
                           misfire_grace_time=None, coalesce=True, max_instances=2)
+
+    def _next_wake(self) -> dt.datetime | None:
+        """The earliest time something is due: for the dispatcher, or new for the rehearsal."""
+        times = []
+        if self.dispatcher is not None:
+            times.append(self.store.next_due(accounts=self.accounts))
+        if self.rehearsal is not None:
+            times.append(self.rehearsal.next_due(since=self._shown_until))
+        return min((time for time in times if time is not None), default=None)
 
     def _dispatch_job(self) -> None:
         try:
@@ -183,12 +236,16 @@ class Daemon:
             log.exception("watching the queue failed")
 
     def _heartbeat_job(self) -> None:
+        if self.dispatcher is None:
+            return
         try:
             self.store.heartbeat(self.dispatcher.worker, now=self.clock())
         except Exception:
             log.exception("heartbeat failed")
 
     def _orphans_job(self) -> None:
+        if self.dispatcher is None:
+            return
         try:
             with self._lock:
                 self._summary.reconciled += self._reconcile_orphans()
@@ -198,7 +255,7 @@ class Daemon:
 
     def _tokens_job(self) -> None:
         """Refresh OAuth tokens that run out soon, also in weeks without posts (LinkedIn's 60 days)."""
-        keep_fresh = getattr(self.dispatcher.publisher, "keep_fresh", None)
+        keep_fresh = getattr(self.dispatcher.publisher, "keep_fresh", None) if self.dispatcher is not None else None
         if keep_fresh is None:
             return
         try:
@@ -214,17 +271,19 @@ class Daemon:
         if install_signals:
             signal.signal(signal.SIGTERM, self.stop)
             signal.signal(signal.SIGINT, self.stop)
-        worker = self.dispatcher.worker
-        self.store.heartbeat(worker, now=self.clock(), starting=True)
-        self._summary.reconciled = self._reconcile_orphans()
+        worker = self.dispatcher.worker if self.dispatcher is not None else f"{worker_name()} (dry run)"
+        if self.dispatcher is not None:
+            self.store.heartbeat(worker, now=self.clock(), starting=True)
+            self._summary.reconciled = self._reconcile_orphans()
         watch = self.store.watch()
         scheduler = BackgroundScheduler(timezone=dt.UTC, job_defaults={"max_instances": 1, "coalesce": True})
         self._scheduler = scheduler
         scheduler.add_job(self._watch_job, "interval", seconds=WATCH_SECONDS, args=[watch], id="watch")
-        scheduler.add_job(self._heartbeat_job, "interval", seconds=HEARTBEAT_SECONDS, id="heartbeat")
-        scheduler.add_job(self._tokens_job, "interval", seconds=TOKENS_SECONDS, id="tokens",
-                          next_run_time=self.clock())
-        if not self.exclusive:  # a peer that died mid-post: a live worker reconciles its posts
+        if self.dispatcher is not None:
+            scheduler.add_job(self._heartbeat_job, "interval", seconds=HEARTBEAT_SECONDS, id="heartbeat")
+            scheduler.add_job(self._tokens_job, "interval", seconds=TOKENS_SECONDS, id="tokens",
+                              next_run_time=self.clock())
+        if self.dispatcher is not None and not self.exclusive:  # a peer that died mid-post: a live worker reconciles its posts
             scheduler.add_job(self._orphans_job, "interval", seconds=3 * HEARTBEAT_SECONDS, id="orphans")
         scheduler.start()
         self._schedule_next()
@@ -237,5 +296,6 @@ class Daemon:
             with self._lock:  # and waits for _drain to hand back unsent claims
                 pass
             watch.close()
-            self.store.stopped(worker, now=self.clock())
+            if self.dispatcher is not None:
+                self.store.stopped(worker, now=self.clock())
         return self._summary

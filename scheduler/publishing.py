@@ -11,7 +11,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from scheduler.errors import (
@@ -174,12 +174,12 @@ class Dispatcher:
         return [self.reconcile(post, now=now, cause="interrupted while publishing", interrupted=True)
                 for post in self.store.in_flight(alive_since=alive_since)]
 
-    def dispatch_due(self, *, now: Callable[[], dt.datetime], limit: int = 50,
-                     stop: threading.Event | None = None) -> list[QueuedPost]:
-        """Claim due posts and publish them one by one. When `stop` is set, posts not yet started
-        go back to scheduled; the one in flight is finished first."""
+    def dispatch_due(self, *, now: Callable[[], dt.datetime], limit: int = 50, stop: threading.Event | None = None,
+                     accounts: Collection[tuple[str, str]] | None = None) -> list[QueuedPost]:
+        """Claim due posts (with `accounts`, only theirs) and publish them one by one. When `stop`
+        is set, posts not yet started go back to scheduled; the one in flight is finished first."""
         done: list[QueuedPost] = []
-        claimed = self.store.claim_due(now=now(), worker=self.worker, limit=limit)
+        claimed = self.store.claim_due(now=now(), worker=self.worker, limit=limit, accounts=accounts)
         for index, post in enumerate(claimed):
             if stop is not None and stop.is_set():
                 self.release(claimed[index:], now=now())

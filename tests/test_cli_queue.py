@@ -51,22 +51,48 @@ def test_adding_the_same_issue_again_adds_nothing(run):
     assert len(_list(run)) == 12
 
 
-def test_approve_then_run_once_publishes_due_posts_to_the_outbox(run, tmp_path):
+def test_a_dry_run_writes_the_due_posts_requests_and_changes_no_post(run, tmp_path):
     run("queue", "add", str(EXAMPLE), "-p", "mastodon", "--start", START)
     first = _list(run)[0]["id"]
     assert run("queue", "approve", "--all").out.strip() == "approved 6 posts"
     assert run("queue", "reschedule", str(first), "now").code == 0
+    before = _list(run)
     result = run("run", "--once", "--dry-run")
     assert result.code == 0, result
+    assert "dry run: 1 post in " in result.out and "nothing was sent and the queue is unchanged" in result.out
+    assert f"#{first} " in result.out
     outbox = [json.loads(line) for line in (tmp_path / "outbox.jsonl").read_text().splitlines()]
     assert [line["post_id"] for line in outbox] == [first]
     request = outbox[0]["requests"][0]
     assert request["url"].endswith("/api/v1/statuses") and request["headers"]["Authorization"] == "Bearer [redacted]"
     assert request["headers"]["Idempotency-Key"] == outbox[0]["idempotency_key"]
-    states = {p["id"]: p["state"] for p in _list(run)}
-    assert states[first] == "published" and list(states.values()).count("scheduled") == 5
-    assert run("run", "--once", "--dry-run").code == 0  # nothing due: nothing sent twice
+    assert outbox[0]["as"] == "no credentials configured"
+    assert _list(run) == before  # every post as it was: state, time, attempts, no remote id
+    shown = run("queue", "show", str(first))
+    assert "scheduled → scheduled: dry run" in shown.out
+    again = run("run", "--once", "--dry-run")  # the same requests are not written twice
+    assert "(1 shown there already, unchanged)" in again.out
     assert len((tmp_path / "outbox.jsonl").read_text().splitlines()) == 1
+    assert _list(run) == before
+
+
+def test_a_dry_run_can_show_the_next_posts_before_they_are_due(run, tmp_path):
+    run("queue", "add", str(EXAMPLE), "-p", "bluesky", "-p", "x", "--start", START, "--approve")
+    before = _list(run)
+    nothing = run("run", "--once", "--dry-run")
+    assert nothing.code == 0 and "dry run: nothing due; the next post is due 2030-01-07T09:00+01:00" in nothing.out
+    assert "--next" in nothing.out
+    shown = run("run", "--once", "--dry-run", "--next", "3")
+    assert shown.code == 0, shown
+    outbox = [json.loads(line) for line in (tmp_path / "outbox.jsonl").read_text().splitlines()]
+    assert [line["post_id"] for line in outbox] == [post["id"] for post in before[:3]]  # the next three, in order
+    assert "2030-01-07T09:00+01:00" in shown.out
+    assert _list(run) == before
+
+
+def test_next_needs_a_dry_run_once(run):
+    result = run("run", "--once", "--next", "3")
+    assert result.code == 2 and "--next goes with --once --dry-run" in result.err
 
 
 def test_mastodon_visibility_setting_shapes_the_preview_and_the_dry_run_alike(run, tmp_path, monkeypatch):

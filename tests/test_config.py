@@ -137,5 +137,5 @@ def test_incomplete_named_account_names_what_is_missing(monkeypatch):
     from scheduler.config import configured_accounts
 
     monkeypatch.setenv("SCHEDULER_ACCOUNTS__BLUESKY__TEAM__HANDLE", "team.bsky.social")
-    with pytest.raises(ConfigError, match="missing SCHEDULER_ACCOUNTS__BLUESKY__TEAM__APP_PASSWORD"):
+    with pytest.raises(ConfigError, match="SCHEDULER_ACCOUNTS__BLUESKY__TEAM__APP_PASSWORD is missing"):
         configured_accounts(load_settings())

@@ -19,6 +19,7 @@ from scheduler.platforms.dryrun import DryRunPublisher, sent_keys
 from scheduler.publishing import Dispatcher
 from scheduler.storage import NewPost, Store
 from tests.conftest import ROOT
+from tests.fakes.mastodon_server import MastodonFake
 
 
 def _post(item: str, at: dt.datetime, platform: str = "mastodon") -> NewPost:
@@ -125,19 +126,22 @@ def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_real_daemon_stops_cleanly_on_signal_and_status_follows(tmp_path: Path, sig: int):
-    daemon = subprocess.Popen([sys.executable, "-m", "scheduler", "run", "--dry-run"], env=_env(tmp_path),
-                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        _wait(lambda: _cli(tmp_path, "status").returncode == 0, timeout=20)
-        second = _cli(tmp_path, "run", "--dry-run")  # a second daemon on the same SQLite file
-        assert second.returncode == 2, second.stderr
-        assert "another 'scheduler run'" in second.stderr and "is already using" in second.stderr
-        daemon.send_signal(sig)
-        _, err = daemon.communicate(timeout=30)
-        assert daemon.returncode == 0, err
-        assert "Traceback" not in err, err
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
+    with MastodonFake(token="m", max_characters=500) as mastodon:
+        env = {**_env(tmp_path), "SCHEDULER_MASTODON_BASE_URL": mastodon.url, "SCHEDULER_MASTODON_TOKEN": "m"}
+        daemon = subprocess.Popen([sys.executable, "-m", "scheduler", "run"], env=env,
+                                  cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            _wait(lambda: _cli(tmp_path, "status").returncode == 0, timeout=20)
+            second = subprocess.run([sys.executable, "-m", "scheduler", "run"], capture_output=True, text=True,
+                                    env=env, cwd=tmp_path, timeout=60)  # a second daemon on the same SQLite file
+            assert second.returncode == 2, second.stderr
+            assert "another 'scheduler run'" in second.stderr and "is already using" in second.stderr
+            daemon.send_signal(sig)
+            _, err = daemon.communicate(timeout=30)
+            assert daemon.returncode == 0, err
+            assert "Traceback" not in err, err
+        finally:
+            if daemon.poll() is None:
+                daemon.kill()
     status = _cli(tmp_path, "status")
     assert status.returncode == 1 and "daemon down" in status.stdout

@@ -24,7 +24,7 @@ def test_mastodon_posts_go_out_with_the_configured_visibility(run, monkeypatch, 
     assert visibilities == ["private"] * 6
 
 
-def test_an_account_without_credentials_is_a_dry_run(run, monkeypatch, tmp_path):
+def test_posts_of_an_account_without_credentials_are_shown_in_the_outbox_and_stay_queued(run, monkeypatch, tmp_path):
     monkeypatch.setenv("SCHEDULER_DATABASE_URL", f"sqlite:///{tmp_path / 'queue.sqlite3'}")
     monkeypatch.setenv("SCHEDULER_OUTBOX", str(tmp_path / "outbox.jsonl"))
     monkeypatch.setenv("SCHEDULER_TOKEN_STORE", str(tmp_path / "tokens.json"))
@@ -36,14 +36,19 @@ def test_an_account_without_credentials_is_a_dry_run(run, monkeypatch, tmp_path)
         for post in posts:
             assert run("queue", "reschedule", str(post["id"]), "now").code == 0
         ran = run("run", "--once")
+        again = run("run", "--once")  # cron's next minute: still waiting, said again, nothing sent twice
         statuses = len(mastodon.statuses)
     assert ran.code == 0, ran
     after = {post["id"]: post for post in json.loads(run("queue", "list", "--format", "json").out)}
-    assert {post["state"] for post in after.values()} == {"published"}
     assert statuses == 6  # the Mastodon posts went to Mastodon, and only they
+    assert {p["state"] for p in after.values() if p["platform"] == "mastodon"} == {"published"}
+    assert {p["state"] for p in after.values() if p["platform"] == "linkedin"} == {"scheduled"}  # not published
+    assert all(p["remote_id"] is None for p in after.values() if p["platform"] == "linkedin")
+    waiting = "linkedin:default has no credentials: 6 posts due, left queued"
+    assert waiting in ran.err and waiting in again.err
     outbox = [json.loads(line) for line in (tmp_path / "outbox.jsonl").read_text().splitlines()]
-    assert sorted(line["platform"] for line in outbox) == ["linkedin"] * 6
+    assert sorted(line["platform"] for line in outbox) == ["linkedin"] * 6  # written once, not again
+    assert {line["as"] for line in outbox} == {"no credentials configured"}
     linkedin = next(post for post in after.values() if post["platform"] == "linkedin")
     shown = run("queue", "show", str(linkedin["id"]))
-    assert "dry run: no credentials for linkedin:default, the request went to the outbox" in shown.out
-    assert linkedin["remote_id"].startswith("dry-run-")
+    assert "dry run: linkedin:default has no credentials" in shown.out and "the post stays queued" in shown.out

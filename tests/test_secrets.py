@@ -45,6 +45,7 @@ def test_no_secret_in_logs_outbox_errors_reprs_or_database(tmp_path: Path):
                    SCHEDULER_BLUESKY_BASE_URL="http://127.0.0.1:9", SCHEDULER_BLUESKY_HANDLE="comms.test",
                    SCHEDULER_X_BASE_URL="http://127.0.0.1:9", SCHEDULER_THREADS_BASE_URL="http://127.0.0.1:9",
                    SCHEDULER_FACEBOOK_BASE_URL="http://127.0.0.1:9", SCHEDULER_FACEBOOK_PAGE_ID="1",
+                   SCHEDULER_LINKEDIN_AUTHOR="urn:li:organization:1", SCHEDULER_LINKEDIN_BASE_URL="http://127.0.0.1:9",
                    SCHEDULER_SMTP_HOST="127.0.0.1", SCHEDULER_SMTP_PORT="9", SCHEDULER_NOTIFY_EMAIL_TO="a@example.org",
                    SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"), SCHEDULER_MAX_ATTEMPTS="1")
         runs = [subprocess.run([sys.executable, "-m", "scheduler", *args], capture_output=True, text=True, env=env,
@@ -72,7 +73,7 @@ def test_no_secret_in_logs_outbox_errors_reprs_or_database(tmp_path: Path):
 def test_reprs_of_configured_objects_hide_secrets(monkeypatch):
     from pydantic import SecretStr
 
-    from scheduler.cli.daemon import notifier, publisher
+    from scheduler.cli.daemon import notifier, publishers
     from scheduler.config import load_settings
 
     for name, value in SECRETS.items():
@@ -84,7 +85,7 @@ def test_reprs_of_configured_objects_hide_secrets(monkeypatch):
     monkeypatch.setenv("SCHEDULER_SMTP_HOST", "mail.example")
     monkeypatch.setenv("SCHEDULER_NOTIFY_EMAIL_TO", "comms@example.org")
     settings = load_settings()
-    shown = repr(settings) + str(settings) + repr(publisher(settings, dry_run=False)) + repr(notifier(settings))
+    shown = repr(settings) + str(settings) + repr(publishers(settings)) + repr(notifier(settings))
     shown += repr(settings.model_dump())
     assert not _leaks(shown), shown
     assert isinstance(settings.mastodon_token, SecretStr)

@@ -17,6 +17,7 @@ import pytest
 from scheduler.models import State
 from scheduler.storage import NewPost, Store
 from tests.conftest import ROOT
+from tests.fakes.mastodon_server import MastodonFake
 
 ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
 POSTS = 200
@@ -69,14 +70,18 @@ def test_four_workers_share_the_queue_without_duplicates(postgres_url: str, tmp_
 
 def test_several_scheduler_run_commands_on_postgres_publish_each_post_once(postgres_url: str, tmp_path: Path):
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
-    Store.open(postgres_url).add([NewPost(f"item{n}", "bluesky", "default", now, (f"Post {n}",), "de")
+    Store.open(postgres_url).add([NewPost(f"item{n}", "mastodon", "default", now, (f"Post {n}",), "de")
                                   for n in range(120)], state=State.SCHEDULED, now=now, reason="cli workers")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
-    env.update(SCHEDULER_DATABASE_URL=postgres_url, SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"))
-    runs = [subprocess.Popen([sys.executable, "-m", "scheduler", "run", "--once", "--dry-run"], cwd=tmp_path, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
-    for process in runs:
-        _, err = process.communicate(timeout=180)
-        assert process.returncode == 0, err  # no "another daemon" refusal on PostgreSQL
-    sent = Counter(json.loads(line)["post_id"] for line in (tmp_path / "outbox.jsonl").read_text().splitlines())
-    assert sorted(sent) == list(range(1, 121)) and max(sent.values()) == 1
+    with MastodonFake(token="m", max_characters=500) as mastodon:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
+        env.update(SCHEDULER_DATABASE_URL=postgres_url, SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"),
+                   SCHEDULER_MASTODON_BASE_URL=mastodon.url, SCHEDULER_MASTODON_TOKEN="m",
+                   SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"))
+        runs = [subprocess.Popen([sys.executable, "-m", "scheduler", "run", "--once"], cwd=tmp_path, env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+        for process in runs:
+            _, err = process.communicate(timeout=180)
+            assert process.returncode == 0, err  # no "another daemon" refusal on PostgreSQL
+        sent = Counter(status["content"] for status in mastodon.statuses)
+    assert sorted(sent) == sorted(f"<p>Post {n}</p>" for n in range(120)) and max(sent.values()) == 1
+    assert not (tmp_path / "outbox.jsonl").exists()  # published for real, nothing in the dry-run outbox

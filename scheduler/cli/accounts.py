@@ -23,34 +23,39 @@ def check() -> int:
     """
     import datetime as dt
 
-    from scheduler.cli.daemon import publisher
-    from scheduler.config import configured_accounts, load_settings
+    from scheduler.cli.daemon import kept
+    from scheduler.config import account_setup, load_settings
     from scheduler.errors import PublishError
-    from scheduler.platforms.routing import Router
+    from scheduler.identity import describe
 
     settings = load_settings()
-    chosen = publisher(settings, dry_run=False, quiet=True)
-    if not isinstance(chosen, Router):
+    setup = account_setup(settings)
+    for warning in setup.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if not setup.ready and not setup.broken:
         click.echo("no accounts configured: scheduler run is a dry run (see .env.example)")
         return 0
     failed = 0
     now = dt.datetime.now(dt.UTC)
-    configured = configured_accounts(settings)
-    for (platform, account), client in sorted(chosen.publishers.items()):
+    for (platform, account), problem in sorted(setup.broken.items()):
+        failed += 1
+        click.echo(f"{platform + ':' + account:<18} BROKEN  {problem}")
+    for (platform, account), configured in sorted(setup.ready.items()):
         name = f"{platform}:{account}"
+        client = kept(settings, (platform, account), configured)
         try:
-            who = client.whoami()  # type: ignore[attr-defined]
-            line = f"{name:<18} ok      {who} at {client.base_url}"  # type: ignore[attr-defined]
+            who = client.whoami()
+            line = f"{name:<18} ok      {who}, posting as {describe(platform, configured)}"
             if platform == "mastodon":
-                limit = client.instance_limit()  # type: ignore[attr-defined]
+                limit = client.instance_limit()
                 if limit is not None and limit != settings.mastodon_max_characters:
                     line += (f"; the instance allows {limit} characters, SCHEDULER_MASTODON_MAX_CHARACTERS "
                              f"says {settings.mastodon_max_characters}")
             if platform == "threads":
                 line += _quota(client)
-            kept = getattr(client, "account", configured[(platform, account)])  # refreshed just now, maybe
-            line += _expiry(kept.expires_at, now, f"{platform} --account {account}")
-            line += _expiry(kept.refresh_expires_at, now, f"{platform} --account {account}", what="sign-in")
+            fresh = getattr(client, "account", configured)  # refreshed just now, maybe
+            line += _expiry(fresh.expires_at, now, f"{platform} --account {account}")
+            line += _expiry(fresh.refresh_expires_at, now, f"{platform} --account {account}", what="sign-in")
             click.echo(line)
         except PublishError as error:
             failed += 1

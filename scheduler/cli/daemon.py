@@ -62,6 +62,7 @@ def kept(settings, key: tuple[str, str], account, journal=None):  # type: ignore
     import datetime as dt
 
     from scheduler.config import payload_options
+    from scheduler.identity import bound_fields
     from scheduler.tokenstore import TokenStore
 
     platform, name = key
@@ -74,7 +75,8 @@ def kept(settings, key: tuple[str, str], account, journal=None):  # type: ignore
 
             try:
                 store.update(f"bluesky:{name}", {"session_access": session["accessJwt"],
-                                                 "session_refresh": session["refreshJwt"], "session_did": session["did"]})
+                                                 "session_refresh": session["refreshJwt"], "session_did": session["did"],
+                                                 **bound_fields("bluesky", account)})  # whose session it is
             except (OSError, ConfigError) as error:  # publishing goes on; the next start logs in again
                 logging.getLogger(__name__).warning("could not keep the bluesky:%s session: %s", name, error)
 
@@ -95,61 +97,125 @@ def kept(settings, key: tuple[str, str], account, journal=None):  # type: ignore
                        http=HttpClient(), clock=lambda: dt.datetime.now(dt.UTC))
 
 
-def publisher(settings, *, dry_run: bool, quiet: bool = False, journal=None):  # type: ignore[no-untyped-def]
-    """The publisher for `scheduler run`: the real clients of configured accounts (a post for an
-    account without credentials goes to the dry-run outbox), or the outbox for everything when asked
-    for or when no account has credentials."""
-    from scheduler.config import configured_accounts, payload_options
+def publishers(settings, journal=None) -> dict:  # type: ignore[no-untyped-def]
+    """The client of every configured account, keyed (platform, account); a half-configured account
+    is a `ConfigError` naming what is missing."""
+    from scheduler.config import configured_accounts
+
+    return {key: kept(settings, key, account, journal) for key, account in configured_accounts(settings).items()}
+
+
+def outbox(settings):  # type: ignore[no-untyped-def]
+    """The dry-run outbox (SCHEDULER_OUTBOX), building bodies as the real clients do."""
+    from scheduler.config import payload_options
     from scheduler.platforms.dryrun import DryRunPublisher
 
-    accounts = {key: kept(settings, key, account, journal) for key, account in configured_accounts(settings).items()}
-    outbox = DryRunPublisher(settings.outbox, linkedin_version=settings.linkedin_version,
-                             options=payload_options(settings))
-    if dry_run or not accounts:
-        if not dry_run and not quiet:
-            click.echo(f"no platform credentials configured: dry run, requests go to {settings.outbox}", err=True)
-        return outbox
-    from scheduler.platforms.routing import Router
-
-    return Router(accounts, fallback=outbox)  # an account without credentials: a dry run
+    return DryRunPublisher(settings.outbox, linkedin_version=settings.linkedin_version,
+                           options=payload_options(settings))
 
 
 @cli.command()
 @click.option("--once", is_flag=True, help="Publish everything due now, then exit (for cron and CI).")
-@click.option("--dry-run", is_flag=True, help="Write the exact requests to the outbox instead of sending them.")
-def run(once: bool, dry_run: bool) -> int:
+@click.option("--dry-run", is_flag=True,
+              help="Write the exact requests to the outbox instead of sending them; the queue is left as it is.")
+@click.option("--next", "upcoming", type=click.IntRange(min=1), metavar="N",
+              help="With --once --dry-run: also show the next N scheduled posts, due or not.")
+def run(once: bool, dry_run: bool, upcoming: int | None) -> int:
     """Publish queued posts at their time, exactly once, until stopped (SIGTERM or Ctrl-C).
 
-    Without platform credentials every post goes to the dry-run outbox (SCHEDULER_OUTBOX).
+    A dry run (--dry-run, or no platform credentials configured) writes the exact requests to the
+    outbox (SCHEDULER_OUTBOX) and changes no post: a post is published only when a platform says so.
+    Posts of an account without credentials are shown in the outbox too and stay queued.
 
-    Example: scheduler run --once --dry-run
+    Example: scheduler run --once --dry-run --next 6
     """
     import logging
 
-    from scheduler.config import load_settings
+    from scheduler.config import configured_accounts, load_settings
     from scheduler.daemon import Daemon, SingleDaemonLock, worker_name
+    from scheduler.identity import describe
     from scheduler.publishing import Dispatcher, RetryPolicy
+    from scheduler.rehearsal import Rehearsal
     from scheduler.storage import Store, sqlite_path
 
+    if upcoming and not (dry_run and once):
+        raise click.UsageError("--next goes with --once --dry-run, e.g. scheduler run --once --dry-run --next 6")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     settings = load_settings()
+    accounts = configured_accounts(settings)
+    identities = {(platform, name): describe(platform, account) for (platform, name), account in accounts.items()}
+    if dry_run or not accounts:
+        if not dry_run:
+            click.echo(f"no platform credentials configured: a dry run, the requests go to {settings.outbox} "
+                       "and the posts stay queued", err=True)
+        store = Store.open(settings.database_url)
+        daemon = Daemon(store, None, rehearsal=Rehearsal(store, outbox(settings), identities=identities))
+        summary = daemon.run_once(upcoming=upcoming or 0) if once else daemon.run_forever()
+        _report_dry_run(summary, settings, store)
+        return 130 if summary.interrupted else 0
     database = sqlite_path(settings.database_url)
     lock = SingleDaemonLock(database) if database is not None else None
     if lock is not None:
         lock.acquire()
     try:
         store = Store.open(settings.database_url)
-        chosen = publisher(settings, dry_run=dry_run, journal=store)
+        from scheduler.platforms.routing import Router
+
+        router = Router(publishers(settings, journal=store))
+        live = set(router.publishers)
         policy = RetryPolicy(settings.max_attempts, settings.retry_base_seconds, settings.retry_cap_seconds)
-        daemon = Daemon(store, Dispatcher(store, chosen, worker=worker_name(), policy=policy,
-                                          notify=notifier(settings)), batch=settings.claim_batch)
+        daemon = Daemon(store, Dispatcher(store, router, worker=worker_name(), policy=policy,
+                                          notify=notifier(settings)), batch=settings.claim_batch, accounts=live,
+                        rehearsal=Rehearsal(store, outbox(settings), skip=live))
         summary = daemon.run_once() if once else daemon.run_forever()
         click.echo(f"published {summary.published}, reconciled {summary.reconciled}"
                    + "".join(f", {state} {n}" for state, n in sorted(summary.other.items())), err=True)
+        _report_waiting(summary, settings)
     finally:
         if lock is not None:
             lock.release()
+    if summary.interrupted:
+        click.echo("stopped: the post in flight was finished; posts not yet sent stay queued", err=True)
+        return 130
     return 0
+
+
+def _count(n: int, what: str = "post") -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what}s"
+
+
+def _report_waiting(summary, settings) -> None:  # type: ignore[no-untyped-def]
+    """A real run: say which due posts wait for an account's credentials."""
+    waiting: dict[str, int] = {}
+    for post in summary.rehearsed.posts:
+        name = f"{post.platform}:{post.account}"
+        waiting[name] = waiting.get(name, 0) + 1
+    for name, n in sorted(waiting.items()):
+        platform, _, account = name.partition(":")
+        how = f"scheduler auth {platform}" + ("" if account == "default" else f" --account {account}")
+        click.echo(f"{name} has no credentials: {_count(n)} due, left queued (the requests are in "
+                   f"{settings.outbox}); configure it (see .env.example) or run '{how}'", err=True)
+
+
+def _report_dry_run(summary, settings, store) -> None:  # type: ignore[no-untyped-def]
+    """A dry run: what would go out, when and where; the exact requests are in the outbox."""
+    shown = summary.rehearsed
+    if summary.interrupted and not shown.posts:
+        click.echo("dry run stopped before anything was written", err=True)
+        return
+    if not shown.posts:
+        due = store.next_due()
+        hint = (f"; the next post is due {local(due, settings.timezone)} — add --next 5 to see the next posts now"
+                if due else "; nothing is scheduled (queue add, then queue approve)")
+        click.echo(f"dry run: nothing due{hint}")
+        return
+    unchanged = f" ({len(shown.unchanged)} shown there already, unchanged)" if shown.unchanged else ""
+    click.echo(f"dry run: {_count(len(shown.posts))} in {settings.outbox}{unchanged}; nothing was sent and "
+               "the queue is unchanged")
+    for post in sorted(shown.posts, key=lambda p: (p.due_at, p.id)):
+        first = post.parts[0].replace("\n", " ")
+        text = first if len(first) <= 60 else first[:59] + "…"
+        click.echo(f"  #{post.id:<5} {local(post.due_at, settings.timezone)}  {post.platform + ':' + post.account:<18} {text}")
 
 
 @cli.command()

@@ -107,22 +107,36 @@ class DryRunPublisher:
     def __repr__(self) -> str:
         return f"DryRunPublisher(outbox={str(self.outbox)!r})"
 
+    def _line(self, post: QueuedPost, now: dt.datetime, identity: str | None) -> dict[str, Any]:
+        line: dict[str, Any] = {
+            "post_id": post.id, "item_id": post.item_id, "platform": post.platform, "account": post.account,
+        }
+        if identity is not None:
+            line["as"] = identity
+        line.update(idempotency_key=post.idempotency_key, at=now.isoformat(),
+                    requests=requests_for(post, now=now, linkedin_version=self.linkedin_version, options=self.options))
+        return line
+
+    def _append(self, line: dict[str, Any]) -> None:
+        with self._lock:
+            self.outbox.parent.mkdir(parents=True, exist_ok=True)
+            _append_line(self.outbox, json.dumps(line, ensure_ascii=False).encode("utf-8"))
+
     def publish(self, post: QueuedPost) -> PublishResult:
         if self._delay:
             threading.Event().wait(self._delay)
-        now = self._clock()
-        sent = requests_for(post, now=now, linkedin_version=self.linkedin_version, options=self.options)
-        line = json.dumps(
-            {
-                "post_id": post.id, "item_id": post.item_id, "platform": post.platform, "account": post.account,
-                "idempotency_key": post.idempotency_key, "at": now.isoformat(), "requests": sent,
-            },
-            ensure_ascii=False,
-        )
-        with self._lock:
-            self.outbox.parent.mkdir(parents=True, exist_ok=True)
-            _append_line(self.outbox, line.encode("utf-8"))
+        self._append(self._line(post, self._clock(), None))
         return PublishResult(remote_id=f"dry-run-{post.idempotency_key}")
+
+    def write(self, post: QueuedPost, *, identity: str | None = None) -> bool:
+        """Append the requests publishing `post` would send, naming the `identity` it would post as;
+        False (and nothing written) when the outbox already shows exactly these requests for it."""
+        line = self._line(post, self._clock(), identity)
+        if any(old.get("idempotency_key") == post.idempotency_key and old.get("requests") == line["requests"]
+               and old.get("as") == line.get("as") for old in outbox_lines(self.outbox)):
+            return False
+        self._append(line)
+        return True
 
     def reconcile(self, post: QueuedPost) -> Reconciliation:
         if post.idempotency_key and post.idempotency_key in sent_keys(self.outbox):
@@ -149,15 +163,22 @@ def _append_line(outbox: Path, line: bytes) -> None:
         os.close(fd)  # also releases the lock
 
 
-def sent_keys(outbox: Path) -> list[str]:
-    """Idempotency keys of every complete line in the outbox (a torn last line is ignored)."""
+def outbox_lines(outbox: Path) -> list[dict[str, Any]]:
+    """Every complete line of the outbox (a torn last line is ignored)."""
     if not outbox.exists():
         return []
-    keys = []
+    lines = []
     # split on "\n" only: str.splitlines() would also break at U+2028/U+2029/U+0085 inside a post
     for line in outbox.read_text(encoding="utf-8").split("\n"):
         try:
-            keys.append(json.loads(line)["idempotency_key"])
-        except (ValueError, KeyError):
+            value = json.loads(line)
+        except ValueError:
             continue
-    return keys
+        if isinstance(value, dict):
+            lines.append(value)
+    return lines
+
+
+def sent_keys(outbox: Path) -> list[str]:
+    """Idempotency keys of every complete line in the outbox (a torn last line is ignored)."""
+    return [line["idempotency_key"] for line in outbox_lines(outbox) if "idempotency_key" in line]

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr
 
 from scheduler.errors import AuthorisationError, ConfigError, PublishError
+from scheduler.identity import bound_fields
 from scheduler.platforms.oauth import PROVIDERS, Tokens, tokens_from
 
 if TYPE_CHECKING:
@@ -189,7 +190,7 @@ class TokenKeeper:
                 f"{key}: {error}; re-authorise: scheduler auth {self.platform} --account {self.name}") from None
         if keep:
             try:
-                self._store.update(key, stored_fields(tokens))
+                self._store.update(key, {**stored_fields(tokens), **bound_fields(self.platform, account)})
             except (OSError, ConfigError) as error:
                 log.error("could not keep the refreshed %s tokens in %s (%s): they are lost when the daemon "
                           "stops; fix the store, or re-authorise then", key, self._store.path, error)

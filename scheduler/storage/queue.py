@@ -13,7 +13,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, insert, select, text, tuple_, update
+from sqlalchemy import and_, bindparam, exists, false, func, insert, select, text, tuple_, update
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.engine import Connection, Engine, Row
 
 from scheduler.errors import QueueError
@@ -53,6 +54,14 @@ def _aware(*values: object) -> None:
 
 def _post(row: Row[Any]) -> QueuedPost:
     return post_from(row._mapping)
+
+
+def _of_accounts(accounts: Collection[tuple[str, str]]) -> ColumnElement[bool]:
+    """Posts of these (platform, account) pairs (none when the collection is empty)."""
+    pairs = sorted(set(accounts))
+    if not pairs:
+        return false()
+    return tuple_(posts.c.platform, posts.c.account).in_(pairs)
 
 
 class Store:
@@ -191,11 +200,55 @@ class Store:
             found = {state: count for state, count in rows}
         return {state: found.get(state, 0) for state in State.ALL}
 
-    def next_due(self) -> dt.datetime | None:
+    def next_due(self, *, accounts: Collection[tuple[str, str]] | None = None) -> dt.datetime | None:
+        """When the next scheduled post is due; with `accounts`, only among those (platform, account)s."""
+        query = select(func.min(posts.c.due_at)).where(posts.c.state == State.SCHEDULED)
+        if accounts is not None:
+            query = query.where(_of_accounts(accounts))
         with self.engine.connect() as connection:
-            return connection.execute(
-                select(func.min(posts.c.due_at)).where(posts.c.state == State.SCHEDULED)
-            ).scalar()
+            return connection.execute(query).scalar()
+
+    def scheduled(self, *, due_by: dt.datetime | None = None, due_after: dt.datetime | None = None,
+                  touched_since: dt.datetime | None = None, skip: Collection[tuple[str, str]] = (),
+                  limit: int | None = None) -> list[QueuedPost]:
+        """Scheduled posts by due time, read without claiming them (for dry runs): due by `due_by`,
+        due after `due_after`; with `touched_since`, only those due or changed since then; never
+        those of the (platform, account)s in `skip`."""
+        query = select(posts).where(posts.c.state == State.SCHEDULED)
+        if due_by is not None:
+            query = query.where(posts.c.due_at <= due_by)
+        if due_after is not None:
+            query = query.where(posts.c.due_at > due_after)
+        if touched_since is not None:
+            query = query.where((posts.c.due_at > touched_since) | (posts.c.updated_at > touched_since))
+        if skip:
+            query = query.where(~_of_accounts(skip))
+        query = query.order_by(posts.c.due_at, posts.c.id)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as connection:
+            return [_post(row) for row in connection.execute(query)]
+
+    def next_touched(self, *, since: dt.datetime | None, skip: Collection[tuple[str, str]] = ()) -> dt.datetime | None:
+        """The earliest due time among scheduled posts due or changed after `since` (outside `skip`):
+        when a dry run has something new to show."""
+        query = select(func.min(posts.c.due_at)).where(posts.c.state == State.SCHEDULED)
+        if since is not None:
+            query = query.where((posts.c.due_at > since) | (posts.c.updated_at > since))
+        if skip:
+            query = query.where(~_of_accounts(skip))
+        with self.engine.connect() as connection:
+            return connection.execute(query).scalar()
+
+    def note(self, post_id: int, reason: str, *, now: dt.datetime) -> None:
+        """Add a line to a post's history without changing the post (a dry run, for instance)."""
+        _aware(now)
+        with self.engine.begin() as connection:
+            state = connection.execute(select(posts.c.state).where(posts.c.id == post_id)).scalar()
+            if state is None:
+                raise QueueError(f"no post with id {post_id}; see 'scheduler queue list'")
+            connection.execute(insert(transitions).values(post_id=post_id, from_state=state, to_state=state, at=now,
+                                                          reason=reason))
 
     def taken(self, accounts: Collection[str], *, since: dt.datetime) -> dict[str, list[dt.datetime]]:
         """Publish times already queued per account, keyed `platform:account` (for the gap rule)."""
@@ -331,17 +384,17 @@ class Store:
             self._notify(connection)
             return _post(updated)
 
-    def claim_due(self, *, now: dt.datetime, worker: str, limit: int = 50) -> list[QueuedPost]:
-        """Atomically move up to `limit` due posts from scheduled to publishing for `worker`.
+    def claim_due(self, *, now: dt.datetime, worker: str, limit: int = 50,
+                  accounts: Collection[tuple[str, str]] | None = None) -> list[QueuedPost]:
+        """Atomically move up to `limit` due posts from scheduled to publishing for `worker`; with
+        `accounts`, only posts of those (platform, account)s (the ones it can publish for).
 
         The idempotency key (stable per post, so a platform that honours it de-duplicates a resend)
         is recorded in the same statement, before anything is sent."""
-        due = (
-            select(posts.c.id)
-            .where(posts.c.state == State.SCHEDULED, posts.c.due_at <= now)
-            .order_by(posts.c.due_at, posts.c.id)
-            .limit(limit)
-        )
+        due = select(posts.c.id).where(posts.c.state == State.SCHEDULED, posts.c.due_at <= now)
+        if accounts is not None:
+            due = due.where(_of_accounts(accounts))
+        due = due.order_by(posts.c.due_at, posts.c.id).limit(limit)
         if self.dialect == "postgresql":
             # A materialised CTE locks each chosen row once; `id IN (subquery … SKIP LOCKED)` may be
             # re-evaluated by the planner and claim more than `limit` rows.
