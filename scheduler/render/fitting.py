@@ -2,7 +2,9 @@
 
 A template marks the part that may be shortened with the `fit` filter; the rest (title, link,
 hashtags) is kept whole. Cuts happen only at sentence boundaries — or, when not even the first
-sentence fits, between words — so a link, mention, hashtag or grapheme cluster is never cut.
+sentence fits, after a clause (`,` `;` `:`), and failing that between words — so a link, mention,
+hashtag or grapheme cluster is never cut. A thread's part ends at a sentence end whenever one fits;
+a sentence too long for a part of its own is split after a clause, then between words.
 """
 
 from __future__ import annotations
@@ -40,6 +42,16 @@ def _word_cuts(text: str, upto: int) -> list[int]:
     ]
 
 
+def _clause_cuts(text: str, upto: int) -> list[int]:
+    """Offsets just after a clause's `,` `;` or `:` (before the space), outside links and hashtags."""
+    inside = {i for span in protected_spans(text) for i in range(span.start, span.end)}
+    return [
+        i + 1
+        for i in range(min(upto, len(text) - 1))
+        if text[i] in ",;:" and text[i + 1] == " " and i not in inside
+    ]
+
+
 def _largest_fitting(cuts: Sequence[int], build: Callable[[int], str], measure: Measurer) -> int | None:
     """The largest cut whose text fits (length grows with the cut, so binary search)."""
     low, high, best = 0, len(cuts) - 1, None
@@ -56,13 +68,16 @@ def shorten(output: str, region: str, *, measure: Measurer, language: str) -> Fi
     """Cut `region` (the text at MARKER in `output`) so the whole post fits; end it with an ellipsis."""
 
     def build(cut: int) -> str:
-        return output.replace(MARKER, region[:cut].rstrip() + " " + ELLIPSIS)
+        return output.replace(MARKER, region[:cut].rstrip().rstrip(",;:") + " " + ELLIPSIS)
 
     ends = sentence_ends(region, language)
     cut = _largest_fitting(ends[:-1], build, measure)
     if cut is None:
         first_end = ends[0] if ends else len(region)
-        cut = _largest_fitting(_word_cuts(region, first_end), build, measure)
+        by_word = _largest_fitting(_word_cuts(region, first_end), build, measure)
+        by_clause = _largest_fitting(_clause_cuts(region, first_end), build, measure)
+        # a clause's end reads better, unless it throws away more than a third of what fits
+        cut = by_clause if by_clause is not None and by_word is not None and 3 * by_clause >= 2 * by_word else by_word
     if cut is None:
         without = measure(output.replace(MARKER, ELLIPSIS))
         raise FitError(
@@ -96,6 +111,16 @@ def _numbered(part: str, index: int, total: int) -> str:
     return f"{part}\n\n{index}/{total}"
 
 
+def _pieces(unit: str) -> list[tuple[str, str]]:
+    """A too-long unit in smaller pieces: its clauses, or (a single clause) its words."""
+    cuts = _clause_cuts(unit, len(unit))
+    if cuts:
+        bounds = [0, *cuts, len(unit)]
+        return [("" if not n else " ", unit[a:b].strip()) for n, (a, b) in enumerate(zip(bounds, bounds[1:]))]
+    words = [word for word in unit.split(" ") if word]
+    return [("" if not n else " ", word) for n, word in enumerate(words)]
+
+
 def _greedy(units: list[tuple[str, str]], total: int, measure: Measurer, first: int = 1) -> list[str]:
     parts: list[str] = []
     current = ""
@@ -109,10 +134,10 @@ def _greedy(units: list[tuple[str, str]], total: int, measure: Measurer, first: 
         if measure(_numbered(unit, first + len(parts), total)).fits:
             current = unit
             continue
-        words = [(" ", word) for word in unit.split(" ") if word]
-        if len(words) == 1:
+        pieces = _pieces(unit)
+        if len(pieces) == 1:
             raise FitError(f"cannot fit: {unit[:40]!r} alone is longer than the limit and cannot be split")
-        chunks = _greedy([("", words[0][1])] + words[1:], total, measure, first + len(parts))
+        chunks = _greedy(pieces, total, measure, first + len(parts))
         parts.extend(chunks[:-1])
         current = chunks[-1]
     if current:

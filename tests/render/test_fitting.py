@@ -171,3 +171,77 @@ def test_random_bodies_are_cut_only_between_whole_tokens(templates, example_issu
         assert body[len(kept)] == " "  # the cut falls on a space between tokens
 
     check()
+
+
+
+def _corpus() -> list[str]:
+    from tests.text.test_german_abbreviations import SENTENCES
+
+    return SENTENCES
+
+
+def _sentence_ends(chosen: list[str]) -> set[int]:
+    ends, position = set(), 0
+    for sentence in chosen:
+        position += len(sentence)
+        ends.add(position)
+        position += 1
+    return ends
+
+
+# Limits from 140 to 700 characters put the cut at every sentence of the corpus in turn.
+LIMITS = range(140, 700, 9)
+
+
+def test_thread_parts_end_at_sentence_ends_even_with_german_abbreviations(templates, example_issue):
+    (templates / "mastodon.j2").write_text("{{ item.body | fit(thread=true) }}")
+    corpus = _corpus()
+    for start in range(0, len(corpus), 10):
+        chosen = corpus[start : start + 10]
+        issue, item = _item(example_issue, 0, body=" ".join(chosen))
+        for limit in LIMITS:
+            post = Renderer(templates, utm=False, mastodon_limit=limit).render(issue, item, "mastodon")
+            texts = [part.rsplit("\n\n", 1)[0] for part in post.parts]
+            assert post.fits and " ".join(texts) == item.body
+            position = 0
+            for text in texts[:-1]:
+                position += len(text)
+                assert position in _sentence_ends(chosen), f"part ends inside a sentence: …{text[-50:]!r}"
+                position += 1
+
+
+def test_shortened_post_never_ends_on_an_abbreviation(templates, example_issue):
+    (templates / "mastodon.j2").write_text("{{ item.body | fit }}")
+    corpus = _corpus()
+    for start in range(0, len(corpus), 10):
+        chosen = corpus[start : start + 10]
+        issue, item = _item(example_issue, 0, body=" ".join(chosen))
+        for limit in LIMITS:
+            post = Renderer(templates, utm=False, mastodon_limit=limit).render(issue, item, "mastodon")
+            kept = post.text.removesuffix(" …")
+            assert len(kept) in _sentence_ends(chosen) and item.body.startswith(kept), f"…{kept[-50:]!r}"
+
+
+LONG_SENTENCE = (
+    "Das Interesse des Fachpublikums an dem besonderen Konzept der Stadtteileltern war groß: zu den zahlreichen "
+    "Teilnehmenden zählten Vertreter*innen verschiedener Verwaltungsebenen, lokale Akteur*innen sowie "
+    "Organisationen und Initiativen aus der Kinder- und Jugendhilfe, Träger der Beschäftigungsförderung und "
+    "Kooperationspartner*innen."
+)
+
+
+def test_a_sentence_too_long_for_one_part_is_split_after_a_clause(templates, example_issue):
+    renderer = _template(templates, "x", "{{ item.body | fit(thread=true) }}")
+    issue, item = _item(example_issue, 0, body=f"Kurzer Satz vorweg. {LONG_SENTENCE} Ein Satz danach.")
+    post = renderer.render(issue, item, "x")
+    texts = [part.rsplit("\n\n", 1)[0] for part in post.parts]
+    assert post.fits and " ".join(texts) == item.body
+    assert [text[-12:] for text in texts] == ["Satz vorweg.", "Jugendhilfe,", "Satz danach."]
+
+
+def test_a_first_sentence_too_long_for_the_post_is_shortened_after_a_clause(templates, example_issue):
+    renderer = _template(templates, "x", "{{ item.body | fit }}")
+    issue, item = _item(example_issue, 0, body=f"{LONG_SENTENCE} Ein Satz danach.")
+    post = renderer.render(issue, item, "x")
+    assert post.fits
+    assert post.text == LONG_SENTENCE[: LONG_SENTENCE.index(", Träger der")] + " …"
