@@ -105,7 +105,6 @@ class Issue:
     language: str
     items: tuple[Item, ...]
     options: IssueOptions = field(default_factory=IssueOptions)
-    notes: tuple[str, ...] = ()  # what reading it noticed, for the user (e.g. a repeated paragraph)
 
     @property
     def slug(self) -> str:

@@ -35,7 +35,6 @@ class AddReport:
     added: list[int] = field(default_factory=list)
     skipped: int = 0  # queued already
     misfits: list[Post] = field(default_factory=list)  # nothing is added when any post does not fit
-    notes: list[str] = field(default_factory=list)  # what reading the issues noticed (a repeated paragraph)
     stale: list[Stale] = field(default_factory=list)  # queued posts that would change (see requeue)
     updated: list[int] = field(default_factory=list)  # the stale posts rewritten (with update=True)
     by_hand: list[Stale] = field(default_factory=list)  # would change, but edited by hand: kept
@@ -67,7 +66,6 @@ def add_issues(
     report = AddReport()
     previews = preview(paths, renderer=renderer, platforms=platforms, languages=languages, now=now,
                        media_base_url=media_base_url)
-    report.notes = [note for p in previews for note in p.issue.notes]
     report.misfits = [post for p in previews for post in p.misfits]
     if report.misfits:
         return report

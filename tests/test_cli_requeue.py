@@ -167,6 +167,18 @@ def test_a_paragraph_repeated_under_two_sections_is_one_item(run, issue):
     assert sum(p["text"].startswith("Der Deutsche Verein") for p in _list(run)) == 1
 
 
+def test_preview_shows_a_repeated_paragraph_once_with_a_warning(run, issue):
+    text = issue.read_text(encoding="utf-8")
+    repeated = next(line for line in text.splitlines() if line.startswith("Der Deutsche Verein"))
+    issue.write_text(text.replace("Vernetzt\n", f"Vernetzt\n\n{repeated}\n", 1), encoding="utf-8")
+
+    result = run("preview", str(issue), "-p", "mastodon", "--format", "json")
+
+    assert result.code == 0, result
+    assert [line for line in result.err.splitlines() if "repeats item 2" in line][0].startswith("warning: ")
+    assert json.loads(result.out)["issues"][0]["items"] == 6
+
+
 def test_two_issues_sharing_a_paragraph_queue_it_once(run, issue, tmp_path):
     other = tmp_path / "posts" / "2025-01-10-vernetzungsstelle.txt"
     text = issue.read_text(encoding="utf-8").replace("13.12.2024", "10.01.2025")

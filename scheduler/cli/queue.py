@@ -154,8 +154,6 @@ def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, 
         start=begin, approve=approve or not settings.require_approval, now=now, accounts=targets,
         media_base_url=settings.media_base_url or None, update=update,
     )
-    for note in report.notes:
-        click.echo(f"warning: {note}", err=True)
     for post in report.misfits:
         click.echo(f"does not fit: item {post.item_id} on {post.platform}: {post.reason}", err=True)
     if report.misfits:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ THRESHOLD = 0.6
 _ALL_PAIRS = 10_000
 _WINDOW = 20
 _WORDS = re.compile(r"\w+|[^\w\s]")
+log = logging.getLogger(__name__)
 
 
 def issue_key(issue: Issue) -> str:
@@ -56,23 +58,20 @@ def similarity(a: str, b: str) -> float:
 
 
 def unique_items(issue: Issue) -> Issue:
-    """The issue with each paragraph that repeats an earlier one (same text) left out, and a note
-    saying so."""
+    """The issue with each paragraph that repeats an earlier one (same text) left out, with a
+    warning saying so."""
     seen: dict[str, int] = {}
     items: list[Item] = []
-    notes: list[str] = []
     for item in issue.items:
         if item.id in seen:
             first = items[seen[item.id]]
             where = f" under {item.section!r}" if item.section else ""
-            notes.append(f"{issue.source}: a paragraph{where} repeats item {seen[item.id] + 1}"
-                         f" ({first.title[:40]}); it is queued once")
+            log.warning("%s: a paragraph%s repeats item %d (%s); it is queued once", issue.source, where,
+                        seen[item.id] + 1, first.title[:40])
             continue
         seen[item.id] = len(items)
         items.append(item)
-    if not notes:
-        return issue
-    return dataclasses.replace(issue, items=tuple(items), notes=issue.notes + tuple(notes))
+    return issue if len(items) == len(issue.items) else dataclasses.replace(issue, items=tuple(items))
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,12 +114,17 @@ def match_items(items: Sequence[Item], stored: Iterable[KnownItem], *, key: str)
             continue
         used.add(entry.id)
         ids[item.id], known[entry.id] = entry.id, entry
-    others = [s for s in stored if s.issue == key and s.id not in used]
-    others.sort(key=lambda s: s.number)
-    if left and others:
-        for position, item, entry in _pair(left, others):
+    mine = sorted((s for s in stored if s.issue == key), key=lambda s: s.number)
+    if left and len(used) < len(mine):
+        for position, item, entry in _in_place(items, mine, ids, used) or []:
             used.add(entry.id)
             ids[item.id], known[entry.id] = entry.id, entry
+        left = [(position, item) for position, item in left if item.id not in ids]
+        others = [s for s in mine if s.id not in used]
+        for position, item, entry in _pair(left, others) if left and others else []:
+            used.add(entry.id)
+            ids[item.id], known[entry.id] = entry.id, entry
+    others = [s for s in mine if s.id not in used]
     taken = {s.id for s in stored} | set(ids.values())
     for _, item in left:
         if item.id not in ids:
@@ -128,6 +132,39 @@ def match_items(items: Sequence[Item], stored: Iterable[KnownItem], *, key: str)
             taken.add(ids[item.id])
     removed = tuple(s for s in others if s.id not in used)
     return Matching(ids=ids, known=known, removed=removed)
+
+
+def _in_place(items: Sequence[Item], mine: list[KnownItem], ids: dict[str, str],
+              used: set[str]) -> list[tuple[int, Item, KnownItem]]:
+    """Pairs among the paragraphs that stand where changed ones stood: between two paragraphs found
+    unchanged, the new ones are paired by similarity with the stored ones between the same two
+    (a diff's replaced stretch). Linear in the issue's length."""
+    index = {entry.id: number for number, entry in enumerate(mine)}
+    pairs: list[tuple[int, Item, KnownItem]] = []
+    stretch: list[tuple[int, Item]] = []
+    before = -1
+    for position, item in enumerate(items):
+        if item.id not in ids:
+            stretch.append((position, item))
+            continue
+        number = index.get(ids[item.id])
+        if number is None:  # the same text as an item of another issue: no anchor here
+            continue
+        if stretch and number > before:
+            pairs += _stretch(stretch, [s for s in mine[before + 1 : number] if s.id not in used])
+        stretch, before = [], max(before, number)
+    if stretch:
+        pairs += _stretch(stretch, [s for s in mine[before + 1 :] if s.id not in used])
+    return pairs
+
+
+def _stretch(left: list[tuple[int, Item]], others: list[KnownItem]) -> list[tuple[int, Item, KnownItem]]:
+    if not others:
+        return []
+    if len(left) * len(others) <= _ALL_PAIRS:
+        return _pair(left, others)
+    # a long stretch: each paragraph with the one in its place
+    return [(p, item, entry) for (p, item), entry in zip(left, others) if similarity(item.body, entry.body) >= THRESHOLD]
 
 
 def _pair(left: list[tuple[int, Item]], others: list[KnownItem]) -> list[tuple[int, Item, KnownItem]]:

@@ -1,0 +1,136 @@
+"""An item keeps its identity when its issue is corrected: matching the items read now with the
+items the queue remembers (pure functions, on the example issue)."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import pytest
+
+from scheduler.models import Issue, Item, KnownItem, item_id
+from scheduler.newsletter.identity import THRESHOLD, issue_key, match_items, similarity, unique_items
+
+KEY = "2024-12-13-die-vernetzungsstelle-informiert"
+
+
+def _known(issue: Issue, key: str = KEY) -> list[KnownItem]:
+    return [KnownItem(id=item.id, issue=key, number=n, section=item.section, body=item.body, fingerprint=item.id)
+            for n, item in enumerate(issue.items, start=1)]
+
+
+def _item(body: str, section: str = "Vernetzt") -> Item:
+    return Item(id=item_id(body), section=section, title=body[:20], body=body)
+
+
+def _corrected(item: Item, old: str, new: str) -> Item:
+    assert old in item.body
+    return _item(item.body.replace(old, new), item.section)
+
+
+def test_the_issue_key_is_its_date_and_title_so_a_copy_in_another_file_is_the_same_issue(example_issue):
+    copy = dataclasses.replace(example_issue, source="/elsewhere/korrigiert.txt")
+    assert issue_key(example_issue) == issue_key(copy) == KEY
+
+
+def test_undated_issues_are_told_apart_by_their_file():
+    a = Issue(title="Newsletter", date=None, source="posts/januar.txt", language="de", items=())
+    b = dataclasses.replace(a, source="posts/februar.txt")
+    assert issue_key(a) != issue_key(b) and issue_key(a) == "newsletter@januar.txt"
+
+
+def test_unchanged_items_keep_their_ids(example_issue):
+    matching = match_items(example_issue.items, _known(example_issue), key=KEY)
+    assert matching.ids == {item.id: item.id for item in example_issue.items}
+    assert matching.removed == () and not any(matching.edited(item) for item in example_issue.items)
+
+
+def test_a_corrected_typo_keeps_the_item(example_issue):
+    items = list(example_issue.items)
+    items[2] = _corrected(items[2], "Interesse der Fachpublikums", "Interesse des Fachpublikums")
+    matching = match_items(items, _known(example_issue), key=KEY)
+    assert matching.ids[items[2].id] == example_issue.items[2].id
+    assert matching.edited(items[2]) and not matching.edited(items[0])
+
+
+def test_an_inserted_paragraph_is_new_and_the_following_items_keep_their_ids(example_issue):
+    new = _item("Neu im Netzwerk: Das Projekt WegWeiser in Kassel lädt am 14. Januar zum Austausch ein.")
+    items = [*example_issue.items[:2], new, *example_issue.items[2:]]
+    matching = match_items(items, _known(example_issue), key=KEY)
+    assert matching.ids[new.id] == new.id and new.id not in matching.known
+    assert all(matching.ids[item.id] == item.id for item in example_issue.items)
+
+
+def test_a_removed_paragraph_is_reported(example_issue):
+    items = [item for n, item in enumerate(example_issue.items) if n != 3]
+    matching = match_items(items, _known(example_issue), key=KEY)
+    assert [item.id for item in matching.removed] == [example_issue.items[3].id]
+
+
+def test_a_paragraph_moved_and_corrected_keeps_its_id(example_issue):
+    items = list(example_issue.items)
+    moved = _corrected(items.pop(1), "Am 12. November", "Am 13. November")
+    items.append(moved)
+    matching = match_items(items, _known(example_issue), key=KEY)
+    assert matching.ids[moved.id] == example_issue.items[1].id and matching.removed == ()
+
+
+def test_a_rewritten_paragraph_in_place_of_another_is_a_new_item(example_issue):
+    items = list(example_issue.items)
+    items[3] = _item("Die Vernetzungsstelle wünscht allen Projekten erholsame Feiertage und einen guten Start in "
+                     "das neue Jahr 2025.")
+    matching = match_items(items, _known(example_issue), key=KEY)
+    assert matching.ids[items[3].id] == items[3].id
+    assert [item.id for item in matching.removed] == [example_issue.items[3].id]
+
+
+def test_items_of_another_issue_are_not_matched_by_similarity(example_issue):
+    items = [_corrected(example_issue.items[1], "Am 12. November", "Am 13. November")]
+    matching = match_items(items, _known(example_issue, key="2025-01-10-andere-ausgabe"), key=KEY)
+    assert matching.ids[items[0].id] == items[0].id and matching.removed == ()
+
+
+def test_the_same_text_queued_from_another_issue_is_the_same_item(example_issue):
+    item = example_issue.items[0]
+    matching = match_items([item], _known(example_issue, key="2025-01-10-andere-ausgabe"), key=KEY)
+    assert matching.ids[item.id] == item.id and item.id in matching.known
+
+
+def test_a_new_item_whose_fingerprint_names_another_item_gets_an_id_of_its_own():
+    first = _item("Der erste Text, so wie er einmal war.")
+    stored = KnownItem(id=first.id, issue=KEY, number=1, section="Vernetzt", body="Ganz anders jetzt, neu geschrieben.",
+                       fingerprint=item_id("Ganz anders jetzt, neu geschrieben."))
+    other = KnownItem(id="x", issue="2025-01-10-x", number=1, section="", body=stored.body, fingerprint=stored.fingerprint)
+    matching = match_items([first], [stored, other], key="2025-02-01-y")
+    assert matching.ids[first.id] not in {first.id, "x"} and len(matching.ids[first.id]) == 12
+
+
+def test_similarity_separates_corrections_from_other_paragraphs(example_issue):
+    items = example_issue.items
+    unrelated = max(similarity(a.body, b.body) for a in items for b in items if a is not b)
+    corrected = similarity(items[2].body, items[2].body.replace("der Fachpublikums", "des Fachpublikums"))
+    assert unrelated < 0.25 < THRESHOLD < 0.95 < corrected
+
+
+def test_a_repeated_paragraph_is_one_item_with_a_warning(example_issue, caplog):
+    repeated = dataclasses.replace(example_issue.items[5], section="Vernetzt")
+    issue = dataclasses.replace(example_issue, items=(*example_issue.items[:2], repeated, *example_issue.items[2:]))
+    unique = unique_items(issue)
+    kept = (*example_issue.items[:2], repeated, *example_issue.items[2:5])  # the first of the two stays
+    assert [(item.id, item.section) for item in unique.items] == [(item.id, item.section) for item in kept]
+    (note,) = [record.getMessage() for record in caplog.records]
+    assert "under 'Umgeschaut' repeats item 3" in note and "queued once" in note
+
+
+@pytest.mark.parametrize("every", [1, 3, 10], ids=lambda every: f"every {every}. corrected")
+def test_matching_a_large_corrected_issue_is_fast(every: int):
+    bodies = [f"Meldung {n}: Das Projekt {n} in Stadt {n % 97} berichtet über Termin {n % 31} und Ort {n % 13}."
+              for n in range(10_000)]
+    known = [KnownItem(id=item_id(b), issue=KEY, number=n, section="", body=b, fingerprint=item_id(b))
+             for n, b in enumerate(bodies, start=1)]
+    items = [_item(b.replace("berichtet", "berichtete") if n % every == 0 else b, "") for n, b in enumerate(bodies)]
+    started = time.perf_counter()
+    matching = match_items(items, known, key=KEY)
+    elapsed = time.perf_counter() - started
+    assert all(matching.ids[item.id] == k.id for item, k in zip(items, known))
+    assert elapsed < 2, f"{elapsed:.1f} s"
