@@ -1,6 +1,8 @@
 """Bluesky (`com.atproto.repo.createRecord`): records with `langs`, byte-offset facets (links,
 hashtags, and mentions resolved to DIDs with `com.atproto.identity.resolveHandle` when published), and
-on the first part one embed: the post's images, or else a link card for its first link.
+on the first part one embed: the post's images, or else a link card for its first link. A post's
+parts keep each link's full address; the record shows it short (`www.example.org/aktuelles/vera…`)
+with the link facet pointing to the full address (see `text.facets.rich_text`).
 
 Each part gets a record key (TID) derived from the post's idempotency key, so the record's address
 is known before it is sent: reconciling is a `getRecord` per part, and a repeated create with the
@@ -22,7 +24,7 @@ from scheduler.models import Image, Post, QueuedPost
 from scheduler.platforms import uploads
 from scheduler.platforms.base import ApiClient, Outcome, Payload, PublishResult, Reconciliation
 from scheduler.platforms.imagesize import dimensions
-from scheduler.text.facets import Resolver, facets, placeholder_did
+from scheduler.text.facets import Resolver, placeholder_did, rich_text
 
 if TYPE_CHECKING:
     import requests
@@ -106,9 +108,11 @@ def build_payloads(post: Post, *, now: dt.datetime, repo: str = REPO_PLACEHOLDER
     created = now.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     payloads: list[Payload] = []
     for index, part in enumerate(post.parts):
-        record: Payload = {"$type": "app.bsky.feed.post", "text": part, "createdAt": created, "langs": [post.language]}
-        if part_facets := facets(part, did_of=did_of):
-            record["facets"] = part_facets
+        rich = rich_text(part, did_of=did_of)  # links shown short, the facet holds the full address
+        record: Payload = {"$type": "app.bsky.feed.post", "text": rich.text, "createdAt": created,
+                           "langs": [post.language]}
+        if rich.facets:
+            record["facets"] = rich.facets
         if not index and post.images:
             record["embed"] = {"$type": "app.bsky.embed.images", "images": [
                 image_entry(image, uploads.placeholder("blob", number), _local_head(image))
@@ -160,10 +164,24 @@ def _error_name(response: requests.Response) -> str:
     return str(body.get("error", "")) if isinstance(body, dict) else ""
 
 
+#: Answers that say the session is not (or no longer) good on this server: a kept session meeting one
+#: is dropped and the account logs in again once with its app password.
+STALE_SESSION = ("ExpiredToken", "InvalidToken", "AuthMissing", "AuthenticationRequired", "AccountNotFound",
+                 "AccountDeactivated")
+
+
+class SessionError(AuthorisationError):
+    """The session was refused; `name` is the PDS's error name (ExpiredToken, AccountNotFound …)."""
+
+    def __init__(self, message: str, name: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
 def _classify(response: requests.Response) -> PublishError | None:
     name = _error_name(response)
-    if response.status_code in (400, 401) and name in ("ExpiredToken", "InvalidToken", "AuthMissing", "AccountTakedown"):
-        return AuthorisationError(f"Bluesky: {_message(response)}")
+    if response.status_code in (400, 401, 403) and name in (*STALE_SESSION, "AccountTakedown"):
+        return SessionError(f"Bluesky: {_message(response)}", name)
     if response.status_code == 400:
         return RejectedError(f"Bluesky rejected the post: {_message(response)}")
     return None
@@ -184,6 +202,7 @@ class BlueskyPublisher(ApiClient):
         super().__init__(base_url, password, http=http, clock=clock)
         self.identifier = identifier
         self._session: dict[str, str] | None = session
+        self._logged_in = False  # the session came from our own login, not from the token store
         self._on_session = on_session
         self._cards = cards
         self._lock = threading.Lock()
@@ -214,8 +233,27 @@ class BlueskyPublisher(ApiClient):
         with self._lock:
             if self._session is None:
                 self._session = self._login()
+                self._logged_in = True
                 self._kept(self._session)
             return self._session
+
+    def _renew(self, refused: dict[str, str], error: SessionError) -> None:
+        """After the PDS refused session `refused`: refresh it when it merely expired, log in again
+        when it was a kept session this server does not know (another server's, a revoked one). A
+        session from our own login that is refused for another reason is a real authorisation error."""
+        with self._lock:
+            if self._session is not refused:  # another thread renewed it meanwhile
+                return
+            if error.name == "ExpiredToken":
+                self._session = self._refresh()
+            elif not self._logged_in and error.name in STALE_SESSION:
+                log.warning("bluesky %s: the kept session was refused (%s); logging in again", self.identifier,
+                            error.name)
+                self._session = self._login()
+            else:
+                raise error
+            self._logged_in = True
+            self._kept(self._session)
 
     def _kept(self, session: dict[str, str]) -> None:
         if self._on_session is not None:
@@ -234,12 +272,10 @@ class BlueskyPublisher(ApiClient):
                     classify=_classify, reset_header=_reset, **kwargs,
                 )
                 return response.json()
-            except AuthorisationError as error:
-                if attempt or "ExpiredToken" not in str(error):
+            except SessionError as error:
+                if attempt:
                     raise
-                with self._lock:
-                    self._session = self._refresh()
-                    self._kept(self._session)
+                self._renew(session, error)
         raise AssertionError("unreachable")
 
     # -- publishing --------------------------------------------------------------------------

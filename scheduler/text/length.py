@@ -5,7 +5,8 @@
 | x        | twitter-text v3 weighted length (URLs 23, CJK and emoji 2)   | 280     |
 | mastodon | grapheme clusters; http(s) URLs 23; @user@host as @user;     | 500 *   |
 |          | spoiler_text counts too                                      |         |
-| bluesky  | grapheme clusters AND UTF-8 bytes                            | 300 / 3000 |
+| bluesky  | grapheme clusters AND UTF-8 bytes of the text as shown,      | 300 / 3000 |
+|          | links in their short form (`text.facets.shown_text`)         |         |
 | linkedin | UTF-16 code units of the escaped commentary                  | 3000    |
 | threads  | characters, each emoji counting its UTF-8 bytes              | 500     |
 | facebook | UTF-16 code units                                            | 63,206  |
@@ -24,6 +25,7 @@ from scheduler.errors import UnknownPlatformError
 from scheduler.models import PLATFORMS
 from scheduler.text import littletext, twitter
 from scheduler.text.entities import MENTION
+from scheduler.text.facets import shown_text
 from scheduler.text.graphemes import emoji_clusters, grapheme_count, utf16_length
 
 MASTODON_URL_LENGTH = 23
@@ -78,6 +80,7 @@ def measure_mastodon(text: str, spoiler_text: str = "", *, limit: int = 500) -> 
 
 
 def measure_bluesky(text: str, spoiler_text: str = "") -> Measure:
+    text = shown_text(text)  # what the record's text will be: links shortened, the facet holds the address
     length = grapheme_count(text)
     size = len(text.encode())
     problem = _over(length, 300, "graphemes") or _over(size, 3000, "UTF-8 bytes")

@@ -79,7 +79,8 @@ def test_mastodon_limit_is_configurable():
         (FLAG * 300, 300, True),  # 2400 bytes
         ("ä" * 300, 300, True),
         ("ä" * 301, 301, False),
-        ("https://example.org/" + "x" * 290, 310, False),  # URLs count in full on Bluesky
+        ("https://example.org/" + "x" * 290, 27, True),  # a link counts as shown: example.org/xxxxxxxxxxxxxxx…
+        ("https://example.org/" + "x" * 290 + " " + "ä" * 273, 301, False),
     ],
 )
 def test_bluesky_graphemes_and_bytes(text, graphemes, fits):
