@@ -1,41 +1,70 @@
 """Moving queued posts in and out: an iCalendar feed and CSV for spreadsheets, and bulk import
-from CSV (every row validated before anything is stored)."""
+from CSV (every row validated before anything is stored).
+
+Spreadsheets: a cell a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or
+carriage return) is exported with a `'` before it, OWASP's advice against CSV injection; import takes
+that `'` off again, so an export read back gives the same texts. `to_csv(excel=True)` writes what
+German Excel opens by double-click (UTF-8 with BOM, `;`, CRLF); `read_csv` reads `,`, `;` or tab,
+UTF-8 with or without BOM and Windows-1252, and the export's own columns.
+"""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from scheduler.errors import InputError
+from scheduler.errors import FitError, InputError
 from scheduler import media
-from scheduler.models import PLATFORMS, Image, QueuedPost, item_id
+from scheduler.models import PLATFORMS, Image, QueuedPost, State, item_id, slugify
 from scheduler.newsletter.language import detect_language
+from scheduler.render.helpers import add_utm
 from scheduler.storage import NewPost
+from scheduler.text.entities import url_spans
 from scheduler.text.length import measure
 
 EXPORT_COLUMNS = ("id", "item_id", "platform", "account", "state", "publish_at", "text", "link", "image", "alt",
                   "attempts", "remote_id", "remote_url", "error")
 IMPORT_COLUMNS = ("platform", "account", "publish_at", "text", "link", "image", "alt")
+#: The export's other columns, accepted on import: `item_id` keeps a post's identity (a post queued
+#: already is not queued twice), `state` leaves out rows that are no longer pending; the rest is ignored.
+EXPORT_ONLY_COLUMNS = tuple(column for column in EXPORT_COLUMNS if column not in IMPORT_COLUMNS)
+_PENDING = ("", State.DRAFT, State.SCHEDULED)
 _ICS_STATUS = {"draft": "TENTATIVE", "cancelled": "CANCELLED"}
+#: What a spreadsheet takes for the start of a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def to_csv(posts: Sequence[QueuedPost], timezone: str) -> str:
+def neutralised(cell: str) -> str:
+    """The cell with a `'` before it when a spreadsheet would run it as a formula, or when it starts
+    with quotes followed by such a character (so that `restored` gives back exactly the text)."""
+    return "'" + cell if cell.lstrip("'")[:1] in FORMULA_STARTS else cell
+
+
+def restored(cell: str) -> str:
+    """The cell as it was before `neutralised`."""
+    return cell[1:] if cell[:1] == "'" and cell.lstrip("'")[:1] in FORMULA_STARTS else cell
+
+
+def to_csv(posts: Sequence[QueuedPost], timezone: str, *, excel: bool = False) -> str:
+    """The posts as CSV; `excel`: with a UTF-8 BOM, `;` between cells and CRLF line ends, which
+    Excel set to German (where `,` is the decimal comma) opens as columns by double-click."""
     zone = ZoneInfo(timezone)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n")
     writer.writerow(EXPORT_COLUMNS)
     for post in posts:
-        writer.writerow([
+        writer.writerow([neutralised(str(cell)) for cell in (
             post.id, post.item_id, post.platform, post.account, post.state,
             post.publish_at.astimezone(zone).isoformat(timespec="minutes"), post.text, post.link or "",
-            "|".join(image.path for image in post.images), "|".join(image.alt for image in post.images), post.attempts, post.remote_id or "", post.remote_url or "", post.error or "",
-        ])
-    return out.getvalue()
+            "|".join(image.path for image in post.images), "|".join(image.alt for image in post.images),
+            post.attempts, post.remote_id or "", post.remote_url or "", post.error or "",
+        )])
+    return ("\ufeff" if excel else "") + out.getvalue()
 
 
 def to_ics(posts: Sequence[QueuedPost], *, now: dt.datetime, name: str = "Social posts") -> str:
@@ -48,7 +77,8 @@ def to_ics(posts: Sequence[QueuedPost], *, now: dt.datetime, name: str = "Social
     calendar.add("x-wr-calname", name)
     for post in posts:
         event = Event()
-        event.add("uid", f"post-{post.id}@newsletter-scheduler")
+        # the post's idempotency key is random per post: ids repeat across databases, it does not
+        event.add("uid", f"{post.idempotency_key or f'post-{post.id}'}@newsletter-scheduler")
         event.add("dtstamp", now)
         event.add("dtstart", post.publish_at)
         event.add("duration", dt.timedelta(minutes=15))
@@ -69,38 +99,98 @@ class _Row:
     values: dict[str, str]
 
 
+Key = tuple[str, str, str]  # item id, platform, account
+
+
+@dataclass(frozen=True, slots=True)
+class CsvImport:
+    """What a CSV file holds: the posts to queue, and the rows left out before they were checked."""
+
+    posts: list[NewPost]
+    queued_already: int = 0  # rows of posts this queue has (an export read back)
+    not_pending: int = 0  # exported rows of posts published, failed or cancelled
+
+
+def decode(data: bytes, path: Path) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252 — what Excel saves as "CSV UTF-8" and as "CSV".
+    A file that is UTF-8 but for a stray byte is refused with its line, not read as Windows-1252."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        mostly = data.decode("utf-8-sig", errors="replace")
+        if any(ord(ch) > 127 and ch != "\ufffd" for ch in mostly):
+            line = data[: error.start].count(b"\n") + 1
+            raise InputError(f"{path} line {line}: byte 0x{data[error.start]:02x} is not UTF-8 in a UTF-8 file; "
+                             "save the spreadsheet as CSV UTF-8 again") from None
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: neither UTF-8 nor Windows-1252 text; save the spreadsheet as CSV UTF-8") from None
+
+
+def _delimiter(header_line: str) -> str:
+    """`,` or `;` (German Excel) or tab, whichever separates the header's column names."""
+    return max((",", ";", "\t"), key=header_line.count) if any(c in header_line for c in ",;\t") else ","
+
+
 def read_csv(path: Path, *, timezone: str, now: dt.datetime, mastodon_limit: int = 500,
-             languages: Sequence[str] = ("de", "en"), media_base_url: str | None = None) -> list[NewPost]:
-    """Posts from a CSV with the columns platform, account, publish_at, text, link, image, alt.
+             languages: Sequence[str] = ("de", "en"), media_base_url: str | None = None, utm: bool = True,
+             queued: Callable[[Collection[Key]], set[Key]] | None = None) -> CsvImport:
+    """Posts from a CSV with the columns platform, account, publish_at, text, link, image, alt
+    (and, in a file `to_csv` wrote, its other columns).
 
     `image` holds one image, or several separated by `|`, each a file relative to the CSV or an
-    https URL; `alt` holds their alt texts in the same order, separated the same way.
+    https URL; `alt` holds their alt texts in the same order, separated the same way. A `link` is
+    tagged for analytics (with `utm`) and put into the text, where it is not there already.
 
-    Every row is checked (platform, time in the future, text within the platform's limit, link,
-    images for the platform) before any is returned; the first problem raises `InputError` naming
-    file and row."""
+    Rows whose (item id, platform, account) `queued` reports as queued are left out, as are exported
+    rows no longer pending. Every other row is checked (platform, time in the future, text within the
+    platform's limit, link, images for the platform) before any is returned; the first problem raises
+    `InputError` (`FitError` for a text too long) naming file and row."""
     try:
-        raw = path.read_text(encoding="utf-8-sig")
+        raw = decode(path.read_bytes(), path)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file; check the path") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text; save the spreadsheet as CSV UTF-8") from None
-    reader = csv.DictReader(io.StringIO(raw))
+    except OSError as error:
+        raise InputError(f"{path}: cannot be read ({error.strerror}); check the path") from None
+    reader = csv.DictReader(io.StringIO(raw, newline=""), delimiter=_delimiter(raw.split("\n", 1)[0]))
     header = [name.strip().lower() for name in reader.fieldnames or []]
     missing = [column for column in ("platform", "publish_at", "text") if column not in header]
     if missing:
         raise InputError(f"{path}: missing column {missing[0]!r}; the columns are {', '.join(IMPORT_COLUMNS)}")
-    unknown = [column for column in header if column not in IMPORT_COLUMNS]
+    unknown = [column for column in header if column not in IMPORT_COLUMNS + EXPORT_ONLY_COLUMNS]
     if unknown:
         raise InputError(f"{path}: unknown column {unknown[0]!r}; the columns are {', '.join(IMPORT_COLUMNS)}")
     rows = [
-        _Row(number, {key.strip().lower(): (value or "").strip() for key, value in record.items() if key})
+        _Row(number, {key.strip().lower(): restored(value or "").strip() for key, value in record.items() if key})
         for number, record in enumerate(reader, start=2)
     ]
     if not rows:
         raise InputError(f"{path}: no rows below the header")
-    return [_post(path, row, timezone=timezone, now=now, mastodon_limit=mastodon_limit, languages=languages,
-                  media_base_url=media_base_url) for row in rows]
+    pending = [row for row in rows if row.values.get("state", "").lower() in _PENDING]
+    keys = {row.number: (_item_id(row.values), row.values.get("platform", "").lower(),
+                         row.values.get("account") or "default") for row in pending}
+    present = queued(set(keys.values())) if queued is not None else set()
+    posts = [_post(path, row, timezone=timezone, now=now, mastodon_limit=mastodon_limit, languages=languages,
+                   media_base_url=media_base_url, utm=utm)
+             for row in pending if keys[row.number] not in present]
+    return CsvImport(posts, queued_already=len(pending) - len(posts), not_pending=len(rows) - len(pending))
+
+
+def _item_id(values: dict[str, str]) -> str:
+    """The exported item id, or one made of what the row says (the image column as written, so the
+    id stays what it was before several images were allowed)."""
+    return values.get("item_id") or item_id(f"{values.get('text', '')}\n{values.get('link', '')}\n"
+                                            f"{values.get('image', '')}")
+
+
+def _with_link(text: str, link: str, written: str) -> str:
+    """`text` with `link` (the row's link as `written`, tagged) in place of the address where the
+    text has it already, else on a line of its own at the end."""
+    for span in url_spans(text):
+        if span.text in (written, link):
+            return text[: span.start] + link + text[span.end :]
+    return f"{text}\n\n{link}"
 
 
 def _images(path: Path, where: str, images: str, alts: str) -> tuple[Image, ...]:
@@ -123,7 +213,7 @@ def _images(path: Path, where: str, images: str, alts: str) -> tuple[Image, ...]
 
 
 def _post(path: Path, row: _Row, *, timezone: str, now: dt.datetime, mastodon_limit: int,
-          languages: Sequence[str], media_base_url: str | None) -> NewPost:
+          languages: Sequence[str], media_base_url: str | None, utm: bool) -> NewPost:
     where = f"{path} row {row.number}"
     values = row.values
     platform = values.get("platform", "").lower()
@@ -141,18 +231,20 @@ def _post(path: Path, row: _Row, *, timezone: str, now: dt.datetime, mastodon_li
     text = values.get("text", "")
     if not text:
         raise InputError(f"{where}: text is empty")
-    result = measure(platform, text, mastodon_limit=mastodon_limit)
-    if not result.fits:
-        raise InputError(f"{where}: text too long for {platform}: {result.problem}")
     link = values.get("link") or None
     if link and not link.startswith(("http://", "https://")):
         raise InputError(f"{where}: link {link!r} must start with https://")
+    if link:  # like a template's link: tagged for the platform, and in the text every platform shows
+        link = add_utm(link, source=platform, campaign=slugify(path.stem) or "csv") if utm else link
+        text = _with_link(text, link, values["link"])
+    result = measure(platform, text, mastodon_limit=mastodon_limit)
+    if not result.fits:
+        raise FitError(f"{where}: text too long for {platform}: {result.problem}")
     image_column = values.get("image", "")
     images = media.prepare(_images(path, where, image_column, values.get("alt", "")), platform, where=where,
                            media_base_url=media_base_url)
     return NewPost(
-        # the image column as written, so the id stays what it was before several images were allowed
-        item_id=item_id(f"{text}\n{link or ''}\n{image_column}"), platform=platform,
+        item_id=_item_id(values), platform=platform,
         account=values.get("account") or "default", publish_at=when, parts=(text,),
         language=detect_language(text, languages),
         source=str(path), link=link, images=images,

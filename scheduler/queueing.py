@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scheduler.errors import InputError
+from scheduler.errors import FitError, InputError
 from scheduler.models import Post, QueuedPost, State
 from scheduler.planner import Holidays, Request, SlotRule, plan
 from scheduler.render.renderer import Renderer
@@ -100,7 +100,7 @@ def edit_text(store: Store, post_id: int, text: str, *, now: dt.datetime, mastod
     text = text.strip()
     result = measure(post.platform, text, post.spoiler_text, mastodon_limit=mastodon_limit)
     if not result.fits:
-        raise InputError(f"post {post_id} on {post.platform}: {result.problem}; shorten the text")
+        raise FitError(f"post {post_id} on {post.platform}: {result.problem}; shorten the text")
     from scheduler.storage.queue import EDITABLE
 
     return store.update_fields(post_id, now=now, reason="text edited", allowed_from=EDITABLE, action="be edited",

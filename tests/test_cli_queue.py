@@ -144,7 +144,7 @@ def test_edit_is_checked_against_the_platform_limit(run):
     run("queue", "add", str(EXAMPLE), "-p", "x", "--start", START)
     post_id = str(_list(run)[0]["id"])
     too_long = run("queue", "edit", post_id, "--text", "a" * 281)
-    assert too_long.code == 2 and "exceeds the limit of 280" in too_long.err
+    assert too_long.code == 1 and too_long.err.startswith("does not fit: ") and "exceeds the limit of 280" in too_long.err
     assert run("queue", "edit", post_id, "--text", "Kurz und gut. #Familie").code == 0
     assert _list(run)[0]["text"] == "Kurz und gut. #Familie"
 
@@ -244,8 +244,8 @@ def test_import_csv_validates_every_row_before_storing_anything(run, tmp_path):
     good = "mastodon,main,2030-02-03T10:00,Hallo Welt #Familie,https://example.org/a,,\n"
     bad = "x,,2030-02-03T10:00," + "a" * 300 + ",,,\n"
     result = run("queue", "import-csv", str(_csv(tmp_path, good + bad)))
-    assert result.code == 2
-    assert "extra.csv row 3: text too long for x" in result.err
+    assert result.code == 1  # does not fit, as in preview and queue add
+    assert "does not fit: " in result.err and "extra.csv row 3: text too long for x" in result.err
     assert _list(run) == []
     ok = run("queue", "import-csv", str(_csv(tmp_path, good + "bluesky,,2030-02-03T11:00+00:00,Zweiter Post,,,\n")), "--approve")
     assert ok.code == 0 and "imported 2 posts (scheduled)" in ok.out

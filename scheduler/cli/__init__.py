@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from scheduler import __version__
-from scheduler.errors import SchedulerError, UnknownPlatformError
+from scheduler.errors import FitError, SchedulerError, UnknownPlatformError
 from scheduler.models import PLATFORMS
 
 if TYPE_CHECKING:
@@ -29,21 +29,29 @@ def platforms_option(ctx: click.Context, param: click.Parameter, value: Sequence
     return tuple(dict.fromkeys(names))
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 post`, `2 posts`, `0 posts`."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def write_output(output: Path | None, text: str) -> None:
-    """Write to stdout, or atomically to `output` (a failed run leaves no half-written file)."""
+    """Write to stdout, or atomically to `output` (a failed run leaves no half-written file), with
+    the mode the user's umask gives new files (a temporary file's 0600 would hide a shared export)."""
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
         return
-    import tempfile
+    import secrets
 
-    directory = output.parent if str(output.parent) else Path(".")
+    temporary = output.with_name(f".{output.name}.{secrets.token_hex(4)}.tmp")
     try:
-        handle = tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=directory, prefix=f".{output.name}.", delete=False
-        )
-        with handle:
-            handle.write(text)
-        os.replace(handle.name, output)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # less the umask
+        try:
+            with open(descriptor, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+            os.replace(temporary, output)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
     except OSError as exc:
         raise SchedulerError(f"cannot write {output}: {exc.strerror}; check the folder exists and is writable") from None
 
@@ -121,6 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.Abort:
         click.echo("error: aborted", err=True)
         return 130
+    except FitError as exc:  # a post too long for its platform: exit 1, as `preview` and `queue add`
+        click.echo(f"does not fit: {exc}", err=True)
+        return 1
     except SchedulerError as exc:
         click.echo(f"error: {exc}", err=True)
         return 2

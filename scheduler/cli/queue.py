@@ -403,18 +403,25 @@ def retry(post_id: int) -> int:
               help="ics for a calendar, csv for a spreadsheet.")
 @click.option("--state", "states", multiple=True, type=click.Choice(State.ALL), help="Only posts in this state (repeatable).")
 @click.option("--platform", "-p", "platforms", multiple=True, callback=platforms_option, help="Only this platform (repeatable).")
+@click.option("--excel", is_flag=True,
+              help="CSV for Excel set to German: UTF-8 with BOM, ';' between cells (opens by double-click).")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
-def export(fmt: str, states: tuple[str, ...], platforms: tuple[str, ...], output: Path | None) -> int:
+def export(fmt: str, states: tuple[str, ...], platforms: tuple[str, ...], excel: bool, output: Path | None) -> int:
     """Export queued posts as an iCalendar feed or a CSV table.
 
-    Example: scheduler queue export --format ics -o posts.ics
+    In the CSV a cell a spreadsheet would run as a formula (=, +, -, @) starts with ' (import-csv
+    takes it off again).
+
+    Example: scheduler queue export --format csv --excel -o posts.csv
     """
     from scheduler.config import load_settings
     from scheduler.exchange import to_csv, to_ics
 
+    if excel and fmt != "csv":
+        raise click.UsageError("--excel is for --format csv")
     settings = load_settings()
     posts = open_store(settings).list(states=states, platforms=platforms)
-    text = to_ics(posts, now=dt.datetime.now(dt.UTC)) if fmt == "ics" else to_csv(posts, settings.timezone)
+    text = to_ics(posts, now=dt.datetime.now(dt.UTC)) if fmt == "ics" else to_csv(posts, settings.timezone, excel=excel)
     write_output(output, text)
     return 0
 
@@ -423,22 +430,31 @@ def export(fmt: str, states: tuple[str, ...], platforms: tuple[str, ...], output
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--approve", is_flag=True, help="Schedule at once instead of waiting for approval.")
 def import_csv(file: Path, approve: bool) -> int:
-    """Queue hand-written posts from a CSV file with the columns
-    platform, account, publish_at, text, link, image, alt
-    (several images: a.png|b.png with alt texts First|Second).
+    """Queue hand-written posts from a CSV file.
+
+    The columns: platform, account, publish_at, text, link, image, alt (several images: a.png|b.png
+    with alt texts First|Second). A link is tagged for analytics and put into the text. Separated by
+    , or ; in UTF-8 or Windows-1252, as spreadsheets save it; a file from 'queue export' is read too
+    (posts queued already and rows no longer pending are left out).
 
     Every row is checked before anything is stored; importing the same file again adds nothing twice.
 
     Example: scheduler queue import-csv posts/extra.csv --approve
     """
+    from scheduler.cli import plural
     from scheduler.config import load_settings
     from scheduler.exchange import read_csv
 
     settings = load_settings()
     now = dt.datetime.now(dt.UTC)
-    new = read_csv(file, timezone=settings.timezone, now=now, mastodon_limit=mastodon_limit(settings, None),
-                   languages=settings.languages, media_base_url=settings.media_base_url or None)
+    store = open_store(settings)
+    found = read_csv(file, timezone=settings.timezone, now=now, mastodon_limit=mastodon_limit(settings, None),
+                     languages=settings.languages, media_base_url=settings.media_base_url or None,
+                     utm=settings.utm, queued=store.existing)
     state = State.SCHEDULED if approve or not settings.require_approval else State.DRAFT
-    added = open_store(settings).add(new, state=state, now=now, reason=f"imported from {file}")
-    click.echo(f"imported {len(added)} posts ({state}); {len(new) - len(added)} were queued already")
+    added = store.add(found.posts, state=state, now=now, reason=f"imported from {file}")
+    already = found.queued_already + len(found.posts) - len(added)
+    click.echo(f"imported {plural(len(added), 'post')} ({state}); {already} {'was' if already == 1 else 'were'} "
+               "queued already" + (f"; {plural(found.not_pending, 'row')} of posts no longer pending left out"
+                                   if found.not_pending else ""))
     return 0
