@@ -32,14 +32,14 @@ def preview(paths: tuple[Path, ...], platforms: tuple[str, ...], fmt: str, outpu
     """
     import datetime as dt
 
-    from scheduler.config import load_settings, payload_options
+    from scheduler.config import load_settings, payload_options, templates_folder
     from scheduler.render.renderer import Renderer
     from scheduler.report import formatter
     from scheduler.service import preview as build_preview
 
     settings = load_settings()
     renderer = Renderer(
-        settings.templates_dir,
+        templates_folder(settings),
         hashtags=settings.hashtags,
         utm=settings.utm,
         threads=settings.threads,

@@ -1,7 +1,9 @@
 """The Jinja2 environment for post templates: lookup order, strictness, error translation.
 
 Lookup, most specific first: `<section>.<platform>.j2` (section slugified, e.g.
-`vernetzt.mastodon.j2`), then `<platform>.j2`, then `default.j2`.
+`vernetzt.mastodon.j2`), then `<platform>.j2`, then `default.j2` — first in the team's templates
+folder (when there is one), then among the defaults shipped in the package (`PACKAGED`). So a team
+folder overrides the defaults file by file, and the tool works without one (from any folder).
 """
 
 from __future__ import annotations
@@ -18,14 +20,21 @@ from scheduler.models import slugify
 
 T = TypeVar("T")
 
+#: The default templates, shipped inside the package (package data).
+PACKAGED = Path(__file__).with_name("templates")
 
-def make_environment(templates_dir: Path) -> jinja2.Environment:
-    if not templates_dir.is_dir():
+
+def make_environment(templates_dir: Path | None) -> jinja2.Environment:
+    """An environment reading `templates_dir` (the team's templates; None: none) before the packaged
+    defaults. A folder that was named but does not exist is a `TemplateError`."""
+    if templates_dir is not None and not templates_dir.is_dir():
         raise TemplateError(
-            f"templates folder {str(templates_dir)!r} not found; set SCHEDULER_TEMPLATES_DIR or run from the project folder"
+            f"templates folder {str(templates_dir)!r} not found; create it, or unset SCHEDULER_TEMPLATES_DIR "
+            "to use the default templates"
         )
+    folders = ([templates_dir] if templates_dir is not None else []) + [PACKAGED]
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir),
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(folder) for folder in folders]),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         trim_blocks=True,
@@ -68,9 +77,24 @@ def translated(call: Callable[[], T]) -> T:
         raise TemplateError(message or type(exc).__name__, template=template, line=line) from None
 
 
+def _has(environment: jinja2.Environment, loader: jinja2.BaseLoader, name: str) -> bool:
+    try:
+        loader.get_source(environment, name)
+    except jinja2.TemplateNotFound:
+        return False
+    return True
+
+
 def select(environment: jinja2.Environment, section: str, platform: str) -> jinja2.Template:
-    names: list[str | jinja2.Template] = list(candidate_names(section, platform))
-    return translated(lambda: environment.select_template(names))
+    """The most specific template in the team's folder; only when it has none, the packaged default's."""
+    names = candidate_names(section, platform)
+    loaders = environment.loader.loaders if isinstance(environment.loader, jinja2.ChoiceLoader) else []
+    for loader in loaders:
+        for name in names:
+            if _has(environment, loader, name):
+                return translated(lambda: environment.get_template(name))
+    choices: list[str | jinja2.Template] = list(names)
+    return translated(lambda: environment.select_template(choices))
 
 
 def render(template: jinja2.Template, context: dict[str, Any]) -> str:

@@ -43,11 +43,12 @@ def _fit_filter(context: jinja2.runtime.Context, text: Any, thread: bool | None 
 
 
 class Renderer:
-    """Renders items through the templates in `templates_dir`; one instance serves many posts."""
+    """Renders items through the templates in `templates_dir` (None: the packaged defaults only; a
+    folder overrides them file by file); one instance serves many posts."""
 
     def __init__(
         self,
-        templates_dir: Path,
+        templates_dir: Path | None,
         *,
         hashtags: Sequence[str] = (),
         utm: bool = True,
@@ -65,7 +66,8 @@ class Renderer:
 
     def __repr__(self) -> str:
         return (
-            f"Renderer(templates_dir={str(self.templates_dir)!r}, hashtags={self.hashtags!r}, "
+            f"Renderer(templates_dir={str(self.templates_dir) if self.templates_dir else None!r}, "
+            f"hashtags={self.hashtags!r}, "
             f"utm={self.utm}, threads={sorted(self.threads)!r}, mastodon_limit={self.mastodon_limit})"
         )
 

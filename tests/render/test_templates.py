@@ -39,12 +39,6 @@ def test_missing_templates_folder_is_a_clear_error(tmp_path: Path):
         Renderer(tmp_path / "nope")
 
 
-def test_no_matching_template_names_the_candidates(tmp_path: Path, example_issue):
-    (tmp_path / "t").mkdir()
-    with pytest.raises(TemplateError, match=r"vorgestellt\.x\.j2, x\.j2, default\.j2"):
-        Renderer(tmp_path / "t").render(example_issue, example_issue.items[0], "x")
-
-
 def test_undefined_variable_reports_file_and_line(templates: Path, example_issue):
     (templates / "x.j2").write_text("line one\n{{ item.body }}\n{{ item.subtitle }}\n")
     with pytest.raises(TemplateError) as info:
