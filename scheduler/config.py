@@ -53,6 +53,14 @@ class Account(BaseModel):
     session_did: str = ""
 
 
+def templates_folder(settings: Settings) -> Path | None:
+    """The team's templates folder: SCHEDULER_TEMPLATES_DIR when set (it must exist), else `templates/`
+    in the working directory when there is one; None: only the default templates shipped in the package."""
+    if "templates_dir" in settings.model_fields_set or settings.templates_dir.is_dir():
+        return settings.templates_dir
+    return None
+
+
 def payload_options(settings: Settings) -> dict[str, dict[str, str]]:
     """Per platform, the settings that shape its request bodies (see `platforms.build_payloads`)."""
     return {"mastodon": {"visibility": settings.mastodon_visibility}}
@@ -78,6 +86,7 @@ class Settings(BaseSettings):
         env_nested_delimiter="__",
     )
 
+    # The team's templates; each file overrides the default shipped in the package (see `templates_folder`).
     templates_dir: Path = Field(
         Path("templates"), json_schema_extra=_expected("a folder path, e.g. templates")
     )
