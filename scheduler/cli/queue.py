@@ -124,7 +124,7 @@ def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, 
 
     Example: scheduler queue add posts/ --platform mastodon --start 2025-01-06 --approve
     """
-    from scheduler.config import load_settings
+    from scheduler.config import load_settings, templates_folder
     from scheduler.errors import ConfigError
     from scheduler.planner import Holidays, parse_slots
     from scheduler.queueing import Planning, add_issues
@@ -145,7 +145,7 @@ def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, 
                         stagger=dt.timedelta(minutes=settings.stagger_minutes))
     targets = accounts_for(settings, platforms or tuple(settings.platforms), chosen_accounts)
     limit = mastodon_limit(settings, targets["mastodon"]) if "mastodon" in targets else settings.mastodon_max_characters
-    renderer = Renderer(settings.templates_dir, hashtags=settings.hashtags, utm=settings.utm,
+    renderer = Renderer(templates_folder(settings), hashtags=settings.hashtags, utm=settings.utm,
                         threads=settings.threads, mastodon_limit=limit)
     store = open_store(settings)
     report = add_issues(
