@@ -56,6 +56,18 @@ def _account(post: QueuedPost) -> str:
     return f"{post.platform}:{post.account}"
 
 
+def _log_outcome(post: QueuedPost, reason: str) -> None:
+    """The daemon's one line per outcome: published (with its address), a retry or a post held back
+    (INFO), failed or needing a person (WARNING)."""
+    if post.state == State.PUBLISHED:
+        log.info("post %s (%s) published%s%s", post.id, _account(post),
+                 f" at {post.remote_url}" if post.remote_url else "", "" if reason == "published" else f" ({reason})")
+    elif post.state in (State.FAILED, State.NEEDS_ATTENTION):
+        log.warning("post %s (%s) %s: %s", post.id, _account(post), post.state.replace("_", " "), reason)
+    else:
+        log.info("post %s (%s) %s", post.id, _account(post), reason)
+
+
 class Dispatcher:
     """Publishes claimed posts through one publisher and records every outcome."""
 
@@ -88,6 +100,7 @@ class Dispatcher:
         except QueueError as error:  # changed by someone else meanwhile: theirs stands, ours is logged
             log.warning("post %s: could not record %s (%s): %s", post.id, state, reason, error)
             return self.store.get(post.id)
+        _log_outcome(done, reason)
         if state in (State.FAILED, State.NEEDS_ATTENTION) and self.notify is not None:
             if self.store.first_notice(post.id, state, now=now):
                 try:

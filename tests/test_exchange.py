@@ -70,13 +70,19 @@ def test_a_text_that_starts_with_a_quote_survives_the_round_trip(run, tmp_path, 
     assert sorted(post["text"] for post in _list(run)) == sorted(texts)
 
 
-def test_importing_an_unchanged_export_adds_nothing_twice_and_skips_published_rows(run, tmp_path):
+def test_importing_an_export_adds_nothing_twice_and_leaves_out_posts_no_longer_pending(run, tmp_path, monkeypatch):
     assert run("queue", "add", str(EXAMPLE), "-p", "x", "--start", START).code == 0
+    assert run("queue", "cancel", "1").code == 0
     exported = run("queue", "export", "--format", "csv").out
     result = _import(run, tmp_path, exported, name="export.csv")
     assert result.code == 0, result
-    assert "imported 0 posts" in result.out and "6 were queued already" in result.out
+    assert result.out.strip() == (
+        "imported 0 posts (draft); 5 were queued already; 1 row of posts no longer pending left out")
     assert len(_list(run)) == 6
+    monkeypatch.setenv("SCHEDULER_DATABASE_URL", f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    moved = _import(run, tmp_path, exported, name="export.csv")
+    assert moved.out.startswith("imported 5 posts (draft); 0 were queued already")
+    assert {post["state"] for post in _list(run)} == {"draft"}
 
 
 def test_excel_export_has_a_bom_semicolons_and_crlf(run, tmp_path):
@@ -101,6 +107,13 @@ def test_import_reads_what_spreadsheets_save(run, tmp_path, encoding, delimiter)
     result = _import(run, tmp_path, out.getvalue().encode(encoding))
     assert result.code == 0, result
     assert [post["text"] for post in _list(run)] == ["Grüße, Straße; Maß – 5 €"]
+
+
+def test_a_utf8_file_with_a_stray_byte_is_refused_with_its_line_not_read_as_windows_1252(run, tmp_path):
+    body = (COLUMNS + "x,,2030-02-03T10:00,Grüße,,,\nx,,2030-02-03T11:00,Straße \x00,,,\n").encode().replace(b"\x00", b"\xe4")
+    result = _import(run, tmp_path, body)
+    assert result.code == 2 and "extra.csv line 3: byte 0xe4 is not UTF-8" in result.err
+    assert _list(run) == []
 
 
 def test_a_file_that_is_neither_utf8_nor_windows_1252_is_one_line(run, tmp_path):

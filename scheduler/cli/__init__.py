@@ -109,6 +109,19 @@ class _WarningLines(logging.Handler):
 
 WARNING_LINES = _WarningLines(logging.WARNING)
 
+#: Libraries whose routine log lines say nothing a person running the daemon needs: APScheduler's
+#: four lines a second (jobs added, run, executed) and urllib3's connection retries (their
+#: outcome is logged once per post by `publishing`, without the library's reprs).
+QUIET_LOGGERS = {"apscheduler": logging.WARNING, "urllib3": logging.ERROR}
+
+
+def daemon_logging() -> None:
+    """The log of `scheduler run`: time-stamped lines on stderr, one per publish, retry or failure."""
+    logging.getLogger().removeHandler(WARNING_LINES)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    for name, level in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(level)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `scheduler` command; returns the exit code."""

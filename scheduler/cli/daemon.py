@@ -7,7 +7,7 @@ import logging
 
 import click
 
-from scheduler.cli import cli, local
+from scheduler.cli import cli, daemon_logging, local
 
 
 def notifier(settings):  # type: ignore[no-untyped-def]
@@ -129,8 +129,6 @@ def run(once: bool, dry_run: bool, upcoming: int | None) -> int:
 
     Example: scheduler run --once --dry-run --next 6
     """
-    import logging
-
     from scheduler.config import configured_accounts, load_settings
     from scheduler.daemon import Daemon, SingleDaemonLock, worker_name
     from scheduler.identity import describe
@@ -140,7 +138,7 @@ def run(once: bool, dry_run: bool, upcoming: int | None) -> int:
 
     if upcoming and not (dry_run and once):
         raise click.UsageError("--next goes with --once --dry-run, e.g. scheduler run --once --dry-run --next 6")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    daemon_logging()  # one line per publish, retry or failure; not APScheduler's or urllib3's chatter
     settings = load_settings()
     accounts = configured_accounts(settings)
     identities = {(platform, name): describe(platform, account) for (platform, name), account in accounts.items()}
