@@ -91,6 +91,10 @@ class Settings(BaseSettings):
         Path("templates"), json_schema_extra=_expected("a folder path, e.g. templates")
     )
     posts_dir: Path = Field(Path("posts"), json_schema_extra=_expected("a folder path, e.g. posts"))
+    max_issue_bytes: int = Field(
+        5_000_000, ge=1, json_schema_extra=_expected("a number of bytes, e.g. 5000000 (5 MB)")
+    )
+    max_items: int = Field(1000, ge=1, json_schema_extra=_expected("a whole number of items per issue, e.g. 1000"))
     platforms: CommaList = Field(
         list(PLATFORMS),
         json_schema_extra=_expected(f"a comma-separated list of {', '.join(PLATFORMS)}"),
@@ -135,6 +139,9 @@ class Settings(BaseSettings):
     holidays_country: str = Field("DE", json_schema_extra=_expected("a two-letter country code, e.g. DE"))
     holidays_region: str = Field(
         "", json_schema_extra=_expected("a region (subdivision) code such as NW or BY, or empty for national holidays")
+    )
+    blackout_dates: str = Field(
+        "", json_schema_extra=_expected("days or ranges without posts, e.g. 12-24..12-31, 2025-08-15, or empty")
     )
     min_gap_minutes: int = Field(
         120, ge=0, le=10_080, json_schema_extra=_expected("minutes from 0 to 10080, e.g. 120")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from scheduler.errors import FitError, InputError
 from scheduler.models import Post, QueuedPost, State
+from scheduler.newsletter import Limits
 from scheduler.planner import Holidays, Request, SlotRule, plan
 from scheduler.render.renderer import Renderer
 from scheduler.requeue import Removed, Stale, identify, sort_out
@@ -56,6 +57,7 @@ def add_issues(
     accounts: Mapping[str, Sequence[str]] | None = None,
     media_base_url: str | None = None,
     update: bool = False,
+    limits: Limits = Limits(),
 ) -> AddReport:
     """Render and queue every item of the issues at `paths`. Items keep their identity when their
     text is corrected (`newsletter.identity`): an item queued already is not queued again; its
@@ -65,7 +67,7 @@ def add_issues(
     not fit."""
     report = AddReport()
     previews = preview(paths, renderer=renderer, platforms=platforms, languages=languages, now=now,
-                       media_base_url=media_base_url)
+                       media_base_url=media_base_url, limits=limits)
     report.misfits = [post for p in previews for post in p.misfits]
     if report.misfits:
         return report
@@ -107,13 +109,67 @@ def edit_text(store: Store, post_id: int, text: str, *, now: dt.datetime, mastod
                                values={"parts": [text]})
 
 
-def reschedule(store: Store, post_id: int, when: dt.datetime, *, now: dt.datetime) -> QueuedPost:
-    """Move a post to `when`; drafts stay drafts, failed and unclear posts are scheduled again."""
+def _local(moment: dt.datetime, timezone: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(timezone)).isoformat(timespec="minutes")
+
+
+def reschedule(store: Store, post_id: int, when: dt.datetime, *, now: dt.datetime, force: bool = False,
+               timezone: str = "UTC") -> QueuedPost:
+    """Move a post to `when`; drafts stay drafts, failed and unclear posts are scheduled again.
+
+    A time before `now` is refused (as in `import-csv`) unless `force`: the post is then due at
+    once. `timezone` is the one messages show times in. The history records the time in UTC;
+    `queue show` shows it in local time."""
+    if when < now and not force:
+        raise InputError(f"post {post_id}: {_local(when, timezone)} is in the past (it is {_local(now, timezone)}); "
+                         "give a later time or now, or add --force to publish it at the next run")
     post = store.get(post_id)
     values = {"publish_at": when, "due_at": when}
+    reason = f"rescheduled to {when.astimezone(dt.UTC).isoformat(timespec='seconds')}"
     if post.state in (State.DRAFT, State.SCHEDULED):
-        return store.update_fields(post_id, now=now, reason=f"rescheduled to {when.isoformat(timespec='seconds')}",
-                                   allowed_from={State.DRAFT, State.SCHEDULED}, action="be rescheduled", values=values)
-    return store.transition(post_id, State.SCHEDULED, now=now, reason=f"rescheduled to {when.isoformat(timespec='seconds')}",
+        return store.update_fields(post_id, now=now, reason=reason, allowed_from={State.DRAFT, State.SCHEDULED},
+                                   action="be rescheduled", values=values)
+    return store.transition(post_id, State.SCHEDULED, now=now, reason=reason,
                             allowed_from={State.FAILED, State.NEEDS_ATTENTION}, action="be rescheduled",
                             values={**values, "error": None})
+
+
+def reschedule_to_day(store: Store, post_id: int, day: dt.date, *, planning: Planning, now: dt.datetime,
+                      force: bool = False) -> QueuedPost:
+    """Move a post to the first free slot of `day` (a local date in the slot rule's time zone): a
+    slot of the rule, on a day that is no holiday or blackout day, that keeps the gap to the
+    account's other queued posts and is not past (with `force`, past slots of a past day count too).
+    No such slot is an `InputError` that says why."""
+    from scheduler.planner import PlanningError
+
+    rule = planning.rule
+    timezone = rule.timezone
+    day_start = dt.datetime.combine(day, dt.time(), rule.zone).astimezone(dt.UTC)
+    day_end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), rule.zone).astimezone(dt.UTC)
+    if day_end <= now and not force:
+        raise InputError(f"post {post_id}: {day.isoformat()} is in the past (it is {_local(now, timezone)}); "
+                         "give a later day or time, or add --force to publish it at the next run")
+    post = store.get(post_id)
+    account = f"{post.platform}:{post.account}"
+    start = day_start if force else max(day_start, now)
+    taken = store.taken([account], since=start - planning.min_gap).get(account, [])
+    if post.publish_at in taken:  # the post's own place does not block it
+        taken.remove(post.publish_at)
+    try:
+        at = plan([Request("post", "post", account)], rules=rule, holidays=planning.holidays, start=start,
+                  min_gap=planning.min_gap, taken={account: taken})["post"]
+    except PlanningError:
+        at = day_end
+    if at >= day_end:
+        if day.weekday() not in rule.weekdays:
+            weekday = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[day.weekday()]
+            why = f"{day.isoformat()} is a {weekday}, which has no posting slots ({rule.spec})"
+        elif day in planning.holidays:
+            why = f"{day.isoformat()} is a public holiday or blackout day"
+        else:
+            why = f"every slot of {day.isoformat()} is taken for {account} or past"
+        raise InputError(f"post {post_id}: no free posting slot on {day.isoformat()}: {why}; "
+                         f"give a time, e.g. {day.isoformat()}T10:00")
+    return reschedule(store, post_id, at, now=now, force=True, timezone=timezone)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from scheduler import media
 from scheduler.models import Issue, Post
-from scheduler.newsletter import issue_files, load_issue
+from scheduler.newsletter import Limits, issue_files, load_issue
 from scheduler.platforms import PayloadOptions, build_payloads, build_uploads
 from scheduler.platforms.base import Payload
 from scheduler.render.renderer import Renderer
@@ -42,14 +42,16 @@ def preview(
     now: dt.datetime,
     media_base_url: str | None = None,
     options: PayloadOptions | None = None,
+    limits: Limits = Limits(),
 ) -> list[IssuePreview]:
     """Every post of every issue at `paths` on every platform, with the exact requests; nothing is sent.
 
     All files are read and rendered before anything is returned, so bad input fails the whole
     preview before any output is written. Images are checked against each platform's limits
     (`InputError` naming the file and the fix); platforms that download images themselves get
-    them as public URLs under `media_base_url`. `options`: what settings add to request bodies."""
-    issues = [load_issue(path, languages=languages) for path in issue_files(paths)]
+    them as public URLs under `media_base_url`. `options`: what settings add to request bodies.
+    `limits`: the largest file and the most items an issue may have (checked before rendering)."""
+    issues = [load_issue(path, languages=languages, limits=limits) for path in issue_files(paths)]
     result = []
     for issue in issues:
         posts = tuple(

@@ -33,6 +33,7 @@ def preview(paths: tuple[Path, ...], platforms: tuple[str, ...], fmt: str, outpu
     import datetime as dt
 
     from scheduler.config import load_settings, payload_options, templates_folder
+    from scheduler.newsletter import Limits
     from scheduler.render.renderer import Renderer
     from scheduler.report import formatter
     from scheduler.service import preview as build_preview
@@ -53,6 +54,7 @@ def preview(paths: tuple[Path, ...], platforms: tuple[str, ...], fmt: str, outpu
         now=dt.datetime.now(dt.UTC),
         media_base_url=settings.media_base_url or None,
         options=payload_options(settings),
+        limits=Limits(max_bytes=settings.max_issue_bytes, max_items=settings.max_items),
     )
     write_output(output, formatter(fmt)(previews))
     misfits = [(p.issue.source, post) for p in previews for post in p.misfits]

@@ -16,6 +16,7 @@ from scheduler.models import State
 if TYPE_CHECKING:
     from scheduler.config import Settings
     from scheduler.models import QueuedPost
+    from scheduler.queueing import Planning
     from scheduler.storage import Store
 
 
@@ -25,21 +26,57 @@ def open_store(settings: Settings) -> Store:
     return Store.open(settings.database_url)
 
 
+def parse_day(value: str) -> dt.date | None:
+    """The date when `value` is an ISO 8601 date without a time (2025-01-20), else None."""
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
 def parse_when(value: str, timezone: str, *, now: dt.datetime, option: str) -> dt.datetime:
-    """ISO 8601 date or time; without an offset it is local time in `timezone`; or `now`."""
+    """ISO 8601 time, or a date (the start of that local day), or `now`. A time without an offset
+    is a wall time in `timezone`; one that a daylight-saving change skips or repeats is an error
+    naming the fix (`planner.wall_time`)."""
     from zoneinfo import ZoneInfo
+
+    from scheduler.planner import wall_time
 
     if value.strip().lower() == "now":
         return now
+    day = parse_day(value)
+    if day is not None:
+        return dt.datetime.combine(day, dt.time(), ZoneInfo(timezone)).astimezone(dt.UTC)
     try:
         moment = dt.datetime.fromisoformat(value.strip())
     except ValueError:
         raise InputError(
             f"{option} {value!r} is not a time; use ISO 8601 such as 2025-01-20T09:30, 2025-01-20 or now"
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(timezone))
-    return moment.astimezone(dt.UTC)
+    return wall_time(moment, timezone, what=option)
+
+
+def planning_of(settings: Settings) -> Planning:
+    """How publish times are chosen, from SCHEDULER_SLOTS, _HOLIDAYS_*, _BLACKOUT_DATES, _MIN_GAP_MINUTES
+    and _STAGGER_MINUTES; an invalid one is a `ConfigError` naming the setting."""
+    from scheduler.errors import ConfigError
+    from scheduler.planner import Holidays, parse_blackout, parse_slots
+    from scheduler.queueing import Planning
+
+    try:
+        rule = parse_slots(settings.slots, settings.timezone)
+    except ConfigError as error:
+        raise ConfigError(f"SCHEDULER_SLOTS: {error}") from None
+    try:
+        blackout = parse_blackout(settings.blackout_dates)
+    except ConfigError as error:
+        raise ConfigError(f"SCHEDULER_BLACKOUT_DATES: {error}") from None
+    try:
+        holidays = Holidays(settings.holidays_country, settings.holidays_region or None, blackout=blackout)
+    except ConfigError as error:
+        raise ConfigError(f"SCHEDULER_HOLIDAYS_COUNTRY/REGION: {error}") from None
+    return Planning(rule=rule, holidays=holidays, min_gap=dt.timedelta(minutes=settings.min_gap_minutes),
+                    stagger=dt.timedelta(minutes=settings.stagger_minutes))
 
 
 def as_row(post: QueuedPost, timezone: str) -> dict[str, Any]:
@@ -125,24 +162,14 @@ def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, 
     Example: scheduler queue add posts/ --platform mastodon --start 2025-01-06 --approve
     """
     from scheduler.config import load_settings, templates_folder
-    from scheduler.errors import ConfigError
-    from scheduler.planner import Holidays, parse_slots
-    from scheduler.queueing import Planning, add_issues
+    from scheduler.newsletter import Limits
+    from scheduler.queueing import add_issues
     from scheduler.render.renderer import Renderer
 
     settings = load_settings()
     now = dt.datetime.now(dt.UTC)
-    begin = max(parse_when(start, settings.timezone, now=now, option="--start"), now) if start else now
-    try:
-        rule = parse_slots(settings.slots, settings.timezone)
-    except ConfigError as error:
-        raise ConfigError(f"SCHEDULER_SLOTS: {error}") from None
-    try:
-        holidays = Holidays(settings.holidays_country, settings.holidays_region or None)
-    except ConfigError as error:
-        raise ConfigError(f"SCHEDULER_HOLIDAYS_COUNTRY/REGION: {error}") from None
-    planning = Planning(rule=rule, holidays=holidays, min_gap=dt.timedelta(minutes=settings.min_gap_minutes),
-                        stagger=dt.timedelta(minutes=settings.stagger_minutes))
+    begin = start_of_planning(start, settings.timezone, now=now)
+    planning = planning_of(settings)
     targets = accounts_for(settings, platforms or tuple(settings.platforms), chosen_accounts)
     limit = mastodon_limit(settings, targets["mastodon"]) if "mastodon" in targets else settings.mastodon_max_characters
     renderer = Renderer(templates_folder(settings), hashtags=settings.hashtags, utm=settings.utm,
@@ -153,6 +180,7 @@ def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, 
         platforms=list(targets), languages=settings.languages, planning=planning,
         start=begin, approve=approve or not settings.require_approval, now=now, accounts=targets,
         media_base_url=settings.media_base_url or None, update=update,
+        limits=Limits(max_bytes=settings.max_issue_bytes, max_items=settings.max_items),
     )
     for post in report.misfits:
         click.echo(f"does not fit: item {post.item_id} on {post.platform}: {post.reason}", err=True)
@@ -167,6 +195,19 @@ def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, 
         click.echo(f"first at {local(first.publish_at, settings.timezone)}")
     _tell_changes(report, update=update)
     return 0
+
+
+def start_of_planning(start: str | None, timezone: str, *, now: dt.datetime) -> dt.datetime:
+    """`--start` of `queue add`: now when not given or in the past (said in a note on stderr; a
+    date that is today counts as now without a note)."""
+    from zoneinfo import ZoneInfo
+
+    if not start:
+        return now
+    begin = parse_when(start, timezone, now=now, option="--start")
+    if begin < now and parse_day(start) != now.astimezone(ZoneInfo(timezone)).date():
+        click.echo(f"note: --start {start} is in the past; planning from now ({local(now, timezone)})", err=True)
+    return max(begin, now)
 
 
 def _posts(count: int) -> str:
@@ -273,6 +314,17 @@ def list_posts(states: tuple[str, ...], platforms: tuple[str, ...], start: str |
     return 0
 
 
+def local_times(text: str, timezone: str) -> str:
+    """`text` with every UTC time in it (`2025-01-20T08:30:00+00:00`, as the history records them)
+    shown in local time with its offset, like every other time."""
+    import re
+
+    def shown(match: re.Match[str]) -> str:
+        return local(dt.datetime.fromisoformat(match[0].replace("Z", "+00:00")), timezone)
+
+    return re.sub(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\+00:00|Z)", shown, text)
+
+
 @queue.command("show")
 @click.argument("post_id", type=int)
 def show(post_id: int) -> int:
@@ -297,7 +349,8 @@ def show(post_id: int) -> int:
     if post.images:
         click.echo("")
     for change in store.history(post_id):
-        click.echo(f"{local(change.at, settings.timezone)}  {change.from_state or '—'} → {change.to_state}: {change.reason}")
+        reason = local_times(change.reason, settings.timezone)
+        click.echo(f"{local(change.at, settings.timezone)}  {change.from_state or '—'} → {change.to_state}: {reason}")
     return 0
 
 
@@ -329,17 +382,27 @@ def edit(post_id: int, new_text: str | None) -> int:
 @queue.command("reschedule")
 @click.argument("post_id", type=int)
 @click.argument("when")
-def reschedule_post(post_id: int, when: str) -> int:
-    """Move a post to WHEN: ISO 8601 (without an offset: the team's time zone) or now.
+@click.option("--force", is_flag=True, help="Accept a time in the past: the post is then due at once.")
+def reschedule_post(post_id: int, when: str, force: bool) -> int:
+    """Move a post to WHEN: ISO 8601 (without an offset: the team's time zone), a date (the first
+    free posting slot of that day) or now. A time in the past needs --force.
 
     Example: scheduler queue reschedule 12 2025-01-20T09:30
     """
     from scheduler.config import load_settings
-    from scheduler.queueing import reschedule
+    from scheduler.queueing import reschedule, reschedule_to_day
 
     settings = load_settings()
     now = dt.datetime.now(dt.UTC)
-    post = reschedule(open_store(settings), post_id, parse_when(when, settings.timezone, now=now, option="WHEN"), now=now)
+    store = open_store(settings)
+    day = parse_day(when)
+    if day is not None:
+        post = reschedule_to_day(store, post_id, day, planning=planning_of(settings), now=now, force=force)
+        click.echo(f"post {post.id} at {local(post.publish_at, settings.timezone)} ({post.state}), "
+                   "the first free slot that day")
+        return 0
+    moment = parse_when(when, settings.timezone, now=now, option="WHEN")
+    post = reschedule(store, post_id, moment, now=now, force=force, timezone=settings.timezone)
     click.echo(f"post {post.id} at {local(post.publish_at, settings.timezone)} ({post.state})")
     return 0
 

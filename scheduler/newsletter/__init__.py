@@ -12,7 +12,7 @@ from scheduler.newsletter.options import options_path
 from scheduler.newsletter import plaintext
 from scheduler.newsletter.identity import unique_items
 from scheduler.newsletter.options import check_sections, load_options
-from scheduler.newsletter.reading import read_text
+from scheduler.newsletter.reading import Limits, read_text
 
 #: File suffixes we can import, and the reader for each.
 READERS = {".txt": plaintext.parse, ".text": plaintext.parse}
@@ -36,13 +36,15 @@ def issue_files(paths: Sequence[Path]) -> list[Path]:
     return files
 
 
-def load_issue(path: Path, *, languages: Sequence[str] = ("de", "en")) -> Issue:
-    """Read and split one newsletter file, with its options file if there is one."""
+def load_issue(path: Path, *, languages: Sequence[str] = ("de", "en"), limits: Limits = Limits()) -> Issue:
+    """Read and split one newsletter file, with its options file if there is one. A file or an
+    issue beyond `limits` is an `InputError` before the work that grows with it."""
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise InputError(f"{path}: unsupported file type {path.suffix or '(none)'!r}; use {', '.join(READERS)}")
-    text = read_text(path)
-    issue = reader(text, source=str(path), languages=languages, options=load_options(path), file_name=path.name)
+    text = read_text(path, max_bytes=limits.max_bytes)
+    issue = reader(text, source=str(path), languages=languages, options=load_options(path), file_name=path.name,
+                   max_items=limits.max_items)
     check_sections(issue.options, {item.section for item in issue.items}, options_path(path))
     return attach_images(unique_items(issue), where=str(options_path(path)))
 

@@ -96,8 +96,10 @@ def parse(
     languages: Sequence[str] = ("de", "en"),
     options: IssueOptions | None = None,
     file_name: str = "",
+    max_items: int | None = None,
 ) -> Issue:
-    """Split plain newsletter text into an `Issue` with its items."""
+    """Split plain newsletter text into an `Issue` with its items; more than `max_items` items is an
+    `InputError` before any item is analysed (sentences, language)."""
     blocks = _blocks(text)
     title, date, start = "", None, 0
     for index, block in enumerate(blocks):
@@ -130,6 +132,9 @@ def parse(
         raise InputError(
             f"{source}: no newsletter items found; expected section headings followed by paragraphs"
         )
+    if max_items is not None and len(bodies) > max_items:
+        raise InputError(f"{source}: {len(bodies):,} items are more than the {max_items:,} one issue may have "
+                         "(SCHEDULER_MAX_ITEMS); split it into several issues or raise the setting")
     language = detect_language(" ".join(body for _, body in bodies), languages)
     items = tuple(
         Item(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.errors import InputError
-from scheduler.newsletter import issue_files, load_issue
+from scheduler.newsletter import Limits, issue_files, load_issue
 from tests.conftest import EXAMPLE
 
 TEXT = EXAMPLE.read_text(encoding="utf-8")
@@ -71,3 +71,93 @@ def test_unsupported_suffix_is_rejected(tmp_path: Path):
     path.write_bytes(b"%PDF-1.4")
     with pytest.raises(InputError, match="unsupported file type"):
         issue_files([path])
+
+
+# --- UTF-8 with a few bad bytes, and Windows-1252 ------------------------------------------------
+
+def _stray(text: str) -> bytes:
+    """The example as UTF-8, but "lädt" in line 10 typed in Windows-1252: one byte 0xE4."""
+    data = text.replace("Vernetzt\n", "Vernetzt\n\nDie Vernetzungsstelle LADT zum Fachtag ein.\n", 1).encode("utf-8")
+    return data.replace(b"LADT", b"l\xe4dt")
+
+
+def test_utf8_with_a_stray_byte_is_read_as_utf8_and_the_byte_reported(tmp_path: Path, caplog):
+    path = tmp_path / "issue.txt"
+    path.write_bytes(_stray(TEXT))
+    issue = load_issue(path)
+    bodies = " ".join(item.body for item in issue.items)
+    assert "Düren" in bodies and "Präventionsketten" in bodies and "Ã" not in bodies  # not Windows-1252
+    assert "Die Vernetzungsstelle lädt zum Fachtag ein." in bodies  # the stray byte read as what it meant
+    assert [record.getMessage() for record in caplog.records if record.levelname == "WARNING"] == [
+        f"{path}: line 14, column 24: byte 0xE4 is not UTF-8, read as 'ä' (Windows-1252); "
+        "check it there and save the file as UTF-8"
+    ]
+
+
+def test_several_bad_bytes_are_reported_in_one_warning_with_their_places(tmp_path: Path, caplog):
+    path = tmp_path / "issue.txt"
+    data = _stray(TEXT).replace("Umgeschaut".encode(), b"Umgeschaut \x81\x93").replace(b"BMAS", b"BMAS\x9d")
+    path.write_bytes(data)
+    load_issue(path)
+    (warning,) = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert warning.startswith(f"{path}: 4 bytes are not UTF-8, read as Windows-1252: line 14, column 24 (0xE4 as 'ä'), "
+                              "line 18, column ")
+    assert "(0x81 as '\ufffd'), " in warning and "(0x93 as '“')" in warning and "(0x9D as '\ufffd')" in warning
+    assert warning.endswith("; check them there and save the file as UTF-8")
+
+
+def test_windows_1252_with_an_accidental_utf8_sequence_stays_windows_1252(tmp_path: Path, caplog):
+    # "ß“" in Windows-1252 is DF 93, which is also a valid two-byte UTF-8 sequence (U+07D3)
+    text = PORTABLE.replace("Vernetzt\n", "Vernetzt\n\nEin „Fuß“ in der Tür.\n", 1)
+    path = tmp_path / "issue.txt"
+    path.write_bytes(text.encode("cp1252"))
+    bodies = " ".join(item.body for item in load_issue(path).items)
+    assert "Ein „Fuß“ in der Tür." in bodies and "Düren" in bodies
+    assert not [record for record in caplog.records if record.levelname == "WARNING"]
+
+
+def test_clean_utf8_gives_no_warning(tmp_path: Path, caplog):
+    path = tmp_path / "issue.txt"
+    path.write_bytes(TEXT.encode("utf-8"))
+    load_issue(path)
+    assert not [record for record in caplog.records if record.levelname == "WARNING"]
+
+
+# --- too large ----------------------------------------------------------------------------------
+
+def test_a_file_above_the_size_limit_is_refused_before_it_is_read(tmp_path: Path, monkeypatch):
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as handle:
+        handle.truncate(20_300_000)  # 20 MB, sparse: nothing to read if it is refused first
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("the file was read"))
+    with pytest.raises(InputError) as caught:
+        load_issue(path, limits=Limits(max_bytes=5_000_000))
+    assert str(caught.value) == (
+        f"{path}: 20.3 MB is more than the 5.0 MB a newsletter issue may have (SCHEDULER_MAX_ISSUE_BYTES); "
+        "split it into several issues or raise the setting"
+    )
+
+
+def test_the_size_limit_counts_bytes_exactly(tmp_path: Path):
+    path = tmp_path / "issue.txt"
+    path.write_bytes(TEXT.encode("utf-8"))
+    size = path.stat().st_size
+    assert load_issue(path, limits=Limits(max_bytes=size)).items
+    with pytest.raises(InputError, match=rf"{size - 1:,} bytes a newsletter issue may have"):
+        load_issue(path, limits=Limits(max_bytes=size - 1))
+
+
+def test_an_issue_above_the_item_limit_is_refused_before_its_items_are_analysed(tmp_path: Path, monkeypatch):
+    from scheduler.newsletter import plaintext
+
+    path = tmp_path / "issue.txt"
+    path.write_bytes(TEXT.encode("utf-8"))
+    assert len(load_issue(path, limits=Limits(max_items=6)).items) == 6
+    monkeypatch.setattr(plaintext, "sentences", lambda *args: pytest.fail("sentences were split"))
+    monkeypatch.setattr(plaintext, "detect_language", lambda *args: pytest.fail("the language was detected"))
+    with pytest.raises(InputError) as caught:
+        load_issue(path, limits=Limits(max_items=5))
+    assert str(caught.value) == (
+        f"{path}: 6 items are more than the 5 one issue may have (SCHEDULER_MAX_ITEMS); "
+        "split it into several issues or raise the setting"
+    )
