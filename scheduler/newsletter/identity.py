@@ -10,7 +10,11 @@ fingerprint it had when it was first queued, and it stays when the text is corre
 2. An item whose text is queued already (same fingerprint, in this issue or any other) is that item.
 3. The items left over are paired with the items of the same issue that were queued but not found
    again, by how similar their words are (`similarity`, at least `THRESHOLD`): a corrected typo or
-   a reworded sentence keeps the item; ties go to the same section, then the nearest position.
+   a reworded sentence keeps the item. First in place, like a diff: the paragraphs between two
+   unchanged ones are paired with the stored ones between the same two; then the rest among
+   themselves (a paragraph corrected and moved). The most similar pair wins; ties go to the same
+   section, then the nearest position. Comparisons are bounded (`_BUDGET`), so a pathological issue
+   (thousands of paragraphs, all changed and shuffled) costs seconds, not minutes.
 4. What is still left is new (it gets its fingerprint as identity, or a variant of it when that id
    is taken by another item) or no longer in the issue.
 
@@ -24,6 +28,7 @@ import dataclasses
 import hashlib
 import logging
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -36,6 +41,9 @@ THRESHOLD = 0.6
 #: Above this many leftover pairs, only pairs at most `_WINDOW` positions apart are compared.
 _ALL_PAIRS = 10_000
 _WINDOW = 20
+_NEAR = (0, -1, 1, -2, 2, -3, 3)  # places off, in a long stretch
+_PLAIN = 0.9  # similarity at which a paragraph in a long stretch is taken without comparing more
+_BUDGET = 30_000  # comparisons per issue (1–2 s): beyond them, paragraphs not found yet are new
 _WORDS = re.compile(r"\w+|[^\w\s]")
 log = logging.getLogger(__name__)
 
@@ -115,83 +123,120 @@ def match_items(items: Sequence[Item], stored: Iterable[KnownItem], *, key: str)
         used.add(entry.id)
         ids[item.id], known[entry.id] = entry.id, entry
     mine = sorted((s for s in stored if s.issue == key), key=lambda s: s.number)
-    if left and len(used) < len(mine):
-        for position, item, entry in _in_place(items, mine, ids, used) or []:
+    pairing = _Pairing()
+    for step in (pairing.in_place, pairing.anywhere):  # corrected where they stood, then corrected and moved
+        if not left or all(s.id in used for s in mine):
+            break
+        for _, item, entry in step(items, mine, used, ids):
             used.add(entry.id)
             ids[item.id], known[entry.id] = entry.id, entry
         left = [(position, item) for position, item in left if item.id not in ids]
-        others = [s for s in mine if s.id not in used]
-        for position, item, entry in _pair(left, others) if left and others else []:
-            used.add(entry.id)
-            ids[item.id], known[entry.id] = entry.id, entry
-    others = [s for s in mine if s.id not in used]
     taken = {s.id for s in stored} | set(ids.values())
     for _, item in left:
-        if item.id not in ids:
-            ids[item.id] = _new_id(item.id, key, taken)
-            taken.add(ids[item.id])
-    removed = tuple(s for s in others if s.id not in used)
-    return Matching(ids=ids, known=known, removed=removed)
+        ids[item.id] = _new_id(item.id, key, taken)
+        taken.add(ids[item.id])
+    return Matching(ids=ids, known=known, removed=tuple(s for s in mine if s.id not in used))
 
 
-def _in_place(items: Sequence[Item], mine: list[KnownItem], ids: dict[str, str],
-              used: set[str]) -> list[tuple[int, Item, KnownItem]]:
-    """Pairs among the paragraphs that stand where changed ones stood: between two paragraphs found
-    unchanged, the new ones are paired by similarity with the stored ones between the same two
-    (a diff's replaced stretch). Linear in the issue's length."""
-    index = {entry.id: number for number, entry in enumerate(mine)}
-    pairs: list[tuple[int, Item, KnownItem]] = []
-    stretch: list[tuple[int, Item]] = []
-    before = -1
-    for position, item in enumerate(items):
-        if item.id not in ids:
-            stretch.append((position, item))
-            continue
-        number = index.get(ids[item.id])
-        if number is None:  # the same text as an item of another issue: no anchor here
-            continue
-        if stretch and number > before:
-            pairs += _stretch(stretch, [s for s in mine[before + 1 : number] if s.id not in used])
-        stretch, before = [], max(before, number)
-    if stretch:
-        pairs += _stretch(stretch, [s for s in mine[before + 1 :] if s.id not in used])
-    return pairs
+Pair = tuple[int, Item, KnownItem]  # position of the item read now, the item, the stored item
 
 
-def _stretch(left: list[tuple[int, Item]], others: list[KnownItem]) -> list[tuple[int, Item, KnownItem]]:
-    if not others:
-        return []
-    if len(left) * len(others) <= _ALL_PAIRS:
-        return _pair(left, others)
-    # a long stretch: each paragraph with the one in its place
-    return [(p, item, entry) for (p, item), entry in zip(left, others) if similarity(item.body, entry.body) >= THRESHOLD]
+class _Pairing:
+    """Pairs paragraphs by similarity, with at most `_BUDGET` comparisons in all: a pathological
+    issue (thousands of paragraphs, all changed and shuffled) leaves the rest new instead of
+    taking minutes."""
 
+    def __init__(self) -> None:
+        self.budget = _BUDGET
+        self._words: dict[str, list[str]] = {}
 
-def _pair(left: list[tuple[int, Item]], others: list[KnownItem]) -> list[tuple[int, Item, KnownItem]]:
-    """The most similar pairs first, each item and each stored item at most once."""
-    everything = len(left) * len(others) <= _ALL_PAIRS
-    words = {s.id: _words(s.body) for s in others}
-    scored = []
-    for position, item in left:
-        mine = _words(item.body)
-        matcher = SequenceMatcher(None, autojunk=False)
-        matcher.set_seq2(mine)
-        for entry in others:
-            distance = abs(entry.number - 1 - position)
-            if not everything and distance > _WINDOW:
+    def _ratio(self, item: Item, entry: KnownItem, matcher: SequenceMatcher[str]) -> float:
+        """`item`'s words are `matcher`'s second sequence."""
+        if self.budget <= 0:
+            return 0.0
+        self.budget -= 1
+        theirs = self._words.get(entry.id)
+        if theirs is None:
+            theirs = self._words[entry.id] = _words(entry.body)
+        matcher.set_seq1(theirs)
+        if matcher.real_quick_ratio() < THRESHOLD or matcher.quick_ratio() < THRESHOLD:
+            return 0.0
+        return matcher.ratio()
+
+    @staticmethod
+    def _matcher(item: Item) -> SequenceMatcher[str]:
+        matcher: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
+        matcher.set_seq2(_words(item.body))
+        return matcher
+
+    def in_place(self, items: Sequence[Item], mine: list[KnownItem], used: set[str], ids: dict[str, str]) -> list[Pair]:
+        """Between two paragraphs found unchanged, the new ones are paired with the stored ones
+        between the same two (a diff's replaced stretch). Linear in the issue's length."""
+        index = {entry.id: number for number, entry in enumerate(mine)}
+        pairs: list[Pair] = []
+        stretch: list[tuple[int, Item]] = []
+        before = -1
+        for position, item in enumerate(items):
+            if item.id not in ids:
+                stretch.append((position, item))
                 continue
-            matcher.set_seq1(words[entry.id])
-            if matcher.real_quick_ratio() < THRESHOLD or matcher.quick_ratio() < THRESHOLD:
+            number = index.get(ids[item.id])
+            if number is None:  # the same text as an item of another issue: no anchor here
                 continue
-            ratio = matcher.ratio()
-            if ratio >= THRESHOLD:
-                scored.append((-ratio, entry.section != item.section, distance, position, entry.number, item, entry))
-    scored.sort(key=lambda row: row[:5])
-    pairs, mine_used, theirs_used = [], set(), set()
-    for *_, position, _number, item, entry in scored:
-        if position in mine_used or entry.id in theirs_used:
-            continue
-        mine_used.add(position)
-        theirs_used.add(entry.id)
-        pairs.append((position, item, entry))
-    return pairs
+            if stretch and number > before:
+                pairs += self._stretch(stretch, [s for s in mine[before + 1 : number] if s.id not in used])
+            stretch, before = [], max(before, number)
+        if stretch:
+            pairs += self._stretch(stretch, [s for s in mine[before + 1 :] if s.id not in used])
+        return pairs
+
+    def anywhere(self, items: Sequence[Item], mine: list[KnownItem], used: set[str], ids: dict[str, str]) -> list[Pair]:
+        """Among all paragraphs left (a corrected paragraph that also moved)."""
+        left = [(position, item) for position, item in enumerate(items) if item.id not in ids]
+        return self._pair(left, [s for s in mine if s.id not in used])
+
+    def _stretch(self, left: list[tuple[int, Item]], others: list[KnownItem]) -> list[Pair]:
+        if not others or len(left) * len(others) <= _ALL_PAIRS:
+            return self._pair(left, others) if others else []
+        # A long stretch: a paragraph that is plainly the one in its place (or a few places off,
+        # when paragraphs were inserted or removed) is taken at once; the rest are paired below.
+        pairs: list[Pair] = []
+        taken: set[str] = set()
+        for k, (position, item) in enumerate(left):
+            matcher = self._matcher(item)
+            for offset in _NEAR:
+                if 0 <= k + offset < len(others) and (entry := others[k + offset]).id not in taken \
+                        and self._ratio(item, entry, matcher) >= _PLAIN:
+                    pairs.append((position, item, entry))
+                    taken.add(entry.id)
+                    break
+        done = {position for position, _, _ in pairs}
+        return pairs + self._pair([(p, item) for p, item in left if p not in done],
+                                  [s for s in others if s.id not in taken])
+
+    def _pair(self, left: list[tuple[int, Item]], others: list[KnownItem]) -> list[Pair]:
+        """The most similar pairs first (then the same section, then the nearest place), each item
+        and each stored item at most once; in a long list only places at most `_WINDOW` apart."""
+        everything = len(left) * len(others) <= _ALL_PAIRS
+        others = sorted(others, key=lambda s: s.number)
+        numbers = [s.number for s in others]
+        scored = []
+        for position, item in left:
+            matcher = self._matcher(item)
+            nearby = others if everything else \
+                others[bisect_left(numbers, position + 1 - _WINDOW) : bisect_right(numbers, position + 1 + _WINDOW)]
+            for entry in nearby:
+                ratio = self._ratio(item, entry, matcher)
+                if ratio >= THRESHOLD:
+                    distance = abs(entry.number - 1 - position)
+                    scored.append((-ratio, entry.section != item.section, distance, position, entry.number, item, entry))
+        scored.sort(key=lambda row: row[:5])
+        pairs: list[Pair] = []
+        mine_used: set[int] = set()
+        theirs_used: set[str] = set()
+        for *_, position, _number, item, entry in scored:
+            if position not in mine_used and entry.id not in theirs_used:
+                mine_used.add(position)
+                theirs_used.add(entry.id)
+                pairs.append((position, item, entry))
+        return pairs

@@ -122,15 +122,29 @@ def test_a_repeated_paragraph_is_one_item_with_a_warning(example_issue, caplog):
     assert "under 'Umgeschaut' repeats item 3" in note and "queued once" in note
 
 
+def _large(count: int) -> tuple[list[str], list[KnownItem]]:
+    bodies = [f"Meldung {n}: Das Projekt {n} in Stadt {n % 97} berichtet über Termin {n % 31} und Ort {n % 13}."
+              for n in range(count)]
+    return bodies, [KnownItem(id=item_id(b), issue=KEY, number=n, section="", body=b, fingerprint=item_id(b))
+                    for n, b in enumerate(bodies, start=1)]
+
+
 @pytest.mark.parametrize("every", [1, 3, 10], ids=lambda every: f"every {every}. corrected")
 def test_matching_a_large_corrected_issue_is_fast(every: int):
-    bodies = [f"Meldung {n}: Das Projekt {n} in Stadt {n % 97} berichtet über Termin {n % 31} und Ort {n % 13}."
-              for n in range(10_000)]
-    known = [KnownItem(id=item_id(b), issue=KEY, number=n, section="", body=b, fingerprint=item_id(b))
-             for n, b in enumerate(bodies, start=1)]
+    bodies, known = _large(3000)
     items = [_item(b.replace("berichtet", "berichtete") if n % every == 0 else b, "") for n, b in enumerate(bodies)]
+    items.insert(1500, _item("Ganz neu eingefügt, mitten in der Ausgabe.", ""))
     started = time.perf_counter()
     matching = match_items(items, known, key=KEY)
     elapsed = time.perf_counter() - started
-    assert all(matching.ids[item.id] == k.id for item, k in zip(items, known))
+    assert [matching.ids[item.id] for item in items[:1500] + items[1501:]] == [k.id for k in known]
     assert elapsed < 2, f"{elapsed:.1f} s"
+
+
+def test_a_pathological_issue_is_matched_in_bounded_time():
+    bodies, known = _large(10_000)
+    items = [_item(b.replace("berichtet", "berichtete"), "") for b in reversed(bodies)]  # all changed, reversed
+    started = time.perf_counter()
+    matching = match_items(items, known, key=KEY)
+    assert time.perf_counter() - started < 6
+    assert len(set(matching.ids.values())) == len(items)  # every item has an identity of its own
