@@ -461,7 +461,7 @@ def plan(
     ever added, so that stays true); the next item of the same accounts starts its search there.
     Planning n items is then about n log n, not n² (benchmarks/bench_planner.py).
     """
-    origin, start = start, _aware(start, "start")
+    start = _aware(start, "start")
     if min_gap < dt.timedelta(0) or stagger < dt.timedelta(0):
         raise ValueError(f"min_gap and stagger must not be negative, got {min_gap} and {stagger}")
     keys = [request.key for request in requests]
@@ -525,10 +525,14 @@ def plan(
 
     def no_slot(account: str, planned: int) -> PlanningError:
         rule = slots_of(account).rule
+        total = sum(1 for group in items.values() if group)
         return PlanningError(
-            f"no free posting slot for {account} within {HORIZON.days} days of {origin.isoformat(' ', 'minutes')} "
+            f"no free posting slot for {account} within {HORIZON.days} days of "
+            f"{start.astimezone(rule.zone).isoformat(' ', 'minutes')} "
             f"(slots {rule.spec} in {rule.timezone}, posts at least {_minutes(min_gap)} apart): "
-            f"{planned} of {sum(1 for group in items.values() if group)} items planned; add slots or reduce the gap"
+            f"{planned:,} of {total:,} item{'s' if total != 1 else ''} planned; add slots (SCHEDULER_SLOTS)"
+            + (", remove blackout days (SCHEDULER_BLACKOUT_DATES)" if holidays.blackout else "")
+            + " or reduce the gap (SCHEDULER_MIN_GAP_MINUTES)"
         )
 
     for planned, (item, group) in enumerate((item, group) for item, group in items.items() if group):

@@ -33,7 +33,7 @@ def test_queue_add_refuses_an_issue_above_the_item_setting_and_queues_nothing(ru
     result = run("queue", "add", str(EXAMPLE), "-p", "x", "--start", "2030-01-07")
     assert result.code == 2 and result.out == ""
     assert result.err.strip() == (
-        f"error: {EXAMPLE}: 6 items are more than the 5 one issue may have (SCHEDULER_MAX_ITEMS); "
+        f"error: {EXAMPLE}: more than 5 items (15 paragraphs), the most one issue may have (SCHEDULER_MAX_ITEMS); "
         "split it into several issues or raise the setting"
     )
     listed = run("queue", "list", "--format", "json")

@@ -129,3 +129,15 @@ def test_invalid_blackout_dates_are_a_one_line_error(run, monkeypatch):
     line = one_error_line(run("queue", "add", str(EXAMPLE), "-p", "x", "--start", START))
     assert line.startswith("error: SCHEDULER_BLACKOUT_DATES: blackout dates '24.12.-32.12.': '32.12.' is not a date")
     assert posts(run) == {}
+
+
+def test_no_free_slot_is_one_line_without_python_reprs(run, monkeypatch):
+    monkeypatch.setenv("SCHEDULER_BLACKOUT_DATES", "01-01..12-31")
+    line = one_error_line(run("queue", "add", str(EXAMPLE), "-p", "x", "--start", START))
+    assert line == (
+        "error: no free posting slot for x:default within 731 days of 2030-01-07 00:00+01:00 (slots "
+        "mon-fri 09:00,12:30,16:00 in Europe/Berlin, posts at least 120 minutes apart): 0 of 6 items planned; "
+        "add slots (SCHEDULER_SLOTS), remove blackout days (SCHEDULER_BLACKOUT_DATES) or reduce the gap "
+        "(SCHEDULER_MIN_GAP_MINUTES)"
+    )
+    assert posts(run) == {}

@@ -413,7 +413,8 @@ def test_no_free_slot_within_the_horizon(requests):
         plan(requests, rules=rules, holidays=DE, start=MONDAY, taken=taken)
     assert str(caught.value) == (
         f"no free posting slot for y within {HORIZON.days} days of 2025-01-06 00:00+01:00 (slots daily 08:00 in "
-        "Europe/Berlin, posts at least 120 minutes apart): 0 of 1 items planned; add slots or reduce the gap"
+        "Europe/Berlin, posts at least 120 minutes apart): 0 of 1 item planned; add slots (SCHEDULER_SLOTS) or reduce the gap "
+        "(SCHEDULER_MIN_GAP_MINUTES)"
     )
 
 

@@ -158,6 +158,6 @@ def test_an_issue_above_the_item_limit_is_refused_before_its_items_are_analysed(
     with pytest.raises(InputError) as caught:
         load_issue(path, limits=Limits(max_items=5))
     assert str(caught.value) == (
-        f"{path}: 6 items are more than the 5 one issue may have (SCHEDULER_MAX_ITEMS); "
+        f"{path}: more than 5 items (15 paragraphs), the most one issue may have (SCHEDULER_MAX_ITEMS); "
         "split it into several issues or raise the setting"
     )
