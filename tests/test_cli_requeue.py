@@ -221,6 +221,7 @@ def test_a_changed_template_makes_posts_stale_and_only_update_rewrites_them(run,
     assert shown.code == 0, shown
     assert f"4 queued posts are stale: {', '.join(map(str, rest))}" in shown.out
     assert "+Aus dem Newsletter:" in shown.out and "run again with --update" in shown.out
+    assert f"1 post keeps its text (published, being published or needing attention): {published}" in shown.out
     assert {p["id"]: p["text"] for p in _list(run)} == {p["id"]: p["text"] for p in posts}
 
     updated = run("queue", "add", str(issue), "-p", "mastodon", "--start", START, "--update")
@@ -288,3 +289,27 @@ def test_a_new_account_gets_the_items_queued_under_their_first_identity(run, iss
     for post in posts:
         by_item.setdefault(post["item_id"], set()).add(post["platform"])
     assert all(platforms == {"mastodon", "x"} for platforms in by_item.values())
+
+
+def test_failed_posts_are_updated_and_posts_needing_attention_keep_their_text(run, issue, templates, monkeypatch,
+                                                                            database):
+    monkeypatch.setenv("SCHEDULER_TEMPLATES_DIR", str(templates))
+    run("queue", "add", str(issue), "-p", "mastodon", "--start", START, "--approve")
+    failed, unclear = (p["id"] for p in _list(run)[:2])
+    store = _store(database)
+    try:
+        for post_id, end in ((failed, State.FAILED), (unclear, State.NEEDS_ATTENTION)):
+            store.transition(post_id, State.PUBLISHING, reason="attempt 1", now=NOW)
+            store.transition(post_id, end, reason="HTTP 500", now=NOW)
+    finally:
+        store.close()
+    (templates / "mastodon.j2").write_text("Neu: {{ item.title }}\n", encoding="utf-8")
+
+    result = run("queue", "add", str(issue), "-p", "mastodon", "--start", START, "--update")
+
+    assert result.code == 0, result
+    posts = {p["id"]: p for p in _list(run)}
+    assert posts[failed]["text"].startswith("Neu: ") and posts[failed]["state"] == "failed"
+    assert not posts[unclear]["text"].startswith("Neu: ") and posts[unclear]["state"] == "needs_attention"
+    assert f"1 post keeps its text (published, being published or needing attention): {unclear}" in result.out
+    assert "updated 5 posts" in result.out

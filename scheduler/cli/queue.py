@@ -249,8 +249,9 @@ def _tell_changes(report: Any, *, update: bool) -> None:
         click.echo(f"post {stale.queued.id} was edited by hand and is kept as it is; "
                    f"change it with scheduler queue edit {stale.queued.id}")
     if report.kept:
-        click.echo(f"{_posts(len(report.kept))} of changed items keep their text "
-                   f"(published, being published or needing attention): {_ids([s.queued for s in report.kept])}")
+        kept = len(report.kept)
+        click.echo(f"{_posts(kept)} {'keeps its' if kept == 1 else 'keep their'} text (published, being published "
+                   f"or needing attention): {_ids([s.queued for s in report.kept])}")
     for removed in report.removed:
         click.echo(f"item {removed.item.number} ({removed.item.body[:40].rstrip()}…) is no longer in the issue "
                    f"{removed.source}; its {'post' if len(removed.posts) == 1 else 'posts'} {_ids(list(removed.posts))} "
