@@ -26,6 +26,7 @@ from scheduler.render.helpers import add_utm
 from scheduler.storage import NewPost
 from scheduler.text.entities import url_spans
 from scheduler.text.length import measure
+from scheduler.wording import plural
 
 EXPORT_COLUMNS = ("id", "item_id", "platform", "account", "state", "publish_at", "text", "link", "image", "alt",
                   "attempts", "remote_id", "remote_url", "error")
@@ -208,7 +209,8 @@ def _images(path: Path, where: str, images: str, alts: str) -> tuple[Image, ...]
         if missing is not None:
             raise InputError(f"{where}: image {missing!r} needs alt text (the alt column, one per image, "
                              f"separated by |) for people who cannot see it")
-        raise InputError(f"{where}: {len(texts)} alt texts for {len(paths)} images; give one per image, separated by |")
+        raise InputError(f"{where}: {plural(len(texts), 'alt text')} for {plural(len(paths), 'image')}; "
+                         "give one per image, separated by |")
     return tuple(Image(path=media.resolve(value, path.parent), alt=text) for value, text in zip(paths, texts))
 
 

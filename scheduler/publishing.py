@@ -27,6 +27,7 @@ from scheduler.errors import (
 from scheduler.models import QueuedPost, State
 from scheduler.platforms.base import Outcome, Publisher, Reconciliation
 from scheduler.storage import Store
+from scheduler.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ class Dispatcher:
     def _retry_or_fail(self, post: QueuedPost, error: PublishError, *, now: dt.datetime) -> QueuedPost:
         if post.attempts >= self.policy.max_attempts:
             return self._finish(post, State.FAILED, now=now, error=str(error),
-                                reason=f"gave up after {post.attempts} attempts: {error}")
+                                reason=f"gave up after {plural(post.attempts, 'attempt')}: {error}")
         wait = self.policy.delay(post.attempts, error.retry_after, self.rng)
         due = now + dt.timedelta(seconds=wait)
         return self._finish(post, State.SCHEDULED, now=now, error=str(error), due_at=due,

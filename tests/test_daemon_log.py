@@ -70,6 +70,6 @@ def test_the_daemon_logs_a_failure_once_without_apscheduler_chatter_or_library_r
                     "Retrying (Retry(", "NewConnectionError", "object at 0x"):
         assert chatter not in err, lines
     (failure,) = [line for line in lines if "post 1 " in line]
-    assert failure.endswith(f"WARNING post 1 (mastodon:default) failed: gave up after 1 attempts: "
+    assert failure.endswith(f"WARNING post 1 (mastodon:default) failed: gave up after 1 attempt: "
                             f"could not connect to 127.0.0.1:{port}")
     assert len(lines) <= 4, lines  # daemon running, the failure, the summary

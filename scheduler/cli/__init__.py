@@ -17,6 +17,7 @@ import click
 from scheduler import __version__
 from scheduler.errors import FitError, SchedulerError, UnknownPlatformError
 from scheduler.models import PLATFORMS
+from scheduler.wording import plural  # noqa: F401  (for the commands)
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -27,11 +28,6 @@ def platforms_option(ctx: click.Context, param: click.Parameter, value: Sequence
         if name not in PLATFORMS:
             raise UnknownPlatformError(name, PLATFORMS)
     return tuple(dict.fromkeys(names))
-
-
-def plural(count: int, noun: str) -> str:
-    """`1 post`, `2 posts`, `0 posts`."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def write_output(output: Path | None, text: str) -> None:
@@ -56,7 +52,36 @@ def write_output(output: Path | None, text: str) -> None:
         raise SchedulerError(f"cannot write {output}: {exc.strerror}; check the folder exists and is writable") from None
 
 
-class LazyGroup(click.Group):
+def _summary(command: click.Command) -> str:
+    """The first sentence of a command's help, whole: click would cut it off with "..." after about
+    45 characters (less the longer the command names beside it); the listing wraps it instead."""
+    if command.short_help:
+        return command.short_help
+    words = (command.help or "").split("\n\n", 1)[0].split()
+    for index, word in enumerate(words):
+        if word.endswith("."):
+            return " ".join(words[: index + 1])
+    return " ".join(words)
+
+
+class Command(click.Command):
+    """A command whose summary in its group's `--help` is never cut off (see `_summary`)."""
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        return _summary(self)
+
+
+class Group(click.Group):
+    """A group whose own summary and whose commands' summaries are never cut off."""
+
+    command_class = Command
+    group_class = type  # subgroups are of this class too
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        return _summary(self)
+
+
+class LazyGroup(Group):
     """A group whose commands live in modules imported only when one of their commands runs (or
     the help lists them): `scheduler queue list` does not pay for `scheduler auth`'s imports."""
 
@@ -66,6 +91,8 @@ class LazyGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*self.commands, *self.modules})
+
+    group_class = Group  # `queue` and `accounts` have no lazy modules of their own
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in self.modules:

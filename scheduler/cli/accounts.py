@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from scheduler.cli import cli
+from scheduler.cli import cli, plural
 
 
 @cli.group()
@@ -71,7 +71,7 @@ def _quota(client) -> str:  # type: ignore[no-untyped-def]
         left = client.quota_left()
     except PublishError as error:  # publishing does not depend on it: the account is still fine
         return f"; publishing quota not readable ({error})"
-    return "" if left is None else f"; {left} posts left in its 24-hour publishing quota"
+    return "" if left is None else f"; {plural(left, 'post')} left in its 24-hour publishing quota"
 
 
 def _expiry(expires_at: str, now, command: str, what: str = "token") -> str:  # type: ignore[no-untyped-def]
@@ -84,7 +84,7 @@ def _expiry(expires_at: str, now, command: str, what: str = "token") -> str:  # 
     when = dt.datetime.fromisoformat(expires_at)
     when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
     days = (when - now).total_seconds() / 86_400
-    text = f"; {what} expires {when.date().isoformat()} (in {max(days, 0):.0f} days)"
+    text = f"; {what} expires {when.date().isoformat()} (in {plural(round(max(days, 0)), 'day')})"
     if days < 7:
         text += f" — re-authorise soon: scheduler auth {command}"
     return text

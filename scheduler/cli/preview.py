@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from scheduler.cli import cli, platforms_option, write_output
+from scheduler.cli import cli, platforms_option, plural, write_output
 from scheduler.models import PLATFORMS
 
 REPORT_FORMATS = ("text", "json", "markdown", "html")
@@ -62,7 +62,8 @@ def preview(paths: tuple[Path, ...], platforms: tuple[str, ...], fmt: str, outpu
         click.echo(f"does not fit: {source} item {post.item_id} ({post.title}) on {post.platform}: {post.reason}", err=True)
     if output is not None:
         total = sum(len(p.posts) for p in previews)
-        click.echo(f"wrote {output}: {total} posts, {total - len(misfits)} fit", err=True)
+        fitting = total - len(misfits)
+        click.echo(f"wrote {output}: {plural(total, 'post')}, {fitting} {'fits' if fitting == 1 else 'fit'}", err=True)
     return 1 if misfits else 0
 
 

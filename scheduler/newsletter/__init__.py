@@ -13,6 +13,7 @@ from scheduler.newsletter import plaintext
 from scheduler.newsletter.identity import unique_items
 from scheduler.newsletter.options import check_sections, load_options
 from scheduler.newsletter.reading import Limits, read_text
+from scheduler.wording import plural
 
 #: File suffixes we can import, and the reader for each.
 READERS = {".txt": plaintext.parse, ".text": plaintext.parse}
@@ -53,7 +54,7 @@ def _target(issue: Issue, item: int | str, where: str) -> int:
     """The index of the item an `[[images]]` entry names: its number, or the start of its title."""
     if isinstance(item, int):
         if item > len(issue.items):
-            raise ConfigError(f"{where}: image for item {item}, but the issue has {len(issue.items)} items; "
+            raise ConfigError(f"{where}: image for item {item}, but the issue has {plural(len(issue.items), 'item')}; "
                               f"use a number from 1 to {len(issue.items)} (scheduler preview numbers them)")
         return item - 1
     wanted = item.casefold()

@@ -91,7 +91,7 @@ def decode(data: bytes, source: str) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = data.decode("utf-16")
     elif _looks_binary(data):
-        raise InputError(f"{source}: not a text file (binary content); export the newsletter as text, HTML or Markdown")
+        raise InputError(f"{source}: not a text file (binary content); copy the newsletter's text into a .txt file")
     else:
         body = data.removeprefix(b"\xef\xbb\xbf")
         try:
@@ -106,7 +106,7 @@ def decode(data: bytes, source: str) -> str:
                 except UnicodeDecodeError:
                     text = data.decode("latin-1")
     if _control_ratio(text) > 0.01:
-        raise InputError(f"{source}: not a text file (binary content); export the newsletter as text, HTML or Markdown")
+        raise InputError(f"{source}: not a text file (binary content); copy the newsletter's text into a .txt file")
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

@@ -8,6 +8,7 @@ folder overrides the defaults file by file, and the tool works without one (from
 
 from __future__ import annotations
 
+import re
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -58,8 +59,22 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
     return None, None
 
 
-def translated(call: Callable[[], T]) -> T:
-    """Run `call`, turning any Jinja2 error into a `TemplateError` with file and line."""
+def _folders(environment: jinja2.Environment | None) -> str:
+    """Where `environment` looks for templates, for messages: `my-templates or the default templates`."""
+    loader = environment.loader if environment is not None else None
+    loaders = loader.loaders if isinstance(loader, jinja2.ChoiceLoader) else [loader] if loader else []
+    places = [str(path) if Path(path) != PACKAGED else "the default templates"
+              for each in loaders if isinstance(each, jinja2.FileSystemLoader) for path in each.searchpath]
+    return " or ".join(places) or "the templates folder"
+
+
+#: Jinja2 names a template's variable by its Python class: `'scheduler.models.Item object'`.
+_OBJECT = re.compile(r"'(?:\w+\.)*(\w+) object'")
+
+
+def translated(call: Callable[[], T], environment: jinja2.Environment | None = None) -> T:
+    """Run `call`, turning any Jinja2 error into a `TemplateError` with file and line, naming the
+    folders of `environment` when a template is not found."""
     try:
         return call()
     except TemplateError:
@@ -68,12 +83,16 @@ def translated(call: Callable[[], T]) -> T:
         raise TemplateError(exc.message or "syntax error", template=exc.filename or exc.name, line=exc.lineno) from None
     except jinja2.TemplatesNotFound as exc:
         names = ", ".join(str(name) for name in exc.templates)
-        raise TemplateError(f"no template found (looked for {names}); create one of them") from None
+        raise TemplateError(f"no template found in {_folders(environment)} (looked for {names}); "
+                            "create one of them") from None
     except jinja2.TemplateNotFound as exc:
-        raise TemplateError(f"template {exc.name!r} not found (included or extended)") from None
+        template, line = _template_frame(exc)
+        raise TemplateError(f"template {exc.name!r} not found in {_folders(environment)} (included or extended)",
+                            template=template, line=line) from None
     except Exception as exc:  # errors raised while rendering: undefined names, bad filters, …
         template, line = _template_frame(exc)
         message = str(exc) if not isinstance(exc, jinja2.UndefinedError) else f"undefined: {exc}"
+        message = _OBJECT.sub(lambda match: match.group(1).lower(), message)  # item, issue: as the template names them
         raise TemplateError(message or type(exc).__name__, template=template, line=line) from None
 
 
@@ -92,10 +111,10 @@ def select(environment: jinja2.Environment, section: str, platform: str) -> jinj
     for loader in loaders:
         for name in names:
             if _has(environment, loader, name):
-                return translated(lambda: environment.get_template(name))
+                return translated(lambda: environment.get_template(name), environment)
     choices: list[str | jinja2.Template] = list(names)
-    return translated(lambda: environment.select_template(choices))
+    return translated(lambda: environment.select_template(choices), environment)
 
 
 def render(template: jinja2.Template, context: dict[str, Any]) -> str:
-    return translated(lambda: template.render(context))
+    return translated(lambda: template.render(context), template.environment)

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from scheduler.service import IssuePreview
+from scheduler.wording import plural
 
 
 def _cell(text: str) -> str:
@@ -23,10 +24,11 @@ def render(previews: Sequence[IssuePreview]) -> str:
         issue = preview.issue
         platforms = list(dict.fromkeys(entry.post.platform for entry in preview.posts))
         misfits = preview.misfits
-        verdict = "✅ every post fits" if not misfits else f"❌ {len(misfits)} of {len(preview.posts)} posts do not fit"
+        verdict = ("✅ every post fits" if not misfits else f"❌ {len(misfits)} of {plural(len(preview.posts), 'post')} "
+                                                            f"{'does' if len(preview.posts) == 1 else 'do'} not fit")
         date = issue.date.isoformat() if issue.date else "undated"
         out += [f"## {_cell(issue.title)} — {date} ({issue.language})", ""]
-        out += [f"`{issue.source}` · {len(issue.items)} items · {len(preview.posts)} posts · {verdict}", ""]
+        out += [f"`{issue.source}` · {plural(len(issue.items), 'item')} · {plural(len(preview.posts), 'post')} · {verdict}", ""]
         out.append("| # | Section | Item | " + " | ".join(platforms) + " |")
         out.append("|---|---|---|" + "---|" * len(platforms))
         by_item: dict[str, dict[str, str]] = {}

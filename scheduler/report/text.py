@@ -6,6 +6,7 @@ import textwrap
 from collections.abc import Sequence
 
 from scheduler.service import IssuePreview
+from scheduler.wording import plural
 
 
 def render(previews: Sequence[IssuePreview]) -> str:
@@ -13,7 +14,7 @@ def render(previews: Sequence[IssuePreview]) -> str:
     for preview in previews:
         issue = preview.issue
         date = issue.date.isoformat() if issue.date else "undated"
-        lines.append(f"{issue.title} · {date} · {issue.language} · {len(issue.items)} items · {issue.source}")
+        lines.append(f"{issue.title} · {date} · {issue.language} · {plural(len(issue.items), 'item')} · {issue.source}")
         lines.append("=" * min(len(lines[-1]), 100))
         current = None
         for number, entry in enumerate(preview.posts):
@@ -38,5 +39,5 @@ def render(previews: Sequence[IssuePreview]) -> str:
                 if len(post.parts) > 1:
                     lines.append("    ┄")
         total = len(preview.posts)
-        lines += ["", f"{total - len(preview.misfits)} of {total} posts fit.", ""]
+        lines += ["", f"{total - len(preview.misfits)} of {plural(total, 'post')} {'fits' if total == 1 else 'fit'}.", ""]
     return "\n".join(lines)
