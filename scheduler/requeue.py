@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from scheduler.errors import InputError
 from scheduler.models import KnownItem, Post, QueuedPost, State, content_hash
-from scheduler.newsletter.identity import issue_key, match_items
+from scheduler.newsletter.identity import issue_key, match_items, renamed_from
 from scheduler.service import IssuePreview
 from scheduler.storage import NewPost, Store
 from scheduler.storage.items import Rewrite, known_items, posts_of
@@ -125,14 +125,20 @@ def identify(previews: Sequence[IssuePreview], store: Store, accounts: Mapping[s
     for issue_preview in unique:
         issue = issue_preview.issue
         key = issue_key(issue)
-        matching = match_items(issue.items, known_items(store, issues=[key], fingerprints=[i.id for i in issue.items]),
-                               key=key)
+        prints = [item.id for item in issue.items]
+        stored = known_items(store, issues=[key], fingerprints=prints)
+        moved: set[str] = set()  # items of the issue under its previous key (its date or title was corrected)
+        if (previous := renamed_from(stored, prints, key=key)) is not None:
+            stored = [dataclasses.replace(s, issue=key) if s.issue == previous else s
+                      for s in known_items(store, issues=[key, previous], fingerprints=prints)]
+            moved = {s.id for s in stored if s.issue == key}
+        matching = match_items(issue.items, stored, key=key)
         for number, item in enumerate(issue.items, start=1):
             identity = matching.ids[item.id]
             row = KnownItem(id=identity, issue=key, number=number, section=item.section, body=item.body,
                             fingerprint=item.id)
-            stored = matching.known.get(identity)
-            if identity not in saved and (stored is None or stored.issue == key and stored != row):
+            known = matching.known.get(identity)
+            if identity not in saved and (known is None or known.issue == key and (known != row or identity in moved)):
                 saved.add(identity)
                 result.items.append(row)
                 if matching.edited(item):

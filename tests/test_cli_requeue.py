@@ -313,3 +313,19 @@ def test_failed_posts_are_updated_and_posts_needing_attention_keep_their_text(ru
     assert not posts[unclear]["text"].startswith("Neu: ") and posts[unclear]["state"] == "needs_attention"
     assert f"1 post keeps its text (published, being published or needing attention): {unclear}" in result.out
     assert "updated 5 posts" in result.out
+
+
+def test_a_corrected_title_and_typo_together_still_update_the_same_items(run, issue):
+    run("queue", "add", str(issue), "-p", "linkedin", "--start", START)
+    before = {p["id"]: p["text"] for p in _list(run)}
+    _edit(issue, "13.12.2024: Die Vernetzungsstelle informiert", "13.12.2024: Die Vernetzungsstelle informiert Sie")
+    _edit(issue, TYPO, FIXED)
+
+    result = run("queue", "add", str(issue), "-p", "linkedin", "--start", START, "--update")
+
+    assert result.code == 0, result
+    assert "queued 0 posts" in result.out and "updated 1 post:" in result.out
+    after = {p["id"]: p["text"] for p in _list(run)}
+    assert after.keys() == before.keys() and sum(FIXED in text for text in after.values()) == 1
+    again = run("queue", "add", str(issue), "-p", "linkedin", "--start", START)
+    assert "queued 0 posts" in again.out and "stale" not in again.out

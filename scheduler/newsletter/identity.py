@@ -6,7 +6,9 @@ fingerprint it had when it was first queued, and it stays when the text is corre
 
 1. Every issue has a key, its date and title (`2024-12-13-die-vernetzungsstelle-informiert`), so a
    corrected copy of an issue in another file is still the same issue. Without a date the file name
-   is part of the key (two undated issues called "Newsletter" are not one issue).
+   is part of the key (two undated issues called "Newsletter" are not one issue). When nothing is
+   queued under the key but at least half of the paragraphs are found unchanged under another one,
+   the date or title was corrected: that is the issue (`renamed_from`).
 2. An item whose text is queued already (same fingerprint, in this issue or any other) is that item.
 3. The items left over are paired with the items of the same issue that were queued but not found
    again, by how similar their words are (`similarity`, at least `THRESHOLD`): a corrected typo or
@@ -29,6 +31,7 @@ import hashlib
 import logging
 import re
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -54,6 +57,20 @@ def issue_key(issue: Issue) -> str:
         return issue.slug[:200]
     name = issue.source.replace("\\", "/").rsplit("/", 1)[-1]
     return f"{slugify(issue.title) or 'newsletter'}@{name}"[:200]
+
+
+def renamed_from(stored: Iterable[KnownItem], fingerprints: Sequence[str], *, key: str) -> str | None:
+    """The key this issue was queued under before its date or title was corrected: when nothing is
+    stored under `key`, the issue at least half of whose paragraphs are found unchanged in it."""
+    stored = list(stored)
+    if any(entry.issue == key for entry in stored):
+        return None
+    wanted = set(fingerprints)
+    counts = Counter(entry.issue for entry in stored if entry.fingerprint in wanted)
+    if not counts:
+        return None
+    previous, count = counts.most_common(1)[0]
+    return previous if 2 * count >= len(wanted) else None
 
 
 def _words(text: str) -> list[str]:

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from scheduler.models import Issue, Item, KnownItem, item_id
-from scheduler.newsletter.identity import THRESHOLD, issue_key, match_items, similarity, unique_items
+from scheduler.newsletter.identity import THRESHOLD, issue_key, match_items, renamed_from, similarity, unique_items
 
 KEY = "2024-12-13-die-vernetzungsstelle-informiert"
 
@@ -37,6 +37,14 @@ def test_undated_issues_are_told_apart_by_their_file():
     a = Issue(title="Newsletter", date=None, source="posts/januar.txt", language="de", items=())
     b = dataclasses.replace(a, source="posts/februar.txt")
     assert issue_key(a) != issue_key(b) and issue_key(a) == "newsletter@januar.txt"
+
+
+def test_an_issue_whose_title_was_corrected_is_found_under_its_old_key(example_issue):
+    prints = [item.id for item in example_issue.items]
+    old = _known(example_issue, key="2024-12-13-die-vernetzungstelle-informiert")
+    assert renamed_from(old, prints[:3] + ["a", "b", "c"], key=KEY) == old[0].issue  # half found unchanged
+    assert renamed_from(old, prints[:2] + ["a", "b", "c", "d"], key=KEY) is None  # a third: another issue
+    assert renamed_from(old + _known(example_issue)[:1], prints, key=KEY) is None  # something under the key
 
 
 def test_unchanged_items_keep_their_ids(example_issue):
