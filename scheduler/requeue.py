@@ -129,6 +129,9 @@ def identify(previews: Sequence[IssuePreview], store: Store, accounts: Mapping[s
         stored = known_items(store, issues=[key], fingerprints=prints)
         moved: set[str] = set()  # items of the issue under its previous key (its date or title was corrected)
         if (previous := renamed_from(stored, prints, key=key)) is not None:
+            if previous in seen:
+                raise InputError(f"{seen[previous]} and {issue.source} are the same issue (most paragraphs alike, the "
+                                 "date or title corrected); add only the current one (move the other out of the folder)")
             stored = [dataclasses.replace(s, issue=key) if s.issue == previous else s
                       for s in known_items(store, issues=[key, previous], fingerprints=prints)]
             moved = {s.id for s in stored if s.issue == key}

@@ -204,6 +204,18 @@ def test_two_versions_of_one_issue_in_one_call_are_refused_naming_both(run, issu
     assert _list(run) == []
 
 
+def test_an_old_and_a_retitled_version_in_one_call_are_refused_naming_both(run, issue):
+    run("queue", "add", str(issue), "-p", "mastodon", "--start", START)
+    retitled = issue.with_name("2024-12-13-neu.txt")
+    shutil.copy(issue, retitled)
+    _edit(retitled, "13.12.2024: Die Vernetzungsstelle informiert", "13.12.2024: Neues von der Vernetzungsstelle")
+
+    result = run("queue", "add", str(issue.parent), "-p", "mastodon", "--start", START)
+
+    assert result.code == 2 and issue.name in result.err and retitled.name in result.err
+    assert len(_list(run)) == 6
+
+
 def test_a_changed_template_makes_posts_stale_and_only_update_rewrites_them(run, issue, templates, monkeypatch,
                                                                            database):
     monkeypatch.setenv("SCHEDULER_TEMPLATES_DIR", str(templates))
