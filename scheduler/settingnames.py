@@ -47,6 +47,9 @@ _NESTED_FORM = "SCHEDULER_ACCOUNTS__<PLATFORM>__<NAME>__<FIELD>"
 #: How alike a variable without the prefix must be to a setting's full name to be taken for a typo
 #: of it (SCHEDULR_TIMEZONE is; LANGUAGE, HOME and PATH are other programs' variables).
 _UNPREFIXED_CUTOFF = 0.85
+#: A name that has none of these has lost too much of "SCHEDULER" to be a typo of a setting: the
+#: environment's other variables are let go without comparing them (and without importing difflib).
+_PREFIX_PIECES = tuple(PREFIX[index : index + 4] for index in range(len("SCHEDULER") - 3))
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +103,12 @@ def problem(name: str, *, dotenv: bool = False) -> str | None:
     program's variable. In `.env` (`dotenv=True`), a setting's name without the prefix counts as a typo."""
     lowered = name.lower()
     if not lowered.startswith(PREFIX.lower()):
-        guess = lowered if dotenv and lowered in FIELDS and lowered != "accounts" else None
-        full = _full(guess) if guess else _closest(name.upper(), map(_full, FIELDS), cutoff=_UNPREFIXED_CUTOFF)
+        if dotenv and lowered in FIELDS and lowered != "accounts":
+            full: str | None = _full(lowered)
+        elif any(piece in name.upper() for piece in _PREFIX_PIECES):
+            full = _closest(name.upper(), map(_full, FIELDS), cutoff=_UNPREFIXED_CUTOFF)
+        else:
+            return None
         return f"{name} is not read (settings start with {PREFIX}); did you mean {full}?" if full else None
     rest = lowered[len(PREFIX):]
     if rest in FIELDS:
@@ -146,7 +153,8 @@ def name_problems(environ: Mapping[str, str], dotenv_file: Path | None) -> list[
             text = dotenv_file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):  # missing, or reported in full when the settings are read
             text = ""
-        found += _dotenv_problems(text, str(dotenv_file))
+        if text:
+            found += _dotenv_problems(text, str(dotenv_file))
     return found
 
 
