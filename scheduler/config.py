@@ -107,6 +107,13 @@ class Settings(BaseSettings):
         [], json_schema_extra=_expected("a comma-separated list of hashtags without '#', e.g. Familie,ESFPlus")
     )
     utm: bool = Field(True, json_schema_extra=_expected("true or false"))
+    # The account's own line, e.g. a funding notice, added to each post where it costs no text (after the
+    # link, before the hashtags; on X usually left out). One line for every account of the platforms below.
+    footer: str = Field("", max_length=500, json_schema_extra=_expected("one line of text, or empty"))
+    footer_platforms: CommaList = Field(
+        list(PLATFORMS),
+        json_schema_extra=_expected(f"a comma-separated list of {', '.join(PLATFORMS)}"),
+    )
     threads: CommaList = Field(
         [],
         json_schema_extra=_expected(
@@ -270,14 +277,15 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
-    @field_validator("platforms", "languages", "hashtags", "threads", "notify_email_to", mode="before")
+    @field_validator("platforms", "footer_platforms", "languages", "hashtags", "threads", "notify_email_to",
+                     mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("platforms")
+    @field_validator("platforms", "footer_platforms")
     @classmethod
     def _known_platforms(cls, value: list[str]) -> list[str]:
         names = [name.lower() for name in value]

@@ -129,6 +129,7 @@ class Post:
     spoiler_text: str = ""
     reason: str | None = None  # why it does not fit; None when it does
     images: tuple[Image, ...] = ()
+    warnings: tuple[str, ...] = ()  # it fits, but a reader may hit a dead end (see render.readon)
 
     @property
     def fits(self) -> bool:

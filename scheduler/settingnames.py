@@ -25,7 +25,8 @@ PREFIX = "SCHEDULER_"
 
 #: Every field of `config.Settings`: the setting SCHEDULER_<FIELD>.
 FIELDS = frozenset({
-    "templates_dir", "posts_dir", "platforms", "languages", "hashtags", "utm", "threads", "mastodon_max_characters",
+    "templates_dir", "posts_dir", "platforms", "languages", "hashtags", "utm", "footer", "footer_platforms",
+    "threads", "mastodon_max_characters",
     "mastodon_visibility", "media_base_url", "database_url", "outbox", "timezone", "slots", "holidays_country",
     "holidays_region", "min_gap_minutes", "stagger_minutes", "require_approval", "claim_batch", "max_attempts",
     "retry_base_seconds", "retry_cap_seconds", "mastodon_base_url", "mastodon_token", "bluesky_base_url",

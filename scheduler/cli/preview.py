@@ -22,11 +22,15 @@ REPORT_FORMATS = ("text", "json", "markdown", "html")
 @click.option("--format", "-f", "fmt", type=click.Choice(REPORT_FORMATS), default="text", show_default=True,
               help="text for a terminal, markdown for a pull-request comment, html for a page, json for tools.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE.")
-def preview(paths: tuple[Path, ...], platforms: tuple[str, ...], fmt: str, output: Path | None) -> int:
+@click.option("--strict", is_flag=True,
+              help="Exit 1 on warnings too: a shortened post without a link to read on, a 'hier' without a link.")
+def preview(paths: tuple[Path, ...], platforms: tuple[str, ...], fmt: str, output: Path | None, strict: bool) -> int:
     """Show every item of the issues at PATHS as a post per platform; nothing is sent.
 
     PATHS are newsletter files or folders (default: SCHEDULER_POSTS_DIR, i.e. posts/). Exits 0 when
-    every post fits, 1 when any does not (each reason is printed), 2 on bad input.
+    every post fits, 1 when any does not (each reason is printed), 2 on bad input. A post that
+    leaves a reader at a dead end (shortened without a link to read on, "hier" without a link) is
+    a warning; with --strict, a failure (exit 1).
 
     Example: scheduler preview posts/ --platform mastodon --format markdown -o preview.md
     """
@@ -45,6 +49,8 @@ def preview(paths: tuple[Path, ...], platforms: tuple[str, ...], fmt: str, outpu
         utm=settings.utm,
         threads=settings.threads,
         mastodon_limit=settings.mastodon_max_characters,
+        footer=settings.footer,
+        footer_platforms=settings.footer_platforms,
     )
     previews = build_preview(
         list(paths) or [settings.posts_dir],
@@ -60,11 +66,19 @@ def preview(paths: tuple[Path, ...], platforms: tuple[str, ...], fmt: str, outpu
     misfits = [(p.issue.source, post) for p in previews for post in p.misfits]
     for source, post in misfits:
         click.echo(f"does not fit: {source} item {post.item_id} ({post.title}) on {post.platform}: {post.reason}", err=True)
+    warned = [(p, entry.post) for p in previews for entry in p.posts if entry.post.warnings]
+    for issue_preview, post in warned:
+        number = 1 + [item.id for item in issue_preview.issue.items].index(post.item_id)
+        for warning in post.warnings:
+            click.echo(f"warning: {issue_preview.issue.source} item {number} ({post.title}) on {post.platform}: "
+                       f"{warning}", err=True)
     if output is not None:
         total = sum(len(p.posts) for p in previews)
         fitting = total - len(misfits)
         click.echo(f"wrote {output}: {plural(total, 'post')}, {fitting} {'fits' if fitting == 1 else 'fit'}", err=True)
-    return 1 if misfits else 0
+    if warned and not strict:
+        click.echo(f"{plural(len(warned), 'post')} with warnings; --strict makes them a failure", err=True)
+    return 1 if misfits or (strict and warned) else 0
 
 
 @cli.command()

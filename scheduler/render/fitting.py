@@ -29,6 +29,11 @@ Measurer = Callable[[str], Measure]
 class Fitted:
     parts: tuple[str, ...]
     measure: Measure  # of the longest part
+    kept: int | None = None  # how much of the `fit` text is kept when it was shortened; None: all of it
+
+    @property
+    def shortened(self) -> bool:
+        return self.kept is not None
 
 
 def _word_cuts(text: str, upto: int) -> list[int]:
@@ -85,7 +90,7 @@ def shorten(output: str, region: str, *, measure: Measurer, language: str) -> Fi
             " (title, link and hashtags); shorten the template or the hashtags"
         )
     text = build(cut)
-    return Fitted((text,), measure(text))
+    return Fitted((text,), measure(text), kept=cut)
 
 
 def _units(text: str, language: str) -> list[tuple[str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -13,8 +14,9 @@ import jinja2
 from scheduler.errors import FitError, TemplateError
 from scheduler.models import PLATFORMS, THREAD_PLATFORMS, Issue, Item, Post
 from scheduler.render import environment
-from scheduler.render.fitting import MARKER, fit
-from scheduler.render.helpers import add_utm, format_hashtags
+from scheduler.render.fitting import MARKER, Fitted, fit
+from scheduler.render.helpers import add_utm, format_hashtags, paragraphs, phrases, tag_links
+from scheduler.render.readon import dead_ends
 from scheduler.text.entities import url_spans
 from scheduler.text.length import Measure, measure
 
@@ -31,6 +33,42 @@ def _tidy(text: str) -> str:
 class _FitRequest:
     region: str | None = None
     thread: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    """One rendering of a post: fitted, or the template's output and why it cannot fit."""
+
+    output: str
+    fitted: Fitted | None
+    reason: str | None
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.fitted.parts) if self.fitted is not None else self.output
+
+    @property
+    def cost(self) -> tuple[int, float]:
+        """What fitting took: the number of parts, then how much of the `fit` text was cut."""
+        assert self.fitted is not None
+        kept = self.fitted.kept
+        return len(self.fitted.parts), -(float("inf") if kept is None else kept)
+
+
+def _headline(item: Item) -> str:
+    """The item's title when it is a title of its own; "" when it is just the start of the item's text
+    (as the importer makes it from the first sentence): the text then opens with it anyway."""
+    title = item.title.removesuffix("…").rstrip()
+    return "" if not title or " ".join(item.body.split()).startswith(title) else item.title
+
+
+@jinja2.pass_context
+def _paragraphs_filter(context: jinja2.runtime.Context, text: Any, size: int = 320) -> str:
+    return paragraphs(str(text), context["language"], size=size)
+
+
+def _has_link(text: str, url: str) -> bool:
+    return any((span.text if "://" in span.text else "https://" + span.text) == url for span in url_spans(text))
 
 
 @jinja2.pass_context
@@ -54,28 +92,42 @@ class Renderer:
         utm: bool = True,
         threads: Iterable[str] = (),
         mastodon_limit: int = 500,
+        footer: str = "",
+        footer_platforms: Iterable[str] = PLATFORMS,
     ) -> None:
+        """`footer`: the account's own line (e.g. a funding notice), offered to templates as `footer`
+        on `footer_platforms` wherever it costs no text (see `render`)."""
         self.templates_dir = templates_dir
         self.hashtags = tuple(hashtags)
         self.utm = utm
         self.threads = frozenset(threads) & THREAD_PLATFORMS
         self.mastodon_limit = mastodon_limit
+        self.footer = " ".join(footer.split())
+        self.footer_platforms = frozenset(footer_platforms)
         self._environment = environment.make_environment(templates_dir)
         self._environment.filters["fit"] = _fit_filter
+        self._environment.filters["paragraphs"] = _paragraphs_filter
         self._templates: dict[tuple[str, str], jinja2.Template] = {}
 
     def __repr__(self) -> str:
         return (
             f"Renderer(templates_dir={str(self.templates_dir) if self.templates_dir else None!r}, "
             f"hashtags={self.hashtags!r}, "
-            f"utm={self.utm}, threads={sorted(self.threads)!r}, mastodon_limit={self.mastodon_limit})"
+            f"utm={self.utm}, threads={sorted(self.threads)!r}, mastodon_limit={self.mastodon_limit}, "
+            f"footer={self.footer!r}, footer_platforms={sorted(self.footer_platforms)!r})"
         )
 
     def measure(self, platform: str, text: str, spoiler_text: str = "") -> Measure:
         return measure(platform, text, spoiler_text, mastodon_limit=self.mastodon_limit)
 
     def render(self, issue: Issue, item: Item, platform: str) -> Post:
-        """The post for `item` on `platform`; a post that cannot fit carries the reason."""
+        """The post for `item` on `platform`; a post that cannot fit carries the reason, one that fits
+        but leaves a reader at a dead end carries warnings (see `readon`).
+
+        The item's link (or the issue's) is offered to the template as `link`, UTM-tagged like the
+        links in the item's text. When the link is in the text already and stays there after
+        fitting, `link` is None: the template does not show it twice. The account's `footer` line is
+        offered where it costs no text: when the post is shortened (or split) no more with it."""
         key = (item.section, platform)
         if (template := self._templates.get(key)) is None:
             template = self._templates[key] = environment.select(self._environment, item.section, platform)
@@ -90,27 +142,51 @@ class Renderer:
             )
 
         link = item.url or issue.options.link
-        request = _FitRequest()
+        tagged = utm(link) if link else None
+        shown = dataclasses.replace(item, body=tag_links(item.body, utm)) if use_utm else item
         spoiler = issue.options.content_warning if platform == "mastodon" else ""
         context = {
             "issue": issue,
-            "item": item,
+            "item": shown,
             "section": item.section,
+            "headline": _headline(item),
             "platform": platform,
             "language": issue.language,
             "limit": self.measure(platform, "").limit,
-            "link": utm(link) if link else None,
+            "phrases": phrases(issue.language),
             "hashtags": hashtags,
             "utm": utm,
-            "_fit": request,
         }
-        output = _tidy(environment.render(template, context))
-        thread = (platform in self.threads if request.thread is None else request.thread) and (
-            platform in THREAD_PLATFORMS
-        )
 
         def measure_post(text: str) -> Measure:
             return self.measure(platform, text, spoiler)
+
+        def attempt(link_shown: str | None, footer: str) -> _Attempt:
+            request = _FitRequest()
+            output = _tidy(environment.render(template, {**context, "link": link_shown, "footer": footer,
+                                                          "_fit": request}))
+            thread = (platform in self.threads if request.thread is None else request.thread) and (
+                platform in THREAD_PLATFORMS
+            )
+            try:
+                fitted = fit(output, request.region, measure=measure_post, language=issue.language, thread=thread)
+            except FitError as exc:
+                return _Attempt(output.replace(MARKER, request.region or ""), None, str(exc))
+            return _Attempt(output, fitted, None)
+
+        def best(footer: str) -> _Attempt:
+            if tagged and _has_link(shown.body, tagged):  # offer the link line only if fitting cut it away
+                inline = attempt(None, footer)
+                if inline.fitted is not None and _has_link(inline.text, tagged):
+                    return inline
+            return attempt(tagged, footer)
+
+        chosen = best("")
+        footer = self.footer if platform in self.footer_platforms else ""
+        if footer and chosen.fitted is not None:
+            with_footer = best(footer)
+            if with_footer.fitted is not None and with_footer.cost <= chosen.cost:
+                chosen = with_footer
 
         fields = {
             "item_id": item.id,
@@ -121,15 +197,16 @@ class Renderer:
             "spoiler_text": spoiler,
             "images": item.images,
         }
-        try:
-            fitted = fit(output, request.region, measure=measure_post, language=issue.language, thread=thread)
-        except FitError as exc:
-            full = output.replace(MARKER, request.region or "")
-            whole = measure_post(full)
-            return Post(parts=(full,), length=whole.length, limit=whole.limit, reason=str(exc), **fields)
+        if chosen.fitted is None:
+            whole = measure_post(chosen.text)
+            return Post(parts=(chosen.text,), length=whole.length, limit=whole.limit, reason=chosen.reason, **fields)
+        fitted = chosen.fitted
         links = tuple(dict.fromkeys(span.text for part in fitted.parts for span in url_spans(part)))
+        warnings = dead_ends(chosen.text, has_link=bool(links), shortened=fitted.shortened,
+                             link_available=bool(link), options_file=str(Path(issue.source).with_suffix(".toml")))
         return Post(
-            parts=fitted.parts, length=fitted.measure.length, limit=fitted.measure.limit, links=links, **fields
+            parts=fitted.parts, length=fitted.measure.length, limit=fitted.measure.limit, links=links,
+            warnings=tuple(warnings), **fields,
         )
 
     def render_issue(self, issue: Issue, platforms: Sequence[str] = PLATFORMS) -> list[Post]:

@@ -77,7 +77,8 @@ def test_a_section_the_issue_does_not_have_is_a_warning_naming_the_closest_secti
         '[sections.Vernezt]\nhashtags = ["Netz"]\n[sections."Aus der Praxis"]\nhashtags = ["Praxis"]\n', encoding="utf-8")
     result = run("preview", str(issue), "-p", "mastodon")
     assert result.code == 0, result
-    warnings = [line for line in result.err.splitlines() if line.startswith("warning: ")]
+    # the options file's warnings (the posts' own warnings, about links to read on, follow them)
+    warnings = [line for line in result.err.splitlines() if line.startswith(f"warning: {issue.with_suffix('.toml')}")]
     assert warnings == [
         f"warning: {issue.with_suffix('.toml')}: [sections.Vernezt] matches no section of the issue (ignored); "
         "did you mean [sections.Vernetzt]?",

@@ -1,0 +1,45 @@
+"""No dead ends: what a rendered post lacks for a reader to read on.
+
+A post that was shortened needs a link to the rest; so does a text that points to one ("Den ganzen
+Beitrag hören Sie hier.", "Mehr dazu hier", "click here") — words that were a link on the web page
+the issue was copied from. `dead_ends` names each such problem as a warning for `scheduler preview`.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Words that only make sense as (or next to) a link: "hier"/"here" ending a clause, "hier geht's",
+# "mehr dazu", "weiterlesen", "unter folgendem Link", "click here", "read more". A plain "mehr"
+# ("mehr als 2.000 Mitglieder") or "hier" inside a sentence ("fühlen sich hier wohl") is not one.
+_POINTERS = re.compile(
+    r"\b(?:hier|here)\b(?=\s*[.!:…)]|\s*$)"
+    r"|\bhier\s+(?:geht'?s|entlang|klicken|anmelden|herunterladen|nachlesen|abrufen|lesen|ansehen|anhören)\b"
+    r"|\bmehr\s+dazu\b|\bweiterlesen\b|\bmehr\s+erfahren\b"
+    r"|\b(?:unter|über|im|in\s+dem)\s+(?:diesem|folgendem|dem\s+folgenden|den\s+folgenden|nachfolgendem)\s+Link\b"
+    r"|\bclick\s+here\b|\bread\s+more\b|\blearn\s+more\b|\bfind\s+out\s+more\b|\bmore\s+here\b",
+    re.IGNORECASE,
+)
+
+
+def pointers(text: str) -> list[str]:
+    """The words in `text` that point to a link ("hier", "Mehr dazu", "here" …), each once, in order."""
+    return list(dict.fromkeys(match.group(0) for match in _POINTERS.finditer(text)))
+
+
+def dead_ends(text: str, *, has_link: bool, shortened: bool, link_available: bool, options_file: str) -> list[str]:
+    """Warnings for a post whose text is `text`: shortened without a link to read on, or pointing to a
+    link it does not have. `link_available`: the item or the issue has a link (the template left it out)."""
+    if has_link:
+        return []
+    if link_available:
+        fix = "the template does not show {{ link }}; add it to the template"
+    else:
+        fix = f'add link = "https://…" (the issue\'s web page) to {options_file}, or a link to the item'
+    warnings = []
+    if shortened:
+        warnings.append(f"shortened without a link to read on: {fix}")
+    if found := pointers(text):
+        said = ", ".join(f'"{word}"' for word in found)
+        warnings.append(f"says {said} but has no link: {fix}")
+    return warnings

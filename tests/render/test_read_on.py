@@ -1,0 +1,131 @@
+"""No dead ends: a shortened post carries a link to read on (the item's or the issue's); where no
+link exists, or a text says "hier"/"here"/"mehr dazu" without one, preview warns per post and
+--strict makes that a failure. A link already in the text is not added a second time."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from scheduler.models import IssueOptions
+from scheduler.render.renderer import Renderer
+from scheduler.text.entities import url_spans
+from scheduler.text.sentences import sentences
+from tests.conftest import EXAMPLE, TEMPLATES
+
+ISSUE_LINK = "https://example.org/newsletter/2024-12-13"
+ITEM_LINK = "https://www.deutscher-verein.de/empfehlungen/familienfoerderung-kommunale-infrastrukturen"
+
+
+def _with(issue, index: int, **changes):
+    """The issue with item `index` changed; a new body gets its first sentence as title (as imported)."""
+    if "body" in changes:
+        changes.setdefault("title", sentences(changes["body"], "de")[0])
+    item = dataclasses.replace(issue.items[index], **changes)
+    return dataclasses.replace(issue, items=tuple(item if n == index else other for n, other in enumerate(issue.items))), item
+
+
+def _links(text: str) -> list[str]:
+    return [span.text for span in url_spans(text)]
+
+
+@pytest.mark.parametrize("platform", ["x", "bluesky", "mastodon", "threads"])
+def test_a_shortened_post_carries_the_issue_link(example_issue, platform):
+    issue = dataclasses.replace(example_issue, options=IssueOptions(link=ISSUE_LINK, hashtags=("AktifPlus",)))
+    post = Renderer(TEMPLATES).render(issue, issue.items[5], platform)
+    assert post.fits and "…" in post.text
+    assert [link.split("?")[0] for link in _links(post.text)] == [ISSUE_LINK]
+    assert post.warnings == ()
+
+
+def test_a_shortened_post_without_any_link_is_warned_about(example_issue):
+    post = Renderer(TEMPLATES).render(example_issue, example_issue.items[5], "x")
+    assert post.fits and "…" in post.text and not post.links
+    (warning,) = post.warnings
+    assert "shortened" in warning and "link" in warning and ".toml" in warning
+
+
+def test_a_post_shown_whole_without_a_link_is_fine(example_issue):
+    post = Renderer(TEMPLATES).render(example_issue, example_issue.items[5], "linkedin")
+    assert "…" not in post.text and post.warnings == ()
+
+
+def test_a_template_that_drops_the_link_of_a_shortened_post_is_warned_about(templates, example_issue):
+    (templates / "x.j2").write_text("{{ item.body | fit }}")
+    issue = dataclasses.replace(example_issue, options=IssueOptions(link=ISSUE_LINK))
+    (warning,) = Renderer(templates).render(issue, issue.items[5], "x").warnings
+    assert "template" in warning and "link" in warning
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Den ganzen Radiobeitrag hören Sie hier.", "Mehr dazu hier.", "Die Anmeldung finden Sie hier:",
+     "Hier geht's zur Anmeldung.", "Weitere Informationen unter folgendem Link.", "Read the whole story here.",
+     "Click here to register.", "Mehr dazu lesen Sie im Blog."],
+)
+def test_a_text_that_points_to_a_link_it_does_not_have_is_warned_about(example_issue, sentence):
+    issue, item = _with(example_issue, 0, body=f"Das Familienzentrum lädt ein. {sentence}")
+    post = Renderer(TEMPLATES).render(issue, item, "mastodon")
+    assert not post.links
+    (warning,) = post.warnings
+    assert "has no link" in warning
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Zu den mehr als 2.000 Mitgliedern gehören Länder und Kommunen.", "Die Kinder fühlen sich hier wohl.",
+     "Mehr Familien als je zuvor nahmen teil."],
+)
+def test_mehr_and_hier_in_ordinary_sentences_are_not_dead_ends(example_issue, sentence):
+    issue, item = _with(example_issue, 0, body=f"Das Familienzentrum lädt ein. {sentence}")
+    assert Renderer(TEMPLATES).render(issue, item, "mastodon").warnings == ()
+
+
+def test_the_example_radio_item_says_hier_and_gets_a_warning_without_a_link(example_issue):
+    post = Renderer(TEMPLATES).render(example_issue, example_issue.items[4], "linkedin")
+    assert "hören Sie hier" in post.text
+    assert any("hier" in warning for warning in post.warnings)
+
+
+def test_an_inline_link_is_not_added_a_second_time(example_issue):
+    body = f"Der Deutsche Verein hat Empfehlungen veröffentlicht: {ITEM_LINK} Sie richten sich an Kommunen."
+    issue, item = _with(example_issue, 5, body=body, links=(ITEM_LINK,))
+    for platform in ("linkedin", "mastodon", "bluesky", "x", "threads", "facebook"):
+        post = Renderer(TEMPLATES).render(issue, item, platform)
+        assert len(_links(post.text)) == 1, (platform, post.text)
+        assert "utm_source=" + platform in _links(post.text)[0]  # the inline link is tagged like any link
+        assert post.warnings == ()
+
+
+def test_an_inline_link_that_was_cut_away_comes_back_as_the_link_to_read_on(example_issue):
+    long_first = sentences(example_issue.items[1].body, "de")[0]
+    body = f"{long_first} Die Dokumentation gibt es hier: {ITEM_LINK} Dort finden Sie alle Vorträge."
+    issue, item = _with(example_issue, 5, body=body, links=(ITEM_LINK,))
+    post = Renderer(TEMPLATES).render(issue, item, "x")
+    assert post.fits and "…" in post.text and "hier:" not in post.text
+    assert len(_links(post.text)) == 1 and _links(post.text)[0].startswith(ITEM_LINK)
+    assert post.warnings == ()
+
+
+def test_preview_prints_each_warning_and_strict_makes_them_a_failure(run):
+    result = run("preview", str(EXAMPLE), "-p", "x", "-p", "linkedin")
+    assert result.code == 0
+    warnings = [line for line in result.err.splitlines() if line.startswith("warning:")]
+    assert len(warnings) >= 6  # every shortened X post of the example lacks a link, and the radio item says "hier"
+    assert all(str(EXAMPLE) in line for line in warnings)
+    assert any(" on x:" in line and "shortened" in line for line in warnings)
+    strict = run("preview", str(EXAMPLE), "-p", "x", "--strict")
+    assert strict.code == 1 and "warning:" in strict.err
+
+
+def test_with_the_issue_link_the_example_has_no_dead_ends(run, tmp_path):
+    issue = tmp_path / EXAMPLE.name
+    issue.write_bytes(EXAMPLE.read_bytes())
+    issue.with_suffix(".toml").write_text(f'link = "{ISSUE_LINK}"\n', encoding="utf-8")
+    result = run("preview", str(issue), "--strict", "--format", "json")
+    assert result.code == 0, result.err
+    posts = json.loads(result.out)["issues"][0]["posts"]
+    assert all(post["warnings"] == [] for post in posts)
+    assert all(post["links"] for post in posts)
