@@ -32,6 +32,7 @@ def to_data(previews: Sequence[IssuePreview]) -> dict[str, Any]:
                         "limit": entry.post.limit,
                         "fits": entry.post.fits,
                         "reason": entry.post.reason,
+                        "warnings": list(entry.post.warnings),
                         "links": list(entry.post.links),
                         "images": [image.as_dict() for image in entry.post.images],
                         "uploads": list(entry.uploads),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from scheduler.report.shown import shown
 from scheduler.service import IssuePreview
 from scheduler.wording import plural
 
@@ -44,7 +45,10 @@ def render(previews: Sequence[IssuePreview]) -> str:
         out.append("")
         for reason_post in misfits:
             out.append(f"- ❌ **{reason_post.platform}**, item `{reason_post.item_id}`: {_cell(reason_post.reason or '')}")
-        if misfits:
+        warned = [(entry.post, warning) for entry in preview.posts for warning in entry.post.warnings]
+        for warned_post, warning in warned:
+            out.append(f"- ⚠️ **{warned_post.platform}**, item `{warned_post.item_id}`: {_cell(warning)}")
+        if misfits or warned:
             out.append("")
         for number, item in enumerate(issue.items, 1):
             out += ["<details>", f"<summary>{number}. {_cell(item.title)}</summary>", ""]
@@ -59,7 +63,8 @@ def render(previews: Sequence[IssuePreview]) -> str:
                 if post.images:
                     out.append("")
                 for part in post.parts:
-                    fence = _fence(part)
-                    out += [f"{fence}text", part, fence, ""]
+                    text = shown(post.platform, part)
+                    fence = _fence(text)
+                    out += [f"{fence}text", text, fence, ""]
             out += ["</details>", ""]
     return "\n".join(out)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
+from scheduler.report.shown import shown
 from scheduler.service import IssuePreview
 from scheduler.wording import plural
 
@@ -28,12 +29,13 @@ def render(previews: Sequence[IssuePreview]) -> str:
             lines.append(f"  {post.platform} — {post.length}/{post.limit}{thread} — {mark}")
             if post.reason:
                 lines.append(f"    ! {post.reason}")
+            lines += [f"    warning: {warning}" for warning in post.warnings]
             for count, image in enumerate(post.images, start=1):
                 lines.append(f"    image {count}: {image.path}")
                 lines += [f"      alt: {line}" if n == 0 else f"           {line}"
                           for n, line in enumerate(textwrap.wrap(image.alt, 88) or [""])]
             for part in post.parts:
-                for paragraph in part.split("\n"):
+                for paragraph in shown(post.platform, part).split("\n"):
                     wrapped = textwrap.wrap(paragraph, 96, break_long_words=False, break_on_hyphens=False) or [""]
                     lines += [f"    │ {line}" for line in wrapped]
                 if len(post.parts) > 1:
