@@ -173,7 +173,8 @@ def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, 
     targets = accounts_for(settings, platforms or tuple(settings.platforms), chosen_accounts)
     limit = mastodon_limit(settings, targets["mastodon"]) if "mastodon" in targets else settings.mastodon_max_characters
     renderer = Renderer(templates_folder(settings), hashtags=settings.hashtags, utm=settings.utm,
-                        threads=settings.threads, mastodon_limit=limit)
+                        threads=settings.threads, mastodon_limit=limit, footer=settings.footer,
+                        footer_platforms=settings.footer_platforms)
     store = open_store(settings)
     report = add_issues(
         list(paths) or [settings.posts_dir], store=store, renderer=renderer,
