@@ -108,3 +108,13 @@ def test_the_footer_setting_reaches_the_preview(run, monkeypatch):
 
     posts = json.loads(result.out)["issues"][0]["posts"]
     assert all((FUNDING in post["text"]) == (post["platform"] == "linkedin") for post in posts)
+
+
+def test_queued_posts_carry_the_footer_too(run, monkeypatch):
+    from tests.conftest import EXAMPLE
+
+    monkeypatch.setenv("SCHEDULER_FOOTER", FUNDING)
+    added = run("queue", "add", str(EXAMPLE), "-p", "linkedin", "--start", "2030-01-07")
+    assert added.code == 0, added.err
+    shown = run("queue", "show", "1")
+    assert FUNDING in shown.out
