@@ -85,7 +85,7 @@ def test_import_csv_takes_several_images_with_their_alt_texts(run, tmp_path):
     ("images", "alts", "message"),
     [
         ("a.png|b.jpg", "Nur eins", "image 'b.jpg' needs alt text (the alt column, one per image"),
-        ("a.png", "Eins|Zwei", "2 alt texts for 1 images"),
+        ("a.png", "Eins|Zwei", "2 alt texts for 1 image;"),
         ("", "Alt", "alt text without an image"),
         ("a.png|b.jpg|a.png|b.jpg|a.png", "1|2|3|4|5", "5 images, but mastodon takes at most 4 per post"),
         ("notes.png", "Alt", "notes.png is not a JPEG, PNG, GIF or WebP image"),
