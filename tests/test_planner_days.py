@@ -7,6 +7,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from scheduler.errors import InputError
 from scheduler.planner import Holidays, PlanningError, Request, parse_blackout, parse_slots, plan, slots_after, wall_time
@@ -110,3 +112,32 @@ def test_a_wall_time_in_the_fall_back_fold_is_an_error():
 def test_a_half_hour_change_is_named_in_minutes():
     with pytest.raises(InputError, match="go forward by 30 minutes that night"):
         wall_time(naive("2025-10-05T02:15"), "Australia/Lord_Howe", what="WHEN")
+
+
+ZONES = ("Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "America/Nuuk", "UTC")
+NEAR_CHANGES = [dt.datetime(*day) for day in ((2025, 3, 29), (2025, 10, 25), (2025, 3, 8), (2025, 11, 1),
+                                               (2025, 4, 5), (2025, 10, 4))]
+
+
+@settings(max_examples=400, deadline=None)
+@example(zone="Europe/Berlin", moment=dt.datetime(2025, 3, 30, 2, 30))  # gap
+@example(zone="Europe/Berlin", moment=dt.datetime(2025, 10, 26, 2, 30))  # fold
+@example(zone="America/New_York", moment=dt.datetime(2025, 3, 9, 2, 30))
+@example(zone="America/New_York", moment=dt.datetime(2025, 11, 2, 1, 30))
+@example(zone="Australia/Lord_Howe", moment=dt.datetime(2025, 10, 5, 2, 15))  # 30 minutes forward
+@example(zone="Australia/Lord_Howe", moment=dt.datetime(2025, 4, 6, 1, 45))  # 30 minutes back
+@example(zone="America/Nuuk", moment=dt.datetime(2025, 3, 29, 23, 30))  # a gap across midnight
+@given(zone=st.sampled_from(ZONES),
+       moment=st.one_of(st.datetimes(dt.datetime(2024, 1, 1), dt.datetime(2027, 12, 31)),
+                        st.builds(lambda base, minutes: base + dt.timedelta(minutes=minutes),
+                                  st.sampled_from(NEAR_CHANGES), st.integers(0, 3 * 24 * 60))))
+def test_a_wall_time_is_read_exactly_or_refused_exactly_when_a_change_skips_or_repeats_it(zone, moment):
+    tz = ZoneInfo(zone)
+    # the wall times that exist, and how often: every instant that shows `moment` on the clock
+    instants = {moment.replace(tzinfo=tz, fold=fold).astimezone(dt.UTC) for fold in (0, 1)}
+    shown = [instant for instant in instants if instant.astimezone(tz).replace(tzinfo=None) == moment]
+    if len(shown) == 1:
+        assert wall_time(moment, zone, what="WHEN") == shown[0]
+    else:
+        with pytest.raises(InputError, match="does not exist" if not shown else "happens twice"):
+            wall_time(moment, zone, what="WHEN")
