@@ -203,6 +203,7 @@ class BlueskyPublisher(ApiClient):
         self.identifier = identifier
         self._session: dict[str, str] | None = session
         self._logged_in = False  # the session came from our own login, not from the token store
+        self._checked = False  # a kept session was asked whose it is
         self._on_session = on_session
         self._cards = cards
         self._lock = threading.Lock()
@@ -231,11 +232,41 @@ class BlueskyPublisher(ApiClient):
 
     def session(self) -> dict[str, str]:
         with self._lock:
+            if self._session is not None and not self._logged_in and not self._checked:
+                self._session = self._check(self._session)
+                self._checked = True
             if self._session is None:
                 self._session = self._login()
                 self._logged_in = True
                 self._kept(self._session)
             return self._session
+
+    def _check(self, kept: dict[str, str]) -> dict[str, str] | None:
+        """A kept session, asked once (`com.atproto.server.getSession`) whether this server knows it and
+        whose it is: itself when it is this account's, refreshed when it merely expired, None (log in
+        again) when the server does not know it or it is another account's."""
+        try:
+            who = self.http.request("GET", f"{self.base_url}/xrpc/com.atproto.server.getSession",
+                                    headers={"Authorization": f"Bearer {kept['accessJwt']}"}, classify=_classify,
+                                    reset_header=_reset).json()
+        except SessionError as error:
+            if error.name == "ExpiredToken":
+                self._session = kept
+                refreshed = self._refresh()
+                self._kept(refreshed)
+                return refreshed
+            if error.name not in STALE_SESSION:
+                raise
+            log.warning("bluesky %s: the kept session was refused (%s); logging in again", self.identifier, error.name)
+            return None
+        except RejectedError as error:  # the reference PDS: 400 "Could not find user info for account"
+            log.warning("bluesky %s: the kept session was refused (%s); logging in again", self.identifier, error)
+            return None
+        mine = self.identifier.removeprefix("@").lower()
+        if who.get("did") == kept.get("did") and mine in (str(who.get("handle", "")).lower(), str(who.get("did"))):
+            return kept
+        log.warning("bluesky %s: the kept session is @%s's; logging in again", self.identifier, who.get("handle"))
+        return None
 
     def _renew(self, refused: dict[str, str], error: SessionError) -> None:
         """After the PDS refused session `refused`: refresh it when it merely expired, log in again

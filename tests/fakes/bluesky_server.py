@@ -170,6 +170,10 @@ class BlueskyFake(FakeServer):
                 if parts.path == "/xrpc/com.atproto.identity.resolveHandle":
                     fake.requests.append({"path": self.path, "headers": self.lowered_headers(), "body": None})
                     return self.send_json(*fake.resolve(parse_qs(parts.query).get("handle", [""])[0]))
+                if parts.path == "/xrpc/com.atproto.server.getSession":  # whose session this is
+                    fake.requests.append({"path": self.path, "headers": self.lowered_headers(), "body": None})
+                    denied = fake._auth(self.lowered_headers())
+                    return self.send_json(*(denied or (200, {"handle": fake.handle, "did": fake.did, "active": True})))
                 if parts.path == "/xrpc/com.atproto.repo.getRecord":
                     denied = fake._auth(self.lowered_headers())
                     if denied:
