@@ -343,6 +343,8 @@ def show(post_id: int) -> int:
     for key in ("id", "item_id", "platform", "account", "state", "publish_at", "attempts", "remote_id", "remote_url", "error"):
         if row[key] is not None:
             click.echo(f"{key:<11} {row[key]}")
+        if key == "account":
+            click.echo(f"{'posts as':<11} {_posting_as(settings, post.platform, post.account)}")
     click.echo("")
     click.echo(post.text)
     click.echo("")
@@ -354,6 +356,19 @@ def show(post_id: int) -> int:
         reason = local_times(change.reason, settings.timezone)
         click.echo(f"{local(change.at, settings.timezone)}  {change.from_state or '—'} → {change.to_state}: {reason}")
     return 0
+
+
+def _posting_as(settings, platform: str, account: str) -> str:  # type: ignore[no-untyped-def]
+    """Whom the post's account publishes as, from the settings and the token store."""
+    from scheduler.config import account_setup
+    from scheduler.identity import describe
+
+    setup = account_setup(settings)
+    if (platform, account) in setup.ready:
+        return describe(platform, setup.ready[(platform, account)])
+    if (platform, account) in setup.broken:
+        return setup.broken[(platform, account)]
+    return "no credentials configured: a dry run writes its requests to the outbox, it stays queued"
 
 
 @queue.command("edit")
