@@ -22,6 +22,7 @@ from scheduler.errors import FitError, InputError
 from scheduler import media
 from scheduler.models import PLATFORMS, Image, QueuedPost, State, item_id, slugify
 from scheduler.newsletter.language import detect_language
+from scheduler.planner import wall_time
 from scheduler.render.helpers import add_utm
 from scheduler.storage import NewPost
 from scheduler.text.entities import url_spans
@@ -214,6 +215,19 @@ def _images(path: Path, where: str, images: str, alts: str) -> tuple[Image, ...]
     return tuple(Image(path=media.resolve(value, path.parent), alt=text) for value, text in zip(paths, texts))
 
 
+def _moment(value: str, where: str) -> dt.datetime:
+    """ISO 8601, or the day-first form German Excel shows and saves (`03.02.2030 10:00`)."""
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        pass
+    try:
+        return dt.datetime.strptime(value, "%d.%m.%Y %H:%M")
+    except ValueError:
+        raise InputError(f"{where}: publish_at {value!r} is not a time; use ISO 8601 such as 2025-01-20T09:30 "
+                         "(or 20.01.2025 09:30)") from None
+
+
 def _post(path: Path, row: _Row, *, timezone: str, now: dt.datetime, mastodon_limit: int,
           languages: Sequence[str], media_base_url: str | None, utm: bool) -> NewPost:
     where = f"{path} row {row.number}"
@@ -221,13 +235,7 @@ def _post(path: Path, row: _Row, *, timezone: str, now: dt.datetime, mastodon_li
     platform = values.get("platform", "").lower()
     if platform not in PLATFORMS:
         raise InputError(f"{where}: unknown platform {platform!r}; use one of {', '.join(PLATFORMS)}")
-    try:
-        when = dt.datetime.fromisoformat(values.get("publish_at", ""))
-    except ValueError:
-        raise InputError(f"{where}: publish_at {values.get('publish_at')!r} is not a time; use ISO 8601 such as 2025-01-20T09:30") from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=ZoneInfo(timezone))
-    when = when.astimezone(dt.UTC)
+    when = wall_time(_moment(values.get("publish_at", ""), where), timezone, what=f"{where}: publish_at")
     if when < now:
         raise InputError(f"{where}: publish_at {values['publish_at']} is in the past")
     text = values.get("text", "")

@@ -177,3 +177,10 @@ def test_files_written_with_o_get_the_users_umask(run, tmp_path, umask):
     finally:
         os.umask(old)
     assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".")] == []  # no temporary files left
+
+
+def test_a_time_as_german_excel_shows_it_is_read_and_a_dst_gap_is_reported(run, tmp_path):
+    assert _import(run, tmp_path, COLUMNS + "x,,03.02.2030 10:00,Hallo,,,\nx,,3.2.2030 11:30,Zwei,,,\n").code == 0
+    assert [post["publish_at"] for post in _list(run)] == ["2030-02-03T10:00+01:00", "2030-02-03T11:30+01:00"]
+    gap = _import(run, tmp_path, COLUMNS + "x,,2030-03-31T02:30,Nachts,,,\n", name="gap.csv")
+    assert gap.code == 2 and "gap.csv row 2: publish_at 2030-03-31T02:30 does not exist in Europe/Berlin" in gap.err
