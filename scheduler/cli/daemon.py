@@ -178,12 +178,10 @@ def run(once: bool, dry_run: bool, upcoming: int | None) -> int:
     return 0
 
 
-def _count(n: int, what: str = "post") -> str:
-    return f"{n} {what}" if n == 1 else f"{n} {what}s"
-
-
 def _report_waiting(summary, settings) -> None:  # type: ignore[no-untyped-def]
     """A real run: say which due posts wait for an account's credentials."""
+    from scheduler.wording import plural
+
     waiting: dict[str, int] = {}
     for post in summary.rehearsed.posts:
         name = f"{post.platform}:{post.account}"
@@ -191,12 +189,14 @@ def _report_waiting(summary, settings) -> None:  # type: ignore[no-untyped-def]
     for name, n in sorted(waiting.items()):
         platform, _, account = name.partition(":")
         how = f"scheduler auth {platform}" + ("" if account == "default" else f" --account {account}")
-        click.echo(f"{name} has no credentials: {_count(n)} due, left queued (the requests are in "
+        click.echo(f"{name} has no credentials: {plural(n, 'post')} due, left queued (the requests are in "
                    f"{settings.outbox}); configure it (see .env.example) or run '{how}'", err=True)
 
 
 def _report_dry_run(summary, settings, store) -> None:  # type: ignore[no-untyped-def]
     """A dry run: what would go out, when and where; the exact requests are in the outbox."""
+    from scheduler.wording import plural
+
     shown = summary.rehearsed
     if summary.interrupted and not shown.posts:
         click.echo("dry run stopped before anything was written", err=True)
@@ -208,7 +208,7 @@ def _report_dry_run(summary, settings, store) -> None:  # type: ignore[no-untype
         click.echo(f"dry run: nothing due{hint}")
         return
     unchanged = f" ({len(shown.unchanged)} shown there already, unchanged)" if shown.unchanged else ""
-    click.echo(f"dry run: {_count(len(shown.posts))} in {settings.outbox}{unchanged}; nothing was sent and "
+    click.echo(f"dry run: {plural(len(shown.posts), 'post')} in {settings.outbox}{unchanged}; nothing was sent and "
                "the queue is unchanged")
     for post in sorted(shown.posts, key=lambda p: (p.due_at, p.id)):
         first = post.parts[0].replace("\n", " ")
