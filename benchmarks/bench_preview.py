@@ -67,18 +67,21 @@ def throughput(posts: int) -> None:
     for n in range(count):
         base = issue.items[n % len(issue.items)]
         body = f"Meldung {n}: {base.body}"
-        items.append(dataclasses.replace(base, id=item_id(body), body=body))
+        # the title as the importer makes it: the start of the text (so templates show no separate headline)
+        items.append(dataclasses.replace(base, id=item_id(body), body=body, title=f"Meldung {n}: {base.title}"))
     renderer = Renderer(ROOT / "templates")
     sentences.sentence_ends.cache_clear()
 
     plain = jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT / "templates"))
     plain.filters["fit"] = lambda text, thread=None: text
+    plain.filters["paragraphs"] = lambda text, size=320: text
     templates = {p: plain.get_template(f"{p}.j2") for p in PLATFORMS}
     start = time.perf_counter()
     for item in items:
         for platform in PLATFORMS:
             templates[platform].render(item=item, issue=issue, section=item.section, platform=platform,
-                                       link=None, hashtags=lambda *a: "#AktifPlus #ESFPlus", limit=0)
+                                       link=None, hashtags=lambda *a: "#AktifPlus #ESFPlus", limit=0,
+                                       headline="", phrases={"read_more": "Mehr dazu"}, footer="")
     baseline = len(items) * len(PLATFORMS) / (time.perf_counter() - start)
 
     shortened = 0

@@ -48,6 +48,8 @@ def phrases(language: str) -> dict[str, str]:
 
 def tag_links(text: str, tag: Callable[[str], str]) -> str:
     """`text` with each web link replaced by `tag(link)` (e.g. UTM-tagged)."""
+    if "://" not in text and "www." not in text.lower():
+        return text
     out, position = [], 0
     for span in url_spans(text):
         link = span.text if "://" in span.text else "https://" + span.text

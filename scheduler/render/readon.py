@@ -22,8 +22,15 @@ _POINTERS = re.compile(
 )
 
 
+#: A word each of the patterns above contains: a text with none of them needs no closer look.
+_WORDS = ("hier", "here", "mehr", "link", "weiterlesen", "more")
+
+
 def pointers(text: str) -> list[str]:
     """The words in `text` that point to a link ("hier", "Mehr dazu", "here" …), each once, in order."""
+    folded = text.lower()
+    if not any(word in folded for word in _WORDS):
+        return []
     return list(dict.fromkeys(match.group(0) for match in _POINTERS.finditer(text)))
 
 

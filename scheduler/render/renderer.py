@@ -59,7 +59,9 @@ def _headline(item: Item) -> str:
     """The item's title when it is a title of its own; "" when it is just the start of the item's text
     (as the importer makes it from the first sentence): the text then opens with it anyway."""
     title = item.title.removesuffix("…").rstrip()
-    return "" if not title or " ".join(item.body.split()).startswith(title) else item.title
+    if not title or item.body.startswith(title) or " ".join(item.body.split()).startswith(title):
+        return ""
+    return item.title
 
 
 @jinja2.pass_context

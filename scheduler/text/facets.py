@@ -122,6 +122,8 @@ def rich_text(text: str, *, did_of: Resolver = placeholder_did) -> RichText:
 
 def shown_text(text: str) -> str:
     """`text` as a Bluesky post shows it: each web link in its short form (see `short_link`)."""
+    if "://" not in text and "www." not in text.lower():
+        return text  # no link to shorten (the common case while fitting: spares the entity scan)
     out, position = [], 0
     for span in protected_spans(text):
         if span.kind == "url":

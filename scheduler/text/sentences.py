@@ -34,7 +34,7 @@ def _segmenter(language: str):  # type: ignore[no-untyped-def]
 
 @lru_cache(maxsize=1)
 def _german_periods() -> regex.Pattern[str]:
-    """A pattern whose matches end at (and include) a period that does not end a German sentence."""
+    """A pattern matching exactly the periods (and one kind of hyphen) that do not end a German sentence."""
     always: list[str] = []
     in_context: list[str] = []
     for line in _ABBREVIATIONS.read_text(encoding="utf-8").splitlines():
@@ -48,27 +48,31 @@ def _german_periods() -> regex.Pattern[str]:
         return "|".join(sorted(map(regex.escape, words), key=len, reverse=True))
 
     before = r"(?<![\w.])"
-    context_before = r"(?<=(?:\d\.|\b(?:[Bb]is|und|[Ii]m|[Aa]b|[Ss]eit|Ende|Anfang|Mitte|zum|vom|[Vv]on))\s?|[–-])"
+    context_before = r"(?:\d\.|\b(?:[Bb]is|und|[Ii]m|[Aa]b|[Ss]eit|Ende|Anfang|Mitte|zum|vom|[Vv]on))\s?|[–-]"
     context_after = r"(?=\s*(?:\d|[,–-])|\s+(?:bis|und|u\.)\s)"
     return regex.compile(
-        rf"{before}(?:{alternatives(always)})\."  # Mo. Fr. Tel. ca. inkl.
-        rf"|{before}(?:{alternatives(in_context)})\.{context_after}"  # Art. 5, So., Jan. 2025
-        rf"|{context_before}(?:{alternatives(in_context)})\."  # 3. Jan., bis So., im Jan.
-        r"|(?<!\S)\d{1,2}\.(?=\s)"  # ordinals (12. Febr., 2. OG): pysbd takes "7. … 8." for a list
-        r"|\b[a-zäöü]\.(?=\s[a-zäöüA-ZÄÖÜ]\.)"  # the inner periods of u. v. m., i. d. R.
-        r"|\b\w+str\.(?=\s*\d)"  # Hauptstr. 12
+        rf"(?<={before}(?:{alternatives(always)}))\."  # Mo. Fr. Tel. ca. inkl.
+        rf"|(?<={before}(?:{alternatives(in_context)}))\.{context_after}"  # Art. 5, So., Jan. 2025
+        rf"|(?<=(?:{context_before})(?:{alternatives(in_context)}))\."  # 3. Jan., bis So., im Jan.
+        r"|(?<=(?<!\S)\d{1,2})\.(?=\s)"  # ordinals (12. Febr., 2. OG): pysbd takes "7. … 8." for a list
+        r"|(?<=\b[a-zäöü])\.(?=\s[a-zäöüA-ZÄÖÜ]\.)"  # the inner periods of u. v. m., i. d. R.
+        r"|(?<=\b\w+str)\.(?=\s*\d)"  # Hauptstr. 12
         r"|(?<=\d)-(?=\d+\.\s)"  # the hyphen of 1234-0. (pysbd reads "-0." as a negative number)
     )
 
 
 def _mask(text: str, language: str) -> str:
-    chars = list(text)
-    for span in protected_spans(text):
-        chars[span.start : span.end] = "x" * (span.end - span.start)
+    """`text` with links, hashtags and mentions made letters, and (German) the periods that end no
+    sentence made letters too; the same length, so offsets stay valid."""
+    spans = protected_spans(text)
+    if spans:
+        chars = list(text)
+        for span in spans:
+            chars[span.start : span.end] = "x" * (span.end - span.start)
+        text = "".join(chars)
     if language == "de":
-        for match in _german_periods().finditer("".join(chars)):  # links masked already
-            chars[match.end() - 1] = _MASK  # the period (or the hyphen)
-    return "".join(chars)
+        text = _german_periods().sub(_MASK, text)  # links masked already
+    return text
 
 
 @lru_cache(maxsize=4096)
