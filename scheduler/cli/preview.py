@@ -67,11 +67,13 @@ def preview(paths: tuple[Path, ...], platforms: tuple[str, ...], fmt: str, outpu
     for source, post in misfits:
         click.echo(f"does not fit: {source} item {post.item_id} ({post.title}) on {post.platform}: {post.reason}", err=True)
     warned = [(p, entry.post) for p in previews for entry in p.posts if entry.post.warnings]
+    grouped: dict[tuple[str, int, str, str], list[str]] = {}  # one line per item and warning, naming its platforms
     for issue_preview, post in warned:
         number = 1 + [item.id for item in issue_preview.issue.items].index(post.item_id)
         for warning in post.warnings:
-            click.echo(f"warning: {issue_preview.issue.source} item {number} ({post.title}) on {post.platform}: "
-                       f"{warning}", err=True)
+            grouped.setdefault((issue_preview.issue.source, number, post.title, warning), []).append(post.platform)
+    for (source, number, title, warning), on in grouped.items():
+        click.echo(f"warning: {source} item {number} ({title}) on {', '.join(on)}: {warning}", err=True)
     if output is not None:
         total = sum(len(p.posts) for p in previews)
         fitting = total - len(misfits)

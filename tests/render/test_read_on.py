@@ -129,3 +129,13 @@ def test_with_the_issue_link_the_example_has_no_dead_ends(run, tmp_path):
     posts = json.loads(result.out)["issues"][0]["posts"]
     assert all(post["warnings"] == [] for post in posts)
     assert all(post["links"] for post in posts)
+
+
+def test_a_warning_shared_by_several_platforms_is_one_line_naming_them(run):
+    result = run("preview", str(EXAMPLE))
+    lines = [line for line in result.err.splitlines() if line.startswith("warning:")]
+    assert len(lines) == len(set(lines))
+    item_2 = [line for line in lines if " item 2 " in line and "shortened without a link" in line]
+    assert len(item_2) == 1 and " on mastodon, bluesky, x" in item_2[0]
+    posts = int(result.err.strip().splitlines()[-1].split()[0])
+    assert posts > len(lines)  # every post is counted, each shared warning said once
