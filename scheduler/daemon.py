@@ -136,7 +136,7 @@ class Daemon:
                 shown = self.rehearsal.show(now=now, since=self._shown_until, upcoming=upcoming)
                 self._shown_until = now
                 self._summary.rehearsed += shown
-                for post in shown.written:
+                for post in shown.written if self._scheduler is not None else ():  # --once lists them itself
                     log.info("post %s (%s:%s) dry run: its requests went to %s", post.id, post.platform,
                              post.account, self.rehearsal.outbox.outbox)
 
