@@ -35,6 +35,15 @@ def example_issue() -> Issue:
 
 
 @pytest.fixture
+def sqlite_queue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A queue in a real SQLite file under tmp_path (and the dry-run outbox beside it) for CLI tests."""
+    path = tmp_path / "queue.sqlite3"
+    monkeypatch.setenv("SCHEDULER_DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("SCHEDULER_OUTBOX", str(tmp_path / "outbox.jsonl"))
+    return path
+
+
+@pytest.fixture
 def templates(tmp_path: Path) -> Path:
     """A copy of the project's templates that a test may change."""
     target = tmp_path / "templates"

@@ -14,11 +14,8 @@ START = "2030-01-07"  # a Monday, so planned times do not depend on today
 
 
 @pytest.fixture(autouse=True)
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "queue.sqlite3"
-    monkeypatch.setenv("SCHEDULER_DATABASE_URL", f"sqlite:///{path}")
-    monkeypatch.setenv("SCHEDULER_OUTBOX", str(tmp_path / "outbox.jsonl"))
-    return path
+def database(sqlite_queue: Path) -> Path:
+    return sqlite_queue
 
 
 def _list(run, *args: str) -> list[dict]:

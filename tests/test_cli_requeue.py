@@ -24,11 +24,8 @@ INSERTED = ("Neu im Netzwerk: Das Akti(F) Plus-Projekt WegWeiser in Kassel lädt
 
 
 @pytest.fixture(autouse=True)
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "queue.sqlite3"
-    monkeypatch.setenv("SCHEDULER_DATABASE_URL", f"sqlite:///{path}")
-    monkeypatch.setenv("SCHEDULER_OUTBOX", str(tmp_path / "outbox.jsonl"))
-    return path
+def database(sqlite_queue: Path) -> Path:
+    return sqlite_queue
 
 
 @pytest.fixture
