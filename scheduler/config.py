@@ -51,6 +51,17 @@ class Account(BaseModel):
     session_access: SecretStr | None = None  # Bluesky: the last session, kept across restarts
     session_refresh: SecretStr | None = None
     session_did: str = ""
+    # The account's own line (e.g. a funding notice) instead of SCHEDULER_FOOTER; "" for none.
+    footer: str | None = Field(None, max_length=500)
+
+
+def account_footer(settings: Settings, platform: str, account: Account | None) -> str:
+    """The line added to an account's posts where it fits: the account's own `footer` when it has
+    one (even on platforms outside SCHEDULER_FOOTER_PLATFORMS: it is meant for this account), else
+    SCHEDULER_FOOTER on the platforms of SCHEDULER_FOOTER_PLATFORMS."""
+    if account is not None and account.footer is not None:
+        return account.footer
+    return settings.footer if platform in settings.footer_platforms else ""
 
 
 def templates_folder(settings: Settings) -> Path | None:

@@ -12,8 +12,8 @@ from scheduler.models import Post, QueuedPost, State
 from scheduler.newsletter import Limits
 from scheduler.planner import Holidays, Request, SlotRule, plan
 from scheduler.render.renderer import Renderer
-from scheduler.requeue import Removed, Stale, identify, sort_out
-from scheduler.service import preview
+from scheduler.requeue import Removed, Rendering, Stale, identify, sort_out
+from scheduler.service import IssuePreview, load_issues, render_issues
 from scheduler.storage import Store
 from scheduler.storage.items import queued, rewrite
 from scheduler.text.length import measure
@@ -41,6 +41,7 @@ class AddReport:
     by_hand: list[Stale] = field(default_factory=list)  # would change, but edited by hand: kept
     kept: list[Stale] = field(default_factory=list)  # would change, but published or on their way: kept
     removed: list[Removed] = field(default_factory=list)  # items no longer in their issue, posts still queued
+    previews: list[IssuePreview] = field(default_factory=list)  # the posts as rendered (with their warnings)
 
 
 def add_issues(
@@ -58,20 +59,36 @@ def add_issues(
     media_base_url: str | None = None,
     update: bool = False,
     limits: Limits = Limits(),
+    footers: Mapping[tuple[str, str], str] | None = None,
 ) -> AddReport:
     """Render and queue every item of the issues at `paths`. Items keep their identity when their
     text is corrected (`newsletter.identity`): an item queued already is not queued again; its
     queued posts that would now read differently are reported as stale and, with `update`,
     rewritten in place (their time and state stay; see `requeue`). Images are checked for each
     platform before anything is queued (see `service.preview`); nothing changes when any post does
-    not fit."""
+    not fit.
+
+    `accounts`: platform → its accounts (default: `default`). `footers`: (platform, account) → the
+    account's line (an account not in it gets the renderer's own). The posts are rendered once per
+    distinct line, and the same way again when the issue is added again: a post is stale only when
+    its own account's line changed."""
     report = AddReport()
-    previews = preview(paths, renderer=renderer, platforms=platforms, languages=languages, now=now,
-                       media_base_url=media_base_url, limits=limits)
-    report.misfits = [post for p in previews for post in p.misfits]
+    targets = {platform: list((accounts or {}).get(platform, [DEFAULT_ACCOUNT])) for platform in platforms}
+    groups: dict[str | None, dict[str, list[str]]] = {None: {}}  # line (None: the renderer's) → accounts
+    for platform, names in targets.items():
+        for name in names:
+            groups.setdefault((footers or {}).get((platform, name)), {}).setdefault(platform, []).append(name)
+    issues = load_issues(paths, languages=languages, limits=limits)
+    renderings = [
+        Rendering(render_issues(issues, renderer=renderer if line is None else renderer.with_footer(line),
+                                platforms=list(by_platform), now=now, media_base_url=media_base_url), by_platform)
+        for line, by_platform in groups.items() if by_platform or line is None
+    ]
+    report.previews = [p for rendering in renderings for p in rendering.previews]
+    report.misfits = [post for p in report.previews for post in p.misfits]
     if report.misfits:
         return report
-    identified = identify(previews, store, accounts or {}, DEFAULT_ACCOUNT)
+    identified = identify(renderings, store, targets)
     report.removed = identified.removed
     candidates = identified.candidates
     sorted_out = sort_out(candidates, queued(store, [candidate.key for candidate in candidates]))

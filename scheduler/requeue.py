@@ -104,13 +104,26 @@ class Identified:
     removed: list[Removed] = field(default_factory=list)
 
 
-def identify(previews: Sequence[IssuePreview], store: Store, accounts: Mapping[str, Sequence[str]],
-             default_account: str) -> Identified:
+@dataclass(frozen=True, slots=True)
+class Rendering:
+    """The issues' posts as rendered for some of the accounts: those whose posts read alike (the
+    same account line, see `queueing.add_issues`); `previews` in the order of the issues."""
+
+    previews: Sequence[IssuePreview]
+    accounts: Mapping[str, Sequence[str]]  # platform → the accounts these posts are for
+
+
+def identify(renderings: Sequence[Rendering], store: Store, accounts: Mapping[str, Sequence[str]]) -> Identified:
     """Give every rendered post its item's identity and an account; one candidate per key (an
-    item in two issues of one call is queued once)."""
+    item in two issues of one call is queued once). Candidates come in the order of the items,
+    then of the platforms and their accounts in `accounts` (the order the planner staggers them in)."""
+    if not renderings:
+        return Identified()
+    order = {(platform, name): index for index, (platform, name) in enumerate(
+        (platform, name) for platform, names in accounts.items() for name in names)}
     seen: dict[str, str] = {}
     unique = []
-    for issue_preview in previews:
+    for at, issue_preview in enumerate(renderings[0].previews):
         key, source = issue_key(issue_preview.issue), issue_preview.issue.source
         if seen.get(key) == source:  # the same file given twice
             continue
@@ -118,12 +131,12 @@ def identify(previews: Sequence[IssuePreview], store: Store, accounts: Mapping[s
             raise InputError(f"{seen[key]} and {source} are the same issue ({key}: same date and title); "
                              "add only the current one (move the other out of the folder)")
         seen[key] = source
-        unique.append(issue_preview)
+        unique.append(at)
     result = Identified()
     keys: set[tuple[str, str, str]] = set()
     saved: set[str] = set()
-    for issue_preview in unique:
-        issue = issue_preview.issue
+    for at in unique:
+        issue = renderings[0].previews[at].issue
         key = issue_key(issue)
         prints = [item.id for item in issue.items]
         stored = known_items(store, issues=[key], fingerprints=prints)
@@ -146,15 +159,18 @@ def identify(previews: Sequence[IssuePreview], store: Store, accounts: Mapping[s
                 result.items.append(row)
                 if matching.edited(item):
                     result.held.add(identity)
-        for post in issue_preview.posts:
-            identity = matching.ids[post.post.item_id]
-            edited = identity in matching.known and matching.known[identity].fingerprint != post.post.item_id
-            renamed = dataclasses.replace(post.post, item_id=identity)
-            for account in accounts.get(renamed.platform, [default_account]):
-                candidate = Candidate(renamed, account, issue.source, edited)
-                if candidate.key not in keys:
-                    keys.add(candidate.key)
-                    result.candidates.append(candidate)
+        position = {item.id: index for index, item in reversed(list(enumerate(issue.items)))}
+        rendered = sorted(
+            ((post.post, account) for rendering in renderings for post in rendering.previews[at].posts
+             for account in rendering.accounts.get(post.post.platform, ())),
+            key=lambda pair: (position[pair[0].item_id], order[(pair[0].platform, pair[1])]))
+        for post, account in rendered:
+            identity = matching.ids[post.item_id]
+            edited = identity in matching.known and matching.known[identity].fingerprint != post.item_id
+            candidate = Candidate(dataclasses.replace(post, item_id=identity), account, issue.source, edited)
+            if candidate.key not in keys:
+                keys.add(candidate.key)
+                result.candidates.append(candidate)
         if matching.removed and matching.known:  # nothing found again: another issue with this key
             pending = posts_of(store, [item.id for item in matching.removed], states=PENDING)
             result.removed += [Removed(issue.source, item, tuple(pending[item.id]))

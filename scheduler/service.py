@@ -51,7 +51,25 @@ def preview(
     (`InputError` naming the file and the fix); platforms that download images themselves get
     them as public URLs under `media_base_url`. `options`: what settings add to request bodies.
     `limits`: the largest file and the most items an issue may have (checked before rendering)."""
-    issues = [load_issue(path, languages=languages, limits=limits) for path in issue_files(paths)]
+    return render_issues(load_issues(paths, languages=languages, limits=limits), renderer=renderer,
+                         platforms=platforms, now=now, media_base_url=media_base_url, options=options)
+
+
+def load_issues(paths: Sequence[Path], *, languages: Sequence[str], limits: Limits = Limits()) -> list[Issue]:
+    """The issues at `paths` (files or folders), read before any is rendered."""
+    return [load_issue(path, languages=languages, limits=limits) for path in issue_files(paths)]
+
+
+def render_issues(
+    issues: Sequence[Issue],
+    *,
+    renderer: Renderer,
+    platforms: Sequence[str],
+    now: dt.datetime,
+    media_base_url: str | None = None,
+    options: PayloadOptions | None = None,
+) -> list[IssuePreview]:
+    """Every post of `issues` on `platforms` with its requests (see `preview`)."""
     result = []
     for issue in issues:
         posts = tuple(

@@ -41,7 +41,7 @@ FIELDS = frozenset({
 ACCOUNT_FIELDS = frozenset({
     "base_url", "token", "handle", "app_password", "author", "version", "page_id", "user_id", "refresh_token",
     "expires_at", "refresh_expires_at", "client_id", "client_secret", "token_url", "session_access",
-    "session_refresh", "session_did",
+    "session_refresh", "session_did", "footer",
 })
 
 _NESTED_FORM = "SCHEDULER_ACCOUNTS__<PLATFORM>__<NAME>__<FIELD>"

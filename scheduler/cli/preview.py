@@ -30,7 +30,8 @@ def preview(paths: tuple[Path, ...], platforms: tuple[str, ...], fmt: str, outpu
     PATHS are newsletter files or folders (default: SCHEDULER_POSTS_DIR, i.e. posts/). Exits 0 when
     every post fits, 1 when any does not (each reason is printed), 2 on bad input. A post that
     leaves a reader at a dead end (shortened without a link to read on, "hier" without a link) is
-    a warning; with --strict, a failure (exit 1).
+    a warning; with --strict, a failure (exit 1). Posts carry SCHEDULER_FOOTER, the line of the
+    default accounts; a named account with its own line (…__FOOTER) gets that one when queued.
 
     Example: scheduler preview posts/ --platform mastodon --format markdown -o preview.md
     """

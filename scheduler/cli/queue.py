@@ -161,7 +161,7 @@ def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, 
 
     Example: scheduler queue add posts/ --platform mastodon --start 2025-01-06 --approve
     """
-    from scheduler.config import load_settings, templates_folder
+    from scheduler.config import account_footer, configured_accounts, load_settings, templates_folder
     from scheduler.newsletter import Limits
     from scheduler.queueing import add_issues
     from scheduler.render.renderer import Renderer
@@ -171,6 +171,7 @@ def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, 
     begin = start_of_planning(start, settings.timezone, now=now)
     planning = planning_of(settings)
     targets = accounts_for(settings, platforms or tuple(settings.platforms), chosen_accounts)
+    configured = configured_accounts(settings)
     limit = mastodon_limit(settings, targets["mastodon"]) if "mastodon" in targets else settings.mastodon_max_characters
     renderer = Renderer(templates_folder(settings), hashtags=settings.hashtags, utm=settings.utm,
                         threads=settings.threads, mastodon_limit=limit, footer=settings.footer,
@@ -182,6 +183,8 @@ def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, 
         start=begin, approve=approve or not settings.require_approval, now=now, accounts=targets,
         media_base_url=settings.media_base_url or None, update=update,
         limits=Limits(max_bytes=settings.max_issue_bytes, max_items=settings.max_items),
+        footers={(platform, name): account_footer(settings, platform, configured.get((platform, name)))
+                 for platform, names in targets.items() for name in names},
     )
     for post in report.misfits:
         click.echo(f"does not fit: item {post.item_id} on {post.platform}: {post.reason}", err=True)

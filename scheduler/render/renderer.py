@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import re
 from collections.abc import Iterable, Sequence
@@ -118,6 +119,14 @@ class Renderer:
             f"utm={self.utm}, threads={sorted(self.threads)!r}, mastodon_limit={self.mastodon_limit}, "
             f"footer={self.footer!r}, footer_platforms={sorted(self.footer_platforms)!r})"
         )
+
+    def with_footer(self, footer: str) -> Renderer:
+        """This renderer with another account line, offered on every platform it renders (the
+        caller has chosen the line for the accounts it renders for); templates are shared."""
+        twin = copy.copy(self)
+        twin.footer = " ".join(footer.split())
+        twin.footer_platforms = frozenset(PLATFORMS)
+        return twin
 
     def measure(self, platform: str, text: str, spoiler_text: str = "") -> Measure:
         return measure(platform, text, spoiler_text, mastodon_limit=self.mastodon_limit)
