@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from scheduler.cli import cli, platforms_option, plural, write_output
+from scheduler.cli import cli, platforms_option, plural, tell_warnings, write_output
 from scheduler.models import PLATFORMS
 
 REPORT_FORMATS = ("text", "json", "markdown", "html")
@@ -67,20 +67,13 @@ def preview(paths: tuple[Path, ...], platforms: tuple[str, ...], fmt: str, outpu
     misfits = [(p.issue.source, post) for p in previews for post in p.misfits]
     for source, post in misfits:
         click.echo(f"does not fit: {source} item {post.item_id} ({post.title}) on {post.platform}: {post.reason}", err=True)
-    warned = [(p, entry.post) for p in previews for entry in p.posts if entry.post.warnings]
-    grouped: dict[tuple[str, int, str, str], list[str]] = {}  # one line per item and warning, naming its platforms
-    for issue_preview, post in warned:
-        number = 1 + [item.id for item in issue_preview.issue.items].index(post.item_id)
-        for warning in post.warnings:
-            grouped.setdefault((issue_preview.issue.source, number, post.title, warning), []).append(post.platform)
-    for (source, number, title, warning), on in grouped.items():
-        click.echo(f"warning: {source} item {number} ({title}) on {', '.join(on)}: {warning}", err=True)
+    warned = tell_warnings(previews)
     if output is not None:
         total = sum(len(p.posts) for p in previews)
         fitting = total - len(misfits)
         click.echo(f"wrote {output}: {plural(total, 'post')}, {fitting} {'fits' if fitting == 1 else 'fit'}", err=True)
     if warned and not strict:
-        click.echo(f"{plural(len(warned), 'post')} with warnings; --strict makes them a failure", err=True)
+        click.echo(f"{plural(warned, 'post')} with warnings; --strict makes them a failure", err=True)
     return 1 if misfits or (strict and warned) else 0
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from scheduler.cli import cli, local, platforms_option, write_output
+from scheduler.cli import cli, local, platforms_option, tell_warnings, write_output
 from scheduler.errors import InputError
 from scheduler.models import State
 
@@ -157,7 +157,7 @@ def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, 
     Adding an issue again (corrected, or with changed templates or options) queues nothing twice:
     new items are queued, queued posts that would read differently are shown as diffs and rewritten
     only with --update; published posts never change. Exits 1 (changing nothing) when a post does
-    not fit.
+    not fit. A post that leaves a reader at a dead end is queued with a warning, as preview shows it.
 
     Example: scheduler queue add posts/ --platform mastodon --start 2025-01-06 --approve
     """
@@ -188,6 +188,7 @@ def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, 
     )
     for post in report.misfits:
         click.echo(f"does not fit: item {post.item_id} on {post.platform}: {post.reason}", err=True)
+    tell_warnings(report.previews)  # warnings only: the posts are queued all the same
     if report.misfits:
         click.echo("nothing queued: fix the posts above (scheduler preview shows them)", err=True)
         return 1
