@@ -18,10 +18,8 @@ LINES = (DEFAULT_LINE, LINE_A, LINE_B)
 
 
 @pytest.fixture(autouse=True)
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "queue.sqlite3"
-    monkeypatch.setenv("SCHEDULER_DATABASE_URL", f"sqlite:///{path}")
-    return path
+def database(sqlite_queue: Path) -> Path:
+    return sqlite_queue
 
 
 def _linkedin_account(monkeypatch: pytest.MonkeyPatch, name: str, number: int, footer: str | None) -> None:

@@ -13,10 +13,8 @@ START = "2030-01-07"  # a Monday
 
 
 @pytest.fixture(autouse=True)
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "queue.sqlite3"
-    monkeypatch.setenv("SCHEDULER_DATABASE_URL", f"sqlite:///{path}")
-    return path
+def database(sqlite_queue: Path) -> Path:
+    return sqlite_queue
 
 
 def _warnings(err: str) -> list[str]:
