@@ -188,3 +188,19 @@ def test_a_bluesky_login_that_fails_leaves_the_post_needing_attention_not_failed
     post = Store.open(url).get(post_id)
     assert post.state == State.NEEDS_ATTENTION  # nothing is wrong with the post itself
     assert "re-authorise account bluesky:default" in Store.open(url).history(post_id)[-1].reason
+
+
+def test_credentials_set_aside_are_warned_about_once_per_command(tmp_path: Path):
+    from tests.conftest import EXAMPLE
+    from tests.fakes.mastodon_server import MastodonFake
+
+    with MastodonFake(token=NEW) as fake:
+        _store(tmp_path / "tokens.json", {"mastodon:default": {"base_url": "https://social.earlier.example",
+                                                               "token": OLD}})
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
+        env.update(SCHEDULER_DATABASE_URL=f"sqlite:///{tmp_path / 'q.sqlite3'}",
+                   SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"), SCHEDULER_MASTODON_BASE_URL=fake.url,
+                   SCHEDULER_MASTODON_TOKEN=NEW)
+        added = _run(tmp_path, env, "queue", "add", str(EXAMPLE), "-p", "mastodon", "--start", "2030-01-07")
+    assert added.returncode == 0, added.stderr
+    assert added.stderr.count("the credentials kept for mastodon:default are set aside") == 1
