@@ -4,6 +4,10 @@ Lookup, most specific first: `<section>.<platform>.j2` (section slugified, e.g.
 `vernetzt.mastodon.j2`), then `<platform>.j2`, then `default.j2` — first in the team's templates
 folder (when there is one), then among the defaults shipped in the package (`PACKAGED`). So a team
 folder overrides the defaults file by file, and the tool works without one (from any folder).
+
+Templates run in Jinja2's `SandboxedEnvironment`: a template (say, one from a fork's pull request
+that CI previews) can shape text but cannot reach Python's internals (`__class__`, `__globals__` …),
+so it cannot run commands or read files. A refused access is a `TemplateError` with file and line.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 
 from scheduler.errors import TemplateError
 from scheduler.models import slugify
@@ -25,7 +30,7 @@ T = TypeVar("T")
 PACKAGED = Path(__file__).with_name("templates")
 
 
-def make_environment(templates_dir: Path | None) -> jinja2.Environment:
+def make_environment(templates_dir: Path | None) -> SandboxedEnvironment:
     """An environment reading `templates_dir` (the team's templates; None: none) before the packaged
     defaults. A folder that was named but does not exist is a `TemplateError`."""
     if templates_dir is not None and not templates_dir.is_dir():
@@ -34,7 +39,7 @@ def make_environment(templates_dir: Path | None) -> jinja2.Environment:
             "to use the default templates"
         )
     folders = ([templates_dir] if templates_dir is not None else []) + [PACKAGED]
-    return jinja2.Environment(
+    return SandboxedEnvironment(
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(folder) for folder in folders]),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
