@@ -97,8 +97,9 @@ class Dispatcher:
     def _finish(self, post: QueuedPost, state: str, *, now: dt.datetime, reason: str, **values: object) -> QueuedPost:
         try:
             done = self.store.transition(post.id, state, reason=reason, now=now, values=dict(values),
-                                         allowed_from={post.state})
-        except QueueError as error:  # changed by someone else meanwhile: theirs stands, ours is logged
+                                         allowed_from={post.state},
+                                         fence=post if post.state == State.PUBLISHING else None)
+        except QueueError as error:  # changed or claimed again by someone else meanwhile: theirs stands, ours is logged
             log.warning("post %s: could not record %s (%s): %s", post.id, state, reason, error)
             return self.store.get(post.id)
         _log_outcome(done, reason)
@@ -183,10 +184,19 @@ class Dispatcher:
         raise AssertionError("unreachable")
 
     def reconcile_in_flight(self, *, now: dt.datetime, alive_since: dt.datetime | None = None) -> list[QueuedPost]:
-        """Posts left in publishing by a crashed or killed daemon: reconcile each. With
-        `alive_since`, posts of workers with a heartbeat since then are theirs to finish."""
-        return [self.reconcile(post, now=now, cause="interrupted while publishing", interrupted=True)
-                for post in self.store.in_flight(alive_since=alive_since)]
+        """Posts left in publishing by a crashed or killed daemon: take over each one's claim, then
+        reconcile it. With `alive_since`, posts of workers with a heartbeat since then are theirs to
+        finish. A post whose claim another worker took over first is left to that worker: two workers
+        never both decide about one post (a stale "due again" would let a third send it twice)."""
+        done = []
+        for orphan in self.store.in_flight(alive_since=alive_since):
+            post = self.store.take_over(orphan, worker=self.worker, now=now,
+                                        reason=f"taken over by {self.worker} from {orphan.claimed_by} to reconcile")
+            if post is None:
+                log.info("post %s: another worker took it over first", orphan.id)
+                continue
+            done.append(self.reconcile(post, now=now, cause="interrupted while publishing", interrupted=True))
+        return done
 
     def dispatch_due(self, *, now: Callable[[], dt.datetime], limit: int = 50, stop: threading.Event | None = None,
                      accounts: Collection[tuple[str, str]] | None = None) -> list[QueuedPost]:
@@ -211,7 +221,7 @@ class Dispatcher:
         for post in claimed:
             try:
                 self.store.transition(post.id, State.SCHEDULED, now=now, reason="released unsent at shutdown",
-                                      allowed_from={State.PUBLISHING},
+                                      allowed_from={State.PUBLISHING}, fence=post,
                                       values={"attempts": max(post.attempts - 1, 0)})
             except QueueError:
                 log.warning("post %s changed while being released", post.id)

@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, false, func, insert, select, text, tuple_, update
+from sqlalchemy import and_, bindparam, exists, false, func, insert, select, text, true, tuple_, update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.engine import Connection, Engine, Row
 
@@ -69,7 +69,7 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._updates: dict[tuple[str, ...], Any] = {}  # prepared conditional UPDATEs by value keys
+        self._updates: dict[tuple[tuple[str, ...], bool], Any] = {}  # prepared conditional UPDATEs by value keys, fenced
         self._record = insert(transitions)
 
     @classmethod
@@ -285,12 +285,14 @@ class Store:
         reason: str,
         now: dt.datetime,
         values: dict[str, Any] | None = None,
+        claim: tuple[str | None, dt.datetime | None] | None = None,
     ) -> QueuedPost:
         if to_state not in State.NEXT[post.state]:
             raise QueueError(f"post {post.id} is {post.state}; it cannot become {to_state}")
+        fenced = and_(posts.c.claimed_by == claim[0], posts.c.claimed_at == claim[1]) if claim is not None else true()
         row = connection.execute(
             update(posts)
-            .where(and_(posts.c.id == post.id, posts.c.state == post.state))
+            .where(and_(posts.c.id == post.id, posts.c.state == post.state, fenced))
             .values(state=to_state, updated_at=now, **(values or {}))
             .returning(*posts.c)
         ).first()
@@ -313,13 +315,20 @@ class Store:
         allowed_from: Collection[str] | None = None,
         values: dict[str, Any] | None = None,
         action: str = "",
+        fence: QueuedPost | None = None,
     ) -> QueuedPost:
-        """Move one post to `to_state` if its current state allows it; record the transition."""
+        """Move one post to `to_state` if its current state allows it; record the transition.
+
+        `fence`: the post as a worker claimed it. The change is made only while that claim
+        (claimed_by, claimed_at) still holds, in the same conditional UPDATE: a worker acting on a
+        claim that another worker has since taken over or re-claimed changes nothing (QueueError)."""
         _aware(now, *(values or {}).values())
+        claim = (fence.claimed_by, fence.claimed_at) if fence is not None else None
         if allowed_from is not None and len(allowed_from) == 1:
             (expected,) = allowed_from
             if to_state in State.NEXT[expected]:
-                done = self._transition_from(post_id, expected, to_state, reason=reason, now=now, values=values or {})
+                done = self._transition_from(post_id, expected, to_state, reason=reason, now=now, values=values or {},
+                                             claim=claim)
                 if done is not None:
                     return done
         with self.engine.begin() as connection:
@@ -332,26 +341,35 @@ class Store:
                 raise QueueError(
                     f"post {post_id} is {post.state}; only {', '.join(sorted(allowed_from))} posts can {verb}"
                 )
-            return self._change(connection, post, to_state, reason=reason, now=now, values=values)
+            if claim is not None and (post.claimed_by, post.claimed_at) != claim:
+                raise QueueError(f"post {post_id} was claimed again by {post.claimed_by} since this worker's claim; "
+                                 "its change is not made")
+            return self._change(connection, post, to_state, reason=reason, now=now, values=values, claim=claim)
 
     def _transition_from(self, post_id: int, expected: str, to_state: str, *, reason: str, now: dt.datetime,
-                         values: dict[str, Any]) -> QueuedPost | None:
+                         values: dict[str, Any], claim: tuple[str | None, dt.datetime | None] | None = None,
+                         ) -> QueuedPost | None:
         """The daemon's hot path: one conditional UPDATE … RETURNING and one INSERT, with statements
         prepared once per set of changed columns. None when the post is not in `expected` (the
         caller then reads it to word the error)."""
         keys = tuple(sorted(values))
-        statement = self._updates.get(keys)
+        statement = self._updates.get((keys, claim is not None))
         if statement is None:
+            conditions = [posts.c.id == bindparam("b_id"), posts.c.state == bindparam("b_from")]
+            if claim is not None:
+                conditions += [posts.c.claimed_by == bindparam("f_by"), posts.c.claimed_at == bindparam("f_at")]
             statement = (
                 update(posts)
-                .where(posts.c.id == bindparam("b_id"), posts.c.state == bindparam("b_from"))
+                .where(*conditions)
                 .values(state=bindparam("b_to"), updated_at=bindparam("b_now"),
                         **{key: bindparam(f"v_{key}") for key in keys})
                 .returning(*posts.c)
             )
-            self._updates[keys] = statement
+            self._updates[(keys, claim is not None)] = statement
         parameters = {"b_id": post_id, "b_from": expected, "b_to": to_state, "b_now": now,
                       **{f"v_{key}": value for key, value in values.items()}}
+        if claim is not None:
+            parameters.update(f_by=claim[0], f_at=claim[1])
         with self.engine.begin() as connection:
             row = connection.execute(statement, parameters).first()
             if row is None:
@@ -424,6 +442,25 @@ class Store:
                     ],
                 )
         return claimed
+
+    def take_over(self, post: QueuedPost, *, worker: str, now: dt.datetime, reason: str) -> QueuedPost | None:
+        """Make `post`'s claim (left by a worker that died or stopped) this worker's, so that only this
+        worker's decision about it can be recorded; None when the claim is no longer the one `post`
+        shows (another worker took it over, or it was settled meanwhile)."""
+        _aware(now)
+        with self.engine.begin() as connection:
+            row = connection.execute(
+                update(posts)
+                .where(posts.c.id == post.id, posts.c.state == State.PUBLISHING,
+                       posts.c.claimed_by == post.claimed_by, posts.c.claimed_at == post.claimed_at)
+                .values(claimed_by=worker, claimed_at=now, updated_at=now)
+                .returning(*posts.c)
+            ).first()
+            if row is None:
+                return None
+            connection.execute(insert(transitions).values(post_id=post.id, from_state=State.PUBLISHING,
+                                                          to_state=State.PUBLISHING, at=now, reason=reason))
+        return _post(row)
 
     def in_flight(self, *, alive_since: dt.datetime | None = None) -> list[QueuedPost]:
         """Posts left in publishing. With `alive_since`, only those whose worker is gone: no
