@@ -18,8 +18,6 @@ import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
-
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from scheduler.errors import StorageError
@@ -42,38 +40,67 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+#: Descriptors of database files this process flocked. They are never closed: closing any
+#: descriptor of a file drops every POSIX lock the process holds on it, SQLite's included (SQLite
+#: keeps such descriptors open for the same reason). The process's exit closes them.
+_KEPT_OPEN: list[int] = []
+
+
+def _flock_holder(fd: int) -> str | None:
+    """Who holds a flock on the file of `fd`, from Linux's /proc/locks (as hostname:pid)."""
+    info = os.fstat(fd)
+    try:
+        lines = Path("/proc/locks").read_text(encoding="ascii", errors="replace").splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        fields = line.split()  # "1: FLOCK  ADVISORY  WRITE 12174 08:01:123456 0 EOF"
+        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[3] == "WRITE":
+            device = f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}:{info.st_ino}"
+            if fields[5] == device and fields[4].isdigit():
+                return f"{socket.gethostname()}:{fields[4]}"
+    return None
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
 class SingleDaemonLock:
-    """An exclusive lock beside a SQLite file: one `scheduler run` per file. The OS drops it when
-    the process dies, so a killed daemon never blocks its restart."""
+    """An exclusive flock on the SQLite database file itself: one `scheduler run` per file, whatever
+    path names it (a symlink, a hard link, another spelling). On Linux flock locks are independent of
+    the POSIX locks SQLite takes on the same file, so SQLite works on while it is held. The holder's
+    name is written beside the real file (`<file>.daemon.lock`), for the error message only. The OS
+    drops the lock when the process dies, so a killed daemon never blocks its restart."""
 
     def __init__(self, database: Path) -> None:
-        self.path = database.with_name(database.name + ".daemon.lock")
-        self._handle: IO[str] | None = None
+        self.database = database
+        self._fd: int | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+", encoding="utf-8")
+        real = Path(os.path.realpath(self.database))
+        real.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(real, os.O_RDWR | os.O_CREAT, 0o644)  # an empty file is an empty SQLite database
+        _KEPT_OPEN.append(fd)
+        holder_file = real.with_name(real.name + ".daemon.lock")
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
+            holder = _flock_holder(fd) or _read(holder_file) or "another process"
             raise StorageError(
-                f"another 'scheduler run' ({holder}) is already using {self.path.name.removesuffix('.daemon.lock')}; "
+                f"another 'scheduler run' ({holder}) is already using {real.name}; "
                 "stop it first, or use PostgreSQL for several workers"
             ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(worker_name())
-        handle.flush()
-        self._handle = handle
+        holder_file.write_text(worker_name(), encoding="utf-8")
+        self._fd = fd
 
     def release(self) -> None:
-        if self._handle is not None:
-            fcntl.flock(self._handle, fcntl.LOCK_UN)
-            self._handle.close()
-            self._handle = None
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            self._fd = None
 
 
 @dataclass
