@@ -106,6 +106,7 @@ def add_issues(
         report.added = store.add([c.new_post(times[key(c)]) for c in fresh],
                                  state=State.SCHEDULED if approve else State.DRAFT, now=now,
                                  reason="queued from " + ", ".join(sorted({c.source for c in fresh})), items=rows)
+        report.skipped += len(fresh) - len(report.added)  # queued by another process at the same moment
         rows = []
     if (update and report.stale) or rows:
         report.updated = rewrite(store, [stale.rewrite() for stale in report.stale] if update else [],

@@ -46,16 +46,11 @@ def known_items(store: Store, *, issues: Collection[str], fingerprints: Collecti
 
 
 def save_items(connection: Connection, known: Sequence[KnownItem], *, now: dt.datetime) -> None:
-    """Insert or replace the rows of `known` (in the caller's transaction)."""
-    present: set[str] = set()
-    for chunk in _chunks({item.id for item in known}):
-        present.update(connection.execute(select(items.c.id).where(items.c.id.in_(chunk))).scalars())
-    fresh = [item for item in known if item.id not in present]
-    if fresh:
-        connection.execute(insert(items), [_values(item, now) for item in fresh])
-    for item in known:
-        if item.id in present:
-            connection.execute(update(items).where(items.c.id == item.id).values(**_values(item, now)))
+    """Insert or replace the rows of `known` (in the caller's transaction); one statement, so another
+    process saving the same items at the same moment cannot make it fail (see `storage.adding`)."""
+    from scheduler.storage.adding import upsert_items
+
+    upsert_items(connection, list({item.id: _values(item, now) for item in known}.values()))
 
 
 def _values(item: KnownItem, now: dt.datetime) -> dict[str, Any]:

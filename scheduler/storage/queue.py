@@ -98,6 +98,15 @@ class Store:
         if state not in (State.DRAFT, State.SCHEDULED):
             raise ValueError(f"new posts start as draft or scheduled, not {state}")
         _aware(now, *(post.publish_at for post in new))
+        from scheduler.storage.adding import retrying
+
+        # another process adding the same posts at the same moment: theirs stand, ours are skipped
+        return retrying(lambda: self._add(new, state=state, now=now, reason=reason, items=items), what="adding posts")
+
+    def _add(self, new: Sequence[NewPost], *, state: str, now: dt.datetime, reason: str,
+             items: Sequence[KnownItem]) -> list[int]:
+        from scheduler.storage.adding import insert_post
+
         added: list[int] = []
         with self.engine.begin() as connection:
             keys = {(p.item_id, p.platform, p.account) for p in new}
@@ -116,19 +125,18 @@ class Store:
                 if key in present:
                     continue
                 present.add(key)
-                post_id = connection.execute(
-                    insert(posts).values(
-                        item_id=post.item_id, platform=post.platform, account=post.account, state=state,
-                        publish_at=post.publish_at, due_at=post.publish_at, parts=list(post.parts),
-                        language=post.language, section=post.section, title=post.title, source=post.source,
-                        spoiler_text=post.spoiler_text, link=post.link,
-                        images=[image.as_dict() for image in post.images], rendered=post.rendered,
-                        attempts=0, created_at=now, updated_at=now,
-                        # random, so a reset database never reuses a key a platform still remembers
-                        idempotency_key=f"sched-{uuid.uuid4().hex[:20]}",
-                    )
-                ).inserted_primary_key[0]
-                added.append(post_id)
+                post_id = insert_post(connection, dict(
+                    item_id=post.item_id, platform=post.platform, account=post.account, state=state,
+                    publish_at=post.publish_at, due_at=post.publish_at, parts=list(post.parts),
+                    language=post.language, section=post.section, title=post.title, source=post.source,
+                    spoiler_text=post.spoiler_text, link=post.link,
+                    images=[image.as_dict() for image in post.images], rendered=post.rendered,
+                    attempts=0, created_at=now, updated_at=now,
+                    # random, so a reset database never reuses a key a platform still remembers
+                    idempotency_key=f"sched-{uuid.uuid4().hex[:20]}",
+                ))
+                if post_id is not None:  # None: queued by another process since we looked
+                    added.append(post_id)
             if added:
                 self._notify(connection)
                 connection.execute(
