@@ -85,6 +85,7 @@ class ApiClient:
 
             http = HttpClient()
         self.http = http
+        http.conceal(secret)  # never in an error text, whatever the platform echoes
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
 
     journal: Journal | None = None  # clients that note remote ids between requests set it

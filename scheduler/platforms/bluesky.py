@@ -207,6 +207,8 @@ class BlueskyPublisher(ApiClient):
         self._on_session = on_session
         self._cards = cards
         self._lock = threading.Lock()
+        if session is not None:
+            self.http.conceal(session.get("accessJwt"), session.get("refreshJwt"))
 
 
     # -- session -----------------------------------------------------------------------------
@@ -287,6 +289,7 @@ class BlueskyPublisher(ApiClient):
             self._kept(self._session)
 
     def _kept(self, session: dict[str, str]) -> None:
+        self.http.conceal(session.get("accessJwt"), session.get("refreshJwt"))
         if self._on_session is not None:
             self._on_session(session)
 

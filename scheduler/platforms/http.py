@@ -13,6 +13,12 @@ status codes to the error tree in `scheduler.errors`:
 
 Platform modules pass `classify` to recognise their own bodies first (duplicates, expired tokens …).
 
+Every error leaving `request` is scrubbed (`scrub`) of the secrets the request carried (its
+Authorization header, form, JSON and query fields named like secrets), of the secrets its client
+registered with `conceal` (token, app password, session tokens), and of anything that looks like one
+(`Bearer …`, `access_token=…`): a server that echoes the request in its error answer must not put a
+credential into the queue, a log, an export or a notice.
+
 Every response's rate-limit headers go to the client's `Pacer` (scheduler/platforms/pacing.py); a
 client calls `pace` before a post's first request, so a post that would not fit in what the account
 may still send is refused (or waited for, briefly) before anything goes out.
@@ -22,8 +28,11 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-from collections.abc import Callable, Mapping
+import json as jsonlib
+import re
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -60,6 +69,51 @@ def retry_after(value: str | None, *, now: dt.datetime) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     return max((when - now).total_seconds(), 0.0)
+
+
+REDACTED = "[redacted]"
+#: Field names whose values are credentials, in forms, JSON bodies and query strings.
+SECRET_FIELDS = ("access_token", "refresh_token", "client_secret", "fb_exchange_token", "code_verifier",
+                 "password", "accessJwt", "refreshJwt", "token", "secret", "api_key", "apikey")
+_NAMES = "|".join(sorted(SECRET_FIELDS, key=len, reverse=True))
+#: What looks like a credential whoever's it is: `Bearer …`, `access_token=…`, `"password": "…"`.
+_LOOKS_SECRET = (
+    (re.compile(r"\b(Bearer)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE), rf"\1 {REDACTED}"),
+    (re.compile(rf"\b({_NAMES})=[^&\s,;\"']+", re.IGNORECASE), rf"\1={REDACTED}"),
+    (re.compile(rf"(\"(?:{_NAMES})\"\s*:\s*)\"(?:[^\"\\]|\\.)*\"", re.IGNORECASE), rf'\1"{REDACTED}"'),
+)
+#: Shorter values are left alone: they cannot be told from ordinary words in a message.
+MIN_SECRET = 4
+
+
+def scrub(text: str, secrets: Iterable[str] = ()) -> str:
+    """`text` with every one of `secrets` (also URL- and JSON-escaped, as an echo may show them) and
+    everything that looks like a credential replaced by `[redacted]`."""
+    variants: set[str] = set()
+    for secret in secrets:
+        if secret and len(secret) >= MIN_SECRET:
+            variants.update({secret, quote(secret, safe=""), quote_plus(secret, safe=""), quote(secret),
+                             jsonlib.dumps(secret)[1:-1], jsonlib.dumps(secret, ensure_ascii=False)[1:-1]})
+    for variant in sorted(variants, key=len, reverse=True):  # the longest first: no half-replaced secret
+        text = text.replace(variant, REDACTED)
+    for pattern, replacement in _LOOKS_SECRET:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _carried(headers: Mapping[str, str], *fields: Any) -> list[str]:
+    """The secrets a request carries: its Authorization header and the values of fields named like
+    secrets in its form, JSON body or query."""
+    found = []
+    for name, value in headers.items():
+        if name.lower() in ("authorization", "proxy-authorization") and isinstance(value, str):
+            found += [value, value.partition(" ")[2]]
+    names = {name.lower() for name in SECRET_FIELDS}
+    for field in fields:
+        if isinstance(field, Mapping):
+            found += [str(value) for name, value in field.items()
+                      if str(name).lower() in names and isinstance(value, (str, bytes, int))]
+    return found
 
 
 def message_of(response: requests.Response) -> str:
@@ -101,9 +155,17 @@ class HttpClient:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = USER_AGENT
+        self._concealed: set[str] = set()
 
     def __repr__(self) -> str:
         return f"HttpClient(timeout={self.timeout})"
+
+    def conceal(self, *secrets: Any) -> None:
+        """Register secrets (str or SecretStr; None is ignored) to scrub from every error text."""
+        for secret in secrets:
+            value = secret.get_secret_value() if hasattr(secret, "get_secret_value") else secret
+            if isinstance(value, str) and value:
+                self._concealed.add(value)
 
     def pace(self, method: str, url: str, *, requests: int = 1, cost: int = 1) -> None:
         """Before the first request of a post that sends `requests` requests to `url` (each costing
@@ -124,7 +186,21 @@ class HttpClient:
         classify: Classifier | None = None,
         reset_header: Callable[[requests.Response], float | None] | None = None,
     ) -> requests.Response:
-        """Send one request; a 2xx response is returned, anything else raises a PublishError."""
+        """Send one request; a 2xx response is returned, anything else raises a PublishError (its
+        text scrubbed of the request's and the client's secrets)."""
+        try:
+            return self._request(method, url, headers=headers, json=json, data=data, params=params, files=files,
+                                 classify=classify, reset_header=reset_header)
+        except PublishError as error:
+            text = str(error)
+            clean = scrub(text, [*self._concealed, *_carried(headers or {}, json, data, params)])
+            if clean != text:
+                error.args = (clean, *error.args[1:])
+            raise
+
+    def _request(self, method: str, url: str, *, headers: Mapping[str, str] | None, json: Any, data: Any,
+                 params: Mapping[str, str] | None, files: Mapping[str, Any] | None, classify: Classifier | None,
+                 reset_header: Callable[[requests.Response], float | None] | None) -> requests.Response:
         sends = method.upper() not in ("GET", "HEAD")
         self.pacer.space()
         try:
