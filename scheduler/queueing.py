@@ -114,6 +114,35 @@ def add_issues(
     return report
 
 
+RETRYABLE = (State.FAILED, State.NEEDS_ATTENTION)
+
+
+def retry_posts(store: Store, *, now: dt.datetime, states: Sequence[str] = (), platforms: Sequence[str] = (),
+                accounts: Sequence[tuple[str, str]] = ()) -> list[QueuedPost]:
+    """Schedule again, due now, every failed or unclear post matching the filters (`states` among
+    RETRYABLE, `platforms`, (platform, account) pairs; empty: any). A post changed meanwhile (a
+    daemon, another command) is left as it is. Nothing matching is a `QueueError` naming the filters."""
+    from scheduler.errors import QueueError
+
+    wanted = [state for state in RETRYABLE if not states or state in states]
+    chosen = [post for post in store.list(states=wanted, platforms=platforms)
+              if not accounts or (post.platform, post.account) in accounts]
+    if not chosen:
+        where = "".join(f" {word} {', '.join(values)}" for word, values in
+                        (("on", platforms), ("of", [f"{p}:{a}" for p, a in accounts])) if values)
+        raise QueueError(f"no {' or '.join(wanted)} post{where} to retry; see 'scheduler queue list"
+                         + "".join(f" --state {state}" for state in wanted) + "'")
+    done = []
+    for post in chosen:
+        try:
+            done.append(store.transition(post.id, State.SCHEDULED, reason="retry by hand", now=now,
+                                         allowed_from={post.state}, action="be retried",
+                                         values={"due_at": now, "error": None}))
+        except QueueError:
+            continue
+    return done
+
+
 def edit_text(store: Store, post_id: int, text: str, *, now: dt.datetime, mastodon_limit: int = 500) -> QueuedPost:
     """Replace a post's text after checking it against its platform's limit."""
     post = store.get(post_id)

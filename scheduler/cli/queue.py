@@ -466,16 +466,39 @@ def approve(post_id: int | None, approve_all: bool) -> int:
 
 
 @queue.command("retry")
-@click.argument("post_id", type=int)
-def retry(post_id: int) -> int:
-    """Try a failed or unclear post again now (only this post; the item's other posts are untouched).
+@click.argument("post_id", type=int, required=False)
+@click.option("--all", "retry_all", is_flag=True, help="Every failed post and every post needing attention.")
+@click.option("--state", "states", multiple=True, type=click.Choice((State.FAILED, State.NEEDS_ATTENTION)),
+              help="Only posts in this state (repeatable).")
+@click.option("--platform", "-p", "platforms", multiple=True, callback=platforms_option, help="Only this platform (repeatable).")
+@click.option("--account", "-a", "accounts", multiple=True, help="Only this account, as platform:name (repeatable).")
+def retry(post_id: int | None, retry_all: bool, states: tuple[str, ...], platforms: tuple[str, ...],
+          accounts: tuple[str, ...]) -> int:
+    """Try a failed or unclear post again now (only this post; the item's other posts are untouched),
+    or many at once: --all, or the ones matching --state, --platform, --account.
 
-    Example: scheduler queue retry 12
+    Example: scheduler queue retry --state needs_attention --platform mastodon
     """
+    from scheduler.cli import plural
     from scheduler.config import load_settings
+    from scheduler.queueing import retry_posts
 
+    filters = bool(retry_all or states or platforms or accounts)
+    if (post_id is None) == (not filters):
+        raise click.UsageError("give a post ID, or --all or filters (--state, --platform, --account), not both")
+    pairs = []
+    for entry in accounts:
+        platform, _, name = entry.partition(":")
+        if not platform or not name:
+            raise InputError(f"--account {entry!r} is not platform:name; write it e.g. as mastodon:main")
+        pairs.append((platform, name))
     now = dt.datetime.now(dt.UTC)
-    post = open_store(load_settings()).transition(
+    store = open_store(load_settings())
+    if post_id is None:
+        done = retry_posts(store, now=now, states=states, platforms=platforms, accounts=pairs)
+        click.echo(f"retried {plural(len(done), 'post')}")
+        return 0
+    post = store.transition(
         post_id, State.SCHEDULED, reason="retry by hand", now=now, allowed_from={State.FAILED, State.NEEDS_ATTENTION},
         action="be retried", values={"due_at": now, "error": None})
     click.echo(f"post {post.id} scheduled again")
