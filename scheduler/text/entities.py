@@ -36,6 +36,8 @@ def _trim_url(text: str, start: int, end: int) -> int:
 
 
 def url_spans(text: str) -> list[Span]:
+    if "://" not in text and "www." not in text.lower():  # what every match contains: spares the scan
+        return []
     spans = []
     for match in _URL.finditer(text):
         end = _trim_url(text, match.start(), match.end())
@@ -46,8 +48,9 @@ def url_spans(text: str) -> list[Span]:
 def protected_spans(text: str) -> list[Span]:
     """Every link, e-mail address, hashtag and mention, sorted, without overlaps."""
     found = url_spans(text)
-    for pattern, kind in ((_EMAIL, "email"), (HASHTAG, "hashtag"), (MENTION, "mention")):
-        found += [Span(m.start(), m.end(), kind, m.group(0)) for m in pattern.finditer(text)]
+    for pattern, kind, sign in ((_EMAIL, "email", "@"), (HASHTAG, "hashtag", "#"), (MENTION, "mention", "@")):
+        if sign in text:  # every match contains it: spares the scan
+            found += [Span(m.start(), m.end(), kind, m.group(0)) for m in pattern.finditer(text)]
     found.sort(key=lambda span: (span.start, -span.end))
     result: list[Span] = []
     for span in found:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import regex
 
 _GRAPHEME = regex.compile(r"\X")
@@ -14,6 +16,11 @@ _JOINING = regex.compile(
     r"\p{GCB=L}\p{GCB=V}\p{GCB=T}\p{GCB=LV}\p{GCB=LVT}]"
 )
 
+#: Every character outside this class is one `_JOINING` cannot match (the tests check all of Unicode):
+#: ASCII but CR, Latin, IPA, general punctuation („“–…) and currency signs. The standard `re` engine
+#: scans for it about ten times faster than `regex` scans for `_JOINING`.
+_MAYBE_JOINING = re.compile(r"[^\x00-\x0c\x0e-\u02ff\u2000-\u200b\u200e-\u206f\u20a0-\u20c0]")
+
 
 def graphemes(text: str) -> list[str]:
     """The extended grapheme clusters of `text`."""
@@ -23,7 +30,7 @@ def graphemes(text: str) -> list[str]:
 def grapheme_count(text: str) -> int:
     """Number of extended grapheme clusters; text where no character can join another (most
     Latin text, umlauts included) takes a fast path."""
-    if _JOINING.search(text) is None:
+    if _MAYBE_JOINING.search(text) is None or _JOINING.search(text) is None:
         return len(text)
     return len(_GRAPHEME.findall(text))
 

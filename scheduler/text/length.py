@@ -52,7 +52,7 @@ def measure_x(text: str, spoiler_text: str = "") -> Measure:
     length = twitter.weighted_length(text)
     if not text.strip():
         return Measure(length, 280, "an empty post cannot be sent")
-    if not twitter.is_valid(text) and length <= 280:
+    if length <= 280 and not twitter.is_valid(text, weighted=length):
         return Measure(length, 280, "contains characters X rejects (U+FFFE, U+FEFF or U+FFFF)")
     return Measure(length, 280, _over(length, 280, "weighted characters"))
 
@@ -61,7 +61,8 @@ def mastodon_countable(text: str) -> str:
     """Mastodon's `countable_text`: each http(s) URL as 23 characters, `@user@host` as `@user`."""
     text = unicodedata.normalize("NFC", text)
     spans = [(start, end, "url") for start, end in twitter.url_spans(text, require_scheme=True)]
-    spans += [(m.start(), m.end(), "@" + m.group(1)) for m in MENTION.finditer(text)]
+    if "@" in text:
+        spans += [(m.start(), m.end(), "@" + m.group(1)) for m in MENTION.finditer(text)]
     spans.sort(key=lambda span: (span[0], -span[1]))
     parts, position = [], 0
     for start, end, kind in spans:

@@ -301,7 +301,9 @@ def weighted_length(text: str) -> int:
     return _weighted(_normalize(text))
 
 
-def is_valid(text: str) -> bool:
-    """twitter-text v3 validity: 0 < weighted length <= 280 and no U+FFFE, U+FEFF or U+FFFF."""
+def is_valid(text: str, *, weighted: int | None = None) -> bool:
+    """twitter-text v3 validity: 0 < weighted length <= 280 and no U+FFFE, U+FEFF or U+FFFF.
+    `weighted`: the text's `weighted_length` when the caller has it already (spares counting again)."""
     text = _normalize(text)
-    return 0 < _weighted(text) <= MAX_LENGTH and not any(c in text for c in "\ufffe\ufeff\uffff")
+    length = _weighted(text) if weighted is None else weighted
+    return 0 < length <= MAX_LENGTH and not any(c in text for c in "\ufffe\ufeff\uffff")
