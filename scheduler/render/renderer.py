@@ -7,6 +7,7 @@ import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,11 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 
 def _tidy(text: str) -> str:
     """Strip trailing spaces on lines and runs of blank lines the template left."""
-    return _BLANK_LINES.sub("\n\n", _TRAILING_SPACE.sub("\n", text)).strip()
+    if " \n" in text or "\t\n" in text:  # what every match contains: spares the scans
+        text = _TRAILING_SPACE.sub("\n", text)
+    if "\n\n\n" in text:
+        text = _BLANK_LINES.sub("\n\n", text)
+    return text.strip()
 
 
 @dataclass(slots=True)
@@ -63,6 +68,12 @@ def _headline(item: Item) -> str:
     if not title or item.body.startswith(title) or " ".join(item.body.split()).startswith(title):
         return ""
     return item.title
+
+
+@lru_cache(maxsize=64)
+def _options_file(source: str) -> str:
+    """The options file beside an issue's file, as warnings name it."""
+    return str(Path(source).with_suffix(".toml"))
 
 
 @jinja2.pass_context
@@ -147,14 +158,16 @@ class Renderer:
         def utm(url: str) -> str:
             return add_utm(url, source=platform, campaign=issue.slug) if use_utm else url
 
+        groups = (self.hashtags, issue.options.hashtags, issue.options.section_hashtags.get(item.section, ()))
+        tags = format_hashtags(*groups)  # templates ask twice per rendering ({% if hashtags() %})
+
         def hashtags(*extra: str) -> str:
-            return format_hashtags(
-                self.hashtags, issue.options.hashtags, issue.options.section_hashtags.get(item.section, ()), extra
-            )
+            return format_hashtags(*groups, extra) if extra else tags
 
         link = item.url or issue.options.link
         tagged = utm(link) if link else None
-        shown = dataclasses.replace(item, body=tag_links(item.body, utm)) if use_utm else item
+        body = tag_links(item.body, utm) if use_utm else item.body
+        shown = item if body == item.body else dataclasses.replace(item, body=body)
         spoiler = issue.options.content_warning if platform == "mastodon" else ""
         context = {
             "issue": issue,
@@ -214,7 +227,7 @@ class Renderer:
         fitted = chosen.fitted
         links = tuple(dict.fromkeys(span.text for part in fitted.parts for span in url_spans(part)))
         warnings = dead_ends(chosen.text, has_link=bool(links), shortened=fitted.shortened,
-                             link_available=bool(link), options_file=str(Path(issue.source).with_suffix(".toml")))
+                             link_available=bool(link), options_file=_options_file(issue.source))
         return Post(
             parts=fitted.parts, length=fitted.measure.length, limit=fitted.measure.limit, links=links,
             warnings=tuple(warnings), **fields,
