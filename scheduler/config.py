@@ -141,6 +141,11 @@ class Settings(BaseSettings):
         "", pattern=r"^(https://\S+)?$",
         json_schema_extra=_expected("the https:// address where your image files are published, or empty"),
     )
+    # Link cards and images given as URLs reach public addresses only; these hosts and networks too.
+    fetch_allow: CommaList = Field(
+        [], json_schema_extra=_expected("comma-separated host names, addresses or networks, e.g. "
+                                        "intranet.example.org,10.20.0.0/16, or empty")
+    )
 
     database_url: str = Field(
         "sqlite:///scheduler.sqlite3",
@@ -289,11 +294,21 @@ class Settings(BaseSettings):
         return value
 
     @field_validator("platforms", "footer_platforms", "languages", "hashtags", "threads", "notify_email_to",
-                     mode="before")
+                     "fetch_allow", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("fetch_allow")
+    @classmethod
+    def _hosts_or_networks(cls, value: list[str]) -> list[str]:
+        from scheduler.platforms.addresses import problem
+
+        for entry in value:
+            if (wrong := problem(entry)) is not None:
+                raise ValueError(wrong)
         return value
 
     @field_validator("platforms", "footer_platforms")

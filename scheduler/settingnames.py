@@ -34,7 +34,7 @@ FIELDS = frozenset({
     "linkedin_token", "linkedin_author", "threads_base_url", "threads_user_id", "threads_token",
     "facebook_base_url", "facebook_page_id", "facebook_token", "token_store", "accounts", "notify_webhook_url",
     "smtp_host", "smtp_port", "smtp_user", "smtp_password", "smtp_starttls", "notify_email_from",
-    "notify_email_to", "blackout_dates", "max_issue_bytes", "max_items",
+    "notify_email_to", "blackout_dates", "max_issue_bytes", "max_items", "fetch_allow",
 })
 
 #: Every field of `config.Account`: SCHEDULER_ACCOUNTS__<PLATFORM>__<NAME>__<FIELD>.

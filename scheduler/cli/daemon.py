@@ -28,32 +28,38 @@ def notifier(settings):  # type: ignore[no-untyped-def]
     return AllNotifiers(channels) if channels else None
 
 
-def client(platform: str, account, journal=None, options=None):  # type: ignore[no-untyped-def]
+def client(platform: str, account, journal=None, options=None, fetch_allow=()):  # type: ignore[no-untyped-def]
     """The API client for one configured account; `journal` (the queue's store) keeps the remote
-    ids a client notes between requests; `options` (`config.payload_options`) shape its bodies."""
+    ids a client notes between requests; `options` (`config.payload_options`) shape its bodies;
+    `fetch_allow` (SCHEDULER_FETCH_ALLOW) names the non-public hosts its link cards and images may
+    be fetched from."""
+    from scheduler.platforms.http import HttpClient
+
+    http = HttpClient(fetch_allow=fetch_allow)
     if platform == "mastodon":
         from scheduler.platforms.mastodon import MastodonPublisher
 
-        return MastodonPublisher(account.base_url, account.token, **(options or {}).get("mastodon", {}))
+        return MastodonPublisher(account.base_url, account.token, http=http, **(options or {}).get("mastodon", {}))
     if platform == "bluesky":
         from scheduler.platforms.bluesky import BlueskyPublisher
 
-        return BlueskyPublisher(account.base_url, account.handle, account.app_password)
+        return BlueskyPublisher(account.base_url, account.handle, account.app_password, http=http)
     if platform == "x":
         from scheduler.platforms.x import XPublisher
 
-        return XPublisher(account.base_url, account.token, journal=journal)
+        return XPublisher(account.base_url, account.token, journal=journal, http=http)
     if platform == "linkedin":
         from scheduler.platforms.linkedin import LinkedInPublisher
 
-        return LinkedInPublisher(account.base_url, account.token, author=account.author, version=account.version)
+        return LinkedInPublisher(account.base_url, account.token, author=account.author, version=account.version,
+                                 http=http)
     if platform == "threads":
         from scheduler.platforms.threads import ThreadsPublisher
 
-        return ThreadsPublisher(account.base_url, account.token, user_id=account.user_id, journal=journal)
+        return ThreadsPublisher(account.base_url, account.token, user_id=account.user_id, journal=journal, http=http)
     from scheduler.platforms.facebook import FacebookPublisher
 
-    return FacebookPublisher(account.base_url, account.token, page_id=account.page_id)
+    return FacebookPublisher(account.base_url, account.token, page_id=account.page_id, http=http)
 
 
 def kept(settings, key: tuple[str, str], account, journal=None):  # type: ignore[no-untyped-def]
@@ -64,6 +70,8 @@ def kept(settings, key: tuple[str, str], account, journal=None):  # type: ignore
     from scheduler.config import payload_options
     from scheduler.identity import bound_fields
     from scheduler.tokenstore import TokenStore
+
+    from scheduler.platforms.http import HttpClient
 
     platform, name = key
     store = TokenStore(settings.token_store)
@@ -85,15 +93,14 @@ def kept(settings, key: tuple[str, str], account, journal=None):  # type: ignore
             session = {"accessJwt": account.session_access.get_secret_value(), "did": account.session_did,
                        "refreshJwt": account.session_refresh.get_secret_value(), "handle": account.handle}
         return BlueskyPublisher(account.base_url, account.handle, account.app_password, session=session,
-                                on_session=keep)
+                                on_session=keep, http=HttpClient(fetch_allow=settings.fetch_allow))
     from scheduler.platforms.tokens import MARGIN, TokenKeeper
 
     options = payload_options(settings)
     if platform not in MARGIN:
-        return client(platform, account, journal, options)
-    from scheduler.platforms.http import HttpClient
-
-    return TokenKeeper(platform, name, account, build=lambda fresh: client(platform, fresh, journal, options), store=store,
+        return client(platform, account, journal, options, settings.fetch_allow)
+    return TokenKeeper(platform, name, account,
+                       build=lambda fresh: client(platform, fresh, journal, options, settings.fetch_allow), store=store,
                        http=HttpClient(), clock=lambda: dt.datetime.now(dt.UTC))
 
 
@@ -127,6 +134,10 @@ def run(once: bool, dry_run: bool, upcoming: int | None) -> int:
     outbox (SCHEDULER_OUTBOX) and changes no post: a post is published only when a platform says so.
     Posts of an account without credentials are shown in the outbox too and stay queued.
 
+    An outbox or log that cannot be written (disk full, read-only) pauses publishing, changing no
+    post: it is said once (log, notice, 'scheduler status') and publishing resumes by itself when it
+    can be written again; with --once the command says so and exits 75 (try again later).
+
     Example: scheduler run --once --dry-run --next 6
     """
     from scheduler.config import configured_accounts, load_settings
@@ -147,8 +158,14 @@ def run(once: bool, dry_run: bool, upcoming: int | None) -> int:
             click.echo(f"no platform credentials configured: a dry run, the requests go to {settings.outbox} "
                        "and the posts stay queued", err=True)
         store = Store.open(settings.database_url)
-        daemon = Daemon(store, None, rehearsal=Rehearsal(store, outbox(settings), identities=identities))
-        summary = daemon.run_once(upcoming=upcoming or 0) if once else daemon.run_forever()
+        pause = _pause(store, f"{worker_name()} (dry run)", settings)
+        daemon = Daemon(store, None, rehearsal=Rehearsal(store, outbox(settings), identities=identities), pause=pause)
+        try:
+            summary = daemon.run_once(upcoming=upcoming or 0) if once else daemon.run_forever()
+        finally:
+            pause.close()
+        if summary.paused:
+            return _report_paused(summary)
         _report_dry_run(summary, settings, store)
         return 130 if summary.interrupted else 0
     database = sqlite_path(settings.database_url)
@@ -162,20 +179,46 @@ def run(once: bool, dry_run: bool, upcoming: int | None) -> int:
         router = Router(publishers(settings, journal=store))
         live = set(router.publishers)
         policy = RetryPolicy(settings.max_attempts, settings.retry_base_seconds, settings.retry_cap_seconds)
+        pause = _pause(store, worker_name(), settings)
         daemon = Daemon(store, Dispatcher(store, router, worker=worker_name(), policy=policy,
                                           notify=notifier(settings)), batch=settings.claim_batch, accounts=live,
-                        rehearsal=Rehearsal(store, outbox(settings), skip=live))
-        summary = daemon.run_once() if once else daemon.run_forever()
+                        rehearsal=Rehearsal(store, outbox(settings), skip=live), pause=pause)
+        try:
+            summary = daemon.run_once() if once else daemon.run_forever()
+        finally:
+            pause.close()
         click.echo(f"published {summary.published}, reconciled {summary.reconciled}"
                    + "".join(f", {state} {n}" for state, n in sorted(summary.other.items())), err=True)
         _report_waiting(summary, settings)
     finally:
         if lock is not None:
             lock.release()
+    if summary.paused:
+        return _report_paused(summary)
     if summary.interrupted:
         click.echo("stopped: the post in flight was finished; posts not yet sent stay queued", err=True)
         return 130
     return 0
+
+
+#: `run --once` stopped by a fault of the machine: sysexits' EX_TEMPFAIL (cron: try again later).
+PAUSED_EXIT = 75
+
+
+def _pause(store, worker: str, settings):  # type: ignore[no-untyped-def]
+    """Where the daemon says a pause: the daemons table (for status) and the notice channels."""
+    from scheduler.pause import Pause
+    from scheduler.storage.pauses import record_pause
+
+    channels = notifier(settings)
+    return Pause(record=lambda why, since: record_pause(store, worker, why, since),
+                 announce=channels.announce if channels else None)
+
+
+def _report_paused(summary) -> int:  # type: ignore[no-untyped-def]
+    click.echo(f"paused: {summary.paused}; no post was changed for it — free space or fix the permissions, "
+               "then run again", err=True)
+    return PAUSED_EXIT
 
 
 def _report_waiting(summary, settings) -> None:  # type: ignore[no-untyped-def]
@@ -220,7 +263,8 @@ def _report_dry_run(summary, settings, store) -> None:  # type: ignore[no-untype
 def status() -> int:
     """Whether the daemon is alive, the next due post and the number of posts per state.
 
-    Exits 0 when a daemon is alive, 1 when none is (for monitoring).
+    Exits 0 when a daemon is alive, 1 when none is (for monitoring). A daemon that paused publishing
+    because the outbox or its log cannot be written (disk full, read-only) says so: "paused: … since …".
 
     Example: scheduler status
     """
@@ -240,6 +284,11 @@ def status() -> int:
             click.echo(f"daemon {worker} alive (heartbeat {(now - beat).total_seconds():.0f} s ago)")
     else:
         click.echo("daemon down: no heartbeat in the last %d s; start it with 'scheduler run'" % (3 * HEARTBEAT_SECONDS))
+    from scheduler.storage.pauses import current_pauses
+
+    for paused in current_pauses(store):
+        click.echo(f"paused: {paused.why} since {local(paused.since, settings.timezone)} ({paused.worker}); "
+                   "it resumes by itself once that can be written")
     due = store.next_due()
     click.echo(f"next due: {local(due, settings.timezone) if due else 'nothing scheduled'}")
     counts = store.counts()

@@ -198,7 +198,8 @@ class BlueskyPublisher(ApiClient):
                  on_session: Callable[[dict[str, str]], None] | None = None, cards: LinkCards | None = None) -> None:
         """`session` is a kept session ({accessJwt, refreshJwt, did}) to start from instead of logging
         in; `on_session` is told every new session (after a login or a refresh) so it can be kept;
-        `cards` reads link cards (default: pages on public addresses only)."""
+        `cards` reads link cards (default: pages on public addresses, and the hosts `http.fetch_allow`
+        lists)."""
         super().__init__(base_url, password, http=http, clock=clock)
         self.identifier = identifier
         self._session: dict[str, str] | None = session
@@ -353,9 +354,10 @@ class BlueskyPublisher(ApiClient):
     @property
     def cards(self) -> LinkCards:
         if self._cards is None:
+            from scheduler.platforms.fetching import Fetcher
             from scheduler.platforms.linkcard import LinkCards  # Beautiful Soup only when publishing
 
-            self._cards = LinkCards()
+            self._cards = LinkCards(Fetcher(allow=self.http.fetch_allow))
         return self._cards
 
     def _images(self, images: Sequence[Image]) -> Payload:

@@ -1,11 +1,19 @@
-"""Fetching a page a post links to (and the image that page names) for a link card.
+"""Fetching what content names: a page a post links to (and the image that page names) for a link
+card, and an image given as a URL.
 
 The address comes from a post, and the image address from somebody else's page, so each request is
 held short: GET only, http and https only, a few seconds, a byte cap (a larger answer is refused or,
-for a page's head, cut), at most a few redirects, each checked again like the first address. Unless
-`allow_private` is set, an address that resolves to this machine or a private network is refused: a
-page's `og:image` must not make us copy an intranet image into a public post. (A name that resolves
-to a public address when checked and to a private one when fetched — DNS rebinding — is not caught.)
+for a page's head, cut), at most a few redirects, each checked again like the first address.
+
+Only public addresses are reached (server-side request forgery: a page's `og:image` or an issue's
+image URL must not make us read an intranet page or a cloud's metadata service into a public post).
+Loopback, private, link-local, multicast and unspecified addresses are refused unless `Allowed` lists
+the host name or a network holding the address (SCHEDULER_FETCH_ALLOW, e.g. `intranet.example.org,
+10.20.0.0/16`). The check is made on the connection itself: a host name is resolved once, every
+address it resolves to is checked, and the connection goes to a checked address — so a name that
+resolves to a public address at first and to a private one a moment later (DNS rebinding) gains
+nothing. (Through a proxy configured in the environment, the proxy connects; only the first check of
+the address applies then.)
 
 Failures are `PublishError`s from `scheduler.errors`: `RejectedError` for what will not change
 (refused address, too large, 4xx, too many redirects), `TransientError` for the network and 5xx.
@@ -13,19 +21,60 @@ Failures are `PublishError`s from `scheduler.errors`: `RejectedError` for what w
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import NewConnectionError
 
 from scheduler.errors import RejectedError, TransientError
+from scheduler.platforms.addresses import AddressRefused, Allowed
 
-if TYPE_CHECKING:
-    from scheduler.platforms.http import HttpClient
+def _connection(base: type[HTTPConnection], allowed: Allowed) -> type[HTTPConnection]:
+    """`base` connecting only to addresses `allowed` permits, resolved once (see the module's words)."""
+
+    class Guarded(base):  # type: ignore[valid-type,misc]
+        def _new_conn(self) -> socket.socket:
+            host = self._dns_host
+            addresses = allowed.addresses(host, self.port)
+            error: Exception | None = None
+            for address in addresses:
+                self._dns_host = address  # urllib3 connects to _dns_host; TLS still checks the name
+                try:
+                    return super()._new_conn()  # type: ignore[no-any-return]
+                except NewConnectionError as exc:
+                    error = exc
+                finally:
+                    self._dns_host = host
+            raise error or NewConnectionError(self, f"{host} has no address")
+
+    return Guarded
+
+
+class GuardedAdapter(HTTPAdapter):
+    """A `requests` adapter whose direct connections go only where `allowed` permits."""
+
+    def __init__(self, allowed: Allowed, **kwargs: Any) -> None:
+        self.allowed = allowed
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+
+        class HTTPPool(HTTPConnectionPool):
+            ConnectionCls = _connection(HTTPConnection, self.allowed)
+
+        class HTTPSPool(HTTPSConnectionPool):
+            ConnectionCls = _connection(HTTPSConnection, self.allowed)
+
+        self.poolmanager.pool_classes_by_scheme = {"http": HTTPPool, "https": HTTPSPool}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,22 +92,23 @@ class Fetched:
 
 
 class Fetcher:
-    """GETs web pages and images with the limits above, through the project's request helper's session."""
+    """GETs web pages and images with the limits above, over its own session (no platform's
+    credentials, no connection to an address `allow` does not permit)."""
 
-    def __init__(self, http: HttpClient | None = None, *, timeout: float = 5.0, max_redirects: int = 3,
-                 allow_private: bool = False) -> None:
-        if http is None:
-            from scheduler.platforms.http import HttpClient
+    def __init__(self, *, timeout: float = 5.0, max_redirects: int = 3, allow: Allowed | Iterable[str] = ()) -> None:
+        from scheduler.platforms.http import USER_AGENT
 
-            http = HttpClient(timeout=timeout, connect_retries=0)
-        self.http = http
+        self.allowed = allow if isinstance(allow, Allowed) else Allowed(allow)
         self.timeout = timeout
         self.max_redirects = max_redirects
-        self.allow_private = allow_private
+        self.session = requests.Session()
+        adapter = GuardedAdapter(self.allowed, max_retries=0)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers["User-Agent"] = USER_AGENT
 
     def __repr__(self) -> str:
-        return (f"Fetcher(timeout={self.timeout}, max_redirects={self.max_redirects}, "
-                f"allow_private={self.allow_private})")
+        return f"Fetcher(timeout={self.timeout}, max_redirects={self.max_redirects}, allow={list(self.allowed.entries)!r})"
 
     def get(self, url: str, *, max_bytes: int, accept: str = "*/*", truncate: bool = False) -> Fetched:
         """The answer to GET `url` (following redirects), at most `max_bytes` long: longer answers are
@@ -67,8 +117,10 @@ class Fetcher:
         for _ in range(self.max_redirects + 1):
             self._check(url)
             try:
-                response = self.http.session.get(url, headers={"Accept": accept}, stream=True,
-                                                 timeout=self.timeout, allow_redirects=False)
+                response = self.session.get(url, headers={"Accept": accept}, stream=True,
+                                            timeout=self.timeout, allow_redirects=False)
+            except AddressRefused as exc:
+                raise RejectedError(f"{url}: {exc}") from None
             except requests.RequestException as exc:
                 raise TransientError(f"could not fetch {url}: {type(exc).__name__}") from None
             with response:
@@ -85,21 +137,21 @@ class Fetcher:
         raise RejectedError(f"{url}: more than {self.max_redirects} redirects")
 
     def _check(self, url: str) -> None:
+        """Before any connection: http or https, and a host whose addresses are all permitted (the
+        connection checks again the address it connects to)."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise RejectedError(f"{url}: only http and https addresses are fetched")
-        if self.allow_private:
-            return
         try:
-            infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError):
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            raise RejectedError(f"{url}: the port is not a number") from None
+        try:
+            self.allowed.addresses(parts.hostname, port)
+        except AddressRefused as exc:
+            raise RejectedError(f"{url}: {exc}") from None
+        except socket.gaierror:
             raise TransientError(f"{url}: the name {parts.hostname} does not resolve") from None
-        for info in infos:
-            address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-            if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-                address = address.ipv4_mapped
-            if not address.is_global or address.is_multicast:
-                raise RejectedError(f"{url}: {parts.hostname} is not a public address ({address}); not fetched")
 
     def _read(self, response: requests.Response, url: str, *, max_bytes: int, truncate: bool,
               deadline: float) -> tuple[bytes, bool]:

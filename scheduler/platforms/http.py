@@ -142,9 +142,12 @@ class HttpClient:
 
     def __init__(self, session: requests.Session | None = None, *, timeout: float = 20.0,
                  connect_retries: int = 2, clock: Callable[[], dt.datetime] | None = None,
-                 pacer: Pacer | None = None) -> None:
+                 pacer: Pacer | None = None, fetch_allow: Iterable[str] = ()) -> None:
+        """`fetch_allow`: the hosts and networks beyond the public internet that the account's client
+        may fetch what content names from (link cards, images given as URLs; SCHEDULER_FETCH_ALLOW)."""
         self.session = session or requests.Session()
         self.timeout = timeout
+        self.fetch_allow = tuple(fetch_allow)
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.pacer = pacer or Pacer(clock=self.clock)
         # connect=N retries only failures to connect; read=0 and status=0 mean a request that was

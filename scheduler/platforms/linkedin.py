@@ -125,9 +125,10 @@ class LinkedInPublisher(ApiClient):
     @property
     def cards(self) -> LinkCards:
         if self._cards is None:
+            from scheduler.platforms.fetching import Fetcher
             from scheduler.platforms.linkcard import LinkCards  # Beautiful Soup only when publishing
 
-            self._cards = LinkCards()
+            self._cards = LinkCards(Fetcher(allow=self.http.fetch_allow))
         return self._cards
 
     def _article(self, post: Post) -> Payload | None:

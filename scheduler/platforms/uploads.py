@@ -45,8 +45,8 @@ def load(image: Image, platform: str, http: HttpClient) -> ImageData:
     if image.is_url:
         from scheduler.platforms.fetching import Fetcher
 
-        # the address is the team's own (an issue's options or CSV), so it may be on the intranet
-        fetcher = Fetcher(http, timeout=http.timeout, max_redirects=5, allow_private=True)
+        # public addresses only, unless SCHEDULER_FETCH_ALLOW lists the host (an intranet's image server)
+        fetcher = Fetcher(timeout=http.timeout, max_redirects=5, allow=http.fetch_allow)
         try:  # no credentials go to the image's host
             data = fetcher.get(image.path, max_bytes=rules.max_bytes, accept="image/*").body
         except TransientError:

@@ -115,4 +115,4 @@ def site_only(site: PageServer, *, timeout: float = 2.0) -> Fetcher:
                 raise RejectedError(f"{url}: not on the test's page server")
             super()._check(url)
 
-    return SiteOnly(allow_private=True, timeout=timeout)
+    return SiteOnly(allow=["127.0.0.1"], timeout=timeout)

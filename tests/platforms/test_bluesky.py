@@ -221,6 +221,7 @@ def test_images_win_over_a_link_card_and_the_page_is_not_fetched(pds, client, si
 
 def test_an_image_from_an_address_is_fetched_and_uploaded(pds, client, site):
     url = site.add("/bild.png", Resource(body=png(4, 4), content_type="image/png"))
+    client.http.fetch_allow = ("127.0.0.1",)  # SCHEDULER_FETCH_ALLOW: the test's pages are on 127.0.0.1
     client.publish(_with_images(_post("Bild aus dem Netz"), Image(url, "Vier mal vier")))
     (record,) = _records(pds)
     assert record["embed"]["images"][0]["aspectRatio"] == {"width": 4, "height": 4}

@@ -13,6 +13,7 @@ from pydantic import SecretStr
 
 from scheduler.errors import RateLimitedError, RejectedError
 from scheduler.models import Image, QueuedPost
+from scheduler.platforms.http import HttpClient
 from scheduler.platforms.x import XPublisher
 from tests import imagefiles
 from tests.fakes.x_server import XFake
@@ -58,7 +59,8 @@ def test_an_image_address_that_fails_fails_the_post_not_the_account(fake):
     # fake answers 401 there, which must not read as "re-authorise the X account"
     image = Image(f"{fake.url}/no-such-image.png", "Alt")
     with pytest.raises(RejectedError, match=r"no-such-image.png could not be fetched \(.*answered 401.*check the address"):
-        XPublisher(fake.url, SecretStr("x-good")).publish(_post("Mit Bild", images=(image,)))
+        XPublisher(fake.url, SecretStr("x-good"), http=HttpClient(fetch_allow=["127.0.0.1"])).publish(
+            _post("Mit Bild", images=(image,)))
     assert fake.tweets == [] and fake.media == {}
 
 
@@ -82,7 +84,8 @@ def test_an_image_given_as_an_address_is_fetched_then_uploaded(fake, tmp_path):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         image = Image(f"http://127.0.0.1:{server.server_port}/karte.png", "Karte der Region")
-        XPublisher(fake.url, SecretStr("x-good")).publish(_post("Karte", images=(image,)))
+        local = HttpClient(fetch_allow=["127.0.0.1"])  # SCHEDULER_FETCH_ALLOW: the test's server is on 127.0.0.1
+        XPublisher(fake.url, SecretStr("x-good"), http=local).publish(_post("Karte", images=(image,)))
     finally:
         server.shutdown()
         server.server_close()
@@ -128,7 +131,8 @@ def test_an_image_address_serving_more_than_the_platform_takes_is_refused_unread
     try:
         image = Image(f"http://127.0.0.1:{server.server_port}/riesig.png", "Riesig")
         with pytest.raises(RejectedError, match=r"riesig.png could not be fetched \(.*more than 5,242,880 bytes\)"):
-            XPublisher(fake.url, SecretStr("x-good")).publish(_post("Zu groß", images=(image,)))
+            XPublisher(fake.url, SecretStr("x-good"), http=HttpClient(fetch_allow=["127.0.0.1"])).publish(
+                _post("Zu groß", images=(image,)))
     finally:
         server.shutdown()
         server.server_close()
