@@ -455,6 +455,20 @@ def env_name(field_name: str) -> str:
     return f"{ENV_PREFIX}{field_name.upper()}"
 
 
+#: How much of a setting's value an error shows: enough to recognise it, never a dump of the input.
+SHOWN_LIMIT = 60
+
+
+def _shown(value: str) -> str:
+    """`value` for a one-line message: control characters (a NUL, a line break) escaped, and a
+    value longer than `SHOWN_LIMIT` cut, saying how long it was."""
+    if any(not character.isprintable() and character != " " for character in value):
+        value = value.encode("unicode_escape").decode("ascii")
+    if len(value) > SHOWN_LIMIT:
+        return f"{value[:SHOWN_LIMIT]}… ({len(value):,} characters)"
+    return value
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Read the settings; an invalid value raises `ConfigError` naming the variable and its form.
     A variable or `.env` line that is not a setting is a warning naming the closest one."""
@@ -472,7 +486,8 @@ def load_settings(**overrides: Any) -> Settings:
         value = error.get("input")
         if field_name in _SECRET_FIELDS:
             value = "***"
-        shown = value if isinstance(value, str) else ",".join(map(str, value)) if isinstance(value, list) else value
+        shown = _shown(value if isinstance(value, str) else ",".join(map(str, value)) if isinstance(value, list)
+                       else str(value))
         reason = str(error.get("msg", "invalid")).removeprefix("Value error, ")
         variable = ENV_PREFIX + "__".join(str(part).upper() for part in error["loc"]) if error["loc"] else ""
         raise ConfigError(

@@ -78,8 +78,12 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def resolve(path: str, base: Path) -> str:
-    """A path as written in an options file or CSV: URLs as they are, files absolute (relative to `base`)."""
+def resolve(path: str, base: Path, *, where: str = "") -> str:
+    """A path as written in an options file or CSV: URLs as they are, files absolute (relative to `base`).
+    A path with a NUL byte, which no file system takes, is an `InputError` (naming `where` it was written)."""
+    if "\x00" in path:
+        raise InputError(f"{where + ': ' if where else ''}image {path!r} contains a NUL byte, which no file name can; "
+                         "write the file's name")
     if path.startswith(("https://", "http://")):
         return path
     return str((base / Path(path).expanduser()).resolve())

@@ -81,8 +81,8 @@ def _images(value: Any, path: Path) -> tuple[ItemImage, ...]:
         if not isinstance(alt, str) or not alt.strip():
             raise ConfigError(f"{where} ({file}): alt: describe the image for people who cannot see it, "
                               f'e.g. alt = "Kinder beim Sommerfest im Hof"')
-        image = Image(path=media.resolve(file.strip(), path.parent), alt=alt.strip())
         try:
+            image = Image(path=media.resolve(file.strip(), path.parent, where=where), alt=alt.strip())
             media.inspect(image, where=str(path))
         except InputError as error:
             raise ConfigError(str(error)) from None
@@ -97,8 +97,13 @@ def load_options(issue_path: Path) -> IssueOptions:
         return IssueOptions()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}); see the format in the README") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror}); check its permissions") from None
+    except RecursionError:  # tomllib recurses once per level of nested arrays and tables
+        raise ConfigError(f"{path}: not valid TOML (nested too deeply); see the format in the README") from None
+    except ValueError as exc:  # TOMLDecodeError, UnicodeDecodeError, a number of more than 4,300 digits
+        reason = "a number with too many digits" if "integer string conversion" in str(exc) else str(exc)
+        raise ConfigError(f"{path}: not valid TOML ({reason}); see the format in the README") from None
     unknown = set(data) - _KEYS
     if unknown:
         name = sorted(unknown)[0]

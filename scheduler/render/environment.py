@@ -33,6 +33,9 @@ PACKAGED = Path(__file__).with_name("templates")
 def make_environment(templates_dir: Path | None) -> SandboxedEnvironment:
     """An environment reading `templates_dir` (the team's templates; None: none) before the packaged
     defaults. A folder that was named but does not exist is a `TemplateError`."""
+    if templates_dir is not None and templates_dir.is_file():
+        raise TemplateError(f"templates folder {str(templates_dir)!r} is a file; name a folder in "
+                            "SCHEDULER_TEMPLATES_DIR, or unset it to use the default templates")
     if templates_dir is not None and not templates_dir.is_dir():
         raise TemplateError(
             f"templates folder {str(templates_dir)!r} not found; create it, or unset SCHEDULER_TEMPLATES_DIR "

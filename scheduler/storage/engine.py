@@ -3,6 +3,7 @@ schema migrated to the newest revision on start."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +38,14 @@ def create(url: str, **options: Any) -> Engine:
     """An engine for `url` (`sqlite:///path` or `postgresql+psycopg://…`); the SQLite folder is created."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is no number, an unclosed [
+        problem = "its host or port cannot be read" if "int()" in str(exc) else "it cannot be read"
         raise StorageError(
-            f"database URL {url!r} is not valid; use sqlite:///path/to/file.sqlite3 or postgresql+psycopg://user@host/db"
+            f"database URL {masked(url)!r} is not valid ({problem}); use sqlite:///path/to/file.sqlite3 or "
+            "postgresql+psycopg://user@host:5432/db"
         ) from None
+    if "\x00" in url:
+        raise StorageError(f"database URL {masked(url)!r} contains a NUL byte; write it without")
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     try:
@@ -59,11 +64,16 @@ def create(url: str, **options: Any) -> Engine:
     return engine
 
 
+def masked(url: str) -> str:
+    """`url` with its password (if it has one) as ***, for messages, even when it cannot be parsed."""
+    return re.sub(r"(://[^/@:]*:)[^/@]*@", r"\1***@", url)
+
+
 def sqlite_path(url: str) -> Path | None:
     """The database file of a SQLite URL; None for PostgreSQL or an in-memory database."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         return None
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
