@@ -37,6 +37,7 @@ from urllib3.exceptions import NewConnectionError
 from scheduler.errors import RejectedError, TransientError
 from scheduler.platforms.addresses import AddressRefused, Allowed
 
+
 def _connection(base: type[HTTPConnection], allowed: Allowed) -> type[HTTPConnection]:
     """`base` connecting only to addresses `allowed` permits, resolved once (see the module's words)."""
 
