@@ -95,9 +95,17 @@ def _german_periods() -> regex.Pattern[str]:
     )
 
 
-def _mask(text: str, language: str) -> str:
-    """`text` with links, hashtags and mentions made letters, and (German) the periods that end no
-    sentence made letters too; the same length, so offsets stay valid."""
+#: A link longer than this is masked as this many letters. pysbd treats every word of three or more
+#: letters alike, so where a sentence ends does not depend on a link's length; masked so, a text and
+#: its UTM-tagged variants (one per platform, links longer by `?utm_source=…`) are split once.
+_LINK_MASK = 8
+
+
+def _mask(text: str, language: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """`text` as pysbd is given it: links, e-mail addresses, hashtags and mentions made letters (a link
+    longer than `_LINK_MASK` as that many), and (German) the periods that end no sentence made
+    letters too. Second: for each shortened link, the offset just after it in the masked text and
+    how many characters it lost, so that offsets can be taken back to `text`."""
     spans = protected_spans(text)
     if spans:
         chars = list(text)
@@ -106,17 +114,23 @@ def _mask(text: str, language: str) -> str:
         text = "".join(chars)
     if language == "de":
         text = _german_periods().sub(_MASK, text)  # links masked already
-    return text
+    links = [span for span in spans if span.kind == "url" and span.end - span.start > _LINK_MASK]
+    if not links:
+        return text, ()
+    pieces, shortened, position, lost = [], [], 0, 0
+    for span in links:
+        pieces += [text[position : span.start], "x" * _LINK_MASK]
+        position = span.end
+        after = span.start - lost + _LINK_MASK  # just after the shortened link, in the masked text
+        lost += span.end - span.start - _LINK_MASK
+        shortened.append((after, lost))
+    pieces.append(text[position:])
+    return "".join(pieces), tuple(shortened)
 
 
-#: The same text is split several times: for the item's title when the issue is read, then by each
-#: platform's `paragraphs` filter and fitting. Room for 16,384 texts (at most about 30 MB for
-#: newsletter paragraphs) keeps a 10,000-item issue's texts from reading to rendering; with 4,096
-#: a large `queue add` split every item twice.
 @lru_cache(maxsize=16_384)
-def sentence_ends(text: str, language: str) -> tuple[int, ...]:
-    """Offsets just after each sentence (trailing spaces excluded); the last one is len(text.rstrip())."""
-    masked = _mask(text, language)
+def _masked_ends(masked: str, language: str) -> tuple[int, ...]:
+    """Offsets in `masked` just after each sentence pysbd finds there."""
     ends: list[int] = []
     position = 0
     for segment in _segments(_segmenter(language), masked):
@@ -125,6 +139,20 @@ def sentence_ends(text: str, language: str) -> tuple[int, ...]:
             continue
         position = found + len(segment.strip())
         ends.append(position)
+    return tuple(ends)
+
+
+#: The same text is split several times: for the item's title when the issue is read, then by each
+#: platform's `paragraphs` filter and fitting. The split of each masked text is kept for 16,384
+#: texts (at most about 30 MB for newsletter paragraphs): enough for a 10,000-item issue's texts
+#: from reading to rendering (with 4,096, a large `queue add` split every item twice).
+@lru_cache(maxsize=2048)
+def sentence_ends(text: str, language: str) -> tuple[int, ...]:
+    """Offsets just after each sentence (trailing spaces excluded); the last one is len(text.rstrip())."""
+    masked, shortened = _mask(text, language)
+    ends = list(_masked_ends(masked, language))
+    if shortened:  # back to offsets in `text`: add what the links before each end lost
+        ends = [end + next((lost for after, lost in reversed(shortened) if after <= end), 0) for end in ends]
     stripped = len(text.rstrip())
     if not ends or ends[-1] != stripped:
         ends = [end for end in ends if end < stripped] + [stripped]

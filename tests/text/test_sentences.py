@@ -6,7 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler.text.sentences import _segmenter, _segments, sentence_ends, sentences
+from scheduler.render.helpers import add_utm, tag_links
+from scheduler.text import sentences as sentences_module
+from scheduler.text.entities import protected_spans
+from scheduler.text.sentences import _german_periods, _segmenter, _segments, sentence_ends, sentences
 
 
 @pytest.mark.parametrize(
@@ -79,3 +82,57 @@ def test_splitting_new_texts_compiles_no_regex(monkeypatch):
     for text in texts[1:]:
         sentence_ends(text, "de")
     assert compiled == []
+
+
+def _ends_of_fully_masked(text: str, language: str) -> tuple[int, ...]:
+    """Sentence ends as pysbd finds them when every link is masked at its full length (no shortening)."""
+    masked = list(text)
+    for span in protected_spans(text):
+        masked[span.start : span.end] = "x" * (span.end - span.start)
+    masked_text = "".join(masked)
+    if language == "de":
+        masked_text = _german_periods().sub("x", masked_text)
+    ends, position = [], 0
+    for segment in _segmenter(language).segment(masked_text):
+        if (found := masked_text.find(segment.strip(), position)) >= 0:
+            position = found + len(segment.strip())
+            ends.append(position)
+    stripped = len(text.rstrip())
+    return tuple(ends if ends and ends[-1] == stripped else [end for end in ends if end < stripped] + [stripped])
+
+
+_LINKS = st.builds(
+    "{}{}{}".format,
+    st.sampled_from(["https://", "http://", "", "HTTPS://"]),
+    st.sampled_from(["www.ab", "www.a.de", "example.org", "www.gsub.de", "EXAMPLE.ORG"]),
+    st.text(alphabet="abcx/.?=&-_1", max_size=60).map(lambda path: "/" + path if path else ""),
+)
+_AROUND = ["{}", "({})", "({}) Danach", "„{}“", "Siehe {}.", "{}. Dann", "x {} x.", "1. {} 2.", "({}). Neu", "{}…",
+           "Dr. {} Nr. 5."]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    pieces=st.lists(st.one_of(st.sampled_from(_PIECES), st.builds(str.format, st.sampled_from(_AROUND), _LINKS)),
+                    min_size=1, max_size=6),
+    separator=st.sampled_from([" ", "\n", ""]),
+    language=st.sampled_from(["de", "en"]),
+)
+def test_a_links_length_does_not_move_sentence_ends(pieces, separator, language):
+    """Links are masked short (so a text's UTM-tagged variants are split once); the ends are the same
+    as with every link masked at its full length."""
+    text = separator.join(pieces)
+    assert sentence_ends(text, language) == _ends_of_fully_masked(text, language)
+
+
+def test_a_text_and_its_utm_tagged_variants_are_split_once(monkeypatch):
+    text = "Am 3. März stellt Dr. Weber das Projekt vor. Programm unter https://example.org/fachtag-2031. Kommen Sie!"
+    calls = []
+    split = sentences_module._segments
+    monkeypatch.setattr(sentences_module, "_segments", lambda *args: calls.append(args) or split(*args))
+    variants = [text] + [tag_links(text, lambda url, p=platform: add_utm(url, source=p, campaign="2031-03"))
+                         for platform in ("mastodon", "bluesky", "x")]
+    assert len(set(variants)) == 4
+    assert [sentences(variant, "de")[1].startswith("Programm unter https://example.org/fachtag-2031")
+            for variant in variants] == [True] * 4
+    assert len(calls) == 1
