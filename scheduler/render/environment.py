@@ -7,11 +7,14 @@ folder overrides the defaults file by file, and the tool works without one (from
 
 Templates run in Jinja2's `SandboxedEnvironment`: a template (say, one from a fork's pull request
 that CI previews) can shape text but cannot reach Python's internals (`__class__`, `__globals__` …),
-so it cannot run commands or read files. A refused access is a `TemplateError` with file and line.
+so it cannot run commands or read files; nor can one `**` or `*` make a number or a text so large
+that it ties up the machine (`9 ** 9 ** 9`, `'x' * 10 ** 9`). A refused access is a `TemplateError`
+with file and line.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import traceback
 from collections.abc import Callable
@@ -19,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from scheduler.errors import TemplateError
 from scheduler.models import slugify
@@ -28,6 +31,28 @@ T = TypeVar("T")
 
 #: The default templates, shipped inside the package (package data).
 PACKAGED = Path(__file__).with_name("templates")
+
+
+#: The largest result of `*` in a template (items of a text or list) and of `**` (digits of a number:
+#: Python shows no more than 4,300).
+MAX_RESULT, MAX_DIGITS = 100_000, 4_300
+
+
+class Sandbox(SandboxedEnvironment):
+    """Jinja2's sandbox, with `*` held to results of `MAX_RESULT` items and `**` to `MAX_DIGITS` digits."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(left, int) and isinstance(right, int) and abs(left) > 1 \
+                and right * math.log10(abs(left)) > MAX_DIGITS:
+            raise SecurityError(f"{left} ** {right} is too large (more than {MAX_DIGITS:,} digits)")
+        if operator == "*":
+            size, times = (len(left), right) if isinstance(left, (str, list, tuple)) and isinstance(right, int) else \
+                (len(right), left) if isinstance(right, (str, list, tuple)) and isinstance(left, int) else (0, 0)
+            if size * times > MAX_RESULT:
+                raise SecurityError(f"a repetition of {size * times:,} items is too large (more than {MAX_RESULT:,})")
+        return super().call_binop(context, operator, left, right)
 
 
 def make_environment(templates_dir: Path | None) -> SandboxedEnvironment:
@@ -42,7 +67,7 @@ def make_environment(templates_dir: Path | None) -> SandboxedEnvironment:
             "to use the default templates"
         )
     folders = ([templates_dir] if templates_dir is not None else []) + [PACKAGED]
-    return SandboxedEnvironment(
+    return Sandbox(
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(folder) for folder in folders]),
         undefined=jinja2.StrictUndefined,
         autoescape=False,

@@ -57,3 +57,22 @@ def test_what_templates_do_still_works_in_the_sandbox(templates: Path, example_i
     assert "a/2" in post.text and "1eins 2zwei" in post.text and "#" in post.text
     for platform in ("x", "bluesky", "linkedin", "threads", "facebook"):  # the packaged templates
         assert Renderer(templates).render(example_issue, example_issue.items[1], platform).text
+
+
+@pytest.mark.parametrize("expression", ["9 ** 99999999", "'x' * 10 ** 9", "[0] * 10 ** 9", "10 * 'x' * 10 ** 5",
+                                        "2 ** 100000"])
+def test_a_template_cannot_tie_up_the_machine_with_one_operation(templates: Path, example_issue, expression):
+    """Arithmetic on huge numbers or strings (CPU or memory for minutes) is refused at once."""
+    import time
+
+    (templates / "x.j2").write_text("{{ item.body }}\n{{ " + expression + " }}\n")
+    start = time.monotonic()
+    with pytest.raises(TemplateError, match="x.j2:2: .*too large"):
+        Renderer(templates).render(example_issue, example_issue.items[0], "x")
+    assert time.monotonic() - start < 2
+
+
+def test_ordinary_arithmetic_and_repetition_still_work(templates: Path, example_issue):
+    (templates / "x.j2").write_text("{{ '=' * 20 }} {{ 2 ** 10 }} {{ 3 * 4 }} {{ [1, 2] * 2 }} {{ item.title }}")
+    text = Renderer(templates).render(example_issue, example_issue.items[0], "x").text
+    assert text.startswith("=" * 20 + " 1024 12 [1, 2, 1, 2] ")
