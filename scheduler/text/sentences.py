@@ -95,9 +95,11 @@ def _german_periods() -> regex.Pattern[str]:
     )
 
 
-#: A link longer than this is masked as this many letters. pysbd treats every word of three or more
-#: letters alike, so where a sentence ends does not depend on a link's length; masked so, a text and
-#: its UTM-tagged variants (one per platform, links longer by `?utm_source=…`) are split once.
+#: A link longer than this is masked as this many letters. pysbd's rules single out words of one or
+#: two letters (`x.` as an abbreviation, list letters, roman numerals up to `xx`), never a longer
+#: run of `x`, so where a sentence ends does not depend on a link's length (the tests compare both
+#: maskings); masked short, a text and its UTM-tagged variants (one per platform, each link longer
+#: by `?utm_source=…`) are the same text and split once.
 _LINK_MASK = 8
 
 
@@ -128,6 +130,10 @@ def _mask(text: str, language: str) -> tuple[str, tuple[tuple[int, int], ...]]:
     return "".join(pieces), tuple(shortened)
 
 
+#: The same text is split several times: for the item's title when the issue is read, then by each
+#: platform's `paragraphs` filter and fitting. 16,384 masked texts (at most about 30 MB for
+#: newsletter paragraphs) keep a 10,000-item issue's splits from reading to rendering (with 4,096,
+#: a large `queue add` split every item twice).
 @lru_cache(maxsize=16_384)
 def _masked_ends(masked: str, language: str) -> tuple[int, ...]:
     """Offsets in `masked` just after each sentence pysbd finds there."""
@@ -142,11 +148,7 @@ def _masked_ends(masked: str, language: str) -> tuple[int, ...]:
     return tuple(ends)
 
 
-#: The same text is split several times: for the item's title when the issue is read, then by each
-#: platform's `paragraphs` filter and fitting. The split of each masked text is kept for 16,384
-#: texts (at most about 30 MB for newsletter paragraphs): enough for a 10,000-item issue's texts
-#: from reading to rendering (with 4,096, a large `queue add` split every item twice).
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=2048)  # the texts of the posts being rendered: spares masking them again
 def sentence_ends(text: str, language: str) -> tuple[int, ...]:
     """Offsets just after each sentence (trailing spaces excluded); the last one is len(text.rstrip())."""
     masked, shortened = _mask(text, language)

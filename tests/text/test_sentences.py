@@ -58,8 +58,8 @@ _PIECES = [
 
 @settings(max_examples=150, deadline=None)
 @given(
-    pieces=st.lists(st.one_of(st.sampled_from(_PIECES), st.text(alphabet="ab x.?!…„“\"'():;,-\n\t\u00a01Ä", max_size=12)),
-                    max_size=8),
+    pieces=st.lists(st.one_of(st.sampled_from(_PIECES),
+                              st.text(alphabet="ab x.?!…„“\"'():;,-\n\t\u00a01Ä", max_size=12)), max_size=8),
     separator=st.sampled_from([" ", "  ", "\n", "\n\n", ""]),
     language=st.sampled_from(["de", "en"]),
 )
