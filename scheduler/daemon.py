@@ -4,6 +4,10 @@ One `date` job fires at the next due post; a light watch job (SQLite data_versio
 LISTEN/NOTIFY) moves it when another process queues or reschedules posts; a heartbeat job lets
 `scheduler status` see the daemon is alive. SIGTERM/SIGINT: the post in flight is finished, claimed
 posts not yet sent go back to scheduled, nothing is left in publishing, exit 0.
+
+When the database is unavailable for a while (a full disk, a server restart, a dropped connection)
+the jobs stop touching it; the watch job alone tries it again, backing off (see `outage`), and once
+it answers the dispatcher settles what the outage left in publishing and the dispatch job is re-armed.
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from scheduler.errors import StorageError
+from scheduler.errors import DatabaseUnavailable, StorageError
+from scheduler.outage import Outage
 from scheduler.publishing import Dispatcher
 from scheduler.rehearsal import Rehearsal, Rehearsed
 from scheduler.storage import Store
@@ -138,6 +144,7 @@ class Daemon:
         self._next_due: dt.datetime | None = None  # as last read; the watch re-arms a lost dispatch job
         self._summary = RunSummary()
         self._lock = threading.Lock()
+        self.outage = Outage()
 
     def __repr__(self) -> str:
         return f"Daemon(store={self.store!r}, dispatcher={self.dispatcher!r})"
@@ -246,37 +253,73 @@ class Daemon:
         return min((time for time in times if time is not None), default=None)
 
     def _dispatch_job(self) -> None:
+        if self.outage.down:  # the recovery re-arms this job
+            return
         try:
             self._drain()
+        except DatabaseUnavailable as error:
+            self.outage.failed(error)
+            return
         except Exception:
             log.exception("dispatch failed; retrying at the next due time")
-        self._schedule_next()
+        try:
+            self._schedule_next()
+        except DatabaseUnavailable as error:
+            self.outage.failed(error)
 
     def _watch_job(self, watch) -> None:  # type: ignore[no-untyped-def]
+        if self.outage.down:
+            if self.outage.may_try():
+                self._recover(watch)
+            return
         try:
             scheduler = self._scheduler
             lost = (self._next_due is not None and scheduler is not None and scheduler.get_job("dispatch") is None
                     and not self._lock.locked())
             if watch.changed() or lost:
                 self._schedule_next()
+        except DatabaseUnavailable as error:
+            self.outage.failed(error)
         except Exception:
             log.exception("watching the queue failed")
 
+    def _recover(self, watch) -> None:  # type: ignore[no-untyped-def]
+        """Try the database again: a write (the heartbeat) and the watch's connection. When both
+        work, settle what the outage left in publishing and re-arm the dispatch job."""
+        try:
+            if self.dispatcher is not None:
+                self.store.heartbeat(self.dispatcher.worker, now=self.clock())
+            watch.changed()
+            self.outage.back()
+            with self._lock:
+                if self.dispatcher is not None:
+                    settled = self.dispatcher.settle(now=self.clock())
+                    self._count(settled)
+            self._schedule_next()
+        except DatabaseUnavailable as error:
+            self.outage.failed(error)
+        except Exception:
+            log.exception("recovering from the database outage failed")
+
     def _heartbeat_job(self) -> None:
-        if self.dispatcher is None:
+        if self.dispatcher is None or self.outage.down:
             return
         try:
             self.store.heartbeat(self.dispatcher.worker, now=self.clock())
+        except DatabaseUnavailable as error:
+            self.outage.failed(error)
         except Exception:
             log.exception("heartbeat failed")
 
     def _orphans_job(self) -> None:
-        if self.dispatcher is None:
+        if self.dispatcher is None or self.outage.down:
             return
         try:
             with self._lock:
                 self._summary.reconciled += self._reconcile_orphans()
             self._schedule_next()
+        except DatabaseUnavailable as error:
+            self.outage.failed(error)
         except Exception:
             log.exception("reconciling orphaned posts failed")
 
@@ -324,5 +367,17 @@ class Daemon:
                 pass
             watch.close()
             if self.dispatcher is not None:
-                self.store.stopped(worker, now=self.clock())
+                self._stopping(worker)
         return self._summary
+
+    def _stopping(self, worker: str) -> None:
+        """Settle what a database outage left in publishing, and say the daemon stopped; if the
+        database is still unavailable, the next start reconciles those posts with the platform."""
+        try:
+            if self.dispatcher is not None and (self.outage.down or self.dispatcher.unsettled):
+                self._count(self.dispatcher.settle(now=self.clock()))
+            self.store.stopped(worker, now=self.clock())
+        except DatabaseUnavailable as error:
+            log.warning("stopped while the database is unavailable (%s): posts left in publishing are reconciled "
+                        "at the next start", getattr(error, "reason", error))
+

@@ -7,6 +7,7 @@
     ├── TemplateError              a post template is missing, malformed or fails to render
     ├── FitError                   a post cannot be made to fit its platform's limit
     ├── StorageError               the database cannot be opened, migrated or used
+    │   └── DatabaseUnavailable    a passing fault (disk full, server gone): retry later
     ├── QueueError                 unknown post, or its state does not allow the operation
     └── PublishError               publishing failed; the subclass decides what happens next
         ├── AuthorisationError     → needs_attention: re-authorise the account
@@ -62,6 +63,11 @@ class FitError(SchedulerError):
 
 class StorageError(SchedulerError):
     """The database cannot be opened, migrated or used."""
+
+
+class DatabaseUnavailable(StorageError):
+    """The database cannot be written or reached for now (disk full, read-only, server restarted,
+    connection dropped) — not a bug in a query. A daemon waits and tries again."""
 
 
 class QueueError(SchedulerError):

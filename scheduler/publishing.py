@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from scheduler.errors import (
     AmbiguousError,
     AuthorisationError,
+    DatabaseUnavailable,
     DuplicateError,
     PublishError,
     QueueError,
@@ -37,6 +38,18 @@ Notify = Callable[[QueuedPost], None]
 #: when the question itself meets a passing fault, before the post is left to a person.
 RECONCILE_TRIES = 4
 RECONCILE_PATIENCE = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Unrecorded:
+    """A platform's answer about a claimed post that the database could not take (it was
+    unavailable): kept in memory and recorded when the database is back."""
+
+    post: QueuedPost
+    state: str
+    now: dt.datetime
+    reason: str
+    values: dict[str, object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +103,9 @@ class Dispatcher:
         self.policy = policy or RetryPolicy()
         self.notify = notify
         self.rng = rng or random.Random()
+        # What a database outage kept from being recorded: answers by post id, and claims not yet sent.
+        self._unrecorded: dict[int, Unrecorded] = {}
+        self._unsent: dict[int, QueuedPost] = {}
 
     def __repr__(self) -> str:
         return f"Dispatcher(worker={self.worker!r}, publisher={self.publisher!r}, policy={self.policy!r})"
@@ -102,6 +118,10 @@ class Dispatcher:
         except QueueError as error:  # changed or claimed again by someone else meanwhile: theirs stands, ours is logged
             log.warning("post %s: could not record %s (%s): %s", post.id, state, reason, error)
             return self.store.get(post.id)
+        except DatabaseUnavailable:  # the answer is kept, and recorded when the database is back (settle)
+            self._unrecorded[post.id] = Unrecorded(post, state, now, reason, dict(values))
+            raise
+        self._unrecorded.pop(post.id, None)
         _log_outcome(done, reason)
         if state in (State.FAILED, State.NEEDS_ATTENTION) and self.notify is not None:
             if self.store.first_notice(post.id, state, now=now):
@@ -210,7 +230,10 @@ class Dispatcher:
                 break
             try:
                 done.append(self.publish(post, now=now))
-            except Exception as error:  # a bug, a full disk, a lost database: not a platform answer
+            except DatabaseUnavailable:  # a full disk, a lost connection: not the post's fault, nor a bug
+                self._unsent.update((later.id, later) for later in claimed[index + 1 :])
+                raise  # the daemon waits for the database, then settles what this left open
+            except Exception as error:  # a bug: not a platform answer
                 self.release(claimed[index + 1 :], now=now())
                 self._finish(post, State.NEEDS_ATTENTION, now=now(), error=f"{type(error).__name__}: {error}",
                              reason=f"unexpected error while publishing ({type(error).__name__}); check by hand")
@@ -218,10 +241,34 @@ class Dispatcher:
         return done
 
     def release(self, claimed: list[QueuedPost], *, now: dt.datetime) -> None:
-        for post in claimed:
+        for index, post in enumerate(claimed):
             try:
                 self.store.transition(post.id, State.SCHEDULED, now=now, reason="released unsent at shutdown",
                                       allowed_from={State.PUBLISHING}, fence=post,
                                       values={"attempts": max(post.attempts - 1, 0)})
             except QueueError:
                 log.warning("post %s changed while being released", post.id)
+            except DatabaseUnavailable:
+                self._unsent.update((unsent.id, unsent) for unsent in claimed[index:])
+                raise
+            self._unsent.pop(post.id, None)
+
+    @property
+    def unsettled(self) -> int:
+        """How many posts a database outage left open in memory (answers not recorded, claims not released)."""
+        return len(self._unrecorded) + len(self._unsent)
+
+    def settle(self, *, now: dt.datetime) -> list[QueuedPost]:
+        """After a database outage, what it left in publishing: record the platforms' answers kept
+        in memory, hand back claims never sent, and reconcile with the platform this worker's other
+        posts still in publishing (their outcome is unknown: the fault came mid-request). Raises
+        DatabaseUnavailable (keeping what is left) if the database fails again."""
+        done = []
+        for kept in list(self._unrecorded.values()):
+            done.append(self._finish(kept.post, kept.state, now=kept.now, reason=kept.reason, **kept.values))
+        self.release(list(self._unsent.values()), now=now)
+        for post in self.store.in_flight():
+            if post.claimed_by == self.worker:
+                done.append(self.reconcile(post, now=now, cause="database unavailable while publishing",
+                                           interrupted=True))
+        return done

@@ -12,7 +12,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
-from scheduler.errors import StorageError
+from scheduler.errors import DatabaseUnavailable, StorageError
+from scheduler.storage.faults import first_line, translate_faults
 from scheduler.storage.revision import HEAD  # start-up compares it before importing Alembic
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -61,6 +62,7 @@ def create(url: str, **options: Any) -> Engine:
             raise StorageError(f"database {parsed.get_backend_name()!r} is not supported; use sqlite or postgresql")
     except NoSuchModuleError:
         raise StorageError(f"no driver for {parsed.drivername!r}; use sqlite:/// or postgresql+psycopg://") from None
+    translate_faults(engine)
     return engine
 
 
@@ -104,6 +106,7 @@ def migrate(engine: Engine) -> None:
             config.set_main_option("script_location", str(_MIGRATIONS))
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
-    except OperationalError as exc:
+    except (OperationalError, DatabaseUnavailable) as exc:
+        reason = getattr(exc, "reason", None) or first_line(exc.orig if isinstance(exc, OperationalError) else exc)
         raise StorageError(f"cannot open the database {engine.url.render_as_string(hide_password=True)}: "
-                           f"{str(exc.orig).strip().splitlines()[0]}") from None
+                           f"{reason}") from None

@@ -22,6 +22,7 @@ from scheduler.models import Image, KnownItem, QueuedPost, State, Transition
 from scheduler.storage import engine as engines
 from scheduler.storage.rows import post_from
 from scheduler.storage.schema import daemons, notices, posts, steps, transitions
+from scheduler.storage.watch import ChangeWatch
 
 EDITABLE = frozenset({State.DRAFT, State.SCHEDULED, State.FAILED, State.NEEDS_ATTENTION})
 
@@ -540,30 +541,3 @@ class Store:
                 steps.c.post_id == post.id, steps.c.attempt == attempt))
             return {row.name: row.value for row in rows}
 
-
-class ChangeWatch:
-    """Tells cheaply whether another process changed the queue since the last call: SQLite's
-    `PRAGMA data_version` on a connection of its own, PostgreSQL's LISTEN/NOTIFY."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._connection = engine.raw_connection()
-        self._postgres = engine.dialect.name == "postgresql"
-        self._last: int | None = None
-        if self._postgres:
-            driver = self._connection.driver_connection
-            driver.autocommit = True
-            driver.execute("LISTEN scheduler_queue")
-        self.changed()
-
-    def changed(self) -> bool:
-        if self._postgres:
-            return any(True for _ in self._connection.driver_connection.notifies(timeout=0))
-        cursor = self._connection.cursor()
-        cursor.execute("PRAGMA data_version")
-        version = cursor.fetchone()[0]
-        cursor.close()
-        changed, self._last = version != self._last, version
-        return changed
-
-    def close(self) -> None:
-        self._connection.close()

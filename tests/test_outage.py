@@ -1,0 +1,261 @@
+"""The daemon through database faults: while the database cannot be written (a full disk, a
+server restarting, connections terminated) it backs off with one log line per change, keeps
+running, and when the database is back it records what it sent meanwhile, hands back what it did
+not send and publishes everything exactly once, without a restart.
+
+SQLite: an injected fault makes every write fail as a full disk does (reads keep working), at the
+driver, so the engine's own translation is exercised (chmod does not stop root). PostgreSQL: the
+daemon's connections are terminated by the server (`pg_terminate_backend`) while it runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sqlite3
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import event
+
+from scheduler.daemon import Daemon
+from scheduler.errors import DatabaseUnavailable
+from scheduler.models import QueuedPost, State
+from scheduler.platforms.base import Reconciliation
+from scheduler.platforms.dryrun import DryRunPublisher, sent_keys
+from scheduler.publishing import Dispatcher
+from scheduler.storage import NewPost, Store
+from tests.storage.conftest import PG_HOST, PG_PORT, PG_USER, postgresql_url  # noqa: F401 (a fixture)
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+class FullDisk:
+    """While `full`, every write through `store` fails as SQLite fails on a full disk."""
+
+    def __init__(self, store: Store) -> None:
+        self.full = False
+        self.failures = 0
+        event.listen(store.engine, "before_cursor_execute", self._check)
+
+    def _check(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if self.full and statement.lstrip().upper().startswith(WRITES):
+            self.failures += 1
+            error = sqlite3.OperationalError("database or disk is full")
+            error.sqlite_errorcode = 13  # type: ignore[attr-defined]  # SQLITE_FULL, as SQLite sets it
+            raise error
+
+    def for_seconds(self, seconds: float) -> threading.Timer:
+        self.full = True
+        timer = threading.Timer(seconds, setattr, args=(self, "full", False))
+        timer.start()
+        return timer
+
+
+class FillsTheDisk(DryRunPublisher):
+    """Sends as the dry run does; right after sending post `at`, the disk is full for `seconds`."""
+
+    def __init__(self, outbox: Path, disk: FullDisk, *, at: int, seconds: float) -> None:
+        super().__init__(outbox)
+        self.disk, self.at, self.seconds = disk, at, seconds
+        self.asked: list[int] = []  # posts the platform was asked about (reconcile)
+
+    def publish(self, post: QueuedPost):  # type: ignore[no-untyped-def]
+        result = super().publish(post)
+        if post.id == self.at:
+            self.disk.for_seconds(self.seconds)
+        return result
+
+    def reconcile(self, post: QueuedPost) -> Reconciliation:
+        self.asked.append(post.id)
+        return super().reconcile(post)
+
+
+def _posts(n: int, at: dt.datetime, prefix: str = "i") -> list[NewPost]:
+    return [NewPost(f"{prefix}{k}", "mastodon", "default", at, (f"Post {prefix}{k}",), "de") for k in range(n)]
+
+
+def _wait(condition, timeout: float) -> float:  # type: ignore[no-untyped-def]
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if condition():
+            return time.monotonic() - start
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+def _run(daemon: Daemon) -> threading.Thread:
+    thread = threading.Thread(target=daemon.run_forever, kwargs={"install_signals": False}, daemon=True)
+    thread.start()
+    return thread
+
+
+def _lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name.startswith("scheduler") and r.levelno >= logging.INFO
+            and "database" in r.getMessage()]
+
+
+def test_full_disk_right_after_a_send_backs_off_then_records_it_and_publishes_the_rest_once(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    caplog.set_level(logging.INFO, logger="scheduler")
+    store = Store.open(f"sqlite:///{tmp_path / 'q.sqlite3'}")
+    now = dt.datetime.now(dt.UTC)
+    store.add(_posts(12, now), state=State.SCHEDULED, now=now, reason="test")
+    disk = FullDisk(store)
+    outbox = tmp_path / "outbox.jsonl"
+    publisher = FillsTheDisk(outbox, disk, at=3, seconds=3.0)  # post 3 is sent, then nothing can be written
+    daemon = Daemon(store, Dispatcher(store, publisher, worker="w"), batch=10)
+    thread = _run(daemon)
+    try:
+        _wait(lambda: disk.full, timeout=10)
+        time.sleep(2.0)
+        assert thread.is_alive()
+        assert store.counts()[State.PUBLISHED] == 2  # 1 and 2 recorded; 3 sent, its answer kept in memory
+        _wait(lambda: not disk.full, timeout=5)
+        off = time.monotonic()
+        _wait(lambda: store.counts()[State.PUBLISHED] == 12, timeout=10)
+        recovered = time.monotonic() - off
+    finally:
+        daemon.stop()
+        thread.join(15)
+    assert not thread.is_alive()
+    counts = store.counts()
+    assert counts[State.PUBLISHED] == 12 and counts[State.NEEDS_ATTENTION] == 0 and counts[State.PUBLISHING] == 0
+    sent = Counter(sent_keys(outbox))
+    assert len(sent) == 12 and max(sent.values()) == 1  # none lost, none twice
+    assert publisher.asked == []  # the kept answer was recorded; unsent claims handed back, no guessing
+    assert store.get(3).remote_id  # post 3's answer from the platform, recorded after the outage
+    messages = [r.getMessage() for r in _lines(caplog)]
+    assert len(messages) == 2, messages  # one line when it went away, one when it came back
+    assert messages[0].startswith("database unavailable: database or disk is full; retrying in ")
+    assert messages[1].startswith("database back after ")
+    assert not [r for r in caplog.records if r.exc_info], "no tracebacks for a full disk"
+    assert disk.failures < 15, disk.failures  # backed off: a few tries in 3 s, not thousands
+    assert recovered < 3.5, recovered  # the next try is at most MAX_WAIT (2 s) away
+    print(f"\nfull disk 3 s: {disk.failures} failed writes, publishing resumed {recovered:.2f} s after it cleared")
+
+
+def test_full_disk_when_claiming_backs_off_and_the_daemon_publishes_when_space_returns(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    caplog.set_level(logging.INFO, logger="scheduler")
+    store = Store.open(f"sqlite:///{tmp_path / 'q.sqlite3'}")
+    disk = FullDisk(store)
+    outbox = tmp_path / "outbox.jsonl"
+    daemon = Daemon(store, Dispatcher(store, DryRunPublisher(outbox), worker="w"), batch=10)
+    thread = _run(daemon)
+    try:
+        time.sleep(0.3)
+        now = dt.datetime.now(dt.UTC)
+        Store.open(store.engine.url.render_as_string(hide_password=False)).add(
+            _posts(25, now + dt.timedelta(seconds=0.5)), state=State.SCHEDULED, now=now, reason="test")
+        disk.for_seconds(6.0)  # the posts come due while nothing can be written
+        time.sleep(6.0)
+        assert thread.is_alive() and store.counts()[State.PUBLISHED] == 0
+        failures = disk.failures
+        waited = _wait(lambda: store.counts()[State.PUBLISHED] == 25, timeout=10)
+    finally:
+        daemon.stop()
+        thread.join(15)
+    assert Counter(sent_keys(outbox)).most_common(1)[0][1] == 1 and len(sent_keys(outbox)) == 25
+    messages = [r.getMessage() for r in _lines(caplog)]
+    assert len(messages) == 2, messages
+    assert failures < 15, failures  # today: thousands (the dispatch job re-armed itself at once)
+    assert waited < 3.5, waited
+    print(f"\nfull disk 6 s: {failures} failed writes, publishing resumed {waited:.2f} s after it cleared")
+
+
+def test_sigterm_during_an_outage_leaves_the_posts_to_the_next_start_which_reconciles_them(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
+    store = Store.open(url)
+    now = dt.datetime.now(dt.UTC)
+    store.add(_posts(6, now), state=State.SCHEDULED, now=now, reason="test")
+    disk = FullDisk(store)
+    outbox = tmp_path / "outbox.jsonl"
+    daemon = Daemon(store, Dispatcher(store, FillsTheDisk(outbox, disk, at=2, seconds=60), worker="w"), batch=10)
+    thread = _run(daemon)
+    _wait(lambda: disk.full, timeout=10)
+    time.sleep(0.5)
+    daemon.stop()  # while the disk is still full: the run ends, the posts stay claimed
+    thread.join(15)
+    assert not thread.is_alive()
+    disk.full = False
+    again = Store.open(url)
+    assert again.counts()[State.PUBLISHING] == 5  # 2 sent (answer lost with the process), 3–6 never sent
+    publisher = FillsTheDisk(outbox, FullDisk(again), at=0, seconds=0)
+    Daemon(again, Dispatcher(again, publisher, worker="w2")).run_once(install_signals=False)
+    assert sorted(publisher.asked) == [2, 3, 4, 5, 6]  # each reconciled with the platform first
+    assert again.counts()[State.PUBLISHED] == 6
+    assert Counter(sent_keys(outbox)).most_common(1)[0][1] == 1 and len(sent_keys(outbox)) == 6
+
+
+def test_the_engine_tells_a_database_fault_from_a_bug(tmp_path: Path):
+    store = Store.open(f"sqlite:///{tmp_path / 'q.sqlite3'}")
+    disk = FullDisk(store)
+    disk.full = True
+    with pytest.raises(DatabaseUnavailable, match="^database unavailable: database or disk is full$"):
+        store.heartbeat("w", now=dt.datetime.now(dt.UTC))
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    with pytest.raises(OperationalError, match="no such table"), store.engine.connect() as connection:
+        connection.execute(text("SELECT * FROM no_such_table"))  # a bug stays a bug
+
+
+# -- PostgreSQL: the server terminates the daemon's connections -------------------------------
+
+
+def _terminate(url: str) -> int:
+    dbname = url.rsplit("/", 1)[1]
+    with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", autocommit=True) as admin:
+        rows = admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                             "WHERE datname = %s AND pid <> pg_backend_pid()", (dbname,)).fetchall()
+    return len(rows)
+
+
+def test_terminated_postgresql_connections_are_opened_again_and_every_post_goes_out_once(
+        postgresql_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture):  # noqa: F811
+    from tests.storage.conftest import _empty
+
+    _empty(postgresql_url)
+    caplog.set_level(logging.INFO, logger="scheduler")
+    store = Store.open(postgresql_url)
+    outbox = tmp_path / "outbox.jsonl"
+    daemon = Daemon(store, Dispatcher(store, DryRunPublisher(outbox, delay=0.01), worker="w"), batch=10)
+    thread = _run(daemon)
+    rounds, per_round, wakes, terminated = 6, 15, [], 0
+    try:
+        time.sleep(0.5)
+        for n in range(rounds):
+            other = Store.open(postgresql_url)  # another process queueing posts
+            now = dt.datetime.now(dt.UTC)
+            other.add(_posts(per_round, now, prefix=f"r{n}-"), state=State.SCHEDULED, now=now, reason="test")
+            time.sleep(0.05 * n)  # terminated at different moments: idle, claiming, sending
+            terminated += _terminate(postgresql_url)
+            time.sleep(0.7)  # the watch notices the drop (every 0.5 s) and listens again
+            now = dt.datetime.now(dt.UTC)
+            (late,) = other.add(_posts(1, now, prefix=f"late{n}-"), state=State.SCHEDULED, now=now, reason="test")
+            wakes.append(_wait(lambda: other.get(late).state == State.PUBLISHED, timeout=10))
+            other.close()
+        total = rounds * (per_round + 1)
+        _wait(lambda: store.counts()[State.PUBLISHED] == total, timeout=30)
+    finally:
+        daemon.stop()
+        thread.join(15)
+    assert not thread.is_alive()
+    counts = store.counts()
+    assert counts[State.PUBLISHED] == total and counts[State.PUBLISHING] == 0 and counts[State.NEEDS_ATTENTION] == 0
+    sent = Counter(sent_keys(outbox))
+    assert len(sent) == total and max(sent.values()) == 1  # none lost, none twice
+    assert max(wakes) < 1.5, wakes  # NOTIFY works again: not the 15 s fallback
+    noisy = [r for r in caplog.records if r.name.startswith("scheduler") and r.levelno >= logging.INFO
+             and "published" not in r.getMessage()]
+    assert len(noisy) <= 3 * rounds + 2, [r.getMessage() for r in noisy]
+    assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records if r.exc_info]
+    print(f"\nPostgreSQL: {rounds} rounds, {terminated} connections terminated, {total} posts, "
+          f"{len(noisy)} log lines besides 'published', wake after a drop: max {max(wakes):.2f} s")
+    store.close()
