@@ -155,8 +155,17 @@ def read_csv(path: Path, *, timezone: str, now: dt.datetime, mastodon_limit: int
         raise InputError(f"{path}: no such file; check the path") from None
     except OSError as error:
         raise InputError(f"{path}: cannot be read ({error.strerror}); check the path") from None
+    if "\x00" in raw:
+        line = raw[: raw.index("\x00")].count("\n") + 1
+        raise InputError(f"{path} line {line}: a NUL byte, which no post can carry; save the spreadsheet as CSV "
+                         "UTF-8 again")
     reader = csv.DictReader(io.StringIO(raw, newline=""), delimiter=_delimiter(raw.split("\n", 1)[0]))
-    header = [name.strip().lower() for name in reader.fieldnames or []]
+    try:
+        header = [name.strip().lower() for name in reader.fieldnames or []]
+        records = list(reader)
+    except csv.Error as error:  # a cell longer than csv's field limit (131,072 characters), …
+        raise InputError(f"{path} after line {reader.line_num}: cannot be read as CSV ({error}); no post is that "
+                         "long: check the quotes around that row's cells") from None
     missing = [column for column in ("platform", "publish_at", "text") if column not in header]
     if missing:
         raise InputError(f"{path}: missing column {missing[0]!r}; the columns are {', '.join(IMPORT_COLUMNS)}")
@@ -165,7 +174,7 @@ def read_csv(path: Path, *, timezone: str, now: dt.datetime, mastodon_limit: int
         raise InputError(f"{path}: unknown column {unknown[0]!r}; the columns are {', '.join(IMPORT_COLUMNS)}")
     rows = [
         _Row(number, {key.strip().lower(): restored(value or "").strip() for key, value in record.items() if key})
-        for number, record in enumerate(reader, start=2)
+        for number, record in enumerate(records, start=2)
     ]
     if not rows:
         raise InputError(f"{path}: no rows below the header")

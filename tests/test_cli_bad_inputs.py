@@ -114,11 +114,30 @@ def options_toml_not_utf8(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> li
     return ["preview", str(issue)]
 
 
+def post_id_beyond_the_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    return ["queue", "show", "9" * 30]
+
+
+def post_id_beyond_the_database_cancel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    return ["queue", "cancel", "--", "-" + "9" * 30]
+
+
+def csv_with_a_nul_byte(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    (tmp_path / "posts.csv").write_bytes(b'text,platform,publish_at\n"Hallo\x00Welt",mastodon,2030-01-07T10:00\n')
+    return ["queue", "import-csv", str(tmp_path / "posts.csv")]
+
+
+def csv_with_a_huge_cell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    (tmp_path / "posts.csv").write_text('text,platform,publish_at\n"' + "x" * 200_000 + '",mastodon,2030-01-07T10:00\n')
+    return ["queue", "import-csv", str(tmp_path / "posts.csv")]
+
+
 CASES: list[Callable[[Path, pytest.MonkeyPatch], list[str]]] = [
     nested_toml, nested_inline_tables, huge_toml_number, nul_in_toml_path, port_not_a_number, port_out_of_range,
     huge_int_setting, line_break_in_setting, huge_port_setting, nul_in_dotenv_path, nul_in_dotenv_database, templates_dir_is_a_file,
     nul_in_dotenv_database_listed, database_is_a_folder, database_url_nonsense, unknown_database_driver,
-    issue_is_a_folder, options_toml_not_utf8,
+    issue_is_a_folder, options_toml_not_utf8, post_id_beyond_the_database, post_id_beyond_the_database_cancel,
+    csv_with_a_nul_byte, csv_with_a_huge_cell,
 ]
 
 

@@ -13,6 +13,9 @@ from scheduler.cli import cli, local, platforms_option, tell_warnings, write_out
 from scheduler.errors import InputError
 from scheduler.models import State
 
+#: A post's number as the database can hold it (a larger one names no post: a usage error, not a crash).
+POST_ID = click.IntRange(1, 2**63 - 1)
+
 if TYPE_CHECKING:
     from scheduler.config import Settings
     from scheduler.models import QueuedPost
@@ -332,7 +335,7 @@ def local_times(text: str, timezone: str) -> str:
 
 
 @queue.command("show")
-@click.argument("post_id", type=int)
+@click.argument("post_id", type=POST_ID)
 def show(post_id: int) -> int:
     """Show one post in full, with its history.
 
@@ -376,7 +379,7 @@ def _posting_as(settings, platform: str, account: str) -> str:  # type: ignore[n
 
 
 @queue.command("edit")
-@click.argument("post_id", type=int)
+@click.argument("post_id", type=POST_ID)
 @click.option("--text", "new_text", help="The new text; without it $EDITOR opens.")
 def edit(post_id: int, new_text: str | None) -> int:
     """Change a post's text; it is checked against the platform's limit again.
@@ -401,7 +404,7 @@ def edit(post_id: int, new_text: str | None) -> int:
 
 
 @queue.command("reschedule")
-@click.argument("post_id", type=int)
+@click.argument("post_id", type=POST_ID)
 @click.argument("when")
 @click.option("--force", is_flag=True, help="Accept a time in the past: the post is then due at once.")
 def reschedule_post(post_id: int, when: str, force: bool) -> int:
@@ -429,7 +432,7 @@ def reschedule_post(post_id: int, when: str, force: bool) -> int:
 
 
 @queue.command("cancel")
-@click.argument("post_id", type=int)
+@click.argument("post_id", type=POST_ID)
 def cancel(post_id: int) -> int:
     """Cancel a post that has not been published.
 
@@ -445,7 +448,7 @@ def cancel(post_id: int) -> int:
 
 
 @queue.command("approve")
-@click.argument("post_id", type=int, required=False)
+@click.argument("post_id", type=POST_ID, required=False)
 @click.option("--all", "approve_all", is_flag=True, help="Approve every draft.")
 def approve(post_id: int | None, approve_all: bool) -> int:
     """Approve a draft (or --all drafts) so it is published at its time.
@@ -466,7 +469,7 @@ def approve(post_id: int | None, approve_all: bool) -> int:
 
 
 @queue.command("retry")
-@click.argument("post_id", type=int, required=False)
+@click.argument("post_id", type=POST_ID, required=False)
 @click.option("--all", "retry_all", is_flag=True, help="Every failed post and every post needing attention.")
 @click.option("--state", "states", multiple=True, type=click.Choice((State.FAILED, State.NEEDS_ATTENTION)),
               help="Only posts in this state (repeatable).")
