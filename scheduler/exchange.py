@@ -224,17 +224,23 @@ def _images(path: Path, where: str, images: str, alts: str) -> tuple[Image, ...]
     return tuple(Image(path=media.resolve(value, path.parent), alt=text) for value, text in zip(paths, texts))
 
 
+#: The years a publish time may name (year 1 or 9999 would overflow the arithmetic on times).
+YEARS = (1970, 2999)
+
+
 def _moment(value: str, where: str) -> dt.datetime:
     """ISO 8601, or the day-first form German Excel shows and saves (`03.02.2030 10:00`)."""
     try:
-        return dt.datetime.fromisoformat(value)
+        moment = dt.datetime.fromisoformat(value)
     except ValueError:
-        pass
-    try:
-        return dt.datetime.strptime(value, "%d.%m.%Y %H:%M")
-    except ValueError:
-        raise InputError(f"{where}: publish_at {value!r} is not a time; use ISO 8601 such as 2025-01-20T09:30 "
-                         "(or 20.01.2025 09:30)") from None
+        try:
+            moment = dt.datetime.strptime(value, "%d.%m.%Y %H:%M")
+        except ValueError:
+            raise InputError(f"{where}: publish_at {value!r} is not a time; use ISO 8601 such as 2025-01-20T09:30 "
+                             "(or 20.01.2025 09:30)") from None
+    if not YEARS[0] <= moment.year <= YEARS[1]:
+        raise InputError(f"{where}: publish_at {value!r} is out of range; use a year from {YEARS[0]} to {YEARS[1]}")
+    return moment
 
 
 def _post(path: Path, row: _Row, *, timezone: str, now: dt.datetime, mastodon_limit: int,

@@ -132,12 +132,26 @@ def csv_with_a_huge_cell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> lis
     return ["queue", "import-csv", str(tmp_path / "posts.csv")]
 
 
+def csv_time_at_the_end_of_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    (tmp_path / "posts.csv").write_text("text,platform,publish_at\nHallo Welt,mastodon,0001-01-01T00:00+14:00\n")
+    return ["queue", "import-csv", str(tmp_path / "posts.csv")]
+
+
+def start_at_the_end_of_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    return ["queue", "add", str(EXAMPLE), "--start", "9999-12-31"]
+
+
+def reschedule_to_year_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    return ["queue", "reschedule", "1", "0001-01-01T00:00+14:00"]
+
+
 CASES: list[Callable[[Path, pytest.MonkeyPatch], list[str]]] = [
     nested_toml, nested_inline_tables, huge_toml_number, nul_in_toml_path, port_not_a_number, port_out_of_range,
     huge_int_setting, line_break_in_setting, huge_port_setting, nul_in_dotenv_path, nul_in_dotenv_database, templates_dir_is_a_file,
     nul_in_dotenv_database_listed, database_is_a_folder, database_url_nonsense, unknown_database_driver,
     issue_is_a_folder, options_toml_not_utf8, post_id_beyond_the_database, post_id_beyond_the_database_cancel,
-    csv_with_a_nul_byte, csv_with_a_huge_cell,
+    csv_with_a_nul_byte, csv_with_a_huge_cell, csv_time_at_the_end_of_time, start_at_the_end_of_time,
+    reschedule_to_year_one,
 ]
 
 

@@ -13,6 +13,9 @@ from scheduler.cli import cli, local, platforms_option, tell_warnings, write_out
 from scheduler.errors import InputError
 from scheduler.models import State
 
+#: The years a time given on the command line may name.
+YEARS = (1970, 2999)
+
 #: A post's number as the database can hold it (a larger one names no post: a usage error, not a crash).
 POST_ID = click.IntRange(1, 2**63 - 1)
 
@@ -48,14 +51,18 @@ def parse_when(value: str, timezone: str, *, now: dt.datetime, option: str) -> d
     if value.strip().lower() == "now":
         return now
     day = parse_day(value)
-    if day is not None:
-        return dt.datetime.combine(day, dt.time(), ZoneInfo(timezone)).astimezone(dt.UTC)
     try:
-        moment = dt.datetime.fromisoformat(value.strip())
+        moment = dt.datetime.fromisoformat(value.strip()) if day is None else None
     except ValueError:
         raise InputError(
             f"{option} {value!r} is not a time; use ISO 8601 such as 2025-01-20T09:30, 2025-01-20 or now"
         ) from None
+    if not YEARS[0] <= (day or moment).year <= YEARS[1]:  # type: ignore[union-attr]
+        raise InputError(f"{option} {value!r} is out of range; use a year from {YEARS[0]} "
+                         f"to {YEARS[1]}")  # year 1 or 9999 would overflow planning's date arithmetic
+    if day is not None:
+        return dt.datetime.combine(day, dt.time(), ZoneInfo(timezone)).astimezone(dt.UTC)
+    assert moment is not None
     return wall_time(moment, timezone, what=option)
 
 
