@@ -43,7 +43,11 @@ class TokenStore:
             raise ConfigError(f"token store {self.path} can be read by others (mode {mode:o}); run: chmod 600 {self.path}")
         try:
             data: Any = json.loads(self.path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError):
+        except IsADirectoryError:
+            raise ConfigError(f"token store {self.path} is a folder; name a file in SCHEDULER_TOKEN_STORE") from None
+        except OSError as error:
+            raise ConfigError(f"token store {self.path} cannot be read ({error.strerror}); check its permissions") from None
+        except (ValueError, RecursionError):  # also UnicodeDecodeError, and arrays nested thousands deep
             raise ConfigError(f"token store {self.path} is not valid JSON; fix it or run scheduler auth again") from None
         if not isinstance(data, dict) or not all(
             isinstance(key, str) and ":" in key and isinstance(value, dict) and set(value) <= FIELDS

@@ -145,13 +145,29 @@ def reschedule_to_year_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> l
     return ["queue", "reschedule", "1", "0001-01-01T00:00+14:00"]
 
 
+def token_store_nested_deep(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    store = tmp_path / "tokens.json"
+    store.write_text("[" * 100_000 + "]" * 100_000)
+    store.chmod(0o600)
+    monkeypatch.setenv("SCHEDULER_TOKEN_STORE", str(store))
+    monkeypatch.setenv("SCHEDULER_MASTODON_TOKEN", "tok-abcdef")
+    return ["run", "--once", "--dry-run"]
+
+
+def token_store_is_a_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    (tmp_path / "tokens").mkdir(mode=0o700)
+    monkeypatch.setenv("SCHEDULER_TOKEN_STORE", str(tmp_path / "tokens"))
+    monkeypatch.setenv("SCHEDULER_MASTODON_TOKEN", "tok-abcdef")
+    return ["run", "--once", "--dry-run"]
+
+
 CASES: list[Callable[[Path, pytest.MonkeyPatch], list[str]]] = [
     nested_toml, nested_inline_tables, huge_toml_number, nul_in_toml_path, port_not_a_number, port_out_of_range,
     huge_int_setting, line_break_in_setting, huge_port_setting, nul_in_dotenv_path, nul_in_dotenv_database, templates_dir_is_a_file,
     nul_in_dotenv_database_listed, database_is_a_folder, database_url_nonsense, unknown_database_driver,
     issue_is_a_folder, options_toml_not_utf8, post_id_beyond_the_database, post_id_beyond_the_database_cancel,
     csv_with_a_nul_byte, csv_with_a_huge_cell, csv_time_at_the_end_of_time, start_at_the_end_of_time,
-    reschedule_to_year_one,
+    reschedule_to_year_one, token_store_nested_deep, token_store_is_a_folder,
 ]
 
 
