@@ -156,3 +156,40 @@ def test_every_error_of_the_request_helper_is_scrubbed_of_what_the_request_carri
                          classify=lambda response: PublishError(f"classified: {response.text}"))
         assert "classified" in str(info.value) and "pw-3a4b5c6d" not in str(info.value)
     assert requests  # the real transport was used
+
+
+def test_a_threads_container_error_that_repeats_the_token_is_scrubbed():
+    """Threads reports an unusable image in a successful answer (status ERROR, error_message): those
+    words are the server's too, and are scrubbed like an error answer."""
+    from pydantic import SecretStr
+
+    from scheduler.errors import RejectedError
+    from scheduler.platforms.threads import ThreadsPublisher
+
+    token = "tok-THREADS-echo-s3cr3t-31"
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802
+            from urllib.parse import parse_qs, urlsplit
+
+            sent = parse_qs(urlsplit(self.path).query).get("access_token", [""])[0]
+            answer = json.dumps({"status": "ERROR", "error_message": f"image not public (asked with {sent})"}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = ThreadsPublisher(f"http://127.0.0.1:{server.server_port}", SecretStr(token))
+        with pytest.raises(RejectedError) as refused:
+            client._wait("container-1")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "image not public (asked with [redacted])" in str(refused.value) and token not in str(refused.value)

@@ -170,6 +170,10 @@ class HttpClient:
             if isinstance(value, str) and value:
                 self._concealed.add(value)
 
+    def scrub(self, text: str) -> str:
+        """`text` (a platform's words from a successful answer) without the registered secrets."""
+        return scrub(text, self._concealed)
+
     def pace(self, method: str, url: str, *, requests: int = 1, cost: int = 1) -> None:
         """Before the first request of a post that sends `requests` requests to `url` (each costing
         `cost` units of the platform's window): return when they fit, waiting briefly if need be;

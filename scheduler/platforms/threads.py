@@ -160,7 +160,8 @@ class ThreadsPublisher(ApiClient):
             if status in ("FINISHED", "PUBLISHED"):
                 return
             if status == "ERROR":
-                raise RejectedError(f"Threads could not use the image: {state.get('error_message') or 'no reason given'}; "
+                reason = self.http.scrub(str(state.get("error_message") or "no reason given"))  # the server's words
+                raise RejectedError(f"Threads could not use the image: {reason}; "
                                     f"check that the image address is public, then retry the post")
             if status == "EXPIRED":
                 raise TransientError("the Threads media container expired before it was published; the post is retried")
