@@ -131,3 +131,52 @@ def test_a_malformed_allow_entry_is_a_setting_error(monkeypatch, entry):
     monkeypatch.setenv("SCHEDULER_FETCH_ALLOW", f"intranet.example.org,{entry}")
     with pytest.raises(ConfigError, match="SCHEDULER_FETCH_ALLOW"):
         load_settings()
+
+
+def test_https_through_the_checked_address_still_verifies_the_name(tmp_path, monkeypatch):
+    """The connection goes to the checked address, but TLS (SNI and the certificate check) and the Host
+    header still use the name: a certificate for localhost is good for https://localhost/, not for
+    https://127.0.0.1/."""
+    import shutil
+    import ssl
+    import subprocess
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from scheduler.errors import TransientError
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+                    "-addext", "basicConstraints=critical,CA:TRUE",
+                    "-addext", "keyUsage=critical,digitalSignature,keyCertSign"], check=True, capture_output=True)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            body = f"Host: {self.headers.get('Host')}".encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))  # requests trusts the bundle the environment names
+    try:
+        fetcher = Fetcher(allow=["localhost", "127.0.0.1"])
+        port = server.server_port
+        assert fetcher.get(f"https://localhost:{port}/", max_bytes=100).body == f"Host: localhost:{port}".encode()
+        with pytest.raises(TransientError, match="SSLError"):
+            fetcher.get(f"https://127.0.0.1:{port}/", max_bytes=100)  # the certificate names localhost only
+    finally:
+        server.shutdown()
+        server.server_close()
