@@ -25,8 +25,9 @@ from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from scheduler.errors import DatabaseUnavailable, StorageError
+from scheduler.errors import SystemFault, DatabaseUnavailable, StorageError
 from scheduler.outage import Outage
+from scheduler.pause import LOG, Pause
 from scheduler.publishing import Dispatcher
 from scheduler.rehearsal import Rehearsal, Rehearsed
 from scheduler.storage import Store
@@ -116,6 +117,7 @@ class RunSummary:
     other: dict[str, int] = field(default_factory=dict)
     rehearsed: Rehearsed = field(default_factory=Rehearsed)  # shown in the outbox, left as they were
     interrupted: bool = False  # stopped by SIGINT/SIGTERM before everything due was done
+    paused: str | None = None  # why publishing paused (run --once: the outbox or log cannot be written)
 
 
 class Daemon:
@@ -124,11 +126,12 @@ class Daemon:
 
     def __init__(self, store: Store, dispatcher: Dispatcher | None, *, clock: Callable[[], dt.datetime] = utcnow,
                  batch: int = 10, exclusive: bool | None = None, accounts: Collection[tuple[str, str]] | None = None,
-                 rehearsal: Rehearsal | None = None) -> None:
+                 rehearsal: Rehearsal | None = None, pause: Pause | None = None) -> None:
         """`exclusive`: no other daemon can be running (SQLite, guarded by SingleDaemonLock), so
         every post left in publishing is an orphan; otherwise only posts of dead workers are.
         `accounts`: the (platform, account)s the dispatcher publishes for (None: all). Without a
-        dispatcher nothing is claimed, reconciled or published: a dry run."""
+        dispatcher nothing is claimed, reconciled or published: a dry run. `pause`: where a fault of
+        the machine (the outbox or log cannot be written) is said and recorded (see `scheduler.pause`)."""
         if dispatcher is None and rehearsal is None:
             raise ValueError("a daemon needs a dispatcher, a rehearsal or both")
         self.exclusive = store.dialect == "sqlite" if exclusive is None else exclusive
@@ -144,6 +147,7 @@ class Daemon:
         self._next_due: dt.datetime | None = None  # as last read; the watch re-arms a lost dispatch job
         self._summary = RunSummary()
         self._lock = threading.Lock()
+        self.pause = pause or Pause()
         self.outage = Outage()
 
     def __repr__(self) -> str:
@@ -157,22 +161,43 @@ class Daemon:
                 self._summary.other[post.state] = self._summary.other.get(post.state, 0) + 1
 
     def _drain(self, upcoming: int = 0) -> None:
-        """Publish everything due now, batch by batch; then show what the rehearsal covers."""
+        """Publish everything due now, batch by batch; then show what the rehearsal covers. A fault of
+        the machine (`SystemFault`: the outbox or the log cannot be written) stops it and changes no
+        post; a drain without one ends a pause."""
         with self._lock:
-            while self.dispatcher is not None and not self.stop_event.is_set():
-                done = self.dispatcher.dispatch_due(now=self.clock, limit=self.batch, stop=self.stop_event,
-                                                    accounts=self.accounts)
-                self._count(done)
-                if not done:
-                    break
-            if self.rehearsal is not None and not self.stop_event.is_set():
-                now = self.clock()
-                shown = self.rehearsal.show(now=now, since=self._shown_until, upcoming=upcoming)
-                self._shown_until = now
-                self._summary.rehearsed += shown
-                for post in shown.written if self._scheduler is not None else ():  # --once lists them itself
-                    log.info("post %s (%s:%s) dry run: its requests went to %s", post.id, post.platform,
-                             post.account, self.rehearsal.outbox.outbox)
+            probed = self._check_log(probe=True)
+            self._drain_locked(upcoming)
+            self._check_log()
+            self.pause.clear(now=self.clock(), quiet=probed)
+
+    def _check_log(self, *, probe: bool = False) -> bool:
+        """A log that cannot be written (its last line failed) is a `SystemFault`. While paused for
+        one, a line tests it (and says publishing resumes); True when that line was written."""
+        probe = probe and self.pause.why is not None and self.pause.why.startswith("cannot write the log")
+        if probe:
+            log.info("publishing resumes: the log can be written again (paused since %s)",
+                     self.pause.since.isoformat(timespec="seconds") if self.pause.since else "?")
+        fault = LOG.failure()
+        if fault is not None:
+            raise fault
+        return probe
+
+    def _drain_locked(self, upcoming: int) -> None:
+        """`_drain`'s work, under its lock."""
+        while self.dispatcher is not None and not self.stop_event.is_set():
+            done = self.dispatcher.dispatch_due(now=self.clock, limit=self.batch, stop=self.stop_event,
+                                                accounts=self.accounts)
+            self._count(done)
+            if not done:
+                break
+        if self.rehearsal is not None and not self.stop_event.is_set():
+            now = self.clock()
+            shown = self.rehearsal.show(now=now, since=self._shown_until, upcoming=upcoming)
+            self._shown_until = now
+            self._summary.rehearsed += shown
+            for post in shown.written if self._scheduler is not None else ():  # --once lists them itself
+                log.info("post %s (%s:%s) dry run: its requests went to %s", post.id, post.platform,
+                         post.account, self.rehearsal.outbox.outbox)
 
     def _reconcile_orphans(self) -> int:
         if self.dispatcher is None:
@@ -200,13 +225,13 @@ class Daemon:
         restore = self._install_signals() if install_signals else {}
         try:
             if self.dispatcher is None:
-                self._drain(upcoming)
+                self._drain_once(upcoming)
             else:
                 worker = self.dispatcher.worker
                 done = self._beating(worker)
                 try:
                     self._summary.reconciled = self._reconcile_orphans()
-                    self._drain(upcoming)
+                    self._drain_once(upcoming)
                 finally:
                     done.set()
                     self.store.stopped(worker, now=self.clock())
@@ -215,6 +240,14 @@ class Daemon:
                 signal.signal(signum, handler)
         self._summary.interrupted = self.stop_event.is_set()
         return self._summary
+
+    def _drain_once(self, upcoming: int) -> None:
+        """`_drain` for run_once: a fault of the machine is said (once) and recorded in the summary."""
+        try:
+            self._drain(upcoming)
+        except SystemFault as error:
+            self.pause.fault(error, now=self.clock())
+            self._summary.paused = str(error)
 
     def _install_signals(self) -> dict[int, object]:
         """SIGTERM/SIGINT set the stop event (no KeyboardInterrupt mid-request); the previous handlers."""
@@ -237,7 +270,7 @@ class Daemon:
             if scheduler.get_job("dispatch"):
                 scheduler.remove_job("dispatch")
             return
-        run_at = max(due, self.clock())
+        run_at = max(due, self.clock(), self.pause.retry_at or due)  # paused: not before the next try
         # max_instances=2: APScheduler drops (and removes) a one-shot run that finds the job still
         # running; a second instance simply waits for _drain's lock instead.
         scheduler.add_job(self._dispatch_job, "date", run_date=run_at, id="dispatch", replace_existing=True,
@@ -257,6 +290,8 @@ class Daemon:
             return
         try:
             self._drain()
+        except SystemFault as error:  # the outbox or log cannot be written: pause, try again later
+            self.pause.fault(error, now=self.clock())
         except DatabaseUnavailable as error:
             self.outage.failed(error)
             return

@@ -9,6 +9,7 @@
     ├── StorageError               the database cannot be opened, migrated or used
     │   └── DatabaseUnavailable    a passing fault (disk full, server gone): retry later
     ├── QueueError                 unknown post, or its state does not allow the operation
+    ├── SystemFault                the machine, not a post: the outbox or log cannot be written
     └── PublishError               publishing failed; the subclass decides what happens next
         ├── AuthorisationError     → needs_attention: re-authorise the account
         ├── RejectedError          → failed, with the platform's message
@@ -72,6 +73,11 @@ class DatabaseUnavailable(StorageError):
 
 class QueueError(SchedulerError):
     """A queue operation is not possible: unknown post, or a state that does not allow it."""
+
+
+class SystemFault(SchedulerError):
+    """A fault of the machine, not of a post: the outbox or the log cannot be written (disk full,
+    quota, read-only, no permission). Publishing pauses until it is gone; no post changes for it."""
 
 
 class PublishError(SchedulerError):

@@ -13,6 +13,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from scheduler.models import QueuedPost
+from scheduler.pause import machine_fault
 from scheduler.platforms.dryrun import DryRunPublisher
 from scheduler.storage import Store
 
@@ -62,14 +63,22 @@ class Rehearsal:
 
     def show(self, *, now: dt.datetime, since: dt.datetime | None = None, upcoming: int = 0) -> Rehearsed:
         """Write every scheduled post due by `now` (with `since`, only those due or changed after it),
-        then the next `upcoming` posts not yet due."""
+        then the next `upcoming` posts not yet due. An outbox that cannot be written (disk full,
+        read-only, no permission) is a `SystemFault`: the posts stay as they are."""
         posts = self.store.scheduled(due_by=now, touched_since=since, skip=self.skip)
         if upcoming:
             posts += self.store.scheduled(due_after=now, skip=self.skip, limit=upcoming)
         done = Rehearsed()
         for post in posts:
             identity = self.identities.get((post.platform, post.account), NO_CREDENTIALS)
-            if self.outbox.write(post, identity=identity):
+            try:
+                written = self.outbox.write(post, identity=identity)
+            except OSError as error:  # a full or read-only disk: the machine's fault, not the post's
+                fault = machine_fault(error, f"the outbox {self.outbox.outbox}")
+                if fault is None:
+                    raise
+                raise fault from None
+            if written:
                 done.written.append(post)
                 self.store.note(post.id, self._why(post), now=now)
             else:

@@ -167,6 +167,9 @@ def daemon_logging() -> None:
     """The log of `scheduler run`: time-stamped lines on stderr, one per publish, retry or failure."""
     logging.getLogger().removeHandler(WARNING_LINES)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    from scheduler.pause import LOG
+
+    LOG.watch(logging.getLogger().handlers)  # a log that cannot be written pauses publishing (said once)
     for name, level in QUIET_LOGGERS.items():
         logging.getLogger(name).setLevel(level)
 

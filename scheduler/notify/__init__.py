@@ -12,6 +12,10 @@ from scheduler.models import QueuedPost
 class Notifier(Protocol):
     def __call__(self, post: QueuedPost) -> None: ...
 
+    def announce(self, text: str) -> None:
+        """A notice about the daemon itself (publishing paused), not about one post."""
+        ...
+
 
 def describe(post: QueuedPost) -> str:
     """One paragraph a person can act on."""
@@ -38,6 +42,17 @@ class AllNotifiers:
         for channel in self.channels:
             try:
                 channel(post)
+            except Exception as exc:  # noqa: BLE001 - reported together below
+                errors.append(f"{channel!r}: {exc}")
+        if errors:
+            raise RuntimeError("; ".join(errors))
+
+    def announce(self, text: str) -> None:
+        """`text` through every channel; one channel failing does not stop the others."""
+        errors = []
+        for channel in self.channels:
+            try:
+                channel.announce(text)
             except Exception as exc:  # noqa: BLE001 - reported together below
                 errors.append(f"{channel!r}: {exc}")
         if errors:

@@ -27,6 +27,17 @@ class EmailNotifier:
         message["From"] = self.sender
         message["To"] = ", ".join(self.recipients)
         message.set_content(describe(post) + "\n\n" + post.text + "\n")
+        self._send(message)
+
+    def announce(self, text: str) -> None:
+        message = EmailMessage()
+        message["Subject"] = "[scheduler] " + text.split(". ", 1)[0].removesuffix(".")
+        message["From"] = self.sender
+        message["To"] = ", ".join(self.recipients)
+        message.set_content(text + "\n")
+        self._send(message)
+
+    def _send(self, message: EmailMessage) -> None:
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
             if self.starttls and smtp.has_extn("starttls"):
                 smtp.starttls()

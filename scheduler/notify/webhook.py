@@ -28,6 +28,12 @@ class WebhookNotifier:
             "post": {"id": post.id, "platform": post.platform, "account": post.account, "state": post.state,
                      "error": post.error, "publish_at": post.publish_at.isoformat(), "item_id": post.item_id},
         }
+        self._send(body)
+
+    def announce(self, text: str) -> None:
+        self._send({"text": text})
+
+    def _send(self, body: dict[str, object]) -> None:
         try:
             response = self.session.post(self._url.get_secret_value(), json=body, timeout=self.timeout)
         except requests.RequestException as exc:

@@ -1,3 +1,3 @@
 """The newest migration in migrations/versions (kept free of imports: read-only fast paths use it)."""
 
-HEAD = "0004"
+HEAD = "0005"

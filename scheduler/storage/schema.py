@@ -104,6 +104,8 @@ daemons = Table(
     Column("started_at", UTCDateTime, nullable=False),
     Column("heartbeat_at", UTCDateTime, nullable=False),
     Column("stopped_at", UTCDateTime),
+    Column("paused", Text),  # why publishing is paused (the outbox or log cannot be written), else empty (0005)
+    Column("paused_since", UTCDateTime),
 )
 
 steps = Table(
