@@ -24,6 +24,8 @@ calls the foreign code; the CLI prints `str(error)` and exits 2 (1 for posts tha
 
 from __future__ import annotations
 
+import errno
+
 
 class SchedulerError(Exception):
     """Root of every error this package raises on purpose."""
@@ -78,6 +80,16 @@ class QueueError(SchedulerError):
 class SystemFault(SchedulerError):
     """A fault of the machine, not of a post: the outbox or the log cannot be written (disk full,
     quota, read-only, no permission). Publishing pauses until it is gone; no post changes for it."""
+
+    #: OS errors that are the machine's: the same write fails for every post until someone acts.
+    ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO})
+
+    @classmethod
+    def of(cls, error: BaseException | None, what: str) -> SystemFault | None:
+        """The fault saying `what` cannot be written, when `error` is the machine's; else None."""
+        if isinstance(error, OSError) and error.errno in cls.ERRNOS:
+            return cls(f"cannot write {what}: {error.strerror or errno.errorcode.get(error.errno or 0, error)}")
+        return None
 
 
 class PublishError(SchedulerError):

@@ -11,7 +11,6 @@ logging swallows such errors (printing a traceback per line), so the daemon asks
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -23,18 +22,8 @@ log = logging.getLogger("scheduler.daemon")
 FIRST_WAIT = 1.0
 MAX_WAIT = 300.0
 
-#: OS errors that are the machine's: the same write fails for every post until someone acts.
-MACHINE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO})
-
 Record = Callable[[str | None, dt.datetime | None], None]  # (why, since); None: no longer paused
 Announce = Callable[[str], None]
-
-
-def machine_fault(error: BaseException, what: str) -> SystemFault | None:
-    """A `SystemFault` naming `what` could not be written when `error` is the machine's, else None."""
-    if isinstance(error, OSError) and error.errno in MACHINE_ERRNOS:
-        return SystemFault(f"cannot write {what}: {error.strerror or errno.errorcode.get(error.errno or 0, error)}")
-    return None
 
 
 def _seconds(value: float) -> str:
@@ -140,7 +129,7 @@ class LogWatch:
                 import sys
 
                 error = sys.exc_info()[1]
-                fault = machine_fault(error, "the log") if error is not None else None
+                fault = SystemFault.of(error, "the log")
                 with self._lock:
                     self._failures[id(handler)] = str(fault) if fault else f"cannot write the log: {error}"
 

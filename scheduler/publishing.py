@@ -23,6 +23,7 @@ from scheduler.errors import (
     QueueError,
     RateLimitedError,
     RejectedError,
+    SystemFault,
     TransientError,
 )
 from scheduler.models import QueuedPost, State
@@ -233,6 +234,9 @@ class Dispatcher:
             except DatabaseUnavailable:  # a full disk, a lost connection: not the post's fault, nor a bug
                 self._unsent.update((later.id, later) for later in claimed[index + 1 :])
                 raise  # the daemon waits for the database, then settles what this left open
+            except SystemFault:  # the outbox cannot be written, nothing was sent: not the post's fault
+                self.release(claimed[index:], now=now(), reason="released unsent: publishing paused")
+                raise  # the daemon pauses and tries again later
             except Exception as error:  # a bug: not a platform answer
                 self.release(claimed[index + 1 :], now=now())
                 self._finish(post, State.NEEDS_ATTENTION, now=now(), error=f"{type(error).__name__}: {error}",
@@ -240,10 +244,10 @@ class Dispatcher:
                 raise
         return done
 
-    def release(self, claimed: list[QueuedPost], *, now: dt.datetime) -> None:
+    def release(self, claimed: list[QueuedPost], *, now: dt.datetime, reason: str = "released unsent at shutdown") -> None:
         for index, post in enumerate(claimed):
             try:
-                self.store.transition(post.id, State.SCHEDULED, now=now, reason="released unsent at shutdown",
+                self.store.transition(post.id, State.SCHEDULED, now=now, reason=reason,
                                       allowed_from={State.PUBLISHING}, fence=post,
                                       values={"attempts": max(post.attempts - 1, 0)})
             except QueueError:

@@ -12,8 +12,8 @@ import datetime as dt
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
+from scheduler.errors import SystemFault
 from scheduler.models import QueuedPost
-from scheduler.pause import machine_fault
 from scheduler.platforms.dryrun import DryRunPublisher
 from scheduler.storage import Store
 
@@ -74,7 +74,7 @@ class Rehearsal:
             try:
                 written = self.outbox.write(post, identity=identity)
             except OSError as error:  # a full or read-only disk: the machine's fault, not the post's
-                fault = machine_fault(error, f"the outbox {self.outbox.outbox}")
+                fault = SystemFault.of(error, f"the outbox {self.outbox.outbox}")
                 if fault is None:
                     raise
                 raise fault from None

@@ -218,3 +218,21 @@ def test_status_shows_the_pause_with_its_local_time(run, sqlite_queue: Path, mon
             in result.out)
     record_pause(store, "host:42", None, None)
     assert "paused" not in run("status").out
+
+
+def test_a_publisher_that_cannot_write_hands_its_posts_back(store: Store, tmp_path: Path):
+    """The outbox as the publisher (the crash tests' daemon): a full disk while publishing puts the
+    claimed posts back as they were (no attempt spent), never in needs_attention."""
+    disk, notices = FullDisk(), []
+    daemon = Daemon(store, Dispatcher(store, FullOutbox(tmp_path / "out.jsonl", disk), worker="w"),
+                    pause=_pause(store, "w", notices))
+    summary = daemon.run_once(install_signals=False)
+    assert summary.paused and summary.paused.startswith("cannot write the outbox")
+    assert store.counts()[State.SCHEDULED] == POSTS
+    assert all(post.attempts == 0 for post in store.list())
+    assert store.history(1)[-1].reason == "released unsent: publishing paused"
+    assert len(notices) == 1
+    disk.full = False
+    Daemon(store, Dispatcher(store, FullOutbox(tmp_path / "out.jsonl", disk), worker="w")).run_once(
+        install_signals=False)
+    assert store.counts()[State.PUBLISHED] == POSTS and len(outbox_lines(tmp_path / "out.jsonl")) == POSTS

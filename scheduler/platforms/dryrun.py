@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from scheduler.errors import SystemFault
 from scheduler.models import Post, QueuedPost
 from scheduler.platforms import PayloadOptions, build_payloads, build_uploads
 from scheduler.platforms.base import REDACTED, Outcome, PublishResult, Reconciliation
@@ -125,7 +126,13 @@ class DryRunPublisher:
     def publish(self, post: QueuedPost) -> PublishResult:
         if self._delay:
             threading.Event().wait(self._delay)
-        self._append(self._line(post, self._clock(), None))
+        try:
+            self._append(self._line(post, self._clock(), None))
+        except OSError as error:  # nothing was written: the post is handed back, publishing pauses
+            fault = SystemFault.of(error, f"the outbox {self.outbox}")
+            if fault is None:
+                raise
+            raise fault from None
         return PublishResult(remote_id=f"dry-run-{post.idempotency_key}")
 
     def write(self, post: QueuedPost, *, identity: str | None = None) -> bool:
