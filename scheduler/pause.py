@@ -20,7 +20,7 @@ from scheduler.errors import SystemFault
 log = logging.getLogger("scheduler.daemon")
 
 FIRST_WAIT = 1.0
-MAX_WAIT = 300.0
+MAX_WAIT = 60.0
 
 Record = Callable[[str | None, dt.datetime | None], None]  # (why, since); None: no longer paused
 Announce = Callable[[str], None]
