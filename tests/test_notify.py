@@ -118,3 +118,22 @@ def test_dispatcher_notifies_once_per_post_and_state(tmp_path, hook):
     dispatcher.dispatch_due(now=lambda: NOW)  # fails again into the same state
     assert store.get(1).state == State.FAILED
     assert len(_Hook.received) == 1
+
+
+PAUSED = ("Publishing is paused: cannot write the outbox /data/out.jsonl: No space left on device. No post was "
+          "changed for it; the daemon tries again by itself.")
+
+
+def test_a_pause_is_announced_through_every_channel(hook, smtp):
+    port, messages = smtp
+    AllNotifiers([WebhookNotifier(SecretStr(hook)), EmailNotifier("127.0.0.1", port, sender="scheduler@example.org",
+                                                                  recipients=["comms@example.org"])]).announce(PAUSED)
+    ((_, body),) = _Hook.received
+    assert body == {"text": PAUSED}
+    (envelope,) = messages
+    from email import message_from_bytes, policy
+
+    mail = message_from_bytes(envelope.content, policy=policy.default)
+    assert mail["Subject"] == ("[scheduler] Publishing is paused: cannot write the outbox /data/out.jsonl: No space "
+                               "left on device")
+    assert mail.get_content().strip() == PAUSED
