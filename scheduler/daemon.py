@@ -149,6 +149,11 @@ class Daemon:
         self._lock = threading.Lock()
         self.pause = pause or Pause()
         self.outage = Outage()
+        # Held while the dispatch job is armed; at shutdown `_closed` is set under it first, since
+        # APScheduler's shutdown(wait=True) holds its job store lock while it waits for running jobs,
+        # and a job arming the next dispatch (get_job/add_job) then would wait for that lock forever.
+        self._arming = threading.RLock()
+        self._closed = False
 
     def __repr__(self) -> str:
         return f"Daemon(store={self.store!r}, dispatcher={self.dispatcher!r})"
@@ -262,8 +267,12 @@ class Daemon:
     # -- the long-running loop ---------------------------------------------------------------
 
     def _schedule_next(self) -> None:
+        with self._arming:
+            self._arm()
+
+    def _arm(self) -> None:
         scheduler = self._scheduler
-        if scheduler is None or self.stop_event.is_set():
+        if scheduler is None or self._closed or self.stop_event.is_set():
             return
         due = self._next_due = self._next_wake()
         if due is None:
@@ -309,8 +318,9 @@ class Daemon:
             return
         try:
             scheduler = self._scheduler
-            lost = (self._next_due is not None and scheduler is not None and scheduler.get_job("dispatch") is None
-                    and not self._lock.locked())
+            with self._arming:
+                lost = (not self._closed and self._next_due is not None and scheduler is not None
+                        and scheduler.get_job("dispatch") is None and not self._lock.locked())
             if watch.changed() or lost:
                 self._schedule_next()
         except DatabaseUnavailable as error:
@@ -397,6 +407,8 @@ class Daemon:
             while not self.stop_event.wait(1.0):
                 pass
         finally:
+            with self._arming:  # no job arms the dispatch job from now on (see __init__)
+                self._closed = True
             scheduler.shutdown(wait=True)  # lets a dispatch in flight finish its post
             with self._lock:  # and waits for _drain to hand back unsent claims
                 pass

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import socket
 import sqlite3
 import threading
 import time
@@ -259,3 +260,113 @@ def test_terminated_postgresql_connections_are_opened_again_and_every_post_goes_
     print(f"\nPostgreSQL: {rounds} rounds, {terminated} connections terminated, {total} posts, "
           f"{len(noisy)} log lines besides 'published', wake after a drop: max {max(wakes):.2f} s")
     store.close()
+
+
+def _stacks() -> str:
+    import sys
+    import traceback
+
+    return "\n".join(f"{thread}:\n{''.join(traceback.format_stack(frame))}" for thread, frame in sys._current_frames().items())
+
+
+class Proxy:
+    """A TCP relay to PostgreSQL that can be taken down (every connection cut, new ones refused)
+    and brought back on the same port: the daemon's view of a server restart."""
+
+    def __init__(self, port: int) -> None:
+        self.upstream = port
+        self.port = 0
+        self._sockets: list[socket.socket] = []
+        self._listener: socket.socket | None = None
+
+    def up(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(16)
+        self.port = listener.getsockname()[1]
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def down(self) -> None:
+        sockets, self._sockets = self._sockets, []
+        if self._listener is not None:
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() blocked on it (close alone does not)
+            self._listener.close()
+            self._listener = None
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection((PG_HOST, self.upstream))
+            self._sockets += [client, server]
+            for source, target in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, target: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, target):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+def test_a_postgresql_restart_mid_publishing_is_ridden_out_and_every_post_goes_out_once(
+        postgresql_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture):  # noqa: F811
+    from tests.storage.conftest import _empty
+
+    _empty(postgresql_url)
+    caplog.set_level(logging.INFO, logger="scheduler")
+    proxy = Proxy(PG_PORT)
+    proxy.up()
+    through_proxy = postgresql_url.replace(f"{PG_HOST}:{PG_PORT}", f"127.0.0.1:{proxy.port}")
+    store = Store.open(through_proxy)
+    outbox = tmp_path / "outbox.jsonl"
+    daemon = Daemon(store, Dispatcher(store, DryRunPublisher(outbox, delay=0.05), worker="w"), batch=5)
+    thread = _run(daemon)
+    other = Store.open(postgresql_url)  # another process, not behind the proxy
+    try:
+        now = dt.datetime.now(dt.UTC)
+        other.add(_posts(40, now + dt.timedelta(seconds=0.5)), state=State.SCHEDULED, now=now, reason="test")
+        _wait(lambda: other.counts()[State.PUBLISHED] >= 5, timeout=10)
+        proxy.down()  # mid-publishing: connections cut, new ones refused
+        time.sleep(4.0)
+        assert thread.is_alive()
+        proxy.up()
+        back = time.time()
+        _wait(lambda: other.counts()[State.PUBLISHED] == 40, timeout=15)
+        done = time.time() - back
+    finally:
+        daemon.stop()
+        thread.join(15)
+        other.close()
+        store.close()
+        proxy.down()
+    assert not thread.is_alive(), _stacks()
+    sent = Counter(sent_keys(outbox))
+    assert len(sent) == 40 and max(sent.values()) == 1  # none lost, none twice
+    messages = [r for r in _lines(caplog)]
+    assert [m.getMessage().split(":")[0].split(" after")[0] for m in messages] == \
+        ["database unavailable", "database back"], [m.getMessage() for m in messages]
+    recovered = messages[1].created - back
+    assert recovered < 2.6, recovered  # the next try is at most MAX_WAIT (2 s) away
+    assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records if r.exc_info]
+    print(f"\nPostgreSQL down 4 s mid-publishing: back {recovered:.2f} s after the server was, "
+          f"all 40 published {done:.2f} s after; warnings: "
+          f"{[r.getMessage()[:90] for r in caplog.records if r.levelno >= logging.WARNING]}")
