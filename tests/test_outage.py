@@ -198,7 +198,7 @@ def test_the_engine_tells_a_database_fault_from_a_bug(tmp_path: Path):
     store = Store.open(f"sqlite:///{tmp_path / 'q.sqlite3'}")
     disk = FullDisk(store)
     disk.full = True
-    with pytest.raises(DatabaseUnavailable, match="^database unavailable: database or disk is full$"):
+    with pytest.raises(DatabaseUnavailable, match="^database unavailable: database or disk is full; check the disk"):
         store.heartbeat("w", now=dt.datetime.now(dt.UTC))
     from sqlalchemy import text
     from sqlalchemy.exc import OperationalError

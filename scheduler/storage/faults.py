@@ -44,7 +44,8 @@ def is_fault(error: BaseException, dbapi: Any) -> bool:
 
 
 def unavailable(error: BaseException) -> DatabaseUnavailable:
-    failure = DatabaseUnavailable(f"database unavailable: {first_line(error)}")
+    failure = DatabaseUnavailable(f"database unavailable: {first_line(error)}; "
+                                  "check the disk and the database server, then try again")
     failure.reason = first_line(error)  # type: ignore[attr-defined]
     return failure
 
