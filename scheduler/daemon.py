@@ -25,7 +25,7 @@ from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from scheduler.errors import SystemFault, DatabaseUnavailable, StorageError
+from scheduler.errors import DatabaseUnavailable, StorageError, SystemFault
 from scheduler.outage import Outage
 from scheduler.pause import LOG, Pause
 from scheduler.publishing import Dispatcher
@@ -174,6 +174,7 @@ class Daemon:
             self._drain_locked(upcoming)
             self._check_log()
             self.pause.clear(now=self.clock(), quiet=probed)
+            self._summary.paused = None
 
     def _check_log(self, *, probe: bool = False) -> bool:
         """A log that cannot be written (its last line failed) is a `SystemFault`. While paused for
@@ -301,6 +302,7 @@ class Daemon:
             self._drain()
         except SystemFault as error:  # the outbox or log cannot be written: pause, try again later
             self.pause.fault(error, now=self.clock())
+            self._summary.paused = str(error)  # said when the daemon stops while paused
         except DatabaseUnavailable as error:
             self.outage.failed(error)
             return

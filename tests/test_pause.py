@@ -236,3 +236,16 @@ def test_a_publisher_that_cannot_write_hands_its_posts_back(store: Store, tmp_pa
     Daemon(store, Dispatcher(store, FullOutbox(tmp_path / "out.jsonl", disk), worker="w")).run_once(
         install_signals=False)
     assert store.counts()[State.PUBLISHED] == POSTS and len(outbox_lines(tmp_path / "out.jsonl")) == POSTS
+
+
+def test_a_daemon_stopped_while_paused_says_why(store: Store, tmp_path: Path):
+    daemon = Daemon(store, None, rehearsal=Rehearsal(store, FullOutbox(tmp_path / "out.jsonl", FullDisk())),
+                    pause=_pause(store, "dry", []))
+    summaries = []
+    thread = threading.Thread(target=lambda: summaries.append(daemon.run_forever(install_signals=False)), daemon=True)
+    thread.start()
+    _wait(lambda: bool(current_pauses(store)))
+    daemon.stop()
+    thread.join(10)
+    (summary,) = summaries
+    assert summary.paused and summary.paused.startswith("cannot write the outbox")  # the CLI says it, exit 75
