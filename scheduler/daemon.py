@@ -35,6 +35,9 @@ from scheduler.storage import Store
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 5.0
+#: A dead-looking worker's post touched (just before sending) this recently may still be in flight:
+#: its reconciliation waits for a later pass (longer than a request may take, see platforms/http.py).
+IN_FLIGHT_GRACE_SECONDS = 60.0
 TOKENS_SECONDS = 3600.0  # how often OAuth tokens are checked for a refresh
 WATCH_SECONDS = 0.5
 
@@ -210,7 +213,8 @@ class Daemon:
             return 0
         now = self.clock()
         alive_since = None if self.exclusive else now - dt.timedelta(seconds=3 * HEARTBEAT_SECONDS)
-        return len(self.dispatcher.reconcile_in_flight(now=now, alive_since=alive_since))
+        grace = 0.0 if self.exclusive else IN_FLIGHT_GRACE_SECONDS
+        return len(self.dispatcher.reconcile_in_flight(now=now, alive_since=alive_since, grace=grace))
 
     def _beating(self, worker: str) -> threading.Event:
         """Heartbeats on a thread of their own until the returned event is set."""

@@ -190,6 +190,7 @@ class QueuedPost:
     due_at: dt.datetime | None = None  # next attempt (after a transient error); None: publish_at
     claimed_at: dt.datetime | None = None  # when the current or last attempt started
     claimed_by: str | None = None  # the worker whose claim it is (with claimed_at: the claim that fences changes)
+    updated_at: dt.datetime | None = None  # the row's last change (a sender touches it just before sending)
     rendered: str | None = None  # content_hash of the post as the renderer last made it (None before 0004)
 
     @property

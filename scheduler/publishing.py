@@ -104,6 +104,9 @@ class Dispatcher:
         self.policy = policy or RetryPolicy()
         self.notify = notify
         self.rng = rng or random.Random()
+        # Several workers (PostgreSQL) can take over a post from a worker they think dead: check the
+        # claim just before sending. One daemon per SQLite file has no one to take it over.
+        self.touch_before_send = store.dialect != "sqlite"
         # What a database outage kept from being recorded: answers by post id, and claims not yet sent.
         self._unrecorded: dict[int, Unrecorded] = {}
         self._unsent: dict[int, QueuedPost] = {}
@@ -142,7 +145,11 @@ class Dispatcher:
                             reason=f"attempt {post.attempts} failed ({error}); retry in {wait:.0f} s")
 
     def publish(self, post: QueuedPost, *, now: Callable[[], dt.datetime]) -> QueuedPost:
-        """Send one claimed post and record what happened."""
+        """Send one claimed post and record what happened; nothing is sent when the claim was taken
+        over meanwhile (a worker that thought this one dead decides about the post instead)."""
+        if self.touch_before_send and not self.store.touch(post, now=now()):
+            log.warning("post %s: its claim was taken over by another worker before sending; not sent", post.id)
+            return self.store.get(post.id)
         try:
             result = self.publisher.publish(post)
         except AuthorisationError as error:
@@ -204,13 +211,19 @@ class Dispatcher:
                 waited += wait
         raise AssertionError("unreachable")
 
-    def reconcile_in_flight(self, *, now: dt.datetime, alive_since: dt.datetime | None = None) -> list[QueuedPost]:
+    def reconcile_in_flight(self, *, now: dt.datetime, alive_since: dt.datetime | None = None,
+                            grace: float = 0.0) -> list[QueuedPost]:
         """Posts left in publishing by a crashed or killed daemon: take over each one's claim, then
         reconcile it. With `alive_since`, posts of workers with a heartbeat since then are theirs to
         finish. A post whose claim another worker took over first is left to that worker: two workers
-        never both decide about one post (a stale "due again" would let a third send it twice)."""
+        never both decide about one post (a stale "due again" would let a third send it twice).
+        `grace`: a post its worker touched (just before sending) less than this many seconds ago is
+        left for a later pass — a worker that only seemed dead (a stalled heartbeat) may still be
+        sending it, and "not published" would then be decided too early."""
         done = []
         for orphan in self.store.in_flight(alive_since=alive_since):
+            if grace and orphan.updated_at is not None and (now - orphan.updated_at).total_seconds() < grace:
+                continue
             post = self.store.take_over(orphan, worker=self.worker, now=now,
                                         reason=f"taken over by {self.worker} from {orphan.claimed_by} to reconcile")
             if post is None:

@@ -86,8 +86,8 @@ def kill_run(url: str, folder: Path, *, posts: int, workers: int = 3, heartbeat:
             except subprocess.TimeoutExpired:
                 process.kill()
     # a last worker settles whatever the killed ones left (as the next start of a daemon would)
-    settle = subprocess.run([sys.executable, "-m", "tests.fakes.crashing_daemon", url, str(outbox)], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=300)
+    settle = subprocess.run([sys.executable, "-m", "tests.fakes.worker", url, str(outbox), str(heartbeat), "settle"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     if settle.returncode != 0:
         raise AssertionError(settle.stderr[-2000:])
     run.seconds = time.monotonic() - began

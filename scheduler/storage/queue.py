@@ -452,6 +452,20 @@ class Store:
                 )
         return claimed
 
+    def touch(self, post: QueuedPost, *, now: dt.datetime) -> bool:
+        """Just before sending: True while `post`'s claim still holds (its row then shows this moment
+        as its last change, which tells a worker taking over a dead worker's posts that this one may
+        still be in flight); False when another worker has taken the claim over — do not send."""
+        _aware(now)
+        with self.engine.begin() as connection:
+            changed = connection.execute(
+                update(posts)
+                .where(posts.c.id == post.id, posts.c.state == State.PUBLISHING,
+                       posts.c.claimed_by == post.claimed_by, posts.c.claimed_at == post.claimed_at)
+                .values(updated_at=now)
+            ).rowcount
+        return changed == 1
+
     def take_over(self, post: QueuedPost, *, worker: str, now: dt.datetime, reason: str) -> QueuedPost | None:
         """Make `post`'s claim (left by a worker that died or stopped) this worker's, so that only this
         worker's decision about it can be recorded; None when the claim is no longer the one `post`

@@ -16,6 +16,6 @@ def post_from(m: Mapping[str, Any]) -> QueuedPost:
         title=m["title"], source=m["source"], spoiler_text=m["spoiler_text"], link=m["link"],
         images=tuple(Image.from_dict(value) for value in m["images"] or ()), attempts=m["attempts"], idempotency_key=m["idempotency_key"], remote_id=m["remote_id"],
         remote_url=m["remote_url"], error=m["error"], due_at=m["due_at"], claimed_at=m["claimed_at"],
-        claimed_by=m.get("claimed_by"),
+        claimed_by=m.get("claimed_by"), updated_at=m.get("updated_at"),
         rendered=m.get("rendered"),
     )

@@ -23,6 +23,8 @@ from scheduler.storage import Store
 
 url, outbox, heartbeat = sys.argv[1], Path(sys.argv[2]), float(sys.argv[3])
 scheduler.daemon.HEARTBEAT_SECONDS = heartbeat  # read by the daemon's jobs and its orphan rule
+scheduler.daemon.IN_FLIGHT_GRACE_SECONDS = 4 * heartbeat  # well beyond one request of SlowPublisher
+settle = len(sys.argv) > 4 and sys.argv[4] == "settle"  # every worker stopped: settle what they left
 
 
 class SlowPublisher(DryRunPublisher):
@@ -36,5 +38,9 @@ class SlowPublisher(DryRunPublisher):
 
 
 store = Store.open(url)
-daemon = Daemon(store, Dispatcher(store, SlowPublisher(outbox), worker=f"worker-{os.getpid()}"), batch=5)
-daemon.run_forever()
+daemon = Daemon(store, Dispatcher(store, SlowPublisher(outbox), worker=f"worker-{os.getpid()}"), batch=5,
+                exclusive=settle)
+if settle:
+    daemon.run_once()
+else:
+    daemon.run_forever()

@@ -103,3 +103,25 @@ def test_shutdown_release_is_fenced_too(store: Store):
     _worker(store, platform, "w1").release([orphan], now=NOW + 2 * SECOND)  # w1's late release: refused
     (post,) = store.list()
     assert post.state == State.PUBLISHING and post.claimed_by == "w2"
+
+
+def test_a_worker_that_only_seemed_dead_does_not_send_once_its_claim_was_taken_over(store: Store):
+    platform = Platform()
+    orphan = _orphan(store)  # w1's heartbeat stalled: it looks dead, but it is about to send
+    assert store.take_over(orphan, worker="w2", now=NOW + SECOND, reason="test") is not None
+    slow = _worker(store, platform, "w1")
+    slow.touch_before_send = True  # as on PostgreSQL, where other workers can take claims over
+    after = slow.publish(orphan, now=lambda: NOW + 2 * SECOND)
+    assert platform.sent == []  # it checked its claim just before sending, and stood back
+    assert after.state == State.PUBLISHING and after.claimed_by == "w2"
+
+
+def test_a_post_touched_just_before_sending_is_reconciled_only_after_the_grace(store: Store):
+    platform = Platform()
+    orphan = _orphan(store)
+    assert store.touch(orphan, now=NOW + SECOND)  # w1 was about to send when its heartbeat stalled
+    w2 = _worker(store, platform, "w2")
+    assert w2.reconcile_in_flight(now=NOW + 10 * SECOND, grace=60) == []  # it may still be in flight
+    assert store.list()[0].claimed_by == "w1"
+    (settled,) = w2.reconcile_in_flight(now=NOW + 62 * SECOND, grace=60)
+    assert settled.state == State.SCHEDULED and platform.sent == []  # not out: due again, sent once later
