@@ -147,9 +147,15 @@ class Dispatcher:
     def publish(self, post: QueuedPost, *, now: Callable[[], dt.datetime]) -> QueuedPost:
         """Send one claimed post and record what happened; nothing is sent when the claim was taken
         over meanwhile (a worker that thought this one dead decides about the post instead)."""
-        if self.touch_before_send and not self.store.touch(post, now=now()):
-            log.warning("post %s: its claim was taken over by another worker before sending; not sent", post.id)
-            return self.store.get(post.id)
+        if self.touch_before_send:
+            try:
+                held = self.store.touch(post, now=now())
+            except DatabaseUnavailable:
+                self._unsent[post.id] = post  # nothing was sent: handed back when the database returns
+                raise
+            if not held:
+                log.warning("post %s: its claim was taken over by another worker before sending; not sent", post.id)
+                return self.store.get(post.id)
         try:
             result = self.publisher.publish(post)
         except AuthorisationError as error:

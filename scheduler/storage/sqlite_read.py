@@ -18,7 +18,7 @@ from scheduler.models import QueuedPost
 from scheduler.storage.revision import HEAD
 from scheduler.storage.rows import post_from
 
-_TIMES = ("publish_at", "due_at", "claimed_at")
+_TIMES = ("publish_at", "due_at", "claimed_at", "updated_at")
 
 
 def _stored(moment: dt.datetime) -> str:
