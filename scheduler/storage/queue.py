@@ -57,6 +57,12 @@ def _post(row: Row[Any]) -> QueuedPost:
     return post_from(row._mapping)
 
 
+def _still_claimed(post: QueuedPost) -> ColumnElement[bool]:
+    """`post` is still in publishing under the claim it shows (the worker and the moment of the claim)."""
+    return and_(posts.c.id == post.id, posts.c.state == State.PUBLISHING,
+                posts.c.claimed_by == post.claimed_by, posts.c.claimed_at == post.claimed_at)
+
+
 def _of_accounts(accounts: Collection[tuple[str, str]]) -> ColumnElement[bool]:
     """Posts of these (platform, account) pairs (none when the collection is empty)."""
     pairs = sorted(set(accounts))
@@ -460,8 +466,7 @@ class Store:
         with self.engine.begin() as connection:
             changed = connection.execute(
                 update(posts)
-                .where(posts.c.id == post.id, posts.c.state == State.PUBLISHING,
-                       posts.c.claimed_by == post.claimed_by, posts.c.claimed_at == post.claimed_at)
+                .where(_still_claimed(post))
                 .values(updated_at=now)
             ).rowcount
         return changed == 1
@@ -474,8 +479,7 @@ class Store:
         with self.engine.begin() as connection:
             row = connection.execute(
                 update(posts)
-                .where(posts.c.id == post.id, posts.c.state == State.PUBLISHING,
-                       posts.c.claimed_by == post.claimed_by, posts.c.claimed_at == post.claimed_at)
+                .where(_still_claimed(post))
                 .values(claimed_by=worker, claimed_at=now, updated_at=now)
                 .returning(*posts.c)
             ).first()
