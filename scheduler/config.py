@@ -435,17 +435,12 @@ def account_setup(settings: Settings) -> AccountSetup:
     return setup
 
 
-_WARNED: set[str] = set()
-
-
 def configured_accounts(settings: Settings) -> dict[tuple[str, str], Account]:
     """Every complete account (see `account_setup`); a half-configured one is a `ConfigError`
     naming what is missing. Stored credentials set aside are logged as warnings."""
     setup = account_setup(settings)
     for warning in setup.warnings:
-        if warning not in _WARNED:  # a command that looks at the accounts twice says it once
-            _WARNED.add(warning)
-            log.warning("%s", warning)
+        log.warning("%s", warning)
     if setup.broken:
         raise ConfigError(next(iter(setup.broken.values())))
     return setup.ready

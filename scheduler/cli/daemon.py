@@ -104,12 +104,14 @@ def kept(settings, key: tuple[str, str], account, journal=None):  # type: ignore
                        http=HttpClient(), clock=lambda: dt.datetime.now(dt.UTC))
 
 
-def publishers(settings, journal=None) -> dict:  # type: ignore[no-untyped-def]
-    """The client of every configured account, keyed (platform, account); a half-configured account
-    is a `ConfigError` naming what is missing."""
+def publishers(settings, journal=None, accounts=None) -> dict:  # type: ignore[no-untyped-def]
+    """The client of every configured account (`accounts`, when the caller has read them already),
+    keyed (platform, account); a half-configured account is a `ConfigError` naming what is missing."""
     from scheduler.config import configured_accounts
 
-    return {key: kept(settings, key, account, journal) for key, account in configured_accounts(settings).items()}
+    if accounts is None:
+        accounts = configured_accounts(settings)
+    return {key: kept(settings, key, account, journal) for key, account in accounts.items()}
 
 
 def outbox(settings):  # type: ignore[no-untyped-def]
@@ -176,7 +178,7 @@ def run(once: bool, dry_run: bool, upcoming: int | None) -> int:
         store = Store.open(settings.database_url)
         from scheduler.platforms.routing import Router
 
-        router = Router(publishers(settings, journal=store))
+        router = Router(publishers(settings, journal=store, accounts=accounts))
         live = set(router.publishers)
         policy = RetryPolicy(settings.max_attempts, settings.retry_base_seconds, settings.retry_cap_seconds)
         pause = _pause(store, worker_name(), settings)

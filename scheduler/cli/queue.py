@@ -20,7 +20,9 @@ YEARS = (1970, 2999)
 POST_ID = click.IntRange(1, 2**63 - 1)
 
 if TYPE_CHECKING:
-    from scheduler.config import Settings
+    from collections.abc import Mapping
+
+    from scheduler.config import Account, Settings
     from scheduler.models import QueuedPost
     from scheduler.queueing import Planning
     from scheduler.storage import Store
@@ -98,12 +100,10 @@ def as_row(post: QueuedPost, timezone: str) -> dict[str, Any]:
     }
 
 
-def accounts_for(settings: Settings, platforms: tuple[str, ...], chosen: tuple[str, ...]) -> dict[str, list[str]]:
-    """Which accounts of each platform get posts: the `--account` ones, else every configured one
+def accounts_for(configured: Mapping[tuple[str, str], Account], platforms: tuple[str, ...],
+                 chosen: tuple[str, ...]) -> dict[str, list[str]]:
+    """Which accounts of each platform get posts: the `--account` ones, else every `configured` one
     (`default` for a platform without credentials, which publishes as a dry run)."""
-    from scheduler.config import configured_accounts
-
-    configured = configured_accounts(settings)
     targets = {p: sorted(name for (q, name) in configured if q == p) or ["default"] for p in platforms}
     if not chosen:
         return targets
@@ -117,14 +117,18 @@ def accounts_for(settings: Settings, platforms: tuple[str, ...], chosen: tuple[s
     return picked
 
 
-def mastodon_limit(settings: Settings, names: list[str] | None) -> int:
+def mastodon_limit(settings: Settings, names: list[str] | None,
+                   configured: Mapping[tuple[str, str], Account] | None = None) -> int:
     """The character limit Mastodon posts are rendered with: the smallest one the accounts'
     instances report (`/api/v2/instance`), so a post fits on each; SCHEDULER_MASTODON_MAX_CHARACTERS
-    when no Mastodon account has credentials or an instance cannot be asked (said on stderr)."""
+    when no Mastodon account has credentials or an instance cannot be asked (said on stderr).
+    `configured`: the accounts, when the caller has read them already."""
     from scheduler.config import configured_accounts
     from scheduler.errors import PublishError
 
-    accounts = {name: account for (platform, name), account in configured_accounts(settings).items()
+    if configured is None:
+        configured = configured_accounts(settings)
+    accounts = {name: account for (platform, name), account in configured.items()
                 if platform == "mastodon" and (names is None or name in names)}
     if not accounts:
         return settings.mastodon_max_characters
@@ -180,9 +184,10 @@ def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, 
     now = dt.datetime.now(dt.UTC)
     begin = start_of_planning(start, settings.timezone, now=now)
     planning = planning_of(settings)
-    targets = accounts_for(settings, platforms or tuple(settings.platforms), chosen_accounts)
-    configured = configured_accounts(settings)
-    limit = mastodon_limit(settings, targets["mastodon"]) if "mastodon" in targets else settings.mastodon_max_characters
+    configured = configured_accounts(settings)  # read once: the token store, and its warnings
+    targets = accounts_for(configured, platforms or tuple(settings.platforms), chosen_accounts)
+    limit = (mastodon_limit(settings, targets["mastodon"], configured) if "mastodon" in targets
+             else settings.mastodon_max_characters)
     renderer = Renderer(templates_folder(settings), hashtags=settings.hashtags, utm=settings.utm,
                         threads=settings.threads, mastodon_limit=limit, footer=settings.footer,
                         footer_platforms=settings.footer_platforms)
