@@ -9,14 +9,12 @@ import threading
 import time
 from collections.abc import Callable
 
+from scheduler.wording import seconds
+
 log = logging.getLogger("scheduler.daemon")
 
 FIRST_WAIT = 0.5
 MAX_WAIT = 2.0
-
-
-def _seconds(value: float) -> str:
-    return f"{value:.1f}".removesuffix(".0")
 
 
 class Outage:
@@ -44,10 +42,10 @@ class Outage:
             now = self.clock()
             if self._since is None:
                 self._since, self._wait = now, self.first
-                log.warning("database unavailable: %s; retrying in %s s", reason, _seconds(self._wait))
+                log.warning("database unavailable: %s; retrying in %s s", reason, seconds(self._wait))
             else:
                 self._wait = min(self._wait * 2, self.cap)
-                log.debug("database still unavailable: %s; retrying in %s s", reason, _seconds(self._wait))
+                log.debug("database still unavailable: %s; retrying in %s s", reason, seconds(self._wait))
             self._next_try = now + self._wait
 
     def may_try(self) -> bool:
@@ -60,5 +58,5 @@ class Outage:
             if self._since is None:
                 return None
             away, self._since = self.clock() - self._since, None
-        log.info("database back after %s s", _seconds(away))
+        log.info("database back after %s s", seconds(away))
         return away

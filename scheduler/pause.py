@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterable
 
 from scheduler.errors import SystemFault
+from scheduler.wording import seconds
 
 log = logging.getLogger("scheduler.daemon")
 
@@ -24,10 +25,6 @@ MAX_WAIT = 60.0
 
 Record = Callable[[str | None, dt.datetime | None], None]  # (why, since); None: no longer paused
 Announce = Callable[[str], None]
-
-
-def _seconds(value: float) -> str:
-    return f"{value:.0f}" if value >= 10 else f"{value:.1f}".removesuffix(".0")
 
 
 class Pause:
@@ -64,12 +61,12 @@ class Pause:
             retry_at = self.retry_at
         if first:
             log.warning("publishing paused: %s; no post is changed for it; trying again in %s s, resuming by "
-                        "itself once it can be written", why, _seconds(self._wait))
+                        "itself once it can be written", why, seconds(self._wait))
             self._tell(why, now, f"Publishing is paused: {why}. No post was changed for it; the daemon tries "
                                  "again by itself and resumes once it can be written (free space or fix the "
                                  "permissions). 'scheduler status' shows the pause.")
         else:
-            log.debug("still paused: %s; trying again in %s s", why, _seconds(self._wait))
+            log.debug("still paused: %s; trying again in %s s", why, seconds(self._wait))
         return retry_at
 
     def clear(self, *, now: dt.datetime, quiet: bool = False) -> None:
@@ -81,7 +78,7 @@ class Pause:
             self.why = self.since = self.retry_at = None
             self._wait = self.first
         if not quiet:
-            log.info("publishing resumed after %s s (paused: %s)", _seconds((now - since).total_seconds()), why)
+            log.info("publishing resumed after %s s (paused: %s)", seconds((now - since).total_seconds()), why)
         self._tell(None, None, None)
 
     def close(self) -> None:
