@@ -2,13 +2,19 @@
 
 Heavy modules are imported inside the commands so that `scheduler --help` starts fast.
 Exit codes: 0 success, 1 some post does not fit, 2 bad input or configuration.
+
+"Now" comes from one place: a command reads the current instant with `current_time()` (or hands `clock()`
+to code that reads it later, such as the daemon). Both use the clock given to `main(argv,
+clock=…)` — tests pin the time this way, so their dates never expire — and otherwise the
+system's UTC clock. The clock travels as click's context object, so it reaches every subcommand.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,9 +26,28 @@ from scheduler.models import PLATFORMS
 from scheduler.wording import plural  # noqa: F401  (for the commands)
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     from scheduler.service import IssuePreview
+
+#: A source of the current instant (timezone-aware, UTC).
+Clock = Callable[[], dt.datetime]
+
+
+def system_clock() -> dt.datetime:
+    """The machine's current instant in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+def clock() -> Clock:
+    """The clock of the running command: the one given to `main(argv, clock=…)`, else the system's."""
+    context = click.get_current_context(silent=True)
+    given = context.obj if context is not None else None
+    return given if callable(given) else system_clock
+
+
+def current_time() -> dt.datetime:
+    """The current instant in UTC, from the running command's `clock()`."""
+    return clock()()
+
 
 def platforms_option(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> tuple[str, ...]:
     names = tuple(name.lower() for name in value)
@@ -137,7 +162,7 @@ def cli() -> None:
     """
 
 
-def local(moment: "dt.datetime", timezone: str) -> str:
+def local(moment: dt.datetime, timezone: str) -> str:
     """An instant as local time with its offset, e.g. 2025-01-06T09:00+01:00."""
     from zoneinfo import ZoneInfo
 
@@ -174,15 +199,17 @@ def daemon_logging() -> None:
         logging.getLogger(name).setLevel(level)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `scheduler` command; returns the exit code."""
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
+    """Entry point of the `scheduler` command; returns the exit code. `clock` replaces the system's
+    clock for this run (see `current_time`)."""
     root = logging.getLogger()
     if WARNING_LINES not in root.handlers:
         root.addHandler(WARNING_LINES)
     # an unreadable .env line is reported by `settingnames`, naming the setting it may have meant
     logging.getLogger("dotenv.main").setLevel(logging.ERROR)
     try:
-        result = cli.main(args=list(argv) if argv is not None else None, prog_name="scheduler", standalone_mode=False)
+        result = cli.main(args=list(argv) if argv is not None else None, prog_name="scheduler", standalone_mode=False,
+                          obj=clock)
     except click.exceptions.NoArgsIsHelpError as exc:  # `scheduler` alone: show the help
         click.echo(exc.ctx.get_help() if exc.ctx else "", err=False)
         return 0

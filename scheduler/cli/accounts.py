@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from scheduler.cli import cli, plural
+from scheduler.cli import cli, current_time, plural
 
 
 @cli.group()
@@ -21,8 +21,6 @@ def check() -> int:
 
     Example: scheduler accounts check
     """
-    import datetime as dt
-
     from scheduler.cli.daemon import kept
     from scheduler.config import account_setup, load_settings
     from scheduler.errors import PublishError
@@ -36,7 +34,7 @@ def check() -> int:
         click.echo("no accounts configured: scheduler run is a dry run (see .env.example)")
         return 0
     failed = 0
-    now = dt.datetime.now(dt.UTC)
+    now = current_time()
     for (platform, account), problem in sorted(setup.broken.items()):
         failed += 1
         click.echo(f"{platform + ':' + account:<18} BROKEN  {problem}")

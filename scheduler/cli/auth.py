@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from scheduler.cli import cli
+from scheduler.cli import cli, clock, current_time
 
 LABELS = {"mastodon": "Access token (write:statuses)", "bluesky": "App password"}
 OAUTH = ("facebook", "linkedin", "threads", "x")
@@ -86,7 +86,6 @@ def _oauth(settings, platform: str, *, client_id: str | None, author: str | None
            user_id: str, base_url: str | None, no_browser: bool, authorize_url: str | None,
            token_url: str | None) -> dict[str, str]:
     """Sign in through the browser and return the token store fields of the account."""
-    import datetime as dt
     import webbrowser
 
     from pydantic import SecretStr
@@ -113,10 +112,10 @@ def _oauth(settings, platform: str, *, client_id: str | None, author: str | None
         raise InputError(f"--base-url {base!r} is not a web address")
     http, client_secret = HttpClient(), SecretStr(secret) if secret else None
     tokens = sign_in(PROVIDERS[platform], client_id=client_id, client_secret=client_secret, http=http,
-                     open_browser=show, now=lambda: dt.datetime.now(dt.UTC), authorize_url=authorize_url,
+                     open_browser=show, now=clock(), authorize_url=authorize_url,
                      token_url=token_url)
     tokens = long_lived(PROVIDERS[platform], tokens, client_id=client_id, client_secret=client_secret, http=http,
-                        now=dt.datetime.now(dt.UTC), token_url=token_url)
+                        now=current_time(), token_url=token_url)
     if platform == "facebook":  # posts go out with the page's own token, which does not expire
         tokens = Tokens(page_token(base, str(page_id), tokens.access_token, http=http), None, None)
     fields = {"base_url": base.rstrip("/"), "client_id": client_id, **stored_fields(tokens)}

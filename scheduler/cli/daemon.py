@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 import click
 
-from scheduler.cli import cli, daemon_logging, local
+from scheduler.cli import cli, clock, current_time, daemon_logging, local
 
 
 def notifier(settings):  # type: ignore[no-untyped-def]
@@ -65,8 +64,6 @@ def client(platform: str, account, journal=None, options=None, fetch_allow=()): 
 def kept(settings, key: tuple[str, str], account, journal=None):  # type: ignore[no-untyped-def]
     """The client of one account as the daemon runs it: OAuth tokens refreshed before they run out
     and Bluesky sessions kept across restarts, both written to the token store."""
-    import datetime as dt
-
     from scheduler.config import payload_options
     from scheduler.identity import bound_fields
     from scheduler.tokenstore import TokenStore
@@ -101,7 +98,7 @@ def kept(settings, key: tuple[str, str], account, journal=None):  # type: ignore
         return client(platform, account, journal, options, settings.fetch_allow)
     return TokenKeeper(platform, name, account,
                        build=lambda fresh: client(platform, fresh, journal, options, settings.fetch_allow), store=store,
-                       http=HttpClient(), clock=lambda: dt.datetime.now(dt.UTC))
+                       http=HttpClient(), clock=clock())
 
 
 def publishers(settings, journal=None, accounts=None) -> dict:  # type: ignore[no-untyped-def]
@@ -161,7 +158,8 @@ def run(once: bool, dry_run: bool, upcoming: int | None) -> int:
                        "and the posts stay queued", err=True)
         store = Store.open(settings.database_url)
         pause = _pause(store, f"{worker_name()} (dry run)", settings)
-        daemon = Daemon(store, None, rehearsal=Rehearsal(store, outbox(settings), identities=identities), pause=pause)
+        daemon = Daemon(store, None, rehearsal=Rehearsal(store, outbox(settings), identities=identities), pause=pause,
+                        clock=clock())
         try:
             summary = daemon.run_once(upcoming=upcoming or 0) if once else daemon.run_forever()
         finally:
@@ -184,7 +182,7 @@ def run(once: bool, dry_run: bool, upcoming: int | None) -> int:
         pause = _pause(store, worker_name(), settings)
         daemon = Daemon(store, Dispatcher(store, router, worker=worker_name(), policy=policy,
                                           notify=notifier(settings)), batch=settings.claim_batch, accounts=live,
-                        rehearsal=Rehearsal(store, outbox(settings), skip=live), pause=pause)
+                        rehearsal=Rehearsal(store, outbox(settings), skip=live), pause=pause, clock=clock())
         try:
             summary = daemon.run_once() if once else daemon.run_forever()
         finally:
@@ -276,7 +274,7 @@ def status() -> int:
 
     settings = load_settings()
     store = Store.open(settings.database_url)
-    now = dt.datetime.now(dt.UTC)
+    now = current_time()
     alive = [
         (worker, beat) for worker, _started, beat, stopped in store.daemons()
         if stopped is None and (now - beat).total_seconds() <= 3 * HEARTBEAT_SECONDS

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from scheduler.cli import cli, platforms_option, plural, tell_warnings, write_output
+from scheduler.cli import cli, current_time, platforms_option, plural, tell_warnings, write_output
 from scheduler.models import PLATFORMS
 
 REPORT_FORMATS = ("text", "json", "markdown", "html")
@@ -35,8 +35,6 @@ def preview(paths: tuple[Path, ...], platforms: tuple[str, ...], fmt: str, outpu
 
     Example: scheduler preview posts/ --platform mastodon --format markdown -o preview.md
     """
-    import datetime as dt
-
     from scheduler.config import load_settings, payload_options, templates_folder
     from scheduler.newsletter import Limits
     from scheduler.render.renderer import Renderer
@@ -58,7 +56,7 @@ def preview(paths: tuple[Path, ...], platforms: tuple[str, ...], fmt: str, outpu
         renderer=renderer,
         platforms=platforms or tuple(settings.platforms),
         languages=settings.languages,
-        now=dt.datetime.now(dt.UTC),
+        now=current_time(),
         media_base_url=settings.media_base_url or None,
         options=payload_options(settings),
         limits=Limits(max_bytes=settings.max_issue_bytes, max_items=settings.max_items),

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from scheduler.cli import cli, local, platforms_option, tell_warnings, write_output
+from scheduler.cli import cli, current_time, local, platforms_option, tell_warnings, write_output
 from scheduler.errors import InputError
 from scheduler.models import State
 
@@ -181,7 +181,7 @@ def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, 
     from scheduler.render.renderer import Renderer
 
     settings = load_settings()
-    now = dt.datetime.now(dt.UTC)
+    now = current_time()
     begin = start_of_planning(start, settings.timezone, now=now)
     planning = planning_of(settings)
     configured = configured_accounts(settings)  # read once: the token store, and its warnings
@@ -295,7 +295,7 @@ def list_posts(states: tuple[str, ...], platforms: tuple[str, ...], start: str |
     from scheduler.quicksettings import listing_settings
     from scheduler.storage.sqlite_read import list_posts, sqlite_file
 
-    now = dt.datetime.now(dt.UTC)
+    now = current_time()
 
     def filters(timezone: str) -> dict[str, Any]:
         return {"states": states, "platforms": platforms, "limit": limit,
@@ -410,7 +410,7 @@ def edit(post_id: int, new_text: str | None) -> int:
             return 0
     current = store.get(post_id)
     limit = mastodon_limit(settings, [current.account]) if current.platform == "mastodon" else settings.mastodon_max_characters
-    post = edit_text(store, post_id, new_text, now=dt.datetime.now(dt.UTC), mastodon_limit=limit)
+    post = edit_text(store, post_id, new_text, now=current_time(), mastodon_limit=limit)
     click.echo(f"post {post.id} edited")
     return 0
 
@@ -429,7 +429,7 @@ def reschedule_post(post_id: int, when: str, force: bool) -> int:
     from scheduler.queueing import reschedule, reschedule_to_day
 
     settings = load_settings()
-    now = dt.datetime.now(dt.UTC)
+    now = current_time()
     store = open_store(settings)
     day = parse_day(when)
     if day is not None:
@@ -453,7 +453,7 @@ def cancel(post_id: int) -> int:
     from scheduler.config import load_settings
 
     post = open_store(load_settings()).transition(
-        post_id, State.CANCELLED, reason="cancelled by hand", now=dt.datetime.now(dt.UTC),
+        post_id, State.CANCELLED, reason="cancelled by hand", now=current_time(),
         allowed_from={State.DRAFT, State.SCHEDULED, State.FAILED, State.NEEDS_ATTENTION}, action="be cancelled")
     click.echo(f"post {post.id} cancelled")
     return 0
@@ -472,7 +472,7 @@ def approve(post_id: int | None, approve_all: bool) -> int:
     if (post_id is None) == (not approve_all):
         raise click.UsageError("give a post ID or --all (one of them, not both)")
     store = open_store(load_settings())
-    now = dt.datetime.now(dt.UTC)
+    now = current_time()
     ids = [post_id] if post_id is not None else [post.id for post in store.list(states=[State.DRAFT])]
     for each in ids:
         store.transition(each, State.SCHEDULED, reason="approved", now=now, allowed_from={State.DRAFT}, action="be approved")
@@ -507,7 +507,7 @@ def retry(post_id: int | None, retry_all: bool, states: tuple[str, ...], platfor
         if not platform or not name:
             raise InputError(f"--account {entry!r} is not platform:name; write it e.g. as mastodon:main")
         pairs.append((platform, name))
-    now = dt.datetime.now(dt.UTC)
+    now = current_time()
     store = open_store(load_settings())
     if post_id is None:
         done = retry_posts(store, now=now, states=states, platforms=platforms, accounts=pairs)
@@ -543,7 +543,7 @@ def export(fmt: str, states: tuple[str, ...], platforms: tuple[str, ...], excel:
         raise click.UsageError("--excel is for --format csv")
     settings = load_settings()
     posts = open_store(settings).list(states=states, platforms=platforms)
-    text = to_ics(posts, now=dt.datetime.now(dt.UTC)) if fmt == "ics" else to_csv(posts, settings.timezone, excel=excel)
+    text = to_ics(posts, now=current_time()) if fmt == "ics" else to_csv(posts, settings.timezone, excel=excel)
     write_output(output, text)
     return 0
 
@@ -568,7 +568,7 @@ def import_csv(file: Path, approve: bool) -> int:
     from scheduler.exchange import read_csv
 
     settings = load_settings()
-    now = dt.datetime.now(dt.UTC)
+    now = current_time()
     store = open_store(settings)
     found = read_csv(file, timezone=settings.timezone, now=now, mastodon_limit=mastodon_limit(settings, None),
                      languages=settings.languages, media_base_url=settings.media_base_url or None,
