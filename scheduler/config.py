@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from scheduler.errors import ConfigError
@@ -242,6 +242,14 @@ class Settings(BaseSettings):
     smtp_port: int = Field(587, ge=1, le=65535, json_schema_extra=_expected("a port number, e.g. 587"))
     smtp_user: str = Field("", json_schema_extra=_expected("the SMTP login, or empty"))
     smtp_password: SecretStr | None = Field(None, json_schema_extra=_expected("the SMTP password, or empty"))
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        "starttls", json_schema_extra=_expected("starttls (port 587), ssl (SMTPS, port 465) or none (a local relay)")
+    )
+    smtp_ca_file: Path | None = Field(
+        None, json_schema_extra=_expected("a PEM file of the CA that signed the SMTP server's certificate, or empty")
+    )
+    smtp_allow_plain_login: bool = Field(False, json_schema_extra=_expected("true or false"))
+    # Before SCHEDULER_SMTP_SECURITY: false means SCHEDULER_SMTP_SECURITY=none (see `_smtp_security`).
     smtp_starttls: bool = Field(True, json_schema_extra=_expected("true or false"))
     notify_email_from: str = Field(
         "scheduler@localhost", json_schema_extra=_expected("an e-mail address, e.g. scheduler@example.org")
@@ -255,6 +263,41 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @field_validator("smtp_ca_file", mode="before")
+    @classmethod
+    def _ca_file(cls, value: Any) -> Any:
+        if value in ("", None):
+            return None
+        if not Path(value).is_file():
+            raise ValueError("no such file")
+        return value
+
+    @model_validator(mode="after")
+    def _smtp_security(self) -> Settings:
+        """SCHEDULER_SMTP_SECURITY unset: SCHEDULER_SMTP_STARTTLS=false (the older setting) means none,
+        port 465 means ssl; ssl without a port means 465. A login is never sent unencrypted unless
+        SCHEDULER_SMTP_ALLOW_PLAIN_LOGIN=true (raised as it is: the message names the settings)."""
+        given = self.model_fields_set
+        if "smtp_security" in given:
+            if "smtp_starttls" in given and not self.smtp_starttls and self.smtp_security != "none":
+                raise ConfigError(f"SCHEDULER_SMTP_STARTTLS=false contradicts SCHEDULER_SMTP_SECURITY="
+                                  f"{self.smtp_security}: remove SCHEDULER_SMTP_STARTTLS (it is replaced by "
+                                  "SCHEDULER_SMTP_SECURITY)")
+        elif not self.smtp_starttls:
+            self.smtp_security = "none"
+        elif self.smtp_port == 465:
+            self.smtp_security = "ssl"
+        if self.smtp_security == "ssl" and "smtp_port" not in given:
+            self.smtp_port = 465
+        if self.smtp_host and self.notify_email_to:
+            from scheduler.notify.email import plain_login_problem
+
+            problem = plain_login_problem(self.smtp_security, self.smtp_user,
+                                          allow_plain_login=self.smtp_allow_plain_login)
+            if problem is not None:
+                raise ConfigError(problem)
+        return self
 
     @field_validator("notify_webhook_url")
     @classmethod

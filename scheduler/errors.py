@@ -10,6 +10,7 @@
     │   └── DatabaseUnavailable    a passing fault (disk full, server gone): retry later
     ├── QueueError                 unknown post, or its state does not allow the operation
     ├── SystemFault                the machine, not a post: the outbox or log cannot be written
+    ├── NoticeError                a notice (webhook, e-mail) could not be sent; publishing goes on
     └── PublishError               publishing failed; the subclass decides what happens next
         ├── AuthorisationError     → needs_attention: re-authorise the account
         ├── RejectedError          → failed, with the platform's message
@@ -90,6 +91,21 @@ class SystemFault(SchedulerError):
         if isinstance(error, OSError) and error.errno in cls.ERRNOS:
             return cls(f"cannot write {what}: {error.strerror or errno.errorcode.get(error.errno or 0, error)}")
         return None
+
+
+class NoticeError(SchedulerError):
+    """A notice could not be sent: `channel` ("webhook", "e-mail"), `target` (host and port, never a
+    secret URL or a password) and `status`, the server's answer code (HTTP status, SMTP reply code;
+    None when none came). The caller logs it in one line; a notice never stops publishing.
+    `failures`: each channel's own error when several channels were asked at once."""
+
+    def __init__(self, message: str, *, channel: str, target: str, status: int | None = None,
+                 failures: tuple[NoticeError, ...] = ()) -> None:
+        super().__init__(message)
+        self.channel = channel
+        self.target = target
+        self.status = status
+        self.failures = failures or (self,)
 
 
 class PublishError(SchedulerError):

@@ -33,7 +33,8 @@ FIELDS = frozenset({
     "bluesky_handle", "bluesky_app_password", "x_base_url", "x_token", "linkedin_base_url", "linkedin_version",
     "linkedin_token", "linkedin_author", "threads_base_url", "threads_user_id", "threads_token",
     "facebook_base_url", "facebook_page_id", "facebook_token", "token_store", "accounts", "notify_webhook_url",
-    "smtp_host", "smtp_port", "smtp_user", "smtp_password", "smtp_starttls", "notify_email_from",
+    "smtp_host", "smtp_port", "smtp_user", "smtp_password", "smtp_starttls", "smtp_security", "smtp_ca_file",
+    "smtp_allow_plain_login", "notify_email_from",
     "notify_email_to", "blackout_dates", "max_issue_bytes", "max_items", "fetch_allow",
 })
 

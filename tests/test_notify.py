@@ -93,7 +93,7 @@ def test_webhook_error_and_repr_never_show_the_secret(hook):
 def test_email_over_real_smtp(smtp):
     port, messages = smtp
     EmailNotifier("127.0.0.1", port, sender="scheduler@example.org", recipients=["comms@example.org"],
-                  starttls=True)(_failed_post())
+                  security="none")(_failed_post())
     (envelope,) = messages
     assert envelope.rcpt_tos == ["comms@example.org"]
     text = envelope.content.decode()
@@ -127,7 +127,8 @@ PAUSED = ("Publishing is paused: cannot write the outbox /data/out.jsonl: No spa
 def test_a_pause_is_announced_through_every_channel(hook, smtp):
     port, messages = smtp
     AllNotifiers([WebhookNotifier(SecretStr(hook)), EmailNotifier("127.0.0.1", port, sender="scheduler@example.org",
-                                                                  recipients=["comms@example.org"])]).announce(PAUSED)
+                                                                  recipients=["comms@example.org"],
+                                                                  security="none")]).announce(PAUSED)
     ((_, body),) = _Hook.received
     assert body == {"text": PAUSED}
     (envelope,) = messages

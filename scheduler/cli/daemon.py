@@ -23,7 +23,9 @@ def notifier(settings):  # type: ignore[no-untyped-def]
 
         channels.append(EmailNotifier(settings.smtp_host, settings.smtp_port, sender=settings.notify_email_from,
                                       recipients=settings.notify_email_to, user=settings.smtp_user,
-                                      password=settings.smtp_password, starttls=settings.smtp_starttls))
+                                      password=settings.smtp_password, security=settings.smtp_security,
+                                      ca_file=settings.smtp_ca_file,
+                                      allow_plain_login=settings.smtp_allow_plain_login))
     return AllNotifiers(channels) if channels else None
 
 
