@@ -19,6 +19,7 @@ from scheduler.errors import (
     AuthorisationError,
     DatabaseUnavailable,
     DuplicateError,
+    NoticeError,
     PublishError,
     QueueError,
     RateLimitedError,
@@ -131,7 +132,9 @@ class Dispatcher:
             if self.store.first_notice(post.id, state, now=now):
                 try:
                     self.notify(done)
-                except Exception:  # a broken notice channel must not stop publishing
+                except NoticeError as error:  # a notice that cannot be sent never stops publishing
+                    log.warning("post %s: notice not sent: %s", post.id, error)
+                except Exception:  # a bug in a notice channel: not the post's fault either
                     log.exception("could not send the notice for post %s", post.id)
         return done
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -11,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from pydantic import SecretStr
 
-from scheduler.errors import RejectedError
+from scheduler.errors import NoticeError, RejectedError
 from scheduler.models import QueuedPost, State
 from scheduler.notify import AllNotifiers
 from scheduler.notify.email import EmailNotifier
@@ -82,12 +84,60 @@ def test_webhook_posts_json_with_text(hook):
     assert body["post"]["state"] == "failed" and body["post"]["id"] == 7
 
 
-def test_webhook_error_and_repr_never_show_the_secret(hook):
-    _Hook.status = 500
+@pytest.mark.parametrize("status", [404, 500])
+def test_a_webhook_error_answer_is_a_notice_error_without_the_secret(hook, status):
+    _Hook.status = status
     notifier = WebhookNotifier(SecretStr(hook))
-    with pytest.raises(RuntimeError, match="HTTP 500") as info:
+    with pytest.raises(NoticeError) as info:
         notifier(_failed_post())
-    assert "secret-token" not in str(info.value) and "secret-token" not in repr(notifier)
+    host = hook.split("/")[2]
+    assert (info.value.channel, info.value.target, info.value.status) == ("webhook", host, status)
+    assert "secret-token" not in str(info.value) + repr(info.value) and "secret-token" not in repr(notifier)
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_an_unreachable_webhook_is_a_notice_error_without_the_secret():
+    url = f"http://127.0.0.1:{_closed_port()}/hooks/T000/secret-token"
+    with pytest.raises(NoticeError, match="connection refused") as info:
+        WebhookNotifier(SecretStr(url)).announce("x")
+    assert info.value.channel == "webhook" and info.value.status is None
+    assert "secret-token" not in str(info.value)
+
+
+def test_a_webhook_that_does_not_answer_in_time_is_a_notice_error():
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts (the kernel does), never answers
+    try:
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/hooks/T000/secret-token"
+        with pytest.raises(NoticeError, match="did not answer within 0.3 s") as info:
+            WebhookNotifier(SecretStr(url), timeout=0.3).announce("x")
+    finally:
+        silent.close()
+    assert info.value.status is None and "secret-token" not in str(info.value)
+
+
+def test_a_webhook_whose_certificate_does_not_verify_is_a_notice_error(tmp_path):
+    from tests.fakes.certificates import make_pki
+
+    pki = make_pki(tmp_path)  # a CA the system does not trust
+    server = HTTPServer(("127.0.0.1", 0), _Hook)
+    server.socket = pki.server_context().wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _Hook.received = []
+    try:
+        url = f"https://127.0.0.1:{server.server_port}/hooks/T000/secret-token"
+        with pytest.raises(NoticeError, match="certificate does not verify") as info:
+            WebhookNotifier(SecretStr(url)).announce("x")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "secret-token" not in str(info.value) and "\n" not in str(info.value)
+    assert _Hook.received == []
 
 
 def test_email_over_real_smtp(smtp):
@@ -138,3 +188,37 @@ def test_a_pause_is_announced_through_every_channel(hook, smtp):
     assert mail["Subject"] == ("[scheduler] Publishing is paused: cannot write the outbox /data/out.jsonl: No space "
                                "left on device")
     assert mail.get_content().strip() == PAUSED
+
+
+def test_a_failing_channel_does_not_stop_the_others_and_is_named(hook, smtp):
+    port, messages = smtp
+    closed = _closed_port()
+    channels = AllNotifiers([EmailNotifier("127.0.0.1", closed, sender="s@example.org", recipients=["r@example.org"],
+                                           security="none"),
+                             WebhookNotifier(SecretStr(hook)),
+                             EmailNotifier("127.0.0.1", port, sender="s@example.org", recipients=["r@example.org"],
+                                           security="none")])
+    with pytest.raises(NoticeError) as info:
+        channels.announce(PAUSED)
+    assert (info.value.channel, info.value.target) == ("e-mail", f"127.0.0.1:{closed}")
+    assert len(_Hook.received) == 1 and len(messages) == 1  # the others were still sent
+
+    _Hook.status = 503
+    with pytest.raises(NoticeError) as both:
+        channels.announce(PAUSED)
+    assert [(f.channel, f.status) for f in both.value.failures] == [("e-mail", None), ("webhook", 503)]
+    assert "\n" not in str(both.value)
+
+
+def test_a_notice_that_cannot_be_sent_is_logged_once_in_one_line_and_publishing_goes_on(tmp_path, caplog):
+    store = Store.open(f"sqlite:///{tmp_path / 'q.sqlite3'}")
+    store.add([NewPost("a", "mastodon", "main", NOW, ("x",), "de")], state=State.SCHEDULED, now=NOW, reason="t")
+    url = f"http://127.0.0.1:{_closed_port()}/hooks/T000/secret-token"
+    dispatcher = Dispatcher(store, _Rejecting(), worker="w", notify=AllNotifiers([WebhookNotifier(SecretStr(url))]))
+    caplog.set_level(logging.INFO, logger="scheduler")
+    (done,) = dispatcher.dispatch_due(now=lambda: NOW)
+    assert done.state == State.FAILED
+    lines = [record for record in caplog.records if "notice" in record.getMessage()]
+    assert len(lines) == 1 and lines[0].levelno == logging.WARNING and lines[0].exc_info is None
+    assert "\n" not in lines[0].getMessage() and "connection refused" in lines[0].getMessage()
+    assert "secret-token" not in caplog.text

@@ -19,6 +19,7 @@ from scheduler.errors import (
     AmbiguousError,
     AuthorisationError,
     DuplicateError,
+    NoticeError,
     PublishError,
     RateLimitedError,
     RejectedError,
@@ -422,19 +423,29 @@ def test_a_notice_goes_out_once_per_post_and_state(store: Store, notices: list[t
     assert notices == [(post_id, State.NEEDS_ATTENTION), (post_id, State.FAILED)]
 
 
-def test_a_failing_notice_channel_does_not_stop_publishing(store: Store):
+@pytest.mark.parametrize("failure", [
+    NoticeError("e-mail to mail.example:587 not sent: connection refused", channel="e-mail", target="mail.example:587"),
+    OSError("a channel with a bug"),  # not translated: still not the post's fault
+])
+def test_a_failing_notice_channel_does_not_stop_publishing(store: Store, caplog: pytest.LogCaptureFixture,
+                                                           failure: Exception):
     ids = queue(store, "a", "b", "c")
     calls: list[int] = []
 
     def broken(post: QueuedPost) -> None:
         calls.append(post.id)
-        raise OSError("SMTP server unreachable")
+        raise failure
 
     publisher = ScriptedPublisher(RejectedError("no"), AuthorisationError("expired"), PublishResult("115"))
     done = dispatcher(store, publisher, notify=broken).dispatch_due(now=Clock())
     assert [p.state for p in done] == [State.FAILED, State.NEEDS_ATTENTION, State.PUBLISHED]
     assert [store.get(i).state for i in ids] == [State.FAILED, State.NEEDS_ATTENTION, State.PUBLISHED]
     assert calls == ids[:2]
+    said = [record for record in caplog.records if "notice" in record.getMessage()]
+    assert len(said) == 2  # once per notice
+    if isinstance(failure, NoticeError):  # the expected failure: one line each, no traceback
+        assert all(r.levelname == "WARNING" and r.exc_info is None and "connection refused" in r.getMessage()
+                   for r in said)
 
 
 def test_an_unexpected_publisher_error_does_not_strand_the_rest_of_the_batch(store: Store):

@@ -1,11 +1,17 @@
 """Failure notices: when a post ends in `failed` or `needs_attention`, tell the team (once per
-post and state — the dispatcher checks that with the store)."""
+post and state — the dispatcher checks that with the store).
+
+Every channel raises only `NoticeError` (with its `channel` and `target`): what went wrong in the
+network, TLS or the server's answer is translated once, in the channel. The callers log it in one
+line and go on — a notice that cannot be sent never stops publishing.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from scheduler.errors import NoticeError
 from scheduler.models import QueuedPost
 
 
@@ -38,22 +44,25 @@ class AllNotifiers:
         return bool(self.channels)
 
     def __call__(self, post: QueuedPost) -> None:
-        errors = []
-        for channel in self.channels:
-            try:
-                channel(post)
-            except Exception as exc:  # noqa: BLE001 - reported together below
-                errors.append(f"{channel!r}: {exc}")
-        if errors:
-            raise RuntimeError("; ".join(errors))
+        """The notice about `post` through every channel; one channel failing does not stop the others."""
+        self._each(lambda channel: channel(post))
 
     def announce(self, text: str) -> None:
         """`text` through every channel; one channel failing does not stop the others."""
-        errors = []
+        self._each(lambda channel: channel.announce(text))
+
+    def _each(self, send: Callable[[Notifier], None]) -> None:
+        failures = []
         for channel in self.channels:
             try:
-                channel.announce(text)
-            except Exception as exc:  # noqa: BLE001 - reported together below
-                errors.append(f"{channel!r}: {exc}")
-        if errors:
-            raise RuntimeError("; ".join(errors))
+                send(channel)
+            except NoticeError as error:
+                failures.append(error)
+            except Exception as error:  # noqa: BLE001 - a channel of someone else's making: still only a notice
+                failures.append(NoticeError(f"{channel!r}: {type(error).__name__}: {error}", channel=repr(channel),
+                                            target=""))
+        if len(failures) == 1:
+            raise failures[0]
+        if failures:
+            raise NoticeError("; ".join(map(str, failures)), channel=", ".join(f.channel for f in failures),
+                              target=", ".join(f.target for f in failures), failures=tuple(failures))
