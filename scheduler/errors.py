@@ -21,6 +21,10 @@
 
 Foreign exceptions (pydantic, Jinja2, OS errors) are translated into these at the boundary that
 calls the foreign code; the CLI prints `str(error)` and exits 2 (1 for posts that do not fit).
+
+Errors carry fields that code and tests match instead of the message text: a `PublishError` its
+`platform`, `account`, `status` (the HTTP status, None when no answer came) and `endpoint` (method and
+path, never a query); a `NoticeError` its `channel` and `target`.
 """
 
 from __future__ import annotations
@@ -114,11 +118,27 @@ class PublishError(SchedulerError):
     AuthorisationError → needs_attention ("re-authorise account X"); RejectedError → failed;
     DuplicateError → reconcile; RateLimitedError and TransientError → retry later;
     AmbiguousError → the request may have arrived: reconcile, never blindly resend.
+
+    Fields (None until known): `status`, the HTTP status of the answer (None: no answer came);
+    `endpoint`, the request's method and path ("POST /api/v1/statuses", never a query) — both set by
+    the request helper; `platform` and `account` of the post — set where the post is known.
     """
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, *, retry_after: float | None = None, status: int | None = None,
+                 endpoint: str | None = None, platform: str | None = None, account: str | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after  # seconds the platform asked us to wait, if it said
+        self.status = status
+        self.endpoint = endpoint
+        self.platform = platform
+        self.account = account
+
+    def about(self, *, platform: str, account: str) -> None:
+        """Name the post's platform and account, unless a more precise place named them already."""
+        if self.platform is None:
+            self.platform = platform
+        if self.account is None:
+            self.account = account
 
 
 class AuthorisationError(PublishError):
@@ -132,8 +152,9 @@ class RejectedError(PublishError):
 class DuplicateError(PublishError):
     """The platform says this post exists already; `existing` is its id when the platform names it."""
 
-    def __init__(self, message: str, *, existing: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, existing: str | None = None, status: int | None = None,
+                 endpoint: str | None = None) -> None:
+        super().__init__(message, status=status, endpoint=endpoint)
         self.existing = existing
 
 
@@ -141,8 +162,9 @@ class RateLimitedError(PublishError):
     """Too many requests; `retry_after` says when to try again, if the platform said. `unsent`: our
     own pacing held the post back before any request (it costs no attempt)."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, unsent: bool = False) -> None:
-        super().__init__(message, retry_after=retry_after)
+    def __init__(self, message: str, *, retry_after: float | None = None, unsent: bool = False,
+                 status: int | None = None, endpoint: str | None = None) -> None:
+        super().__init__(message, retry_after=retry_after, status=status, endpoint=endpoint)
         self.unsent = unsent
 
 

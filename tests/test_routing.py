@@ -3,8 +3,16 @@ credentials goes to the dry-run outbox and says so; none is sent through another
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
+import pytest
+from pydantic import SecretStr
+
+from scheduler.errors import AuthorisationError, RejectedError
+from scheduler.models import QueuedPost
+from scheduler.platforms.mastodon import MastodonPublisher
+from scheduler.platforms.routing import Router
 from tests.conftest import EXAMPLE
 from tests.fakes.mastodon_server import MastodonFake
 
@@ -52,3 +60,25 @@ def test_posts_of_an_account_without_credentials_are_shown_in_the_outbox_and_sta
     linkedin = next(post for post in after.values() if post["platform"] == "linkedin")
     shown = run("queue", "show", str(linkedin["id"]))
     assert "dry run: linkedin:default has no credentials" in shown.out and "the post stays queued" in shown.out
+
+
+def test_an_error_through_the_router_names_platform_account_status_and_endpoint():
+    now = dt.datetime(2030, 1, 7, 8, 0, tzinfo=dt.UTC)
+
+    def post(account: str, text: str) -> QueuedPost:
+        return QueuedPost(id=1, item_id="i", platform="mastodon", account=account, state="publishing",
+                          publish_at=now, parts=(text,), language="de", idempotency_key="k", claimed_at=now)
+
+    with MastodonFake(token="m", max_characters=500) as mastodon:
+        router = Router({("mastodon", "regional"): MastodonPublisher(mastodon.url, SecretStr("m")),
+                         ("mastodon", "old"): MastodonPublisher(mastodon.url, SecretStr("revoked"))})
+        with pytest.raises(RejectedError) as rejected:
+            router.publish(post("regional", "ä" * 501))
+        with pytest.raises(AuthorisationError) as revoked:
+            router.publish(post("old", "Hallo"))
+    with pytest.raises(AuthorisationError) as unknown:
+        router.publish(post("nobody", "Hallo"))
+    fields = [(e.platform, e.account, e.status, e.endpoint) for e in (rejected.value, revoked.value, unknown.value)]
+    assert fields == [("mastodon", "regional", 422, "POST /api/v1/statuses"),
+                      ("mastodon", "old", 401, "POST /api/v1/statuses"),
+                      ("mastodon", "nobody", None, None)]  # no request was made: no credentials

@@ -12,6 +12,8 @@ status codes to the error tree in `scheduler.errors`:
     other 4xx                        → RejectedError with the platform's message
 
 Platform modules pass `classify` to recognise their own bodies first (duplicates, expired tokens …).
+Every error leaving `request` carries `status` (the answer's HTTP status; None when none came) and
+`endpoint` (method and path, e.g. "POST /api/v1/statuses": never the query or the host).
 
 Every error leaving `request` is scrubbed (`scrub`) of the secrets the request carried (its
 Authorization header, form, JSON and query fields named like secrets), of the secrets its client
@@ -32,7 +34,7 @@ import json as jsonlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -194,15 +196,19 @@ class HttpClient:
         reset_header: Callable[[requests.Response], float | None] | None = None,
     ) -> requests.Response:
         """Send one request; a 2xx response is returned, anything else raises a PublishError (its
-        text scrubbed of the request's and the client's secrets)."""
+        text scrubbed of the request's and the client's secrets) with its `status` (None when no
+        answer came) and `endpoint` (method and path, no query)."""
         try:
             return self._request(method, url, headers=headers, json=json, data=data, params=params, files=files,
                                  classify=classify, reset_header=reset_header)
         except PublishError as error:
+            secrets = [*self._concealed, *_carried(headers or {}, json, data, params)]
             text = str(error)
-            clean = scrub(text, [*self._concealed, *_carried(headers or {}, json, data, params)])
+            clean = scrub(text, secrets)
             if clean != text:
                 error.args = (clean, *error.args[1:])
+            if error.endpoint is None:
+                error.endpoint = scrub(f"{method.upper()} {urlsplit(url).path or '/'}", secrets)
             raise
 
     def _request(self, method: str, url: str, *, headers: Mapping[str, str] | None, json: Any, data: Any,
@@ -235,6 +241,8 @@ class HttpClient:
         error = classify(response) if classify is not None else None
         if error is None:
             error = self.error_for(response, sends=sends, reset_header=reset_header)
+        if error.status is None:
+            error.status = response.status_code
         self.pacer.observe(where, response.headers, status=response.status_code, retry_after=error.retry_after)
         if isinstance(error, RateLimitedError) and error.retry_after is None:
             error.retry_after = self.pacer.wait(where) or None  # e.g. Meta's time to regain access
@@ -258,8 +266,6 @@ class HttpClient:
 
 
 def _host(url: str) -> str:
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     return parts.netloc or url
 

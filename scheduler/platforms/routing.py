@@ -28,7 +28,8 @@ class Router:
         publisher = self.publishers.get((post.platform, post.account))
         if publisher is None:
             raise AuthorisationError(
-                f"no credentials for {post.platform}:{post.account}; configure the account (see .env.example)")
+                f"no credentials for {post.platform}:{post.account}; configure the account (see .env.example)",
+                platform=post.platform, account=post.account)
         return publisher
 
     def keep_fresh(self) -> list[str]:
@@ -45,7 +46,16 @@ class Router:
         return failures
 
     def publish(self, post: QueuedPost) -> PublishResult:
-        return self._for(post).publish(post)
+        """Publish `post` through its account; a PublishError names the post's platform and account."""
+        try:
+            return self._for(post).publish(post)
+        except PublishError as error:
+            error.about(platform=post.platform, account=post.account)
+            raise
 
     def reconcile(self, post: QueuedPost) -> Reconciliation:
-        return self._for(post).reconcile(post)
+        try:
+            return self._for(post).reconcile(post)
+        except PublishError as error:
+            error.about(platform=post.platform, account=post.account)
+            raise

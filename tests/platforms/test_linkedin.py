@@ -54,10 +54,12 @@ def test_sunset_version_names_the_setting(fake):
 
 
 def test_too_long_and_unauthorised(fake):
-    with pytest.raises(RejectedError, match="exceeded the maximum allowed"):
+    with pytest.raises(RejectedError) as too_long:
         _client(fake).publish(_post("a" * 3001))
-    with pytest.raises(AuthorisationError):
+    with pytest.raises(AuthorisationError) as unauthorised:
         _client(fake, token="expired").publish(_post("Hallo"))
+    assert [(e.status, e.endpoint) for e in (too_long.value, unauthorised.value)] == [(400, "POST /rest/posts"),
+                                                                                      (401, "POST /rest/posts")]
 
 
 def test_duplicate_carries_the_original_urn_and_member_reconcile_uses_it(fake):

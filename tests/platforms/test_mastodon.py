@@ -98,13 +98,15 @@ def test_reconcile_after_the_hour_without_a_match_is_unknown_or_not_published(fa
 
 
 def test_wrong_token_is_an_authorisation_error(fake):
-    with pytest.raises(AuthorisationError, match="access token is invalid"):
+    with pytest.raises(AuthorisationError) as info:
         _client(fake, "expired").publish(_post("x"))
+    assert (info.value.status, info.value.endpoint) == (401, "POST /api/v1/statuses")
 
 
 def test_over_the_limit_is_rejected_with_the_platform_message(fake):
-    with pytest.raises(RejectedError, match="character limit of 500"):
+    with pytest.raises(RejectedError, match="character limit of 500") as info:  # the platform's words, for people
         _client(fake).publish(_post("ä" * 501))
+    assert (info.value.status, info.value.endpoint) == (422, "POST /api/v1/statuses")
     _client(fake).publish(_post("ä" * 470 + " https://example.org/" + "x" * 200))  # URL counts 23: fits
 
 

@@ -58,8 +58,10 @@ def test_facebook_feed_with_link_duplicate_and_token(fake):
     assert fake.feed[0] == {"id": result.remote_id, "message": "Neu im Newsletter", "link": "https://example.org/n"}
     with pytest.raises(DuplicateError):
         client.publish(_post("facebook", "Neu im Newsletter"))
-    with pytest.raises(AuthorisationError, match="code 190"):
+    with pytest.raises(AuthorisationError) as expired:  # Meta's code 190, told by the body of a 400
         FacebookPublisher(fake.url, SecretStr("expired"), page_id="1234").publish(_post("facebook", "x"))
+    assert expired.value.status == 400 and expired.value.endpoint.startswith("POST /")
+    assert expired.value.endpoint.endswith("/1234/feed")
 
 
 def test_facebook_500_that_created_the_post_is_reconciled(fake):
