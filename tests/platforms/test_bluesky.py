@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from scheduler.errors import RejectedError
 from scheduler.models import Image, QueuedPost
 from scheduler.platforms.bluesky import BlueskyPublisher, build_payloads
-from scheduler.platforms.dryrun import DryRunPublisher, as_post
+from scheduler.platforms.dryrun import DryRunPublisher
 from scheduler.platforms.linkcard import LinkCards
 from tests.fakes.bluesky_server import BlueskyFake
 from tests.fakes.pages import PageServer, Resource, og_page, png, site_only
@@ -137,8 +137,8 @@ def test_the_fake_pds_refuses_what_the_real_one_refuses(pds, client):
     def create(record: dict[str, Any]) -> str:
         body = {"$type": "app.bsky.feed.post", "text": "x", "createdAt": "2025-03-03T09:00:00.000Z", **record}
         try:
-            client._call("POST", "com.atproto.repo.createRecord",
-                         json={"repo": pds.did, "collection": "app.bsky.feed.post", "rkey": "3lbq2ktexgo2c", "record": body})
+            client.pds.call("POST", "com.atproto.repo.createRecord",
+                            json={"repo": pds.did, "collection": "app.bsky.feed.post", "rkey": "3lbq2ktexgo2c", "record": body})
         except Exception as error:  # noqa: BLE001 - the message is what is checked
             return str(error)
         return "created"
@@ -171,7 +171,7 @@ def test_the_fake_pds_wants_a_content_type_on_uploads(pds):
 def test_a_dry_run_shows_placeholders_and_fetches_nothing(site, tmp_path):
     url = site.add("/artikel", Resource(body=og_page("Titel", "Beschreibung")))
     post = _post(f"Mit @verein.bsky.social: {url}", "Teil zwei")
-    (first, second) = build_payloads(as_post(post), now=NOW)
+    (first, second) = build_payloads(post.content, now=NOW)
     record = first["record"]
     assert _covered(record)[0][1] == {"$type": "app.bsky.richtext.facet#mention", "did": "<DID of @verein.bsky.social>"}
     assert record["embed"] == {"$type": "app.bsky.embed.external", "external": {
