@@ -9,6 +9,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
 
 import pytest
 from pydantic import SecretStr
@@ -31,10 +32,10 @@ def _failed_post() -> QueuedPost:
 
 
 class _Hook(BaseHTTPRequestHandler):
-    received: list[tuple[str, dict]] = []
+    received: ClassVar[list[tuple[str, dict]]] = []
     status = 200
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         type(self).received.append((self.headers["Content-Type"], json.loads(body)))
         self.send_response(type(self).status)
@@ -113,7 +114,7 @@ def test_a_webhook_that_does_not_answer_in_time_is_a_notice_error():
     silent = socket.create_server(("127.0.0.1", 0))  # accepts (the kernel does), never answers
     try:
         url = f"http://127.0.0.1:{silent.getsockname()[1]}/hooks/T000/secret-token"
-        with pytest.raises(NoticeError, match="did not answer within 0.3 s") as info:
+        with pytest.raises(NoticeError, match=r"did not answer within 0\.3 s") as info:
             WebhookNotifier(SecretStr(url), timeout=0.3).announce("x")
     finally:
         silent.close()

@@ -10,7 +10,6 @@ import logging
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -94,7 +93,7 @@ def test_a_certificate_for_another_host_is_refused(pki, secret_free):
     with SmtpServer(tls="ssl", context=pki.server_context(), logins={USER: PASSWORD}, host="127.0.0.2") as server:
         notifier = EmailNotifier("127.0.0.2", server.port, sender="s@example.org", recipients=["r@example.org"],
                                  user=USER, password=SecretStr(PASSWORD), security="ssl", ca_file=pki.ca, timeout=5.0)
-        with pytest.raises(NoticeError, match="certificate does not verify .*mismatch") as info:
+        with pytest.raises(NoticeError, match=r"certificate does not verify .*mismatch") as info:
             notifier(_post())
     secret_free(info.value)
     assert server.tried == [] and server.messages == []
@@ -102,9 +101,9 @@ def test_a_certificate_for_another_host_is_refused(pki, secret_free):
 
 def test_a_server_without_starttls_gets_no_password_and_no_mail(secret_free):
     """No silent downgrade: STARTTLS asked for but not offered (or stripped by someone in between)."""
-    with SmtpServer(tls=None, logins={USER: PASSWORD}) as server:
-        with pytest.raises(NoticeError, match="does not offer STARTTLS") as info:
-            _notifier(server.port, security="starttls")(_post())
+    with SmtpServer(tls=None, logins={USER: PASSWORD}) as server, \
+            pytest.raises(NoticeError, match="does not offer STARTTLS") as info:
+        _notifier(server.port, security="starttls")(_post())
     secret_free(info.value)
     assert server.tried == [] and server.messages == []
 
@@ -128,9 +127,9 @@ def test_a_relay_without_tls_and_without_login_needs_no_permission():
 
 
 def test_a_refused_login_is_a_notice_error_without_the_password(pki, secret_free):
-    with SmtpServer(tls="starttls", context=pki.server_context(), logins={USER: "another password"}) as server:
-        with pytest.raises(NoticeError) as info:
-            _notifier(server.port, ca_file=pki.ca)(_post())
+    with SmtpServer(tls="starttls", context=pki.server_context(), logins={USER: "another password"}) as server, \
+            pytest.raises(NoticeError) as info:
+        _notifier(server.port, ca_file=pki.ca)(_post())
     assert info.value.status == 535 and info.value.channel == "e-mail"
     assert f"refused the login of {USER!r}" in str(info.value)
     secret_free(info.value)
@@ -156,7 +155,7 @@ def test_connection_refused_and_no_answer_are_notice_errors(secret_free):
         connection.close()
 
     threading.Thread(target=hold, daemon=True).start()
-    with pytest.raises(NoticeError, match="no answer within 0.3 s") as timeout:
+    with pytest.raises(NoticeError, match=r"no answer within 0\.3 s") as timeout:
         EmailNotifier("127.0.0.1", silent.getsockname()[1], sender="s@example.org", recipients=["r@example.org"],
                       timeout=0.3)(_post())
     assert accepted.is_set() and timeout.value.status is None

@@ -7,6 +7,7 @@ name only the host. Every failure is a `NoticeError` with channel "webhook".
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -46,7 +47,7 @@ class WebhookNotifier:
     def _fail(self, why: str, status: int | None = None) -> NoticeError:
         return NoticeError(f"webhook at {self.target} {why}", channel=CHANNEL, target=self.target, status=status)
 
-    def _send(self, body: dict[str, object]) -> None:
+    def _send(self, body: dict[str, Any]) -> None:
         # The messages of requests' exceptions quote the URL (and so its secret): only their kind is used.
         try:
             response = self.session.post(self._url.get_secret_value(), json=body, timeout=self.timeout,

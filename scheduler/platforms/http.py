@@ -222,16 +222,16 @@ class HttpClient:
         except requests.exceptions.ConnectTimeout:
             raise TransientError(f"could not connect to {_host(url)} (timeout)") from None
         except requests.exceptions.ReadTimeout:
-            error = AmbiguousError if sends else TransientError
-            raise error(f"no answer from {_host(url)} within {self.timeout:.0f} s") from None
+            kind = AmbiguousError if sends else TransientError
+            raise kind(f"no answer from {_host(url)} within {self.timeout:.0f} s") from None
         except requests.exceptions.ConnectionError as exc:
             reason = _reason(exc)
             if isinstance(reason, (NewConnectionError, NameResolutionError)):
                 raise TransientError(f"could not connect to {_host(url)}") from None
-            error = AmbiguousError if sends else TransientError
+            kind = AmbiguousError if sends else TransientError
             if isinstance(reason, ReadTimeoutError):
-                raise error(f"no answer from {_host(url)} within {self.timeout:.0f} s") from None
-            raise error(f"connection to {_host(url)} broke off") from None
+                raise kind(f"no answer from {_host(url)} within {self.timeout:.0f} s") from None
+            raise kind(f"connection to {_host(url)} broke off") from None
         except requests.RequestException as exc:
             raise TransientError(f"request to {_host(url)} failed: {type(exc).__name__}") from None
         where = endpoint(method, url)

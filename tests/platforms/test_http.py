@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 
@@ -25,8 +26,8 @@ NOW = dt.datetime(2030, 1, 7, 8, 0, tzinfo=dt.UTC)
 
 class Scripted(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    answers: list[tuple[int, dict[str, str], bytes, float]] = []
-    seen: list[tuple[str, str, dict[str, str]]] = []
+    answers: ClassVar[list[tuple[int, dict[str, str], bytes, float]]] = []
+    seen: ClassVar[list[tuple[str, str, dict[str, str]]]] = []
 
     def log_message(self, *args: object) -> None:
         pass
