@@ -99,6 +99,13 @@ def test_a_certificate_for_another_host_is_refused(pki, secret_free):
     assert server.tried == [] and server.messages == []
 
 
+def test_a_ca_file_that_is_no_certificate_is_a_config_error(tmp_path):
+    not_pem = tmp_path / "ca.pem"
+    not_pem.write_text("not a certificate\n")
+    with pytest.raises(ConfigError, match=f"SCHEDULER_SMTP_CA_FILE={not_pem} cannot be read as PEM certificates"):
+        _notifier(587, ca_file=not_pem)
+
+
 def test_a_server_without_starttls_gets_no_password_and_no_mail(secret_free):
     """No silent downgrade: STARTTLS asked for but not offered (or stripped by someone in between)."""
     with SmtpServer(tls=None, logins={USER: PASSWORD}) as server, \

@@ -66,6 +66,7 @@ class EmailNotifier:
         self.user, self._password, self.timeout = user, password, timeout
         self.ca_file, self.allow_plain_login = ca_file, allow_plain_login
         self.target = f"{host}:{port}"
+        self._context = None if self.security == Security.NONE else _tls_context(ca_file)
 
     def __repr__(self) -> str:
         return (f"EmailNotifier({self.target}, security={self.security.value}, to={list(self.recipients)!r}, "
@@ -126,7 +127,7 @@ class EmailNotifier:
     def _deliver(self, message: EmailMessage) -> None:
         smtp: smtplib.SMTP
         if self.security == Security.SSL:
-            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context(self.ca_file))
+            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self._context)
         else:
             smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         with smtp:
@@ -135,7 +136,7 @@ class EmailNotifier:
                 if not smtp.has_extn("starttls"):
                     raise self._fail("the server does not offer STARTTLS; use SCHEDULER_SMTP_SECURITY=ssl for "
                                      "SMTPS (port 465), or none for a relay without TLS")
-                smtp.starttls(context=context(self.ca_file))
+                smtp.starttls(context=self._context)
             if self.user and self._password is not None:
                 if self.security == Security.NONE and not self.allow_plain_login:  # the constructor refused it
                     raise self._fail("no login over an unencrypted connection")
@@ -151,6 +152,15 @@ class EmailNotifier:
         for form in sorted(forms, key=len, reverse=True):
             text = text.replace(form, "[redacted]")
         return text
+
+
+def _tls_context(ca_file: Path | None) -> ssl.SSLContext:
+    """The verifying context, made once: a CA file that cannot be read is a setting to fix, at start-up."""
+    try:
+        return context(ca_file)
+    except (OSError, ssl.SSLError) as error:
+        why = getattr(error, "strerror", None) or getattr(error, "reason", None) or type(error).__name__
+        raise ConfigError(f"SCHEDULER_SMTP_CA_FILE={ca_file} cannot be read as PEM certificates ({why})") from None
 
 
 def _b64(text: str) -> str:
