@@ -159,7 +159,7 @@ def _tls_context(ca_file: Path | None) -> ssl.SSLContext:
     try:
         return context(ca_file)
     except (OSError, ssl.SSLError) as error:
-        why = getattr(error, "strerror", None) or getattr(error, "reason", None) or type(error).__name__
+        why = (error.reason if isinstance(error, ssl.SSLError) else None) or error.strerror or type(error).__name__
         raise ConfigError(f"SCHEDULER_SMTP_CA_FILE={ca_file} cannot be read as PEM certificates ({why})") from None
 
 
