@@ -6,6 +6,7 @@ error or log line ever shows the password."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import socket
 import threading
@@ -17,8 +18,9 @@ from pydantic import SecretStr
 from scheduler.errors import ConfigError, NoticeError
 from scheduler.models import QueuedPost, State
 from scheduler.notify.email import EmailNotifier
-from tests.conftest import Result
+from tests.conftest import EXAMPLE, Result
 from tests.fakes.certificates import Pki, make_pki
+from tests.fakes.mastodon_server import MastodonFake
 from tests.fakes.smtp_server import SmtpServer
 
 NOW = dt.datetime(2030, 1, 7, 8, 0, tzinfo=dt.UTC)
@@ -220,3 +222,24 @@ def test_plain_login_allowed_explicitly(monkeypatch):
     monkeypatch.setenv("SCHEDULER_SMTP_SECURITY", "none")
     monkeypatch.setenv("SCHEDULER_SMTP_ALLOW_PLAIN_LOGIN", "true")
     assert load_settings().smtp_allow_plain_login
+
+
+def test_scheduler_run_sends_the_notice_over_verified_tls_with_the_settings(run, sqlite_queue, monkeypatch, pki):
+    """The whole way: settings (with the CA file) → the daemon's notice channel → a post that needs
+    attention (a revoked token) → one e-mail per post over STARTTLS, logged in."""
+    with MastodonFake(token="the-right-token") as mastodon, \
+            SmtpServer(tls="starttls", context=pki.server_context(), logins={USER: PASSWORD}) as server:
+        for name, value in {"MASTODON_BASE_URL": mastodon.url, "MASTODON_TOKEN": "revoked-token",
+                            "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(server.port), "SMTP_USER": USER,
+                            "SMTP_PASSWORD": PASSWORD, "SMTP_CA_FILE": str(pki.ca),
+                            "NOTIFY_EMAIL_TO": "comms@example.org"}.items():
+            monkeypatch.setenv(f"SCHEDULER_{name}", value)
+        assert run("queue", "add", str(EXAMPLE), "-p", "mastodon", "--approve").code == 0
+        posts = json.loads(run("queue", "list", "--format", "json").out)
+        for post in posts:
+            assert run("queue", "reschedule", str(post["id"]), "now").code == 0
+        ran = run("run", "--once")
+    assert ran.code == 0, ran
+    assert len(server.messages) == len(posts) > 0
+    assert all(received.tls and received.authenticated for received in server.messages)
+    assert PASSWORD not in ran.err + ran.out
