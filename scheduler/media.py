@@ -18,7 +18,6 @@ from scheduler.errors import InputError
 from scheduler.models import Image
 
 JPEG, PNG, GIF, WEBP = "image/jpeg", "image/png", "image/gif", "image/webp"
-SUPPORTED = (JPEG, PNG, GIF, WEBP)
 _NAMES = {JPEG: "JPEG", PNG: "PNG", GIF: "GIF", WEBP: "WebP"}
 
 MB = 1024 * 1024

@@ -69,10 +69,6 @@ class Item:
         """The item's first web link, or None."""
         return next((link for link in self.links if link.startswith(("http://", "https://"))), None)
 
-    @property
-    def emails(self) -> tuple[str, ...]:
-        return tuple(link.removeprefix("mailto:") for link in self.links if link.startswith("mailto:"))
-
 
 @dataclass(frozen=True, slots=True)
 class IssueOptions:

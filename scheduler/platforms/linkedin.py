@@ -16,7 +16,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from scheduler.errors import DuplicateError, PublishError, RejectedError
 from scheduler.models import Image, Post, QueuedPost
@@ -207,11 +207,6 @@ class LinkedInPublisher(ApiClient):
 def _same_site(url: str, base_url: str) -> bool:
     host, base = urlsplit(url).hostname or "", urlsplit(base_url).hostname or ""
     return host == base or host == "linkedin.com" or host.endswith(".linkedin.com")
-
-
-def encoded(urn: str) -> str:
-    """A URN as it goes into a URL path (Rest.li)."""
-    return quote(urn, safe="")
 
 
 def _message(response: requests.Response) -> str:

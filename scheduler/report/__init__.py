@@ -7,9 +7,6 @@ from typing import Any
 
 from scheduler.service import IssuePreview
 
-FORMATS = ("text", "json", "markdown", "html")
-
-
 def to_data(previews: Sequence[IssuePreview]) -> dict[str, Any]:
     """The JSON document of `scheduler preview --format json`."""
     return {
