@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import logging
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from scheduler.cli import main
+from scheduler.cli import Clock, main
 from scheduler.newsletter import load_issue
 from scheduler.models import Issue
+from tests.clocks import PinnedClock
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "posts" / "2024-12-13-vernetzungsstelle.txt"
@@ -27,6 +30,33 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPath
     monkeypatch.setenv("SCHEDULER_TEMPLATES_DIR", str(TEMPLATES))
     monkeypatch.setenv("SCHEDULER_POSTS_DIR", str(ROOT / "posts"))
     yield
+
+
+@pytest.fixture(autouse=True)
+def isolated_logging() -> Iterator[None]:
+    """Whatever `scheduler run` does to the process's logging stays in its test: `daemon_logging`
+    watches the root logger's handlers (pytest's capture handlers among them) for failed writes
+    and quiets library loggers. Without this, a later test in the same worker could find the log
+    "unwritable" and publishing paused, depending on which tests ran before it."""
+    from scheduler.cli import QUIET_LOGGERS
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    levels = {name: logging.getLogger(name).level for name in QUIET_LOGGERS}
+    yield
+    for handler in {*handlers, *root.handlers}:
+        if getattr(handler, "_scheduler_log_watch", None) is not None:  # undo `LogWatch.watch`
+            for name in ("emit", "handleError", "_scheduler_log_watch"):
+                handler.__dict__.pop(name, None)
+    for handler in root.handlers:
+        if handler not in handlers and type(handler) is logging.StreamHandler:  # `logging.basicConfig`'s
+            root.removeHandler(handler)
+    root.setLevel(level)
+    for name, quiet in levels.items():
+        logging.getLogger(name).setLevel(quiet)
+    pause = sys.modules.get("scheduler.pause")
+    if pause is not None:
+        pause.LOG._failures.clear()  # no reset method: the daemon's log is one per process
 
 
 @pytest.fixture(scope="session")
@@ -60,12 +90,20 @@ class Result:
 
 
 @pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
-    """Run the CLI in-process: `run("preview", "--format", "json")`."""
+def cli_clock() -> Clock | None:
+    """The clock `run` gives the CLI: one starting at `tests.clocks.NOW` (2030-01-01 11:00 UTC), so
+    the dates a test writes hold forever. A test that needs the machine's clock overrides this
+    fixture to return None."""
+    return PinnedClock()
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str], cli_clock: Clock | None) -> Callable[..., Result]:
+    """Run the CLI in-process on `cli_clock`: `run("preview", "--format", "json")`."""
 
     def invoke(*args: str) -> Result:
         capsys.readouterr()
-        code = main(list(args))
+        code = main(list(args), clock=cli_clock)
         captured = capsys.readouterr()
         return Result(code, captured.out, captured.err)
 

@@ -102,14 +102,14 @@ def test_stored_accounts_are_queued_and_routed(run, monkeypatch, tmp_path):
     assert list(accounts) == [("bluesky", "team")] and accounts[("bluesky", "team")].handle == "team.test"
 
 
-def test_check_reports_expiry_and_warns_seven_days_ahead(run, monkeypatch, tmp_path):
+def test_check_reports_expiry_and_warns_seven_days_ahead(run, cli_clock, monkeypatch, tmp_path):
     import datetime as dt
 
     from scheduler.tokenstore import TokenStore
 
     store = tmp_path / "tokens.json"
-    soon = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3, hours=1)).isoformat(timespec="seconds")
-    later = (dt.datetime.now(dt.UTC) + dt.timedelta(days=59, hours=1)).isoformat(timespec="seconds")
+    soon = (cli_clock() + dt.timedelta(days=3, hours=1)).isoformat(timespec="seconds")
+    later = (cli_clock() + dt.timedelta(days=59, hours=1)).isoformat(timespec="seconds")
     monkeypatch.setenv("SCHEDULER_TOKEN_STORE", str(store))
     with MastodonFake(token="a") as first, MastodonFake(token="b") as second:
         TokenStore(store).save("mastodon:soon", {"base_url": first.url, "token": "a", "expires_at": soon})
@@ -120,13 +120,13 @@ def test_check_reports_expiry_and_warns_seven_days_ahead(run, monkeypatch, tmp_p
     assert "(in 59 days)" in lines["mastodon:later"] and "re-authorise" not in lines["mastodon:later"]
 
 
-def test_check_warns_seven_days_before_a_linkedin_sign_in_ends(run, monkeypatch, tmp_path):
+def test_check_warns_seven_days_before_a_linkedin_sign_in_ends(run, cli_clock, monkeypatch, tmp_path):
     import datetime as dt
 
     from scheduler.tokenstore import TokenStore
 
     store = tmp_path / "tokens.json"
-    now = dt.datetime.now(dt.UTC)
+    now = cli_clock()
     monkeypatch.setenv("SCHEDULER_TOKEN_STORE", str(store))
     with LinkedInFake(token="li") as linkedin:
         TokenStore(store).save("linkedin:team", {

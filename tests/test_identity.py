@@ -19,6 +19,7 @@ import pytest
 
 from scheduler.models import State
 from scheduler.storage import NewPost, Store
+from tests import clocks
 
 NEW = "tok-configured-2026"
 OLD = "tok-stored-earlier"
@@ -86,9 +87,10 @@ def _store(path: Path, entries: dict[str, dict[str, str]]) -> None:
     path.chmod(0o600)
 
 
-def _run(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "scheduler", *args], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=120)
+def _run(tmp_path: Path, env: dict[str, str], *args: str, pinned: bool = False) -> subprocess.CompletedProcess[str]:
+    """`scheduler ARGS` in a new process; `pinned`: on the tests' clock (see tests.clocks), for fixed dates."""
+    command, env = (clocks.command(), clocks.environment(env)) if pinned else ([sys.executable, "-m", "scheduler"], env)
+    return subprocess.run([*command, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.parametrize("platform", ["mastodon", "bluesky", "x", "linkedin", "threads", "facebook"])
@@ -201,6 +203,7 @@ def test_credentials_set_aside_are_warned_about_once_per_command(tmp_path: Path)
         env.update(SCHEDULER_DATABASE_URL=f"sqlite:///{tmp_path / 'q.sqlite3'}",
                    SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"), SCHEDULER_MASTODON_BASE_URL=fake.url,
                    SCHEDULER_MASTODON_TOKEN=NEW)
-        added = _run(tmp_path, env, "queue", "add", str(EXAMPLE), "-p", "mastodon", "--start", "2030-01-07")
+        added = _run(tmp_path, env, "queue", "add", str(EXAMPLE), "-p", "mastodon", "--start", "2030-01-07",
+                     pinned=True)
     assert added.returncode == 0, added.stderr
     assert added.stderr.count("the credentials kept for mastodon:default are set aside") == 1

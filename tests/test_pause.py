@@ -203,10 +203,10 @@ def test_run_once_dry_run_on_a_full_outbox_is_one_line_and_exit_75(run, sqlite_q
     assert not current_pauses(store)  # the command ended: no daemon is paused
 
 
-def test_status_shows_the_pause_with_its_local_time(run, sqlite_queue: Path, monkeypatch):
+def test_status_shows_the_pause_with_its_local_time(run, cli_clock, sqlite_queue: Path, monkeypatch):
     monkeypatch.setenv("SCHEDULER_TIMEZONE", "Europe/Berlin")
     store = Store.open(f"sqlite:///{sqlite_queue}")
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    now = cli_clock().replace(microsecond=0)  # the daemon's heartbeat, as status's clock sees it
     store.heartbeat("host:42", now=now, starting=True)
     record_pause(store, "host:42", "cannot write the outbox /data/out.jsonl: No space left on device", now)
     from zoneinfo import ZoneInfo

@@ -26,16 +26,18 @@ from tests.storage.conftest import _empty
 PROCESSES = 5
 ROUNDS = 4
 
-#: Imports everything, waits for the go file, then runs the CLI as `scheduler` does.
+#: Imports everything, waits for the go file, then runs the CLI as `scheduler` does, on the tests'
+#: clock (tests.clocks), so that the dates below are in the future whatever the calendar says.
 STARTER = """
 import os, sys, time
 from pathlib import Path
 from scheduler.cli import main
+from tests.clocks import PinnedClock
 import scheduler.cli.queue, scheduler.queueing, scheduler.exchange, scheduler.storage.queue, scheduler.storage.items
 go = Path(sys.argv[1])
 while not go.exists():
     time.sleep(0.002)
-raise SystemExit(main(sys.argv[2:]))
+raise SystemExit(main(sys.argv[2:], clock=PinnedClock()))
 """
 
 CSV = """platform,account,publish_at,text
