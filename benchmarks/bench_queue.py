@@ -228,7 +228,7 @@ def part_a(count: int, profile: bool, latency_ms: float = 0.0) -> None:
         now = utcnow()
         filled = fill(store, new_posts(count, lambda n: now - dt.timedelta(minutes=5), tag="a"), now=now)
         print(f"  filled {count} posts with Store.add in {filled:.1f} s (not part of the target)")
-        queued = store.list(states=[State.SCHEDULED])
+        queued = store.list_posts(states=[State.SCHEDULED])
         bodies = [(build_payloads(as_post(p), now=now)[0], p.idempotency_key or f"post-{p.id}") for p in queued]
 
         bare_loop(base, bodies[:300])  # warm-up: connections, server threads, code paths
@@ -309,10 +309,10 @@ def profile_a(base: str, count: int) -> None:
         ("requests/sessions.py", "request"),
         ("mastodon.py", "build_payloads"),
         ("publishing.py", "_finish"),
-        ("storage/queue.py", "transition"),
-        ("storage/queue.py", "_change"),
-        ("storage/queue.py", "claim_due"),
-        ("storage/queue.py", "_post"),
+        ("storage/transitions.py", "transition"),
+        ("storage/transitions.py", "_change"),
+        ("storage/claims.py", "claim_due"),
+        ("storage/base.py", "post_of"),
         ("sqlalchemy/sql/base.py", "_generative"),
         ("sqlalchemy/sql/_selectable_constructors.py", "select"),
         ("sqlalchemy/sql/operators.py", "__eq__"),
@@ -379,7 +379,7 @@ def part_b(count: int, span: float, latency_ms: float) -> None:
         daemon.stop()
         thread.join(timeout=30)
         received = arrivals(base)
-        due = {p.idempotency_key: p.publish_at.timestamp() for p in store.list()}
+        due = {p.idempotency_key: p.publish_at.timestamp() for p in store.list_posts()}
         counts = store.counts()
         store.close()
     logging.getLogger("apscheduler").removeHandler(skips)
@@ -572,7 +572,7 @@ def big_queue(count: int) -> Path:
         try:
             store = Store.open(url)
             scheduled, due = store.counts()[State.SCHEDULED], store.next_due()
-            keyed = all(p.idempotency_key for p in store.list(limit=1))  # rows as Store.add writes them now
+            keyed = all(p.idempotency_key for p in store.list_posts(limit=1))  # rows as Store.add writes them now
             store.close()
             if scheduled == count and keyed and due is not None and due > utcnow() + dt.timedelta(days=1):
                 print(f"  reusing {path} ({scheduled} scheduled posts, {path.stat().st_size / 1e6:.0f} MB; "
@@ -690,12 +690,12 @@ def part_d(count: int, settle: float) -> None:
 
         store = Store.open(f"sqlite:///{path}")
         start = time.perf_counter()
-        first = store.list(states=[State.SCHEDULED], limit=50)
+        first = store.list_posts(states=[State.SCHEDULED], limit=50)
         cold = time.perf_counter() - start
         times = []
         for _ in range(5):
             start = time.perf_counter()
-            store.list(states=[State.SCHEDULED], limit=50)
+            store.list_posts(states=[State.SCHEDULED], limit=50)
             times.append(time.perf_counter() - start)
         warm = statistics.median(times)
         with store.engine.connect() as connection:
@@ -703,7 +703,7 @@ def part_d(count: int, settle: float) -> None:
                 "EXPLAIN QUERY PLAN SELECT * FROM posts WHERE state IN (?) ORDER BY publish_at, id LIMIT 50",
                 ("scheduled",)).all()
         store.close()
-        print(f"  in-process Store.list(states=['scheduled'], limit=50): first call {cold * 1000:.1f} ms, "
+        print(f"  in-process Store.list_posts(states=['scheduled'], limit=50): first call {cold * 1000:.1f} ms, "
               f"then median of 5 {warm * 1000:.1f} ms ({len(first)} posts)  {verdict(warm < 0.2, '< 200 ms')}")
         print(f"    query plan: {'; '.join(row[-1] for row in plan)}")
 
@@ -782,7 +782,7 @@ def part_e(count: int, latency_ms: float, jitter_ms: float, rate: float, seed: i
             elapsed = time.perf_counter() - start
             counts = store.counts()
             copies = Counter(_plain(status["content"]) for status in fake.statuses)
-            unsettled = [post.error for post in store.list() if post.state != State.PUBLISHED]
+            unsettled = [post.error for post in store.list_posts() if post.state != State.PUBLISHED]
             store.close()
         results[label] = elapsed
         settled = {k: v for k, v in counts.items() if v and k != State.PUBLISHED}

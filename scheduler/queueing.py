@@ -125,7 +125,7 @@ def retry_posts(store: Store, *, now: dt.datetime, states: Sequence[str] = (), p
     from scheduler.errors import QueueError
 
     wanted = [state for state in RETRYABLE if not states or state in states]
-    chosen = [post for post in store.list(states=wanted, platforms=platforms)
+    chosen = [post for post in store.list_posts(states=wanted, platforms=platforms)
               if not accounts or (post.platform, post.account) in accounts]
     if not chosen:
         where = "".join(f" {word} {', '.join(values)}" for word, values in
@@ -150,7 +150,7 @@ def edit_text(store: Store, post_id: int, text: str, *, now: dt.datetime, mastod
     result = measure(post.platform, text, post.spoiler_text, mastodon_limit=mastodon_limit)
     if not result.fits:
         raise FitError(f"post {post_id} on {post.platform}: {result.problem}; shorten the text")
-    from scheduler.storage.queue import EDITABLE
+    from scheduler.storage.transitions import EDITABLE
 
     return store.update_fields(post_id, now=now, reason="text edited", allowed_from=EDITABLE, action="be edited",
                                values={"parts": [text]})

@@ -92,7 +92,7 @@ def kill_run(url: str, folder: Path, *, posts: int, workers: int = 3, heartbeat:
         raise AssertionError(settle.stderr[-2000:])
     run.seconds = time.monotonic() - began
     sent = Counter(line["idempotency_key"] for line in outbox_lines(outbox))
-    keys = {post.idempotency_key for post in store.list()}
+    keys = {post.idempotency_key for post in store.list_posts()}
     run.duplicates = sum(count - 1 for count in sent.values())
     run.missing = len(keys - set(sent))
     run.published = store.counts()[State.PUBLISHED]

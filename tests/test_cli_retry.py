@@ -35,7 +35,7 @@ def queue(sqlite_queue: Path) -> Store:
 
 
 def _states(store: Store) -> list[str]:
-    return [post.state for post in sorted(store.list(), key=lambda post: post.id)]
+    return [post.state for post in sorted(store.list_posts(), key=lambda post: post.id)]
 
 
 def test_retry_all_schedules_every_failed_and_unclear_post(run, queue: Store):
@@ -43,7 +43,7 @@ def test_retry_all_schedules_every_failed_and_unclear_post(run, queue: Store):
     assert result.code == 0, result
     assert result.out.strip() == "retried 4 posts"
     assert _states(queue) == [State.SCHEDULED] * 5 + [State.PUBLISHED]
-    assert all(post.error is None for post in queue.list(states=[State.SCHEDULED]))
+    assert all(post.error is None for post in queue.list_posts(states=[State.SCHEDULED]))
 
 
 def test_retry_by_state(run, queue: Store):

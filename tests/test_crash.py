@@ -62,7 +62,7 @@ def _finish_and_check(url: str, outbox: Path) -> None:
     assert counts[State.PUBLISHED] == POSTS, counts  # none lost
     assert counts[State.PUBLISHING] == 0
     sent = _complete_lines(outbox)
-    assert set(sent) == {post.id for post in store.list()}
+    assert set(sent) == {post.id for post in store.list_posts()}
     duplicates = {post_id: n for post_id, n in sent.items() if n > 1}
     assert not duplicates, f"sent twice: {duplicates}"  # none went out twice
 

@@ -40,7 +40,7 @@ def test_the_dry_run_daemon_shows_each_post_when_it_comes_due_and_changes_none(t
         NewPost("soon", "bluesky", "default", now + dt.timedelta(seconds=3), ("Gleich fällig",), "de"),
         NewPost("later", "x", "default", now + dt.timedelta(days=2), ("Übermorgen",), "de"),
     ], state=State.SCHEDULED, now=now, reason="dry-run daemon test")
-    before = {post.id: post for post in store.list()}
+    before = {post.id: post for post in store.list_posts()}
     daemon = subprocess.Popen([sys.executable, "-m", "scheduler", "run", "--dry-run"], env=_env(tmp_path),
                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -55,7 +55,7 @@ def test_the_dry_run_daemon_shows_each_post_when_it_comes_due_and_changes_none(t
             daemon.kill()
     assert daemon.returncode == 0, err
     assert [line["post_id"] for line in _lines(tmp_path / "out.jsonl")] == [due, soon]
-    after = {post.id: post for post in Store.open(url).list()}
+    after = {post.id: post for post in Store.open(url).list_posts()}
     assert after == {post_id: post for post_id, post in before.items()}  # not one field changed
     assert "Traceback" not in err
 

@@ -157,7 +157,7 @@ def test_every_post_is_published_exactly_once_through_a_fifth_of_failing_creates
 
     copies = Counter(target.copies())
     assert max(copies.values()) == 1, [text for text, n in copies.items() if n > 1]  # nothing twice
-    posts = store.list()
+    posts = store.list_posts()
     published = [p for p in posts if p.state == State.PUBLISHED]
     for post in published:
         assert all(copies[part] == 1 for part in post.parts), post  # each part of it, once

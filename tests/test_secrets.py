@@ -54,7 +54,7 @@ def test_no_secret_in_logs_outbox_errors_reprs_or_database(tmp_path: Path):
                              ["run", "--once", "--dry-run"])]
         bad = subprocess.run([sys.executable, "-m", "scheduler", "status"], capture_output=True, text=True,
                              env={**env, "SCHEDULER_NOTIFY_WEBHOOK_URL": "ftp://WEBHOOK-s3cr3t-bad"}, cwd=tmp_path)
-    states = {post.platform + str(post.id): post.state for post in Store.open(url).list()}
+    states = {post.platform + str(post.id): post.state for post in Store.open(url).list_posts()}
     assert states["mastodon1"] == State.PUBLISHED  # the cycle really ran against the fake
     assert states["bluesky3"] == states["x4"] == State.FAILED  # and failed where the server is unreachable
     assert fake.requests and fake.requests[0]["headers"]["authorization"].endswith("4711")  # the token was used
@@ -136,7 +136,7 @@ def test_refreshed_tokens_and_kept_sessions_stay_secret_too(tmp_path: Path):
     secrets = [*fixed, kept["x:default"]["token"], kept["x:default"]["refresh_token"],
                kept["bluesky:default"]["session_access"], kept["bluesky:default"]["session_refresh"]]
     assert kept["x:default"]["token"] != fixed[0] and kept["x:default"]["refresh_token"] != fixed[1]  # refreshed
-    states = {post.platform: post.state for post in Store.open(url).list()}
+    states = {post.platform: post.state for post in Store.open(url).list_posts()}
     assert states == {"x": State.PUBLISHED, "bluesky": State.PUBLISHED, "threads": State.PUBLISHED}, runs[0].stderr
     for run in runs:
         assert not [s for s in secrets if s in run.stdout + run.stderr], (run.args, run.stdout, run.stderr)

@@ -103,7 +103,7 @@ def test_an_echoing_server_puts_no_secret_into_the_queue_exports_logs_or_notices
                              ["queue", "show", "2"], ["queue", "export", "--format", "csv"],
                              ["queue", "export", "--format", "ics"], ["status"])]
     assert any(MASTODON_TOKEN in seen for seen in echo.seen) and any(APP_PASSWORD in seen for seen in echo.seen)
-    posts = {post.platform: post for post in Store.open(url).list()}
+    posts = {post.platform: post for post in Store.open(url).list_posts()}
     assert posts["mastodon"].state == State.FAILED and "refused key" in posts["mastodon"].error  # the echo, scrubbed
     assert posts["bluesky"].state == State.NEEDS_ATTENTION and "Invalid identifier" in posts["bluesky"].error
     assert echo.hooks  # the notices went out

@@ -316,7 +316,7 @@ def list_posts(states: tuple[str, ...], platforms: tuple[str, ...], start: str |
 
         settings = load_settings()
         timezone = settings.timezone
-        posts = open_store(settings).list(**filters(timezone))
+        posts = open_store(settings).list_posts(**filters(timezone))
     if fmt == "json":
         click.echo(json.dumps([as_row(post, timezone) for post in posts], ensure_ascii=False, indent=2))
         return 0
@@ -473,7 +473,7 @@ def approve(post_id: int | None, approve_all: bool) -> int:
         raise click.UsageError("give a post ID or --all (one of them, not both)")
     store = open_store(load_settings())
     now = current_time()
-    ids = [post_id] if post_id is not None else [post.id for post in store.list(states=[State.DRAFT])]
+    ids = [post_id] if post_id is not None else [post.id for post in store.list_posts(states=[State.DRAFT])]
     for each in ids:
         store.transition(each, State.SCHEDULED, reason="approved", now=now, allowed_from={State.DRAFT}, action="be approved")
     click.echo(f"approved {len(ids)} post{'s' if len(ids) != 1 else ''}")
@@ -542,7 +542,7 @@ def export(fmt: str, states: tuple[str, ...], platforms: tuple[str, ...], excel:
     if excel and fmt != "csv":
         raise click.UsageError("--excel is for --format csv")
     settings = load_settings()
-    posts = open_store(settings).list(states=states, platforms=platforms)
+    posts = open_store(settings).list_posts(states=states, platforms=platforms)
     text = to_ics(posts, now=current_time()) if fmt == "ics" else to_csv(posts, settings.timezone, excel=excel)
     write_output(output, text)
     return 0

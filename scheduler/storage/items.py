@@ -16,7 +16,7 @@ from scheduler.storage.rows import post_from
 from scheduler.storage.schema import items, posts, transitions
 
 if TYPE_CHECKING:
-    from scheduler.storage.queue import Store
+    from scheduler.storage.store import Store
 
 _CHUNK = 300  # values per IN (…): well below SQLite's and PostgreSQL's parameter limits
 T = TypeVar("T")

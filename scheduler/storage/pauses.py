@@ -12,7 +12,7 @@ from sqlalchemy import insert, select, update
 from scheduler.storage.schema import daemons
 
 if TYPE_CHECKING:
-    from scheduler.storage.queue import Store
+    from scheduler.storage.store import Store
 
 
 @dataclass(frozen=True, slots=True)

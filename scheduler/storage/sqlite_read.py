@@ -2,7 +2,7 @@
 
 `scheduler queue list` is what staff run most; importing SQLAlchemy alone takes ~0.2 s, longer
 than the whole query on a million posts. This path answers the same question with the same
-ordering and filters as `Store.list`, and gives way to it (returns None) whenever it cannot be
+ordering and filters as `Store.list_posts`, and gives way to it (returns None) whenever it cannot be
 sure: no file yet, or a schema at another revision (the full path migrates first).
 """
 
@@ -47,7 +47,7 @@ def list_posts(
     end: dt.datetime | None = None,
     limit: int | None = None,
 ) -> list[QueuedPost] | None:
-    """Posts ordered by publish time then id, as `Store.list`; None when the full path must answer."""
+    """Posts ordered by publish time then id, as `Store.list_posts`; None when the full path must answer."""
     if not path.is_file():
         return None
     try:

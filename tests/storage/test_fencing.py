@@ -67,7 +67,7 @@ def test_a_stale_decision_of_a_second_reconciler_cannot_send_a_post_twice(store:
     w4.publish(reclaimed, now=lambda: NOW + 4 * SECOND)  # w4's result is recorded: its claim held
     w5.dispatch_due(now=lambda: NOW + 5 * SECOND)  # nothing is due again
     assert len(platform.sent) == 1
-    (post,) = store.list()
+    (post,) = store.list_posts()
     assert post.state == State.PUBLISHED and post.remote_id == "remote-1"
 
 
@@ -101,7 +101,7 @@ def test_shutdown_release_is_fenced_too(store: Store):
     taken = store.take_over(orphan, worker="w2", now=NOW + SECOND, reason="test")
     assert taken is not None
     _worker(store, platform, "w1").release([orphan], now=NOW + 2 * SECOND)  # w1's late release: refused
-    (post,) = store.list()
+    (post,) = store.list_posts()
     assert post.state == State.PUBLISHING and post.claimed_by == "w2"
 
 
@@ -122,6 +122,6 @@ def test_a_post_touched_just_before_sending_is_reconciled_only_after_the_grace(s
     assert store.touch(orphan, now=NOW + SECOND)  # w1 was about to send when its heartbeat stalled
     w2 = _worker(store, platform, "w2")
     assert w2.reconcile_in_flight(now=NOW + 10 * SECOND, grace=60) == []  # it may still be in flight
-    assert store.list()[0].claimed_by == "w1"
+    assert store.list_posts()[0].claimed_by == "w1"
     (settled,) = w2.reconcile_in_flight(now=NOW + 62 * SECOND, grace=60)
     assert settled.state == State.SCHEDULED and platform.sent == []  # not out: due again, sent once later

@@ -64,7 +64,7 @@ def _at_0001(url: str) -> None:
 def _check_migrated(url: str) -> None:
     store = Store.open(url)  # migrates 0001 → head
     try:
-        posts = {post.item_id: post for post in store.list()}
+        posts = {post.item_id: post for post in store.list_posts()}
         # the CSV stored the path relative to itself; it is carried over relative to that file
         assert posts["old"].images == (Image("/data/posts/img/photo.png", "Ein Foto"),)
         assert posts["plain"].images == ()

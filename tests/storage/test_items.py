@@ -99,7 +99,7 @@ def _at_0003(url: str) -> None:
 def _check_migrated(url: str) -> None:
     store = Store.open(url)  # migrates 0003 → head
     try:
-        (post,) = store.list()
+        (post,) = store.list_posts()
         assert post.item_id == "old" and post.parts == ("Hallo aus 0003",) and post.rendered is None
         assert post.state == State.SCHEDULED and post.publish_at == NOW
         assert known_items(store, issues=["x"], fingerprints=["old"]) == []

@@ -147,7 +147,7 @@ def test_each_platform_and_account_of_an_item_is_a_post_of_its_own(store: Store)
     other_account = store.add([new("a", platform="mastodon", account="second")], state=State.SCHEDULED,
                               now=NOW, reason="import")
     assert len(other_account) == 1
-    assert sorted((p.platform, p.account) for p in store.list()) == [
+    assert sorted((p.platform, p.account) for p in store.list_posts()) == [
         ("bluesky", "main"), ("linkedin", "main"), ("mastodon", "main"), ("mastodon", "second"), ("x", "main")]
 
 
@@ -402,7 +402,7 @@ def test_concurrent_claims_take_every_due_post_exactly_once(
         claims = [t.reason for t in store.history(post_id) if t.to_state == State.PUBLISHING]
         assert claims == [f"attempt 1 by {claimed_by[post_id]}"]
     assert store.counts()[State.PUBLISHING] == 200
-    assert {p.attempts for p in store.list()} == {1}
+    assert {p.attempts for p in store.list_posts()} == {1}
 
 
 # -- reading ---------------------------------------------------------------------------------------
@@ -437,7 +437,7 @@ def test_list_filters_and_orders_by_publish_time_then_id(store: Store):
     p5 = in_state(store, State.CANCELLED, item="p5", at=NOW - HOUR)
 
     def ids(**filters: object) -> list[int]:
-        return [post.id for post in store.list(**filters)]  # type: ignore[arg-type]
+        return [post.id for post in store.list_posts(**filters)]  # type: ignore[arg-type]
 
     assert ids() == [p5, p2, p3, p4, p1]
     assert ids(states=[State.SCHEDULED]) == [p2, p3, p1]

@@ -1,4 +1,4 @@
-"""The read-only SQLite listing gives exactly what `Store.list` gives, without SQLAlchemy."""
+"""The read-only SQLite listing gives exactly what `Store.list_posts` gives, without SQLAlchemy."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def filled(tmp_path: Path) -> tuple[Store, Path]:
 )
 def test_fast_listing_equals_the_store(filled, filters):
     store, path = filled
-    assert list_posts(path, **filters) == store.list(**filters)
+    assert list_posts(path, **filters) == store.list_posts(**filters)
 
 
 def test_gives_way_when_it_cannot_answer(tmp_path: Path):
