@@ -92,7 +92,8 @@ def to_ics(posts: Sequence[QueuedPost], *, now: dt.datetime, name: str = "Social
         if post.remote_url:
             event.add("url", post.remote_url)
         calendar.add_component(event)
-    return calendar.to_ical().decode()
+    ical: bytes = calendar.to_ical()
+    return ical.decode()
 
 
 @dataclass(frozen=True, slots=True)

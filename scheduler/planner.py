@@ -171,9 +171,9 @@ def _parse_days(part: str, spec: str) -> frozenset[int]:
     days: set[int] = set()
     for piece in part.lower().split(","):
         ends = [_DAY_NAMES.get(name.strip()) for name in piece.split("-")]
-        if len(ends) > 2 or None in ends:
-            raise PlanningError(f"slots {spec!r}: {piece.strip()!r} is not a day or day range; {_EXAMPLE}")
         first, last = ends[0], ends[-1]
+        if len(ends) > 2 or first is None or last is None:
+            raise PlanningError(f"slots {spec!r}: {piece.strip()!r} is not a day or day range; {_EXAMPLE}")
         days.update((first + offset) % 7 for offset in range((last - first) % 7 + 1))  # sat-mon wraps
     return frozenset(days)
 

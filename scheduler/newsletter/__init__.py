@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from scheduler.errors import ConfigError, InputError
-from scheduler.models import Issue, Item
+from scheduler.models import Image, Issue, Item
 from scheduler.newsletter.options import options_path
 from scheduler.newsletter import plaintext
 from scheduler.newsletter.identity import unique_items
@@ -69,7 +69,7 @@ def attach_images(issue: Issue, *, where: str) -> Issue:
     """The issue with each `[[images]]` entry of its options attached to the item it names."""
     if not issue.options.images:
         return issue
-    chosen: dict[int, list] = {}
+    chosen: dict[int, list[Image]] = {}
     for entry in issue.options.images:
         chosen.setdefault(_target(issue, entry.item, where), []).append(entry.image)
     items: list[Item] = [

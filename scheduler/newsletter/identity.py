@@ -128,8 +128,8 @@ def match_items(items: Sequence[Item], stored: Iterable[KnownItem], *, key: str)
     ids: dict[str, str] = {}
     known: dict[str, KnownItem] = {}
     by_print: dict[str, list[KnownItem]] = {}
-    for entry in sorted(stored, key=lambda s: s.issue != key):  # this issue's first
-        by_print.setdefault(entry.fingerprint, []).append(entry)
+    for known_item in sorted(stored, key=lambda s: s.issue != key):  # this issue's first
+        by_print.setdefault(known_item.fingerprint, []).append(known_item)
     used: set[str] = set()
     left: list[tuple[int, Item]] = []
     for position, item in enumerate(items):

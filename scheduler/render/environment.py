@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
 
 from scheduler.errors import TemplateError
 from scheduler.models import slugify

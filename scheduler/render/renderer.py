@@ -7,7 +7,7 @@ import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -212,25 +212,18 @@ class Renderer:
             if with_footer.fitted is not None and with_footer.cost <= chosen.cost:
                 chosen = with_footer
 
-        fields = {
-            "item_id": item.id,
-            "section": item.section,
-            "title": item.title,
-            "platform": platform,
-            "language": issue.language,
-            "spoiler_text": spoiler,
-            "images": item.images,
-        }
+        post = partial(Post, item_id=item.id, section=item.section, title=item.title, platform=platform,
+                       language=issue.language, spoiler_text=spoiler, images=item.images)
         if chosen.fitted is None:
             whole = measure_post(chosen.text)
-            return Post(parts=(chosen.text,), length=whole.length, limit=whole.limit, reason=chosen.reason, **fields)
+            return post(parts=(chosen.text,), length=whole.length, limit=whole.limit, reason=chosen.reason)
         fitted = chosen.fitted
         links = tuple(dict.fromkeys(span.text for part in fitted.parts for span in url_spans(part)))
         warnings = dead_ends(chosen.text, has_link=bool(links), shortened=fitted.shortened,
                              link_available=bool(link), options_file=_options_file(issue.source))
-        return Post(
+        return post(
             parts=fitted.parts, length=fitted.measure.length, limit=fitted.measure.limit, links=links,
-            warnings=tuple(warnings), **fields,
+            warnings=tuple(warnings),
         )
 
     def render_issue(self, issue: Issue, platforms: Sequence[str] = PLATFORMS) -> list[Post]:

@@ -13,10 +13,14 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import regex
 
 from scheduler.text.entities import protected_spans
+
+if TYPE_CHECKING:
+    from pysbd import Segmenter  # untyped: mypy sees Any
 
 _PYSBD_LANGUAGES = frozenset(
     "en hi mr zh es am ar hy bg ur ru pl fa nl da fr my el it ja de kk sk".split()
@@ -27,7 +31,7 @@ _MASK = "x"
 
 
 @lru_cache(maxsize=16)
-def _segmenter(language: str):  # type: ignore[no-untyped-def]
+def _segmenter(language: str) -> Segmenter:
     import pysbd  # imported on first use: only fitting needs it
 
     return pysbd.Segmenter(language=language if language in _PYSBD_LANGUAGES else "en", clean=False)
@@ -37,7 +41,7 @@ def _segmenter(language: str):  # type: ignore[no-untyped-def]
 _TRAILING_SPACE = re.compile(r"\s*")
 
 
-def _segments(segmenter, text: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _segments(segmenter: Segmenter, text: str) -> list[str]:
     """What `segmenter.segment(text)` returns, found in `text` without a regex per sentence.
 
     pysbd's `segment` locates each sentence with `re.finditer(re.escape(sentence) + r"\\s*", text)`:
@@ -49,15 +53,18 @@ def _segments(segmenter, text: str) -> list[str]:  # type: ignore[no-untyped-def
     nowhere is dropped, as pysbd drops it."""
     if not text:
         return []
-    found_sentences = segmenter.processor(text).process()
+    found_sentences: list[str] = segmenter.processor(text).process()
     if not all(found_sentences):  # an empty sentence matches anywhere: leave that to pysbd
-        return segmenter.segment(text)
+        segmented: list[str] = segmenter.segment(text)
+        return segmented
     located: list[str] = []
     previous_end = 0
     for sentence in found_sentences:
         start = 0
         while (found := text.find(sentence, start)) >= 0:
-            end = _TRAILING_SPACE.match(text, found + len(sentence)).end()
+            space = _TRAILING_SPACE.match(text, found + len(sentence))
+            assert space is not None  # \s* matches everywhere
+            end = space.end()
             if end > previous_end:
                 located.append(text[found:end])
                 previous_end = end

@@ -168,6 +168,7 @@ def _url_entities(text: str, without_protocol: bool = True) -> list[tuple[int, i
             if (domain_end := _domain_end(text, start, memo)) is None:
                 continue
         rest = _AFTER_RE.match(text, domain_end)
+        assert rest is not None  # port, path and query are all optional: it matches everywhere
         position = end = rest.end()
         url, domain = text[start:end], text[domain_start:domain_end]
         puny_length = _idna_length(domain)  # the reference counts the protocol twice here
