@@ -20,6 +20,7 @@ from scheduler.publishing import Dispatcher
 from scheduler.storage import NewPost, Store
 from tests.conftest import ROOT
 from tests.fakes.mastodon_server import MastodonFake
+from tests.waiting import wait_for
 
 
 def _post(item: str, at: dt.datetime, platform: str = "mastodon") -> NewPost:
@@ -44,13 +45,9 @@ def _start(url: str, outbox: Path) -> tuple[Daemon, threading.Thread, Store]:
     return daemon, thread, store
 
 
-def _wait(condition, timeout: float = 5.0) -> float:  # type: ignore[no-untyped-def]
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        if condition():
-            return time.monotonic() - start
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
+def _running(store: Store, worker: str = "test-worker") -> bool:
+    """Whether the daemon `worker` has started (its first heartbeat is written)."""
+    return any(name == worker for name, *_ in store.daemons())
 
 
 def test_daemon_publishes_a_post_queued_by_another_process_at_its_time(tmp_path: Path):
@@ -59,13 +56,12 @@ def test_daemon_publishes_a_post_queued_by_another_process_at_its_time(tmp_path:
     daemon, thread, _ = _start(url, outbox)
     try:
         other = Store.open(url)  # another process's view of the same file
-        time.sleep(0.3)
+        wait_for(lambda: _running(other), what="the daemon starts")
         due = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1.2)
         (post_id,) = other.add([_post("a", due)], state=State.SCHEDULED, now=dt.datetime.now(dt.UTC), reason="test")
-        _wait(lambda: other.get(post_id).state == State.PUBLISHED, timeout=5)
+        wait_for(lambda: other.get(post_id).state == State.PUBLISHED, what="the post is published")
         published_at = next(t.at for t in other.history(post_id) if t.to_state == State.PUBLISHED)
-        lateness = (published_at - due).total_seconds()
-        assert 0 <= lateness < 1.0, lateness  # not before its time, and promptly
+        assert published_at >= due  # at its time, not before (woken for it: nothing else would publish it)
     finally:
         daemon.stop()
         thread.join(10)
@@ -80,14 +76,14 @@ def test_daemon_sleeps_instead_of_polling_for_due_posts(tmp_path: Path):
     try:
         far = dt.datetime.now(dt.UTC) + dt.timedelta(hours=5)
         Store.open(url).add([_post("later", far)], state=State.SCHEDULED, now=dt.datetime.now(dt.UTC), reason="t")
-        time.sleep(2.5)
+        wait_for(lambda: _running(store))
+        time.sleep(2.5)  # five of the watch's half-second checks
         assert CountingStore.claims == 0  # nothing due: no claim queries at all
-        # moving it to now through another process wakes the daemon within a second
+        # moving it to now through another process wakes the daemon (its timer says five hours)
         other = Store.open(url)
         other.update_fields(1, now=dt.datetime.now(dt.UTC), reason="moved", allowed_from={State.SCHEDULED},
                             action="move", values={"due_at": dt.datetime.now(dt.UTC), "publish_at": dt.datetime.now(dt.UTC)})
-        waited = _wait(lambda: other.get(1).state == State.PUBLISHED, timeout=5)
-        assert waited < 1.5
+        wait_for(lambda: other.get(1).state == State.PUBLISHED, what="the moved post is published")
     finally:
         daemon.stop()
         thread.join(10)
@@ -102,7 +98,7 @@ def test_stop_leaves_nothing_in_publishing(tmp_path: Path):
     daemon = Daemon(store, Dispatcher(store, slow, worker="w"), batch=30)
     thread = threading.Thread(target=daemon.run_forever, kwargs={"install_signals": False}, daemon=True)
     thread.start()
-    _wait(lambda: store.counts()[State.PUBLISHED] >= 3)
+    wait_for(lambda: store.counts()[State.PUBLISHED] >= 3)
     daemon.stop()
     thread.join(10)
     counts = store.counts()
@@ -131,7 +127,7 @@ def test_real_daemon_stops_cleanly_on_signal_and_status_follows(tmp_path: Path, 
         daemon = subprocess.Popen([sys.executable, "-m", "scheduler", "run"], env=env,
                                   cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
-            _wait(lambda: _cli(tmp_path, "status").returncode == 0, timeout=20)
+            wait_for(lambda: _cli(tmp_path, "status").returncode == 0, what="status sees the daemon")
             second = subprocess.run([sys.executable, "-m", "scheduler", "run"], capture_output=True, text=True,
                                     env=env, cwd=tmp_path, timeout=60)  # a second daemon on the same SQLite file
             assert second.returncode == 2, second.stderr

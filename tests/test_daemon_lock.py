@@ -8,7 +8,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from scheduler.models import State
 from scheduler.storage import NewPost, Store
 from tests.conftest import ROOT
 from tests.fakes.mastodon_server import MastodonFake
+from tests.waiting import wait_for
 
 
 def _env(url: str, tmp_path: Path, mastodon: str) -> dict[str, str]:
@@ -28,13 +28,13 @@ def _env(url: str, tmp_path: Path, mastodon: str) -> dict[str, str]:
     return env
 
 
-def _wait(condition, timeout: float) -> None:  # type: ignore[no-untyped-def]
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
+def _running(url: str) -> int:
+    """How many daemons on `url` have started and not stopped (their heartbeat rows)."""
+    store = Store.open(url)
+    try:
+        return sum(1 for *_, stopped in store.daemons() if stopped is None)
+    finally:
+        store.close()
 
 
 def test_a_second_daemon_through_a_symlink_or_another_spelling_is_refused(tmp_path: Path):
@@ -53,18 +53,21 @@ def test_a_second_daemon_through_a_symlink_or_another_spelling_is_refused(tmp_pa
                                  env=_env(f"sqlite:///{real}", tmp_path, mastodon.url),
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
-            _wait(lambda: first.poll() is not None or bool(Store.open(f"sqlite:///{real}").daemons()), timeout=20)
+            wait_for(lambda: first.poll() is not None or _running(f"sqlite:///{real}"),
+                     what="the first daemon starts")
             assert first.poll() is None
             for url in other_urls:
                 second = subprocess.Popen([sys.executable, "-m", "scheduler", "run"], cwd=tmp_path, text=True,
                                           env=_env(url, tmp_path, mastodon.url), stdout=subprocess.PIPE,
                                           stderr=subprocess.PIPE)
-                try:
-                    _, err = second.communicate(timeout=20)
-                except subprocess.TimeoutExpired:
+                # refused, it exits; let through, it would write a heartbeat beside the first one's
+                wait_for(lambda: second.poll() is not None or _running(f"sqlite:///{real}") > 1,
+                         what=f"the second daemon through {url} exits or starts")
+                if second.poll() is None:
                     second.kill()
                     second.communicate()
                     pytest.fail(f"a second daemon runs on the same file through {url}")
+                _, err = second.communicate()
                 assert second.returncode == 2, (url, err)
                 lines = err.strip().splitlines()
                 assert len(lines) == 1 and lines[0].startswith("error: another 'scheduler run' (")

@@ -3,6 +3,7 @@ APScheduler's job chatter or urllib3's connection retries with their library rep
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import signal
@@ -18,6 +19,7 @@ from scheduler.errors import RejectedError, TransientError
 from scheduler.platforms.base import PublishResult
 from scheduler.storage import Store
 from tests.test_publishing import Clock, ScriptedPublisher, dispatcher, queue
+from tests.waiting import wait_for
 
 
 @pytest.fixture
@@ -54,17 +56,25 @@ def test_the_daemon_logs_a_failure_once_without_apscheduler_chatter_or_library_r
     env.update(SCHEDULER_DATABASE_URL=f"sqlite:///{tmp_path / 'queue.sqlite3'}", SCHEDULER_MAX_ATTEMPTS="1",
                SCHEDULER_MASTODON_BASE_URL=f"http://127.0.0.1:{port}", SCHEDULER_MASTODON_TOKEN="t",
                SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"), SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"))
-    (tmp_path / "extra.csv").write_text("platform,publish_at,text\nmastodon,2030-01-07T09:00,Hallo\n", encoding="utf-8")
+    # the daemon waits on the machine's clock (APScheduler), so the post is due a week from today
+    week = (dt.datetime.now(dt.UTC) + dt.timedelta(days=7)).strftime("%Y-%m-%dT09:00")
+    (tmp_path / "extra.csv").write_text(f"platform,publish_at,text\nmastodon,{week},Hallo\n", encoding="utf-8")
     command = [sys.executable, "-m", "scheduler"]
     subprocess.run([*command, "queue", "import-csv", "extra.csv", "--approve"], cwd=tmp_path, env=env, check=True,
                    capture_output=True)
     subprocess.run([*command, "queue", "reschedule", "1", "now"], cwd=tmp_path, env=env, check=True,
                    capture_output=True)
-    daemon = subprocess.Popen([*command, "run"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
-    time.sleep(4)  # long enough for eight of APScheduler's half-second watch jobs
-    daemon.send_signal(signal.SIGTERM)
-    _out, err = daemon.communicate(timeout=30)
+    log = tmp_path / "daemon.log"
+    with log.open("w") as stderr:
+        daemon = subprocess.Popen([*command, "run"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                                  stderr=stderr, text=True)
+    try:
+        wait_for(lambda: "post 1 " in log.read_text(), what="the daemon logs the failed post")
+        time.sleep(4)  # eight of APScheduler's half-second watch jobs, which must not show in the log
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(timeout=60)
+    err = log.read_text()
     lines = err.strip().splitlines()
     for chatter in ("Running job", "Added job", "executed successfully", "Adding job", "Scheduler started",
                     "Retrying (Retry(", "NewConnectionError", "object at 0x"):

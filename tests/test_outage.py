@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import socket
 import sqlite3
 import threading
@@ -24,14 +25,16 @@ import psycopg
 import pytest
 from sqlalchemy import event
 
-from scheduler.daemon import Daemon
+from scheduler.daemon import HEARTBEAT_SECONDS, Daemon
 from scheduler.errors import DatabaseUnavailable
 from scheduler.models import QueuedPost, State
+from scheduler.outage import MAX_WAIT
 from scheduler.platforms.base import Reconciliation
 from scheduler.platforms.dryrun import DryRunPublisher, sent_keys
 from scheduler.publishing import Dispatcher
 from scheduler.storage import NewPost, Store
 from tests.storage.conftest import PG_HOST, PG_PORT, PG_USER, postgresql_url  # noqa: F401 (a fixture)
+from tests.waiting import wait_for
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
@@ -51,25 +54,20 @@ class FullDisk:
             error.sqlite_errorcode = 13  # type: ignore[attr-defined]  # SQLITE_FULL, as SQLite sets it
             raise error
 
-    def for_seconds(self, seconds: float) -> threading.Timer:
-        self.full = True
-        timer = threading.Timer(seconds, setattr, args=(self, "full", False))
-        timer.start()
-        return timer
-
 
 class FillsTheDisk(DryRunPublisher):
-    """Sends as the dry run does; right after sending post `at`, the disk is full for `seconds`."""
+    """Sends as the dry run does; right after sending post `at`, the disk is full (until the test
+    frees it: `disk.full = False`)."""
 
-    def __init__(self, outbox: Path, disk: FullDisk, *, at: int, seconds: float) -> None:
+    def __init__(self, outbox: Path, disk: FullDisk, *, at: int) -> None:
         super().__init__(outbox)
-        self.disk, self.at, self.seconds = disk, at, seconds
+        self.disk, self.at = disk, at
         self.asked: list[int] = []  # posts the platform was asked about (reconcile)
 
     def publish(self, post: QueuedPost):  # type: ignore[no-untyped-def]
         result = super().publish(post)
         if post.id == self.at:
-            self.disk.for_seconds(self.seconds)
+            self.disk.full = True
         return result
 
     def reconcile(self, post: QueuedPost) -> Reconciliation:
@@ -81,13 +79,16 @@ def _posts(n: int, at: dt.datetime, prefix: str = "i") -> list[NewPost]:
     return [NewPost(f"{prefix}{k}", "mastodon", "default", at, (f"Post {prefix}{k}",), "de") for k in range(n)]
 
 
-def _wait(condition, timeout: float) -> float:  # type: ignore[no-untyped-def]
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        if condition():
-            return time.monotonic() - start
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
+def _retry_waits(caplog: pytest.LogCaptureFixture) -> list[float]:
+    """The back-off the daemon announced for each failed try ("retrying in 2 s"), in seconds: none
+    above MAX_WAIT means publishing resumes at most that long after the database is back."""
+    return [float(match[1]) for record in caplog.records if record.name.startswith("scheduler")
+            and (match := re.search(r"retrying in ([0-9.]+) s", record.getMessage()))]
+
+
+def _running(store: Store, worker: str = "w") -> bool:
+    """Whether the daemon `worker` has started (its first heartbeat is written)."""
+    return any(name == worker for name, *_ in store.daemons())
 
 
 def _run(daemon: Daemon) -> threading.Thread:
@@ -103,23 +104,23 @@ def _lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 
 def test_full_disk_right_after_a_send_backs_off_then_records_it_and_publishes_the_rest_once(
         tmp_path: Path, caplog: pytest.LogCaptureFixture):
-    caplog.set_level(logging.INFO, logger="scheduler")
+    caplog.set_level(logging.DEBUG, logger="scheduler")  # the back-off's "still unavailable" lines too
     store = Store.open(f"sqlite:///{tmp_path / 'q.sqlite3'}")
     now = dt.datetime.now(dt.UTC)
     store.add(_posts(12, now), state=State.SCHEDULED, now=now, reason="test")
     disk = FullDisk(store)
     outbox = tmp_path / "outbox.jsonl"
-    publisher = FillsTheDisk(outbox, disk, at=3, seconds=3.0)  # post 3 is sent, then nothing can be written
+    publisher = FillsTheDisk(outbox, disk, at=3)  # post 3 is sent, then nothing can be written
     daemon = Daemon(store, Dispatcher(store, publisher, worker="w"), batch=10)
     thread = _run(daemon)
     try:
-        _wait(lambda: disk.full, timeout=10)
-        time.sleep(2.0)
+        wait_for(lambda: disk.full, what="post 3 is sent")
+        time.sleep(3.0)  # the daemon meets the full disk for 3 s
         assert thread.is_alive()
         assert store.counts()[State.PUBLISHED] == 2  # 1 and 2 recorded; 3 sent, its answer kept in memory
-        _wait(lambda: not disk.full, timeout=5)
+        disk.full = False  # space is back
         off = time.monotonic()
-        _wait(lambda: store.counts()[State.PUBLISHED] == 12, timeout=10)
+        wait_for(lambda: store.counts()[State.PUBLISHED] == 12, what="the rest is published")
         recovered = time.monotonic() - off
     finally:
         daemon.stop()
@@ -137,28 +138,31 @@ def test_full_disk_right_after_a_send_backs_off_then_records_it_and_publishes_th
     assert messages[1].startswith("database back after ")
     assert not [r for r in caplog.records if r.exc_info], "no tracebacks for a full disk"
     assert disk.failures < 15, disk.failures  # backed off: a few tries in 3 s, not thousands
-    assert recovered < 3.5, recovered  # the next try is at most MAX_WAIT (2 s) away
+    assert 0 < max(_retry_waits(caplog)) <= MAX_WAIT  # the next try is at most MAX_WAIT (2 s) away
     print(f"\nfull disk 3 s: {disk.failures} failed writes, publishing resumed {recovered:.2f} s after it cleared")
 
 
 def test_full_disk_when_claiming_backs_off_and_the_daemon_publishes_when_space_returns(
         tmp_path: Path, caplog: pytest.LogCaptureFixture):
-    caplog.set_level(logging.INFO, logger="scheduler")
+    caplog.set_level(logging.DEBUG, logger="scheduler")  # the back-off's "still unavailable" lines too
     store = Store.open(f"sqlite:///{tmp_path / 'q.sqlite3'}")
     disk = FullDisk(store)
     outbox = tmp_path / "outbox.jsonl"
     daemon = Daemon(store, Dispatcher(store, DryRunPublisher(outbox), worker="w"), batch=10)
     thread = _run(daemon)
     try:
-        time.sleep(0.3)
+        wait_for(lambda: _running(store), what="the daemon starts")
         now = dt.datetime.now(dt.UTC)
         Store.open(store.engine.url.render_as_string(hide_password=False)).add(
             _posts(25, now + dt.timedelta(seconds=0.5)), state=State.SCHEDULED, now=now, reason="test")
-        disk.for_seconds(6.0)  # the posts come due while nothing can be written
+        disk.full = True  # the posts come due while nothing can be written
         time.sleep(6.0)
         assert thread.is_alive() and store.counts()[State.PUBLISHED] == 0
         failures = disk.failures
-        waited = _wait(lambda: store.counts()[State.PUBLISHED] == 25, timeout=10)
+        disk.full = False  # space is back
+        off = time.monotonic()
+        wait_for(lambda: store.counts()[State.PUBLISHED] == 25, what="the posts are published")
+        waited = time.monotonic() - off
     finally:
         daemon.stop()
         thread.join(15)
@@ -166,7 +170,7 @@ def test_full_disk_when_claiming_backs_off_and_the_daemon_publishes_when_space_r
     messages = [r.getMessage() for r in _lines(caplog)]
     assert len(messages) == 2, messages
     assert failures < 15, failures  # today: thousands (the dispatch job re-armed itself at once)
-    assert waited < 3.5, waited
+    assert 0 < max(_retry_waits(caplog)) <= MAX_WAIT  # the next try is at most MAX_WAIT (2 s) away
     print(f"\nfull disk 6 s: {failures} failed writes, publishing resumed {waited:.2f} s after it cleared")
 
 
@@ -177,9 +181,9 @@ def test_sigterm_during_an_outage_leaves_the_posts_to_the_next_start_which_recon
     store.add(_posts(6, now), state=State.SCHEDULED, now=now, reason="test")
     disk = FullDisk(store)
     outbox = tmp_path / "outbox.jsonl"
-    daemon = Daemon(store, Dispatcher(store, FillsTheDisk(outbox, disk, at=2, seconds=60), worker="w"), batch=10)
+    daemon = Daemon(store, Dispatcher(store, FillsTheDisk(outbox, disk, at=2), worker="w"), batch=10)
     thread = _run(daemon)
-    _wait(lambda: disk.full, timeout=10)
+    wait_for(lambda: disk.full, what="post 2 is sent")
     time.sleep(0.5)
     daemon.stop()  # while the disk is still full: the run ends, the posts stay claimed
     thread.join(15)
@@ -187,7 +191,7 @@ def test_sigterm_during_an_outage_leaves_the_posts_to_the_next_start_which_recon
     disk.full = False
     again = Store.open(url)
     assert again.counts()[State.PUBLISHING] == 5  # 2 sent (answer lost with the process), 3–6 never sent
-    publisher = FillsTheDisk(outbox, FullDisk(again), at=0, seconds=0)
+    publisher = FillsTheDisk(outbox, FullDisk(again), at=0)
     Daemon(again, Dispatcher(again, publisher, worker="w2")).run_once(install_signals=False)
     assert sorted(publisher.asked) == [2, 3, 4, 5, 6]  # each reconciled with the platform first
     assert again.counts()[State.PUBLISHED] == 6
@@ -210,6 +214,15 @@ def test_the_engine_tells_a_database_fault_from_a_bug(tmp_path: Path):
 # -- PostgreSQL: the server terminates the daemon's connections -------------------------------
 
 
+def _listening(url: str) -> set[int]:
+    """The server processes LISTENing for queue changes on `url`'s database (the daemon's watch)."""
+    dbname = url.rsplit("/", 1)[1]
+    with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", autocommit=True) as admin:
+        rows = admin.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND query LIKE 'LISTEN %%'",
+                             (dbname,)).fetchall()
+    return {pid for (pid,) in rows}
+
+
 def _terminate(url: str) -> int:
     dbname = url.rsplit("/", 1)[1]
     with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", autocommit=True) as admin:
@@ -230,20 +243,24 @@ def test_terminated_postgresql_connections_are_opened_again_and_every_post_goes_
     thread = _run(daemon)
     rounds, per_round, wakes, terminated = 6, 15, [], 0
     try:
-        time.sleep(0.5)
+        wait_for(lambda: _listening(postgresql_url), what="the daemon listens for changes")
         for n in range(rounds):
             other = Store.open(postgresql_url)  # another process queueing posts
             now = dt.datetime.now(dt.UTC)
             other.add(_posts(per_round, now, prefix=f"r{n}-"), state=State.SCHEDULED, now=now, reason="test")
             time.sleep(0.05 * n)  # terminated at different moments: idle, claiming, sending
+            before = _listening(postgresql_url)
             terminated += _terminate(postgresql_url)
-            time.sleep(0.7)  # the watch notices the drop (every 0.5 s) and listens again
+            # the watch notices the drop (it checks every 0.5 s) and listens again on a new connection
+            wait_for(lambda: _listening(postgresql_url) - before, what="the daemon listens again")
             now = dt.datetime.now(dt.UTC)
             (late,) = other.add(_posts(1, now, prefix=f"late{n}-"), state=State.SCHEDULED, now=now, reason="test")
-            wakes.append(_wait(lambda: other.get(late).state == State.PUBLISHED, timeout=10))
+            added = time.monotonic()
+            wait_for(lambda: other.get(late).state == State.PUBLISHED, what="the post queued after the drop")
+            wakes.append(time.monotonic() - added)
             other.close()
         total = rounds * (per_round + 1)
-        _wait(lambda: store.counts()[State.PUBLISHED] == total, timeout=30)
+        wait_for(lambda: store.counts()[State.PUBLISHED] == total, what="every post is published")
     finally:
         daemon.stop()
         thread.join(15)
@@ -252,7 +269,7 @@ def test_terminated_postgresql_connections_are_opened_again_and_every_post_goes_
     assert counts[State.PUBLISHED] == total and counts[State.PUBLISHING] == 0 and counts[State.NEEDS_ATTENTION] == 0
     sent = Counter(sent_keys(outbox))
     assert len(sent) == total and max(sent.values()) == 1  # none lost, none twice
-    assert max(wakes) < 1.5, wakes  # NOTIFY works again: not the 15 s fallback
+    assert max(wakes) < 3 * HEARTBEAT_SECONDS, wakes  # NOTIFY works again: not the 15 s fallback (orphans job)
     noisy = [r for r in caplog.records if r.name.startswith("scheduler") and r.levelno >= logging.INFO
              and "published" not in r.getMessage()]
     assert len(noisy) <= 3 * rounds + 2, [r.getMessage() for r in noisy]
@@ -332,7 +349,7 @@ def test_a_postgresql_restart_mid_publishing_is_ridden_out_and_every_post_goes_o
     from tests.storage.conftest import _empty
 
     _empty(postgresql_url)
-    caplog.set_level(logging.INFO, logger="scheduler")
+    caplog.set_level(logging.DEBUG, logger="scheduler")  # the back-off's "still unavailable" lines too
     proxy = Proxy(PG_PORT)
     proxy.up()
     through_proxy = postgresql_url.replace(f"{PG_HOST}:{PG_PORT}", f"127.0.0.1:{proxy.port}")
@@ -344,13 +361,13 @@ def test_a_postgresql_restart_mid_publishing_is_ridden_out_and_every_post_goes_o
     try:
         now = dt.datetime.now(dt.UTC)
         other.add(_posts(40, now + dt.timedelta(seconds=0.5)), state=State.SCHEDULED, now=now, reason="test")
-        _wait(lambda: other.counts()[State.PUBLISHED] >= 5, timeout=10)
+        wait_for(lambda: other.counts()[State.PUBLISHED] >= 5, what="publishing is under way")
         proxy.down()  # mid-publishing: connections cut, new ones refused
         time.sleep(4.0)
         assert thread.is_alive()
         proxy.up()
         back = time.time()
-        _wait(lambda: other.counts()[State.PUBLISHED] == 40, timeout=15)
+        wait_for(lambda: other.counts()[State.PUBLISHED] == 40, what="every post is published")
         done = time.time() - back
     finally:
         daemon.stop()
@@ -365,7 +382,7 @@ def test_a_postgresql_restart_mid_publishing_is_ridden_out_and_every_post_goes_o
     assert [m.getMessage().split(":")[0].split(" after")[0] for m in messages] == \
         ["database unavailable", "database back"], [m.getMessage() for m in messages]
     recovered = messages[1].created - back
-    assert recovered < 2.6, recovered  # the next try is at most MAX_WAIT (2 s) away
+    assert 0 < max(_retry_waits(caplog)) <= MAX_WAIT  # the next try is at most MAX_WAIT (2 s) away
     assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records if r.exc_info]
     print(f"\nPostgreSQL down 4 s mid-publishing: back {recovered:.2f} s after the server was, "
           f"all 40 published {done:.2f} s after; warnings: "

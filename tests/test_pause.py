@@ -25,6 +25,7 @@ from scheduler.publishing import Dispatcher
 from scheduler.rehearsal import Rehearsal
 from scheduler.storage import NewPost, Store
 from scheduler.storage.pauses import current_pauses, record_pause
+from tests.waiting import wait_for
 
 NOW = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
 POSTS = 12
@@ -92,15 +93,6 @@ def _pause(store: Store, worker: str, notices: list[str]) -> Pause:
                  first=0.05, cap=0.4)
 
 
-def _wait(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
-
-
 def _lines(caplog: pytest.LogCaptureFixture, text: str) -> list[str]:
     return [r.getMessage() for r in caplog.records if text in r.getMessage()]
 
@@ -114,7 +106,8 @@ def test_dry_run_daemon_pauses_on_a_full_outbox_and_resumes_by_itself(store: Sto
     thread = threading.Thread(target=daemon.run_forever, kwargs={"install_signals": False}, daemon=True)
     thread.start()
     try:
-        time.sleep(1.5)
+        wait_for(lambda: notices, what="the pause is announced")
+        time.sleep(1.5)  # backing off meanwhile
         assert store.counts()[State.SCHEDULED] == POSTS  # no post changed for the machine's fault
         assert disk.tries <= 12  # backing off (0.05 s doubling to 0.4 s), not a tight loop
         assert len(_lines(caplog, "publishing paused")) == 1
@@ -124,8 +117,8 @@ def test_dry_run_daemon_pauses_on_a_full_outbox_and_resumes_by_itself(store: Sto
         assert paused.worker == "dry" and paused.why.startswith("cannot write the outbox")
         assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # no traceback per try
         disk.full = False  # space is back
-        _wait(lambda: len(outbox_lines(tmp_path / "out.jsonl")) == POSTS)
-        _wait(lambda: not current_pauses(store))
+        wait_for(lambda: len(outbox_lines(tmp_path / "out.jsonl")) == POSTS)
+        wait_for(lambda: not current_pauses(store))
     finally:
         daemon.stop()
         thread.join(10)
@@ -161,7 +154,7 @@ def test_a_log_that_cannot_be_written_pauses_and_resumes(store: Store, tmp_path:
     thread = threading.Thread(target=daemon.run_forever, kwargs={"install_signals": False}, daemon=True)
     try:
         thread.start()
-        _wait(lambda: bool(current_pauses(store)))
+        wait_for(lambda: bool(current_pauses(store)))
         published = store.counts()[State.PUBLISHED]
         time.sleep(1.0)
         assert store.counts()[State.PUBLISHED] == published  # paused: nothing more goes out unlogged
@@ -171,8 +164,8 @@ def test_a_log_that_cannot_be_written_pauses_and_resumes(store: Store, tmp_path:
         assert len(notices) == 1
         assert "Logging error" not in capsys.readouterr().err  # no traceback per line that could not be written
         disk.full = False
-        _wait(lambda: store.counts()[State.PUBLISHED] == POSTS)
-        _wait(lambda: not current_pauses(store))
+        wait_for(lambda: store.counts()[State.PUBLISHED] == POSTS)
+        wait_for(lambda: not current_pauses(store))
     finally:
         daemon.stop()
         thread.join(10)
@@ -229,7 +222,7 @@ def test_a_publisher_that_cannot_write_hands_its_posts_back(store: Store, tmp_pa
     summary = daemon.run_once(install_signals=False)
     assert summary.paused and summary.paused.startswith("cannot write the outbox")
     assert store.counts()[State.SCHEDULED] == POSTS
-    assert all(post.attempts == 0 for post in store.list_posts())
+    assert all(post.attempts == 0 for post in store.list())
     assert store.history(1)[-1].reason == "released unsent: publishing paused"
     assert len(notices) == 1
     disk.full = False
@@ -244,7 +237,7 @@ def test_a_daemon_stopped_while_paused_says_why(store: Store, tmp_path: Path):
     summaries = []
     thread = threading.Thread(target=lambda: summaries.append(daemon.run_forever(install_signals=False)), daemon=True)
     thread.start()
-    _wait(lambda: bool(current_pauses(store)))
+    wait_for(lambda: bool(current_pauses(store)))
     daemon.stop()
     thread.join(10)
     (summary,) = summaries

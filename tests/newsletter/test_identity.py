@@ -142,9 +142,9 @@ def test_matching_a_large_corrected_issue_is_fast(every: int):
     bodies, known = _large(3000)
     items = [_item(b.replace("berichtet", "berichtete") if n % every == 0 else b, "") for n, b in enumerate(bodies)]
     items.insert(1500, _item("Ganz neu eingefügt, mitten in der Ausgabe.", ""))
-    started = time.perf_counter()
+    started = time.thread_time()  # the work done, not how busy the machine is (tests run in parallel)
     matching = match_items(items, known, key=KEY)
-    elapsed = time.perf_counter() - started
+    elapsed = time.thread_time() - started
     assert [matching.ids[item.id] for item in items[:1500] + items[1501:]] == [k.id for k in known]
     assert elapsed < 2, f"{elapsed:.1f} s"
 
@@ -152,7 +152,7 @@ def test_matching_a_large_corrected_issue_is_fast(every: int):
 def test_a_pathological_issue_is_matched_in_bounded_time():
     bodies, known = _large(10_000)
     items = [_item(b.replace("berichtet", "berichtete"), "") for b in reversed(bodies)]  # all changed, reversed
-    started = time.perf_counter()
+    started = time.thread_time()  # the work done, not how busy the machine is
     matching = match_items(items, known, key=KEY)
-    assert time.perf_counter() - started < 6
+    assert time.thread_time() - started < 6
     assert len(set(matching.ids.values())) == len(items)  # every item has an identity of its own

@@ -66,10 +66,10 @@ def test_a_template_cannot_tie_up_the_machine_with_one_operation(templates: Path
     import time
 
     (templates / "x.j2").write_text("{{ item.body }}\n{{ " + expression + " }}\n")
-    start = time.monotonic()
+    start = time.thread_time()  # the work done, not how busy the machine is (tests run in parallel)
     with pytest.raises(TemplateError, match="x.j2:2: .*too large"):
         Renderer(templates).render(example_issue, example_issue.items[0], "x")
-    assert time.monotonic() - start < 2
+    assert time.thread_time() - start < 2
 
 
 def test_ordinary_arithmetic_and_repetition_still_work(templates: Path, example_issue):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from scheduler.storage import Store
 from scheduler.storage.schema import items, posts
 from tests.conftest import EXAMPLE, ROOT, TEMPLATES
 from tests.storage.conftest import _empty
+from tests.waiting import wait_for
 
 PROCESSES = 5
 ROUNDS = 4
@@ -33,8 +33,9 @@ import os, sys, time
 from pathlib import Path
 from scheduler.cli import main
 from tests.clocks import PinnedClock
-import scheduler.cli.queue, scheduler.queueing, scheduler.exchange, scheduler.storage.store, scheduler.storage.items
+import scheduler.cli.queue, scheduler.queueing, scheduler.exchange, scheduler.storage.queue, scheduler.storage.items
 go = Path(sys.argv[1])
+go.with_name(f"ready-{os.getpid()}").touch()
 while not go.exists():
     time.sleep(0.002)
 raise SystemExit(main(sys.argv[2:], clock=PinnedClock()))
@@ -52,13 +53,16 @@ def _together(args: list[str], url: str, folder: Path) -> list[subprocess.Comple
     """Run PROCESSES copies of `scheduler <args>` released at the same instant."""
     go = folder / "go"
     go.unlink(missing_ok=True)
+    for ready in folder.glob("ready-*"):
+        ready.unlink()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
     env.update(SCHEDULER_DATABASE_URL=url, SCHEDULER_TEMPLATES_DIR=str(TEMPLATES), SCHEDULER_REQUIRE_APPROVAL="false",
                SCHEDULER_TIMEZONE="Europe/Berlin", PYTHONPATH=str(ROOT))
     started = [subprocess.Popen([sys.executable, "-c", STARTER, str(go), *args], cwd=folder, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                for _ in range(PROCESSES)]
-    time.sleep(1.5 + 0.4 * PROCESSES)  # every process has imported and waits for the go file
+    wait_for(lambda: len(list(folder.glob("ready-*"))) == PROCESSES,  # every process has imported and waits
+             what="the processes are ready")
     go.touch()
     done = []
     for process in started:
