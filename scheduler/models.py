@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 #: Every platform we render for, in the order previews list them.
 PLATFORMS: tuple[str, ...] = ("linkedin", "mastodon", "bluesky", "x", "threads", "facebook")
@@ -136,8 +137,9 @@ class Post:
         return "\n\n".join(self.parts)
 
 
-class State:
-    """States of a queued post. Every change is recorded as a transition with time and reason."""
+class State(StrEnum):
+    """States of a queued post. Every change is recorded as a transition with time and reason.
+    The values are what the database stores."""
 
     DRAFT = "draft"  # awaiting approval
     SCHEDULED = "scheduled"  # approved, waiting for its time
@@ -147,17 +149,19 @@ class State:
     NEEDS_ATTENTION = "needs_attention"  # outcome unknown, or the account must be re-authorised
     CANCELLED = "cancelled"
 
-    ALL: tuple[str, ...] = (DRAFT, SCHEDULED, PUBLISHING, PUBLISHED, FAILED, NEEDS_ATTENTION, CANCELLED)
-    #: Allowed transitions: state → states it may move to.
-    NEXT: Mapping[str, frozenset[str]] = {
-        DRAFT: frozenset({SCHEDULED, CANCELLED}),
-        SCHEDULED: frozenset({SCHEDULED, DRAFT, PUBLISHING, CANCELLED}),
-        PUBLISHING: frozenset({PUBLISHED, FAILED, NEEDS_ATTENTION, SCHEDULED}),
-        PUBLISHED: frozenset(),
-        FAILED: frozenset({SCHEDULED, CANCELLED}),
-        NEEDS_ATTENTION: frozenset({SCHEDULED, PUBLISHED, FAILED, CANCELLED}),
-        CANCELLED: frozenset(),
-    }
+
+#: Every state, in the order lists and counts show them.
+STATES: tuple[State, ...] = tuple(State)
+#: Allowed transitions: state → states it may move to.
+TRANSITIONS: Mapping[str, frozenset[State]] = {
+    State.DRAFT: frozenset({State.SCHEDULED, State.CANCELLED}),
+    State.SCHEDULED: frozenset({State.SCHEDULED, State.DRAFT, State.PUBLISHING, State.CANCELLED}),
+    State.PUBLISHING: frozenset({State.PUBLISHED, State.FAILED, State.NEEDS_ATTENTION, State.SCHEDULED}),
+    State.PUBLISHED: frozenset(),
+    State.FAILED: frozenset({State.SCHEDULED, State.CANCELLED}),
+    State.NEEDS_ATTENTION: frozenset({State.SCHEDULED, State.PUBLISHED, State.FAILED, State.CANCELLED}),
+    State.CANCELLED: frozenset(),
+}
 
 
 @dataclass(frozen=True, slots=True)

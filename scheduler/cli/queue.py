@@ -11,7 +11,7 @@ import click
 
 from scheduler.cli import cli, current_time, local, platforms_option, tell_warnings, write_output
 from scheduler.errors import InputError
-from scheduler.models import State
+from scheduler.models import STATES, State
 
 #: The years a time given on the command line may name.
 YEARS = (1970, 2999)
@@ -280,7 +280,7 @@ def _tell_changes(report: Any, *, update: bool) -> None:
 
 
 @queue.command("list")
-@click.option("--state", "states", multiple=True, type=click.Choice(State.ALL), help="Only posts in this state (repeatable).")
+@click.option("--state", "states", multiple=True, type=click.Choice([state.value for state in STATES]), help="Only posts in this state (repeatable).")
 @click.option("--platform", "-p", "platforms", multiple=True, callback=platforms_option, help="Only this platform (repeatable).")
 @click.option("--from", "start", help="Publish time at or after (ISO 8601).")
 @click.option("--to", "end", help="Publish time before (ISO 8601).")
@@ -483,7 +483,7 @@ def approve(post_id: int | None, approve_all: bool) -> int:
 @queue.command("retry")
 @click.argument("post_id", type=POST_ID, required=False)
 @click.option("--all", "retry_all", is_flag=True, help="Every failed post and every post needing attention.")
-@click.option("--state", "states", multiple=True, type=click.Choice((State.FAILED, State.NEEDS_ATTENTION)),
+@click.option("--state", "states", multiple=True, type=click.Choice((State.FAILED.value, State.NEEDS_ATTENTION.value)),
               help="Only posts in this state (repeatable).")
 @click.option("--platform", "-p", "platforms", multiple=True, callback=platforms_option, help="Only this platform (repeatable).")
 @click.option("--account", "-a", "accounts", multiple=True, help="Only this account, as platform:name (repeatable).")
@@ -523,7 +523,7 @@ def retry(post_id: int | None, retry_all: bool, states: tuple[str, ...], platfor
 @queue.command("export")
 @click.option("--format", "-f", "fmt", type=click.Choice(("ics", "csv")), required=True,
               help="ics for a calendar, csv for a spreadsheet.")
-@click.option("--state", "states", multiple=True, type=click.Choice(State.ALL), help="Only posts in this state (repeatable).")
+@click.option("--state", "states", multiple=True, type=click.Choice([state.value for state in STATES]), help="Only posts in this state (repeatable).")
 @click.option("--platform", "-p", "platforms", multiple=True, callback=platforms_option, help="Only this platform (repeatable).")
 @click.option("--excel", is_flag=True,
               help="CSV for Excel set to German: UTF-8 with BOM, ';' between cells (opens by double-click).")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from scheduler.models import Post, QueuedPost
@@ -38,7 +39,7 @@ class PublishResult:
     note: str | None = None  # how it went out when that is not the plain way (a dry run)
 
 
-class Outcome:
+class Outcome(StrEnum):
     """What reconciling a post left in `publishing` found out."""
 
     PUBLISHED = "published"
@@ -48,7 +49,7 @@ class Outcome:
 
 @dataclass(frozen=True, slots=True)
 class Reconciliation:
-    outcome: str  # Outcome.*
+    outcome: Outcome
     result: PublishResult | None = None  # when PUBLISHED
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, insert, select, tuple_
 from sqlalchemy.engine import Connection
 
-from scheduler.models import Image, KnownItem, QueuedPost, State, Transition
+from scheduler.models import STATES, Image, KnownItem, QueuedPost, State, Transition
 from scheduler.storage.base import StoreBase, aware, no_post, of_accounts, post_of
 from scheduler.storage.schema import posts, transitions
 
@@ -148,7 +148,7 @@ class Posts(StoreBase):
         with self.engine.connect() as connection:
             rows = connection.execute(select(posts.c.state, func.count()).group_by(posts.c.state))
             found = {state: count for state, count in rows}
-        return {state: found.get(state, 0) for state in State.ALL}
+        return {state: found.get(state, 0) for state in STATES}
 
     def next_due(self, *, accounts: Collection[tuple[str, str]] | None = None) -> dt.datetime | None:
         """When the next scheduled post is due; with `accounts`, only among those (platform, account)s."""

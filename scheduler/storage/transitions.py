@@ -15,7 +15,7 @@ from sqlalchemy import and_, bindparam, insert, select, true, update
 from sqlalchemy.engine import Connection, Engine
 
 from scheduler.errors import QueueError
-from scheduler.models import QueuedPost, State
+from scheduler.models import TRANSITIONS, QueuedPost, State
 from scheduler.storage.base import StoreBase, aware, no_post, post_of
 from scheduler.storage.schema import posts, transitions
 
@@ -54,7 +54,7 @@ class Transitions(StoreBase):
         values: dict[str, Any] | None = None,
         claim: Claim | None = None,
     ) -> QueuedPost:
-        if to_state not in State.NEXT[post.state]:
+        if to_state not in TRANSITIONS[post.state]:
             raise QueueError(f"post {post.id} is {post.state}; it cannot become {to_state}")
         fenced = and_(posts.c.claimed_by == claim[0], posts.c.claimed_at == claim[1]) if claim is not None else true()
         row = connection.execute(
@@ -93,7 +93,7 @@ class Transitions(StoreBase):
         claim = (fence.claimed_by, fence.claimed_at) if fence is not None else None
         if allowed_from is not None and len(allowed_from) == 1:
             (expected,) = allowed_from
-            if to_state in State.NEXT[expected]:
+            if to_state in TRANSITIONS[expected]:
                 done = self._transition_from(post_id, expected, to_state, reason=reason, now=now, values=values or {},
                                              claim=claim)
                 if done is not None:

@@ -54,7 +54,7 @@ def existing_parts(call: Call, repo: str, post: QueuedPost) -> dict[int, dict[st
     return existing
 
 
-def outcome(post: QueuedPost, existing: dict[int, dict[str, str]]) -> str:
+def outcome(post: QueuedPost, existing: dict[int, dict[str, str]]) -> Outcome:
     """What the parts found say: none → not published; later parts without the first → unknown (a
     thread cannot be finished without its root); else published (a half-sent thread is finished)."""
     if not existing:
