@@ -17,7 +17,10 @@ module stays one job; none keeps state of its own but `Transitions`' prepared st
 
 Opening the database (engine.py) and translating its faults into the package's errors, once
 (faults.py), happen below all of them. The read path of `scheduler queue list` (sqlite_read.py)
-answers `Store.list_posts` with the standard library's sqlite3 alone.
+answers `Store.list_posts` with the standard library's sqlite3 alone. It is not a second copy:
+it shares with the SQLAlchemy path the row decoding (rows.py), the stored form of a time
+(times.py), the reading of the database URL (urls.py) and the schema revision (revision.py, read
+from the migrations), none of which imports SQLAlchemy; a test holds both answers equal.
 
 Imports are lazy so that the fast path never loads SQLAlchemy.
 """
@@ -27,9 +30,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from scheduler.storage.engine import sqlite_path
     from scheduler.storage.posts import NewPost
     from scheduler.storage.store import Store
+    from scheduler.storage.urls import sqlite_path
 
 __all__ = ["NewPost", "Store", "sqlite_path"]
 
@@ -44,7 +47,7 @@ def __getattr__(name: str) -> Any:
 
         return NewPost
     if name == "sqlite_path":
-        from scheduler.storage.engine import sqlite_path
+        from scheduler.storage.urls import sqlite_path
 
         return sqlite_path
     raise AttributeError(name)

@@ -3,7 +3,6 @@ schema migrated to the newest revision on start."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,8 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from scheduler.errors import DatabaseUnavailable, StorageError
 from scheduler.storage.faults import first_line, translate_faults
-from scheduler.storage.revision import HEAD  # start-up compares it before importing Alembic
+from scheduler.storage.revision import head  # start-up compares it before importing Alembic
+from scheduler.storage.urls import masked, sqlite_path
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _LOCK_KEY = 7_316_2024  # pg_advisory_xact_lock key that serialises migrations between workers
@@ -51,8 +51,9 @@ def create(url: str, **options: Any) -> Engine:
         parsed = parsed.set(drivername="postgresql+psycopg")
     try:
         if parsed.get_backend_name() == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            if (path := sqlite_path(url)) is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                parsed = parsed.set(database=str(path))  # `~` expanded, as every reader of the URL sees it
             engine = create_engine(parsed, connect_args={"timeout": 30}, **options)
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
@@ -66,22 +67,6 @@ def create(url: str, **options: Any) -> Engine:
     return engine
 
 
-def masked(url: str) -> str:
-    """`url` with its password (if it has one) as ***, for messages, even when it cannot be parsed."""
-    return re.sub(r"(://[^/@:]*:)[^/@]*@", r"\1***@", url)
-
-
-def sqlite_path(url: str) -> Path | None:
-    """The database file of a SQLite URL; None for PostgreSQL or an in-memory database."""
-    try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError):
-        return None
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return Path(parsed.database).expanduser()
-
-
 def _current(connection: Connection) -> str | None:
     if not inspect(connection).has_table("alembic_version"):
         return None
@@ -89,10 +74,10 @@ def _current(connection: Connection) -> str | None:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to HEAD. Cheap when it is already there (one query, Alembic not imported)."""
+    """Bring the schema to the newest revision. Cheap when it is there (one query, Alembic not imported)."""
     try:
         with engine.connect() as connection:
-            if _current(connection) == HEAD:
+            if _current(connection) == head():
                 return
         from alembic import command
         from alembic.config import Config
@@ -100,7 +85,7 @@ def migrate(engine: Engine) -> None:
         with engine.begin() as connection:
             if engine.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
-            if _current(connection) == HEAD:  # another worker migrated while we waited
+            if _current(connection) == head():  # another worker migrated while we waited
                 return
             config = Config()
             config.set_main_option("script_location", str(_MIGRATIONS))

@@ -19,28 +19,52 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from scheduler.storage import times
+
+
+class _StoredText(sqlite.DATETIME):
+    """A DATETIME column on SQLite (as the migrations created it) whose values pass as they are:
+    `UTCDateTime` has made them the stored text already (`times.stored`)."""
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> None:
+        return None
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
-    """Aware datetimes in, aware UTC datetimes out; SQLite keeps them as naive UTC text."""
+    """Aware datetimes in, aware UTC datetimes out: `timestamptz` on PostgreSQL; on SQLite the UTC
+    instant as text, encoded and decoded by `storage.times` (which the fast read path shares)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return _StoredText()
+        return dialect.type_descriptor(DateTime(timezone=True))
+
     def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
         if value is None:
             return None
+        if dialect.name == "sqlite":
+            return times.stored(value)
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r}: times must carry a time zone")
-        value = value.astimezone(dt.UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return value.astimezone(dt.UTC)
 
-    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+        if dialect.name == "sqlite":
+            return times.instant(value)
+        moment: dt.datetime = value
+        return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
 metadata = MetaData()

@@ -2,8 +2,14 @@
 
 `scheduler queue list` is what staff run most; importing SQLAlchemy alone takes ~0.2 s, longer
 than the whole query on a million posts. This path answers the same question with the same
-ordering and filters as `Store.list_posts`, and gives way to it (returns None) whenever it cannot be
-sure: no file yet, or a schema at another revision (the full path migrates first).
+ordering and filters as `Store.list_posts`, and gives way to it (returns None) whenever it cannot
+be sure: no file yet, a schema at another revision (the full path migrates first), a file that
+cannot be read (the full path then says why).
+
+It keeps no rules of its own: the file comes from `urls.sqlite_path`, times are encoded and
+decoded by `times` (as `schema.UTCDateTime` does on SQLite), the expected revision is
+`revision.head()` and rows become posts through `rows.post_from`, all shared with the
+SQLAlchemy path and none importing SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -15,27 +21,16 @@ from collections.abc import Collection
 from pathlib import Path
 
 from scheduler.models import QueuedPost
-from scheduler.storage.revision import HEAD
-from scheduler.storage.rows import post_from
-
-_TIMES = ("publish_at", "due_at", "claimed_at", "updated_at")
-
-
-def _stored(moment: dt.datetime) -> str:
-    """The text SQLAlchemy's SQLite dialect stores for a UTC instant (compared as text)."""
-    return moment.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-
-
-def _instant(text: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC) if text else None
+from scheduler.storage import times
+from scheduler.storage.revision import head
+from scheduler.storage.rows import TIMES, post_from
+from scheduler.storage.urls import has_options, sqlite_path
 
 
 def sqlite_file(url: str) -> Path | None:
-    """The file of a plain `sqlite:///path` URL (None for anything else)."""
-    prefix = "sqlite:///"
-    if not url.startswith(prefix) or "?" in url or url == prefix or url.endswith(":memory:"):
-        return None
-    return Path(url[len(prefix):]).expanduser()
+    """The file this path can read for `url`: a SQLite file named without options (`?…`, which
+    only SQLAlchemy applies); None for anything else."""
+    return None if has_options(url) else sqlite_path(url)
 
 
 def list_posts(
@@ -56,12 +51,13 @@ def list_posts(
         return None
     try:
         try:
-            if connection.execute("SELECT version_num FROM alembic_version").fetchone() != (HEAD,):
+            if connection.execute("SELECT version_num FROM alembic_version").fetchone() != (head(),):
                 return None
         except sqlite3.Error:
             return None
         connection.row_factory = sqlite3.Row
-        where, parameters = [], []
+        where: list[str] = []
+        parameters: list[str | int] = []
         if states:
             where.append(f"state IN ({','.join('?' * len(states))})")
             parameters += list(states)
@@ -70,15 +66,18 @@ def list_posts(
             parameters += list(platforms)
         if start is not None:
             where.append("publish_at >= ?")
-            parameters.append(_stored(start))
+            parameters.append(times.stored(start))
         if end is not None:
             where.append("publish_at < ?")
-            parameters.append(_stored(end))
+            parameters.append(times.stored(end))
         sql = "SELECT * FROM posts" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY publish_at, id"
         if limit is not None:
             sql += " LIMIT ?"
             parameters.append(limit)
-        rows = connection.execute(sql, parameters).fetchall()
+        try:
+            rows = connection.execute(sql, parameters).fetchall()
+        except sqlite3.Error:
+            return None
     finally:
         connection.close()
     result = []
@@ -86,7 +85,7 @@ def list_posts(
         values = dict(row)
         values["parts"] = json.loads(values["parts"])
         values["images"] = json.loads(values["images"]) if values["images"] else []
-        for name in _TIMES:
-            values[name] = _instant(values[name])
+        for name in TIMES:
+            values[name] = times.instant(values[name])
         result.append(post_from(values))
     return result

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from scheduler.errors import QueueError, SchedulerError
 from scheduler.models import STATES, TRANSITIONS, State, Transition
 from scheduler.storage import NewPost, Store
-from scheduler.storage.revision import HEAD
+from scheduler.storage.revision import head
 
 NOW = dt.datetime(2025, 3, 10, 9, 0, tzinfo=dt.UTC)
 MINUTE = dt.timedelta(minutes=1)
@@ -100,7 +100,7 @@ def test_opening_again_keeps_the_data_and_migrates_nothing(store: Store, open_st
     assert again.get(post_id) == before
     assert again.history(post_id) == store.history(post_id)
     with again.engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).all() == [(HEAD,)]
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).all() == [(head(),)]
 
 
 def test_sqlite_file_is_created_with_its_folder_and_in_wal_mode(tmp_path: Path):
@@ -108,7 +108,7 @@ def test_sqlite_file_is_created_with_its_folder_and_in_wal_mode(tmp_path: Path):
     Store.open(f"sqlite:///{path}").close()
     with contextlib.closing(sqlite3.connect(path)) as connection:  # a separate, plain connection
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [(head(),)]
 
 
 # -- adding --------------------------------------------------------------------------------------

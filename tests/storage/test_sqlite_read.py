@@ -48,6 +48,16 @@ def test_fast_listing_equals_the_store(filled, filters):
     assert list_posts(path, **filters) == store.list_posts(**filters)
 
 
+def test_times_are_stored_as_one_utc_text_that_both_paths_read(filled):
+    store, path = filled
+    import sqlite3
+
+    with sqlite3.connect(path) as connection:
+        (stored,) = connection.execute("SELECT publish_at FROM posts WHERE id = 1").fetchone()
+    assert stored == "2030-01-07 08:00:00.000000"  # UTC, the text SQLAlchemy's DATETIME wrote before (old files)
+    assert store.get(1).publish_at == list_posts(path, limit=1)[0].publish_at == NOW
+
+
 def test_gives_way_when_it_cannot_answer(tmp_path: Path):
     assert list_posts(tmp_path / "missing.sqlite3") is None
     empty = tmp_path / "empty.sqlite3"
