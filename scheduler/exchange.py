@@ -222,7 +222,7 @@ def _images(path: Path, where: str, images: str, alts: str) -> tuple[Image, ...]
                              f"separated by |) for people who cannot see it")
         raise InputError(f"{where}: {plural(len(texts), 'alt text')} for {plural(len(paths), 'image')}; "
                          "give one per image, separated by |")
-    return tuple(Image(path=media.resolve(value, path.parent), alt=text) for value, text in zip(paths, texts))
+    return tuple(Image(path=media.resolve(value, path.parent), alt=text) for value, text in zip(paths, texts, strict=True))
 
 
 #: The years a publish time may name (year 1 or 9999 would overflow the arithmetic on times).
@@ -235,7 +235,7 @@ def _moment(value: str, where: str) -> dt.datetime:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
         try:
-            moment = dt.datetime.strptime(value, "%d.%m.%Y %H:%M")
+            moment = dt.datetime.strptime(value, "%d.%m.%Y %H:%M")  # noqa: DTZ007 - a wall time, given its zone below
         except ValueError:
             raise InputError(f"{where}: publish_at {value!r} is not a time; use ISO 8601 such as 2025-01-20T09:30 "
                              "(or 20.01.2025 09:30)") from None

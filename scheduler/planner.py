@@ -47,7 +47,7 @@ from scheduler.errors import ConfigError, InputError
 __all__ = ["HORIZON", "Blackout", "Holidays", "PlanningError", "Request", "SlotRule", "parse_blackout", "parse_slots", "plan",
            "slots_after", "wall_time"]
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 #: How far past `start` a free slot is searched for before giving up.
 HORIZON = dt.timedelta(days=731)
 _EXAMPLE = "expected e.g. 'mon-fri 09:00,12:30'"
@@ -535,7 +535,7 @@ def plan(
             + " or reduce the gap (SCHEDULER_MIN_GAP_MINUTES)"
         )
 
-    for planned, (item, group) in enumerate((item, group) for item, group in items.items() if group):
+    for planned, group in enumerate(group for group in items.values() if group):
         first = slots_of(group[0].account)
         members = tuple((request.account, k * step) for k, request in enumerate(group)
                         if slots_of(request.account) is first)

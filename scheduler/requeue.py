@@ -154,7 +154,7 @@ def identify(renderings: Sequence[Rendering], store: Store, accounts: Mapping[st
             row = KnownItem(id=identity, issue=key, number=number, section=item.section, body=item.body,
                             fingerprint=item.id)
             known = matching.known.get(identity)
-            if identity not in saved and (known is None or known.issue == key and (known != row or identity in moved)):
+            if identity not in saved and (known is None or (known.issue == key and (known != row or identity in moved))):
                 saved.add(identity)
                 result.items.append(row)
                 if matching.edited(item):

@@ -126,8 +126,9 @@ def problem(name: str, *, dotenv: bool = False) -> str | None:
 
 
 def _dotenv_problems(text: str, label: str) -> list[str]:
-    from dotenv.parser import parse_stream  # what pydantic-settings reads .env with
     import io
+
+    from dotenv.parser import parse_stream  # what pydantic-settings reads .env with
 
     found = []
     for binding in parse_stream(io.StringIO(text)):

@@ -8,10 +8,9 @@ from pathlib import Path
 
 from scheduler.errors import ConfigError, InputError
 from scheduler.models import Image, Issue, Item
-from scheduler.newsletter.options import options_path
 from scheduler.newsletter import plaintext
 from scheduler.newsletter.identity import unique_items
-from scheduler.newsletter.options import check_sections, load_options
+from scheduler.newsletter.options import check_sections, load_options, options_path
 from scheduler.newsletter.reading import Limits, read_text
 from scheduler.wording import plural
 

@@ -72,7 +72,8 @@ def _images(value: Any, path: Path) -> tuple[ItemImage, ...]:
         if unknown:
             raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r}; an image has item, path and alt")
         item = entry.get("item")
-        if isinstance(item, bool) or not (isinstance(item, int) and item >= 1 or isinstance(item, str) and item.strip()):
+        number, title = isinstance(item, int) and item >= 1, isinstance(item, str) and item.strip()
+        if isinstance(item, bool) or not (number or title):
             raise ConfigError(f"{where}: item: expected the item's number (1, 2, …) or the start of its title")
         file = entry.get("path")
         if not isinstance(file, str) or not file.strip():

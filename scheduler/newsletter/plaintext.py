@@ -52,7 +52,7 @@ class _Block:
 def _blocks(text: str) -> list[_Block]:
     """Paragraphs: runs of non-blank lines (a line of spaces or no-break spaces is blank)."""
     blocks, lines = [], []
-    for line in text.replace("\u00a0", " ").split("\n") + [""]:
+    for line in [*text.replace("\u00a0", " ").split("\n"), ""]:
         if line.strip():
             lines.append(line.strip())
         elif lines:

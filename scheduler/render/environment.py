@@ -18,6 +18,7 @@ import math
 import re
 import traceback
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -123,7 +124,7 @@ def translated(call: Callable[[], T], environment: jinja2.Environment | None = N
         template, line = _template_frame(exc)
         raise TemplateError(f"template {exc.name!r} not found in {_folders(environment)} (included or extended)",
                             template=template, line=line) from None
-    except Exception as exc:  # errors raised while rendering: undefined names, bad filters, …
+    except Exception as exc:  # noqa: BLE001 - a template can raise anything while rendering (undefined names, bad filters): each becomes a TemplateError
         template, line = _template_frame(exc)
         message = str(exc) if not isinstance(exc, jinja2.UndefinedError) else f"undefined: {exc}"
         message = _OBJECT.sub(lambda match: match.group(1).lower(), message)  # item, issue: as the template names them
@@ -145,7 +146,7 @@ def select(environment: jinja2.Environment, section: str, platform: str) -> jinj
     for loader in loaders:
         for name in names:
             if _has(environment, loader, name):
-                return translated(lambda: environment.get_template(name), environment)
+                return translated(partial(environment.get_template, name), environment)
     choices: list[str | jinja2.Template] = list(names)
     return translated(lambda: environment.select_template(choices), environment)
 

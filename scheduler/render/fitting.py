@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from scheduler.errors import FitError
 from scheduler.text.entities import protected_spans
@@ -121,7 +122,7 @@ def _pieces(unit: str) -> list[tuple[str, str]]:
     cuts = _clause_cuts(unit, len(unit))
     if cuts:
         bounds = [0, *cuts, len(unit)]
-        return [("" if not n else " ", unit[a:b].strip()) for n, (a, b) in enumerate(zip(bounds, bounds[1:]))]
+        return [("" if not n else " ", unit[a:b].strip()) for n, (a, b) in enumerate(pairwise(bounds))]
     words = [word for word in unit.split(" ") if word]
     return [("" if not n else " ", word) for n, word in enumerate(words)]
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from scheduler.service import IssuePreview
 
+
 def to_data(previews: Sequence[IssuePreview]) -> dict[str, Any]:
     """The JSON document of `scheduler preview --format json`."""
     return {

@@ -18,7 +18,7 @@ def render(previews: Sequence[IssuePreview]) -> str:
         lines.append(f"{issue.title} · {date} · {issue.language} · {plural(len(issue.items), 'item')} · {issue.source}")
         lines.append("=" * min(len(lines[-1]), 100))
         current = None
-        for number, entry in enumerate(preview.posts):
+        for entry in preview.posts:
             post = entry.post
             if post.item_id != current:
                 current = post.item_id

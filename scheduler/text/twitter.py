@@ -141,7 +141,7 @@ def _ascii_domains(domain: str) -> list[tuple[int, int]]:
 def _idna_length(domain: str) -> int | None:
     try:
         return len(domain.encode("idna").decode("ascii")) or None
-    except Exception:  # the reference treats every encoding failure as "not a URL"
+    except UnicodeError:  # the reference treats every encoding failure as "not a URL"
         return None
 
 
@@ -228,7 +228,7 @@ def _emoji_sequences() -> frozenset[str]:
     found: set[str] = set()
 
     def add(parts: str, tones: tuple[str, ...]) -> None:  # fully-qualified form and every form lacking an FE0F
-        pieces = _ZWJ.join(p + (t or (_VS if p in _TEXT_STYLE else "")) for p, t in zip(parts, tones)).split(_VS)
+        pieces = _ZWJ.join(p + (t or (_VS if p in _TEXT_STYLE else "")) for p, t in zip(parts, tones, strict=True)).split(_VS)
         for mask in range(1 << len(pieces) - 1):
             found.add(pieces[0] + "".join(_VS * (mask >> i & 1) + p for i, p in enumerate(pieces[1:])))
 
