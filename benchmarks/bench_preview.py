@@ -56,7 +56,8 @@ def throughput(posts: int) -> None:
     import jinja2
 
     from scheduler.newsletter import load_issue
-    from scheduler.models import PLATFORMS, item_id
+    from scheduler.models import item_id
+    from scheduler.platforms.registry import NAMES as PLATFORMS
     from scheduler.render.renderer import Renderer
     from scheduler.text import sentences
 

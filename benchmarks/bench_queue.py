@@ -59,7 +59,6 @@ from scheduler.daemon import Daemon
 from scheduler.models import QueuedPost, State
 from scheduler.newsletter import load_issue
 from scheduler.platforms.base import Outcome, PublishResult, Reconciliation
-from scheduler.platforms.dryrun import as_post
 from scheduler.platforms.mastodon import build_payloads
 from scheduler.publishing import Dispatcher
 from scheduler.storage import NewPost, Store
@@ -229,7 +228,7 @@ def part_a(count: int, profile: bool, latency_ms: float = 0.0) -> None:
         filled = fill(store, new_posts(count, lambda n: now - dt.timedelta(minutes=5), tag="a"), now=now)
         print(f"  filled {count} posts with Store.add in {filled:.1f} s (not part of the target)")
         queued = store.list_posts(states=[State.SCHEDULED])
-        bodies = [(build_payloads(as_post(p), now=now)[0], p.idempotency_key or f"post-{p.id}") for p in queued]
+        bodies = [(build_payloads(p.content, now=now)[0], p.idempotency_key or f"post-{p.id}") for p in queued]
 
         bare_loop(base, bodies[:300])  # warm-up: connections, server threads, code paths
         reset(base)

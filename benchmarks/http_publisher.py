@@ -29,7 +29,6 @@ from scheduler.errors import (
 )
 from scheduler.models import QueuedPost
 from scheduler.platforms.base import Outcome, PublishResult, Reconciliation
-from scheduler.platforms.dryrun import as_post
 from scheduler.platforms.mastodon import build_payloads
 
 
@@ -94,7 +93,7 @@ class HttpPublisher:
         key = post.idempotency_key or f"post-{post.id}"
         first: dict[str, object] | None = None
         previous: object = None
-        for index, body in enumerate(build_payloads(as_post(post), now=self._clock())):
+        for index, body in enumerate(build_payloads(post.content, now=self._clock())):
             if index:
                 body["in_reply_to_id"] = previous
             answer = self._check(self._send("POST", "/api/v1/statuses", json=body,

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from scheduler.errors import ConfigError
-from scheduler.models import PLATFORMS, THREAD_PLATFORMS
+from scheduler.platforms import registry
 
 ENV_PREFIX = "SCHEDULER_"
 
@@ -77,15 +77,6 @@ def payload_options(settings: Settings) -> dict[str, dict[str, str]]:
     return {"mastodon": {"visibility": settings.mastodon_visibility}}
 
 
-#: What each platform's account needs before it can publish.
-REQUIRED: dict[str, tuple[str, ...]] = {
-    "mastodon": ("base_url", "token"),
-    "bluesky": ("handle", "app_password"),
-    "x": ("token",),
-    "linkedin": ("token", "author"),
-    "threads": ("token",),
-    "facebook": ("token", "page_id"),
-}
 _ACCOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
@@ -107,8 +98,8 @@ class Settings(BaseSettings):
     )
     max_items: int = Field(1000, ge=1, json_schema_extra=_expected("a whole number of items per issue, e.g. 1000"))
     platforms: CommaList = Field(
-        list(PLATFORMS),
-        json_schema_extra=_expected(f"a comma-separated list of {', '.join(PLATFORMS)}"),
+        list(registry.NAMES),
+        json_schema_extra=_expected(f"a comma-separated list of {', '.join(registry.NAMES)}"),
     )
     languages: CommaList = Field(
         ["de", "en"],
@@ -122,13 +113,13 @@ class Settings(BaseSettings):
     # link, before the hashtags; on X usually left out). One line for every account of the platforms below.
     footer: str = Field("", max_length=500, json_schema_extra=_expected("one line of text, or empty"))
     footer_platforms: CommaList = Field(
-        list(PLATFORMS),
-        json_schema_extra=_expected(f"a comma-separated list of {', '.join(PLATFORMS)}"),
+        list(registry.NAMES),
+        json_schema_extra=_expected(f"a comma-separated list of {', '.join(registry.NAMES)}"),
     )
     threads: CommaList = Field(
         [],
         json_schema_extra=_expected(
-            f"a comma-separated list of platforms that have threads: {', '.join(sorted(THREAD_PLATFORMS))}"
+            f"a comma-separated list of platforms that have threads: {', '.join(sorted(registry.thread_platforms()))}"
         ),
     )
     mastodon_max_characters: int = Field(
@@ -187,18 +178,18 @@ class Settings(BaseSettings):
         None, json_schema_extra=_expected("a Mastodon access token with write:statuses, or empty")
     )
     bluesky_base_url: str = Field(
-        "https://bsky.social", json_schema_extra=_expected("the account's PDS, e.g. https://bsky.social")
+        "", json_schema_extra=_expected("the account's PDS, e.g. https://bsky.social (the default), or empty")
     )
     bluesky_handle: str = Field("", json_schema_extra=_expected("a handle such as comms.bsky.social, or empty"))
     bluesky_app_password: SecretStr | None = Field(
         None, json_schema_extra=_expected("an app password (Settings → App passwords), or empty")
     )
-    x_base_url: str = Field("https://api.x.com", json_schema_extra=_expected("the X API base, e.g. https://api.x.com"))
+    x_base_url: str = Field("", json_schema_extra=_expected("the X API base, e.g. https://api.x.com (the default)"))
     x_token: SecretStr | None = Field(
         None, json_schema_extra=_expected("an OAuth 2.0 user-context access token with tweet.write, or empty")
     )
     linkedin_base_url: str = Field(
-        "https://api.linkedin.com", json_schema_extra=_expected("the LinkedIn API base, e.g. https://api.linkedin.com")
+        "", json_schema_extra=_expected("the LinkedIn API base, e.g. https://api.linkedin.com (the default)")
     )
     linkedin_version: str = Field(
         "202601", pattern=r"^20\d{2}(0[1-9]|1[0-2])$",
@@ -212,14 +203,14 @@ class Settings(BaseSettings):
         json_schema_extra=_expected("the author URN, e.g. urn:li:organization:123456, or empty"),
     )
     threads_base_url: str = Field(
-        "https://graph.threads.net/v1.0", json_schema_extra=_expected("the Threads API base, e.g. https://graph.threads.net/v1.0")
+        "", json_schema_extra=_expected("the Threads API base with its version (default: the one we support), or empty")
     )
     threads_user_id: str = Field("me", json_schema_extra=_expected("the Threads user id, or me"))
     threads_token: SecretStr | None = Field(
         None, json_schema_extra=_expected("a long-lived Threads token with threads_content_publish, or empty")
     )
     facebook_base_url: str = Field(
-        "https://graph.facebook.com/v21.0", json_schema_extra=_expected("the Graph API base, e.g. https://graph.facebook.com/v21.0")
+        "", json_schema_extra=_expected("the Graph API base with its version (default: the one we support), or empty")
     )
     facebook_page_id: str = Field("", json_schema_extra=_expected("the Facebook page id (digits), or empty"))
     facebook_token: SecretStr | None = Field(
@@ -318,7 +309,7 @@ class Settings(BaseSettings):
     @classmethod
     def _account_names(cls, value: dict[str, dict[str, Account]]) -> dict[str, dict[str, Account]]:
         for platform, named in value.items():
-            if platform not in PLATFORMS:
+            if platform not in registry.NAMES:
                 raise ValueError(f"unknown platform {platform!r}")
             for name in named:
                 if not _ACCOUNT_NAME.match(name):
@@ -358,7 +349,7 @@ class Settings(BaseSettings):
     @classmethod
     def _known_platforms(cls, value: list[str]) -> list[str]:
         names = [name.lower() for name in value]
-        unknown = [name for name in names if name not in PLATFORMS]
+        unknown = [name for name in names if name not in registry.NAMES]
         if unknown:
             raise ValueError(f"unknown platform {unknown[0]!r}")
         return names
@@ -367,7 +358,7 @@ class Settings(BaseSettings):
     @classmethod
     def _thread_platforms(cls, value: list[str]) -> list[str]:
         names = [name.lower() for name in value]
-        wrong = [name for name in names if name not in THREAD_PLATFORMS]
+        wrong = [name for name in names if name not in registry.thread_platforms()]
         if wrong:
             raise ValueError(f"{wrong[0]!r} has no threads")
         return names
@@ -405,22 +396,17 @@ class AccountSetup:
 
 
 def _flat_accounts(settings: Settings) -> dict[str, tuple[Account, set[str]]]:
-    """The `default` account per platform from the flat settings, with the fields set explicitly."""
-    accounts = {
-        "mastodon": Account(base_url=settings.mastodon_base_url, token=settings.mastodon_token),
-        "bluesky": Account(base_url=settings.bluesky_base_url, handle=settings.bluesky_handle,
-                           app_password=settings.bluesky_app_password),
-        "x": Account(base_url=settings.x_base_url, token=settings.x_token),
-        "linkedin": Account(base_url=settings.linkedin_base_url, token=settings.linkedin_token,
-                            author=settings.linkedin_author, version=settings.linkedin_version),
-        "threads": Account(base_url=settings.threads_base_url, token=settings.threads_token,
-                           user_id=settings.threads_user_id),
-        "facebook": Account(base_url=settings.facebook_base_url, token=settings.facebook_token,
-                            page_id=settings.facebook_page_id),
-    }
+    """The `default` account per platform from the flat settings (`SCHEDULER_<PLATFORM>_<FIELD>`),
+    with the fields set explicitly. An account without its own API base gets the platform's."""
     given = settings.model_fields_set
-    return {platform: (account, {name for name in Account.model_fields if f"{platform}_{name}" in given})
-            for platform, account in accounts.items()}
+    accounts = {}
+    for platform in registry.every():
+        fields = {name: getattr(settings, f"{platform.name}_{name}") for name in Account.model_fields
+                  if f"{platform.name}_{name}" in Settings.model_fields}
+        if not fields.get("base_url") and "base_url" not in platform.required:
+            fields["base_url"] = platform.api_base
+        accounts[platform.name] = (Account(**fields), {name for name in fields if f"{platform.name}_{name}" in given})
+    return accounts
 
 
 def _variable(platform: str, name: str, field_name: str) -> str:
@@ -435,7 +421,7 @@ def account_setup(settings: Settings) -> AccountSetup:
     token store holds for it. An account is all or nothing: one that has some of what its platform
     needs but not all is broken, never silently a dry run. Stored credentials are used only while the
     settings name the identity they were made for (`identity.conflict`)."""
-    from scheduler.identity import IDENTITY, conflict
+    from scheduler.platforms.identity import conflict
     from scheduler.tokenstore import TokenStore
 
     stored = TokenStore(settings.token_store).load()  # written by scheduler auth; wins for what it holds
@@ -445,7 +431,7 @@ def account_setup(settings: Settings) -> AccountSetup:
              for platform, accounts in settings.accounts.items() for name, account in accounts.items()}
     for key in stored:
         platform, _, name = key.partition(":")
-        if platform not in REQUIRED or not _ACCOUNT_NAME.match(name):
+        if platform not in registry.NAMES or not _ACCOUNT_NAME.match(name):
             raise ConfigError(f"token store {settings.token_store}: {key!r} is not platform:account")
         if name != "default":
             named.setdefault((platform, name), (Account(), set()))
@@ -457,7 +443,9 @@ def account_setup(settings: Settings) -> AccountSetup:
         }), given)
     for (platform, name), (account, given) in candidates.items():
         fields = stored.get(f"{platform}:{name}", {})
-        named_identity = {f: str(getattr(account, f)) for f in IDENTITY[platform] if f in given and getattr(account, f)}
+        required = registry.get(platform).required
+        named_identity = {f: str(getattr(account, f)) for f in registry.get(platform).identity
+                          if f in given and getattr(account, f)}
         why = conflict(platform, named_identity, fields) if fields else None
         if why is not None:
             setup.warnings.append(f"token store {settings.token_store}: the credentials kept for {platform}:{name} "
@@ -465,11 +453,11 @@ def account_setup(settings: Settings) -> AccountSetup:
             fields = {}
         if fields:
             account = account.model_copy(update=Account(**fields).model_dump(exclude_unset=True))
-        have = [f for f in REQUIRED[platform] if getattr(account, f)]
-        if len(have) == len(REQUIRED[platform]):
+        have = [f for f in required if getattr(account, f)]
+        if len(have) == len(required):
             setup.ready[(platform, name)] = account
         elif have or name != "default":
-            missing = [_variable(platform, name, f) for f in REQUIRED[platform] if not getattr(account, f)]
+            missing = [_variable(platform, name, f) for f in required if not getattr(account, f)]
             setup.broken[(platform, name)] = (
                 f"{platform}:{name} is half-configured: {', '.join(missing)} "
                 f"{'is' if len(missing) == 1 else 'are'} missing; set {'it' if len(missing) == 1 else 'them'} "

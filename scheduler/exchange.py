@@ -13,20 +13,20 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from scheduler.errors import FitError, InputError
 from scheduler import media
-from scheduler.models import PLATFORMS, Image, QueuedPost, State, item_id, slugify
+from scheduler.errors import FitError, InputError
+from scheduler.models import Image, QueuedPost, State, item_id, slugify
 from scheduler.newsletter.language import detect_language
+from scheduler.platforms import registry
 from scheduler.planner import wall_time
 from scheduler.render.helpers import add_utm
 from scheduler.storage import NewPost
 from scheduler.text.entities import url_spans
-from scheduler.text.length import measure
 from scheduler.wording import plural
 
 EXPORT_COLUMNS = ("id", "item_id", "platform", "account", "state", "publish_at", "text", "link", "image", "alt",
@@ -136,7 +136,7 @@ def _delimiter(header_line: str) -> str:
     return max((",", ";", "\t"), key=header_line.count) if any(c in header_line for c in ",;\t") else ","
 
 
-def read_csv(path: Path, *, timezone: str, now: dt.datetime, mastodon_limit: int = 500,
+def read_csv(path: Path, *, timezone: str, now: dt.datetime, limits: Mapping[str, int] | None = None,
              languages: Sequence[str] = ("de", "en"), media_base_url: str | None = None, utm: bool = True,
              queued: Callable[[Collection[Key]], set[Key]] | None = None) -> CsvImport:
     """Posts from a CSV with the columns platform, account, publish_at, text, link, image, alt
@@ -183,7 +183,7 @@ def read_csv(path: Path, *, timezone: str, now: dt.datetime, mastodon_limit: int
     keys = {row.number: (_item_id(row.values), row.values.get("platform", "").lower(),
                          row.values.get("account") or "default") for row in pending}
     present = queued(set(keys.values())) if queued is not None else set()
-    posts = [_post(path, row, timezone=timezone, now=now, mastodon_limit=mastodon_limit, languages=languages,
+    posts = [_post(path, row, timezone=timezone, now=now, limits=limits, languages=languages,
                    media_base_url=media_base_url, utm=utm)
              for row in pending if keys[row.number] not in present]
     return CsvImport(posts, queued_already=len(pending) - len(posts), not_pending=len(rows) - len(pending))
@@ -244,13 +244,13 @@ def _moment(value: str, where: str) -> dt.datetime:
     return moment
 
 
-def _post(path: Path, row: _Row, *, timezone: str, now: dt.datetime, mastodon_limit: int,
+def _post(path: Path, row: _Row, *, timezone: str, now: dt.datetime, limits: Mapping[str, int] | None,
           languages: Sequence[str], media_base_url: str | None, utm: bool) -> NewPost:
     where = f"{path} row {row.number}"
     values = row.values
     platform = values.get("platform", "").lower()
-    if platform not in PLATFORMS:
-        raise InputError(f"{where}: unknown platform {platform!r}; use one of {', '.join(PLATFORMS)}")
+    if platform not in registry.NAMES:
+        raise InputError(f"{where}: unknown platform {platform!r}; use one of {', '.join(registry.NAMES)}")
     when = wall_time(_moment(values.get("publish_at", ""), where), timezone, what=f"{where}: publish_at")
     if when < now:
         raise InputError(f"{where}: publish_at {values['publish_at']} is in the past")
@@ -263,11 +263,12 @@ def _post(path: Path, row: _Row, *, timezone: str, now: dt.datetime, mastodon_li
     if link:  # like a template's link: tagged for the platform, and in the text every platform shows
         link = add_utm(link, source=platform, campaign=slugify(path.stem) or "csv") if utm else link
         text = _with_link(text, link, values["link"])
-    result = measure(platform, text, mastodon_limit=mastodon_limit)
+    result = registry.measure(platform, text, limits=limits)
     if not result.fits:
         raise FitError(f"{where}: text too long for {platform}: {result.problem}")
     image_column = values.get("image", "")
-    images = media.prepare(_images(path, where, image_column, values.get("alt", "")), platform, where=where,
+    images = media.prepare(_images(path, where, image_column, values.get("alt", "")), registry.get(platform).images,
+                           where=where,
                            media_base_url=media_base_url)
     return NewPost(
         item_id=_item_id(values), platform=platform,

@@ -25,8 +25,9 @@ MB = 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class ImageRules:
-    """What one platform accepts on one post."""
+    """What one platform accepts on one post (each platform's module declares its own)."""
 
+    platform: str  # as named in messages
     max_count: int
     max_bytes: int
     types: tuple[str, ...]
@@ -37,31 +38,6 @@ class ImageRules:
         return ", ".join(_NAMES[t] for t in self.types)
 
 
-RULES: dict[str, ImageRules] = {
-    # Images API: JPG, PNG, GIF (S21/S22 in the reference; CData docs); multiImage holds up to 20
-    # (third-party SDK docs, unconfirmed). No byte limit is documented; LinkedIn limits pixels
-    # (36,152,320). 8 MB keeps uploads of photographs well below what clients report working (unconfirmed).
-    "linkedin": ImageRules(max_count=20, max_bytes=8 * MB, types=(JPEG, PNG, GIF)),
-    # Mastodon 4.x: MediaAttachment IMAGE_LIMIT 16 MB, Status::MEDIA_ATTACHMENTS_LIMIT 4; an
-    # instance may allow other values (configuration.media_attachments.image_size_limit,
-    # configuration.statuses.max_media_attachments): the client checks them before uploading.
-    # Alt text (`description`): 1500 characters (MediaAttachment::MAX_DESCRIPTION_LENGTH).
-    "mastodon": ImageRules(max_count=4, max_bytes=16 * MB, types=(JPEG, PNG, GIF, WEBP), max_alt=1500),
-    # app.bsky.embed.images: at most 4 images, each blob at most 1,000,000 bytes (lexicon).
-    "bluesky": ImageRules(max_count=4, max_bytes=1_000_000, types=(JPEG, PNG, GIF, WEBP)),
-    # docs.x.com media best practices: up to 4 photos per post; images 5 MB. The one-shot
-    # POST /2/media/upload takes image/jpeg, png, webp, bmp, tiff; a GIF needs the chunked
-    # upload (tweet_gif), which we do not implement. Alt text: at most 1000 characters (media metadata).
-    "x": ImageRules(max_count=4, max_bytes=5 * MB, types=(JPEG, PNG, WEBP), max_alt=1000),
-    # Threads posts: images JPEG or PNG, 8 MB (developers.facebook.com documentation/threads/posts,
-    # media specifications); a carousel holds up to 20 items (unconfirmed: older pages said 10).
-    # Threads downloads image_url itself, so a local file needs a public address.
-    "threads": ImageRules(max_count=20, max_bytes=8 * MB, types=(JPEG, PNG), needs_public_url=True),
-    # Photo node, creating: "a photo must be less than 10MB", animated photos are not supported;
-    # formats JPEG, PNG, GIF, BMP, TIFF (graph-api/photo-uploads). Up to 10 photos per post: third-party
-    # documentation, unconfirmed.
-    "facebook": ImageRules(max_count=10, max_bytes=10 * MB - 1, types=(JPEG, PNG, GIF)),
-}
 
 
 def sniff(head: bytes) -> str | None:
@@ -120,12 +96,10 @@ def inspect(image: Image, *, where: str) -> ImageFile | None:
     return ImageFile(mime, size)
 
 
-def check(images: Sequence[Image], platform: str, *, where: str) -> None:
-    """Refuse images `platform` cannot take (count, type, size), naming the file and the fix."""
-    rules = RULES.get(platform)
-    if rules is None or not images:
-        for image in images:
-            inspect(image, where=where)
+def check(images: Sequence[Image], rules: ImageRules, *, where: str) -> None:
+    """Refuse images the platform of `rules` cannot take (count, type, size), naming the file and the fix."""
+    platform = rules.platform
+    if not images:
         return
     if len(images) > rules.max_count:
         raise InputError(f"{where}: {len(images)} images, but {platform} takes at most {rules.max_count} per post; "
@@ -157,13 +131,13 @@ def public_url(image: Image, base_url: str | None, platform: str, *, where: str)
     return Image(path=f"{base_url.rstrip('/')}/{Path(image.path).name}", alt=image.alt)
 
 
-def prepare(images: Sequence[Image], platform: str, *, where: str, media_base_url: str | None = None) -> tuple[Image, ...]:
-    """Check `images` for `platform` and return them as the platform will use them (public URLs
+def prepare(images: Sequence[Image], rules: ImageRules, *, where: str,
+            media_base_url: str | None = None) -> tuple[Image, ...]:
+    """Check `images` against `rules` and return them as the platform will use them (public URLs
     for platforms that download images themselves)."""
-    check(images, platform, where=where)
-    rules = RULES.get(platform)
-    if rules is not None and rules.needs_public_url:
-        return tuple(public_url(image, media_base_url, platform, where=where) for image in images)
+    check(images, rules, where=where)
+    if rules.needs_public_url:
+        return tuple(public_url(image, media_base_url, rules.platform, where=where) for image in images)
     return tuple(images)
 
 

@@ -12,12 +12,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-#: Every platform we render for, in the order previews list them.
-PLATFORMS: tuple[str, ...] = ("linkedin", "mastodon", "bluesky", "x", "threads", "facebook")
-
-#: Platforms whose API can chain a post's parts as replies (a thread).
-THREAD_PLATFORMS: frozenset[str] = frozenset({"mastodon", "bluesky", "x", "threads"})
-
 _GERMAN_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
 
 
@@ -111,6 +105,29 @@ class Issue:
 
 
 @dataclass(frozen=True, slots=True)
+class Content:
+    """What a post says, from render to publish: its parts (one, or a thread's), language, links
+    (the first web link is the main one), images with alt text and content warning. Request bodies
+    are built from this value alone."""
+
+    parts: tuple[str, ...]
+    language: str
+    links: tuple[str, ...] = ()
+    images: tuple[Image, ...] = ()
+    spoiler_text: str = ""  # the content warning, where the platform shows one
+    title: str = ""  # the item's title (a link card's title when the page gives none)
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.parts)
+
+    @property
+    def link(self) -> str | None:
+        """The main link: the first web link, or None."""
+        return next((link for link in self.links if link.startswith(("https://", "http://"))), None)
+
+
+@dataclass(frozen=True, slots=True)
 class Post:
     """One item rendered for one platform: a single post, or the parts of a thread."""
 
@@ -131,6 +148,11 @@ class Post:
     @property
     def fits(self) -> bool:
         return self.reason is None
+
+    @property
+    def content(self) -> Content:
+        """What the post says (the value its requests are built from)."""
+        return Content(self.parts, self.language, self.links, self.images, self.spoiler_text, self.title)
 
     @property
     def text(self) -> str:
@@ -198,7 +220,13 @@ class QueuedPost:
         return "\n\n".join(self.parts)
 
     @property
-    def content(self) -> str:
+    def content(self) -> Content:
+        """What the post says (the value its requests are built from)."""
+        return Content(self.parts, self.language, (self.link,) if self.link else (), self.images, self.spoiler_text,
+                       self.title)
+
+    @property
+    def digest(self) -> str:
         """`content_hash` of what the post says now (differs from `rendered` after a hand edit)."""
         return content_hash(self.parts, spoiler_text=self.spoiler_text, link=self.link, images=self.images,
                             title=self.title, language=self.language)

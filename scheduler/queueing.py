@@ -16,7 +16,7 @@ from scheduler.requeue import Removed, Rendering, Stale, identify, sort_out
 from scheduler.service import IssuePreview, load_issues, render_issues
 from scheduler.storage import Store
 from scheduler.storage.items import queued, rewrite
-from scheduler.text.length import measure
+from scheduler.platforms import registry
 
 DEFAULT_ACCOUNT = "default"
 
@@ -143,11 +143,12 @@ def retry_posts(store: Store, *, now: dt.datetime, states: Sequence[str] = (), p
     return done
 
 
-def edit_text(store: Store, post_id: int, text: str, *, now: dt.datetime, mastodon_limit: int = 500) -> QueuedPost:
+def edit_text(store: Store, post_id: int, text: str, *, now: dt.datetime,
+              limits: Mapping[str, int] | None = None) -> QueuedPost:
     """Replace a post's text after checking it against its platform's limit."""
     post = store.get(post_id)
     text = text.strip()
-    result = measure(post.platform, text, post.spoiler_text, mastodon_limit=mastodon_limit)
+    result = registry.measure(post.platform, text, post.spoiler_text, limits=limits)
     if not result.fits:
         raise FitError(f"post {post_id} on {post.platform}: {result.problem}; shorten the text")
     from scheduler.storage.transitions import EDITABLE

@@ -74,7 +74,7 @@ class Stale:
     @property
     def by_hand(self) -> bool:
         """Edited by hand since it was rendered: kept as the person left it."""
-        return self.queued.rendered is not None and self.queued.content != self.queued.rendered
+        return self.queued.rendered is not None and self.queued.digest != self.queued.rendered
 
     def rewrite(self) -> Rewrite:
         post, why = self.candidate.post, "the item's text changed" if self.candidate.edited else \
@@ -196,7 +196,7 @@ def sort_out(candidates: Sequence[Candidate], queued: Mapping[tuple[str, str, st
             result.fresh.append(candidate)
             continue
         result.queued += 1
-        if post.state == State.CANCELLED or candidate.rendered == (post.rendered or post.content):
+        if post.state == State.CANCELLED or candidate.rendered == (post.rendered or post.digest):
             continue
         stale = Stale(post, candidate)
         if post.state not in UPDATABLE:

@@ -11,7 +11,7 @@ from pathlib import Path
 from scheduler import media
 from scheduler.models import Issue, Post
 from scheduler.newsletter import Limits, issue_files, load_issue
-from scheduler.platforms import PayloadOptions, build_payloads, build_uploads
+from scheduler.platforms import PayloadOptions, build_payloads, build_uploads, registry
 from scheduler.platforms.base import Payload
 from scheduler.render.renderer import Renderer
 
@@ -73,7 +73,8 @@ def render_issues(
     result = []
     for issue in issues:
         posts = tuple(
-            PreviewedPost(post, tuple(build_payloads(post, now=now, options=options)), tuple(build_uploads(post)))
+            PreviewedPost(post, tuple(build_payloads(post.platform, post.content, now=now, options=options)),
+                          tuple(build_uploads(post.platform, post.content)))
             for post in (_with_images(issue, post, media_base_url) for post in renderer.render_issue(issue, platforms))
         )
         result.append(IssuePreview(issue, posts))
@@ -85,5 +86,5 @@ def _with_images(issue: Issue, post: Post, media_base_url: str | None) -> Post:
         return post
     number = 1 + [item.id for item in issue.items].index(post.item_id)
     where = f"{issue.source} item {number} ({post.title[:40]}) on {post.platform}"
-    return dataclasses.replace(post, images=media.prepare(post.images, post.platform, where=where,
+    return dataclasses.replace(post, images=media.prepare(post.images, registry.get(post.platform).images, where=where,
                                                           media_base_url=media_base_url))

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from scheduler.models import PLATFORMS
+from scheduler.platforms import registry
 
 PREFIX = "SCHEDULER_"
 
@@ -72,8 +72,8 @@ def _nested_problem(name: str, parts: list[str]) -> str | None:
     if not 1 <= len(parts) <= 3 or not all(parts):
         return f"{name} is not a setting (ignored); write {_NESTED_FORM}"
     platform = parts[0]
-    if platform not in PLATFORMS:
-        guess = _closest(platform, PLATFORMS)
+    if platform not in registry.NAMES:
+        guess = _closest(platform, registry.NAMES)
         fixed = "__".join(["ACCOUNTS", (guess or "<platform>").upper(), *(part.upper() for part in parts[1:])])
         return f"{name}: {platform!r} is not a platform; did you mean {PREFIX}{fixed}?"
     if len(parts) == 2 and parts[1] in ACCOUNT_FIELDS:
@@ -90,7 +90,7 @@ def _nested_problem(name: str, parts: list[str]) -> str | None:
 
 def _single_underscores(rest: str) -> str:
     """A guess at the nested form for `accounts_mastodon_regional_token`."""
-    for platform in PLATFORMS:
+    for platform in registry.NAMES:
         if rest.startswith(platform + "_"):
             middle = rest[len(platform) + 1:]
             for field in sorted(ACCOUNT_FIELDS, key=len, reverse=True):

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from scheduler import media
+from scheduler.platforms import registry
 from scheduler.errors import InputError
 from scheduler.models import Image
 from tests import imagefiles
@@ -25,8 +26,8 @@ def _image(tmp_path: Path, name: str = "photo.png", data: bytes | None = None, a
 
 def test_a_good_image_passes_for_every_platform(tmp_path):
     image = _image(tmp_path)
-    for platform in media.RULES:
-        media.check([image], platform, where="post")
+    for platform in registry.every():
+        media.check([image], platform.images, where="post")
 
 
 @pytest.mark.parametrize(
@@ -46,37 +47,37 @@ def test_a_good_image_passes_for_every_platform(tmp_path):
 )
 def test_each_problem_is_one_line_naming_the_file_and_the_fix(tmp_path, make, platform, message):
     with pytest.raises(InputError, match=message) as info:
-        media.check([make(tmp_path)], platform, where="issue.txt item 2")
+        media.check([make(tmp_path)], registry.get(platform).images, where="issue.txt item 2")
     assert str(info.value).startswith("issue.txt item 2: ") and "\n" not in str(info.value)
 
 
 def test_alt_text_longer_than_the_platform_takes_is_refused(tmp_path):
     image = _image(tmp_path, alt="x" * 1001)
-    media.check([image], "mastodon", where="post")  # 1500
+    media.check([image], registry.get("mastodon").images, where="post")  # 1500
     with pytest.raises(InputError, match="has 1001 characters; x takes at most 1000; shorten it"):
-        media.check([image], "x", where="post")
+        media.check([image], registry.get("x").images, where="post")
 
 
 def test_more_images_than_the_platform_takes_are_refused(tmp_path):
     images = [_image(tmp_path, f"{n}.png") for n in range(5)]
-    media.check(images, "linkedin", where="post")  # up to 20
+    media.check(images, registry.get("linkedin").images, where="post")  # up to 20
     with pytest.raises(InputError, match="5 images, but mastodon takes at most 4 per post; remove 1"):
-        media.check(images, "mastodon", where="post")
+        media.check(images, registry.get("mastodon").images, where="post")
 
 
 def test_an_image_url_is_checked_for_alt_text_only_until_it_is_fetched():
-    media.check([Image("https://example.org/photo.jpg", "Alt")], "x", where="post")
+    media.check([Image("https://example.org/photo.jpg", "Alt")], registry.get("x").images, where="post")
     with pytest.raises(InputError, match="has no alt text"):
-        media.check([Image("https://example.org/photo.jpg", "")], "x", where="post")
+        media.check([Image("https://example.org/photo.jpg", "")], registry.get("x").images, where="post")
 
 
 def test_threads_needs_a_public_address_for_a_local_file(tmp_path):
     image = _image(tmp_path)
     with pytest.raises(InputError, match="threads downloads images from a public address.*set SCHEDULER_MEDIA_BASE_URL"):
-        media.prepare([image], "threads", where="post")
-    (public,) = media.prepare([image], "threads", where="post", media_base_url="https://example.org/media/")
+        media.prepare([image], registry.get("threads").images, where="post")
+    (public,) = media.prepare([image], registry.get("threads").images, where="post", media_base_url="https://example.org/media/")
     assert public == Image("https://example.org/media/photo.png", "Ein Foto")
-    assert media.prepare([image], "mastodon", where="post") == (image,)  # uploads the file itself
+    assert media.prepare([image], registry.get("mastodon").images, where="post") == (image,)  # uploads the file itself
 
 
 def test_paths_are_made_absolute_relative_to_their_file(tmp_path):

@@ -58,15 +58,15 @@ def test_one_attempt_is_one_attempt():
 
 
 def test_quota_and_expiry_count_in_words():
-    from scheduler.cli.accounts import _expiry, _quota
+    from scheduler.accountcheck import expiry, quota
 
     class OneLeft:
         def quota_left(self) -> int:
             return 1
 
-    assert _quota(OneLeft()) == "; 1 post left in its 24-hour publishing quota"
+    assert quota(OneLeft()) == "1 post left in its 24-hour publishing quota"
     now = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
-    assert "(in 1 day)" in _expiry("2030-01-02T00:00:00+00:00", now, "x")
+    assert "(in 1 day)" in expiry("2030-01-02T00:00:00+00:00", now, "x")
 
 
 def test_one_alt_text_for_two_images_says_so(run, one_item, tmp_path):

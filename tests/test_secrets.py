@@ -73,8 +73,8 @@ def test_no_secret_in_logs_outbox_errors_reprs_or_database(tmp_path: Path):
 def test_reprs_of_configured_objects_hide_secrets(monkeypatch):
     from pydantic import SecretStr
 
-    from scheduler.cli.daemon import notifier, publishers
     from scheduler.config import load_settings
+    from scheduler.wiring import Wiring
 
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
@@ -85,7 +85,8 @@ def test_reprs_of_configured_objects_hide_secrets(monkeypatch):
     monkeypatch.setenv("SCHEDULER_SMTP_HOST", "mail.example")
     monkeypatch.setenv("SCHEDULER_NOTIFY_EMAIL_TO", "comms@example.org")
     settings = load_settings()
-    shown = repr(settings) + str(settings) + repr(publishers(settings)) + repr(notifier(settings))
+    wiring = Wiring(settings)
+    shown = repr(settings) + str(settings) + repr(wiring.publishers()) + repr(wiring.notifier) + repr(wiring)
     shown += repr(settings.model_dump())
     assert not _leaks(shown), shown
     assert isinstance(settings.mastodon_token, SecretStr)

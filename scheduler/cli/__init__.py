@@ -22,7 +22,7 @@ import click
 
 from scheduler import __version__
 from scheduler.errors import FitError, SchedulerError, UnknownPlatformError
-from scheduler.models import PLATFORMS
+from scheduler.platforms import registry
 from scheduler.wording import plural  # noqa: F401  (for the commands)
 
 if TYPE_CHECKING:
@@ -52,8 +52,8 @@ def current_time() -> dt.datetime:
 def platforms_option(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> tuple[str, ...]:
     names = tuple(name.lower() for name in value)
     for name in names:
-        if name not in PLATFORMS:
-            raise UnknownPlatformError(name, PLATFORMS)
+        if name not in registry.NAMES:
+            raise UnknownPlatformError(name, registry.NAMES)
     return tuple(dict.fromkeys(names))
 
 

@@ -9,119 +9,6 @@ import click
 from scheduler.cli import cli, clock, current_time, daemon_logging, local
 
 
-def notifier(settings):  # type: ignore[no-untyped-def]
-    """The configured notice channels, or None."""
-    from scheduler.notify import AllNotifiers
-
-    channels = []
-    if settings.notify_webhook_url is not None:
-        from scheduler.notify.webhook import WebhookNotifier
-
-        channels.append(WebhookNotifier(settings.notify_webhook_url))
-    if settings.smtp_host and settings.notify_email_to:
-        from scheduler.notify.email import EmailNotifier
-
-        channels.append(EmailNotifier(settings.smtp_host, settings.smtp_port, sender=settings.notify_email_from,
-                                      recipients=settings.notify_email_to, user=settings.smtp_user,
-                                      password=settings.smtp_password, security=settings.smtp_security,
-                                      ca_file=settings.smtp_ca_file,
-                                      allow_plain_login=settings.smtp_allow_plain_login))
-    return AllNotifiers(channels) if channels else None
-
-
-def client(platform: str, account, journal=None, options=None, fetch_allow=()):  # type: ignore[no-untyped-def]
-    """The API client for one configured account; `journal` (the queue's store) keeps the remote
-    ids a client notes between requests; `options` (`config.payload_options`) shape its bodies;
-    `fetch_allow` (SCHEDULER_FETCH_ALLOW) names the non-public hosts its link cards and images may
-    be fetched from."""
-    from scheduler.platforms.http import HttpClient
-
-    http = HttpClient(fetch_allow=fetch_allow)
-    if platform == "mastodon":
-        from scheduler.platforms.mastodon import MastodonPublisher
-
-        return MastodonPublisher(account.base_url, account.token, http=http, **(options or {}).get("mastodon", {}))
-    if platform == "bluesky":
-        from scheduler.platforms.bluesky import BlueskyPublisher
-
-        return BlueskyPublisher(account.base_url, account.handle, account.app_password, http=http)
-    if platform == "x":
-        from scheduler.platforms.x import XPublisher
-
-        return XPublisher(account.base_url, account.token, journal=journal, http=http)
-    if platform == "linkedin":
-        from scheduler.platforms.linkedin import LinkedInPublisher
-
-        return LinkedInPublisher(account.base_url, account.token, author=account.author, version=account.version,
-                                 http=http)
-    if platform == "threads":
-        from scheduler.platforms.threads import ThreadsPublisher
-
-        return ThreadsPublisher(account.base_url, account.token, user_id=account.user_id, journal=journal, http=http)
-    from scheduler.platforms.facebook import FacebookPublisher
-
-    return FacebookPublisher(account.base_url, account.token, page_id=account.page_id, http=http)
-
-
-def kept(settings, key: tuple[str, str], account, journal=None):  # type: ignore[no-untyped-def]
-    """The client of one account as the daemon runs it: OAuth tokens refreshed before they run out
-    and Bluesky sessions kept across restarts, both written to the token store."""
-    from scheduler.config import payload_options
-    from scheduler.identity import bound_fields
-    from scheduler.tokenstore import TokenStore
-
-    from scheduler.platforms.http import HttpClient
-
-    platform, name = key
-    store = TokenStore(settings.token_store)
-    if platform == "bluesky":
-        from scheduler.platforms.bluesky import BlueskyPublisher
-
-        def keep(session: dict[str, str]) -> None:
-            from scheduler.errors import ConfigError
-
-            try:
-                store.update(f"bluesky:{name}", {"session_access": session["accessJwt"],
-                                                 "session_refresh": session["refreshJwt"], "session_did": session["did"],
-                                                 **bound_fields("bluesky", account)})  # whose session it is
-            except (OSError, ConfigError) as error:  # publishing goes on; the next start logs in again
-                logging.getLogger(__name__).warning("could not keep the bluesky:%s session: %s", name, error)
-
-        session = None
-        if account.session_access is not None and account.session_refresh is not None and account.session_did:
-            session = {"accessJwt": account.session_access.get_secret_value(), "did": account.session_did,
-                       "refreshJwt": account.session_refresh.get_secret_value(), "handle": account.handle}
-        return BlueskyPublisher(account.base_url, account.handle, account.app_password, session=session,
-                                on_session=keep, http=HttpClient(fetch_allow=settings.fetch_allow))
-    from scheduler.platforms.tokens import MARGIN, TokenKeeper
-
-    options = payload_options(settings)
-    if platform not in MARGIN:
-        return client(platform, account, journal, options, settings.fetch_allow)
-    return TokenKeeper(platform, name, account,
-                       build=lambda fresh: client(platform, fresh, journal, options, settings.fetch_allow), store=store,
-                       http=HttpClient(), clock=clock())
-
-
-def publishers(settings, journal=None, accounts=None) -> dict:  # type: ignore[no-untyped-def]
-    """The client of every configured account (`accounts`, when the caller has read them already),
-    keyed (platform, account); a half-configured account is a `ConfigError` naming what is missing."""
-    from scheduler.config import configured_accounts
-
-    if accounts is None:
-        accounts = configured_accounts(settings)
-    return {key: kept(settings, key, account, journal) for key, account in accounts.items()}
-
-
-def outbox(settings):  # type: ignore[no-untyped-def]
-    """The dry-run outbox (SCHEDULER_OUTBOX), building bodies as the real clients do."""
-    from scheduler.config import payload_options
-    from scheduler.platforms.dryrun import DryRunPublisher
-
-    return DryRunPublisher(settings.outbox, linkedin_version=settings.linkedin_version,
-                           options=payload_options(settings))
-
-
 @cli.command()
 @click.option("--once", is_flag=True, help="Publish everything due now, then exit (for cron and CI).")
 @click.option("--dry-run", is_flag=True,
@@ -141,60 +28,27 @@ def run(once: bool, dry_run: bool, upcoming: int | None) -> int:
 
     Example: scheduler run --once --dry-run --next 6
     """
-    from scheduler.config import configured_accounts, load_settings
-    from scheduler.daemon import Daemon, SingleDaemonLock, worker_name
-    from scheduler.identity import describe
-    from scheduler.publishing import Dispatcher, RetryPolicy
-    from scheduler.rehearsal import Rehearsal
-    from scheduler.storage import Store, sqlite_path
+    from scheduler import running
+    from scheduler.wiring import Wiring
 
     if upcoming and not (dry_run and once):
         raise click.UsageError("--next goes with --once --dry-run, e.g. scheduler run --once --dry-run --next 6")
     daemon_logging()  # one line per publish, retry or failure; not APScheduler's or urllib3's chatter
-    settings = load_settings()
-    accounts = configured_accounts(settings)
-    identities = {(platform, name): describe(platform, account) for (platform, name), account in accounts.items()}
-    if dry_run or not accounts:
+    wiring = Wiring.from_environment(clock=clock())
+    settings = wiring.settings
+    if dry_run or not wiring.accounts:
         if not dry_run:
             click.echo(f"no platform credentials configured: a dry run, the requests go to {settings.outbox} "
                        "and the posts stay queued", err=True)
-        store = Store.open(settings.database_url)
-        pause = _pause(store, f"{worker_name()} (dry run)", settings)
-        daemon = Daemon(store, None, rehearsal=Rehearsal(store, outbox(settings), identities=identities), pause=pause,
-                        clock=clock())
-        try:
-            summary = daemon.run_once(upcoming=upcoming or 0) if once else daemon.run_forever()
-        finally:
-            pause.close()
+        summary = running.run(wiring, running.rehearsing_daemon(wiring), once=once, upcoming=upcoming or 0)
         if summary.paused:
             return _report_paused(summary)
-        _report_dry_run(summary, settings, store)
+        _report_dry_run(summary, settings, wiring.store)
         return 130 if summary.interrupted else 0
-    database = sqlite_path(settings.database_url)
-    lock = SingleDaemonLock(database) if database is not None else None
-    if lock is not None:
-        lock.acquire()
-    try:
-        store = Store.open(settings.database_url)
-        from scheduler.platforms.routing import Router
-
-        router = Router(publishers(settings, journal=store, accounts=accounts))
-        live = set(router.publishers)
-        policy = RetryPolicy(settings.max_attempts, settings.retry_base_seconds, settings.retry_cap_seconds)
-        pause = _pause(store, worker_name(), settings)
-        daemon = Daemon(store, Dispatcher(store, router, worker=worker_name(), policy=policy,
-                                          notify=notifier(settings)), batch=settings.claim_batch, accounts=live,
-                        rehearsal=Rehearsal(store, outbox(settings), skip=live), pause=pause, clock=clock())
-        try:
-            summary = daemon.run_once() if once else daemon.run_forever()
-        finally:
-            pause.close()
-        click.echo(f"published {summary.published}, reconciled {summary.reconciled}"
-                   + "".join(f", {state} {n}" for state, n in sorted(summary.other.items())), err=True)
-        _report_waiting(summary, settings)
-    finally:
-        if lock is not None:
-            lock.release()
+    summary = running.run(wiring, running.publishing_daemon(wiring), once=once)
+    click.echo(f"published {summary.published}, reconciled {summary.reconciled}"
+               + "".join(f", {state} {n}" for state, n in sorted(summary.other.items())), err=True)
+    _report_waiting(summary, settings)
     if summary.paused:
         return _report_paused(summary)
     if summary.interrupted:
@@ -205,16 +59,6 @@ def run(once: bool, dry_run: bool, upcoming: int | None) -> int:
 
 #: `run --once` stopped by a fault of the machine: sysexits' EX_TEMPFAIL (cron: try again later).
 PAUSED_EXIT = 75
-
-
-def _pause(store, worker: str, settings):  # type: ignore[no-untyped-def]
-    """Where the daemon says a pause: the daemons table (for status) and the notice channels."""
-    from scheduler.pause import Pause
-    from scheduler.storage.pauses import record_pause
-
-    channels = notifier(settings)
-    return Pause(record=lambda why, since: record_pause(store, worker, why, since),
-                 announce=channels.announce if channels else None)
 
 
 def _report_paused(summary) -> int:  # type: ignore[no-untyped-def]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from scheduler.cli import cli, current_time, platforms_option, plural, tell_warnings, write_output
-from scheduler.models import PLATFORMS
+from scheduler.cli import cli, clock, current_time, platforms_option, plural, tell_warnings, write_output
+from scheduler.platforms import registry
 
 REPORT_FORMATS = ("text", "json", "markdown", "html")
 
@@ -17,7 +17,7 @@ REPORT_FORMATS = ("text", "json", "markdown", "html")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--platform", "-p", "platforms", multiple=True, callback=platforms_option,
-    help=f"Only this platform (repeatable): {', '.join(PLATFORMS)}. Default: SCHEDULER_PLATFORMS.",
+    help=f"Only this platform (repeatable): {', '.join(registry.NAMES)}. Default: SCHEDULER_PLATFORMS.",
 )
 @click.option("--format", "-f", "fmt", type=click.Choice(REPORT_FORMATS), default="text", show_default=True,
               help="text for a terminal, markdown for a pull-request comment, html for a page, json for tools.")
@@ -35,30 +35,21 @@ def preview(paths: tuple[Path, ...], platforms: tuple[str, ...], fmt: str, outpu
 
     Example: scheduler preview posts/ --platform mastodon --format markdown -o preview.md
     """
-    from scheduler.config import load_settings, payload_options, templates_folder
     from scheduler.newsletter import Limits
-    from scheduler.render.renderer import Renderer
     from scheduler.report import formatter
     from scheduler.service import preview as build_preview
+    from scheduler.wiring import Wiring
 
-    settings = load_settings()
-    renderer = Renderer(
-        templates_folder(settings),
-        hashtags=settings.hashtags,
-        utm=settings.utm,
-        threads=settings.threads,
-        mastodon_limit=settings.mastodon_max_characters,
-        footer=settings.footer,
-        footer_platforms=settings.footer_platforms,
-    )
+    wiring = Wiring.from_environment(clock=clock())
+    settings = wiring.settings
     previews = build_preview(
         list(paths) or [settings.posts_dir],
-        renderer=renderer,
+        renderer=wiring.renderer(),
         platforms=platforms or tuple(settings.platforms),
         languages=settings.languages,
         now=current_time(),
         media_base_url=settings.media_base_url or None,
-        options=payload_options(settings),
+        options=wiring.payload_options(),
         limits=Limits(max_bytes=settings.max_issue_bytes, max_items=settings.max_items),
     )
     write_output(output, formatter(fmt)(previews))
@@ -91,8 +82,7 @@ def count(text: str | None, platforms: tuple[str, ...], fmt: str) -> int:
     """
     import json
 
-    from scheduler.config import load_settings
-    from scheduler.text.length import measure
+    from scheduler.wiring import Wiring
 
     if text is None or text == "-":
         if sys.stdin is None or sys.stdin.isatty():
@@ -100,11 +90,8 @@ def count(text: str | None, platforms: tuple[str, ...], fmt: str) -> int:
         text = sys.stdin.read().removesuffix("\n")
     if not text.strip():
         raise click.UsageError("nothing to count: give a text, or pipe one in with -")
-    settings = load_settings()
-    results = {
-        platform: measure(platform, text, mastodon_limit=settings.mastodon_max_characters)
-        for platform in platforms or PLATFORMS
-    }
+    limits = Wiring.from_environment(clock=clock()).setting_limits()
+    results = {platform: registry.measure(platform, text, limits=limits) for platform in platforms or registry.NAMES}
     if fmt == "json":
         data = {name: {"length": m.length, "limit": m.limit, "fits": m.fits} for name, m in results.items()}
         click.echo(json.dumps(data, indent=2))

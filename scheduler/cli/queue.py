@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from scheduler.cli import cli, current_time, local, platforms_option, tell_warnings, write_output
+from scheduler.cli import cli, clock, current_time, local, platforms_option, tell_warnings, write_output
 from scheduler.errors import InputError
 from scheduler.models import STATES, State
 
@@ -20,18 +20,15 @@ YEARS = (1970, 2999)
 POST_ID = click.IntRange(1, 2**63 - 1)
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
-    from scheduler.config import Account, Settings
     from scheduler.models import QueuedPost
-    from scheduler.queueing import Planning
-    from scheduler.storage import Store
+    from scheduler.wiring import Wiring
 
 
-def open_store(settings: Settings) -> Store:
-    from scheduler.storage import Store
+def _wiring() -> Wiring:
+    """The parts the queue commands use, from the settings (read once per command)."""
+    from scheduler.wiring import Wiring
 
-    return Store.open(settings.database_url)
+    return Wiring.from_environment(clock=clock())
 
 
 def parse_day(value: str) -> dt.date | None:
@@ -68,29 +65,6 @@ def parse_when(value: str, timezone: str, *, now: dt.datetime, option: str) -> d
     return wall_time(moment, timezone, what=option)
 
 
-def planning_of(settings: Settings) -> Planning:
-    """How publish times are chosen, from SCHEDULER_SLOTS, _HOLIDAYS_*, _BLACKOUT_DATES, _MIN_GAP_MINUTES
-    and _STAGGER_MINUTES; an invalid one is a `ConfigError` naming the setting."""
-    from scheduler.errors import ConfigError
-    from scheduler.planner import Holidays, parse_blackout, parse_slots
-    from scheduler.queueing import Planning
-
-    try:
-        rule = parse_slots(settings.slots, settings.timezone)
-    except ConfigError as error:
-        raise ConfigError(f"SCHEDULER_SLOTS: {error}") from None
-    try:
-        blackout = parse_blackout(settings.blackout_dates)
-    except ConfigError as error:
-        raise ConfigError(f"SCHEDULER_BLACKOUT_DATES: {error}") from None
-    try:
-        holidays = Holidays(settings.holidays_country, settings.holidays_region or None, blackout=blackout)
-    except ConfigError as error:
-        raise ConfigError(f"SCHEDULER_HOLIDAYS_COUNTRY/REGION: {error}") from None
-    return Planning(rule=rule, holidays=holidays, min_gap=dt.timedelta(minutes=settings.min_gap_minutes),
-                    stagger=dt.timedelta(minutes=settings.stagger_minutes))
-
-
 def as_row(post: QueuedPost, timezone: str) -> dict[str, Any]:
     return {
         "id": post.id, "item_id": post.item_id, "platform": post.platform, "account": post.account,
@@ -98,53 +72,6 @@ def as_row(post: QueuedPost, timezone: str) -> dict[str, Any]:
         "images": [image.as_dict() for image in post.images],
         "attempts": post.attempts, "remote_id": post.remote_id, "remote_url": post.remote_url, "error": post.error,
     }
-
-
-def accounts_for(configured: Mapping[tuple[str, str], Account], platforms: tuple[str, ...],
-                 chosen: tuple[str, ...]) -> dict[str, list[str]]:
-    """Which accounts of each platform get posts: the `--account` ones, else every `configured` one
-    (`default` for a platform without credentials, which publishes as a dry run)."""
-    targets = {p: sorted(name for (q, name) in configured if q == p) or ["default"] for p in platforms}
-    if not chosen:
-        return targets
-    picked: dict[str, list[str]] = {}
-    for entry in chosen:
-        platform, _, name = entry.partition(":")
-        if platform not in targets or not name or name not in targets[platform]:
-            known = ", ".join(f"{p}:{n}" for p, names in targets.items() for n in names)
-            raise InputError(f"--account {entry!r} is not a configured account; use one of {known}")
-        picked.setdefault(platform, []).append(name)
-    return picked
-
-
-def mastodon_limit(settings: Settings, names: list[str] | None,
-                   configured: Mapping[tuple[str, str], Account] | None = None) -> int:
-    """The character limit Mastodon posts are rendered with: the smallest one the accounts'
-    instances report (`/api/v2/instance`), so a post fits on each; SCHEDULER_MASTODON_MAX_CHARACTERS
-    when no Mastodon account has credentials or an instance cannot be asked (said on stderr).
-    `configured`: the accounts, when the caller has read them already."""
-    from scheduler.config import configured_accounts
-    from scheduler.errors import PublishError
-
-    if configured is None:
-        configured = configured_accounts(settings)
-    accounts = {name: account for (platform, name), account in configured.items()
-                if platform == "mastodon" and (names is None or name in names)}
-    if not accounts:
-        return settings.mastodon_max_characters
-    from scheduler.platforms.http import HttpClient
-    from scheduler.platforms.mastodon import MastodonPublisher
-
-    limits = []
-    for name, account in sorted(accounts.items()):
-        try:
-            limit = MastodonPublisher(account.base_url, account.token, http=HttpClient(timeout=10)).instance_limit()
-        except PublishError as error:
-            click.echo(f"warning: could not read mastodon:{name}'s character limit ({error}); "
-                       f"using SCHEDULER_MASTODON_MAX_CHARACTERS={settings.mastodon_max_characters}", err=True)
-            limit = None
-        limits.append(limit or settings.mastodon_max_characters)
-    return min(limits)
 
 
 @cli.group()
@@ -175,23 +102,23 @@ def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, 
 
     Example: scheduler queue add posts/ --platform mastodon --start 2025-01-06 --approve
     """
-    from scheduler.config import account_footer, configured_accounts, load_settings, templates_folder
+    from scheduler.config import account_footer
     from scheduler.newsletter import Limits
     from scheduler.queueing import add_issues
-    from scheduler.render.renderer import Renderer
 
-    settings = load_settings()
+    wiring = _wiring()
+    settings = wiring.settings
     now = current_time()
     begin = start_of_planning(start, settings.timezone, now=now)
-    planning = planning_of(settings)
-    configured = configured_accounts(settings)  # read once: the token store, and its warnings
-    targets = accounts_for(configured, platforms or tuple(settings.platforms), chosen_accounts)
-    limit = (mastodon_limit(settings, targets["mastodon"], configured) if "mastodon" in targets
-             else settings.mastodon_max_characters)
-    renderer = Renderer(templates_folder(settings), hashtags=settings.hashtags, utm=settings.utm,
-                        threads=settings.threads, mastodon_limit=limit, footer=settings.footer,
-                        footer_platforms=settings.footer_platforms)
-    store = open_store(settings)
+    planning = wiring.planning
+    configured = wiring.accounts  # read once: the token store, and its warnings
+    targets = wiring.targets(platforms or tuple(settings.platforms), chosen_accounts)
+    limits, problems = wiring.limits({key: account for key, account in configured.items()
+                                      if key[1] in targets.get(key[0], ())})
+    for problem in problems:
+        click.echo(f"warning: {problem}", err=True)
+    renderer = wiring.renderer(limits=limits)
+    store = wiring.store
     report = add_issues(
         list(paths) or [settings.posts_dir], store=store, renderer=renderer,
         platforms=list(targets), languages=settings.languages, planning=planning,
@@ -312,11 +239,10 @@ def list_posts(states: tuple[str, ...], platforms: tuple[str, ...], start: str |
 
         warn_about_names()
     if posts is None:
-        from scheduler.config import load_settings
-
-        settings = load_settings()
+        wiring = _wiring()
+        settings = wiring.settings
         timezone = settings.timezone
-        posts = open_store(settings).list_posts(**filters(timezone))
+        posts = wiring.store.list_posts(**filters(timezone))
     if fmt == "json":
         click.echo(json.dumps([as_row(post, timezone) for post in posts], ensure_ascii=False, indent=2))
         return 0
@@ -353,17 +279,16 @@ def show(post_id: int) -> int:
 
     Example: scheduler queue show 12
     """
-    from scheduler.config import load_settings
 
-    settings = load_settings()
-    store = open_store(settings)
+    wiring = _wiring()
+    settings, store = wiring.settings, wiring.store
     post = store.get(post_id)
     row = as_row(post, settings.timezone)
     for key in ("id", "item_id", "platform", "account", "state", "publish_at", "attempts", "remote_id", "remote_url", "error"):
         if row[key] is not None:
             click.echo(f"{key:<11} {row[key]}")
         if key == "account":
-            click.echo(f"{'posts as':<11} {_posting_as(settings, post.platform, post.account)}")
+            click.echo(f"{'posts as':<11} {_posting_as(wiring, post.platform, post.account)}")
     click.echo("")
     click.echo(post.text)
     click.echo("")
@@ -377,12 +302,19 @@ def show(post_id: int) -> int:
     return 0
 
 
-def _posting_as(settings, platform: str, account: str) -> str:  # type: ignore[no-untyped-def]
-    """Whom the post's account publishes as, from the settings and the token store."""
-    from scheduler.config import account_setup
-    from scheduler.identity import describe
+def _limits(wiring: Wiring) -> dict[str, int]:
+    """The length limits of every account's server, each problem asking one said on stderr."""
+    limits, problems = wiring.limits()
+    for problem in problems:
+        click.echo(f"warning: {problem}", err=True)
+    return limits
 
-    setup = account_setup(settings)
+
+def _posting_as(wiring: Wiring, platform: str, account: str) -> str:
+    """Whom the post's account publishes as, from the settings and the token store."""
+    from scheduler.platforms.identity import describe
+
+    setup = wiring.setup
     if (platform, account) in setup.ready:
         return describe(platform, setup.ready[(platform, account)])
     if (platform, account) in setup.broken:
@@ -398,19 +330,21 @@ def edit(post_id: int, new_text: str | None) -> int:
 
     Example: scheduler queue edit 12 --text "Neu: …"
     """
-    from scheduler.config import load_settings
     from scheduler.queueing import edit_text
 
-    settings = load_settings()
-    store = open_store(settings)
+    wiring = _wiring()
+    settings, store = wiring.settings, wiring.store
     if new_text is None:
         new_text = click.edit(store.get(post_id).text)
         if new_text is None:
             click.echo("unchanged")
             return 0
     current = store.get(post_id)
-    limit = mastodon_limit(settings, [current.account]) if current.platform == "mastodon" else settings.mastodon_max_characters
-    post = edit_text(store, post_id, new_text, now=current_time(), mastodon_limit=limit)
+    key = (current.platform, current.account)
+    limits, problems = wiring.limits({key: wiring.accounts[key]} if key in wiring.accounts else {})
+    for problem in problems:
+        click.echo(f"warning: {problem}", err=True)
+    post = edit_text(store, post_id, new_text, now=current_time(), limits=limits)
     click.echo(f"post {post.id} edited")
     return 0
 
@@ -425,15 +359,15 @@ def reschedule_post(post_id: int, when: str, force: bool) -> int:
 
     Example: scheduler queue reschedule 12 2025-01-20T09:30
     """
-    from scheduler.config import load_settings
     from scheduler.queueing import reschedule, reschedule_to_day
 
-    settings = load_settings()
+    wiring = _wiring()
+    settings = wiring.settings
     now = current_time()
-    store = open_store(settings)
+    store = wiring.store
     day = parse_day(when)
     if day is not None:
-        post = reschedule_to_day(store, post_id, day, planning=planning_of(settings), now=now, force=force)
+        post = reschedule_to_day(store, post_id, day, planning=wiring.planning, now=now, force=force)
         click.echo(f"post {post.id} at {local(post.publish_at, settings.timezone)} ({post.state}), "
                    "the first free slot that day")
         return 0
@@ -450,9 +384,8 @@ def cancel(post_id: int) -> int:
 
     Example: scheduler queue cancel 12
     """
-    from scheduler.config import load_settings
 
-    post = open_store(load_settings()).transition(
+    post = _wiring().store.transition(
         post_id, State.CANCELLED, reason="cancelled by hand", now=current_time(),
         allowed_from={State.DRAFT, State.SCHEDULED, State.FAILED, State.NEEDS_ATTENTION}, action="be cancelled")
     click.echo(f"post {post.id} cancelled")
@@ -467,11 +400,10 @@ def approve(post_id: int | None, approve_all: bool) -> int:
 
     Example: scheduler queue approve --all
     """
-    from scheduler.config import load_settings
 
     if (post_id is None) == (not approve_all):
         raise click.UsageError("give a post ID or --all (one of them, not both)")
-    store = open_store(load_settings())
+    store = _wiring().store
     now = current_time()
     ids = [post_id] if post_id is not None else [post.id for post in store.list_posts(states=[State.DRAFT])]
     for each in ids:
@@ -495,7 +427,6 @@ def retry(post_id: int | None, retry_all: bool, states: tuple[str, ...], platfor
     Example: scheduler queue retry --state needs_attention --platform mastodon
     """
     from scheduler.cli import plural
-    from scheduler.config import load_settings
     from scheduler.queueing import retry_posts
 
     filters = bool(retry_all or states or platforms or accounts)
@@ -508,7 +439,7 @@ def retry(post_id: int | None, retry_all: bool, states: tuple[str, ...], platfor
             raise InputError(f"--account {entry!r} is not platform:name; write it e.g. as mastodon:main")
         pairs.append((platform, name))
     now = current_time()
-    store = open_store(load_settings())
+    store = _wiring().store
     if post_id is None:
         done = retry_posts(store, now=now, states=states, platforms=platforms, accounts=pairs)
         click.echo(f"retried {plural(len(done), 'post')}")
@@ -536,13 +467,13 @@ def export(fmt: str, states: tuple[str, ...], platforms: tuple[str, ...], excel:
 
     Example: scheduler queue export --format csv --excel -o posts.csv
     """
-    from scheduler.config import load_settings
     from scheduler.exchange import to_csv, to_ics
 
     if excel and fmt != "csv":
         raise click.UsageError("--excel is for --format csv")
-    settings = load_settings()
-    posts = open_store(settings).list_posts(states=states, platforms=platforms)
+    wiring = _wiring()
+    settings = wiring.settings
+    posts = wiring.store.list_posts(states=states, platforms=platforms)
     text = to_ics(posts, now=current_time()) if fmt == "ics" else to_csv(posts, settings.timezone, excel=excel)
     write_output(output, text)
     return 0
@@ -564,13 +495,13 @@ def import_csv(file: Path, approve: bool) -> int:
     Example: scheduler queue import-csv posts/extra.csv --approve
     """
     from scheduler.cli import plural
-    from scheduler.config import load_settings
     from scheduler.exchange import read_csv
 
-    settings = load_settings()
+    wiring = _wiring()
+    settings = wiring.settings
     now = current_time()
-    store = open_store(settings)
-    found = read_csv(file, timezone=settings.timezone, now=now, mastodon_limit=mastodon_limit(settings, None),
+    store = wiring.store
+    found = read_csv(file, timezone=settings.timezone, now=now, limits=_limits(wiring),
                      languages=settings.languages, media_base_url=settings.media_base_url or None,
                      utm=settings.utm, queued=store.existing)
     state = State.SCHEDULED if approve or not settings.require_approval else State.DRAFT

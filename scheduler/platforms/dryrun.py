@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from scheduler.errors import SystemFault
-from scheduler.models import Post, QueuedPost
+from scheduler.models import QueuedPost
 from scheduler.platforms import PayloadOptions, build_payloads, build_uploads
 from scheduler.platforms.base import REDACTED, Outcome, PublishResult, Reconciliation
 
@@ -56,15 +56,6 @@ def _headers(platform: str, key: str | None, linkedin_version: str) -> dict[str,
     return headers
 
 
-def as_post(queued: QueuedPost) -> Post:
-    """The rendered-post view of a queued post, for building its request bodies."""
-    return Post(
-        item_id=queued.item_id, section=queued.section, title=queued.title, platform=queued.platform,
-        parts=queued.parts, length=0, limit=0, language=queued.language,
-        links=(queued.link,) if queued.link else (), spoiler_text=queued.spoiler_text, images=queued.images,
-    )
-
-
 def _upload_request(platform: str, step: dict[str, Any], linkedin_version: str) -> dict[str, Any]:
     headers = _headers(platform, None, linkedin_version)
     if step.get("content_type"):
@@ -85,10 +76,10 @@ def requests_for(queued: QueuedPost, *, now: dt.datetime, linkedin_version: str 
     """Every request publishing `queued` sends, in order: image uploads first, then the post."""
     method, url = ENDPOINTS[queued.platform]
     headers = _headers(queued.platform, queued.idempotency_key, linkedin_version)
-    post = as_post(queued)
-    return [_upload_request(queued.platform, step, linkedin_version) for step in build_uploads(post)] + [
+    content = queued.content
+    return [_upload_request(queued.platform, step, linkedin_version) for step in build_uploads(queued.platform, content)] + [
         {"method": method, "url": url, "headers": headers, "body": body}
-        for body in build_payloads(post, now=now, options=options)
+        for body in build_payloads(queued.platform, content, now=now, options=options)
     ]
 
 

@@ -16,12 +16,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from scheduler.models import Image, Post, QueuedPost
+from scheduler.models import Content, Image, QueuedPost
 from scheduler.platforms import meta, uploads
-from scheduler.platforms.base import REDACTED, ApiClient, Outcome, Payload, PublishResult, Reconciliation
+from scheduler.platforms.base import REDACTED, ApiClient, Journal, Outcome, Payload, PublishResult, Reconciliation
+from scheduler.media import GIF, JPEG, MB, PNG, ImageRules
+from scheduler.platforms.meta import GRAPH_VERSION
+from scheduler.platforms.oauth import Provider, page_token
+from scheduler.platforms.spec import Connect, Platform
+from scheduler.text.length import measure_facebook
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -30,13 +35,17 @@ if TYPE_CHECKING:
 
 
 PAGE_PLACEHOLDER = "<page-id>"
+#: Photo node, creating: "a photo must be less than 10MB", animated photos are not supported;
+#: formats JPEG, PNG, GIF, BMP, TIFF (graph-api/photo-uploads). Up to 10 photos per post: third-party
+#: documentation, unconfirmed.
+IMAGES = ImageRules("facebook", max_count=10, max_bytes=10 * MB - 1, types=(JPEG, PNG, GIF))
 
 
 def _photo(image: Image) -> Payload:
     return {"published": "false", "alt_text_custom": image.alt, **({"url": image.path} if image.is_url else {})}
 
 
-def build_uploads(post: Post) -> list[Payload]:
+def build_uploads(post: Content) -> list[Payload]:
     """One unpublished photo per image."""
     return [{"method": "POST", "path": f"/{PAGE_PLACEHOLDER}/photos",
              "content_type": "application/x-www-form-urlencoded" if image.is_url else "multipart/form-data",
@@ -45,7 +54,7 @@ def build_uploads(post: Post) -> list[Payload]:
             for image in post.images]
 
 
-def build_payloads(post: Post, *, now: dt.datetime, photo_ids: Sequence[str] | None = None) -> list[Payload]:
+def build_payloads(post: Content, *, now: dt.datetime, photo_ids: Sequence[str] | None = None) -> list[Payload]:
     body: Payload = {"message": post.text}
     if post.images:
         ids = photo_ids or [uploads.placeholder("photo id", n) for n in range(1, len(post.images) + 1)]
@@ -76,18 +85,16 @@ class FacebookPublisher(ApiClient):
         form: dict[str, Any] = {**_photo(image), "access_token": self._secret.get_secret_value()}
         files = None
         if not image.is_url:
-            data = uploads.load(image, "facebook", self.http)
+            data = uploads.load(image, IMAGES, self.http)
             files = {"source": (data.name, data.data, data.mime)}
         answer = self.http.request("POST", f"{self.base_url}/{self.page_id}/photos", data=form, files=files,
                                    classify=meta.classify).json()
         return str(answer["id"])
 
     def publish(self, post: QueuedPost) -> PublishResult:
-        from scheduler.platforms.dryrun import as_post
-
         self.http.pace("POST", f"{self.base_url}/{self.page_id}/feed")
         photo_ids = [self.upload(image) for image in post.images]
-        (body,) = build_payloads(as_post(post), now=self.clock(), photo_ids=photo_ids)
+        (body,) = build_payloads(post.content, now=self.clock(), photo_ids=photo_ids)
         form = {**{k: v for k, v in body.items() if k != "access_token"}, "access_token": self._secret.get_secret_value()}
         created = self.http.request("POST", f"{self.base_url}/{self.page_id}/feed", data=form,
                                     classify=meta.classify).json()
@@ -104,3 +111,26 @@ class FacebookPublisher(ApiClient):
             if " ".join(str(item.get("message", "")).split()) == wanted:
                 return Reconciliation(Outcome.PUBLISHED, PublishResult(str(item["id"]), f"https://www.facebook.com/{item['id']}"))
         return Reconciliation(Outcome.NOT_PUBLISHED)
+
+
+def _client(account: Any, *, http: HttpClient, journal: Journal | None = None,
+            options: Mapping[str, Any] | None = None, keep: Callable[[Mapping[str, str]], None] | None = None) -> FacebookPublisher:
+    return FacebookPublisher(account.base_url, account.token, page_id=account.page_id, http=http)
+
+
+def _page_token(base_url: str, fields: Mapping[str, str], user_token: str, http: HttpClient) -> str:
+    """Posts go out with the page's own token, which does not expire."""
+    return page_token(base_url, fields["page_id"], user_token, http=http)
+
+
+PLATFORM = Platform(
+    name="facebook", title="Facebook", api_base=f"https://graph.facebook.com/{GRAPH_VERSION}", limit=63_206,
+    measure=measure_facebook, images=IMAGES, required=("token", "page_id"), identity=("base_url", "page_id"),
+    who=lambda account: f"page {account.page_id}" if account.page_id else "",
+    build_payloads=build_payloads, build_uploads=build_uploads, client=_client,
+    connect=Connect(oauth=True, needs={"page_id": "Facebook needs --page-id"}, keeps=("page_id",),
+                    finish=_page_token),
+    oauth=Provider("facebook", f"https://www.facebook.com/{GRAPH_VERSION}/dialog/oauth",
+                   f"https://graph.facebook.com/{GRAPH_VERSION}/oauth/access_token",
+                   ("pages_manage_posts", "pages_read_engagement", "pages_show_list"), pkce=False),
+)

@@ -14,15 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scheduler.errors import DuplicateError, PublishError, RejectedError
-from scheduler.models import Image, Post, QueuedPost
+from scheduler.models import Content, Image, QueuedPost
 from scheduler.platforms import uploads
-from scheduler.platforms.base import ApiClient, Outcome, Payload, PublishResult, Reconciliation
+from scheduler.platforms.base import ApiClient, Journal, Outcome, Payload, PublishResult, Reconciliation
+from scheduler.media import GIF, JPEG, MB, PNG, ImageRules
+from scheduler.platforms.oauth import Provider
+from scheduler.platforms.spec import Connect, Platform
 from scheduler.text import littletext
+from scheduler.text.length import measure_linkedin
 
 if TYPE_CHECKING:
     import requests
@@ -37,9 +41,13 @@ AUTHOR_PLACEHOLDER = "<author URN of the account, e.g. urn:li:organization:123>"
 
 
 INIT_UPLOAD = "/rest/images?action=initializeUpload"
+#: Images API: JPG, PNG, GIF (S21/S22 in the reference; CData docs); multiImage holds up to 20
+#: (third-party SDK docs, unconfirmed). No byte limit is documented; LinkedIn limits pixels
+#: (36,152,320). 8 MB keeps uploads of photographs well below what clients report working (unconfirmed).
+IMAGES = ImageRules("linkedin", max_count=20, max_bytes=8 * MB, types=(JPEG, PNG, GIF))
 
 
-def build_uploads(post: Post, *, author: str = AUTHOR_PLACEHOLDER) -> list[Payload]:
+def build_uploads(post: Content, *, author: str = AUTHOR_PLACEHOLDER) -> list[Payload]:
     """The Images API requests before the post: initialise, then PUT the bytes, per image."""
     steps: list[Payload] = []
     for number, image in enumerate(post.images, start=1):
@@ -49,7 +57,7 @@ def build_uploads(post: Post, *, author: str = AUTHOR_PLACEHOLDER) -> list[Paylo
     return steps
 
 
-def article_for(post: Post, card: LinkCard | None = None, thumbnail: str | None = None) -> Payload | None:
+def article_for(post: Content, card: LinkCard | None = None, thumbnail: str | None = None) -> Payload | None:
     """`content.article` for a post with a link and no images: the page's title and description
     (its Open Graph tags, read when publishing) or, without them, the item's title; the thumbnail
     is an image URN from the Images API (field name unconfirmed, see platform-apis.md 1.3)."""
@@ -63,7 +71,7 @@ def article_for(post: Post, card: LinkCard | None = None, thumbnail: str | None 
     return article
 
 
-def _article_placeholders(post: Post) -> Payload | None:
+def _article_placeholders(post: Content) -> Payload | None:
     """A dry run's article: what publishing reads from the page, named (nothing is fetched)."""
     article = article_for(post)
     if article is not None:
@@ -73,7 +81,7 @@ def _article_placeholders(post: Post) -> Payload | None:
     return article
 
 
-def build_payloads(post: Post, *, now: dt.datetime, author: str = AUTHOR_PLACEHOLDER,
+def build_payloads(post: Content, *, now: dt.datetime, author: str = AUTHOR_PLACEHOLDER,
                    image_urns: Sequence[str] | None = None, article: Payload | None = None) -> list[Payload]:
     # LinkedIn has no reply threads; posts are shortened, never split, so there is one part.
     body: Payload = {
@@ -131,7 +139,7 @@ class LinkedInPublisher(ApiClient):
             self._cards = LinkCards(Fetcher(allow=self.http.fetch_allow))
         return self._cards
 
-    def _article(self, post: Post) -> Payload | None:
+    def _article(self, post: Content) -> Payload | None:
         """The article for `post` with what its page says about itself; without the page (it cannot be
         fetched), the item's title and no description. A thumbnail that cannot be uploaded is left out."""
         plain = article_for(post)
@@ -158,7 +166,7 @@ class LinkedInPublisher(ApiClient):
 
     def upload(self, image: Image) -> str:
         """Upload one image through the Images API; its URN."""
-        return self._upload_bytes(uploads.load(image, "linkedin", self.http).data)
+        return self._upload_bytes(uploads.load(image, IMAGES, self.http).data)
 
     def _upload_bytes(self, data: bytes) -> str:
         started = self.http.request("POST", f"{self.base_url}{INIT_UPLOAD}", headers=self._headers(),
@@ -171,11 +179,9 @@ class LinkedInPublisher(ApiClient):
         return str(urn)
 
     def publish(self, post: QueuedPost) -> PublishResult:
-        from scheduler.platforms.dryrun import as_post
-
         self.http.pace("POST", f"{self.base_url}/rest/posts")
         urns = [self.upload(image) for image in post.images]
-        rendered = as_post(post)
+        rendered = post.content
         article = self._article(rendered)
         (body,) = build_payloads(rendered, now=self.clock(), author=self.author, image_urns=urns, article=article)
         response = self.http.request("POST", f"{self.base_url}/rest/posts", json=body, headers=self._headers(),
@@ -213,3 +219,22 @@ def _message(response: requests.Response) -> str:
     from scheduler.platforms.http import message_of
 
     return message_of(response)
+
+
+def _client(account: Any, *, http: HttpClient, journal: Journal | None = None,
+            options: Mapping[str, Any] | None = None, keep: Callable[[Mapping[str, str]], None] | None = None) -> LinkedInPublisher:
+    return LinkedInPublisher(account.base_url, account.token, author=account.author, version=account.version,
+                             http=http)
+
+
+PLATFORM = Platform(
+    name="linkedin", title="LinkedIn", api_base="https://api.linkedin.com", limit=3000, measure=measure_linkedin,
+    images=IMAGES, required=("token", "author"), identity=("base_url", "author"), who=lambda account: account.author,
+    build_payloads=build_payloads, build_uploads=build_uploads, client=_client,
+    connect=Connect(oauth=True, needs={"author": "LinkedIn needs --author, e.g. --author urn:li:organization:123456"},
+                    keeps=("author", "version")),
+    oauth=Provider("linkedin", "https://www.linkedin.com/oauth/v2/authorization",
+                   "https://www.linkedin.com/oauth/v2/accessToken",
+                   ("openid", "profile", "w_member_social", "w_organization_social"), pkce=False),
+    token_margin=dt.timedelta(days=7),
+)

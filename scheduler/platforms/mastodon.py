@@ -19,14 +19,16 @@ import datetime as dt
 import html
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from scheduler import media
 from scheduler.errors import PublishError, RejectedError, TransientError
-from scheduler.models import Image, Post, QueuedPost
+from scheduler.models import Content, Image, QueuedPost
 from scheduler.platforms import uploads
-from scheduler.platforms.base import ApiClient, Outcome, Payload, PublishResult, Reconciliation
+from scheduler.platforms.base import ApiClient, Journal, Outcome, Payload, PublishResult, Reconciliation
+from scheduler.media import GIF, JPEG, MB, PNG, WEBP, ImageRules
+from scheduler.platforms.spec import Connect, Platform
+from scheduler.text.length import measure_mastodon
 
 if TYPE_CHECKING:
     import requests
@@ -36,10 +38,15 @@ if TYPE_CHECKING:
 
 
 VISIBILITIES = ("public", "unlisted", "private", "direct")
+#: Mastodon 4.x: MediaAttachment IMAGE_LIMIT 16 MB, Status::MEDIA_ATTACHMENTS_LIMIT 4; an instance may
+#: allow other values (configuration.media_attachments.image_size_limit,
+#: configuration.statuses.max_media_attachments): the client checks them before uploading.
+#: Alt text (`description`): 1500 characters (MediaAttachment::MAX_DESCRIPTION_LENGTH).
+IMAGES = ImageRules("mastodon", max_count=4, max_bytes=16 * MB, types=(JPEG, PNG, GIF, WEBP), max_alt=1500)
 IDEMPOTENCY_WINDOW = dt.timedelta(minutes=55)  # Mastodon keeps keys 1 hour; keep a margin
 
 
-def build_uploads(post: Post) -> list[Payload]:
+def build_uploads(post: Content) -> list[Payload]:
     """One multipart upload per image, each followed (when the server answers 202) by polling."""
     steps: list[Payload] = []
     for number, image in enumerate(post.images, start=1):
@@ -50,7 +57,7 @@ def build_uploads(post: Post) -> list[Payload]:
     return steps
 
 
-def build_payloads(post: Post, *, now: dt.datetime, media_ids: Sequence[str] | None = None,
+def build_payloads(post: Content, *, now: dt.datetime, media_ids: Sequence[str] | None = None,
                    visibility: str = "public") -> list[Payload]:
     """One status per part; `visibility` (one of `VISIBILITIES`) applies to every part."""
     payloads: list[Payload] = []
@@ -136,7 +143,7 @@ class MastodonPublisher(ApiClient):
         """Refuse what this instance will not take, before uploading anything."""
         info = self.http.request("GET", f"{self.base_url}/api/v2/instance").json().get("configuration", {})
         count = info.get("statuses", {}).get("max_media_attachments")
-        count = count if isinstance(count, int) else media.RULES["mastodon"].max_count
+        count = count if isinstance(count, int) else IMAGES.max_count
         if len(images) > count:
             raise RejectedError(f"{len(images)} images, but this Mastodon instance takes at most {count} per post; "
                                 f"remove {len(images) - count}, then retry the post")
@@ -149,7 +156,7 @@ class MastodonPublisher(ApiClient):
 
     def upload(self, image: Image) -> str:
         """Upload one image with its alt text and wait until the server has processed it; its id."""
-        data = uploads.load(image, "mastodon", self.http)
+        data = uploads.load(image, IMAGES, self.http)
         response = self.http.request("POST", f"{self.base_url}/api/v2/media", headers=self._headers(),
                                      data={"description": data.alt}, files={"file": (data.name, data.data, data.mime)})
         attachment: dict[str, Any] = response.json()
@@ -167,7 +174,6 @@ class MastodonPublisher(ApiClient):
     def publish(self, post: QueuedPost, *, arrived: Sequence[dict[str, Any]] = ()) -> PublishResult:
         """`arrived`: the statuses of the thread's first parts, found on the account by `reconcile`;
         they are not sent again."""
-        from scheduler.platforms.dryrun import as_post
 
         # the images (media: 30 uploads per 30 minutes) and all the parts still to send fit in the
         # account's rate limits, or nothing is sent
@@ -180,7 +186,7 @@ class MastodonPublisher(ApiClient):
             media_ids = [self.upload(image) for image in post.images]
         first: dict[str, object] | None = None
         parent: str | None = None
-        for index, body in enumerate(build_payloads(as_post(post), now=self.clock(), media_ids=media_ids,
+        for index, body in enumerate(build_payloads(post.content, now=self.clock(), media_ids=media_ids,
                                                         visibility=self.visibility)):
             if index < len(arrived):
                 status = arrived[index]
@@ -232,3 +238,17 @@ class MastodonPublisher(ApiClient):
                 break
             arrived.append(match)
         return arrived, oldest
+
+
+def _client(account: Any, *, http: HttpClient, journal: Journal | None = None,
+            options: Mapping[str, Any] | None = None, keep: Callable[[Mapping[str, str]], None] | None = None) -> MastodonPublisher:
+    return MastodonPublisher(account.base_url, account.token, http=http, **(options or {}))
+
+
+PLATFORM = Platform(
+    name="mastodon", title="Mastodon", api_base="https://mastodon.social", limit=500, measure=measure_mastodon,
+    images=IMAGES, required=("base_url", "token"), identity=("base_url",), who=lambda account: "",
+    build_payloads=build_payloads, build_uploads=build_uploads, client=_client,
+    connect=Connect(oauth=False, label="Access token (write:statuses)", secret_field="token"),
+    threads=True, content_warning=True,
+)

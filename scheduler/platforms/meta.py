@@ -12,6 +12,9 @@ if TYPE_CHECKING:
 
 _RATE_CODES = {4, 17, 32, 613, 80001}
 
+#: The Graph API version of Facebook Pages (its API base and its OAuth dialog).
+GRAPH_VERSION = "v21.0"
+
 
 def graph_error(response: requests.Response) -> tuple[int | None, str]:
     try:

@@ -1,7 +1,7 @@
 """OAuth 2.0 authorisation-code sign-in through a loopback redirect (RFC 8252), with PKCE (RFC 7636)
 where the platform supports it: LinkedIn, X, Threads and Facebook.
 
-    tokens = sign_in(PROVIDERS["x"], client_id=…, client_secret=…, open_browser=webbrowser.open, http=…)
+    tokens = sign_in(registry.get("x").oauth, client_id=…, client_secret=…, open_browser=webbrowser.open, http=…)
 
 A one-shot HTTP server on 127.0.0.1 receives the redirect; the `state` must match; the code is
 exchanged at the token endpoint. Nothing here prints or logs a secret.
@@ -36,20 +36,11 @@ class Provider:
     scopes: tuple[str, ...]
     pkce: bool
     basic_auth: bool = False  # client credentials as HTTP Basic instead of form fields
+    #: The long-lived token refreshes itself (`GET <origin>/refresh_access_token`, Threads) rather
+    #: than through a refresh token and the app's client id.
+    self_refresh: bool = False
 
 
-PROVIDERS = {
-    "linkedin": Provider("linkedin", "https://www.linkedin.com/oauth/v2/authorization",
-                         "https://www.linkedin.com/oauth/v2/accessToken",
-                         ("openid", "profile", "w_member_social", "w_organization_social"), pkce=False),
-    "x": Provider("x", "https://x.com/i/oauth2/authorize", "https://api.x.com/2/oauth2/token",
-                  ("tweet.read", "tweet.write", "users.read", "offline.access"), pkce=True, basic_auth=True),
-    "threads": Provider("threads", "https://threads.net/oauth/authorize", "https://graph.threads.net/oauth/access_token",
-                        ("threads_basic", "threads_content_publish"), pkce=False),
-    "facebook": Provider("facebook", "https://www.facebook.com/v21.0/dialog/oauth",
-                         "https://graph.facebook.com/v21.0/oauth/access_token",
-                         ("pages_manage_posts", "pages_read_engagement", "pages_show_list"), pkce=False),
-}
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,13 +24,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from scheduler.errors import PublishError, RateLimitedError, RejectedError, TransientError
-from scheduler.models import Image, Post, QueuedPost
+from scheduler.models import Content, Image, QueuedPost
 from scheduler.platforms import meta, uploads
 from scheduler.platforms.base import REDACTED, ApiClient, Journal, Outcome, Payload, PublishResult, Reconciliation
+from scheduler.media import JPEG, MB, PNG, ImageRules
+from scheduler.platforms.oauth import Provider
+from scheduler.platforms.spec import Connect, Platform
+from scheduler.text.length import measure_threads
 
 if TYPE_CHECKING:
     import requests
@@ -40,6 +44,11 @@ if TYPE_CHECKING:
 
 
 USER_PLACEHOLDER = "<threads-user-id>"
+API_VERSION = "v1.0"
+#: Threads posts: images JPEG or PNG, 8 MB (developers.facebook.com documentation/threads/posts,
+#: media specifications); a carousel holds up to 20 items (unconfirmed: older pages said 10).
+#: Threads downloads image_url itself, so a local file needs a public address.
+IMAGES = ImageRules("threads", max_count=20, max_bytes=8 * MB, types=(JPEG, PNG), needs_public_url=True)
 QUOTA_RETRY = 3600.0  # seconds: the quota is a moving 24 hours, and Threads does not say when a post frees up
 NOT_FOUND_YET = 4279009  # error_subcode: threads_publish cannot find a container made a moment ago
 NOT_FOUND_TRIES = 3  # publishing such a container, in all
@@ -66,7 +75,7 @@ def _item(image: Image) -> Payload:
     return {"media_type": "IMAGE", "image_url": image.path, "alt_text": image.alt, "is_carousel_item": "true"}
 
 
-def build_uploads(post: Post) -> list[Payload]:
+def build_uploads(post: Content) -> list[Payload]:
     """A carousel's item containers (one per image); a single image needs none."""
     if len(post.images) < 2:
         return []
@@ -74,7 +83,7 @@ def build_uploads(post: Post) -> list[Payload]:
              "body": {**_item(image), "access_token": REDACTED}} for image in post.images]
 
 
-def build_payloads(post: Post, *, now: dt.datetime, children: Sequence[str] | None = None) -> list[Payload]:
+def build_payloads(post: Content, *, now: dt.datetime, children: Sequence[str] | None = None) -> list[Payload]:
     payloads: list[Payload] = []
     for index, part in enumerate(post.parts):
         body: Payload = {"media_type": "TEXT", "text": part}
@@ -182,7 +191,6 @@ class ThreadsPublisher(ApiClient):
     def _publish(self, post: QueuedPost, steps: dict[str, str]) -> PublishResult:
         """Publish the parts not yet published (per `steps`), reusing a noted container that
         Threads has not published yet."""
-        from scheduler.platforms.dryrun import as_post
 
         self.http.pace("POST", f"{self.base_url}/{self.user_id}/threads_publish", requests=len(post.parts))
         local = [image.path for image in post.images if not image.is_url]
@@ -199,7 +207,7 @@ class ThreadsPublisher(ApiClient):
                 children.append(child)
         first: str | None = None
         parent: str | None = None
-        for index, body in enumerate(build_payloads(as_post(post), now=self.clock(), children=children)):
+        for index, body in enumerate(build_payloads(post.content, now=self.clock(), children=children)):
             if f"part:{index}" in steps:
                 parent = steps[f"part:{index}"]
                 first = first or parent
@@ -276,3 +284,20 @@ class ThreadsPublisher(ApiClient):
         if found is not None:
             return Reconciliation(Outcome.PUBLISHED, found)
         return Reconciliation(Outcome.NOT_PUBLISHED if listed else Outcome.UNKNOWN)
+
+
+def _client(account: Any, *, http: HttpClient, journal: Journal | None = None,
+            options: Mapping[str, Any] | None = None, keep: Callable[[Mapping[str, str]], None] | None = None) -> ThreadsPublisher:
+    return ThreadsPublisher(account.base_url, account.token, user_id=account.user_id, journal=journal, http=http)
+
+
+PLATFORM = Platform(
+    name="threads", title="Threads", api_base=f"https://graph.threads.net/{API_VERSION}", limit=500,
+    measure=measure_threads, images=IMAGES, required=("token",), identity=("base_url", "user_id"),
+    who=lambda account: f"Threads user {account.user_id}" if account.user_id else "",
+    build_payloads=build_payloads, build_uploads=build_uploads, client=_client,
+    connect=Connect(oauth=True, keeps=("user_id",)), threads=True,
+    oauth=Provider("threads", "https://threads.net/oauth/authorize", "https://graph.threads.net/oauth/access_token",
+                   ("threads_basic", "threads_content_publish"), pkce=False, self_refresh=True),
+    token_margin=dt.timedelta(days=7),
+)

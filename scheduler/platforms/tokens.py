@@ -27,8 +27,9 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr
 
 from scheduler.errors import AuthorisationError, ConfigError, PublishError
-from scheduler.identity import bound_fields
-from scheduler.platforms.oauth import PROVIDERS, Tokens, tokens_from
+from scheduler.platforms.identity import bound_fields
+from scheduler.platforms import registry
+from scheduler.platforms.oauth import Tokens, tokens_from
 
 if TYPE_CHECKING:
     from scheduler.models import QueuedPost
@@ -52,12 +53,6 @@ class Account(Protocol):
 
 log = logging.getLogger(__name__)
 
-#: How long before its end a token is refreshed.
-MARGIN: dict[str, dt.timedelta] = {
-    "x": dt.timedelta(minutes=10),
-    "linkedin": dt.timedelta(days=7),
-    "threads": dt.timedelta(days=7),
-}
 
 
 def expires_at(account: Account) -> dt.datetime | None:
@@ -78,17 +73,18 @@ def _instant(text: str) -> dt.datetime | None:
 
 def refreshable(platform: str, account: Account) -> bool:
     """Whether this account's token can be refreshed without the user signing in again."""
-    if platform == "threads":
+    provider = registry.get(platform).oauth
+    if provider is None or registry.get(platform).token_margin is None:
+        return False
+    if provider.self_refresh:
         return account.token is not None
-    if platform in ("x", "linkedin"):
-        return account.refresh_token is not None and bool(account.client_id)
-    return False
+    return account.refresh_token is not None and bool(account.client_id)
 
 
 def due(platform: str, account: Account, now: dt.datetime) -> bool:
     """Whether the token should be refreshed now: it can be, and it ends within the margin."""
-    end = expires_at(account)
-    return end is not None and platform in MARGIN and refreshable(platform, account) and end - now <= MARGIN[platform]
+    end, margin = expires_at(account), registry.get(platform).token_margin
+    return end is not None and margin is not None and refreshable(platform, account) and end - now <= margin
 
 
 def origin(url: str) -> str:
@@ -99,10 +95,12 @@ def origin(url: str) -> str:
 def refresh(platform: str, account: Account, *, http: HttpClient, now: dt.datetime) -> Tokens:
     """New tokens for `account` from the platform; `AuthorisationError` (naming `scheduler auth`)
     when the platform refuses."""
-    provider = PROVIDERS[platform]
+    provider = registry.get(platform).oauth
+    if provider is None:
+        raise AuthorisationError(f"{platform} tokens cannot be refreshed; run 'scheduler auth {platform}' again")
     token_url = account.token_url or provider.token_url
     try:
-        if platform == "threads":
+        if provider.self_refresh:
             assert account.token is not None
             answer = http.request("GET", f"{origin(token_url)}/refresh_access_token", params={
                 "grant_type": "th_refresh_token", "access_token": account.token.get_secret_value()}).json()
@@ -151,9 +149,12 @@ class TokenKeeper:
         return f"TokenKeeper({self.platform}:{self.name}, expires_at={self.account.expires_at!r}, client={self.client!r})"
 
     def __getattr__(self, name: str) -> Any:
-        if name in ("whoami", "instance_limit"):
-            self.keep_fresh()
-        return getattr(self.client, name)
+        return getattr(self.client, name)  # the client's abilities (quota_left …) and fields pass through
+
+    def whoami(self) -> str:
+        """Whom the account posts as, asked with a fresh token."""
+        self.keep_fresh()
+        return str(self.client.whoami())
 
     def keep_fresh(self) -> bool:
         """Refresh the token when it is due; True when it changed. A token store that cannot be

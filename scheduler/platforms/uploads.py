@@ -39,9 +39,9 @@ def _name(image: Image) -> str:
     return PurePosixPath(urlsplit(image.path).path).name if image.is_url else PurePosixPath(image.path).name
 
 
-def load(image: Image, platform: str, http: HttpClient) -> ImageData:
-    """The bytes of `image` as `platform` takes them; `RejectedError` when they cannot be used."""
-    rules = media.RULES[platform]
+def load(image: Image, rules: media.ImageRules, http: HttpClient) -> ImageData:
+    """The bytes of `image` as the platform of `rules` takes them; `RejectedError` when they cannot be used."""
+    platform = rules.platform
     if image.is_url:
         from scheduler.platforms.fetching import Fetcher
 

@@ -15,13 +15,17 @@ before queuing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from scheduler.errors import DuplicateError, PublishError, RejectedError, TransientError
-from scheduler.models import Image, Post, QueuedPost
+from scheduler.models import Content, Image, QueuedPost
 from scheduler.platforms import uploads
 from scheduler.platforms.base import ApiClient, Journal, Outcome, Payload, PublishResult, Reconciliation
+from scheduler.media import JPEG, MB, PNG, WEBP, ImageRules
+from scheduler.platforms.oauth import Provider
+from scheduler.platforms.spec import Connect, Platform
+from scheduler.text.length import measure_x
 
 if TYPE_CHECKING:
     import requests
@@ -31,7 +35,13 @@ if TYPE_CHECKING:
 
 
 
-def build_uploads(post: Post) -> list[Payload]:
+#: docs.x.com media best practices: up to 4 photos per post; images 5 MB. The one-shot
+#: POST /2/media/upload takes image/jpeg, png, webp, bmp, tiff; a GIF needs the chunked
+#: upload (tweet_gif), which we do not implement. Alt text: at most 1000 characters (media metadata).
+IMAGES = ImageRules("x", max_count=4, max_bytes=5 * MB, types=(JPEG, PNG, WEBP), max_alt=1000)
+
+
+def build_uploads(post: Content) -> list[Payload]:
     """Per image: the upload, then its alt text."""
     steps: list[Payload] = []
     for number, image in enumerate(post.images, start=1):
@@ -42,7 +52,7 @@ def build_uploads(post: Post) -> list[Payload]:
     return steps
 
 
-def build_payloads(post: Post, *, now: dt.datetime, media_ids: Sequence[str] | None = None) -> list[Payload]:
+def build_payloads(post: Content, *, now: dt.datetime, media_ids: Sequence[str] | None = None) -> list[Payload]:
     payloads: list[Payload] = []
     for index, part in enumerate(post.parts):
         body: Payload = {"text": part}
@@ -96,7 +106,7 @@ class XPublisher(ApiClient):
 
     def upload(self, image: Image) -> str:
         """Upload one image and set its alt text; its media id."""
-        data = uploads.load(image, "x", self.http)
+        data = uploads.load(image, IMAGES, self.http)
         answer = self.http.request("POST", f"{self.base_url}/2/media/upload", headers=self._headers(),
                                    data={"media_category": "tweet_image"},
                                    files={"media": (data.name, data.data, data.mime)},
@@ -115,7 +125,6 @@ class XPublisher(ApiClient):
 
     def _publish(self, post: QueuedPost, steps: dict[str, str]) -> PublishResult:
         """Send the parts not yet posted (per `steps`, each noted as it goes out) as a reply chain."""
-        from scheduler.platforms.dryrun import as_post
 
         missing = sum(1 for index in range(len(post.parts)) if f"part:{index}" not in steps)
         uploading = post.images if "part:0" not in steps else ()
@@ -126,7 +135,7 @@ class XPublisher(ApiClient):
         media_ids = [self.upload(image) for image in uploading]
         first: str | None = None
         parent: str | None = None
-        for index, body in enumerate(build_payloads(as_post(post), now=self.clock(), media_ids=media_ids)):
+        for index, body in enumerate(build_payloads(post.content, now=self.clock(), media_ids=media_ids)):
             if f"part:{index}" in steps:
                 parent = steps[f"part:{index}"]
                 first = first or parent
@@ -194,3 +203,19 @@ def _message(response: requests.Response) -> str:
     from scheduler.platforms.http import message_of
 
     return message_of(response)
+
+
+def _client(account: Any, *, http: HttpClient, journal: Journal | None = None,
+            options: Mapping[str, Any] | None = None, keep: Callable[[Mapping[str, str]], None] | None = None) -> XPublisher:
+    return XPublisher(account.base_url, account.token, journal=journal, http=http)
+
+
+PLATFORM = Platform(
+    name="x", title="X", api_base="https://api.x.com", limit=280, measure=measure_x, images=IMAGES,
+    required=("token",), identity=("base_url",), who=lambda account: "",
+    build_payloads=build_payloads, build_uploads=build_uploads, client=_client, connect=Connect(oauth=True),
+    threads=True,
+    oauth=Provider("x", "https://x.com/i/oauth2/authorize", "https://api.x.com/2/oauth2/token",
+                   ("tweet.read", "tweet.write", "users.read", "offline.access"), pkce=True, basic_auth=True),
+    token_margin=dt.timedelta(minutes=10),
+)

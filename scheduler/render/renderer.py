@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
@@ -14,13 +14,14 @@ from typing import Any
 import jinja2
 
 from scheduler.errors import FitError, TemplateError
-from scheduler.models import PLATFORMS, THREAD_PLATFORMS, Issue, Item, Post
+from scheduler.models import Issue, Item, Post
+from scheduler.platforms import registry
 from scheduler.render import environment
 from scheduler.render.fitting import MARKER, Fitted, fit
 from scheduler.render.helpers import add_utm, format_hashtags, paragraphs, phrases, tag_links
 from scheduler.render.readon import dead_ends
 from scheduler.text.entities import url_spans
-from scheduler.text.length import Measure, measure
+from scheduler.text.length import Measure
 
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -105,17 +106,18 @@ class Renderer:
         hashtags: Sequence[str] = (),
         utm: bool = True,
         threads: Iterable[str] = (),
-        mastodon_limit: int = 500,
+        limits: Mapping[str, int] | None = None,
         footer: str = "",
-        footer_platforms: Iterable[str] = PLATFORMS,
+        footer_platforms: Iterable[str] = registry.NAMES,
     ) -> None:
         """`footer`: the account's own line (e.g. a funding notice), offered to templates as `footer`
-        on `footer_platforms` wherever it costs no text (see `render`)."""
+        on `footer_platforms` wherever it costs no text (see `render`). `limits`: a platform's own
+        length limit where it differs from the platform's default (a Mastodon instance's)."""
         self.templates_dir = templates_dir
         self.hashtags = tuple(hashtags)
         self.utm = utm
-        self.threads = frozenset(threads) & THREAD_PLATFORMS
-        self.mastodon_limit = mastodon_limit
+        self.threads = frozenset(threads) & registry.thread_platforms()
+        self.limits = dict(limits or {})
         self.footer = " ".join(footer.split())
         self.footer_platforms = frozenset(footer_platforms)
         self._environment = environment.make_environment(templates_dir)
@@ -127,7 +129,7 @@ class Renderer:
         return (
             f"Renderer(templates_dir={str(self.templates_dir) if self.templates_dir else None!r}, "
             f"hashtags={self.hashtags!r}, "
-            f"utm={self.utm}, threads={sorted(self.threads)!r}, mastodon_limit={self.mastodon_limit}, "
+            f"utm={self.utm}, threads={sorted(self.threads)!r}, limits={self.limits!r}, "
             f"footer={self.footer!r}, footer_platforms={sorted(self.footer_platforms)!r})"
         )
 
@@ -136,11 +138,11 @@ class Renderer:
         caller has chosen the line for the accounts it renders for); templates are shared."""
         twin = copy.copy(self)
         twin.footer = " ".join(footer.split())
-        twin.footer_platforms = frozenset(PLATFORMS)
+        twin.footer_platforms = frozenset(registry.NAMES)
         return twin
 
     def measure(self, platform: str, text: str, spoiler_text: str = "") -> Measure:
-        return measure(platform, text, spoiler_text, mastodon_limit=self.mastodon_limit)
+        return registry.measure(platform, text, spoiler_text, limits=self.limits)
 
     def render(self, issue: Issue, item: Item, platform: str) -> Post:
         """The post for `item` on `platform`; a post that cannot fit carries the reason, one that fits
@@ -168,7 +170,7 @@ class Renderer:
         tagged = utm(link) if link else None
         body = tag_links(item.body, utm) if use_utm else item.body
         shown = item if body == item.body else dataclasses.replace(item, body=body)
-        spoiler = issue.options.content_warning if platform == "mastodon" else ""
+        spoiler = issue.options.content_warning if registry.get(platform).content_warning else ""
         context = {
             "issue": issue,
             "item": shown,
@@ -190,7 +192,7 @@ class Renderer:
             output = _tidy(environment.render(template, {**context, "link": link_shown, "footer": footer,
                                                           "_fit": request}))
             thread = (platform in self.threads if request.thread is None else request.thread) and (
-                platform in THREAD_PLATFORMS
+                registry.get(platform).threads
             )
             try:
                 fitted = fit(output, request.region, measure=measure_post, language=issue.language, thread=thread)
@@ -226,5 +228,5 @@ class Renderer:
             warnings=tuple(warnings),
         )
 
-    def render_issue(self, issue: Issue, platforms: Sequence[str] = PLATFORMS) -> list[Post]:
+    def render_issue(self, issue: Issue, platforms: Sequence[str] = registry.NAMES) -> list[Post]:
         return [self.render(issue, item, platform) for item in issue.items for platform in platforms]

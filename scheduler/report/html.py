@@ -10,19 +10,12 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
+from scheduler.platforms import registry
 from scheduler.service import IssuePreview
 from scheduler.text.entities import protected_spans
 from scheduler.text.facets import rich_text
 
 _TEMPLATE = Path(__file__).with_name("preview.html.j2")
-NAMES = {
-    "linkedin": "LinkedIn",
-    "mastodon": "Mastodon",
-    "bluesky": "Bluesky",
-    "x": "X",
-    "threads": "Threads",
-    "facebook": "Facebook",
-}
 
 
 #: The page's words, per issue language; other languages get the English ones.
@@ -40,7 +33,7 @@ def labels(language: str) -> dict[str, str]:
     return LABELS.get(language, LABELS["en"])
 
 
-def rich_bluesky(text: str) -> Markup:
+def rich_facets(text: str) -> Markup:
     """A Bluesky post as the app shows it: the record's text, its facets as links and highlights."""
     shown = rich_text(text, did_of=lambda handle: handle)
     raw = shown.text.encode()
@@ -60,8 +53,8 @@ def rich_bluesky(text: str) -> Markup:
 
 def rich(text: str, platform: str = "") -> Markup:
     """Escaped text with links, hashtags and mentions highlighted as the platforms show them."""
-    if platform == "bluesky":
-        return rich_bluesky(text)
+    if platform and registry.get(platform).shown is not None:  # links in their short form, as facets (Bluesky)
+        return rich_facets(text)
     out, position = [], 0
     for span in protected_spans(text):
         out.append(escape(text[position : span.start]))
@@ -79,4 +72,5 @@ def render(previews: Sequence[IssuePreview]) -> str:
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     environment.filters["rich"] = rich
     template = environment.from_string(_TEMPLATE.read_text(encoding="utf-8"))
-    return template.render(previews=previews, names=NAMES, labels=labels)
+    names = {platform.name: platform.title for platform in registry.every()}
+    return template.render(previews=previews, names=names, labels=labels)

@@ -3,8 +3,8 @@ everywhere else, as written."""
 
 from __future__ import annotations
 
-from scheduler.text.facets import shown_text
+from scheduler.platforms import registry
 
 
 def shown(platform: str, part: str) -> str:
-    return shown_text(part) if platform == "bluesky" else part
+    return registry.get(platform).show(part)

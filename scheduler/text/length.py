@@ -11,7 +11,8 @@
 | threads  | characters, each emoji counting its UTF-8 bytes              | 500     |
 | facebook | UTF-16 code units                                            | 63,206  |
 
-* per instance (`configuration.statuses.max_characters`).
+* per instance (`configuration.statuses.max_characters`). Each platform's module names its rule and
+limit (`scheduler.platforms.registry.measure` measures by platform name).
 LinkedIn's and Facebook's unit is not documented; UTF-16 code units (what Java and JavaScript count)
 is never less than the number of characters, so a post we call fitting is not rejected.
 """
@@ -21,8 +22,6 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from scheduler.errors import UnknownPlatformError
-from scheduler.models import PLATFORMS
 from scheduler.text import littletext, twitter
 from scheduler.text.entities import MENTION
 from scheduler.text.facets import shown_text
@@ -48,13 +47,13 @@ def _over(length: int, limit: int, unit: str) -> str | None:
     return f"{length} {unit} exceeds the limit of {limit}" if length > limit else None
 
 
-def measure_x(text: str, spoiler_text: str = "") -> Measure:
+def measure_x(text: str, spoiler_text: str = "", *, limit: int = 280) -> Measure:
     length = twitter.weighted_length(text)
     if not text.strip():
-        return Measure(length, 280, "an empty post cannot be sent")
-    if length <= 280 and not twitter.is_valid(text, weighted=length):
-        return Measure(length, 280, "contains characters X rejects (U+FFFE, U+FEFF or U+FFFF)")
-    return Measure(length, 280, _over(length, 280, "weighted characters"))
+        return Measure(length, limit, "an empty post cannot be sent")
+    if length <= limit and not twitter.is_valid(text, weighted=length):
+        return Measure(length, limit, "contains characters X rejects (U+FFFE, U+FEFF or U+FFFF)")
+    return Measure(length, limit, _over(length, limit, "weighted characters"))
 
 
 def mastodon_countable(text: str) -> str:
@@ -80,17 +79,17 @@ def measure_mastodon(text: str, spoiler_text: str = "", *, limit: int = 500) -> 
     return Measure(length, limit, _over(length, limit, "characters"))
 
 
-def measure_bluesky(text: str, spoiler_text: str = "") -> Measure:
+def measure_bluesky(text: str, spoiler_text: str = "", *, limit: int = 300) -> Measure:
     text = shown_text(text)  # what the record's text will be: links shortened, the facet holds the address
     length = grapheme_count(text)
     size = len(text.encode())
-    problem = _over(length, 300, "graphemes") or _over(size, 3000, "UTF-8 bytes")
-    return Measure(length, 300, problem)
+    problem = _over(length, limit, "graphemes") or _over(size, 3000, "UTF-8 bytes")
+    return Measure(length, limit, problem)
 
 
-def measure_linkedin(text: str, spoiler_text: str = "") -> Measure:
+def measure_linkedin(text: str, spoiler_text: str = "", *, limit: int = 3000) -> Measure:
     length = utf16_length(littletext.commentary(text))
-    return Measure(length, 3000, _over(length, 3000, "characters of escaped commentary"))
+    return Measure(length, limit, _over(length, limit, "characters of escaped commentary"))
 
 
 def threads_length(text: str) -> int:
@@ -98,30 +97,12 @@ def threads_length(text: str) -> int:
     return len(text) + sum(len(emoji.encode()) - len(emoji) for emoji in emoji_clusters(text))
 
 
-def measure_threads(text: str, spoiler_text: str = "") -> Measure:
+def measure_threads(text: str, spoiler_text: str = "", *, limit: int = 500) -> Measure:
     length = threads_length(text)
-    return Measure(length, 500, _over(length, 500, "characters (emoji count their UTF-8 bytes)"))
+    return Measure(length, limit, _over(length, limit, "characters (emoji count their UTF-8 bytes)"))
 
 
-def measure_facebook(text: str, spoiler_text: str = "") -> Measure:
+def measure_facebook(text: str, spoiler_text: str = "", *, limit: int = 63_206) -> Measure:
     length = utf16_length(text)
-    return Measure(length, 63_206, _over(length, 63_206, "characters"))
+    return Measure(length, limit, _over(length, limit, "characters"))
 
-
-def measure(platform: str, text: str, spoiler_text: str = "", *, mastodon_limit: int = 500) -> Measure:
-    """Measure `text` as `platform` counts it."""
-    if platform == "mastodon":
-        return measure_mastodon(text, spoiler_text, limit=mastodon_limit)
-    try:
-        return _MEASURES[platform](text, spoiler_text)
-    except KeyError:
-        raise UnknownPlatformError(platform, PLATFORMS) from None
-
-
-_MEASURES = {
-    "x": measure_x,
-    "bluesky": measure_bluesky,
-    "linkedin": measure_linkedin,
-    "threads": measure_threads,
-    "facebook": measure_facebook,
-}

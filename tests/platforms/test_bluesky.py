@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from scheduler.errors import RejectedError
 from scheduler.models import Image, QueuedPost
 from scheduler.platforms.bluesky import BlueskyPublisher, build_payloads
-from scheduler.platforms.dryrun import DryRunPublisher, as_post
+from scheduler.platforms.dryrun import DryRunPublisher
 from scheduler.platforms.linkcard import LinkCards
 from tests.fakes.bluesky_server import BlueskyFake
 from tests.fakes.pages import PageServer, Resource, og_page, png, site_only
@@ -171,7 +171,7 @@ def test_the_fake_pds_wants_a_content_type_on_uploads(pds):
 def test_a_dry_run_shows_placeholders_and_fetches_nothing(site, tmp_path):
     url = site.add("/artikel", Resource(body=og_page("Titel", "Beschreibung")))
     post = _post(f"Mit @verein.bsky.social: {url}", "Teil zwei")
-    (first, second) = build_payloads(as_post(post), now=NOW)
+    (first, second) = build_payloads(post.content, now=NOW)
     record = first["record"]
     assert _covered(record)[0][1] == {"$type": "app.bsky.richtext.facet#mention", "did": "<DID of @verein.bsky.social>"}
     assert record["embed"] == {"$type": "app.bsky.embed.external", "external": {

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from scheduler.errors import RejectedError
 from scheduler.models import Image
-from scheduler.platforms import uploads
+from scheduler.platforms import registry, uploads
 from scheduler.platforms.fetching import Fetcher
 from scheduler.platforms.http import HttpClient
 from scheduler.platforms.linkcard import LinkCards
@@ -100,17 +100,17 @@ def test_a_name_that_turns_private_after_the_check_is_not_connected_to(site, con
 def test_an_image_given_as_a_private_address_is_refused_naming_the_setting(site, connections):
     url = site.add("/bild.png", Resource(body=png(), content_type="image/png"))
     with pytest.raises(RejectedError) as refused:
-        uploads.load(Image(url, "Bild"), "mastodon", HttpClient())
+        uploads.load(Image(url, "Bild"), registry.get("mastodon").images, HttpClient())
     message = str(refused.value)
     assert message.startswith(f"image {url} could not be fetched") and "SCHEDULER_FETCH_ALLOW" in message
     assert site.hits == {} and connections == []
-    loaded = uploads.load(Image(url, "Bild"), "mastodon", HttpClient(fetch_allow=["127.0.0.1"]))
+    loaded = uploads.load(Image(url, "Bild"), registry.get("mastodon").images, HttpClient(fetch_allow=["127.0.0.1"]))
     assert loaded.data == png() and site.hits == {"/bild.png": 1}
 
 
 def test_the_setting_reaches_every_client(monkeypatch):
-    from scheduler.cli.daemon import publishers
     from scheduler.config import load_settings
+    from scheduler.wiring import Wiring
 
     monkeypatch.setenv("SCHEDULER_FETCH_ALLOW", "intranet.example.org, 10.20.0.0/16")
     monkeypatch.setenv("SCHEDULER_MASTODON_BASE_URL", "https://social.example")
@@ -118,7 +118,7 @@ def test_the_setting_reaches_every_client(monkeypatch):
     monkeypatch.setenv("SCHEDULER_BLUESKY_HANDLE", "comms.example")
     monkeypatch.setenv("SCHEDULER_BLUESKY_APP_PASSWORD", SecretStr("p" * 19).get_secret_value())
     monkeypatch.setenv("SCHEDULER_TOKEN_STORE", "/nonexistent/tokens.json")
-    clients = publishers(load_settings())
+    clients = Wiring(load_settings()).publishers()
     for key in (("mastodon", "default"), ("bluesky", "default")):
         assert clients[key].http.fetch_allow == ("intranet.example.org", "10.20.0.0/16")
 

@@ -11,7 +11,6 @@ import pytest
 from pydantic import SecretStr
 
 from scheduler.models import QueuedPost
-from scheduler.platforms.dryrun import as_post
 from scheduler.platforms.linkcard import LinkCards
 from scheduler.platforms.linkedin import LinkedInPublisher, build_payloads
 from tests.fakes.linkedin_server import LinkedInFake
@@ -71,7 +70,7 @@ def test_no_link_no_article(linkedin, site):
 
 
 def test_a_dry_run_names_what_the_page_will_give_without_fetching_it(site):
-    (body,) = build_payloads(as_post(_post(site.url + "/kongress")), now=NOW)
+    (body,) = build_payloads(_post(site.url + "/kongress").content, now=NOW)
     article = body["content"]["article"]
     assert article["source"] == site.url + "/kongress"
     assert article["title"] == "<title of the page (og:title), else: Bundeskongress 2024>"

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from scheduler.models import IssueOptions
+from scheduler.models import IssueOptions, Post
 from scheduler.platforms import build_payloads
 from scheduler.platforms.base import REDACTED
 from scheduler.render.renderer import Renderer
@@ -21,14 +21,18 @@ def renderer() -> Renderer:
     return Renderer(TEMPLATES)
 
 
+def _bodies(post: Post) -> list[dict]:
+    return build_payloads(post.platform, post.content, now=NOW)
+
+
 def _tagged(example_issue):
     return dataclasses.replace(example_issue, options=IssueOptions(hashtags=("AktifPlus", "ESFPlus")))
 
 
 def test_linkedin_commentary_escapes_reserved_characters_of_the_example(renderer, example_issue):
     issue = _tagged(example_issue)
-    first = build_payloads(renderer.render(issue, issue.items[0], "linkedin"), now=NOW)[0]
-    second = build_payloads(renderer.render(issue, issue.items[1], "linkedin"), now=NOW)[0]
+    first = _bodies(renderer.render(issue, issue.items[0], "linkedin"))[0]
+    second = _bodies(renderer.render(issue, issue.items[1], "linkedin"))[0]
     assert "Akti\\(F\\) Plus" in first["commentary"]
     assert "Akti(F)" not in first["commentary"]
     assert "Mitstreiter\\*innen" in second["commentary"]
@@ -40,7 +44,7 @@ def test_linkedin_commentary_escapes_reserved_characters_of_the_example(renderer
 def test_bluesky_record_has_langs_and_facets_with_byte_offsets(renderer, example_issue):
     item = dataclasses.replace(example_issue.items[0], links=("https://example.org/köln-düren",))
     issue = dataclasses.replace(_tagged(example_issue), items=(item,))
-    body = build_payloads(renderer.render(issue, item, "bluesky"), now=NOW)[0]
+    body = _bodies(renderer.render(issue, item, "bluesky"))[0]
     record = body["record"]
     assert body["collection"] == "app.bsky.feed.post"
     assert record["$type"] == "app.bsky.feed.post"
@@ -60,13 +64,13 @@ def test_bluesky_record_has_langs_and_facets_with_byte_offsets(renderer, example
 
 
 def test_mastodon_status_carries_language(renderer, example_issue):
-    body = build_payloads(renderer.render(example_issue, example_issue.items[0], "mastodon"), now=NOW)[0]
+    body = _bodies(renderer.render(example_issue, example_issue.items[0], "mastodon"))[0]
     assert body == {"status": body["status"], "visibility": "public", "language": "de"}
 
 
 def test_mastodon_content_warning_becomes_spoiler_text(renderer, example_issue):
     issue = dataclasses.replace(example_issue, options=IssueOptions(content_warning="Armut"))
-    body = build_payloads(renderer.render(issue, issue.items[0], "mastodon"), now=NOW)[0]
+    body = _bodies(renderer.render(issue, issue.items[0], "mastodon"))[0]
     assert body["spoiler_text"] == "Armut"
 
 
@@ -77,13 +81,13 @@ def test_thread_parts_reply_to_the_previous_part():
 
     issue = load_issue(EXAMPLE)
     item = issue.items[5]
-    x_bodies = build_payloads(renderer.render(issue, item, "x"), now=NOW)
+    x_bodies = _bodies(renderer.render(issue, item, "x"))
     assert len(x_bodies) > 1 and "reply" not in x_bodies[0]
     assert x_bodies[1]["reply"] == {"in_reply_to_tweet_id": "<id of part 1>"}
-    bsky = build_payloads(renderer.render(issue, item, "bluesky"), now=NOW)
+    bsky = _bodies(renderer.render(issue, item, "bluesky"))
     assert bsky[2]["record"]["reply"]["root"]["uri"] == "<uri of part 1>"
     assert bsky[2]["record"]["reply"]["parent"]["uri"] == "<uri of part 2>"
-    masto = build_payloads(renderer.render(issue, item, "mastodon"), now=NOW)
+    masto = _bodies(renderer.render(issue, item, "mastodon"))
     assert all(body["language"] == "de" for body in masto)
 
 
@@ -91,10 +95,10 @@ def test_meta_tokens_are_redacted(renderer, example_issue):
     for platform in ("threads", "facebook"):
         body = build_payloads(renderer.render(example_issue, example_issue.items[0], platform), now=NOW)[0]
         assert body["access_token"] == REDACTED
-    threads_body = build_payloads(renderer.render(example_issue, example_issue.items[0], "threads"), now=NOW)[0]
+    threads_body = _bodies(renderer.render(example_issue, example_issue.items[0], "threads"))[0]
     assert threads_body["media_type"] == "TEXT"
 
 
 def test_x_body_is_just_the_text(renderer, example_issue):
     post = renderer.render(example_issue, example_issue.items[0], "x")
-    assert build_payloads(post, now=NOW) == [{"text": post.text}]
+    assert _bodies(post) == [{"text": post.text}]

@@ -10,7 +10,7 @@ import pytest
 from scheduler.models import IssueOptions
 from scheduler.render.renderer import Renderer
 from scheduler.text.entities import url_spans
-from scheduler.text.length import measure
+from scheduler.platforms.registry import measure
 from scheduler.text.sentences import sentences
 
 URL = "https://example.org/familie/fachtag-2024?utm=keep_this_(intact)"
@@ -58,7 +58,7 @@ def test_no_cut_after_an_abbreviation_ordinal_or_decimal(templates, example_issu
     (templates / "mastodon.j2").write_text("{{ item.body | fit }}")
     # A limit that a naive cut after the '.' inside the second sentence would satisfy.
     naive = f"{first} {second[: second.index('.') + 1]} …"
-    renderer = Renderer(templates, mastodon_limit=len(naive) + 3)
+    renderer = Renderer(templates, limits={"mastodon": len(naive) + 3})
     issue, item = _item(example_issue, 0, body=f"{first} {second} Dritter Satz.")
     assert renderer.render(issue, item, "mastodon").text == f"{first} …"
 
@@ -200,7 +200,7 @@ def test_thread_parts_end_at_sentence_ends_even_with_german_abbreviations(templa
         chosen = corpus[start : start + 10]
         issue, item = _item(example_issue, 0, body=" ".join(chosen))
         for limit in LIMITS:
-            post = Renderer(templates, utm=False, mastodon_limit=limit).render(issue, item, "mastodon")
+            post = Renderer(templates, utm=False, limits={"mastodon": limit}).render(issue, item, "mastodon")
             texts = [part.rsplit("\n\n", 1)[0] for part in post.parts]
             assert post.fits and " ".join(texts) == item.body
             position = 0
@@ -217,7 +217,7 @@ def test_shortened_post_never_ends_on_an_abbreviation(templates, example_issue):
         chosen = corpus[start : start + 10]
         issue, item = _item(example_issue, 0, body=" ".join(chosen))
         for limit in LIMITS:
-            post = Renderer(templates, utm=False, mastodon_limit=limit).render(issue, item, "mastodon")
+            post = Renderer(templates, utm=False, limits={"mastodon": limit}).render(issue, item, "mastodon")
             kept = post.text.removesuffix(" …")
             assert len(kept) in _sentence_ends(chosen) and item.body.startswith(kept), f"…{kept[-50:]!r}"
 

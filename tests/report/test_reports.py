@@ -24,7 +24,7 @@ LINK = "https://example.org/newsletter/2024-12-13/vernetzungsstelle-informiert"
 
 def _preview(issue, platforms=("linkedin", "bluesky", "x")) -> list[IssuePreview]:
     posts = Renderer(TEMPLATES).render_issue(issue, platforms)
-    return [IssuePreview(issue, tuple(PreviewedPost(post, tuple(build_payloads(post, now=NOW))) for post in posts))]
+    return [IssuePreview(issue, tuple(PreviewedPost(post, tuple(build_payloads(post.platform, post.content, now=NOW))) for post in posts))]
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler.text.length import measure
+from scheduler.platforms.registry import measure
 
 FAMILY = "👨\u200d👩\u200d👧\u200d👦"  # ZWJ sequence: 7 code points, 25 UTF-8 bytes, one grapheme
 FLAG = "🇩🇪"  # two regional indicators: 8 UTF-8 bytes, one grapheme
@@ -65,8 +65,8 @@ def test_mastodon_length(text, spoiler, expected):
 def test_mastodon_limit_is_configurable():
     text = "a" * 600
     assert not measure("mastodon", text).fits
-    assert measure("mastodon", text, mastodon_limit=1000).fits
-    assert measure("mastodon", text, mastodon_limit=1000).limit == 1000
+    assert measure("mastodon", text, limits={"mastodon": 1000}).fits
+    assert measure("mastodon", text, limits={"mastodon": 1000}).limit == 1000
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from scheduler.text.facets import rich_text, short_link, shown_text
-from scheduler.text.length import measure
+from scheduler.platforms.registry import measure
 
 LONG = ("https://www.example.org/aktuelles/veranstaltungen/fachtag-alleinerziehende-2024"
         "?utm_source=bluesky&utm_medium=social&utm_campaign=2024-12-13-die-vernetzungsstelle-informiert")

@@ -13,7 +13,7 @@ from scheduler.errors import RejectedError
 from scheduler.models import Image, QueuedPost
 from scheduler.platforms import uploads
 from scheduler.platforms.base import Payload
-from scheduler.platforms.bluesky.bodies import MAX_IMAGES, card_embed, first_link, image_entry
+from scheduler.platforms.bluesky.bodies import IMAGES, MAX_IMAGES, card_embed, first_link, image_entry
 from scheduler.platforms.bluesky.session import Call
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ def images_embed(images: Sequence[Image], *, upload: Uploader, http: HttpClient)
                             f"remove {len(images) - MAX_IMAGES}, then retry the post")
     entries = []
     for image in images:
-        data = uploads.load(image, "bluesky", http)
+        data = uploads.load(image, IMAGES, http)
         entries.append(image_entry(image, upload(data.data, data.mime), data.data))
     return {"$type": "app.bsky.embed.images", "images": entries}
 

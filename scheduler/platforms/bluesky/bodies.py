@@ -12,7 +12,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from scheduler import media
-from scheduler.models import Image, Post
+from scheduler.models import Content, Image
 from scheduler.platforms import uploads
 from scheduler.platforms.base import Payload
 from scheduler.platforms.imagesize import dimensions
@@ -22,7 +22,10 @@ if TYPE_CHECKING:
     from scheduler.platforms.linkcard import LinkCard
 
 REPO_PLACEHOLDER = "<DID of the account>"
-MAX_IMAGES = media.RULES["bluesky"].max_count  # app.bsky.embed.images: 4
+#: app.bsky.embed.images: at most 4 images, each blob at most 1,000,000 bytes (lexicon).
+IMAGES = media.ImageRules("bluesky", max_count=4, max_bytes=1_000_000,
+                          types=(media.JPEG, media.PNG, media.GIF, media.WEBP))
+MAX_IMAGES = IMAGES.max_count
 _HEAD = 256 * 1024  # enough of a JPEG to reach its size (EXIF blocks come first)
 UPLOAD_PATH = "/xrpc/com.atproto.repo.uploadBlob"
 
@@ -73,7 +76,7 @@ def image_entry(image: Image, blob: Any, head: bytes) -> Payload:
     return entry
 
 
-def build_uploads(post: Post) -> list[Payload]:
+def build_uploads(post: Content) -> list[Payload]:
     """One `uploadBlob` per image — the raw bytes, sent with the image's type — before the first part."""
     steps: list[Payload] = []
     for number, image in enumerate(post.images, start=1):
@@ -82,7 +85,7 @@ def build_uploads(post: Post) -> list[Payload]:
     return steps
 
 
-def build_payloads(post: Post, *, now: dt.datetime, repo: str = REPO_PLACEHOLDER,
+def build_payloads(post: Content, *, now: dt.datetime, repo: str = REPO_PLACEHOLDER,
                    did_of: Resolver = placeholder_did) -> list[Payload]:
     """The createRecord bodies of `post`'s parts. Without an account (a dry run, a preview) nothing is
     fetched: mentions show `<DID of @handle>`; a first part with images shows them as

@@ -68,7 +68,6 @@ class BlueskyPublisher(ApiClient):
         return f"https://bsky.app/profile/{did}/post/{rkey}"
 
     def _publish(self, post: QueuedPost, existing: dict[int, dict[str, str]]) -> PublishResult:
-        from scheduler.platforms.dryrun import as_post
 
         # the PDS counts record writes in points, a create costs 3 (platform-apis.md §3.4)
         self.http.pace("POST", f"{self.base_url}/xrpc/com.atproto.repo.createRecord",
@@ -77,7 +76,7 @@ class BlueskyPublisher(ApiClient):
         keys = reconcile.record_keys(post)
         refs: list[dict[str, str]] = []
         resolver = dids.once_per_handle(self.did_of)
-        for index, body in enumerate(build_payloads(as_post(post), now=self.clock(), repo=did, did_of=resolver)):
+        for index, body in enumerate(build_payloads(post.content, now=self.clock(), repo=did, did_of=resolver)):
             if index in existing:
                 refs.append(existing[index])
                 continue

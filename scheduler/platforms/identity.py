@@ -10,15 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-#: The fields that name an account's server and identity, per platform.
-IDENTITY: dict[str, tuple[str, ...]] = {
-    "mastodon": ("base_url",),
-    "bluesky": ("base_url", "handle"),
-    "x": ("base_url",),
-    "linkedin": ("base_url", "author"),
-    "threads": ("base_url", "user_id"),
-    "facebook": ("base_url", "page_id"),
-}
+from scheduler.platforms import registry
 
 #: Stored fields that are a session bound to one login: without a recorded identity they are not used.
 SESSION_FIELDS = ("session_access", "session_refresh", "session_did")
@@ -35,14 +27,14 @@ def _normal(field: str, value: str) -> str:
 
 def bound_fields(platform: str, account: Any) -> dict[str, str]:
     """The identity fields of `account` that have a value: what a stored credential is bound to."""
-    return {field: str(getattr(account, field)) for field in IDENTITY[platform] if getattr(account, field, "")}
+    return {field: str(getattr(account, field)) for field in registry.get(platform).identity if getattr(account, field, "")}
 
 
 def conflict(platform: str, named: Mapping[str, str], stored: Mapping[str, str]) -> str | None:
     """Why credentials `stored` for one identity may not be used for the identity the settings name
     (`named`: the identity fields the settings set explicitly); None when they agree. A kept
     session that recorded no identity is refused too: it cannot be told apart from another's."""
-    for field in IDENTITY[platform]:
+    for field in registry.get(platform).identity:
         if field in named and field in stored and _normal(field, named[field]) != _normal(field, stored[field]):
             return f"they were made for {field} {stored[field]}, the settings name {named[field]}"
     if any(field in stored for field in SESSION_FIELDS) and "handle" not in stored:
@@ -53,10 +45,5 @@ def conflict(platform: str, named: Mapping[str, str], stored: Mapping[str, str])
 def describe(platform: str, account: Any) -> str:
     """Whom `account` posts as, in words: `@comms.bsky.social at https://bsky.social`."""
     base = getattr(account, "base_url", "") or "the platform's default server"
-    who = {
-        "bluesky": lambda: f"@{account.handle.removeprefix('@')}" if account.handle else "",
-        "linkedin": lambda: account.author,
-        "threads": lambda: f"Threads user {account.user_id}" if account.user_id else "",
-        "facebook": lambda: f"page {account.page_id}" if account.page_id else "",
-    }.get(platform, lambda: "")()
+    who = registry.get(platform).who(account)
     return f"{who or 'the account of the token'} at {base}"

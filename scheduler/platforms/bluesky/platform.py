@@ -1,0 +1,49 @@
+"""What is true of Bluesky (see `scheduler.platforms.spec`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from scheduler.platforms.bluesky.bodies import IMAGES, build_payloads, build_uploads
+from scheduler.platforms.spec import Connect, Platform
+from scheduler.text.facets import shown_text
+from scheduler.text.length import measure_bluesky
+
+if TYPE_CHECKING:
+    from scheduler.platforms.base import Journal
+    from scheduler.platforms.bluesky.client import BlueskyPublisher
+    from scheduler.platforms.http import HttpClient
+
+
+def _client(account: Any, *, http: HttpClient, journal: Journal | None = None,
+            options: Mapping[str, Any] | None = None,
+            keep: Callable[[Mapping[str, str]], None] | None = None) -> BlueskyPublisher:
+    """The account's client, starting from its kept session (when the token store has one) and
+    keeping each new session through `keep`."""
+    from scheduler.platforms.bluesky.client import BlueskyPublisher
+
+    session = None
+    if keep is not None and account.session_access is not None and account.session_refresh is not None \
+            and account.session_did:
+        session = {"accessJwt": account.session_access.get_secret_value(), "did": account.session_did,
+                   "refreshJwt": account.session_refresh.get_secret_value(), "handle": account.handle}
+
+    def kept(fresh: dict[str, str]) -> None:
+        if keep is not None:
+            keep({"session_access": fresh["accessJwt"], "session_refresh": fresh["refreshJwt"],
+                  "session_did": fresh["did"]})
+
+    return BlueskyPublisher(account.base_url, account.handle, account.app_password, session=session,
+                            on_session=kept if keep is not None else None, http=http)
+
+
+PLATFORM = Platform(
+    name="bluesky", title="Bluesky", api_base="https://bsky.social", limit=300, measure=measure_bluesky,
+    images=IMAGES, required=("handle", "app_password"), identity=("base_url", "handle"),
+    who=lambda account: f"@{account.handle.removeprefix('@')}" if account.handle else "",
+    build_payloads=build_payloads, build_uploads=build_uploads, client=_client,
+    connect=Connect(oauth=False, label="App password", secret_field="app_password",
+                    needs={"handle": "Bluesky needs --handle, e.g. --handle comms.bsky.social"}),
+    threads=True, shown=shown_text,
+)

@@ -1,0 +1,58 @@
+"""The use case behind `scheduler run`: a daemon that publishes (or, as a dry run, rehearses) the
+queue, built from the wiring."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scheduler.daemon import Daemon, RunSummary
+    from scheduler.wiring import Wiring
+
+
+def rehearsing_daemon(wiring: Wiring) -> Daemon:
+    """A daemon that publishes nothing: each due post's exact requests go to the outbox, no post changes."""
+    from scheduler.daemon import Daemon, worker_name
+    from scheduler.rehearsal import Rehearsal
+
+    store = wiring.store
+    rehearsal = Rehearsal(store, wiring.outbox(), identities=wiring.identities())
+    return Daemon(store, None, rehearsal=rehearsal, pause=wiring.pause(f"{worker_name()} (dry run)"),
+                  clock=wiring.clock)
+
+
+def publishing_daemon(wiring: Wiring) -> Daemon:
+    """A daemon that publishes the posts of every account with credentials; those of accounts
+    without are rehearsed into the outbox and stay queued."""
+    from scheduler.daemon import Daemon, worker_name
+    from scheduler.platforms.routing import Router
+    from scheduler.publishing import Dispatcher, RetryPolicy
+    from scheduler.rehearsal import Rehearsal
+
+    settings, store = wiring.settings, wiring.store
+    router = Router(wiring.publishers(journal=store))
+    live = set(router.publishers)
+    policy = RetryPolicy(settings.max_attempts, settings.retry_base_seconds, settings.retry_cap_seconds)
+    dispatcher = Dispatcher(store, router, worker=worker_name(), policy=policy, notify=wiring.notifier)
+    return Daemon(store, dispatcher, batch=settings.claim_batch, accounts=live,
+                  rehearsal=Rehearsal(store, wiring.outbox(), skip=live), pause=wiring.pause(worker_name()),
+                  clock=wiring.clock)
+
+
+def run(wiring: Wiring, daemon: Daemon, *, once: bool, upcoming: int = 0) -> RunSummary:
+    """Run `daemon` until stopped (or once, showing the next `upcoming` posts in a dry run); the
+    pause it may have said is closed afterwards. A publishing daemon on SQLite holds the
+    one-daemon lock of the database file while it runs."""
+    from scheduler.daemon import SingleDaemonLock
+    from scheduler.storage import sqlite_path
+
+    database = sqlite_path(wiring.settings.database_url) if daemon.dispatcher is not None else None
+    lock = SingleDaemonLock(database) if database is not None else None
+    if lock is not None:
+        lock.acquire()
+    try:
+        return daemon.run_once(upcoming=upcoming) if once else daemon.run_forever()
+    finally:
+        daemon.pause.close()
+        if lock is not None:
+            lock.release()

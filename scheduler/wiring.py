@@ -1,0 +1,261 @@
+"""Everything a front end needs, built from the settings in one place.
+
+The command line, and later the web app and the watcher, make one `Wiring` from the settings and
+ask it for the parts: the queue's store, the renderer (with the length limits the accounts' servers
+report), how publish times are planned, the publisher of every account (its token kept fresh, its
+session kept), the dry run's outbox and the notice channels. Front ends never build a client, ask a
+platform or plan themselves.
+
+The accounts (and so the token store) are read once per `Wiring`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from scheduler.errors import ConfigError, PublishError
+from scheduler.platforms import registry
+
+if TYPE_CHECKING:
+    from scheduler.config import Account, AccountSetup, Settings
+    from scheduler.notify import AllNotifiers
+    from scheduler.pause import Pause
+    from scheduler.platforms.base import Journal, Publisher
+    from scheduler.platforms.dryrun import DryRunPublisher
+    from scheduler.platforms.http import HttpClient
+    from scheduler.queueing import Planning
+    from scheduler.render.renderer import Renderer
+    from scheduler.storage import Store
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+Key = tuple[str, str]  # (platform, account name)
+
+
+def _system_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Wiring:
+    """The parts of the tool as the settings describe them; each is built when first asked for."""
+
+    def __init__(self, settings: Settings, *, clock: Clock = _system_clock) -> None:
+        self.settings = settings
+        self.clock = clock
+
+    @classmethod
+    def from_environment(cls, *, clock: Clock = _system_clock) -> Wiring:
+        """The wiring of the settings in the environment and `.env`."""
+        from scheduler.config import load_settings
+
+        return cls(load_settings(), clock=clock)
+
+    def __repr__(self) -> str:
+        return f"Wiring(database={self.settings.database_url.split('://')[0]}://…)"
+
+    # -- storage -----------------------------------------------------------------------------
+
+    @cached_property
+    def store(self) -> Store:
+        """The queue's store (migrated to the current schema on first use)."""
+        from scheduler.storage import Store
+
+        return Store.open(self.settings.database_url)
+
+    # -- accounts ----------------------------------------------------------------------------
+
+    @cached_property
+    def setup(self) -> AccountSetup:
+        """Every account the settings and the token store describe, read once."""
+        from scheduler.config import account_setup
+
+        return account_setup(self.settings)
+
+    @cached_property
+    def accounts(self) -> dict[Key, Account]:
+        """The complete accounts; a half-configured one is a `ConfigError` naming what is missing.
+        Stored credentials set aside are logged once."""
+        for warning in self.setup.warnings:
+            log.warning("%s", warning)
+        if self.setup.broken:
+            raise ConfigError(next(iter(self.setup.broken.values())))
+        return dict(self.setup.ready)
+
+    def targets(self, platforms: Sequence[str], chosen: Sequence[str] = ()) -> dict[str, list[str]]:
+        """Which accounts of each of `platforms` get posts: the `chosen` ones (`platform:name`),
+        else every complete one (`default` for a platform without credentials, whose posts are
+        rehearsed in the outbox); an unknown choice is an `InputError` naming the known accounts."""
+        from scheduler.errors import InputError
+
+        targets = {p: sorted(name for (q, name) in self.accounts if q == p) or ["default"] for p in platforms}
+        if not chosen:
+            return targets
+        picked: dict[str, list[str]] = {}
+        for entry in chosen:
+            platform, _, name = entry.partition(":")
+            if platform not in targets or not name or name not in targets[platform]:
+                known = ", ".join(f"{p}:{n}" for p, names in targets.items() for n in names)
+                raise InputError(f"--account {entry!r} is not a configured account; use one of {known}")
+            picked.setdefault(platform, []).append(name)
+        return picked
+
+    def identities(self, accounts: Mapping[Key, Account] | None = None) -> dict[Key, str]:
+        """Whom each account posts as, in words."""
+        from scheduler.platforms.identity import describe
+
+        chosen = self.accounts if accounts is None else accounts
+        return {(platform, name): describe(platform, account) for (platform, name), account in chosen.items()}
+
+    # -- clients -----------------------------------------------------------------------------
+
+    def http(self, *, timeout: float = 20.0) -> HttpClient:
+        """A request helper for one account's client (its own pacing)."""
+        from scheduler.platforms.http import HttpClient
+
+        return HttpClient(timeout=timeout, fetch_allow=self.settings.fetch_allow)
+
+    def payload_options(self) -> dict[str, dict[str, Any]]:
+        from scheduler.config import payload_options
+
+        return payload_options(self.settings)
+
+    def client(self, key: Key, account: Account, *, journal: Journal | None = None,
+               http: HttpClient | None = None, keep: Callable[[Mapping[str, str]], None] | None = None) -> Publisher:
+        """The API client of one account as configured (no token refresh)."""
+        platform = registry.get(key[0])
+        return platform.client(account, http=http or self.http(), journal=journal,
+                               options=self.payload_options().get(platform.name), keep=keep)
+
+    def publisher(self, key: Key, account: Account, *, journal: Journal | None = None) -> Publisher:
+        """The client of one account as the daemon runs it: its OAuth token refreshed before it runs
+        out and what it renews itself (a Bluesky session) kept across restarts, both in the token store."""
+        from scheduler.platforms.identity import bound_fields
+        from scheduler.platforms.tokens import TokenKeeper
+        from scheduler.tokenstore import TokenStore
+
+        platform, name = key
+        store = TokenStore(self.settings.token_store)
+
+        def keep(fields: Mapping[str, str]) -> None:
+            try:  # bound to whose credentials they are
+                store.update(f"{platform}:{name}", {**fields, **bound_fields(platform, account)})
+            except (OSError, ConfigError) as error:  # publishing goes on; the next start signs in again
+                log.warning("could not keep the %s:%s session: %s", platform, name, error)
+
+        if registry.get(platform).token_margin is None:
+            return self.client(key, account, journal=journal, keep=keep)
+        return TokenKeeper(platform, name, account, store=store, http=self.http(), clock=self.clock,
+                           build=lambda fresh: self.client(key, fresh, journal=journal, keep=keep))
+
+    def publishers(self, *, journal: Journal | None = None) -> dict[Key, Publisher]:
+        """The publisher of every complete account, keyed (platform, account)."""
+        return {key: self.publisher(key, account, journal=journal) for key, account in self.accounts.items()}
+
+    # -- rendering and planning --------------------------------------------------------------
+
+    def setting_limits(self) -> dict[str, int]:
+        """Length limits the settings give (SCHEDULER_<PLATFORM>_MAX_CHARACTERS)."""
+        return {name: int(getattr(self.settings, f"{name}_max_characters")) for name in registry.NAMES
+                if hasattr(self.settings, f"{name}_max_characters")}
+
+    def limits(self, accounts: Mapping[Key, Account] | None = None) -> tuple[dict[str, int], list[str]]:
+        """Per platform, the length limit posts for `accounts` are rendered with: the smallest one
+        their servers report (a Mastodon instance's own), else the setting; and a warning per
+        server that could not be asked."""
+        from scheduler.platforms.spec import InstanceLimit
+
+        limits = self.setting_limits()
+        found: dict[str, list[int]] = {}
+        warnings = []
+        for key, account in sorted((self.accounts if accounts is None else accounts).items()):
+            client = self.client(key, account, http=self.http(timeout=10))
+            if not isinstance(client, InstanceLimit):
+                continue
+            platform, name = key
+            fallback = limits.get(platform, registry.get(platform).limit)
+            try:
+                limit = client.instance_limit()
+            except PublishError as error:
+                warnings.append(f"could not read {platform}:{name}'s character limit ({error}); using "
+                                f"SCHEDULER_{platform.upper()}_MAX_CHARACTERS={fallback}")
+                limit = None
+            found.setdefault(platform, []).append(limit or fallback)
+        limits.update({platform: min(values) for platform, values in found.items()})
+        return limits, warnings
+
+    def renderer(self, *, limits: Mapping[str, int] | None = None) -> Renderer:
+        """The renderer of the team's templates and settings; `limits`: see `limits()` (default:
+        the settings' limits, no server asked)."""
+        from scheduler.config import templates_folder
+        from scheduler.render.renderer import Renderer
+
+        settings = self.settings
+        return Renderer(templates_folder(settings), hashtags=settings.hashtags, utm=settings.utm,
+                        threads=settings.threads, limits=self.setting_limits() if limits is None else limits,
+                        footer=settings.footer, footer_platforms=settings.footer_platforms)
+
+    @cached_property
+    def planning(self) -> Planning:
+        """How publish times are chosen, from SCHEDULER_SLOTS, _HOLIDAYS_*, _BLACKOUT_DATES,
+        _MIN_GAP_MINUTES and _STAGGER_MINUTES; an invalid one is a `ConfigError` naming the setting."""
+        from scheduler.planner import Holidays, parse_blackout, parse_slots
+        from scheduler.queueing import Planning
+
+        settings = self.settings
+        try:
+            rule = parse_slots(settings.slots, settings.timezone)
+        except ConfigError as error:
+            raise ConfigError(f"SCHEDULER_SLOTS: {error}") from None
+        try:
+            blackout = parse_blackout(settings.blackout_dates)
+        except ConfigError as error:
+            raise ConfigError(f"SCHEDULER_BLACKOUT_DATES: {error}") from None
+        try:
+            holidays = Holidays(settings.holidays_country, settings.holidays_region or None, blackout=blackout)
+        except ConfigError as error:
+            raise ConfigError(f"SCHEDULER_HOLIDAYS_COUNTRY/REGION: {error}") from None
+        return Planning(rule=rule, holidays=holidays, min_gap=dt.timedelta(minutes=settings.min_gap_minutes),
+                        stagger=dt.timedelta(minutes=settings.stagger_minutes))
+
+    # -- what goes out besides posts ---------------------------------------------------------
+
+    @cached_property
+    def notifier(self) -> AllNotifiers | None:
+        """The configured notice channels (webhook, e-mail), or None."""
+        from scheduler.notify import AllNotifiers
+
+        settings, channels = self.settings, []
+        if settings.notify_webhook_url is not None:
+            from scheduler.notify.webhook import WebhookNotifier
+
+            channels.append(WebhookNotifier(settings.notify_webhook_url))
+        if settings.smtp_host and settings.notify_email_to:
+            from scheduler.notify.email import EmailNotifier
+
+            channels.append(EmailNotifier(settings.smtp_host, settings.smtp_port, sender=settings.notify_email_from,
+                                          recipients=settings.notify_email_to, user=settings.smtp_user,
+                                          password=settings.smtp_password, security=settings.smtp_security,
+                                          ca_file=settings.smtp_ca_file,
+                                          allow_plain_login=settings.smtp_allow_plain_login))
+        return AllNotifiers(channels) if channels else None
+
+    def outbox(self) -> DryRunPublisher:
+        """The dry run's outbox (SCHEDULER_OUTBOX)."""
+        from scheduler.platforms.dryrun import DryRunPublisher
+
+        return DryRunPublisher(self.settings.outbox, linkedin_version=self.settings.linkedin_version,
+                               options=self.payload_options())
+
+    def pause(self, worker: str) -> Pause:
+        """Where a daemon says it paused: the daemons table (for status) and the notice channels."""
+        from scheduler.pause import Pause
+        from scheduler.storage.pauses import record_pause
+
+        store, channels = self.store, self.notifier
+        return Pause(record=lambda why, since: record_pause(store, worker, why, since),
+                     announce=channels.announce if channels else None)
