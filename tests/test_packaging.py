@@ -56,15 +56,19 @@ def test_postgresql_is_an_extra_and_the_tests_install_it():
     extras = PROJECT["optional-dependencies"]
     assert "psycopg" not in _names(PROJECT["dependencies"])
     assert "psycopg" in _names(extras["postgres"])
-    assert any(Requirement(line).name == "newsletter-scheduler" and "postgres" in Requirement(line).extras
-               for line in extras["test"])
+    assert any(
+        Requirement(line).name == "newsletter-scheduler" and "postgres" in Requirement(line).extras
+        for line in extras["test"]
+    )
 
 
 def test_dev_extra_holds_the_tests_and_the_checks():
     dev = PROJECT["optional-dependencies"]["dev"]
     assert {"mypy", "ruff", "import-linter"} <= _names(dev)
-    assert any(Requirement(line).name == "newsletter-scheduler" and {"test", "postgres"} <= Requirement(line).extras
-               for line in dev)
+    assert any(
+        Requirement(line).name == "newsletter-scheduler" and {"test", "postgres"} <= Requirement(line).extras
+        for line in dev
+    )
 
 
 def test_posix_only_parts_are_declared():
