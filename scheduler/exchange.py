@@ -22,8 +22,8 @@ from scheduler import media
 from scheduler.errors import FitError, InputError
 from scheduler.models import Image, QueuedPost, State, item_id, slugify
 from scheduler.newsletter.language import detect_language
-from scheduler.platforms import registry
 from scheduler.planner import wall_time
+from scheduler.platforms import registry
 from scheduler.render.helpers import add_utm
 from scheduler.storage import NewPost
 from scheduler.text.entities import url_spans
