@@ -73,8 +73,10 @@ def templates_folder(settings: Settings) -> Path | None:
 
 
 def payload_options(settings: Settings) -> dict[str, dict[str, str]]:
-    """Per platform, the settings that shape its request bodies (see `platforms.build_payloads`)."""
-    return {"mastodon": {"visibility": settings.mastodon_visibility}}
+    """Per platform, the settings that shape its request bodies (`SCHEDULER_<PLATFORM>_<OPTION>` for
+    each of the platform's `options`; see `platforms.build_payloads`)."""
+    return {platform.name: {option: getattr(settings, f"{platform.name}_{option}") for option in platform.options}
+            for platform in registry.every() if platform.options}
 
 
 _ACCOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")

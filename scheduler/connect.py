@@ -38,10 +38,12 @@ def missing_option(platform: str, options: Mapping[str, str | None]) -> str | No
 
 
 def _base(wiring: Wiring, platform: str, base_url: str | None) -> str:
-    configured = getattr(wiring.settings, f"{platform}_base_url", "")
-    base = (base_url or configured or registry.get(platform).api_base or "").rstrip("/")
+    spec = registry.get(platform)
+    default = "" if "base_url" in spec.required else spec.api_base  # a Mastodon account names its instance
+    base = (base_url or getattr(wiring.settings, f"{platform}_base_url", "") or default).rstrip("/")
     if not base.startswith(("https://", "http://")):
-        raise InputError(f"give the server with --base-url https://… (or set SCHEDULER_{platform.upper()}_BASE_URL)")
+        raise InputError(f"give the {'instance' if not default else 'server'} with --base-url https://… "
+                         f"(or set SCHEDULER_{platform.upper()}_BASE_URL)")
     return base
 
 
@@ -60,13 +62,16 @@ def _keep(wiring: Wiring, platform: str, account: str, fields: dict[str, str]) -
                      fields.get("refresh_expires_at", ""))
 
 
-def connect_with_secret(wiring: Wiring, platform: str, account: str, *, secret: str, base_url: str | None = None,
-                        options: Mapping[str, str | None] | None = None) -> Connected:
-    """Keep the pasted `secret` (the platform's `connect.secret_field`) with `options` (e.g. the handle)."""
+def connect_with_secret(wiring: Wiring, platform: str, account: str, *, ask: Callable[[str], str],
+                        base_url: str | None = None, options: Mapping[str, str | None] | None = None) -> Connected:
+    """Keep the secret `ask(label)` returns (the platform's `connect.secret_field`, asked once the
+    server is known) with `options` (e.g. the handle)."""
     connect = registry.get(platform).connect
+    base = _base(wiring, platform, base_url)
+    secret = ask(connect.label)
     if not secret:
         raise InputError(f"no {connect.label.lower()} given; paste it at the prompt or pipe it in")
-    fields = {"base_url": _base(wiring, platform, base_url), connect.secret_field: secret,
+    fields = {"base_url": base, connect.secret_field: secret,
               **{name: str(value) for name, value in (options or {}).items() if value}}
     return _keep(wiring, platform, account, fields)
 

@@ -56,7 +56,7 @@ def auth(platform: str, account: str, base_url: str | None, handle: str | None, 
         raise click.UsageError(hint)
     connect = registry.get(platform).connect
     if not connect.oauth:
-        connected = connect_with_secret(wiring, platform, account, secret=_secret(connect.label), base_url=base_url,
+        connected = connect_with_secret(wiring, platform, account, ask=_secret, base_url=base_url,
                                         options={name: options[name] for name in ("handle",) if options[name]})
         click.echo(f"stored {connected.key} ({connected.who} at {connected.base_url}) in {wiring.settings.token_store}")
         return 0

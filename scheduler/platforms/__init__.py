@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from scheduler.platforms.base import Payload
 
 #: Per platform, keyword arguments for its `build_payloads` that come from settings, e.g.
-#: `{"mastodon": {"visibility": "unlisted"}}` (see `config.payload_options`).
+#: `{"mastodon": {"visibility": "unlisted"}}` (see `config.payload_options` and `Platform.options`).
 PayloadOptions = Mapping[str, Mapping[str, Any]]
 
 

@@ -27,6 +27,7 @@ from scheduler.models import Content, Image, QueuedPost
 from scheduler.platforms import uploads
 from scheduler.platforms.base import ApiClient, Journal, Outcome, Payload, PublishResult, Reconciliation
 from scheduler.media import GIF, JPEG, MB, PNG, WEBP, ImageRules
+from scheduler.platforms.rehearsed import Answer, RecordedRequest, made_up
 from scheduler.platforms.spec import Connect, Platform
 from scheduler.text.length import measure_mastodon
 
@@ -240,6 +241,24 @@ class MastodonPublisher(ApiClient):
         return arrived, oldest
 
 
+def _rehearse(request: RecordedRequest) -> Answer:
+    """A dry run's answers: the instance's usual limits, an image processed at once (200, not 202),
+    each status with an id of its own."""
+    path = request.path
+    if path.endswith("/api/v2/instance"):
+        return Answer(json={"configuration": {
+            "statuses": {"max_characters": PLATFORM.limit, "max_media_attachments": IMAGES.max_count},
+            "media_attachments": {"image_size_limit": IMAGES.max_bytes}}})
+    if path.endswith("/api/v2/media") or "/api/v1/media/" in path:
+        return Answer(json={"id": path.rsplit("/", 1)[1] if "/api/v1/" in path else made_up(request), "type": "image"})
+    if path.endswith("/api/v1/accounts/verify_credentials"):
+        return Answer(json={"id": "1", "username": "rehearsal", "acct": "rehearsal"})
+    if path.endswith("/api/v1/statuses"):
+        number = made_up(request)
+        return Answer(json={"id": number, "url": f"{request.site}/@rehearsal/{number}"})
+    return Answer(json={})
+
+
 def _client(account: Any, *, http: HttpClient, journal: Journal | None = None,
             options: Mapping[str, Any] | None = None, keep: Callable[[Mapping[str, str]], None] | None = None) -> MastodonPublisher:
     return MastodonPublisher(account.base_url, account.token, http=http, **(options or {}))
@@ -250,5 +269,5 @@ PLATFORM = Platform(
     images=IMAGES, required=("base_url", "token"), identity=("base_url",), who=lambda account: "",
     build_payloads=build_payloads, build_uploads=build_uploads, client=_client,
     connect=Connect(oauth=False, label="Access token (write:statuses)", secret_field="token"),
-    threads=True, content_warning=True,
+    threads=True, content_warning=True, rehearse=_rehearse, options=("visibility",),
 )

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from scheduler.platforms.base import Journal, Payload, Publisher
     from scheduler.platforms.http import HttpClient
     from scheduler.platforms.oauth import Provider
+    from scheduler.platforms.rehearsed import Answer, RecordedRequest
 
 
 class MeasureRule(Protocol):
@@ -105,8 +106,12 @@ class Platform:
     threads: bool = False  # can chain a post's parts as replies
     content_warning: bool = False  # shows a content warning (spoiler text) before the post
     shown: Callable[[str], str] | None = None  # the text as the platform shows it, when it differs (short links)
+    options: tuple[str, ...] = ()  # settings (SCHEDULER_<PLATFORM>_<OPTION>) its `build_payloads` and client take
     oauth: Provider | None = None
     token_margin: dt.timedelta | None = None  # refresh a token this long before it ends
+    #: A dry run's answer to each request the client sends (plausible ids, an upload address, a
+    #: container ready at once), so that its multi-step flows run to the end on the recorder.
+    rehearse: Callable[[RecordedRequest], Answer] | None = None
 
     def __repr__(self) -> str:
         return f"Platform({self.name!r})"
