@@ -19,10 +19,11 @@ The header names do not overlap, so one reader serves every client. Windows are 
 (`POST host/api/v1/statuses`): platforms count endpoints apart (Mastodon's statuses family, X's
 `/2/tweets`). Meta's usage covers the whole app and applies to every endpoint.
 
-Before a post goes out its client calls `reserve(endpoint, n)`: when the n requests of the post fit
-in what every window still allows, they are booked; when they do not and the window resets within
-`max_wait`, the pacer sleeps until then; otherwise it raises `RateLimitedError(retry_after=…)`
-before the first request, so the queue retries the whole post later and nothing goes out half.
+Before a post goes out its client calls `HttpClient.pace`, which calls `reserve(endpoint, n)`: when
+the n requests of the post fit in what every window still allows, they are booked; when they do not
+and the window resets within `max_wait`, the pacer sleeps until then; otherwise it raises
+`RateLimitedError(retry_after=…)` before the first request, so the queue retries the whole post
+later and nothing goes out half.
 A 429 that arrives anyway blocks its endpoint until the time it names.
 
 `min_interval` spaces any two requests of the account. No platform documents such a spacing for
