@@ -77,15 +77,31 @@ def test_posix_only_parts_are_declared():
         assert "Operating System :: POSIX" in PROJECT.get("classifiers", []), uses_fcntl
 
 
-def test_constraints_pin_every_dev_dependency():
-    """The constraints file .ci/run installs from pins each distribution the dev extra pulls in."""
+def test_build_constraints_pin_the_build_backend_within_its_range():
+    build = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["build-system"]["requires"]
+    pinned = _pins(ROOT / "build-constraints.txt")
+    for line in build:
+        requirement = Requirement(line)
+        name = canonicalize_name(requirement.name)
+        assert name in pinned, f"{name} is not pinned in build-constraints.txt"
+        assert requirement.specifier.contains(pinned[name], prereleases=True), (line, pinned[name])
+
+
+def _pins(path: Path) -> dict[str, str]:
+    """name → version of each `name==version` line of a constraints file (every line must be one)."""
     pinned = {}
-    for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         line = line.split("#")[0].strip()
         if line:
             requirement = Requirement(line)
             assert len(requirement.specifier) == 1 and next(iter(requirement.specifier)).operator == "==", line
-            pinned[canonicalize_name(requirement.name)] = requirement
+            pinned[canonicalize_name(requirement.name)] = next(iter(requirement.specifier)).version
+    return pinned
+
+
+def test_constraints_pin_every_dev_dependency():
+    """The constraints file .ci/run installs from pins each distribution the dev extra pulls in."""
+    pinned = _pins(ROOT / "constraints.txt")
     optional = PROJECT["optional-dependencies"]
     wanted = _names(PROJECT["dependencies"]) | _names(optional["test"]) | _names(optional["dev"])
     wanted.discard("newsletter-scheduler")
@@ -94,5 +110,4 @@ def test_constraints_pin_every_dev_dependency():
         requirement = Requirement(line)
         name = canonicalize_name(requirement.name)
         if name in pinned:
-            version = next(iter(pinned[name].specifier)).version
-            assert requirement.specifier.contains(version, prereleases=True), (line, version)
+            assert requirement.specifier.contains(pinned[name], prereleases=True), (line, pinned[name])
