@@ -7,11 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
-import os
 import shutil
-import signal
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,24 +22,15 @@ from scheduler.platforms.linkcard import LinkCards
 from scheduler.render.renderer import Renderer
 from scheduler.service import preview
 from scheduler.text.facets import short_link, shown_text
-from tests.conftest import EXAMPLE, ROOT, TEMPLATES
+from tests.conftest import EXAMPLE, TEMPLATES
+from tests.fakes import pds as peer
 from tests.fakes.pages import PageServer, Resource, og_page, png, site_only
-
-START = ROOT.parent / "shared" / "peers" / "bluesky-pds" / "start.sh"
-
 
 @pytest.fixture(scope="module")
 def pds() -> Iterator[dict[str, Any]]:
-    if not START.exists():
-        pytest.skip(f"the Bluesky PDS peer is not beside the repository ({START})")
-    if shutil.which("npm") is None or shutil.which("node") is None:
-        pytest.skip("Node.js or npm is missing: the reference PDS cannot be installed")
-    started = subprocess.run(["bash", str(START)], capture_output=True, text=True, timeout=900)
-    if started.returncode != 0:
-        pytest.fail(f"the reference PDS did not start: {started.stderr[-2000:]}")
-    info = json.loads(started.stdout.strip().splitlines()[-1])
+    info = peer.start()
     yield info
-    os.kill(info["pid"], signal.SIGTERM)
+    peer.stop(info)
 
 
 @pytest.fixture(scope="module")

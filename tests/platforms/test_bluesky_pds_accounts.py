@@ -8,37 +8,17 @@ know leads to one new login instead of failed posts."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
-import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
 import requests
 
 from scheduler.models import State
 from scheduler.storage import NewPost, Store
-from tests.conftest import ROOT
-
-START = ROOT.parent / "shared" / "peers" / "bluesky-pds" / "start.sh"
-
-
-def _start(port: int | None = None) -> dict[str, Any]:
-    if not START.exists():
-        pytest.skip(f"the Bluesky PDS peer is not beside the repository ({START})")
-    if shutil.which("npm") is None or shutil.which("node") is None:
-        pytest.skip("Node.js or npm is missing: the reference PDS cannot be installed")
-    env = {**os.environ, **({"PDS_PORT": str(port)} if port else {})}
-    started = subprocess.run(["bash", str(START)], capture_output=True, text=True, timeout=900, env=env)
-    if started.returncode != 0:
-        pytest.fail(f"the reference PDS did not start: {started.stderr[-2000:]}")
-    return json.loads(started.stdout.strip().splitlines()[-1])
-
+from tests.fakes import pds as peer
 
 def _texts(url: str, did: str) -> list[str]:
     response = requests.get(f"{url}/xrpc/com.atproto.repo.listRecords",
@@ -64,7 +44,7 @@ def _publish(tmp_path: Path, db: str, server: str, handle: str, password: str, t
 
 def test_posts_follow_the_account_the_settings_name_and_survive_a_fresh_server(tmp_path: Path):
     db = f"sqlite:///{tmp_path / 'q.sqlite3'}"
-    first = _start()
+    first = peer.start()
     try:
         url = first["url"]
         created = requests.post(f"{url}/xrpc/com.atproto.server.createAccount", timeout=30, json={
@@ -82,10 +62,10 @@ def test_posts_follow_the_account_the_settings_name_and_survive_a_fresh_server(t
         store = Store.open(db)
         assert [store.get(post).state for post in (one, two, three)] == [State.PUBLISHED] * 3
     finally:
-        os.kill(first["pid"], signal.SIGTERM)
+        peer.stop(first)  # and wait until it has exited: its port is free for the fresh server
 
     port = urlsplit(first["url"]).port
-    fresh = _start(port)  # a new, empty server at the same address: the kept session means nothing to it
+    fresh = peer.start(port)  # a new, empty server at the same address: the kept session means nothing to it
     try:
         assert fresh["url"] == first["url"] and fresh["did"] != first["did"]
         four, renewed = _publish(tmp_path, db, fresh["url"], fresh["handle"], fresh["password"], "Nach dem Neustart")
@@ -93,4 +73,4 @@ def test_posts_follow_the_account_the_settings_name_and_survive_a_fresh_server(t
         assert "logging in again" in renewed
         assert _texts(fresh["url"], fresh["did"]) == ["Nach dem Neustart"]
     finally:
-        os.kill(fresh["pid"], signal.SIGTERM)
+        peer.stop(fresh)
