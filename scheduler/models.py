@@ -129,20 +129,16 @@ class Content:
 
 @dataclass(frozen=True, slots=True)
 class Post:
-    """One item rendered for one platform: a single post, or the parts of a thread."""
+    """One item rendered for one platform: what it says (`content`: a single post, or the parts of a
+    thread) and how it measures against the platform's limit."""
 
     item_id: str
     section: str
-    title: str
     platform: str
-    parts: tuple[str, ...]
+    content: Content
     length: int  # as the platform counts; for a thread, the longest part
     limit: int
-    language: str
-    links: tuple[str, ...] = ()
-    spoiler_text: str = ""
     reason: str | None = None  # why it does not fit; None when it does
-    images: tuple[Image, ...] = ()
     warnings: tuple[str, ...] = ()  # it fits, but a reader may hit a dead end (see render.readon)
 
     @property
@@ -150,13 +146,32 @@ class Post:
         return self.reason is None
 
     @property
-    def content(self) -> Content:
-        """What the post says (the value its requests are built from)."""
-        return Content(self.parts, self.language, self.links, self.images, self.spoiler_text, self.title)
+    def title(self) -> str:
+        return self.content.title
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return self.content.parts
+
+    @property
+    def language(self) -> str:
+        return self.content.language
+
+    @property
+    def links(self) -> tuple[str, ...]:
+        return self.content.links
+
+    @property
+    def images(self) -> tuple[Image, ...]:
+        return self.content.images
+
+    @property
+    def spoiler_text(self) -> str:
+        return self.content.spoiler_text
 
     @property
     def text(self) -> str:
-        return "\n\n".join(self.parts)
+        return self.content.text
 
 
 class State(StrEnum):

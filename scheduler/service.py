@@ -86,5 +86,6 @@ def _with_images(issue: Issue, post: Post, media_base_url: str | None) -> Post:
         return post
     number = 1 + [item.id for item in issue.items].index(post.item_id)
     where = f"{issue.source} item {number} ({post.title[:40]}) on {post.platform}"
-    return dataclasses.replace(post, images=media.prepare(post.images, registry.get(post.platform).images, where=where,
-                                                          media_base_url=media_base_url))
+    images = media.prepare(post.images, registry.get(post.platform).images, where=where,
+                           media_base_url=media_base_url)
+    return dataclasses.replace(post, content=dataclasses.replace(post.content, images=images))

@@ -14,7 +14,7 @@ from typing import Any
 import jinja2
 
 from scheduler.errors import FitError, TemplateError
-from scheduler.models import Issue, Item, Post
+from scheduler.models import Content, Issue, Item, Post
 from scheduler.platforms import registry
 from scheduler.render import environment
 from scheduler.render.fitting import MARKER, Fitted, fit
@@ -214,19 +214,17 @@ class Renderer:
             if with_footer.fitted is not None and with_footer.cost <= chosen.cost:
                 chosen = with_footer
 
-        post = partial(Post, item_id=item.id, section=item.section, title=item.title, platform=platform,
-                       language=issue.language, spoiler_text=spoiler, images=item.images)
+        post = partial(Post, item_id=item.id, section=item.section, platform=platform)
+        said = partial(Content, language=issue.language, spoiler_text=spoiler, images=item.images, title=item.title)
         if chosen.fitted is None:
             whole = measure_post(chosen.text)
-            return post(parts=(chosen.text,), length=whole.length, limit=whole.limit, reason=chosen.reason)
+            return post(content=said((chosen.text,)), length=whole.length, limit=whole.limit, reason=chosen.reason)
         fitted = chosen.fitted
         links = tuple(dict.fromkeys(span.text for part in fitted.parts for span in url_spans(part)))
         warnings = dead_ends(chosen.text, has_link=bool(links), shortened=fitted.shortened,
                              link_available=bool(link), options_file=_options_file(issue.source))
-        return post(
-            parts=fitted.parts, length=fitted.measure.length, limit=fitted.measure.limit, links=links,
-            warnings=tuple(warnings),
-        )
+        return post(content=said(fitted.parts, links=links), length=fitted.measure.length,
+                    limit=fitted.measure.limit, warnings=tuple(warnings))
 
     def render_issue(self, issue: Issue, platforms: Sequence[str] = registry.NAMES) -> list[Post]:
         return [self.render(issue, item, platform) for item in issue.items for platform in platforms]

@@ -93,7 +93,7 @@ def test_thread_parts_reply_to_the_previous_part():
 
 def test_meta_tokens_are_redacted(renderer, example_issue):
     for platform in ("threads", "facebook"):
-        body = build_payloads(renderer.render(example_issue, example_issue.items[0], platform), now=NOW)[0]
+        body = _bodies(renderer.render(example_issue, example_issue.items[0], platform))[0]
         assert body["access_token"] == REDACTED
     threads_body = _bodies(renderer.render(example_issue, example_issue.items[0], "threads"))[0]
     assert threads_body["media_type"] == "TEXT"
