@@ -53,7 +53,7 @@ def _keep(wiring: Wiring, platform: str, account: str, fields: dict[str, str]) -
     from scheduler.platforms.spec import AccountCheck
     from scheduler.tokenstore import TokenStore
 
-    client = wiring.client((platform, account), Account(**fields))
+    client = wiring.client((platform, account), Account.model_validate(fields))
     if not isinstance(client, AccountCheck):
         raise InputError(f"{platform} cannot say whom credentials belong to, so they cannot be checked")
     who = client.whoami()
@@ -104,7 +104,8 @@ def connect_with_oauth(wiring: Wiring, platform: str, account: str, *, client_id
     if token_url:
         fields["token_url"] = token_url
     for name in spec.connect.keeps:  # what the settings say when the command line does not (LinkedIn's API version)
-        if name not in given and getattr(wiring.settings, f"{platform}_{name}", ""):
-            given[name] = str(getattr(wiring.settings, f"{platform}_{name}"))
+        setting = str(getattr(wiring.settings, f"{platform}_{name}", None) or "")
+        if name not in given and setting:
+            given[name] = setting
     fields.update({name: value for name, value in given.items() if name in spec.connect.keeps})
     return _keep(wiring, platform, account, fields)

@@ -22,10 +22,10 @@ from scheduler.platforms import registry
 
 if TYPE_CHECKING:
     from scheduler.config import Account, AccountSetup, Settings
-    from scheduler.notify import AllNotifiers
+    from scheduler.notify import AllNotifiers, Notifier
     from scheduler.pause import Pause
     from scheduler.platforms.base import Journal, Publisher
-    from scheduler.platforms.dryrun import DryRunPublisher
+    from scheduler.platforms.dryrun import DryRunPublisher, StandIn
     from scheduler.platforms.http import HttpClient
     from scheduler.queueing import Planning
     from scheduler.render.renderer import Renderer
@@ -124,7 +124,7 @@ class Wiring:
 
         return payload_options(self.settings)
 
-    def client(self, key: Key, account: Account, *, journal: Journal | None = None,
+    def client(self, key: Key, account: object, *, journal: Journal | None = None,
                http: HttpClient | None = None, keep: Callable[[Mapping[str, str]], None] | None = None) -> Publisher:
         """The API client of one account as configured (no token refresh)."""
         platform = registry.get(key[0])
@@ -227,9 +227,9 @@ class Wiring:
     @cached_property
     def notifier(self) -> AllNotifiers | None:
         """The configured notice channels (webhook, e-mail), or None."""
-        from scheduler.notify import AllNotifiers
+        from scheduler.notify import AllNotifiers, Notifier
 
-        settings, channels = self.settings, []
+        settings, channels = self.settings, list[Notifier]()
         if settings.notify_webhook_url is not None:
             from scheduler.notify.webhook import WebhookNotifier
 
@@ -244,12 +244,30 @@ class Wiring:
                                           allow_plain_login=settings.smtp_allow_plain_login))
         return AllNotifiers(channels) if channels else None
 
+    def rehearsal_account(self, platform: str, name: str) -> StandIn:
+        """The account a dry run publishes as for `platform:name` when it has no credentials: what the
+        settings name of it (API base, handle, author, page, LinkedIn version …; the platform's API
+        base when none is set), placeholder secrets and `<field>` placeholders for the rest."""
+        from scheduler.platforms.dryrun import StandIn
+
+        settings = self.settings
+        flat = {field: getattr(settings, f"{platform}_{field}", None) for field in StandIn.__dataclass_fields__}
+        named = settings.accounts.get(platform, {}).get(name) if name != "default" else None
+        given = flat if named is None else {**flat, **{k: v for k, v in named.model_dump().items() if v}}
+        return StandIn.of(platform, given)
+
     def outbox(self) -> DryRunPublisher:
-        """The dry run's outbox (SCHEDULER_OUTBOX)."""
+        """The dry run's outbox (SCHEDULER_OUTBOX): each post published by its account's real client
+        over a recorder — the configured account's, or `rehearsal_account`'s when it has no credentials."""
         from scheduler.platforms.dryrun import DryRunPublisher
 
-        return DryRunPublisher(self.settings.outbox, linkedin_version=self.settings.linkedin_version,
-                               options=self.payload_options())
+        accounts = self.accounts
+
+        def account(platform: str, name: str) -> Any:
+            return accounts.get((platform, name)) or self.rehearsal_account(platform, name)
+
+        return DryRunPublisher(self.settings.outbox, accounts=account, options=self.payload_options(),
+                               fetch_allow=self.settings.fetch_allow)
 
     def pause(self, worker: str) -> Pause:
         """Where a daemon says it paused: the daemons table (for status) and the notice channels."""
