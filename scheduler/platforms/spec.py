@@ -33,18 +33,14 @@ class MeasureRule(Protocol):
     def __call__(self, text: str, spoiler_text: str = "", *, limit: int) -> Measure: ...
 
 
-class BodyBuilder(Protocol):
-    """The body of every request that creates the post, in order (one per part); values only an
-    earlier answer supplies are `<placeholders>`. `options`: what settings add (e.g. visibility)."""
+#: The body of every request that creates the post, in order (one per part), from the content alone:
+#: `build_payloads(content, *, now, **options)`; values only an earlier answer supplies are
+#: `<placeholders>`; `options` are what settings add (`Platform.options`, e.g. Mastodon's visibility).
+BodyBuilder = Callable[..., "list[Payload]"]
 
-    def __call__(self, content: Content, *, now: dt.datetime, **options: Any) -> list[Payload]: ...
-
-
-class UploadBuilder(Protocol):
-    """The image upload requests before the post: `{"method", "path" or "url", "content_type"?,
-    "body"?, "note"?}` (see `scheduler.platforms.build_uploads`)."""
-
-    def __call__(self, content: Content) -> list[Payload]: ...
+#: The image upload requests before the post, `build_uploads(content)`: `{"method", "path" or "url",
+#: "content_type"?, "body"?, "note"?}` (see `scheduler.platforms.build_uploads`).
+UploadBuilder = Callable[[Content], "list[Payload]"]
 
 
 class AccountSettings(Protocol):
