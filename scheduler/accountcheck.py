@@ -35,6 +35,7 @@ def check_accounts(wiring: Wiring, *, now: dt.datetime) -> list[AccountStatus]:
     "who am I" (its token refreshed first when due), with what else its client can tell."""
     from scheduler.platforms.identity import describe
     from scheduler.platforms.spec import AccountCheck, InstanceLimit, QuotaCheck
+    from scheduler.platforms.tokens import TokenKeeper
 
     setup = wiring.setup
     result = [AccountStatus(platform, account, ok=False, problem=problem, broken=True)
@@ -56,7 +57,7 @@ def check_accounts(wiring: Wiring, *, now: dt.datetime) -> list[AccountStatus]:
                                  f"SCHEDULER_{platform.upper()}_MAX_CHARACTERS says {setting}")
             if isinstance(client, QuotaCheck):
                 notes.append(quota(client))
-            fresh = getattr(client, "account", configured)  # a token keeper's account, refreshed just now maybe
+            fresh = client.account if isinstance(client, TokenKeeper) else configured  # refreshed just now, maybe
             command = f"{platform} --account {account}"
             notes += [expiry(fresh.expires_at, now, command), expiry(fresh.refresh_expires_at, now, command,
                                                                       what="sign-in")]

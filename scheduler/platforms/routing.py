@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from scheduler.errors import AuthorisationError, PublishError
 from scheduler.models import QueuedPost
 from scheduler.platforms.base import Publisher, PublishResult, Reconciliation
+from scheduler.platforms.spec import TokenRefresh
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +37,10 @@ class Router:
         """Refresh every account's token that runs out soon; the accounts whose refresh failed, with why."""
         failures = []
         for (platform, account), publisher in sorted(self.publishers.items()):
-            keep_fresh = getattr(publisher, "keep_fresh", None)
-            if keep_fresh is None:
+            if not isinstance(publisher, TokenRefresh):
                 continue
             try:
-                keep_fresh()
+                publisher.keep_fresh()
             except PublishError as error:
                 failures.append(f"{platform}:{account}: {error}")
         return failures

@@ -146,4 +146,4 @@ class QuotaCheck(Protocol):
 class TokenRefresh(Protocol):
     """A client that refreshes its account's token before it runs out."""
 
-    def keep_fresh(self) -> None: ...
+    def keep_fresh(self) -> object: ...  # True when the token changed, where the client says
