@@ -114,12 +114,11 @@ def status() -> int:
 
     Example: scheduler status
     """
-    from scheduler.config import load_settings
     from scheduler.daemon import HEARTBEAT_SECONDS
-    from scheduler.storage import Store
+    from scheduler.wiring import Wiring
 
-    settings = load_settings()
-    store = Store.open(settings.database_url)
+    wiring = Wiring.from_environment(clock=clock())
+    settings, store = wiring.settings, wiring.store
     now = current_time()
     alive = [
         (worker, beat) for worker, _started, beat, stopped in store.daemons()
