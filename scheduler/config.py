@@ -454,7 +454,7 @@ def account_setup(settings: Settings) -> AccountSetup:
                                   f"are set aside ({why}); they are used again only for that identity")
             fields = {}
         if fields:
-            account = account.model_copy(update=Account(**fields).model_dump(exclude_unset=True))
+            account = account.model_copy(update=Account.model_validate(fields).model_dump(exclude_unset=True))
         have = [f for f in required if getattr(account, f)]
         if len(have) == len(required):
             setup.ready[(platform, name)] = account

@@ -12,7 +12,7 @@ from scheduler.models import Post, QueuedPost, State
 from scheduler.newsletter import Limits
 from scheduler.planner import Holidays, Request, SlotRule, plan
 from scheduler.render.renderer import Renderer
-from scheduler.requeue import Removed, Rendering, Stale, identify, sort_out
+from scheduler.requeue import Candidate, Removed, Rendering, Stale, identify, sort_out
 from scheduler.service import IssuePreview, load_issues, render_issues
 from scheduler.storage import Store
 from scheduler.storage.items import queued, rewrite
@@ -96,7 +96,10 @@ def add_issues(
     report.stale, report.by_hand, report.kept = sorted_out.stale, sorted_out.by_hand, sorted_out.kept
     rows = [row for row in identified.items if update or row.id not in identified.held]
     if fresh:
-        key = lambda c: "|".join(c.key)  # noqa: E731
+
+        def key(candidate: Candidate) -> str:
+            return "|".join(candidate.key)
+
         names = sorted({f"{c.post.platform}:{c.account}" for c in fresh})
         times = plan(
             [Request(key=key(c), item=c.post.item_id, account=f"{c.post.platform}:{c.account}") for c in fresh],

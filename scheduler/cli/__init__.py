@@ -23,7 +23,6 @@ import click
 from scheduler import __version__
 from scheduler.errors import FitError, SchedulerError, UnknownPlatformError
 from scheduler.platforms import registry
-from scheduler.wording import plural  # noqa: F401  (for the commands)
 
 if TYPE_CHECKING:
     from scheduler.service import IssuePreview
@@ -121,7 +120,7 @@ class Group(click.Group):
     """A group whose own summary and whose commands' summaries are never cut off."""
 
     command_class = Command
-    group_class = type  # subgroups are of this class too
+    group_class: type[click.Group] | type[type] | None = type  # subgroups are of this class too
 
     def get_short_help_str(self, limit: int = 45) -> str:
         return _summary(self)
@@ -132,7 +131,7 @@ class LazyGroup(Group):
     the help lists them): `scheduler queue list` does not pay for `scheduler auth`'s imports."""
 
     def __init__(self, *args: object, modules: dict[str, str], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # reason: click's own arguments, passed through untouched
         self.modules = modules  # command name → the module that registers it on this group
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -214,7 +213,8 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
         click.echo(exc.ctx.get_help() if exc.ctx else "", err=False)
         return 0
     except click.ClickException as exc:
-        hint = f" (see '{exc.ctx.command_path} --help')" if getattr(exc, "ctx", None) else ""
+        context = getattr(exc, "ctx", None)  # usage errors know their command
+        hint = f" (see '{context.command_path} --help')" if context is not None else ""
         click.echo(f"error: {exc.format_message()}{hint}", err=True)
         return 2
     except click.Abort:

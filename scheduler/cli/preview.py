@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from scheduler.cli import cli, clock, current_time, platforms_option, plural, tell_warnings, write_output
+from scheduler.wording import plural
+from scheduler.cli import cli, clock, current_time, platforms_option, tell_warnings, write_output
 from scheduler.platforms import registry
 
 REPORT_FORMATS = ("text", "json", "markdown", "html")

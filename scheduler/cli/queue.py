@@ -426,7 +426,7 @@ def retry(post_id: int | None, retry_all: bool, states: tuple[str, ...], platfor
 
     Example: scheduler queue retry --state needs_attention --platform mastodon
     """
-    from scheduler.cli import plural
+    from scheduler.wording import plural
     from scheduler.queueing import retry_posts
 
     filters = bool(retry_all or states or platforms or accounts)
@@ -494,7 +494,7 @@ def import_csv(file: Path, approve: bool) -> int:
 
     Example: scheduler queue import-csv posts/extra.csv --approve
     """
-    from scheduler.cli import plural
+    from scheduler.wording import plural
     from scheduler.exchange import read_csv
 
     wiring = _wiring()

@@ -15,6 +15,8 @@ from scheduler.newsletter.reading import Limits, read_text
 from scheduler.wording import plural
 
 #: File suffixes we can import, and the reader for each.
+__all__ = ["READERS", "Limits", "attach_images", "issue_files", "load_issue"]
+
 READERS = {".txt": plaintext.parse, ".text": plaintext.parse}
 
 

@@ -82,7 +82,7 @@ def sign_in(provider: Provider, *, client_id: str, client_secret: SecretStr | No
             timeout: float = 300.0, authorize_url: str | None = None, token_url: str | None = None) -> Tokens:
     """Run the authorisation-code flow and return the tokens; `AuthorisationError` when refused."""
     state, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(64)
-    handler = type("Callback", (_Callback,), {"result": {}})
+    handler: type[_Callback] = type("Callback", (_Callback,), {"result": {}})
     server = HTTPServer(("127.0.0.1", port), handler)
     server.timeout = 1.0
     redirect_uri = f"http://127.0.0.1:{server.server_port}/callback"
