@@ -87,7 +87,7 @@ class ApiClient:
             http = HttpClient()
         self.http = http
         http.conceal(secret)  # never in an error text, whatever the platform echoes
-        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.clock = clock or http.clock  # a dry run's clock reaches the bodies too
 
     journal: Journal | None = None  # clients that note remote ids between requests set it
 

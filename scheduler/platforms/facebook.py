@@ -25,6 +25,7 @@ from scheduler.platforms.base import REDACTED, ApiClient, Journal, Outcome, Payl
 from scheduler.media import GIF, JPEG, MB, PNG, ImageRules
 from scheduler.platforms.meta import GRAPH_VERSION
 from scheduler.platforms.oauth import Provider, page_token
+from scheduler.platforms.rehearsed import Answer, RecordedRequest, made_up
 from scheduler.platforms.spec import Connect, Platform
 from scheduler.text.length import measure_facebook
 
@@ -113,6 +114,19 @@ class FacebookPublisher(ApiClient):
         return Reconciliation(Outcome.NOT_PUBLISHED)
 
 
+def _rehearse(request: RecordedRequest) -> Answer:
+    """A dry run's answers: each photo and the post with an id of its own (a post's is PAGE_POST)."""
+    path = request.path
+    if request.method == "POST" and path.endswith("/photos"):
+        return Answer(json={"id": made_up(request)})
+    if request.method == "POST" and path.endswith("/feed"):
+        page = path.rsplit("/", 2)[-2]
+        return Answer(json={"id": f"{page}_{made_up(request)}"})
+    if request.method == "GET" and request.query.get("fields") == "id,name":
+        return Answer(json={"id": path.rsplit("/", 1)[1], "name": "Rehearsal"})
+    return Answer(json={"data": []})
+
+
 def _client(account: Any, *, http: HttpClient, journal: Journal | None = None,
             options: Mapping[str, Any] | None = None, keep: Callable[[Mapping[str, str]], None] | None = None) -> FacebookPublisher:
     return FacebookPublisher(account.base_url, account.token, page_id=account.page_id, http=http)
@@ -133,4 +147,5 @@ PLATFORM = Platform(
     oauth=Provider("facebook", f"https://www.facebook.com/{GRAPH_VERSION}/dialog/oauth",
                    f"https://graph.facebook.com/{GRAPH_VERSION}/oauth/access_token",
                    ("pages_manage_posts", "pages_read_engagement", "pages_show_list"), pkce=False),
+    rehearse=_rehearse,
 )

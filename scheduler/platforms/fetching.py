@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
+from requests.adapters import BaseAdapter, HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
@@ -96,14 +96,18 @@ class Fetcher:
     """GETs web pages and images with the limits above, over its own session (no platform's
     credentials, no connection to an address `allow` does not permit)."""
 
-    def __init__(self, *, timeout: float = 5.0, max_redirects: int = 3, allow: Allowed | Iterable[str] = ()) -> None:
+    def __init__(self, *, timeout: float = 5.0, max_redirects: int = 3, allow: Allowed | Iterable[str] = (),
+                 transport: BaseAdapter | None = None) -> None:
+        """`transport`: what carries the requests instead of the network (a dry run's recorder, which
+        connects nowhere: no address is looked up or checked then)."""
         from scheduler.platforms.http import USER_AGENT
 
         self.allowed = allow if isinstance(allow, Allowed) else Allowed(allow)
         self.timeout = timeout
         self.max_redirects = max_redirects
+        self.transport = transport
         self.session = requests.Session()
-        adapter = GuardedAdapter(self.allowed, max_retries=0)
+        adapter = transport or GuardedAdapter(self.allowed, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = USER_AGENT
@@ -143,6 +147,8 @@ class Fetcher:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise RejectedError(f"{url}: only http and https addresses are fetched")
+        if self.transport is not None:
+            return
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:

@@ -37,7 +37,7 @@ from typing import Any
 from urllib.parse import quote, quote_plus, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
+from requests.adapters import BaseAdapter, HTTPAdapter
 from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
@@ -144,10 +144,16 @@ class HttpClient:
 
     def __init__(self, session: requests.Session | None = None, *, timeout: float = 20.0,
                  connect_retries: int = 2, clock: Callable[[], dt.datetime] | None = None,
-                 pacer: Pacer | None = None, fetch_allow: Iterable[str] = ()) -> None:
+                 pacer: Pacer | None = None, fetch_allow: Iterable[str] = (),
+                 transport: BaseAdapter | None = None, fetch_transport: BaseAdapter | None = None) -> None:
         """`fetch_allow`: the hosts and networks beyond the public internet that the account's client
-        may fetch what content names from (link cards, images given as URLs; SCHEDULER_FETCH_ALLOW)."""
+        may fetch what content names from (link cards, images given as URLs; SCHEDULER_FETCH_ALLOW).
+        `transport`: what carries the requests instead of the network (a dry run's
+        `scheduler.platforms.recording.Recorder`); `fetch_transport`: the same for what content names
+        (given to every `Fetcher` of the client)."""
         self.session = session or requests.Session()
+        self.transport = transport
+        self.fetch_transport = fetch_transport
         self.timeout = timeout
         self.fetch_allow = tuple(fetch_allow)
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
@@ -156,7 +162,7 @@ class HttpClient:
         # sent is never repeated by the adapter, whatever its method.
         retry = Retry(total=connect_retries, connect=connect_retries, read=0, status=0, other=0,
                       redirect=0, allowed_methods=None, backoff_factor=0.2, raise_on_status=False)
-        adapter = HTTPAdapter(max_retries=retry)
+        adapter = transport or HTTPAdapter(max_retries=retry)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = USER_AGENT
@@ -171,6 +177,11 @@ class HttpClient:
             value = secret.get_secret_value() if hasattr(secret, "get_secret_value") else secret
             if isinstance(value, str) and value:
                 self._concealed.add(value)
+
+    @property
+    def concealed(self) -> frozenset[str]:
+        """The secrets registered with `conceal` (never shown: for redacting a dry run's requests)."""
+        return frozenset(self._concealed)
 
     def scrub(self, text: str) -> str:
         """`text` (a platform's words from a successful answer) without the registered secrets."""

@@ -24,6 +24,7 @@ from scheduler.platforms import uploads
 from scheduler.platforms.base import ApiClient, Journal, Outcome, Payload, PublishResult, Reconciliation
 from scheduler.media import GIF, JPEG, MB, PNG, ImageRules
 from scheduler.platforms.oauth import Provider
+from scheduler.platforms.rehearsed import Answer, RecordedRequest, made_up
 from scheduler.platforms.spec import Connect, Platform
 from scheduler.text import littletext
 from scheduler.text.length import measure_linkedin
@@ -136,7 +137,7 @@ class LinkedInPublisher(ApiClient):
             from scheduler.platforms.fetching import Fetcher
             from scheduler.platforms.linkcard import LinkCards  # Beautiful Soup only when publishing
 
-            self._cards = LinkCards(Fetcher(allow=self.http.fetch_allow))
+            self._cards = LinkCards(Fetcher(allow=self.http.fetch_allow, transport=self.http.fetch_transport))
         return self._cards
 
     def _article(self, post: Content) -> Payload | None:
@@ -221,6 +222,23 @@ def _message(response: requests.Response) -> str:
     return message_of(response)
 
 
+def _rehearse(request: RecordedRequest) -> Answer:
+    """A dry run's answers: an upload address on the configured API's host, each image and the post
+    with a URN of its own (the post's in `x-restli-id`, as LinkedIn answers)."""
+    path = request.path
+    if request.method == "POST" and path.endswith("/rest/images"):
+        number = made_up(request)
+        return Answer(json={"value": {"uploadUrl": f"{request.site}/rehearsal-upload/{number}",
+                                      "image": f"urn:li:image:{number}"}})
+    if request.method == "PUT":
+        return Answer(201)
+    if request.method == "POST" and path.endswith("/rest/posts"):
+        return Answer(201, headers={"x-restli-id": f"urn:li:share:{made_up(request)}"})
+    if path.endswith("/v2/userinfo"):
+        return Answer(json={"sub": "rehearsal", "name": "Rehearsal"})
+    return Answer(json={})
+
+
 def _client(account: Any, *, http: HttpClient, journal: Journal | None = None,
             options: Mapping[str, Any] | None = None, keep: Callable[[Mapping[str, str]], None] | None = None) -> LinkedInPublisher:
     return LinkedInPublisher(account.base_url, account.token, author=account.author, version=account.version,
@@ -236,5 +254,5 @@ PLATFORM = Platform(
     oauth=Provider("linkedin", "https://www.linkedin.com/oauth/v2/authorization",
                    "https://www.linkedin.com/oauth/v2/accessToken",
                    ("openid", "profile", "w_member_social", "w_organization_social"), pkce=False),
-    token_margin=dt.timedelta(days=7),
+    token_margin=dt.timedelta(days=7), rehearse=_rehearse,
 )

@@ -33,6 +33,7 @@ from scheduler.platforms import meta, uploads
 from scheduler.platforms.base import REDACTED, ApiClient, Journal, Outcome, Payload, PublishResult, Reconciliation
 from scheduler.media import JPEG, MB, PNG, ImageRules
 from scheduler.platforms.oauth import Provider
+from scheduler.platforms.rehearsed import Answer, RecordedRequest, made_up
 from scheduler.platforms.spec import Connect, Platform
 from scheduler.text.length import measure_threads
 
@@ -286,6 +287,21 @@ class ThreadsPublisher(ApiClient):
         return Reconciliation(Outcome.NOT_PUBLISHED if listed else Outcome.UNKNOWN)
 
 
+def _rehearse(request: RecordedRequest) -> Answer:
+    """A dry run's answers: the whole quota left, each container with an id of its own and ready at
+    once (FINISHED), each publish with a media id of its own."""
+    path = request.path
+    if path.endswith("/threads_publishing_limit"):
+        return Answer(json={"data": [{"quota_usage": 0, "config": {"quota_total": 250, "quota_duration": 86400}}]})
+    if request.method == "POST":  # a container (…/threads) or its publishing (…/threads_publish)
+        return Answer(json={"id": made_up(request)})
+    if request.query.get("fields", "").startswith("status"):
+        return Answer(json={"status": "FINISHED", "id": path.rsplit("/", 1)[1]})
+    if request.query.get("fields") == "id,username":
+        return Answer(json={"id": path.rsplit("/", 1)[1], "username": "rehearsal"})
+    return Answer(json={"data": []})
+
+
 def _client(account: Any, *, http: HttpClient, journal: Journal | None = None,
             options: Mapping[str, Any] | None = None, keep: Callable[[Mapping[str, str]], None] | None = None) -> ThreadsPublisher:
     return ThreadsPublisher(account.base_url, account.token, user_id=account.user_id, journal=journal, http=http)
@@ -299,5 +315,5 @@ PLATFORM = Platform(
     connect=Connect(oauth=True, keeps=("user_id",)), threads=True,
     oauth=Provider("threads", "https://threads.net/oauth/authorize", "https://graph.threads.net/oauth/access_token",
                    ("threads_basic", "threads_content_publish"), pkce=False, self_refresh=True),
-    token_margin=dt.timedelta(days=7),
+    token_margin=dt.timedelta(days=7), rehearse=_rehearse,
 )

@@ -46,7 +46,8 @@ def load(image: Image, rules: media.ImageRules, http: HttpClient) -> ImageData:
         from scheduler.platforms.fetching import Fetcher
 
         # public addresses only, unless SCHEDULER_FETCH_ALLOW lists the host (an intranet's image server)
-        fetcher = Fetcher(timeout=http.timeout, max_redirects=5, allow=http.fetch_allow)
+        fetcher = Fetcher(timeout=http.timeout, max_redirects=5, allow=http.fetch_allow,
+                          transport=http.fetch_transport)
         try:  # no credentials go to the image's host
             data = fetcher.get(image.path, max_bytes=rules.max_bytes, accept="image/*").body
         except TransientError:

@@ -24,6 +24,7 @@ from scheduler.platforms import uploads
 from scheduler.platforms.base import ApiClient, Journal, Outcome, Payload, PublishResult, Reconciliation
 from scheduler.media import JPEG, MB, PNG, WEBP, ImageRules
 from scheduler.platforms.oauth import Provider
+from scheduler.platforms.rehearsed import Answer, RecordedRequest, made_up
 from scheduler.platforms.spec import Connect, Platform
 from scheduler.text.length import measure_x
 
@@ -205,6 +206,21 @@ def _message(response: requests.Response) -> str:
     return message_of(response)
 
 
+def _rehearse(request: RecordedRequest) -> Answer:
+    """A dry run's answers: each upload and post with an id of its own."""
+    path = request.path
+    if path.endswith("/2/media/upload"):
+        number = made_up(request)
+        return Answer(json={"data": {"id": number, "media_key": f"3_{number}"}})
+    if path.endswith("/2/media/metadata"):
+        return Answer(json={"data": {"associated_metadata": True}})
+    if path.endswith("/2/tweets"):
+        return Answer(201, {"data": {"id": made_up(request), "text": request.json().get("text", "")}})
+    if path.endswith("/2/users/me"):
+        return Answer(json={"data": {"id": "1", "username": "rehearsal"}})
+    return Answer(json={})
+
+
 def _client(account: Any, *, http: HttpClient, journal: Journal | None = None,
             options: Mapping[str, Any] | None = None, keep: Callable[[Mapping[str, str]], None] | None = None) -> XPublisher:
     return XPublisher(account.base_url, account.token, journal=journal, http=http)
@@ -214,7 +230,7 @@ PLATFORM = Platform(
     name="x", title="X", api_base="https://api.x.com", limit=280, measure=measure_x, images=IMAGES,
     required=("token",), identity=("base_url",), who=lambda account: "",
     build_payloads=build_payloads, build_uploads=build_uploads, client=_client, connect=Connect(oauth=True),
-    threads=True,
+    threads=True, rehearse=_rehearse,
     oauth=Provider("x", "https://x.com/i/oauth2/authorize", "https://api.x.com/2/oauth2/token",
                    ("tweet.read", "tweet.write", "users.read", "offline.access"), pkce=True, basic_auth=True),
     token_margin=dt.timedelta(minutes=10),

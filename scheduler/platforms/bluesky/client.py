@@ -60,7 +60,7 @@ class BlueskyPublisher(ApiClient):
             from scheduler.platforms.fetching import Fetcher
             from scheduler.platforms.linkcard import LinkCards  # Beautiful Soup only when publishing
 
-            self._cards = LinkCards(Fetcher(allow=self.http.fetch_allow))
+            self._cards = LinkCards(Fetcher(allow=self.http.fetch_allow, transport=self.http.fetch_transport))
         return self._cards
 
     def _url(self, uri: str) -> str:

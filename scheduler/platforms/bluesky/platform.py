@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from scheduler.platforms.bluesky.bodies import IMAGES, build_payloads, build_uploads
+from scheduler.platforms.rehearsed import Answer, RecordedRequest, made_up
 from scheduler.platforms.spec import Connect, Platform
 from scheduler.text.facets import shown_text
 from scheduler.text.length import measure_bluesky
@@ -38,6 +39,30 @@ def _client(account: Any, *, http: HttpClient, journal: Journal | None = None,
                             on_session=kept if keep is not None else None, http=http)
 
 
+REHEARSAL_DID = "did:plc:rehearsalrehearsalrehe"
+
+
+def _rehearse(request: RecordedRequest) -> Answer:
+    """A dry run's answers: a session for the handle signed in with, each blob and record with a
+    CID of its own, each mentioned handle with a DID of its own."""
+    nsid = request.path.rsplit("/", 1)[1]
+    if nsid in ("com.atproto.server.createSession", "com.atproto.server.refreshSession",
+                "com.atproto.server.getSession"):
+        handle = str(request.json().get("identifier") or "rehearsal.invalid").removeprefix("@")
+        return Answer(json={"did": REHEARSAL_DID, "handle": handle, "accessJwt": "rehearsal-access-jwt",
+                            "refreshJwt": "rehearsal-refresh-jwt", "active": True})
+    if nsid == "com.atproto.repo.uploadBlob":
+        return Answer(json={"blob": {"$type": "blob", "ref": {"$link": f"bafkreirehearsal{made_up(request)}"},
+                                     "mimeType": request.content_type, "size": len(request.content)}})
+    if nsid == "com.atproto.identity.resolveHandle":
+        return Answer(json={"did": f"did:plc:rehearsal{made_up(request)}"})
+    if nsid == "com.atproto.repo.createRecord":
+        body = request.json()
+        return Answer(json={"uri": f"at://{body.get('repo')}/{body.get('collection')}/{body.get('rkey')}",
+                            "cid": f"bafyreirehearsal{made_up(request)}"})
+    return Answer(400, {"error": "RecordNotFound", "message": "a dry run holds no records"})
+
+
 PLATFORM = Platform(
     name="bluesky", title="Bluesky", api_base="https://bsky.social", limit=300, measure=measure_bluesky,
     images=IMAGES, required=("handle", "app_password"), identity=("base_url", "handle"),
@@ -45,5 +70,5 @@ PLATFORM = Platform(
     build_payloads=build_payloads, build_uploads=build_uploads, client=_client,
     connect=Connect(oauth=False, label="App password", secret_field="app_password",
                     needs={"handle": "Bluesky needs --handle, e.g. --handle comms.bsky.social"}),
-    threads=True, shown=shown_text,
+    threads=True, shown=shown_text, rehearse=_rehearse,
 )
