@@ -108,10 +108,13 @@ def test_a_dry_run_writes_the_upload_steps_before_the_post(run, tmp_path):
     assert run("run", "--once", "--dry-run").code == 0
     (line,) = [json.loads(raw) for raw in (tmp_path / "outbox.jsonl").read_text().splitlines()]
     steps = [(r["method"], r["url"].rsplit("/", 2)[-2:]) for r in line["requests"]]
-    assert steps == [("POST", ["v2", "media"]), ("GET", ["media", "<media id of image 1>"]), ("POST", ["v1", "statuses"])]
-    assert line["requests"][0]["body"] == {"file": f"<bytes of {tmp_path / 'posts' / 'img' / 'fest.png'}>",
+    # the instance's limits are read, the image uploaded (processed at once in a dry run), then the status
+    assert steps == [("GET", ["v2", "instance"]), ("POST", ["v2", "media"]), ("POST", ["v1", "statuses"])]
+    size = (tmp_path / "posts" / "img" / "fest.png").stat().st_size
+    assert line["requests"][1]["body"] == {"file": {"filename": "fest.png", "type": "image/png", "size": size},
                                            "description": "Kinder beim Sommerfest im Hof"}
-    assert line["requests"][-1]["body"]["media_ids"] == ["<media id of image 1>"]
+    (media_id,) = line["requests"][-1]["body"]["media_ids"]  # the id the upload was answered with
+    assert isinstance(media_id, str) and media_id
 
 
 def test_preview_json_lists_the_upload_requests(run, tmp_path):

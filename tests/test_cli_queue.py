@@ -62,7 +62,7 @@ def test_a_dry_run_writes_the_due_posts_requests_and_changes_no_post(run, tmp_pa
     assert [line["post_id"] for line in outbox] == [first]
     request = outbox[0]["requests"][0]
     assert request["url"].endswith("/api/v1/statuses") and request["headers"]["Authorization"] == "Bearer [redacted]"
-    assert request["headers"]["Idempotency-Key"] == outbox[0]["idempotency_key"]
+    assert request["headers"]["Idempotency-Key"] == f"{outbox[0]['idempotency_key']}:0"  # the post's key, part 1
     assert outbox[0]["as"] == "no credentials configured"
     assert _list(run) == before  # every post as it was: state, time, attempts, no remote id
     shown = run("queue", "show", str(first))

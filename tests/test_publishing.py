@@ -471,17 +471,23 @@ def test_dry_run_writes_one_line_with_the_exact_request_and_no_secret(store: Sto
     (line,) = outbox_lines(outbox)
     key = post.idempotency_key
     assert key and post.state == State.PUBLISHED and post.remote_id == f"dry-run-{key}"
-    headers = {"Content-Type": "application/json", "Authorization": "Bearer [redacted]", "Idempotency-Key": key}
+    written = json.loads(line)
+    reply_to = written["requests"][1]["body"].pop("in_reply_to_id")  # the id the rehearsal answered part 1 with
+    assert isinstance(reply_to, str) and reply_to
+
+    def headers(part: int) -> dict[str, str]:  # as the Mastodon client sends them: a key per part
+        return {"Content-Type": "application/json", "Authorization": "Bearer [redacted]",
+                "Idempotency-Key": f"{key}:{part}"}
+
     url = "https://mastodon.social/api/v1/statuses"
-    assert json.loads(line) == {
+    assert written == {
         "post_id": post_id, "item_id": "a", "platform": "mastodon", "account": "main", "idempotency_key": key,
         "at": "2025-03-10T09:00:03+00:00",
         "requests": [
-            {"method": "POST", "url": url, "headers": headers,
+            {"method": "POST", "url": url, "headers": headers(0),
              "body": {"status": "Teil 1", "visibility": "public", "language": "de", "spoiler_text": "Politik"}},
-            {"method": "POST", "url": url, "headers": headers,
-             "body": {"status": "Teil 2", "visibility": "public", "language": "de", "spoiler_text": "Politik",
-                      "in_reply_to_id": "<id of part 1>"}},
+            {"method": "POST", "url": url, "headers": headers(1),
+             "body": {"status": "Teil 2", "visibility": "public", "language": "de", "spoiler_text": "Politik"}},
         ],
     }
 

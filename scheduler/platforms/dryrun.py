@@ -1,9 +1,16 @@
-"""The dry-run publisher: instead of sending, append the exact requests to an outbox file.
+"""The dry-run publisher: the account's real client publishes each post, over a recorder instead of
+the network, and the requests it sent go to an outbox file.
 
-Each published post is one JSON line: the post, its idempotency key, and every request that
-would be sent (method, URL, headers with secrets redacted, body). `reconcile` looks the
-idempotency key up in the outbox, so a crash between writing the line and recording the result
-never produces a second line.
+Each post is one JSON line: the post, whom it would go out as, its idempotency key, and every
+request the client sent — to the configured instance, in order (uploads, the post, each reply of a
+thread), as `scheduler.platforms.recording` writes them: method, URL, headers with secrets
+redacted, the body decoded. The platform's rehearsal answers (`Platform.rehearse`) stand in for the
+server's, so multi-step flows run to the end; what content names from third parties (a link card's
+page, an image given as a URL) is not fetched, and the request says so in a `note`. When the client
+refuses the post before or while sending (an image that is gone), the line says why in `error`.
+
+`reconcile` looks the idempotency key up in the outbox, so a crash between writing the line and
+recording the result never produces a second line.
 """
 
 from __future__ import annotations
@@ -13,85 +20,70 @@ import fcntl
 import json
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scheduler.errors import SystemFault
+from pydantic import SecretStr
+
+from scheduler.errors import PublishError, SystemFault
 from scheduler.models import QueuedPost
-from scheduler.platforms import PayloadOptions, build_payloads, build_uploads
-from scheduler.platforms.base import REDACTED, Outcome, PublishResult, Reconciliation
+from scheduler.platforms import PayloadOptions, registry
+from scheduler.platforms.base import Outcome, PublishResult, Reconciliation
 
-ENDPOINTS: dict[str, tuple[str, str]] = {
-    "linkedin": ("POST", "https://api.linkedin.com/rest/posts"),
-    "mastodon": ("POST", "https://mastodon.social/api/v1/statuses"),
-    "bluesky": ("POST", "https://bsky.social/xrpc/com.atproto.repo.createRecord"),
-    "x": ("POST", "https://api.x.com/2/tweets"),
-    "threads": ("POST", "https://graph.threads.net/v1.0/<threads-user-id>/threads"),
-    "facebook": ("POST", "https://graph.facebook.com/v21.0/<page-id>/feed"),
-}
+#: The secret a dry run's client of an account without credentials holds (shown as `[redacted]`).
+PLACEHOLDER_SECRET = SecretStr("dry-run-placeholder-secret")
 
 
-#: API bases the upload steps' paths are relative to (placeholders where the account supplies them).
-BASES: dict[str, str] = {
-    "linkedin": "https://api.linkedin.com",
-    "mastodon": "https://mastodon.social",
-    "bluesky": "https://bsky.social",
-    "x": "https://api.x.com",
-    "threads": "https://graph.threads.net/v1.0",
-    "facebook": "https://graph.facebook.com/v21.0",
-}
+@dataclass(frozen=True, slots=True)
+class StandIn:
+    """The account a dry run publishes as when it has no credentials: what the settings name of it
+    (its API base, handle, author, page …) and, for the rest, `<field>` placeholders and a
+    placeholder secret. Clients read it like a configured `scheduler.config.Account`."""
+
+    base_url: str
+    handle: str
+    author: str
+    version: str
+    page_id: str
+    user_id: str
+    token: SecretStr = PLACEHOLDER_SECRET
+    app_password: SecretStr = PLACEHOLDER_SECRET
+    session_access: SecretStr | None = None
+    session_refresh: SecretStr | None = None
+    session_did: str = ""
+
+    @classmethod
+    def of(cls, platform: str, given: Mapping[str, Any] | None = None) -> StandIn:
+        """The stand-in account of `platform`, with the text fields `given` (an account's settings)
+        sets; its API base is the platform's when `given` sets none."""
+
+        def text(name: str, default: str) -> str:
+            value = (given or {}).get(name)
+            return value if isinstance(value, str) and value else default
+
+        return cls(base_url=text("base_url", registry.get(platform).api_base), handle=text("handle", "<handle>"),
+                   author=text("author", "<author>"), version=text("version", "<version>"),
+                   page_id=text("page_id", "<page_id>"), user_id=text("user_id", "me"))
 
 
-def _headers(platform: str, key: str | None, linkedin_version: str) -> dict[str, str]:
-    headers = {"Content-Type": "application/json"}
-    if platform in ("linkedin", "mastodon", "bluesky", "x"):
-        headers["Authorization"] = f"Bearer {REDACTED}"
-    if platform == "linkedin":
-        headers.update({"LinkedIn-Version": linkedin_version, "X-Restli-Protocol-Version": "2.0.0"})
-    if platform == "mastodon" and key:
-        headers["Idempotency-Key"] = key
-    if platform in ("threads", "facebook"):
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    return headers
-
-
-def _upload_request(platform: str, step: dict[str, Any], linkedin_version: str) -> dict[str, Any]:
-    headers = _headers(platform, None, linkedin_version)
-    if step.get("content_type"):
-        headers["Content-Type"] = step["content_type"]
-    elif step["method"] == "GET":
-        headers.pop("Content-Type", None)
-    if "url" in step:  # an address an earlier answer supplies (LinkedIn's uploadUrl)
-        headers = {"Content-Type": headers["Content-Type"], "Authorization": f"Bearer {REDACTED}"}
-    request = {"method": step["method"], "url": step.get("url") or BASES[platform] + step["path"], "headers": headers}
-    for key in ("body", "note"):
-        if key in step:
-            request[key] = step[key]
-    return request
-
-
-def requests_for(queued: QueuedPost, *, now: dt.datetime, linkedin_version: str = "202601",
-                 options: PayloadOptions | None = None) -> list[dict[str, Any]]:
-    """Every request publishing `queued` sends, in order: image uploads first, then the post."""
-    method, url = ENDPOINTS[queued.platform]
-    headers = _headers(queued.platform, queued.idempotency_key, linkedin_version)
-    content = queued.content
-    return [_upload_request(queued.platform, step, linkedin_version) for step in build_uploads(queued.platform, content)] + [
-        {"method": method, "url": url, "headers": headers, "body": body}
-        for body in build_payloads(queued.platform, content, now=now, options=options)
-    ]
+#: The account a post's client is built for: (platform, account name) → the account's settings.
+Accounts = Callable[[str, str], Any]
 
 
 class DryRunPublisher:
-    """Publisher that writes requests to `outbox` (JSON lines) instead of sending them."""
+    """Publishes each post through its account's real client over a recorder, writing the requests
+    to `outbox` (JSON lines) instead of sending them. `accounts`: the account of each post (default:
+    a `StandIn` with the platform's API base); `options`: what settings add to each platform's bodies."""
 
     def __init__(self, outbox: Path, *, clock: Callable[[], dt.datetime] | None = None,
-                 delay: float = 0.0, linkedin_version: str = "202601",
-                 options: PayloadOptions | None = None) -> None:
+                 delay: float = 0.0, accounts: Accounts | None = None,
+                 options: PayloadOptions | None = None, fetch_allow: Iterable[str] = ()) -> None:
         self.outbox = outbox
-        self.linkedin_version = linkedin_version
-        self.options = options  # what settings add to request bodies, as for the real clients
+        self.accounts = accounts or (lambda platform, name: StandIn.of(platform))
+        self.options = options or {}
+        self.fetch_allow = tuple(fetch_allow)
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._delay = delay  # seconds per post: lets tests stand in for a slow platform
         self._lock = threading.Lock()
@@ -99,15 +91,35 @@ class DryRunPublisher:
     def __repr__(self) -> str:
         return f"DryRunPublisher(outbox={str(self.outbox)!r})"
 
-    def _line(self, post: QueuedPost, now: dt.datetime, identity: str | None) -> dict[str, Any]:
+    def rehearse(self, post: QueuedPost, now: dt.datetime) -> tuple[list[dict[str, Any]], PublishError | None]:
+        """The requests the account's client sends to publish `post`, and the error it stopped with."""
+        from scheduler.platforms.http import HttpClient
+        from scheduler.platforms.recording import Recorder
+
+        platform = registry.get(post.platform)
+        recorder = Recorder(platform.rehearse)
+        http = HttpClient(transport=recorder, fetch_transport=recorder.fetches, fetch_allow=self.fetch_allow,
+                          clock=lambda: now)
+        recorder.secrets = lambda: http.concealed
+        client = platform.client(self.accounts(post.platform, post.account), http=http,
+                                 options=self.options.get(post.platform))
+        try:
+            client.publish(post)
+        except PublishError as error:
+            return recorder.entries(), error
+        return recorder.entries(), None
+
+    def _line(self, post: QueuedPost, now: dt.datetime, identity: str | None) -> tuple[dict[str, Any], PublishError | None]:
         line: dict[str, Any] = {
             "post_id": post.id, "item_id": post.item_id, "platform": post.platform, "account": post.account,
         }
         if identity is not None:
             line["as"] = identity
-        line.update(idempotency_key=post.idempotency_key, at=now.isoformat(),
-                    requests=requests_for(post, now=now, linkedin_version=self.linkedin_version, options=self.options))
-        return line
+        requests, error = self.rehearse(post, now)
+        line.update(idempotency_key=post.idempotency_key, at=now.isoformat(), requests=requests)
+        if error is not None:
+            line["error"] = str(error)
+        return line, error
 
     def _append(self, line: dict[str, Any]) -> None:
         with self._lock:
@@ -115,23 +127,30 @@ class DryRunPublisher:
             _append_line(self.outbox, json.dumps(line, ensure_ascii=False).encode("utf-8"))
 
     def publish(self, post: QueuedPost) -> PublishResult:
+        """As a real publish, with the requests written to the outbox; the client's refusal (an image
+        that is gone) is raised as it would be, and nothing is written then."""
         if self._delay:
             threading.Event().wait(self._delay)
+        line, error = self._line(post, self._clock(), None)
+        if error is not None:
+            raise error
         try:
-            self._append(self._line(post, self._clock(), None))
-        except OSError as error:  # nothing was written: the post is handed back, publishing pauses
-            fault = SystemFault.of(error, f"the outbox {self.outbox}")
+            self._append(line)
+        except OSError as exc:  # nothing was written: the post is handed back, publishing pauses
+            fault = SystemFault.of(exc, f"the outbox {self.outbox}")
             if fault is None:
                 raise
             raise fault from None
         return PublishResult(remote_id=f"dry-run-{post.idempotency_key}")
 
     def write(self, post: QueuedPost, *, identity: str | None = None) -> bool:
-        """Append the requests publishing `post` would send, naming the `identity` it would post as;
-        False (and nothing written) when the outbox already shows exactly these requests for it."""
-        line = self._line(post, self._clock(), identity)
+        """Append the requests publishing `post` would send, naming the `identity` it would post as
+        (and the client's refusal, when it refused); False (and nothing written) when the outbox
+        already shows exactly these requests for it."""
+        line, _ = self._line(post, self._clock(), identity)
         if any(old.get("idempotency_key") == post.idempotency_key and old.get("requests") == line["requests"]
-               and old.get("as") == line.get("as") for old in outbox_lines(self.outbox)):
+               and old.get("as") == line.get("as") and old.get("error") == line.get("error")
+               for old in outbox_lines(self.outbox)):
             return False
         self._append(line)
         return True

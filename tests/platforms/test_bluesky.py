@@ -179,8 +179,13 @@ def test_a_dry_run_shows_placeholders_and_fetches_nothing(site, tmp_path):
         "thumb": "<blob of the page's image (og:image)>"}}
     assert "embed" not in second["record"]
     DryRunPublisher(tmp_path / "outbox.jsonl").publish(post)
-    line = json.loads((tmp_path / "outbox.jsonl").read_text())
-    assert line["requests"][-2]["body"]["record"]["embed"]["external"]["uri"] == url
+    requests = json.loads((tmp_path / "outbox.jsonl").read_text())["requests"]
+    (page,) = [request for request in requests if request["url"] == url]  # shown, with why no card
+    assert page["method"] == "GET" and "no link card" in page["note"]
+    assert [r["url"].rsplit("/", 1)[1] for r in requests if r is not page] == [
+        "com.atproto.server.createSession", "com.atproto.identity.resolveHandle?handle=verein.bsky.social",
+        "com.atproto.repo.createRecord", "com.atproto.repo.createRecord"]
+    assert "embed" not in requests[-2]["body"]["record"]  # no card without the page
     assert not site.hits  # nothing was fetched
 
 
@@ -248,9 +253,12 @@ def test_a_dry_run_shows_each_upload_and_the_images_embed_with_placeholders(tmp_
     picture.write_bytes(png(1200, 630))
     post = _with_images(_post("Mit Bild https://example.org/a"), Image(str(picture), "Plakat"))
     DryRunPublisher(tmp_path / "outbox.jsonl").publish(post)
-    upload, create = json.loads((tmp_path / "outbox.jsonl").read_text())["requests"]
+    login, upload, create = json.loads((tmp_path / "outbox.jsonl").read_text())["requests"]
+    assert login["body"]["password"] == "[redacted]"
+    size = picture.stat().st_size
     assert (upload["method"], upload["url"], upload["headers"]["Content-Type"], upload["body"]) == (
-        "POST", "https://bsky.social/xrpc/com.atproto.repo.uploadBlob", "image/png", f"<bytes of {picture}>")
+        "POST", "https://bsky.social/xrpc/com.atproto.repo.uploadBlob", "image/png", f"<{size:,} bytes of image/png>")
     assert upload["headers"]["Authorization"] == "Bearer [redacted]"
-    assert create["body"]["record"]["embed"] == {"$type": "app.bsky.embed.images", "images": [
-        {"image": "<blob of image 1>", "alt": "Plakat", "aspectRatio": {"width": 1200, "height": 630}}]}
+    (image,) = create["body"]["record"]["embed"]["images"]
+    assert image["image"]["mimeType"] == "image/png" and image["image"]["size"] == size  # the blob as answered
+    assert (image["alt"], image["aspectRatio"]) == ("Plakat", {"width": 1200, "height": 630})
