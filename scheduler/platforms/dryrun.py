@@ -91,15 +91,18 @@ class DryRunPublisher:
     def __repr__(self) -> str:
         return f"DryRunPublisher(outbox={str(self.outbox)!r})"
 
-    def rehearse(self, post: QueuedPost, now: dt.datetime) -> tuple[list[dict[str, Any]], PublishError | None]:
+    def rehearse(self, post: QueuedPost) -> tuple[list[dict[str, Any]], PublishError | None]:
         """The requests the account's client sends to publish `post`, and the error it stopped with."""
         from scheduler.platforms.http import HttpClient
         from scheduler.platforms.recording import Recorder
 
         platform = registry.get(post.platform)
         recorder = Recorder(platform.rehearse)
+        # the client's clock reads the post's own time, as when it goes out: the same post shows the
+        # same requests (Bluesky's createdAt) however often it is rehearsed
+        at = post.due_at or post.publish_at
         http = HttpClient(transport=recorder, fetch_transport=recorder.fetches, fetch_allow=self.fetch_allow,
-                          clock=lambda: now)
+                          clock=lambda: at)
         recorder.secrets = lambda: http.concealed
         client = platform.client(self.accounts(post.platform, post.account), http=http,
                                  options=self.options.get(post.platform))
@@ -115,7 +118,7 @@ class DryRunPublisher:
         }
         if identity is not None:
             line["as"] = identity
-        requests, error = self.rehearse(post, now)
+        requests, error = self.rehearse(post)
         line.update(idempotency_key=post.idempotency_key, at=now.isoformat(), requests=requests)
         if error is not None:
             line["error"] = str(error)
