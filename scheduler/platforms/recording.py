@@ -33,7 +33,7 @@ from scheduler.platforms.http import REDACTED, SECRET_FIELDS, scrub
 from scheduler.platforms.rehearsed import Answer, RecordedRequest, Rehearse
 
 #: Headers every request carries that say nothing about the request itself.
-NOISE = frozenset({"user-agent", "accept-encoding", "connection", "content-length"})
+NOISE = frozenset({"host", "user-agent", "accept-encoding", "connection", "content-length"})
 _SECRET_NAMES = frozenset(name.lower() for name in SECRET_FIELDS)
 _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 

@@ -111,11 +111,16 @@ class JsonHandler(BaseHTTPRequestHandler):
         if not super().parse_request():
             return False
         self._counted = True
+        # what arrived, as it arrived (the body once the handler reads it): for contract tests
+        self._received: dict[str, Any] = {"method": self.command, "path": self.path,
+                                          "headers": dict(self.headers.items()), "body": b""}
+        self.server.fake.received.append(self._received)
         self.server.fake._arrived(self.command, self.path)
         return True
 
     def body(self) -> bytes:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self._received["body"] = raw
         self.server.fake._stop_at("before", self.command, self.path)  # the whole request is here
         return raw
 
@@ -164,6 +169,7 @@ class FakeServer:
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
+        self.received: list[dict[str, Any]] = []  # every request as it arrived: method, path, headers, body
         self.failures: list[tuple[int, dict[str, Any], bool, int]] = []  # (status, body, create anyway, after)
         self.faults = Faults()
         self.injected: Counter[str] = Counter()
