@@ -313,3 +313,21 @@ def test_account_option_restricts_the_accounts(run, monkeypatch):
     monkeypatch.setenv("SCHEDULER_ACCOUNTS__X__SECOND__TOKEN", "t2")
     assert run("queue", "add", str(EXAMPLE), "--account", "x:second", "--start", START).code == 0
     assert {(p["platform"], p["account"]) for p in _list(run)} == {("x", "second")}
+
+
+def test_a_dry_run_shows_the_requests_for_the_configured_servers(run, tmp_path, monkeypatch):
+    # an account with credentials on its own instance, and one without credentials on its own PDS: the
+    # outbox names those servers (and no other); nothing reaches them (.invalid does not even resolve)
+    monkeypatch.setenv("SCHEDULER_MASTODON_BASE_URL", "https://social.invalid")
+    monkeypatch.setenv("SCHEDULER_MASTODON_TOKEN", "token-of-the-team-0042")
+    monkeypatch.setenv("SCHEDULER_BLUESKY_BASE_URL", "https://pds.invalid")
+    run("queue", "add", str(EXAMPLE), "-p", "mastodon", "-p", "bluesky", "--start", START, "--approve")
+    shown = run("run", "--once", "--dry-run", "--next", "2")
+    assert shown.code == 0, shown
+    text = (tmp_path / "outbox.jsonl").read_text()
+    lines = {line["platform"]: line for line in map(json.loads, text.splitlines())}
+    assert {r["url"].split("/")[2] for r in lines["mastodon"]["requests"]} == {"social.invalid"}
+    assert {r["url"].split("/")[2] for r in lines["bluesky"]["requests"]} == {"pds.invalid"}
+    assert lines["bluesky"]["as"] == "no credentials configured" and lines["mastodon"]["as"] != lines["bluesky"]["as"]
+    assert "token-of-the-team-0042" not in text and "Bearer [redacted]" in text
+    assert "error" not in lines["mastodon"] and "error" not in lines["bluesky"]
