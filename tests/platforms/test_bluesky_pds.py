@@ -26,6 +26,10 @@ from tests.conftest import EXAMPLE, TEMPLATES
 from tests.fakes import pds as peer
 from tests.fakes.pages import PageServer, Resource, og_page, png, site_only
 
+#: One server for the module: its tests stay on one parallel worker (see pyproject's addopts).
+pytestmark = pytest.mark.xdist_group("bluesky-pds")
+
+
 @pytest.fixture(scope="module")
 def pds() -> Iterator[dict[str, Any]]:
     info = peer.start()
