@@ -63,9 +63,14 @@ class StandIn:
             value = (given or {}).get(name)
             return value if isinstance(value, str) and value else default
 
-        return cls(base_url=text("base_url", registry.get(platform).api_base), handle=text("handle", "<handle>"),
-                   author=text("author", "<author>"), version=text("version", "<version>"),
-                   page_id=text("page_id", "<page_id>"), user_id=text("user_id", "me"))
+        return cls(
+            base_url=text("base_url", registry.get(platform).api_base),
+            handle=text("handle", "<handle>"),
+            author=text("author", "<author>"),
+            version=text("version", "<version>"),
+            page_id=text("page_id", "<page_id>"),
+            user_id=text("user_id", "me"),
+        )
 
 
 #: The account a post's client is built for: (platform, account name) → the account's settings.
@@ -77,9 +82,16 @@ class DryRunPublisher:
     to `outbox` (JSON lines) instead of sending them. `accounts`: the account of each post (default:
     a `StandIn` with the platform's API base); `options`: what settings add to each platform's bodies."""
 
-    def __init__(self, outbox: Path, *, clock: Callable[[], dt.datetime] | None = None,
-                 delay: float = 0.0, accounts: Accounts | None = None,
-                 options: PayloadOptions | None = None, fetch_allow: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        outbox: Path,
+        *,
+        clock: Callable[[], dt.datetime] | None = None,
+        delay: float = 0.0,
+        accounts: Accounts | None = None,
+        options: PayloadOptions | None = None,
+        fetch_allow: Iterable[str] = (),
+    ) -> None:
         self.outbox = outbox
         self.accounts = accounts or (lambda platform, name: StandIn.of(platform))
         self.options = options or {}
@@ -101,20 +113,27 @@ class DryRunPublisher:
         # the client's clock reads the post's own time, as when it goes out: the same post shows the
         # same requests (Bluesky's createdAt) however often it is rehearsed
         at = post.due_at or post.publish_at
-        http = HttpClient(transport=recorder, fetch_transport=recorder.fetches, fetch_allow=self.fetch_allow,
-                          clock=lambda: at)
+        http = HttpClient(
+            transport=recorder, fetch_transport=recorder.fetches, fetch_allow=self.fetch_allow, clock=lambda: at
+        )
         recorder.secrets = lambda: http.concealed
-        client = platform.client(self.accounts(post.platform, post.account), http=http,
-                                 options=self.options.get(post.platform))
+        client = platform.client(
+            self.accounts(post.platform, post.account), http=http, options=self.options.get(post.platform)
+        )
         try:
             client.publish(post)
         except PublishError as error:
             return recorder.entries(), error
         return recorder.entries(), None
 
-    def _line(self, post: QueuedPost, now: dt.datetime, identity: str | None) -> tuple[dict[str, Any], PublishError | None]:
+    def _line(
+        self, post: QueuedPost, now: dt.datetime, identity: str | None
+    ) -> tuple[dict[str, Any], PublishError | None]:
         line: dict[str, Any] = {
-            "post_id": post.id, "item_id": post.item_id, "platform": post.platform, "account": post.account,
+            "post_id": post.id,
+            "item_id": post.item_id,
+            "platform": post.platform,
+            "account": post.account,
         }
         if identity is not None:
             line["as"] = identity
@@ -151,9 +170,13 @@ class DryRunPublisher:
         (and the client's refusal, when it refused); False (and nothing written) when the outbox
         already shows exactly these requests for it."""
         line, _ = self._line(post, self._clock(), identity)
-        if any(old.get("idempotency_key") == post.idempotency_key and old.get("requests") == line["requests"]
-               and old.get("as") == line.get("as") and old.get("error") == line.get("error")
-               for old in outbox_lines(self.outbox)):
+        if any(
+            old.get("idempotency_key") == post.idempotency_key
+            and old.get("requests") == line["requests"]
+            and old.get("as") == line.get("as")
+            and old.get("error") == line.get("error")
+            for old in outbox_lines(self.outbox)
+        ):
             return False
         self._append(line)
         return True
@@ -177,7 +200,7 @@ def _append_line(outbox: Path, line: bytes) -> None:
         torn = size > 0 and os.pread(fd, 1, size - 1) != b"\n"  # a crash mid-write must not swallow this line
         data = memoryview((b"\n" if torn else b"") + line + b"\n")
         while data:
-            data = data[os.write(fd, data):]
+            data = data[os.write(fd, data) :]
         os.fsync(fd)
     finally:
         os.close(fd)  # also releases the lock

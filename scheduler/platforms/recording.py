@@ -67,8 +67,10 @@ def redact(value: Any, secrets: Iterable[str] = ()) -> Any:
     """`value` with fields named like secrets `[redacted]` and every string scrubbed (`scrub`)."""
     secrets = list(secrets)
     if isinstance(value, dict):
-        return {k: REDACTED if str(k).lower() in _SECRET_NAMES and v not in (None, "") else redact(v, secrets)
-                for k, v in value.items()}
+        return {
+            k: REDACTED if str(k).lower() in _SECRET_NAMES and v not in (None, "") else redact(v, secrets)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [redact(item, secrets) for item in value]
     if isinstance(value, str):
@@ -80,12 +82,16 @@ def written(request: RecordedRequest, secrets: Iterable[str] = (), *, note: str 
     """The outbox's form of `request`: method, URL, headers, body (when it has one), note."""
     secrets = list(secrets)
     parts = urlsplit(request.url)
-    query = [(k, REDACTED if k.lower() in _SECRET_NAMES else v)
-             for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    query = [
+        (k, REDACTED if k.lower() in _SECRET_NAMES else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    ]
     # the path as people read it (`/<page_id>/feed`, not `/%3Cpage_id%3E/feed`), the query's values decoded
     url = parts._replace(path=unquote(parts.path), query="&".join(f"{k}={v}" for k, v in query)).geturl()
-    entry: dict[str, Any] = {"method": request.method, "url": scrub(url, secrets),
-                             "headers": shown_headers(request.headers)}
+    entry: dict[str, Any] = {
+        "method": request.method,
+        "url": scrub(url, secrets),
+        "headers": shown_headers(request.headers),
+    }
     body = request.body()
     if body is not None:
         entry["body"] = redact(body, secrets)
@@ -112,10 +118,17 @@ class Recorder(BaseAdapter):
     def record(self, prepared: requests.PreparedRequest, note: str | None = None) -> RecordedRequest:
         body = prepared.body  # requests prepares str or bytes (no streamed bodies in our clients)
         content = body.encode("utf-8") if isinstance(body, str) else body if isinstance(body, bytes) else b""
-        headers = {name: value.decode("latin-1") if isinstance(value, bytes) else value
-                   for name, value in prepared.headers.items()}
-        request = RecordedRequest(method=str(prepared.method), url=str(prepared.url), headers=headers,
-                                  content=content, number=len(self.sent) + 1)
+        headers = {
+            name: value.decode("latin-1") if isinstance(value, bytes) else value
+            for name, value in prepared.headers.items()
+        }
+        request = RecordedRequest(
+            method=str(prepared.method),
+            url=str(prepared.url),
+            headers=headers,
+            content=content,
+            number=len(self.sent) + 1,
+        )
         self.sent.append((request, note))
         return request
 
@@ -124,8 +137,15 @@ class Recorder(BaseAdapter):
         secrets = list(self.secrets())
         return [written(request, secrets, note=note) for request, note in self.sent]
 
-    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
-             verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
         recorded = self.record(request)
         answer = self.answer(recorded) if self.answer is not None else Answer(json={})
         content = b"" if answer.json is None else json.dumps(answer.json).encode()
@@ -144,21 +164,33 @@ class _Fetches(BaseAdapter):
         super().__init__()
         self.recorder = recorder
 
-    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
-             verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
         image = str(request.headers.get("Accept", "")).startswith("image/")
         self.recorder.record(request, IMAGE_NOTE if image else PAGE_NOTE)
         if image:
             return respond(request, 200, STAND_IN_PNG, {"Content-Type": "image/png"})
-        return respond(request, 200, b"<!doctype html><html><head></head><body></body></html>",
-                       {"Content-Type": "text/html; charset=utf-8"})
+        return respond(
+            request,
+            200,
+            b"<!doctype html><html><head></head><body></body></html>",
+            {"Content-Type": "text/html; charset=utf-8"},
+        )
 
     def close(self) -> None:
         pass
 
 
-def respond(request: requests.PreparedRequest, status: int, content: bytes,
-            headers: Mapping[str, str]) -> requests.Response:
+def respond(
+    request: requests.PreparedRequest, status: int, content: bytes, headers: Mapping[str, str]
+) -> requests.Response:
     """A `requests.Response` to `request` with `status`, `content` and `headers`."""
     import io
 

@@ -109,5 +109,3 @@ def _multipart(content_type: str, content: bytes) -> dict[str, Any]:
         else:
             fields[name] = {"filename": filename, "type": part.get_content_type(), "size": len(data)}
     return fields
-
-

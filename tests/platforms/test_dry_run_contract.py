@@ -71,26 +71,59 @@ def _processing_at_once(fake: MetaFake) -> MetaFake:
 
 
 CASES: dict[str, Callable[[], Case]] = {
-    "mastodon": lambda: Case("mastodon", MastodonFake(token=TOKEN, processing_polls=0),  # processed at once, as in a dry run
-                             lambda url: Account(base_url=url, token=SecretStr(TOKEN)), _local),
-    "bluesky": lambda: Case("bluesky", BlueskyFake(handle="comms.test", password=TOKEN),
-                            lambda url: Account(base_url=url, handle="comms.test", app_password=SecretStr(TOKEN)), _local),
+    "mastodon": lambda: Case(
+        "mastodon",
+        MastodonFake(token=TOKEN, processing_polls=0),  # processed at once, as in a dry run
+        lambda url: Account(base_url=url, token=SecretStr(TOKEN)),
+        _local,
+    ),
+    "bluesky": lambda: Case(
+        "bluesky",
+        BlueskyFake(handle="comms.test", password=TOKEN),
+        lambda url: Account(base_url=url, handle="comms.test", app_password=SecretStr(TOKEN)),
+        _local,
+    ),
     "x": lambda: Case("x", XFake(token=TOKEN), lambda url: Account(base_url=url, token=SecretStr(TOKEN)), _local),
-    "linkedin": lambda: Case("linkedin", LinkedInFake(token=TOKEN), lambda url: Account(
-        base_url=url, token=SecretStr(TOKEN), author=AUTHOR, version="202601"), _local),
-    "threads": lambda: Case("threads", _processing_at_once(MetaFake(token=TOKEN)),
-                            lambda url: Account(base_url=url, token=SecretStr(TOKEN)), _address),
-    "facebook": lambda: Case("facebook", MetaFake(token=TOKEN, page_id="1234"), lambda url: Account(
-        base_url=url, token=SecretStr(TOKEN), page_id="1234"), _local),
+    "linkedin": lambda: Case(
+        "linkedin",
+        LinkedInFake(token=TOKEN),
+        lambda url: Account(base_url=url, token=SecretStr(TOKEN), author=AUTHOR, version="202601"),
+        _local,
+    ),
+    "threads": lambda: Case(
+        "threads",
+        _processing_at_once(MetaFake(token=TOKEN)),
+        lambda url: Account(base_url=url, token=SecretStr(TOKEN)),
+        _address,
+    ),
+    "facebook": lambda: Case(
+        "facebook",
+        MetaFake(token=TOKEN, page_id="1234"),
+        lambda url: Account(base_url=url, token=SecretStr(TOKEN), page_id="1234"),
+        _local,
+    ),
 }
 
 
 def _post(platform: str, image: Image) -> QueuedPost:
     threads = registry.get(platform).threads
-    parts = ("Sommerfest im Hof – alle sind eingeladen", "Teil zwei: Anmeldung bis Freitag") if threads else (
-        "Sommerfest im Hof – alle sind eingeladen. Anmeldung bis Freitag",)
-    return QueuedPost(id=1, item_id="sommerfest", platform=platform, account="default", state="scheduled",
-                      publish_at=NOW, parts=parts, language="de", idempotency_key="contract-key", images=(image,))
+    parts = (
+        ("Sommerfest im Hof – alle sind eingeladen", "Teil zwei: Anmeldung bis Freitag")
+        if threads
+        else ("Sommerfest im Hof – alle sind eingeladen. Anmeldung bis Freitag",)
+    )
+    return QueuedPost(
+        id=1,
+        item_id="sommerfest",
+        platform=platform,
+        account="default",
+        state="scheduled",
+        publish_at=NOW,
+        parts=parts,
+        language="de",
+        idempotency_key="contract-key",
+        images=(image,),
+    )
 
 
 def _masked(value: Any) -> Any:
@@ -109,9 +142,12 @@ def _comparable(entry: dict[str, Any]) -> dict[str, Any]:
     header names' case, tokens (redacted on both sides), ids; an upload address is the server's."""
     parts = urlsplit(entry["url"])
     target = "<uploadUrl>" if entry["method"] == "PUT" else parts.path + (f"?{parts.query}" if parts.query else "")
-    return {"method": entry["method"], "target": _masked(target),
-            "headers": {name.lower(): value for name, value in entry["headers"].items()},
-            "body": _masked(entry.get("body"))}
+    return {
+        "method": entry["method"],
+        "target": _masked(target),
+        "headers": {name.lower(): value for name, value in entry["headers"].items()},
+        "body": _masked(entry.get("body")),
+    }
 
 
 @pytest.mark.parametrize("platform", list(CASES))
@@ -123,8 +159,10 @@ def test_a_dry_run_records_the_requests_the_platform_receives(platform: str, tmp
         client = registry.get(platform).client(account, http=HttpClient(clock=lambda: NOW))
         assert client.publish(post).remote_id  # published for real on the fake
         server = f"http://{urlsplit(fake.url).netloc}"
-        received = [written(RecordedRequest(r["method"], server + r["path"], r["headers"], r["body"], n), [TOKEN])
-                    for n, r in enumerate(fake.received, start=1)]
+        received = [
+            written(RecordedRequest(r["method"], server + r["path"], r["headers"], r["body"], n), [TOKEN])
+            for n, r in enumerate(fake.received, start=1)
+        ]
 
         outbox = tmp_path / "outbox.jsonl"
         assert DryRunPublisher(outbox, accounts=lambda p, n: account).write(post, identity="comms")

@@ -20,8 +20,18 @@ B = Image("https://example.org/media/b.png", "Zweites Bild")
 
 
 def _requests(tmp_path: Path, platform: str, *images: Image) -> list[dict]:
-    post = QueuedPost(id=1, item_id="i", platform=platform, account="default", state="scheduled", publish_at=NOW,
-                      parts=("Hallo",), language="de", idempotency_key="k", images=images)
+    post = QueuedPost(
+        id=1,
+        item_id="i",
+        platform=platform,
+        account="default",
+        state="scheduled",
+        publish_at=NOW,
+        parts=("Hallo",),
+        language="de",
+        idempotency_key="k",
+        images=images,
+    )
     outbox = tmp_path / f"{platform}-{len(images)}.jsonl"
     assert DryRunPublisher(outbox, clock=lambda: NOW).write(post)
     (line,) = [json.loads(raw) for raw in outbox.read_text().splitlines()]
@@ -39,20 +49,40 @@ def local(tmp_path: Path) -> Image:
 @pytest.mark.parametrize(
     ("platform", "steps"),
     [
-        ("linkedin", [("POST", "https://api.linkedin.com/rest/images?action=initializeUpload"),
-                      ("PUT", "https://api.linkedin.com/rehearsal-upload/1000001"),
-                      ("POST", "https://api.linkedin.com/rest/images?action=initializeUpload"),
-                      ("PUT", "https://api.linkedin.com/rehearsal-upload/1000004"),
-                      ("POST", "https://api.linkedin.com/rest/posts")]),
-        ("mastodon", [("GET", "https://mastodon.social/api/v2/instance"),
-                      ("POST", "https://mastodon.social/api/v2/media"),
-                      ("POST", "https://mastodon.social/api/v2/media"),
-                      ("POST", "https://mastodon.social/api/v1/statuses")]),
-        ("x", [("POST", "https://api.x.com/2/media/upload"), ("POST", "https://api.x.com/2/media/metadata"),
-               ("POST", "https://api.x.com/2/media/upload"), ("POST", "https://api.x.com/2/media/metadata"),
-               ("POST", "https://api.x.com/2/tweets")]),
-        ("facebook", [("POST", "https://graph.facebook.com/v21.0/<page_id>/photos")] * 2
-         + [("POST", "https://graph.facebook.com/v21.0/<page_id>/feed")]),
+        (
+            "linkedin",
+            [
+                ("POST", "https://api.linkedin.com/rest/images?action=initializeUpload"),
+                ("PUT", "https://api.linkedin.com/rehearsal-upload/1000001"),
+                ("POST", "https://api.linkedin.com/rest/images?action=initializeUpload"),
+                ("PUT", "https://api.linkedin.com/rehearsal-upload/1000004"),
+                ("POST", "https://api.linkedin.com/rest/posts"),
+            ],
+        ),
+        (
+            "mastodon",
+            [
+                ("GET", "https://mastodon.social/api/v2/instance"),
+                ("POST", "https://mastodon.social/api/v2/media"),
+                ("POST", "https://mastodon.social/api/v2/media"),
+                ("POST", "https://mastodon.social/api/v1/statuses"),
+            ],
+        ),
+        (
+            "x",
+            [
+                ("POST", "https://api.x.com/2/media/upload"),
+                ("POST", "https://api.x.com/2/media/metadata"),
+                ("POST", "https://api.x.com/2/media/upload"),
+                ("POST", "https://api.x.com/2/media/metadata"),
+                ("POST", "https://api.x.com/2/tweets"),
+            ],
+        ),
+        (
+            "facebook",
+            [("POST", "https://graph.facebook.com/v21.0/<page_id>/photos")] * 2
+            + [("POST", "https://graph.facebook.com/v21.0/<page_id>/feed")],
+        ),
     ],
 )
 def test_uploads_come_first_then_the_post_naming_them(tmp_path, local, platform, steps):
@@ -99,4 +129,7 @@ def test_posts_without_images_send_only_the_post(tmp_path):
         assert len(_requests(tmp_path, platform)) == 1, platform
     threads = _requests(tmp_path, "threads")  # the quota is read first, then the container is published
     assert [r["url"].split("?")[0].rsplit("/", 1)[1] for r in threads] == [
-        "threads_publishing_limit", "threads", "threads_publish"]
+        "threads_publishing_limit",
+        "threads",
+        "threads_publish",
+    ]
