@@ -33,7 +33,7 @@ import os, sys, time
 from pathlib import Path
 from scheduler.cli import main
 from tests.clocks import PinnedClock
-import scheduler.cli.queue, scheduler.queueing, scheduler.exchange, scheduler.storage.queue, scheduler.storage.items
+import scheduler.cli.queue, scheduler.queueing, scheduler.exchange, scheduler.storage.store, scheduler.storage.items
 go = Path(sys.argv[1])
 go.with_name(f"ready-{os.getpid()}").touch()
 while not go.exists():
