@@ -75,16 +75,16 @@ class Posts(StoreBase):
                 if key in present:
                     continue
                 present.add(key)
-                post_id = insert_post(connection, dict(
-                    item_id=post.item_id, platform=post.platform, account=post.account, state=state,
-                    publish_at=post.publish_at, due_at=post.publish_at, parts=list(post.parts),
-                    language=post.language, section=post.section, title=post.title, source=post.source,
-                    spoiler_text=post.spoiler_text, link=post.link,
-                    images=[image.as_dict() for image in post.images], rendered=post.rendered,
-                    attempts=0, created_at=now, updated_at=now,
+                post_id = insert_post(connection, {
+                    "item_id": post.item_id, "platform": post.platform, "account": post.account, "state": state,
+                    "publish_at": post.publish_at, "due_at": post.publish_at, "parts": list(post.parts),
+                    "language": post.language, "section": post.section, "title": post.title, "source": post.source,
+                    "spoiler_text": post.spoiler_text, "link": post.link,
+                    "images": [image.as_dict() for image in post.images], "rendered": post.rendered,
+                    "attempts": 0, "created_at": now, "updated_at": now,
                     # random, so a reset database never reuses a key a platform still remembers
-                    idempotency_key=f"sched-{uuid.uuid4().hex[:20]}",
-                ))
+                    "idempotency_key": f"sched-{uuid.uuid4().hex[:20]}",
+                })
                 if post_id is not None:  # None: queued by another process since we looked
                     added.append(post_id)
             if added:
@@ -147,7 +147,7 @@ class Posts(StoreBase):
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as connection:
             rows = connection.execute(select(posts.c.state, func.count()).group_by(posts.c.state))
-            found = {state: count for state, count in rows}
+            found: dict[str, int] = dict(rows.tuples().all())
         return {state: found.get(state, 0) for state in STATES}
 
     def next_due(self, *, accounts: Collection[tuple[str, str]] | None = None) -> dt.datetime | None:

@@ -19,7 +19,7 @@ def head() -> str:
     revisions: set[str] = set()
     revised: set[str] = set()
     for migration in VERSIONS.glob("*.py"):
-        fields = {name: value for name, value in _FIELD.findall(migration.read_text(encoding="utf-8"))}
+        fields = dict(_FIELD.findall(migration.read_text(encoding="utf-8")))
         if "revision" not in fields:
             continue
         revisions.add(fields["revision"])

@@ -37,6 +37,9 @@ class _StoredText(sqlite.DATETIME):
         return None
 
 
+_STORED_TEXT = _StoredText()  # type: ignore[no-untyped-call]  # SQLAlchemy's sqlite.DATETIME() is unannotated
+
+
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """Aware datetimes in, aware UTC datetimes out: `timestamptz` on PostgreSQL; on SQLite the UTC
     instant as text, encoded and decoded by `storage.times` (which the fast read path shares)."""
@@ -46,7 +49,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
-            return _StoredText()
+            return _STORED_TEXT
         return dialect.type_descriptor(DateTime(timezone=True))
 
     def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:

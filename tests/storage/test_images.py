@@ -49,11 +49,11 @@ def _at_0001(url: str) -> None:
         config.set_main_option("script_location", str(engines._MIGRATIONS))
         config.attributes["connection"] = connection
         command.upgrade(config, "0001")
-        values = dict(item_id="old", platform="mastodon", account="default", state="draft",
-                      publish_at=NOW.replace(tzinfo=None), due_at=NOW.replace(tzinfo=None), parts='["Hallo"]',
-                      language="de", section="", title="", source="/data/posts/extra.csv", spoiler_text="",
-                      image="img/photo.png", alt="Ein Foto", attempts=0, created_at=NOW.replace(tzinfo=None),
-                      updated_at=NOW.replace(tzinfo=None))
+        values = {"item_id": "old", "platform": "mastodon", "account": "default", "state": "draft",
+                      "publish_at": NOW.replace(tzinfo=None), "due_at": NOW.replace(tzinfo=None), "parts": '["Hallo"]',
+                      "language": "de", "section": "", "title": "", "source": "/data/posts/extra.csv", "spoiler_text": "",
+                      "image": "img/photo.png", "alt": "Ein Foto", "attempts": 0, "created_at": NOW.replace(tzinfo=None),
+                      "updated_at": NOW.replace(tzinfo=None)}
         connection.execute(text(f"INSERT INTO posts ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})"),
                            values)
         connection.execute(text(f"INSERT INTO posts ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})"),

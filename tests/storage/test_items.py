@@ -87,10 +87,10 @@ def _at_0003(url: str) -> None:
     with engine.begin() as connection:
         command.upgrade(_config(connection), "0003")
         naive = NOW.replace(tzinfo=None)
-        values = dict(item_id="old", platform="mastodon", account="default", state="scheduled", publish_at=naive,
-                      due_at=naive, parts='["Hallo aus 0003"]', language="de", section="Vernetzt", title="Hallo",
-                      source="posts/a.txt", spoiler_text="", images="[]", attempts=0, created_at=naive,
-                      updated_at=naive)
+        values = {"item_id": "old", "platform": "mastodon", "account": "default", "state": "scheduled", "publish_at": naive,
+                      "due_at": naive, "parts": '["Hallo aus 0003"]', "language": "de", "section": "Vernetzt", "title": "Hallo",
+                      "source": "posts/a.txt", "spoiler_text": "", "images": "[]", "attempts": 0, "created_at": naive,
+                      "updated_at": naive}
         connection.execute(text(f"INSERT INTO posts ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})"),
                            values)
     engine.dispose()
