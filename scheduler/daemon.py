@@ -92,8 +92,13 @@ class SingleDaemonLock:
 
     def acquire(self) -> None:
         real = Path(os.path.realpath(self.database))
-        real.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(real, os.O_RDWR | os.O_CREAT, 0o644)  # an empty file is an empty SQLite database
+        try:
+            real.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(real, os.O_RDWR | os.O_CREAT, 0o644)  # an empty file is an empty SQLite database
+        except OSError as error:  # a read-only file or folder: the same one-line error as opening the store
+            from scheduler.storage.faults import file_error
+
+            raise file_error(self.database, error) from None
         _KEPT_OPEN.append(fd)
         holder_file = real.with_name(real.name + ".daemon.lock")
         try:

@@ -7,7 +7,9 @@
     ├── TemplateError              a post template is missing, malformed or fails to render
     ├── FitError                   a post cannot be made to fit its platform's limit
     ├── StorageError               the database cannot be opened, migrated or used
-    │   └── DatabaseUnavailable    a passing fault (disk full, server gone): retry later
+    │   ├── DatabaseUnavailable    a passing fault (disk full, read-only, server gone): retry later
+    │   ├── DatabaseCorrupt        the file is not a SQLite database, or is damaged: restore a backup
+    │   └── DatabaseDriverMissing  PostgreSQL's driver is not installed: install the extra it names
     ├── QueueError                 unknown post, or its state does not allow the operation
     ├── SystemFault                the machine, not a post: the outbox or log cannot be written
     ├── NoticeError                a notice (webhook, e-mail) could not be sent; publishing goes on
@@ -24,12 +26,17 @@ calls the foreign code; the CLI prints `str(error)` and exits 2 (1 for posts tha
 
 Errors carry fields that code and tests match instead of the message text: a `PublishError` its
 `platform`, `account`, `status` (the HTTP status, None when no answer came) and `endpoint` (method and
-path, never a query); a `NoticeError` its `channel` and `target`.
+path, never a query); a `NoticeError` its `channel` and `target`; a `StorageError` the database's
+`url` (password hidden), its SQLite `path` and the driver's `reason`.
 """
 
 from __future__ import annotations
 
 import errno
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class SchedulerError(Exception):
@@ -69,13 +76,42 @@ class FitError(SchedulerError):
     """A post cannot be made to fit: the reason says what is too long and by how much."""
 
 
+# -- database errors (raised by scheduler.storage, translated once in storage/faults.py) ----------
+
+
 class StorageError(SchedulerError):
-    """The database cannot be opened, migrated or used."""
+    """The database cannot be opened, migrated or used. Fields, each None when unknown: `url`, the
+    database URL with its password hidden; `path`, the SQLite file; `reason`, the first line of
+    what the driver or the operating system said."""
+
+    def __init__(self, message: str, *, url: str | None = None, path: Path | None = None,
+                 reason: str | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.path = path
+        self.reason = reason
 
 
 class DatabaseUnavailable(StorageError):
     """The database cannot be written or reached for now (disk full, read-only, server restarted,
     connection dropped) — not a bug in a query. A daemon waits and tries again."""
+
+
+class DatabaseCorrupt(StorageError):
+    """The SQLite file is not a database, or is damaged: someone restores it from a backup (or
+    points the URL at another file); waiting does not help."""
+
+
+class DatabaseDriverMissing(StorageError):
+    """The database's driver is not installed; `extra` names the package extra that installs it
+    (`pip install 'newsletter-scheduler[postgres]'`)."""
+
+    def __init__(self, message: str, *, url: str | None = None, extra: str) -> None:
+        super().__init__(message, url=url)
+        self.extra = extra
+
+
+# -- end of database errors ---------------------------------------------------------------------
 
 
 class QueueError(SchedulerError):

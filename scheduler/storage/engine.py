@@ -11,8 +11,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
-from scheduler.errors import DatabaseUnavailable, StorageError
-from scheduler.storage.faults import first_line, translate_faults
+from scheduler.errors import DatabaseDriverMissing, DatabaseUnavailable, StorageError
+from scheduler.storage.faults import Where, file_error, first_line, translate_faults, when_opening
 from scheduler.storage.revision import head  # start-up compares it before importing Alembic
 from scheduler.storage.urls import masked, sqlite_path
 
@@ -52,7 +52,10 @@ def create(url: str, **options: Any) -> Engine:
     try:
         if parsed.get_backend_name() == "sqlite":
             if (path := sqlite_path(url)) is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as error:  # a read-only folder, a file where a folder should be
+                    raise file_error(path, error, url=masked(url)) from None
                 parsed = parsed.set(database=str(path))  # `~` expanded, as every reader of the URL sees it
             engine = create_engine(parsed, connect_args={"timeout": 30}, **options)
             event.listen(engine, "connect", _sqlite_pragmas)
@@ -60,11 +63,29 @@ def create(url: str, **options: Any) -> Engine:
         elif parsed.get_backend_name() == "postgresql":
             engine = create_engine(parsed, pool_pre_ping=True, **options)
         else:
-            raise StorageError(f"database {parsed.get_backend_name()!r} is not supported; use sqlite or postgresql")
+            raise StorageError(f"database {parsed.get_backend_name()!r} is not supported; use sqlite or postgresql",
+                               url=masked(url))
     except NoSuchModuleError:
-        raise StorageError(f"no driver for {parsed.drivername!r}; use sqlite:/// or postgresql+psycopg://") from None
-    translate_faults(engine)
+        raise StorageError(f"no driver for {parsed.drivername!r}; use sqlite:/// or postgresql+psycopg://",
+                           url=masked(url)) from None
+    except ImportError as error:  # the dialect is known, its driver module is not installed
+        raise driver_missing(parsed.drivername, error, url=masked(url)) from None
+    translate_faults(engine, url)
     return engine
+
+
+#: Package extras that install a database driver, by the driver's module.
+EXTRAS = {"psycopg": "postgres"}
+
+
+def driver_missing(drivername: str, error: ImportError, *, url: str) -> StorageError:
+    module = (error.name or "").split(".", 1)[0]
+    extra = EXTRAS.get(module)
+    if extra is None:
+        return StorageError(f"no driver for {drivername!r} (module {module or '?'} is not installed); "
+                            "use sqlite:/// or postgresql+psycopg://", url=url, reason=first_line(error))
+    return DatabaseDriverMissing(f"PostgreSQL support is not installed (no module {module!r}); install it with "
+                                 f"pip install 'newsletter-scheduler[{extra}]'", url=url, extra=extra)
 
 
 def _current(connection: Connection) -> str | None:
@@ -74,24 +95,39 @@ def _current(connection: Connection) -> str | None:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision. Cheap when it is there (one query, Alembic not imported)."""
+    """Bring the schema to the newest revision. Cheap when it is there (one query, Alembic not imported).
+
+    The engine's own faults arrive as the package's errors already (faults.py); what is left to
+    word here is a database that is no queue of ours, or one written by a newer version."""
+    where = Where.of(engine.url.render_as_string(hide_password=True))
     try:
         with engine.connect() as connection:
-            if _current(connection) == head():
-                return
+            current = _current(connection)
+        if current == head():
+            return
         from alembic import command
         from alembic.config import Config
+        from alembic.util import CommandError
 
         with engine.begin() as connection:
             if engine.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
-            if _current(connection) == head():  # another worker migrated while we waited
+            current = _current(connection)
+            if current == head():  # another worker migrated while we waited
                 return
             config = Config()
             config.set_main_option("script_location", str(_MIGRATIONS))
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
-    except (OperationalError, DatabaseUnavailable) as exc:
-        reason = getattr(exc, "reason", None) or first_line(exc.orig if isinstance(exc, OperationalError) else exc)
-        raise StorageError(f"cannot open the database {engine.url.render_as_string(hide_password=True)}: "
-                           f"{reason}") from None
+            try:
+                command.upgrade(config, "head")
+            except CommandError as error:  # a revision our migrations do not know: written by a newer version
+                raise StorageError(
+                    f"the database {where.path or where.url} is at schema revision {current!r}, which this version "
+                    f"does not know (its newest is {head()!r}); run the version that wrote it, or restore a backup",
+                    url=where.url, path=where.path, reason=first_line(error)) from None
+    except DatabaseUnavailable as error:
+        raise when_opening(error, where) from None
+    except OperationalError as error:  # not a passing fault (faults.py): e.g. a database that is no queue of ours
+        reason = first_line(error.orig or error)
+        raise StorageError(f"cannot open the database {where.path or where.url}: {reason}", url=where.url,
+                           path=where.path, reason=reason) from None

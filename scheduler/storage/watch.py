@@ -8,13 +8,14 @@ reached raises DatabaseUnavailable; the next call tries to open the connection a
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from scheduler.errors import DatabaseUnavailable
-from scheduler.storage.faults import first_line, is_fault, unavailable
+from scheduler.storage.faults import Where, first_line, is_fault, unavailable
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ class ChangeWatch:
         connection = self._engine.raw_connection()  # DatabaseUnavailable when it cannot connect
         try:
             if self._postgres:
-                driver = connection.driver_connection
+                driver: Any = connection.driver_connection  # psycopg's Connection
                 driver.autocommit = True
                 driver.execute("LISTEN scheduler_queue")
         except Exception:
@@ -46,10 +47,8 @@ class ChangeWatch:
 
     def _drop(self) -> None:
         if self._connection is not None:
-            try:
+            with contextlib.suppress(Exception):  # already broken: nothing left to close
                 self._connection.invalidate()  # closed, never handed out by the pool again
-            except Exception:  # already broken: nothing left to close
-                pass
             self._connection = None
 
     def _poll(self) -> bool:
@@ -57,7 +56,7 @@ class ChangeWatch:
             return any(True for _ in self._connection.driver_connection.notifies(timeout=0))
         cursor = self._connection.cursor()
         cursor.execute("PRAGMA data_version")
-        version = cursor.fetchone()[0]
+        version: int = cursor.fetchone()[0]
         cursor.close()
         changed, self._last = version != self._last, version
         return changed
@@ -88,7 +87,7 @@ class ChangeWatch:
                 raise
             if not self._fault(error):
                 raise
-            raise unavailable(error) from error
+            raise unavailable(error, Where.of(self._engine.url.render_as_string(hide_password=True))) from error
         log.info("watching the queue again on a new connection (the last one dropped: %s)", first_line(dropped))
         return True
 
