@@ -147,7 +147,7 @@ class Posts(StoreBase):
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as connection:
             rows = connection.execute(select(posts.c.state, func.count()).group_by(posts.c.state))
-            found: dict[str, int] = dict(rows.tuples().all())
+            found: dict[str, int] = dict(rows.all())
         return {state: found.get(state, 0) for state in STATES}
 
     def next_due(self, *, accounts: Collection[tuple[str, str]] | None = None) -> dt.datetime | None:
