@@ -22,6 +22,8 @@ import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -31,6 +33,10 @@ from scheduler.pause import LOG, Pause
 from scheduler.publishing import Dispatcher
 from scheduler.rehearsal import Rehearsal, Rehearsed
 from scheduler.storage import Store
+
+if TYPE_CHECKING:
+    from scheduler.models import QueuedPost
+    from scheduler.storage.watch import ChangeWatch
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +84,9 @@ def _read(path: Path) -> str:
     except OSError:
         return ""
 
+
+#: What `signal.signal` takes and `signal.getsignal` gives back.
+SignalHandler = Callable[[int, FrameType | None], Any] | int | None
 
 class SingleDaemonLock:
     """An exclusive flock on the SQLite database file itself: one `scheduler run` per file, whatever
@@ -166,7 +175,7 @@ class Daemon:
     def __repr__(self) -> str:
         return f"Daemon(store={self.store!r}, dispatcher={self.dispatcher!r})"
 
-    def _count(self, posts: list) -> None:  # type: ignore[type-arg]
+    def _count(self, posts: list[QueuedPost]) -> None:
         for post in posts:
             if post.state == "published":
                 self._summary.published += 1
@@ -264,11 +273,11 @@ class Daemon:
             self.pause.fault(error, now=self.clock())
             self._summary.paused = str(error)
 
-    def _install_signals(self) -> dict[int, object]:
+    def _install_signals(self) -> dict[int, SignalHandler]:
         """SIGTERM/SIGINT set the stop event (no KeyboardInterrupt mid-request); the previous handlers."""
         if threading.current_thread() is not threading.main_thread():
             return {}
-        previous = {}
+        previous: dict[int, SignalHandler] = {}
         for signum in (signal.SIGTERM, signal.SIGINT):
             previous[signum] = signal.getsignal(signum)
             signal.signal(signum, self.stop)
@@ -322,7 +331,7 @@ class Daemon:
         except DatabaseUnavailable as error:
             self.outage.failed(error)
 
-    def _watch_job(self, watch) -> None:  # type: ignore[no-untyped-def]
+    def _watch_job(self, watch: ChangeWatch) -> None:
         if self.outage.down:
             if self.outage.may_try():
                 self._recover(watch)
@@ -339,7 +348,7 @@ class Daemon:
         except Exception:
             log.exception("watching the queue failed")
 
-    def _recover(self, watch) -> None:  # type: ignore[no-untyped-def]
+    def _recover(self, watch: ChangeWatch) -> None:
         """Try the database again: a write (the heartbeat) and the watch's connection. When both
         work, settle what the outage left in publishing and re-arm the dispatch job."""
         try:

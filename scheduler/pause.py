@@ -90,12 +90,12 @@ class Pause:
         if self.record is not None:
             try:
                 self.record(why, since)
-            except Exception as error:  # the database may sit on the same full disk
+            except Exception as error:  # noqa: BLE001  # reason: the database may sit on the same full disk; whatever fails, pausing goes on
                 log.warning("could not record the pause for 'scheduler status': %s", error)
         if notice is not None and self.announce is not None:
             try:
                 self.announce(notice)
-            except Exception as error:  # a broken notice channel must not stop the daemon
+            except Exception as error:  # noqa: BLE001  # reason: a broken notice channel must not stop the daemon
                 log.warning("could not send the notice that publishing is paused: %s", error)
 
 
@@ -117,12 +117,12 @@ class LogWatch:
                 continue
             emit = handler.emit
 
-            def guarded(record: logging.LogRecord, handler: logging.Handler = handler, emit=emit) -> None:  # type: ignore[no-untyped-def]
+            def guarded(record: logging.LogRecord, handler: logging.Handler = handler, emit: Callable[[logging.LogRecord], None] = emit) -> None:
                 with self._lock:  # optimistic: a write that fails puts it back (in handleError, below)
                     self._failures.pop(id(handler), None)
                 emit(record)
 
-            def failed(record: logging.LogRecord, handler: logging.Handler = handler) -> None:  # noqa: ARG001
+            def failed(record: logging.LogRecord, handler: logging.Handler = handler) -> None:  # reason: logging calls handleError(record)
                 import sys
 
                 error = sys.exc_info()[1]
@@ -130,9 +130,9 @@ class LogWatch:
                 with self._lock:
                     self._failures[id(handler)] = str(fault) if fault else f"cannot write the log: {error}"
 
-            handler.emit = guarded  # type: ignore[method-assign]
-            handler.handleError = failed  # type: ignore[method-assign]
-            handler._scheduler_log_watch = self  # type: ignore[attr-defined]
+            handler.emit = guarded  # type: ignore[method-assign]  # reason: wrapping a handler we do not own
+            handler.handleError = failed  # type: ignore[method-assign]  # reason: the same wrapping
+            handler._scheduler_log_watch = self  # type: ignore[attr-defined]  # reason: a mark that it is wrapped
 
     def failure(self) -> SystemFault | None:
         """Why the log cannot be written (a handler's last line failed), or None."""

@@ -104,7 +104,7 @@ class Dispatcher:
         self.worker = worker
         self.policy = policy or RetryPolicy()
         self.notify = notify
-        self.rng = rng or random.Random()
+        self.rng = rng or random.Random()  # noqa: S311  # reason: jitter of retry times, not a secret
         # Several workers (PostgreSQL) can take over a post from a worker they think dead: check the
         # claim just before sending. One daemon per SQLite file has no one to take it over.
         self.touch_before_send = store.dialect != "sqlite"
@@ -289,12 +289,9 @@ class Dispatcher:
         in memory, hand back claims never sent, and reconcile with the platform this worker's other
         posts still in publishing (their outcome is unknown: the fault came mid-request). Raises
         DatabaseUnavailable (keeping what is left) if the database fails again."""
-        done = []
-        for kept in list(self._unrecorded.values()):
-            done.append(self._finish(kept.post, kept.state, now=kept.now, reason=kept.reason, **kept.values))
+        done = [self._finish(kept.post, kept.state, now=kept.now, reason=kept.reason, **kept.values)
+                for kept in list(self._unrecorded.values())]
         self.release(list(self._unsent.values()), now=now)
-        for post in self.store.in_flight():
-            if post.claimed_by == self.worker:
-                done.append(self.reconcile(post, now=now, cause="database unavailable while publishing",
-                                           interrupted=True))
+        done.extend(self.reconcile(post, now=now, cause="database unavailable while publishing", interrupted=True)
+                    for post in self.store.in_flight() if post.claimed_by == self.worker)
         return done

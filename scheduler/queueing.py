@@ -11,12 +11,12 @@ from scheduler.errors import FitError, InputError
 from scheduler.models import Post, QueuedPost, State
 from scheduler.newsletter import Limits
 from scheduler.planner import Holidays, Request, SlotRule, plan
+from scheduler.platforms import registry
 from scheduler.render.renderer import Renderer
 from scheduler.requeue import Candidate, Removed, Rendering, Stale, identify, sort_out
 from scheduler.service import IssuePreview, load_issues, render_issues
 from scheduler.storage import Store
 from scheduler.storage.items import queued, rewrite
-from scheduler.platforms import registry
 
 DEFAULT_ACCOUNT = "default"
 

@@ -22,7 +22,7 @@ from scheduler.platforms import registry
 
 if TYPE_CHECKING:
     from scheduler.config import Account, AccountSetup, Settings
-    from scheduler.notify import AllNotifiers, Notifier
+    from scheduler.notify import AllNotifiers
     from scheduler.pause import Pause
     from scheduler.platforms.base import Journal, Publisher
     from scheduler.platforms.dryrun import DryRunPublisher, StandIn

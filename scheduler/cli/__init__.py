@@ -175,7 +175,7 @@ class _WarningLines(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             click.echo(f"{record.levelname.lower()}: {record.getMessage()}", err=True)
-        except Exception:  # a broken stderr must not stop the command
+        except Exception:  # noqa: BLE001  # reason: a broken stderr must not stop the command
             self.handleError(record)
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import logging
+from typing import TYPE_CHECKING
 
 import click
 
 from scheduler.cli import cli, clock, current_time, daemon_logging, local
+
+if TYPE_CHECKING:
+    from scheduler.config import Settings
+    from scheduler.daemon import RunSummary
+    from scheduler.storage import Store
 
 
 @cli.command()
@@ -61,13 +66,13 @@ def run(once: bool, dry_run: bool, upcoming: int | None) -> int:
 PAUSED_EXIT = 75
 
 
-def _report_paused(summary) -> int:  # type: ignore[no-untyped-def]
+def _report_paused(summary: RunSummary) -> int:
     click.echo(f"paused: {summary.paused}; no post was changed for it — free space or fix the permissions, "
                "then run again", err=True)
     return PAUSED_EXIT
 
 
-def _report_waiting(summary, settings) -> None:  # type: ignore[no-untyped-def]
+def _report_waiting(summary: RunSummary, settings: Settings) -> None:
     """A real run: say which due posts wait for an account's credentials."""
     from scheduler.wording import plural
 
@@ -82,7 +87,7 @@ def _report_waiting(summary, settings) -> None:  # type: ignore[no-untyped-def]
                    f"{settings.outbox}); configure it (see .env.example) or run '{how}'", err=True)
 
 
-def _report_dry_run(summary, settings, store) -> None:  # type: ignore[no-untyped-def]
+def _report_dry_run(summary: RunSummary, settings: Settings, store: Store) -> None:
     """A dry run: what would go out, when and where; the exact requests are in the outbox."""
     from scheduler.wording import plural
 
@@ -99,10 +104,10 @@ def _report_dry_run(summary, settings, store) -> None:  # type: ignore[no-untype
     unchanged = f" ({len(shown.unchanged)} shown there already, unchanged)" if shown.unchanged else ""
     click.echo(f"dry run: {plural(len(shown.posts), 'post')} in {settings.outbox}{unchanged}; nothing was sent and "
                "the queue is unchanged")
-    for post in sorted(shown.posts, key=lambda p: (p.due_at, p.id)):
+    for post in sorted(shown.posts, key=lambda p: (p.due_at or p.publish_at, p.id)):
         first = post.parts[0].replace("\n", " ")
         text = first if len(first) <= 60 else first[:59] + "…"
-        click.echo(f"  #{post.id:<5} {local(post.due_at, settings.timezone)}  {post.platform + ':' + post.account:<18} {text}")
+        click.echo(f"  #{post.id:<5} {local(post.due_at or post.publish_at, settings.timezone)}  {post.platform + ':' + post.account:<18} {text}")
 
 
 @cli.command()
@@ -128,7 +133,7 @@ def status() -> int:
         for worker, beat in alive:
             click.echo(f"daemon {worker} alive (heartbeat {(now - beat).total_seconds():.0f} s ago)")
     else:
-        click.echo("daemon down: no heartbeat in the last %d s; start it with 'scheduler run'" % (3 * HEARTBEAT_SECONDS))
+        click.echo(f"daemon down: no heartbeat in the last {3 * HEARTBEAT_SECONDS} s; start it with 'scheduler run'")
     from scheduler.storage.pauses import current_pauses
 
     for paused in current_pauses(store):

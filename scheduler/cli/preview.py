@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from scheduler.wording import plural
 from scheduler.cli import cli, clock, current_time, platforms_option, tell_warnings, write_output
 from scheduler.platforms import registry
+from scheduler.wording import plural
 
 REPORT_FORMATS = ("text", "json", "markdown", "html")
 

@@ -56,7 +56,8 @@ def parse_when(value: str, timezone: str, *, now: dt.datetime, option: str) -> d
         raise InputError(
             f"{option} {value!r} is not a time; use ISO 8601 such as 2025-01-20T09:30, 2025-01-20 or now"
         ) from None
-    if not YEARS[0] <= (day or moment).year <= YEARS[1]:  # type: ignore[union-attr]
+    year = day.year if day is not None else moment.year if moment is not None else YEARS[0]
+    if not YEARS[0] <= year <= YEARS[1]:
         raise InputError(f"{option} {value!r} is out of range; use a year from {YEARS[0]} "
                          f"to {YEARS[1]}")  # year 1 or 9999 would overflow planning's date arithmetic
     if day is not None:
@@ -333,7 +334,7 @@ def edit(post_id: int, new_text: str | None) -> int:
     from scheduler.queueing import edit_text
 
     wiring = _wiring()
-    settings, store = wiring.settings, wiring.store
+    store = wiring.store
     if new_text is None:
         new_text = click.edit(store.get(post_id).text)
         if new_text is None:
@@ -426,8 +427,8 @@ def retry(post_id: int | None, retry_all: bool, states: tuple[str, ...], platfor
 
     Example: scheduler queue retry --state needs_attention --platform mastodon
     """
-    from scheduler.wording import plural
     from scheduler.queueing import retry_posts
+    from scheduler.wording import plural
 
     filters = bool(retry_all or states or platforms or accounts)
     if (post_id is None) == (not filters):
@@ -494,8 +495,8 @@ def import_csv(file: Path, approve: bool) -> int:
 
     Example: scheduler queue import-csv posts/extra.csv --approve
     """
-    from scheduler.wording import plural
     from scheduler.exchange import read_csv
+    from scheduler.wording import plural
 
     wiring = _wiring()
     settings = wiring.settings

@@ -17,7 +17,7 @@ SETTING = "SCHEDULER_FETCH_ALLOW"
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-class AddressRefused(Exception):  # noqa: N818 -- not an OSError, so urllib3 and requests let it through unretried
+class AddressRefused(Exception):
     """A connection to an address that is not public and not allowed; nothing was sent."""
 
 

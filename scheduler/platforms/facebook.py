@@ -19,10 +19,10 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from scheduler.media import GIF, JPEG, MB, PNG, ImageRules
 from scheduler.models import Content, Image, QueuedPost
 from scheduler.platforms import meta, uploads
 from scheduler.platforms.base import REDACTED, ApiClient, Journal, Outcome, Payload, PublishResult, Reconciliation
-from scheduler.media import GIF, JPEG, MB, PNG, ImageRules
 from scheduler.platforms.meta import GRAPH_VERSION
 from scheduler.platforms.oauth import Provider, page_token
 from scheduler.platforms.rehearsed import Answer, RecordedRequest, made_up

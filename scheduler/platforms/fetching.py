@@ -25,7 +25,7 @@ import socket
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -37,19 +37,21 @@ from urllib3.exceptions import NewConnectionError
 from scheduler.errors import RejectedError, TransientError
 from scheduler.platforms.addresses import AddressRefused, Allowed
 
+_Connection = TypeVar("_Connection", bound=HTTPConnection)
 
-def _connection(base: type[HTTPConnection], allowed: Allowed) -> type[HTTPConnection]:
+
+def _connection(base: type[_Connection], allowed: Allowed) -> type[_Connection]:
     """`base` connecting only to addresses `allowed` permits, resolved once (see the module's words)."""
 
-    class Guarded(base):  # type: ignore[valid-type,misc]
+    class Guarded(base):  # type: ignore[valid-type,misc]  # reason: a class made from a type variable (HTTP or HTTPS)
         def _new_conn(self) -> socket.socket:
-            host = self._dns_host
+            host: str = self._dns_host  # type: ignore[has-type]  # reason: urllib3 sets it in __init__ without a type
             addresses = allowed.addresses(host, self.port)
             error: Exception | None = None
             for address in addresses:
                 self._dns_host = address  # urllib3 connects to _dns_host; TLS still checks the name
                 try:
-                    return super()._new_conn()  # type: ignore[no-any-return]
+                    return super()._new_conn()  # type: ignore[no-any-return]  # reason: the base is only known at run time
                 except NewConnectionError as exc:
                     error = exc
                 finally:

@@ -52,7 +52,7 @@ from scheduler.errors import (
 )
 from scheduler.platforms.pacing import Pacer, endpoint
 
-USER_AGENT = f"newsletter-scheduler/{__version__} python-requests/{requests.__version__}"
+USER_AGENT = f"newsletter-scheduler/{__version__} python-requests/{requests.__version__}"  # type: ignore[attr-defined]  # reason: requests sets __version__ but does not re-export it for type checkers
 
 Classifier = Callable[[requests.Response], PublishError | None]
 

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scheduler.errors import DuplicateError, PublishError, RejectedError
+from scheduler.media import GIF, JPEG, MB, PNG, ImageRules
 from scheduler.models import Content, Image, QueuedPost
 from scheduler.platforms import uploads
 from scheduler.platforms.base import ApiClient, Journal, Outcome, Payload, PublishResult, Reconciliation
-from scheduler.media import GIF, JPEG, MB, PNG, ImageRules
 from scheduler.platforms.oauth import Provider
 from scheduler.platforms.rehearsed import Answer, RecordedRequest, made_up
 from scheduler.platforms.spec import Connect, Platform
@@ -95,7 +95,7 @@ def build_payloads(post: Content, *, now: dt.datetime, author: str = AUTHOR_PLAC
     }
     if post.images:
         urns = image_urns or [uploads.placeholder("image URN", n) for n in range(1, len(post.images) + 1)]
-        media = [{"id": urn, "altText": image.alt} for urn, image in zip(urns, post.images)]
+        media = [{"id": urn, "altText": image.alt} for urn, image in zip(urns, post.images, strict=True)]
         body["content"] = {"media": media[0]} if len(media) == 1 else {"multiImage": {"images": media}}
     elif article := article or _article_placeholders(post):
         body["content"] = {"article": article}

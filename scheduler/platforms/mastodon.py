@@ -23,10 +23,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from scheduler.errors import PublishError, RejectedError, TransientError
+from scheduler.media import GIF, JPEG, MB, PNG, WEBP, ImageRules
 from scheduler.models import Content, Image, QueuedPost
 from scheduler.platforms import uploads
 from scheduler.platforms.base import ApiClient, Journal, Outcome, Payload, PublishResult, Reconciliation
-from scheduler.media import GIF, JPEG, MB, PNG, WEBP, ImageRules
 from scheduler.platforms.rehearsed import Answer, RecordedRequest, made_up
 from scheduler.platforms.spec import Connect, Platform
 from scheduler.text.length import measure_mastodon
@@ -268,6 +268,7 @@ PLATFORM = Platform(
     name="mastodon", title="Mastodon", api_base="https://mastodon.social", limit=500, measure=measure_mastodon,
     images=IMAGES, required=("base_url", "token"), identity=("base_url",), who=lambda account: "",
     build_payloads=build_payloads, build_uploads=build_uploads, client=_client,
-    connect=Connect(oauth=False, label="Access token (write:statuses)", secret_field="token"),
+    connect=Connect(oauth=False, label="Access token (write:statuses)",
+                    secret_field="token"),  # noqa: S106  # reason: the name of a field, not a password
     threads=True, content_warning=True, rehearse=_rehearse, options=("visibility",),
 )

@@ -28,10 +28,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from scheduler.errors import PublishError, RateLimitedError, RejectedError, TransientError
+from scheduler.media import JPEG, MB, PNG, ImageRules
 from scheduler.models import Content, Image, QueuedPost
 from scheduler.platforms import meta, uploads
 from scheduler.platforms.base import REDACTED, ApiClient, Journal, Outcome, Payload, PublishResult, Reconciliation
-from scheduler.media import JPEG, MB, PNG, ImageRules
 from scheduler.platforms.oauth import Provider
 from scheduler.platforms.rehearsed import Answer, RecordedRequest, made_up
 from scheduler.platforms.spec import Connect, Platform
@@ -119,8 +119,9 @@ class ThreadsPublisher(ApiClient):
     def _post(self, path: str, form: dict[str, str]) -> dict[str, str]:
         form = {**form, "access_token": self._secret.get_secret_value()}
         classify = _classify_publish if path == "threads_publish" else meta.classify
-        return self.http.request("POST", f"{self.base_url}/{self.user_id}/{path}", data=form,
-                                 classify=classify).json()
+        answer: dict[str, str] = self.http.request("POST", f"{self.base_url}/{self.user_id}/{path}", data=form,
+                                                   classify=classify).json()
+        return answer
 
     def _publish_container(self, container: str) -> str:
         """Publish `container`; its media id. A container Threads cannot find yet is published again."""

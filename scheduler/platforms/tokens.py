@@ -17,8 +17,8 @@ a refresh token that may already have been rotated away.
 from __future__ import annotations
 
 import base64
-import logging
 import datetime as dt
+import logging
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, Self
@@ -27,8 +27,8 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr
 
 from scheduler.errors import AuthorisationError, ConfigError, PublishError
-from scheduler.platforms.identity import bound_fields
 from scheduler.platforms import registry
+from scheduler.platforms.identity import bound_fields
 from scheduler.platforms.oauth import Tokens, tokens_from
 
 if TYPE_CHECKING:
@@ -205,8 +205,10 @@ class TokenKeeper:
 
     def publish(self, post: QueuedPost) -> PublishResult:
         self.keep_fresh()
-        return self.client.publish(post)  # type: ignore[no-any-return]
+        result: PublishResult = self.client.publish(post)
+        return result
 
     def reconcile(self, post: QueuedPost) -> Reconciliation:
         self.keep_fresh()
-        return self.client.reconcile(post)  # type: ignore[no-any-return]
+        outcome: Reconciliation = self.client.reconcile(post)
+        return outcome

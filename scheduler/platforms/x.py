@@ -19,10 +19,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from scheduler.errors import DuplicateError, PublishError, RejectedError, TransientError
+from scheduler.media import JPEG, MB, PNG, WEBP, ImageRules
 from scheduler.models import Content, Image, QueuedPost
 from scheduler.platforms import uploads
 from scheduler.platforms.base import ApiClient, Journal, Outcome, Payload, PublishResult, Reconciliation
-from scheduler.media import JPEG, MB, PNG, WEBP, ImageRules
 from scheduler.platforms.oauth import Provider
 from scheduler.platforms.rehearsed import Answer, RecordedRequest, made_up
 from scheduler.platforms.spec import Connect, Platform

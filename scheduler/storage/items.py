@@ -23,7 +23,7 @@ T = TypeVar("T")
 
 
 def _chunks(values: Collection[T]) -> Iterator[list[T]]:
-    ordered = sorted(values)  # type: ignore[type-var]
+    ordered = sorted(values)  # type: ignore[type-var]  # reason: ids and keys (str or int), each sortable among its kind
     for start in range(0, len(ordered), _CHUNK):
         yield ordered[start : start + _CHUNK]
 

@@ -28,7 +28,8 @@ Uploader = Callable[[bytes, str], Any]
 
 def upload_blob(call: Call, data: bytes, mime: str) -> dict[str, Any]:
     """Upload `data` (`com.atproto.repo.uploadBlob`); the blob object to put into a record as it is."""
-    return call("POST", "com.atproto.repo.uploadBlob", data=data, headers={"Content-Type": mime})["blob"]
+    blob: dict[str, Any] = call("POST", "com.atproto.repo.uploadBlob", data=data, headers={"Content-Type": mime})["blob"]
+    return blob
 
 
 def images_embed(images: Sequence[Image], *, upload: Uploader, http: HttpClient) -> Payload:

@@ -68,7 +68,7 @@ PLATFORM = Platform(
     images=IMAGES, required=("handle", "app_password"), identity=("base_url", "handle"),
     who=lambda account: f"@{account.handle.removeprefix('@')}" if account.handle else "",
     build_payloads=build_payloads, build_uploads=build_uploads, client=_client,
-    connect=Connect(oauth=False, label="App password", secret_field="app_password",
+    connect=Connect(oauth=False, label="App password", secret_field="app_password",  # noqa: S106  # reason: a field name
                     needs={"handle": "Bluesky needs --handle, e.g. --handle comms.bsky.social"}),
     threads=True, shown=shown_text, rehearse=_rehearse,
 )

@@ -70,7 +70,8 @@ class Session:
                     headers={**extra, "Authorization": f"Bearer {session['accessJwt']}"},
                     classify=classify, reset_header=reset, **kwargs,
                 )
-                return response.json()
+                answer: dict[str, Any] = response.json()
+                return answer
             except SessionError as error:
                 if attempt:
                     raise
@@ -83,7 +84,8 @@ class Session:
             json={"identifier": self.identifier, "password": self._password.get_secret_value()},
             classify=classify, reset_header=reset,
         )
-        return response.json()
+        session: dict[str, str] = response.json()
+        return session
 
     def _refresh(self) -> dict[str, str]:
         assert self._session is not None
@@ -92,7 +94,8 @@ class Session:
                 "POST", f"{self.base_url}/xrpc/com.atproto.server.refreshSession",
                 headers={"Authorization": f"Bearer {self._session['refreshJwt']}"}, classify=classify,
             )
-            return response.json()
+            session: dict[str, str] = response.json()
+            return session
         except AuthorisationError:
             return self._login()  # the refresh token ran out too: log in again with the app password
 
