@@ -38,14 +38,23 @@ def check_accounts(wiring: Wiring, *, now: dt.datetime) -> list[AccountStatus]:
     from scheduler.platforms.tokens import TokenKeeper
 
     setup = wiring.setup
-    result = [AccountStatus(platform, account, ok=False, problem=problem, broken=True)
-              for (platform, account), problem in sorted(setup.broken.items())]
+    result = [
+        AccountStatus(platform, account, ok=False, problem=problem, broken=True)
+        for (platform, account), problem in sorted(setup.broken.items())
+    ]
     limits = wiring.setting_limits()
     for (platform, account), configured in sorted(setup.ready.items()):
         client = wiring.publisher((platform, account), configured)
         if not isinstance(client, AccountCheck):
-            result.append(AccountStatus(platform, account, ok=True, posting_as=describe(platform, configured),
-                                        notes=("its platform cannot say whom a token belongs to",)))
+            result.append(
+                AccountStatus(
+                    platform,
+                    account,
+                    ok=True,
+                    posting_as=describe(platform, configured),
+                    notes=("its platform cannot say whom a token belongs to",),
+                )
+            )
             continue
         try:
             who = client.whoami()
@@ -53,19 +62,31 @@ def check_accounts(wiring: Wiring, *, now: dt.datetime) -> list[AccountStatus]:
             if isinstance(client, InstanceLimit):
                 limit, setting = client.instance_limit(), limits.get(platform)
                 if limit is not None and setting is not None and limit != setting:
-                    notes.append(f"the instance allows {limit} characters, "
-                                 f"SCHEDULER_{platform.upper()}_MAX_CHARACTERS says {setting}")
+                    notes.append(
+                        f"the instance allows {limit} characters, "
+                        f"SCHEDULER_{platform.upper()}_MAX_CHARACTERS says {setting}"
+                    )
             if isinstance(client, QuotaCheck):
                 notes.append(quota(client))
             fresh = client.account if isinstance(client, TokenKeeper) else configured  # refreshed just now, maybe
             command = f"{platform} --account {account}"
-            notes += [expiry(fresh.expires_at, now, command), expiry(fresh.refresh_expires_at, now, command,
-                                                                      what="sign-in")]
+            notes += [
+                expiry(fresh.expires_at, now, command),
+                expiry(fresh.refresh_expires_at, now, command, what="sign-in"),
+            ]
         except PublishError as error:
             result.append(AccountStatus(platform, account, ok=False, problem=str(error)))
             continue
-        result.append(AccountStatus(platform, account, ok=True, who=who, posting_as=describe(platform, configured),
-                                    notes=tuple(note for note in notes if note)))
+        result.append(
+            AccountStatus(
+                platform,
+                account,
+                ok=True,
+                who=who,
+                posting_as=describe(platform, configured),
+                notes=tuple(note for note in notes if note),
+            )
+        )
     return result
 
 

@@ -75,8 +75,11 @@ def templates_folder(settings: Settings) -> Path | None:
 def payload_options(settings: Settings) -> dict[str, dict[str, str]]:
     """Per platform, the settings that shape its request bodies (`SCHEDULER_<PLATFORM>_<OPTION>` for
     each of the platform's `options`; see `platforms.build_payloads`)."""
-    return {platform.name: {option: getattr(settings, f"{platform.name}_{option}") for option in platform.options}
-            for platform in registry.every() if platform.options}
+    return {
+        platform.name: {option: getattr(settings, f"{platform.name}_{option}") for option in platform.options}
+        for platform in registry.every()
+        if platform.options
+    }
 
 
 _ACCOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -86,18 +89,17 @@ class Settings(BaseSettings):
     """All settings of the tool. Environment variables win over `.env`, which wins over defaults."""
 
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore",
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
         env_nested_delimiter="__",
     )
 
     # The team's templates; each file overrides the default shipped in the package (see `templates_folder`).
-    templates_dir: Path = Field(
-        Path("templates"), json_schema_extra=_expected("a folder path, e.g. templates")
-    )
+    templates_dir: Path = Field(Path("templates"), json_schema_extra=_expected("a folder path, e.g. templates"))
     posts_dir: Path = Field(Path("posts"), json_schema_extra=_expected("a folder path, e.g. posts"))
-    max_issue_bytes: int = Field(
-        5_000_000, ge=1, json_schema_extra=_expected("a number of bytes, e.g. 5000000 (5 MB)")
-    )
+    max_issue_bytes: int = Field(5_000_000, ge=1, json_schema_extra=_expected("a number of bytes, e.g. 5000000 (5 MB)"))
     max_items: int = Field(1000, ge=1, json_schema_extra=_expected("a whole number of items per issue, e.g. 1000"))
     platforms: CommaList = Field(
         list(registry.NAMES),
@@ -131,22 +133,23 @@ class Settings(BaseSettings):
         "public", json_schema_extra=_expected("public, unlisted, private or direct")
     )
     media_base_url: str = Field(
-        "", pattern=r"^(https://\S+)?$",
+        "",
+        pattern=r"^(https://\S+)?$",
         json_schema_extra=_expected("the https:// address where your image files are published, or empty"),
     )
     # Link cards and images given as URLs reach public addresses only; these hosts and networks too.
     fetch_allow: CommaList = Field(
-        [], json_schema_extra=_expected("comma-separated host names, addresses or networks, e.g. "
-                                        "intranet.example.org,10.20.0.0/16, or empty")
+        [],
+        json_schema_extra=_expected(
+            "comma-separated host names, addresses or networks, e.g. intranet.example.org,10.20.0.0/16, or empty"
+        ),
     )
 
     database_url: str = Field(
         "sqlite:///scheduler.sqlite3",
         json_schema_extra=_expected("sqlite:///path/file.sqlite3 or postgresql+psycopg://user@host/db"),
     )
-    outbox: Path = Field(
-        Path("outbox.jsonl"), json_schema_extra=_expected("a file path, e.g. outbox.jsonl")
-    )
+    outbox: Path = Field(Path("outbox.jsonl"), json_schema_extra=_expected("a file path, e.g. outbox.jsonl"))
     timezone: str = Field("Europe/Berlin", json_schema_extra=_expected("an IANA time zone, e.g. Europe/Berlin"))
     slots: str = Field(
         "mon-fri 09:00,12:30,16:00",
@@ -159,16 +162,12 @@ class Settings(BaseSettings):
     blackout_dates: str = Field(
         "", json_schema_extra=_expected("days or ranges without posts, e.g. 12-24..12-31, 2025-08-15, or empty")
     )
-    min_gap_minutes: int = Field(
-        120, ge=0, le=10_080, json_schema_extra=_expected("minutes from 0 to 10080, e.g. 120")
-    )
+    min_gap_minutes: int = Field(120, ge=0, le=10_080, json_schema_extra=_expected("minutes from 0 to 10080, e.g. 120"))
     stagger_minutes: int = Field(
         0, ge=0, le=1_440, json_schema_extra=_expected("minutes from 0 to 1440; 0 puts an item's posts in one slot")
     )
     require_approval: bool = Field(True, json_schema_extra=_expected("true or false"))
-    claim_batch: int = Field(
-        10, ge=1, le=1000, json_schema_extra=_expected("a whole number from 1 to 1000, e.g. 10")
-    )
+    claim_batch: int = Field(10, ge=1, le=1000, json_schema_extra=_expected("a whole number from 1 to 1000, e.g. 10"))
     max_attempts: int = Field(6, ge=1, le=100, json_schema_extra=_expected("a whole number from 1 to 100"))
     retry_base_seconds: float = Field(2.0, gt=0, le=3600, json_schema_extra=_expected("seconds, e.g. 2"))
     retry_cap_seconds: float = Field(900.0, gt=0, le=86_400, json_schema_extra=_expected("seconds, e.g. 900"))
@@ -194,14 +193,16 @@ class Settings(BaseSettings):
         "", json_schema_extra=_expected("the LinkedIn API base, e.g. https://api.linkedin.com (the default)")
     )
     linkedin_version: str = Field(
-        "202601", pattern=r"^20\d{2}(0[1-9]|1[0-2])$",
+        "202601",
+        pattern=r"^20\d{2}(0[1-9]|1[0-2])$",
         json_schema_extra=_expected("a LinkedIn API version as YYYYMM, e.g. 202601 (versions are sunset after a year)"),
     )
     linkedin_token: SecretStr | None = Field(
         None, json_schema_extra=_expected("a LinkedIn access token with w_organization_social or w_member_social")
     )
     linkedin_author: str = Field(
-        "", pattern=r"^(urn:li:(organization|person):[\w-]+)?$",
+        "",
+        pattern=r"^(urn:li:(organization|person):[\w-]+)?$",
         json_schema_extra=_expected("the author URN, e.g. urn:li:organization:123456, or empty"),
     )
     threads_base_url: str = Field(
@@ -251,8 +252,17 @@ class Settings(BaseSettings):
         [], json_schema_extra=_expected("comma-separated e-mail addresses, e.g. comms@example.org")
     )
 
-    @field_validator("notify_webhook_url", "smtp_password", "mastodon_token", "bluesky_app_password",
-                     "x_token", "linkedin_token", "threads_token", "facebook_token", mode="before")
+    @field_validator(
+        "notify_webhook_url",
+        "smtp_password",
+        "mastodon_token",
+        "bluesky_app_password",
+        "x_token",
+        "linkedin_token",
+        "threads_token",
+        "facebook_token",
+        mode="before",
+    )
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
@@ -274,9 +284,11 @@ class Settings(BaseSettings):
         given = self.model_fields_set
         if "smtp_security" in given:
             if "smtp_starttls" in given and not self.smtp_starttls and self.smtp_security != "none":
-                raise ConfigError(f"SCHEDULER_SMTP_STARTTLS=false contradicts SCHEDULER_SMTP_SECURITY="
-                                  f"{self.smtp_security}: remove SCHEDULER_SMTP_STARTTLS (it is replaced by "
-                                  "SCHEDULER_SMTP_SECURITY)")
+                raise ConfigError(
+                    f"SCHEDULER_SMTP_STARTTLS=false contradicts SCHEDULER_SMTP_SECURITY="
+                    f"{self.smtp_security}: remove SCHEDULER_SMTP_STARTTLS (it is replaced by "
+                    "SCHEDULER_SMTP_SECURITY)"
+                )
         elif not self.smtp_starttls:
             self.smtp_security = "none"
         elif self.smtp_port == 465:
@@ -286,8 +298,9 @@ class Settings(BaseSettings):
         if self.smtp_host and self.notify_email_to:
             from scheduler.notify.email import plain_login_problem
 
-            problem = plain_login_problem(self.smtp_security, self.smtp_user,
-                                          allow_plain_login=self.smtp_allow_plain_login)
+            problem = plain_login_problem(
+                self.smtp_security, self.smtp_user, allow_plain_login=self.smtp_allow_plain_login
+            )
             if problem is not None:
                 raise ConfigError(problem)
         return self
@@ -299,8 +312,14 @@ class Settings(BaseSettings):
             raise ValueError("not a web address")
         return value
 
-    @field_validator("mastodon_base_url", "bluesky_base_url", "x_base_url", "linkedin_base_url", "threads_base_url",
-                     "facebook_base_url")
+    @field_validator(
+        "mastodon_base_url",
+        "bluesky_base_url",
+        "x_base_url",
+        "linkedin_base_url",
+        "threads_base_url",
+        "facebook_base_url",
+    )
     @classmethod
     def _base_url(cls, value: str) -> str:
         if value and not value.startswith(("https://", "http://")):
@@ -329,8 +348,16 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
-    @field_validator("platforms", "footer_platforms", "languages", "hashtags", "threads", "notify_email_to",
-                     "fetch_allow", mode="before")
+    @field_validator(
+        "platforms",
+        "footer_platforms",
+        "languages",
+        "hashtags",
+        "threads",
+        "notify_email_to",
+        "fetch_allow",
+        mode="before",
+    )
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -384,8 +411,19 @@ class Settings(BaseSettings):
         return tags
 
 
-_SECRET_FIELDS = frozenset({"accounts", "notify_webhook_url", "smtp_password", "mastodon_token", "bluesky_app_password",
-                            "x_token", "linkedin_token", "threads_token", "facebook_token"})
+_SECRET_FIELDS = frozenset(
+    {
+        "accounts",
+        "notify_webhook_url",
+        "smtp_password",
+        "mastodon_token",
+        "bluesky_app_password",
+        "x_token",
+        "linkedin_token",
+        "threads_token",
+        "facebook_token",
+    }
+)
 
 
 @dataclass
@@ -403,8 +441,11 @@ def _flat_accounts(settings: Settings) -> dict[str, tuple[Account, set[str]]]:
     given = settings.model_fields_set
     accounts = {}
     for platform in registry.every():
-        fields = {name: getattr(settings, f"{platform.name}_{name}") for name in Account.model_fields
-                  if f"{platform.name}_{name}" in Settings.model_fields}
+        fields = {
+            name: getattr(settings, f"{platform.name}_{name}")
+            for name in Account.model_fields
+            if f"{platform.name}_{name}" in Settings.model_fields
+        }
         if not fields.get("base_url") and "base_url" not in platform.required:
             fields["base_url"] = platform.api_base
         accounts[platform.name] = (Account(**fields), {name for name in fields if f"{platform.name}_{name}" in given})
@@ -429,8 +470,11 @@ def account_setup(settings: Settings) -> AccountSetup:
     stored = TokenStore(settings.token_store).load()  # written by scheduler auth; wins for what it holds
     flat = _flat_accounts(settings)
     setup = AccountSetup()
-    named = {(platform, name): (account, set(account.model_fields_set))
-             for platform, accounts in settings.accounts.items() for name, account in accounts.items()}
+    named = {
+        (platform, name): (account, set(account.model_fields_set))
+        for platform, accounts in settings.accounts.items()
+        for name, account in accounts.items()
+    }
     for key in stored:
         platform, _, name = key.partition(":")
         if platform not in registry.NAMES or not _ACCOUNT_NAME.match(name):
@@ -440,18 +484,27 @@ def account_setup(settings: Settings) -> AccountSetup:
     candidates = {(platform, "default"): pair for platform, pair in flat.items()}
     for (platform, name), (account, given) in sorted(named.items()):
         defaults = flat[platform][0]
-        candidates[(platform, name)] = (account.model_copy(update={
-            "base_url": account.base_url or defaults.base_url, "version": account.version or defaults.version,
-        }), given)
+        candidates[(platform, name)] = (
+            account.model_copy(
+                update={
+                    "base_url": account.base_url or defaults.base_url,
+                    "version": account.version or defaults.version,
+                }
+            ),
+            given,
+        )
     for (platform, name), (account, given) in candidates.items():
         fields = stored.get(f"{platform}:{name}", {})
         required = registry.get(platform).required
-        named_identity = {f: str(getattr(account, f)) for f in registry.get(platform).identity
-                          if f in given and getattr(account, f)}
+        named_identity = {
+            f: str(getattr(account, f)) for f in registry.get(platform).identity if f in given and getattr(account, f)
+        }
         why = conflict(platform, named_identity, fields) if fields else None
         if why is not None:
-            setup.warnings.append(f"token store {settings.token_store}: the credentials kept for {platform}:{name} "
-                                  f"are set aside ({why}); they are used again only for that identity")
+            setup.warnings.append(
+                f"token store {settings.token_store}: the credentials kept for {platform}:{name} "
+                f"are set aside ({why}); they are used again only for that identity"
+            )
             fields = {}
         if fields:
             account = account.model_copy(update=Account.model_validate(fields).model_dump(exclude_unset=True))
@@ -463,8 +516,10 @@ def account_setup(settings: Settings) -> AccountSetup:
             setup.broken[(platform, name)] = (
                 f"{platform}:{name} is half-configured: {', '.join(missing)} "
                 f"{'is' if len(missing) == 1 else 'are'} missing; set {'it' if len(missing) == 1 else 'them'} "
-                f"(or run 'scheduler auth {platform}" + ("" if name == "default" else f" --account {name}")
-                + "'), or remove the account's other settings")
+                f"(or run 'scheduler auth {platform}"
+                + ("" if name == "default" else f" --account {name}")
+                + "'), or remove the account's other settings"
+            )
     return setup
 
 
@@ -514,8 +569,9 @@ def load_settings(**overrides: Any) -> Settings:
         value = error.get("input")
         if field_name in _SECRET_FIELDS:
             value = "***"
-        shown = _shown(value if isinstance(value, str) else ",".join(map(str, value)) if isinstance(value, list)
-                       else str(value))
+        shown = _shown(
+            value if isinstance(value, str) else ",".join(map(str, value)) if isinstance(value, list) else str(value)
+        )
         reason = str(error.get("msg", "invalid")).removeprefix("Value error, ")
         variable = ENV_PREFIX + "__".join(str(part).upper() for part in error["loc"]) if error["loc"] else ""
         raise ConfigError(

@@ -42,8 +42,10 @@ def _base(wiring: Wiring, platform: str, base_url: str | None) -> str:
     default = "" if "base_url" in spec.required else spec.api_base  # a Mastodon account names its instance
     base = (base_url or getattr(wiring.settings, f"{platform}_base_url", "") or default).rstrip("/")
     if not base.startswith(("https://", "http://")):
-        raise InputError(f"give the {'instance' if not default else 'server'} with --base-url https://… "
-                         f"(or set SCHEDULER_{platform.upper()}_BASE_URL)")
+        raise InputError(
+            f"give the {'instance' if not default else 'server'} with --base-url https://… "
+            f"(or set SCHEDULER_{platform.upper()}_BASE_URL)"
+        )
     return base
 
 
@@ -58,12 +60,24 @@ def _keep(wiring: Wiring, platform: str, account: str, fields: dict[str, str]) -
         raise InputError(f"{platform} cannot say whom credentials belong to, so they cannot be checked")
     who = client.whoami()
     TokenStore(wiring.settings.token_store).save(f"{platform}:{account}", fields)
-    return Connected(f"{platform}:{account}", str(who), fields["base_url"], fields.get("expires_at", ""),
-                     fields.get("refresh_expires_at", ""))
+    return Connected(
+        f"{platform}:{account}",
+        str(who),
+        fields["base_url"],
+        fields.get("expires_at", ""),
+        fields.get("refresh_expires_at", ""),
+    )
 
 
-def connect_with_secret(wiring: Wiring, platform: str, account: str, *, ask: Callable[[str], str],
-                        base_url: str | None = None, options: Mapping[str, str | None] | None = None) -> Connected:
+def connect_with_secret(
+    wiring: Wiring,
+    platform: str,
+    account: str,
+    *,
+    ask: Callable[[str], str],
+    base_url: str | None = None,
+    options: Mapping[str, str | None] | None = None,
+) -> Connected:
     """Keep the secret `ask(label)` returns (the platform's `connect.secret_field`, asked once the
     server is known) with `options` (e.g. the handle)."""
     connect = registry.get(platform).connect
@@ -71,15 +85,28 @@ def connect_with_secret(wiring: Wiring, platform: str, account: str, *, ask: Cal
     secret = ask(connect.label)
     if not secret:
         raise InputError(f"no {connect.label.lower()} given; paste it at the prompt or pipe it in")
-    fields = {"base_url": base, connect.secret_field: secret,
-              **{name: str(value) for name, value in (options or {}).items() if value}}
+    fields = {
+        "base_url": base,
+        connect.secret_field: secret,
+        **{name: str(value) for name, value in (options or {}).items() if value},
+    }
     return _keep(wiring, platform, account, fields)
 
 
-def connect_with_oauth(wiring: Wiring, platform: str, account: str, *, client_id: str,
-                       client_secret: SecretStr | None, show: Callable[[str], None], now: Callable[[], dt.datetime],
-                       base_url: str | None = None, options: Mapping[str, str | None] | None = None,
-                       authorize_url: str | None = None, token_url: str | None = None) -> Connected:
+def connect_with_oauth(
+    wiring: Wiring,
+    platform: str,
+    account: str,
+    *,
+    client_id: str,
+    client_secret: SecretStr | None,
+    show: Callable[[str], None],
+    now: Callable[[], dt.datetime],
+    base_url: str | None = None,
+    options: Mapping[str, str | None] | None = None,
+    authorize_url: str | None = None,
+    token_url: str | None = None,
+) -> Connected:
     """Sign in through the browser (`show` opens or prints the address), exchange the code for
     tokens (long-lived where the platform has them, a page's own token on Facebook) and keep them."""
     from scheduler.platforms.oauth import long_lived, sign_in
@@ -89,10 +116,19 @@ def connect_with_oauth(wiring: Wiring, platform: str, account: str, *, client_id
     assert spec.oauth is not None, f"{platform} has no OAuth sign-in"
     base = _base(wiring, platform, base_url)
     http = wiring.http()
-    tokens = sign_in(spec.oauth, client_id=client_id, client_secret=client_secret, http=http, open_browser=show,
-                     now=now, authorize_url=authorize_url, token_url=token_url)
-    tokens = long_lived(spec.oauth, tokens, client_id=client_id, client_secret=client_secret, http=http, now=now(),
-                        token_url=token_url)
+    tokens = sign_in(
+        spec.oauth,
+        client_id=client_id,
+        client_secret=client_secret,
+        http=http,
+        open_browser=show,
+        now=now,
+        authorize_url=authorize_url,
+        token_url=token_url,
+    )
+    tokens = long_lived(
+        spec.oauth, tokens, client_id=client_id, client_secret=client_secret, http=http, now=now(), token_url=token_url
+    )
     given = {name: str(value) for name, value in (options or {}).items() if value}
     if spec.connect.finish is not None:
         from scheduler.platforms.oauth import Tokens
@@ -100,7 +136,9 @@ def connect_with_oauth(wiring: Wiring, platform: str, account: str, *, client_id
         tokens = Tokens(spec.connect.finish(base, given, tokens.access_token, http), None, None)
     fields = {"base_url": base, "client_id": client_id, **stored_fields(tokens)}
     if client_secret is not None:
-        fields["client_secret"] = client_secret.get_secret_value()  # refreshing LinkedIn (and confidential X) tokens needs it
+        fields["client_secret"] = (
+            client_secret.get_secret_value()
+        )  # refreshing LinkedIn (and confidential X) tokens needs it
     if token_url:
         fields["token_url"] = token_url
     for name in spec.connect.keeps:  # what the settings say when the command line does not (LinkedIn's API version)

@@ -88,6 +88,7 @@ def _read(path: Path) -> str:
 #: What `signal.signal` takes and `signal.getsignal` gives back.
 SignalHandler = Callable[[int, FrameType | None], Any] | int | None
 
+
 class SingleDaemonLock:
     """An exclusive flock on the SQLite database file itself: one `scheduler run` per file, whatever
     path names it (a symlink, a hard link, another spelling). On Linux flock locks are independent of
@@ -141,9 +142,18 @@ class Daemon:
     """Publishes due posts at their time until stopped; with a `rehearsal`, shows the posts it does
     not publish in the dry-run outbox instead, leaving them queued."""
 
-    def __init__(self, store: Store, dispatcher: Dispatcher | None, *, clock: Callable[[], dt.datetime] = utcnow,
-                 batch: int = 10, exclusive: bool | None = None, accounts: Collection[tuple[str, str]] | None = None,
-                 rehearsal: Rehearsal | None = None, pause: Pause | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        dispatcher: Dispatcher | None,
+        *,
+        clock: Callable[[], dt.datetime] = utcnow,
+        batch: int = 10,
+        exclusive: bool | None = None,
+        accounts: Collection[tuple[str, str]] | None = None,
+        rehearsal: Rehearsal | None = None,
+        pause: Pause | None = None,
+    ) -> None:
         """`exclusive`: no other daemon can be running (SQLite, guarded by SingleDaemonLock), so
         every post left in publishing is an orphan; otherwise only posts of dead workers are.
         `accounts`: the (platform, account)s the dispatcher publishes for (None: all). Without a
@@ -198,8 +208,10 @@ class Daemon:
         one, a line tests it (and says publishing resumes); True when that line was written."""
         probe = probe and self.pause.why is not None and self.pause.why.startswith("cannot write the log")
         if probe:
-            log.info("publishing resumes: the log can be written again (paused since %s)",
-                     self.pause.since.isoformat(timespec="seconds") if self.pause.since else "?")
+            log.info(
+                "publishing resumes: the log can be written again (paused since %s)",
+                self.pause.since.isoformat(timespec="seconds") if self.pause.since else "?",
+            )
         fault = LOG.failure()
         if fault is not None:
             raise fault
@@ -208,8 +220,9 @@ class Daemon:
     def _drain_locked(self, upcoming: int) -> None:
         """`_drain`'s work, under its lock."""
         while self.dispatcher is not None and not self.stop_event.is_set():
-            done = self.dispatcher.dispatch_due(now=self.clock, limit=self.batch, stop=self.stop_event,
-                                                accounts=self.accounts)
+            done = self.dispatcher.dispatch_due(
+                now=self.clock, limit=self.batch, stop=self.stop_event, accounts=self.accounts
+            )
             self._count(done)
             if not done:
                 break
@@ -219,8 +232,13 @@ class Daemon:
             self._shown_until = now
             self._summary.rehearsed += shown
             for post in shown.written if self._scheduler is not None else ():  # --once lists them itself
-                log.info("post %s (%s:%s) dry run: its requests went to %s", post.id, post.platform,
-                         post.account, self.rehearsal.outbox.outbox)
+                log.info(
+                    "post %s (%s:%s) dry run: its requests went to %s",
+                    post.id,
+                    post.platform,
+                    post.account,
+                    self.rehearsal.outbox.outbox,
+                )
 
     def _reconcile_orphans(self) -> int:
         if self.dispatcher is None:
@@ -301,8 +319,16 @@ class Daemon:
         run_at = max(due, self.clock(), self.pause.retry_at or due)  # paused: not before the next try
         # max_instances=2: APScheduler drops (and removes) a one-shot run that finds the job still
         # running; a second instance simply waits for _drain's lock instead.
-        scheduler.add_job(self._dispatch_job, "date", run_date=run_at, id="dispatch", replace_existing=True,
-                          misfire_grace_time=None, coalesce=True, max_instances=2)
+        scheduler.add_job(
+            self._dispatch_job,
+            "date",
+            run_date=run_at,
+            id="dispatch",
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
+            max_instances=2,
+        )
 
     def _next_wake(self) -> dt.datetime | None:
         """The earliest time something is due: for the dispatcher, or new for the rehearsal."""
@@ -339,8 +365,13 @@ class Daemon:
         try:
             scheduler = self._scheduler
             with self._arming:
-                lost = (not self._closed and self._next_due is not None and scheduler is not None
-                        and scheduler.get_job("dispatch") is None and not self._lock.locked())
+                lost = (
+                    not self._closed
+                    and self._next_due is not None
+                    and scheduler is not None
+                    and scheduler.get_job("dispatch") is None
+                    and not self._lock.locked()
+                )
             if watch.changed() or lost:
                 self._schedule_next()
         except DatabaseUnavailable as error:
@@ -416,9 +447,12 @@ class Daemon:
         scheduler.add_job(self._watch_job, "interval", seconds=WATCH_SECONDS, args=[watch], id="watch")
         if self.dispatcher is not None:
             scheduler.add_job(self._heartbeat_job, "interval", seconds=HEARTBEAT_SECONDS, id="heartbeat")
-            scheduler.add_job(self._tokens_job, "interval", seconds=TOKENS_SECONDS, id="tokens",
-                              next_run_time=self.clock())
-        if self.dispatcher is not None and not self.exclusive:  # a peer that died mid-post: a live worker reconciles its posts
+            scheduler.add_job(
+                self._tokens_job, "interval", seconds=TOKENS_SECONDS, id="tokens", next_run_time=self.clock()
+            )
+        if (
+            self.dispatcher is not None and not self.exclusive
+        ):  # a peer that died mid-post: a live worker reconciles its posts
             scheduler.add_job(self._orphans_job, "interval", seconds=3 * HEARTBEAT_SECONDS, id="orphans")
         scheduler.start()
         self._schedule_next()
@@ -445,6 +479,8 @@ class Daemon:
                 self._count(self.dispatcher.settle(now=self.clock()))
             self.store.stopped(worker, now=self.clock())
         except DatabaseUnavailable as error:
-            log.warning("stopped while the database is unavailable (%s): posts left in publishing are reconciled "
-                        "at the next start", getattr(error, "reason", error))
-
+            log.warning(
+                "stopped while the database is unavailable (%s): posts left in publishing are reconciled "
+                "at the next start",
+                getattr(error, "reason", error),
+            )

@@ -84,8 +84,9 @@ class StorageError(SchedulerError):
     database URL with its password hidden; `path`, the SQLite file; `reason`, the first line of
     what the driver or the operating system said."""
 
-    def __init__(self, message: str, *, url: str | None = None, path: Path | None = None,
-                 reason: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, url: str | None = None, path: Path | None = None, reason: str | None = None
+    ) -> None:
         super().__init__(message)
         self.url = url
         self.path = path
@@ -139,8 +140,15 @@ class NoticeError(SchedulerError):
     None when none came). The caller logs it in one line; a notice never stops publishing.
     `failures`: each channel's own error when several channels were asked at once."""
 
-    def __init__(self, message: str, *, channel: str, target: str, status: int | None = None,
-                 failures: tuple[NoticeError, ...] = ()) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        channel: str,
+        target: str,
+        status: int | None = None,
+        failures: tuple[NoticeError, ...] = (),
+    ) -> None:
         super().__init__(message)
         self.channel = channel
         self.target = target
@@ -160,8 +168,16 @@ class PublishError(SchedulerError):
     the request helper; `platform` and `account` of the post — set where the post is known.
     """
 
-    def __init__(self, message: str, *, retry_after: float | None = None, status: int | None = None,
-                 endpoint: str | None = None, platform: str | None = None, account: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        status: int | None = None,
+        endpoint: str | None = None,
+        platform: str | None = None,
+        account: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after  # seconds the platform asked us to wait, if it said
         self.status = status
@@ -188,8 +204,9 @@ class RejectedError(PublishError):
 class DuplicateError(PublishError):
     """The platform says this post exists already; `existing` is its id when the platform names it."""
 
-    def __init__(self, message: str, *, existing: str | None = None, status: int | None = None,
-                 endpoint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, existing: str | None = None, status: int | None = None, endpoint: str | None = None
+    ) -> None:
         super().__init__(message, status=status, endpoint=endpoint)
         self.existing = existing
 
@@ -198,8 +215,15 @@ class RateLimitedError(PublishError):
     """Too many requests; `retry_after` says when to try again, if the platform said. `unsent`: our
     own pacing held the post back before any request (it costs no attempt)."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, unsent: bool = False,
-                 status: int | None = None, endpoint: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        unsent: bool = False,
+        status: int | None = None,
+        endpoint: str | None = None,
+    ) -> None:
         super().__init__(message, retry_after=retry_after, status=status, endpoint=endpoint)
         self.unsent = unsent
 

@@ -29,8 +29,22 @@ from scheduler.storage import NewPost
 from scheduler.text.entities import url_spans
 from scheduler.wording import plural
 
-EXPORT_COLUMNS = ("id", "item_id", "platform", "account", "state", "publish_at", "text", "link", "image", "alt",
-                  "attempts", "remote_id", "remote_url", "error")
+EXPORT_COLUMNS = (
+    "id",
+    "item_id",
+    "platform",
+    "account",
+    "state",
+    "publish_at",
+    "text",
+    "link",
+    "image",
+    "alt",
+    "attempts",
+    "remote_id",
+    "remote_url",
+    "error",
+)
 IMPORT_COLUMNS = ("platform", "account", "publish_at", "text", "link", "image", "alt")
 #: The export's other columns, accepted on import: `item_id` keeps a post's identity (a post queued
 #: already is not queued twice), `state` leaves out rows that are no longer pending; the rest is ignored.
@@ -60,12 +74,27 @@ def to_csv(posts: Sequence[QueuedPost], timezone: str, *, excel: bool = False) -
     writer = csv.writer(out, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n")
     writer.writerow(EXPORT_COLUMNS)
     for post in posts:
-        writer.writerow([neutralised(str(cell)) for cell in (
-            post.id, post.item_id, post.platform, post.account, post.state,
-            post.publish_at.astimezone(zone).isoformat(timespec="minutes"), post.text, post.link or "",
-            "|".join(image.path for image in post.images), "|".join(image.alt for image in post.images),
-            post.attempts, post.remote_id or "", post.remote_url or "", post.error or "",
-        )])
+        writer.writerow(
+            [
+                neutralised(str(cell))
+                for cell in (
+                    post.id,
+                    post.item_id,
+                    post.platform,
+                    post.account,
+                    post.state,
+                    post.publish_at.astimezone(zone).isoformat(timespec="minutes"),
+                    post.text,
+                    post.link or "",
+                    "|".join(image.path for image in post.images),
+                    "|".join(image.alt for image in post.images),
+                    post.attempts,
+                    post.remote_id or "",
+                    post.remote_url or "",
+                    post.error or "",
+                )
+            ]
+        )
     return ("\ufeff" if excel else "") + out.getvalue()
 
 
@@ -123,8 +152,10 @@ def decode(data: bytes, path: Path) -> str:
         mostly = data.decode("utf-8-sig", errors="replace")
         if any(ord(ch) > 127 and ch != "\ufffd" for ch in mostly):
             line = data[: error.start].count(b"\n") + 1
-            raise InputError(f"{path} line {line}: byte 0x{data[error.start]:02x} is not UTF-8 in a UTF-8 file; "
-                             "save the spreadsheet as CSV UTF-8 again") from None
+            raise InputError(
+                f"{path} line {line}: byte 0x{data[error.start]:02x} is not UTF-8 in a UTF-8 file; "
+                "save the spreadsheet as CSV UTF-8 again"
+            ) from None
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError:
@@ -136,9 +167,17 @@ def _delimiter(header_line: str) -> str:
     return max((",", ";", "\t"), key=header_line.count) if any(c in header_line for c in ",;\t") else ","
 
 
-def read_csv(path: Path, *, timezone: str, now: dt.datetime, limits: Mapping[str, int] | None = None,
-             languages: Sequence[str] = ("de", "en"), media_base_url: str | None = None, utm: bool = True,
-             queued: Callable[[Collection[Key]], set[Key]] | None = None) -> CsvImport:
+def read_csv(
+    path: Path,
+    *,
+    timezone: str,
+    now: dt.datetime,
+    limits: Mapping[str, int] | None = None,
+    languages: Sequence[str] = ("de", "en"),
+    media_base_url: str | None = None,
+    utm: bool = True,
+    queued: Callable[[Collection[Key]], set[Key]] | None = None,
+) -> CsvImport:
     """Posts from a CSV with the columns platform, account, publish_at, text, link, image, alt
     (and, in a file `to_csv` wrote, its other columns).
 
@@ -158,15 +197,18 @@ def read_csv(path: Path, *, timezone: str, now: dt.datetime, limits: Mapping[str
         raise InputError(f"{path}: cannot be read ({error.strerror}); check the path") from None
     if "\x00" in raw:
         line = raw[: raw.index("\x00")].count("\n") + 1
-        raise InputError(f"{path} line {line}: a NUL byte, which no post can carry; save the spreadsheet as CSV "
-                         "UTF-8 again")
+        raise InputError(
+            f"{path} line {line}: a NUL byte, which no post can carry; save the spreadsheet as CSV UTF-8 again"
+        )
     reader = csv.DictReader(io.StringIO(raw, newline=""), delimiter=_delimiter(raw.split("\n", 1)[0]))
     try:
         header = [name.strip().lower() for name in reader.fieldnames or []]
         records = list(reader)
     except csv.Error as error:  # a cell longer than csv's field limit (131,072 characters), …
-        raise InputError(f"{path} after line {reader.line_num}: cannot be read as CSV ({error}); no post is that "
-                         "long: check the quotes around that row's cells") from None
+        raise InputError(
+            f"{path} after line {reader.line_num}: cannot be read as CSV ({error}); no post is that "
+            "long: check the quotes around that row's cells"
+        ) from None
     missing = [column for column in ("platform", "publish_at", "text") if column not in header]
     if missing:
         raise InputError(f"{path}: missing column {missing[0]!r}; the columns are {', '.join(IMPORT_COLUMNS)}")
@@ -180,20 +222,38 @@ def read_csv(path: Path, *, timezone: str, now: dt.datetime, limits: Mapping[str
     if not rows:
         raise InputError(f"{path}: no rows below the header")
     pending = [row for row in rows if row.values.get("state", "").lower() in _PENDING]
-    keys = {row.number: (_item_id(row.values), row.values.get("platform", "").lower(),
-                         row.values.get("account") or "default") for row in pending}
+    keys = {
+        row.number: (
+            _item_id(row.values),
+            row.values.get("platform", "").lower(),
+            row.values.get("account") or "default",
+        )
+        for row in pending
+    }
     present = queued(set(keys.values())) if queued is not None else set()
-    posts = [_post(path, row, timezone=timezone, now=now, limits=limits, languages=languages,
-                   media_base_url=media_base_url, utm=utm)
-             for row in pending if keys[row.number] not in present]
+    posts = [
+        _post(
+            path,
+            row,
+            timezone=timezone,
+            now=now,
+            limits=limits,
+            languages=languages,
+            media_base_url=media_base_url,
+            utm=utm,
+        )
+        for row in pending
+        if keys[row.number] not in present
+    ]
     return CsvImport(posts, queued_already=len(pending) - len(posts), not_pending=len(rows) - len(pending))
 
 
 def _item_id(values: dict[str, str]) -> str:
     """The exported item id, or one made of what the row says (the image column as written, so the
     id stays what it was before several images were allowed)."""
-    return values.get("item_id") or item_id(f"{values.get('text', '')}\n{values.get('link', '')}\n"
-                                            f"{values.get('image', '')}")
+    return values.get("item_id") or item_id(
+        f"{values.get('text', '')}\n{values.get('link', '')}\n{values.get('image', '')}"
+    )
 
 
 def _with_link(text: str, link: str, written: str) -> str:
@@ -218,11 +278,17 @@ def _images(path: Path, where: str, images: str, alts: str) -> tuple[Image, ...]
     if len(texts) != len(paths):
         missing = paths[len(texts)] if len(texts) < len(paths) else None
         if missing is not None:
-            raise InputError(f"{where}: image {missing!r} needs alt text (the alt column, one per image, "
-                             f"separated by |) for people who cannot see it")
-        raise InputError(f"{where}: {plural(len(texts), 'alt text')} for {plural(len(paths), 'image')}; "
-                         "give one per image, separated by |")
-    return tuple(Image(path=media.resolve(value, path.parent), alt=text) for value, text in zip(paths, texts, strict=True))
+            raise InputError(
+                f"{where}: image {missing!r} needs alt text (the alt column, one per image, "
+                f"separated by |) for people who cannot see it"
+            )
+        raise InputError(
+            f"{where}: {plural(len(texts), 'alt text')} for {plural(len(paths), 'image')}; "
+            "give one per image, separated by |"
+        )
+    return tuple(
+        Image(path=media.resolve(value, path.parent), alt=text) for value, text in zip(paths, texts, strict=True)
+    )
 
 
 #: The years a publish time may name (year 1 or 9999 would overflow the arithmetic on times).
@@ -237,15 +303,26 @@ def _moment(value: str, where: str) -> dt.datetime:
         try:
             moment = dt.datetime.strptime(value, "%d.%m.%Y %H:%M")  # noqa: DTZ007 - a wall time, given its zone below
         except ValueError:
-            raise InputError(f"{where}: publish_at {value!r} is not a time; use ISO 8601 such as 2025-01-20T09:30 "
-                             "(or 20.01.2025 09:30)") from None
+            raise InputError(
+                f"{where}: publish_at {value!r} is not a time; use ISO 8601 such as 2025-01-20T09:30 "
+                "(or 20.01.2025 09:30)"
+            ) from None
     if not YEARS[0] <= moment.year <= YEARS[1]:
         raise InputError(f"{where}: publish_at {value!r} is out of range; use a year from {YEARS[0]} to {YEARS[1]}")
     return moment
 
 
-def _post(path: Path, row: _Row, *, timezone: str, now: dt.datetime, limits: Mapping[str, int] | None,
-          languages: Sequence[str], media_base_url: str | None, utm: bool) -> NewPost:
+def _post(
+    path: Path,
+    row: _Row,
+    *,
+    timezone: str,
+    now: dt.datetime,
+    limits: Mapping[str, int] | None,
+    languages: Sequence[str],
+    media_base_url: str | None,
+    utm: bool,
+) -> NewPost:
     where = f"{path} row {row.number}"
     values = row.values
     platform = values.get("platform", "").lower()
@@ -267,12 +344,20 @@ def _post(path: Path, row: _Row, *, timezone: str, now: dt.datetime, limits: Map
     if not result.fits:
         raise FitError(f"{where}: text too long for {platform}: {result.problem}")
     image_column = values.get("image", "")
-    images = media.prepare(_images(path, where, image_column, values.get("alt", "")), registry.get(platform).images,
-                           where=where,
-                           media_base_url=media_base_url)
+    images = media.prepare(
+        _images(path, where, image_column, values.get("alt", "")),
+        registry.get(platform).images,
+        where=where,
+        media_base_url=media_base_url,
+    )
     return NewPost(
-        item_id=_item_id(values), platform=platform,
-        account=values.get("account") or "default", publish_at=when, parts=(text,),
+        item_id=_item_id(values),
+        platform=platform,
+        account=values.get("account") or "default",
+        publish_at=when,
+        parts=(text,),
         language=detect_language(text, languages),
-        source=str(path), link=link, images=images,
+        source=str(path),
+        link=link,
+        images=images,
     )

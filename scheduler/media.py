@@ -38,8 +38,6 @@ class ImageRules:
         return ", ".join(_NAMES[t] for t in self.types)
 
 
-
-
 def sniff(head: bytes) -> str | None:
     """The image type from a file's first bytes (magic numbers), or None."""
     if head.startswith(b"\xff\xd8\xff"):
@@ -57,8 +55,10 @@ def resolve(path: str, base: Path, *, where: str = "") -> str:
     """A path as written in an options file or CSV: URLs as they are, files absolute (relative to `base`).
     A path with a NUL byte, which no file system takes, is an `InputError` (naming `where` it was written)."""
     if "\x00" in path:
-        raise InputError(f"{where + ': ' if where else ''}image {path!r} contains a NUL byte, which no file name can; "
-                         "write the file's name")
+        raise InputError(
+            f"{where + ': ' if where else ''}image {path!r} contains a NUL byte, which no file name can; "
+            "write the file's name"
+        )
     if path.startswith(("https://", "http://")):
         return path
     return str((base / Path(path).expanduser()).resolve())
@@ -89,10 +89,14 @@ def inspect(image: Image, *, where: str) -> ImageFile | None:
     except IsADirectoryError:
         raise InputError(f"{where}: image {image.path} is a folder; name an image file") from None
     except OSError as exc:
-        raise InputError(f"{where}: image {image.path} cannot be read ({exc.strerror}); check its permissions") from None
+        raise InputError(
+            f"{where}: image {image.path} cannot be read ({exc.strerror}); check its permissions"
+        ) from None
     mime = sniff(head)
     if mime is None:
-        raise InputError(f"{where}: {image.path} is not a JPEG, PNG, GIF or WebP image; save it in one of those formats")
+        raise InputError(
+            f"{where}: {image.path} is not a JPEG, PNG, GIF or WebP image; save it in one of those formats"
+        )
     return ImageFile(mime, size)
 
 
@@ -102,21 +106,29 @@ def check(images: Sequence[Image], rules: ImageRules, *, where: str) -> None:
     if not images:
         return
     if len(images) > rules.max_count:
-        raise InputError(f"{where}: {len(images)} images, but {platform} takes at most {rules.max_count} per post; "
-                         f"remove {len(images) - rules.max_count}")
+        raise InputError(
+            f"{where}: {len(images)} images, but {platform} takes at most {rules.max_count} per post; "
+            f"remove {len(images) - rules.max_count}"
+        )
     for image in images:
         found = inspect(image, where=where)
         if rules.max_alt is not None and len(image.alt) > rules.max_alt:
-            raise InputError(f"{where}: the alt text of {image.path} has {len(image.alt)} characters; {platform} "
-                             f"takes at most {rules.max_alt}; shorten it")
+            raise InputError(
+                f"{where}: the alt text of {image.path} has {len(image.alt)} characters; {platform} "
+                f"takes at most {rules.max_alt}; shorten it"
+            )
         if found is None:
             continue
         if found.mime not in rules.types:
-            raise InputError(f"{where}: {image.path} is {_NAMES[found.mime]}, which {platform} does not take; "
-                             f"save it as {rules.type_names()}")
+            raise InputError(
+                f"{where}: {image.path} is {_NAMES[found.mime]}, which {platform} does not take; "
+                f"save it as {rules.type_names()}"
+            )
         if found.size > rules.max_bytes:
-            raise InputError(f"{where}: {image.path} has {found.size:,} bytes; {platform} takes at most "
-                             f"{rules.max_bytes:,} bytes ({_size(rules.max_bytes)}) per image; make it smaller")
+            raise InputError(
+                f"{where}: {image.path} has {found.size:,} bytes; {platform} takes at most "
+                f"{rules.max_bytes:,} bytes ({_size(rules.max_bytes)}) per image; make it smaller"
+            )
 
 
 def public_url(image: Image, base_url: str | None, platform: str, *, where: str) -> Image:
@@ -125,14 +137,17 @@ def public_url(image: Image, base_url: str | None, platform: str, *, where: str)
     if image.is_url:
         return image
     if not base_url:
-        raise InputError(f"{where}: {platform} downloads images from a public address, and {image.path} is a local "
-                         f"file; publish the images and set SCHEDULER_MEDIA_BASE_URL to their address, "
-                         f"or give the image as an https:// URL")
+        raise InputError(
+            f"{where}: {platform} downloads images from a public address, and {image.path} is a local "
+            f"file; publish the images and set SCHEDULER_MEDIA_BASE_URL to their address, "
+            f"or give the image as an https:// URL"
+        )
     return Image(path=f"{base_url.rstrip('/')}/{Path(image.path).name}", alt=image.alt)
 
 
-def prepare(images: Sequence[Image], rules: ImageRules, *, where: str,
-            media_base_url: str | None = None) -> tuple[Image, ...]:
+def prepare(
+    images: Sequence[Image], rules: ImageRules, *, where: str, media_base_url: str | None = None
+) -> tuple[Image, ...]:
     """Check `images` against `rules` and return them as the platform will use them (public URLs
     for platforms that download images themselves)."""
     check(images, rules, where=where)

@@ -237,21 +237,30 @@ class QueuedPost:
     @property
     def content(self) -> Content:
         """What the post says (the value its requests are built from)."""
-        return Content(self.parts, self.language, (self.link,) if self.link else (), self.images, self.spoiler_text,
-                       self.title)
+        return Content(
+            self.parts, self.language, (self.link,) if self.link else (), self.images, self.spoiler_text, self.title
+        )
 
     @property
     def digest(self) -> str:
         """`content_hash` of what the post says now (differs from `rendered` after a hand edit)."""
-        return content_hash(self.parts, spoiler_text=self.spoiler_text, link=self.link, images=self.images,
-                            title=self.title, language=self.language)
+        return content_hash(
+            self.parts,
+            spoiler_text=self.spoiler_text,
+            link=self.link,
+            images=self.images,
+            title=self.title,
+            language=self.language,
+        )
 
 
-def content_hash(parts: Sequence[str], *, spoiler_text: str, link: str | None, images: Sequence[Image], title: str,
-                 language: str) -> str:
+def content_hash(
+    parts: Sequence[str], *, spoiler_text: str, link: str | None, images: Sequence[Image], title: str, language: str
+) -> str:
     """A hash of everything a post publishes: two posts with the same hash say the same."""
-    value = json.dumps([list(parts), spoiler_text, link, [image.as_dict() for image in images], title, language],
-                       ensure_ascii=False)
+    value = json.dumps(
+        [list(parts), spoiler_text, link, [image.as_dict() for image in images], title, language], ensure_ascii=False
+    )
     return hashlib.sha256(value.encode()).hexdigest()
 
 

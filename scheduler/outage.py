@@ -20,8 +20,9 @@ MAX_WAIT = 2.0
 class Outage:
     """Whether the database is unavailable; thread-safe (the daemon's jobs run on several threads)."""
 
-    def __init__(self, *, first: float = FIRST_WAIT, cap: float = MAX_WAIT,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, *, first: float = FIRST_WAIT, cap: float = MAX_WAIT, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.first, self.cap, self.clock = first, cap, clock
         self._since: float | None = None
         self._wait = first

@@ -33,8 +33,14 @@ class Pause:
     `record` keeps the state where `scheduler status` reads it; `announce` sends the notice. A
     failing record or notice is logged and does not stop the daemon."""
 
-    def __init__(self, *, record: Record | None = None, announce: Announce | None = None,
-                 first: float = FIRST_WAIT, cap: float = MAX_WAIT) -> None:
+    def __init__(
+        self,
+        *,
+        record: Record | None = None,
+        announce: Announce | None = None,
+        first: float = FIRST_WAIT,
+        cap: float = MAX_WAIT,
+    ) -> None:
         self.record, self.announce = record, announce
         self.first, self.cap = first, cap
         self.why: str | None = None
@@ -60,11 +66,19 @@ class Pause:
             self.retry_at = now + dt.timedelta(seconds=self._wait)
             retry_at = self.retry_at
         if first:
-            log.warning("publishing paused: %s; no post is changed for it; trying again in %s s, resuming by "
-                        "itself once it can be written", why, seconds(self._wait))
-            self._tell(why, now, f"Publishing is paused: {why}. No post was changed for it; the daemon tries "
-                                 "again by itself and resumes once it can be written (free space or fix the "
-                                 "permissions). 'scheduler status' shows the pause.")
+            log.warning(
+                "publishing paused: %s; no post is changed for it; trying again in %s s, resuming by "
+                "itself once it can be written",
+                why,
+                seconds(self._wait),
+            )
+            self._tell(
+                why,
+                now,
+                f"Publishing is paused: {why}. No post was changed for it; the daemon tries "
+                "again by itself and resumes once it can be written (free space or fix the "
+                "permissions). 'scheduler status' shows the pause.",
+            )
         else:
             log.debug("still paused: %s; trying again in %s s", why, seconds(self._wait))
         return retry_at
@@ -117,12 +131,18 @@ class LogWatch:
                 continue
             emit = handler.emit
 
-            def guarded(record: logging.LogRecord, handler: logging.Handler = handler, emit: Callable[[logging.LogRecord], None] = emit) -> None:
+            def guarded(
+                record: logging.LogRecord,
+                handler: logging.Handler = handler,
+                emit: Callable[[logging.LogRecord], None] = emit,
+            ) -> None:
                 with self._lock:  # optimistic: a write that fails puts it back (in handleError, below)
                     self._failures.pop(id(handler), None)
                 emit(record)
 
-            def failed(record: logging.LogRecord, handler: logging.Handler = handler) -> None:  # reason: logging calls handleError(record)
+            def failed(
+                record: logging.LogRecord, handler: logging.Handler = handler
+            ) -> None:  # reason: logging calls handleError(record)
                 import sys
 
                 error = sys.exc_info()[1]

@@ -44,15 +44,33 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scheduler.errors import ConfigError, InputError
 
-__all__ = ["HORIZON", "Blackout", "Holidays", "PlanningError", "Request", "SlotRule", "parse_blackout", "parse_slots", "plan",
-           "slots_after", "wall_time"]
+__all__ = [
+    "HORIZON",
+    "Blackout",
+    "Holidays",
+    "PlanningError",
+    "Request",
+    "SlotRule",
+    "parse_blackout",
+    "parse_slots",
+    "plan",
+    "slots_after",
+    "wall_time",
+]
 
 UTC = dt.UTC
 #: How far past `start` a free slot is searched for before giving up.
 HORIZON = dt.timedelta(days=731)
 _EXAMPLE = "expected e.g. 'mon-fri 09:00,12:30'"
-_DAYS = ("mon monday mo montag", "tue tuesday di dienstag", "wed wednesday mi mittwoch",
-         "thu thursday do donnerstag", "fri friday fr freitag", "sat saturday sa samstag", "sun sunday so sonntag")
+_DAYS = (
+    "mon monday mo montag",
+    "tue tuesday di dienstag",
+    "wed wednesday mi mittwoch",
+    "thu thursday do donnerstag",
+    "fri friday fr freitag",
+    "sat saturday sa samstag",
+    "sun sunday so sonntag",
+)
 _DAY_NAMES = {name: number for number, names in enumerate(_DAYS) for name in names.split()}
 _ABBREVIATIONS = tuple(names.split()[0] for names in _DAYS)
 _EVERY_DAY = ("daily", "täglich", "taeglich")
@@ -273,7 +291,9 @@ def parse_blackout(spec: str) -> Blackout:
             raise PlanningError(f"blackout dates {spec!r}: {part!r} is not a date; {_BLACKOUT_EXAMPLE}")
         first, last = _blackout_day(ends[0].strip(), spec), _blackout_day(ends[-1].strip(), spec)
         if isinstance(first, dt.date) != isinstance(last, dt.date):
-            raise PlanningError(f"blackout dates {spec!r}: {part!r} mixes a yearly day and a dated one; {_BLACKOUT_EXAMPLE}")
+            raise PlanningError(
+                f"blackout dates {spec!r}: {part!r} mixes a yearly day and a dated one; {_BLACKOUT_EXAMPLE}"
+            )
         if isinstance(first, dt.date) and isinstance(last, dt.date) and first > last:
             raise PlanningError(f"blackout dates {spec!r}: {part!r} ends before it starts; {_BLACKOUT_EXAMPLE}")
         ranges.append((first, last))
@@ -537,8 +557,9 @@ def plan(
 
     for planned, group in enumerate(group for group in items.values() if group):
         first = slots_of(group[0].account)
-        members = tuple((request.account, k * step) for k, request in enumerate(group)
-                        if slots_of(request.account) is first)
+        members = tuple(
+            (request.account, k * step) for k, request in enumerate(group) if slots_of(request.account) is first
+        )
         together = (first, members)  # no slot before groups[together] is free for all of them
         tick = groups.get(together, first_tick)
         while True:  # the earliest slot free for every member: each turn moves `tick` forward

@@ -76,8 +76,13 @@ def _log_outcome(post: QueuedPost, reason: str) -> None:
     """The daemon's one line per outcome: published (with its address), a retry or a post held back
     (INFO), failed or needing a person (WARNING)."""
     if post.state == State.PUBLISHED:
-        log.info("post %s (%s) published%s%s", post.id, _account(post),
-                 f" at {post.remote_url}" if post.remote_url else "", "" if reason == "published" else f" ({reason})")
+        log.info(
+            "post %s (%s) published%s%s",
+            post.id,
+            _account(post),
+            f" at {post.remote_url}" if post.remote_url else "",
+            "" if reason == "published" else f" ({reason})",
+        )
     elif post.state in (State.FAILED, State.NEEDS_ATTENTION):
         log.warning("post %s (%s) %s: %s", post.id, _account(post), post.state.replace("_", " "), reason)
     else:
@@ -117,9 +122,15 @@ class Dispatcher:
 
     def _finish(self, post: QueuedPost, state: str, *, now: dt.datetime, reason: str, **values: object) -> QueuedPost:
         try:
-            done = self.store.transition(post.id, state, reason=reason, now=now, values=dict(values),
-                                         allowed_from={post.state},
-                                         fence=post if post.state == State.PUBLISHING else None)
+            done = self.store.transition(
+                post.id,
+                state,
+                reason=reason,
+                now=now,
+                values=dict(values),
+                allowed_from={post.state},
+                fence=post if post.state == State.PUBLISHING else None,
+            )
         except QueueError as error:  # changed or claimed again by someone else meanwhile: theirs stands, ours is logged
             log.warning("post %s: could not record %s (%s): %s", post.id, state, reason, error)
             return self.store.get(post.id)
@@ -140,12 +151,23 @@ class Dispatcher:
 
     def _retry_or_fail(self, post: QueuedPost, error: PublishError, *, now: dt.datetime) -> QueuedPost:
         if post.attempts >= self.policy.max_attempts:
-            return self._finish(post, State.FAILED, now=now, error=str(error),
-                                reason=f"gave up after {plural(post.attempts, 'attempt')}: {error}")
+            return self._finish(
+                post,
+                State.FAILED,
+                now=now,
+                error=str(error),
+                reason=f"gave up after {plural(post.attempts, 'attempt')}: {error}",
+            )
         wait = self.policy.delay(post.attempts, error.retry_after, self.rng)
         due = now + dt.timedelta(seconds=wait)
-        return self._finish(post, State.SCHEDULED, now=now, error=str(error), due_at=due,
-                            reason=f"attempt {post.attempts} failed ({error}); retry in {wait:.0f} s")
+        return self._finish(
+            post,
+            State.SCHEDULED,
+            now=now,
+            error=str(error),
+            due_at=due,
+            reason=f"attempt {post.attempts} failed ({error}); retry in {wait:.0f} s",
+        )
 
     def publish(self, post: QueuedPost, *, now: Callable[[], dt.datetime]) -> QueuedPost:
         """Send one claimed post and record what happened; nothing is sent when the claim was taken
@@ -162,15 +184,26 @@ class Dispatcher:
         try:
             result = self.publisher.publish(post)
         except AuthorisationError as error:
-            return self._finish(post, State.NEEDS_ATTENTION, now=now(), error=str(error),
-                                reason=f"re-authorise account {_account(post)}: {error}")
+            return self._finish(
+                post,
+                State.NEEDS_ATTENTION,
+                now=now(),
+                error=str(error),
+                reason=f"re-authorise account {_account(post)}: {error}",
+            )
         except RejectedError as error:
             return self._finish(post, State.FAILED, now=now(), error=str(error), reason=f"rejected: {error}")
         except RateLimitedError as error:
             if error.unsent:  # held back by our pacing before any request: no attempt spent
                 due = now() + dt.timedelta(seconds=error.retry_after or self.policy.base)
-                return self._finish(post, State.SCHEDULED, now=now(), due_at=due, attempts=max(post.attempts - 1, 0),
-                                    reason=f"held back: {error}")
+                return self._finish(
+                    post,
+                    State.SCHEDULED,
+                    now=now(),
+                    due_at=due,
+                    attempts=max(post.attempts - 1, 0),
+                    reason=f"held back: {error}",
+                )
             return self._retry_or_fail(post, error, now=now())
         except TransientError as error:
             return self._retry_or_fail(post, error, now=now())
@@ -178,31 +211,62 @@ class Dispatcher:
             return self.reconcile(post, now=now(), cause=str(error), duplicate=True)
         except AmbiguousError as error:
             return self.reconcile(post, now=now(), cause=str(error))
-        return self._finish(post, State.PUBLISHED, now=now(), remote_id=result.remote_id,
-                            remote_url=result.remote_url, error=None, reason=result.note or "published")
+        return self._finish(
+            post,
+            State.PUBLISHED,
+            now=now(),
+            remote_id=result.remote_id,
+            remote_url=result.remote_url,
+            error=None,
+            reason=result.note or "published",
+        )
 
-    def reconcile(self, post: QueuedPost, *, now: dt.datetime, cause: str, interrupted: bool = False,
-                  duplicate: bool = False) -> QueuedPost:
+    def reconcile(
+        self, post: QueuedPost, *, now: dt.datetime, cause: str, interrupted: bool = False, duplicate: bool = False
+    ) -> QueuedPost:
         """Ask the platform whether `post` went out; never blindly send it again. A post an
         interrupted daemon never delivered is due again at once; after an error answer, it backs off."""
         try:
             found = self._ask(post)
         except PublishError as error:
-            return self._finish(post, State.NEEDS_ATTENTION, now=now, error=f"{cause}; reconcile failed: {error}",
-                                reason=f"outcome unknown ({cause}); check {_account(post)} by hand")
+            return self._finish(
+                post,
+                State.NEEDS_ATTENTION,
+                now=now,
+                error=f"{cause}; reconcile failed: {error}",
+                reason=f"outcome unknown ({cause}); check {_account(post)} by hand",
+            )
         if found.outcome == Outcome.PUBLISHED and found.result is not None:
-            return self._finish(post, State.PUBLISHED, now=now, remote_id=found.result.remote_id,
-                                remote_url=found.result.remote_url, error=None, reason=f"reconciled after {cause}")
+            return self._finish(
+                post,
+                State.PUBLISHED,
+                now=now,
+                remote_id=found.result.remote_id,
+                remote_url=found.result.remote_url,
+                error=None,
+                reason=f"reconciled after {cause}",
+            )
         if found.outcome == Outcome.NOT_PUBLISHED and duplicate:  # the platform says it exists; we cannot see it
-            return self._finish(post, State.NEEDS_ATTENTION, now=now, error=cause,
-                                reason=f"the platform calls it a duplicate but it was not found; check {_account(post)}")
+            return self._finish(
+                post,
+                State.NEEDS_ATTENTION,
+                now=now,
+                error=cause,
+                reason=f"the platform calls it a duplicate but it was not found; check {_account(post)}",
+            )
         if found.outcome == Outcome.NOT_PUBLISHED:
             if interrupted:
-                return self._finish(post, State.SCHEDULED, now=now, due_at=now,
-                                    reason=f"not published ({cause}); due again")
+                return self._finish(
+                    post, State.SCHEDULED, now=now, due_at=now, reason=f"not published ({cause}); due again"
+                )
             return self._retry_or_fail(post, TransientError(f"not published ({cause})"), now=now)
-        return self._finish(post, State.NEEDS_ATTENTION, now=now, error=cause,
-                            reason=f"outcome unknown ({cause}); check {_account(post)} by hand")
+        return self._finish(
+            post,
+            State.NEEDS_ATTENTION,
+            now=now,
+            error=cause,
+            reason=f"outcome unknown ({cause}); check {_account(post)} by hand",
+        )
 
     def _ask(self, post: QueuedPost) -> Reconciliation:
         """`publisher.reconcile`, asked again when the question itself meets a passing fault (a 5xx, a
@@ -220,8 +284,9 @@ class Dispatcher:
                 waited += wait
         raise AssertionError("unreachable")
 
-    def reconcile_in_flight(self, *, now: dt.datetime, alive_since: dt.datetime | None = None,
-                            grace: float = 0.0) -> list[QueuedPost]:
+    def reconcile_in_flight(
+        self, *, now: dt.datetime, alive_since: dt.datetime | None = None, grace: float = 0.0
+    ) -> list[QueuedPost]:
         """Posts left in publishing by a crashed or killed daemon: take over each one's claim, then
         reconcile it. With `alive_since`, posts of workers with a heartbeat since then are theirs to
         finish. A post whose claim another worker took over first is left to that worker: two workers
@@ -233,16 +298,26 @@ class Dispatcher:
         for orphan in self.store.in_flight(alive_since=alive_since):
             if grace and orphan.updated_at is not None and (now - orphan.updated_at).total_seconds() < grace:
                 continue
-            post = self.store.take_over(orphan, worker=self.worker, now=now,
-                                        reason=f"taken over by {self.worker} from {orphan.claimed_by} to reconcile")
+            post = self.store.take_over(
+                orphan,
+                worker=self.worker,
+                now=now,
+                reason=f"taken over by {self.worker} from {orphan.claimed_by} to reconcile",
+            )
             if post is None:
                 log.info("post %s: another worker took it over first", orphan.id)
                 continue
             done.append(self.reconcile(post, now=now, cause="interrupted while publishing", interrupted=True))
         return done
 
-    def dispatch_due(self, *, now: Callable[[], dt.datetime], limit: int = 50, stop: threading.Event | None = None,
-                     accounts: Collection[tuple[str, str]] | None = None) -> list[QueuedPost]:
+    def dispatch_due(
+        self,
+        *,
+        now: Callable[[], dt.datetime],
+        limit: int = 50,
+        stop: threading.Event | None = None,
+        accounts: Collection[tuple[str, str]] | None = None,
+    ) -> list[QueuedPost]:
         """Claim due posts (with `accounts`, only theirs) and publish them one by one. When `stop`
         is set, posts not yet started go back to scheduled; the one in flight is finished first."""
         done: list[QueuedPost] = []
@@ -261,17 +336,30 @@ class Dispatcher:
                 raise  # the daemon pauses and tries again later
             except Exception as error:  # a bug: not a platform answer
                 self.release(claimed[index + 1 :], now=now())
-                self._finish(post, State.NEEDS_ATTENTION, now=now(), error=f"{type(error).__name__}: {error}",
-                             reason=f"unexpected error while publishing ({type(error).__name__}); check by hand")
+                self._finish(
+                    post,
+                    State.NEEDS_ATTENTION,
+                    now=now(),
+                    error=f"{type(error).__name__}: {error}",
+                    reason=f"unexpected error while publishing ({type(error).__name__}); check by hand",
+                )
                 raise
         return done
 
-    def release(self, claimed: list[QueuedPost], *, now: dt.datetime, reason: str = "released unsent at shutdown") -> None:
+    def release(
+        self, claimed: list[QueuedPost], *, now: dt.datetime, reason: str = "released unsent at shutdown"
+    ) -> None:
         for index, post in enumerate(claimed):
             try:
-                self.store.transition(post.id, State.SCHEDULED, now=now, reason=reason,
-                                      allowed_from={State.PUBLISHING}, fence=post,
-                                      values={"attempts": max(post.attempts - 1, 0)})
+                self.store.transition(
+                    post.id,
+                    State.SCHEDULED,
+                    now=now,
+                    reason=reason,
+                    allowed_from={State.PUBLISHING},
+                    fence=post,
+                    values={"attempts": max(post.attempts - 1, 0)},
+                )
             except QueueError:
                 log.warning("post %s changed while being released", post.id)
             except DatabaseUnavailable:
@@ -289,9 +377,14 @@ class Dispatcher:
         in memory, hand back claims never sent, and reconcile with the platform this worker's other
         posts still in publishing (their outcome is unknown: the fault came mid-request). Raises
         DatabaseUnavailable (keeping what is left) if the database fails again."""
-        done = [self._finish(kept.post, kept.state, now=kept.now, reason=kept.reason, **kept.values)
-                for kept in list(self._unrecorded.values())]
+        done = [
+            self._finish(kept.post, kept.state, now=kept.now, reason=kept.reason, **kept.values)
+            for kept in list(self._unrecorded.values())
+        ]
         self.release(list(self._unsent.values()), now=now)
-        done.extend(self.reconcile(post, now=now, cause="database unavailable while publishing", interrupted=True)
-                    for post in self.store.in_flight() if post.claimed_by == self.worker)
+        done.extend(
+            self.reconcile(post, now=now, cause="database unavailable while publishing", interrupted=True)
+            for post in self.store.in_flight()
+            if post.claimed_by == self.worker
+        )
         return done

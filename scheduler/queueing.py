@@ -80,9 +80,18 @@ def add_issues(
             groups.setdefault((footers or {}).get((platform, name)), {}).setdefault(platform, []).append(name)
     issues = load_issues(paths, languages=languages, limits=limits)
     renderings = [
-        Rendering(render_issues(issues, renderer=renderer if line is None else renderer.with_footer(line),
-                                platforms=list(by_platform), now=now, media_base_url=media_base_url), by_platform)
-        for line, by_platform in groups.items() if by_platform or line is None
+        Rendering(
+            render_issues(
+                issues,
+                renderer=renderer if line is None else renderer.with_footer(line),
+                platforms=list(by_platform),
+                now=now,
+                media_base_url=media_base_url,
+            ),
+            by_platform,
+        )
+        for line, by_platform in groups.items()
+        if by_platform or line is None
     ]
     report.previews = [p for rendering in renderings for p in rendering.previews]
     report.misfits = [post for p in report.previews for post in p.misfits]
@@ -103,51 +112,84 @@ def add_issues(
         names = sorted({f"{c.post.platform}:{c.account}" for c in fresh})
         times = plan(
             [Request(key=key(c), item=c.post.item_id, account=f"{c.post.platform}:{c.account}") for c in fresh],
-            rules=planning.rule, holidays=planning.holidays, start=start, min_gap=planning.min_gap,
-            stagger=planning.stagger, taken=store.taken(names, since=start - planning.min_gap),
+            rules=planning.rule,
+            holidays=planning.holidays,
+            start=start,
+            min_gap=planning.min_gap,
+            stagger=planning.stagger,
+            taken=store.taken(names, since=start - planning.min_gap),
         )
-        report.added = store.add([c.new_post(times[key(c)]) for c in fresh],
-                                 state=State.SCHEDULED if approve else State.DRAFT, now=now,
-                                 reason="queued from " + ", ".join(sorted({c.source for c in fresh})), items=rows)
+        report.added = store.add(
+            [c.new_post(times[key(c)]) for c in fresh],
+            state=State.SCHEDULED if approve else State.DRAFT,
+            now=now,
+            reason="queued from " + ", ".join(sorted({c.source for c in fresh})),
+            items=rows,
+        )
         report.skipped += len(fresh) - len(report.added)  # queued by another process at the same moment
         rows = []
     if (update and report.stale) or rows:
-        report.updated = rewrite(store, [stale.rewrite() for stale in report.stale] if update else [],
-                                 known=rows, now=now)
+        report.updated = rewrite(
+            store, [stale.rewrite() for stale in report.stale] if update else [], known=rows, now=now
+        )
     return report
 
 
 RETRYABLE = (State.FAILED, State.NEEDS_ATTENTION)
 
 
-def retry_posts(store: Store, *, now: dt.datetime, states: Sequence[str] = (), platforms: Sequence[str] = (),
-                accounts: Sequence[tuple[str, str]] = ()) -> list[QueuedPost]:
+def retry_posts(
+    store: Store,
+    *,
+    now: dt.datetime,
+    states: Sequence[str] = (),
+    platforms: Sequence[str] = (),
+    accounts: Sequence[tuple[str, str]] = (),
+) -> list[QueuedPost]:
     """Schedule again, due now, every failed or unclear post matching the filters (`states` among
     RETRYABLE, `platforms`, (platform, account) pairs; empty: any). A post changed meanwhile (a
     daemon, another command) is left as it is. Nothing matching is a `QueueError` naming the filters."""
     from scheduler.errors import QueueError
 
     wanted = [state for state in RETRYABLE if not states or state in states]
-    chosen = [post for post in store.list_posts(states=wanted, platforms=platforms)
-              if not accounts or (post.platform, post.account) in accounts]
+    chosen = [
+        post
+        for post in store.list_posts(states=wanted, platforms=platforms)
+        if not accounts or (post.platform, post.account) in accounts
+    ]
     if not chosen:
-        where = "".join(f" {word} {', '.join(values)}" for word, values in
-                        (("on", platforms), ("of", [f"{p}:{a}" for p, a in accounts])) if values)
-        raise QueueError(f"no {' or '.join(wanted)} post{where} to retry; see 'scheduler queue list"
-                         + "".join(f" --state {state}" for state in wanted) + "'")
+        where = "".join(
+            f" {word} {', '.join(values)}"
+            for word, values in (("on", platforms), ("of", [f"{p}:{a}" for p, a in accounts]))
+            if values
+        )
+        raise QueueError(
+            f"no {' or '.join(wanted)} post{where} to retry; see 'scheduler queue list"
+            + "".join(f" --state {state}" for state in wanted)
+            + "'"
+        )
     done = []
     for post in chosen:
         try:
-            done.append(store.transition(post.id, State.SCHEDULED, reason="retry by hand", now=now,
-                                         allowed_from={post.state}, action="be retried",
-                                         values={"due_at": now, "error": None}))
+            done.append(
+                store.transition(
+                    post.id,
+                    State.SCHEDULED,
+                    reason="retry by hand",
+                    now=now,
+                    allowed_from={post.state},
+                    action="be retried",
+                    values={"due_at": now, "error": None},
+                )
+            )
         except QueueError:
             continue
     return done
 
 
-def edit_text(store: Store, post_id: int, text: str, *, now: dt.datetime,
-              limits: Mapping[str, int] | None = None) -> QueuedPost:
+def edit_text(
+    store: Store, post_id: int, text: str, *, now: dt.datetime, limits: Mapping[str, int] | None = None
+) -> QueuedPost:
     """Replace a post's text after checking it against its platform's limit."""
     post = store.get(post_id)
     text = text.strip()
@@ -156,8 +198,9 @@ def edit_text(store: Store, post_id: int, text: str, *, now: dt.datetime,
         raise FitError(f"post {post_id} on {post.platform}: {result.problem}; shorten the text")
     from scheduler.storage.transitions import EDITABLE
 
-    return store.update_fields(post_id, now=now, reason="text edited", allowed_from=EDITABLE, action="be edited",
-                               values={"parts": [text]})
+    return store.update_fields(
+        post_id, now=now, reason="text edited", allowed_from=EDITABLE, action="be edited", values={"parts": [text]}
+    )
 
 
 def _local(moment: dt.datetime, timezone: str) -> str:
@@ -166,29 +209,45 @@ def _local(moment: dt.datetime, timezone: str) -> str:
     return moment.astimezone(ZoneInfo(timezone)).isoformat(timespec="minutes")
 
 
-def reschedule(store: Store, post_id: int, when: dt.datetime, *, now: dt.datetime, force: bool = False,
-               timezone: str = "UTC") -> QueuedPost:
+def reschedule(
+    store: Store, post_id: int, when: dt.datetime, *, now: dt.datetime, force: bool = False, timezone: str = "UTC"
+) -> QueuedPost:
     """Move a post to `when`; drafts stay drafts, failed and unclear posts are scheduled again.
 
     A time before `now` is refused (as in `import-csv`) unless `force`: the post is then due at
     once. `timezone` is the one messages show times in. The history records the time in UTC;
     `queue show` shows it in local time."""
     if when < now and not force:
-        raise InputError(f"post {post_id}: {_local(when, timezone)} is in the past (it is {_local(now, timezone)}); "
-                         "give a later time or now, or add --force to publish it at the next run")
+        raise InputError(
+            f"post {post_id}: {_local(when, timezone)} is in the past (it is {_local(now, timezone)}); "
+            "give a later time or now, or add --force to publish it at the next run"
+        )
     post = store.get(post_id)
     values = {"publish_at": when, "due_at": when}
     reason = f"rescheduled to {when.astimezone(dt.UTC).isoformat(timespec='seconds')}"
     if post.state in (State.DRAFT, State.SCHEDULED):
-        return store.update_fields(post_id, now=now, reason=reason, allowed_from={State.DRAFT, State.SCHEDULED},
-                                   action="be rescheduled", values=values)
-    return store.transition(post_id, State.SCHEDULED, now=now, reason=reason,
-                            allowed_from={State.FAILED, State.NEEDS_ATTENTION}, action="be rescheduled",
-                            values={**values, "error": None})
+        return store.update_fields(
+            post_id,
+            now=now,
+            reason=reason,
+            allowed_from={State.DRAFT, State.SCHEDULED},
+            action="be rescheduled",
+            values=values,
+        )
+    return store.transition(
+        post_id,
+        State.SCHEDULED,
+        now=now,
+        reason=reason,
+        allowed_from={State.FAILED, State.NEEDS_ATTENTION},
+        action="be rescheduled",
+        values={**values, "error": None},
+    )
 
 
-def reschedule_to_day(store: Store, post_id: int, day: dt.date, *, planning: Planning, now: dt.datetime,
-                      force: bool = False) -> QueuedPost:
+def reschedule_to_day(
+    store: Store, post_id: int, day: dt.date, *, planning: Planning, now: dt.datetime, force: bool = False
+) -> QueuedPost:
     """Move a post to the first free slot of `day` (a local date in the slot rule's time zone): a
     slot of the rule, on a day that is no holiday or blackout day, that keeps the gap to the
     account's other queued posts and is not past (with `force`, past slots of a past day count too).
@@ -200,8 +259,10 @@ def reschedule_to_day(store: Store, post_id: int, day: dt.date, *, planning: Pla
     day_start = dt.datetime.combine(day, dt.time(), rule.zone).astimezone(dt.UTC)
     day_end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), rule.zone).astimezone(dt.UTC)
     if day_end <= now and not force:
-        raise InputError(f"post {post_id}: {day.isoformat()} is in the past (it is {_local(now, timezone)}); "
-                         "give a later day or time, or add --force to publish it at the next run")
+        raise InputError(
+            f"post {post_id}: {day.isoformat()} is in the past (it is {_local(now, timezone)}); "
+            "give a later day or time, or add --force to publish it at the next run"
+        )
     post = store.get(post_id)
     account = f"{post.platform}:{post.account}"
     start = day_start if force else max(day_start, now)
@@ -209,8 +270,14 @@ def reschedule_to_day(store: Store, post_id: int, day: dt.date, *, planning: Pla
     if post.publish_at in taken:  # the post's own place does not block it
         taken.remove(post.publish_at)
     try:
-        at = plan([Request("post", "post", account)], rules=rule, holidays=planning.holidays, start=start,
-                  min_gap=planning.min_gap, taken={account: taken})["post"]
+        at = plan(
+            [Request("post", "post", account)],
+            rules=rule,
+            holidays=planning.holidays,
+            start=start,
+            min_gap=planning.min_gap,
+            taken={account: taken},
+        )["post"]
     except PlanningError:
         at = day_end
     if at >= day_end:
@@ -221,6 +288,8 @@ def reschedule_to_day(store: Store, post_id: int, day: dt.date, *, planning: Pla
             why = f"{day.isoformat()} is a public holiday or blackout day"
         else:
             why = f"every slot of {day.isoformat()} is taken for {account} or past"
-        raise InputError(f"post {post_id}: no free posting slot on {day.isoformat()}: {why}; "
-                         f"give a time, e.g. {day.isoformat()}T10:00")
+        raise InputError(
+            f"post {post_id}: no free posting slot on {day.isoformat()}: {why}; "
+            f"give a time, e.g. {day.isoformat()}T10:00"
+        )
     return reschedule(store, post_id, at, now=now, force=True, timezone=timezone)

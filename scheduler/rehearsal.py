@@ -45,8 +45,14 @@ class Rehearsal:
     whom each account posts as (see `config.identity`), named in every outbox line; an account not
     in it has no credentials."""
 
-    def __init__(self, store: Store, outbox: DryRunPublisher, *, skip: Collection[tuple[str, str]] = (),
-                 identities: Mapping[tuple[str, str], str] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        outbox: DryRunPublisher,
+        *,
+        skip: Collection[tuple[str, str]] = (),
+        identities: Mapping[tuple[str, str], str] | None = None,
+    ) -> None:
         self.store = store
         self.outbox = outbox
         self.skip = frozenset(skip)
@@ -58,8 +64,10 @@ class Rehearsal:
     def _why(self, post: QueuedPost) -> str:
         if (post.platform, post.account) in self.identities:
             return f"dry run: the requests went to {self.outbox.outbox}; nothing was sent"
-        return (f"dry run: {post.platform}:{post.account} has no credentials; the requests went to "
-                f"{self.outbox.outbox} and the post stays queued")
+        return (
+            f"dry run: {post.platform}:{post.account} has no credentials; the requests went to "
+            f"{self.outbox.outbox} and the post stays queued"
+        )
 
     def show(self, *, now: dt.datetime, since: dt.datetime | None = None, upcoming: int = 0) -> Rehearsed:
         """Write every scheduled post due by `now` (with `since`, only those due or changed after it),

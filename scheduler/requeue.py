@@ -48,15 +48,31 @@ class Candidate:
 
     @property
     def rendered(self) -> str:
-        return content_hash(self.post.parts, spoiler_text=self.post.spoiler_text, link=self.link,
-                            images=self.post.images, title=self.post.title, language=self.post.language)
+        return content_hash(
+            self.post.parts,
+            spoiler_text=self.post.spoiler_text,
+            link=self.link,
+            images=self.post.images,
+            title=self.post.title,
+            language=self.post.language,
+        )
 
     def new_post(self, publish_at: dt.datetime) -> NewPost:
         post = self.post
         return NewPost(
-            item_id=post.item_id, platform=post.platform, account=self.account, publish_at=publish_at,
-            parts=post.parts, language=post.language, section=post.section, title=post.title, source=self.source,
-            spoiler_text=post.spoiler_text, link=self.link, images=post.images, rendered=self.rendered,
+            item_id=post.item_id,
+            platform=post.platform,
+            account=self.account,
+            publish_at=publish_at,
+            parts=post.parts,
+            language=post.language,
+            section=post.section,
+            title=post.title,
+            source=self.source,
+            spoiler_text=post.spoiler_text,
+            link=self.link,
+            images=post.images,
+            rendered=self.rendered,
         )
 
 
@@ -77,12 +93,21 @@ class Stale:
         return self.queued.rendered is not None and self.queued.digest != self.queued.rendered
 
     def rewrite(self) -> Rewrite:
-        post, why = self.candidate.post, "the item's text changed" if self.candidate.edited else \
-            "template or options changed"
+        post, why = (
+            self.candidate.post,
+            "the item's text changed" if self.candidate.edited else "template or options changed",
+        )
         return Rewrite(
-            post_id=self.queued.id, state=self.queued.state, parts=post.parts, spoiler_text=post.spoiler_text,
-            link=self.candidate.link, images=post.images, title=post.title, section=post.section,
-            language=post.language, rendered=self.candidate.rendered,
+            post_id=self.queued.id,
+            state=self.queued.state,
+            parts=post.parts,
+            spoiler_text=post.spoiler_text,
+            link=self.candidate.link,
+            images=post.images,
+            title=post.title,
+            section=post.section,
+            language=post.language,
+            rendered=self.candidate.rendered,
             reason=f"updated from {self.candidate.source}: {why}",
         )
 
@@ -119,8 +144,12 @@ def identify(renderings: Sequence[Rendering], store: Store, accounts: Mapping[st
     then of the platforms and their accounts in `accounts` (the order the planner staggers them in)."""
     if not renderings:
         return Identified()
-    order = {(platform, name): index for index, (platform, name) in enumerate(
-        (platform, name) for platform, names in accounts.items() for name in names)}
+    order = {
+        (platform, name): index
+        for index, (platform, name) in enumerate(
+            (platform, name) for platform, names in accounts.items() for name in names
+        )
+    }
     seen: dict[str, str] = {}
     unique = []
     for at, issue_preview in enumerate(renderings[0].previews):
@@ -128,8 +157,10 @@ def identify(renderings: Sequence[Rendering], store: Store, accounts: Mapping[st
         if seen.get(key) == source:  # the same file given twice
             continue
         if key in seen:
-            raise InputError(f"{seen[key]} and {source} are the same issue ({key}: same date and title); "
-                             "add only the current one (move the other out of the folder)")
+            raise InputError(
+                f"{seen[key]} and {source} are the same issue ({key}: same date and title); "
+                "add only the current one (move the other out of the folder)"
+            )
         seen[key] = source
         unique.append(at)
     result = Identified()
@@ -143,27 +174,39 @@ def identify(renderings: Sequence[Rendering], store: Store, accounts: Mapping[st
         moved: set[str] = set()  # items of the issue under its previous key (its date or title was corrected)
         if (previous := renamed_from(stored, prints, key=key)) is not None:
             if previous in seen:
-                raise InputError(f"{seen[previous]} and {issue.source} are the same issue (most paragraphs alike, the "
-                                 "date or title corrected); add only the current one (move the other out of the folder)")
-            stored = [dataclasses.replace(s, issue=key) if s.issue == previous else s
-                      for s in known_items(store, issues=[key, previous], fingerprints=prints)]
+                raise InputError(
+                    f"{seen[previous]} and {issue.source} are the same issue (most paragraphs alike, the "
+                    "date or title corrected); add only the current one (move the other out of the folder)"
+                )
+            stored = [
+                dataclasses.replace(s, issue=key) if s.issue == previous else s
+                for s in known_items(store, issues=[key, previous], fingerprints=prints)
+            ]
             moved = {s.id for s in stored if s.issue == key}
         matching = match_items(issue.items, stored, key=key)
         for number, item in enumerate(issue.items, start=1):
             identity = matching.ids[item.id]
-            row = KnownItem(id=identity, issue=key, number=number, section=item.section, body=item.body,
-                            fingerprint=item.id)
+            row = KnownItem(
+                id=identity, issue=key, number=number, section=item.section, body=item.body, fingerprint=item.id
+            )
             known = matching.known.get(identity)
-            if identity not in saved and (known is None or (known.issue == key and (known != row or identity in moved))):
+            if identity not in saved and (
+                known is None or (known.issue == key and (known != row or identity in moved))
+            ):
                 saved.add(identity)
                 result.items.append(row)
                 if matching.edited(item):
                     result.held.add(identity)
         position = {item.id: index for index, item in reversed(list(enumerate(issue.items)))}
         rendered = sorted(
-            ((post.post, account) for rendering in renderings for post in rendering.previews[at].posts
-             for account in rendering.accounts.get(post.post.platform, ())),
-            key=lambda pair: (position[pair[0].item_id], order[(pair[0].platform, pair[1])]))
+            (
+                (post.post, account)
+                for rendering in renderings
+                for post in rendering.previews[at].posts
+                for account in rendering.accounts.get(post.post.platform, ())
+            ),
+            key=lambda pair: (position[pair[0].item_id], order[(pair[0].platform, pair[1])]),
+        )
         for post, account in rendered:
             identity = matching.ids[post.item_id]
             edited = identity in matching.known and matching.known[identity].fingerprint != post.item_id
@@ -173,8 +216,9 @@ def identify(renderings: Sequence[Rendering], store: Store, accounts: Mapping[st
                 result.candidates.append(candidate)
         if matching.removed and matching.known:  # nothing found again: another issue with this key
             pending = posts_of(store, [item.id for item in matching.removed], states=PENDING)
-            result.removed += [Removed(issue.source, item, tuple(pending[item.id]))
-                               for item in matching.removed if item.id in pending]
+            result.removed += [
+                Removed(issue.source, item, tuple(pending[item.id])) for item in matching.removed if item.id in pending
+            ]
     return result
 
 

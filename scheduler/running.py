@@ -17,8 +17,9 @@ def rehearsing_daemon(wiring: Wiring) -> Daemon:
 
     store = wiring.store
     rehearsal = Rehearsal(store, wiring.outbox(), identities=wiring.identities())
-    return Daemon(store, None, rehearsal=rehearsal, pause=wiring.pause(f"{worker_name()} (dry run)"),
-                  clock=wiring.clock)
+    return Daemon(
+        store, None, rehearsal=rehearsal, pause=wiring.pause(f"{worker_name()} (dry run)"), clock=wiring.clock
+    )
 
 
 def publishing_daemon(wiring: Wiring) -> Daemon:
@@ -34,9 +35,15 @@ def publishing_daemon(wiring: Wiring) -> Daemon:
     live = set(router.publishers)
     policy = RetryPolicy(settings.max_attempts, settings.retry_base_seconds, settings.retry_cap_seconds)
     dispatcher = Dispatcher(store, router, worker=worker_name(), policy=policy, notify=wiring.notifier)
-    return Daemon(store, dispatcher, batch=settings.claim_batch, accounts=live,
-                  rehearsal=Rehearsal(store, wiring.outbox(), skip=live), pause=wiring.pause(worker_name()),
-                  clock=wiring.clock)
+    return Daemon(
+        store,
+        dispatcher,
+        batch=settings.claim_batch,
+        accounts=live,
+        rehearsal=Rehearsal(store, wiring.outbox(), skip=live),
+        pause=wiring.pause(worker_name()),
+        clock=wiring.clock,
+    )
 
 
 def run(wiring: Wiring, daemon: Daemon, *, once: bool, upcoming: int = 0) -> RunSummary:

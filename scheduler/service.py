@@ -51,8 +51,14 @@ def preview(
     (`InputError` naming the file and the fix); platforms that download images themselves get
     them as public URLs under `media_base_url`. `options`: what settings add to request bodies.
     `limits`: the largest file and the most items an issue may have (checked before rendering)."""
-    return render_issues(load_issues(paths, languages=languages, limits=limits), renderer=renderer,
-                         platforms=platforms, now=now, media_base_url=media_base_url, options=options)
+    return render_issues(
+        load_issues(paths, languages=languages, limits=limits),
+        renderer=renderer,
+        platforms=platforms,
+        now=now,
+        media_base_url=media_base_url,
+        options=options,
+    )
 
 
 def load_issues(paths: Sequence[Path], *, languages: Sequence[str], limits: Limits = Limits()) -> list[Issue]:
@@ -73,8 +79,11 @@ def render_issues(
     result = []
     for issue in issues:
         posts = tuple(
-            PreviewedPost(post, tuple(build_payloads(post.platform, post.content, now=now, options=options)),
-                          tuple(build_uploads(post.platform, post.content)))
+            PreviewedPost(
+                post,
+                tuple(build_payloads(post.platform, post.content, now=now, options=options)),
+                tuple(build_uploads(post.platform, post.content)),
+            )
             for post in (_with_images(issue, post, media_base_url) for post in renderer.render_issue(issue, platforms))
         )
         result.append(IssuePreview(issue, posts))
@@ -86,6 +95,5 @@ def _with_images(issue: Issue, post: Post, media_base_url: str | None) -> Post:
         return post
     number = 1 + [item.id for item in issue.items].index(post.item_id)
     where = f"{issue.source} item {number} ({post.title[:40]}) on {post.platform}"
-    images = media.prepare(post.images, registry.get(post.platform).images, where=where,
-                           media_base_url=media_base_url)
+    images = media.prepare(post.images, registry.get(post.platform).images, where=where, media_base_url=media_base_url)
     return dataclasses.replace(post, content=dataclasses.replace(post.content, images=images))

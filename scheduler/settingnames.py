@@ -24,26 +24,93 @@ from scheduler.platforms import registry
 PREFIX = "SCHEDULER_"
 
 #: Every field of `config.Settings`: the setting SCHEDULER_<FIELD>.
-FIELDS = frozenset({
-    "templates_dir", "posts_dir", "platforms", "languages", "hashtags", "utm", "footer", "footer_platforms",
-    "threads", "mastodon_max_characters",
-    "mastodon_visibility", "media_base_url", "database_url", "outbox", "timezone", "slots", "holidays_country",
-    "holidays_region", "min_gap_minutes", "stagger_minutes", "require_approval", "claim_batch", "max_attempts",
-    "retry_base_seconds", "retry_cap_seconds", "mastodon_base_url", "mastodon_token", "bluesky_base_url",
-    "bluesky_handle", "bluesky_app_password", "x_base_url", "x_token", "linkedin_base_url", "linkedin_version",
-    "linkedin_token", "linkedin_author", "threads_base_url", "threads_user_id", "threads_token",
-    "facebook_base_url", "facebook_page_id", "facebook_token", "token_store", "accounts", "notify_webhook_url",
-    "smtp_host", "smtp_port", "smtp_user", "smtp_password", "smtp_starttls", "smtp_security", "smtp_ca_file",
-    "smtp_allow_plain_login", "notify_email_from",
-    "notify_email_to", "blackout_dates", "max_issue_bytes", "max_items", "fetch_allow",
-})
+FIELDS = frozenset(
+    {
+        "templates_dir",
+        "posts_dir",
+        "platforms",
+        "languages",
+        "hashtags",
+        "utm",
+        "footer",
+        "footer_platforms",
+        "threads",
+        "mastodon_max_characters",
+        "mastodon_visibility",
+        "media_base_url",
+        "database_url",
+        "outbox",
+        "timezone",
+        "slots",
+        "holidays_country",
+        "holidays_region",
+        "min_gap_minutes",
+        "stagger_minutes",
+        "require_approval",
+        "claim_batch",
+        "max_attempts",
+        "retry_base_seconds",
+        "retry_cap_seconds",
+        "mastodon_base_url",
+        "mastodon_token",
+        "bluesky_base_url",
+        "bluesky_handle",
+        "bluesky_app_password",
+        "x_base_url",
+        "x_token",
+        "linkedin_base_url",
+        "linkedin_version",
+        "linkedin_token",
+        "linkedin_author",
+        "threads_base_url",
+        "threads_user_id",
+        "threads_token",
+        "facebook_base_url",
+        "facebook_page_id",
+        "facebook_token",
+        "token_store",
+        "accounts",
+        "notify_webhook_url",
+        "smtp_host",
+        "smtp_port",
+        "smtp_user",
+        "smtp_password",
+        "smtp_starttls",
+        "smtp_security",
+        "smtp_ca_file",
+        "smtp_allow_plain_login",
+        "notify_email_from",
+        "notify_email_to",
+        "blackout_dates",
+        "max_issue_bytes",
+        "max_items",
+        "fetch_allow",
+    }
+)
 
 #: Every field of `config.Account`: SCHEDULER_ACCOUNTS__<PLATFORM>__<NAME>__<FIELD>.
-ACCOUNT_FIELDS = frozenset({
-    "base_url", "token", "handle", "app_password", "author", "version", "page_id", "user_id", "refresh_token",
-    "expires_at", "refresh_expires_at", "client_id", "client_secret", "token_url", "session_access",
-    "session_refresh", "session_did", "footer",
-})
+ACCOUNT_FIELDS = frozenset(
+    {
+        "base_url",
+        "token",
+        "handle",
+        "app_password",
+        "author",
+        "version",
+        "page_id",
+        "user_id",
+        "refresh_token",
+        "expires_at",
+        "refresh_expires_at",
+        "client_id",
+        "client_secret",
+        "token_url",
+        "session_access",
+        "session_refresh",
+        "session_did",
+        "footer",
+    }
+)
 
 _NESTED_FORM = "SCHEDULER_ACCOUNTS__<PLATFORM>__<NAME>__<FIELD>"
 #: How alike a variable without the prefix must be to a setting's full name to be taken for a typo
@@ -77,8 +144,9 @@ def _nested_problem(name: str, parts: list[str]) -> str | None:
         fixed = "__".join(["ACCOUNTS", (guess or "<platform>").upper(), *(part.upper() for part in parts[1:])])
         return f"{name}: {platform!r} is not a platform; did you mean {PREFIX}{fixed}?"
     if len(parts) == 2 and parts[1] in ACCOUNT_FIELDS:
-        return (f"{name} names no account; did you mean "
-                f"{PREFIX}ACCOUNTS__{platform.upper()}__<NAME>__{parts[1].upper()}?")
+        return (
+            f"{name} names no account; did you mean {PREFIX}ACCOUNTS__{platform.upper()}__<NAME>__{parts[1].upper()}?"
+        )
     if len(parts) == 3 and parts[2] not in ACCOUNT_FIELDS:
         guess = _closest(parts[2], ACCOUNT_FIELDS)
         start = f"{PREFIX}ACCOUNTS__{platform.upper()}__{parts[1].upper()}__"
@@ -92,7 +160,7 @@ def _single_underscores(rest: str) -> str:
     """A guess at the nested form for `accounts_mastodon_regional_token`."""
     for platform in registry.NAMES:
         if rest.startswith(platform + "_"):
-            middle = rest[len(platform) + 1:]
+            middle = rest[len(platform) + 1 :]
             for field in sorted(ACCOUNT_FIELDS, key=len, reverse=True):
                 if middle.endswith("_" + field) and len(middle) > len(field) + 1:
                     account = middle[: -len(field) - 1]
@@ -112,13 +180,13 @@ def problem(name: str, *, dotenv: bool = False) -> str | None:
         else:
             return None
         return f"{name} is not read (settings start with {PREFIX}); did you mean {full}?" if full else None
-    rest = lowered[len(PREFIX):]
+    rest = lowered[len(PREFIX) :]
     if rest in FIELDS:
         return None
     if rest.startswith("accounts__"):
         return _nested_problem(name, rest.split("__")[1:])
     if rest.startswith("accounts_"):
-        return f"{name} is not a setting (ignored); did you mean {_single_underscores(rest[len('accounts_'):])}?"
+        return f"{name} is not a setting (ignored); did you mean {_single_underscores(rest[len('accounts_') :])}?"
     guess = _closest(rest, FIELDS)
     if guess is None:
         return f"{name} is not a setting (ignored); .env.example lists every setting"
@@ -140,8 +208,9 @@ def _dotenv_problems(text: str, label: str) -> list[str]:
             hint = f"did you mean {guess}=…?" if guess else f"write it as {PREFIX}<SETTING>=value"
             found.append(f"{label} line {line} is not NAME=value (ignored); {hint}")
         elif binding.key is not None and binding.value is None:
-            found.append(f"{label} line {line}: {binding.key} has no '=' and no value (ignored); "
-                         f"write {binding.key}=value")
+            found.append(
+                f"{label} line {line}: {binding.key} has no '=' and no value (ignored); write {binding.key}=value"
+            )
         elif binding.key is not None and (message := problem(binding.key, dotenv=True)):
             found.append(f"{label} line {line}: {message}")
     return found

@@ -19,9 +19,27 @@ from typing import Any
 
 from scheduler.errors import ConfigError
 
-FIELDS = frozenset({"base_url", "token", "handle", "app_password", "author", "version", "page_id", "user_id",
-                    "refresh_token", "expires_at", "refresh_expires_at", "client_id", "client_secret", "token_url",
-                    "session_access", "session_refresh", "session_did"})
+FIELDS = frozenset(
+    {
+        "base_url",
+        "token",
+        "handle",
+        "app_password",
+        "author",
+        "version",
+        "page_id",
+        "user_id",
+        "refresh_token",
+        "expires_at",
+        "refresh_expires_at",
+        "client_id",
+        "client_secret",
+        "token_url",
+        "session_access",
+        "session_refresh",
+        "session_did",
+    }
+)
 
 
 class TokenStore:
@@ -40,17 +58,26 @@ class TokenStore:
         except FileNotFoundError:
             return {}
         if mode & 0o077:
-            raise ConfigError(f"token store {self.path} can be read by others (mode {mode:o}); run: chmod 600 {self.path}")
+            raise ConfigError(
+                f"token store {self.path} can be read by others (mode {mode:o}); run: chmod 600 {self.path}"
+            )
         try:
             data: Any = json.loads(self.path.read_text(encoding="utf-8"))
         except IsADirectoryError:
             raise ConfigError(f"token store {self.path} is a folder; name a file in SCHEDULER_TOKEN_STORE") from None
         except OSError as error:
-            raise ConfigError(f"token store {self.path} cannot be read ({error.strerror}); check its permissions") from None
+            raise ConfigError(
+                f"token store {self.path} cannot be read ({error.strerror}); check its permissions"
+            ) from None
         except (ValueError, RecursionError):  # also UnicodeDecodeError, and arrays nested thousands deep
-            raise ConfigError(f"token store {self.path} is not valid JSON; fix it or run scheduler auth again") from None
+            raise ConfigError(
+                f"token store {self.path} is not valid JSON; fix it or run scheduler auth again"
+            ) from None
         if not isinstance(data, dict) or not all(
-            isinstance(key, str) and ":" in key and isinstance(value, dict) and set(value) <= FIELDS
+            isinstance(key, str)
+            and ":" in key
+            and isinstance(value, dict)
+            and set(value) <= FIELDS
             and all(isinstance(v, str) for v in value.values())
             for key, value in data.items()
         ):

@@ -124,12 +124,24 @@ class Wiring:
 
         return payload_options(self.settings)
 
-    def client(self, key: Key, account: object, *, journal: Journal | None = None,
-               http: HttpClient | None = None, keep: Callable[[Mapping[str, str]], None] | None = None) -> Publisher:
+    def client(
+        self,
+        key: Key,
+        account: object,
+        *,
+        journal: Journal | None = None,
+        http: HttpClient | None = None,
+        keep: Callable[[Mapping[str, str]], None] | None = None,
+    ) -> Publisher:
         """The API client of one account as configured (no token refresh)."""
         platform = registry.get(key[0])
-        return platform.client(account, http=http or self.http(), journal=journal,
-                               options=self.payload_options().get(platform.name), keep=keep)
+        return platform.client(
+            account,
+            http=http or self.http(),
+            journal=journal,
+            options=self.payload_options().get(platform.name),
+            keep=keep,
+        )
 
     def publisher(self, key: Key, account: Account, *, journal: Journal | None = None) -> Publisher:
         """The client of one account as the daemon runs it: its OAuth token refreshed before it runs
@@ -149,8 +161,15 @@ class Wiring:
 
         if registry.get(platform).token_margin is None:
             return self.client(key, account, journal=journal, keep=keep)
-        return TokenKeeper(platform, name, account, store=store, http=self.http(), clock=self.clock,
-                           build=lambda fresh: self.client(key, fresh, journal=journal, keep=keep))
+        return TokenKeeper(
+            platform,
+            name,
+            account,
+            store=store,
+            http=self.http(),
+            clock=self.clock,
+            build=lambda fresh: self.client(key, fresh, journal=journal, keep=keep),
+        )
 
     def publishers(self, *, journal: Journal | None = None) -> dict[Key, Publisher]:
         """The publisher of every complete account, keyed (platform, account)."""
@@ -160,8 +179,11 @@ class Wiring:
 
     def setting_limits(self) -> dict[str, int]:
         """Length limits the settings give (SCHEDULER_<PLATFORM>_MAX_CHARACTERS)."""
-        return {name: int(getattr(self.settings, f"{name}_max_characters")) for name in registry.NAMES
-                if hasattr(self.settings, f"{name}_max_characters")}
+        return {
+            name: int(getattr(self.settings, f"{name}_max_characters"))
+            for name in registry.NAMES
+            if hasattr(self.settings, f"{name}_max_characters")
+        }
 
     def limits(self, accounts: Mapping[Key, Account] | None = None) -> tuple[dict[str, int], list[str]]:
         """Per platform, the length limit posts for `accounts` are rendered with: the smallest one
@@ -181,8 +203,10 @@ class Wiring:
             try:
                 limit = client.instance_limit()
             except PublishError as error:
-                warnings.append(f"could not read {platform}:{name}'s character limit ({error}); using "
-                                f"SCHEDULER_{platform.upper()}_MAX_CHARACTERS={fallback}")
+                warnings.append(
+                    f"could not read {platform}:{name}'s character limit ({error}); using "
+                    f"SCHEDULER_{platform.upper()}_MAX_CHARACTERS={fallback}"
+                )
                 limit = None
             found.setdefault(platform, []).append(limit or fallback)
         limits.update({platform: min(values) for platform, values in found.items()})
@@ -195,9 +219,15 @@ class Wiring:
         from scheduler.render.renderer import Renderer
 
         settings = self.settings
-        return Renderer(templates_folder(settings), hashtags=settings.hashtags, utm=settings.utm,
-                        threads=settings.threads, limits=self.setting_limits() if limits is None else limits,
-                        footer=settings.footer, footer_platforms=settings.footer_platforms)
+        return Renderer(
+            templates_folder(settings),
+            hashtags=settings.hashtags,
+            utm=settings.utm,
+            threads=settings.threads,
+            limits=self.setting_limits() if limits is None else limits,
+            footer=settings.footer,
+            footer_platforms=settings.footer_platforms,
+        )
 
     @cached_property
     def planning(self) -> Planning:
@@ -219,8 +249,12 @@ class Wiring:
             holidays = Holidays(settings.holidays_country, settings.holidays_region or None, blackout=blackout)
         except ConfigError as error:
             raise ConfigError(f"SCHEDULER_HOLIDAYS_COUNTRY/REGION: {error}") from None
-        return Planning(rule=rule, holidays=holidays, min_gap=dt.timedelta(minutes=settings.min_gap_minutes),
-                        stagger=dt.timedelta(minutes=settings.stagger_minutes))
+        return Planning(
+            rule=rule,
+            holidays=holidays,
+            min_gap=dt.timedelta(minutes=settings.min_gap_minutes),
+            stagger=dt.timedelta(minutes=settings.stagger_minutes),
+        )
 
     # -- what goes out besides posts ---------------------------------------------------------
 
@@ -237,11 +271,19 @@ class Wiring:
         if settings.smtp_host and settings.notify_email_to:
             from scheduler.notify.email import EmailNotifier
 
-            channels.append(EmailNotifier(settings.smtp_host, settings.smtp_port, sender=settings.notify_email_from,
-                                          recipients=settings.notify_email_to, user=settings.smtp_user,
-                                          password=settings.smtp_password, security=settings.smtp_security,
-                                          ca_file=settings.smtp_ca_file,
-                                          allow_plain_login=settings.smtp_allow_plain_login))
+            channels.append(
+                EmailNotifier(
+                    settings.smtp_host,
+                    settings.smtp_port,
+                    sender=settings.notify_email_from,
+                    recipients=settings.notify_email_to,
+                    user=settings.smtp_user,
+                    password=settings.smtp_password,
+                    security=settings.smtp_security,
+                    ca_file=settings.smtp_ca_file,
+                    allow_plain_login=settings.smtp_allow_plain_login,
+                )
+            )
         return AllNotifiers(channels) if channels else None
 
     def rehearsal_account(self, platform: str, name: str) -> StandIn:
@@ -266,8 +308,12 @@ class Wiring:
         def account(platform: str, name: str) -> Any:
             return accounts.get((platform, name)) or self.rehearsal_account(platform, name)
 
-        return DryRunPublisher(self.settings.outbox, accounts=account, options=self.payload_options(),
-                               fetch_allow=self.settings.fetch_allow)
+        return DryRunPublisher(
+            self.settings.outbox,
+            accounts=account,
+            options=self.payload_options(),
+            fetch_allow=self.settings.fetch_allow,
+        )
 
     def pause(self, worker: str) -> Pause:
         """Where a daemon says it paused: the daemons table (for status) and the notice channels."""
@@ -275,5 +321,7 @@ class Wiring:
         from scheduler.storage.pauses import record_pause
 
         store, channels = self.store, self.notifier
-        return Pause(record=lambda why, since: record_pause(store, worker, why, since),
-                     announce=channels.announce if channels else None)
+        return Pause(
+            record=lambda why, since: record_pause(store, worker, why, since),
+            announce=channels.announce if channels else None,
+        )

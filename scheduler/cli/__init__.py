@@ -94,7 +94,9 @@ def write_output(output: Path | None, text: str) -> None:
             temporary.unlink(missing_ok=True)
             raise
     except OSError as exc:
-        raise SchedulerError(f"cannot write {output}: {exc.strerror}; check the folder exists and is writable") from None
+        raise SchedulerError(
+            f"cannot write {output}: {exc.strerror}; check the folder exists and is writable"
+        ) from None
 
 
 def _summary(command: click.Command) -> str:
@@ -147,9 +149,15 @@ class LazyGroup(Group):
         return self.commands.get(cmd_name)
 
 
-COMMANDS = {"preview": "scheduler.cli.preview", "count": "scheduler.cli.preview", "queue": "scheduler.cli.queue",
-            "run": "scheduler.cli.daemon", "status": "scheduler.cli.daemon", "auth": "scheduler.cli.auth",
-            "accounts": "scheduler.cli.accounts"}
+COMMANDS = {
+    "preview": "scheduler.cli.preview",
+    "count": "scheduler.cli.preview",
+    "queue": "scheduler.cli.queue",
+    "run": "scheduler.cli.daemon",
+    "status": "scheduler.cli.daemon",
+    "auth": "scheduler.cli.auth",
+    "accounts": "scheduler.cli.accounts",
+}
 
 
 @click.group(cls=LazyGroup, modules=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
@@ -207,8 +215,9 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
     # an unreadable .env line is reported by `settingnames`, naming the setting it may have meant
     logging.getLogger("dotenv.main").setLevel(logging.ERROR)
     try:
-        result = cli.main(args=list(argv) if argv is not None else None, prog_name="scheduler", standalone_mode=False,
-                          obj=clock)
+        result = cli.main(
+            args=list(argv) if argv is not None else None, prog_name="scheduler", standalone_mode=False, obj=clock
+        )
     except click.exceptions.NoArgsIsHelpError as exc:  # `scheduler` alone: show the help
         click.echo(exc.ctx.get_help() if exc.ctx else "", err=False)
         return 0

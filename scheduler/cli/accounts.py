@@ -38,6 +38,8 @@ def check() -> int:
             click.echo(f"{status.name:<18} FAILED  {status.problem}")
         else:
             who = f"{status.who}, " if status.who else ""
-            click.echo(f"{status.name:<18} ok      {who}posting as {status.posting_as}"
-                       + "".join(f"; {note}" for note in status.notes))
+            click.echo(
+                f"{status.name:<18} ok      {who}posting as {status.posting_as}"
+                + "".join(f"; {note}" for note in status.notes)
+            )
     return 0 if all(status.ok for status in statuses) else 1

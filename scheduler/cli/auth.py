@@ -29,9 +29,19 @@ def _secret(label: str) -> str:
 @click.option("--no-browser", is_flag=True, help="Print the sign-in address instead of opening a browser.")
 @click.option("--authorize-url", hidden=True, help="A stand-in authorisation endpoint (staging, tests).")
 @click.option("--token-url", hidden=True, help="A stand-in token endpoint (staging, tests).")
-def auth(platform: str, account: str, base_url: str | None, handle: str | None, client_id: str | None,
-         author: str | None, page_id: str | None, user_id: str, no_browser: bool, authorize_url: str | None,
-         token_url: str | None) -> int:
+def auth(
+    platform: str,
+    account: str,
+    base_url: str | None,
+    handle: str | None,
+    client_id: str | None,
+    author: str | None,
+    page_id: str | None,
+    user_id: str,
+    no_browser: bool,
+    authorize_url: str | None,
+    token_url: str | None,
+) -> int:
     """Connect an account and keep its credentials in SCHEDULER_TOKEN_STORE (mode 0600).
 
     Mastodon and Bluesky: the access token or app password is read from the terminal (or standard
@@ -56,22 +66,39 @@ def auth(platform: str, account: str, base_url: str | None, handle: str | None, 
         raise click.UsageError(hint)
     connect = registry.get(platform).connect
     if not connect.oauth:
-        connected = connect_with_secret(wiring, platform, account, ask=_secret, base_url=base_url,
-                                        options={name: options[name] for name in ("handle",) if options[name]})
+        connected = connect_with_secret(
+            wiring,
+            platform,
+            account,
+            ask=_secret,
+            base_url=base_url,
+            options={name: options[name] for name in ("handle",) if options[name]},
+        )
         click.echo(f"stored {connected.key} ({connected.who} at {connected.base_url}) in {wiring.settings.token_store}")
         return 0
     if not client_id:
-        raise click.UsageError(f"{platform} sign-in needs --client-id (from your app in the platform's developer portal)")
+        raise click.UsageError(
+            f"{platform} sign-in needs --client-id (from your app in the platform's developer portal)"
+        )
     secret = _secret("Client secret (empty for a public client)")
 
     def show(url: str) -> None:
         if no_browser or not webbrowser.open(url):
             click.echo(f"open this address to sign in: {url}", err=True)
 
-    connected = connect_with_oauth(wiring, platform, account, client_id=client_id,
-                                   client_secret=SecretStr(secret) if secret else None, show=show, now=clock(),
-                                   base_url=base_url, options=options, authorize_url=authorize_url,
-                                   token_url=token_url)
+    connected = connect_with_oauth(
+        wiring,
+        platform,
+        account,
+        client_id=client_id,
+        client_secret=SecretStr(secret) if secret else None,
+        show=show,
+        now=clock(),
+        base_url=base_url,
+        options=options,
+        authorize_url=authorize_url,
+        token_url=token_url,
+    )
     expiry = f", expires {connected.expires_at[:10]}" if connected.expires_at else ""
     if connected.refresh_expires_at:
         expiry += f", sign-in expires {connected.refresh_expires_at[:10]}"

@@ -16,10 +16,18 @@ if TYPE_CHECKING:
 
 @cli.command()
 @click.option("--once", is_flag=True, help="Publish everything due now, then exit (for cron and CI).")
-@click.option("--dry-run", is_flag=True,
-              help="Write the exact requests to the outbox instead of sending them; the queue is left as it is.")
-@click.option("--next", "upcoming", type=click.IntRange(min=1), metavar="N",
-              help="With --once --dry-run: also show the next N scheduled posts, due or not.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Write the exact requests to the outbox instead of sending them; the queue is left as it is.",
+)
+@click.option(
+    "--next",
+    "upcoming",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="With --once --dry-run: also show the next N scheduled posts, due or not.",
+)
 def run(once: bool, dry_run: bool, upcoming: int | None) -> int:
     """Publish queued posts at their time, exactly once, until stopped (SIGTERM or Ctrl-C).
 
@@ -43,16 +51,22 @@ def run(once: bool, dry_run: bool, upcoming: int | None) -> int:
     settings = wiring.settings
     if dry_run or not wiring.accounts:
         if not dry_run:
-            click.echo(f"no platform credentials configured: a dry run, the requests go to {settings.outbox} "
-                       "and the posts stay queued", err=True)
+            click.echo(
+                f"no platform credentials configured: a dry run, the requests go to {settings.outbox} "
+                "and the posts stay queued",
+                err=True,
+            )
         summary = running.run(wiring, running.rehearsing_daemon(wiring), once=once, upcoming=upcoming or 0)
         if summary.paused:
             return _report_paused(summary)
         _report_dry_run(summary, settings, wiring.store)
         return 130 if summary.interrupted else 0
     summary = running.run(wiring, running.publishing_daemon(wiring), once=once)
-    click.echo(f"published {summary.published}, reconciled {summary.reconciled}"
-               + "".join(f", {state} {n}" for state, n in sorted(summary.other.items())), err=True)
+    click.echo(
+        f"published {summary.published}, reconciled {summary.reconciled}"
+        + "".join(f", {state} {n}" for state, n in sorted(summary.other.items())),
+        err=True,
+    )
     _report_waiting(summary, settings)
     if summary.paused:
         return _report_paused(summary)
@@ -67,8 +81,10 @@ PAUSED_EXIT = 75
 
 
 def _report_paused(summary: RunSummary) -> int:
-    click.echo(f"paused: {summary.paused}; no post was changed for it — free space or fix the permissions, "
-               "then run again", err=True)
+    click.echo(
+        f"paused: {summary.paused}; no post was changed for it — free space or fix the permissions, then run again",
+        err=True,
+    )
     return PAUSED_EXIT
 
 
@@ -83,8 +99,11 @@ def _report_waiting(summary: RunSummary, settings: Settings) -> None:
     for name, n in sorted(waiting.items()):
         platform, _, account = name.partition(":")
         how = f"scheduler auth {platform}" + ("" if account == "default" else f" --account {account}")
-        click.echo(f"{name} has no credentials: {plural(n, 'post')} due, left queued (the requests are in "
-                   f"{settings.outbox}); configure it (see .env.example) or run '{how}'", err=True)
+        click.echo(
+            f"{name} has no credentials: {plural(n, 'post')} due, left queued (the requests are in "
+            f"{settings.outbox}); configure it (see .env.example) or run '{how}'",
+            err=True,
+        )
 
 
 def _report_dry_run(summary: RunSummary, settings: Settings, store: Store) -> None:
@@ -97,17 +116,24 @@ def _report_dry_run(summary: RunSummary, settings: Settings, store: Store) -> No
         return
     if not shown.posts:
         due = store.next_due()
-        hint = (f"; the next post is due {local(due, settings.timezone)} — add --next 5 to see the next posts now"
-                if due else "; nothing is scheduled (queue add, then queue approve)")
+        hint = (
+            f"; the next post is due {local(due, settings.timezone)} — add --next 5 to see the next posts now"
+            if due
+            else "; nothing is scheduled (queue add, then queue approve)"
+        )
         click.echo(f"dry run: nothing due{hint}")
         return
     unchanged = f" ({len(shown.unchanged)} shown there already, unchanged)" if shown.unchanged else ""
-    click.echo(f"dry run: {plural(len(shown.posts), 'post')} in {settings.outbox}{unchanged}; nothing was sent and "
-               "the queue is unchanged")
+    click.echo(
+        f"dry run: {plural(len(shown.posts), 'post')} in {settings.outbox}{unchanged}; nothing was sent and "
+        "the queue is unchanged"
+    )
     for post in sorted(shown.posts, key=lambda p: (p.due_at or p.publish_at, p.id)):
         first = post.parts[0].replace("\n", " ")
         text = first if len(first) <= 60 else first[:59] + "…"
-        click.echo(f"  #{post.id:<5} {local(post.due_at or post.publish_at, settings.timezone)}  {post.platform + ':' + post.account:<18} {text}")
+        click.echo(
+            f"  #{post.id:<5} {local(post.due_at or post.publish_at, settings.timezone)}  {post.platform + ':' + post.account:<18} {text}"
+        )
 
 
 @cli.command()
@@ -126,7 +152,8 @@ def status() -> int:
     settings, store = wiring.settings, wiring.store
     now = current_time()
     alive = [
-        (worker, beat) for worker, _started, beat, stopped in store.daemons()
+        (worker, beat)
+        for worker, _started, beat, stopped in store.daemons()
         if stopped is None and (now - beat).total_seconds() <= 3 * HEARTBEAT_SECONDS
     ]
     if alive:
@@ -137,8 +164,10 @@ def status() -> int:
     from scheduler.storage.pauses import current_pauses
 
     for paused in current_pauses(store):
-        click.echo(f"paused: {paused.why} since {local(paused.since, settings.timezone)} ({paused.worker}); "
-                   "it resumes by itself once that can be written")
+        click.echo(
+            f"paused: {paused.why} since {local(paused.since, settings.timezone)} ({paused.worker}); "
+            "it resumes by itself once that can be written"
+        )
     due = store.next_due()
     click.echo(f"next due: {local(due, settings.timezone) if due else 'nothing scheduled'}")
     counts = store.counts()

@@ -17,14 +17,28 @@ REPORT_FORMATS = ("text", "json", "markdown", "html")
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
-    "--platform", "-p", "platforms", multiple=True, callback=platforms_option,
+    "--platform",
+    "-p",
+    "platforms",
+    multiple=True,
+    callback=platforms_option,
     help=f"Only this platform (repeatable): {', '.join(registry.NAMES)}. Default: SCHEDULER_PLATFORMS.",
 )
-@click.option("--format", "-f", "fmt", type=click.Choice(REPORT_FORMATS), default="text", show_default=True,
-              help="text for a terminal, markdown for a pull-request comment, html for a page, json for tools.")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(REPORT_FORMATS),
+    default="text",
+    show_default=True,
+    help="text for a terminal, markdown for a pull-request comment, html for a page, json for tools.",
+)
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE.")
-@click.option("--strict", is_flag=True,
-              help="Exit 1 on warnings too: a shortened post without a link to read on, a 'hier' without a link.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 on warnings too: a shortened post without a link to read on, a 'hier' without a link.",
+)
 def preview(paths: tuple[Path, ...], platforms: tuple[str, ...], fmt: str, output: Path | None, strict: bool) -> int:
     """Show every item of the issues at PATHS as a post per platform; nothing is sent.
 
@@ -56,7 +70,9 @@ def preview(paths: tuple[Path, ...], platforms: tuple[str, ...], fmt: str, outpu
     write_output(output, formatter(fmt)(previews))
     misfits = [(p.issue.source, post) for p in previews for post in p.misfits]
     for source, post in misfits:
-        click.echo(f"does not fit: {source} item {post.item_id} ({post.title}) on {post.platform}: {post.reason}", err=True)
+        click.echo(
+            f"does not fit: {source} item {post.item_id} ({post.title}) on {post.platform}: {post.reason}", err=True
+        )
     warned = tell_warnings(previews)
     if output is not None:
         total = sum(len(p.posts) for p in previews)
@@ -70,7 +86,11 @@ def preview(paths: tuple[Path, ...], platforms: tuple[str, ...], fmt: str, outpu
 @cli.command()
 @click.argument("text", required=False)
 @click.option(
-    "--platform", "-p", "platforms", multiple=True, callback=platforms_option,
+    "--platform",
+    "-p",
+    "platforms",
+    multiple=True,
+    callback=platforms_option,
     help="Only this platform (repeatable). Default: all.",
 )
 @click.option("--format", "-f", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)

@@ -58,8 +58,9 @@ def parse_when(value: str, timezone: str, *, now: dt.datetime, option: str) -> d
         ) from None
     year = day.year if day is not None else moment.year if moment is not None else YEARS[0]
     if not YEARS[0] <= year <= YEARS[1]:
-        raise InputError(f"{option} {value!r} is out of range; use a year from {YEARS[0]} "
-                         f"to {YEARS[1]}")  # year 1 or 9999 would overflow planning's date arithmetic
+        raise InputError(
+            f"{option} {value!r} is out of range; use a year from {YEARS[0]} to {YEARS[1]}"
+        )  # year 1 or 9999 would overflow planning's date arithmetic
     if day is not None:
         return dt.datetime.combine(day, dt.time(), ZoneInfo(timezone)).astimezone(dt.UTC)
     assert moment is not None
@@ -68,10 +69,18 @@ def parse_when(value: str, timezone: str, *, now: dt.datetime, option: str) -> d
 
 def as_row(post: QueuedPost, timezone: str) -> dict[str, Any]:
     return {
-        "id": post.id, "item_id": post.item_id, "platform": post.platform, "account": post.account,
-        "state": post.state, "publish_at": local(post.publish_at, timezone), "text": post.text,
+        "id": post.id,
+        "item_id": post.item_id,
+        "platform": post.platform,
+        "account": post.account,
+        "state": post.state,
+        "publish_at": local(post.publish_at, timezone),
+        "text": post.text,
         "images": [image.as_dict() for image in post.images],
-        "attempts": post.attempts, "remote_id": post.remote_id, "remote_url": post.remote_url, "error": post.error,
+        "attempts": post.attempts,
+        "remote_id": post.remote_id,
+        "remote_url": post.remote_url,
+        "error": post.error,
     }
 
 
@@ -85,15 +94,31 @@ def queue() -> None:
 
 @queue.command("add")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--platform", "-p", "platforms", multiple=True, callback=platforms_option, help="Only this platform (repeatable).")
+@click.option(
+    "--platform", "-p", "platforms", multiple=True, callback=platforms_option, help="Only this platform (repeatable)."
+)
 @click.option("--start", help="Plan from this date or time (ISO 8601, local time), default now.")
 @click.option("--approve", is_flag=True, help="Schedule at once instead of waiting for approval.")
-@click.option("--account", "-a", "chosen_accounts", multiple=True,
-              help="Only this account, as platform:name (repeatable). Default: every configured account.")
-@click.option("--update", is_flag=True,
-              help="Rewrite queued posts the issue, a template or the options have changed (shown as diffs).")
-def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, approve: bool,
-        chosen_accounts: tuple[str, ...], update: bool) -> int:
+@click.option(
+    "--account",
+    "-a",
+    "chosen_accounts",
+    multiple=True,
+    help="Only this account, as platform:name (repeatable). Default: every configured account.",
+)
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Rewrite queued posts the issue, a template or the options have changed (shown as diffs).",
+)
+def add(
+    paths: tuple[Path, ...],
+    platforms: tuple[str, ...],
+    start: str | None,
+    approve: bool,
+    chosen_accounts: tuple[str, ...],
+    update: bool,
+) -> int:
     """Queue every item of the issues at PATHS as posts at planned times.
 
     Adding an issue again (corrected, or with changed templates or options) queues nothing twice:
@@ -114,20 +139,32 @@ def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, 
     planning = wiring.planning
     configured = wiring.accounts  # read once: the token store, and its warnings
     targets = wiring.targets(platforms or tuple(settings.platforms), chosen_accounts)
-    limits, problems = wiring.limits({key: account for key, account in configured.items()
-                                      if key[1] in targets.get(key[0], ())})
+    limits, problems = wiring.limits(
+        {key: account for key, account in configured.items() if key[1] in targets.get(key[0], ())}
+    )
     for problem in problems:
         click.echo(f"warning: {problem}", err=True)
     renderer = wiring.renderer(limits=limits)
     store = wiring.store
     report = add_issues(
-        list(paths) or [settings.posts_dir], store=store, renderer=renderer,
-        platforms=list(targets), languages=settings.languages, planning=planning,
-        start=begin, approve=approve or not settings.require_approval, now=now, accounts=targets,
-        media_base_url=settings.media_base_url or None, update=update,
+        list(paths) or [settings.posts_dir],
+        store=store,
+        renderer=renderer,
+        platforms=list(targets),
+        languages=settings.languages,
+        planning=planning,
+        start=begin,
+        approve=approve or not settings.require_approval,
+        now=now,
+        accounts=targets,
+        media_base_url=settings.media_base_url or None,
+        update=update,
         limits=Limits(max_bytes=settings.max_issue_bytes, max_items=settings.max_items),
-        footers={(platform, name): account_footer(settings, platform, configured.get((platform, name)))
-                 for platform, names in targets.items() for name in names},
+        footers={
+            (platform, name): account_footer(settings, platform, configured.get((platform, name)))
+            for platform, names in targets.items()
+            for name in names
+        },
     )
     for post in report.misfits:
         click.echo(f"does not fit: item {post.item_id} on {post.platform}: {post.reason}", err=True)
@@ -136,8 +173,10 @@ def add(paths: tuple[Path, ...], platforms: tuple[str, ...], start: str | None, 
         click.echo("nothing queued: fix the posts above (scheduler preview shows them)", err=True)
         return 1
     state = "scheduled" if (approve or not settings.require_approval) else "drafts awaiting approval"
-    click.echo(f"queued {_posts(len(report.added))} ({state}); {report.skipped} "
-               f"{'was' if report.skipped == 1 else 'were'} queued already")
+    click.echo(
+        f"queued {_posts(len(report.added))} ({state}); {report.skipped} "
+        f"{'was' if report.skipped == 1 else 'were'} queued already"
+    )
     if report.added:
         first = store.get(report.added[0])
         click.echo(f"first at {local(first.publish_at, settings.timezone)}")
@@ -172,50 +211,82 @@ def _tell_changes(report: Any, *, update: bool) -> None:
 
     if report.stale:
         count = len(report.stale)
-        click.echo(f"{count} queued post{' is' if count == 1 else 's are'} stale: {_ids([s.queued for s in report.stale])}")
+        click.echo(
+            f"{count} queued post{' is' if count == 1 else 's are'} stale: {_ids([s.queued for s in report.stale])}"
+        )
         groups: dict[tuple[str, str], list[Any]] = {}
         for stale in report.stale:
             groups.setdefault((stale.queued.text, stale.text), []).append(stale)
         for (old, new), members in groups.items():
-            names = ", ".join(f"{s.queued.id} ({s.queued.platform}"
-                              f"{'' if s.queued.account == 'default' else ':' + s.queued.account})" for s in members)
+            names = ", ".join(
+                f"{s.queued.id} ({s.queued.platform}{'' if s.queued.account == 'default' else ':' + s.queued.account})"
+                for s in members
+            )
             first = members[0]
-            for line in post_diff(old, new, before=f"post {names}, as queued",
-                                  after=f"post {names}, from {first.candidate.source}", language=first.queued.language):
-                color = {"+": "green", "-": "red", "@": "cyan"}.get(line[:1]) if not line.startswith(("+++", "---")) else None
+            for line in post_diff(
+                old,
+                new,
+                before=f"post {names}, as queued",
+                after=f"post {names}, from {first.candidate.source}",
+                language=first.queued.language,
+            ):
+                color = (
+                    {"+": "green", "-": "red", "@": "cyan"}.get(line[:1])
+                    if not line.startswith(("+++", "---"))
+                    else None
+                )
                 click.echo(click.style(line, fg=color) if color else line)
     if report.stale and update:
         if report.updated:
             click.echo(f"updated {_posts(len(report.updated))}: {', '.join(map(str, sorted(report.updated)))}")
         missed = sorted({s.queued.id for s in report.stale} - set(report.updated))
         if missed:
-            click.echo(f"not updated, changed while this command ran: {', '.join(map(str, missed))}; add the issue again")
+            click.echo(
+                f"not updated, changed while this command ran: {', '.join(map(str, missed))}; add the issue again"
+            )
     elif report.stale:
-        click.echo("run again with --update to update "
-                   f"{'it' if len(report.stale) == 1 else 'them'} (published posts are never changed)")
+        click.echo(
+            "run again with --update to update "
+            f"{'it' if len(report.stale) == 1 else 'them'} (published posts are never changed)"
+        )
     for stale in report.by_hand:
-        click.echo(f"post {stale.queued.id} was edited by hand and is kept as it is; "
-                   f"change it with scheduler queue edit {stale.queued.id}")
+        click.echo(
+            f"post {stale.queued.id} was edited by hand and is kept as it is; "
+            f"change it with scheduler queue edit {stale.queued.id}"
+        )
     if report.kept:
         kept = len(report.kept)
-        click.echo(f"{_posts(kept)} {'keeps its' if kept == 1 else 'keep their'} text (published, being published "
-                   f"or needing attention): {_ids([s.queued for s in report.kept])}")
+        click.echo(
+            f"{_posts(kept)} {'keeps its' if kept == 1 else 'keep their'} text (published, being published "
+            f"or needing attention): {_ids([s.queued for s in report.kept])}"
+        )
     for removed in report.removed:
-        click.echo(f"item {removed.item.number} ({removed.item.body[:40].rstrip()}…) is no longer in the issue "
-                   f"{removed.source}; its {'post' if len(removed.posts) == 1 else 'posts'} {_ids(list(removed.posts))} "
-                   f"{'stays' if len(removed.posts) == 1 else 'stay'} queued "
-                   f"(to drop one: scheduler queue cancel {removed.posts[0].id})")
+        click.echo(
+            f"item {removed.item.number} ({removed.item.body[:40].rstrip()}…) is no longer in the issue "
+            f"{removed.source}; its {'post' if len(removed.posts) == 1 else 'posts'} {_ids(list(removed.posts))} "
+            f"{'stays' if len(removed.posts) == 1 else 'stay'} queued "
+            f"(to drop one: scheduler queue cancel {removed.posts[0].id})"
+        )
 
 
 @queue.command("list")
-@click.option("--state", "states", multiple=True, type=click.Choice([state.value for state in STATES]), help="Only posts in this state (repeatable).")
-@click.option("--platform", "-p", "platforms", multiple=True, callback=platforms_option, help="Only this platform (repeatable).")
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Choice([state.value for state in STATES]),
+    help="Only posts in this state (repeatable).",
+)
+@click.option(
+    "--platform", "-p", "platforms", multiple=True, callback=platforms_option, help="Only this platform (repeatable)."
+)
 @click.option("--from", "start", help="Publish time at or after (ISO 8601).")
 @click.option("--to", "end", help="Publish time before (ISO 8601).")
 @click.option("--limit", type=click.IntRange(1), help="At most this many posts.")
 @click.option("--format", "-f", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
-def list_posts(states: tuple[str, ...], platforms: tuple[str, ...], start: str | None, end: str | None,
-               limit: int | None, fmt: str) -> int:
+def list_posts(
+    states: tuple[str, ...], platforms: tuple[str, ...], start: str | None, end: str | None, limit: int | None, fmt: str
+) -> int:
     """List queued posts by publish time (shown in local time with its offset).
 
     Example: scheduler queue list --state scheduled --limit 20
@@ -226,9 +297,13 @@ def list_posts(states: tuple[str, ...], platforms: tuple[str, ...], start: str |
     now = current_time()
 
     def filters(timezone: str) -> dict[str, Any]:
-        return {"states": states, "platforms": platforms, "limit": limit,
-                "start": parse_when(start, timezone, now=now, option="--from") if start else None,
-                "end": parse_when(end, timezone, now=now, option="--to") if end else None}
+        return {
+            "states": states,
+            "platforms": platforms,
+            "limit": limit,
+            "start": parse_when(start, timezone, now=now, option="--from") if start else None,
+            "end": parse_when(end, timezone, now=now, option="--to") if end else None,
+        }
 
     # the fast path: two settings and the standard library's sqlite3, no pydantic, no SQLAlchemy
     quick = listing_settings()
@@ -257,8 +332,10 @@ def list_posts(states: tuple[str, ...], platforms: tuple[str, ...], start: str |
     for post in posts:
         text = post.text.replace("\n", " ")
         where = f"{post.platform}:{post.account}" if named else post.platform
-        click.echo(f"{post.id:>6}  {local(post.publish_at, timezone):<22} {where:<{width}} "
-                   f"{post.state:<15} {text[:60] + ('…' if len(text) > 60 else '')}")
+        click.echo(
+            f"{post.id:>6}  {local(post.publish_at, timezone):<22} {where:<{width}} "
+            f"{post.state:<15} {text[:60] + ('…' if len(text) > 60 else '')}"
+        )
     return 0
 
 
@@ -285,7 +362,18 @@ def show(post_id: int) -> int:
     settings, store = wiring.settings, wiring.store
     post = store.get(post_id)
     row = as_row(post, settings.timezone)
-    for key in ("id", "item_id", "platform", "account", "state", "publish_at", "attempts", "remote_id", "remote_url", "error"):
+    for key in (
+        "id",
+        "item_id",
+        "platform",
+        "account",
+        "state",
+        "publish_at",
+        "attempts",
+        "remote_id",
+        "remote_url",
+        "error",
+    ):
         if row[key] is not None:
             click.echo(f"{key:<11} {row[key]}")
         if key == "account":
@@ -369,8 +457,10 @@ def reschedule_post(post_id: int, when: str, force: bool) -> int:
     day = parse_day(when)
     if day is not None:
         post = reschedule_to_day(store, post_id, day, planning=wiring.planning, now=now, force=force)
-        click.echo(f"post {post.id} at {local(post.publish_at, settings.timezone)} ({post.state}), "
-                   "the first free slot that day")
+        click.echo(
+            f"post {post.id} at {local(post.publish_at, settings.timezone)} ({post.state}), "
+            "the first free slot that day"
+        )
         return 0
     moment = parse_when(when, settings.timezone, now=now, option="WHEN")
     post = reschedule(store, post_id, moment, now=now, force=force, timezone=settings.timezone)
@@ -387,8 +477,13 @@ def cancel(post_id: int) -> int:
     """
 
     post = _wiring().store.transition(
-        post_id, State.CANCELLED, reason="cancelled by hand", now=current_time(),
-        allowed_from={State.DRAFT, State.SCHEDULED, State.FAILED, State.NEEDS_ATTENTION}, action="be cancelled")
+        post_id,
+        State.CANCELLED,
+        reason="cancelled by hand",
+        now=current_time(),
+        allowed_from={State.DRAFT, State.SCHEDULED, State.FAILED, State.NEEDS_ATTENTION},
+        action="be cancelled",
+    )
     click.echo(f"post {post.id} cancelled")
     return 0
 
@@ -408,7 +503,9 @@ def approve(post_id: int | None, approve_all: bool) -> int:
     now = current_time()
     ids = [post_id] if post_id is not None else [post.id for post in store.list_posts(states=[State.DRAFT])]
     for each in ids:
-        store.transition(each, State.SCHEDULED, reason="approved", now=now, allowed_from={State.DRAFT}, action="be approved")
+        store.transition(
+            each, State.SCHEDULED, reason="approved", now=now, allowed_from={State.DRAFT}, action="be approved"
+        )
     click.echo(f"approved {len(ids)} post{'s' if len(ids) != 1 else ''}")
     return 0
 
@@ -416,12 +513,20 @@ def approve(post_id: int | None, approve_all: bool) -> int:
 @queue.command("retry")
 @click.argument("post_id", type=POST_ID, required=False)
 @click.option("--all", "retry_all", is_flag=True, help="Every failed post and every post needing attention.")
-@click.option("--state", "states", multiple=True, type=click.Choice((State.FAILED.value, State.NEEDS_ATTENTION.value)),
-              help="Only posts in this state (repeatable).")
-@click.option("--platform", "-p", "platforms", multiple=True, callback=platforms_option, help="Only this platform (repeatable).")
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Choice((State.FAILED.value, State.NEEDS_ATTENTION.value)),
+    help="Only posts in this state (repeatable).",
+)
+@click.option(
+    "--platform", "-p", "platforms", multiple=True, callback=platforms_option, help="Only this platform (repeatable)."
+)
 @click.option("--account", "-a", "accounts", multiple=True, help="Only this account, as platform:name (repeatable).")
-def retry(post_id: int | None, retry_all: bool, states: tuple[str, ...], platforms: tuple[str, ...],
-          accounts: tuple[str, ...]) -> int:
+def retry(
+    post_id: int | None, retry_all: bool, states: tuple[str, ...], platforms: tuple[str, ...], accounts: tuple[str, ...]
+) -> int:
     """Try a failed or unclear post again now (only this post; the item's other posts are untouched),
     or many at once: --all, or the ones matching --state, --platform, --account.
 
@@ -446,19 +551,42 @@ def retry(post_id: int | None, retry_all: bool, states: tuple[str, ...], platfor
         click.echo(f"retried {plural(len(done), 'post')}")
         return 0
     post = store.transition(
-        post_id, State.SCHEDULED, reason="retry by hand", now=now, allowed_from={State.FAILED, State.NEEDS_ATTENTION},
-        action="be retried", values={"due_at": now, "error": None})
+        post_id,
+        State.SCHEDULED,
+        reason="retry by hand",
+        now=now,
+        allowed_from={State.FAILED, State.NEEDS_ATTENTION},
+        action="be retried",
+        values={"due_at": now, "error": None},
+    )
     click.echo(f"post {post.id} scheduled again")
     return 0
 
 
 @queue.command("export")
-@click.option("--format", "-f", "fmt", type=click.Choice(("ics", "csv")), required=True,
-              help="ics for a calendar, csv for a spreadsheet.")
-@click.option("--state", "states", multiple=True, type=click.Choice([state.value for state in STATES]), help="Only posts in this state (repeatable).")
-@click.option("--platform", "-p", "platforms", multiple=True, callback=platforms_option, help="Only this platform (repeatable).")
-@click.option("--excel", is_flag=True,
-              help="CSV for Excel set to German: UTF-8 with BOM, ';' between cells (opens by double-click).")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(("ics", "csv")),
+    required=True,
+    help="ics for a calendar, csv for a spreadsheet.",
+)
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Choice([state.value for state in STATES]),
+    help="Only posts in this state (repeatable).",
+)
+@click.option(
+    "--platform", "-p", "platforms", multiple=True, callback=platforms_option, help="Only this platform (repeatable)."
+)
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="CSV for Excel set to German: UTF-8 with BOM, ';' between cells (opens by double-click).",
+)
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE.")
 def export(fmt: str, states: tuple[str, ...], platforms: tuple[str, ...], excel: bool, output: Path | None) -> int:
     """Export queued posts as an iCalendar feed or a CSV table.
@@ -502,13 +630,22 @@ def import_csv(file: Path, approve: bool) -> int:
     settings = wiring.settings
     now = current_time()
     store = wiring.store
-    found = read_csv(file, timezone=settings.timezone, now=now, limits=_limits(wiring),
-                     languages=settings.languages, media_base_url=settings.media_base_url or None,
-                     utm=settings.utm, queued=store.existing)
+    found = read_csv(
+        file,
+        timezone=settings.timezone,
+        now=now,
+        limits=_limits(wiring),
+        languages=settings.languages,
+        media_base_url=settings.media_base_url or None,
+        utm=settings.utm,
+        queued=store.existing,
+    )
     state = State.SCHEDULED if approve or not settings.require_approval else State.DRAFT
     added = store.add(found.posts, state=state, now=now, reason=f"imported from {file}")
     already = found.queued_already + len(found.posts) - len(added)
-    click.echo(f"imported {plural(len(added), 'post')} ({state}); {already} {'was' if already == 1 else 'were'} "
-               "queued already" + (f"; {plural(found.not_pending, 'row')} of posts no longer pending left out"
-                                   if found.not_pending else ""))
+    click.echo(
+        f"imported {plural(len(added), 'post')} ({state}); {already} {'was' if already == 1 else 'were'} "
+        "queued already"
+        + (f"; {plural(found.not_pending, 'row')} of posts no longer pending left out" if found.not_pending else "")
+    )
     return 0

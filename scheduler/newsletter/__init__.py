@@ -45,8 +45,14 @@ def load_issue(path: Path, *, languages: Sequence[str] = ("de", "en"), limits: L
     if reader is None:
         raise InputError(f"{path}: unsupported file type {path.suffix or '(none)'!r}; use {', '.join(READERS)}")
     text = read_text(path, max_bytes=limits.max_bytes)
-    issue = reader(text, source=str(path), languages=languages, options=load_options(path), file_name=path.name,
-                   max_items=limits.max_items)
+    issue = reader(
+        text,
+        source=str(path),
+        languages=languages,
+        options=load_options(path),
+        file_name=path.name,
+        max_items=limits.max_items,
+    )
     check_sections(issue.options, {item.section for item in issue.items}, options_path(path))
     return attach_images(unique_items(issue), where=str(options_path(path)))
 
@@ -55,8 +61,10 @@ def _target(issue: Issue, item: int | str, where: str) -> int:
     """The index of the item an `[[images]]` entry names: its number, or the start of its title."""
     if isinstance(item, int):
         if item > len(issue.items):
-            raise ConfigError(f"{where}: image for item {item}, but the issue has {plural(len(issue.items), 'item')}; "
-                              f"use a number from 1 to {len(issue.items)} (scheduler preview numbers them)")
+            raise ConfigError(
+                f"{where}: image for item {item}, but the issue has {plural(len(issue.items), 'item')}; "
+                f"use a number from 1 to {len(issue.items)} (scheduler preview numbers them)"
+            )
         return item - 1
     wanted = item.casefold()
     found = [index for index, entry in enumerate(issue.items) if entry.title.casefold().startswith(wanted)]

@@ -91,8 +91,13 @@ def unique_items(issue: Issue) -> Issue:
         if item.id in seen:
             first = items[seen[item.id]]
             where = f" under {item.section!r}" if item.section else ""
-            log.warning("%s: a paragraph%s repeats item %d (%s); it is queued once", issue.source, where,
-                        seen[item.id] + 1, first.title[:40])
+            log.warning(
+                "%s: a paragraph%s repeats item %d (%s); it is queued once",
+                issue.source,
+                where,
+                seen[item.id] + 1,
+                first.title[:40],
+            )
             continue
         seen[item.id] = len(items)
         items.append(item)
@@ -222,14 +227,18 @@ class _Pairing:
         for k, (position, item) in enumerate(left):
             matcher = self._matcher(item)
             for offset in _NEAR:
-                if 0 <= k + offset < len(others) and (entry := others[k + offset]).id not in taken \
-                        and self._ratio(item, entry, matcher) >= _PLAIN:
+                if (
+                    0 <= k + offset < len(others)
+                    and (entry := others[k + offset]).id not in taken
+                    and self._ratio(item, entry, matcher) >= _PLAIN
+                ):
                     pairs.append((position, item, entry))
                     taken.add(entry.id)
                     break
         done = {position for position, _, _ in pairs}
-        return pairs + self._pair([(p, item) for p, item in left if p not in done],
-                                  [s for s in others if s.id not in taken])
+        return pairs + self._pair(
+            [(p, item) for p, item in left if p not in done], [s for s in others if s.id not in taken]
+        )
 
     def _pair(self, left: list[tuple[int, Item]], others: list[KnownItem]) -> list[Pair]:
         """The most similar pairs first (then the same section, then the nearest place), each item
@@ -240,13 +249,20 @@ class _Pairing:
         scored = []
         for position, item in left:
             matcher = self._matcher(item)
-            nearby = others if everything else \
-                others[bisect_left(numbers, position + 1 - _WINDOW) : bisect_right(numbers, position + 1 + _WINDOW)]
+            nearby = (
+                others
+                if everything
+                else others[
+                    bisect_left(numbers, position + 1 - _WINDOW) : bisect_right(numbers, position + 1 + _WINDOW)
+                ]
+            )
             for entry in nearby:
                 ratio = self._ratio(item, entry, matcher)
                 if ratio >= THRESHOLD:
                     distance = abs(entry.number - 1 - position)
-                    scored.append((-ratio, entry.section != item.section, distance, position, entry.number, item, entry))
+                    scored.append(
+                        (-ratio, entry.section != item.section, distance, position, entry.number, item, entry)
+                    )
         scored.sort(key=lambda row: row[:5])
         pairs: list[Pair] = []
         mine_used: set[int] = set()

@@ -31,7 +31,10 @@ def extract_links(text: str) -> tuple[str, ...]:
         url = span.text if "://" in span.text else "https://" + span.text
         found.append((span.start, url))
     covered = [(span.start, span.end) for span in url_spans(text)]
-    found.extend((match.start(), "mailto:" + match.group(0)) for match in _EMAIL.finditer(text)
-                 if not any(start <= match.start() < end for start, end in covered))
+    found.extend(
+        (match.start(), "mailto:" + match.group(0))
+        for match in _EMAIL.finditer(text)
+        if not any(start <= match.start() < end for start, end in covered)
+    )
     ordered = [link for _, link in sorted(found)]
     return tuple(dict.fromkeys(ordered))

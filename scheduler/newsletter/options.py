@@ -1,17 +1,17 @@
 """Per-issue options from an optional TOML file beside the issue (`<issue>.toml`).
 
-    hashtags = ["AktifPlus", "ESFPlus"]     # on every item of the issue
-    link = "https://example.org/newsletter/2024-12"   # for items without a link of their own
-    utm = true                              # tag links for analytics (default: the setting)
-    content_warning = ""                    # Mastodon spoiler_text
+hashtags = ["AktifPlus", "ESFPlus"]     # on every item of the issue
+link = "https://example.org/newsletter/2024-12"   # for items without a link of their own
+utm = true                              # tag links for analytics (default: the setting)
+content_warning = ""                    # Mastodon spoiler_text
 
-    [sections.Vernetzt]
-    hashtags = ["Netzwerk"]                 # added for the items of this section
+[sections.Vernetzt]
+hashtags = ["Netzwerk"]                 # added for the items of this section
 
-    [[images]]                              # one table per image; an item may have several
-    item = 2                                # the item's number in the issue, or the start of its title
-    path = "img/sommerfest.jpg"             # relative to this file, or an https:// address
-    alt = "Kinder beim Sommerfest im Hof"   # required: what the image shows
+[[images]]                              # one table per image; an item may have several
+item = 2                                # the item's number in the issue, or the start of its title
+path = "img/sommerfest.jpg"             # relative to this file, or an https:// address
+alt = "Kinder beim Sommerfest im Hof"   # required: what the image shows
 """
 
 from __future__ import annotations
@@ -80,8 +80,10 @@ def _images(value: Any, path: Path) -> tuple[ItemImage, ...]:
             raise ConfigError(f"{where}: path: expected the image file, relative to this file, or an https:// address")
         alt = entry.get("alt")
         if not isinstance(alt, str) or not alt.strip():
-            raise ConfigError(f"{where} ({file}): alt: describe the image for people who cannot see it, "
-                              f'e.g. alt = "Kinder beim Sommerfest im Hof"')
+            raise ConfigError(
+                f"{where} ({file}): alt: describe the image for people who cannot see it, "
+                f'e.g. alt = "Kinder beim Sommerfest im Hof"'
+            )
         try:
             image = Image(path=media.resolve(file.strip(), path.parent, where=where), alt=alt.strip())
             media.inspect(image, where=str(path))
@@ -117,8 +119,13 @@ def load_options(issue_path: Path) -> IssueOptions:
     for name, table in sections.items():
         for key in sorted(set(table) - _SECTION_KEYS):
             guess = _closest(key, _SECTION_KEYS)
-            log.warning("%s: %s has no option %r (ignored); %s", path, _section_table(name), key,
-                        f"did you mean {guess!r}?" if guess else f"a section has {', '.join(sorted(_SECTION_KEYS))}")
+            log.warning(
+                "%s: %s has no option %r (ignored); %s",
+                path,
+                _section_table(name),
+                key,
+                f"did you mean {guess!r}?" if guess else f"a section has {', '.join(sorted(_SECTION_KEYS))}",
+            )
     utm = data.get("utm")
     if utm is not None and not isinstance(utm, bool):
         raise ConfigError(f"{path}: utm: expected true or false")
@@ -148,6 +155,11 @@ def check_sections(options: IssueOptions, sections: Collection[str], where: Path
         if name in sections:
             continue
         guess = _closest(name, sections)
-        hint = (f"did you mean {_section_table(guess)}?" if guess
-                else f"its sections are {', '.join(sorted(sections))}" if sections else "it has no sections")
+        hint = (
+            f"did you mean {_section_table(guess)}?"
+            if guess
+            else f"its sections are {', '.join(sorted(sections))}"
+            if sections
+            else "it has no sections"
+        )
         log.warning("%s: %s matches no section of the issue (ignored); %s", where, _section_table(name), hint)

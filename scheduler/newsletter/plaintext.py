@@ -129,12 +129,12 @@ def parse(
             break  # a funding note closing the issue
         bodies.append((section, deobfuscate(block.text)))
         if max_items is not None and len(bodies) > max_items:  # stop here: the rest would only cost time
-            raise InputError(f"{source}: more than {max_items:,} items ({len(blocks):,} paragraphs), the most one "
-                             "issue may have (SCHEDULER_MAX_ITEMS); split it into several issues or raise the setting")
+            raise InputError(
+                f"{source}: more than {max_items:,} items ({len(blocks):,} paragraphs), the most one "
+                "issue may have (SCHEDULER_MAX_ITEMS); split it into several issues or raise the setting"
+            )
     if not bodies:
-        raise InputError(
-            f"{source}: no newsletter items found; expected section headings followed by paragraphs"
-        )
+        raise InputError(f"{source}: no newsletter items found; expected section headings followed by paragraphs")
     language = detect_language(" ".join(body for _, body in bodies), languages)
     items = tuple(
         Item(

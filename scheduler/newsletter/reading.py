@@ -70,14 +70,27 @@ def _mostly_utf8(data: bytes, source: str) -> str | None:
         places.append((line, column, byte))
     if len(bad) == 1:
         line, column, byte = places[0]
-        log.warning("%s: line %d, column %d: byte 0x%02X is not UTF-8, read as %r (Windows-1252); "
-                    "check it there and save the file as UTF-8", source, line, column, byte, _as_cp1252(byte))
+        log.warning(
+            "%s: line %d, column %d: byte 0x%02X is not UTF-8, read as %r (Windows-1252); "
+            "check it there and save the file as UTF-8",
+            source,
+            line,
+            column,
+            byte,
+            _as_cp1252(byte),
+        )
     else:
-        shown = ", ".join(f"line {line}, column {column} (0x{byte:02X} as {_as_cp1252(byte)!r})"
-                          for line, column, byte in places)
+        shown = ", ".join(
+            f"line {line}, column {column} (0x{byte:02X} as {_as_cp1252(byte)!r})" for line, column, byte in places
+        )
         more = f" and {len(bad) - _SHOWN} more" if len(bad) > _SHOWN else ""
-        log.warning("%s: %d bytes are not UTF-8, read as Windows-1252: %s%s; check them there and save the file "
-                    "as UTF-8", source, len(bad), shown, more)
+        log.warning(
+            "%s: %d bytes are not UTF-8, read as Windows-1252: %s%s; check them there and save the file as UTF-8",
+            source,
+            len(bad),
+            shown,
+            more,
+        )
     return _ESCAPED.sub(lambda match: _as_cp1252(ord(match[0]) - 0xDC00), text)
 
 
@@ -116,8 +129,10 @@ def read_text(path: Path, *, max_bytes: int | None = None) -> str:
     try:
         size = path.stat().st_size
         if max_bytes is not None and size > max_bytes:
-            raise InputError(f"{path}: {_size(size)} is more than the {_size(max_bytes)} a newsletter issue may have "
-                             "(SCHEDULER_MAX_ISSUE_BYTES); split it into several issues or raise the setting")
+            raise InputError(
+                f"{path}: {_size(size)} is more than the {_size(max_bytes)} a newsletter issue may have "
+                "(SCHEDULER_MAX_ISSUE_BYTES); split it into several issues or raise the setting"
+            )
         data = path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: no such file or folder; check the path") from None

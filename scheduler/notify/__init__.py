@@ -27,8 +27,10 @@ def describe(post: QueuedPost) -> str:
     """One paragraph a person can act on."""
     what = "failed" if post.state == "failed" else "needs attention"
     title = f" ({post.title})" if post.title else ""
-    return (f"Post {post.id} to {post.platform}:{post.account}{title} {what}: {post.error or 'no details'}. "
-            f"See 'scheduler queue show {post.id}'; retry with 'scheduler queue retry {post.id}'.")
+    return (
+        f"Post {post.id} to {post.platform}:{post.account}{title} {what}: {post.error or 'no details'}. "
+        f"See 'scheduler queue show {post.id}'; retry with 'scheduler queue retry {post.id}'."
+    )
 
 
 class AllNotifiers:
@@ -59,10 +61,15 @@ class AllNotifiers:
             except NoticeError as error:
                 failures.append(error)
             except Exception as error:  # noqa: BLE001 - a channel of someone else's making: still only a notice
-                failures.append(NoticeError(f"{channel!r}: {type(error).__name__}: {error}", channel=repr(channel),
-                                            target=""))
+                failures.append(
+                    NoticeError(f"{channel!r}: {type(error).__name__}: {error}", channel=repr(channel), target="")
+                )
         if len(failures) == 1:
             raise failures[0]
         if failures:
-            raise NoticeError("; ".join(map(str, failures)), channel=", ".join(f.channel for f in failures),
-                              target=", ".join(f.target for f in failures), failures=tuple(failures))
+            raise NoticeError(
+                "; ".join(map(str, failures)),
+                channel=", ".join(f.channel for f in failures),
+                target=", ".join(f.target for f in failures),
+                failures=tuple(failures),
+            )

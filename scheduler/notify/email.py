@@ -46,20 +46,35 @@ class Security(StrEnum):
 def plain_login_problem(security: Security | str, user: str, *, allow_plain_login: bool) -> str | None:
     """Why these settings would send a password unencrypted, or None when they would not."""
     if user and Security(security) == Security.NONE and not allow_plain_login:
-        return ("SCHEDULER_SMTP_USER is set but SCHEDULER_SMTP_SECURITY=none would send its password "
-                "unencrypted: use starttls or ssl, or set SCHEDULER_SMTP_ALLOW_PLAIN_LOGIN=true for a relay "
-                "you trust (e.g. on this machine)")
+        return (
+            "SCHEDULER_SMTP_USER is set but SCHEDULER_SMTP_SECURITY=none would send its password "
+            "unencrypted: use starttls or ssl, or set SCHEDULER_SMTP_ALLOW_PLAIN_LOGIN=true for a relay "
+            "you trust (e.g. on this machine)"
+        )
     return None
 
 
 class EmailNotifier:
-    def __init__(self, host: str, port: int, *, sender: str, recipients: Sequence[str], user: str = "",
-                 password: SecretStr | None = None, security: Security | str = Security.STARTTLS,
-                 ca_file: Path | None = None, allow_plain_login: bool = False, timeout: float = 20.0) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        sender: str,
+        recipients: Sequence[str],
+        user: str = "",
+        password: SecretStr | None = None,
+        security: Security | str = Security.STARTTLS,
+        ca_file: Path | None = None,
+        allow_plain_login: bool = False,
+        timeout: float = 20.0,
+    ) -> None:
         try:
             self.security = Security(security)
         except ValueError:
-            raise ConfigError(f"SCHEDULER_SMTP_SECURITY={security} is invalid: expected starttls, ssl or none") from None
+            raise ConfigError(
+                f"SCHEDULER_SMTP_SECURITY={security} is invalid: expected starttls, ssl or none"
+            ) from None
         if (problem := plain_login_problem(self.security, user, allow_plain_login=allow_plain_login)) is not None:
             raise ConfigError(problem)
         self.host, self.port, self.sender, self.recipients = host, port, sender, tuple(recipients)
@@ -69,8 +84,10 @@ class EmailNotifier:
         self._context = None if self.security == Security.NONE else _tls_context(ca_file)
 
     def __repr__(self) -> str:
-        return (f"EmailNotifier({self.target}, security={self.security.value}, to={list(self.recipients)!r}, "
-                f"user={self.user!r})")
+        return (
+            f"EmailNotifier({self.target}, security={self.security.value}, to={list(self.recipients)!r}, "
+            f"user={self.user!r})"
+        )
 
     def __call__(self, post: QueuedPost) -> None:
         message = EmailMessage()
@@ -89,8 +106,9 @@ class EmailNotifier:
         self._send(message)
 
     def _fail(self, why: str, status: int | None = None) -> NoticeError:
-        return NoticeError(f"e-mail to {self.target} not sent: {self._scrub(why)}", channel=CHANNEL,
-                           target=self.target, status=status)
+        return NoticeError(
+            f"e-mail to {self.target} not sent: {self._scrub(why)}", channel=CHANNEL, target=self.target, status=status
+        )
 
     def _send(self, message: EmailMessage) -> None:
         try:
@@ -98,15 +116,18 @@ class EmailNotifier:
         except NoticeError:
             raise
         except smtplib.SMTPAuthenticationError as exc:
-            raise self._fail(f"the server refused the login of {self.user!r} ({_answer(exc)})",
-                             status=exc.smtp_code) from None
+            raise self._fail(
+                f"the server refused the login of {self.user!r} ({_answer(exc)})", status=exc.smtp_code
+            ) from None
         except smtplib.SMTPNotSupportedError:
-            raise self._fail("the server offers no login (AUTH); leave SCHEDULER_SMTP_USER empty or use "
-                             "another server") from None
+            raise self._fail(
+                "the server offers no login (AUTH); leave SCHEDULER_SMTP_USER empty or use another server"
+            ) from None
         except smtplib.SMTPRecipientsRefused as exc:
             codes = sorted({code for code, _ in exc.recipients.values()})
-            raise self._fail(f"the server refused the recipients {', '.join(exc.recipients)}",
-                             status=codes[0] if codes else None) from None
+            raise self._fail(
+                f"the server refused the recipients {', '.join(exc.recipients)}", status=codes[0] if codes else None
+            ) from None
         except smtplib.SMTPResponseException as exc:  # sender refused, data refused, an error answer
             raise self._fail(f"the server answered {_answer(exc)}", status=exc.smtp_code) from None
         except smtplib.SMTPServerDisconnected as exc:  # smtplib's name for a read that timed out, too
@@ -134,8 +155,10 @@ class EmailNotifier:
             smtp.ehlo_or_helo_if_needed()
             if self.security == Security.STARTTLS:
                 if not smtp.has_extn("starttls"):
-                    raise self._fail("the server does not offer STARTTLS; use SCHEDULER_SMTP_SECURITY=ssl for "
-                                     "SMTPS (port 465), or none for a relay without TLS")
+                    raise self._fail(
+                        "the server does not offer STARTTLS; use SCHEDULER_SMTP_SECURITY=ssl for "
+                        "SMTPS (port 465), or none for a relay without TLS"
+                    )
                 smtp.starttls(context=self._context)
             if self.user and self._password is not None:
                 if self.security == Security.NONE and not self.allow_plain_login:  # the constructor refused it

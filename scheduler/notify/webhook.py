@@ -36,8 +36,15 @@ class WebhookNotifier:
     def __call__(self, post: QueuedPost) -> None:
         body = {
             "text": describe(post),
-            "post": {"id": post.id, "platform": post.platform, "account": post.account, "state": post.state,
-                     "error": post.error, "publish_at": post.publish_at.isoformat(), "item_id": post.item_id},
+            "post": {
+                "id": post.id,
+                "platform": post.platform,
+                "account": post.account,
+                "state": post.state,
+                "error": post.error,
+                "publish_at": post.publish_at.isoformat(),
+                "item_id": post.item_id,
+            },
         }
         self._send(body)
 
@@ -50,8 +57,9 @@ class WebhookNotifier:
     def _send(self, body: dict[str, Any]) -> None:
         # The messages of requests' exceptions quote the URL (and so its secret): only their kind is used.
         try:
-            response = self.session.post(self._url.get_secret_value(), json=body, timeout=self.timeout,
-                                         allow_redirects=False)
+            response = self.session.post(
+                self._url.get_secret_value(), json=body, timeout=self.timeout, allow_redirects=False
+            )
         except requests.exceptions.SSLError as exc:
             raise self._fail(f"unreachable: {tls_problem(exc) or 'TLS failed'}") from None
         except requests.exceptions.ConnectTimeout:
@@ -60,10 +68,10 @@ class WebhookNotifier:
             raise self._fail(f"did not answer within {self.timeout:g} s") from None
         except requests.exceptions.ConnectionError as exc:
             refused = cause(exc, ConnectionRefusedError) is not None
-            raise self._fail("unreachable: connection refused" if refused else
-                             f"unreachable: {type(exc).__name__}") from None
+            raise self._fail(
+                "unreachable: connection refused" if refused else f"unreachable: {type(exc).__name__}"
+            ) from None
         except requests.RequestException as exc:
             raise self._fail(f"unreachable: {type(exc).__name__}") from None
         if response.status_code >= 300:
             raise self._fail(f"answered HTTP {response.status_code}", status=response.status_code)
-

@@ -26,8 +26,9 @@ def build_uploads(platform: str, content: Content) -> list[Payload]:
     return registry.get(platform).build_uploads(content) if content.images else []
 
 
-def build_payloads(platform: str, content: Content, *, now: dt.datetime,
-                   options: PayloadOptions | None = None) -> list[Payload]:
+def build_payloads(
+    platform: str, content: Content, *, now: dt.datetime, options: PayloadOptions | None = None
+) -> list[Payload]:
     """The body of every request that publishing `content` on `platform` sends, in order, secrets redacted."""
     from scheduler.platforms import registry
 

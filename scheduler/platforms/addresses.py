@@ -66,7 +66,8 @@ class Allowed:
         if address.is_global and not address.is_multicast:
             return True
         return host.lower().rstrip(".").strip("[]") in self.hosts or any(
-            address.version == network.version and address in network for network in self.networks)
+            address.version == network.version and address in network for network in self.networks
+        )
 
     def addresses(self, host: str, port: int) -> list[str]:
         """Every address `host` resolves to, each checked; `AddressRefused` when one is not permitted."""
@@ -79,10 +80,9 @@ class Allowed:
             text = str(info[4][0])
             address = ipaddress.ip_address(text.split("%")[0])
             if not self.permits(host, address):
-                raise AddressRefused(f"{host} is not a public address ({address}); not fetched "
-                                     f"(list it in {SETTING} to allow it)")
+                raise AddressRefused(
+                    f"{host} is not a public address ({address}); not fetched (list it in {SETTING} to allow it)"
+                )
             if text not in found:
                 found.append(text)
         return found
-
-

@@ -77,8 +77,14 @@ class ApiClient:
 
     shown: tuple[str, ...] = ()
 
-    def __init__(self, base_url: str, secret: SecretStr, *, http: HttpClient | None = None,
-                 clock: Callable[[], dt.datetime] | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        secret: SecretStr,
+        *,
+        http: HttpClient | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self._secret = secret
         if http is None:

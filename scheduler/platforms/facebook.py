@@ -48,11 +48,19 @@ def _photo(image: Image) -> Payload:
 
 def build_uploads(post: Content) -> list[Payload]:
     """One unpublished photo per image."""
-    return [{"method": "POST", "path": f"/{PAGE_PLACEHOLDER}/photos",
-             "content_type": "application/x-www-form-urlencoded" if image.is_url else "multipart/form-data",
-             "body": {**_photo(image), **({} if image.is_url else {"source": uploads.contents(image)}),
-                      "access_token": REDACTED}}
-            for image in post.images]
+    return [
+        {
+            "method": "POST",
+            "path": f"/{PAGE_PLACEHOLDER}/photos",
+            "content_type": "application/x-www-form-urlencoded" if image.is_url else "multipart/form-data",
+            "body": {
+                **_photo(image),
+                **({} if image.is_url else {"source": uploads.contents(image)}),
+                "access_token": REDACTED,
+            },
+        }
+        for image in post.images
+    ]
 
 
 def build_payloads(post: Content, *, now: dt.datetime, photo_ids: Sequence[str] | None = None) -> list[Payload]:
@@ -70,15 +78,25 @@ def build_payloads(post: Content, *, now: dt.datetime, photo_ids: Sequence[str] 
 class FacebookPublisher(ApiClient):
     shown = ("page_id",)
 
-    def __init__(self, base_url: str, token: SecretStr, *, page_id: str, http: HttpClient | None = None,
-                 clock: Callable[[], dt.datetime] | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: SecretStr,
+        *,
+        page_id: str,
+        http: HttpClient | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
         super().__init__(base_url, token, http=http, clock=clock)
         self.page_id = page_id
 
-
     def whoami(self) -> str:
-        page = self.http.request("GET", f"{self.base_url}/{self.page_id}", classify=meta.classify,
-                                 params={"fields": "id,name", "access_token": self._secret.get_secret_value()}).json()
+        page = self.http.request(
+            "GET",
+            f"{self.base_url}/{self.page_id}",
+            classify=meta.classify,
+            params={"fields": "id,name", "access_token": self._secret.get_secret_value()},
+        ).json()
         return f"page {page.get('name', page.get('id'))}"
 
     def upload(self, image: Image) -> str:
@@ -88,29 +106,42 @@ class FacebookPublisher(ApiClient):
         if not image.is_url:
             data = uploads.load(image, IMAGES, self.http)
             files = {"source": (data.name, data.data, data.mime)}
-        answer = self.http.request("POST", f"{self.base_url}/{self.page_id}/photos", data=form, files=files,
-                                   classify=meta.classify).json()
+        answer = self.http.request(
+            "POST", f"{self.base_url}/{self.page_id}/photos", data=form, files=files, classify=meta.classify
+        ).json()
         return str(answer["id"])
 
     def publish(self, post: QueuedPost) -> PublishResult:
         self.http.pace("POST", f"{self.base_url}/{self.page_id}/feed")
         photo_ids = [self.upload(image) for image in post.images]
         (body,) = build_payloads(post.content, now=self.clock(), photo_ids=photo_ids)
-        form = {**{k: v for k, v in body.items() if k != "access_token"}, "access_token": self._secret.get_secret_value()}
-        created = self.http.request("POST", f"{self.base_url}/{self.page_id}/feed", data=form,
-                                    classify=meta.classify).json()
+        form = {
+            **{k: v for k, v in body.items() if k != "access_token"},
+            "access_token": self._secret.get_secret_value(),
+        }
+        created = self.http.request(
+            "POST", f"{self.base_url}/{self.page_id}/feed", data=form, classify=meta.classify
+        ).json()
         post_id = str(created["id"])
         return PublishResult(remote_id=post_id, remote_url=f"https://www.facebook.com/{post_id}")
 
     def reconcile(self, post: QueuedPost) -> Reconciliation:
         listing = self.http.request(
-            "GET", f"{self.base_url}/{self.page_id}/feed", classify=meta.classify,
-            params={"fields": "id,message,created_time", "limit": "50", "access_token": self._secret.get_secret_value()},
+            "GET",
+            f"{self.base_url}/{self.page_id}/feed",
+            classify=meta.classify,
+            params={
+                "fields": "id,message,created_time",
+                "limit": "50",
+                "access_token": self._secret.get_secret_value(),
+            },
         ).json()
         wanted = " ".join(post.text.split())
         for item in listing.get("data", []):
             if " ".join(str(item.get("message", "")).split()) == wanted:
-                return Reconciliation(Outcome.PUBLISHED, PublishResult(str(item["id"]), f"https://www.facebook.com/{item['id']}"))
+                return Reconciliation(
+                    Outcome.PUBLISHED, PublishResult(str(item["id"]), f"https://www.facebook.com/{item['id']}")
+                )
         return Reconciliation(Outcome.NOT_PUBLISHED)
 
 
@@ -127,8 +158,14 @@ def _rehearse(request: RecordedRequest) -> Answer:
     return Answer(json={"data": []})
 
 
-def _client(account: Any, *, http: HttpClient, journal: Journal | None = None,
-            options: Mapping[str, Any] | None = None, keep: Callable[[Mapping[str, str]], None] | None = None) -> FacebookPublisher:
+def _client(
+    account: Any,
+    *,
+    http: HttpClient,
+    journal: Journal | None = None,
+    options: Mapping[str, Any] | None = None,
+    keep: Callable[[Mapping[str, str]], None] | None = None,
+) -> FacebookPublisher:
     return FacebookPublisher(account.base_url, account.token, page_id=account.page_id, http=http)
 
 
@@ -138,14 +175,25 @@ def _page_token(base_url: str, fields: Mapping[str, str], user_token: str, http:
 
 
 PLATFORM = Platform(
-    name="facebook", title="Facebook", api_base=f"https://graph.facebook.com/{GRAPH_VERSION}", limit=63_206,
-    measure=measure_facebook, images=IMAGES, required=("token", "page_id"), identity=("base_url", "page_id"),
+    name="facebook",
+    title="Facebook",
+    api_base=f"https://graph.facebook.com/{GRAPH_VERSION}",
+    limit=63_206,
+    measure=measure_facebook,
+    images=IMAGES,
+    required=("token", "page_id"),
+    identity=("base_url", "page_id"),
     who=lambda account: f"page {account.page_id}" if account.page_id else "",
-    build_payloads=build_payloads, build_uploads=build_uploads, client=_client,
-    connect=Connect(oauth=True, needs={"page_id": "Facebook needs --page-id"}, keeps=("page_id",),
-                    finish=_page_token),
-    oauth=Provider("facebook", f"https://www.facebook.com/{GRAPH_VERSION}/dialog/oauth",
-                   f"https://graph.facebook.com/{GRAPH_VERSION}/oauth/access_token",
-                   ("pages_manage_posts", "pages_read_engagement", "pages_show_list"), pkce=False),
+    build_payloads=build_payloads,
+    build_uploads=build_uploads,
+    client=_client,
+    connect=Connect(oauth=True, needs={"page_id": "Facebook needs --page-id"}, keeps=("page_id",), finish=_page_token),
+    oauth=Provider(
+        "facebook",
+        f"https://www.facebook.com/{GRAPH_VERSION}/dialog/oauth",
+        f"https://graph.facebook.com/{GRAPH_VERSION}/oauth/access_token",
+        ("pages_manage_posts", "pages_read_engagement", "pages_show_list"),
+        pkce=False,
+    ),
     rehearse=_rehearse,
 )

@@ -98,8 +98,14 @@ class Fetcher:
     """GETs web pages and images with the limits above, over its own session (no platform's
     credentials, no connection to an address `allow` does not permit)."""
 
-    def __init__(self, *, timeout: float = 5.0, max_redirects: int = 3, allow: Allowed | Iterable[str] = (),
-                 transport: BaseAdapter | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        timeout: float = 5.0,
+        max_redirects: int = 3,
+        allow: Allowed | Iterable[str] = (),
+        transport: BaseAdapter | None = None,
+    ) -> None:
         """`transport`: what carries the requests instead of the network (a dry run's recorder, which
         connects nowhere: no address is looked up or checked then)."""
         from scheduler.platforms.http import USER_AGENT
@@ -115,7 +121,9 @@ class Fetcher:
         self.session.headers["User-Agent"] = USER_AGENT
 
     def __repr__(self) -> str:
-        return f"Fetcher(timeout={self.timeout}, max_redirects={self.max_redirects}, allow={list(self.allowed.entries)!r})"
+        return (
+            f"Fetcher(timeout={self.timeout}, max_redirects={self.max_redirects}, allow={list(self.allowed.entries)!r})"
+        )
 
     def get(self, url: str, *, max_bytes: int, accept: str = "*/*", truncate: bool = False) -> Fetched:
         """The answer to GET `url` (following redirects), at most `max_bytes` long: longer answers are
@@ -124,8 +132,9 @@ class Fetcher:
         for _ in range(self.max_redirects + 1):
             self._check(url)
             try:
-                response = self.session.get(url, headers={"Accept": accept}, stream=True,
-                                            timeout=self.timeout, allow_redirects=False)
+                response = self.session.get(
+                    url, headers={"Accept": accept}, stream=True, timeout=self.timeout, allow_redirects=False
+                )
             except AddressRefused as exc:
                 raise RejectedError(f"{url}: {exc}") from None
             except requests.RequestException as exc:
@@ -135,12 +144,19 @@ class Fetcher:
                     url = urljoin(url, response.headers["Location"])
                     continue
                 if response.status_code != 200:  # the body is not read: it could be anything, of any size
-                    error = TransientError if response.status_code == 429 or response.status_code >= 500 else RejectedError
+                    error = (
+                        TransientError if response.status_code == 429 or response.status_code >= 500 else RejectedError
+                    )
                     raise error(f"{url} answered {response.status_code}")
                 body, truncated = self._read(response, url, max_bytes=max_bytes, truncate=truncate, deadline=deadline)
                 media_type, _, params = response.headers.get("Content-Type", "").partition(";")
-                return Fetched(url=url, content_type=media_type.strip().lower(), charset=_charset(params),
-                               body=body, truncated=truncated)
+                return Fetched(
+                    url=url,
+                    content_type=media_type.strip().lower(),
+                    charset=_charset(params),
+                    body=body,
+                    truncated=truncated,
+                )
         raise RejectedError(f"{url}: more than {self.max_redirects} redirects")
 
     def _check(self, url: str) -> None:
@@ -162,8 +178,9 @@ class Fetcher:
         except socket.gaierror:
             raise TransientError(f"{url}: the name {parts.hostname} does not resolve") from None
 
-    def _read(self, response: requests.Response, url: str, *, max_bytes: int, truncate: bool,
-              deadline: float) -> tuple[bytes, bool]:
+    def _read(
+        self, response: requests.Response, url: str, *, max_bytes: int, truncate: bool, deadline: float
+    ) -> tuple[bytes, bool]:
         declared = response.headers.get("Content-Length", "")
         if not truncate and declared.isdigit() and int(declared) > max_bytes:
             raise RejectedError(f"{url}: {int(declared):,} bytes, more than {max_bytes:,}")

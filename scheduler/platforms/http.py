@@ -75,8 +75,20 @@ def retry_after(value: str | None, *, now: dt.datetime) -> float | None:
 
 REDACTED = "[redacted]"
 #: Field names whose values are credentials, in forms, JSON bodies and query strings.
-SECRET_FIELDS = ("access_token", "refresh_token", "client_secret", "fb_exchange_token", "code_verifier",
-                 "password", "accessJwt", "refreshJwt", "token", "secret", "api_key", "apikey")
+SECRET_FIELDS = (
+    "access_token",
+    "refresh_token",
+    "client_secret",
+    "fb_exchange_token",
+    "code_verifier",
+    "password",
+    "accessJwt",
+    "refreshJwt",
+    "token",
+    "secret",
+    "api_key",
+    "apikey",
+)
 _NAMES = "|".join(sorted(SECRET_FIELDS, key=len, reverse=True))
 #: What looks like a credential whoever's it is: `Bearer …`, `access_token=…`, `"password": "…"`.
 _LOOKS_SECRET = (
@@ -94,8 +106,16 @@ def scrub(text: str, secrets: Iterable[str] = ()) -> str:
     variants: set[str] = set()
     for secret in secrets:
         if secret and len(secret) >= MIN_SECRET:
-            variants.update({secret, quote(secret, safe=""), quote_plus(secret, safe=""), quote(secret),
-                             jsonlib.dumps(secret)[1:-1], jsonlib.dumps(secret, ensure_ascii=False)[1:-1]})
+            variants.update(
+                {
+                    secret,
+                    quote(secret, safe=""),
+                    quote_plus(secret, safe=""),
+                    quote(secret),
+                    jsonlib.dumps(secret)[1:-1],
+                    jsonlib.dumps(secret, ensure_ascii=False)[1:-1],
+                }
+            )
     for variant in sorted(variants, key=len, reverse=True):  # the longest first: no half-replaced secret
         text = text.replace(variant, REDACTED)
     for pattern, replacement in _LOOKS_SECRET:
@@ -113,8 +133,11 @@ def _carried(headers: Mapping[str, str], *fields: Any) -> list[str]:
     names = {name.lower() for name in SECRET_FIELDS}
     for field in fields:
         if isinstance(field, Mapping):
-            found += [str(value) for name, value in field.items()
-                      if str(name).lower() in names and isinstance(value, (str, bytes, int))]
+            found += [
+                str(value)
+                for name, value in field.items()
+                if str(name).lower() in names and isinstance(value, (str, bytes, int))
+            ]
     return found
 
 
@@ -142,10 +165,18 @@ class HttpClient:
     """A `requests.Session` with our timeout, User-Agent, connection retries, error mapping and the
     pacing of one account (one HttpClient per account client)."""
 
-    def __init__(self, session: requests.Session | None = None, *, timeout: float = 20.0,
-                 connect_retries: int = 2, clock: Callable[[], dt.datetime] | None = None,
-                 pacer: Pacer | None = None, fetch_allow: Iterable[str] = (),
-                 transport: BaseAdapter | None = None, fetch_transport: BaseAdapter | None = None) -> None:
+    def __init__(
+        self,
+        session: requests.Session | None = None,
+        *,
+        timeout: float = 20.0,
+        connect_retries: int = 2,
+        clock: Callable[[], dt.datetime] | None = None,
+        pacer: Pacer | None = None,
+        fetch_allow: Iterable[str] = (),
+        transport: BaseAdapter | None = None,
+        fetch_transport: BaseAdapter | None = None,
+    ) -> None:
         """`fetch_allow`: the hosts and networks beyond the public internet that the account's client
         may fetch what content names from (link cards, images given as URLs; SCHEDULER_FETCH_ALLOW).
         `transport`: what carries the requests instead of the network (a dry run's
@@ -160,8 +191,17 @@ class HttpClient:
         self.pacer = pacer or Pacer(clock=self.clock)
         # connect=N retries only failures to connect; read=0 and status=0 mean a request that was
         # sent is never repeated by the adapter, whatever its method.
-        retry = Retry(total=connect_retries, connect=connect_retries, read=0, status=0, other=0,
-                      redirect=0, allowed_methods=None, backoff_factor=0.2, raise_on_status=False)
+        retry = Retry(
+            total=connect_retries,
+            connect=connect_retries,
+            read=0,
+            status=0,
+            other=0,
+            redirect=0,
+            allowed_methods=None,
+            backoff_factor=0.2,
+            raise_on_status=False,
+        )
         adapter = transport or HTTPAdapter(max_retries=retry)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
@@ -210,8 +250,17 @@ class HttpClient:
         text scrubbed of the request's and the client's secrets) with its `status` (None when no
         answer came) and `endpoint` (method and path, no query)."""
         try:
-            return self._request(method, url, headers=headers, json=json, data=data, params=params, files=files,
-                                 classify=classify, reset_header=reset_header)
+            return self._request(
+                method,
+                url,
+                headers=headers,
+                json=json,
+                data=data,
+                params=params,
+                files=files,
+                classify=classify,
+                reset_header=reset_header,
+            )
         except PublishError as error:
             secrets = [*self._concealed, *_carried(headers or {}, json, data, params)]
             text = str(error)
@@ -222,14 +271,33 @@ class HttpClient:
                 error.endpoint = scrub(f"{method.upper()} {urlsplit(url).path or '/'}", secrets)
             raise
 
-    def _request(self, method: str, url: str, *, headers: Mapping[str, str] | None, json: Any, data: Any,
-                 params: Mapping[str, str] | None, files: Mapping[str, Any] | None, classify: Classifier | None,
-                 reset_header: Callable[[requests.Response], float | None] | None) -> requests.Response:
+    def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None,
+        json: Any,
+        data: Any,
+        params: Mapping[str, str] | None,
+        files: Mapping[str, Any] | None,
+        classify: Classifier | None,
+        reset_header: Callable[[requests.Response], float | None] | None,
+    ) -> requests.Response:
         sends = method.upper() not in ("GET", "HEAD")
         self.pacer.space()
         try:
-            response = self.session.request(method, url, headers=dict(headers or {}), json=json, data=data,
-                                            params=params, files=files, timeout=self.timeout, allow_redirects=False)
+            response = self.session.request(
+                method,
+                url,
+                headers=dict(headers or {}),
+                json=json,
+                data=data,
+                params=params,
+                files=files,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
         except requests.exceptions.ConnectTimeout:
             raise TransientError(f"could not connect to {_host(url)} (timeout)") from None
         except requests.exceptions.ReadTimeout:
@@ -259,8 +327,13 @@ class HttpClient:
             error.retry_after = self.pacer.wait(where) or None  # e.g. Meta's time to regain access
         raise error
 
-    def error_for(self, response: requests.Response, *, sends: bool,
-                  reset_header: Callable[[requests.Response], float | None] | None = None) -> PublishError:
+    def error_for(
+        self,
+        response: requests.Response,
+        *,
+        sends: bool,
+        reset_header: Callable[[requests.Response], float | None] | None = None,
+    ) -> PublishError:
         status, text = response.status_code, message_of(response)
         where = f"{_host(response.url)} answered {status}"
         if status == 401:
@@ -272,7 +345,9 @@ class HttpClient:
             return RateLimitedError(f"{where}: {text or 'too many requests'}", retry_after=hint)
         if status >= 500:
             error = AmbiguousError if sends else TransientError
-            return error(f"{where}: {text}", retry_after=retry_after(response.headers.get("Retry-After"), now=self.clock()))
+            return error(
+                f"{where}: {text}", retry_after=retry_after(response.headers.get("Retry-After"), now=self.clock())
+            )
         return RejectedError(f"{where}: {text}")
 
 

@@ -27,7 +27,9 @@ def _normal(field: str, value: str) -> str:
 
 def bound_fields(platform: str, account: Any) -> dict[str, str]:
     """The identity fields of `account` that have a value: what a stored credential is bound to."""
-    return {field: str(getattr(account, field)) for field in registry.get(platform).identity if getattr(account, field, "")}
+    return {
+        field: str(getattr(account, field)) for field in registry.get(platform).identity if getattr(account, field, "")
+    }
 
 
 def conflict(platform: str, named: Mapping[str, str], stored: Mapping[str, str]) -> str | None:

@@ -110,8 +110,9 @@ class LinkCards:
     def card(self, uri: str) -> LinkCard | None:
         """The card for `uri`, or None when the page cannot be fetched or says nothing about itself."""
         try:
-            page = self.fetcher.get(uri, max_bytes=MAX_PAGE_BYTES, truncate=True,
-                                    accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.1")
+            page = self.fetcher.get(
+                uri, max_bytes=MAX_PAGE_BYTES, truncate=True, accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
+            )
         except PublishError as error:
             log.info("no link card for %s: %s", uri, error)
             return None

@@ -53,8 +53,14 @@ def build_uploads(post: Content, *, author: str = AUTHOR_PLACEHOLDER) -> list[Pa
     steps: list[Payload] = []
     for number, image in enumerate(post.images, start=1):
         steps.append({"method": "POST", "path": INIT_UPLOAD, "body": {"initializeUploadRequest": {"owner": author}}})
-        steps.append({"method": "PUT", "url": uploads.placeholder("uploadUrl", number),
-                      "content_type": "application/octet-stream", "body": uploads.contents(image)})
+        steps.append(
+            {
+                "method": "PUT",
+                "url": uploads.placeholder("uploadUrl", number),
+                "content_type": "application/octet-stream",
+                "body": uploads.contents(image),
+            }
+        )
     return steps
 
 
@@ -65,8 +71,11 @@ def article_for(post: Content, card: LinkCard | None = None, thumbnail: str | No
     link = next((link for link in post.links if link.startswith(("https://", "http://"))), None)
     if link is None or post.images:
         return None
-    article: Payload = {"source": link, "title": (card.title if card and card.title else post.title) or link,
-                        "description": card.description if card else ""}
+    article: Payload = {
+        "source": link,
+        "title": (card.title if card and card.title else post.title) or link,
+        "description": card.description if card else "",
+    }
     if thumbnail:
         article["thumbnail"] = thumbnail
     return article
@@ -76,14 +85,22 @@ def _article_placeholders(post: Content) -> Payload | None:
     """A dry run's article: what publishing reads from the page, named (nothing is fetched)."""
     article = article_for(post)
     if article is not None:
-        article.update(title=f"<title of the page (og:title), else: {article['title']}>",
-                       description="<description of the page (og:description)>",
-                       thumbnail="<image URN of the page's image (og:image)>")
+        article.update(
+            title=f"<title of the page (og:title), else: {article['title']}>",
+            description="<description of the page (og:description)>",
+            thumbnail="<image URN of the page's image (og:image)>",
+        )
     return article
 
 
-def build_payloads(post: Content, *, now: dt.datetime, author: str = AUTHOR_PLACEHOLDER,
-                   image_urns: Sequence[str] | None = None, article: Payload | None = None) -> list[Payload]:
+def build_payloads(
+    post: Content,
+    *,
+    now: dt.datetime,
+    author: str = AUTHOR_PLACEHOLDER,
+    image_urns: Sequence[str] | None = None,
+    article: Payload | None = None,
+) -> list[Payload]:
     # LinkedIn has no reply threads; posts are shortened, never split, so there is one part.
     body: Payload = {
         "author": author,
@@ -112,8 +129,9 @@ def _classify(response: requests.Response) -> PublishError | None:
         match = _DUPLICATE_URN.search(text)
         return DuplicateError(f"LinkedIn: {_message(response)}", existing=match.group(1) if match else None)
     if response.status_code == 426:
-        return RejectedError("LinkedIn no longer serves this API version (426); "
-                             "set SCHEDULER_LINKEDIN_VERSION to a current YYYYMM")
+        return RejectedError(
+            "LinkedIn no longer serves this API version (426); set SCHEDULER_LINKEDIN_VERSION to a current YYYYMM"
+        )
     return None
 
 
@@ -122,9 +140,17 @@ class LinkedInPublisher(ApiClient):
 
     shown = ("author", "version")
 
-    def __init__(self, base_url: str, token: SecretStr, *, author: str, version: str,
-                 http: HttpClient | None = None, clock: Callable[[], dt.datetime] | None = None,
-                 cards: LinkCards | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: SecretStr,
+        *,
+        author: str,
+        version: str,
+        http: HttpClient | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+        cards: LinkCards | None = None,
+    ) -> None:
         """`cards` reads an article's title, description and image from its page (default: pages
         on public addresses only)."""
         super().__init__(base_url, token, http=http, clock=clock)
@@ -155,14 +181,19 @@ class LinkedInPublisher(ApiClient):
                 thumbnail = None
         return article_for(post, card, thumbnail)
 
-
     def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self._secret.get_secret_value()}", "LinkedIn-Version": self.version,
-                "X-Restli-Protocol-Version": "2.0.0"}
+        return {
+            "Authorization": f"Bearer {self._secret.get_secret_value()}",
+            "LinkedIn-Version": self.version,
+            "X-Restli-Protocol-Version": "2.0.0",
+        }
 
     def whoami(self) -> str:
-        info = self.http.request("GET", f"{self.base_url}/v2/userinfo",
-                                 headers={"Authorization": f"Bearer {self._secret.get_secret_value()}"}).json()
+        info = self.http.request(
+            "GET",
+            f"{self.base_url}/v2/userinfo",
+            headers={"Authorization": f"Bearer {self._secret.get_secret_value()}"},
+        ).json()
         return f"{info.get('name') or info.get('sub')} posting as {self.author}"
 
     def upload(self, image: Image) -> str:
@@ -170,8 +201,12 @@ class LinkedInPublisher(ApiClient):
         return self._upload_bytes(uploads.load(image, IMAGES, self.http).data)
 
     def _upload_bytes(self, data: bytes) -> str:
-        started = self.http.request("POST", f"{self.base_url}{INIT_UPLOAD}", headers=self._headers(),
-                                    json={"initializeUploadRequest": {"owner": self.author}}).json()["value"]
+        started = self.http.request(
+            "POST",
+            f"{self.base_url}{INIT_UPLOAD}",
+            headers=self._headers(),
+            json={"initializeUploadRequest": {"owner": self.author}},
+        ).json()["value"]
         upload_url, urn = started["uploadUrl"], started["image"]
         headers = {"Content-Type": "application/octet-stream"}
         if _same_site(upload_url, self.base_url):  # the token goes to LinkedIn's own hosts only
@@ -185,8 +220,9 @@ class LinkedInPublisher(ApiClient):
         rendered = post.content
         article = self._article(rendered)
         (body,) = build_payloads(rendered, now=self.clock(), author=self.author, image_urns=urns, article=article)
-        response = self.http.request("POST", f"{self.base_url}/rest/posts", json=body, headers=self._headers(),
-                                     classify=_classify)
+        response = self.http.request(
+            "POST", f"{self.base_url}/rest/posts", json=body, headers=self._headers(), classify=_classify
+        )
         urn = response.headers.get("x-restli-id") or response.headers.get("x-linkedin-id")
         if not urn:
             raise RejectedError("LinkedIn answered 201 without the post's URN (x-restli-id)")
@@ -195,8 +231,12 @@ class LinkedInPublisher(ApiClient):
     def reconcile(self, post: QueuedPost) -> Reconciliation:
         commentary = littletext.commentary(post.text)
         if self.author.startswith("urn:li:organization:"):
-            listing = self.http.request("GET", f"{self.base_url}/rest/posts", headers=self._headers(),
-                                        params={"q": "author", "author": self.author, "count": "50"}).json()
+            listing = self.http.request(
+                "GET",
+                f"{self.base_url}/rest/posts",
+                headers=self._headers(),
+                params={"q": "author", "author": self.author, "count": "50"},
+            ).json()
             for element in listing.get("elements", []):
                 if element.get("commentary") == commentary:
                     return Reconciliation(Outcome.PUBLISHED, PublishResult(element["id"], post_url(element["id"])))
@@ -207,7 +247,9 @@ class LinkedInPublisher(ApiClient):
             return Reconciliation(Outcome.PUBLISHED, self.publish(post))
         except DuplicateError as duplicate:
             if duplicate.existing:
-                return Reconciliation(Outcome.PUBLISHED, PublishResult(duplicate.existing, post_url(duplicate.existing)))
+                return Reconciliation(
+                    Outcome.PUBLISHED, PublishResult(duplicate.existing, post_url(duplicate.existing))
+                )
             return Reconciliation(Outcome.UNKNOWN)
 
 
@@ -228,8 +270,11 @@ def _rehearse(request: RecordedRequest) -> Answer:
     path = request.path
     if request.method == "POST" and path.endswith("/rest/images"):
         number = made_up(request)
-        return Answer(json={"value": {"uploadUrl": f"{request.site}/rehearsal-upload/{number}",
-                                      "image": f"urn:li:image:{number}"}})
+        return Answer(
+            json={
+                "value": {"uploadUrl": f"{request.site}/rehearsal-upload/{number}", "image": f"urn:li:image:{number}"}
+            }
+        )
     if request.method == "PUT":
         return Answer(201)
     if request.method == "POST" and path.endswith("/rest/posts"):
@@ -239,20 +284,42 @@ def _rehearse(request: RecordedRequest) -> Answer:
     return Answer(json={})
 
 
-def _client(account: Any, *, http: HttpClient, journal: Journal | None = None,
-            options: Mapping[str, Any] | None = None, keep: Callable[[Mapping[str, str]], None] | None = None) -> LinkedInPublisher:
-    return LinkedInPublisher(account.base_url, account.token, author=account.author, version=account.version,
-                             http=http)
+def _client(
+    account: Any,
+    *,
+    http: HttpClient,
+    journal: Journal | None = None,
+    options: Mapping[str, Any] | None = None,
+    keep: Callable[[Mapping[str, str]], None] | None = None,
+) -> LinkedInPublisher:
+    return LinkedInPublisher(account.base_url, account.token, author=account.author, version=account.version, http=http)
 
 
 PLATFORM = Platform(
-    name="linkedin", title="LinkedIn", api_base="https://api.linkedin.com", limit=3000, measure=measure_linkedin,
-    images=IMAGES, required=("token", "author"), identity=("base_url", "author"), who=lambda account: account.author,
-    build_payloads=build_payloads, build_uploads=build_uploads, client=_client,
-    connect=Connect(oauth=True, needs={"author": "LinkedIn needs --author, e.g. --author urn:li:organization:123456"},
-                    keeps=("author", "version")),
-    oauth=Provider("linkedin", "https://www.linkedin.com/oauth/v2/authorization",
-                   "https://www.linkedin.com/oauth/v2/accessToken",
-                   ("openid", "profile", "w_member_social", "w_organization_social"), pkce=False),
-    token_margin=dt.timedelta(days=7), rehearse=_rehearse,
+    name="linkedin",
+    title="LinkedIn",
+    api_base="https://api.linkedin.com",
+    limit=3000,
+    measure=measure_linkedin,
+    images=IMAGES,
+    required=("token", "author"),
+    identity=("base_url", "author"),
+    who=lambda account: account.author,
+    build_payloads=build_payloads,
+    build_uploads=build_uploads,
+    client=_client,
+    connect=Connect(
+        oauth=True,
+        needs={"author": "LinkedIn needs --author, e.g. --author urn:li:organization:123456"},
+        keeps=("author", "version"),
+    ),
+    oauth=Provider(
+        "linkedin",
+        "https://www.linkedin.com/oauth/v2/authorization",
+        "https://www.linkedin.com/oauth/v2/accessToken",
+        ("openid", "profile", "w_member_social", "w_organization_social"),
+        pkce=False,
+    ),
+    token_margin=dt.timedelta(days=7),
+    rehearse=_rehearse,
 )

@@ -51,15 +51,27 @@ def build_uploads(post: Content) -> list[Payload]:
     """One multipart upload per image, each followed (when the server answers 202) by polling."""
     steps: list[Payload] = []
     for number, image in enumerate(post.images, start=1):
-        steps.append({"method": "POST", "path": "/api/v2/media", "content_type": "multipart/form-data",
-                      "body": {"file": uploads.contents(image), "description": image.alt}})
-        steps.append({"method": "GET", "path": f"/api/v1/media/{uploads.placeholder('media id', number)}",
-                      "note": "only after 202; repeated while the answer is 206 (processing), until 200"})
+        steps.append(
+            {
+                "method": "POST",
+                "path": "/api/v2/media",
+                "content_type": "multipart/form-data",
+                "body": {"file": uploads.contents(image), "description": image.alt},
+            }
+        )
+        steps.append(
+            {
+                "method": "GET",
+                "path": f"/api/v1/media/{uploads.placeholder('media id', number)}",
+                "note": "only after 202; repeated while the answer is 206 (processing), until 200",
+            }
+        )
     return steps
 
 
-def build_payloads(post: Content, *, now: dt.datetime, media_ids: Sequence[str] | None = None,
-                   visibility: str = "public") -> list[Payload]:
+def build_payloads(
+    post: Content, *, now: dt.datetime, media_ids: Sequence[str] | None = None, visibility: str = "public"
+) -> list[Payload]:
     """One status per part; `visibility` (one of `VISIBILITIES`) applies to every part."""
     payloads: list[Payload] = []
     for index, part in enumerate(post.parts):
@@ -69,8 +81,9 @@ def build_payloads(post: Content, *, now: dt.datetime, media_ids: Sequence[str] 
         if index:
             body["in_reply_to_id"] = f"<id of part {index}>"
         elif post.images:
-            body["media_ids"] = list(media_ids or [uploads.placeholder("media id", n)
-                                                   for n in range(1, len(post.images) + 1)])
+            body["media_ids"] = list(
+                media_ids or [uploads.placeholder("media id", n) for n in range(1, len(post.images) + 1)]
+            )
         payloads.append(body)
     return payloads
 
@@ -114,9 +127,17 @@ class MastodonPublisher(ApiClient):
     processed; `visibility` (one of `VISIBILITIES`) is who sees the posts; `sleep` is injectable for
     tests."""
 
-    def __init__(self, base_url: str, token: SecretStr, *, http: HttpClient | None = None,
-                 clock: Callable[[], dt.datetime] | None = None, media_timeout: float = 60.0,
-                 sleep: Callable[[float], None] = time.sleep, visibility: str = "public") -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: SecretStr,
+        *,
+        http: HttpClient | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+        media_timeout: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+        visibility: str = "public",
+    ) -> None:
         super().__init__(base_url, token, http=http, clock=clock)
         if visibility not in VISIBILITIES:
             raise ValueError(f"visibility {visibility!r} is not one of {', '.join(VISIBILITIES)}")
@@ -131,7 +152,9 @@ class MastodonPublisher(ApiClient):
         return headers
 
     def whoami(self) -> str:
-        me = self.http.request("GET", f"{self.base_url}/api/v1/accounts/verify_credentials", headers=self._headers()).json()
+        me = self.http.request(
+            "GET", f"{self.base_url}/api/v1/accounts/verify_credentials", headers=self._headers()
+        ).json()
         return f"@{me.get('acct') or me.get('username')}"
 
     def instance_limit(self) -> int | None:
@@ -146,27 +169,38 @@ class MastodonPublisher(ApiClient):
         count = info.get("statuses", {}).get("max_media_attachments")
         count = count if isinstance(count, int) else IMAGES.max_count
         if len(images) > count:
-            raise RejectedError(f"{len(images)} images, but this Mastodon instance takes at most {count} per post; "
-                                f"remove {len(images) - count}, then retry the post")
+            raise RejectedError(
+                f"{len(images)} images, but this Mastodon instance takes at most {count} per post; "
+                f"remove {len(images) - count}, then retry the post"
+            )
         size = info.get("media_attachments", {}).get("image_size_limit")
         if isinstance(size, int):
             for image in images:
                 if not image.is_url and _file_size(image.path) > size:
-                    raise RejectedError(f"image {image.path} is larger than this Mastodon instance's "
-                                        f"{size:,} bytes; make it smaller, then retry the post")
+                    raise RejectedError(
+                        f"image {image.path} is larger than this Mastodon instance's "
+                        f"{size:,} bytes; make it smaller, then retry the post"
+                    )
 
     def upload(self, image: Image) -> str:
         """Upload one image with its alt text and wait until the server has processed it; its id."""
         data = uploads.load(image, IMAGES, self.http)
-        response = self.http.request("POST", f"{self.base_url}/api/v2/media", headers=self._headers(),
-                                     data={"description": data.alt}, files={"file": (data.name, data.data, data.mime)})
+        response = self.http.request(
+            "POST",
+            f"{self.base_url}/api/v2/media",
+            headers=self._headers(),
+            data={"description": data.alt},
+            files={"file": (data.name, data.data, data.mime)},
+        )
         attachment: dict[str, Any] = response.json()
         media_id = str(attachment["id"])
         waited, pause = 0.0, 0.5
         while response.status_code != 200:  # 202 from the upload, 206 while processing
             if waited >= self.media_timeout:
-                raise TransientError(f"Mastodon is still processing image {image.path} after "
-                                     f"{self.media_timeout:.0f} s; the post is retried later")
+                raise TransientError(
+                    f"Mastodon is still processing image {image.path} after "
+                    f"{self.media_timeout:.0f} s; the post is retried later"
+                )
             self._sleep(pause)
             waited, pause = waited + pause, min(pause * 2, 5.0)
             response = self.http.request("GET", f"{self.base_url}/api/v1/media/{media_id}", headers=self._headers())
@@ -187,16 +221,21 @@ class MastodonPublisher(ApiClient):
             media_ids = [self.upload(image) for image in post.images]
         first: dict[str, object] | None = None
         parent: str | None = None
-        for index, body in enumerate(build_payloads(post.content, now=self.clock(), media_ids=media_ids,
-                                                        visibility=self.visibility)):
+        for index, body in enumerate(
+            build_payloads(post.content, now=self.clock(), media_ids=media_ids, visibility=self.visibility)
+        ):
             if index < len(arrived):
                 status = arrived[index]
             else:
                 if parent is not None:
                     body["in_reply_to_id"] = parent
                 status = self.http.request(
-                    "POST", f"{self.base_url}/api/v1/statuses", json=body,
-                    headers=self._headers(f"{post.idempotency_key}:{index}"), classify=_classify, reset_header=_reset,
+                    "POST",
+                    f"{self.base_url}/api/v1/statuses",
+                    json=body,
+                    headers=self._headers(f"{post.idempotency_key}:{index}"),
+                    classify=_classify,
+                    reset_header=_reset,
                 ).json()
             parent = str(status["id"])
             first = first or status
@@ -224,17 +263,31 @@ class MastodonPublisher(ApiClient):
         """The statuses of the leading parts found on the account (the newest with the first
         part's text, then each reply to the one before with the next part's text), and the
         creation time of the oldest status listed."""
-        me = self.http.request("GET", f"{self.base_url}/api/v1/accounts/verify_credentials",
-                               headers=self._headers()).json()
-        statuses = self.http.request("GET", f"{self.base_url}/api/v1/accounts/{me['id']}/statuses",
-                                     params={"limit": "40"}, headers=self._headers()).json()
-        oldest = min((dt.datetime.fromisoformat(s["created_at"].replace("Z", "+00:00")) for s in statuses), default=None)
+        me = self.http.request(
+            "GET", f"{self.base_url}/api/v1/accounts/verify_credentials", headers=self._headers()
+        ).json()
+        statuses = self.http.request(
+            "GET",
+            f"{self.base_url}/api/v1/accounts/{me['id']}/statuses",
+            params={"limit": "40"},
+            headers=self._headers(),
+        ).json()
+        oldest = min(
+            (dt.datetime.fromisoformat(s["created_at"].replace("Z", "+00:00")) for s in statuses), default=None
+        )
         arrived: list[dict[str, Any]] = []
         for part in parts:
             wanted = " ".join(part.split())
             parent = str(arrived[-1]["id"]) if arrived else None
-            match = next((s for s in statuses if _plain(s.get("content", "")) == wanted
-                          and (parent is None or str(s.get("in_reply_to_id")) == parent)), None)
+            match = next(
+                (
+                    s
+                    for s in statuses
+                    if _plain(s.get("content", "")) == wanted
+                    and (parent is None or str(s.get("in_reply_to_id")) == parent)
+                ),
+                None,
+            )
             if match is None:
                 break
             arrived.append(match)
@@ -246,9 +299,14 @@ def _rehearse(request: RecordedRequest) -> Answer:
     each status with an id of its own."""
     path = request.path
     if path.endswith("/api/v2/instance"):
-        return Answer(json={"configuration": {
-            "statuses": {"max_characters": PLATFORM.limit, "max_media_attachments": IMAGES.max_count},
-            "media_attachments": {"image_size_limit": IMAGES.max_bytes}}})
+        return Answer(
+            json={
+                "configuration": {
+                    "statuses": {"max_characters": PLATFORM.limit, "max_media_attachments": IMAGES.max_count},
+                    "media_attachments": {"image_size_limit": IMAGES.max_bytes},
+                }
+            }
+        )
     if path.endswith("/api/v2/media") or "/api/v1/media/" in path:
         return Answer(json={"id": path.rsplit("/", 1)[1] if "/api/v1/" in path else made_up(request), "type": "image"})
     if path.endswith("/api/v1/accounts/verify_credentials"):
@@ -259,16 +317,33 @@ def _rehearse(request: RecordedRequest) -> Answer:
     return Answer(json={})
 
 
-def _client(account: Any, *, http: HttpClient, journal: Journal | None = None,
-            options: Mapping[str, Any] | None = None, keep: Callable[[Mapping[str, str]], None] | None = None) -> MastodonPublisher:
+def _client(
+    account: Any,
+    *,
+    http: HttpClient,
+    journal: Journal | None = None,
+    options: Mapping[str, Any] | None = None,
+    keep: Callable[[Mapping[str, str]], None] | None = None,
+) -> MastodonPublisher:
     return MastodonPublisher(account.base_url, account.token, http=http, **(options or {}))
 
 
 PLATFORM = Platform(
-    name="mastodon", title="Mastodon", api_base="https://mastodon.social", limit=500, measure=measure_mastodon,
-    images=IMAGES, required=("base_url", "token"), identity=("base_url",), who=lambda account: "",
-    build_payloads=build_payloads, build_uploads=build_uploads, client=_client,
-    connect=Connect(oauth=False, label="Access token (write:statuses)",
-                    secret_field="token"),  # noqa: S106  # reason: the name of a field, not a password
-    threads=True, content_warning=True, rehearse=_rehearse, options=("visibility",),
+    name="mastodon",
+    title="Mastodon",
+    api_base="https://mastodon.social",
+    limit=500,
+    measure=measure_mastodon,
+    images=IMAGES,
+    required=("base_url", "token"),
+    identity=("base_url",),
+    who=lambda account: "",
+    build_payloads=build_payloads,
+    build_uploads=build_uploads,
+    client=_client,
+    connect=Connect(oauth=False, label="Access token (write:statuses)", secret_field="token"),  # noqa: S106  # reason: the name of a field, not a password
+    threads=True,
+    content_warning=True,
+    rehearse=_rehearse,
+    options=("visibility",),
 )

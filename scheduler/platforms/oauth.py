@@ -41,8 +41,6 @@ class Provider:
     self_refresh: bool = False
 
 
-
-
 @dataclass(frozen=True, slots=True)
 class Tokens:
     access_token: str
@@ -51,8 +49,10 @@ class Tokens:
     refresh_expires_at: dt.datetime | None = None  # LinkedIn's refresh token ends a year after sign-in
 
     def __repr__(self) -> str:
-        return (f"Tokens(expires_at={self.expires_at!r}, refresh_token={'yes' if self.refresh_token else 'no'}, "
-                f"refresh_expires_at={self.refresh_expires_at!r})")
+        return (
+            f"Tokens(expires_at={self.expires_at!r}, refresh_token={'yes' if self.refresh_token else 'no'}, "
+            f"refresh_expires_at={self.refresh_expires_at!r})"
+        )
 
 
 def _challenge(verifier: str) -> str:
@@ -77,17 +77,32 @@ class _Callback(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-def sign_in(provider: Provider, *, client_id: str, client_secret: SecretStr | None, http: HttpClient,
-            open_browser: Callable[[str], object], now: Callable[[], dt.datetime], port: int = 0,
-            timeout: float = 300.0, authorize_url: str | None = None, token_url: str | None = None) -> Tokens:
+def sign_in(
+    provider: Provider,
+    *,
+    client_id: str,
+    client_secret: SecretStr | None,
+    http: HttpClient,
+    open_browser: Callable[[str], object],
+    now: Callable[[], dt.datetime],
+    port: int = 0,
+    timeout: float = 300.0,
+    authorize_url: str | None = None,
+    token_url: str | None = None,
+) -> Tokens:
     """Run the authorisation-code flow and return the tokens; `AuthorisationError` when refused."""
     state, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(64)
     handler: type[_Callback] = type("Callback", (_Callback,), {"result": {}})
     server = HTTPServer(("127.0.0.1", port), handler)
     server.timeout = 1.0
     redirect_uri = f"http://127.0.0.1:{server.server_port}/callback"
-    query = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri,
-             "scope": " ".join(provider.scopes), "state": state}
+    query = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "scope": " ".join(provider.scopes),
+        "state": state,
+    }
     if provider.pkce:
         query.update(code_challenge=_challenge(verifier), code_challenge_method="S256")
     deadline = threading.Event()
@@ -104,13 +119,19 @@ def sign_in(provider: Provider, *, client_id: str, client_secret: SecretStr | No
         server.server_close()
     result = handler.result
     if "error" in result:
-        raise AuthorisationError(f"{provider.name} sign-in refused: {result.get('error_description') or result['error']}")
+        raise AuthorisationError(
+            f"{provider.name} sign-in refused: {result.get('error_description') or result['error']}"
+        )
     if "code" not in result:
         raise AuthorisationError(f"{provider.name} sign-in timed out after {timeout:.0f} s; run scheduler auth again")
     if result.get("state") != state:
         raise AuthorisationError(f"{provider.name} sign-in answered with a wrong state; run scheduler auth again")
-    form = {"grant_type": "authorization_code", "code": result["code"], "redirect_uri": redirect_uri,
-            "client_id": client_id}
+    form = {
+        "grant_type": "authorization_code",
+        "code": result["code"],
+        "redirect_uri": redirect_uri,
+        "client_id": client_id,
+    }
     if provider.pkce:
         form["code_verifier"] = verifier
     headers: dict[str, str] = {}
@@ -123,8 +144,9 @@ def sign_in(provider: Provider, *, client_id: str, client_secret: SecretStr | No
     return tokens_from(answer, now=now())
 
 
-def tokens_from(answer: Any, *, now: dt.datetime, keep_refresh: str | None = None,
-                keep_refresh_end: dt.datetime | None = None) -> Tokens:
+def tokens_from(
+    answer: Any, *, now: dt.datetime, keep_refresh: str | None = None, keep_refresh_end: dt.datetime | None = None
+) -> Tokens:
     """The tokens of a token endpoint's JSON answer; `keep_refresh` (and its end) when it brings no
     new refresh token. LinkedIn says how long its refresh token lasts (`refresh_token_expires_in`,
     counted from the first sign-in: a refresh does not extend it)."""
@@ -140,21 +162,39 @@ def tokens_from(answer: Any, *, now: dt.datetime, keep_refresh: str | None = Non
     )
 
 
-def long_lived(provider: Provider, tokens: Tokens, *, client_id: str, client_secret: SecretStr | None,
-               http: HttpClient, now: dt.datetime, token_url: str | None = None) -> Tokens:
+def long_lived(
+    provider: Provider,
+    tokens: Tokens,
+    *,
+    client_id: str,
+    client_secret: SecretStr | None,
+    http: HttpClient,
+    now: dt.datetime,
+    token_url: str | None = None,
+) -> Tokens:
     """Threads and Facebook hand out short-lived user tokens (an hour or two); exchange one for a
     long-lived token (60 days). Other platforms' tokens are returned as they are."""
     secret = client_secret.get_secret_value() if client_secret is not None else ""
     url = token_url or provider.token_url
     if provider.name == "threads":
         parts = urlsplit(url)
-        answer = http.request("GET", f"{parts.scheme}://{parts.netloc}/access_token", params={
-            "grant_type": "th_exchange_token", "client_secret": secret, "access_token": tokens.access_token}).json()
+        answer = http.request(
+            "GET",
+            f"{parts.scheme}://{parts.netloc}/access_token",
+            params={"grant_type": "th_exchange_token", "client_secret": secret, "access_token": tokens.access_token},
+        ).json()
         return tokens_from(answer, now=now)
     if provider.name == "facebook":
-        answer = http.request("GET", url, params={
-            "grant_type": "fb_exchange_token", "client_id": client_id, "client_secret": secret,
-            "fb_exchange_token": tokens.access_token}).json()
+        answer = http.request(
+            "GET",
+            url,
+            params={
+                "grant_type": "fb_exchange_token",
+                "client_id": client_id,
+                "client_secret": secret,
+                "fb_exchange_token": tokens.access_token,
+            },
+        ).json()
         return tokens_from(answer, now=now)
     return tokens
 
@@ -162,8 +202,9 @@ def long_lived(provider: Provider, tokens: Tokens, *, client_id: str, client_sec
 def page_token(base_url: str, page_id: str, user_token: str, *, http: HttpClient) -> str:
     """Facebook: the page's own access token, read with a (long-lived) user token. Page tokens
     obtained this way do not expire (community-documented; see platform-apis.md 5.2)."""
-    answer = http.request("GET", f"{base_url.rstrip('/')}/{page_id}",
-                          params={"fields": "access_token", "access_token": user_token}).json()
+    answer = http.request(
+        "GET", f"{base_url.rstrip('/')}/{page_id}", params={"fields": "access_token", "access_token": user_token}
+    ).json()
     if not isinstance(answer, dict) or not answer.get("access_token"):
         raise AuthorisationError(f"Facebook gave no page token for page {page_id}: does the account manage it?")
     return str(answer["access_token"])

@@ -116,8 +116,12 @@ def windows(headers: Mapping[str, str], *, now: dt.datetime) -> list[tuple[str, 
         remaining = _int(headers.get(prefix + "Remaining"))
         if remaining is None:
             continue
-        found.append(("", Window(name, remaining, _int(headers.get(prefix + "Limit")),
-                                 reset(headers.get(prefix + "Reset"), now))))
+        found.append(
+            (
+                "",
+                Window(name, remaining, _int(headers.get(prefix + "Limit")), reset(headers.get(prefix + "Reset"), now)),
+            )
+        )
     found.extend((ANY, window) for window in _meta_windows(headers, now))
     return found
 
@@ -148,9 +152,14 @@ def _meta_windows(headers: Mapping[str, str], now: dt.datetime) -> list[Window]:
 class Pacer:
     """What one account may still send, learnt from its responses; see the module docstring."""
 
-    def __init__(self, *, clock: Callable[[], dt.datetime] | None = None,
-                 sleep: Callable[[float], None] = time.sleep, max_wait: float = 5.0,
-                 min_interval: float = 0.0) -> None:
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], dt.datetime] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        max_wait: float = 5.0,
+        min_interval: float = 0.0,
+    ) -> None:
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.sleep = sleep
         self.max_wait = max_wait
@@ -164,8 +173,7 @@ class Pacer:
 
     # -- learning ------------------------------------------------------------------------------
 
-    def observe(self, where: str, headers: Mapping[str, str], *, status: int,
-                retry_after: float | None = None) -> None:
+    def observe(self, where: str, headers: Mapping[str, str], *, status: int, retry_after: float | None = None) -> None:
         """Remember the windows a response to `where` describes; a 429 blocks `where` for
         `retry_after` seconds when the platform said how long."""
         now = self.clock()
@@ -220,7 +228,10 @@ class Pacer:
             if attempt or wait > self.max_wait:
                 raise RateLimitedError(
                     f"{host or where}: {max(left, 0)} left in the rate-limit window, the post needs {requests}; "
-                    f"not started, retry in {wait:.0f} s", retry_after=wait, unsent=True)
+                    f"not started, retry in {wait:.0f} s",
+                    retry_after=wait,
+                    unsent=True,
+                )
             self.sleep(wait)  # short: wait here rather than give the post back to the queue
         raise AssertionError("unreachable")
 

@@ -19,14 +19,16 @@ if TYPE_CHECKING:
     from scheduler.platforms.spec import Platform
     from scheduler.text.length import Measure
 
-_MODULES: Mapping[str, str] = MappingProxyType({
-    "linkedin": "scheduler.platforms.linkedin",
-    "mastodon": "scheduler.platforms.mastodon",
-    "bluesky": "scheduler.platforms.bluesky",
-    "x": "scheduler.platforms.x",
-    "threads": "scheduler.platforms.threads",
-    "facebook": "scheduler.platforms.facebook",
-})
+_MODULES: Mapping[str, str] = MappingProxyType(
+    {
+        "linkedin": "scheduler.platforms.linkedin",
+        "mastodon": "scheduler.platforms.mastodon",
+        "bluesky": "scheduler.platforms.bluesky",
+        "x": "scheduler.platforms.x",
+        "threads": "scheduler.platforms.threads",
+        "facebook": "scheduler.platforms.facebook",
+    }
+)
 
 #: Every platform's name, in the order previews list them.
 NAMES: tuple[str, ...] = tuple(_MODULES)

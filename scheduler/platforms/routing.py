@@ -30,7 +30,9 @@ class Router:
         if publisher is None:
             raise AuthorisationError(
                 f"no credentials for {post.platform}:{post.account}; configure the account (see .env.example)",
-                platform=post.platform, account=post.account)
+                platform=post.platform,
+                account=post.account,
+            )
         return publisher
 
     def keep_fresh(self) -> list[str]:

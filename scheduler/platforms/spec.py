@@ -61,9 +61,15 @@ class ClientFactory(Protocol):
     settings add to its bodies; `keep` stores fields the client renews itself (a Bluesky session)
     in the token store, from where they come back as the account's fields on the next start."""
 
-    def __call__(self, account: Any, *, http: HttpClient, journal: Journal | None = None,
-                 options: Mapping[str, Any] | None = None,
-                 keep: Callable[[Mapping[str, str]], None] | None = None) -> Publisher: ...
+    def __call__(
+        self,
+        account: Any,
+        *,
+        http: HttpClient,
+        journal: Journal | None = None,
+        options: Mapping[str, Any] | None = None,
+        keep: Callable[[Mapping[str, str]], None] | None = None,
+    ) -> Publisher: ...
 
 
 @dataclass(frozen=True, slots=True)

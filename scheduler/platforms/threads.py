@@ -80,8 +80,15 @@ def build_uploads(post: Content) -> list[Payload]:
     """A carousel's item containers (one per image); a single image needs none."""
     if len(post.images) < 2:
         return []
-    return [{"method": "POST", "path": f"/{USER_PLACEHOLDER}/threads", "content_type": "application/x-www-form-urlencoded",
-             "body": {**_item(image), "access_token": REDACTED}} for image in post.images]
+    return [
+        {
+            "method": "POST",
+            "path": f"/{USER_PLACEHOLDER}/threads",
+            "content_type": "application/x-www-form-urlencoded",
+            "body": {**_item(image), "access_token": REDACTED},
+        }
+        for image in post.images
+    ]
 
 
 def build_payloads(post: Content, *, now: dt.datetime, children: Sequence[str] | None = None) -> list[Payload]:
@@ -104,9 +111,18 @@ def build_payloads(post: Content, *, now: dt.datetime, children: Sequence[str] |
 class ThreadsPublisher(ApiClient):
     shown = ("user_id",)
 
-    def __init__(self, base_url: str, token: SecretStr, *, user_id: str = "me", http: HttpClient | None = None,
-                 clock: Callable[[], dt.datetime] | None = None, media_timeout: float = 300.0,
-                 sleep: Callable[[float], None] = time.sleep, journal: Journal | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: SecretStr,
+        *,
+        user_id: str = "me",
+        http: HttpClient | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+        media_timeout: float = 300.0,
+        sleep: Callable[[float], None] = time.sleep,
+        journal: Journal | None = None,
+    ) -> None:
         """`journal` (the queue's store) keeps each container id before it is published and each
         published part's media id, so that `reconcile` can ask about exactly those containers."""
         super().__init__(base_url, token, http=http, clock=clock)
@@ -115,12 +131,12 @@ class ThreadsPublisher(ApiClient):
         self._sleep = sleep
         self.journal = journal
 
-
     def _post(self, path: str, form: dict[str, str]) -> dict[str, str]:
         form = {**form, "access_token": self._secret.get_secret_value()}
         classify = _classify_publish if path == "threads_publish" else meta.classify
-        answer: dict[str, str] = self.http.request("POST", f"{self.base_url}/{self.user_id}/{path}", data=form,
-                                                   classify=classify).json()
+        answer: dict[str, str] = self.http.request(
+            "POST", f"{self.base_url}/{self.user_id}/{path}", data=form, classify=classify
+        ).json()
         return answer
 
     def _publish_container(self, container: str) -> str:
@@ -136,9 +152,12 @@ class ThreadsPublisher(ApiClient):
 
     def quota_left(self) -> int | None:
         """How many posts the profile may still publish in the moving 24 hours, when Threads says."""
-        answer = self.http.request("GET", f"{self.base_url}/{self.user_id}/threads_publishing_limit",
-                                   classify=meta.classify, params={
-                                       "fields": "quota_usage,config", "access_token": self._secret.get_secret_value()}).json()
+        answer = self.http.request(
+            "GET",
+            f"{self.base_url}/{self.user_id}/threads_publishing_limit",
+            classify=meta.classify,
+            params={"fields": "quota_usage,config", "access_token": self._secret.get_secret_value()},
+        ).json()
         data = answer.get("data") or [{}]
         usage, total = data[0].get("quota_usage"), (data[0].get("config") or {}).get("quota_total")
         if isinstance(usage, int) and isinstance(total, int):
@@ -153,38 +172,57 @@ class ThreadsPublisher(ApiClient):
             log.warning("could not read the Threads publishing quota: %s", error)
             return
         if left == 0:
-            raise RateLimitedError("the Threads profile has used its publishing quota for the last 24 hours "
-                                   "(250 posts); the post is retried in an hour", retry_after=QUOTA_RETRY, unsent=True)
+            raise RateLimitedError(
+                "the Threads profile has used its publishing quota for the last 24 hours "
+                "(250 posts); the post is retried in an hour",
+                retry_after=QUOTA_RETRY,
+                unsent=True,
+            )
 
     def whoami(self) -> str:
-        me = self.http.request("GET", f"{self.base_url}/{self.user_id}", classify=meta.classify,
-                               params={"fields": "id,username", "access_token": self._secret.get_secret_value()}).json()
+        me = self.http.request(
+            "GET",
+            f"{self.base_url}/{self.user_id}",
+            classify=meta.classify,
+            params={"fields": "id,username", "access_token": self._secret.get_secret_value()},
+        ).json()
         return f"@{me.get('username', me.get('id'))}"
 
     def _wait(self, container: str) -> None:
         """Until Threads has fetched and processed the container's media (status FINISHED)."""
         waited, pause = 0.0, 2.0
         while True:
-            state = self.http.request("GET", f"{self.base_url}/{container}", classify=meta.classify, params={
-                "fields": "status,error_message", "access_token": self._secret.get_secret_value()}).json()
+            state = self.http.request(
+                "GET",
+                f"{self.base_url}/{container}",
+                classify=meta.classify,
+                params={"fields": "status,error_message", "access_token": self._secret.get_secret_value()},
+            ).json()
             status = state.get("status")
             if status in ("FINISHED", "PUBLISHED"):
                 return
             if status == "ERROR":
                 reason = self.http.scrub(str(state.get("error_message") or "no reason given"))  # the server's words
-                raise RejectedError(f"Threads could not use the image: {reason}; "
-                                    f"check that the image address is public, then retry the post")
+                raise RejectedError(
+                    f"Threads could not use the image: {reason}; "
+                    f"check that the image address is public, then retry the post"
+                )
             if status == "EXPIRED":
                 raise TransientError("the Threads media container expired before it was published; the post is retried")
             if waited >= self.media_timeout:
-                raise TransientError(f"Threads is still processing the image after {self.media_timeout:.0f} s; "
-                                     f"the post is retried later")
+                raise TransientError(
+                    f"Threads is still processing the image after {self.media_timeout:.0f} s; the post is retried later"
+                )
             self._sleep(pause)
             waited, pause = waited + pause, min(pause * 2, 30.0)
 
     def _status(self, container: str) -> str:
-        state = self.http.request("GET", f"{self.base_url}/{container}", classify=meta.classify, params={
-            "fields": "status,error_message", "access_token": self._secret.get_secret_value()}).json()
+        state = self.http.request(
+            "GET",
+            f"{self.base_url}/{container}",
+            classify=meta.classify,
+            params={"fields": "status,error_message", "access_token": self._secret.get_secret_value()},
+        ).json()
         return str(state.get("status", ""))
 
     def publish(self, post: QueuedPost) -> PublishResult:
@@ -197,8 +235,10 @@ class ThreadsPublisher(ApiClient):
         self.http.pace("POST", f"{self.base_url}/{self.user_id}/threads_publish", requests=len(post.parts))
         local = [image.path for image in post.images if not image.is_url]
         if local:
-            raise RejectedError(f"Threads downloads images from a public address and {local[0]} is a local file; "
-                                f"set SCHEDULER_MEDIA_BASE_URL and queue the post again")
+            raise RejectedError(
+                f"Threads downloads images from a public address and {local[0]} is a local file; "
+                f"set SCHEDULER_MEDIA_BASE_URL and queue the post again"
+            )
         if "part:0" not in steps:
             self._check_quota()
         children = []
@@ -272,8 +312,14 @@ class ThreadsPublisher(ApiClient):
     def _listed(self, text: str) -> tuple[PublishResult | None, bool]:
         """The profile's recent thread with `text`, and whether the profile could be listed at all."""
         listing = self.http.request(
-            "GET", f"{self.base_url}/{self.user_id}/threads", classify=meta.classify,
-            params={"fields": "id,text,timestamp,permalink", "limit": "50", "access_token": self._secret.get_secret_value()},
+            "GET",
+            f"{self.base_url}/{self.user_id}/threads",
+            classify=meta.classify,
+            params={
+                "fields": "id,text,timestamp,permalink",
+                "limit": "50",
+                "access_token": self._secret.get_secret_value(),
+            },
         ).json()
         wanted = " ".join(text.split())
         for item in listing.get("data", []):
@@ -303,18 +349,40 @@ def _rehearse(request: RecordedRequest) -> Answer:
     return Answer(json={"data": []})
 
 
-def _client(account: Any, *, http: HttpClient, journal: Journal | None = None,
-            options: Mapping[str, Any] | None = None, keep: Callable[[Mapping[str, str]], None] | None = None) -> ThreadsPublisher:
+def _client(
+    account: Any,
+    *,
+    http: HttpClient,
+    journal: Journal | None = None,
+    options: Mapping[str, Any] | None = None,
+    keep: Callable[[Mapping[str, str]], None] | None = None,
+) -> ThreadsPublisher:
     return ThreadsPublisher(account.base_url, account.token, user_id=account.user_id, journal=journal, http=http)
 
 
 PLATFORM = Platform(
-    name="threads", title="Threads", api_base=f"https://graph.threads.net/{API_VERSION}", limit=500,
-    measure=measure_threads, images=IMAGES, required=("token",), identity=("base_url", "user_id"),
+    name="threads",
+    title="Threads",
+    api_base=f"https://graph.threads.net/{API_VERSION}",
+    limit=500,
+    measure=measure_threads,
+    images=IMAGES,
+    required=("token",),
+    identity=("base_url", "user_id"),
     who=lambda account: f"Threads user {account.user_id}" if account.user_id else "",
-    build_payloads=build_payloads, build_uploads=build_uploads, client=_client,
-    connect=Connect(oauth=True, keeps=("user_id",)), threads=True,
-    oauth=Provider("threads", "https://threads.net/oauth/authorize", "https://graph.threads.net/oauth/access_token",
-                   ("threads_basic", "threads_content_publish"), pkce=False, self_refresh=True),
-    token_margin=dt.timedelta(days=7), rehearse=_rehearse,
+    build_payloads=build_payloads,
+    build_uploads=build_uploads,
+    client=_client,
+    connect=Connect(oauth=True, keeps=("user_id",)),
+    threads=True,
+    oauth=Provider(
+        "threads",
+        "https://threads.net/oauth/authorize",
+        "https://graph.threads.net/oauth/access_token",
+        ("threads_basic", "threads_content_publish"),
+        pkce=False,
+        self_refresh=True,
+    ),
+    token_margin=dt.timedelta(days=7),
+    rehearse=_rehearse,
 )

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from scheduler.platforms.http import HttpClient
     from scheduler.tokenstore import TokenStore
 
+
 class Account(Protocol):
     """What refreshing needs of an account (`scheduler.config.Account` has it all)."""
 
@@ -52,7 +53,6 @@ class Account(Protocol):
 
 
 log = logging.getLogger(__name__)
-
 
 
 def expires_at(account: Account) -> dt.datetime | None:
@@ -102,12 +102,18 @@ def refresh(platform: str, account: Account, *, http: HttpClient, now: dt.dateti
     try:
         if provider.self_refresh:
             assert account.token is not None
-            answer = http.request("GET", f"{origin(token_url)}/refresh_access_token", params={
-                "grant_type": "th_refresh_token", "access_token": account.token.get_secret_value()}).json()
+            answer = http.request(
+                "GET",
+                f"{origin(token_url)}/refresh_access_token",
+                params={"grant_type": "th_refresh_token", "access_token": account.token.get_secret_value()},
+            ).json()
             return tokens_from(answer, now=now)
         assert account.refresh_token is not None
-        form = {"grant_type": "refresh_token", "refresh_token": account.refresh_token.get_secret_value(),
-                "client_id": account.client_id}
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": account.refresh_token.get_secret_value(),
+            "client_id": account.client_id,
+        }
         headers: dict[str, str] = {}
         secret = account.client_secret.get_secret_value() if account.client_secret is not None else ""
         if secret and provider.basic_auth:
@@ -118,8 +124,12 @@ def refresh(platform: str, account: Account, *, http: HttpClient, now: dt.dateti
     except PublishError as error:
         raise AuthorisationError(f"refreshing the {platform} token failed ({error})") from None
     # LinkedIn answers without a new refresh token: the old one stays valid until its own end
-    return tokens_from(answer, now=now, keep_refresh=account.refresh_token.get_secret_value(),
-                       keep_refresh_end=refresh_expires_at(account))
+    return tokens_from(
+        answer,
+        now=now,
+        keep_refresh=account.refresh_token.get_secret_value(),
+        keep_refresh_end=refresh_expires_at(account),
+    )
 
 
 def stored_fields(tokens: Tokens) -> dict[str, str]:
@@ -138,15 +148,26 @@ class TokenKeeper:
     stores the new tokens, and rebuilds the platform client with them. Everything else is the
     client's: `whoami`, `base_url` … pass through."""
 
-    def __init__(self, platform: str, name: str, account: Account, *, build: Callable[[Account], Any],
-                 store: TokenStore, http: HttpClient, clock: Callable[[], dt.datetime]) -> None:
+    def __init__(
+        self,
+        platform: str,
+        name: str,
+        account: Account,
+        *,
+        build: Callable[[Account], Any],
+        store: TokenStore,
+        http: HttpClient,
+        clock: Callable[[], dt.datetime],
+    ) -> None:
         self.platform, self.name, self.account = platform, name, account
         self._build, self._store, self._http, self._clock = build, store, http, clock
         self._lock = threading.Lock()
         self.client = build(account)
 
     def __repr__(self) -> str:
-        return f"TokenKeeper({self.platform}:{self.name}, expires_at={self.account.expires_at!r}, client={self.client!r})"
+        return (
+            f"TokenKeeper({self.platform}:{self.name}, expires_at={self.account.expires_at!r}, client={self.client!r})"
+        )
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.client, name)  # the client's abilities (quota_left …) and fields pass through
@@ -168,9 +189,13 @@ class TokenKeeper:
             try:
                 with self._store.locked():
                     stored = self._store.load().get(key, {})
-                    adopted = self.account.model_copy(update={
-                        name: (SecretStr(stored[name]) if name in ("token", "refresh_token") else stored[name])
-                        for name in ("token", "refresh_token", "expires_at", "refresh_expires_at") if stored.get(name)})
+                    adopted = self.account.model_copy(
+                        update={
+                            name: (SecretStr(stored[name]) if name in ("token", "refresh_token") else stored[name])
+                            for name in ("token", "refresh_token", "expires_at", "refresh_expires_at")
+                            if stored.get(name)
+                        }
+                    )
                     if due(self.platform, adopted, now):
                         adopted = self._refreshed(adopted, key, now, keep=True)
             except (OSError, ConfigError) as error:  # the store could not even be read: nothing refreshed yet
@@ -188,20 +213,31 @@ class TokenKeeper:
             tokens = refresh(self.platform, account, http=self._http, now=now)
         except AuthorisationError as error:
             raise AuthorisationError(
-                f"{key}: {error}; re-authorise: scheduler auth {self.platform} --account {self.name}") from None
+                f"{key}: {error}; re-authorise: scheduler auth {self.platform} --account {self.name}"
+            ) from None
         if keep:
             try:
                 self._store.update(key, {**stored_fields(tokens), **bound_fields(self.platform, account)})
             except (OSError, ConfigError) as error:
-                log.error("could not keep the refreshed %s tokens in %s (%s): they are lost when the daemon "
-                          "stops; fix the store, or re-authorise then", key, self._store.path, error)
-        return account.model_copy(update={
-            "token": SecretStr(tokens.access_token),
-            "refresh_token": SecretStr(tokens.refresh_token) if tokens.refresh_token else account.refresh_token,
-            "expires_at": tokens.expires_at.isoformat(timespec="seconds") if tokens.expires_at else "",
-            "refresh_expires_at": (tokens.refresh_expires_at.isoformat(timespec="seconds")
-                                   if tokens.refresh_expires_at else account.refresh_expires_at),
-        })
+                log.error(
+                    "could not keep the refreshed %s tokens in %s (%s): they are lost when the daemon "
+                    "stops; fix the store, or re-authorise then",
+                    key,
+                    self._store.path,
+                    error,
+                )
+        return account.model_copy(
+            update={
+                "token": SecretStr(tokens.access_token),
+                "refresh_token": SecretStr(tokens.refresh_token) if tokens.refresh_token else account.refresh_token,
+                "expires_at": tokens.expires_at.isoformat(timespec="seconds") if tokens.expires_at else "",
+                "refresh_expires_at": (
+                    tokens.refresh_expires_at.isoformat(timespec="seconds")
+                    if tokens.refresh_expires_at
+                    else account.refresh_expires_at
+                ),
+            }
+        )
 
     def publish(self, post: QueuedPost) -> PublishResult:
         self.keep_fresh()

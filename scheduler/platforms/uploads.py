@@ -46,29 +46,35 @@ def load(image: Image, rules: media.ImageRules, http: HttpClient) -> ImageData:
         from scheduler.platforms.fetching import Fetcher
 
         # public addresses only, unless SCHEDULER_FETCH_ALLOW lists the host (an intranet's image server)
-        fetcher = Fetcher(timeout=http.timeout, max_redirects=5, allow=http.fetch_allow,
-                          transport=http.fetch_transport)
+        fetcher = Fetcher(timeout=http.timeout, max_redirects=5, allow=http.fetch_allow, transport=http.fetch_transport)
         try:  # no credentials go to the image's host
             data = fetcher.get(image.path, max_bytes=rules.max_bytes, accept="image/*").body
         except TransientError:
             raise
         except PublishError as error:  # the image's host refused, not the platform: no re-authorising
-            raise RejectedError(f"image {image.path} could not be fetched ({error}); check the address "
-                                f"(at most {rules.max_bytes:,} bytes for {platform}), then retry the post") from None
+            raise RejectedError(
+                f"image {image.path} could not be fetched ({error}); check the address "
+                f"(at most {rules.max_bytes:,} bytes for {platform}), then retry the post"
+            ) from None
     else:
         try:
             with open(image.path, "rb") as handle:
                 data = handle.read()
         except OSError as exc:
-            raise RejectedError(f"image {image.path} cannot be read ({exc.strerror}); put it back, "
-                                f"then retry the post") from None
+            raise RejectedError(
+                f"image {image.path} cannot be read ({exc.strerror}); put it back, then retry the post"
+            ) from None
     mime = media.sniff(data[:16])
     if mime not in rules.types:
-        raise RejectedError(f"image {image.path} is not a {rules.type_names()} image, which {platform} needs; "
-                            f"replace it, then retry the post")
+        raise RejectedError(
+            f"image {image.path} is not a {rules.type_names()} image, which {platform} needs; "
+            f"replace it, then retry the post"
+        )
     if len(data) > rules.max_bytes:
-        raise RejectedError(f"image {image.path} has {len(data):,} bytes; {platform} takes at most "
-                            f"{rules.max_bytes:,}; make it smaller, then retry the post")
+        raise RejectedError(
+            f"image {image.path} has {len(data):,} bytes; {platform} takes at most "
+            f"{rules.max_bytes:,}; make it smaller, then retry the post"
+        )
     return ImageData(data=data, mime=mime, name=_name(image) or "image", alt=image.alt)
 
 

@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from scheduler.platforms.http import HttpClient
 
 
-
 #: docs.x.com media best practices: up to 4 photos per post; images 5 MB. The one-shot
 #: POST /2/media/upload takes image/jpeg, png, webp, bmp, tiff; a GIF needs the chunked
 #: upload (tweet_gif), which we do not implement. Alt text: at most 1000 characters (media metadata).
@@ -46,10 +45,21 @@ def build_uploads(post: Content) -> list[Payload]:
     """Per image: the upload, then its alt text."""
     steps: list[Payload] = []
     for number, image in enumerate(post.images, start=1):
-        steps.append({"method": "POST", "path": "/2/media/upload", "content_type": "multipart/form-data",
-                      "body": {"media": uploads.contents(image), "media_category": "tweet_image"}})
-        steps.append({"method": "POST", "path": "/2/media/metadata",
-                      "body": {"id": uploads.placeholder("media id", number), "metadata": {"alt_text": {"text": image.alt}}}})
+        steps.append(
+            {
+                "method": "POST",
+                "path": "/2/media/upload",
+                "content_type": "multipart/form-data",
+                "body": {"media": uploads.contents(image), "media_category": "tweet_image"},
+            }
+        )
+        steps.append(
+            {
+                "method": "POST",
+                "path": "/2/media/metadata",
+                "body": {"id": uploads.placeholder("media id", number), "metadata": {"alt_text": {"text": image.alt}}},
+            }
+        )
     return steps
 
 
@@ -60,8 +70,11 @@ def build_payloads(post: Content, *, now: dt.datetime, media_ids: Sequence[str] 
         if index:
             body["reply"] = {"in_reply_to_tweet_id": f"<id of part {index}>"}
         elif post.images:
-            body["media"] = {"media_ids": list(media_ids or [uploads.placeholder("media id", n)
-                                                             for n in range(1, len(post.images) + 1)])}
+            body["media"] = {
+                "media_ids": list(
+                    media_ids or [uploads.placeholder("media id", n) for n in range(1, len(post.images) + 1)]
+                )
+            }
         payloads.append(body)
     return payloads
 
@@ -92,11 +105,17 @@ class XPublisher(ApiClient):
     queue's store) each part's id is noted as it goes out, so a thread cut short is finished, not
     repeated."""
 
-    def __init__(self, base_url: str, token: SecretStr, *, http: HttpClient | None = None,
-                 clock: Callable[[], dt.datetime] | None = None, journal: Journal | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: SecretStr,
+        *,
+        http: HttpClient | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+        journal: Journal | None = None,
+    ) -> None:
         super().__init__(base_url, token, http=http, clock=clock)
         self.journal = journal
-
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._secret.get_secret_value()}"}
@@ -108,17 +127,27 @@ class XPublisher(ApiClient):
     def upload(self, image: Image) -> str:
         """Upload one image and set its alt text; its media id."""
         data = uploads.load(image, IMAGES, self.http)
-        answer = self.http.request("POST", f"{self.base_url}/2/media/upload", headers=self._headers(),
-                                   data={"media_category": "tweet_image"},
-                                   files={"media": (data.name, data.data, data.mime)},
-                                   classify=_classify, reset_header=_reset).json()
+        answer = self.http.request(
+            "POST",
+            f"{self.base_url}/2/media/upload",
+            headers=self._headers(),
+            data={"media_category": "tweet_image"},
+            files={"media": (data.name, data.data, data.mime)},
+            classify=_classify,
+            reset_header=_reset,
+        ).json()
         found = answer.get("data", answer)
         media_id = found.get("id") or found.get("media_id_string")
         if not media_id:
             raise RejectedError(f"X answered the upload of {image.path} without a media id")
-        self.http.request("POST", f"{self.base_url}/2/media/metadata", headers=self._headers(),
-                          json={"id": str(media_id), "metadata": {"alt_text": {"text": data.alt}}},
-                          classify=_classify, reset_header=_reset)
+        self.http.request(
+            "POST",
+            f"{self.base_url}/2/media/metadata",
+            headers=self._headers(),
+            json={"id": str(media_id), "metadata": {"alt_text": {"text": data.alt}}},
+            classify=_classify,
+            reset_header=_reset,
+        )
         return str(media_id)
 
     def publish(self, post: QueuedPost) -> PublishResult:
@@ -144,8 +173,14 @@ class XPublisher(ApiClient):
             if parent is not None:
                 body["reply"] = {"in_reply_to_tweet_id": parent}
             self._note(post, f"sending:{index}", "1")  # from here on, the part may be out
-            response = self.http.request("POST", f"{self.base_url}/2/tweets", json=body, headers=self._headers(),
-                                         classify=_classify, reset_header=_reset)
+            response = self.http.request(
+                "POST",
+                f"{self.base_url}/2/tweets",
+                json=body,
+                headers=self._headers(),
+                classify=_classify,
+                reset_header=_reset,
+            )
             parent = str(response.json()["data"]["id"])
             self._note(post, f"part:{index}", parent)
             first = first or parent
@@ -161,14 +196,20 @@ class XPublisher(ApiClient):
         if self.journal is not None and "sending:0" not in steps:
             return Reconciliation(Outcome.NOT_PUBLISHED)  # claimed, but no request ever went out
         me = self.http.request("GET", f"{self.base_url}/2/users/me", headers=self._headers()).json()["data"]["id"]
-        listing = self.http.request("GET", f"{self.base_url}/2/users/{me}/tweets", headers=self._headers(), params={
-            "max_results": "100", "tweet.fields": "created_at,referenced_tweets"}).json()
+        listing = self.http.request(
+            "GET",
+            f"{self.base_url}/2/users/{me}/tweets",
+            headers=self._headers(),
+            params={"max_results": "100", "tweet.fields": "created_at,referenced_tweets"},
+        ).json()
         tweets = listing.get("data", [])
         for index, part in enumerate(post.parts):
             if f"part:{index}" in steps:
                 continue
             parent = steps.get(f"part:{index - 1}") if index else None
-            found = next((tweet for tweet in tweets if _same(tweet.get("text"), part) and _replies_to(tweet, parent)), None)
+            found = next(
+                (tweet for tweet in tweets if _same(tweet.get("text"), part) and _replies_to(tweet, parent)), None
+            )
             if found is None:
                 break
             steps[f"part:{index}"] = str(found["id"])
@@ -179,7 +220,9 @@ class XPublisher(ApiClient):
                 return Reconciliation(Outcome.PUBLISHED, PublishResult(first, f"https://x.com/i/status/{first}"))
             return Reconciliation(Outcome.PUBLISHED, self._publish(post, steps))  # finish a half-sent thread
         started = post.claimed_at or post.publish_at
-        times = [dt.datetime.fromisoformat(t["created_at"].replace("Z", "+00:00")) for t in tweets if t.get("created_at")]
+        times = [
+            dt.datetime.fromisoformat(t["created_at"].replace("Z", "+00:00")) for t in tweets if t.get("created_at")
+        ]
         if times and min(times) < started:
             return Reconciliation(Outcome.NOT_PUBLISHED)
         return Reconciliation(Outcome.UNKNOWN)
@@ -221,17 +264,40 @@ def _rehearse(request: RecordedRequest) -> Answer:
     return Answer(json={})
 
 
-def _client(account: Any, *, http: HttpClient, journal: Journal | None = None,
-            options: Mapping[str, Any] | None = None, keep: Callable[[Mapping[str, str]], None] | None = None) -> XPublisher:
+def _client(
+    account: Any,
+    *,
+    http: HttpClient,
+    journal: Journal | None = None,
+    options: Mapping[str, Any] | None = None,
+    keep: Callable[[Mapping[str, str]], None] | None = None,
+) -> XPublisher:
     return XPublisher(account.base_url, account.token, journal=journal, http=http)
 
 
 PLATFORM = Platform(
-    name="x", title="X", api_base="https://api.x.com", limit=280, measure=measure_x, images=IMAGES,
-    required=("token",), identity=("base_url",), who=lambda account: "",
-    build_payloads=build_payloads, build_uploads=build_uploads, client=_client, connect=Connect(oauth=True),
-    threads=True, rehearse=_rehearse,
-    oauth=Provider("x", "https://x.com/i/oauth2/authorize", "https://api.x.com/2/oauth2/token",
-                   ("tweet.read", "tweet.write", "users.read", "offline.access"), pkce=True, basic_auth=True),
+    name="x",
+    title="X",
+    api_base="https://api.x.com",
+    limit=280,
+    measure=measure_x,
+    images=IMAGES,
+    required=("token",),
+    identity=("base_url",),
+    who=lambda account: "",
+    build_payloads=build_payloads,
+    build_uploads=build_uploads,
+    client=_client,
+    connect=Connect(oauth=True),
+    threads=True,
+    rehearse=_rehearse,
+    oauth=Provider(
+        "x",
+        "https://x.com/i/oauth2/authorize",
+        "https://api.x.com/2/oauth2/token",
+        ("tweet.read", "tweet.write", "users.read", "offline.access"),
+        pkce=True,
+        basic_auth=True,
+    ),
     token_margin=dt.timedelta(minutes=10),
 )

@@ -46,12 +46,22 @@ class Sandbox(SandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**"})
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(left, int) and isinstance(right, int) and abs(left) > 1 \
-                and right * math.log10(abs(left)) > MAX_DIGITS:
+        if (
+            operator == "**"
+            and isinstance(left, int)
+            and isinstance(right, int)
+            and abs(left) > 1
+            and right * math.log10(abs(left)) > MAX_DIGITS
+        ):
             raise SecurityError(f"{left} ** {right} is too large (more than {MAX_DIGITS:,} digits)")
         if operator == "*":
-            size, times = (len(left), right) if isinstance(left, (str, list, tuple)) and isinstance(right, int) else \
-                (len(right), left) if isinstance(right, (str, list, tuple)) and isinstance(left, int) else (0, 0)
+            size, times = (
+                (len(left), right)
+                if isinstance(left, (str, list, tuple)) and isinstance(right, int)
+                else (len(right), left)
+                if isinstance(right, (str, list, tuple)) and isinstance(left, int)
+                else (0, 0)
+            )
             if size * times > MAX_RESULT:
                 raise SecurityError(f"a repetition of {size * times:,} items is too large (more than {MAX_RESULT:,})")
         return super().call_binop(context, operator, left, right)
@@ -61,8 +71,10 @@ def make_environment(templates_dir: Path | None) -> SandboxedEnvironment:
     """An environment reading `templates_dir` (the team's templates; None: none) before the packaged
     defaults. A folder that was named but does not exist is a `TemplateError`."""
     if templates_dir is not None and templates_dir.is_file():
-        raise TemplateError(f"templates folder {str(templates_dir)!r} is a file; name a folder in "
-                            "SCHEDULER_TEMPLATES_DIR, or unset it to use the default templates")
+        raise TemplateError(
+            f"templates folder {str(templates_dir)!r} is a file; name a folder in "
+            "SCHEDULER_TEMPLATES_DIR, or unset it to use the default templates"
+        )
     if templates_dir is not None and not templates_dir.is_dir():
         raise TemplateError(
             f"templates folder {str(templates_dir)!r} not found; create it, or unset SCHEDULER_TEMPLATES_DIR "
@@ -98,8 +110,12 @@ def _folders(environment: jinja2.Environment | None) -> str:
     """Where `environment` looks for templates, for messages: `my-templates or the default templates`."""
     loader = environment.loader if environment is not None else None
     loaders = loader.loaders if isinstance(loader, jinja2.ChoiceLoader) else [loader] if loader else []
-    places = [str(path) if Path(path) != PACKAGED else "the default templates"
-              for each in loaders if isinstance(each, jinja2.FileSystemLoader) for path in each.searchpath]
+    places = [
+        str(path) if Path(path) != PACKAGED else "the default templates"
+        for each in loaders
+        if isinstance(each, jinja2.FileSystemLoader)
+        for path in each.searchpath
+    ]
     return " or ".join(places) or "the templates folder"
 
 
@@ -118,12 +134,16 @@ def translated(call: Callable[[], T], environment: jinja2.Environment | None = N
         raise TemplateError(exc.message or "syntax error", template=exc.filename or exc.name, line=exc.lineno) from None
     except jinja2.TemplatesNotFound as exc:
         names = ", ".join(str(name) for name in exc.templates)
-        raise TemplateError(f"no template found in {_folders(environment)} (looked for {names}); "
-                            "create one of them") from None
+        raise TemplateError(
+            f"no template found in {_folders(environment)} (looked for {names}); create one of them"
+        ) from None
     except jinja2.TemplateNotFound as exc:
         template, line = _template_frame(exc)
-        raise TemplateError(f"template {exc.name!r} not found in {_folders(environment)} (included or extended)",
-                            template=template, line=line) from None
+        raise TemplateError(
+            f"template {exc.name!r} not found in {_folders(environment)} (included or extended)",
+            template=template,
+            line=line,
+        ) from None
     except Exception as exc:  # noqa: BLE001 - a template can raise anything while rendering (undefined names, bad filters): each becomes a TemplateError
         template, line = _template_frame(exc)
         message = str(exc) if not isinstance(exc, jinja2.UndefinedError) else f"undefined: {exc}"

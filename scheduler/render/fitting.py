@@ -52,9 +52,7 @@ def _clause_cuts(text: str, upto: int) -> list[int]:
     """Offsets just after a clause's `,` `;` or `:` (before the space), outside links and hashtags."""
     inside = {i for span in protected_spans(text) for i in range(span.start, span.end)}
     return [
-        i + 1
-        for i in range(min(upto, len(text) - 1))
-        if text[i] in ",;:" and text[i + 1] == " " and i not in inside
+        i + 1 for i in range(min(upto, len(text) - 1)) if text[i] in ",;:" and text[i + 1] == " " and i not in inside
     ]
 
 

@@ -189,8 +189,9 @@ class Renderer:
 
         def attempt(link_shown: str | None, footer: str) -> _Attempt:
             request = _FitRequest()
-            output = _tidy(environment.render(template, {**context, "link": link_shown, "footer": footer,
-                                                          "_fit": request}))
+            output = _tidy(
+                environment.render(template, {**context, "link": link_shown, "footer": footer, "_fit": request})
+            )
             thread = (platform in self.threads if request.thread is None else request.thread) and (
                 registry.get(platform).threads
             )
@@ -221,10 +222,19 @@ class Renderer:
             return post(content=said((chosen.text,)), length=whole.length, limit=whole.limit, reason=chosen.reason)
         fitted = chosen.fitted
         links = tuple(dict.fromkeys(span.text for part in fitted.parts for span in url_spans(part)))
-        warnings = dead_ends(chosen.text, has_link=bool(links), shortened=fitted.shortened,
-                             link_available=bool(link), options_file=_options_file(issue.source))
-        return post(content=said(fitted.parts, links=links), length=fitted.measure.length,
-                    limit=fitted.measure.limit, warnings=tuple(warnings))
+        warnings = dead_ends(
+            chosen.text,
+            has_link=bool(links),
+            shortened=fitted.shortened,
+            link_available=bool(link),
+            options_file=_options_file(issue.source),
+        )
+        return post(
+            content=said(fitted.parts, links=links),
+            length=fitted.measure.length,
+            limit=fitted.measure.limit,
+            warnings=tuple(warnings),
+        )
 
     def render_issue(self, issue: Issue, platforms: Sequence[str] = registry.NAMES) -> list[Post]:
         return [self.render(issue, item, platform) for item in issue.items for platform in platforms]

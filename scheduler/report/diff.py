@@ -33,6 +33,14 @@ def post_diff(old: str, new: str, *, before: str, after: str, language: str = "d
         return []
     diff = list(difflib.unified_diff(_lines(old, language), _lines(new, language), before, after, n=2, lineterm=""))
     if not diff:  # only line breaks or spaces differ: show the lines as they are, spaces visible
-        diff = list(difflib.unified_diff([repr(line) for line in old.split("\n")],
-                                         [repr(line) for line in new.split("\n")], before, after, n=2, lineterm=""))
+        diff = list(
+            difflib.unified_diff(
+                [repr(line) for line in old.split("\n")],
+                [repr(line) for line in new.split("\n")],
+                before,
+                after,
+                n=2,
+                lineterm="",
+            )
+        )
     return diff

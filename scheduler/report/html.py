@@ -20,12 +20,32 @@ _TEMPLATE = Path(__file__).with_name("preview.html.j2")
 
 #: The page's words, per issue language; other languages get the English ones.
 LABELS: dict[str, dict[str, str]] = {
-    "de": {"preview": "Vorschau", "undated": "undatiert", "items": "Meldungen", "posts": "Beiträge",
-           "fits": "alle Beiträge passen", "misfits": "passen nicht", "thread": "Thread aus", "parts": "Teilen",
-           "account": "Ihr Konto", "warning": "Hinweis", "cw": "Inhaltswarnung"},
-    "en": {"preview": "Preview", "undated": "undated", "items": "items", "posts": "posts",
-           "fits": "every post fits", "misfits": "do not fit", "thread": "thread of", "parts": "parts",
-           "account": "Your account", "warning": "Warning", "cw": "CW"},
+    "de": {
+        "preview": "Vorschau",
+        "undated": "undatiert",
+        "items": "Meldungen",
+        "posts": "Beiträge",
+        "fits": "alle Beiträge passen",
+        "misfits": "passen nicht",
+        "thread": "Thread aus",
+        "parts": "Teilen",
+        "account": "Ihr Konto",
+        "warning": "Hinweis",
+        "cw": "Inhaltswarnung",
+    },
+    "en": {
+        "preview": "Preview",
+        "undated": "undated",
+        "items": "items",
+        "posts": "posts",
+        "fits": "every post fits",
+        "misfits": "do not fit",
+        "thread": "thread of",
+        "parts": "parts",
+        "account": "Your account",
+        "warning": "Warning",
+        "cw": "CW",
+    },
 }
 
 
@@ -69,7 +89,9 @@ def rich(text: str, platform: str = "") -> Markup:
 
 
 def render(previews: Sequence[IssuePreview]) -> str:
-    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    environment = jinja2.Environment(
+        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True
+    )
     environment.filters["rich"] = rich
     template = environment.from_string(_TEMPLATE.read_text(encoding="utf-8"))
     names = {platform.name: platform.title for platform in registry.every()}

@@ -25,11 +25,18 @@ def render(previews: Sequence[IssuePreview]) -> str:
         issue = preview.issue
         platforms = list(dict.fromkeys(entry.post.platform for entry in preview.posts))
         misfits = preview.misfits
-        verdict = ("✅ every post fits" if not misfits else f"❌ {len(misfits)} of {plural(len(preview.posts), 'post')} "
-                                                            f"{'does' if len(preview.posts) == 1 else 'do'} not fit")
+        verdict = (
+            "✅ every post fits"
+            if not misfits
+            else f"❌ {len(misfits)} of {plural(len(preview.posts), 'post')} "
+            f"{'does' if len(preview.posts) == 1 else 'do'} not fit"
+        )
         date = issue.date.isoformat() if issue.date else "undated"
         out += [f"## {_cell(issue.title)} — {date} ({issue.language})", ""]
-        out += [f"`{issue.source}` · {plural(len(issue.items), 'item')} · {plural(len(preview.posts), 'post')} · {verdict}", ""]
+        out += [
+            f"`{issue.source}` · {plural(len(issue.items), 'item')} · {plural(len(preview.posts), 'post')} · {verdict}",
+            "",
+        ]
         out.append("| # | Section | Item | " + " | ".join(platforms) + " |")
         out.append("|---|---|---|" + "---|" * len(platforms))
         by_item: dict[str, dict[str, str]] = {}
@@ -44,7 +51,9 @@ def render(previews: Sequence[IssuePreview]) -> str:
             out.append(f"| {number} | {_cell(item.section)} | {_cell(item.title)} | " + " | ".join(cells) + " |")
         out.append("")
         for reason_post in misfits:
-            out.append(f"- ❌ **{reason_post.platform}**, item `{reason_post.item_id}`: {_cell(reason_post.reason or '')}")
+            out.append(
+                f"- ❌ **{reason_post.platform}**, item `{reason_post.item_id}`: {_cell(reason_post.reason or '')}"
+            )
         warned = [(entry.post, warning) for entry in preview.posts for warning in entry.post.warnings]
         for warned_post, warning in warned:
             out.append(f"- ⚠️ **{warned_post.platform}**, item `{warned_post.item_id}`: {_cell(warning)}")

@@ -32,8 +32,10 @@ def render(previews: Sequence[IssuePreview]) -> str:
             lines += [f"    warning: {warning}" for warning in post.warnings]
             for count, image in enumerate(post.images, start=1):
                 lines.append(f"    image {count}: {image.path}")
-                lines += [f"      alt: {line}" if n == 0 else f"           {line}"
-                          for n, line in enumerate(textwrap.wrap(image.alt, 88) or [""])]
+                lines += [
+                    f"      alt: {line}" if n == 0 else f"           {line}"
+                    for n, line in enumerate(textwrap.wrap(image.alt, 88) or [""])
+                ]
             for part in post.parts:
                 for paragraph in shown(post.platform, part).split("\n"):
                     wrapped = textwrap.wrap(paragraph, 96, break_long_words=False, break_on_hyphens=False) or [""]
@@ -41,5 +43,9 @@ def render(previews: Sequence[IssuePreview]) -> str:
                 if len(post.parts) > 1:
                     lines.append("    ┄")
         total = len(preview.posts)
-        lines += ["", f"{total - len(preview.misfits)} of {plural(total, 'post')} {'fits' if total == 1 else 'fit'}.", ""]
+        lines += [
+            "",
+            f"{total - len(preview.misfits)} of {plural(total, 'post')} {'fits' if total == 1 else 'fit'}.",
+            "",
+        ]
     return "\n".join(lines)

@@ -41,9 +41,12 @@ def _insert(connection: Connection, table: Table) -> Any:
 def insert_post(connection: Connection, values: Mapping[str, Any]) -> int | None:
     """Insert one post; its id, or None when a post with its (item, platform, account) is there
     already (queued by another process since the caller looked)."""
-    statement = (_insert(connection, posts).values(**values)
-                 .on_conflict_do_nothing(index_elements=[posts.c.item_id, posts.c.platform, posts.c.account])
-                 .returning(posts.c.id))
+    statement = (
+        _insert(connection, posts)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[posts.c.item_id, posts.c.platform, posts.c.account])
+        .returning(posts.c.id)
+    )
     return connection.execute(statement).scalar()
 
 
@@ -70,8 +73,9 @@ def retrying(work: Callable[[], T], *, what: str, tries: int = TRIES, sleep: Cal
             if race is None:
                 raise
             if attempt == tries:
-                raise StorageError(f"{what} met other processes changing the same posts {tries} times ({race}); "
-                                   "run the command again") from None
+                raise StorageError(
+                    f"{what} met other processes changing the same posts {tries} times ({race}); run the command again"
+                ) from None
             log.debug("%s met a %s; trying again (%d of %d)", what, race, attempt + 1, tries)
             sleep(0.05 * attempt)
     raise AssertionError("unreachable")

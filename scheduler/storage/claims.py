@@ -22,15 +22,20 @@ from scheduler.storage.schema import daemons, posts, transitions
 
 def _still_claimed(post: QueuedPost) -> ColumnElement[bool]:
     """`post` is still in publishing under the claim it shows (the worker and the moment of the claim)."""
-    return and_(posts.c.id == post.id, posts.c.state == State.PUBLISHING,
-                posts.c.claimed_by == post.claimed_by, posts.c.claimed_at == post.claimed_at)
+    return and_(
+        posts.c.id == post.id,
+        posts.c.state == State.PUBLISHING,
+        posts.c.claimed_by == post.claimed_by,
+        posts.c.claimed_at == post.claimed_at,
+    )
 
 
 class Claims(StoreBase):
     """Claiming due posts for a worker, and what becomes of claims."""
 
-    def claim_due(self, *, now: dt.datetime, worker: str, limit: int = 50,
-                  accounts: Collection[tuple[str, str]] | None = None) -> list[QueuedPost]:
+    def claim_due(
+        self, *, now: dt.datetime, worker: str, limit: int = 50, accounts: Collection[tuple[str, str]] | None = None
+    ) -> list[QueuedPost]:
         """Atomically move up to `limit` due posts from scheduled to publishing for `worker`; with
         `accounts`, only posts of those (platform, account)s (the ones it can publish for).
 
@@ -53,8 +58,12 @@ class Claims(StoreBase):
                 update(posts)
                 .where(target, posts.c.state == State.SCHEDULED)
                 .values(
-                    state=State.PUBLISHING, claimed_by=worker, claimed_at=now, attempts=posts.c.attempts + 1,
-                    idempotency_key=key, updated_at=now,
+                    state=State.PUBLISHING,
+                    claimed_by=worker,
+                    claimed_at=now,
+                    attempts=posts.c.attempts + 1,
+                    idempotency_key=key,
+                    updated_at=now,
                 )
                 .returning(*posts.c)
             ).all()
@@ -63,8 +72,13 @@ class Claims(StoreBase):
                 connection.execute(
                     insert(transitions),
                     [
-                        {"post_id": p.id, "from_state": State.SCHEDULED, "to_state": State.PUBLISHING, "at": now,
-                         "reason": f"attempt {p.attempts} by {worker}"}
+                        {
+                            "post_id": p.id,
+                            "from_state": State.SCHEDULED,
+                            "to_state": State.PUBLISHING,
+                            "at": now,
+                            "reason": f"attempt {p.attempts} by {worker}",
+                        }
                         for p in claimed
                     ],
                 )
@@ -76,11 +90,7 @@ class Claims(StoreBase):
         still be in flight); False when another worker has taken the claim over — do not send."""
         aware(now)
         with self.engine.begin() as connection:
-            changed = connection.execute(
-                update(posts)
-                .where(_still_claimed(post))
-                .values(updated_at=now)
-            ).rowcount
+            changed = connection.execute(update(posts).where(_still_claimed(post)).values(updated_at=now)).rowcount
         return changed == 1
 
     def take_over(self, post: QueuedPost, *, worker: str, now: dt.datetime, reason: str) -> QueuedPost | None:
@@ -97,8 +107,11 @@ class Claims(StoreBase):
             ).first()
             if row is None:
                 return None
-            connection.execute(insert(transitions).values(post_id=post.id, from_state=State.PUBLISHING,
-                                                          to_state=State.PUBLISHING, at=now, reason=reason))
+            connection.execute(
+                insert(transitions).values(
+                    post_id=post.id, from_state=State.PUBLISHING, to_state=State.PUBLISHING, at=now, reason=reason
+                )
+            )
         return post_of(row)
 
     def in_flight(self, *, alive_since: dt.datetime | None = None) -> list[QueuedPost]:

@@ -63,11 +63,13 @@ def create(url: str, **options: Any) -> Engine:
         elif parsed.get_backend_name() == "postgresql":
             engine = create_engine(parsed, pool_pre_ping=True, **options)
         else:
-            raise StorageError(f"database {parsed.get_backend_name()!r} is not supported; use sqlite or postgresql",
-                               url=masked(url))
+            raise StorageError(
+                f"database {parsed.get_backend_name()!r} is not supported; use sqlite or postgresql", url=masked(url)
+            )
     except NoSuchModuleError:
-        raise StorageError(f"no driver for {parsed.drivername!r}; use sqlite:/// or postgresql+psycopg://",
-                           url=masked(url)) from None
+        raise StorageError(
+            f"no driver for {parsed.drivername!r}; use sqlite:/// or postgresql+psycopg://", url=masked(url)
+        ) from None
     except ImportError as error:  # the dialect is known, its driver module is not installed
         raise driver_missing(parsed.drivername, error, url=masked(url)) from None
     translate_faults(engine, url)
@@ -82,10 +84,18 @@ def driver_missing(drivername: str, error: ImportError, *, url: str) -> StorageE
     module = (error.name or "").split(".", 1)[0]
     extra = EXTRAS.get(module)
     if extra is None:
-        return StorageError(f"no driver for {drivername!r} (module {module or '?'} is not installed); "
-                            "use sqlite:/// or postgresql+psycopg://", url=url, reason=first_line(error))
-    return DatabaseDriverMissing(f"PostgreSQL support is not installed (no module {module!r}); install it with "
-                                 f"pip install 'newsletter-scheduler[{extra}]'", url=url, extra=extra)
+        return StorageError(
+            f"no driver for {drivername!r} (module {module or '?'} is not installed); "
+            "use sqlite:/// or postgresql+psycopg://",
+            url=url,
+            reason=first_line(error),
+        )
+    return DatabaseDriverMissing(
+        f"PostgreSQL support is not installed (no module {module!r}); install it with "
+        f"pip install 'newsletter-scheduler[{extra}]'",
+        url=url,
+        extra=extra,
+    )
 
 
 def _current(connection: Connection) -> str | None:
@@ -124,10 +134,17 @@ def migrate(engine: Engine) -> None:
                 raise StorageError(
                     f"the database {where.path or where.url} is at schema revision {current!r}, which this version "
                     f"does not know (its newest is {head()!r}); run the version that wrote it, or restore a backup",
-                    url=where.url, path=where.path, reason=first_line(error)) from None
+                    url=where.url,
+                    path=where.path,
+                    reason=first_line(error),
+                ) from None
     except DatabaseUnavailable as error:
         raise when_opening(error, where) from None
     except OperationalError as error:  # not a passing fault (faults.py): e.g. a database that is no queue of ours
         reason = first_line(error.orig or error)
-        raise StorageError(f"cannot open the database {where.path or where.url}: {reason}", url=where.url,
-                           path=where.path, reason=reason) from None
+        raise StorageError(
+            f"cannot open the database {where.path or where.url}: {reason}",
+            url=where.url,
+            path=where.path,
+            reason=reason,
+        ) from None

@@ -30,22 +30,26 @@ from scheduler.errors import DatabaseCorrupt, DatabaseUnavailable, StorageError
 from scheduler.storage.urls import masked, sqlite_path
 
 #: SQLite's primary result codes of a file that cannot be used for now (https://sqlite.org/rescode.html).
-SQLITE_FAULTS = frozenset({
-    3,   # SQLITE_PERM: access denied
-    5,   # SQLITE_BUSY: another writer past the busy timeout
-    6,   # SQLITE_LOCKED
-    7,   # SQLITE_NOMEM
-    8,   # SQLITE_READONLY: the file or its folder cannot be written
-    10,  # SQLITE_IOERR: the disk failed a read or write
-    13,  # SQLITE_FULL: the disk is full
-    14,  # SQLITE_CANTOPEN
-    15,  # SQLITE_PROTOCOL
-})
+SQLITE_FAULTS = frozenset(
+    {
+        3,  # SQLITE_PERM: access denied
+        5,  # SQLITE_BUSY: another writer past the busy timeout
+        6,  # SQLITE_LOCKED
+        7,  # SQLITE_NOMEM
+        8,  # SQLITE_READONLY: the file or its folder cannot be written
+        10,  # SQLITE_IOERR: the disk failed a read or write
+        13,  # SQLITE_FULL: the disk is full
+        14,  # SQLITE_CANTOPEN
+        15,  # SQLITE_PROTOCOL
+    }
+)
 #: SQLite's result codes of a file that is not a database or is damaged.
-SQLITE_CORRUPT = frozenset({
-    11,  # SQLITE_CORRUPT: the database disk image is malformed
-    26,  # SQLITE_NOTADB: file is not a database
-})
+SQLITE_CORRUPT = frozenset(
+    {
+        11,  # SQLITE_CORRUPT: the database disk image is malformed
+        26,  # SQLITE_NOTADB: file is not a database
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +104,11 @@ def _fix(error: BaseException, where: Where, *, named: bool) -> str:
 def unavailable(error: BaseException, where: Where, *, opening: bool = False) -> DatabaseUnavailable:
     """The package's error for the passing fault `error` (`opening`: met while opening the database)."""
     reason = first_line(error)
-    message = (f"cannot open the database {where.path or where.url}: {reason}; {_fix(error, where, named=True)}"
-               if opening else f"database unavailable: {reason}; {_fix(error, where, named=False)}, then try again")
+    message = (
+        f"cannot open the database {where.path or where.url}: {reason}; {_fix(error, where, named=True)}"
+        if opening
+        else f"database unavailable: {reason}; {_fix(error, where, named=False)}, then try again"
+    )
     return DatabaseUnavailable(message, url=where.url, path=where.path, reason=reason)
 
 
@@ -118,7 +125,10 @@ def corrupt(error: BaseException, where: Where) -> DatabaseCorrupt:
     return DatabaseCorrupt(
         f"the database file {where.path} is not a SQLite database or is damaged ({reason}); restore it from a "
         "backup, or set SCHEDULER_DATABASE_URL to another file (a new one is created)",
-        url=where.url, path=where.path, reason=reason)
+        url=where.url,
+        path=where.path,
+        reason=reason,
+    )
 
 
 def translated(error: BaseException, where: Where, dbapi: Any, *, disconnect: bool = False) -> StorageError | None:
@@ -135,9 +145,13 @@ def file_error(path: Path, error: OSError, *, url: str | None = None) -> Storage
     """The database file `path` (or its folder) cannot be made or opened: `error` in one line."""
     what = error.strerror or type(error).__name__
     failed = Path(error.filename) if error.filename else path
-    return StorageError(f"cannot use the database file {path} ({failed}: {what}); let this user write it and its "
-                        "folder, or set SCHEDULER_DATABASE_URL to a file in a folder it can write", url=url, path=path,
-                        reason=what)
+    return StorageError(
+        f"cannot use the database file {path} ({failed}: {what}); let this user write it and its "
+        "folder, or set SCHEDULER_DATABASE_URL to a file in a folder it can write",
+        url=url,
+        path=path,
+        reason=what,
+    )
 
 
 def _translator(where: Where) -> Callable[[ExceptionContext], None]:

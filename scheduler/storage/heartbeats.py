@@ -20,7 +20,8 @@ class Heartbeats(StoreBase):
         earlier run are no longer its own)."""
         with self.engine.begin() as connection:
             changed = connection.execute(
-                update(daemons).where(daemons.c.worker == worker)
+                update(daemons)
+                .where(daemons.c.worker == worker)
                 .values(heartbeat_at=now, stopped_at=None, **({"started_at": now} if starting else {}))
             ).rowcount
             if not changed:
@@ -29,7 +30,9 @@ class Heartbeats(StoreBase):
     def stopped(self, worker: str, *, now: dt.datetime) -> None:
         """`worker` stopped at `now` (its posts in flight are then anyone's to reconcile)."""
         with self.engine.begin() as connection:
-            connection.execute(update(daemons).where(daemons.c.worker == worker).values(stopped_at=now, heartbeat_at=now))
+            connection.execute(
+                update(daemons).where(daemons.c.worker == worker).values(stopped_at=now, heartbeat_at=now)
+            )
 
     def daemons(self) -> list[tuple[str, dt.datetime, dt.datetime, dt.datetime | None]]:
         """Every worker seen: (name, started, last heartbeat, stopped or None), latest heartbeat first."""

@@ -29,8 +29,9 @@ def _chunks(values: Collection[T]) -> Iterator[list[T]]:
 
 
 def _item(row: Any) -> KnownItem:
-    return KnownItem(id=row.id, issue=row.issue, number=row.number, section=row.section, body=row.body,
-                     fingerprint=row.fingerprint)
+    return KnownItem(
+        id=row.id, issue=row.issue, number=row.number, section=row.section, body=row.body, fingerprint=row.fingerprint
+    )
 
 
 def known_items(store: Store, *, issues: Collection[str], fingerprints: Collection[str]) -> list[KnownItem]:
@@ -38,7 +39,9 @@ def known_items(store: Store, *, issues: Collection[str], fingerprints: Collecti
     found: dict[str, KnownItem] = {}
     with store.engine.connect() as connection:
         for chunk in _chunks(issues):
-            found.update((row.id, _item(row)) for row in connection.execute(select(items).where(items.c.issue.in_(chunk))))
+            found.update(
+                (row.id, _item(row)) for row in connection.execute(select(items).where(items.c.issue.in_(chunk)))
+            )
         for chunk in _chunks(fingerprints):
             query = select(items).where(or_(items.c.id.in_(chunk), items.c.fingerprint.in_(chunk)))
             found.update((row.id, _item(row)) for row in connection.execute(query))
@@ -54,8 +57,15 @@ def save_items(connection: Connection, known: Sequence[KnownItem], *, now: dt.da
 
 
 def _values(item: KnownItem, now: dt.datetime) -> dict[str, Any]:
-    return {"id": item.id, "issue": item.issue, "number": item.number, "section": item.section, "body": item.body,
-            "fingerprint": item.fingerprint, "updated_at": now}
+    return {
+        "id": item.id,
+        "issue": item.issue,
+        "number": item.number,
+        "section": item.section,
+        "body": item.body,
+        "fingerprint": item.fingerprint,
+        "updated_at": now,
+    }
 
 
 def queued(store: Store, keys: Collection[tuple[str, str, str]]) -> dict[tuple[str, str, str], QueuedPost]:
@@ -75,8 +85,9 @@ def posts_of(store: Store, item_ids: Collection[str], *, states: Collection[str]
     found: dict[str, list[QueuedPost]] = {}
     with store.engine.connect() as connection:
         for chunk in _chunks(item_ids):
-            query = (select(posts).where(posts.c.item_id.in_(chunk), posts.c.state.in_(sorted(states)))
-                     .order_by(posts.c.id))
+            query = (
+                select(posts).where(posts.c.item_id.in_(chunk), posts.c.state.in_(sorted(states))).order_by(posts.c.id)
+            )
             for row in connection.execute(query):
                 post = post_from(row._mapping)
                 found.setdefault(post.item_id, []).append(post)
@@ -110,17 +121,29 @@ def rewrite(store: Store, changes: Sequence[Rewrite], *, known: Sequence[KnownIt
     with store.engine.begin() as connection:
         for change in changes:
             row = connection.execute(
-                update(posts).where(and_(posts.c.id == change.post_id, posts.c.state == change.state)).values(
-                    parts=list(change.parts), spoiler_text=change.spoiler_text, link=change.link,
-                    images=[image.as_dict() for image in change.images], title=change.title, section=change.section,
-                    language=change.language, rendered=change.rendered, updated_at=now,
-                ).returning(posts.c.id)
+                update(posts)
+                .where(and_(posts.c.id == change.post_id, posts.c.state == change.state))
+                .values(
+                    parts=list(change.parts),
+                    spoiler_text=change.spoiler_text,
+                    link=change.link,
+                    images=[image.as_dict() for image in change.images],
+                    title=change.title,
+                    section=change.section,
+                    language=change.language,
+                    rendered=change.rendered,
+                    updated_at=now,
+                )
+                .returning(posts.c.id)
             ).first()
             if row is None:
                 continue
             done.append(change.post_id)
-            connection.execute(insert(transitions).values(post_id=change.post_id, from_state=change.state,
-                                                          to_state=change.state, at=now, reason=change.reason))
+            connection.execute(
+                insert(transitions).values(
+                    post_id=change.post_id, from_state=change.state, to_state=change.state, at=now, reason=change.reason
+                )
+            )
         save_items(connection, known, now=now)
         if done:
             store._notify(connection)

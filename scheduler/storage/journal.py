@@ -26,15 +26,24 @@ class AttemptJournal(StoreBase):
         the next request; noting a name again replaces its value."""
         attempt = _attempt(post)
         with self.engine.begin() as connection:
-            done = connection.execute(update(steps).where(
-                steps.c.post_id == post.id, steps.c.attempt == attempt, steps.c.name == name,
-            ).values(value=value, at=now))
+            done = connection.execute(
+                update(steps)
+                .where(
+                    steps.c.post_id == post.id,
+                    steps.c.attempt == attempt,
+                    steps.c.name == name,
+                )
+                .values(value=value, at=now)
+            )
             if not done.rowcount:
-                connection.execute(insert(steps).values(post_id=post.id, attempt=attempt, name=name, value=value, at=now))
+                connection.execute(
+                    insert(steps).values(post_id=post.id, attempt=attempt, name=name, value=value, at=now)
+                )
 
     def recall(self, post: QueuedPost) -> dict[str, str]:
         """What the attempt `post` is making noted so far."""
         with self.engine.connect() as connection:
-            rows = connection.execute(select(steps.c.name, steps.c.value).where(
-                steps.c.post_id == post.id, steps.c.attempt == _attempt(post)))
+            rows = connection.execute(
+                select(steps.c.name, steps.c.value).where(steps.c.post_id == post.id, steps.c.attempt == _attempt(post))
+            )
             return {row.name: row.value for row in rows}

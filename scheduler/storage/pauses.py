@@ -30,15 +30,23 @@ def record_pause(store: Store, worker: str, why: str | None, since: dt.datetime 
             update(daemons).where(daemons.c.worker == worker).values(paused=why, paused_since=since)
         ).rowcount
         if not changed and why is not None and since is not None:
-            connection.execute(insert(daemons).values(worker=worker, started_at=since, heartbeat_at=since,
-                                                      paused=why, paused_since=since))
+            connection.execute(
+                insert(daemons).values(
+                    worker=worker, started_at=since, heartbeat_at=since, paused=why, paused_since=since
+                )
+            )
 
 
 def current_pauses(store: Store) -> list[Paused]:
     """The pauses of running daemons (not stopped, paused since their current run started)."""
-    query = select(daemons.c.worker, daemons.c.paused, daemons.c.paused_since).where(
-        daemons.c.paused.is_not(None), daemons.c.stopped_at.is_(None),
-        daemons.c.paused_since >= daemons.c.started_at,
-    ).order_by(daemons.c.paused_since)
+    query = (
+        select(daemons.c.worker, daemons.c.paused, daemons.c.paused_since)
+        .where(
+            daemons.c.paused.is_not(None),
+            daemons.c.stopped_at.is_(None),
+            daemons.c.paused_since >= daemons.c.started_at,
+        )
+        .order_by(daemons.c.paused_since)
+    )
     with store.engine.connect() as connection:
         return [Paused(row.worker, row.paused, row.paused_since) for row in connection.execute(query)]

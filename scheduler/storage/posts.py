@@ -42,8 +42,9 @@ def _present(connection: Connection, keys: Collection[tuple[str, str, str]]) -> 
     ordered = sorted(keys)
     key = tuple_(posts.c.item_id, posts.c.platform, posts.c.account)
     for start in range(0, len(ordered), _CHUNK):
-        rows = connection.execute(select(posts.c.item_id, posts.c.platform, posts.c.account)
-                                  .where(key.in_(ordered[start : start + _CHUNK])))
+        rows = connection.execute(
+            select(posts.c.item_id, posts.c.platform, posts.c.account).where(key.in_(ordered[start : start + _CHUNK]))
+        )
         found.update((r.item_id, r.platform, r.account) for r in rows)
     return found
 
@@ -51,8 +52,9 @@ def _present(connection: Connection, keys: Collection[tuple[str, str, str]]) -> 
 class Posts(StoreBase):
     """Adding and reading posts."""
 
-    def add(self, new: Sequence[NewPost], *, state: str, now: dt.datetime, reason: str,
-            items: Sequence[KnownItem] = ()) -> list[int]:
+    def add(
+        self, new: Sequence[NewPost], *, state: str, now: dt.datetime, reason: str, items: Sequence[KnownItem] = ()
+    ) -> list[int]:
         """Queue `new` in `state`; a post whose (item, platform, account) is queued already is skipped.
         `items` are saved with them (see `storage.items`). Returns the ids of the posts added."""
         if state not in (State.DRAFT, State.SCHEDULED):
@@ -63,8 +65,9 @@ class Posts(StoreBase):
         # another process adding the same posts at the same moment: theirs stand, ours are skipped
         return retrying(lambda: self._add(new, state=state, now=now, reason=reason, items=items), what="adding posts")
 
-    def _add(self, new: Sequence[NewPost], *, state: str, now: dt.datetime, reason: str,
-             items: Sequence[KnownItem]) -> list[int]:
+    def _add(
+        self, new: Sequence[NewPost], *, state: str, now: dt.datetime, reason: str, items: Sequence[KnownItem]
+    ) -> list[int]:
         from scheduler.storage.adding import insert_post
 
         added: list[int] = []
@@ -75,16 +78,31 @@ class Posts(StoreBase):
                 if key in present:
                     continue
                 present.add(key)
-                post_id = insert_post(connection, {
-                    "item_id": post.item_id, "platform": post.platform, "account": post.account, "state": state,
-                    "publish_at": post.publish_at, "due_at": post.publish_at, "parts": list(post.parts),
-                    "language": post.language, "section": post.section, "title": post.title, "source": post.source,
-                    "spoiler_text": post.spoiler_text, "link": post.link,
-                    "images": [image.as_dict() for image in post.images], "rendered": post.rendered,
-                    "attempts": 0, "created_at": now, "updated_at": now,
-                    # random, so a reset database never reuses a key a platform still remembers
-                    "idempotency_key": f"sched-{uuid.uuid4().hex[:20]}",
-                })
+                post_id = insert_post(
+                    connection,
+                    {
+                        "item_id": post.item_id,
+                        "platform": post.platform,
+                        "account": post.account,
+                        "state": state,
+                        "publish_at": post.publish_at,
+                        "due_at": post.publish_at,
+                        "parts": list(post.parts),
+                        "language": post.language,
+                        "section": post.section,
+                        "title": post.title,
+                        "source": post.source,
+                        "spoiler_text": post.spoiler_text,
+                        "link": post.link,
+                        "images": [image.as_dict() for image in post.images],
+                        "rendered": post.rendered,
+                        "attempts": 0,
+                        "created_at": now,
+                        "updated_at": now,
+                        # random, so a reset database never reuses a key a platform still remembers
+                        "idempotency_key": f"sched-{uuid.uuid4().hex[:20]}",
+                    },
+                )
                 if post_id is not None:  # None: queued by another process since we looked
                     added.append(post_id)
             if added:
@@ -158,9 +176,15 @@ class Posts(StoreBase):
         with self.engine.connect() as connection:
             return connection.execute(query).scalar()
 
-    def scheduled(self, *, due_by: dt.datetime | None = None, due_after: dt.datetime | None = None,
-                  touched_since: dt.datetime | None = None, skip: Collection[tuple[str, str]] = (),
-                  limit: int | None = None) -> list[QueuedPost]:
+    def scheduled(
+        self,
+        *,
+        due_by: dt.datetime | None = None,
+        due_after: dt.datetime | None = None,
+        touched_since: dt.datetime | None = None,
+        skip: Collection[tuple[str, str]] = (),
+        limit: int | None = None,
+    ) -> list[QueuedPost]:
         """Scheduled posts by due time, read without claiming them (for dry runs): due by `due_by`,
         due after `due_after`; with `touched_since`, only those due or changed since then; never
         those of the (platform, account)s in `skip`."""

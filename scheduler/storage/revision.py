@@ -27,6 +27,8 @@ def head() -> str:
             revised.add(fields["down_revision"])
     heads = revisions - revised
     if len(heads) != 1:
-        raise RuntimeError(f"the migrations in {VERSIONS} have {len(heads)} heads ({', '.join(sorted(heads))}); "
-                           "they must form one line")
+        raise RuntimeError(
+            f"the migrations in {VERSIONS} have {len(heads)} heads ({', '.join(sorted(heads))}); "
+            "they must form one line"
+        )
     return heads.pop()

@@ -30,7 +30,9 @@ class Transitions(StoreBase):
 
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
-        self._updates: dict[tuple[tuple[str, ...], bool], Any] = {}  # prepared conditional UPDATEs by value keys, fenced
+        self._updates: dict[
+            tuple[tuple[str, ...], bool], Any
+        ] = {}  # prepared conditional UPDATEs by value keys, fenced
         self._record = insert(transitions)
 
     def note(self, post_id: int, reason: str, *, now: dt.datetime) -> None:
@@ -40,8 +42,9 @@ class Transitions(StoreBase):
             state = connection.execute(select(posts.c.state).where(posts.c.id == post_id)).scalar()
             if state is None:
                 raise no_post(post_id)
-            connection.execute(insert(transitions).values(post_id=post_id, from_state=state, to_state=state, at=now,
-                                                          reason=reason))
+            connection.execute(
+                insert(transitions).values(post_id=post_id, from_state=state, to_state=state, at=now, reason=reason)
+            )
 
     def _change(
         self,
@@ -94,8 +97,9 @@ class Transitions(StoreBase):
         if allowed_from is not None and len(allowed_from) == 1:
             (expected,) = allowed_from
             if to_state in TRANSITIONS[expected]:
-                done = self._transition_from(post_id, expected, to_state, reason=reason, now=now, values=values or {},
-                                             claim=claim)
+                done = self._transition_from(
+                    post_id, expected, to_state, reason=reason, now=now, values=values or {}, claim=claim
+                )
                 if done is not None:
                     return done
         with self.engine.begin() as connection:
@@ -109,12 +113,23 @@ class Transitions(StoreBase):
                     f"post {post_id} is {post.state}; only {', '.join(sorted(allowed_from))} posts can {verb}"
                 )
             if claim is not None and (post.claimed_by, post.claimed_at) != claim:
-                raise QueueError(f"post {post_id} was claimed again by {post.claimed_by} since this worker's claim; "
-                                 "its change is not made")
+                raise QueueError(
+                    f"post {post_id} was claimed again by {post.claimed_by} since this worker's claim; "
+                    "its change is not made"
+                )
             return self._change(connection, post, to_state, reason=reason, now=now, values=values, claim=claim)
 
-    def _transition_from(self, post_id: int, expected: str, to_state: str, *, reason: str, now: dt.datetime,
-                         values: dict[str, Any], claim: Claim | None = None) -> QueuedPost | None:
+    def _transition_from(
+        self,
+        post_id: int,
+        expected: str,
+        to_state: str,
+        *,
+        reason: str,
+        now: dt.datetime,
+        values: dict[str, Any],
+        claim: Claim | None = None,
+    ) -> QueuedPost | None:
         """The daemon's hot path: one conditional UPDATE … RETURNING and one INSERT, with statements
         prepared once per set of changed columns. None when the post is not in `expected` (the
         caller then reads it to word the error)."""
@@ -127,27 +142,45 @@ class Transitions(StoreBase):
             statement = (
                 update(posts)
                 .where(*conditions)
-                .values(state=bindparam("b_to"), updated_at=bindparam("b_now"),
-                        **{key: bindparam(f"v_{key}") for key in keys})
+                .values(
+                    state=bindparam("b_to"),
+                    updated_at=bindparam("b_now"),
+                    **{key: bindparam(f"v_{key}") for key in keys},
+                )
                 .returning(*posts.c)
             )
             self._updates[(keys, claim is not None)] = statement
-        parameters = {"b_id": post_id, "b_from": expected, "b_to": to_state, "b_now": now,
-                      **{f"v_{key}": value for key, value in values.items()}}
+        parameters = {
+            "b_id": post_id,
+            "b_from": expected,
+            "b_to": to_state,
+            "b_now": now,
+            **{f"v_{key}": value for key, value in values.items()},
+        }
         if claim is not None:
             parameters.update(f_by=claim[0], f_at=claim[1])
         with self.engine.begin() as connection:
             row = connection.execute(statement, parameters).first()
             if row is None:
                 return None
-            connection.execute(self._record, {"post_id": post_id, "from_state": expected, "to_state": to_state,
-                                              "at": now, "reason": reason})
+            connection.execute(
+                self._record,
+                {"post_id": post_id, "from_state": expected, "to_state": to_state, "at": now, "reason": reason},
+            )
             if to_state in (State.SCHEDULED, State.CANCELLED):
                 self._notify(connection)
         return post_of(row)
 
-    def update_fields(self, post_id: int, *, now: dt.datetime, reason: str, allowed_from: Collection[str],
-                      action: str, values: dict[str, Any]) -> QueuedPost:
+    def update_fields(
+        self,
+        post_id: int,
+        *,
+        now: dt.datetime,
+        reason: str,
+        allowed_from: Collection[str],
+        action: str,
+        values: dict[str, Any],
+    ) -> QueuedPost:
         """Change fields of a post without changing its state (recorded as a transition to itself)."""
         aware(now, *values.values())
         with self.engine.begin() as connection:
@@ -156,14 +189,21 @@ class Transitions(StoreBase):
                 raise no_post(post_id)
             post = post_of(row)
             if post.state not in allowed_from:
-                raise QueueError(f"post {post_id} is {post.state}; only {', '.join(sorted(allowed_from))} posts can {action}")
+                raise QueueError(
+                    f"post {post_id} is {post.state}; only {', '.join(sorted(allowed_from))} posts can {action}"
+                )
             updated = connection.execute(
-                update(posts).where(and_(posts.c.id == post_id, posts.c.state == post.state))
-                .values(updated_at=now, **values).returning(*posts.c)
+                update(posts)
+                .where(and_(posts.c.id == post_id, posts.c.state == post.state))
+                .values(updated_at=now, **values)
+                .returning(*posts.c)
             ).first()
             if updated is None:
                 raise QueueError(f"post {post_id} changed while this command ran; look at it again and retry")
-            connection.execute(insert(transitions).values(
-                post_id=post_id, from_state=post.state, to_state=post.state, at=now, reason=reason))
+            connection.execute(
+                insert(transitions).values(
+                    post_id=post_id, from_state=post.state, to_state=post.state, at=now, reason=reason
+                )
+            )
             self._notify(connection)
             return post_of(updated)

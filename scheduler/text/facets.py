@@ -75,10 +75,14 @@ def short_link(link: str) -> str:
         return link
     if parts.scheme.lower() not in ("http", "https") or not host:
         return link
-    query = urlencode([(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True)
-                       if not key.startswith("utm_")])
-    path = ("" if parts.path == "/" else parts.path) + (f"?{query}" if query else "") + (
-        f"#{parts.fragment}" if parts.fragment else "")
+    query = urlencode(
+        [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if not key.startswith("utm_")]
+    )
+    path = (
+        ("" if parts.path == "/" else parts.path)
+        + (f"?{query}" if query else "")
+        + (f"#{parts.fragment}" if parts.fragment else "")
+    )
     if len(path) > SHOWN_PATH:
         path = path[: SHOWN_PATH - 1] + "…"
     return host + path

@@ -105,4 +105,3 @@ def measure_threads(text: str, spoiler_text: str = "", *, limit: int = 500) -> M
 def measure_facebook(text: str, spoiler_text: str = "", *, limit: int = 63_206) -> Measure:
     length = utf16_length(text)
     return Measure(length, limit, _over(length, limit, "characters"))
-

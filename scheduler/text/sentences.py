@@ -22,9 +22,7 @@ from scheduler.text.entities import protected_spans
 if TYPE_CHECKING:
     from pysbd import Segmenter  # untyped: mypy sees Any
 
-_PYSBD_LANGUAGES = frozenset(
-    "en hi mr zh es am ar hy bg ur ru pl fa nl da fr my el it ja de kk sk".split()
-)
+_PYSBD_LANGUAGES = frozenset("en hi mr zh es am ar hy bg ur ru pl fa nl da fr my el it ja de kk sk".split())
 _ABBREVIATIONS = Path(__file__).with_name("data") / "de_abbreviations.txt"
 #: What a masked period becomes: a letter, so pysbd sees a word and no punctuation.
 _MASK = "x"

@@ -35,8 +35,10 @@ _PUNCT = r"\!'#%&'\(\)*\+,\\\-\.\/:;<=>\?@\[\]\^_{|}~\$/"
 _SPACES = r"\x09-\x0D\x20\x85\xA0\u1680\u180E\u2000-\u200A\u2028\u2029\u202F\u205F\u3000"
 _INVALID = r"\uFFFE\uFEFF\uFFFF"
 _DIRECTIONAL = r"\u202A-\u202E\u061C\u200E\u200F\u2066\u2067\u2068\u2069"
-_LATIN = (r"\xC0-\xD6\xD8-\xF6\xF8-\xFF\u0100-\u024F\u0253\u0254\u0256\u0257\u0259\u025B\u0263"
-          r"\u0268\u026F\u0272\u0289\u028B\u02BB\u0300-\u036F\u1E00-\u1EFF")
+_LATIN = (
+    r"\xC0-\xD6\xD8-\xF6\xF8-\xFF\u0100-\u024F\u0253\u0254\u0256\u0257\u0259\u025B\u0263"
+    r"\u0268\u026F\u0272\u0289\u028B\u02BB\u0300-\u036F\u1E00-\u1EFF"
+)
 _DOMAIN_CHAR = "[^" + _PUNCT + _SPACES + _INVALID + _DIRECTIONAL + "]"
 _SUBDOMAIN = "(?:(?:" + _DOMAIN_CHAR + "(?:[_-]|" + _DOMAIN_CHAR + ")*)?" + _DOMAIN_CHAR + r"\.)"
 _DOMAIN_NAME = "(?:(?:" + _DOMAIN_CHAR + "(?:-|" + _DOMAIN_CHAR + ")*)?" + _DOMAIN_CHAR + r"\.)"
@@ -62,7 +64,8 @@ _PROTOCOL_RE = re.compile(r"https?:\/\/", _I)
 _RUN_BREAKS = frozenset(
     "!'#%&()*+,\\./:;<=>?@[]^{|}~$\x85\xa0\u1680\u180e\u2028\u2029\u202f\u205f\u3000"
     "\ufffe\ufeff\uffff\u061c\u200e\u200f\u2066\u2067\u2068\u2069"
-    + "".join(map(chr, [*range(9, 14), 32, *range(0x2000, 0x200B), *range(0x202A, 0x202F)])))
+    + "".join(map(chr, [*range(9, 14), 32, *range(0x2000, 0x200B), *range(0x202A, 0x202F)]))
+)
 _NO_LABEL = _RUN_BREAKS | {"", "_", "-"}  # no domain label and no TLD starts with these
 # What `re.IGNORECASE` equates with a TLD letter besides str.lower(): the `re` module's extra cases.
 _FOLD = str.maketrans("\u0130\u0131\u017f\u03f5\u1c80\u1c81\u1c82\u1c83\u1c84\u1c85", "iisεвдостт")
@@ -80,7 +83,7 @@ def _tlds() -> tuple[frozenset[str], frozenset[str], int]:
 def _tld_end(s: str, at: int) -> int | None:
     """End of the TLD the reference accepts at `s[at:]` (gTLD/ccTLD + lookahead, else punycode)."""
     tlds, heads, longest = _tlds()
-    head = s[at:at + longest]
+    head = s[at : at + longest]
     head = head.lower() if head.isascii() else head.translate(_FOLD).lower()  # U+0130 folded before lower()
     if head[:2] in heads:
         for n in range(len(head), 1, -1):  # longest first, which is the reference's alternation order
@@ -114,8 +117,9 @@ def _candidates(text: str, memo: dict[int, int | None]) -> list[int]:
     dot = text.find(".")
     while dot != -1:
         after = dot + 1
-        if text[after:after + 1] not in _NO_LABEL and (
-                _domain_end(text, after, memo) is not None or _tld_end(text, after) is not None):
+        if text[after : after + 1] not in _NO_LABEL and (
+            _domain_end(text, after, memo) is not None or _tld_end(text, after) is not None
+        ):
             start = dot
             while start and text[start - 1] not in _RUN_BREAKS:
                 start -= 1
@@ -206,15 +210,18 @@ _TONES = [chr(c) for c in range(0x1F3FB, 0x1F400)]
 _TEXT_STYLE = (  # emoji shown as text unless followed by U+FE0F; their fully-qualified form has it
     "©®‼⁉™ℹ↔↕↖↗↘↙↩↪⌨⏏⏭⏮⏯⏱⏲⏸⏹⏺Ⓜ▪▫▶◀◻◼☀☁☂☃☄☎☑☘☝☠☢☣☦☪☮☯☸☹☺♀♂♟♠♣♥♦♨♻♾⚒⚔⚕⚖⚗⚙⚛⚜⚠⚰⚱⛈⛏⛑⛓⛩⛰⛱⛴"
     "⛷⛸⛹✂✈✉✌✍✏✒✔✖✝✡✳✴❄❇❣❤➡⤴⤵⬅⬆⬇〰〽㊗㊙🅰🅱🅾🅿🈂🈷🌡🌤🌥🌦🌧🌨🌩🌪🌫🌬🌶🍽🎖🎗🎙🎚🎛🎞🎟🏋🏌🏍🏎🏔🏕🏖🏗🏘🏙"
-    "🏚🏛🏜🏝🏞🏟🏳🏵🏷🐿👁📽🕉🕊🕯🕰🕳🕴🕵🕶🕷🕸🕹🖇🖊🖋🖌🖍🖐🖥🖨🖱🖲🖼🗂🗃🗄🗑🗒🗓🗜🗝🗞🗡🗣🗨🗯🗳🗺🛋🛍🛎🛏🛠🛡🛢🛣🛤🛥🛩🛰🛳")
+    "🏚🏛🏜🏝🏞🏟🏳🏵🏷🐿👁📽🕉🕊🕯🕰🕳🕴🕵🕶🕷🕸🕹🖇🖊🖋🖌🖍🖐🖥🖨🖱🖲🖼🗂🗃🗄🗑🗒🗓🗜🗝🗞🗡🗣🗨🗯🗳🗺🛋🛍🛎🛏🛠🛡🛢🛣🛤🛥🛩🛰🛳"
+)
 _TONE_BASES = (  # emoji that take a skin tone in Emoji 12.0
     "☝⛹✊✋✌✍🎅🏂🏃🏄🏇🏊🏋🏌👂👃👆👇👈👉👊👋👌👍👎👏👐👦👧👨👩👫👬👭👮👰👱👲👳👴👵👶👷👸👼💁💂💃💅💆💇💪🕴🕵🕺🖐🖕"
-    "🖖🙅🙆🙇🙋🙌🙍🙎🙏🚣🚴🚵🚶🛀🛌🤏🤘🤙🤚🤛🤜🤞🤟🤦🤰🤱🤲🤳🤴🤵🤶🤷🤸🤹🤽🤾🦵🦶🦸🦹🦻🧍🧎🧏🧑🧒🧓🧔🧕🧖🧗🧘🧙🧚🧛🧜🧝")
+    "🖖🙅🙆🙇🙋🙌🙍🙎🙏🚣🚴🚵🚶🛀🛌🤏🤘🤙🤚🤛🤜🤞🤟🤦🤰🤱🤲🤳🤴🤵🤶🤷🤸🤹🤽🤾🦵🦶🦸🦹🦻🧍🧎🧏🧑🧒🧓🧔🧕🧖🧗🧘🧙🧚🧛🧜🧝"
+)
 _FLAGS = (  # region codes with a flag, grouped by first letter
     "ACDEFGILMOQRSTUWXZ BABDEFGHIJLMNOQRSTVWYZ CACDFGHIKLMNOPRUVWXYZ DEGJKMOZ EACEGHRSTU FIJKMOR "
     "GABDEFGHILMNPQRSTUWY HKMNRTU ICDELMNOQRST JEMOP KEGHIMNPRWYZ LABCIKRSTUVY MACDEFGHKLMNOPQRSTUVWXYZ "
     "NACEFGILOPRUZ OM PAEFGHKLMNRSTWY QA REOSUW SABCDEGHIJKLMNORSTVXYZ TACDFGHJKLMNORTVWZ UAGMNSYZ "
-    "VACEGINU WFS XK YET ZAMW")
+    "VACEGINU WFS XK YET ZAMW"
+)
 _GENDERED = "⛹🏃🏄🏊🏋🏌👮👯👱👳👷💁💂💆💇🕵🙅🙆🙇🙋🙍🙎🚣🚴🚵🚶🤦🤷🤸🤹🤼🤽🤾🦸🦹🧍🧎🧏🧖🧗🧘🧙🧚🧛🧜🧝🧞🧟"  # + ZWJ ♀/♂
 _ROLES = "⚕⚖✈🌾🍳🎓🎤🎨🏫🏭💻💼🔧🔬🚀🚒🦯🦰🦱🦲🦳🦼🦽"  # 👨/👩 + ZWJ + role
 _OTHER_ZWJ = "🏳🌈 🏴☠ 🐕🦺 👁🗨 👨❤👨 👨❤💋👨 👩❤👨 👩❤👩 👩❤💋👨 👩❤💋👩 🧑🤝🧑"  # components, ZWJ left out
@@ -228,7 +235,9 @@ def _emoji_sequences() -> frozenset[str]:
     found: set[str] = set()
 
     def add(parts: str, tones: tuple[str, ...]) -> None:  # fully-qualified form and every form lacking an FE0F
-        pieces = _ZWJ.join(p + (t or (_VS if p in _TEXT_STYLE else "")) for p, t in zip(parts, tones, strict=True)).split(_VS)
+        pieces = _ZWJ.join(
+            p + (t or (_VS if p in _TEXT_STYLE else "")) for p, t in zip(parts, tones, strict=True)
+        ).split(_VS)
         for mask in range(1 << len(pieces) - 1):
             found.add(pieces[0] + "".join(_VS * (mask >> i & 1) + p for i, p in enumerate(pieces[1:])))
 
@@ -238,8 +247,9 @@ def _emoji_sequences() -> frozenset[str]:
     found |= {base + tone for base in _TONE_BASES for tone in _TONES}
     regional = {letter: chr(0x1F1E6 + i) for i, letter in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
     found |= {regional[group[0]] + regional[c] for group in _FLAGS.split() for c in group[1:]}
-    found |= {_BLACK_FLAG + "".join(chr(0xE0000 + ord(c)) for c in tag) + "\U000e007f"
-              for tag in ("gbeng", "gbsct", "gbwls")}  # England, Scotland, Wales
+    found |= {
+        _BLACK_FLAG + "".join(chr(0xE0000 + ord(c)) for c in tag) + "\U000e007f" for tag in ("gbeng", "gbsct", "gbwls")
+    }  # England, Scotland, Wales
     families = [p + k for p in ("👨", "👩", "👨👨", "👨👩", "👩👩") for k in ("👦", "👦👦", "👧", "👧👦", "👧👧")]
     roles = [p + r for p in "👨👩" for r in _ROLES]
     for parts in [b + g for b in _GENDERED for g in "♀♂"] + roles + families + _OTHER_ZWJ.split():
@@ -262,7 +272,7 @@ def _emoji_entities(text: str) -> list[tuple[int, int]]:
         if (i := m.start() - 1) >= position:
             sequences = _emoji_sequences()
             for n in range(min(_EMOJI_MAX, len(text) - i), 1, -1):
-                if text[i:i + n] in sequences:
+                if text[i : i + n] in sequences:
                     found.append((i, n))
                     position = i + n
                     break
@@ -292,7 +302,7 @@ def _weighted(text: str) -> int:
     position = 0
     for start, _, length, weight in sorted(entities):  # a URL wins over an emoji at the same index
         if start >= position:
-            total += weight - length - _heavy(text[start:start + length])
+            total += weight - length - _heavy(text[start : start + length])
             position = start + length
     return total
 

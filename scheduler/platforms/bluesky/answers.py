@@ -13,8 +13,14 @@ if TYPE_CHECKING:
 
 #: Answers that say the session is not (or no longer) good on this server: a kept session meeting one
 #: is dropped and the account logs in again once with its app password.
-STALE_SESSION = ("ExpiredToken", "InvalidToken", "AuthMissing", "AuthenticationRequired", "AccountNotFound",
-                 "AccountDeactivated")
+STALE_SESSION = (
+    "ExpiredToken",
+    "InvalidToken",
+    "AuthMissing",
+    "AuthenticationRequired",
+    "AccountNotFound",
+    "AccountDeactivated",
+)
 
 
 class SessionError(AuthorisationError):

@@ -28,15 +28,19 @@ Uploader = Callable[[bytes, str], Any]
 
 def upload_blob(call: Call, data: bytes, mime: str) -> dict[str, Any]:
     """Upload `data` (`com.atproto.repo.uploadBlob`); the blob object to put into a record as it is."""
-    blob: dict[str, Any] = call("POST", "com.atproto.repo.uploadBlob", data=data, headers={"Content-Type": mime})["blob"]
+    blob: dict[str, Any] = call("POST", "com.atproto.repo.uploadBlob", data=data, headers={"Content-Type": mime})[
+        "blob"
+    ]
     return blob
 
 
 def images_embed(images: Sequence[Image], *, upload: Uploader, http: HttpClient) -> Payload:
     """Upload each image (checked again: type by its bytes, at most 1,000,000 bytes) and embed them."""
     if len(images) > MAX_IMAGES:
-        raise RejectedError(f"{len(images)} images, but Bluesky takes at most {MAX_IMAGES} per post; "
-                            f"remove {len(images) - MAX_IMAGES}, then retry the post")
+        raise RejectedError(
+            f"{len(images)} images, but Bluesky takes at most {MAX_IMAGES} per post; "
+            f"remove {len(images) - MAX_IMAGES}, then retry the post"
+        )
     entries = []
     for image in images:
         data = uploads.load(image, IMAGES, http)
@@ -44,8 +48,9 @@ def images_embed(images: Sequence[Image], *, upload: Uploader, http: HttpClient)
     return {"$type": "app.bsky.embed.images", "images": entries}
 
 
-def embed(post: QueuedPost, record: Payload, *, upload: Uploader, http: HttpClient,
-          cards: Callable[[], LinkCards]) -> None:
+def embed(
+    post: QueuedPost, record: Payload, *, upload: Uploader, http: HttpClient, cards: Callable[[], LinkCards]
+) -> None:
     """Put the first part's real embed into `record`: the images, or the link card read from the page
     (without a thumbnail when its image cannot be used), or none at all."""
     if post.images:

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 
 REPO_PLACEHOLDER = "<DID of the account>"
 #: app.bsky.embed.images: at most 4 images, each blob at most 1,000,000 bytes (lexicon).
-IMAGES = media.ImageRules("bluesky", max_count=4, max_bytes=1_000_000,
-                          types=(media.JPEG, media.PNG, media.GIF, media.WEBP))
+IMAGES = media.ImageRules(
+    "bluesky", max_count=4, max_bytes=1_000_000, types=(media.JPEG, media.PNG, media.GIF, media.WEBP)
+)
 MAX_IMAGES = IMAGES.max_count
 _HEAD = 256 * 1024  # enough of a JPEG to reach its size (EXIF blocks come first)
 UPLOAD_PATH = "/xrpc/com.atproto.repo.uploadBlob"
@@ -45,9 +46,12 @@ def first_link(record: Payload) -> str | None:
 
 def card_embed(card: LinkCard | None, uri: str, thumb: Any = None) -> Payload:
     """`app.bsky.embed.external` for `uri`; without a card (a dry run), placeholders say what the page gives."""
-    external: Payload = {"uri": uri, "title": "<title of the page (og:title)>",
-                         "description": "<description of the page (og:description)>",
-                         "thumb": "<blob of the page's image (og:image)>"}
+    external: Payload = {
+        "uri": uri,
+        "title": "<title of the page (og:title)>",
+        "description": "<description of the page (og:description)>",
+        "thumb": "<blob of the page's image (og:image)>",
+    }
     if card is not None:
         external = {"uri": card.uri, "title": card.title, "description": card.description}
         if thumb is not None:
@@ -85,8 +89,9 @@ def build_uploads(post: Content) -> list[Payload]:
     return steps
 
 
-def build_payloads(post: Content, *, now: dt.datetime, repo: str = REPO_PLACEHOLDER,
-                   did_of: Resolver = placeholder_did) -> list[Payload]:
+def build_payloads(
+    post: Content, *, now: dt.datetime, repo: str = REPO_PLACEHOLDER, did_of: Resolver = placeholder_did
+) -> list[Payload]:
     """The createRecord bodies of `post`'s parts. Without an account (a dry run, a preview) nothing is
     fetched: mentions show `<DID of @handle>`; a first part with images shows them as
     `app.bsky.embed.images` with `<blob of image N>` (images win over a link card: a record has one
@@ -96,14 +101,22 @@ def build_payloads(post: Content, *, now: dt.datetime, repo: str = REPO_PLACEHOL
     payloads: list[Payload] = []
     for index, part in enumerate(post.parts):
         rich = rich_text(part, did_of=did_of)  # links shown short, the facet holds the full address
-        record: Payload = {"$type": "app.bsky.feed.post", "text": rich.text, "createdAt": created,
-                           "langs": [post.language]}
+        record: Payload = {
+            "$type": "app.bsky.feed.post",
+            "text": rich.text,
+            "createdAt": created,
+            "langs": [post.language],
+        }
         if rich.facets:
             record["facets"] = rich.facets
         if not index and post.images:
-            record["embed"] = {"$type": "app.bsky.embed.images", "images": [
-                image_entry(image, uploads.placeholder("blob", number), _local_head(image))
-                for number, image in enumerate(post.images, start=1)]}
+            record["embed"] = {
+                "$type": "app.bsky.embed.images",
+                "images": [
+                    image_entry(image, uploads.placeholder("blob", number), _local_head(image))
+                    for number, image in enumerate(post.images, start=1)
+                ],
+            }
         elif not index and (link := first_link(record)):
             record["embed"] = card_embed(None, link)
         if index:

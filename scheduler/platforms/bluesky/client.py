@@ -29,9 +29,18 @@ class BlueskyPublisher(ApiClient):
 
     shown = ("identifier",)
 
-    def __init__(self, base_url: str, identifier: str, password: SecretStr, *, http: HttpClient | None = None,
-                 clock: Callable[[], dt.datetime] | None = None, session: dict[str, str] | None = None,
-                 on_session: Callable[[dict[str, str]], None] | None = None, cards: LinkCards | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        identifier: str,
+        password: SecretStr,
+        *,
+        http: HttpClient | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+        session: dict[str, str] | None = None,
+        on_session: Callable[[dict[str, str]], None] | None = None,
+        cards: LinkCards | None = None,
+    ) -> None:
         """`session` is a kept session ({accessJwt, refreshJwt, did}) to start from instead of logging
         in; `on_session` is told every new session (after a login or a refresh) so it can be kept;
         `cards` reads link cards (default: pages on public addresses, and the hosts `http.fetch_allow`
@@ -70,8 +79,12 @@ class BlueskyPublisher(ApiClient):
     def _publish(self, post: QueuedPost, existing: dict[int, dict[str, str]]) -> PublishResult:
 
         # the PDS counts record writes in points, a create costs 3 (platform-apis.md §3.4)
-        self.http.pace("POST", f"{self.base_url}/xrpc/com.atproto.repo.createRecord",
-                       requests=len(post.parts) - len(existing), cost=3)
+        self.http.pace(
+            "POST",
+            f"{self.base_url}/xrpc/com.atproto.repo.createRecord",
+            requests=len(post.parts) - len(existing),
+            cost=3,
+        )
         did = self.session()["did"]
         keys = reconcile.record_keys(post)
         refs: list[dict[str, str]] = []
@@ -86,9 +99,11 @@ class BlueskyPublisher(ApiClient):
             if index:
                 record["reply"] = {"root": refs[0], "parent": refs[index - 1]}
             try:
-                created = self.pds.call("POST", "com.atproto.repo.createRecord",
-                                        json={"repo": did, "collection": reconcile.COLLECTION, "rkey": keys[index],
-                                              "record": record})
+                created = self.pds.call(
+                    "POST",
+                    "com.atproto.repo.createRecord",
+                    json={"repo": did, "collection": reconcile.COLLECTION, "rkey": keys[index], "record": record},
+                )
             except AmbiguousError:
                 found = reconcile.get_record(self.pds.call, did, keys[index])  # a 500 on an existing key,
                 if found is None:  # or a lost answer

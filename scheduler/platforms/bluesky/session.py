@@ -28,9 +28,16 @@ Call = Callable[..., dict[str, Any]]
 class Session:
     """The session of `identifier` on the PDS at `base_url`; thread-safe."""
 
-    def __init__(self, http: HttpClient, base_url: str, identifier: str, password: SecretStr, *,
-                 kept: dict[str, str] | None = None,
-                 on_session: Callable[[dict[str, str]], None] | None = None) -> None:
+    def __init__(
+        self,
+        http: HttpClient,
+        base_url: str,
+        identifier: str,
+        password: SecretStr,
+        *,
+        kept: dict[str, str] | None = None,
+        on_session: Callable[[dict[str, str]], None] | None = None,
+    ) -> None:
         self.http = http
         self.base_url = base_url
         self.identifier = identifier
@@ -66,9 +73,12 @@ class Session:
             session = self.current()
             try:
                 response = self.http.request(
-                    method, f"{self.base_url}/xrpc/{nsid}",
+                    method,
+                    f"{self.base_url}/xrpc/{nsid}",
                     headers={**extra, "Authorization": f"Bearer {session['accessJwt']}"},
-                    classify=classify, reset_header=reset, **kwargs,
+                    classify=classify,
+                    reset_header=reset,
+                    **kwargs,
                 )
                 answer: dict[str, Any] = response.json()
                 return answer
@@ -80,9 +90,11 @@ class Session:
 
     def _login(self) -> dict[str, str]:
         response = self.http.request(
-            "POST", f"{self.base_url}/xrpc/com.atproto.server.createSession",
+            "POST",
+            f"{self.base_url}/xrpc/com.atproto.server.createSession",
             json={"identifier": self.identifier, "password": self._password.get_secret_value()},
-            classify=classify, reset_header=reset,
+            classify=classify,
+            reset_header=reset,
         )
         session: dict[str, str] = response.json()
         return session
@@ -91,8 +103,10 @@ class Session:
         assert self._session is not None
         try:
             response = self.http.request(
-                "POST", f"{self.base_url}/xrpc/com.atproto.server.refreshSession",
-                headers={"Authorization": f"Bearer {self._session['refreshJwt']}"}, classify=classify,
+                "POST",
+                f"{self.base_url}/xrpc/com.atproto.server.refreshSession",
+                headers={"Authorization": f"Bearer {self._session['refreshJwt']}"},
+                classify=classify,
             )
             session: dict[str, str] = response.json()
             return session
@@ -104,9 +118,13 @@ class Session:
         whose it is: itself when it is this account's, refreshed when it merely expired, None (log in
         again) when the server does not know it or it is another account's."""
         try:
-            who = self.http.request("GET", f"{self.base_url}/xrpc/com.atproto.server.getSession",
-                                    headers={"Authorization": f"Bearer {kept['accessJwt']}"}, classify=classify,
-                                    reset_header=reset).json()
+            who = self.http.request(
+                "GET",
+                f"{self.base_url}/xrpc/com.atproto.server.getSession",
+                headers={"Authorization": f"Bearer {kept['accessJwt']}"},
+                classify=classify,
+                reset_header=reset,
+            ).json()
         except SessionError as error:
             if error.name == "ExpiredToken":
                 self._session = kept
@@ -136,8 +154,9 @@ class Session:
             if error.name == "ExpiredToken":
                 self._session = self._refresh()
             elif not self._logged_in and error.name in STALE_SESSION:
-                log.warning("bluesky %s: the kept session was refused (%s); logging in again", self.identifier,
-                            error.name)
+                log.warning(
+                    "bluesky %s: the kept session was refused (%s); logging in again", self.identifier, error.name
+                )
                 self._session = self._login()
             else:
                 raise error
