@@ -61,7 +61,8 @@ def _together(args: list[str], url: str, folder: Path) -> list[subprocess.Comple
     started = [subprocess.Popen([sys.executable, "-c", STARTER, str(go), *args], cwd=folder, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                for _ in range(PROCESSES)]
-    wait_for(lambda: len(list(folder.glob("ready-*"))) == PROCESSES,  # every process has imported and waits
+    # every process has imported and waits for the go file (or one failed: its output says why, below)
+    wait_for(lambda: len(list(folder.glob("ready-*"))) == PROCESSES or any(p.poll() is not None for p in started),
              what="the processes are ready")
     go.touch()
     done = []
