@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from scheduler.cli import Clock, main
-from scheduler.newsletter import load_issue
 from scheduler.models import Issue
+from scheduler.newsletter import load_issue
 from tests.clocks import PinnedClock
 
 ROOT = Path(__file__).resolve().parent.parent

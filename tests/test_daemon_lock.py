@@ -61,7 +61,7 @@ def test_a_second_daemon_through_a_symlink_or_another_spelling_is_refused(tmp_pa
                                           env=_env(url, tmp_path, mastodon.url), stdout=subprocess.PIPE,
                                           stderr=subprocess.PIPE)
                 # refused, it exits; let through, it would write a heartbeat beside the first one's
-                wait_for(lambda: second.poll() is not None or _running(f"sqlite:///{real}") > 1,
+                wait_for(lambda second=second: second.poll() is not None or _running(f"sqlite:///{real}") > 1,
                          what=f"the second daemon through {url} exits or starts")
                 if second.poll() is None:
                     second.kill()

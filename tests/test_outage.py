@@ -252,11 +252,12 @@ def test_terminated_postgresql_connections_are_opened_again_and_every_post_goes_
             before = _listening(postgresql_url)
             terminated += _terminate(postgresql_url)
             # the watch notices the drop (it checks every 0.5 s) and listens again on a new connection
-            wait_for(lambda: _listening(postgresql_url) - before, what="the daemon listens again")
+            wait_for(lambda before=before: _listening(postgresql_url) - before, what="the daemon listens again")
             now = dt.datetime.now(dt.UTC)
             (late,) = other.add(_posts(1, now, prefix=f"late{n}-"), state=State.SCHEDULED, now=now, reason="test")
             added = time.monotonic()
-            wait_for(lambda: other.get(late).state == State.PUBLISHED, what="the post queued after the drop")
+            wait_for(lambda other=other, late=late: other.get(late).state == State.PUBLISHED,
+                     what="the post queued after the drop")
             wakes.append(time.monotonic() - added)
             other.close()
         total = rounds * (per_round + 1)
