@@ -222,7 +222,7 @@ def test_a_publisher_that_cannot_write_hands_its_posts_back(store: Store, tmp_pa
     summary = daemon.run_once(install_signals=False)
     assert summary.paused and summary.paused.startswith("cannot write the outbox")
     assert store.counts()[State.SCHEDULED] == POSTS
-    assert all(post.attempts == 0 for post in store.list())
+    assert all(post.attempts == 0 for post in store.list_posts())
     assert store.history(1)[-1].reason == "released unsent: publishing paused"
     assert len(notices) == 1
     disk.full = False

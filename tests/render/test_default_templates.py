@@ -10,7 +10,7 @@ import pytest
 
 from scheduler.models import IssueOptions
 from scheduler.render.renderer import Renderer
-from scheduler.text.length import measure
+from scheduler.platforms.registry import measure
 from scheduler.text.sentences import sentences
 from tests.conftest import TEMPLATES
 
