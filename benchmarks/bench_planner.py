@@ -38,7 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scheduler import planner  # noqa: E402
+from scheduler import planner  # noqa: E402  # reason: imported after the baseline's path is set
 
 UTC = dt.UTC
 QUADRATIC = "e2e4ed5"  # the planner before this benchmark: a search from `start` for every item
@@ -46,8 +46,9 @@ QUADRATIC = "e2e4ed5"  # the planner before this benchmark: a search from `start
 
 def load(revision: str) -> ModuleType:
     """scheduler/planner.py as it was at `revision`, as a module of its own."""
-    source = subprocess.run(["git", "show", f"{revision}:scheduler/planner.py"], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout
+    source = subprocess.run(
+        ["git", "show", f"{revision}:scheduler/planner.py"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout
     path = Path(tempfile.mkdtemp()) / "planner_before.py"
     path.write_text(source, encoding="utf-8")
     spec = importlib.util.spec_from_file_location("planner_before", path)
@@ -73,8 +74,9 @@ def workload(module: ModuleType, name: str, items: int) -> dict[str, Any]:
         holidays = module.Holidays("IS")
         gap = dt.timedelta(minutes=60)
     else:
-        rule = module.SlotRule(frozenset(range(5)), tuple(dt.time(h, m) for h in range(8, 20) for m in (0, 20, 40)),
-                               "Europe/Berlin")
+        rule = module.SlotRule(
+            frozenset(range(5)), tuple(dt.time(h, m) for h in range(8, 20) for m in (0, 20, 40)), "Europe/Berlin"
+        )
         pool = [f"{platform}:{n}" for platform in ("mastodon", "bluesky", "x") for n in range(10)]
         accounts = [rng.sample(pool, 3) for _ in range(items)]
         blackout = {"blackout": planner.parse_blackout("12-24..12-31")} if hasattr(module, "parse_blackout") else {}
@@ -82,12 +84,22 @@ def workload(module: ModuleType, name: str, items: int) -> dict[str, Any]:
         gap = dt.timedelta(minutes=40)
     taken: dict[str, list[dt.datetime]] = {}
     if name == "taken":
-        taken = {account: [start + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 120)) for _ in range(300)]
-                 for account in accounts[0]}
-    requests = [module.Request(f"{item}/{account}", str(item), account)
-                for item in range(items) for account in accounts[item]]
-    return {"requests": requests, "rules": rule, "holidays": holidays, "start": start, "min_gap": gap,
-            "stagger": dt.timedelta(minutes=5) if name == "taken" else dt.timedelta(0), "taken": taken}
+        taken = {
+            account: [start + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 120)) for _ in range(300)]
+            for account in accounts[0]
+        }
+    requests = [
+        module.Request(f"{item}/{account}", str(item), account) for item in range(items) for account in accounts[item]
+    ]
+    return {
+        "requests": requests,
+        "rules": rule,
+        "holidays": holidays,
+        "start": start,
+        "min_gap": gap,
+        "stagger": dt.timedelta(minutes=5) if name == "taken" else dt.timedelta(0),
+        "taken": taken,
+    }
 
 
 def timed(module: ModuleType, name: str, items: int) -> tuple[float, dict[str, dt.datetime], dict[str, Any]]:
@@ -101,8 +113,12 @@ def timed(module: ModuleType, name: str, items: int) -> tuple[float, dict[str, d
 def floor(arguments: dict[str, Any], times: dict[str, dt.datetime]) -> float:
     """Seconds to generate the rule's slots from start to the last planned time."""
     begin = time.perf_counter()
-    count = sum(1 for _ in planner.slots_after(arguments["rules"], arguments["start"], arguments["holidays"],
-                                               until=max(times.values())))
+    count = sum(
+        1
+        for _ in planner.slots_after(
+            arguments["rules"], arguments["start"], arguments["holidays"], until=max(times.values())
+        )
+    )
     assert count
     return time.perf_counter() - begin
 
@@ -110,8 +126,11 @@ def floor(arguments: dict[str, Any], times: dict[str, dt.datetime]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=10_000)
-    parser.add_argument("--before", default=QUADRATIC, help=f"git revision of the planner to compare (default {QUADRATIC}); "
-                        "'none' to skip")
+    parser.add_argument(
+        "--before",
+        default=QUADRATIC,
+        help=f"git revision of the planner to compare (default {QUADRATIC}); 'none' to skip",
+    )
     parser.add_argument("--before-items", default="1000,4000", help="item counts for the planner before (comma list)")
     args = parser.parse_args()
     print(f"planning {args.items:,} items × 3 posts (target < 2 s each)")
@@ -119,8 +138,10 @@ def main() -> None:
         seconds, times, arguments = timed(planner, name, args.items)
         verdict = "ok" if seconds < 2 else "OVER TARGET"
         last = max(times.values()).astimezone(arguments["rules"].zone).date()
-        print(f"  {name:<7} {seconds:7.3f} s  {verdict}   ({len(times):,} posts, the last on {last}; "
-              f"floor, generating those slots: {floor(arguments, times):.3f} s)")
+        print(
+            f"  {name:<7} {seconds:7.3f} s  {verdict}   ({len(times):,} posts, the last on {last}; "
+            f"floor, generating those slots: {floor(arguments, times):.3f} s)"
+        )
     if args.before.lower() == "none":
         return
     before = load(args.before)
@@ -130,7 +151,9 @@ def main() -> None:
         then, old_times, _ = timed(before, name, items)
         now, new_times, _ = timed(planner, name, items)
         same = "same times" if old_times == new_times else "DIFFERENT TIMES"
-        print(f"  {name:<7} {items:>6,} items: before {then:8.3f} s   now {now:7.3f} s   ({then / now:,.0f}× faster; {same})")
+        print(
+            f"  {name:<7} {items:>6,} items: before {then:8.3f} s   now {now:7.3f} s   ({then / now:,.0f}× faster; {same})"
+        )
 
 
 if __name__ == "__main__":

@@ -37,7 +37,9 @@ def wall(command: list[str], runs: int = 7) -> float:
 def startup() -> None:
     script = shutil.which("scheduler") or str(Path(sys.executable).with_name("scheduler"))
     python = sys.executable
-    deps = "import pydantic_settings, jinja2, regex, pysbd, langdetect, click, requests, apscheduler.schedulers.background"
+    deps = (
+        "import pydantic_settings, jinja2, regex, pysbd, langdetect, click, requests, apscheduler.schedulers.background"
+    )
     rows = [
         ("baseline: python -c pass", [python, "-c", "pass"], None),
         ("baseline: import the full dependency set", [python, "-c", deps], None),
@@ -48,15 +50,17 @@ def startup() -> None:
     print("start-up (median wall time of 7 runs)")
     for label, command, target in rows:
         seconds = wall(command)
-        verdict = "" if target is None else ("  ok" if seconds < target else "  OVER TARGET") + f" (target < {target} s)"
+        verdict = (
+            "" if target is None else ("  ok" if seconds < target else "  OVER TARGET") + f" (target < {target} s)"
+        )
         print(f"  {label:<45} {seconds * 1000:7.1f} ms{verdict}")
 
 
 def throughput(posts: int) -> None:
     import jinja2
 
-    from scheduler.newsletter import load_issue
     from scheduler.models import item_id
+    from scheduler.newsletter import load_issue
     from scheduler.platforms.registry import NAMES as PLATFORMS
     from scheduler.render.renderer import Renderer
     from scheduler.text import sentences
@@ -73,16 +77,25 @@ def throughput(posts: int) -> None:
     renderer = Renderer(ROOT / "templates")
     sentences.sentence_ends.cache_clear()
 
-    plain = jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT / "templates"))
+    plain = jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT / "templates"))  # noqa: S701  # reason: plain text, as the renderer makes it
     plain.filters["fit"] = lambda text, thread=None: text
     plain.filters["paragraphs"] = lambda text, size=320: text
     templates = {p: plain.get_template(f"{p}.j2") for p in PLATFORMS}
     start = time.perf_counter()
     for item in items:
         for platform in PLATFORMS:
-            templates[platform].render(item=item, issue=issue, section=item.section, platform=platform,
-                                       link=None, hashtags=lambda *a: "#AktifPlus #ESFPlus", limit=0,
-                                       headline="", phrases={"read_more": "Mehr dazu"}, footer="")
+            templates[platform].render(
+                item=item,
+                issue=issue,
+                section=item.section,
+                platform=platform,
+                link=None,
+                hashtags=lambda *a: "#AktifPlus #ESFPlus",
+                limit=0,
+                headline="",
+                phrases={"read_more": "Mehr dazu"},
+                footer="",
+            )
     baseline = len(items) * len(PLATFORMS) / (time.perf_counter() - start)
 
     shortened = 0

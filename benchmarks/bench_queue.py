@@ -53,8 +53,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import requests
-
 from http_publisher import HttpPublisher
+
 from scheduler.daemon import Daemon
 from scheduler.models import QueuedPost, State
 from scheduler.newsletter import load_issue
@@ -93,9 +93,19 @@ def verdict(ok: bool, target: str) -> str:
 def fake_api(latency_ms: float = 0.0, max_seconds: float = 900.0) -> Iterator[str]:
     """Start benchmarks/fake_api.py in a process of its own; yield its base URL."""
     process = subprocess.Popen(
-        [sys.executable, str(HERE / "fake_api.py"), "--port", "0", "--latency-ms", str(latency_ms),
-         "--max-seconds", str(max_seconds)],
-        stdout=subprocess.PIPE, text=True, preexec_fn=die_with_parent,
+        [
+            sys.executable,
+            str(HERE / "fake_api.py"),
+            "--port",
+            "0",
+            "--latency-ms",
+            str(latency_ms),
+            "--max-seconds",
+            str(max_seconds),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=die_with_parent,
     )
     try:
         line = process.stdout.readline() if process.stdout else ""
@@ -113,7 +123,7 @@ def fake_api(latency_ms: float = 0.0, max_seconds: float = 900.0) -> Iterator[st
 
 def arrivals(base: str) -> list[tuple[float, str | None]]:
     """(arrival time, idempotency key) of every status request the fake API received."""
-    return [tuple(r) for r in requests.get(f"{base}/stats", timeout=30).json()["requests"]]  # type: ignore[misc]
+    return [tuple(r) for r in requests.get(f"{base}/stats", timeout=30).json()["requests"]]  # type: ignore[misc]  # reason: benchmark code, checked by running it
 
 
 def reset(base: str) -> None:
@@ -133,9 +143,17 @@ def sample_texts() -> list[str]:
 def new_posts(count: int, times: Callable[[int], dt.datetime], *, tag: str) -> list[NewPost]:
     texts = sample_texts()
     return [
-        NewPost(item_id=f"{tag}-{n}", platform="mastodon", account="default", publish_at=times(n),
-                parts=(f"{texts[n % len(texts)]} ({n})",), language="de", section="Vorgestellt",
-                title=f"Meldung {n}", source="bench")
+        NewPost(
+            item_id=f"{tag}-{n}",
+            platform="mastodon",
+            account="default",
+            publish_at=times(n),
+            parts=(f"{texts[n % len(texts)]} ({n})",),
+            language="de",
+            section="Vorgestellt",
+            title=f"Meldung {n}",
+            source="bench",
+        )
         for n in range(count)
     ]
 
@@ -163,10 +181,13 @@ def transitions_count(store: Store) -> int:
 
 def profile_report(profiler: cProfile.Profile, total: float, wanted: list[tuple[str, str]]) -> None:
     """Cumulative time of chosen functions (file part, function name) as a share of the wall time."""
-    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]  # reason: patching or reading a library's internals in a test
     for path_part, name in wanted:
-        cumulative = sum(value[3] for (filename, _line, function), value in stats.items()
-                         if function == name and path_part in filename)
+        cumulative = sum(
+            value[3]
+            for (filename, _line, function), value in stats.items()
+            if function == name and path_part in filename
+        )
         if cumulative:
             label = name if path_part == "~" else f"{path_part} {name}"
             print(f"    {label:<62} {cumulative:7.2f} s  {100 * cumulative / total:5.1f} %")
@@ -220,8 +241,10 @@ def drain(dispatcher: Dispatcher) -> int:
 
 
 def part_a(count: int, profile: bool, latency_ms: float = 0.0) -> None:
-    print(f"(a) dispatch throughput: {count} due posts, SQLite file -> fake API (separate process, "
-          + (f"latency {latency_ms:.0f} ms)" if latency_ms else "no latency)"))
+    print(
+        f"(a) dispatch throughput: {count} due posts, SQLite file -> fake API (separate process, "
+        + (f"latency {latency_ms:.0f} ms)" if latency_ms else "no latency)")
+    )
     with tempfile.TemporaryDirectory(prefix="scheduler_bench_a_") as folder, fake_api(latency_ms) as base:
         store = Store.open(f"sqlite:///{folder}/queue.sqlite3")
         now = utcnow()
@@ -247,14 +270,20 @@ def part_a(count: int, profile: bool, latency_ms: float = 0.0) -> None:
         recorded = transitions_count(store)
         rate = published / elapsed
         bare = (bare_before + bare_after) / 2
-        print(f"  baseline: bare requests.Session loop, same bodies   {bare_before:8.0f} posts/s before, "
-              f"{bare_after:.0f} after (mean {bare:.0f})")
-        print(f"  Dispatcher.dispatch_due loop (SQLite, HttpPublisher) {rate:8.0f} posts/s  "
-              f"({published} published in {elapsed:.2f} s)")
+        print(
+            f"  baseline: bare requests.Session loop, same bodies   {bare_before:8.0f} posts/s before, "
+            f"{bare_after:.0f} after (mean {bare:.0f})"
+        )
+        print(
+            f"  Dispatcher.dispatch_due loop (SQLite, HttpPublisher) {rate:8.0f} posts/s  "
+            f"({published} published in {elapsed:.2f} s)"
+        )
         ratio = rate / bare
         print(f"  ratio {ratio:.2f}  {verdict(ratio >= 0.5, '>= 0.5')}")
-        print(f"  checks: published {counts[State.PUBLISHED]}/{count}, requests {len(received)}, "
-              f"duplicates {duplicates(received)}, transitions recorded {recorded} (3 per post expected)")
+        print(
+            f"  checks: published {counts[State.PUBLISHED]}/{count}, requests {len(received)}, "
+            f"duplicates {duplicates(received)}, transitions recorded {recorded} (3 per post expected)"
+        )
         store.close()
 
         client = mastodon_client(base)
@@ -266,8 +295,10 @@ def part_a(count: int, profile: bool, latency_ms: float = 0.0) -> None:
             sent = drain(Dispatcher(store, client, worker="bench-ac"))
             client_rate = sent / (time.perf_counter() - start)
             store.close()
-            print(f"  the same with scheduler.platforms.mastodon.MastodonPublisher {client_rate:6.0f} posts/s  "
-                  f"ratio {client_rate / bare:.2f} (for information: the package's client; {len(arrivals(base))} requests)")
+            print(
+                f"  the same with scheduler.platforms.mastodon.MastodonPublisher {client_rate:6.0f} posts/s  "
+                f"ratio {client_rate / bare:.2f} (for information: the package's client; {len(arrivals(base))} requests)"
+            )
 
         store = Store.open(f"sqlite:///{folder}/queue-null.sqlite3")
         fill(store, new_posts(count, lambda n: now - dt.timedelta(minutes=5), tag="a0"), now=now)
@@ -275,12 +306,16 @@ def part_a(count: int, profile: bool, latency_ms: float = 0.0) -> None:
         drain(Dispatcher(store, NullPublisher(), worker="bench-a0"))
         queue_only = (time.perf_counter() - start) / count
         store.close()
-        print(f"  per post: dispatcher {1000 / rate:.2f} ms = bare HTTP {1000 / bare:.2f} ms + "
-              f"{1000 / rate - 1000 / bare:.2f} ms; the same dispatch with a publisher that sends nothing "
-              f"(claim, build nothing, record published) takes {queue_only * 1000:.2f} ms per post")
+        print(
+            f"  per post: dispatcher {1000 / rate:.2f} ms = bare HTTP {1000 / bare:.2f} ms + "
+            f"{1000 / rate - 1000 / bare:.2f} ms; the same dispatch with a publisher that sends nothing "
+            f"(claim, build nothing, record published) takes {queue_only * 1000:.2f} ms per post"
+        )
         if ratio < 0.5:
-            print(f"  to reach 0.5 the queue's share must fit in the bare request's time: "
-                  f"{queue_only * 1000:.2f} ms now, {1000 / bare:.2f} ms allowed")
+            print(
+                f"  to reach 0.5 the queue's share must fit in the bare request's time: "
+                f"{queue_only * 1000:.2f} ms now, {1000 / bare:.2f} ms allowed"
+            )
 
         if profile:
             profile_a(base, min(count, 3000))
@@ -301,34 +336,40 @@ def profile_a(base: str, count: int) -> None:
         total = time.perf_counter() - start
         store.close()
     print(f"  profile of dispatching {count} posts under cProfile ({total:.2f} s): cumulative share of wall time")
-    profile_report(profiler, total, [
-        ("publishing.py", "dispatch_due"),
-        ("publishing.py", "publish"),
-        ("http_publisher.py", "publish"),
-        ("requests/sessions.py", "request"),
-        ("mastodon.py", "build_payloads"),
-        ("publishing.py", "_finish"),
-        ("storage/transitions.py", "transition"),
-        ("storage/transitions.py", "_change"),
-        ("storage/claims.py", "claim_due"),
-        ("storage/base.py", "post_of"),
-        ("sqlalchemy/sql/base.py", "_generative"),
-        ("sqlalchemy/sql/_selectable_constructors.py", "select"),
-        ("sqlalchemy/sql/operators.py", "__eq__"),
-        ("sqlalchemy/engine/base.py", "execute"),
-        ("sqlalchemy/sql/cache_key.py", "_generate_cache_key"),
-        ("sqlalchemy/sql/elements.py", "_compile_w_cache"),
-        ("sqlalchemy/engine/base.py", "_exec_single_context"),
-        ("sqlalchemy/engine/default.py", "_setup_result_proxy"),
-        ("sqlalchemy/engine/base.py", "begin"),
-        ("sqlalchemy/engine/base.py", "commit"),
-        ("~", "<method 'execute' of 'sqlite3.Cursor' objects>"),
-        ("~", "<method 'commit' of 'sqlite3.Connection' objects>"),
-    ])
+    profile_report(
+        profiler,
+        total,
+        [
+            ("publishing.py", "dispatch_due"),
+            ("publishing.py", "publish"),
+            ("http_publisher.py", "publish"),
+            ("requests/sessions.py", "request"),
+            ("mastodon.py", "build_payloads"),
+            ("publishing.py", "_finish"),
+            ("storage/transitions.py", "transition"),
+            ("storage/transitions.py", "_change"),
+            ("storage/claims.py", "claim_due"),
+            ("storage/base.py", "post_of"),
+            ("sqlalchemy/sql/base.py", "_generative"),
+            ("sqlalchemy/sql/_selectable_constructors.py", "select"),
+            ("sqlalchemy/sql/operators.py", "__eq__"),
+            ("sqlalchemy/engine/base.py", "execute"),
+            ("sqlalchemy/sql/cache_key.py", "_generate_cache_key"),
+            ("sqlalchemy/sql/elements.py", "_compile_w_cache"),
+            ("sqlalchemy/engine/base.py", "_exec_single_context"),
+            ("sqlalchemy/engine/default.py", "_setup_result_proxy"),
+            ("sqlalchemy/engine/base.py", "begin"),
+            ("sqlalchemy/engine/base.py", "commit"),
+            ("~", "<method 'execute' of 'sqlite3.Cursor' objects>"),
+            ("~", "<method 'commit' of 'sqlite3.Connection' objects>"),
+        ],
+    )
     stats = pstats.Stats(profiler)
     print("  top 15 functions by own time:")
-    for (filename, line, name), (_cc, calls, own, cumulative, _callers) in sorted(
-        stats.stats.items(), key=lambda item: item[1][2], reverse=True  # type: ignore[attr-defined]
+    for (filename, line, name), (_cc, calls, own, _cumulative, _callers) in sorted(
+        stats.stats.items(),
+        key=lambda item: item[1][2],
+        reverse=True,  # type: ignore[attr-defined]  # reason: patching or reading a library's internals in a test
     )[:15]:
         where = "/".join(Path(filename).parts[-2:]) if filename != "~" else ""
         print(f"    {own:6.2f} s  {100 * own / total:5.1f} %  {calls:>8}  {where}:{line} {name}")
@@ -348,13 +389,17 @@ class CountSkips(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
         if "maximum number of running instances" in message:
-            job = next((name for name in ("dispatch", "watch", "heartbeat", "orphans") if f"_{name}_job" in message), "other")
+            job = next(
+                (name for name in ("dispatch", "watch", "heartbeat", "orphans") if f"_{name}_job" in message), "other"
+            )
             self.skipped[job] += 1
 
 
 def part_b(count: int, span: float, latency_ms: float) -> None:
-    print(f"(b) lateness: {count} posts due evenly over {span:.0f} s, Daemon.run_forever in a thread, "
-          f"fake API latency {latency_ms:.0f} ms")
+    print(
+        f"(b) lateness: {count} posts due evenly over {span:.0f} s, Daemon.run_forever in a thread, "
+        f"fake API latency {latency_ms:.0f} ms"
+    )
     skips = CountSkips()
     logging.getLogger("apscheduler").addHandler(skips)
     with tempfile.TemporaryDirectory(prefix="scheduler_bench_b_") as folder, fake_api(latency_ms) as base:
@@ -394,18 +439,28 @@ def part_b(count: int, span: float, latency_ms: float) -> None:
         print("  nothing arrived at the server: UNDER TARGET")
         return
     p99 = quantile(lateness, 0.99)
-    print(f"  arrived {len(lateness)}/{count} (missing {missing}), duplicates {duplicates(received)}, "
-          f"daemon stopped cleanly: {not thread.is_alive()}, states {dict((k, v) for k, v in counts.items() if v)}")
-    print(f"  lateness (arrival - publish_at): min {min(lateness):.1f} ms, p50 {statistics.median(lateness):.1f} ms, "
-          f"p90 {quantile(lateness, 0.9):.1f} ms, p99 {p99:.1f} ms, max {max(lateness):.1f} ms")
+    print(
+        f"  arrived {len(lateness)}/{count} (missing {missing}), duplicates {duplicates(received)}, "
+        f"daemon stopped cleanly: {not thread.is_alive()}, states { {k: v for k, v in counts.items() if v} }"
+    )
+    print(
+        f"  lateness (arrival - publish_at): min {min(lateness):.1f} ms, p50 {statistics.median(lateness):.1f} ms, "
+        f"p90 {quantile(lateness, 0.9):.1f} ms, p99 {p99:.1f} ms, max {max(lateness):.1f} ms"
+    )
     over = sorted(value for value in lateness if value > 250)
-    print(f"  posts later than 250 ms: {len(over)}"
-          + (f" ({', '.join(f'{v:.0f}' for v in over[:10])}{' …' if len(over) > 10 else ''} ms)" if over else ""))
-    print(f"  APScheduler runs skipped at max_instances: dispatch job {skips.skipped['dispatch']}, "
-          f"watch job {skips.skipped['watch']}, others {sum(skips.skipped.values()) - skips.skipped['dispatch'] - skips.skipped['watch']}")
+    print(
+        f"  posts later than 250 ms: {len(over)}"
+        + (f" ({', '.join(f'{v:.0f}' for v in over[:10])}{' …' if len(over) > 10 else ''} ms)" if over else "")
+    )
+    print(
+        f"  APScheduler runs skipped at max_instances: dispatch job {skips.skipped['dispatch']}, "
+        f"watch job {skips.skipped['watch']}, others {sum(skips.skipped.values()) - skips.skipped['dispatch'] - skips.skipped['watch']}"
+    )
     print(f"  p99 {verdict(p99 <= 250 and not missing, '<= 250 ms, none missing')}")
-    print(f"  early posts (negative lateness): {len(early)}  "
-          f"{verdict(not early, '0')}" + (f" earliest {min(early):.1f} ms" if early else ""))
+    print(
+        f"  early posts (negative lateness): {len(early)}  "
+        f"{verdict(not early, '0')}" + (f" earliest {min(early):.1f} ms" if early else "")
+    )
 
 
 # -- (c) PostgreSQL workers ----------------------------------------------------------------------
@@ -418,7 +473,7 @@ def postgres_reachable() -> str | None:
 
         with psycopg.connect(PG_ADMIN, autocommit=True):
             return None
-    except Exception as error:  # any failure means: skip, saying why
+    except Exception as error:  # noqa: BLE001  # reason: any failure means: skip, saying why
         return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
@@ -446,20 +501,29 @@ def run_workers(base: str, count: int, workers: int, batch: int) -> dict[str, fl
         env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
         launched = time.time()
         processes = [
-            subprocess.Popen([sys.executable, str(HERE / "queue_worker.py"), url, base, "--batch", str(batch)],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env=env, cwd=ROOT, preexec_fn=die_with_parent)
+            subprocess.Popen(
+                [sys.executable, str(HERE / "queue_worker.py"), url, base, "--batch", str(batch)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+                cwd=ROOT,
+                preexec_fn=die_with_parent,
+            )
             for _ in range(workers)
         ]
         try:
             for process in processes:
                 line = process.stdout.readline() if process.stdout else ""
                 if line.strip() != "ready":
-                    raise RuntimeError(f"worker did not start: {line!r} {process.stderr.read() if process.stderr else ''}")
+                    raise RuntimeError(
+                        f"worker did not start: {line!r} {process.stderr.read() if process.stderr else ''}"
+                    )
             go = time.time()
             for process in processes:
-                process.stdin.write("go\n")  # type: ignore[union-attr]
-                process.stdin.flush()  # type: ignore[union-attr]
+                process.stdin.write("go\n")  # type: ignore[union-attr]  # reason: the pipe exists: the process was started with stdin=PIPE
+                process.stdin.flush()  # type: ignore[union-attr]  # reason: the pipe exists: the process was started with stdin=PIPE
             results = []
             for process in processes:
                 out, err = process.communicate(timeout=600)
@@ -479,9 +543,14 @@ def run_workers(base: str, count: int, workers: int, batch: int) -> dict[str, fl
     end = max(r["end"] for r in results)
     times = [t for t, _ in received]
     return {
-        "published": counts[State.PUBLISHED], "requests": len(received), "duplicates": duplicates(received),
-        "rate": count / (end - go), "seconds": end - go, "launch_rate": count / (exited - launched),
-        "launch_seconds": exited - launched, "server_rate": (len(times) - 1) / (max(times) - min(times)),
+        "published": counts[State.PUBLISHED],
+        "requests": len(received),
+        "duplicates": duplicates(received),
+        "rate": count / (end - go),
+        "seconds": end - go,
+        "launch_rate": count / (exited - launched),
+        "launch_seconds": exited - launched,
+        "server_rate": (len(times) - 1) / (max(times) - min(times)),
         "shares": sorted((r["published"] for r in results), reverse=True),
     }
 
@@ -508,18 +577,26 @@ def part_c(count: int, batches: list[int]) -> None:
             for workers in (1, 4):
                 r = run_workers(base, count, workers, batch)
                 results[workers] = r
-                print(f"    {workers} worker{'s' if workers > 1 else ' '}: {r['rate']:6.1f} posts/s "
-                      f"({r['seconds']:.2f} s from go to last exit; per worker {r['shares']}); "
-                      f"incl. process start {r['launch_rate']:.1f} posts/s ({r['launch_seconds']:.2f} s); "
-                      f"server-side first->last arrival {r['server_rate']:.1f} posts/s")
-                print(f"               published {r['published']}/{count}, requests {r['requests']}, "
-                      f"duplicates {r['duplicates']}  {verdict(r['duplicates'] == 0 and r['published'] == count, '0 duplicates, all published')}")
+                print(
+                    f"    {workers} worker{'s' if workers > 1 else ' '}: {r['rate']:6.1f} posts/s "
+                    f"({r['seconds']:.2f} s from go to last exit; per worker {r['shares']}); "
+                    f"incl. process start {r['launch_rate']:.1f} posts/s ({r['launch_seconds']:.2f} s); "
+                    f"server-side first->last arrival {r['server_rate']:.1f} posts/s"
+                )
+                print(
+                    f"               published {r['published']}/{count}, requests {r['requests']}, "
+                    f"duplicates {r['duplicates']}  {verdict(r['duplicates'] == 0 and r['published'] == count, '0 duplicates, all published')}"
+                )
             best = count / makespan(count, batch, 4)
-            print(f"    best ratio possible with claims of {batch}: {best:.2f}x "
-                  f"({-(-count // batch)} claims over 4 workers; each worker sends its claim one by one)")
+            print(
+                f"    best ratio possible with claims of {batch}: {best:.2f}x "
+                f"({-(-count // batch)} claims over 4 workers; each worker sends its claim one by one)"
+            )
             ratio = results[4]["rate"] / results[1]["rate"]
             launch_ratio = results[4]["launch_rate"] / results[1]["launch_rate"]
-            print(f"    ratio 4/1: {ratio:.2f}x  {verdict(ratio >= 3, '>= 3x')}; including process start-up {launch_ratio:.2f}x")
+            print(
+                f"    ratio 4/1: {ratio:.2f}x  {verdict(ratio >= 3, '>= 3x')}; including process start-up {launch_ratio:.2f}x"
+            )
 
 
 # -- (d) scale -----------------------------------------------------------------------------------
@@ -542,19 +619,44 @@ def fill_fast(url: str, count: int) -> float:
         rows = []
         for n in range(begin, min(count, begin + chunk)):
             at = base + dt.timedelta(minutes=30 * (n // 6))
-            rows.append({
-                "id": n + 1, "item_id": f"d-{n // 6}", "platform": platforms[n % 6], "account": "default",
-                "state": State.SCHEDULED, "publish_at": at, "due_at": at, "parts": [f"{texts[n % len(texts)]} ({n})"],
-                "language": "de", "section": "Vorgestellt", "title": f"Meldung {n // 6}", "source": "bench",
-                "spoiler_text": "", "link": "https://example.org/news", "images": [], "attempts": 0,
-                "idempotency_key": f"sched-{uuid.uuid4().hex[:20]}", "created_at": created, "updated_at": created,
-            })
+            rows.append(
+                {
+                    "id": n + 1,
+                    "item_id": f"d-{n // 6}",
+                    "platform": platforms[n % 6],
+                    "account": "default",
+                    "state": State.SCHEDULED,
+                    "publish_at": at,
+                    "due_at": at,
+                    "parts": [f"{texts[n % len(texts)]} ({n})"],
+                    "language": "de",
+                    "section": "Vorgestellt",
+                    "title": f"Meldung {n // 6}",
+                    "source": "bench",
+                    "spoiler_text": "",
+                    "link": "https://example.org/news",
+                    "images": [],
+                    "attempts": 0,
+                    "idempotency_key": f"sched-{uuid.uuid4().hex[:20]}",
+                    "created_at": created,
+                    "updated_at": created,
+                }
+            )
         with store.engine.begin() as connection:
             connection.execute(insert(posts), rows)
-            connection.execute(insert(transitions), [
-                {"post_id": row["id"], "from_state": None, "to_state": State.SCHEDULED, "at": created, "reason": "bench"}
-                for row in rows
-            ])
+            connection.execute(
+                insert(transitions),
+                [
+                    {
+                        "post_id": row["id"],
+                        "from_state": None,
+                        "to_state": State.SCHEDULED,
+                        "at": created,
+                        "reason": "bench",
+                    }
+                    for row in rows
+                ],
+            )
         if (begin // chunk) % 10 == 9:
             print(f"    … {begin + len(rows)} posts, {time.perf_counter() - start:.0f} s", flush=True)
     store.close()
@@ -574,18 +676,22 @@ def big_queue(count: int) -> Path:
             keyed = all(p.idempotency_key for p in store.list_posts(limit=1))  # rows as Store.add writes them now
             store.close()
             if scheduled == count and keyed and due is not None and due > utcnow() + dt.timedelta(days=1):
-                print(f"  reusing {path} ({scheduled} scheduled posts, {path.stat().st_size / 1e6:.0f} MB; "
-                      "delete it to rebuild)")
+                print(
+                    f"  reusing {path} ({scheduled} scheduled posts, {path.stat().st_size / 1e6:.0f} MB; "
+                    "delete it to rebuild)"
+                )
                 return path
             print(f"  {path} does not hold {count} scheduled future posts as Store.add writes them; rebuilding")
-        except Exception as error:  # a broken leftover: rebuild it
+        except Exception as error:  # noqa: BLE001  # reason: a broken leftover is rebuilt
             print(f"  {path} unusable ({error}); rebuilding")
         for leftover in path.parent.glob(path.name + "*"):
             leftover.unlink()
     print(f"  filling {path} with {count} posts (SQLAlchemy Core executemany, 20,000 per transaction) …", flush=True)
     seconds = fill_fast(url, count)
-    print(f"  filled in {seconds:.1f} s ({count / seconds:.0f} posts/s, {path.stat().st_size / 1e6:.0f} MB; "
-          "not part of the target)")
+    print(
+        f"  filled in {seconds:.1f} s ({count / seconds:.0f} posts/s, {path.stat().st_size / 1e6:.0f} MB; "
+        "not part of the target)"
+    )
     return path
 
 
@@ -661,7 +767,9 @@ def part_d(count: int, settle: float) -> None:
         shown = subprocess.run(listing, cwd=folder, env=env, capture_output=True, text=True, check=False)
         lines = shown.stdout.strip().splitlines()
         if shown.returncode != 0 or len(lines) != 51:
-            print(f"  warning: queue list exited {shown.returncode} with {len(lines)} lines: {shown.stderr.strip()[:300]}")
+            print(
+                f"  warning: queue list exited {shown.returncode} with {len(lines)} lines: {shown.stderr.strip()[:300]}"
+            )
         rows = [
             ("baseline: python -c pass", [python, "-c", "pass"], None),
             ("baseline: python -c 'import sqlalchemy'", [python, "-c", "import sqlalchemy"], None),
@@ -679,7 +787,9 @@ def part_d(count: int, settle: float) -> None:
         print("  where `queue list` spends its time (fresh process each, median of 5 runs, ms):")
         phases: dict[str, list[float]] = {}
         for _ in range(5):
-            done = subprocess.run([python, "-c", PHASES], cwd=folder, env=env, capture_output=True, text=True, check=False)
+            done = subprocess.run(
+                [python, "-c", PHASES], cwd=folder, env=env, capture_output=True, text=True, check=False
+            )
             for name, ms in json.loads(done.stdout.strip().splitlines()[-1]):
                 phases.setdefault(name, []).append(ms)
         total = sum(statistics.median(v) for v in phases.values())
@@ -700,23 +810,29 @@ def part_d(count: int, settle: float) -> None:
         with store.engine.connect() as connection:
             plan = connection.exec_driver_sql(
                 "EXPLAIN QUERY PLAN SELECT * FROM posts WHERE state IN (?) ORDER BY publish_at, id LIMIT 50",
-                ("scheduled",)).all()
+                ("scheduled",),
+            ).all()
         store.close()
-        print(f"  in-process Store.list_posts(states=['scheduled'], limit=50): first call {cold * 1000:.1f} ms, "
-              f"then median of 5 {warm * 1000:.1f} ms ({len(first)} posts)  {verdict(warm < 0.2, '< 200 ms')}")
+        print(
+            f"  in-process Store.list_posts(states=['scheduled'], limit=50): first call {cold * 1000:.1f} ms, "
+            f"then median of 5 {warm * 1000:.1f} ms ({len(first)} posts)  {verdict(warm < 0.2, '< 200 ms')}"
+        )
         print(f"    query plan: {'; '.join(row[-1] for row in plan)}")
 
-        deps = ("import time, sqlalchemy, apscheduler.schedulers.background, pydantic_settings, click, requests; "
-                "time.sleep(60)")
+        deps = (
+            "import time, sqlalchemy, apscheduler.schedulers.background, pydantic_settings, click, requests; "
+            "time.sleep(60)"
+        )
         baseline = subprocess.Popen([python, "-c", deps], cwd=folder, env=env, preexec_fn=die_with_parent)
         try:
             base_rss, _ = settled_rss(baseline, 3.0)
         finally:
             baseline.kill()
             baseline.wait()
-        log = open(Path(folder) / "daemon.log", "w")
-        daemon = subprocess.Popen([script, "run", "--dry-run"], cwd=folder, env=env, stdout=log, stderr=log,
-                                  preexec_fn=die_with_parent)
+        log = open(Path(folder) / "daemon.log", "w")  # noqa: SIM115  # reason: the daemon writes it until it is stopped below
+        daemon = subprocess.Popen(
+            [script, "run", "--dry-run"], cwd=folder, env=env, stdout=log, stderr=log, preexec_fn=die_with_parent
+        )
         try:
             reading, series = settled_rss(daemon, settle)
         finally:
@@ -732,12 +848,16 @@ def part_d(count: int, settle: float) -> None:
             print(f"  the daemon exited at once ({daemon.returncode}): {said[-3:]}")
             return
         print(f"  resident memory, `scheduler run --dry-run` with nothing due ({settle:.0f} s; VmRSS every 0.25 s):")
-        print(f"    baseline: python importing sqlalchemy, apscheduler, pydantic_settings, click, requests   "
-              f"{base_rss['VmRSS'] / 1024:6.1f} MB")
-        print(f"    daemon VmRSS after {settle:.0f} s {reading['VmRSS'] / 1024:6.1f} MB (peak VmHWM "
-              f"{reading['VmHWM'] / 1024:.1f} MB; anon {reading['RssAnon'] / 1024:.1f} MB, file {reading['RssFile'] / 1024:.1f} MB; "
-              f"each second: {', '.join(f'{v / 1024:.0f}' for v in series)} MB)  "
-              f"{verdict(reading['VmRSS'] < 200 * 1024, '< 200 MB')}")
+        print(
+            f"    baseline: python importing sqlalchemy, apscheduler, pydantic_settings, click, requests   "
+            f"{base_rss['VmRSS'] / 1024:6.1f} MB"
+        )
+        print(
+            f"    daemon VmRSS after {settle:.0f} s {reading['VmRSS'] / 1024:6.1f} MB (peak VmHWM "
+            f"{reading['VmHWM'] / 1024:.1f} MB; anon {reading['RssAnon'] / 1024:.1f} MB, file {reading['RssFile'] / 1024:.1f} MB; "
+            f"each second: {', '.join(f'{v / 1024:.0f}' for v in series)} MB)  "
+            f"{verdict(reading['VmRSS'] < 200 * 1024, '< 200 MB')}"
+        )
         print(f"    daemon exit code after SIGTERM: {code}; last log line: {said[-1] if said else ''}")
 
 
@@ -755,8 +875,10 @@ def publish_all(store: Store, dispatcher: Dispatcher, deadline: float) -> None:
 
 
 def part_e(count: int, latency_ms: float, jitter_ms: float, rate: float, seed: int) -> None:
-    print(f"(e) faults: {count} posts, MastodonPublisher -> tests' fake Mastodon (in this process), latency "
-          f"{latency_ms:.0f} ms + up to {jitter_ms:.0f} ms, {rate:.0%} of creates failing (seed {seed})")
+    print(
+        f"(e) faults: {count} posts, MastodonPublisher -> tests' fake Mastodon (in this process), latency "
+        f"{latency_ms:.0f} ms + up to {jitter_ms:.0f} ms, {rate:.0%} of creates failing (seed {seed})"
+    )
     sys.path.insert(0, str(ROOT))  # the fakes live with the tests
     from pydantic import SecretStr
 
@@ -768,14 +890,16 @@ def part_e(count: int, latency_ms: float, jitter_ms: float, rate: float, seed: i
     policy = RetryPolicy(max_attempts=8, base=0.05, cap=1.0)  # backoff in tenths of seconds, not minutes
     results = {}
     for label, share in (("without faults", 0.0), ("with faults", rate)):
-        with tempfile.TemporaryDirectory(prefix="scheduler_bench_e_") as folder, MastodonFake(token="bench") as fake:
-            fake.faults = Faults(latency=latency_ms / 1000, jitter=jitter_ms / 1000, error_rate=share, seed=seed,
-                                 throttle_seconds=0.2)
+        with tempfile.TemporaryDirectory(prefix="scheduler_bench_e_") as folder, MastodonFake(token="bench") as fake:  # noqa: S106  # reason: the fake's made-up token
+            fake.faults = Faults(
+                latency=latency_ms / 1000, jitter=jitter_ms / 1000, error_rate=share, seed=seed, throttle_seconds=0.2
+            )
             store = Store.open(f"sqlite:///{folder}/queue.sqlite3")
             now = utcnow()
-            fill(store, new_posts(count, lambda n: now - dt.timedelta(minutes=5), tag="e"), now=now)
-            dispatcher = Dispatcher(store, MastodonPublisher(fake.url, SecretStr("bench")), worker="bench-e",
-                                    policy=policy)
+            fill(store, new_posts(count, lambda n, now=now: now - dt.timedelta(minutes=5), tag="e"), now=now)
+            dispatcher = Dispatcher(
+                store, MastodonPublisher(fake.url, SecretStr("bench")), worker="bench-e", policy=policy
+            )
             start = time.perf_counter()
             publish_all(store, dispatcher, time.monotonic() + 600)
             elapsed = time.perf_counter() - start
@@ -785,31 +909,43 @@ def part_e(count: int, latency_ms: float, jitter_ms: float, rate: float, seed: i
             store.close()
         results[label] = elapsed
         settled = {k: v for k, v in counts.items() if v and k != State.PUBLISHED}
-        print(f"  {label:<15} {count / elapsed:6.1f} posts/s ({elapsed:.2f} s); published {counts[State.PUBLISHED]}/{count}"
-              f"{', others ' + str(settled) if settled else ''}; statuses on the server {sum(copies.values())}, "
-              f"twice {sum(1 for n in copies.values() if n > 1)}; requests {len(fake.requests)}")
+        print(
+            f"  {label:<15} {count / elapsed:6.1f} posts/s ({elapsed:.2f} s); published {counts[State.PUBLISHED]}/{count}"
+            f"{', others ' + str(settled) if settled else ''}; statuses on the server {sum(copies.values())}, "
+            f"twice {sum(1 for n in copies.values() if n > 1)}; requests {len(fake.requests)}"
+        )
         for error in unsettled[:3]:
             print(f"    not published: {error}")
         if share:
             twice = sum(1 for n in copies.values() if n > 1)
-            print(f"  faults injected: {dict(sorted(fake.injected.items()))}; none twice: "
-                  f"{'yes' if not twice else f'NO ({twice})'}; not published {count - counts[State.PUBLISHED]} "
-                  "(left to a person only when reconciling meets faults 4 times within 30 s)")
-    print(f"  the faults cost {results['with faults'] / results['without faults']:.2f}x the time "
-          "(retries, reconciling, waiting out 429s)")
+            print(
+                f"  faults injected: {dict(sorted(fake.injected.items()))}; none twice: "
+                f"{'yes' if not twice else f'NO ({twice})'}; not published {count - counts[State.PUBLISHED]} "
+                "(left to a person only when reconciling meets faults 4 times within 30 s)"
+            )
+    print(
+        f"  the faults cost {results['with faults'] / results['without faults']:.2f}x the time "
+        "(retries, reconciling, waiting out 429s)"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", action="append", choices=list("abcde"), help="Run only this part (repeatable); default all.")
+    parser.add_argument(
+        "--part", action="append", choices=list("abcde"), help="Run only this part (repeatable); default all."
+    )
     parser.add_argument("--quick", action="store_true", help="Small counts for a fast check (about a minute).")
     parser.add_argument("--dispatch-posts", type=int, help="(a) posts; default 10000 (quick 1000)")
     parser.add_argument("--late-posts", type=int, help="(b) posts; default 1000 (quick 200)")
     parser.add_argument("--late-span", type=float, help="(b) seconds they are spread over; default 60 (quick 12)")
     parser.add_argument("--late-latency-ms", type=float, default=0.0, help="(b) fake API latency; default 0")
     parser.add_argument("--pg-posts", type=int, help="(c) posts; default 300, about 18 s for 1 worker (quick 80)")
-    parser.add_argument("--pg-batch", type=int, action="append",
-                        help="(c) Daemon batch size (repeatable); default 50 (the package's) then 10")
+    parser.add_argument(
+        "--pg-batch",
+        type=int,
+        action="append",
+        help="(c) Daemon batch size (repeatable); default 50 (the package's) then 10",
+    )
     parser.add_argument("--scale-posts", type=int, help="(d) posts; default 1000000 (quick 50000)")
     parser.add_argument("--settle", type=float, default=5.0, help="(d) seconds the daemon runs before VmRSS is read")
     parser.add_argument("--profile", action="store_true", help="(a) also profile the dispatcher with cProfile")
@@ -822,20 +958,30 @@ def main() -> None:
     args = parser.parse_args()
     parts = args.part or list("abcde")
     quick = args.quick
-    print(f"bench_queue: parts {', '.join(parts)}{' (quick)' if quick else ''}; {os.cpu_count()} CPUs, "
-          f"Python {sys.version.split()[0]}")
+    print(
+        f"bench_queue: parts {', '.join(parts)}{' (quick)' if quick else ''}; {os.cpu_count()} CPUs, "
+        f"Python {sys.version.split()[0]}"
+    )
     if "a" in parts:
         part_a(args.dispatch_posts or (1000 if quick else 10_000), args.profile, args.dispatch_latency_ms)
     if "b" in parts:
-        part_b(args.late_posts or (200 if quick else 1000), args.late_span or (12.0 if quick else 60.0),
-               args.late_latency_ms)
+        part_b(
+            args.late_posts or (200 if quick else 1000),
+            args.late_span or (12.0 if quick else 60.0),
+            args.late_latency_ms,
+        )
     if "c" in parts:
         part_c(args.pg_posts or (80 if quick else 300), args.pg_batch or [10, 50])
     if "d" in parts:
         part_d(args.scale_posts or (50_000 if quick else 1_000_000), args.settle)
     if "e" in parts:
-        part_e(args.fault_posts or (150 if quick else 500), args.fault_latency_ms, args.fault_jitter_ms,
-               args.fault_rate, args.seed)
+        part_e(
+            args.fault_posts or (150 if quick else 500),
+            args.fault_latency_ms,
+            args.fault_jitter_ms,
+            args.fault_rate,
+            args.seed,
+        )
 
 
 if __name__ == "__main__":

@@ -70,7 +70,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         path = urlsplit(self.path).path
@@ -91,7 +91,7 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(self.server.latency)
         self._answer(200, {"id": status_id, "url": f"http://127.0.0.1/@bench/{status_id}"})
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         url = urlsplit(self.path)
         records = self.server.records
         if url.path == "/stats":
@@ -109,7 +109,7 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._answer(404, {"error": "Record not found"})
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

@@ -35,8 +35,7 @@ from scheduler.platforms.mastodon import build_payloads
 def session_with_connect_retries() -> requests.Session:
     """A session whose adapter retries failed connections only (never a request that was sent)."""
     session = requests.Session()
-    retry = Retry(total=2, connect=2, read=0, status=0, other=0, redirect=0, backoff_factor=0.05,
-                  raise_on_status=False)
+    retry = Retry(total=2, connect=2, read=0, status=0, other=0, redirect=0, backoff_factor=0.05, raise_on_status=False)
     adapter = HTTPAdapter(max_retries=retry, pool_connections=1, pool_maxsize=4)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -46,9 +45,14 @@ def session_with_connect_retries() -> requests.Session:
 class HttpPublisher:
     """Publishes to a Mastodon-compatible `POST {base_url}/api/v1/statuses`."""
 
-    def __init__(self, base_url: str, *, session: requests.Session | None = None,
-                 timeout: tuple[float, float] = (3.05, 10.0),
-                 clock: Callable[[], dt.datetime] | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        session: requests.Session | None = None,
+        timeout: tuple[float, float] = (3.05, 10.0),
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = session or session_with_connect_retries()
         self.timeout = timeout
@@ -59,7 +63,7 @@ class HttpPublisher:
 
     def _send(self, method: str, path: str, **kwargs: object) -> requests.Response:
         try:
-            return self.session.request(method, self.base_url + path, timeout=self.timeout, **kwargs)  # type: ignore[arg-type]
+            return self.session.request(method, self.base_url + path, timeout=self.timeout, **kwargs)  # type: ignore[arg-type]  # reason: test or benchmark data given loosely
         except (requests.ConnectTimeout, requests.exceptions.SSLError) as error:
             raise TransientError(f"cannot connect to {self.base_url}: {error}") from None
         except requests.ConnectionError as error:
@@ -78,8 +82,9 @@ class HttpPublisher:
             raise AuthorisationError(f"HTTP {status}: {response.text[:200]}")
         if status == 429:
             hint = response.headers.get("Retry-After")
-            raise RateLimitedError(f"HTTP 429: {response.text[:200]}",
-                                   retry_after=float(hint) if hint and hint.isdigit() else None)
+            raise RateLimitedError(
+                f"HTTP 429: {response.text[:200]}", retry_after=float(hint) if hint and hint.isdigit() else None
+            )
         if status >= 500:
             raise AmbiguousError(f"HTTP {status}: {response.text[:200]}")
         if status >= 300:
@@ -96,12 +101,18 @@ class HttpPublisher:
         for index, body in enumerate(build_payloads(post.content, now=self._clock())):
             if index:
                 body["in_reply_to_id"] = previous
-            answer = self._check(self._send("POST", "/api/v1/statuses", json=body,
-                                            headers={"Idempotency-Key": key if not index else f"{key}-{index}"}))
+            answer = self._check(
+                self._send(
+                    "POST",
+                    "/api/v1/statuses",
+                    json=body,
+                    headers={"Idempotency-Key": key if not index else f"{key}-{index}"},
+                )
+            )
             previous = answer["id"]
             first = first or answer
         assert first is not None, "a queued post has at least one part"
-        return PublishResult(remote_id=str(first["id"]), remote_url=first.get("url"))  # type: ignore[arg-type]
+        return PublishResult(remote_id=str(first["id"]), remote_url=first.get("url"))  # type: ignore[arg-type]  # reason: test or benchmark data given loosely
 
     def reconcile(self, post: QueuedPost) -> Reconciliation:
         key = post.idempotency_key or f"post-{post.id}"
@@ -109,4 +120,4 @@ class HttpPublisher:
         if response.status_code == 404:
             return Reconciliation(Outcome.NOT_PUBLISHED)
         answer = self._check(response)  # a PublishError here: the dispatcher marks the post needs_attention
-        return Reconciliation(Outcome.PUBLISHED, PublishResult(str(answer["id"]), answer.get("url")))  # type: ignore[arg-type]
+        return Reconciliation(Outcome.PUBLISHED, PublishResult(str(answer["id"]), answer.get("url")))  # type: ignore[arg-type]  # reason: test or benchmark data given loosely

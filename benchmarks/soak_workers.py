@@ -19,7 +19,7 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.killtest import kill_run  # noqa: E402  (after the path is set)
+from tests.killtest import kill_run
 
 ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
 
@@ -49,9 +49,15 @@ def main() -> None:
         try:
             with tempfile.TemporaryDirectory() as folder:
                 every = (3600.0, 3600.0) if seed is None else (0.1, 0.5)
-                result = kill_run(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", Path(folder),
-                                  posts=args.posts, workers=args.workers, kill_every=every, budget=args.budget,
-                                  seed=seed or 0)
+                result = kill_run(
+                    f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
+                    Path(folder),
+                    posts=args.posts,
+                    workers=args.workers,
+                    kill_every=every,
+                    budget=args.budget,
+                    seed=seed or 0,
+                )
             print(f"{label:<20} {result}", flush=True)
         finally:
             drop(name)

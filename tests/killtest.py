@@ -35,13 +35,24 @@ class KillRun:
     seconds: float = 0.0
 
     def __str__(self) -> str:
-        return (f"{self.workers} workers, {self.posts} posts, {self.kills} SIGKILLs, {self.takeovers} take-overs: "
-                f"{self.published} published, {self.duplicates} duplicates, {self.missing} missing, "
-                f"{self.seconds:.1f} s")
+        return (
+            f"{self.workers} workers, {self.posts} posts, {self.kills} SIGKILLs, {self.takeovers} take-overs: "
+            f"{self.published} published, {self.duplicates} duplicates, {self.missing} missing, "
+            f"{self.seconds:.1f} s"
+        )
 
 
-def kill_run(url: str, folder: Path, *, posts: int, workers: int = 3, heartbeat: float = 0.5,
-             kill_every: tuple[float, float] = (0.1, 0.5), budget: float = 300.0, seed: int = 1) -> KillRun:
+def kill_run(
+    url: str,
+    folder: Path,
+    *,
+    posts: int,
+    workers: int = 3,
+    heartbeat: float = 0.5,
+    kill_every: tuple[float, float] = (0.1, 0.5),
+    budget: float = 300.0,
+    seed: int = 1,
+) -> KillRun:
     """Queue `posts` posts due now, run `workers` workers, SIGKILL one at random every `kill_every`
     seconds (starting it again) until every post is out, then let the rest settle. A kill waits for
     a post to go out since the last one: on a slow or busy machine, where a worker takes longer to
@@ -50,14 +61,26 @@ def kill_run(url: str, folder: Path, *, posts: int, workers: int = 3, heartbeat:
     now = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     store = Store.open(url)
     for start in range(0, posts, 1000):
-        store.add([NewPost(f"item{n}", "mastodon", "default", now, (f"Beitrag {n}",), "de")
-                   for n in range(start, min(start + 1000, posts))], state=State.SCHEDULED, now=now, reason="kill test")
+        store.add(
+            [
+                NewPost(f"item{n}", "mastodon", "default", now, (f"Beitrag {n}",), "de")
+                for n in range(start, min(start + 1000, posts))
+            ],
+            state=State.SCHEDULED,
+            now=now,
+            reason="kill test",
+        )
     outbox = folder / "outbox.jsonl"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
 
     def start() -> subprocess.Popen[bytes]:
-        return subprocess.Popen([sys.executable, "-m", "tests.fakes.worker", url, str(outbox), str(heartbeat)],
-                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return subprocess.Popen(
+            [sys.executable, "-m", "tests.fakes.worker", url, str(outbox), str(heartbeat)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     run = KillRun(workers=workers, posts=posts)
     began = time.monotonic()
@@ -90,8 +113,14 @@ def kill_run(url: str, folder: Path, *, posts: int, workers: int = 3, heartbeat:
             except subprocess.TimeoutExpired:
                 process.kill()
     # a last worker settles whatever the killed ones left (as the next start of a daemon would)
-    settle = subprocess.run([sys.executable, "-m", "tests.fakes.worker", url, str(outbox), str(heartbeat), "settle"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    settle = subprocess.run(
+        [sys.executable, "-m", "tests.fakes.worker", url, str(outbox), str(heartbeat), "settle"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if settle.returncode != 0:
         raise AssertionError(settle.stderr[-2000:])
     run.seconds = time.monotonic() - began
@@ -105,8 +134,11 @@ def kill_run(url: str, folder: Path, *, posts: int, workers: int = 3, heartbeat:
 
         from scheduler.storage.schema import transitions
 
-        run.takeovers = connection.execute(
-            select(func.count()).select_from(transitions).where(transitions.c.reason.like("taken over by %"))
-        ).scalar() or 0
+        run.takeovers = (
+            connection.execute(
+                select(func.count()).select_from(transitions).where(transitions.c.reason.like("taken over by %"))
+            ).scalar()
+            or 0
+        )
     store.close()
     return run

@@ -17,13 +17,25 @@ def test_no_accounts_means_dry_run(run):
 
 def test_every_configured_account_answers_as_whom(run, monkeypatch):
     pytest.importorskip("twitter_text")
-    with MastodonFake(token="m", max_characters=1000) as mastodon, XFake(token="x") as x, \
-            LinkedInFake(token="l") as linkedin, MetaFake(token="meta", page_id="1234") as meta:
+    with (
+        MastodonFake(token="m", max_characters=1000) as mastodon,
+        XFake(token="x") as x,
+        LinkedInFake(token="l") as linkedin,
+        MetaFake(token="meta", page_id="1234") as meta,
+    ):
         for name, value in {
-            "MASTODON_BASE_URL": mastodon.url, "MASTODON_TOKEN": "m", "X_BASE_URL": x.url, "X_TOKEN": "x",
-            "LINKEDIN_BASE_URL": linkedin.url, "LINKEDIN_TOKEN": "l", "LINKEDIN_AUTHOR": "urn:li:organization:9",
-            "THREADS_BASE_URL": meta.url, "THREADS_TOKEN": "meta", "FACEBOOK_BASE_URL": meta.url,
-            "FACEBOOK_TOKEN": "meta", "FACEBOOK_PAGE_ID": "1234",
+            "MASTODON_BASE_URL": mastodon.url,
+            "MASTODON_TOKEN": "m",
+            "X_BASE_URL": x.url,
+            "X_TOKEN": "x",
+            "LINKEDIN_BASE_URL": linkedin.url,
+            "LINKEDIN_TOKEN": "l",
+            "LINKEDIN_AUTHOR": "urn:li:organization:9",
+            "THREADS_BASE_URL": meta.url,
+            "THREADS_TOKEN": "meta",
+            "FACEBOOK_BASE_URL": meta.url,
+            "FACEBOOK_TOKEN": "meta",
+            "FACEBOOK_PAGE_ID": "1234",
         }.items():
             monkeypatch.setenv(f"SCHEDULER_{name}", value)
         meta.quota_used = 246
@@ -31,9 +43,14 @@ def test_every_configured_account_answers_as_whom(run, monkeypatch):
     assert result.code == 0, result
     lines = {line.split()[0]: line for line in result.out.splitlines()}
     assert set(lines) == {"mastodon:default", "x:default", "linkedin:default", "threads:default", "facebook:default"}
-    assert "ok      @comms" in lines["threads:default"] and "4 posts left in its 24-hour publishing quota" in lines["threads:default"]
+    assert (
+        "ok      @comms" in lines["threads:default"]
+        and "4 posts left in its 24-hour publishing quota" in lines["threads:default"]
+    )
     assert "ok      @comms" in lines["mastodon:default"]
-    assert "the instance allows 1000 characters, SCHEDULER_MASTODON_MAX_CHARACTERS says 500" in lines["mastodon:default"]
+    assert (
+        "the instance allows 1000 characters, SCHEDULER_MASTODON_MAX_CHARACTERS says 500" in lines["mastodon:default"]
+    )
     assert "ok      @comms" in lines["x:default"]
     assert "Comms Team posting as urn:li:organization:9" in lines["linkedin:default"]
     assert "page Vernetzungsstelle" in lines["facebook:default"]
@@ -76,7 +93,9 @@ def test_auth_checks_the_token_then_stores_it_with_mode_600(run, monkeypatch, tm
         stored = run("auth", "mastodon", "--account", "regional", "--base-url", mastodon.url)
         assert stored.code == 0 and "stored mastodon:regional (@comms" in stored.out
         assert stat.S_IMODE(store.stat().st_mode) == 0o600
-        assert json.loads(store.read_text()) == {"mastodon:regional": {"base_url": mastodon.url, "token": "regional-token"}}
+        assert json.loads(store.read_text()) == {
+            "mastodon:regional": {"base_url": mastodon.url, "token": "regional-token"}
+        }
         check = run("accounts", "check")
     assert check.code == 0 and "mastodon:regional" in check.out and "ok      @comms" in check.out
     assert "regional-token" not in stored.out + stored.err + check.out + check.err
@@ -96,7 +115,9 @@ def test_stored_accounts_are_queued_and_routed(run, monkeypatch, tmp_path):
     from scheduler.tokenstore import TokenStore
 
     store = tmp_path / "tokens.json"
-    TokenStore(store).save("bluesky:team", {"base_url": "http://127.0.0.1:9", "handle": "team.test", "app_password": "p"})
+    TokenStore(store).save(
+        "bluesky:team", {"base_url": "http://127.0.0.1:9", "handle": "team.test", "app_password": "p"}
+    )
     monkeypatch.setenv("SCHEDULER_TOKEN_STORE", str(store))
     accounts = configured_accounts(load_settings())
     assert list(accounts) == [("bluesky", "team")] and accounts[("bluesky", "team")].handle == "team.test"
@@ -129,11 +150,21 @@ def test_check_warns_seven_days_before_a_linkedin_sign_in_ends(run, cli_clock, m
     now = cli_clock()
     monkeypatch.setenv("SCHEDULER_TOKEN_STORE", str(store))
     with LinkedInFake(token="li") as linkedin:
-        TokenStore(store).save("linkedin:team", {
-            "base_url": linkedin.url, "token": "li", "author": "urn:li:organization:7", "refresh_token": "r",
-            "client_id": "app", "expires_at": (now + dt.timedelta(days=50, hours=1)).isoformat(timespec="seconds"),
-            "refresh_expires_at": (now + dt.timedelta(days=5, hours=1)).isoformat(timespec="seconds")})
+        TokenStore(store).save(
+            "linkedin:team",
+            {
+                "base_url": linkedin.url,
+                "token": "li",
+                "author": "urn:li:organization:7",
+                "refresh_token": "r",
+                "client_id": "app",
+                "expires_at": (now + dt.timedelta(days=50, hours=1)).isoformat(timespec="seconds"),
+                "refresh_expires_at": (now + dt.timedelta(days=5, hours=1)).isoformat(timespec="seconds"),
+            },
+        )
         result = run("accounts", "check")
     (line,) = [line for line in result.out.splitlines() if line.startswith("linkedin:team")]
     assert "token expires" in line and "(in 50 days)" in line
-    assert "sign-in expires" in line and "(in 5 days) — re-authorise soon: scheduler auth linkedin --account team" in line
+    assert (
+        "sign-in expires" in line and "(in 5 days) — re-authorise soon: scheduler auth linkedin --account team" in line
+    )

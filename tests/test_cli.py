@@ -196,9 +196,9 @@ def test_console_script_help_and_error_without_traceback():
 
 
 def test_every_command_has_help_with_an_example():
-    from scheduler.cli import cli
-
     import click
+
+    from scheduler.cli import cli
 
     names = cli.list_commands(click.Context(cli))
     assert set(names) >= {"preview", "count", "queue", "run", "status", "auth", "accounts"}

@@ -114,8 +114,10 @@ def test_an_account_with_only_a_line_is_half_configured(run, monkeypatch):
     monkeypatch.setenv("SCHEDULER_ACCOUNTS__LINKEDIN__A__FOOTER", LINE_A)
     result = run("queue", "add", str(EXAMPLE), "-p", "linkedin", "--start", START)
     assert result.code == 2
-    assert result.err.startswith("error: linkedin:a is half-configured: SCHEDULER_ACCOUNTS__LINKEDIN__A__TOKEN, "
-                                 "SCHEDULER_ACCOUNTS__LINKEDIN__A__AUTHOR are missing")
+    assert result.err.startswith(
+        "error: linkedin:a is half-configured: SCHEDULER_ACCOUNTS__LINKEDIN__A__TOKEN, "
+        "SCHEDULER_ACCOUNTS__LINKEDIN__A__AUTHOR are missing"
+    )
 
 
 def test_the_account_line_setting_is_known(run, monkeypatch):

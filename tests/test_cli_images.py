@@ -25,7 +25,9 @@ def _issue(tmp_path: Path, alt: str = "Kinder beim Sommerfest im Hof", data: byt
     issue = folder / "issue.txt"
     issue.write_bytes(EXAMPLE.read_bytes())
     imagefiles.write(folder / "img" / "fest.png", data)
-    (folder / "issue.toml").write_text(f'[[images]]\nitem = 2\npath = "img/fest.png"\nalt = "{alt}"\n', encoding="utf-8")
+    (folder / "issue.toml").write_text(
+        f'[[images]]\nitem = 2\npath = "img/fest.png"\nalt = "{alt}"\n', encoding="utf-8"
+    )
     return issue
 
 
@@ -37,7 +39,9 @@ def test_preview_shows_each_image_with_its_alt_text(run, tmp_path):
     assert "alt: Kinder beim Sommerfest im Hof" in text.out
     data = json.loads(run("preview", str(issue), "-p", "mastodon", "--format", "json").out)
     posts = data["issues"][0]["posts"]
-    assert posts[1]["images"] == [{"path": str(tmp_path / "posts" / "img" / "fest.png"), "alt": "Kinder beim Sommerfest im Hof"}]
+    assert posts[1]["images"] == [
+        {"path": str(tmp_path / "posts" / "img" / "fest.png"), "alt": "Kinder beim Sommerfest im Hof"}
+    ]
     assert [post["images"] for post in posts].count([]) == 5
 
 
@@ -46,7 +50,9 @@ def test_an_image_too_large_for_a_platform_stops_queue_add_before_anything_is_qu
     result = run("queue", "add", str(issue), "-p", "mastodon", "-p", "bluesky", "--start", START)
     assert result.code == 2
     assert result.err.startswith("error: ") and len(result.err.strip().splitlines()) == 1
-    assert "issue.txt item 2" in result.err and "on bluesky" in result.err and "fest.png has 1,000,001 bytes" in result.err
+    assert (
+        "issue.txt item 2" in result.err and "on bluesky" in result.err and "fest.png has 1,000,001 bytes" in result.err
+    )
     assert run("queue", "list").out.strip() == "no posts"
     ok = run("queue", "add", str(issue), "-p", "mastodon", "--start", START)  # Mastodon takes 16 MB
     assert ok.code == 0, ok
@@ -60,15 +66,18 @@ def test_threads_posts_with_local_images_need_the_media_base_url(run, tmp_path, 
     assert run("queue", "add", str(issue), "-p", "threads", "--start", START).code == 0
     posts = json.loads(run("queue", "list", "--format", "json").out)
     assert [p["images"] for p in posts if p["images"]] == [
-        [{"path": "https://example.org/media/fest.png", "alt": "Kinder beim Sommerfest im Hof"}]]
+        [{"path": "https://example.org/media/fest.png", "alt": "Kinder beim Sommerfest im Hof"}]
+    ]
 
 
 def test_import_csv_takes_several_images_with_their_alt_texts(run, tmp_path):
     imagefiles.write(tmp_path / "a.png")
     imagefiles.write(tmp_path / "b.jpg", imagefiles.JPEG)
     path = tmp_path / "extra.csv"
-    path.write_text("platform,publish_at,text,image,alt\n"
-                    "mastodon,2030-02-03T10:00,Zwei Bilder,a.png|b.jpg,Das erste|Das zweite\n", encoding="utf-8")
+    path.write_text(
+        "platform,publish_at,text,image,alt\nmastodon,2030-02-03T10:00,Zwei Bilder,a.png|b.jpg,Das erste|Das zweite\n",
+        encoding="utf-8",
+    )
     result = run("queue", "import-csv", str(path))
     assert result.code == 0, result
     shown = run("queue", "show", "1").out
@@ -93,8 +102,9 @@ def test_import_csv_refuses_bad_images_with_one_line(run, tmp_path, images, alts
     imagefiles.write(tmp_path / "b.jpg", imagefiles.JPEG)
     imagefiles.write(tmp_path / "notes.png", b"plain text")
     path = tmp_path / "extra.csv"
-    path.write_text(f"platform,publish_at,text,image,alt\nmastodon,2030-02-03T10:00,Hallo,{images},{alts}\n",
-                    encoding="utf-8")
+    path.write_text(
+        f"platform,publish_at,text,image,alt\nmastodon,2030-02-03T10:00,Hallo,{images},{alts}\n", encoding="utf-8"
+    )
     result = run("queue", "import-csv", str(path))
     assert result.code == 2 and message in result.err and "extra.csv row 2" in result.err
     assert len(result.err.strip().splitlines()) == 1
@@ -111,8 +121,10 @@ def test_a_dry_run_writes_the_upload_steps_before_the_post(run, tmp_path):
     # the instance's limits are read, the image uploaded (processed at once in a dry run), then the status
     assert steps == [("GET", ["v2", "instance"]), ("POST", ["v2", "media"]), ("POST", ["v1", "statuses"])]
     size = (tmp_path / "posts" / "img" / "fest.png").stat().st_size
-    assert line["requests"][1]["body"] == {"file": {"filename": "fest.png", "type": "image/png", "size": size},
-                                           "description": "Kinder beim Sommerfest im Hof"}
+    assert line["requests"][1]["body"] == {
+        "file": {"filename": "fest.png", "type": "image/png", "size": size},
+        "description": "Kinder beim Sommerfest im Hof",
+    }
     (media_id,) = line["requests"][-1]["body"]["media_ids"]  # the id the upload was answered with
     assert isinstance(media_id, str) and media_id
 

@@ -49,6 +49,7 @@ def test_a_stray_byte_is_a_warning_and_the_issue_stays_utf8(run, tmp_path):
     # the file's one warning (the posts' own, about links to read on, come after it with "item <n>")
     assert [line for line in result.err.splitlines() if line.startswith(f"warning: {path}:")] == [
         f"warning: {path}: line 14, column 24: byte 0xE4 is not UTF-8, read as 'ä' "
-        "(Windows-1252); check it there and save the file as UTF-8"]
+        "(Windows-1252); check it there and save the file as UTF-8"
+    ]
     texts = " ".join(post["text"] for post in json.loads(result.out)["issues"][0]["posts"])
     assert "Die Vernetzungsstelle lädt ein." in texts and "Düren" in texts and "Ã" not in texts

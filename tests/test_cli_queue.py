@@ -30,8 +30,20 @@ def test_add_queues_one_draft_per_item_and_platform_at_planned_local_times(run):
     assert "queued 12 posts (drafts awaiting approval)" in result.out
     posts = _list(run)
     assert len(posts) == 12 and {p["state"] for p in posts} == {"draft"}
-    keys = {"id", "item_id", "platform", "account", "state", "publish_at", "text", "images", "attempts", "remote_id",
-            "remote_url", "error"}
+    keys = {
+        "id",
+        "item_id",
+        "platform",
+        "account",
+        "state",
+        "publish_at",
+        "text",
+        "images",
+        "attempts",
+        "remote_id",
+        "remote_url",
+        "error",
+    }
     assert all(set(p) == keys for p in posts)
     assert posts[0]["publish_at"] == "2030-01-07T09:00+01:00"  # local time with its offset
     by_item: dict[str, set[str]] = {}
@@ -141,7 +153,9 @@ def test_edit_is_checked_against_the_platform_limit(run):
     run("queue", "add", str(EXAMPLE), "-p", "x", "--start", START)
     post_id = str(_list(run)[0]["id"])
     too_long = run("queue", "edit", post_id, "--text", "a" * 281)
-    assert too_long.code == 1 and too_long.err.startswith("does not fit: ") and "exceeds the limit of 280" in too_long.err
+    assert (
+        too_long.code == 1 and too_long.err.startswith("does not fit: ") and "exceeds the limit of 280" in too_long.err
+    )
     assert run("queue", "edit", post_id, "--text", "Kurz und gut. #Familie").code == 0
     assert _list(run)[0]["text"] == "Kurz und gut. #Familie"
 
@@ -244,11 +258,18 @@ def test_import_csv_validates_every_row_before_storing_anything(run, tmp_path):
     assert result.code == 1  # does not fit, as in preview and queue add
     assert "does not fit: " in result.err and "extra.csv row 3: text too long for x" in result.err
     assert _list(run) == []
-    ok = run("queue", "import-csv", str(_csv(tmp_path, good + "bluesky,,2030-02-03T11:00+00:00,Zweiter Post,,,\n")), "--approve")
+    ok = run(
+        "queue",
+        "import-csv",
+        str(_csv(tmp_path, good + "bluesky,,2030-02-03T11:00+00:00,Zweiter Post,,,\n")),
+        "--approve",
+    )
     assert ok.code == 0 and "imported 2 posts (scheduled)" in ok.out
     posts = _list(run)
     assert [(p["platform"], p["account"], p["publish_at"]) for p in posts] == [
-        ("mastodon", "main", "2030-02-03T10:00+01:00"), ("bluesky", "default", "2030-02-03T12:00+01:00")]
+        ("mastodon", "main", "2030-02-03T10:00+01:00"),
+        ("bluesky", "default", "2030-02-03T12:00+01:00"),
+    ]
     again = run("queue", "import-csv", str(tmp_path / "extra.csv"))
     assert "imported 0 posts" in again.out and "2 were queued already" in again.out
 
@@ -282,7 +303,11 @@ def test_import_csv_needs_the_columns(run, tmp_path):
     ("name", "value", "message"),
     [
         ("SCHEDULER_SLOTS", "mon-fri 9h", "error: SCHEDULER_SLOTS: slots 'mon-fri 9h': '9h' is not a time"),
-        ("SCHEDULER_HOLIDAYS_REGION", "XX", "error: SCHEDULER_HOLIDAYS_COUNTRY/REGION: region 'XX' is not a region of DE"),
+        (
+            "SCHEDULER_HOLIDAYS_REGION",
+            "XX",
+            "error: SCHEDULER_HOLIDAYS_COUNTRY/REGION: region 'XX' is not a region of DE",
+        ),
     ],
 )
 def test_bad_planning_settings_name_the_variable(run, monkeypatch, name, value, message):

@@ -60,11 +60,14 @@ def test_reschedule_to_a_date_takes_the_first_free_slot_of_that_day(run, queued)
     assert posts(run)[second]["publish_at"] == "2030-01-09T12:30+01:00"
 
 
-@pytest.mark.parametrize(("day", "why"), [
-    ("2030-01-12", "2030-01-12 is a Saturday, which has no posting slots (mon-fri 09:00,12:30,16:00)"),
-    ("2030-12-25", "2030-12-25 is a public holiday or blackout day"),
-    ("2030-01-08", "every slot of 2030-01-08 is taken for x:default or past"),
-])
+@pytest.mark.parametrize(
+    ("day", "why"),
+    [
+        ("2030-01-12", "2030-01-12 is a Saturday, which has no posting slots (mon-fri 09:00,12:30,16:00)"),
+        ("2030-12-25", "2030-12-25 is a public holiday or blackout day"),
+        ("2030-01-08", "every slot of 2030-01-08 is taken for x:default or past"),
+    ],
+)
 def test_reschedule_to_a_date_without_a_free_slot_says_why(run, queued, day, why):
     post = queued[0]
     before = posts(run)[post]["publish_at"]
@@ -83,12 +86,16 @@ def test_reschedule_to_a_past_date_is_refused_unless_forced(run, queued):
 def test_reschedule_into_a_daylight_saving_gap_or_fold_is_reported_not_moved(run, queued):
     post = queued[0]
     gap = one_error_line(run("queue", "reschedule", str(post), "2030-03-31T02:30"))
-    assert gap == ("error: WHEN 2030-03-31T02:30 does not exist in Europe/Berlin: the clocks go forward by 1 hour "
-                   "that night (02:00 is 03:00); use a time from 03:00 on, e.g. 2030-03-31T03:30")
+    assert gap == (
+        "error: WHEN 2030-03-31T02:30 does not exist in Europe/Berlin: the clocks go forward by 1 hour "
+        "that night (02:00 is 03:00); use a time from 03:00 on, e.g. 2030-03-31T03:30"
+    )
     fold = one_error_line(run("queue", "reschedule", str(post), "2030-10-27T02:30"))
-    assert fold == ("error: WHEN 2030-10-27T02:30 happens twice in Europe/Berlin: the clocks go back by 1 hour that "
-                    "night; add the offset, 2030-10-27T02:30+02:00 for the first time or 2030-10-27T02:30+01:00 for "
-                    "the second")
+    assert fold == (
+        "error: WHEN 2030-10-27T02:30 happens twice in Europe/Berlin: the clocks go back by 1 hour that "
+        "night; add the offset, 2030-10-27T02:30+02:00 for the first time or 2030-10-27T02:30+01:00 for "
+        "the second"
+    )
     assert run("queue", "reschedule", str(post), "2030-10-27T02:30+01:00").code == 0
     assert posts(run)[post]["publish_at"] == "2030-10-27T02:30+01:00"
 

@@ -28,9 +28,13 @@ def test_queue_add_prints_the_same_warning_lines_as_preview_and_queues_the_posts
     added = run("queue", "add", str(EXAMPLE), *platforms, "--start", START)
     assert added.code == 0, added
     assert _warnings(added.err) == _warnings(shown.err)
-    assert any(line.endswith(("on x, bluesky: shortened without a link to read on: add link = \"https://…\" "
-                              f"(the issue's web page) to {EXAMPLE.with_suffix('.toml')}, or a link to the item"))
-               for line in _warnings(added.err))
+    assert any(
+        line.endswith(
+            'on x, bluesky: shortened without a link to read on: add link = "https://…" '
+            f"(the issue's web page) to {EXAMPLE.with_suffix('.toml')}, or a link to the item"
+        )
+        for line in _warnings(added.err)
+    )
     assert "queued 18 posts" in added.out
     listed = json.loads(run("queue", "list", "--format", "json").out)
     assert len(listed) == 18

@@ -19,8 +19,10 @@ START = "2030-01-07"  # a Monday
 TYPO = "Das Interesse der Fachpublikums"
 FIXED = "Das Interesse des Fachpublikums"
 NOW = dt.datetime(2029, 12, 1, tzinfo=dt.UTC)
-INSERTED = ("Neu im Netzwerk: Das Akti(F) Plus-Projekt WegWeiser in Kassel lädt am 14. Januar 2025 zu einem "
-            "offenen Austausch über Kinderbetreuung für Alleinerziehende ein.")
+INSERTED = (
+    "Neu im Netzwerk: Das Akti(F) Plus-Projekt WegWeiser in Kassel lädt am 14. Januar 2025 zu einem "
+    "offenen Austausch über Kinderbetreuung für Alleinerziehende ein."
+)
 
 
 @pytest.fixture(autouse=True)
@@ -60,8 +62,13 @@ def _publish(database: Path, post_id: int) -> None:
         if store.get(post_id).state == State.DRAFT:
             store.transition(post_id, State.SCHEDULED, reason="approved", now=NOW)
         store.transition(post_id, State.PUBLISHING, reason="attempt 1", now=NOW)
-        store.transition(post_id, State.PUBLISHED, reason="published", now=NOW,
-                         values={"remote_id": "1", "remote_url": "https://example.org/1"})
+        store.transition(
+            post_id,
+            State.PUBLISHED,
+            reason="published",
+            now=NOW,
+            values={"remote_id": "1", "remote_url": "https://example.org/1"},
+        )
     finally:
         store.close()
 
@@ -128,7 +135,7 @@ def test_a_removed_paragraph_is_named_with_its_posts_that_stay_queued(run, issue
     removed = next(p for p in _list(run) if p["text"].startswith("Das Akti(F) Plus-Projekt ANKER"))
     text = issue.read_text(encoding="utf-8")
     start = text.index("Das Akti(F) Plus-Projekt ANKER")
-    issue.write_text(text[:start] + text[text.index("\n", start) + 1:], encoding="utf-8")
+    issue.write_text(text[:start] + text[text.index("\n", start) + 1 :], encoding="utf-8")
 
     result = run("queue", "add", str(issue), "-p", "mastodon", "--start", START)
 
@@ -172,7 +179,7 @@ def test_preview_shows_a_repeated_paragraph_once_with_a_warning(run, issue):
     result = run("preview", str(issue), "-p", "mastodon", "--format", "json")
 
     assert result.code == 0, result
-    assert [line for line in result.err.splitlines() if "repeats item 2" in line][0].startswith("warning: ")
+    assert next(line for line in result.err.splitlines() if "repeats item 2" in line).startswith("warning: ")
     assert json.loads(result.out)["issues"][0]["items"] == 6
 
 
@@ -213,16 +220,18 @@ def test_an_old_and_a_retitled_version_in_one_call_are_refused_naming_both(run, 
     assert len(_list(run)) == 6
 
 
-def test_a_changed_template_makes_posts_stale_and_only_update_rewrites_them(run, issue, templates, monkeypatch,
-                                                                           database):
+def test_a_changed_template_makes_posts_stale_and_only_update_rewrites_them(
+    run, issue, templates, monkeypatch, database
+):
     monkeypatch.setenv("SCHEDULER_TEMPLATES_DIR", str(templates))
     run("queue", "add", str(issue), "-p", "mastodon", "--start", START)
     posts = _list(run)
     published, cancelled = posts[0]["id"], posts[1]["id"]
     _publish(database, published)
     assert run("queue", "cancel", str(cancelled)).code == 0
-    (templates / "mastodon.j2").write_text("Aus dem Newsletter: {{ item.title }}\n\n{{ hashtags() }}\n",
-                                           encoding="utf-8")
+    (templates / "mastodon.j2").write_text(
+        "Aus dem Newsletter: {{ item.title }}\n\n{{ hashtags() }}\n", encoding="utf-8"
+    )
 
     shown = run("queue", "add", str(issue), "-p", "mastodon", "--start", START)
 
@@ -300,8 +309,9 @@ def test_a_new_account_gets_the_items_queued_under_their_first_identity(run, iss
     assert all(platforms == {"mastodon", "x"} for platforms in by_item.values())
 
 
-def test_failed_posts_are_updated_and_posts_needing_attention_keep_their_text(run, issue, templates, monkeypatch,
-                                                                            database):
+def test_failed_posts_are_updated_and_posts_needing_attention_keep_their_text(
+    run, issue, templates, monkeypatch, database
+):
     monkeypatch.setenv("SCHEDULER_TEMPLATES_DIR", str(templates))
     run("queue", "add", str(issue), "-p", "mastodon", "--start", START, "--approve")
     failed, unclear = (p["id"] for p in _list(run)[:2])

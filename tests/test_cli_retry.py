@@ -18,18 +18,31 @@ NOW = dt.datetime(2030, 1, 7, 9, tzinfo=dt.UTC)
 def queue(sqlite_queue: Path) -> Store:
     """Six posts: failed and needing attention on mastodon:main and x:default, one scheduled, one published."""
     store = Store.open(f"sqlite:///{sqlite_queue}")
-    plan = [("mastodon", "main", State.FAILED), ("mastodon", "main", State.NEEDS_ATTENTION),
-            ("x", "default", State.FAILED), ("x", "default", State.NEEDS_ATTENTION),
-            ("mastodon", "main", State.SCHEDULED), ("x", "default", State.PUBLISHED)]
+    plan = [
+        ("mastodon", "main", State.FAILED),
+        ("mastodon", "main", State.NEEDS_ATTENTION),
+        ("x", "default", State.FAILED),
+        ("x", "default", State.NEEDS_ATTENTION),
+        ("mastodon", "main", State.SCHEDULED),
+        ("x", "default", State.PUBLISHED),
+    ]
     later = NOW + dt.timedelta(days=1)  # the scheduled one is not due: never claimed below
-    ids = store.add([NewPost(f"item{n}", platform, account, later if state == State.SCHEDULED else NOW,
-                             (f"Post {n}",), "de") for n, (platform, account, state) in enumerate(plan)], state=State.SCHEDULED, now=NOW, reason="test")
+    ids = store.add(
+        [
+            NewPost(f"item{n}", platform, account, later if state == State.SCHEDULED else NOW, (f"Post {n}",), "de")
+            for n, (platform, account, state) in enumerate(plan)
+        ],
+        state=State.SCHEDULED,
+        now=NOW,
+        reason="test",
+    )
     for post_id, (_, _, state) in zip(ids, plan, strict=True):
         if state == State.SCHEDULED:
             continue
         store.claim_due(now=NOW, worker="w", limit=1)  # oldest first: this post
-        store.transition(post_id, state, reason="test", now=NOW, allowed_from={State.PUBLISHING},
-                         values={"error": "boom"})
+        store.transition(
+            post_id, state, reason="test", now=NOW, allowed_from={State.PUBLISHING}, values={"error": "boom"}
+        )
     yield store
     store.close()
 
@@ -49,8 +62,14 @@ def test_retry_all_schedules_every_failed_and_unclear_post(run, queue: Store):
 def test_retry_by_state(run, queue: Store):
     result = run("queue", "retry", "--state", "needs_attention")
     assert result.code == 0 and result.out.strip() == "retried 2 posts", result
-    assert _states(queue) == [State.FAILED, State.SCHEDULED, State.FAILED, State.SCHEDULED, State.SCHEDULED,
-                              State.PUBLISHED]
+    assert _states(queue) == [
+        State.FAILED,
+        State.SCHEDULED,
+        State.FAILED,
+        State.SCHEDULED,
+        State.SCHEDULED,
+        State.PUBLISHED,
+    ]
 
 
 def test_retry_by_platform_and_account(run, queue: Store):
@@ -65,8 +84,10 @@ def test_retry_nothing_matching_is_one_error_line(run, queue: Store):
     run("queue", "retry", "--all")
     result = run("queue", "retry", "--all")
     assert result.code == 2
-    assert result.err.strip() == ("error: no failed or needs_attention post to retry; "
-                                  "see 'scheduler queue list --state failed --state needs_attention'")
+    assert result.err.strip() == (
+        "error: no failed or needs_attention post to retry; "
+        "see 'scheduler queue list --state failed --state needs_attention'"
+    )
     result = run("queue", "retry", "--platform", "bluesky")
     assert result.code == 2 and result.err.count("\n") == 1
     assert "no failed or needs_attention post on bluesky to retry" in result.err

@@ -3,6 +3,7 @@ publishes; after restarts no post went out twice and none was lost."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -31,31 +32,36 @@ def _queue(tmp_path: Path) -> str:
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     Store.open(url).add(
         [NewPost(f"item{n}", "mastodon", "default", now, (f"Post {n}",), "de") for n in range(POSTS)],
-        state=State.SCHEDULED, now=now, reason="crash test",
+        state=State.SCHEDULED,
+        now=now,
+        reason="crash test",
     )
     return url
 
 
 def _daemon(url: str, outbox: Path, *kill: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "tests.fakes.crashing_daemon", url, str(outbox), *kill],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")})
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.fakes.crashing_daemon", url, str(outbox), *kill],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")},
+    )
 
 
 def _complete_lines(outbox: Path) -> Counter[int]:
     counts: Counter[int] = Counter()
     if outbox.exists():
         for line in outbox.read_text(encoding="utf-8").splitlines():
-            try:
+            with contextlib.suppress(ValueError):
                 counts[json.loads(line)["post_id"]] += 1
-            except ValueError:
-                pass
     return counts
 
 
 def _finish_and_check(url: str, outbox: Path) -> None:
     final = _daemon(url, outbox)
-    out, err = final.communicate(timeout=120)
+    _out, err = final.communicate(timeout=120)
     assert final.returncode == 0, err
     store = Store.open(url)
     counts = store.counts()
@@ -69,8 +75,17 @@ def _finish_and_check(url: str, outbox: Path) -> None:
 
 @pytest.mark.parametrize(
     "kill",
-    [("claimed", 1), ("claimed", 3), ("sending", 1), ("sending", 12), ("sent", 1), ("sent", 9), ("sent", 25),
-     ("recorded", 5), ("recorded", 30)],
+    [
+        ("claimed", 1),
+        ("claimed", 3),
+        ("sending", 1),
+        ("sending", 12),
+        ("sent", 1),
+        ("sent", 9),
+        ("sent", 25),
+        ("recorded", 5),
+        ("recorded", 30),
+    ],
     ids=lambda k: f"{k[0]}-{k[1]}" if isinstance(k, tuple) else str(k),
 )
 def test_sigkill_at_a_precise_point_then_restart(tmp_path: Path, kill: tuple[str, int]):
@@ -99,28 +114,59 @@ def test_sigkill_real_scheduler_run_while_it_publishes_to_a_slow_mastodon(tmp_pa
     and again mid-request, then finished; each post exists exactly once on the server."""
     created = tmp_path / "created.jsonl"
     server = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakes.mastodon_server", "--token", "crash-token", "--latency", "0.04",
-         "--latency-after-create", "0.04", "--state", str(created)],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "tests.fakes.mastodon_server",
+            "--token",
+            "crash-token",
+            "--latency",
+            "0.04",
+            "--latency-after-create",
+            "0.04",
+            "--state",
+            str(created),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         base_url = server.stdout.readline().strip()
         url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
         now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
-        Store.open(url).add([NewPost(f"item{n}", "mastodon", "default", now, (f"Beitrag Nummer {n}",), "de")
-                             for n in range(POSTS)], state=State.SCHEDULED, now=now, reason="crash test")
+        Store.open(url).add(
+            [NewPost(f"item{n}", "mastodon", "default", now, (f"Beitrag Nummer {n}",), "de") for n in range(POSTS)],
+            state=State.SCHEDULED,
+            now=now,
+            reason="crash test",
+        )
         env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
-        env.update(SCHEDULER_DATABASE_URL=url, SCHEDULER_MASTODON_BASE_URL=base_url,
-                   SCHEDULER_MASTODON_TOKEN="crash-token", SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"))
+        env.update(
+            SCHEDULER_DATABASE_URL=url,
+            SCHEDULER_MASTODON_BASE_URL=base_url,
+            SCHEDULER_MASTODON_TOKEN="crash-token",
+            SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"),
+        )
         rng = random.Random(7)
         kills, progress = 0, []
         for _ in range(6):
             published = Store.open(url).counts()[State.PUBLISHED]
-            daemon = subprocess.Popen([sys.executable, "-m", "scheduler", "run"], cwd=tmp_path, env=env,
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            daemon = subprocess.Popen(
+                [sys.executable, "-m", "scheduler", "run"],
+                cwd=tmp_path,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             # start-up takes from 0.3 s to seconds on a busy machine: kill at a random moment once it publishes
             deadline = time.monotonic() + 60
-            while (daemon.poll() is None and time.monotonic() < deadline
-                   and Store.open(url).counts()[State.PUBLISHED] == published):
+            while (
+                daemon.poll() is None
+                and time.monotonic() < deadline
+                and Store.open(url).counts()[State.PUBLISHED] == published
+            ):
                 time.sleep(0.02)
             time.sleep(rng.uniform(0.0, 0.5))  # publishing 40 posts takes ~3.5 s
             if daemon.poll() is None:
@@ -130,8 +176,14 @@ def test_sigkill_real_scheduler_run_while_it_publishes_to_a_slow_mastodon(tmp_pa
             progress.append(Store.open(url).counts()[State.PUBLISHED])
         assert kills >= 3
         assert 0 < progress[0] < POSTS, progress  # the first kill landed mid-way through the queue
-        final = subprocess.run([sys.executable, "-m", "scheduler", "run", "--once"], cwd=tmp_path, env=env,
-                               capture_output=True, text=True, timeout=120)
+        final = subprocess.run(
+            [sys.executable, "-m", "scheduler", "run", "--once"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert final.returncode == 0, final.stderr
         store = Store.open(url)
         assert store.counts()[State.PUBLISHED] == POSTS  # none lost
@@ -171,56 +223,113 @@ def _targets() -> dict[str, Callable[[], Target]]:
         from scheduler.platforms.mastodon import _plain
 
         fake = MastodonFake(token=CRASH_TOKEN)
-        return Target("mastodon", "default", fake, "/api/v1/statuses",
-                      lambda url: {"SCHEDULER_MASTODON_BASE_URL": url, "SCHEDULER_MASTODON_TOKEN": CRASH_TOKEN},
-                      lambda: [_plain(s["content"]) for s in fake.statuses], threads=True)
+        return Target(
+            "mastodon",
+            "default",
+            fake,
+            "/api/v1/statuses",
+            lambda url: {"SCHEDULER_MASTODON_BASE_URL": url, "SCHEDULER_MASTODON_TOKEN": CRASH_TOKEN},
+            lambda: [_plain(s["content"]) for s in fake.statuses],
+            threads=True,
+        )
 
     def bluesky() -> Target:
         fake = BlueskyFake(handle="comms.test", password=CRASH_TOKEN)
-        return Target("bluesky", "default", fake, "/xrpc/com.atproto.repo.createRecord",
-                      lambda url: {"SCHEDULER_BLUESKY_BASE_URL": url, "SCHEDULER_BLUESKY_HANDLE": "comms.test",
-                                   "SCHEDULER_BLUESKY_APP_PASSWORD": CRASH_TOKEN},
-                      lambda: [r["value"]["text"] for r in fake.records.values()], threads=True)
+        return Target(
+            "bluesky",
+            "default",
+            fake,
+            "/xrpc/com.atproto.repo.createRecord",
+            lambda url: {
+                "SCHEDULER_BLUESKY_BASE_URL": url,
+                "SCHEDULER_BLUESKY_HANDLE": "comms.test",
+                "SCHEDULER_BLUESKY_APP_PASSWORD": CRASH_TOKEN,
+            },
+            lambda: [r["value"]["text"] for r in fake.records.values()],
+            threads=True,
+        )
 
     def x() -> Target:
         pytest.importorskip("twitter_text")
         fake = XFake(token=CRASH_TOKEN)
         # an account with a history: X has no idempotency key, so a claimed post is known to be
         # unsent only when the account's listing reaches back before the claim
-        fake.tweets.append({"id": "1845000000000000000", "text": "Ein älterer Beitrag",
-                            "created_at": (dt.datetime.now(dt.UTC) - dt.timedelta(days=2)).isoformat()})
-        return Target("x", "newsroom", fake, "/2/tweets",
-                      lambda url: {"SCHEDULER_ACCOUNTS__X__NEWSROOM__BASE_URL": url,
-                                   "SCHEDULER_ACCOUNTS__X__NEWSROOM__TOKEN": CRASH_TOKEN},
-                      lambda: [t["text"] for t in fake.tweets[1:]], threads=True)
+        fake.tweets.append(
+            {
+                "id": "1845000000000000000",
+                "text": "Ein älterer Beitrag",
+                "created_at": (dt.datetime.now(dt.UTC) - dt.timedelta(days=2)).isoformat(),
+            }
+        )
+        return Target(
+            "x",
+            "newsroom",
+            fake,
+            "/2/tweets",
+            lambda url: {
+                "SCHEDULER_ACCOUNTS__X__NEWSROOM__BASE_URL": url,
+                "SCHEDULER_ACCOUNTS__X__NEWSROOM__TOKEN": CRASH_TOKEN,
+            },
+            lambda: [t["text"] for t in fake.tweets[1:]],
+            threads=True,
+        )
 
     def linkedin() -> Target:
         fake = LinkedInFake(token=CRASH_TOKEN)
-        return Target("linkedin", "default", fake, "/rest/posts",
-                      lambda url: {"SCHEDULER_LINKEDIN_BASE_URL": url, "SCHEDULER_LINKEDIN_TOKEN": CRASH_TOKEN,
-                                   "SCHEDULER_LINKEDIN_AUTHOR": "urn:li:organization:1"},
-                      lambda: [p["text"] for p in fake.posts], threads=False)
+        return Target(
+            "linkedin",
+            "default",
+            fake,
+            "/rest/posts",
+            lambda url: {
+                "SCHEDULER_LINKEDIN_BASE_URL": url,
+                "SCHEDULER_LINKEDIN_TOKEN": CRASH_TOKEN,
+                "SCHEDULER_LINKEDIN_AUTHOR": "urn:li:organization:1",
+            },
+            lambda: [p["text"] for p in fake.posts],
+            threads=False,
+        )
 
     def threads() -> Target:
         fake = MetaFake(token=CRASH_TOKEN)
-        return Target("threads", "default", fake, "/threads_publish",
-                      lambda url: {"SCHEDULER_THREADS_BASE_URL": url, "SCHEDULER_THREADS_TOKEN": CRASH_TOKEN},
-                      lambda: [t["text"] for t in fake.threads], threads=True)
+        return Target(
+            "threads",
+            "default",
+            fake,
+            "/threads_publish",
+            lambda url: {"SCHEDULER_THREADS_BASE_URL": url, "SCHEDULER_THREADS_TOKEN": CRASH_TOKEN},
+            lambda: [t["text"] for t in fake.threads],
+            threads=True,
+        )
 
     def facebook() -> Target:
         fake = MetaFake(token=CRASH_TOKEN, page_id="1234")
-        return Target("facebook", "pages", fake, "/1234/feed",
-                      lambda url: {"SCHEDULER_ACCOUNTS__FACEBOOK__PAGES__BASE_URL": url,
-                                   "SCHEDULER_ACCOUNTS__FACEBOOK__PAGES__TOKEN": CRASH_TOKEN,
-                                   "SCHEDULER_ACCOUNTS__FACEBOOK__PAGES__PAGE_ID": "1234"},
-                      lambda: [p["message"] for p in fake.feed], threads=False)
+        return Target(
+            "facebook",
+            "pages",
+            fake,
+            "/1234/feed",
+            lambda url: {
+                "SCHEDULER_ACCOUNTS__FACEBOOK__PAGES__BASE_URL": url,
+                "SCHEDULER_ACCOUNTS__FACEBOOK__PAGES__TOKEN": CRASH_TOKEN,
+                "SCHEDULER_ACCOUNTS__FACEBOOK__PAGES__PAGE_ID": "1234",
+            },
+            lambda: [p["message"] for p in fake.feed],
+            threads=False,
+        )
 
     return {f.__name__: f for f in (mastodon, bluesky, x, linkedin, threads, facebook)}
 
 
 def _run(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "scheduler", "run", *args], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "scheduler", "run", *args],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _kill_when(daemon: subprocess.Popen[str], hold: Any, fake: Any) -> None:
@@ -246,12 +355,23 @@ def test_sigkill_real_scheduler_run_mid_publish_through_each_platform_client(tmp
     target = _targets()[name]()
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
-    posts = [("Erster Beitrag aus Köln",),
-             ("Faden über Familienbildung 1/2", "Faden über Familienbildung 2/2") if target.threads
-             else ("Zweiter Beitrag über Familienbildung",),
-             ("Dritter Beitrag: Beratung in Mülheim",), ("Vierter Beitrag – Termine im Januar",)]
-    ids = Store.open(url).add([NewPost(f"item{n}", name, target.account, now + dt.timedelta(seconds=n), parts, "de")
-                               for n, parts in enumerate(posts)], state=State.SCHEDULED, now=now, reason="crash test")
+    posts = [
+        ("Erster Beitrag aus Köln",),
+        ("Faden über Familienbildung 1/2", "Faden über Familienbildung 2/2")
+        if target.threads
+        else ("Zweiter Beitrag über Familienbildung",),
+        ("Dritter Beitrag: Beratung in Mülheim",),
+        ("Vierter Beitrag – Termine im Januar",),
+    ]
+    ids = Store.open(url).add(
+        [
+            NewPost(f"item{n}", name, target.account, now + dt.timedelta(seconds=n), parts, "de")
+            for n, parts in enumerate(posts)
+        ],
+        state=State.SCHEDULED,
+        now=now,
+        reason="crash test",
+    )
     with target.fake as fake:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
         env.update(SCHEDULER_DATABASE_URL=url, SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"), **target.env(fake.url))
@@ -268,7 +388,7 @@ def test_sigkill_real_scheduler_run_mid_publish_through_each_platform_client(tmp
         assert store.get(ids[1]).state == State.PUBLISHING
 
         final = _run(tmp_path, env, "--once")
-        out, err = final.communicate(timeout=120)
+        _out, err = final.communicate(timeout=120)
         assert final.returncode == 0, err
 
         store = Store.open(url)

@@ -24,7 +24,9 @@ from tests.waiting import wait_for
 
 
 def _post(item: str, at: dt.datetime, platform: str = "mastodon") -> NewPost:
-    return NewPost(item_id=item, platform=platform, account="default", publish_at=at, parts=(f"Text {item}",), language="de")
+    return NewPost(
+        item_id=item, platform=platform, account="default", publish_at=at, parts=(f"Text {item}",), language="de"
+    )
 
 
 class CountingStore(Store):
@@ -32,7 +34,7 @@ class CountingStore(Store):
 
     claims = 0
 
-    def claim_due(self, **kwargs):  # type: ignore[no-untyped-def]
+    def claim_due(self, **kwargs):  # type: ignore[no-untyped-def]  # reason: a test double; the interface's signature is not repeated
         type(self).claims += 1
         return super().claim_due(**kwargs)
 
@@ -81,8 +83,14 @@ def test_daemon_sleeps_instead_of_polling_for_due_posts(tmp_path: Path):
         assert CountingStore.claims == 0  # nothing due: no claim queries at all
         # moving it to now through another process wakes the daemon (its timer says five hours)
         other = Store.open(url)
-        other.update_fields(1, now=dt.datetime.now(dt.UTC), reason="moved", allowed_from={State.SCHEDULED},
-                            action="move", values={"due_at": dt.datetime.now(dt.UTC), "publish_at": dt.datetime.now(dt.UTC)})
+        other.update_fields(
+            1,
+            now=dt.datetime.now(dt.UTC),
+            reason="moved",
+            allowed_from={State.SCHEDULED},
+            action="move",
+            values={"due_at": dt.datetime.now(dt.UTC), "publish_at": dt.datetime.now(dt.UTC)},
+        )
         wait_for(lambda: other.get(1).state == State.PUBLISHED, what="the moved post is published")
     finally:
         daemon.stop()
@@ -110,26 +118,47 @@ def test_stop_leaves_nothing_in_publishing(tmp_path: Path):
 
 def _env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
-    env.update(SCHEDULER_DATABASE_URL=f"sqlite:///{tmp_path / 'q.sqlite3'}", SCHEDULER_OUTBOX=str(tmp_path / "out.jsonl"),
-               SCHEDULER_TEMPLATES_DIR=str(ROOT / "templates"))
+    env.update(
+        SCHEDULER_DATABASE_URL=f"sqlite:///{tmp_path / 'q.sqlite3'}",
+        SCHEDULER_OUTBOX=str(tmp_path / "out.jsonl"),
+        SCHEDULER_TEMPLATES_DIR=str(ROOT / "templates"),
+    )
     return env
 
 
 def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "scheduler", *args], capture_output=True, text=True,
-                          env=_env(tmp_path), cwd=tmp_path, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "scheduler", *args],
+        capture_output=True,
+        text=True,
+        env=_env(tmp_path),
+        cwd=tmp_path,
+        timeout=60,
+    )
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_real_daemon_stops_cleanly_on_signal_and_status_follows(tmp_path: Path, sig: int):
     with MastodonFake(token="m", max_characters=500) as mastodon:
         env = {**_env(tmp_path), "SCHEDULER_MASTODON_BASE_URL": mastodon.url, "SCHEDULER_MASTODON_TOKEN": "m"}
-        daemon = subprocess.Popen([sys.executable, "-m", "scheduler", "run"], env=env,
-                                  cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "scheduler", "run"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             wait_for(lambda: _cli(tmp_path, "status").returncode == 0, what="status sees the daemon")
-            second = subprocess.run([sys.executable, "-m", "scheduler", "run"], capture_output=True, text=True,
-                                    env=env, cwd=tmp_path, timeout=60)  # a second daemon on the same SQLite file
+            second = subprocess.run(
+                [sys.executable, "-m", "scheduler", "run"],
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=tmp_path,
+                timeout=60,
+            )  # a second daemon on the same SQLite file
             assert second.returncode == 2, second.stderr
             assert "another 'scheduler run'" in second.stderr and "is already using" in second.stderr
             daemon.send_signal(sig)

@@ -31,16 +31,24 @@ def store(tmp_path: Path):
 
 def test_one_line_per_publish_retry_and_failure(store, caplog):
     first, second, third = queue(store, "a", "b", "c")
-    publisher = ScriptedPublisher(PublishResult("109", "https://social.example/@main/109"),
-                                  TransientError("could not connect to social.example"),
-                                  RejectedError("422 Unprocessable Entity: text is empty"))
+    publisher = ScriptedPublisher(
+        PublishResult("109", "https://social.example/@main/109"),
+        TransientError("could not connect to social.example"),
+        RejectedError("422 Unprocessable Entity: text is empty"),
+    )
     with caplog.at_level(logging.INFO, logger="scheduler.publishing"):
         dispatcher(store, publisher).dispatch_due(now=Clock())
-    lines = [(record.levelname, record.getMessage()) for record in caplog.records if record.name == "scheduler.publishing"]
+    lines = [
+        (record.levelname, record.getMessage()) for record in caplog.records if record.name == "scheduler.publishing"
+    ]
     assert lines[0] == ("INFO", f"post {first} (mastodon:main) published at https://social.example/@main/109")
     assert lines[1][0] == "INFO" and lines[1][1].startswith(
-        f"post {second} (mastodon:main) attempt 1 failed (could not connect to social.example); retry in ")
-    assert lines[2] == ("WARNING", f"post {third} (mastodon:main) failed: rejected: 422 Unprocessable Entity: text is empty")
+        f"post {second} (mastodon:main) attempt 1 failed (could not connect to social.example); retry in "
+    )
+    assert lines[2] == (
+        "WARNING",
+        f"post {third} (mastodon:main) failed: rejected: 422 Unprocessable Entity: text is empty",
+    )
     assert len(lines) == 3
 
 
@@ -53,21 +61,33 @@ def _closed_port() -> int:
 def test_the_daemon_logs_a_failure_once_without_apscheduler_chatter_or_library_reprs(tmp_path: Path):
     port = _closed_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("SCHEDULER_")}
-    env.update(SCHEDULER_DATABASE_URL=f"sqlite:///{tmp_path / 'queue.sqlite3'}", SCHEDULER_MAX_ATTEMPTS="1",
-               SCHEDULER_MASTODON_BASE_URL=f"http://127.0.0.1:{port}", SCHEDULER_MASTODON_TOKEN="t",
-               SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"), SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"))
+    env.update(
+        SCHEDULER_DATABASE_URL=f"sqlite:///{tmp_path / 'queue.sqlite3'}",
+        SCHEDULER_MAX_ATTEMPTS="1",
+        SCHEDULER_MASTODON_BASE_URL=f"http://127.0.0.1:{port}",
+        SCHEDULER_MASTODON_TOKEN="t",
+        SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"),
+        SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"),
+    )
     # the daemon waits on the machine's clock (APScheduler), so the post is due a week from today
     week = (dt.datetime.now(dt.UTC) + dt.timedelta(days=7)).strftime("%Y-%m-%dT09:00")
     (tmp_path / "extra.csv").write_text(f"platform,publish_at,text\nmastodon,{week},Hallo\n", encoding="utf-8")
     command = [sys.executable, "-m", "scheduler"]
-    subprocess.run([*command, "queue", "import-csv", "extra.csv", "--approve"], cwd=tmp_path, env=env, check=True,
-                   capture_output=True)
-    subprocess.run([*command, "queue", "reschedule", "1", "now"], cwd=tmp_path, env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [*command, "queue", "import-csv", "extra.csv", "--approve"],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [*command, "queue", "reschedule", "1", "now"], cwd=tmp_path, env=env, check=True, capture_output=True
+    )
     log = tmp_path / "daemon.log"
     with log.open("w") as stderr:
-        daemon = subprocess.Popen([*command, "run"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                                  stderr=stderr, text=True)
+        daemon = subprocess.Popen(
+            [*command, "run"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=stderr, text=True
+        )
     try:
         wait_for(lambda: "post 1 " in log.read_text(), what="the daemon logs the failed post")
         time.sleep(4)  # eight of APScheduler's half-second watch jobs, which must not show in the log
@@ -76,10 +96,19 @@ def test_the_daemon_logs_a_failure_once_without_apscheduler_chatter_or_library_r
         daemon.wait(timeout=60)
     err = log.read_text()
     lines = err.strip().splitlines()
-    for chatter in ("Running job", "Added job", "executed successfully", "Adding job", "Scheduler started",
-                    "Retrying (Retry(", "NewConnectionError", "object at 0x"):
+    for chatter in (
+        "Running job",
+        "Added job",
+        "executed successfully",
+        "Adding job",
+        "Scheduler started",
+        "Retrying (Retry(",
+        "NewConnectionError",
+        "object at 0x",
+    ):
         assert chatter not in err, lines
     (failure,) = [line for line in lines if "post 1 " in line]
-    assert failure.endswith(f"WARNING post 1 (mastodon:default) failed: gave up after 1 attempt: "
-                            f"could not connect to 127.0.0.1:{port}")
+    assert failure.endswith(
+        f"WARNING post 1 (mastodon:default) failed: gave up after 1 attempt: could not connect to 127.0.0.1:{port}"
+    )
     assert len(lines) <= 4, lines  # daemon running, the failure, the summary

@@ -22,8 +22,12 @@ from scheduler.storage import NewPost, Store
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
-    env.update(SCHEDULER_DATABASE_URL=f"sqlite:///{tmp_path / 'q.sqlite3'}", SCHEDULER_OUTBOX=str(tmp_path / "out.jsonl"),
-               SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"), **extra)
+    env.update(
+        SCHEDULER_DATABASE_URL=f"sqlite:///{tmp_path / 'q.sqlite3'}",
+        SCHEDULER_OUTBOX=str(tmp_path / "out.jsonl"),
+        SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"),
+        **extra,
+    )
     return env
 
 
@@ -35,14 +39,25 @@ def test_the_dry_run_daemon_shows_each_post_when_it_comes_due_and_changes_none(t
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     now = dt.datetime.now(dt.UTC)
     store = Store.open(url)
-    due, soon, later = store.add([
-        NewPost("due", "mastodon", "default", now - dt.timedelta(minutes=5), ("Schon fällig",), "de"),
-        NewPost("soon", "bluesky", "default", now + dt.timedelta(seconds=3), ("Gleich fällig",), "de"),
-        NewPost("later", "x", "default", now + dt.timedelta(days=2), ("Übermorgen",), "de"),
-    ], state=State.SCHEDULED, now=now, reason="dry-run daemon test")
+    due, soon, _later = store.add(
+        [
+            NewPost("due", "mastodon", "default", now - dt.timedelta(minutes=5), ("Schon fällig",), "de"),
+            NewPost("soon", "bluesky", "default", now + dt.timedelta(seconds=3), ("Gleich fällig",), "de"),
+            NewPost("later", "x", "default", now + dt.timedelta(days=2), ("Übermorgen",), "de"),
+        ],
+        state=State.SCHEDULED,
+        now=now,
+        reason="dry-run daemon test",
+    )
     before = {post.id: post for post in store.list_posts()}
-    daemon = subprocess.Popen([sys.executable, "-m", "scheduler", "run", "--dry-run"], env=_env(tmp_path),
-                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "scheduler", "run", "--dry-run"],
+        env=_env(tmp_path),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while len(_lines(tmp_path / "out.jsonl")) < 2 and time.monotonic() < deadline:
@@ -56,7 +71,7 @@ def test_the_dry_run_daemon_shows_each_post_when_it_comes_due_and_changes_none(t
     assert daemon.returncode == 0, err
     assert [line["post_id"] for line in _lines(tmp_path / "out.jsonl")] == [due, soon]
     after = {post.id: post for post in Store.open(url).list_posts()}
-    assert after == {post_id: post for post_id, post in before.items()}  # not one field changed
+    assert after == dict(before.items())  # not one field changed
     assert "Traceback" not in err
 
 
@@ -64,12 +79,20 @@ def test_a_dry_run_leaves_failed_and_draft_posts_alone_and_never_publishes(tmp_p
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     store = Store.open(url)
-    (draft,) = store.add([NewPost("d", "x", "default", now, ("Entwurf",), "de")], state=State.DRAFT, now=now,
-                         reason="t")
-    (scheduled,) = store.add([NewPost("s", "x", "default", now, ("Geplant",), "de")], state=State.SCHEDULED,
-                             now=now, reason="t")
-    ran = subprocess.run([sys.executable, "-m", "scheduler", "run", "--once"], env=_env(tmp_path), cwd=tmp_path,
-                         capture_output=True, text=True, timeout=60)  # no credentials at all: a dry run
+    (draft,) = store.add(
+        [NewPost("d", "x", "default", now, ("Entwurf",), "de")], state=State.DRAFT, now=now, reason="t"
+    )
+    (scheduled,) = store.add(
+        [NewPost("s", "x", "default", now, ("Geplant",), "de")], state=State.SCHEDULED, now=now, reason="t"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-m", "scheduler", "run", "--once"],
+        env=_env(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # no credentials at all: a dry run
     assert ran.returncode == 0, ran.stderr
     assert "no platform credentials configured: a dry run" in ran.stderr
     assert [line["post_id"] for line in _lines(tmp_path / "out.jsonl")] == [scheduled]
@@ -78,27 +101,44 @@ def test_a_dry_run_leaves_failed_and_draft_posts_alone_and_never_publishes(tmp_p
     assert store.counts()[State.PUBLISHED] == 0
 
 
-@pytest.mark.parametrize(("settings", "missing"), [
-    ({"SCHEDULER_MASTODON_TOKEN": "t"}, "SCHEDULER_MASTODON_BASE_URL"),
-    ({"SCHEDULER_MASTODON_BASE_URL": "https://social.example"}, "SCHEDULER_MASTODON_TOKEN"),
-    ({"SCHEDULER_BLUESKY_HANDLE": "comms.bsky.social"}, "SCHEDULER_BLUESKY_APP_PASSWORD"),
-    ({"SCHEDULER_LINKEDIN_TOKEN": "t"}, "SCHEDULER_LINKEDIN_AUTHOR"),
-    ({"SCHEDULER_FACEBOOK_PAGE_ID": "123"}, "SCHEDULER_FACEBOOK_TOKEN"),
-    ({"SCHEDULER_ACCOUNTS__X__REGIONAL__BASE_URL": "https://api.x.com"}, "SCHEDULER_ACCOUNTS__X__REGIONAL__TOKEN"),
-])
-def test_a_half_configured_account_is_an_error_naming_what_is_missing(tmp_path: Path, settings: dict[str, str],
-                                                                      missing: str):
+@pytest.mark.parametrize(
+    ("settings", "missing"),
+    [
+        ({"SCHEDULER_MASTODON_TOKEN": "t"}, "SCHEDULER_MASTODON_BASE_URL"),
+        ({"SCHEDULER_MASTODON_BASE_URL": "https://social.example"}, "SCHEDULER_MASTODON_TOKEN"),
+        ({"SCHEDULER_BLUESKY_HANDLE": "comms.bsky.social"}, "SCHEDULER_BLUESKY_APP_PASSWORD"),
+        ({"SCHEDULER_LINKEDIN_TOKEN": "t"}, "SCHEDULER_LINKEDIN_AUTHOR"),
+        ({"SCHEDULER_FACEBOOK_PAGE_ID": "123"}, "SCHEDULER_FACEBOOK_TOKEN"),
+        ({"SCHEDULER_ACCOUNTS__X__REGIONAL__BASE_URL": "https://api.x.com"}, "SCHEDULER_ACCOUNTS__X__REGIONAL__TOKEN"),
+    ],
+)
+def test_a_half_configured_account_is_an_error_naming_what_is_missing(
+    tmp_path: Path, settings: dict[str, str], missing: str
+):
     env = _env(tmp_path, **settings)
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
-    Store.open(env["SCHEDULER_DATABASE_URL"]).add([NewPost("i", "mastodon", "default", now, ("Hallo",), "de")],
-                                                   state=State.SCHEDULED, now=now, reason="t")
-    ran = subprocess.run([sys.executable, "-m", "scheduler", "run", "--once"], env=env, cwd=tmp_path,
-                         capture_output=True, text=True, timeout=60)
+    Store.open(env["SCHEDULER_DATABASE_URL"]).add(
+        [NewPost("i", "mastodon", "default", now, ("Hallo",), "de")], state=State.SCHEDULED, now=now, reason="t"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-m", "scheduler", "run", "--once"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert ran.returncode == 2
     (line,) = ran.stderr.strip().splitlines()
     assert line.startswith("error: ") and f"{missing} is missing" in line and "half-configured" in line
     assert not (tmp_path / "out.jsonl").exists()  # never a silent dry run
-    checked = subprocess.run([sys.executable, "-m", "scheduler", "accounts", "check"], env=env, cwd=tmp_path,
-                             capture_output=True, text=True, timeout=60)
+    checked = subprocess.run(
+        [sys.executable, "-m", "scheduler", "accounts", "check"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert checked.returncode == 1
     assert "BROKEN" in checked.stdout and f"{missing} is missing" in checked.stdout

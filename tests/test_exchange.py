@@ -40,12 +40,13 @@ def _import(run, tmp_path: Path, body: str | bytes, *args: str, name: str = "ext
     return run("queue", "import-csv", str(path), *args)
 
 
-FORMULAS = ["=HYPERLINK(\"https://evil.example\";\"Klick\")", "+49 30 1234567", "-5 Grad in Berlin", "@bund Hallo"]
+FORMULAS = ['=HYPERLINK("https://evil.example";"Klick")', "+49 30 1234567", "-5 Grad in Berlin", "@bund Hallo"]
 
 
 def test_csv_export_neutralises_formulas_and_import_reverses_it(run, tmp_path, monkeypatch):
-    body = COLUMNS + "".join(f'mastodon,,2030-02-03T1{n}:00,"{text.replace(chr(34), chr(34) * 2)}",,,\n'
-                             for n, text in enumerate(FORMULAS))
+    body = COLUMNS + "".join(
+        f'mastodon,,2030-02-03T1{n}:00,"{text.replace(chr(34), chr(34) * 2)}",,,\n' for n, text in enumerate(FORMULAS)
+    )
     assert _import(run, tmp_path, body).code == 0
     exported = run("queue", "export", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(exported.out)))
@@ -62,7 +63,7 @@ def test_a_text_that_starts_with_a_quote_survives_the_round_trip(run, tmp_path, 
     texts = ["'=nicht escaped' sagt sie", "'Zitat' am Anfang", "''+zwei Anführungszeichen"]
     body = COLUMNS + "".join(f"x,,2030-02-03T1{n}:00,Platzhalter {n},,,\n" for n in range(len(texts)))
     assert _import(run, tmp_path, body).code == 0
-    for post, text in zip(_list(run), texts):
+    for post, text in zip(_list(run), texts, strict=False):
         assert run("queue", "edit", str(post["id"]), "--text", text).code == 0
     exported = run("queue", "export", "--format", "csv").out
     monkeypatch.setenv("SCHEDULER_DATABASE_URL", f"sqlite:///{tmp_path / 'other.sqlite3'}")
@@ -77,7 +78,8 @@ def test_importing_an_export_adds_nothing_twice_and_leaves_out_posts_no_longer_p
     result = _import(run, tmp_path, exported, name="export.csv")
     assert result.code == 0, result
     assert result.out.strip() == (
-        "imported 0 posts (draft); 5 were queued already; 1 row of posts no longer pending left out")
+        "imported 0 posts (draft); 5 were queued already; 1 row of posts no longer pending left out"
+    )
     assert len(_list(run)) == 6
     monkeypatch.setenv("SCHEDULER_DATABASE_URL", f"sqlite:///{tmp_path / 'other.sqlite3'}")
     moved = _import(run, tmp_path, exported, name="export.csv")
@@ -101,7 +103,10 @@ def test_excel_export_has_a_bom_semicolons_and_crlf(run, tmp_path):
     [("utf-8", ","), ("utf-8-sig", ";"), ("cp1252", ";"), ("cp1252", ","), ("utf-8-sig", ",")],
 )
 def test_import_reads_what_spreadsheets_save(run, tmp_path, encoding, delimiter):
-    rows = [["platform", "account", "publish_at", "text"], ["mastodon", "", "2030-02-03T10:00", "Grüße, Straße; Maß – 5 €"]]
+    rows = [
+        ["platform", "account", "publish_at", "text"],
+        ["mastodon", "", "2030-02-03T10:00", "Grüße, Straße; Maß – 5 €"],
+    ]
     out = io.StringIO()
     csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
     result = _import(run, tmp_path, out.getvalue().encode(encoding))
@@ -110,7 +115,11 @@ def test_import_reads_what_spreadsheets_save(run, tmp_path, encoding, delimiter)
 
 
 def test_a_utf8_file_with_a_stray_byte_is_refused_with_its_line_not_read_as_windows_1252(run, tmp_path):
-    body = (COLUMNS + "x,,2030-02-03T10:00,Grüße,,,\nx,,2030-02-03T11:00,Straße \x00,,,\n").encode().replace(b"\x00", b"\xe4")
+    body = (
+        (COLUMNS + "x,,2030-02-03T10:00,Grüße,,,\nx,,2030-02-03T11:00,Straße \x00,,,\n")
+        .encode()
+        .replace(b"\x00", b"\xe4")
+    )
     result = _import(run, tmp_path, body)
     assert result.code == 2 and "extra.csv line 3: byte 0xe4 is not UTF-8" in result.err
     assert _list(run) == []
@@ -126,8 +135,9 @@ PLATFORMS = ("linkedin", "mastodon", "bluesky", "x", "threads", "facebook")
 
 
 def test_a_csv_link_reaches_every_platforms_post_with_utm(run, tmp_path):
-    body = COLUMNS + "".join(f"{platform},,2030-02-03T10:00,Neu im Netzwerk,https://example.org/a?id=1,,\n"
-                             for platform in PLATFORMS)
+    body = COLUMNS + "".join(
+        f"{platform},,2030-02-03T10:00,Neu im Netzwerk,https://example.org/a?id=1,,\n" for platform in PLATFORMS
+    )
     assert _import(run, tmp_path, body).code == 0
     texts = {post["platform"]: post["text"] for post in _list(run)}
     for platform in PLATFORMS:
@@ -139,7 +149,8 @@ def test_a_link_already_in_the_text_is_tagged_not_added_twice_and_utm_can_be_off
     body = COLUMNS + "x,,2030-02-03T10:00,Mehr: https://example.org/a dort,https://example.org/a,,\n"
     assert _import(run, tmp_path, body).code == 0
     assert _list(run)[0]["text"] == (
-        "Mehr: https://example.org/a?utm_source=x&utm_medium=social&utm_campaign=extra dort")
+        "Mehr: https://example.org/a?utm_source=x&utm_medium=social&utm_campaign=extra dort"
+    )
     monkeypatch.setenv("SCHEDULER_UTM", "false")
     monkeypatch.setenv("SCHEDULER_DATABASE_URL", f"sqlite:///{tmp_path / 'plain.sqlite3'}")
     assert _import(run, tmp_path, COLUMNS + "bluesky,,2030-02-03T10:00,Neu,https://example.org/a,,\n").code == 0

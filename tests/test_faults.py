@@ -63,8 +63,13 @@ def _mastodon(clock: Clock) -> Platform:
     from tests.fakes.mastodon_server import MastodonFake
 
     fake = MastodonFake(token=TOKEN)
-    return Platform("mastodon", fake, MastodonPublisher(fake.url, SecretStr(TOKEN), http=_http(clock), clock=clock),
-                    lambda: [_plain(s["content"]) for s in fake.statuses], threads=True)
+    return Platform(
+        "mastodon",
+        fake,
+        MastodonPublisher(fake.url, SecretStr(TOKEN), http=_http(clock), clock=clock),
+        lambda: [_plain(s["content"]) for s in fake.statuses],
+        threads=True,
+    )
 
 
 def _bluesky(clock: Clock) -> Platform:
@@ -72,9 +77,13 @@ def _bluesky(clock: Clock) -> Platform:
     from tests.fakes.bluesky_server import BlueskyFake
 
     fake = BlueskyFake(password=TOKEN)
-    return Platform("bluesky", fake, BlueskyPublisher(fake.url, "comms.test", SecretStr(TOKEN), http=_http(clock),
-                                                      clock=clock),
-                    lambda: [r["value"]["text"] for r in fake.records.values()], threads=True)
+    return Platform(
+        "bluesky",
+        fake,
+        BlueskyPublisher(fake.url, "comms.test", SecretStr(TOKEN), http=_http(clock), clock=clock),
+        lambda: [r["value"]["text"] for r in fake.records.values()],
+        threads=True,
+    )
 
 
 def _x(clock: Clock) -> Platform:
@@ -83,8 +92,13 @@ def _x(clock: Clock) -> Platform:
     from tests.fakes.x_server import XFake
 
     fake = XFake(token=TOKEN)
-    return Platform("x", fake, XPublisher(fake.url, SecretStr(TOKEN), http=_http(clock), clock=clock),
-                    lambda: [t["text"] for t in fake.tweets], threads=False)
+    return Platform(
+        "x",
+        fake,
+        XPublisher(fake.url, SecretStr(TOKEN), http=_http(clock), clock=clock),
+        lambda: [t["text"] for t in fake.tweets],
+        threads=False,
+    )
 
 
 def _linkedin(clock: Clock) -> Platform:
@@ -92,9 +106,15 @@ def _linkedin(clock: Clock) -> Platform:
     from tests.fakes.linkedin_server import LinkedInFake
 
     fake = LinkedInFake(token=TOKEN)
-    return Platform("linkedin", fake, LinkedInPublisher(fake.url, SecretStr(TOKEN), author="urn:li:organization:1",
-                                                        version="202601", http=_http(clock), clock=clock),
-                    lambda: [p["text"] for p in fake.posts], threads=False)
+    return Platform(
+        "linkedin",
+        fake,
+        LinkedInPublisher(
+            fake.url, SecretStr(TOKEN), author="urn:li:organization:1", version="202601", http=_http(clock), clock=clock
+        ),
+        lambda: [p["text"] for p in fake.posts],
+        threads=False,
+    )
 
 
 def _threads(clock: Clock) -> Platform:
@@ -102,8 +122,13 @@ def _threads(clock: Clock) -> Platform:
     from tests.fakes.meta_server import MetaFake
 
     fake = MetaFake(token=TOKEN)
-    return Platform("threads", fake, ThreadsPublisher(fake.url, SecretStr(TOKEN), http=_http(clock), clock=clock),
-                    lambda: [t["text"] for t in fake.threads], threads=True)
+    return Platform(
+        "threads",
+        fake,
+        ThreadsPublisher(fake.url, SecretStr(TOKEN), http=_http(clock), clock=clock),
+        lambda: [t["text"] for t in fake.threads],
+        threads=True,
+    )
 
 
 def _facebook(clock: Clock) -> Platform:
@@ -111,9 +136,13 @@ def _facebook(clock: Clock) -> Platform:
     from tests.fakes.meta_server import MetaFake
 
     fake = MetaFake(token=TOKEN, page_id="1234")
-    return Platform("facebook", fake, FacebookPublisher(fake.url, SecretStr(TOKEN), page_id="1234", http=_http(clock),
-                                                        clock=clock),
-                    lambda: [p["message"] for p in fake.feed], threads=False)
+    return Platform(
+        "facebook",
+        fake,
+        FacebookPublisher(fake.url, SecretStr(TOKEN), page_id="1234", http=_http(clock), clock=clock),
+        lambda: [p["message"] for p in fake.feed],
+        threads=False,
+    )
 
 
 @pytest.fixture(params=[_mastodon, _bluesky, _x, _linkedin, _threads, _facebook], ids=lambda f: f.__name__.strip("_"))
@@ -133,15 +162,21 @@ def _parts(platform: Platform, n: int) -> tuple[str, ...]:
 
 
 def test_every_post_is_published_exactly_once_through_a_fifth_of_failing_creates(
-        platform: tuple[Clock, Platform], tmp_path: Path):
+    platform: tuple[Clock, Platform], tmp_path: Path
+):
     clock, target = platform
     store = Store.open(f"sqlite:///{tmp_path / 'queue.sqlite3'}")
-    store.add([NewPost(f"item{n}", target.name, "default", clock(), _parts(target, n), "de") for n in range(POSTS)],
-              state=State.SCHEDULED, now=clock(), reason="fault test")
+    store.add(
+        [NewPost(f"item{n}", target.name, "default", clock(), _parts(target, n), "de") for n in range(POSTS)],
+        state=State.SCHEDULED,
+        now=clock(),
+        reason="fault test",
+    )
     if hasattr(target.client, "journal"):
         target.client.journal = store  # as `scheduler run` wires it: container ids noted in the queue
-    dispatcher = Dispatcher(store, Router({(target.name, "default"): target.client}), worker="faults",
-                            rng=random.Random(3))
+    dispatcher = Dispatcher(
+        store, Router({(target.name, "default"): target.client}), worker="faults", rng=random.Random(3)
+    )
     for _ in range(500):
         dispatcher.dispatch_due(now=clock, limit=10)
         due = store.next_due()
@@ -152,8 +187,9 @@ def test_every_post_is_published_exactly_once_through_a_fifth_of_failing_creates
 
     injected = target.fake.injected
     assert sum(injected.values()) >= POSTS // 10, injected  # the faults really happened
-    assert len(set(injected) & {"server_error", "server_error_created", "rate_limited", "dropped",
-                                "dropped_created"}) >= 3, injected
+    assert (
+        len(set(injected) & {"server_error", "server_error_created", "rate_limited", "dropped", "dropped_created"}) >= 3
+    ), injected
 
     copies = Counter(target.copies())
     assert max(copies.values()) == 1, [text for text, n in copies.items() if n > 1]  # nothing twice
@@ -184,8 +220,18 @@ def test_mastodon_thread_whose_part_was_stored_by_a_failed_request_is_finished_n
 
     clock = Clock()
     parts = ("Faden 1/3", "Faden 2/3", "Faden 3/3")
-    post = QueuedPost(id=1, item_id="i", platform="mastodon", account="default", state="publishing",
-                      publish_at=clock(), parts=parts, language="de", idempotency_key="thread-1", claimed_at=clock())
+    post = QueuedPost(
+        id=1,
+        item_id="i",
+        platform="mastodon",
+        account="default",
+        state="publishing",
+        publish_at=clock(),
+        parts=parts,
+        language="de",
+        idempotency_key="thread-1",
+        claimed_at=clock(),
+    )
     with MastodonFake(token=TOKEN) as fake:
         client = MastodonPublisher(fake.url, SecretStr(TOKEN), http=_http(clock), clock=clock)
         fake.fail_next(500, {"error": "Internal server error"}, created=True, after=failing_part)
@@ -211,12 +257,20 @@ def test_injected_faults_repeat_with_their_seed_and_latency_goes_through_the_fak
             seen: list[int | str] = []
             for n in range(30):
                 try:
-                    seen.append(requests.post(f"{fake.url}/api/v1/statuses", json={"status": f"Nummer {n}"},
-                                              headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5).status_code)
+                    seen.append(
+                        requests.post(
+                            f"{fake.url}/api/v1/statuses",
+                            json={"status": f"Nummer {n}"},
+                            headers={"Authorization": f"Bearer {TOKEN}"},
+                            timeout=5,
+                        ).status_code
+                    )
                 except requests.ConnectionError:
                     seen.append("dropped")
-            assert len(fake.statuses) == seen.count(200) + fake.injected["server_error_created"] \
-                + fake.injected["dropped_created"]
+            assert (
+                len(fake.statuses)
+                == seen.count(200) + fake.injected["server_error_created"] + fake.injected["dropped_created"]
+            )
         return seen, delays
 
     first, delays = answers(7)

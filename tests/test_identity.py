@@ -42,42 +42,80 @@ def _cases() -> dict[str, Callable[[], Case]]:
 
     def mastodon() -> Case:
         fake = MastodonFake(token=NEW)
-        return Case(fake, lambda url: {"SCHEDULER_MASTODON_BASE_URL": url, "SCHEDULER_MASTODON_TOKEN": NEW},
-                    lambda url: {"base_url": "https://social.earlier.example", "token": OLD}, lambda: len(fake.statuses))
+        return Case(
+            fake,
+            lambda url: {"SCHEDULER_MASTODON_BASE_URL": url, "SCHEDULER_MASTODON_TOKEN": NEW},
+            lambda url: {"base_url": "https://social.earlier.example", "token": OLD},
+            lambda: len(fake.statuses),
+        )
 
     def bluesky() -> Case:
         fake = BlueskyFake(handle="comms.test", password=NEW)
-        return Case(fake, lambda url: {"SCHEDULER_BLUESKY_BASE_URL": url, "SCHEDULER_BLUESKY_HANDLE": "comms.test",
-                                       "SCHEDULER_BLUESKY_APP_PASSWORD": NEW},
-                    lambda url: {"base_url": url, "handle": "earlier.test", "session_access": OLD,
-                                 "session_refresh": OLD, "session_did": "did:plc:earlierearlierearlier"},
-                    lambda: len(fake.records))
+        return Case(
+            fake,
+            lambda url: {
+                "SCHEDULER_BLUESKY_BASE_URL": url,
+                "SCHEDULER_BLUESKY_HANDLE": "comms.test",
+                "SCHEDULER_BLUESKY_APP_PASSWORD": NEW,
+            },
+            lambda url: {
+                "base_url": url,
+                "handle": "earlier.test",
+                "session_access": OLD,
+                "session_refresh": OLD,
+                "session_did": "did:plc:earlierearlierearlier",
+            },
+            lambda: len(fake.records),
+        )
 
     def x() -> Case:
         pytest.importorskip("twitter_text")
         fake = XFake(token=NEW)
-        return Case(fake, lambda url: {"SCHEDULER_X_BASE_URL": url, "SCHEDULER_X_TOKEN": NEW},
-                    lambda url: {"base_url": "https://api.earlier.example", "token": OLD}, lambda: len(fake.tweets))
+        return Case(
+            fake,
+            lambda url: {"SCHEDULER_X_BASE_URL": url, "SCHEDULER_X_TOKEN": NEW},
+            lambda url: {"base_url": "https://api.earlier.example", "token": OLD},
+            lambda: len(fake.tweets),
+        )
 
     def linkedin() -> Case:
         fake = LinkedInFake(token=NEW)
-        return Case(fake, lambda url: {"SCHEDULER_LINKEDIN_BASE_URL": url, "SCHEDULER_LINKEDIN_TOKEN": NEW,
-                                       "SCHEDULER_LINKEDIN_AUTHOR": "urn:li:organization:1"},
-                    lambda url: {"base_url": url, "token": OLD, "author": "urn:li:organization:999"},
-                    lambda: len(fake.posts))
+        return Case(
+            fake,
+            lambda url: {
+                "SCHEDULER_LINKEDIN_BASE_URL": url,
+                "SCHEDULER_LINKEDIN_TOKEN": NEW,
+                "SCHEDULER_LINKEDIN_AUTHOR": "urn:li:organization:1",
+            },
+            lambda url: {"base_url": url, "token": OLD, "author": "urn:li:organization:999"},
+            lambda: len(fake.posts),
+        )
 
     def threads() -> Case:
         fake = MetaFake(token=NEW, user_id="me")
-        return Case(fake, lambda url: {"SCHEDULER_THREADS_BASE_URL": url, "SCHEDULER_THREADS_TOKEN": NEW,
-                                       "SCHEDULER_THREADS_USER_ID": "me"},
-                    lambda url: {"base_url": url, "token": OLD, "user_id": "17841400000000001"},
-                    lambda: len(fake.threads))
+        return Case(
+            fake,
+            lambda url: {
+                "SCHEDULER_THREADS_BASE_URL": url,
+                "SCHEDULER_THREADS_TOKEN": NEW,
+                "SCHEDULER_THREADS_USER_ID": "me",
+            },
+            lambda url: {"base_url": url, "token": OLD, "user_id": "17841400000000001"},
+            lambda: len(fake.threads),
+        )
 
     def facebook() -> Case:
         fake = MetaFake(token=NEW, page_id="1234")
-        return Case(fake, lambda url: {"SCHEDULER_FACEBOOK_BASE_URL": url, "SCHEDULER_FACEBOOK_TOKEN": NEW,
-                                       "SCHEDULER_FACEBOOK_PAGE_ID": "1234"},
-                    lambda url: {"base_url": url, "token": OLD, "page_id": "5678"}, lambda: len(fake.feed))
+        return Case(
+            fake,
+            lambda url: {
+                "SCHEDULER_FACEBOOK_BASE_URL": url,
+                "SCHEDULER_FACEBOOK_TOKEN": NEW,
+                "SCHEDULER_FACEBOOK_PAGE_ID": "1234",
+            },
+            lambda url: {"base_url": url, "token": OLD, "page_id": "5678"},
+            lambda: len(fake.feed),
+        )
 
     return {f.__name__: f for f in (mastodon, bluesky, x, linkedin, threads, facebook)}
 
@@ -98,14 +136,22 @@ def test_credentials_kept_for_another_identity_are_set_aside_and_never_used(tmp_
     case = _cases()[platform]()
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
-    (post_id,) = Store.open(url).add([NewPost("item", platform, "default", now, ("Neues aus dem Netzwerk",), "de")],
-                                     state=State.SCHEDULED, now=now, reason="identity test")
+    (post_id,) = Store.open(url).add(
+        [NewPost("item", platform, "default", now, ("Neues aus dem Netzwerk",), "de")],
+        state=State.SCHEDULED,
+        now=now,
+        reason="identity test",
+    )
     with case.fake as fake:
         tokens = tmp_path / "tokens.json"
         _store(tokens, {f"{platform}:default": case.stored(fake.url)})
         env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
-        env.update(SCHEDULER_DATABASE_URL=url, SCHEDULER_TOKEN_STORE=str(tokens),
-                   SCHEDULER_OUTBOX=str(tmp_path / "out.jsonl"), **case.settings(fake.url))
+        env.update(
+            SCHEDULER_DATABASE_URL=url,
+            SCHEDULER_TOKEN_STORE=str(tokens),
+            SCHEDULER_OUTBOX=str(tmp_path / "out.jsonl"),
+            **case.settings(fake.url),
+        )
         ran = _run(tmp_path, env, "run", "--once")
         checked = _run(tmp_path, env, "accounts", "check")
         shown = _run(tmp_path, env, "queue", "show", str(post_id))
@@ -128,13 +174,19 @@ def test_the_posting_identity_is_named_in_accounts_check_queue_show_and_the_outb
 
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
-    (post_id,) = Store.open(url).add([NewPost("i", "bluesky", "default", now, ("Hallo",), "de")],
-                                     state=State.SCHEDULED, now=now, reason="t")
+    (post_id,) = Store.open(url).add(
+        [NewPost("i", "bluesky", "default", now, ("Hallo",), "de")], state=State.SCHEDULED, now=now, reason="t"
+    )
     with BlueskyFake(handle="comms.test", password=NEW) as fake:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
-        env.update(SCHEDULER_DATABASE_URL=url, SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"),
-                   SCHEDULER_OUTBOX=str(tmp_path / "out.jsonl"), SCHEDULER_BLUESKY_BASE_URL=fake.url,
-                   SCHEDULER_BLUESKY_HANDLE="comms.test", SCHEDULER_BLUESKY_APP_PASSWORD=NEW)
+        env.update(
+            SCHEDULER_DATABASE_URL=url,
+            SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"),
+            SCHEDULER_OUTBOX=str(tmp_path / "out.jsonl"),
+            SCHEDULER_BLUESKY_BASE_URL=fake.url,
+            SCHEDULER_BLUESKY_HANDLE="comms.test",
+            SCHEDULER_BLUESKY_APP_PASSWORD=NEW,
+        )
         checked = _run(tmp_path, env, "accounts", "check")
         shown = _run(tmp_path, env, "queue", "show", str(post_id))
         dry = _run(tmp_path, env, "run", "--once", "--dry-run")
@@ -148,9 +200,14 @@ def test_the_posting_identity_is_named_in_accounts_check_queue_show_and_the_outb
 
 def _bluesky_env(tmp_path: Path, url: str, fake_url: str, password: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
-    env.update(SCHEDULER_DATABASE_URL=url, SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"),
-               SCHEDULER_OUTBOX=str(tmp_path / "out.jsonl"), SCHEDULER_BLUESKY_BASE_URL=fake_url,
-               SCHEDULER_BLUESKY_HANDLE="comms.test", SCHEDULER_BLUESKY_APP_PASSWORD=password)
+    env.update(
+        SCHEDULER_DATABASE_URL=url,
+        SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"),
+        SCHEDULER_OUTBOX=str(tmp_path / "out.jsonl"),
+        SCHEDULER_BLUESKY_BASE_URL=fake_url,
+        SCHEDULER_BLUESKY_HANDLE="comms.test",
+        SCHEDULER_BLUESKY_APP_PASSWORD=password,
+    )
     return env
 
 
@@ -159,12 +216,22 @@ def test_a_kept_bluesky_session_the_server_does_not_know_leads_to_one_new_login(
 
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
-    (post_id,) = Store.open(url).add([NewPost("i", "bluesky", "default", now, ("Hallo",), "de")],
-                                     state=State.SCHEDULED, now=now, reason="t")
+    (post_id,) = Store.open(url).add(
+        [NewPost("i", "bluesky", "default", now, ("Hallo",), "de")], state=State.SCHEDULED, now=now, reason="t"
+    )
     with BlueskyFake(handle="comms.test", password=NEW) as fake:  # a fresh server: it knows no earlier session
-        _store(tmp_path / "tokens.json", {"bluesky:default": {
-            "base_url": fake.url, "handle": "comms.test", "session_access": OLD, "session_refresh": OLD,
-            "session_did": "did:plc:earlierearlierearlier"}})
+        _store(
+            tmp_path / "tokens.json",
+            {
+                "bluesky:default": {
+                    "base_url": fake.url,
+                    "handle": "comms.test",
+                    "session_access": OLD,
+                    "session_refresh": OLD,
+                    "session_did": "did:plc:earlierearlierearlier",
+                }
+            },
+        )
         ran = _run(tmp_path, _bluesky_env(tmp_path, url, fake.url, NEW), "run", "--once")
         logins = [r for r in fake.requests if r["path"].endswith("createSession")]
     assert ran.returncode == 0, ran.stderr
@@ -179,12 +246,22 @@ def test_a_bluesky_login_that_fails_leaves_the_post_needing_attention_not_failed
 
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
-    (post_id,) = Store.open(url).add([NewPost("i", "bluesky", "default", now, ("Hallo",), "de")],
-                                     state=State.SCHEDULED, now=now, reason="t")
+    (post_id,) = Store.open(url).add(
+        [NewPost("i", "bluesky", "default", now, ("Hallo",), "de")], state=State.SCHEDULED, now=now, reason="t"
+    )
     with BlueskyFake(handle="comms.test", password=NEW) as fake:
-        _store(tmp_path / "tokens.json", {"bluesky:default": {
-            "base_url": fake.url, "handle": "comms.test", "session_access": OLD, "session_refresh": OLD,
-            "session_did": "did:plc:earlierearlierearlier"}})
+        _store(
+            tmp_path / "tokens.json",
+            {
+                "bluesky:default": {
+                    "base_url": fake.url,
+                    "handle": "comms.test",
+                    "session_access": OLD,
+                    "session_refresh": OLD,
+                    "session_did": "did:plc:earlierearlierearlier",
+                }
+            },
+        )
         ran = _run(tmp_path, _bluesky_env(tmp_path, url, fake.url, "revoked-app-password"), "run", "--once")
     assert ran.returncode == 0, ran.stderr
     post = Store.open(url).get(post_id)
@@ -197,13 +274,18 @@ def test_credentials_set_aside_are_warned_about_once_per_command(tmp_path: Path)
     from tests.fakes.mastodon_server import MastodonFake
 
     with MastodonFake(token=NEW) as fake:
-        _store(tmp_path / "tokens.json", {"mastodon:default": {"base_url": "https://social.earlier.example",
-                                                               "token": OLD}})
+        _store(
+            tmp_path / "tokens.json", {"mastodon:default": {"base_url": "https://social.earlier.example", "token": OLD}}
+        )
         env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
-        env.update(SCHEDULER_DATABASE_URL=f"sqlite:///{tmp_path / 'q.sqlite3'}",
-                   SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"), SCHEDULER_MASTODON_BASE_URL=fake.url,
-                   SCHEDULER_MASTODON_TOKEN=NEW)
-        added = _run(tmp_path, env, "queue", "add", str(EXAMPLE), "-p", "mastodon", "--start", "2030-01-07",
-                     pinned=True)
+        env.update(
+            SCHEDULER_DATABASE_URL=f"sqlite:///{tmp_path / 'q.sqlite3'}",
+            SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"),
+            SCHEDULER_MASTODON_BASE_URL=fake.url,
+            SCHEDULER_MASTODON_TOKEN=NEW,
+        )
+        added = _run(
+            tmp_path, env, "queue", "add", str(EXAMPLE), "-p", "mastodon", "--start", "2030-01-07", pinned=True
+        )
     assert added.returncode == 0, added.stderr
     assert added.stderr.count("the credentials kept for mastodon:default are set aside") == 1

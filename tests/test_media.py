@@ -7,15 +7,23 @@ from pathlib import Path
 import pytest
 
 from scheduler import media
-from scheduler.platforms import registry
 from scheduler.errors import InputError
 from scheduler.models import Image
+from scheduler.platforms import registry
 from tests import imagefiles
 
 
-@pytest.mark.parametrize(("data", "mime"), [(imagefiles.png(), "image/png"), (imagefiles.JPEG, "image/jpeg"),
-                                            (imagefiles.GIF, "image/gif"), (imagefiles.WEBP, "image/webp"),
-                                            (b"%PDF-1.7", None), (b"", None)])
+@pytest.mark.parametrize(
+    ("data", "mime"),
+    [
+        (imagefiles.png(), "image/png"),
+        (imagefiles.JPEG, "image/jpeg"),
+        (imagefiles.GIF, "image/gif"),
+        (imagefiles.WEBP, "image/webp"),
+        (b"%PDF-1.7", None),
+        (b"", None),
+    ],
+)
 def test_the_type_comes_from_the_first_bytes(data, mime):
     assert media.sniff(data[:16]) == mime
 
@@ -35,13 +43,27 @@ def test_a_good_image_passes_for_every_platform(tmp_path):
     [
         (lambda p: Image(str(p / "gone.png"), "Alt"), "mastodon", r"gone.png not found; check the path"),
         (lambda p: _image(p, alt="  "), "mastodon", r"photo.png has no alt text; describe it"),
-        (lambda p: _image(p, "notes.png", b"just text, renamed"), "mastodon",
-         r"notes.png is not a JPEG, PNG, GIF or WebP image; save it in one of those formats"),
-        (lambda p: _image(p, "anim.webp", imagefiles.WEBP), "linkedin", r"anim.webp is WebP, which linkedin does not take; save it as JPEG, PNG, GIF"),
+        (
+            lambda p: _image(p, "notes.png", b"just text, renamed"),
+            "mastodon",
+            r"notes.png is not a JPEG, PNG, GIF or WebP image; save it in one of those formats",
+        ),
+        (
+            lambda p: _image(p, "anim.webp", imagefiles.WEBP),
+            "linkedin",
+            r"anim.webp is WebP, which linkedin does not take; save it as JPEG, PNG, GIF",
+        ),
         (lambda p: _image(p, "anim.gif", imagefiles.GIF), "x", r"anim.gif is GIF, which x does not take"),
-        (lambda p: _image(p, "big.png", imagefiles.png(1_000_001)), "bluesky",
-         r"big.png has 1,000,001 bytes; bluesky takes at most 1,000,000 bytes \(1000 kB\) per image; make it smaller"),
-        (lambda p: _image(p, "big.png", imagefiles.png(5 * media.MB + 1)), "x", r"x takes at most 5,242,880 bytes \(5.0 MB\)"),
+        (
+            lambda p: _image(p, "big.png", imagefiles.png(1_000_001)),
+            "bluesky",
+            r"big.png has 1,000,001 bytes; bluesky takes at most 1,000,000 bytes \(1000 kB\) per image; make it smaller",
+        ),
+        (
+            lambda p: _image(p, "big.png", imagefiles.png(5 * media.MB + 1)),
+            "x",
+            r"x takes at most 5,242,880 bytes \(5.0 MB\)",
+        ),
         (lambda p: Image("http://example.org/a.png", "Alt"), "mastodon", r"must be an https:// address"),
     ],
 )
@@ -73,9 +95,13 @@ def test_an_image_url_is_checked_for_alt_text_only_until_it_is_fetched():
 
 def test_threads_needs_a_public_address_for_a_local_file(tmp_path):
     image = _image(tmp_path)
-    with pytest.raises(InputError, match="threads downloads images from a public address.*set SCHEDULER_MEDIA_BASE_URL"):
+    with pytest.raises(
+        InputError, match=r"threads downloads images from a public address.*set SCHEDULER_MEDIA_BASE_URL"
+    ):
         media.prepare([image], registry.get("threads").images, where="post")
-    (public,) = media.prepare([image], registry.get("threads").images, where="post", media_base_url="https://example.org/media/")
+    (public,) = media.prepare(
+        [image], registry.get("threads").images, where="post", media_base_url="https://example.org/media/"
+    )
     assert public == Image("https://example.org/media/photo.png", "Ein Foto")
     assert media.prepare([image], registry.get("mastodon").images, where="post") == (image,)  # uploads the file itself
 

@@ -5,7 +5,6 @@ the template and its folder, the binary-file error suggests only formats that ar
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from pathlib import Path
 
@@ -46,14 +45,15 @@ def test_one_post_is_one_post_in_the_previews(run, one_item, tmp_path):
 def test_one_attempt_is_one_attempt():
     from scheduler.errors import TransientError
     from scheduler.platforms.base import PublishResult  # noqa: F401  (the publisher contract the fake follows)
+    from scheduler.publishing import Dispatcher, RetryPolicy
     from scheduler.storage import Store
     from tests.test_publishing import Clock, ScriptedPublisher, queue
-    from scheduler.publishing import Dispatcher, RetryPolicy
 
     store = Store.open("sqlite://")
     (post_id,) = queue(store, "a")
-    Dispatcher(store, ScriptedPublisher(TransientError("could not connect")), worker="w",
-               policy=RetryPolicy(max_attempts=1)).dispatch_due(now=Clock())
+    Dispatcher(
+        store, ScriptedPublisher(TransientError("could not connect")), worker="w", policy=RetryPolicy(max_attempts=1)
+    ).dispatch_due(now=Clock())
     assert store.history(post_id)[-1].reason == "gave up after 1 attempt: could not connect"
 
 
@@ -74,12 +74,15 @@ def test_one_alt_text_for_two_images_says_so(run, one_item, tmp_path):
 
     for name in ("a.png", "b.png"):
         (tmp_path / name).write_bytes(png())
-    (tmp_path / "extra.csv").write_text("platform,publish_at,text,image,alt\nmastodon,2030-02-03T10:00,Hallo,a.png|b.png,"
-                                        "Erstes|Zweites|Drittes\n", encoding="utf-8")
+    (tmp_path / "extra.csv").write_text(
+        "platform,publish_at,text,image,alt\nmastodon,2030-02-03T10:00,Hallo,a.png|b.png,Erstes|Zweites|Drittes\n",
+        encoding="utf-8",
+    )
     result = run("queue", "import-csv", str(tmp_path / "extra.csv"))
     assert result.code == 2 and "3 alt texts for 2 images" in result.err
-    (tmp_path / "extra.csv").write_text("platform,publish_at,text,image,alt\nmastodon,2030-02-03T10:00,Hallo,a.png,"
-                                        "Erstes|Zweites\n", encoding="utf-8")
+    (tmp_path / "extra.csv").write_text(
+        "platform,publish_at,text,image,alt\nmastodon,2030-02-03T10:00,Hallo,a.png,Erstes|Zweites\n", encoding="utf-8"
+    )
     assert "2 alt texts for 1 image;" in run("queue", "import-csv", str(tmp_path / "extra.csv")).err
 
 
@@ -118,8 +121,10 @@ def _preview_with(run, one_item, tmp_path, template: str, name: str = "x.j2"):
         ("{{ item.titel }}", "x.j2:1: undefined: item has no attribute 'titel'"),
         ("{{ item.title ", "x.j2:1: unexpected end of template"),
         ("{{ item.title | nofilter }}", "x.j2:1: No filter named 'nofilter'"),
-        ('{% include "footer.j2" %}',
-         "x.j2:1: template 'footer.j2' not found in {folder} or the default templates (included or extended)"),
+        (
+            '{% include "footer.j2" %}',
+            "x.j2:1: template 'footer.j2' not found in {folder} or the default templates (included or extended)",
+        ),
     ],
 )
 def test_template_errors_name_the_template_and_the_folder(run, one_item, tmp_path, monkeypatch, template, problem):

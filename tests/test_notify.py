@@ -26,9 +26,18 @@ NOW = dt.datetime(2030, 1, 7, 8, 0, tzinfo=dt.UTC)
 
 
 def _failed_post() -> QueuedPost:
-    return QueuedPost(id=7, item_id="abc", platform="mastodon", account="main", state=State.FAILED,
-                      publish_at=NOW, parts=("Hallo Welt",), language="de", title="Fachtag in Köln",
-                      error="Validation failed: Text character limit of 500 exceeded")
+    return QueuedPost(
+        id=7,
+        item_id="abc",
+        platform="mastodon",
+        account="main",
+        state=State.FAILED,
+        publish_at=NOW,
+        parts=("Hallo Welt",),
+        language="de",
+        title="Fachtag in Köln",
+        error="Validation failed: Text character limit of 500 exceeded",
+    )
 
 
 class _Hook(BaseHTTPRequestHandler):
@@ -61,7 +70,7 @@ def smtp() -> Iterator[tuple[int, list]]:
     messages: list = []
 
     class Handler:
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802  # reason: the method name the server library calls
             messages.append(envelope)
             return "250 OK"
 
@@ -143,8 +152,9 @@ def test_a_webhook_whose_certificate_does_not_verify_is_a_notice_error(tmp_path)
 
 def test_email_over_real_smtp(smtp):
     port, messages = smtp
-    EmailNotifier("127.0.0.1", port, sender="scheduler@example.org", recipients=["comms@example.org"],
-                  security="none")(_failed_post())
+    EmailNotifier("127.0.0.1", port, sender="scheduler@example.org", recipients=["comms@example.org"], security="none")(
+        _failed_post()
+    )
     (envelope,) = messages
     assert envelope.rcpt_tos == ["comms@example.org"]
     text = envelope.content.decode()
@@ -153,10 +163,10 @@ def test_email_over_real_smtp(smtp):
 
 
 class _Rejecting:
-    def publish(self, post):  # type: ignore[no-untyped-def]
+    def publish(self, post):  # type: ignore[no-untyped-def]  # reason: a test double; the interface's signature is not repeated
         raise RejectedError("Validation failed: Text can't be blank")
 
-    def reconcile(self, post):  # type: ignore[no-untyped-def]
+    def reconcile(self, post):  # type: ignore[no-untyped-def]  # reason: a test double; the interface's signature is not repeated
         raise AssertionError("not called")
 
 
@@ -171,34 +181,44 @@ def test_dispatcher_notifies_once_per_post_and_state(tmp_path, hook):
     assert len(_Hook.received) == 1
 
 
-PAUSED = ("Publishing is paused: cannot write the outbox /data/out.jsonl: No space left on device. No post was "
-          "changed for it; the daemon tries again by itself.")
+PAUSED = (
+    "Publishing is paused: cannot write the outbox /data/out.jsonl: No space left on device. No post was "
+    "changed for it; the daemon tries again by itself."
+)
 
 
 def test_a_pause_is_announced_through_every_channel(hook, smtp):
     port, messages = smtp
-    AllNotifiers([WebhookNotifier(SecretStr(hook)), EmailNotifier("127.0.0.1", port, sender="scheduler@example.org",
-                                                                  recipients=["comms@example.org"],
-                                                                  security="none")]).announce(PAUSED)
+    AllNotifiers(
+        [
+            WebhookNotifier(SecretStr(hook)),
+            EmailNotifier(
+                "127.0.0.1", port, sender="scheduler@example.org", recipients=["comms@example.org"], security="none"
+            ),
+        ]
+    ).announce(PAUSED)
     ((_, body),) = _Hook.received
     assert body == {"text": PAUSED}
     (envelope,) = messages
     from email import message_from_bytes, policy
 
     mail = message_from_bytes(envelope.content, policy=policy.default)
-    assert mail["Subject"] == ("[scheduler] Publishing is paused: cannot write the outbox /data/out.jsonl: No space "
-                               "left on device")
+    assert mail["Subject"] == (
+        "[scheduler] Publishing is paused: cannot write the outbox /data/out.jsonl: No space left on device"
+    )
     assert mail.get_content().strip() == PAUSED
 
 
 def test_a_failing_channel_does_not_stop_the_others_and_is_named(hook, smtp):
     port, messages = smtp
     closed = _closed_port()
-    channels = AllNotifiers([EmailNotifier("127.0.0.1", closed, sender="s@example.org", recipients=["r@example.org"],
-                                           security="none"),
-                             WebhookNotifier(SecretStr(hook)),
-                             EmailNotifier("127.0.0.1", port, sender="s@example.org", recipients=["r@example.org"],
-                                           security="none")])
+    channels = AllNotifiers(
+        [
+            EmailNotifier("127.0.0.1", closed, sender="s@example.org", recipients=["r@example.org"], security="none"),
+            WebhookNotifier(SecretStr(hook)),
+            EmailNotifier("127.0.0.1", port, sender="s@example.org", recipients=["r@example.org"], security="none"),
+        ]
+    )
     with pytest.raises(NoticeError) as info:
         channels.announce(PAUSED)
     assert (info.value.channel, info.value.target) == ("e-mail", f"127.0.0.1:{closed}")

@@ -33,15 +33,25 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 
 
 def _post() -> QueuedPost:
-    return QueuedPost(id=7, item_id="abc", platform="mastodon", account="main", state=State.FAILED,
-                      publish_at=NOW, parts=("Hallo Welt",), language="de", title="Fachtag in Köln",
-                      error="Validation failed: Text character limit of 500 exceeded")
+    return QueuedPost(
+        id=7,
+        item_id="abc",
+        platform="mastodon",
+        account="main",
+        state=State.FAILED,
+        publish_at=NOW,
+        parts=("Hallo Welt",),
+        language="de",
+        title="Fachtag in Köln",
+        error="Validation failed: Text character limit of 500 exceeded",
+    )
 
 
 def _notifier(port: int, **options: object) -> EmailNotifier:
     options = {"user": USER, "password": SecretStr(PASSWORD), **options}
-    return EmailNotifier("127.0.0.1", port, sender="scheduler@example.org", recipients=["comms@example.org"],
-                         timeout=5.0, **options)  # type: ignore[arg-type]  # keyword options of several types
+    return EmailNotifier(
+        "127.0.0.1", port, sender="scheduler@example.org", recipients=["comms@example.org"], timeout=5.0, **options
+    )  # type: ignore[arg-type]  # keyword options of several types
 
 
 @pytest.fixture
@@ -50,8 +60,12 @@ def secret_free(caplog: pytest.LogCaptureFixture) -> Iterator[Callable[[BaseExce
     AUTH PLAIN and AUTH LOGIN encode it)."""
     import base64
 
-    forms = [PASSWORD, base64.b64encode(PASSWORD.encode()).decode(),
-             base64.b64encode(f"\0{USER}\0{PASSWORD}".encode()).decode(), "s3cr3t"]
+    forms = [
+        PASSWORD,
+        base64.b64encode(PASSWORD.encode()).decode(),
+        base64.b64encode(f"\0{USER}\0{PASSWORD}".encode()).decode(),
+        "s3cr3t",
+    ]
     caplog.set_level(logging.DEBUG, logger="scheduler")
 
     def check(error: BaseException) -> None:
@@ -93,8 +107,17 @@ def test_a_certificate_that_does_not_verify_is_refused_before_the_login(pki, sec
 def test_a_certificate_for_another_host_is_refused(pki, secret_free):
     """The server's certificate names localhost and 127.0.0.1, not the 127.0.0.2 it is reached at."""
     with SmtpServer(tls="ssl", context=pki.server_context(), logins={USER: PASSWORD}, host="127.0.0.2") as server:
-        notifier = EmailNotifier("127.0.0.2", server.port, sender="s@example.org", recipients=["r@example.org"],
-                                 user=USER, password=SecretStr(PASSWORD), security="ssl", ca_file=pki.ca, timeout=5.0)
+        notifier = EmailNotifier(
+            "127.0.0.2",
+            server.port,
+            sender="s@example.org",
+            recipients=["r@example.org"],
+            user=USER,
+            password=SecretStr(PASSWORD),
+            security="ssl",
+            ca_file=pki.ca,
+            timeout=5.0,
+        )
         with pytest.raises(NoticeError, match=r"certificate does not verify .*mismatch") as info:
             notifier(_post())
     secret_free(info.value)
@@ -110,8 +133,10 @@ def test_a_ca_file_that_is_no_certificate_is_a_config_error(tmp_path):
 
 def test_a_server_without_starttls_gets_no_password_and_no_mail(secret_free):
     """No silent downgrade: STARTTLS asked for but not offered (or stripped by someone in between)."""
-    with SmtpServer(tls=None, logins={USER: PASSWORD}) as server, \
-            pytest.raises(NoticeError, match="does not offer STARTTLS") as info:
+    with (
+        SmtpServer(tls=None, logins={USER: PASSWORD}) as server,
+        pytest.raises(NoticeError, match="does not offer STARTTLS") as info,
+    ):
         _notifier(server.port, security="starttls")(_post())
     secret_free(info.value)
     assert server.tried == [] and server.messages == []
@@ -136,8 +161,10 @@ def test_a_relay_without_tls_and_without_login_needs_no_permission():
 
 
 def test_a_refused_login_is_a_notice_error_without_the_password(pki, secret_free):
-    with SmtpServer(tls="starttls", context=pki.server_context(), logins={USER: "another password"}) as server, \
-            pytest.raises(NoticeError) as info:
+    with (
+        SmtpServer(tls="starttls", context=pki.server_context(), logins={USER: "another password"}) as server,
+        pytest.raises(NoticeError) as info,
+    ):
         _notifier(server.port, ca_file=pki.ca)(_post())
     assert info.value.status == 535 and info.value.channel == "e-mail"
     assert f"refused the login of {USER!r}" in str(info.value)
@@ -165,8 +192,9 @@ def test_connection_refused_and_no_answer_are_notice_errors(secret_free):
 
     threading.Thread(target=hold, daemon=True).start()
     with pytest.raises(NoticeError, match=r"no answer within 0\.3 s") as timeout:
-        EmailNotifier("127.0.0.1", silent.getsockname()[1], sender="s@example.org", recipients=["r@example.org"],
-                      timeout=0.3)(_post())
+        EmailNotifier(
+            "127.0.0.1", silent.getsockname()[1], sender="s@example.org", recipients=["r@example.org"], timeout=0.3
+        )(_post())
     assert accepted.is_set() and timeout.value.status is None
     silent.close()
 
@@ -174,14 +202,17 @@ def test_connection_refused_and_no_answer_are_notice_errors(secret_free):
 # The settings: SCHEDULER_SMTP_SECURITY, the older SCHEDULER_SMTP_STARTTLS, and the refusal at start-up.
 
 
-@pytest.mark.parametrize(("env", "security", "port"), [
-    ({}, "starttls", 587),
-    ({"SCHEDULER_SMTP_SECURITY": "ssl"}, "ssl", 465),
-    ({"SCHEDULER_SMTP_PORT": "465"}, "ssl", 465),
-    ({"SCHEDULER_SMTP_SECURITY": "ssl", "SCHEDULER_SMTP_PORT": "2465"}, "ssl", 2465),
-    ({"SCHEDULER_SMTP_STARTTLS": "false"}, "none", 587),  # the older setting keeps its meaning
-    ({"SCHEDULER_SMTP_SECURITY": "none", "SCHEDULER_SMTP_PORT": "25"}, "none", 25),
-])
+@pytest.mark.parametrize(
+    ("env", "security", "port"),
+    [
+        ({}, "starttls", 587),
+        ({"SCHEDULER_SMTP_SECURITY": "ssl"}, "ssl", 465),
+        ({"SCHEDULER_SMTP_PORT": "465"}, "ssl", 465),
+        ({"SCHEDULER_SMTP_SECURITY": "ssl", "SCHEDULER_SMTP_PORT": "2465"}, "ssl", 2465),
+        ({"SCHEDULER_SMTP_STARTTLS": "false"}, "none", 587),  # the older setting keeps its meaning
+        ({"SCHEDULER_SMTP_SECURITY": "none", "SCHEDULER_SMTP_PORT": "25"}, "none", 25),
+    ],
+)
 def test_security_setting(monkeypatch, env, security, port):
     from scheduler.config import load_settings
 
@@ -191,17 +222,28 @@ def test_security_setting(monkeypatch, env, security, port):
     assert (settings.smtp_security, settings.smtp_port) == (security, port)
 
 
-@pytest.mark.parametrize(("env", "message"), [
-    ({"SCHEDULER_SMTP_SECURITY": "none", "SCHEDULER_SMTP_USER": USER},
-     "SCHEDULER_SMTP_USER is set but SCHEDULER_SMTP_SECURITY=none would send its password unencrypted"),
-    ({"SCHEDULER_SMTP_STARTTLS": "false", "SCHEDULER_SMTP_USER": USER}, "SCHEDULER_SMTP_ALLOW_PLAIN_LOGIN=true"),
-    ({"SCHEDULER_SMTP_STARTTLS": "false", "SCHEDULER_SMTP_SECURITY": "ssl"},
-     "SCHEDULER_SMTP_STARTTLS=false contradicts SCHEDULER_SMTP_SECURITY=ssl"),
-    ({"SCHEDULER_SMTP_SECURITY": "tls"}, "SCHEDULER_SMTP_SECURITY=tls is invalid"),
-    ({"SCHEDULER_SMTP_CA_FILE": "/nowhere/ca.pem"}, "SCHEDULER_SMTP_CA_FILE=/nowhere/ca.pem is invalid (no such file)"),
-])
-def test_unsafe_or_wrong_smtp_settings_stop_the_command_in_one_line(monkeypatch, run: Callable[..., Result],
-                                                                    env, message):
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"SCHEDULER_SMTP_SECURITY": "none", "SCHEDULER_SMTP_USER": USER},
+            "SCHEDULER_SMTP_USER is set but SCHEDULER_SMTP_SECURITY=none would send its password unencrypted",
+        ),
+        ({"SCHEDULER_SMTP_STARTTLS": "false", "SCHEDULER_SMTP_USER": USER}, "SCHEDULER_SMTP_ALLOW_PLAIN_LOGIN=true"),
+        (
+            {"SCHEDULER_SMTP_STARTTLS": "false", "SCHEDULER_SMTP_SECURITY": "ssl"},
+            "SCHEDULER_SMTP_STARTTLS=false contradicts SCHEDULER_SMTP_SECURITY=ssl",
+        ),
+        ({"SCHEDULER_SMTP_SECURITY": "tls"}, "SCHEDULER_SMTP_SECURITY=tls is invalid"),
+        (
+            {"SCHEDULER_SMTP_CA_FILE": "/nowhere/ca.pem"},
+            "SCHEDULER_SMTP_CA_FILE=/nowhere/ca.pem is invalid (no such file)",
+        ),
+    ],
+)
+def test_unsafe_or_wrong_smtp_settings_stop_the_command_in_one_line(
+    monkeypatch, run: Callable[..., Result], env, message
+):
     monkeypatch.setenv("SCHEDULER_SMTP_HOST", "mail.example.org")
     monkeypatch.setenv("SCHEDULER_NOTIFY_EMAIL_TO", "comms@example.org")
     monkeypatch.setenv("SCHEDULER_SMTP_PASSWORD", PASSWORD)
@@ -227,12 +269,20 @@ def test_plain_login_allowed_explicitly(monkeypatch):
 def test_scheduler_run_sends_the_notice_over_verified_tls_with_the_settings(run, sqlite_queue, monkeypatch, pki):
     """The whole way: settings (with the CA file) → the daemon's notice channel → a post that needs
     attention (a revoked token) → one e-mail per post over STARTTLS, logged in."""
-    with MastodonFake(token="the-right-token") as mastodon, \
-            SmtpServer(tls="starttls", context=pki.server_context(), logins={USER: PASSWORD}) as server:
-        for name, value in {"MASTODON_BASE_URL": mastodon.url, "MASTODON_TOKEN": "revoked-token",
-                            "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(server.port), "SMTP_USER": USER,
-                            "SMTP_PASSWORD": PASSWORD, "SMTP_CA_FILE": str(pki.ca),
-                            "NOTIFY_EMAIL_TO": "comms@example.org"}.items():
+    with (
+        MastodonFake(token="the-right-token") as mastodon,
+        SmtpServer(tls="starttls", context=pki.server_context(), logins={USER: PASSWORD}) as server,
+    ):
+        for name, value in {
+            "MASTODON_BASE_URL": mastodon.url,
+            "MASTODON_TOKEN": "revoked-token",
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(server.port),
+            "SMTP_USER": USER,
+            "SMTP_PASSWORD": PASSWORD,
+            "SMTP_CA_FILE": str(pki.ca),
+            "NOTIFY_EMAIL_TO": "comms@example.org",
+        }.items():
             monkeypatch.setenv(f"SCHEDULER_{name}", value)
         assert run("queue", "add", str(EXAMPLE), "-p", "mastodon", "--approve").code == 0
         posts = json.loads(run("queue", "list", "--format", "json").out)

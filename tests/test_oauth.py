@@ -24,8 +24,15 @@ from tests.fakes.x_server import XFake
 def _sign_in(tmp_path: Path, args: list[str], client_secret: str) -> tuple[subprocess.CompletedProcess[str], str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
     env["SCHEDULER_TOKEN_STORE"] = str(tmp_path / "tokens.json")
-    process = subprocess.Popen([sys.executable, "-m", "scheduler", "auth", *args, "--no-browser"], cwd=ROOT, env=env,
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scheduler", "auth", *args, "--no-browser"],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdin is not None and process.stderr is not None
     process.stdin.write(client_secret + "\n")
     process.stdin.flush()
@@ -38,11 +45,27 @@ def _sign_in(tmp_path: Path, args: list[str], client_secret: str) -> tuple[subpr
 
 def test_x_sign_in_with_pkce_stores_the_tokens(tmp_path: Path):
     pytest.importorskip("twitter_text")
-    with OAuthFake(client_id="cid", client_secret="client-s3cret", access_token="x-issued-token") as oauth, \
-            XFake(token="x-issued-token") as x:
-        result, page = _sign_in(tmp_path, ["x", "--account", "team", "--client-id", "cid", "--base-url", x.url,
-                                           "--authorize-url", f"{oauth.url}/authorize", "--token-url", f"{oauth.url}/token"],
-                                "client-s3cret")
+    with (
+        OAuthFake(client_id="cid", client_secret="client-s3cret", access_token="x-issued-token") as oauth,
+        XFake(token="x-issued-token") as x,
+    ):
+        result, page = _sign_in(
+            tmp_path,
+            [
+                "x",
+                "--account",
+                "team",
+                "--client-id",
+                "cid",
+                "--base-url",
+                x.url,
+                "--authorize-url",
+                f"{oauth.url}/authorize",
+                "--token-url",
+                f"{oauth.url}/token",
+            ],
+            "client-s3cret",
+        )
         token_form = oauth.requests[0]["form"]
     assert result.returncode == 0, result.stderr
     assert page == "Signed in. You can close this window."
@@ -57,11 +80,27 @@ def test_x_sign_in_with_pkce_stores_the_tokens(tmp_path: Path):
 
 
 def test_linkedin_sign_in_without_pkce_sends_the_secret_in_the_form(tmp_path: Path):
-    with OAuthFake(client_id="li-app", client_secret="li-secret", access_token="li-issued") as oauth, \
-            LinkedInFake(token="li-issued") as linkedin:
-        result, _ = _sign_in(tmp_path, ["linkedin", "--client-id", "li-app", "--author", "urn:li:organization:7",
-                                        "--base-url", linkedin.url, "--authorize-url", f"{oauth.url}/authorize",
-                                        "--token-url", f"{oauth.url}/token"], "li-secret")
+    with (
+        OAuthFake(client_id="li-app", client_secret="li-secret", access_token="li-issued") as oauth,
+        LinkedInFake(token="li-issued") as linkedin,
+    ):
+        result, _ = _sign_in(
+            tmp_path,
+            [
+                "linkedin",
+                "--client-id",
+                "li-app",
+                "--author",
+                "urn:li:organization:7",
+                "--base-url",
+                linkedin.url,
+                "--authorize-url",
+                f"{oauth.url}/authorize",
+                "--token-url",
+                f"{oauth.url}/token",
+            ],
+            "li-secret",
+        )
         form = oauth.requests[0]["form"]
     assert result.returncode == 0, result.stderr
     assert form["client_secret"] == "li-secret" and "code_verifier" not in form
@@ -70,36 +109,92 @@ def test_linkedin_sign_in_without_pkce_sends_the_secret_in_the_form(tmp_path: Pa
 
 
 def test_linkedin_sign_in_stores_when_the_refresh_token_ends(tmp_path: Path):
-    with OAuthFake(client_id="li-app", client_secret="li-secret", access_token="li-issued",
-                   expires_in=60 * 86400, refresh_expires_in=365 * 86400) as oauth, \
-            LinkedInFake(token="li-issued") as linkedin:
+    with (
+        OAuthFake(
+            client_id="li-app",
+            client_secret="li-secret",
+            access_token="li-issued",
+            expires_in=60 * 86400,
+            refresh_expires_in=365 * 86400,
+        ) as oauth,
+        LinkedInFake(token="li-issued") as linkedin,
+    ):
         before = dt.datetime.now(dt.UTC)
-        result, _ = _sign_in(tmp_path, ["linkedin", "--client-id", "li-app", "--author", "urn:li:organization:7",
-                                        "--base-url", linkedin.url, "--authorize-url", f"{oauth.url}/authorize",
-                                        "--token-url", f"{oauth.url}/token"], "li-secret")
+        result, _ = _sign_in(
+            tmp_path,
+            [
+                "linkedin",
+                "--client-id",
+                "li-app",
+                "--author",
+                "urn:li:organization:7",
+                "--base-url",
+                linkedin.url,
+                "--authorize-url",
+                f"{oauth.url}/authorize",
+                "--token-url",
+                f"{oauth.url}/token",
+            ],
+            "li-secret",
+        )
     assert result.returncode == 0, result.stderr
     saved = json.loads((tmp_path / "tokens.json").read_text())["linkedin:default"]
     ends = dt.datetime.fromisoformat(saved["refresh_expires_at"])
-    assert before + dt.timedelta(days=365) - dt.timedelta(seconds=1) <= ends <= before + dt.timedelta(days=365, minutes=2)
+    assert (
+        before + dt.timedelta(days=365) - dt.timedelta(seconds=1) <= ends <= before + dt.timedelta(days=365, minutes=2)
+    )
     assert f"sign-in expires {ends.date().isoformat()}" in result.stdout
 
 
 def test_wrong_client_secret_stores_nothing(tmp_path: Path):
     with OAuthFake(client_id="cid", client_secret="right", access_token="t") as oauth, XFake(token="t") as x:
-        result, _ = _sign_in(tmp_path, ["x", "--client-id", "cid", "--base-url", x.url,
-                                        "--authorize-url", f"{oauth.url}/authorize", "--token-url", f"{oauth.url}/token"],
-                             "wrong")
+        result, _ = _sign_in(
+            tmp_path,
+            [
+                "x",
+                "--client-id",
+                "cid",
+                "--base-url",
+                x.url,
+                "--authorize-url",
+                f"{oauth.url}/authorize",
+                "--token-url",
+                f"{oauth.url}/token",
+            ],
+            "wrong",
+        )
     assert result.returncode == 2 and "error:" in result.stderr and "invalid_client" in result.stderr
     assert not (tmp_path / "tokens.json").exists()
 
 
 def test_threads_sign_in_exchanges_for_a_long_lived_token(tmp_path: Path):
-    with MetaFake(token="unused") as meta, \
-            OAuthFake(client_id="th-app", client_secret="th-secret", access_token="th-short",
-                      expires_in=60 * 86400, on_issue=lambda token: setattr(meta, "token", token)) as oauth:
-        result, _ = _sign_in(tmp_path, ["threads", "--account", "team", "--client-id", "th-app", "--base-url",
-                                        meta.url, "--authorize-url", f"{oauth.url}/authorize",
-                                        "--token-url", f"{oauth.url}/oauth/access_token"], "th-secret")
+    with (
+        MetaFake(token="unused") as meta,
+        OAuthFake(
+            client_id="th-app",
+            client_secret="th-secret",
+            access_token="th-short",
+            expires_in=60 * 86400,
+            on_issue=lambda token: setattr(meta, "token", token),
+        ) as oauth,
+    ):
+        result, _ = _sign_in(
+            tmp_path,
+            [
+                "threads",
+                "--account",
+                "team",
+                "--client-id",
+                "th-app",
+                "--base-url",
+                meta.url,
+                "--authorize-url",
+                f"{oauth.url}/authorize",
+                "--token-url",
+                f"{oauth.url}/oauth/access_token",
+            ],
+            "th-secret",
+        )
         exchange = [r for r in oauth.requests if r["path"] == "/access_token"]
     assert result.returncode == 0, result.stderr
     assert exchange[0]["query"]["grant_type"] == "th_exchange_token"
@@ -110,12 +205,29 @@ def test_threads_sign_in_exchanges_for_a_long_lived_token(tmp_path: Path):
 
 
 def test_facebook_sign_in_keeps_the_page_token(tmp_path: Path):
-    with MetaFake(token="page-token", page_id="4321") as meta, \
-            OAuthFake(client_id="fb-app", client_secret="fb-secret", access_token="fb-short",
-                      on_issue=meta.user_tokens.add) as oauth:
-        result, _ = _sign_in(tmp_path, ["facebook", "--client-id", "fb-app", "--page-id", "4321", "--base-url",
-                                        meta.url, "--authorize-url", f"{oauth.url}/authorize",
-                                        "--token-url", f"{oauth.url}/oauth/access_token"], "fb-secret")
+    with (
+        MetaFake(token="page-token", page_id="4321") as meta,
+        OAuthFake(
+            client_id="fb-app", client_secret="fb-secret", access_token="fb-short", on_issue=meta.user_tokens.add
+        ) as oauth,
+    ):
+        result, _ = _sign_in(
+            tmp_path,
+            [
+                "facebook",
+                "--client-id",
+                "fb-app",
+                "--page-id",
+                "4321",
+                "--base-url",
+                meta.url,
+                "--authorize-url",
+                f"{oauth.url}/authorize",
+                "--token-url",
+                f"{oauth.url}/oauth/access_token",
+            ],
+            "fb-secret",
+        )
         exchange = [r for r in oauth.requests if r.get("query", {}).get("grant_type") == "fb_exchange_token"]
     assert result.returncode == 0, result.stderr
     assert exchange and exchange[0]["query"]["fb_exchange_token"] == "fb-short"
@@ -133,29 +245,64 @@ def test_run_refreshes_an_expiring_token_and_stores_the_rotated_one(tmp_path: Pa
 
     from scheduler.tokenstore import TokenStore
 
-    with XFake(token="x-old") as x, \
-            OAuthFake(client_id="cid", client_secret="cs", access_token="x-old",
-                      on_issue=lambda token: setattr(x, "token", token)) as oauth:
+    with (
+        XFake(token="x-old") as x,
+        OAuthFake(
+            client_id="cid", client_secret="cs", access_token="x-old", on_issue=lambda token: setattr(x, "token", token)
+        ) as oauth,
+    ):
         oauth.refresh_tokens.add("refresh-old")
         store = TokenStore(tmp_path / "tokens.json")
-        store.save("x:default", {"base_url": x.url, "token": "x-old", "refresh_token": "refresh-old",
-                                 "client_id": "cid", "client_secret": "cs", "token_url": f"{oauth.url}/token",
-                                 "expires_at": (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)).isoformat()})
-        (tmp_path / "issue.txt").write_text("Die Vernetzungsstelle informiert\n\nVorgestellt\n\n"
-                                            "Ein kurzer Beitrag über Familienbildung in Sachsen.\n", encoding="utf-8")
+        store.save(
+            "x:default",
+            {
+                "base_url": x.url,
+                "token": "x-old",
+                "refresh_token": "refresh-old",
+                "client_id": "cid",
+                "client_secret": "cs",
+                "token_url": f"{oauth.url}/token",
+                "expires_at": (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)).isoformat(),
+            },
+        )
+        (tmp_path / "issue.txt").write_text(
+            "Die Vernetzungsstelle informiert\n\nVorgestellt\n\nEin kurzer Beitrag über Familienbildung in Sachsen.\n",
+            encoding="utf-8",
+        )
         env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
-        env.update(SCHEDULER_TOKEN_STORE=str(store.path), SCHEDULER_DATABASE_URL=f"sqlite:///{tmp_path / 'q.sqlite3'}",
-                   SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"), SCHEDULER_PLATFORMS="x",
-                   SCHEDULER_TEMPLATES_DIR=str(ROOT / "templates"))
-        queued = subprocess.run([sys.executable, "-m", "scheduler", "queue", "add", str(tmp_path / "issue.txt"),
-                                 "--approve"],
-                                cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+        env.update(
+            SCHEDULER_TOKEN_STORE=str(store.path),
+            SCHEDULER_DATABASE_URL=f"sqlite:///{tmp_path / 'q.sqlite3'}",
+            SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"),
+            SCHEDULER_PLATFORMS="x",
+            SCHEDULER_TEMPLATES_DIR=str(ROOT / "templates"),
+        )
+        queued = subprocess.run(
+            [sys.executable, "-m", "scheduler", "queue", "add", str(tmp_path / "issue.txt"), "--approve"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert queued.returncode == 0, queued.stderr
-        now = subprocess.run([sys.executable, "-m", "scheduler", "queue", "reschedule", "1", "now"], cwd=tmp_path,
-                             env=env, capture_output=True, text=True, timeout=60)
+        now = subprocess.run(
+            [sys.executable, "-m", "scheduler", "queue", "reschedule", "1", "now"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert now.returncode == 0, now.stderr
-        ran = subprocess.run([sys.executable, "-m", "scheduler", "run", "--once"], cwd=tmp_path, env=env,
-                             capture_output=True, text=True, timeout=60)
+        ran = subprocess.run(
+            [sys.executable, "-m", "scheduler", "run", "--once"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         saved = json.loads(store.path.read_text())["x:default"]
     assert ran.returncode == 0, ran.stderr
     assert len(x.tweets) == 1, queued.stdout + ran.stdout + ran.stderr

@@ -10,6 +10,7 @@ daemon's connections are terminated by the server (`pg_terminate_backend`) while
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import re
@@ -33,7 +34,7 @@ from scheduler.platforms.base import Reconciliation
 from scheduler.platforms.dryrun import DryRunPublisher, sent_keys
 from scheduler.publishing import Dispatcher
 from scheduler.storage import NewPost, Store
-from tests.storage.conftest import PG_HOST, PG_PORT, PG_USER, postgresql_url  # noqa: F401 (a fixture)
+from tests.storage.conftest import PG_HOST, PG_PORT, PG_USER, postgresql_url  # noqa: F401  # reason: a fixture
 from tests.waiting import wait_for
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
@@ -64,7 +65,7 @@ class FillsTheDisk(DryRunPublisher):
         self.disk, self.at = disk, at
         self.asked: list[int] = []  # posts the platform was asked about (reconcile)
 
-    def publish(self, post: QueuedPost):  # type: ignore[no-untyped-def]
+    def publish(self, post: QueuedPost):  # type: ignore[no-untyped-def]  # reason: a test double; the interface's signature is not repeated
         result = super().publish(post)
         if post.id == self.at:
             self.disk.full = True
@@ -82,8 +83,11 @@ def _posts(n: int, at: dt.datetime, prefix: str = "i") -> list[NewPost]:
 def _retry_waits(caplog: pytest.LogCaptureFixture) -> list[float]:
     """The back-off the daemon announced for each failed try ("retrying in 2 s"), in seconds: none
     above MAX_WAIT means publishing resumes at most that long after the database is back."""
-    return [float(match[1]) for record in caplog.records if record.name.startswith("scheduler")
-            and (match := re.search(r"retrying in ([0-9.]+) s", record.getMessage()))]
+    return [
+        float(match[1])
+        for record in caplog.records
+        if record.name.startswith("scheduler") and (match := re.search(r"retrying in ([0-9.]+) s", record.getMessage()))
+    ]
 
 
 def _running(store: Store, worker: str = "w") -> bool:
@@ -98,12 +102,16 @@ def _run(daemon: Daemon) -> threading.Thread:
 
 
 def _lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name.startswith("scheduler") and r.levelno >= logging.INFO
-            and "database" in r.getMessage()]
+    return [
+        r
+        for r in caplog.records
+        if r.name.startswith("scheduler") and r.levelno >= logging.INFO and "database" in r.getMessage()
+    ]
 
 
 def test_full_disk_right_after_a_send_backs_off_then_records_it_and_publishes_the_rest_once(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
     caplog.set_level(logging.DEBUG, logger="scheduler")  # the back-off's "still unavailable" lines too
     store = Store.open(f"sqlite:///{tmp_path / 'q.sqlite3'}")
     now = dt.datetime.now(dt.UTC)
@@ -143,7 +151,8 @@ def test_full_disk_right_after_a_send_backs_off_then_records_it_and_publishes_th
 
 
 def test_full_disk_when_claiming_backs_off_and_the_daemon_publishes_when_space_returns(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
     caplog.set_level(logging.DEBUG, logger="scheduler")  # the back-off's "still unavailable" lines too
     store = Store.open(f"sqlite:///{tmp_path / 'q.sqlite3'}")
     disk = FullDisk(store)
@@ -154,7 +163,8 @@ def test_full_disk_when_claiming_backs_off_and_the_daemon_publishes_when_space_r
         wait_for(lambda: _running(store), what="the daemon starts")
         now = dt.datetime.now(dt.UTC)
         Store.open(store.engine.url.render_as_string(hide_password=False)).add(
-            _posts(25, now + dt.timedelta(seconds=0.5)), state=State.SCHEDULED, now=now, reason="test")
+            _posts(25, now + dt.timedelta(seconds=0.5)), state=State.SCHEDULED, now=now, reason="test"
+        )
         disk.full = True  # the posts come due while nothing can be written
         time.sleep(6.0)
         assert thread.is_alive() and store.counts()[State.PUBLISHED] == 0
@@ -202,7 +212,7 @@ def test_the_engine_tells_a_database_fault_from_a_bug(tmp_path: Path):
     store = Store.open(f"sqlite:///{tmp_path / 'q.sqlite3'}")
     disk = FullDisk(store)
     disk.full = True
-    with pytest.raises(DatabaseUnavailable, match="^database unavailable: database or disk is full; check the disk"):
+    with pytest.raises(DatabaseUnavailable, match=r"^database unavailable: database or disk is full; check the disk"):
         store.heartbeat("w", now=dt.datetime.now(dt.UTC))
     from sqlalchemy import text
     from sqlalchemy.exc import OperationalError
@@ -218,21 +228,27 @@ def _listening(url: str) -> set[int]:
     """The server processes LISTENing for queue changes on `url`'s database (the daemon's watch)."""
     dbname = url.rsplit("/", 1)[1]
     with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", autocommit=True) as admin:
-        rows = admin.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND query LIKE 'LISTEN %%'",
-                             (dbname,)).fetchall()
+        rows = admin.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND query LIKE 'LISTEN %%'", (dbname,)
+        ).fetchall()
     return {pid for (pid,) in rows}
 
 
 def _terminate(url: str) -> int:
     dbname = url.rsplit("/", 1)[1]
     with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", autocommit=True) as admin:
-        rows = admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                             "WHERE datname = %s AND pid <> pg_backend_pid()", (dbname,)).fetchall()
+        rows = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (dbname,),
+        ).fetchall()
     return len(rows)
 
 
 def test_terminated_postgresql_connections_are_opened_again_and_every_post_goes_out_once(
-        postgresql_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture):  # noqa: F811
+    postgresql_url: str,  # noqa: F811  # reason: the fixture imported above
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+):
     from tests.storage.conftest import _empty
 
     _empty(postgresql_url)
@@ -256,8 +272,10 @@ def test_terminated_postgresql_connections_are_opened_again_and_every_post_goes_
             now = dt.datetime.now(dt.UTC)
             (late,) = other.add(_posts(1, now, prefix=f"late{n}-"), state=State.SCHEDULED, now=now, reason="test")
             added = time.monotonic()
-            wait_for(lambda other=other, late=late: other.get(late).state == State.PUBLISHED,
-                     what="the post queued after the drop")
+            wait_for(
+                lambda other=other, late=late: other.get(late).state == State.PUBLISHED,
+                what="the post queued after the drop",
+            )
             wakes.append(time.monotonic() - added)
             other.close()
         total = rounds * (per_round + 1)
@@ -271,12 +289,17 @@ def test_terminated_postgresql_connections_are_opened_again_and_every_post_goes_
     sent = Counter(sent_keys(outbox))
     assert len(sent) == total and max(sent.values()) == 1  # none lost, none twice
     assert max(wakes) < 3 * HEARTBEAT_SECONDS, wakes  # NOTIFY works again: not the 15 s fallback (orphans job)
-    noisy = [r for r in caplog.records if r.name.startswith("scheduler") and r.levelno >= logging.INFO
-             and "published" not in r.getMessage()]
+    noisy = [
+        r
+        for r in caplog.records
+        if r.name.startswith("scheduler") and r.levelno >= logging.INFO and "published" not in r.getMessage()
+    ]
     assert len(noisy) <= 3 * rounds + 2, [r.getMessage() for r in noisy]
     assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records if r.exc_info]
-    print(f"\nPostgreSQL: {rounds} rounds, {terminated} connections terminated, {total} posts, "
-          f"{len(noisy)} log lines besides 'published', wake after a drop: max {max(wakes):.2f} s")
+    print(
+        f"\nPostgreSQL: {rounds} rounds, {terminated} connections terminated, {total} posts, "
+        f"{len(noisy)} log lines besides 'published', wake after a drop: max {max(wakes):.2f} s"
+    )
     store.close()
 
 
@@ -284,7 +307,9 @@ def _stacks() -> str:
     import sys
     import traceback
 
-    return "\n".join(f"{thread}:\n{''.join(traceback.format_stack(frame))}" for thread, frame in sys._current_frames().items())
+    return "\n".join(
+        f"{thread}:\n{''.join(traceback.format_stack(frame))}" for thread, frame in sys._current_frames().items()
+    )
 
 
 class Proxy:
@@ -313,10 +338,8 @@ class Proxy:
             self._listener.close()
             self._listener = None
         for sock in sockets:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
 
     def _accept(self, listener: socket.socket) -> None:
@@ -339,14 +362,15 @@ class Proxy:
             pass
         finally:
             for sock in (source, target):
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
 
 def test_a_postgresql_restart_mid_publishing_is_ridden_out_and_every_post_goes_out_once(
-        postgresql_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture):  # noqa: F811
+    postgresql_url: str,  # noqa: F811  # reason: the fixture imported above
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+):
     from tests.storage.conftest import _empty
 
     _empty(postgresql_url)
@@ -379,12 +403,16 @@ def test_a_postgresql_restart_mid_publishing_is_ridden_out_and_every_post_goes_o
     assert not thread.is_alive(), _stacks()
     sent = Counter(sent_keys(outbox))
     assert len(sent) == 40 and max(sent.values()) == 1  # none lost, none twice
-    messages = [r for r in _lines(caplog)]
-    assert [m.getMessage().split(":")[0].split(" after")[0] for m in messages] == \
-        ["database unavailable", "database back"], [m.getMessage() for m in messages]
+    messages = list(_lines(caplog))
+    assert [m.getMessage().split(":")[0].split(" after")[0] for m in messages] == [
+        "database unavailable",
+        "database back",
+    ], [m.getMessage() for m in messages]
     recovered = messages[1].created - back
     assert 0 < max(_retry_waits(caplog)) <= MAX_WAIT  # the next try is at most MAX_WAIT (2 s) away
     assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records if r.exc_info]
-    print(f"\nPostgreSQL down 4 s mid-publishing: back {recovered:.2f} s after the server was, "
-          f"all 40 published {done:.2f} s after; warnings: "
-          f"{[r.getMessage()[:90] for r in caplog.records if r.levelno >= logging.WARNING]}")
+    print(
+        f"\nPostgreSQL down 4 s mid-publishing: back {recovered:.2f} s after the server was, "
+        f"all 40 published {done:.2f} s after; warnings: "
+        f"{[r.getMessage()[:90] for r in caplog.records if r.levelno >= logging.WARNING]}"
+    )

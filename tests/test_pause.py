@@ -50,7 +50,7 @@ class FullOutbox(DryRunPublisher):
         super().__init__(outbox)
         self.disk = disk
 
-    def _append(self, line):  # type: ignore[no-untyped-def]
+    def _append(self, line):  # type: ignore[no-untyped-def]  # reason: a test double; the interface's signature is not repeated
         self.disk.check()
         super()._append(line)
 
@@ -71,26 +71,34 @@ class Published:
     def __init__(self) -> None:
         self.sent: list[int] = []
 
-    def publish(self, post):  # type: ignore[no-untyped-def]
+    def publish(self, post):  # type: ignore[no-untyped-def]  # reason: a test double; the interface's signature is not repeated
         self.sent.append(post.id)
         return PublishResult(remote_id=f"r{post.id}")
 
-    def reconcile(self, post):  # type: ignore[no-untyped-def]
+    def reconcile(self, post):  # type: ignore[no-untyped-def]  # reason: a test double; the interface's signature is not repeated
         raise AssertionError("nothing to reconcile")
 
 
 @pytest.fixture
-def store(tmp_path: Path):  # type: ignore[no-untyped-def]
+def store(tmp_path: Path):  # type: ignore[no-untyped-def]  # reason: a test double; the interface's signature is not repeated
     opened = Store.open(f"sqlite:///{tmp_path / 'q.sqlite3'}")
-    opened.add([NewPost(f"i{n}", "mastodon" if n % 2 else "bluesky", "default", NOW, (f"Post {n}",), "de")
-                for n in range(POSTS)], state=State.SCHEDULED, now=NOW, reason="test")
+    opened.add(
+        [
+            NewPost(f"i{n}", "mastodon" if n % 2 else "bluesky", "default", NOW, (f"Post {n}",), "de")
+            for n in range(POSTS)
+        ],
+        state=State.SCHEDULED,
+        now=NOW,
+        reason="test",
+    )
     yield opened
     opened.close()
 
 
 def _pause(store: Store, worker: str, notices: list[str]) -> Pause:
-    return Pause(record=lambda why, since: record_pause(store, worker, why, since), announce=notices.append,
-                 first=0.05, cap=0.4)
+    return Pause(
+        record=lambda why, since: record_pause(store, worker, why, since), announce=notices.append, first=0.05, cap=0.4
+    )
 
 
 def _lines(caplog: pytest.LogCaptureFixture, text: str) -> list[str]:
@@ -130,8 +138,13 @@ def test_dry_run_daemon_pauses_on_a_full_outbox_and_resumes_by_itself(store: Sto
 def test_real_run_publishes_its_accounts_and_pauses_only_the_outbox_part(store: Store, tmp_path: Path, caplog):
     disk, notices, real = FullDisk(), [], Published()
     live = {("mastodon", "default")}  # bluesky has no credentials: its posts go to the outbox
-    daemon = Daemon(store, Dispatcher(store, real, worker="w"), accounts=live, pause=_pause(store, "w", notices),
-                    rehearsal=Rehearsal(store, FullOutbox(tmp_path / "out.jsonl", disk), skip=live))
+    daemon = Daemon(
+        store,
+        Dispatcher(store, real, worker="w"),
+        accounts=live,
+        pause=_pause(store, "w", notices),
+        rehearsal=Rehearsal(store, FullOutbox(tmp_path / "out.jsonl", disk), skip=live),
+    )
     summary = daemon.run_once(install_signals=False)
     counts = store.counts()
     assert counts[State.PUBLISHED] == POSTS // 2 and len(real.sent) == POSTS // 2
@@ -180,8 +193,9 @@ def test_run_once_dry_run_on_a_full_outbox_is_one_line_and_exit_75(run, sqlite_q
     import scheduler.platforms.dryrun as dryrun
 
     store = Store.open(f"sqlite:///{sqlite_queue}")
-    store.add([NewPost("a", "mastodon", "default", NOW, ("Hallo",), "de")], state=State.SCHEDULED, now=NOW,
-              reason="test")
+    store.add(
+        [NewPost("a", "mastodon", "default", NOW, ("Hallo",), "de")], state=State.SCHEDULED, now=NOW, reason="test"
+    )
 
     def full(*_args: object) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -190,8 +204,10 @@ def test_run_once_dry_run_on_a_full_outbox_is_one_line_and_exit_75(run, sqlite_q
     result = run("run", "--once", "--dry-run")
     assert result.code == 75, result
     assert "Traceback" not in result.err
-    assert (f"paused: cannot write the outbox {sqlite_queue.parent / 'outbox.jsonl'}: No space left on device; no post "
-            "was changed for it") in result.err
+    assert (
+        f"paused: cannot write the outbox {sqlite_queue.parent / 'outbox.jsonl'}: No space left on device; no post "
+        "was changed for it"
+    ) in result.err
     assert store.get(1).state == State.SCHEDULED
     assert not current_pauses(store)  # the command ended: no daemon is paused
 
@@ -207,8 +223,10 @@ def test_status_shows_the_pause_with_its_local_time(run, cli_clock, sqlite_queue
     local = now.astimezone(ZoneInfo("Europe/Berlin")).isoformat(timespec="minutes")
     result = run("status")
     assert result.code == 0, result
-    assert (f"paused: cannot write the outbox /data/out.jsonl: No space left on device since {local} (host:42)"
-            in result.out)
+    assert (
+        f"paused: cannot write the outbox /data/out.jsonl: No space left on device since {local} (host:42)"
+        in result.out
+    )
     record_pause(store, "host:42", None, None)
     assert "paused" not in run("status").out
 
@@ -217,8 +235,11 @@ def test_a_publisher_that_cannot_write_hands_its_posts_back(store: Store, tmp_pa
     """The outbox as the publisher (the crash tests' daemon): a full disk while publishing puts the
     claimed posts back as they were (no attempt spent), never in needs_attention."""
     disk, notices = FullDisk(), []
-    daemon = Daemon(store, Dispatcher(store, FullOutbox(tmp_path / "out.jsonl", disk), worker="w"),
-                    pause=_pause(store, "w", notices))
+    daemon = Daemon(
+        store,
+        Dispatcher(store, FullOutbox(tmp_path / "out.jsonl", disk), worker="w"),
+        pause=_pause(store, "w", notices),
+    )
     summary = daemon.run_once(install_signals=False)
     assert summary.paused and summary.paused.startswith("cannot write the outbox")
     assert store.counts()[State.SCHEDULED] == POSTS
@@ -227,13 +248,18 @@ def test_a_publisher_that_cannot_write_hands_its_posts_back(store: Store, tmp_pa
     assert len(notices) == 1
     disk.full = False
     Daemon(store, Dispatcher(store, FullOutbox(tmp_path / "out.jsonl", disk), worker="w")).run_once(
-        install_signals=False)
+        install_signals=False
+    )
     assert store.counts()[State.PUBLISHED] == POSTS and len(outbox_lines(tmp_path / "out.jsonl")) == POSTS
 
 
 def test_a_daemon_stopped_while_paused_says_why(store: Store, tmp_path: Path):
-    daemon = Daemon(store, None, rehearsal=Rehearsal(store, FullOutbox(tmp_path / "out.jsonl", FullDisk())),
-                    pause=_pause(store, "dry", []))
+    daemon = Daemon(
+        store,
+        None,
+        rehearsal=Rehearsal(store, FullOutbox(tmp_path / "out.jsonl", FullDisk())),
+        pause=_pause(store, "dry", []),
+    )
     summaries = []
     thread = threading.Thread(target=lambda: summaries.append(daemon.run_forever(install_signals=False)), daemon=True)
     thread.start()

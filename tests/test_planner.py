@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
-from itertools import combinations
+from itertools import combinations, pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from scheduler.errors import ConfigError, SchedulerError
 from scheduler.planner import HORIZON, Holidays, PlanningError, Request, SlotRule, parse_slots, plan, slots_after
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 BERLIN = ZoneInfo("Europe/Berlin")
 DE = Holidays()
 NW = Holidays("DE", "NW")
@@ -44,18 +44,22 @@ def wall(moment: dt.datetime) -> str:
 
 # --- slot rules ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("spec", "weekdays", "times"), [
-    ("mon-fri 09:00,12:30", {0, 1, 2, 3, 4}, ["09:00", "12:30"]),
-    ("mon,wed,fri 10:00", {0, 2, 4}, ["10:00"]),
-    ("daily 08:00", set(range(7)), ["08:00"]),
-    ("täglich 08:00", set(range(7)), ["08:00"]),
-    ("mo-fr 9:00", {0, 1, 2, 3, 4}, ["09:00"]),
-    ("di,mi,do 11:15", {1, 2, 3}, ["11:15"]),
-    ("Sa,So 10:00", {5, 6}, ["10:00"]),
-    ("montag-mittwoch 07:45", {0, 1, 2}, ["07:45"]),
-    ("fri-mon 10:00", {4, 5, 6, 0}, ["10:00"]),
-    ("  mon-fri   16:00, 09:00,09:00 ", {0, 1, 2, 3, 4}, ["09:00", "16:00"]),
-])
+
+@pytest.mark.parametrize(
+    ("spec", "weekdays", "times"),
+    [
+        ("mon-fri 09:00,12:30", {0, 1, 2, 3, 4}, ["09:00", "12:30"]),
+        ("mon,wed,fri 10:00", {0, 2, 4}, ["10:00"]),
+        ("daily 08:00", set(range(7)), ["08:00"]),
+        ("täglich 08:00", set(range(7)), ["08:00"]),
+        ("mo-fr 9:00", {0, 1, 2, 3, 4}, ["09:00"]),
+        ("di,mi,do 11:15", {1, 2, 3}, ["11:15"]),
+        ("Sa,So 10:00", {5, 6}, ["10:00"]),
+        ("montag-mittwoch 07:45", {0, 1, 2}, ["07:45"]),
+        ("fri-mon 10:00", {4, 5, 6, 0}, ["10:00"]),
+        ("  mon-fri   16:00, 09:00,09:00 ", {0, 1, 2, 3, 4}, ["09:00", "16:00"]),
+    ],
+)
 def test_parse_slots(spec, weekdays, times):
     rule = parse_slots(spec, "Europe/Vienna")
     assert rule.weekdays == frozenset(weekdays)
@@ -63,12 +67,15 @@ def test_parse_slots(spec, weekdays, times):
     assert rule.timezone == "Europe/Vienna"
 
 
-@pytest.mark.parametrize(("spec", "shown"), [
-    ("mon-fri 09:00,12:30", "mon-fri 09:00,12:30"),
-    ("mo,mi,fr 10:00", "mon,wed,fri 10:00"),
-    ("täglich 8:00", "daily 08:00"),
-    ("sa,so 10:00", "sat,sun 10:00"),
-])
+@pytest.mark.parametrize(
+    ("spec", "shown"),
+    [
+        ("mon-fri 09:00,12:30", "mon-fri 09:00,12:30"),
+        ("mo,mi,fr 10:00", "mon,wed,fri 10:00"),
+        ("täglich 8:00", "daily 08:00"),
+        ("sa,so 10:00", "sat,sun 10:00"),
+    ],
+)
 def test_slot_rule_repr_shows_the_canonical_spec_and_round_trips(spec, shown):
     rule = parse_slots(spec)
     assert repr(rule) == f"SlotRule({shown!r}, Europe/Berlin)"
@@ -84,16 +91,19 @@ def test_slot_rule_sorts_and_normalises_times():
 EXPECTED = "expected e.g. 'mon-fri 09:00,12:30'"
 
 
-@pytest.mark.parametrize(("spec", "message"), [
-    ("mon-fri 9h", f"slots 'mon-fri 9h': '9h' is not a time; {EXPECTED}"),
-    ("mon-fri 24:00", f"slots 'mon-fri 24:00': '24:00' is not a time; {EXPECTED}"),
-    ("mon-fri 09:60", f"slots 'mon-fri 09:60': '09:60' is not a time; {EXPECTED}"),
-    ("mon-fri 09:00,", f"slots 'mon-fri 09:00,': '' is not a time; {EXPECTED}"),
-    ("funday 09:00", f"slots 'funday 09:00': 'funday' is not a day or day range; {EXPECTED}"),
-    ("mon-wed-fri 09:00", f"slots 'mon-wed-fri 09:00': 'mon-wed-fri' is not a day or day range; {EXPECTED}"),
-    ("mon-fri", f"slots 'mon-fri': need days and times; {EXPECTED}"),
-    ("", f"slots '': need days and times; {EXPECTED}"),
-])
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("mon-fri 9h", f"slots 'mon-fri 9h': '9h' is not a time; {EXPECTED}"),
+        ("mon-fri 24:00", f"slots 'mon-fri 24:00': '24:00' is not a time; {EXPECTED}"),
+        ("mon-fri 09:60", f"slots 'mon-fri 09:60': '09:60' is not a time; {EXPECTED}"),
+        ("mon-fri 09:00,", f"slots 'mon-fri 09:00,': '' is not a time; {EXPECTED}"),
+        ("funday 09:00", f"slots 'funday 09:00': 'funday' is not a day or day range; {EXPECTED}"),
+        ("mon-wed-fri 09:00", f"slots 'mon-wed-fri 09:00': 'mon-wed-fri' is not a day or day range; {EXPECTED}"),
+        ("mon-fri", f"slots 'mon-fri': need days and times; {EXPECTED}"),
+        ("", f"slots '': need days and times; {EXPECTED}"),
+    ],
+)
 def test_parse_slots_errors_name_the_bad_part_and_the_expected_form(spec, message):
     with pytest.raises(PlanningError) as caught:
         parse_slots(spec)
@@ -107,13 +117,19 @@ def test_unknown_time_zone(zone):
     assert str(caught.value) == f"time zone {zone!r} is unknown; expected an IANA name such as 'Europe/Berlin'"
 
 
-@pytest.mark.parametrize(("weekdays", "times", "message"), [
-    (frozenset(), (dt.time(9),), "slot weekdays (none) must be a non-empty set of 0 (Monday) to 6 (Sunday)"),
-    (frozenset({1, 7}), (dt.time(9),), "slot weekdays 1, 7 must be a non-empty set of 0 (Monday) to 6 (Sunday)"),
-    (frozenset({1}), (), "slot times (none) must be one or more local times without a time zone"),
-    (frozenset({1}), (dt.time(9, tzinfo=UTC),),
-     "slot times 09:00:00+00:00 must be one or more local times without a time zone"),
-])
+@pytest.mark.parametrize(
+    ("weekdays", "times", "message"),
+    [
+        (frozenset(), (dt.time(9),), "slot weekdays (none) must be a non-empty set of 0 (Monday) to 6 (Sunday)"),
+        (frozenset({1, 7}), (dt.time(9),), "slot weekdays 1, 7 must be a non-empty set of 0 (Monday) to 6 (Sunday)"),
+        (frozenset({1}), (), "slot times (none) must be one or more local times without a time zone"),
+        (
+            frozenset({1}),
+            (dt.time(9, tzinfo=UTC),),
+            "slot times 09:00:00+00:00 must be one or more local times without a time zone",
+        ),
+    ],
+)
 def test_invalid_slot_rules(weekdays, times, message):
     with pytest.raises(PlanningError, match=re.escape(message)):
         SlotRule(weekdays, times)
@@ -125,8 +141,11 @@ def test_planning_error_belongs_to_the_tree():
 
 # --- holidays -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("day", [dt.date(2024, 12, 25), dt.date(2024, 12, 26), dt.date(2025, 1, 1),
-                                 dt.date(2025, 10, 3), dt.date(2026, 4, 3)])
+
+@pytest.mark.parametrize(
+    "day",
+    [dt.date(2024, 12, 25), dt.date(2024, 12, 26), dt.date(2025, 1, 1), dt.date(2025, 10, 3), dt.date(2026, 4, 3)],
+)
 def test_national_holidays(day):
     assert day in DE and day in NW
 
@@ -145,11 +164,18 @@ def test_holidays_normalise_codes_and_show_them():
     assert Holidays("DE", "") == DE
 
 
-@pytest.mark.parametrize(("country", "region", "message"), [
-    ("XX", None, "country 'XX' is not supported for holidays; use an ISO 3166 code such as DE, AT or CH"),
-    ("DE", "XX", "region 'XX' is not a region of DE; use one of BB, BE, BW, BY, HB, HE, HH, MV, NI, NW, RP, SH, SL, "),
-    ("IS", "X", "region 'X' is not a region of IS; leave the region empty"),
-])
+@pytest.mark.parametrize(
+    ("country", "region", "message"),
+    [
+        ("XX", None, "country 'XX' is not supported for holidays; use an ISO 3166 code such as DE, AT or CH"),
+        (
+            "DE",
+            "XX",
+            "region 'XX' is not a region of DE; use one of BB, BE, BW, BY, HB, HE, HH, MV, NI, NW, RP, SH, SL, ",
+        ),
+        ("IS", "X", "region 'X' is not a region of IS; leave the region empty"),
+    ],
+)
 def test_invalid_holidays(country, region, message):
     with pytest.raises(PlanningError) as caught:
         Holidays(country, region)
@@ -157,6 +183,7 @@ def test_invalid_holidays(country, region, message):
 
 
 # --- slots --------------------------------------------------------------------------------------
+
 
 def test_slots_on_weekdays_only_and_weekend_skipped():
     slots = first(WORKDAYS, berlin(2025, 1, 6), 12)  # Monday
@@ -177,13 +204,16 @@ def test_regional_holiday_skipped_only_there():
     assert [s.astimezone(BERLIN).day for s in first(rule, start, 2, Holidays("DE", "BE"))] == [18, 19]
 
 
-@pytest.mark.parametrize(("start", "expected"), [
-    (berlin(2025, 1, 6, 10), "2025-01-06 12:30+01:00"),  # between slots
-    (berlin(2025, 1, 6, 9), "2025-01-06 09:00+01:00"),  # exactly on a slot
-    (berlin(2025, 1, 6, 9) + dt.timedelta(microseconds=1), "2025-01-06 12:30+01:00"),
-    (utc(2025, 1, 6, 8), "2025-01-06 09:00+01:00"),  # the same instant in UTC
-    (berlin(2025, 1, 10, 13), "2025-01-13 09:00+01:00"),  # Friday after the last slot
-])
+@pytest.mark.parametrize(
+    ("start", "expected"),
+    [
+        (berlin(2025, 1, 6, 10), "2025-01-06 12:30+01:00"),  # between slots
+        (berlin(2025, 1, 6, 9), "2025-01-06 09:00+01:00"),  # exactly on a slot
+        (berlin(2025, 1, 6, 9) + dt.timedelta(microseconds=1), "2025-01-06 12:30+01:00"),
+        (utc(2025, 1, 6, 8), "2025-01-06 09:00+01:00"),  # the same instant in UTC
+        (berlin(2025, 1, 10, 13), "2025-01-13 09:00+01:00"),  # Friday after the last slot
+    ],
+)
 def test_slots_start_at_start(start, expected):
     assert wall(first(WORKDAYS, start, 1)[0]) == expected
 
@@ -203,18 +233,27 @@ def test_slots_after_needs_an_aware_start():
 
 # --- daylight saving ----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("day", [dt.date(2025, 3, 30), dt.date(2026, 3, 29)])
 def test_spring_forward(day):
     before, after = day - dt.timedelta(days=1), day + dt.timedelta(days=1)
     slots = first(parse_slots("daily 02:30,09:00"), berlin(before.year, before.month, before.day), 6)
     assert slots == [
-        dt.datetime.combine(before, dt.time(1, 30), UTC), dt.datetime.combine(before, dt.time(8), UTC),
-        dt.datetime.combine(day, dt.time(1, 30), UTC), dt.datetime.combine(day, dt.time(7), UTC),
-        dt.datetime.combine(after, dt.time(0, 30), UTC), dt.datetime.combine(after, dt.time(7), UTC),
+        dt.datetime.combine(before, dt.time(1, 30), UTC),
+        dt.datetime.combine(before, dt.time(8), UTC),
+        dt.datetime.combine(day, dt.time(1, 30), UTC),
+        dt.datetime.combine(day, dt.time(7), UTC),
+        dt.datetime.combine(after, dt.time(0, 30), UTC),
+        dt.datetime.combine(after, dt.time(7), UTC),
     ]
-    assert [wall(s)[11:] for s in slots] == ["02:30+01:00", "09:00+01:00",
-                                             "03:30+02:00", "09:00+02:00",  # 02:30 does not exist: 03:30
-                                             "02:30+02:00", "09:00+02:00"]
+    assert [wall(s)[11:] for s in slots] == [
+        "02:30+01:00",
+        "09:00+01:00",
+        "03:30+02:00",
+        "09:00+02:00",  # 02:30 does not exist: 03:30
+        "02:30+02:00",
+        "09:00+02:00",
+    ]
 
 
 @pytest.mark.parametrize("day", [dt.date(2025, 10, 26), dt.date(2026, 10, 25)])
@@ -222,9 +261,14 @@ def test_fall_back(day):
     before = day - dt.timedelta(days=1)
     slots = first(parse_slots("daily 02:30,09:00"), berlin(before.year, before.month, before.day), 6)
     assert slots[2:4] == [dt.datetime.combine(day, dt.time(0, 30), UTC), dt.datetime.combine(day, dt.time(8), UTC)]
-    assert [wall(s)[11:] for s in slots] == ["02:30+02:00", "09:00+02:00",
-                                             "02:30+02:00", "09:00+01:00",  # 02:30 happens twice: the first
-                                             "02:30+01:00", "09:00+01:00"]
+    assert [wall(s)[11:] for s in slots] == [
+        "02:30+02:00",
+        "09:00+02:00",
+        "02:30+02:00",
+        "09:00+01:00",  # 02:30 happens twice: the first
+        "02:30+01:00",
+        "09:00+01:00",
+    ]
 
 
 @pytest.mark.parametrize("day", [dt.date(2025, 3, 30), dt.date(2026, 3, 29)])
@@ -250,7 +294,8 @@ def test_a_jump_at_midnight_keeps_slots_in_order():
     slots = list(slots_after(rule, start, DE, until=start + dt.timedelta(days=1)))
     # Saturday's 23:30 does not exist: it moves to Sunday 00:30, after Sunday's 00:15, and coincides with 00:30
     assert [s.astimezone(nuuk).isoformat(" ", "minutes") for s in slots] == [
-        "2025-03-30 00:15-01:00", "2025-03-30 00:30-01:00",
+        "2025-03-30 00:15-01:00",
+        "2025-03-30 00:30-01:00",
     ]
     start = dt.datetime(2025, 3, 30, tzinfo=nuuk)  # Saturday's moved slot is still found from Sunday midnight
     assert next(slots_after(parse_slots("sat 23:30", "America/Nuuk"), start, DE)) == utc(2025, 3, 30, 1, 30)
@@ -290,15 +335,18 @@ def test_one_item_shares_a_slot_across_accounts_and_returns_utc():
 def test_gap_per_account_not_across_accounts():
     requests = [Request("a", "A", "m"), Request("b", "B", "m"), Request("c", "C", "l"), Request("d", "D", "m")]
     assert walls(plan(requests, rules=WORKDAYS, holidays=DE, start=MONDAY)) == {
-        "a": "2025-01-06 09:00+01:00", "b": "2025-01-06 12:30+01:00",
-        "c": "2025-01-06 09:00+01:00", "d": "2025-01-07 09:00+01:00",
+        "a": "2025-01-06 09:00+01:00",
+        "b": "2025-01-06 12:30+01:00",
+        "c": "2025-01-06 09:00+01:00",
+        "d": "2025-01-07 09:00+01:00",
     }
     wide = plan(requests, rules=WORKDAYS, holidays=DE, start=MONDAY, min_gap=4 * HOUR)
     assert wall(wide["b"]) == "2025-01-07 09:00+01:00"  # 12:30 is only 3.5 hours after 09:00
 
 
-@pytest.mark.parametrize(("gap", "second"), [(2 * HOUR, "11:00"), (2 * HOUR + dt.timedelta(minutes=1), "13:00"),
-                                             (dt.timedelta(0), "11:00")])
+@pytest.mark.parametrize(
+    ("gap", "second"), [(2 * HOUR, "11:00"), (2 * HOUR + dt.timedelta(minutes=1), "13:00"), (dt.timedelta(0), "11:00")]
+)
 def test_gap_boundary(gap, second):
     """Exactly the gap apart is allowed; a gap of 0 still keeps two posts out of one instant."""
     requests = [Request("a", "A", "m"), Request("b", "B", "m")]
@@ -306,13 +354,16 @@ def test_gap_boundary(gap, second):
     assert wall(times["b"])[11:16] == second
 
 
-@pytest.mark.parametrize(("taken", "expected"), [
-    (["11:00"], "09:00"),  # the queued post is exactly the gap after the slot
-    (["09:00", "13:00"], "11:00"),  # exactly the gap from both neighbours
-    (["09:00", "14:00"], "11:00"),
-    (["09:00", "12:59"], "15:00"),
-    (["08:00", "10:00", "12:00", "14:00"], "16:00"),  # a run of posts too close to leave room between them
-])
+@pytest.mark.parametrize(
+    ("taken", "expected"),
+    [
+        (["11:00"], "09:00"),  # the queued post is exactly the gap after the slot
+        (["09:00", "13:00"], "11:00"),  # exactly the gap from both neighbours
+        (["09:00", "14:00"], "11:00"),
+        (["09:00", "12:59"], "15:00"),
+        (["08:00", "10:00", "12:00", "14:00"], "16:00"),  # a run of posts too close to leave room between them
+    ],
+)
 def test_free_time_between_queued_posts(taken, expected):
     rule = parse_slots("mon 09:00,11:00,13:00,15:00,16:00")
     busy = {"m": [dt.datetime.combine(MONDAY.date(), dt.time.fromisoformat(t), BERLIN) for t in taken]}
@@ -335,8 +386,14 @@ def test_item_moves_together_when_one_account_is_busy():
 def test_stagger():
     requests = [Request(f"{item}{n}", item, account) for item in "AB" for n, account in enumerate("xyz")]
     times = walls(plan(requests, rules=WORKDAYS, holidays=DE, start=MONDAY, stagger=dt.timedelta(minutes=10)))
-    assert [times[k][11:16] for k in ("A0", "A1", "A2", "B0", "B1", "B2")] == \
-        ["09:00", "09:10", "09:20", "12:30", "12:40", "12:50"]
+    assert [times[k][11:16] for k in ("A0", "A1", "A2", "B0", "B1", "B2")] == [
+        "09:00",
+        "09:10",
+        "09:20",
+        "12:30",
+        "12:40",
+        "12:50",
+    ]
 
 
 def test_stagger_checks_each_account_at_its_own_time():
@@ -350,8 +407,12 @@ def test_stagger_checks_each_account_at_its_own_time():
 
 def test_explicit_time_used_as_is_and_blocks_the_gap():
     sunday_night = dt.datetime(2025, 1, 5, 23, 5, tzinfo=ZoneInfo("America/New_York"))  # not a slot, before start
-    requests = [Request("late", "A", "m"), Request("fixed", "B", "m", at=berlin(2025, 1, 6, 10)),
-                Request("own", "C", "l", at=sunday_night), Request("other", "D", "l")]
+    requests = [
+        Request("late", "A", "m"),
+        Request("fixed", "B", "m", at=berlin(2025, 1, 6, 10)),
+        Request("own", "C", "l", at=sunday_night),
+        Request("other", "D", "l"),
+    ]
     times = plan(requests, rules=WORKDAYS, holidays=DE, start=MONDAY)
     assert times["fixed"] == utc(2025, 1, 6, 9) and times["fixed"].tzinfo is UTC
     assert times["own"] == sunday_night and times["own"].tzinfo is UTC
@@ -360,8 +421,11 @@ def test_explicit_time_used_as_is_and_blocks_the_gap():
 
 
 def test_explicit_and_planned_posts_of_one_item():
-    requests = [Request("l", "A", "linkedin", at=berlin(2025, 1, 8, 18)), Request("m", "A", "mastodon"),
-                Request("b", "A", "bluesky")]
+    requests = [
+        Request("l", "A", "linkedin", at=berlin(2025, 1, 8, 18)),
+        Request("m", "A", "mastodon"),
+        Request("b", "A", "bluesky"),
+    ]
     times = walls(plan(requests, rules=WORKDAYS, holidays=DE, start=MONDAY, stagger=dt.timedelta(minutes=5)))
     assert times == {"l": "2025-01-08 18:00+01:00", "m": "2025-01-06 09:00+01:00", "b": "2025-01-06 09:05+01:00"}
 
@@ -372,11 +436,14 @@ def test_taken_times_block_the_gap():
     assert wall(times["a"]) == "2025-01-07 09:00+01:00"
 
 
-@pytest.mark.parametrize(("start", "expected"), [
-    (berlin(2025, 1, 6, 9, 1), "2025-01-06 12:30+01:00"),
-    (berlin(2025, 1, 6, 12, 30), "2025-01-06 12:30+01:00"),
-    (berlin(2025, 1, 4, 10), "2025-01-06 09:00+01:00"),
-])
+@pytest.mark.parametrize(
+    ("start", "expected"),
+    [
+        (berlin(2025, 1, 6, 9, 1), "2025-01-06 12:30+01:00"),
+        (berlin(2025, 1, 6, 12, 30), "2025-01-06 12:30+01:00"),
+        (berlin(2025, 1, 4, 10), "2025-01-06 09:00+01:00"),
+    ],
+)
 def test_plan_honours_start(start, expected):
     assert wall(plan([Request("a", "A", "m")], rules=WORKDAYS, holidays=DE, start=start)["a"]) == expected
 
@@ -384,11 +451,19 @@ def test_plan_honours_start(start, expected):
 def test_accounts_with_their_own_rules():
     rules = {"work": WORKDAYS, "always": parse_slots("daily 10:00")}
     saturday = berlin(2025, 1, 4)
-    times = walls(plan([Request("w", "A", "work"), Request("a", "A", "always")], rules=rules, holidays=DE,
-                       start=saturday))
+    times = walls(
+        plan([Request("w", "A", "work"), Request("a", "A", "always")], rules=rules, holidays=DE, start=saturday)
+    )
     assert times == {"w": "2025-01-06 09:00+01:00", "a": "2025-01-06 10:00+01:00"}
-    times = walls(plan([Request("a", "A", "always"), Request("w", "A", "work")], rules=rules, holidays=DE,
-                       start=saturday, taken={"work": [berlin(2025, 1, 6, 9)]}))
+    times = walls(
+        plan(
+            [Request("a", "A", "always"), Request("w", "A", "work")],
+            rules=rules,
+            holidays=DE,
+            start=saturday,
+            taken={"work": [berlin(2025, 1, 6, 9)]},
+        )
+    )
     assert times == {"a": "2025-01-04 10:00+01:00", "w": "2025-01-06 12:30+01:00"}
 
 
@@ -402,10 +477,13 @@ def test_account_without_rule():
     assert str(caught.value) == "no posting slots for account 'mastodon:main'; add slots for it"
 
 
-@pytest.mark.parametrize("requests", [
-    [Request("a", "A", "y")],  # the item's first account has no free slot
-    [Request("a", "A", "x"), Request("b", "A", "y")],  # an account with its own rule has none
-])
+@pytest.mark.parametrize(
+    "requests",
+    [
+        [Request("a", "A", "y")],  # the item's first account has no free slot
+        [Request("a", "A", "x"), Request("b", "A", "y")],  # an account with its own rule has none
+    ],
+)
 def test_no_free_slot_within_the_horizon(requests):
     rules = {"x": parse_slots("daily 09:00"), "y": parse_slots("daily 08:00")}
     taken = {"y": [berlin(2025, 1, 6, 8) + dt.timedelta(days=n) for n in range(800)]}
@@ -441,8 +519,9 @@ def test_plans_a_thousand_posts_over_thirty_accounts():
     # (its speed is measured in benchmarks/bench_queue.py, not asserted here)
     rng = random.Random(7)
     accounts = [f"account{n}" for n in range(30)]
-    requests = [Request(f"{item}/{account}", str(item), account)
-                for item in range(334) for account in rng.sample(accounts, 3)][:1000]
+    requests = [
+        Request(f"{item}/{account}", str(item), account) for item in range(334) for account in rng.sample(accounts, 3)
+    ][:1000]
     times = plan(requests, rules=parse_slots("mon-fri 09:00,12:30,16:00"), holidays=DE, start=MONDAY)
     assert len(times) == 1000
     per_account: dict[str, list[dt.datetime]] = {}
@@ -450,7 +529,7 @@ def test_plans_a_thousand_posts_over_thirty_accounts():
         per_account.setdefault(request.account, []).append(times[request.key])
     for moments in per_account.values():
         moments.sort()
-        assert all(later - earlier >= dt.timedelta(hours=2) for earlier, later in zip(moments, moments[1:]))
+        assert all(later - earlier >= dt.timedelta(hours=2) for earlier, later in pairwise(moments))
 
 
 def test_ten_thousand_items_get_every_other_slot():
@@ -471,8 +550,10 @@ def test_ten_thousand_items_over_accounts_taken_and_explicit_times_keep_the_gap(
     rng = random.Random(11)
     accounts = [f"account{n}" for n in range(6)]
     rule = SlotRule(frozenset(range(5)), tuple(dt.time(h, m) for h in range(8, 20) for m in (0, 20, 40)))
-    taken = {account: [berlin(2025, 1, 6, 8) + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 90))
-                       for _ in range(300)] for account in accounts}
+    taken = {
+        account: [berlin(2025, 1, 6, 8) + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 90)) for _ in range(300)]
+        for account in accounts
+    }
     requests = []
     for item in range(10_000):
         for account in rng.sample(accounts, rng.randint(1, 3)):
@@ -481,7 +562,9 @@ def test_ten_thousand_items_over_accounts_taken_and_explicit_times_keep_the_gap(
     gap = dt.timedelta(minutes=40)
     times = plan(requests, rules=rule, holidays=NW, start=MONDAY, min_gap=gap, taken=taken)
     assert set(times) == {request.key for request in requests}
-    per_account: dict[str, list[tuple[dt.datetime, bool]]] = {a: [(t, False) for t in moments] for a, moments in taken.items()}
+    per_account: dict[str, list[tuple[dt.datetime, bool]]] = {
+        a: [(t, False) for t in moments] for a, moments in taken.items()
+    }
     anchors: dict[str, set[dt.datetime]] = {}
     for request in requests:
         per_account[request.account].append((times[request.key], request.at is None))
@@ -494,7 +577,7 @@ def test_ten_thousand_items_over_accounts_taken_and_explicit_times_keep_the_gap(
     assert all(len(moments) == 1 for moments in anchors.values())  # an item's planned posts share a slot
     for account, posts in per_account.items():
         posts.sort()
-        close = [(a, b) for a, b in zip(posts, posts[1:]) if b[0] - a[0] < gap and (a[1] or b[1])]
+        close = [(a, b) for a, b in pairwise(posts) if b[0] - a[0] < gap and (a[1] or b[1])]
         assert not close, (account, close[:3])
 
 
@@ -502,17 +585,33 @@ def test_ten_thousand_items_over_accounts_taken_and_explicit_times_keep_the_gap(
 
 # Lord Howe jumps by 30 minutes; Nuuk from 23:00 on Saturday to 00:00 on Sunday
 ZONES = ("Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "America/Nuuk", "UTC")
-TRANSITIONS = [dt.datetime(*day, tzinfo=UTC) for day in (  # the day before a transition in one of ZONES
-    (2025, 3, 29), (2025, 10, 25), (2026, 3, 28), (2026, 10, 24),  # Europe/Berlin, America/Nuuk
-    (2025, 3, 8), (2025, 11, 1), (2025, 4, 5), (2025, 10, 4),  # America/New_York, Australia/Lord_Howe
-)]
+TRANSITIONS = [
+    dt.datetime(*day, tzinfo=UTC)
+    for day in (  # the day before a transition in one of ZONES
+        (2025, 3, 29),
+        (2025, 10, 25),
+        (2026, 3, 28),
+        (2026, 10, 24),  # Europe/Berlin, America/Nuuk
+        (2025, 3, 8),
+        (2025, 11, 1),
+        (2025, 4, 5),
+        (2025, 10, 4),  # America/New_York, Australia/Lord_Howe
+    )
+]
 times_st = st.builds(dt.time, st.one_of(st.integers(0, 23), st.integers(1, 3)), st.sampled_from([0, 15, 30, 45]))
-rules_st = st.builds(SlotRule, st.frozensets(st.integers(0, 6), min_size=1),
-                     st.lists(times_st, min_size=1, max_size=4).map(tuple), st.sampled_from(ZONES))
+rules_st = st.builds(
+    SlotRule,
+    st.frozensets(st.integers(0, 6), min_size=1),
+    st.lists(times_st, min_size=1, max_size=4).map(tuple),
+    st.sampled_from(ZONES),
+)
 starts_st = st.one_of(
     st.datetimes(dt.datetime(2024, 1, 1), dt.datetime(2027, 12, 31), timezones=st.just(UTC)),
-    st.builds(lambda base, offset: base + offset, st.sampled_from(TRANSITIONS),
-              st.timedeltas(dt.timedelta(0), dt.timedelta(days=2))),
+    st.builds(
+        lambda base, offset: base + offset,
+        st.sampled_from(TRANSITIONS),
+        st.timedeltas(dt.timedelta(0), dt.timedelta(days=2)),
+    ),
 )
 HOLIDAYS = (DE, NW, Holidays("US", "NY"))
 ACCOUNTS = ("a", "b", "c", "d")
@@ -547,7 +646,7 @@ def test_slots_after_property(rule, start, holidays):
     until = start + dt.timedelta(days=10)
     slots = list(slots_after(rule, start, holidays, until=until))
     assert all(start <= s <= until and s.tzinfo is UTC and is_slot(s, rule, holidays) for s in slots)
-    assert all(a < b for a, b in zip(slots, slots[1:]))
+    assert all(a < b for a, b in pairwise(slots))
     rule_days = set().union(*(slot_days(s, rule, holidays) for s in slots))
     day = start.astimezone(rule.zone).date() + dt.timedelta(days=1)
     while dt.datetime.combine(day + dt.timedelta(days=2), dt.time(), rule.zone) <= until:  # whole days inside
@@ -568,9 +667,15 @@ def plans(draw):
             requests.append(Request(f"{item}/{account}", str(item), account, at))
     draw(st.randoms()).shuffle(requests)
     taken = {a: draw(st.lists(near, max_size=3)) for a in ACCOUNTS}
-    return dict(requests=requests, rules=rules, start=start, taken=taken, holidays=draw(st.sampled_from(HOLIDAYS)),
-                min_gap=draw(st.sampled_from([dt.timedelta(0), dt.timedelta(minutes=30), 2 * HOUR, 5 * HOUR])),
-                stagger=draw(st.sampled_from([dt.timedelta(0), dt.timedelta(minutes=10), dt.timedelta(minutes=45)])))
+    return {
+        "requests": requests,
+        "rules": rules,
+        "start": start,
+        "taken": taken,
+        "holidays": draw(st.sampled_from(HOLIDAYS)),
+        "min_gap": draw(st.sampled_from([dt.timedelta(0), dt.timedelta(minutes=30), 2 * HOUR, 5 * HOUR])),
+        "stagger": draw(st.sampled_from([dt.timedelta(0), dt.timedelta(minutes=10), dt.timedelta(minutes=45)])),
+    }
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -610,5 +715,8 @@ def test_plan_property(case):
         others = [(account, t) for key, account, t, _ in posts if key not in {r.key for r in group}]
         before = times[group[0].key] - dt.timedelta(microseconds=1)
         for slot in slots_after(rule, start, case["holidays"], until=before):
-            assert any(account == r.account and abs(t - (slot + k * stagger)) < max(gap, dt.timedelta(microseconds=1))
-                       for k, r in enumerate(group) for account, t in others), slot
+            assert any(
+                account == r.account and abs(t - (slot + k * stagger)) < max(gap, dt.timedelta(microseconds=1))
+                for k, r in enumerate(group)
+                for account, t in others
+            ), slot

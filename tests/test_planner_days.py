@@ -11,24 +11,42 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from scheduler.errors import InputError
-from scheduler.planner import Holidays, PlanningError, Request, parse_blackout, parse_slots, plan, slots_after, wall_time
+from scheduler.planner import (
+    Holidays,
+    PlanningError,
+    Request,
+    parse_blackout,
+    parse_slots,
+    plan,
+    slots_after,
+    wall_time,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 D = dt.date
 
 
-@pytest.mark.parametrize(("spec", "inside", "outside"), [
-    ("12-24..12-31", [D(2025, 12, 24), D(2026, 12, 31), D(2030, 12, 27)], [D(2025, 12, 23), D(2026, 1, 1)]),
-    ("24.12.–31.12.", [D(2025, 12, 24), D(2026, 12, 31)], [D(2025, 12, 23), D(2026, 1, 1)]),
-    ("12-24..01-06", [D(2025, 12, 24), D(2025, 12, 31), D(2026, 1, 1), D(2026, 1, 6)],
-     [D(2025, 12, 23), D(2026, 1, 7), D(2026, 6, 1)]),  # across the new year, every year
-    ("2025-08-15", [D(2025, 8, 15)], [D(2025, 8, 14), D(2025, 8, 16), D(2026, 8, 15)]),
-    ("15.08.2025", [D(2025, 8, 15)], [D(2026, 8, 15)]),
-    ("2025-07-28..2025-08-08, 12-24..12-26", [D(2025, 7, 28), D(2025, 8, 8), D(2031, 12, 25)],
-     [D(2026, 7, 30), D(2025, 8, 9)]),
-    ("02-29", [D(2028, 2, 29)], [D(2027, 2, 28), D(2027, 3, 1)]),
-    ("", [], [D(2025, 12, 24)]),
-])
+@pytest.mark.parametrize(
+    ("spec", "inside", "outside"),
+    [
+        ("12-24..12-31", [D(2025, 12, 24), D(2026, 12, 31), D(2030, 12, 27)], [D(2025, 12, 23), D(2026, 1, 1)]),
+        ("24.12.–31.12.", [D(2025, 12, 24), D(2026, 12, 31)], [D(2025, 12, 23), D(2026, 1, 1)]),
+        (
+            "12-24..01-06",
+            [D(2025, 12, 24), D(2025, 12, 31), D(2026, 1, 1), D(2026, 1, 6)],
+            [D(2025, 12, 23), D(2026, 1, 7), D(2026, 6, 1)],
+        ),  # across the new year, every year
+        ("2025-08-15", [D(2025, 8, 15)], [D(2025, 8, 14), D(2025, 8, 16), D(2026, 8, 15)]),
+        ("15.08.2025", [D(2025, 8, 15)], [D(2026, 8, 15)]),
+        (
+            "2025-07-28..2025-08-08, 12-24..12-26",
+            [D(2025, 7, 28), D(2025, 8, 8), D(2031, 12, 25)],
+            [D(2026, 7, 30), D(2025, 8, 9)],
+        ),
+        ("02-29", [D(2028, 2, 29)], [D(2027, 2, 28), D(2027, 3, 1)]),
+        ("", [], [D(2025, 12, 24)]),
+    ],
+)
 def test_blackout_forms(spec, inside, outside):
     blackout = parse_blackout(spec)
     assert all(day in blackout for day in inside)
@@ -41,13 +59,16 @@ def test_blackout_shows_its_canonical_form():
     assert repr(holidays) == "Holidays(country='DE', region='NW', blackout='12-24..12-31')"
 
 
-@pytest.mark.parametrize(("spec", "problem"), [
-    ("13-01", "'13-01' is not a date"),
-    ("12-24..", "'' is not a date"),
-    ("christmas", "'christmas' is not a date"),
-    ("2025-12-31..2025-12-01", "'2025-12-31..2025-12-01' ends before it starts"),
-    ("12-24..2026-01-06", "'12-24..2026-01-06' mixes a yearly day and a dated one"),
-])
+@pytest.mark.parametrize(
+    ("spec", "problem"),
+    [
+        ("13-01", "'13-01' is not a date"),
+        ("12-24..", "'' is not a date"),
+        ("christmas", "'christmas' is not a date"),
+        ("2025-12-31..2025-12-01", "'2025-12-31..2025-12-01' ends before it starts"),
+        ("12-24..2026-01-06", "'12-24..2026-01-06' mixes a yearly day and a dated one"),
+    ],
+)
 def test_invalid_blackout_names_the_part_and_the_form(spec, problem):
     with pytest.raises(PlanningError) as caught:
         parse_blackout(spec)
@@ -63,24 +84,32 @@ def test_blackout_days_are_skipped_like_holidays():
     slots = slots_after(parse_slots("mon-fri 09:00"), friday, holidays)
     days = [next(slots).astimezone(BERLIN).date() for _ in range(3)]
     assert days == [D(2025, 12, 19), D(2026, 1, 5), D(2026, 1, 6)]
-    times = plan([Request(str(n), str(n), "m") for n in range(3)], rules=parse_slots("mon-fri 09:00"),
-                 holidays=holidays, start=friday)
+    times = plan(
+        [Request(str(n), str(n), "m") for n in range(3)],
+        rules=parse_slots("mon-fri 09:00"),
+        holidays=holidays,
+        start=friday,
+    )
     assert [times[str(n)].astimezone(BERLIN).date() for n in range(3)] == days
 
 
 # --- wall times ---------------------------------------------------------------------------------
 
+
 def naive(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("2025-03-30T01:59", "2025-03-30T00:59+00:00"),
-    ("2025-03-30T03:00", "2025-03-30T01:00+00:00"),
-    ("2025-10-26T01:59", "2025-10-25T23:59+00:00"),
-    ("2025-10-26T03:00", "2025-10-26T02:00+00:00"),
-    ("2025-07-01T10:15", "2025-07-01T08:15+00:00"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025-03-30T01:59", "2025-03-30T00:59+00:00"),
+        ("2025-03-30T03:00", "2025-03-30T01:00+00:00"),
+        ("2025-10-26T01:59", "2025-10-25T23:59+00:00"),
+        ("2025-10-26T03:00", "2025-10-26T02:00+00:00"),
+        ("2025-07-01T10:15", "2025-07-01T08:15+00:00"),
+    ],
+)
 def test_wall_times_outside_a_change_are_read_in_the_time_zone(text, expected):
     moment = wall_time(naive(text), "Europe/Berlin", what="WHEN")
     assert moment.tzinfo is dt.UTC and moment.isoformat(timespec="minutes") == expected
@@ -115,8 +144,10 @@ def test_a_half_hour_change_is_named_in_minutes():
 
 
 ZONES = ("Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "America/Nuuk", "UTC")
-NEAR_CHANGES = [dt.datetime(*day) for day in ((2025, 3, 29), (2025, 10, 25), (2025, 3, 8), (2025, 11, 1),
-                                               (2025, 4, 5), (2025, 10, 4))]
+NEAR_CHANGES = [
+    dt.datetime(*day)
+    for day in ((2025, 3, 29), (2025, 10, 25), (2025, 3, 8), (2025, 11, 1), (2025, 4, 5), (2025, 10, 4))
+]
 
 
 @settings(max_examples=400, deadline=None)
@@ -127,10 +158,17 @@ NEAR_CHANGES = [dt.datetime(*day) for day in ((2025, 3, 29), (2025, 10, 25), (20
 @example(zone="Australia/Lord_Howe", moment=dt.datetime(2025, 10, 5, 2, 15))  # 30 minutes forward
 @example(zone="Australia/Lord_Howe", moment=dt.datetime(2025, 4, 6, 1, 45))  # 30 minutes back
 @example(zone="America/Nuuk", moment=dt.datetime(2025, 3, 29, 23, 30))  # a gap across midnight
-@given(zone=st.sampled_from(ZONES),
-       moment=st.one_of(st.datetimes(dt.datetime(2024, 1, 1), dt.datetime(2027, 12, 31)),
-                        st.builds(lambda base, minutes: base + dt.timedelta(minutes=minutes),
-                                  st.sampled_from(NEAR_CHANGES), st.integers(0, 3 * 24 * 60))))
+@given(
+    zone=st.sampled_from(ZONES),
+    moment=st.one_of(
+        st.datetimes(dt.datetime(2024, 1, 1), dt.datetime(2027, 12, 31)),
+        st.builds(
+            lambda base, minutes: base + dt.timedelta(minutes=minutes),
+            st.sampled_from(NEAR_CHANGES),
+            st.integers(0, 3 * 24 * 60),
+        ),
+    ),
+)
 def test_a_wall_time_is_read_exactly_or_refused_exactly_when_a_change_skips_or_repeats_it(zone, moment):
     tz = ZoneInfo(zone)
     # the wall times that exist, and how often: every instant that shows `moment` on the clock

@@ -92,22 +92,42 @@ def notices() -> list[tuple[int, str]]:
     return []
 
 
-def dispatcher(store: Store, publisher: Publisher, notices: list[tuple[int, str]] | None = None, *,
-               worker: str = "w1", notify: Callable[[QueuedPost], None] | None = None) -> Dispatcher:
+def dispatcher(
+    store: Store,
+    publisher: Publisher,
+    notices: list[tuple[int, str]] | None = None,
+    *,
+    worker: str = "w1",
+    notify: Callable[[QueuedPost], None] | None = None,
+) -> Dispatcher:
     if notify is None and notices is not None:
+
         def notify(post: QueuedPost) -> None:
             notices.append((post.id, post.state))
-    return Dispatcher(store, publisher, worker=worker, policy=POLICY, notify=notify, rng=random.Random(7),
-                      sleep=SLEPT.append)
+
+    return Dispatcher(
+        store, publisher, worker=worker, policy=POLICY, notify=notify, rng=random.Random(7), sleep=SLEPT.append
+    )
 
 
 SLEPT: list[float] = []  # what dispatchers were told to wait (nobody really waits in these tests)
 
 
-def queue(store: Store, *items: str, at: dt.datetime = NOW - SECOND, platform: str = "mastodon",
-          account: str = "main", parts: tuple[str, ...] = ("Hallo Welt",), spoiler_text: str = "") -> list[int]:
-    ids = store.add([NewPost(item, platform, account, at, parts, "de", spoiler_text=spoiler_text) for item in items],
-                    state=State.SCHEDULED, now=NOW - dt.timedelta(hours=1), reason="imported")
+def queue(
+    store: Store,
+    *items: str,
+    at: dt.datetime = NOW - SECOND,
+    platform: str = "mastodon",
+    account: str = "main",
+    parts: tuple[str, ...] = ("Hallo Welt",),
+    spoiler_text: str = "",
+) -> list[int]:
+    ids = store.add(
+        [NewPost(item, platform, account, at, parts, "de", spoiler_text=spoiler_text) for item in items],
+        state=State.SCHEDULED,
+        now=NOW - dt.timedelta(hours=1),
+        reason="imported",
+    )
     assert len(ids) == len(items)
     return ids
 
@@ -133,7 +153,11 @@ def test_success_records_published_with_remote_id_and_url(store: Store, notices:
     post = store.get(post_id)
     assert done == [post]
     assert (post.state, post.remote_id, post.remote_url, post.error) == (
-        State.PUBLISHED, "109", "https://mastodon.social/@main/109", None)
+        State.PUBLISHED,
+        "109",
+        "https://mastodon.social/@main/109",
+        None,
+    )
     assert last(store, post_id) == Transition(post_id, State.PUBLISHING, State.PUBLISHED, NOW + 5 * SECOND, "published")
     (sent,) = publisher.published
     assert (sent.id, sent.state, sent.attempts) == (post_id, State.PUBLISHING, 1)
@@ -166,8 +190,7 @@ def test_a_retryable_error_reschedules_no_earlier_than_the_hint(
     store: Store, notices: list[tuple[int, str]], error_type: type[PublishError]
 ):
     (post_id,) = queue(store, "a")
-    publisher = ScriptedPublisher(error_type("429 Too Many Requests", retry_after=120),
-                                  PublishResult("110"))
+    publisher = ScriptedPublisher(error_type("429 Too Many Requests", retry_after=120), PublishResult("110"))
     run = dispatcher(store, publisher, notices)
     run.dispatch_due(now=Clock())
 
@@ -213,8 +236,9 @@ def test_after_max_attempts_the_post_fails(store: Store, notices: list[tuple[int
 # -- backoff ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("policy", [RetryPolicy(), RetryPolicy(base=0.5, cap=10.0), RetryPolicy(base=60, cap=3600)],
-                         ids=repr)
+@pytest.mark.parametrize(
+    "policy", [RetryPolicy(), RetryPolicy(base=0.5, cap=10.0), RetryPolicy(base=60, cap=3600)], ids=repr
+)
 def test_retry_delay_stays_within_full_jitter_bounds(policy: RetryPolicy):
     rng = random.Random(2025)
     for attempt in range(1, 40):
@@ -239,14 +263,16 @@ def test_retry_delay_is_spread_over_the_whole_range():
 # -- reconciling ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("error", [AmbiguousError("read timeout after sending"), DuplicateError("already posted")],
-                         ids=["ambiguous", "duplicate"])
-def test_a_post_that_did_go_out_is_reconciled_to_published_without_resending(
-    store: Store, error: PublishError
-):
+@pytest.mark.parametrize(
+    "error",
+    [AmbiguousError("read timeout after sending"), DuplicateError("already posted")],
+    ids=["ambiguous", "duplicate"],
+)
+def test_a_post_that_did_go_out_is_reconciled_to_published_without_resending(store: Store, error: PublishError):
     (post_id,) = queue(store, "a")
     publisher = ScriptedPublisher(
-        error, reconcile=(Reconciliation(Outcome.PUBLISHED, PublishResult("111", "https://example.social/111")),))
+        error, reconcile=(Reconciliation(Outcome.PUBLISHED, PublishResult("111", "https://example.social/111")),)
+    )
     run = dispatcher(store, publisher)
     run.dispatch_due(now=Clock())
     post = store.get(post_id)
@@ -259,8 +285,9 @@ def test_a_post_that_did_go_out_is_reconciled_to_published_without_resending(
 
 def test_a_post_that_did_not_go_out_is_scheduled_again(store: Store, notices: list[tuple[int, str]]):
     (post_id,) = queue(store, "a")
-    publisher = ScriptedPublisher(AmbiguousError("502 Bad Gateway"), PublishResult("112"),
-                                  reconcile=(Reconciliation(Outcome.NOT_PUBLISHED),))
+    publisher = ScriptedPublisher(
+        AmbiguousError("502 Bad Gateway"), PublishResult("112"), reconcile=(Reconciliation(Outcome.NOT_PUBLISHED),)
+    )
     run = dispatcher(store, publisher, notices)
     run.dispatch_due(now=Clock())
     post = store.get(post_id)
@@ -274,9 +301,11 @@ def test_a_post_that_did_not_go_out_is_scheduled_again(store: Store, notices: li
 
 def test_an_unknown_outcome_needs_attention(store: Store, notices: list[tuple[int, str]]):
     first, second = queue(store, "a", "b")
-    publisher = ScriptedPublisher(AmbiguousError("read timeout"), AmbiguousError("read timeout"),
-                                  reconcile=(Reconciliation(Outcome.UNKNOWN),
-                                             *[TransientError("search API down")] * RECONCILE_TRIES))
+    publisher = ScriptedPublisher(
+        AmbiguousError("read timeout"),
+        AmbiguousError("read timeout"),
+        reconcile=(Reconciliation(Outcome.UNKNOWN), *[TransientError("search API down")] * RECONCILE_TRIES),
+    )
     dispatcher(store, publisher, notices).dispatch_due(now=Clock())
     for post_id in (first, second):
         post = store.get(post_id)
@@ -288,9 +317,11 @@ def test_an_unknown_outcome_needs_attention(store: Store, notices: list[tuple[in
 
 
 def test_a_post_held_back_by_pacing_costs_no_attempt(store: Store, notices: list[tuple[int, str]]):
-    (post_id,) = queue(store, "a")
-    held = [RateLimitedError("2 left in the window, the post needs 3", retry_after=30.0, unsent=True)
-            for _ in range(POLICY.max_attempts + 2)]
+    (_post_id,) = queue(store, "a")
+    held = [
+        RateLimitedError("2 left in the window, the post needs 3", retry_after=30.0, unsent=True)
+        for _ in range(POLICY.max_attempts + 2)
+    ]
     publisher = ScriptedPublisher(*held, PublishResult("114"))
     run, clock = dispatcher(store, publisher, notices), Clock()
     for _ in held:  # more often than max_attempts: it never fails for it
@@ -303,9 +334,14 @@ def test_a_post_held_back_by_pacing_costs_no_attempt(store: Store, notices: list
 
 def test_a_reconcile_that_meets_a_passing_fault_asks_again(store: Store, notices: list[tuple[int, str]]):
     (post_id,) = queue(store, "a")
-    publisher = ScriptedPublisher(AmbiguousError("502 Bad Gateway"), reconcile=(
-        TransientError("503 from the search"), RateLimitedError("429", retry_after=7.0),
-        Reconciliation(Outcome.PUBLISHED, PublishResult("113"))))
+    publisher = ScriptedPublisher(
+        AmbiguousError("502 Bad Gateway"),
+        reconcile=(
+            TransientError("503 from the search"),
+            RateLimitedError("429", retry_after=7.0),
+            Reconciliation(Outcome.PUBLISHED, PublishResult("113")),
+        ),
+    )
     SLEPT.clear()
     dispatcher(store, publisher, notices).dispatch_due(now=Clock())
     post = store.get(post_id)
@@ -316,8 +352,9 @@ def test_a_reconcile_that_meets_a_passing_fault_asks_again(store: Store, notices
 
 def test_a_reconcile_is_not_asked_again_beyond_its_patience(store: Store):
     (post_id,) = queue(store, "a")
-    publisher = ScriptedPublisher(AmbiguousError("502 Bad Gateway"), reconcile=(
-        RateLimitedError("429", retry_after=RECONCILE_PATIENCE + 1),))
+    publisher = ScriptedPublisher(
+        AmbiguousError("502 Bad Gateway"), reconcile=(RateLimitedError("429", retry_after=RECONCILE_PATIENCE + 1),)
+    )
     dispatcher(store, publisher).dispatch_due(now=Clock())
     assert store.get(post_id).state == State.NEEDS_ATTENTION and len(publisher.reconciled) == 1
 
@@ -326,11 +363,14 @@ def test_reconcile_in_flight_settles_a_dead_workers_posts_without_publishing(sto
     ids = queue(store, "a", "b", "c")
     claimed = store.claim_due(now=NOW, worker="dead-worker")  # then the process was killed
     assert [p.id for p in claimed] == ids
-    publisher = ScriptedPublisher(PublishResult("later"), reconcile=(
-        Reconciliation(Outcome.PUBLISHED, PublishResult("113", "https://example.social/113")),
-        Reconciliation(Outcome.NOT_PUBLISHED),
-        Reconciliation(Outcome.UNKNOWN),
-    ))
+    publisher = ScriptedPublisher(
+        PublishResult("later"),
+        reconcile=(
+            Reconciliation(Outcome.PUBLISHED, PublishResult("113", "https://example.social/113")),
+            Reconciliation(Outcome.NOT_PUBLISHED),
+            Reconciliation(Outcome.UNKNOWN),
+        ),
+    )
     run = dispatcher(store, publisher, worker="fresh")
     settled = run.reconcile_in_flight(now=NOW + 60 * SECOND)
 
@@ -355,7 +395,8 @@ def test_reconcile_in_flight_leaves_a_live_workers_posts_alone(store: Store):
     store.heartbeat("live-worker", now=NOW + 60 * SECOND)
     publisher = ScriptedPublisher(reconcile=(Reconciliation(Outcome.NOT_PUBLISHED),))
     settled = dispatcher(store, publisher, worker="fresh").reconcile_in_flight(
-        now=NOW + 60 * SECOND, alive_since=NOW + 45 * SECOND)
+        now=NOW + 60 * SECOND, alive_since=NOW + 45 * SECOND
+    )
     assert [p.id for p in settled] == [orphan] == [p.id for p in publisher.reconciled]
     assert store.get(orphan).state == State.SCHEDULED
     assert store.get(busy).state == State.PUBLISHING  # still its live worker's to finish
@@ -370,7 +411,8 @@ def test_reconcile_in_flight_settles_posts_of_an_earlier_run_of_the_same_worker(
     store.heartbeat("host:1", now=restarted, starting=True)
     publisher = ScriptedPublisher(reconcile=(Reconciliation(Outcome.NOT_PUBLISHED),))
     settled = dispatcher(store, publisher, worker="host:1").reconcile_in_flight(
-        now=restarted, alive_since=restarted - 15 * SECOND)
+        now=restarted, alive_since=restarted - 15 * SECOND
+    )
     assert [p.id for p in settled] == [post_id]
     assert store.get(post_id).state == State.SCHEDULED
 
@@ -379,8 +421,11 @@ def test_reconcile_in_flight_settles_posts_of_an_earlier_run_of_the_same_worker(
 
 
 def test_dispatch_due_publishes_due_posts_oldest_first_up_to_the_limit(store: Store):
-    later, early, future = (queue(store, "later", at=NOW - SECOND)[0], queue(store, "early", at=NOW - 9 * SECOND)[0],
-                            queue(store, "future", at=NOW + SECOND)[0])
+    later, early, future = (
+        queue(store, "later", at=NOW - SECOND)[0],
+        queue(store, "early", at=NOW - 9 * SECOND)[0],
+        queue(store, "future", at=NOW + SECOND)[0],
+    )
     publisher = ScriptedPublisher(PublishResult("1"), PublishResult("2"))
     done = dispatcher(store, publisher).dispatch_due(now=Clock(), limit=5)
     assert [p.id for p in done] == [early, later] == [p.id for p in publisher.published]
@@ -413,8 +458,9 @@ def test_stop_finishes_the_post_in_flight_and_hands_the_rest_back(store: Store):
 
 def test_a_notice_goes_out_once_per_post_and_state(store: Store, notices: list[tuple[int, str]]):
     (post_id,) = queue(store, "a")
-    publisher = ScriptedPublisher(AuthorisationError("token revoked"), AuthorisationError("token revoked"),
-                                  RejectedError("duplicate content"))
+    publisher = ScriptedPublisher(
+        AuthorisationError("token revoked"), AuthorisationError("token revoked"), RejectedError("duplicate content")
+    )
     run = dispatcher(store, publisher, notices)
     for _ in range(3):  # fails, the user retries it, it fails the same way, retried again, then rejected
         (post,) = run.dispatch_due(now=Clock())
@@ -423,12 +469,18 @@ def test_a_notice_goes_out_once_per_post_and_state(store: Store, notices: list[t
     assert notices == [(post_id, State.NEEDS_ATTENTION), (post_id, State.FAILED)]
 
 
-@pytest.mark.parametrize("failure", [
-    NoticeError("e-mail to mail.example:587 not sent: connection refused", channel="e-mail", target="mail.example:587"),
-    OSError("a channel with a bug"),  # not translated: still not the post's fault
-])
-def test_a_failing_notice_channel_does_not_stop_publishing(store: Store, caplog: pytest.LogCaptureFixture,
-                                                           failure: Exception):
+@pytest.mark.parametrize(
+    "failure",
+    [
+        NoticeError(
+            "e-mail to mail.example:587 not sent: connection refused", channel="e-mail", target="mail.example:587"
+        ),
+        OSError("a channel with a bug"),  # not translated: still not the post's fault
+    ],
+)
+def test_a_failing_notice_channel_does_not_stop_publishing(
+    store: Store, caplog: pytest.LogCaptureFixture, failure: Exception
+):
     ids = queue(store, "a", "b", "c")
     calls: list[int] = []
 
@@ -444,8 +496,9 @@ def test_a_failing_notice_channel_does_not_stop_publishing(store: Store, caplog:
     said = [record for record in caplog.records if "notice" in record.getMessage()]
     assert len(said) == 2  # once per notice
     if isinstance(failure, NoticeError):  # the expected failure: one line each, no traceback
-        assert all(r.levelname == "WARNING" and r.exc_info is None and "connection refused" in r.getMessage()
-                   for r in said)
+        assert all(
+            r.levelname == "WARNING" and r.exc_info is None and "connection refused" in r.getMessage() for r in said
+        )
 
 
 def test_an_unexpected_publisher_error_does_not_strand_the_rest_of_the_batch(store: Store):
@@ -476,18 +529,33 @@ def test_dry_run_writes_one_line_with_the_exact_request_and_no_secret(store: Sto
     assert isinstance(reply_to, str) and reply_to
 
     def headers(part: int) -> dict[str, str]:  # as the Mastodon client sends them: a key per part
-        return {"Content-Type": "application/json", "Authorization": "Bearer [redacted]",
-                "Idempotency-Key": f"{key}:{part}"}
+        return {
+            "Content-Type": "application/json",
+            "Authorization": "Bearer [redacted]",
+            "Idempotency-Key": f"{key}:{part}",
+        }
 
     url = "https://mastodon.social/api/v1/statuses"
     assert written == {
-        "post_id": post_id, "item_id": "a", "platform": "mastodon", "account": "main", "idempotency_key": key,
+        "post_id": post_id,
+        "item_id": "a",
+        "platform": "mastodon",
+        "account": "main",
+        "idempotency_key": key,
         "at": "2025-03-10T09:00:03+00:00",
         "requests": [
-            {"method": "POST", "url": url, "headers": headers(0),
-             "body": {"status": "Teil 1", "visibility": "public", "language": "de", "spoiler_text": "Politik"}},
-            {"method": "POST", "url": url, "headers": headers(1),
-             "body": {"status": "Teil 2", "visibility": "public", "language": "de", "spoiler_text": "Politik"}},
+            {
+                "method": "POST",
+                "url": url,
+                "headers": headers(0),
+                "body": {"status": "Teil 1", "visibility": "public", "language": "de", "spoiler_text": "Politik"},
+            },
+            {
+                "method": "POST",
+                "url": url,
+                "headers": headers(1),
+                "body": {"status": "Teil 2", "visibility": "public", "language": "de", "spoiler_text": "Politik"},
+            },
         ],
     }
 
@@ -596,8 +664,10 @@ def test_dry_run_finds_a_post_whose_text_contains_a_unicode_line_separator(
 def test_a_duplicate_answer_that_reconcile_cannot_find_needs_attention(tmp_path: Path):
     store = Store.open(f"sqlite:///{tmp_path / 'dup.sqlite3'}")
     (post_id,) = queue(store, "dup")
-    publisher = ScriptedPublisher(DuplicateError("You are not allowed to create a Tweet with duplicate content."),
-                                  reconcile=(Reconciliation(Outcome.NOT_PUBLISHED),))
+    publisher = ScriptedPublisher(
+        DuplicateError("You are not allowed to create a Tweet with duplicate content."),
+        reconcile=(Reconciliation(Outcome.NOT_PUBLISHED),),
+    )
     (done,) = dispatcher(store, publisher).dispatch_due(now=Clock())
     assert done.state == State.NEEDS_ATTENTION and "duplicate" in done.error
     assert [p.id for p in publisher.published] == [post_id]  # sent once, then reconciled, never resent

@@ -14,8 +14,11 @@ from scheduler.quicksettings import DEFAULTS, listing_settings
 CASES = [
     pytest.param({}, None, id="defaults"),
     pytest.param({"SCHEDULER_TIMEZONE": "America/New_York"}, None, id="environment"),
-    pytest.param({}, 'SCHEDULER_DATABASE_URL="sqlite:///from-dotenv.sqlite3"\n# a comment\nSCHEDULER_TIMEZONE=Asia/Tokyo\n',
-                 id=".env"),
+    pytest.param(
+        {},
+        'SCHEDULER_DATABASE_URL="sqlite:///from-dotenv.sqlite3"\n# a comment\nSCHEDULER_TIMEZONE=Asia/Tokyo\n',
+        id=".env",
+    ),
     pytest.param({"SCHEDULER_TIMEZONE": "Europe/Lisbon"}, "SCHEDULER_TIMEZONE=Asia/Tokyo\n", id="environment wins"),
     pytest.param({"scheduler_database_url": "sqlite:///lower.sqlite3"}, None, id="lower-case name"),
     pytest.param({}, "export SCHEDULER_TIMEZONE='Australia/Lord_Howe'  # inline comment\n", id="export and quotes"),
@@ -37,7 +40,7 @@ def test_both_readings_agree(environ: dict[str, str], dotenv: str | None, monkey
 
 
 def test_defaults_are_the_settings_defaults():
-    assert DEFAULTS == {name: Settings.model_fields[name].default for name in DEFAULTS}
+    assert {name: Settings.model_fields[name].default for name in DEFAULTS} == DEFAULTS
 
 
 @pytest.mark.parametrize("zone", ["Mars/Olympus", "", "../etc/passwd"])
@@ -65,14 +68,23 @@ def test_queue_list_fast_path_imports_neither_pydantic_nor_sqlalchemy(tmp_path: 
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
     env["SCHEDULER_DATABASE_URL"] = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     env["SCHEDULER_TEMPLATES_DIR"] = str(ROOT / "templates")
-    added = subprocess.run([sys.executable, "-m", "scheduler", "queue", "add", str(ROOT / "posts")], cwd=tmp_path,
-                           env=env, capture_output=True, text=True, timeout=60)
+    added = subprocess.run(
+        [sys.executable, "-m", "scheduler", "queue", "add", str(ROOT / "posts")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert added.returncode == 0, added.stderr
-    probe = ("import sys; from scheduler.cli import main; code = main(['queue', 'list', '--limit', '3']); "
-             "print(sorted(m for m in ('pydantic', 'pydantic_settings', 'sqlalchemy') if m in sys.modules)); "
-             "sys.exit(code)")
-    listed = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True,
-                            timeout=60)
+    probe = (
+        "import sys; from scheduler.cli import main; code = main(['queue', 'list', '--limit', '3']); "
+        "print(sorted(m for m in ('pydantic', 'pydantic_settings', 'sqlalchemy') if m in sys.modules)); "
+        "sys.exit(code)"
+    )
+    listed = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
     assert listed.returncode == 0, listed.stderr
     lines = listed.stdout.strip().splitlines()
     assert len(lines) == 5  # header, three posts, the probe's line

@@ -66,12 +66,26 @@ def test_an_error_through_the_router_names_platform_account_status_and_endpoint(
     now = dt.datetime(2030, 1, 7, 8, 0, tzinfo=dt.UTC)
 
     def post(account: str, text: str) -> QueuedPost:
-        return QueuedPost(id=1, item_id="i", platform="mastodon", account=account, state="publishing",
-                          publish_at=now, parts=(text,), language="de", idempotency_key="k", claimed_at=now)
+        return QueuedPost(
+            id=1,
+            item_id="i",
+            platform="mastodon",
+            account=account,
+            state="publishing",
+            publish_at=now,
+            parts=(text,),
+            language="de",
+            idempotency_key="k",
+            claimed_at=now,
+        )
 
     with MastodonFake(token="m", max_characters=500) as mastodon:
-        router = Router({("mastodon", "regional"): MastodonPublisher(mastodon.url, SecretStr("m")),
-                         ("mastodon", "old"): MastodonPublisher(mastodon.url, SecretStr("revoked"))})
+        router = Router(
+            {
+                ("mastodon", "regional"): MastodonPublisher(mastodon.url, SecretStr("m")),
+                ("mastodon", "old"): MastodonPublisher(mastodon.url, SecretStr("revoked")),
+            }
+        )
         with pytest.raises(RejectedError) as rejected:
             router.publish(post("regional", "ä" * 501))
         with pytest.raises(AuthorisationError) as revoked:
@@ -79,6 +93,8 @@ def test_an_error_through_the_router_names_platform_account_status_and_endpoint(
     with pytest.raises(AuthorisationError) as unknown:
         router.publish(post("nobody", "Hallo"))
     fields = [(e.platform, e.account, e.status, e.endpoint) for e in (rejected.value, revoked.value, unknown.value)]
-    assert fields == [("mastodon", "regional", 422, "POST /api/v1/statuses"),
-                      ("mastodon", "old", 401, "POST /api/v1/statuses"),
-                      ("mastodon", "nobody", None, None)]  # no request was made: no credentials
+    assert fields == [
+        ("mastodon", "regional", 422, "POST /api/v1/statuses"),
+        ("mastodon", "old", 401, "POST /api/v1/statuses"),
+        ("mastodon", "nobody", None, None),
+    ]  # no request was made: no credentials

@@ -21,16 +21,40 @@ from tests.fakes.mastodon_server import MastodonFake
 def test_ctrl_c_during_run_once_finishes_the_request_in_flight_and_leaves_nothing_publishing(tmp_path: Path, sig: int):
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
-    ids = Store.open(url).add([NewPost(f"item{n}", "mastodon", "default", now + dt.timedelta(seconds=n),
-                                       (f"Beitrag {n} über Familienbildung",), "de") for n in range(5)],
-                              state=State.SCHEDULED, now=now, reason="interrupt test")
+    ids = Store.open(url).add(
+        [
+            NewPost(
+                f"item{n}",
+                "mastodon",
+                "default",
+                now + dt.timedelta(seconds=n),
+                (f"Beitrag {n} über Familienbildung",),
+                "de",
+            )
+            for n in range(5)
+        ],
+        state=State.SCHEDULED,
+        now=now,
+        reason="interrupt test",
+    )
     with MastodonFake(token="m", max_characters=500) as fake:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
-        env.update(SCHEDULER_DATABASE_URL=url, SCHEDULER_MASTODON_BASE_URL=fake.url, SCHEDULER_MASTODON_TOKEN="m",
-                   SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"), SCHEDULER_OUTBOX=str(tmp_path / "out.jsonl"))
+        env.update(
+            SCHEDULER_DATABASE_URL=url,
+            SCHEDULER_MASTODON_BASE_URL=fake.url,
+            SCHEDULER_MASTODON_TOKEN="m",
+            SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"),
+            SCHEDULER_OUTBOX=str(tmp_path / "out.jsonl"),
+        )
         held = fake.hold("/api/v1/statuses", stage="before", skip=1)  # the second post's request, in flight
-        run = subprocess.Popen([sys.executable, "-m", "scheduler", "run", "--once"], cwd=tmp_path, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        run = subprocess.Popen(
+            [sys.executable, "-m", "scheduler", "run", "--once"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             assert held.reached.wait(60), "the run never sent its second post"
             run.send_signal(sig)  # Ctrl-C while the platform has not answered yet

@@ -35,25 +35,59 @@ def test_no_secret_in_logs_outbox_errors_reprs_or_database(tmp_path: Path):
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     store = Store.open(url)
-    store.add([NewPost(f"i{n}", platform, "default", now, (f"Post {n} #Familie",), "de")
-               for n, platform in enumerate(["mastodon", "mastodon", "bluesky", "x"])],
-              state=State.SCHEDULED, now=now, reason="secrets test")
+    store.add(
+        [
+            NewPost(f"i{n}", platform, "default", now, (f"Post {n} #Familie",), "de")
+            for n, platform in enumerate(["mastodon", "mastodon", "bluesky", "x"])
+        ],
+        state=State.SCHEDULED,
+        now=now,
+        reason="secrets test",
+    )
     with MastodonFake(token=SECRETS["SCHEDULER_MASTODON_TOKEN"]) as fake:
         fake.fail_next(500, {"error": "Internal server error"})  # an ambiguous answer on the way
         env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
-        env.update(SECRETS, SCHEDULER_DATABASE_URL=url, SCHEDULER_MASTODON_BASE_URL=fake.url,
-                   SCHEDULER_BLUESKY_BASE_URL="http://127.0.0.1:9", SCHEDULER_BLUESKY_HANDLE="comms.test",
-                   SCHEDULER_X_BASE_URL="http://127.0.0.1:9", SCHEDULER_THREADS_BASE_URL="http://127.0.0.1:9",
-                   SCHEDULER_FACEBOOK_BASE_URL="http://127.0.0.1:9", SCHEDULER_FACEBOOK_PAGE_ID="1",
-                   SCHEDULER_LINKEDIN_AUTHOR="urn:li:organization:1", SCHEDULER_LINKEDIN_BASE_URL="http://127.0.0.1:9",
-                   SCHEDULER_SMTP_HOST="127.0.0.1", SCHEDULER_SMTP_PORT="9", SCHEDULER_NOTIFY_EMAIL_TO="a@example.org",
-                   SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"), SCHEDULER_MAX_ATTEMPTS="1")
-        runs = [subprocess.run([sys.executable, "-m", "scheduler", *args], capture_output=True, text=True, env=env,
-                               cwd=tmp_path, timeout=120)
-                for args in (["run", "--once"], ["queue", "list", "--format", "json"], ["status"],
-                             ["run", "--once", "--dry-run"])]
-        bad = subprocess.run([sys.executable, "-m", "scheduler", "status"], capture_output=True, text=True,
-                             env={**env, "SCHEDULER_NOTIFY_WEBHOOK_URL": "ftp://WEBHOOK-s3cr3t-bad"}, cwd=tmp_path)
+        env.update(
+            SECRETS,
+            SCHEDULER_DATABASE_URL=url,
+            SCHEDULER_MASTODON_BASE_URL=fake.url,
+            SCHEDULER_BLUESKY_BASE_URL="http://127.0.0.1:9",
+            SCHEDULER_BLUESKY_HANDLE="comms.test",
+            SCHEDULER_X_BASE_URL="http://127.0.0.1:9",
+            SCHEDULER_THREADS_BASE_URL="http://127.0.0.1:9",
+            SCHEDULER_FACEBOOK_BASE_URL="http://127.0.0.1:9",
+            SCHEDULER_FACEBOOK_PAGE_ID="1",
+            SCHEDULER_LINKEDIN_AUTHOR="urn:li:organization:1",
+            SCHEDULER_LINKEDIN_BASE_URL="http://127.0.0.1:9",
+            SCHEDULER_SMTP_HOST="127.0.0.1",
+            SCHEDULER_SMTP_PORT="9",
+            SCHEDULER_NOTIFY_EMAIL_TO="a@example.org",
+            SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"),
+            SCHEDULER_MAX_ATTEMPTS="1",
+        )
+        runs = [
+            subprocess.run(
+                [sys.executable, "-m", "scheduler", *args],
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=tmp_path,
+                timeout=120,
+            )
+            for args in (
+                ["run", "--once"],
+                ["queue", "list", "--format", "json"],
+                ["status"],
+                ["run", "--once", "--dry-run"],
+            )
+        ]
+        bad = subprocess.run(
+            [sys.executable, "-m", "scheduler", "status"],
+            capture_output=True,
+            text=True,
+            env={**env, "SCHEDULER_NOTIFY_WEBHOOK_URL": "ftp://WEBHOOK-s3cr3t-bad"},
+            cwd=tmp_path,
+        )
     states = {post.platform + str(post.id): post.state for post in Store.open(url).list_posts()}
     assert states["mastodon1"] == State.PUBLISHED  # the cycle really ran against the fake
     assert states["bluesky3"] == states["x4"] == State.FAILED  # and failed where the server is unreachable
@@ -112,30 +146,76 @@ def test_refreshed_tokens_and_kept_sessions_stay_secret_too(tmp_path: Path):
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     store = Store.open(url)
-    store.add([NewPost(f"i{n}", platform, "default", now, (f"Beitrag {n} #Familie",), "de")
-               for n, platform in enumerate(["x", "bluesky", "threads"])],
-              state=State.SCHEDULED, now=now, reason="secrets test")
+    store.add(
+        [
+            NewPost(f"i{n}", platform, "default", now, (f"Beitrag {n} #Familie",), "de")
+            for n, platform in enumerate(["x", "bluesky", "threads"])
+        ],
+        state=State.SCHEDULED,
+        now=now,
+        reason="secrets test",
+    )
     store.close()
     fixed = ["tok-X-old-s3cr3t", "refresh-X-s3cr3t", "client-X-s3cr3t", "app-BLUESKY-s3cr3t", "tok-THREADS-s3cr3t"]
-    with XFake(token=fixed[0]) as x, BlueskyFake(password=fixed[3]) as pds, MetaFake(token=fixed[4]) as meta, \
-            OAuthFake(client_id="cid", client_secret=fixed[2], access_token=fixed[0],
-                      on_issue=lambda token: setattr(x, "token", token)) as oauth:
+    with (
+        XFake(token=fixed[0]) as x,
+        BlueskyFake(password=fixed[3]) as pds,
+        MetaFake(token=fixed[4]) as meta,
+        OAuthFake(
+            client_id="cid",
+            client_secret=fixed[2],
+            access_token=fixed[0],
+            on_issue=lambda token: setattr(x, "token", token),
+        ) as oauth,
+    ):
         oauth.refresh_tokens.add(fixed[1])
         tokens = TokenStore(tmp_path / "tokens.json")
-        tokens.save("x:default", {"base_url": x.url, "token": fixed[0], "refresh_token": fixed[1], "client_id": "cid",
-                                  "client_secret": fixed[2], "token_url": f"{oauth.url}/token",
-                                  "expires_at": (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=2)).isoformat()})
+        tokens.save(
+            "x:default",
+            {
+                "base_url": x.url,
+                "token": fixed[0],
+                "refresh_token": fixed[1],
+                "client_id": "cid",
+                "client_secret": fixed[2],
+                "token_url": f"{oauth.url}/token",
+                "expires_at": (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=2)).isoformat(),
+            },
+        )
         tokens.save("bluesky:default", {"base_url": pds.url, "handle": pds.handle, "app_password": fixed[3]})
         env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
-        env.update(SCHEDULER_DATABASE_URL=url, SCHEDULER_TOKEN_STORE=str(tokens.path), SCHEDULER_THREADS_TOKEN=fixed[4],
-                   SCHEDULER_THREADS_BASE_URL=meta.url, SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"))
-        runs = [subprocess.run([sys.executable, "-m", "scheduler", *args], capture_output=True, text=True, env=env,
-                               cwd=tmp_path, timeout=120)
-                for args in (["run", "--once"], ["accounts", "check"], ["queue", "list", "--format", "json"],
-                             ["queue", "show", "1"], ["status"])]
+        env.update(
+            SCHEDULER_DATABASE_URL=url,
+            SCHEDULER_TOKEN_STORE=str(tokens.path),
+            SCHEDULER_THREADS_TOKEN=fixed[4],
+            SCHEDULER_THREADS_BASE_URL=meta.url,
+            SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"),
+        )
+        runs = [
+            subprocess.run(
+                [sys.executable, "-m", "scheduler", *args],
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=tmp_path,
+                timeout=120,
+            )
+            for args in (
+                ["run", "--once"],
+                ["accounts", "check"],
+                ["queue", "list", "--format", "json"],
+                ["queue", "show", "1"],
+                ["status"],
+            )
+        ]
     kept = json.loads(tokens.path.read_text())
-    secrets = [*fixed, kept["x:default"]["token"], kept["x:default"]["refresh_token"],
-               kept["bluesky:default"]["session_access"], kept["bluesky:default"]["session_refresh"]]
+    secrets = [
+        *fixed,
+        kept["x:default"]["token"],
+        kept["x:default"]["refresh_token"],
+        kept["bluesky:default"]["session_access"],
+        kept["bluesky:default"]["session_refresh"],
+    ]
     assert kept["x:default"]["token"] != fixed[0] and kept["x:default"]["refresh_token"] != fixed[1]  # refreshed
     states = {post.platform: post.state for post in Store.open(url).list_posts()}
     assert states == {"x": State.PUBLISHED, "bluesky": State.PUBLISHED, "threads": State.PUBLISHED}, runs[0].stderr

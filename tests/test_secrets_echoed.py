@@ -52,8 +52,9 @@ class EchoServer:
                 server.seen.append(auth + body)
                 values = " ".join(str(v) for v in json.loads(body).values()) if body.startswith("{") else body
                 if "createSession" in self.path:  # Bluesky: JSON error naming what it got
-                    answer = json.dumps({"error": "AuthenticationRequired",
-                                         "message": f"Invalid identifier or password: {values}"}).encode()
+                    answer = json.dumps(
+                        {"error": "AuthenticationRequired", "message": f"Invalid identifier or password: {values}"}
+                    ).encode()
                     self.send_response(401)
                     self.send_header("Content-Type", "application/json")
                 else:  # Mastodon: a plain-text 422 from a proxy that repeats the request
@@ -64,7 +65,7 @@ class EchoServer:
                 self.end_headers()
                 self.wfile.write(answer)
 
-            do_GET = do_POST = _answer  # noqa: N815
+            do_GET = do_POST = _answer  # noqa: N815  # reason: the method name the server library calls
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -86,22 +87,49 @@ def test_an_echoing_server_puts_no_secret_into_the_queue_exports_logs_or_notices
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     store = Store.open(url)
-    store.add([NewPost(f"i{n}", platform, "default", now, (f"Beitrag {n} #Familie",), "de")
-               for n, platform in enumerate(["mastodon", "bluesky"])],
-              state=State.SCHEDULED, now=now, reason="echo test")
+    store.add(
+        [
+            NewPost(f"i{n}", platform, "default", now, (f"Beitrag {n} #Familie",), "de")
+            for n, platform in enumerate(["mastodon", "bluesky"])
+        ],
+        state=State.SCHEDULED,
+        now=now,
+        reason="echo test",
+    )
     store.close()
     with EchoServer() as echo:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
-        env.update(SCHEDULER_DATABASE_URL=url, SCHEDULER_MASTODON_BASE_URL=echo.url,
-                   SCHEDULER_MASTODON_TOKEN=MASTODON_TOKEN, SCHEDULER_BLUESKY_BASE_URL=echo.url,
-                   SCHEDULER_BLUESKY_HANDLE="comms.test", SCHEDULER_BLUESKY_APP_PASSWORD=APP_PASSWORD,
-                   SCHEDULER_NOTIFY_WEBHOOK_URL=f"{echo.url}/hook", SCHEDULER_MAX_ATTEMPTS="1",
-                   SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"), SCHEDULER_OUTBOX=str(tmp_path / "o.jsonl"))
-        runs = [subprocess.run([sys.executable, "-m", "scheduler", *args], capture_output=True, text=True, env=env,
-                               cwd=tmp_path, timeout=120)
-                for args in (["run", "--once"], ["queue", "list", "--format", "json"], ["queue", "show", "1"],
-                             ["queue", "show", "2"], ["queue", "export", "--format", "csv"],
-                             ["queue", "export", "--format", "ics"], ["status"])]
+        env.update(
+            SCHEDULER_DATABASE_URL=url,
+            SCHEDULER_MASTODON_BASE_URL=echo.url,
+            SCHEDULER_MASTODON_TOKEN=MASTODON_TOKEN,
+            SCHEDULER_BLUESKY_BASE_URL=echo.url,
+            SCHEDULER_BLUESKY_HANDLE="comms.test",
+            SCHEDULER_BLUESKY_APP_PASSWORD=APP_PASSWORD,
+            SCHEDULER_NOTIFY_WEBHOOK_URL=f"{echo.url}/hook",
+            SCHEDULER_MAX_ATTEMPTS="1",
+            SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"),
+            SCHEDULER_OUTBOX=str(tmp_path / "o.jsonl"),
+        )
+        runs = [
+            subprocess.run(
+                [sys.executable, "-m", "scheduler", *args],
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=tmp_path,
+                timeout=120,
+            )
+            for args in (
+                ["run", "--once"],
+                ["queue", "list", "--format", "json"],
+                ["queue", "show", "1"],
+                ["queue", "show", "2"],
+                ["queue", "export", "--format", "csv"],
+                ["queue", "export", "--format", "ics"],
+                ["status"],
+            )
+        ]
     assert any(MASTODON_TOKEN in seen for seen in echo.seen) and any(APP_PASSWORD in seen for seen in echo.seen)
     posts = {post.platform: post for post in Store.open(url).list_posts()}
     assert posts["mastodon"].state == State.FAILED and "refused key" in posts["mastodon"].error  # the echo, scrubbed
@@ -110,7 +138,10 @@ def test_an_echoing_server_puts_no_secret_into_the_queue_exports_logs_or_notices
     csv = runs[4].stdout
     assert "refused key" in csv
     for run in runs:
-        assert run.returncode == (1 if run.args[-1] == "status" else 0), (run.args, run.stderr)  # 1: posts need attention
+        assert run.returncode == (1 if run.args[-1] == "status" else 0), (
+            run.args,
+            run.stderr,
+        )  # 1: posts need attention
         for secret in (MASTODON_TOKEN, APP_PASSWORD):
             assert secret not in run.stdout + run.stderr, (run.args, run.stdout, run.stderr)
     for secret in (MASTODON_TOKEN, APP_PASSWORD):
@@ -122,17 +153,27 @@ def test_an_echoing_server_puts_no_secret_into_the_queue_exports_logs_or_notices
     assert "[redacted]" in reasons
 
 
-@pytest.mark.parametrize("text, secrets, kept", [
-    ("Authorization: Bearer eyJhbGciOi.abc.def was refused", (), "Authorization: Bearer [redacted] was refused"),
-    ("GET /me?access_token=EAAB123xyz&fields=id failed", (), "GET /me?access_token=[redacted]&fields=id failed"),
-    ('{"refresh_token": "r-123456", "client_secret":"c-987654"}', (),
-     '{"refresh_token": "[redacted]", "client_secret":"[redacted]"}'),
-    ("password=hunter22&user=a", (), "password=[redacted]&user=a"),
-    ("login for comms.test with pa ss+wörd/1 failed", ("pa ss+wörd/1",), "login for comms.test with [redacted] failed"),
-    ("form pa%20ss%2Bw%C3%B6rd%2F1 and pa+ss%2Bw%C3%B6rd%2F1", ("pa ss+wörd/1",), "form [redacted] and [redacted]"),
-    ('json "say \\"hi\\" now"', ('say "hi" now',), 'json "[redacted]"'),
-    ("a short one: ab", ("ab",), "a short one: ab"),  # too short to tell from ordinary words
-])
+@pytest.mark.parametrize(
+    "text, secrets, kept",
+    [
+        ("Authorization: Bearer eyJhbGciOi.abc.def was refused", (), "Authorization: Bearer [redacted] was refused"),
+        ("GET /me?access_token=EAAB123xyz&fields=id failed", (), "GET /me?access_token=[redacted]&fields=id failed"),
+        (
+            '{"refresh_token": "r-123456", "client_secret":"c-987654"}',
+            (),
+            '{"refresh_token": "[redacted]", "client_secret":"[redacted]"}',
+        ),
+        ("password=hunter22&user=a", (), "password=[redacted]&user=a"),
+        (
+            "login for comms.test with pa ss+wörd/1 failed",
+            ("pa ss+wörd/1",),
+            "login for comms.test with [redacted] failed",
+        ),
+        ("form pa%20ss%2Bw%C3%B6rd%2F1 and pa+ss%2Bw%C3%B6rd%2F1", ("pa ss+wörd/1",), "form [redacted] and [redacted]"),
+        ('json "say \\"hi\\" now"', ('say "hi" now',), 'json "[redacted]"'),
+        ("a short one: ab", ("ab",), "a short one: ab"),  # too short to tell from ordinary words
+    ],
+)
 def test_scrub_removes_known_secrets_and_what_looks_like_one(text, secrets, kept):
     assert scrub(text, secrets) == kept
 
@@ -144,16 +185,23 @@ def test_every_error_of_the_request_helper_is_scrubbed_of_what_the_request_carri
         http = HttpClient(connect_retries=0)
         http.conceal("registered-s3cr3t-77")
         with pytest.raises(PublishError) as info:
-            http.request("POST", f"{echo.url}/api/v1/statuses", headers={"Authorization": "Bearer tok-9f8e7d6c"},
-                         data={"status": "registered-s3cr3t-77", "client_secret": "form-s3cr3t-55"})
+            http.request(
+                "POST",
+                f"{echo.url}/api/v1/statuses",
+                headers={"Authorization": "Bearer tok-9f8e7d6c"},
+                data={"status": "registered-s3cr3t-77", "client_secret": "form-s3cr3t-55"},
+            )
         message = str(info.value)
         assert "refused key" in message and "status=" in message
         for secret in ("tok-9f8e7d6c", "registered-s3cr3t-77", "form-s3cr3t-55"):
             assert secret not in message
         with pytest.raises(PublishError) as info:
-            http.request("POST", f"{echo.url}/xrpc/com.atproto.server.createSession",
-                         json={"identifier": "a.test", "password": "pw-3a4b5c6d"},
-                         classify=lambda response: PublishError(f"classified: {response.text}"))
+            http.request(
+                "POST",
+                f"{echo.url}/xrpc/com.atproto.server.createSession",
+                json={"identifier": "a.test", "password": "pw-3a4b5c6d"},
+                classify=lambda response: PublishError(f"classified: {response.text}"),
+            )
         assert "classified" in str(info.value) and "pw-3a4b5c6d" not in str(info.value)
     assert requests  # the real transport was used
 
@@ -172,7 +220,7 @@ def test_a_threads_container_error_that_repeats_the_token_is_scrubbed():
         def log_message(self, *args: object) -> None:
             pass
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             from urllib.parse import parse_qs, urlsplit
 
             sent = parse_qs(urlsplit(self.path).query).get("access_token", [""])[0]

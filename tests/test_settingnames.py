@@ -13,8 +13,8 @@ from tests.conftest import EXAMPLE, ROOT
 
 
 def test_the_names_are_the_settings_fields():
-    assert FIELDS == set(Settings.model_fields)
-    assert ACCOUNT_FIELDS == set(Account.model_fields)
+    assert set(Settings.model_fields) == FIELDS
+    assert set(Account.model_fields) == ACCOUNT_FIELDS
 
 
 def _warnings(err: str) -> list[str]:
@@ -28,7 +28,9 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def test_an_unknown_variable_is_a_warning_naming_the_closest_setting_and_the_command_goes_on(run, monkeypatch, database):
+def test_an_unknown_variable_is_a_warning_naming_the_closest_setting_and_the_command_goes_on(
+    run, monkeypatch, database
+):
     monkeypatch.setenv("SCHEDULER_TIMEZOEN", "America/New_York")
     result = run("queue", "list")
     assert result.code == 0 and result.out.strip() == "no posts"
@@ -49,7 +51,9 @@ def test_queue_lists_fast_path_warns_too_and_only_once(run, monkeypatch, databas
 
 def test_a_dotenv_key_is_checked_with_its_line(run, tmp_path, monkeypatch, database):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / ".env").write_text("# comment\nSCHEDULER_SLOTS=mon 09:00\nSCHEDULER_HASHTAG=Familie\n", encoding="utf-8")
+    (tmp_path / ".env").write_text(
+        "# comment\nSCHEDULER_SLOTS=mon 09:00\nSCHEDULER_HASHTAG=Familie\n", encoding="utf-8"
+    )
     result = run("queue", "list")
     assert result.code == 0
     assert _warnings(result.err) == [
@@ -67,8 +71,9 @@ def test_a_setting_without_its_prefix_in_dotenv_is_named_with_it(tmp_path):
 
 def test_an_unreadable_dotenv_line_names_the_setting_but_never_the_value(run, tmp_path, monkeypatch, database):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / ".env").write_text("SCHEDULER_UTM=false\n\nSCHEDULER_MASTODON_TOKEN secret-value-123\n",
-                                   encoding="utf-8")
+    (tmp_path / ".env").write_text(
+        "SCHEDULER_UTM=false\n\nSCHEDULER_MASTODON_TOKEN secret-value-123\n", encoding="utf-8"
+    )
     result = run("queue", "list")
     assert result.code == 0
     assert _warnings(result.err) == [
@@ -81,16 +86,26 @@ def test_an_unreadable_dotenv_line_names_the_setting_but_never_the_value(run, tm
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("SCHEDULER_ACCOUNTS__MASTADON__REGIONAL__TOKEN",
-         "{name}: 'mastadon' is not a platform; did you mean SCHEDULER_ACCOUNTS__MASTODON__REGIONAL__TOKEN?"),
-        ("SCHEDULER_ACCOUNTS__MASTODON__REGIONAL__TOKN",
-         "{name}: 'tokn' is not an account field; did you mean SCHEDULER_ACCOUNTS__MASTODON__REGIONAL__TOKEN?"),
-        ("SCHEDULER_ACCOUNTS__BLUESKY__TEAM__PASSWORD",
-         "{name}: 'password' is not an account field; did you mean SCHEDULER_ACCOUNTS__BLUESKY__TEAM__APP_PASSWORD?"),
-        ("SCHEDULER_ACCOUNTS__MASTODON__TOKEN",
-         "{name} names no account; did you mean SCHEDULER_ACCOUNTS__MASTODON__<NAME>__TOKEN?"),
-        ("SCHEDULER_ACCOUNTS_MASTODON_REGIONAL_TOKEN",
-         "{name} is not a setting (ignored); did you mean SCHEDULER_ACCOUNTS__MASTODON__REGIONAL__TOKEN?"),
+        (
+            "SCHEDULER_ACCOUNTS__MASTADON__REGIONAL__TOKEN",
+            "{name}: 'mastadon' is not a platform; did you mean SCHEDULER_ACCOUNTS__MASTODON__REGIONAL__TOKEN?",
+        ),
+        (
+            "SCHEDULER_ACCOUNTS__MASTODON__REGIONAL__TOKN",
+            "{name}: 'tokn' is not an account field; did you mean SCHEDULER_ACCOUNTS__MASTODON__REGIONAL__TOKEN?",
+        ),
+        (
+            "SCHEDULER_ACCOUNTS__BLUESKY__TEAM__PASSWORD",
+            "{name}: 'password' is not an account field; did you mean SCHEDULER_ACCOUNTS__BLUESKY__TEAM__APP_PASSWORD?",
+        ),
+        (
+            "SCHEDULER_ACCOUNTS__MASTODON__TOKEN",
+            "{name} names no account; did you mean SCHEDULER_ACCOUNTS__MASTODON__<NAME>__TOKEN?",
+        ),
+        (
+            "SCHEDULER_ACCOUNTS_MASTODON_REGIONAL_TOKEN",
+            "{name} is not a setting (ignored); did you mean SCHEDULER_ACCOUNTS__MASTODON__REGIONAL__TOKEN?",
+        ),
         ("SCHEDULR_TIMEZONE", "{name} is not read (settings start with SCHEDULER_); did you mean SCHEDULER_TIMEZONE?"),
         ("SCHEDULER_NOTHING_LIKE_IT", "{name} is not a setting (ignored); .env.example lists every setting"),
     ],
@@ -100,9 +115,18 @@ def test_nested_account_variables_and_near_misses_are_checked_inside(name, messa
 
 
 def test_valid_names_and_other_programs_variables_give_no_warning(tmp_path):
-    environ = {"SCHEDULER_TIMEZONE": "Europe/Berlin", "scheduler_utm": "false",
-               "SCHEDULER_ACCOUNTS__MASTODON__REGIONAL__TOKEN": "t", "SCHEDULER_ACCOUNTS__X__NEWS__BASE_URL": "u",
-               "SCHEDULER_ACCOUNTS__LINKEDIN__PAGE": '{"token": "t"}', "SCHEDULER_ACCOUNTS": "{}",
-               "PATH": "/bin", "LANGUAGE": "de", "HOME": "/root", "TZ": "UTC", "SCHEDULE": "x"}
+    environ = {
+        "SCHEDULER_TIMEZONE": "Europe/Berlin",
+        "scheduler_utm": "false",
+        "SCHEDULER_ACCOUNTS__MASTODON__REGIONAL__TOKEN": "t",
+        "SCHEDULER_ACCOUNTS__X__NEWS__BASE_URL": "u",
+        "SCHEDULER_ACCOUNTS__LINKEDIN__PAGE": '{"token": "t"}',
+        "SCHEDULER_ACCOUNTS": "{}",
+        "PATH": "/bin",
+        "LANGUAGE": "de",
+        "HOME": "/root",
+        "TZ": "UTC",
+        "SCHEDULE": "x",
+    }
     (tmp_path / ".env").write_text((ROOT / ".env.example").read_text(encoding="utf-8"), encoding="utf-8")
     assert name_problems(environ, tmp_path / ".env") == []

@@ -43,13 +43,23 @@ def postgres_url() -> Iterator[str]:
 def test_four_workers_share_the_queue_without_duplicates(postgres_url: str, tmp_path: Path):
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     store = Store.open(postgres_url)
-    store.add([NewPost(f"item{n}", "x", "default", now, (f"Post {n}",), "de") for n in range(POSTS)],
-              state=State.SCHEDULED, now=now, reason="workers test")
+    store.add(
+        [NewPost(f"item{n}", "x", "default", now, (f"Post {n}",), "de") for n in range(POSTS)],
+        state=State.SCHEDULED,
+        now=now,
+        reason="workers test",
+    )
     store.close()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
     workers = [
-        subprocess.Popen([sys.executable, "-m", "tests.fakes.crashing_daemon", postgres_url, str(tmp_path / f"out{n}.jsonl")],
-                         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.fakes.crashing_daemon", postgres_url, str(tmp_path / f"out{n}.jsonl")],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for n in range(WORKERS)
     ]
     for worker in workers:
@@ -70,15 +80,32 @@ def test_four_workers_share_the_queue_without_duplicates(postgres_url: str, tmp_
 
 def test_several_scheduler_run_commands_on_postgres_publish_each_post_once(postgres_url: str, tmp_path: Path):
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
-    Store.open(postgres_url).add([NewPost(f"item{n}", "mastodon", "default", now, (f"Post {n}",), "de")
-                                  for n in range(120)], state=State.SCHEDULED, now=now, reason="cli workers")
+    Store.open(postgres_url).add(
+        [NewPost(f"item{n}", "mastodon", "default", now, (f"Post {n}",), "de") for n in range(120)],
+        state=State.SCHEDULED,
+        now=now,
+        reason="cli workers",
+    )
     with MastodonFake(token="m", max_characters=500) as mastodon:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
-        env.update(SCHEDULER_DATABASE_URL=postgres_url, SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"),
-                   SCHEDULER_MASTODON_BASE_URL=mastodon.url, SCHEDULER_MASTODON_TOKEN="m",
-                   SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"))
-        runs = [subprocess.Popen([sys.executable, "-m", "scheduler", "run", "--once"], cwd=tmp_path, env=env,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+        env.update(
+            SCHEDULER_DATABASE_URL=postgres_url,
+            SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"),
+            SCHEDULER_MASTODON_BASE_URL=mastodon.url,
+            SCHEDULER_MASTODON_TOKEN="m",
+            SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"),
+        )
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "scheduler", "run", "--once"],
+                cwd=tmp_path,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(3)
+        ]
         for process in runs:
             _, err = process.communicate(timeout=180)
             assert process.returncode == 0, err  # no "another daemon" refusal on PostgreSQL

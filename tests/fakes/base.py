@@ -27,6 +27,7 @@ supplies its own `server_error()`, `throttled(…)` and `rate_headers(…)` (def
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import random
@@ -112,8 +113,12 @@ class JsonHandler(BaseHTTPRequestHandler):
             return False
         self._counted = True
         # what arrived, as it arrived (the body once the handler reads it): for contract tests
-        self._received: dict[str, Any] = {"method": self.command, "path": self.path,
-                                          "headers": dict(self.headers.items()), "body": b""}
+        self._received: dict[str, Any] = {
+            "method": self.command,
+            "path": self.path,
+            "headers": dict(self.headers.items()),
+            "body": b"",
+        }
         self.server.fake.received.append(self._received)
         self.server.fake._arrived(self.command, self.path)
         return True
@@ -135,10 +140,8 @@ class JsonHandler(BaseHTTPRequestHandler):
         fake._answering(self.command, self.path)
         if status == DROP:  # an injected lost answer: close without a word
             self.close_connection = True
-            try:
+            with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             return
         raw = b"" if body is None else json.dumps(body).encode()
         self.send_response(status)
@@ -246,7 +249,9 @@ class FakeServer:
         wait = max(math.ceil(reset_at - self.time()), 1)
         return 429, {"error": "Too many requests"}, {**self.rate_headers(limit, 0, reset_at), "Retry-After": str(wait)}
 
-    def spend(self, window: str, limit: int, seconds: float) -> tuple[tuple[int, Any, dict[str, str]] | None, dict[str, str]]:
+    def spend(
+        self, window: str, limit: int, seconds: float
+    ) -> tuple[tuple[int, Any, dict[str, str]] | None, dict[str, str]]:
         """One request against a fixed window of its own, apart from the create budget (e.g. media
         uploads): `(the throttle answer, {})` past `limit`, else `(None, the rate-limit headers)`.
         The caller holds `self._lock`."""
@@ -328,8 +333,9 @@ class FakeServer:
             return
         bare = path.split("?", 1)[0]
         with self._fault_lock:
-            hold = next((h for h in self._holds if h.stage == stage and not h.reached.is_set()
-                         and bare.endswith(h.path)), None)
+            hold = next(
+                (h for h in self._holds if h.stage == stage and not h.reached.is_set() and bare.endswith(h.path)), None
+            )
             if hold is not None and hold.skip:
                 hold.skip -= 1
                 hold = None

@@ -24,8 +24,13 @@ def _invalid(message: str) -> Answer:
 
 
 def _blob(value: Any, where: str, blobs: dict[str, dict[str, Any]]) -> Answer | None:
-    if not (isinstance(value, dict) and value.get("$type") == "blob" and isinstance(value.get("ref"), dict)
-            and isinstance(value.get("mimeType"), str) and isinstance(value.get("size"), int)):
+    if not (
+        isinstance(value, dict)
+        and value.get("$type") == "blob"
+        and isinstance(value.get("ref"), dict)
+        and isinstance(value.get("mimeType"), str)
+        and isinstance(value.get("size"), int)
+    ):
         return _invalid(f"{where} should be a blob ref")
     cid = str(value["ref"].get("$link", ""))
     stored = blobs.get(cid)
@@ -52,8 +57,10 @@ def _images(embed: dict[str, Any], blobs: dict[str, dict[str, Any]]) -> Answer |
         if not isinstance(image["alt"], str):
             return _invalid(f"{where}.alt must be a string")
         ratio = image.get("aspectRatio")
-        if ratio is not None and not (isinstance(ratio, dict) and all(
-                isinstance(ratio.get(side), int) and ratio[side] >= 1 for side in ("width", "height"))):
+        if ratio is not None and not (
+            isinstance(ratio, dict)
+            and all(isinstance(ratio.get(side), int) and ratio[side] >= 1 for side in ("width", "height"))
+        ):
             return _invalid(f"{where}.aspectRatio must have integer width and height of at least 1")
         if (refused := _blob(image["image"], f"{where}.image", blobs)) is not None:
             return refused
@@ -78,7 +85,9 @@ def check_record(record: dict[str, Any], blobs: dict[str, dict[str, Any]]) -> An
     """The PDS's answer to an invalid record, or None when embed and mention facets are valid."""
     for n, facet in enumerate(record.get("facets", [])):
         for m, feature in enumerate(facet.get("features", [])):
-            if feature.get("$type") == "app.bsky.richtext.facet#mention" and not _DID.match(str(feature.get("did", ""))):
+            if feature.get("$type") == "app.bsky.richtext.facet#mention" and not _DID.match(
+                str(feature.get("did", ""))
+            ):
                 return _invalid(f'Invalid DID (got "{feature.get("did")}") at $.record.facets[{n}].features[{m}].did')
     embed = record.get("embed")
     if embed is None:

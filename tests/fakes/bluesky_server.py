@@ -38,8 +38,9 @@ def _sniff(data: bytes) -> str | None:
 
 
 class BlueskyFake(FakeServer):
-    def __init__(self, *, handle: str = "comms.test", password: str = "app-password",
-                 others: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, *, handle: str = "comms.test", password: str = "app-password", others: dict[str, str] | None = None
+    ) -> None:
         self.handle, self.password, self.did = handle, password, "did:plc:fakefakefakefakefake"
         self.others = dict(others or {})  # other accounts' handles → DIDs, for resolveHandle
         self.blobs: dict[str, dict[str, Any]] = {}  # cid → {"mimeType", "size", "data"}
@@ -92,7 +93,10 @@ class BlueskyFake(FakeServer):
                     return denied
                 rkey, record = body.get("rkey", ""), body.get("record", {})
                 if not _TID.match(rkey):
-                    return 400, {"error": "InvalidRequest", "message": f'Invalid record key: Invalid TID string (got "{rkey}")'}
+                    return 400, {
+                        "error": "InvalidRequest",
+                        "message": f'Invalid record key: Invalid TID string (got "{rkey}")',
+                    }
                 if (failure := self.next_failure()) is not None:  # scripted, over budget or injected (base.py)
                     status, answer, created, extra = failure
                     if created:
@@ -101,8 +105,10 @@ class BlueskyFake(FakeServer):
                 text = record.get("text", "")
                 graphemes = len(regex.findall(r"\X", text))
                 if graphemes > 300 or len(text.encode()) > 3000:
-                    return 400, {"error": "InvalidRequest",
-                                 "message": f"Invalid app.bsky.feed.post record: grapheme too big (maximum 300, got {graphemes}) at $.record.text"}
+                    return 400, {
+                        "error": "InvalidRequest",
+                        "message": f"Invalid app.bsky.feed.post record: grapheme too big (maximum 300, got {graphemes}) at $.record.text",
+                    }
                 if (refused := check_record(record, self.blobs)) is not None:
                     return refused
                 if rkey in self.records:
@@ -116,7 +122,10 @@ class BlueskyFake(FakeServer):
         if denied:
             return denied
         if not headers.get("content-type"):
-            return 400, {"error": "InvalidRequest", "message": "Request encoding (Content-Type) required but not provided"}
+            return 400, {
+                "error": "InvalidRequest",
+                "message": "Request encoding (Content-Type) required but not provided",
+            }
         mime = _sniff(data) or headers["content-type"].split(";")[0].strip()  # the PDS looks at the bytes
         cid = "bafkrei" + hashlib.sha256(data).hexdigest()[:52]
         with self._lock:
@@ -125,8 +134,10 @@ class BlueskyFake(FakeServer):
 
     def resolve(self, handle: str) -> tuple[int, dict[str, Any]]:
         if not _HANDLE.match(handle):
-            return 400, {"error": "InvalidRequest",
-                         "message": f'Invalid com.atproto.identity.resolveHandle params: Invalid handle (got "{handle}")'}
+            return 400, {
+                "error": "InvalidRequest",
+                "message": f'Invalid com.atproto.identity.resolveHandle params: Invalid handle (got "{handle}")',
+            }
         known = {self.handle: self.did, **self.others}
         did = known.get(handle.lower())
         if did is None:
@@ -134,8 +145,11 @@ class BlueskyFake(FakeServer):
         return 200, {"did": did}
 
     def _store(self, rkey: str, record: dict[str, Any]) -> dict[str, Any]:
-        stored = {"uri": f"at://{self.did}/app.bsky.feed.post/{rkey}", "cid": f"bafyrei{secrets.token_hex(10)}",
-                  "value": record}
+        stored = {
+            "uri": f"at://{self.did}/app.bsky.feed.post/{rkey}",
+            "cid": f"bafyrei{secrets.token_hex(10)}",
+            "value": record,
+        }
         self.records[rkey] = stored
         return stored
 
@@ -144,19 +158,26 @@ class BlueskyFake(FakeServer):
 
     def rate_headers(self, limit: int, remaining: int, reset_at: float) -> dict[str, str]:
         window = self._budget[1] if self._budget else 3600
-        return {"RateLimit-Limit": str(limit), "RateLimit-Remaining": str(max(remaining, 0)),
-                "RateLimit-Reset": str(math.ceil(reset_at)), "RateLimit-Policy": f"{limit};w={window:.0f}"}  # §3.4
+        return {
+            "RateLimit-Limit": str(limit),
+            "RateLimit-Remaining": str(max(remaining, 0)),
+            "RateLimit-Reset": str(math.ceil(reset_at)),
+            "RateLimit-Policy": f"{limit};w={window:.0f}",
+        }  # §3.4
 
     def throttled(self, limit: int, reset_at: float) -> tuple[int, Any, dict[str, str]]:
         wait = max(math.ceil(reset_at - self.time()), 1)
-        return 429, {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}, {
-            **self.rate_headers(limit, 0, reset_at), "Retry-After": str(wait)}
+        return (
+            429,
+            {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
+            {**self.rate_headers(limit, 0, reset_at), "Retry-After": str(wait)},
+        )
 
     def handler(self) -> type[JsonHandler]:
         fake = self
 
         class Handler(JsonHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:  # noqa: N802  # reason: the method name the server library calls
                 raw, headers = self.body(), self.lowered_headers()
                 if urlsplit(self.path).path == "/xrpc/com.atproto.repo.uploadBlob":  # raw bytes, not JSON
                     fake.requests.append({"path": self.path, "headers": headers, "size": len(raw)})
@@ -165,7 +186,7 @@ class BlueskyFake(FakeServer):
                 fake.requests.append({"path": self.path, "headers": headers, "body": body})
                 self.send_json(*fake.post(urlsplit(self.path).path, headers, body))
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:  # noqa: N802  # reason: the method name the server library calls
                 parts = urlsplit(self.path)
                 if parts.path == "/xrpc/com.atproto.identity.resolveHandle":
                     fake.requests.append({"path": self.path, "headers": self.lowered_headers(), "body": None})
@@ -180,8 +201,13 @@ class BlueskyFake(FakeServer):
                         return self.send_json(*denied)
                     rkey = parse_qs(parts.query).get("rkey", [""])[0]
                     if rkey not in fake.records:
-                        return self.send_json(400, {"error": "RecordNotFound",
-                                                    "message": f"Could not locate record: at://{fake.did}/app.bsky.feed.post/{rkey}"})
+                        return self.send_json(
+                            400,
+                            {
+                                "error": "RecordNotFound",
+                                "message": f"Could not locate record: at://{fake.did}/app.bsky.feed.post/{rkey}",
+                            },
+                        )
                     return self.send_json(200, fake.records[rkey])
                 return self.send_json(404, {"error": "MethodNotImplemented", "message": "Method Not Implemented"})
 

@@ -41,10 +41,28 @@ def _openssl(*args: str | Path, cwd: Path) -> None:
 
 def _ca(folder: Path, name: str) -> tuple[Path, Path]:
     cert, key = folder / f"{name}.pem", folder / f"{name}.key"
-    _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-             "-keyout", key, "-out", cert, "-days", "2", "-subj", f"/CN={name}",
-             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-             cwd=folder)
+    _openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        key,
+        "-out",
+        cert,
+        "-days",
+        "2",
+        "-subj",
+        f"/CN={name}",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+        cwd=folder,
+    )
     return cert, key
 
 
@@ -55,8 +73,38 @@ def make_pki(folder: Path) -> Pki:
     stranger, _ = _ca(folder, "Stranger CA")
     key, request, cert = folder / "server.key", folder / "server.csr", folder / "server.pem"
     (folder / "server.ext").write_text(_SERVER_EXTENSIONS)
-    _openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
-             "-out", request, "-subj", "/CN=localhost", cwd=folder)
-    _openssl("x509", "-req", "-in", request, "-CA", ca, "-CAkey", ca_key, "-set_serial", "2", "-days", "2",
-             "-out", cert, "-extfile", "server.ext", cwd=folder)
+    _openssl(
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        key,
+        "-out",
+        request,
+        "-subj",
+        "/CN=localhost",
+        cwd=folder,
+    )
+    _openssl(
+        "x509",
+        "-req",
+        "-in",
+        request,
+        "-CA",
+        ca,
+        "-CAkey",
+        ca_key,
+        "-set_serial",
+        "2",
+        "-days",
+        "2",
+        "-out",
+        cert,
+        "-extfile",
+        "server.ext",
+        cwd=folder,
+    )
     return Pki(ca=ca, cert=cert, key=key, stranger=stranger)

@@ -30,7 +30,7 @@ def published_text(commentary: str) -> str:
         ch = commentary[i]
         if commentary.startswith("{hashtag|\\#|", i):
             end = commentary.find("}", i)
-            out.append("#" + commentary[i + len("{hashtag|\\#|"):end].replace("\\_", "_"))
+            out.append("#" + commentary[i + len("{hashtag|\\#|") : end].replace("\\_", "_"))
             i = end + 1
             continue
         if ch == "\\" and i + 1 < len(commentary) and commentary[i + 1] in RESERVED:
@@ -56,14 +56,27 @@ class LinkedInFake(FakeServer):
             return 401, {"status": 401, "serviceErrorCode": 65600, "message": "Invalid access token"}, {}
         version = headers.get("linkedin-version", "")
         if not (len(version) == 6 and version.isdigit()):
-            return 400, {"status": 400, "message": "A version must be present. Please specify a version by adding the LinkedIn-Version header."}, {}
+            return (
+                400,
+                {
+                    "status": 400,
+                    "message": "A version must be present. Please specify a version by adding the LinkedIn-Version header.",
+                },
+                {},
+            )
         if version < self.oldest_version:
-            return 426, {"status": 426, "code": "NONEXISTENT_VERSION", "message": f"Requested version {version} is not active"}, {}
+            return (
+                426,
+                {"status": 426, "code": "NONEXISTENT_VERSION", "message": f"Requested version {version} is not active"},
+                {},
+            )
         if headers.get("x-restli-protocol-version") != "2.0.0":
             return 400, {"status": 400, "message": "X-Restli-Protocol-Version 2.0.0 required"}, {}
         return None
 
-    def initialize_upload(self, headers: dict[str, str], body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def initialize_upload(
+        self, headers: dict[str, str], body: dict[str, Any]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         problem = self._headers_problem(headers)
         if problem is not None:
             return problem
@@ -74,10 +87,21 @@ class LinkedInFake(FakeServer):
             number = len(self.images) + 1
             urn, key = f"urn:li:image:D4D10AQ{number:06d}", f"up{number:06d}"
             self.images[urn] = {"owner": owner, "key": key, "data": None}
-        return 200, {"value": {"uploadUrlExpiresAt": 1_770_541_529_250, "uploadUrl": f"{self.url}/dms-uploads/{key}",
-                               "image": urn}}, {}
+        return (
+            200,
+            {
+                "value": {
+                    "uploadUrlExpiresAt": 1_770_541_529_250,
+                    "uploadUrl": f"{self.url}/dms-uploads/{key}",
+                    "image": urn,
+                }
+            },
+            {},
+        )
 
-    def receive_upload(self, headers: dict[str, str], key: str, data: bytes) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
+    def receive_upload(
+        self, headers: dict[str, str], key: str, data: bytes
+    ) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
         if headers.get("authorization") != f"Bearer {self.token}":
             return 401, {"status": 401, "message": "Invalid access token"}, {}
         image = next((i for i in self.images.values() if i["key"] == key), None)
@@ -102,28 +126,52 @@ class LinkedInFake(FakeServer):
         if entries is None:
             return None
         if "multiImage" in content and not 2 <= len(entries) <= 20:
-            return 422, {"status": 422, "message": "ERROR :: /content/multiImage/images :: must hold 2 to 20 images"}, {}
+            return (
+                422,
+                {"status": 422, "message": "ERROR :: /content/multiImage/images :: must hold 2 to 20 images"},
+                {},
+            )
         for entry in entries:
             image = self.images.get(entry.get("id", ""))
             if image is None or image["data"] is None:
                 return 400, {"status": 400, "message": f"Image {entry.get('id')} has not been uploaded"}, {}
             if image["owner"] != body["author"]:
-                return 400, {"status": 400, "message": f"Image {entry['id']} is owned by {image['owner']}, not the author"}, {}
+                return (
+                    400,
+                    {"status": 400, "message": f"Image {entry['id']} is owned by {image['owner']}, not the author"},
+                    {},
+                )
         return None
 
     def _create(self, body: dict[str, Any]) -> str:
         urn = f"urn:li:share:{7_100_000_000_000_000_000 + len(self.posts) + 1}"
-        self.posts.append({"id": urn, "author": body["author"], "commentary": body["commentary"],
-                           "text": published_text(body["commentary"]), "content": body.get("content")})
+        self.posts.append(
+            {
+                "id": urn,
+                "author": body["author"],
+                "commentary": body["commentary"],
+                "text": published_text(body["commentary"]),
+                "content": body.get("content"),
+            }
+        )
         return urn
 
-    def create(self, headers: dict[str, str], body: dict[str, Any]) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
+    def create(
+        self, headers: dict[str, str], body: dict[str, Any]
+    ) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
         problem = self._headers_problem(headers)
         if problem is not None:
             return problem
         missing = [name for name in REQUIRED if name not in body]
         if missing:
-            return 422, {"status": 422, "message": f"ERROR :: /{missing[0]} :: field is required but not found and has no default value"}, {}
+            return (
+                422,
+                {
+                    "status": 422,
+                    "message": f"ERROR :: /{missing[0]} :: field is required but not found and has no default value",
+                },
+                {},
+            )
         problem = self._media_problem(body)
         if problem is not None:
             return problem
@@ -135,14 +183,34 @@ class LinkedInFake(FakeServer):
                 return status, answer, extra
             commentary = body["commentary"]
             if len(commentary) > 3000:
-                return 400, {"errorDetailType": "com.linkedin.common.error.BadRequest", "status": 400,
-                             "message": f"com.linkedin.content.common.exception.BadRequestResponseException: ShareCommentary text length ({len(commentary)} characters) exceeded the maximum allowed (3000 characters)",
-                             "errorDetails": {"inputErrors": [{"code": "FIELD_ARRAY_SIZE_TOO_HIGH", "maxLength": 3000}]}}, {}
-            same = next((p for p in self.posts if p["commentary"] == commentary and p["author"] == body["author"]), None)
+                return (
+                    400,
+                    {
+                        "errorDetailType": "com.linkedin.common.error.BadRequest",
+                        "status": 400,
+                        "message": f"com.linkedin.content.common.exception.BadRequestResponseException: ShareCommentary text length ({len(commentary)} characters) exceeded the maximum allowed (3000 characters)",
+                        "errorDetails": {"inputErrors": [{"code": "FIELD_ARRAY_SIZE_TOO_HIGH", "maxLength": 3000}]},
+                    },
+                    {},
+                )
+            same = next(
+                (p for p in self.posts if p["commentary"] == commentary and p["author"] == body["author"]), None
+            )
             if same is not None:
-                return 422, {"errorDetailType": "com.linkedin.common.error.BadRequest", "status": 422,
-                             "message": f"com.linkedin.content.common.exception.BadRequestResponseException: Content is a duplicate of {same['id']}",
-                             "errorDetails": {"inputErrors": [{"description": "Duplicate post is detected", "input": {}, "code": "DUPLICATE_POST"}]}}, {}
+                return (
+                    422,
+                    {
+                        "errorDetailType": "com.linkedin.common.error.BadRequest",
+                        "status": 422,
+                        "message": f"com.linkedin.content.common.exception.BadRequestResponseException: Content is a duplicate of {same['id']}",
+                        "errorDetails": {
+                            "inputErrors": [
+                                {"description": "Duplicate post is detected", "input": {}, "code": "DUPLICATE_POST"}
+                            ]
+                        },
+                    },
+                    {},
+                )
             urn = self._create(body)
         return 201, None, {"x-restli-id": urn}
 
@@ -150,20 +218,24 @@ class LinkedInFake(FakeServer):
         return 500, {"status": 500, "message": "Internal Server Error"}
 
     def throttled(self, limit: int, reset_at: float) -> tuple[int, Any, dict[str, str]]:
-        return 429, {"status": 429, "message": "Resource level throttle limit for calls to this resource is reached."}, {}
+        return (
+            429,
+            {"status": 429, "message": "Resource level throttle limit for calls to this resource is reached."},
+            {},
+        )
 
     def handler(self) -> type[JsonHandler]:
         fake = self
 
         class Handler(JsonHandler):
-            def do_PUT(self) -> None:  # noqa: N802
+            def do_PUT(self) -> None:  # noqa: N802  # reason: the method name the server library calls
                 path, headers, data = urlsplit(self.path).path, self.lowered_headers(), self.body()
                 fake.requests.append({"headers": headers, "path": path, "size": len(data)})
                 if not path.startswith("/dms-uploads/"):
                     return self.send_json(404, {"status": 404, "message": "Not Found"})
                 self.send_json(*fake.receive_upload(headers, path.rsplit("/", 1)[1], data))
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:  # noqa: N802  # reason: the method name the server library calls
                 headers, body = self.lowered_headers(), self.json_body()
                 parts = urlsplit(self.path)
                 if parts.path == "/rest/images" and parse_qs(parts.query).get("action") == ["initializeUpload"]:
@@ -174,7 +246,7 @@ class LinkedInFake(FakeServer):
                 fake.requests.append({"headers": headers, "body": body})
                 self.send_json(*fake.create(headers, body))
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:  # noqa: N802  # reason: the method name the server library calls
                 if self.headers.get("Authorization") != f"Bearer {fake.token}":
                     return self.send_json(401, {"status": 401, "message": "Invalid access token"})
                 parts = urlsplit(self.path)
@@ -184,7 +256,9 @@ class LinkedInFake(FakeServer):
                 if parts.path == "/rest/posts" and query.get("q") == ["author"]:
                     author = query["author"][0]
                     mine = [p for p in reversed(fake.posts) if p["author"] == author]
-                    return self.send_json(200, {"elements": [{"id": p["id"], "commentary": p["commentary"]} for p in mine]})
+                    return self.send_json(
+                        200, {"elements": [{"id": p["id"], "commentary": p["commentary"]} for p in mine]}
+                    )
                 return self.send_json(404, {"status": 404, "message": "Not Found"})
 
         return Handler

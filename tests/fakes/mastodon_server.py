@@ -47,11 +47,20 @@ def countable_length(text: str, spoiler: str) -> int:
 
 
 class MastodonFake(FakeServer):
-    def __init__(self, *, token: str = "test-token", max_characters: int = 500, latency: float = 0.0,
-                 latency_after_create: float = 0.0, state_file: Path | None = None,
-                 rate_limit: int | None = None, max_media_attachments: int = 4,
-                 image_size_limit: int = 16 * 1024 * 1024, processing_polls: int = 2,
-                 media_rate_limit: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        token: str = "test-token",
+        max_characters: int = 500,
+        latency: float = 0.0,
+        latency_after_create: float = 0.0,
+        state_file: Path | None = None,
+        rate_limit: int | None = None,
+        max_media_attachments: int = 4,
+        image_size_limit: int = 16 * 1024 * 1024,
+        processing_polls: int = 2,
+        media_rate_limit: int | None = None,
+    ) -> None:
         self.media_rate_limit = media_rate_limit
         self.token, self.max_characters = token, max_characters
         self.max_media_attachments, self.image_size_limit = max_media_attachments, image_size_limit
@@ -70,11 +79,15 @@ class MastodonFake(FakeServer):
         number = str(110_000_000_000_000_000 + len(self.statuses) + 1)
         text = fields["status"]
         status = {
-            "id": number, "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "uri": f"{self.url}/users/comms/statuses/{number}", "url": f"{self.url}/@comms/{number}",
+            "id": number,
+            "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "uri": f"{self.url}/users/comms/statuses/{number}",
+            "url": f"{self.url}/@comms/{number}",
             "content": "<p>" + html.escape(text).replace("\n\n", "</p><p>").replace("\n", "<br />") + "</p>",
-            "visibility": fields.get("visibility", "public"), "language": fields.get("language"),
-            "in_reply_to_id": fields.get("in_reply_to_id"), "spoiler_text": fields.get("spoiler_text", ""),
+            "visibility": fields.get("visibility", "public"),
+            "language": fields.get("language"),
+            "in_reply_to_id": fields.get("in_reply_to_id"),
+            "spoiler_text": fields.get("spoiler_text", ""),
             "account": {"id": "1", "username": "comms", "acct": "comms"},
             "media_attachments": [self._attachment(self.media[i]) for i in fields.get("media_ids") or []],
         }
@@ -89,8 +102,11 @@ class MastodonFake(FakeServer):
             return 401, {"error": "The access token is invalid"}, {}
         if self.rate_limit is not None and len(self.requests) > self.rate_limit:
             reset = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-            return 429, {"error": "Too many requests"}, {"X-RateLimit-Limit": str(self.rate_limit),
-                                                         "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}
+            return (
+                429,
+                {"error": "Too many requests"},
+                {"X-RateLimit-Limit": str(self.rate_limit), "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset},
+            )
         key = headers.get("idempotency-key")
         with self._lock:
             if key and key in self.idempotency and self.clock() - self.idempotency[key][0] < 3600:
@@ -107,7 +123,11 @@ class MastodonFake(FakeServer):
             if len(media_ids) > self.max_media_attachments:
                 return 422, {"error": f"Cannot attach more than {self.max_media_attachments} files"}, {}
             if any(self.media[i]["pending"] > 0 for i in media_ids):
-                return 422, {"error": "Cannot attach files that have not finished processing. Try again in a moment!"}, {}
+                return (
+                    422,
+                    {"error": "Cannot attach files that have not finished processing. Try again in a moment!"},
+                    {},
+                )
             if not media_ids and (not isinstance(text, str) or not text.strip()):
                 return 422, {"error": "Validation failed: Text can't be blank"}, {}
             text = text or ""
@@ -129,8 +149,12 @@ class MastodonFake(FakeServer):
 
     def _attachment(self, media: dict[str, Any]) -> dict[str, Any]:
         ready = media["pending"] <= 0
-        return {"id": media["id"], "type": "image", "description": media["description"],
-                "url": f"{self.url}/system/media/{media['id']}.png" if ready else None}
+        return {
+            "id": media["id"],
+            "type": "image",
+            "description": media["description"],
+            "url": f"{self.url}/system/media/{media['id']}.png" if ready else None,
+        }
 
     def upload(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any], dict[str, str]]:
         if headers.get("authorization") != f"Bearer {self.token}":
@@ -142,7 +166,11 @@ class MastodonFake(FakeServer):
         if image_type(file.data) is None or not file.content_type.startswith("image/"):
             return 422, {"error": "Validation failed: File content type is invalid, File is invalid"}, {}
         if len(file.data) > self.image_size_limit:
-            return 422, {"error": f"Validation failed: File file size must be less than {self.image_size_limit} Bytes"}, {}
+            return (
+                422,
+                {"error": f"Validation failed: File file size must be less than {self.image_size_limit} Bytes"},
+                {},
+            )
         limit_headers: dict[str, str] = {}
         if self.media_rate_limit is not None:
             with self._lock:
@@ -151,8 +179,12 @@ class MastodonFake(FakeServer):
                 return refused
         with self._lock:
             number = str(111_000_000_000_000_000 + len(self.media) + 1)
-            media = {"id": number, "description": fields.get("description"), "size": len(file.data),
-                     "pending": self.processing_polls}
+            media = {
+                "id": number,
+                "description": fields.get("description"),
+                "size": len(file.data),
+                "pending": self.processing_polls,
+            }
             self.media[number] = media
         return (202 if media["pending"] > 0 else 200), self._attachment(media), limit_headers
 
@@ -168,7 +200,11 @@ class MastodonFake(FakeServer):
 
     def rate_headers(self, limit: int, remaining: int, reset_at: float) -> dict[str, str]:
         reset = dt.datetime.fromtimestamp(reset_at, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # ISO 8601 (§2.5)
-        return {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(max(remaining, 0)), "X-RateLimit-Reset": reset}
+        return {
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": str(max(remaining, 0)),
+            "X-RateLimit-Reset": reset,
+        }
 
     def throttled(self, limit: int, reset_at: float) -> tuple[int, Any, dict[str, str]]:
         return 429, {"error": "Too many requests"}, self.rate_headers(limit, 0, reset_at)  # no Retry-After
@@ -177,14 +213,13 @@ class MastodonFake(FakeServer):
         fake = self
 
         class Handler(JsonHandler):
-
             def _authorised(self) -> bool:
                 if self.headers.get("Authorization") == f"Bearer {fake.token}":
                     return True
                 self.send_json(401, {"error": "The access token is invalid"})
                 return False
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:  # noqa: N802  # reason: the method name the server library calls
                 if urlsplit(self.path).path == "/api/v2/media":
                     headers, body = self.lowered_headers(), self.body()
                     fake.requests.append({"headers": headers, "path": "/api/v2/media", "at": time.time()})
@@ -207,14 +242,26 @@ class MastodonFake(FakeServer):
                     time.sleep(fake.latency_after_create)
                 self.send_json(status, body, extra)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:  # noqa: N802  # reason: the method name the server library calls
                 parts = urlsplit(self.path)
                 if parts.path == "/api/v2/instance":
-                    return self.send_json(200, {"domain": "127.0.0.1", "configuration": {"statuses": {
-                        "max_characters": fake.max_characters, "characters_reserved_per_url": 23,
-                        "max_media_attachments": fake.max_media_attachments},
-                        "media_attachments": {"image_size_limit": fake.image_size_limit,
-                                              "supported_mime_types": ["image/jpeg", "image/png", "image/gif", "image/webp"]}}})
+                    return self.send_json(
+                        200,
+                        {
+                            "domain": "127.0.0.1",
+                            "configuration": {
+                                "statuses": {
+                                    "max_characters": fake.max_characters,
+                                    "characters_reserved_per_url": 23,
+                                    "max_media_attachments": fake.max_media_attachments,
+                                },
+                                "media_attachments": {
+                                    "image_size_limit": fake.image_size_limit,
+                                    "supported_mime_types": ["image/jpeg", "image/png", "image/gif", "image/webp"],
+                                },
+                            },
+                        },
+                    )
                 if not self._authorised():
                     return None
                 media = re.fullmatch(r"/api/v1/media/(\w+)", parts.path)
@@ -239,8 +286,9 @@ def main() -> None:
     parser.add_argument("--latency-after-create", type=float, default=0.0)
     parser.add_argument("--state", type=Path)
     args = parser.parse_args()
-    with MastodonFake(token=args.token, latency=args.latency, latency_after_create=args.latency_after_create,
-                      state_file=args.state) as fake:
+    with MastodonFake(
+        token=args.token, latency=args.latency, latency_after_create=args.latency_after_create, state_file=args.state
+    ) as fake:
         print(fake.url, flush=True)
         try:
             while True:

@@ -7,8 +7,12 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from typing import NamedTuple
 
-MAGIC = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"GIF87a": "image/gif",
-         b"GIF89a": "image/gif"}
+MAGIC = {
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"GIF87a": "image/gif",
+    b"GIF89a": "image/gif",
+}
 
 
 def image_type(data: bytes) -> str | None:

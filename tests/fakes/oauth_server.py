@@ -24,9 +24,17 @@ class OAuthFake(FakeServer):
     `refresh_expires_in` (LinkedIn): a refresh token's life from the sign-in; every answer says what is
     left of it (`refresh_token_expires_in`), and a refresh token past it is refused."""
 
-    def __init__(self, *, client_id: str, client_secret: str | None, access_token: str,
-                 on_issue: Callable[[str], None] | None = None, rotate: bool = True, expires_in: int = 7200,
-                 refresh_expires_in: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        client_secret: str | None,
+        access_token: str,
+        on_issue: Callable[[str], None] | None = None,
+        rotate: bool = True,
+        expires_in: int = 7200,
+        refresh_expires_in: int | None = None,
+    ) -> None:
         self.client_id, self.client_secret, self.access_token = client_id, client_secret, access_token
         self.on_issue, self.rotate, self.expires_in = on_issue, rotate, expires_in
         self.refresh_expires_in = refresh_expires_in
@@ -87,8 +95,12 @@ class OAuthFake(FakeServer):
             return 401, {"error": "invalid_client"}
         refresh = "refresh-" + secrets.token_hex(6)
         self.refresh_tokens.add(refresh)
-        answer: dict[str, Any] = {"access_token": self.access_token, "refresh_token": refresh,
-                                  "expires_in": self.expires_in, "token_type": "bearer"}
+        answer: dict[str, Any] = {
+            "access_token": self.access_token,
+            "refresh_token": refresh,
+            "expires_in": self.expires_in,
+            "token_type": "bearer",
+        }
         if self.refresh_expires_in is not None:
             self.refresh_ends[refresh] = time.time() + self.refresh_expires_in
             answer["refresh_token_expires_in"] = self.refresh_expires_in
@@ -102,8 +114,11 @@ class OAuthFake(FakeServer):
         elif path == "/refresh_access_token" and grant == "th_refresh_token":
             ok = query.get("access_token") in self.access_tokens
         elif grant == "fb_exchange_token":
-            ok = (query.get("client_id") == self.client_id and query.get("client_secret") == self.client_secret
-                  and query.get("fb_exchange_token") in self.access_tokens)
+            ok = (
+                query.get("client_id") == self.client_id
+                and query.get("client_secret") == self.client_secret
+                and query.get("fb_exchange_token") in self.access_tokens
+            )
         else:
             return 400, {"error": {"message": "Unsupported grant", "type": "OAuthException", "code": 100}}
         if not ok:
@@ -114,7 +129,7 @@ class OAuthFake(FakeServer):
         fake = self
 
         class Handler(JsonHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:  # noqa: N802  # reason: the method name the server library calls
                 parts = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 if parts.path != "/authorize":
@@ -132,7 +147,7 @@ class OAuthFake(FakeServer):
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:  # noqa: N802  # reason: the method name the server library calls
                 form = {k: v[0] for k, v in parse_qs(self.body().decode()).items()}
                 fake.requests.append({"path": self.path, "form": form})
                 self.send_json(*fake.token(self.lowered_headers(), form))

@@ -73,7 +73,7 @@ class PageServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]
                 site.hits[path] = site.hits.get(path, 0) + 1
                 resource = site.resources.get(path, Resource(404, b"not found", "text/plain"))

@@ -41,8 +41,9 @@ class SmtpServer:
         class Handler:
             async def handle_DATA(self, smtp: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
                 tls = smtp.transport.get_extra_info("ssl_object")
-                server.messages.append(Received(envelope, tls.version() if tls is not None else None,
-                                                bool(session.authenticated)))
+                server.messages.append(
+                    Received(envelope, tls.version() if tls is not None else None, bool(session.authenticated))
+                )
                 return "250 OK"
 
         def authenticator(smtp: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
@@ -63,11 +64,11 @@ class SmtpServer:
             options.update(tls_context=self.context, require_starttls=True)
         elif self.tls == "ssl":
             options.update(ssl_context=self.context)
-        self._controller = controller_module.Controller(Handler(), hostname=self.host, port=self.port,
-                                                        **options)
+        self._controller = controller_module.Controller(Handler(), hostname=self.host, port=self.port, **options)
         self._controller.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         self._controller.stop()

@@ -28,18 +28,19 @@ settle = len(sys.argv) > 4 and sys.argv[4] == "settle"  # every worker stopped: 
 
 
 class SlowPublisher(DryRunPublisher):
-    def publish(self, post):  # type: ignore[no-untyped-def]
+    def publish(self, post):  # type: ignore[no-untyped-def]  # reason: a test double; the interface's signature is not repeated
         time.sleep(random.uniform(0.002, 0.02))  # a slow platform: kills land mid-request
         return super().publish(post)
 
-    def reconcile(self, post):  # type: ignore[no-untyped-def]
+    def reconcile(self, post):  # type: ignore[no-untyped-def]  # reason: a test double; the interface's signature is not repeated
         time.sleep(random.uniform(0.0, 0.05))  # asking the platform takes a while: reconcilers race
         return super().reconcile(post)
 
 
 store = Store.open(url)
-daemon = Daemon(store, Dispatcher(store, SlowPublisher(outbox), worker=f"worker-{os.getpid()}"), batch=5,
-                exclusive=settle)
+daemon = Daemon(
+    store, Dispatcher(store, SlowPublisher(outbox), worker=f"worker-{os.getpid()}"), batch=5, exclusive=settle
+)
 if settle:
     daemon.run_once()
 else:

@@ -23,8 +23,9 @@ from tests.fakes.media import image_type, multipart
 
 
 class XFake(FakeServer):
-    def __init__(self, *, token: str = "x-token", rate_limit: int | None = None,
-                 media_rate_limit: int | None = None) -> None:
+    def __init__(
+        self, *, token: str = "x-token", rate_limit: int | None = None, media_rate_limit: int | None = None
+    ) -> None:
         self.token, self.rate_limit, self.media_rate_limit = token, rate_limit, media_rate_limit
         self.tweets: list[dict[str, Any]] = []
         self.media: dict[str, dict[str, Any]] = {}
@@ -49,8 +50,18 @@ class XFake(FakeServer):
                     return refused
             media_id = str(1_880_000_000_000_000_000 + len(self.media) + 1)
             self.media[media_id] = {"size": len(media.data), "alt_text": None}
-        return 200, {"data": {"id": media_id, "media_key": f"3_{media_id}", "size": len(media.data),
-                              "expires_after_secs": 86400}}, limit_headers
+        return (
+            200,
+            {
+                "data": {
+                    "id": media_id,
+                    "media_key": f"3_{media_id}",
+                    "size": len(media.data),
+                    "expires_after_secs": 86400,
+                }
+            },
+            limit_headers,
+        )
 
     def metadata(self, headers: dict[str, str], body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
         if headers.get("authorization") != f"Bearer {self.token}":
@@ -60,15 +71,23 @@ class XFake(FakeServer):
             return 400, {"title": "Invalid Request", "status": 400, "detail": "media id not found"}, {}
         text = ((body.get("metadata") or {}).get("alt_text") or {}).get("text")
         if not isinstance(text, str) or len(text) > 1000:
-            return 400, {"title": "Invalid Request", "status": 400, "detail": "alt_text.text must be 1 to 1000 characters"}, {}
+            return (
+                400,
+                {"title": "Invalid Request", "status": 400, "detail": "alt_text.text must be 1 to 1000 characters"},
+                {},
+            )
         media["alt_text"] = text
         return 200, {"data": {"id": body["id"], "associated_metadata": {"alt_text": {"text": text}}}}, {}
 
     def _create(self, body: dict[str, Any]) -> dict[str, Any]:
-        tweet = {"id": str(1_845_000_000_000_000_000 + len(self.tweets) + 1), "text": body["text"],
-                 "media": [{"id": i, **self.media[i]} for i in (body.get("media") or {}).get("media_ids") or []
-                           if i in self.media],
-                 "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+        tweet = {
+            "id": str(1_845_000_000_000_000_000 + len(self.tweets) + 1),
+            "text": body["text"],
+            "media": [
+                {"id": i, **self.media[i]} for i in (body.get("media") or {}).get("media_ids") or [] if i in self.media
+            ],
+            "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        }
         if reply := (body.get("reply") or {}).get("in_reply_to_tweet_id"):
             tweet["referenced_tweets"] = [{"type": "replied_to", "id": reply}]
         self.tweets.append(tweet)
@@ -81,8 +100,15 @@ class XFake(FakeServer):
             return 401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}, {}
         if self.rate_limit is not None and len(self.requests) > self.rate_limit:
             reset = str(int(time.time()) + 60)
-            return 429, {"title": "Too Many Requests", "status": 429}, {
-                "x-rate-limit-limit": str(self.rate_limit), "x-rate-limit-remaining": "0", "x-rate-limit-reset": reset}
+            return (
+                429,
+                {"title": "Too Many Requests", "status": 429},
+                {
+                    "x-rate-limit-limit": str(self.rate_limit),
+                    "x-rate-limit-remaining": "0",
+                    "x-rate-limit-reset": reset,
+                },
+            )
         with self._lock:
             if (failure := self.next_failure()) is not None:  # scripted, over budget or injected (base.py)
                 status, answer, created, extra = failure
@@ -93,11 +119,26 @@ class XFake(FakeServer):
             if not isinstance(text, str) or not text.strip():
                 return 400, {"title": "Invalid Request", "detail": "text must not be empty", "status": 400}, {}
             if not parse_tweet(text).valid:
-                return 400, {"title": "Invalid Request", "status": 400,
-                             "detail": "Your Tweet text is too long. For more information on how Twitter determines text length, see https://github.com/twitter/twitter-text."}, {}
+                return (
+                    400,
+                    {
+                        "title": "Invalid Request",
+                        "status": 400,
+                        "detail": "Your Tweet text is too long. For more information on how Twitter determines text length, see https://github.com/twitter/twitter-text.",
+                    },
+                    {},
+                )
             if any(t["text"] == text for t in self.tweets):
-                return 403, {"detail": "You are not allowed to create a Tweet with duplicate content.",
-                             "type": "about:blank", "title": "Forbidden", "status": 403}, {}
+                return (
+                    403,
+                    {
+                        "detail": "You are not allowed to create a Tweet with duplicate content.",
+                        "type": "about:blank",
+                        "title": "Forbidden",
+                        "status": 403,
+                    },
+                    {},
+                )
             media_ids = (body.get("media") or {}).get("media_ids") or []
             if any(i not in self.media for i in media_ids) or len(media_ids) > 4:
                 return 400, {"title": "Invalid Request", "status": 400, "detail": "Your media IDs are invalid."}, {}
@@ -111,18 +152,24 @@ class XFake(FakeServer):
         return 500, {"title": "Internal Server Error", "type": "about:blank", "status": 500}
 
     def rate_headers(self, limit: int, remaining: int, reset_at: float) -> dict[str, str]:
-        return {"x-rate-limit-limit": str(limit), "x-rate-limit-remaining": str(max(remaining, 0)),
-                "x-rate-limit-reset": str(math.ceil(reset_at))}  # epoch seconds (§4.4)
+        return {
+            "x-rate-limit-limit": str(limit),
+            "x-rate-limit-remaining": str(max(remaining, 0)),
+            "x-rate-limit-reset": str(math.ceil(reset_at)),
+        }  # epoch seconds (§4.4)
 
     def throttled(self, limit: int, reset_at: float) -> tuple[int, Any, dict[str, str]]:
-        return 429, {"title": "Too Many Requests", "type": "about:blank", "status": 429,
-                     "detail": "Too Many Requests"}, self.rate_headers(limit, 0, reset_at)
+        return (
+            429,
+            {"title": "Too Many Requests", "type": "about:blank", "status": 429, "detail": "Too Many Requests"},
+            self.rate_headers(limit, 0, reset_at),
+        )
 
     def handler(self) -> type[JsonHandler]:
         fake = self
 
         class Handler(JsonHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:  # noqa: N802  # reason: the method name the server library calls
                 path, headers = urlsplit(self.path).path, self.lowered_headers()
                 if path == "/2/media/upload":
                     fake.requests.append({"headers": headers, "path": path})
@@ -136,7 +183,7 @@ class XFake(FakeServer):
                 fake.requests.append({"headers": headers, "body": body})
                 self.send_json(*fake.create(headers, body))
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:  # noqa: N802  # reason: the method name the server library calls
                 if self.headers.get("Authorization") != f"Bearer {fake.token}":
                     return self.send_json(401, {"title": "Unauthorized", "status": 401})
                 path = urlsplit(self.path).path

@@ -15,8 +15,10 @@ KEY = "2024-12-13-die-vernetzungsstelle-informiert"
 
 
 def _known(issue: Issue, key: str = KEY) -> list[KnownItem]:
-    return [KnownItem(id=item.id, issue=key, number=n, section=item.section, body=item.body, fingerprint=item.id)
-            for n, item in enumerate(issue.items, start=1)]
+    return [
+        KnownItem(id=item.id, issue=key, number=n, section=item.section, body=item.body, fingerprint=item.id)
+        for n, item in enumerate(issue.items, start=1)
+    ]
 
 
 def _item(body: str, section: str = "Vernetzt") -> Item:
@@ -42,8 +44,8 @@ def test_undated_issues_are_told_apart_by_their_file():
 def test_an_issue_whose_title_was_corrected_is_found_under_its_old_key(example_issue):
     prints = [item.id for item in example_issue.items]
     old = _known(example_issue, key="2024-12-13-die-vernetzungstelle-informiert")
-    assert renamed_from(old, prints[:3] + ["a", "b", "c"], key=KEY) == old[0].issue  # half found unchanged
-    assert renamed_from(old, prints[:2] + ["a", "b", "c", "d"], key=KEY) is None  # a third: another issue
+    assert renamed_from(old, [*prints[:3], "a", "b", "c"], key=KEY) == old[0].issue  # half found unchanged
+    assert renamed_from(old, [*prints[:2], "a", "b", "c", "d"], key=KEY) is None  # a third: another issue
     assert renamed_from(old + _known(example_issue)[:1], prints, key=KEY) is None  # something under the key
 
 
@@ -85,8 +87,9 @@ def test_a_paragraph_moved_and_corrected_keeps_its_id(example_issue):
 
 def test_a_rewritten_paragraph_in_place_of_another_is_a_new_item(example_issue):
     items = list(example_issue.items)
-    items[3] = _item("Die Vernetzungsstelle wünscht allen Projekten erholsame Feiertage und einen guten Start in "
-                     "das neue Jahr 2025.")
+    items[3] = _item(
+        "Die Vernetzungsstelle wünscht allen Projekten erholsame Feiertage und einen guten Start in das neue Jahr 2025."
+    )
     matching = match_items(items, _known(example_issue), key=KEY)
     assert matching.ids[items[3].id] == items[3].id
     assert [item.id for item in matching.removed] == [example_issue.items[3].id]
@@ -106,9 +109,17 @@ def test_the_same_text_queued_from_another_issue_is_the_same_item(example_issue)
 
 def test_a_new_item_whose_fingerprint_names_another_item_gets_an_id_of_its_own():
     first = _item("Der erste Text, so wie er einmal war.")
-    stored = KnownItem(id=first.id, issue=KEY, number=1, section="Vernetzt", body="Ganz anders jetzt, neu geschrieben.",
-                       fingerprint=item_id("Ganz anders jetzt, neu geschrieben."))
-    other = KnownItem(id="x", issue="2025-01-10-x", number=1, section="", body=stored.body, fingerprint=stored.fingerprint)
+    stored = KnownItem(
+        id=first.id,
+        issue=KEY,
+        number=1,
+        section="Vernetzt",
+        body="Ganz anders jetzt, neu geschrieben.",
+        fingerprint=item_id("Ganz anders jetzt, neu geschrieben."),
+    )
+    other = KnownItem(
+        id="x", issue="2025-01-10-x", number=1, section="", body=stored.body, fingerprint=stored.fingerprint
+    )
     matching = match_items([first], [stored, other], key="2025-02-01-y")
     assert matching.ids[first.id] not in {first.id, "x"} and len(matching.ids[first.id]) == 12
 
@@ -131,10 +142,14 @@ def test_a_repeated_paragraph_is_one_item_with_a_warning(example_issue, caplog):
 
 
 def _large(count: int) -> tuple[list[str], list[KnownItem]]:
-    bodies = [f"Meldung {n}: Das Projekt {n} in Stadt {n % 97} berichtet über Termin {n % 31} und Ort {n % 13}."
-              for n in range(count)]
-    return bodies, [KnownItem(id=item_id(b), issue=KEY, number=n, section="", body=b, fingerprint=item_id(b))
-                    for n, b in enumerate(bodies, start=1)]
+    bodies = [
+        f"Meldung {n}: Das Projekt {n} in Stadt {n % 97} berichtet über Termin {n % 31} und Ort {n % 13}."
+        for n in range(count)
+    ]
+    return bodies, [
+        KnownItem(id=item_id(b), issue=KEY, number=n, section="", body=b, fingerprint=item_id(b))
+        for n, b in enumerate(bodies, start=1)
+    ]
 
 
 def _comparisons(monkeypatch: pytest.MonkeyPatch) -> list[int]:

@@ -25,7 +25,10 @@ def _issue(tmp_path: Path, toml: str) -> Path:
 def test_images_attach_to_items_by_number_or_title_start(tmp_path):
     plain = load_issue(_issue(tmp_path, ""))
     title = plain.items[3].title
-    issue = load_issue(_issue(tmp_path, f'''
+    issue = load_issue(
+        _issue(
+            tmp_path,
+            f'''
 [[images]]
 item = 2
 path = "img/fest.png"
@@ -40,9 +43,13 @@ alt = "Karte der Region"
 item = "{title[:12].lower()}"
 path = "img/plan.jpg"
 alt = "Plan"
-'''))
-    assert issue.items[1].images == (Image(str(tmp_path / "img" / "fest.png"), "Kinder beim Sommerfest"),
-                                     Image("https://example.org/karte.png", "Karte der Region"))
+''',
+        )
+    )
+    assert issue.items[1].images == (
+        Image(str(tmp_path / "img" / "fest.png"), "Kinder beim Sommerfest"),
+        Image("https://example.org/karte.png", "Karte der Region"),
+    )
     assert issue.items[3].images == (Image(str(tmp_path / "img" / "plan.jpg"), "Plan"),)
     assert [bool(item.images) for item in issue.items].count(True) == 2
 
@@ -51,7 +58,10 @@ alt = "Plan"
     ("toml", "message"),
     [
         ('[[images]]\nitem = 2\npath = "img/fest.png"\n', r"image 1 \(img/fest.png\): alt: describe the image"),
-        ('[[images]]\nitem = 2\npath = "img/fest.png"\nalt = ""\n', "alt: describe the image for people who cannot see it"),
+        (
+            '[[images]]\nitem = 2\npath = "img/fest.png"\nalt = ""\n',
+            "alt: describe the image for people who cannot see it",
+        ),
         ('[[images]]\nitem = 2\npath = "img/gone.png"\nalt = "A"\n', "gone.png not found; check the path"),
         ('[[images]]\nitem = 99\npath = "img/fest.png"\nalt = "A"\n', "image for item 99, but the issue has 6 items"),
         ('[[images]]\nitem = "Nichts dergleichen"\npath = "img/fest.png"\nalt = "A"\n', "no item's title starts with"),

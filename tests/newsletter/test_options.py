@@ -15,7 +15,9 @@ def _issue(tmp_path: Path, toml: str) -> Path:
 
 
 def test_options_file_gives_issue_and_section_hashtags(tmp_path):
-    options = load_options(_issue(tmp_path, 'hashtags = ["#Familie", "ESF"]\nutm = false\n[sections.Vernetzt]\nhashtags = ["Netz"]\n'))
+    options = load_options(
+        _issue(tmp_path, 'hashtags = ["#Familie", "ESF"]\nutm = false\n[sections.Vernetzt]\nhashtags = ["Netz"]\n')
+    )
     assert options.hashtags == ("Familie", "ESF")
     assert options.section_hashtags == {"Vernetzt": ("Netz",)}
     assert options.utm is False
@@ -42,6 +44,7 @@ def test_bad_options_name_the_file_and_the_problem(tmp_path, toml, message):
         load_options(_issue(tmp_path, toml))
     assert "issue.toml" in str(info.value)
     assert "\n" not in str(info.value)
+
 
 SECTIONS = ("Umgeschaut", "Vernetzt", "Vorgestellt")  # of the example issue
 
@@ -74,7 +77,9 @@ def test_a_section_the_issue_does_not_have_is_a_warning_naming_the_closest_secti
     issue = tmp_path / EXAMPLE.name
     issue.write_bytes(EXAMPLE.read_bytes())
     issue.with_suffix(".toml").write_text(
-        '[sections.Vernezt]\nhashtags = ["Netz"]\n[sections."Aus der Praxis"]\nhashtags = ["Praxis"]\n', encoding="utf-8")
+        '[sections.Vernezt]\nhashtags = ["Netz"]\n[sections."Aus der Praxis"]\nhashtags = ["Praxis"]\n',
+        encoding="utf-8",
+    )
     result = run("preview", str(issue), "-p", "mastodon")
     assert result.code == 0, result
     # the options file's warnings (the posts' own warnings, about links to read on, follow them)
@@ -82,6 +87,6 @@ def test_a_section_the_issue_does_not_have_is_a_warning_naming_the_closest_secti
     assert warnings == [
         f"warning: {issue.with_suffix('.toml')}: [sections.Vernezt] matches no section of the issue (ignored); "
         "did you mean [sections.Vernetzt]?",
-        f"warning: {issue.with_suffix('.toml')}: [sections.\"Aus der Praxis\"] matches no section of the issue "
+        f'warning: {issue.with_suffix(".toml")}: [sections."Aus der Praxis"] matches no section of the issue '
         "(ignored); its sections are " + ", ".join(sorted(SECTIONS)),
     ]

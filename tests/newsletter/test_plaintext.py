@@ -37,7 +37,14 @@ def test_example_items_are_the_news_items(example_issue, index, must_contain):
 
 def test_navigation_heading_call_for_submissions_and_footer_are_not_items(example_issue):
     everything = "\n".join(item.body + item.title + item.section for item in example_issue.items)
-    for boilerplate in ("Hauptnavigation", "Informationen", "13.12.2024", "Möchten auch Sie", "gefördert", "aktif-vernetzt"):
+    for boilerplate in (
+        "Hauptnavigation",
+        "Informationen",
+        "13.12.2024",
+        "Möchten auch Sie",
+        "gefördert",
+        "aktif-vernetzt",
+    ):
         assert boilerplate not in everything
 
 

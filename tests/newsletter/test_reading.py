@@ -75,6 +75,7 @@ def test_unsupported_suffix_is_rejected(tmp_path: Path):
 
 # --- UTF-8 with a few bad bytes, and Windows-1252 ------------------------------------------------
 
+
 def _stray(text: str) -> bytes:
     """The example as UTF-8, but "lädt" in line 10 typed in Windows-1252: one byte 0xE4."""
     data = text.replace("Vernetzt\n", "Vernetzt\n\nDie Vernetzungsstelle LADT zum Fachtag ein.\n", 1).encode("utf-8")
@@ -96,12 +97,13 @@ def test_utf8_with_a_stray_byte_is_read_as_utf8_and_the_byte_reported(tmp_path: 
 
 def test_several_bad_bytes_are_reported_in_one_warning_with_their_places(tmp_path: Path, caplog):
     path = tmp_path / "issue.txt"
-    data = _stray(TEXT).replace("Umgeschaut".encode(), b"Umgeschaut \x81\x93").replace(b"BMAS", b"BMAS\x9d")
+    data = _stray(TEXT).replace(b"Umgeschaut", b"Umgeschaut \x81\x93").replace(b"BMAS", b"BMAS\x9d")
     path.write_bytes(data)
     load_issue(path)
     (warning,) = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
-    assert warning.startswith(f"{path}: 4 bytes are not UTF-8, read as Windows-1252: line 14, column 24 (0xE4 as 'ä'), "
-                              "line 18, column ")
+    assert warning.startswith(
+        f"{path}: 4 bytes are not UTF-8, read as Windows-1252: line 14, column 24 (0xE4 as 'ä'), line 18, column "
+    )
     assert "(0x81 as '\ufffd'), " in warning and "(0x93 as '“')" in warning and "(0x9D as '\ufffd')" in warning
     assert warning.endswith("; check them there and save the file as UTF-8")
 
@@ -124,6 +126,7 @@ def test_clean_utf8_gives_no_warning(tmp_path: Path, caplog):
 
 
 # --- too large ----------------------------------------------------------------------------------
+
 
 def test_a_file_above_the_size_limit_is_refused_before_it_is_read(tmp_path: Path, monkeypatch):
     path = tmp_path / "huge.txt"

@@ -38,13 +38,24 @@ def site() -> Iterator[PageServer]:
 
 @pytest.fixture
 def client(pds: BlueskyFake, site: PageServer) -> BlueskyPublisher:
-    return BlueskyPublisher(pds.url, "comms.test", SecretStr(PASSWORD),
-                            cards=LinkCards(site_only(site)))  # the test pages, nothing else
+    return BlueskyPublisher(
+        pds.url, "comms.test", SecretStr(PASSWORD), cards=LinkCards(site_only(site))
+    )  # the test pages, nothing else
 
 
 def _post(*parts: str, key: str = "bsky-1") -> QueuedPost:
-    return QueuedPost(id=1, item_id="i", platform="bluesky", account="default", state="publishing", publish_at=NOW,
-                      parts=parts, language="de", idempotency_key=key, claimed_at=NOW)
+    return QueuedPost(
+        id=1,
+        item_id="i",
+        platform="bluesky",
+        account="default",
+        state="publishing",
+        publish_at=NOW,
+        parts=parts,
+        language="de",
+        idempotency_key=key,
+        claimed_at=NOW,
+    )
 
 
 def _records(pds: BlueskyFake) -> list[dict[str, Any]]:
@@ -53,10 +64,14 @@ def _records(pds: BlueskyFake) -> list[dict[str, Any]]:
 
 def _covered(record: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     raw = record["text"].encode()
-    return [(raw[f["index"]["byteStart"]:f["index"]["byteEnd"]].decode(), f["features"][0]) for f in record.get("facets", [])]
+    return [
+        (raw[f["index"]["byteStart"] : f["index"]["byteEnd"]].decode(), f["features"][0])
+        for f in record.get("facets", [])
+    ]
 
 
 # -- mentions --------------------------------------------------------------------------------------
+
 
 def test_a_mention_becomes_a_facet_with_the_did_the_pds_resolves(pds, client):
     client.publish(_post("Grüße ✨ an @Verein.bsky.social und @comms.test! #Dank"))
@@ -77,12 +92,13 @@ def test_a_handle_the_pds_cannot_resolve_stays_plain_text_and_the_post_goes_out(
 
 def test_each_handle_is_resolved_once_per_post_across_a_thread(pds, client):
     client.publish(_post("Teil eins mit @verein.bsky.social", "Teil zwei, wieder @verein.bsky.social"))
-    first, second = _records(pds)
+    _first, second = _records(pds)
     assert _covered(second)[0][1]["did"] == "did:plc:verein"
     assert sum("resolveHandle" in r["path"] for r in pds.requests) == 1
 
 
 # -- link cards ------------------------------------------------------------------------------------
+
 
 def test_a_link_gets_a_card_with_the_pages_title_description_and_thumbnail(pds, client, site):
     site.add("/bild.png", Resource(body=png(3, 2), content_type="image/png"))
@@ -93,7 +109,10 @@ def test_a_link_gets_a_card_with_the_pages_title_description_and_thumbnail(pds, 
     external = record["embed"]["external"]
     assert record["embed"]["$type"] == "app.bsky.embed.external"
     assert (external["uri"], external["title"], external["description"]) == (
-        link, "Familienzentrum Düren", "Neue Kurse ab März")
+        link,
+        "Familienzentrum Düren",
+        "Neue Kurse ab März",
+    )
     thumb = external["thumb"]
     assert thumb["$type"] == "blob" and thumb["mimeType"] == "image/png" and thumb["size"] == len(png(3, 2))
     assert pds.blobs[thumb["ref"]["$link"]]["data"] == png(3, 2)
@@ -133,24 +152,42 @@ def test_by_default_pages_on_this_machine_get_no_card(pds, site):
 
 # -- the fake enforces what the PDS enforces -------------------------------------------------------
 
+
 def test_the_fake_pds_refuses_what_the_real_one_refuses(pds, client):
     def create(record: dict[str, Any]) -> str:
         body = {"$type": "app.bsky.feed.post", "text": "x", "createdAt": "2025-03-03T09:00:00.000Z", **record}
         try:
-            client.pds.call("POST", "com.atproto.repo.createRecord",
-                            json={"repo": pds.did, "collection": "app.bsky.feed.post", "rkey": "3lbq2ktexgo2c", "record": body})
+            client.pds.call(
+                "POST",
+                "com.atproto.repo.createRecord",
+                json={"repo": pds.did, "collection": "app.bsky.feed.post", "rkey": "3lbq2ktexgo2c", "record": body},
+            )
         except Exception as error:  # noqa: BLE001 - the message is what is checked
             return str(error)
         return "created"
 
     blob = client.upload_blob(png(), "image/png")
     unknown = {**blob, "ref": {"$link": "bafkreinotuploaded"}}
-    assert "BlobNotFound" in create({"embed": {"$type": "app.bsky.embed.images", "images": [{"image": unknown, "alt": ""}]}})
+    assert "BlobNotFound" in create(
+        {"embed": {"$type": "app.bsky.embed.images", "images": [{"image": unknown, "alt": ""}]}}
+    )
     assert "alt" in create({"embed": {"$type": "app.bsky.embed.images", "images": [{"image": blob}]}})
-    assert "maximum 4" in create({"embed": {"$type": "app.bsky.embed.images", "images": [{"image": blob, "alt": ""}] * 5}})
-    assert "description" in create({"embed": {"$type": "app.bsky.embed.external", "external": {"uri": "https://a.example", "title": ""}}})
-    assert "Invalid DID" in create({"facets": [{"index": {"byteStart": 0, "byteEnd": 1}, "features": [
-        {"$type": "app.bsky.richtext.facet#mention", "did": "<DID of @x.test>"}]}]})
+    assert "maximum 4" in create(
+        {"embed": {"$type": "app.bsky.embed.images", "images": [{"image": blob, "alt": ""}] * 5}}
+    )
+    assert "description" in create(
+        {"embed": {"$type": "app.bsky.embed.external", "external": {"uri": "https://a.example", "title": ""}}}
+    )
+    assert "Invalid DID" in create(
+        {
+            "facets": [
+                {
+                    "index": {"byteStart": 0, "byteEnd": 1},
+                    "features": [{"$type": "app.bsky.richtext.facet#mention", "did": "<DID of @x.test>"}],
+                }
+            ]
+        }
+    )
     big = client.upload_blob(png(size=1_000_001), "image/png")
     assert "too big" in create({"embed": {"$type": "app.bsky.embed.images", "images": [{"image": big, "alt": ""}]}})
     assert create({"embed": {"$type": "app.bsky.embed.images", "images": [{"image": blob, "alt": "rot"}]}}) == "created"
@@ -159,14 +196,22 @@ def test_the_fake_pds_refuses_what_the_real_one_refuses(pds, client):
 def test_the_fake_pds_wants_a_content_type_on_uploads(pds):
     import requests
 
-    session = requests.post(f"{pds.url}/xrpc/com.atproto.server.createSession",
-                            json={"identifier": "comms.test", "password": PASSWORD}, timeout=5).json()
-    answer = requests.post(f"{pds.url}/xrpc/com.atproto.repo.uploadBlob", data=png(),
-                           headers={"Authorization": f"Bearer {session['accessJwt']}", "Content-Type": ""}, timeout=5)
+    session = requests.post(
+        f"{pds.url}/xrpc/com.atproto.server.createSession",
+        json={"identifier": "comms.test", "password": PASSWORD},
+        timeout=5,
+    ).json()
+    answer = requests.post(
+        f"{pds.url}/xrpc/com.atproto.repo.uploadBlob",
+        data=png(),
+        headers={"Authorization": f"Bearer {session['accessJwt']}", "Content-Type": ""},
+        timeout=5,
+    )
     assert answer.status_code == 400 and "Content-Type" in answer.json()["message"]
 
 
 # -- dry run ---------------------------------------------------------------------------------------
+
 
 def test_a_dry_run_shows_placeholders_and_fetches_nothing(site, tmp_path):
     url = site.add("/artikel", Resource(body=og_page("Titel", "Beschreibung")))
@@ -174,22 +219,32 @@ def test_a_dry_run_shows_placeholders_and_fetches_nothing(site, tmp_path):
     (first, second) = build_payloads(post.content, now=NOW)
     record = first["record"]
     assert _covered(record)[0][1] == {"$type": "app.bsky.richtext.facet#mention", "did": "<DID of @verein.bsky.social>"}
-    assert record["embed"] == {"$type": "app.bsky.embed.external", "external": {
-        "uri": url, "title": "<title of the page (og:title)>", "description": "<description of the page (og:description)>",
-        "thumb": "<blob of the page's image (og:image)>"}}
+    assert record["embed"] == {
+        "$type": "app.bsky.embed.external",
+        "external": {
+            "uri": url,
+            "title": "<title of the page (og:title)>",
+            "description": "<description of the page (og:description)>",
+            "thumb": "<blob of the page's image (og:image)>",
+        },
+    }
     assert "embed" not in second["record"]
     DryRunPublisher(tmp_path / "outbox.jsonl").publish(post)
     requests = json.loads((tmp_path / "outbox.jsonl").read_text())["requests"]
     (page,) = [request for request in requests if request["url"] == url]  # shown, with why no card
     assert page["method"] == "GET" and "no link card" in page["note"]
     assert [r["url"].rsplit("/", 1)[1] for r in requests if r is not page] == [
-        "com.atproto.server.createSession", "com.atproto.identity.resolveHandle?handle=verein.bsky.social",
-        "com.atproto.repo.createRecord", "com.atproto.repo.createRecord"]
+        "com.atproto.server.createSession",
+        "com.atproto.identity.resolveHandle?handle=verein.bsky.social",
+        "com.atproto.repo.createRecord",
+        "com.atproto.repo.createRecord",
+    ]
     assert "embed" not in requests[-2]["body"]["record"]  # no card without the page
     assert not site.hits  # nothing was fetched
 
 
 # -- images ----------------------------------------------------------------------------------------
+
 
 def _with_images(post: QueuedPost, *images: Image) -> QueuedPost:
     return dataclasses.replace(post, images=images)
@@ -202,16 +257,28 @@ def test_images_are_uploaded_and_embedded_with_alt_text_and_aspect_ratio(pds, cl
     first.write_bytes(png(1200, 630))
     second = tmp_path / "foto.jpg"
     second.write_bytes(jpeg(800, 600))
-    client.publish(_with_images(_post("Unser Sommerfest #Familie"), Image(str(first), "Plakat: Sommerfest am 5. Juli"),
-                                Image(str(second), "Kinder beim Malen")))
+    client.publish(
+        _with_images(
+            _post("Unser Sommerfest #Familie"),
+            Image(str(first), "Plakat: Sommerfest am 5. Juli"),
+            Image(str(second), "Kinder beim Malen"),
+        )
+    )
     (record,) = _records(pds)
     embed = record["embed"]
     assert embed["$type"] == "app.bsky.embed.images"
     assert [(i["alt"], i["aspectRatio"], i["image"]["mimeType"]) for i in embed["images"]] == [
         ("Plakat: Sommerfest am 5. Juli", {"width": 1200, "height": 630}, "image/png"),
-        ("Kinder beim Malen", {"width": 800, "height": 600}, "image/jpeg")]
-    assert [pds.blobs[i["image"]["ref"]["$link"]]["data"] for i in embed["images"]] == [first.read_bytes(), second.read_bytes()]
-    assert [r["headers"]["content-type"] for r in pds.requests if r["path"].endswith("uploadBlob")] == ["image/png", "image/jpeg"]
+        ("Kinder beim Malen", {"width": 800, "height": 600}, "image/jpeg"),
+    ]
+    assert [pds.blobs[i["image"]["ref"]["$link"]]["data"] for i in embed["images"]] == [
+        first.read_bytes(),
+        second.read_bytes(),
+    ]
+    assert [r["headers"]["content-type"] for r in pds.requests if r["path"].endswith("uploadBlob")] == [
+        "image/png",
+        "image/jpeg",
+    ]
 
 
 def test_images_win_over_a_link_card_and_the_page_is_not_fetched(pds, client, site, tmp_path):
@@ -257,7 +324,11 @@ def test_a_dry_run_shows_each_upload_and_the_images_embed_with_placeholders(tmp_
     assert login["body"]["password"] == "[redacted]"
     size = picture.stat().st_size
     assert (upload["method"], upload["url"], upload["headers"]["Content-Type"], upload["body"]) == (
-        "POST", "https://bsky.social/xrpc/com.atproto.repo.uploadBlob", "image/png", f"<{size:,} bytes of image/png>")
+        "POST",
+        "https://bsky.social/xrpc/com.atproto.repo.uploadBlob",
+        "image/png",
+        f"<{size:,} bytes of image/png>",
+    )
     assert upload["headers"]["Authorization"] == "Bearer [redacted]"
     (image,) = create["body"]["record"]["embed"]["images"]
     assert image["image"]["mimeType"] == "image/png" and image["image"]["size"] == size  # the blob as answered

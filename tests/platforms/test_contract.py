@@ -43,41 +43,69 @@ def _mastodon() -> tuple[Any, Case]:
     fake = MastodonFake(token=TOKEN)
     from scheduler.platforms.mastodon import _plain
 
-    return fake, Case("mastodon", fake, lambda token: MastodonPublisher(fake.url, SecretStr(token)),
-                      lambda: [_plain(s["content"]) for s in fake.statuses], {"error": "Internal server error"})
+    return fake, Case(
+        "mastodon",
+        fake,
+        lambda token: MastodonPublisher(fake.url, SecretStr(token)),
+        lambda: [_plain(s["content"]) for s in fake.statuses],
+        {"error": "Internal server error"},
+    )
 
 
 def _x() -> tuple[Any, Case]:
     pytest.importorskip("twitter_text")
     fake = XFake(token=TOKEN)
-    return fake, Case("x", fake, lambda token: XPublisher(fake.url, SecretStr(token)),
-                      lambda: [t["text"] for t in fake.tweets], {"title": "Internal Server Error", "status": 500})
+    return fake, Case(
+        "x",
+        fake,
+        lambda token: XPublisher(fake.url, SecretStr(token)),
+        lambda: [t["text"] for t in fake.tweets],
+        {"title": "Internal Server Error", "status": 500},
+    )
 
 
 def _linkedin() -> tuple[Any, Case]:
     fake = LinkedInFake(token=TOKEN)
-    return fake, Case("linkedin", fake, lambda token: LinkedInPublisher(
-        fake.url, SecretStr(token), author="urn:li:organization:1", version="202601"),
-        lambda: [p["text"] for p in fake.posts], {"status": 500, "message": "Internal Server Error"})
+    return fake, Case(
+        "linkedin",
+        fake,
+        lambda token: LinkedInPublisher(fake.url, SecretStr(token), author="urn:li:organization:1", version="202601"),
+        lambda: [p["text"] for p in fake.posts],
+        {"status": 500, "message": "Internal Server Error"},
+    )
 
 
 def _threads() -> tuple[Any, Case]:
     fake = MetaFake(token=TOKEN)
-    return fake, Case("threads", fake, lambda token: ThreadsPublisher(fake.url, SecretStr(token)),
-                      lambda: [t["text"] for t in fake.threads], {"error": {"message": "An unknown error occurred", "code": 2}})
+    return fake, Case(
+        "threads",
+        fake,
+        lambda token: ThreadsPublisher(fake.url, SecretStr(token)),
+        lambda: [t["text"] for t in fake.threads],
+        {"error": {"message": "An unknown error occurred", "code": 2}},
+    )
 
 
 def _facebook() -> tuple[Any, Case]:
     fake = MetaFake(token=TOKEN, page_id="1234")
-    return fake, Case("facebook", fake, lambda token: FacebookPublisher(fake.url, SecretStr(token), page_id="1234"),
-                      lambda: [p["message"] for p in fake.feed], {"error": {"message": "An unexpected error has occurred.", "code": 2}})
+    return fake, Case(
+        "facebook",
+        fake,
+        lambda token: FacebookPublisher(fake.url, SecretStr(token), page_id="1234"),
+        lambda: [p["message"] for p in fake.feed],
+        {"error": {"message": "An unexpected error has occurred.", "code": 2}},
+    )
 
 
 def _bluesky() -> tuple[Any, Case]:
     fake = BlueskyFake(handle="comms.test", password=TOKEN)
-    return fake, Case("bluesky", fake, lambda token: BlueskyPublisher(fake.url, "comms.test", SecretStr(token)),
-                      lambda: [r["value"]["text"] for r in fake.records.values()],
-                      {"error": "InternalServerError", "message": "Internal Server Error"})
+    return fake, Case(
+        "bluesky",
+        fake,
+        lambda token: BlueskyPublisher(fake.url, "comms.test", SecretStr(token)),
+        lambda: [r["value"]["text"] for r in fake.records.values()],
+        {"error": "InternalServerError", "message": "Internal Server Error"},
+    )
 
 
 @pytest.fixture(params=[_mastodon, _bluesky, _x, _linkedin, _threads, _facebook], ids=lambda f: f.__name__.strip("_"))
@@ -88,8 +116,18 @@ def case(request: pytest.FixtureRequest) -> Iterator[Case]:
 
 
 def _post(platform: str, text: str, key: str = "contract-1") -> QueuedPost:
-    return QueuedPost(id=1, item_id="i", platform=platform, account="default", state="publishing", publish_at=NOW,
-                      parts=(text,), language="de", idempotency_key=key, claimed_at=NOW)
+    return QueuedPost(
+        id=1,
+        item_id="i",
+        platform=platform,
+        account="default",
+        state="publishing",
+        publish_at=NOW,
+        parts=(text,),
+        language="de",
+        idempotency_key=key,
+        claimed_at=NOW,
+    )
 
 
 def test_publish_returns_the_remote_id_and_creates_one_post(case: Case):

@@ -33,7 +33,7 @@ def connections(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
     made: list[tuple[str, int]] = []
     real = urllib3.util.connection.create_connection
 
-    def record(address, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def record(address, *args, **kwargs):  # type: ignore[no-untyped-def]  # reason: a test double; the interface's signature is not repeated
         made.append(address)
         return real(address, *args, **kwargs)
 
@@ -45,11 +45,27 @@ def _port(site: PageServer) -> int:
     return int(site.url.rsplit(":", 1)[1])
 
 
-@pytest.mark.parametrize("address", [
-    "127.0.0.1:{port}", "localhost:{port}", "[::1]:{port}", "0.0.0.0:{port}", "2130706433:{port}", "127.1:{port}",
-    "0x7f000001:{port}", "[::ffff:127.0.0.1]:{port}", "169.254.169.254", "10.1.2.3", "192.168.0.1:8080",
-    "172.16.5.5", "[fe80::1]", "[fd00::1]", "100.64.0.1", "224.0.0.1",
-])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1:{port}",
+        "localhost:{port}",
+        "[::1]:{port}",
+        "0.0.0.0:{port}",
+        "2130706433:{port}",
+        "127.1:{port}",
+        "0x7f000001:{port}",
+        "[::ffff:127.0.0.1]:{port}",
+        "169.254.169.254",
+        "10.1.2.3",
+        "192.168.0.1:8080",
+        "172.16.5.5",
+        "[fe80::1]",
+        "[fd00::1]",
+        "100.64.0.1",
+        "224.0.0.1",
+    ],
+)
 def test_non_public_addresses_are_refused_before_any_connection(site, connections, address):
     site.add("/intern", Resource(body=og_page("Intern", "nur im Haus")))
     url = f"http://{address.format(port=_port(site))}/intern"
@@ -67,13 +83,20 @@ def test_listed_hosts_and_networks_are_fetched(site, allow):
     assert LinkCards(Fetcher(allow=allow)).card(url).title == "Intern"
 
 
-@pytest.mark.parametrize("target", ["http://127.0.0.1:{port}/geheim", "http://169.254.169.254/latest/meta-data/",
-                                    "http://[::1]:{port}/geheim", "http://2130706433:{port}/geheim"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://127.0.0.1:{port}/geheim",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]:{port}/geheim",
+        "http://2130706433:{port}/geheim",
+    ],
+)
 def test_a_redirect_from_an_allowed_host_to_a_private_address_is_refused(site, connections, target):
     site.add("/geheim", Resource(body=og_page("Geheim", "nicht für draußen")))
     site.add("/weiter", Resource(302, headers={"Location": target.format(port=_port(site))}))
     start = site.url.replace("127.0.0.1", "localhost") + "/weiter"  # allowed by name: stands in for a public host
-    with pytest.raises(RejectedError, match="is not a public address.*SCHEDULER_FETCH_ALLOW"):
+    with pytest.raises(RejectedError, match=r"is not a public address.*SCHEDULER_FETCH_ALLOW"):
         Fetcher(allow=["localhost"]).get(start, max_bytes=1000)
     assert site.hits == {"/weiter": 1} and len(connections) == 1  # the allowed hop only
 
@@ -85,7 +108,7 @@ def test_a_name_that_turns_private_after_the_check_is_not_connected_to(site, con
     real = socket.getaddrinfo
     answers: list[str] = []
 
-    def rebinding(host, port, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def rebinding(host, port, *args, **kwargs):  # type: ignore[no-untyped-def]  # reason: a test double; the interface's signature is not repeated
         if host != "rebind.example":
             return real(host, port, *args, **kwargs)
         answers.append("93.184.215.14" if not answers else "127.0.0.1")
@@ -148,13 +171,35 @@ def test_https_through_the_checked_address_still_verifies_the_name(tmp_path, mon
     if shutil.which("openssl") is None:
         pytest.skip("openssl is needed to make a test certificate")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-                    "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
-                    "-addext", "basicConstraints=critical,CA:TRUE",
-                    "-addext", "keyUsage=critical,digitalSignature,keyCertSign"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,digitalSignature,keyCertSign",
+        ],
+        check=True,
+        capture_output=True,
+    )
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             body = f"Host: {self.headers.get('Host')}".encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/plain")

@@ -44,7 +44,7 @@ class Scripted(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    do_GET = do_POST = _answer  # noqa: N815
+    do_GET = do_POST = _answer  # noqa: N815  # reason: the method name the server library calls
 
 
 @pytest.fixture
@@ -121,8 +121,11 @@ def test_an_error_a_platform_classifies_keeps_the_status(server):
 
 
 def test_429_with_retry_after_seconds_and_date(server):
-    Scripted.answers = [(429, {"Retry-After": "120"}, b"", 0.0),
-                        (429, {"Retry-After": "Mon, 07 Jan 2030 08:05:00 GMT"}, b"", 0.0), (429, {}, b"", 0.0)]
+    Scripted.answers = [
+        (429, {"Retry-After": "120"}, b"", 0.0),
+        (429, {"Retry-After": "Mon, 07 Jan 2030 08:05:00 GMT"}, b"", 0.0),
+        (429, {}, b"", 0.0),
+    ]
     client = _client()
     with pytest.raises(RateLimitedError) as first:
         client.request("POST", f"{server}/x")
@@ -176,7 +179,16 @@ def test_connection_closed_after_sending_a_post_is_ambiguous():
     assert len(received) == 1 and received[0].startswith(b"POST /x")
 
 
-@pytest.mark.parametrize(("value", "seconds"), [("0", 0), ("17", 17), ("Mon, 07 Jan 2030 08:00:30 GMT", 30),
-                                                ("Mon, 07 Jan 2030 07:00:00 GMT", 0), ("soon", None), ("", None)])
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("0", 0),
+        ("17", 17),
+        ("Mon, 07 Jan 2030 08:00:30 GMT", 30),
+        ("Mon, 07 Jan 2030 07:00:00 GMT", 0),
+        ("soon", None),
+        ("", None),
+    ],
+)
 def test_retry_after_parsing(value, seconds):
     assert retry_after(value, now=NOW) == seconds

@@ -31,8 +31,19 @@ def _client(fake: LinkedInFake) -> LinkedInPublisher:
 
 
 def _post(text: str, images: tuple[Image, ...]) -> QueuedPost:
-    return QueuedPost(id=1, item_id="i", platform="linkedin", account="default", state="publishing", publish_at=NOW,
-                      parts=(text,), language="de", idempotency_key="k", claimed_at=NOW, images=images)
+    return QueuedPost(
+        id=1,
+        item_id="i",
+        platform="linkedin",
+        account="default",
+        state="publishing",
+        publish_at=NOW,
+        parts=(text,),
+        language="de",
+        idempotency_key="k",
+        claimed_at=NOW,
+        images=images,
+    )
 
 
 def _image(tmp_path: Path, name: str, alt: str, data: bytes | None = None) -> Image:
@@ -62,16 +73,28 @@ def test_several_images_become_a_multi_image_post_in_order(fake, tmp_path):
 def test_the_fake_enforces_the_upload_contract():
     with LinkedInFake(token="li-good") as fake:
         auth = {"Authorization": "Bearer li-good", "LinkedIn-Version": "202601", "X-Restli-Protocol-Version": "2.0.0"}
-        started = requests.post(f"{fake.url}/rest/images?action=initializeUpload", headers=auth, timeout=5,
-                                json={"initializeUploadRequest": {"owner": ORG}}).json()["value"]
-        body = {"author": ORG, "commentary": "x", "visibility": "PUBLIC", "distribution": {}, "lifecycleState": "PUBLISHED",
-                "content": {"media": {"id": started["image"], "altText": "A"}}}
+        started = requests.post(
+            f"{fake.url}/rest/images?action=initializeUpload",
+            headers=auth,
+            timeout=5,
+            json={"initializeUploadRequest": {"owner": ORG}},
+        ).json()["value"]
+        body = {
+            "author": ORG,
+            "commentary": "x",
+            "visibility": "PUBLIC",
+            "distribution": {},
+            "lifecycleState": "PUBLISHED",
+            "content": {"media": {"id": started["image"], "altText": "A"}},
+        }
         early = requests.post(f"{fake.url}/rest/posts", headers=auth, json=body, timeout=5)
         assert early.status_code == 400 and "has not been uploaded" in early.json()["message"]
         assert requests.put(started["uploadUrl"], data=imagefiles.png(), timeout=5).status_code == 401
         assert requests.put(started["uploadUrl"], data=b"not an image", headers=auth, timeout=5).status_code == 400
         assert requests.put(started["uploadUrl"], data=imagefiles.png(), headers=auth, timeout=5).status_code == 201
-        other = requests.post(f"{fake.url}/rest/posts", headers=auth, json={**body, "author": "urn:li:person:x"}, timeout=5)
+        other = requests.post(
+            f"{fake.url}/rest/posts", headers=auth, json={**body, "author": "urn:li:person:x"}, timeout=5
+        )
         assert other.status_code == 400 and "not the author" in other.json()["message"]
         assert requests.post(f"{fake.url}/rest/posts", headers=auth, json=body, timeout=5).status_code == 201
 

@@ -27,13 +27,28 @@ def fake() -> Iterator[MastodonFake]:
 
 
 def _post(*parts: str, images: tuple[Image, ...]) -> QueuedPost:
-    return QueuedPost(id=1, item_id="i", platform="mastodon", account="default", state="publishing", publish_at=NOW,
-                      parts=parts, language="de", idempotency_key="k", claimed_at=NOW, images=images)
+    return QueuedPost(
+        id=1,
+        item_id="i",
+        platform="mastodon",
+        account="default",
+        state="publishing",
+        publish_at=NOW,
+        parts=parts,
+        language="de",
+        idempotency_key="k",
+        claimed_at=NOW,
+        images=images,
+    )
 
 
 def _client(fake: MastodonFake, *, media_timeout: float = 60.0, sleeps: list[float] | None = None) -> MastodonPublisher:
-    return MastodonPublisher(fake.url, SecretStr("good-token"), media_timeout=media_timeout,
-                             sleep=(sleeps.append if sleeps is not None else lambda seconds: None))
+    return MastodonPublisher(
+        fake.url,
+        SecretStr("good-token"),
+        media_timeout=media_timeout,
+        sleep=(sleeps.append if sleeps is not None else lambda seconds: None),
+    )
 
 
 def _images(tmp_path: Path, count: int = 2) -> tuple[Image, ...]:
@@ -62,7 +77,7 @@ def test_an_image_the_server_processes_at_once_needs_no_polling(tmp_path):
 
 def test_processing_that_takes_too_long_is_retried_later_not_posted_without_the_image(tmp_path):
     with MastodonFake(token="good-token", processing_polls=1000) as fake:
-        with pytest.raises(TransientError, match="still processing image .*1.png after 2 s"):
+        with pytest.raises(TransientError, match=r"still processing image .*1\.png after 2 s"):
             _client(fake, media_timeout=2).publish(_post("Langsam", images=_images(tmp_path, 1)))
         assert fake.statuses == []
 
@@ -72,22 +87,30 @@ def test_the_fake_refuses_a_status_naming_unprocessed_media(fake, tmp_path):
 
     image = imagefiles.write(tmp_path / "a.png").read_bytes()
     auth = {"Authorization": "Bearer good-token"}
-    upload = requests.post(f"{fake.url}/api/v2/media", headers=auth, files={"file": ("a.png", image, "image/png")},
-                           data={"description": "A"}, timeout=5)
+    upload = requests.post(
+        f"{fake.url}/api/v2/media",
+        headers=auth,
+        files={"file": ("a.png", image, "image/png")},
+        data={"description": "A"},
+        timeout=5,
+    )
     assert upload.status_code == 202 and upload.json()["url"] is None
-    early = requests.post(f"{fake.url}/api/v1/statuses", headers=auth, json={"status": "x", "media_ids": [upload.json()["id"]]},
-                          timeout=5)
+    early = requests.post(
+        f"{fake.url}/api/v1/statuses", headers=auth, json={"status": "x", "media_ids": [upload.json()["id"]]}, timeout=5
+    )
     assert early.status_code == 422 and "not finished processing" in early.json()["error"]
 
 
 def test_instance_limits_are_checked_before_anything_is_uploaded(tmp_path):
     with MastodonFake(token="good-token", max_media_attachments=2) as fake:
-        with pytest.raises(RejectedError, match="3 images, but this Mastodon instance takes at most 2 per post; remove 1"):
+        with pytest.raises(
+            RejectedError, match="3 images, but this Mastodon instance takes at most 2 per post; remove 1"
+        ):
             _client(fake).publish(_post("Drei", images=_images(tmp_path, 3)))
         assert fake.media == {}
     with MastodonFake(token="good-token", image_size_limit=1000) as fake:
         big = Image(str(imagefiles.write(tmp_path / "big.png", imagefiles.png(5000))), "Groß")
-        with pytest.raises(RejectedError, match="big.png is larger than this Mastodon instance's 1,000 bytes"):
+        with pytest.raises(RejectedError, match=r"big\.png is larger than this Mastodon instance's 1,000 bytes"):
             _client(fake).publish(_post("Groß", images=(big,)))
         assert fake.media == {} and fake.statuses == []
 

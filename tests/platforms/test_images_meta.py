@@ -30,14 +30,29 @@ def fake() -> Iterator[MetaFake]:
 
 
 def _post(platform: str, *parts: str, images: tuple[Image, ...]) -> QueuedPost:
-    return QueuedPost(id=1, item_id="i", platform=platform, account="default", state="publishing", publish_at=NOW,
-                      parts=parts, language="de", idempotency_key="k", claimed_at=NOW, images=images,
-                      link="https://example.org/n")
+    return QueuedPost(
+        id=1,
+        item_id="i",
+        platform=platform,
+        account="default",
+        state="publishing",
+        publish_at=NOW,
+        parts=parts,
+        language="de",
+        idempotency_key="k",
+        claimed_at=NOW,
+        images=images,
+        link="https://example.org/n",
+    )
 
 
 def _threads(fake: MetaFake, sleeps: list[float] | None = None, timeout: float = 300.0) -> ThreadsPublisher:
-    return ThreadsPublisher(fake.url, SecretStr("meta-good"), media_timeout=timeout,
-                            sleep=sleeps.append if sleeps is not None else (lambda seconds: None))
+    return ThreadsPublisher(
+        fake.url,
+        SecretStr("meta-good"),
+        media_timeout=timeout,
+        sleep=sleeps.append if sleeps is not None else (lambda seconds: None),
+    )
 
 
 def test_threads_one_image_waits_until_finished_then_publishes_with_alt_text(fake):
@@ -54,14 +69,18 @@ def test_threads_several_images_become_a_carousel(fake):
     _threads(fake).publish(_post("threads", "Zwei Bilder", images=(FEST, KARTE)))
     (post,) = fake.threads
     assert post["media_type"] == "CAROUSEL" and post["text"] == "Zwei Bilder"
-    assert [(c["image_url"], c["alt_text"]) for c in post["children"]] == [(FEST.path, FEST.alt), (KARTE.path, KARTE.alt)]
+    assert [(c["image_url"], c["alt_text"]) for c in post["children"]] == [
+        (FEST.path, FEST.alt),
+        (KARTE.path, KARTE.alt),
+    ]
 
 
 def test_threads_publishing_an_unfinished_container_is_refused_by_the_fake(fake):
     form = {"media_type": "IMAGE", "image_url": FEST.path, "access_token": "meta-good"}
     container = requests.post(f"{fake.url}/me/threads", data=form, timeout=5).json()["id"]
-    early = requests.post(f"{fake.url}/me/threads_publish", data={"creation_id": container, "access_token": "meta-good"},
-                          timeout=5)
+    early = requests.post(
+        f"{fake.url}/me/threads_publish", data={"creation_id": container, "access_token": "meta-good"}, timeout=5
+    )
     assert early.status_code == 400 and early.json()["error"]["code"] == 9007
     local = requests.post(f"{fake.url}/me/threads", data={**form, "image_url": "/srv/fest.jpg"}, timeout=5)
     assert local.status_code == 400 and "image_url" in local.json()["error"]["message"]
@@ -90,7 +109,9 @@ def test_facebook_uploads_unpublished_photos_with_alt_text_then_one_feed_post(fa
     assert item["link"] is None  # a post with photos has no link card; the link stays in the text
     photos = [fake.photos[p] for p in item["photos"]]
     assert [(p["url"], p["alt_text_custom"], p["published"]) for p in photos] == [
-        (FEST.path, FEST.alt, False), (None, "Lageplan", False)]
+        (FEST.path, FEST.alt, False),
+        (None, "Lageplan", False),
+    ]
     assert photos[1]["size"] == len(Path(local.path).read_bytes())  # the file itself went as `source`
 
 
@@ -98,6 +119,7 @@ def test_facebook_feed_must_name_uploaded_unpublished_photos(fake):
     form = {"message": "x", "attached_media[0]": '{"media_fbid": "999"}', "access_token": "meta-good"}
     answer = requests.post(f"{fake.url}/1234/feed", data=form, timeout=5)
     assert answer.status_code == 400 and answer.json()["error"]["code"] == 100
-    bad = requests.post(f"{fake.url}/1234/photos", data={"url": "ftp://example.org/a.png", "access_token": "meta-good"},
-                        timeout=5)
+    bad = requests.post(
+        f"{fake.url}/1234/photos", data={"url": "ftp://example.org/a.png", "access_token": "meta-good"}, timeout=5
+    )
     assert bad.status_code == 400

@@ -30,13 +30,26 @@ def fake() -> Iterator[XFake]:
 
 
 def _post(*parts: str, images: tuple[Image, ...]) -> QueuedPost:
-    return QueuedPost(id=1, item_id="i", platform="x", account="default", state="publishing", publish_at=NOW,
-                      parts=parts, language="de", idempotency_key="k", claimed_at=NOW, images=images)
+    return QueuedPost(
+        id=1,
+        item_id="i",
+        platform="x",
+        account="default",
+        state="publishing",
+        publish_at=NOW,
+        parts=parts,
+        language="de",
+        idempotency_key="k",
+        claimed_at=NOW,
+        images=images,
+    )
 
 
 def test_images_are_uploaded_described_and_attached_to_the_first_part(fake, tmp_path):
-    images = (Image(str(imagefiles.write(tmp_path / "a.png")), "Erstes Bild"),
-              Image(str(imagefiles.write(tmp_path / "b.webp", imagefiles.WEBP)), "Zweites Bild"))
+    images = (
+        Image(str(imagefiles.write(tmp_path / "a.png")), "Erstes Bild"),
+        Image(str(imagefiles.write(tmp_path / "b.webp", imagefiles.WEBP)), "Zweites Bild"),
+    )
     XPublisher(fake.url, SecretStr("x-good")).publish(_post("Eins", "Zwei", images=images))
     first, second = fake.tweets
     assert [m["alt_text"] for m in first["media"]] == ["Erstes Bild", "Zweites Bild"]
@@ -47,10 +60,13 @@ def test_images_are_uploaded_described_and_attached_to_the_first_part(fake, tmp_
 
 def test_the_fake_refuses_unknown_media_ids_and_non_images(fake):
     auth = {"Authorization": "Bearer x-good"}
-    bad = requests.post(f"{fake.url}/2/tweets", headers=auth, json={"text": "x", "media": {"media_ids": ["1"]}}, timeout=5)
+    bad = requests.post(
+        f"{fake.url}/2/tweets", headers=auth, json={"text": "x", "media": {"media_ids": ["1"]}}, timeout=5
+    )
     assert bad.status_code == 400 and "media IDs are invalid" in bad.json()["detail"]
-    text = requests.post(f"{fake.url}/2/media/upload", headers=auth, files={"media": ("a.png", b"text", "image/png")},
-                         timeout=5)
+    text = requests.post(
+        f"{fake.url}/2/media/upload", headers=auth, files={"media": ("a.png", b"text", "image/png")}, timeout=5
+    )
     assert text.status_code == 400
 
 
@@ -58,9 +74,12 @@ def test_an_image_address_that_fails_fails_the_post_not_the_account(fake):
     # an http address on 127.0.0.1 stands in for the https one (tests never leave the machine); the
     # fake answers 401 there, which must not read as "re-authorise the X account"
     image = Image(f"{fake.url}/no-such-image.png", "Alt")
-    with pytest.raises(RejectedError, match=r"no-such-image.png could not be fetched \(.*answered 401.*check the address"):
+    with pytest.raises(
+        RejectedError, match=r"no-such-image.png could not be fetched \(.*answered 401.*check the address"
+    ):
         XPublisher(fake.url, SecretStr("x-good"), http=HttpClient(fetch_allow=["127.0.0.1"])).publish(
-            _post("Mit Bild", images=(image,)))
+            _post("Mit Bild", images=(image,))
+        )
     assert fake.tweets == [] and fake.media == {}
 
 
@@ -79,7 +98,7 @@ def test_an_image_given_as_an_address_is_fetched_then_uploaded(fake, tmp_path):
 
     imagefiles.write(tmp_path / "web" / "karte.png")
     handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path / "web"))
-    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
+    handler.log_message = lambda *args: None  # type: ignore[attr-defined]  # reason: patching or reading a library's internals in a test
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -113,13 +132,13 @@ def test_an_image_address_serving_more_than_the_platform_takes_is_refused_unread
     body = imagefiles.png(6 * 1024 * 1024)
 
     class Endless(BaseHTTPRequestHandler):  # no Content-Length: only reading tells the size
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "image/png")
             self.end_headers()
             for start in range(0, len(body), 65536):
                 try:
-                    self.wfile.write(body[start:start + 65536])
+                    self.wfile.write(body[start : start + 65536])
                 except OSError:
                     return
 
@@ -132,7 +151,8 @@ def test_an_image_address_serving_more_than_the_platform_takes_is_refused_unread
         image = Image(f"http://127.0.0.1:{server.server_port}/riesig.png", "Riesig")
         with pytest.raises(RejectedError, match=r"riesig.png could not be fetched \(.*more than 5,242,880 bytes\)"):
             XPublisher(fake.url, SecretStr("x-good"), http=HttpClient(fetch_allow=["127.0.0.1"])).publish(
-                _post("Zu groß", images=(image,)))
+                _post("Zu groß", images=(image,))
+            )
     finally:
         server.shutdown()
         server.server_close()

@@ -26,11 +26,16 @@ def cards() -> LinkCards:
 
 def test_a_card_has_the_pages_og_title_description_and_image(site, cards):
     site.add("/bild.png", Resource(body=png(3, 2), content_type="image/png"))
-    url = site.add("/artikel", Resource(body=og_page("Grüße aus Köln", "Was der Verein &amp; wir planen.", "/bild.png")))
+    url = site.add(
+        "/artikel", Resource(body=og_page("Grüße aus Köln", "Was der Verein &amp; wir planen.", "/bild.png"))
+    )
     card = cards.card(url + "?utm_source=bluesky")
     assert card is not None
-    assert (card.uri, card.title, card.description) == (url + "?utm_source=bluesky", "Grüße aus Köln",
-                                                        "Was der Verein & wir planen.")
+    assert (card.uri, card.title, card.description) == (
+        url + "?utm_source=bluesky",
+        "Grüße aus Köln",
+        "Was der Verein & wir planen.",
+    )
     assert card.thumb is not None and card.thumb.mime == "image/png" and card.thumb.data == png(3, 2)
     assert "bytes" not in repr(card.thumb) and str(len(png(3, 2))) in repr(card.thumb)
 
@@ -77,12 +82,16 @@ def test_a_redirect_to_another_scheme_is_not_followed(site, cards):
         Fetcher(allow=["127.0.0.1"]).get(site.url + "/datei", max_bytes=1000)
 
 
-@pytest.mark.parametrize("resource", [
-    Resource(404, b"weg", "text/plain"),
-    Resource(500, b"kaputt", "text/plain"),
-    Resource(body=b"%PDF-1.7 ...", content_type="application/pdf"),
-    Resource(body=b"<html><body>Nichts im Kopf</body></html>"),
-], ids=["404", "500", "pdf", "no-title"])
+@pytest.mark.parametrize(
+    "resource",
+    [
+        Resource(404, b"weg", "text/plain"),
+        Resource(500, b"kaputt", "text/plain"),
+        Resource(body=b"%PDF-1.7 ...", content_type="application/pdf"),
+        Resource(body=b"<html><body>Nichts im Kopf</body></html>"),
+    ],
+    ids=["404", "500", "pdf", "no-title"],
+)
 def test_a_page_that_gives_nothing_means_no_card(site, cards, resource):
     assert cards.card(site.add("/seite", resource)) is None
 
@@ -129,6 +138,8 @@ def test_an_image_on_this_machine_named_by_a_page_is_not_fetched(site):
     """A page may name any address as its og:image; only the hosts allowed are fetched. The page is
     reached as `localhost` (allowed by name, standing in for a public page), its image on 127.0.0.1."""
     site.add("/geheim.png", Resource(body=png(), content_type="image/png"))
-    page = site.add("/seite", Resource(body=og_page("T", "D", site.url + "/geheim.png"))).replace("127.0.0.1", "localhost")
+    page = site.add("/seite", Resource(body=og_page("T", "D", site.url + "/geheim.png"))).replace(
+        "127.0.0.1", "localhost"
+    )
     card = LinkCards(Fetcher(allow=["localhost"])).card(page)
     assert card is not None and card.title == "T" and card.thumb is None and site.hits.get("/geheim.png") is None

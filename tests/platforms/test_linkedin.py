@@ -24,13 +24,25 @@ def fake() -> Iterator[LinkedInFake]:
         yield server
 
 
-def _client(fake: LinkedInFake, *, author: str = ORG, version: str = "202601", token: str = "li-good") -> LinkedInPublisher:
+def _client(
+    fake: LinkedInFake, *, author: str = ORG, version: str = "202601", token: str = "li-good"
+) -> LinkedInPublisher:
     return LinkedInPublisher(fake.url, SecretStr(token), author=author, version=version)
 
 
 def _post(text: str) -> QueuedPost:
-    return QueuedPost(id=1, item_id="i", platform="linkedin", account="default", state="publishing", publish_at=NOW,
-                      parts=(text,), language="de", idempotency_key="k", claimed_at=NOW)
+    return QueuedPost(
+        id=1,
+        item_id="i",
+        platform="linkedin",
+        account="default",
+        state="publishing",
+        publish_at=NOW,
+        parts=(text,),
+        language="de",
+        idempotency_key="k",
+        claimed_at=NOW,
+    )
 
 
 def test_the_example_issue_text_is_published_whole(fake, example_issue):
@@ -58,8 +70,10 @@ def test_too_long_and_unauthorised(fake):
         _client(fake).publish(_post("a" * 3001))
     with pytest.raises(AuthorisationError) as unauthorised:
         _client(fake, token="expired").publish(_post("Hallo"))
-    assert [(e.status, e.endpoint) for e in (too_long.value, unauthorised.value)] == [(400, "POST /rest/posts"),
-                                                                                      (401, "POST /rest/posts")]
+    assert [(e.status, e.endpoint) for e in (too_long.value, unauthorised.value)] == [
+        (400, "POST /rest/posts"),
+        (401, "POST /rest/posts"),
+    ]
 
 
 def test_duplicate_carries_the_original_urn_and_member_reconcile_uses_it(fake):

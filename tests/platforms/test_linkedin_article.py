@@ -33,20 +33,34 @@ def linkedin() -> Iterator[LinkedInFake]:
 
 
 def _client(linkedin: LinkedInFake, site: PageServer) -> LinkedInPublisher:
-    return LinkedInPublisher(linkedin.url, SecretStr("li"), author=AUTHOR, version="202511",
-                             cards=LinkCards(site_only(site)))
+    return LinkedInPublisher(
+        linkedin.url, SecretStr("li"), author=AUTHOR, version="202511", cards=LinkCards(site_only(site))
+    )
 
 
 def _post(link: str | None) -> QueuedPost:
-    return QueuedPost(id=1, item_id="i", platform="linkedin", account="default", state="publishing", publish_at=NOW,
-                      parts=(f"Neu im Netzwerk: {link}",), language="de", title="Bundeskongress 2024", link=link,
-                      idempotency_key="k", claimed_at=NOW)
+    return QueuedPost(
+        id=1,
+        item_id="i",
+        platform="linkedin",
+        account="default",
+        state="publishing",
+        publish_at=NOW,
+        parts=(f"Neu im Netzwerk: {link}",),
+        language="de",
+        title="Bundeskongress 2024",
+        link=link,
+        idempotency_key="k",
+        claimed_at=NOW,
+    )
 
 
 def test_an_article_carries_the_pages_title_description_and_image(linkedin, site):
     image = site.add("/bild.png", Resource(body=png(40, 20), content_type="image/png"))
-    page = site.add("/kongress", Resource(body=og_page("Bundeskongress: Teilhabe sichern",
-                                                       "Rückblick auf das Forum in Berlin", image)))
+    page = site.add(
+        "/kongress",
+        Resource(body=og_page("Bundeskongress: Teilhabe sichern", "Rückblick auf das Forum in Berlin", image)),
+    )
     _client(linkedin, site).publish(_post(page))
     (posted,) = linkedin.posts
     article = posted["content"]["article"]
@@ -59,8 +73,11 @@ def test_an_article_carries_the_pages_title_description_and_image(linkedin, site
 def test_a_page_that_cannot_be_read_gives_an_article_with_the_items_title(linkedin, site):
     _client(linkedin, site).publish(_post(site.url + "/verschwunden"))  # 404
     (posted,) = linkedin.posts
-    assert posted["content"]["article"] == {"source": site.url + "/verschwunden", "title": "Bundeskongress 2024",
-                                            "description": ""}
+    assert posted["content"]["article"] == {
+        "source": site.url + "/verschwunden",
+        "title": "Bundeskongress 2024",
+        "description": "",
+    }
 
 
 def test_no_link_no_article(linkedin, site):

@@ -24,8 +24,19 @@ def fake() -> Iterator[MastodonFake]:
 
 
 def _post(*parts: str, key: str = "post-1", claimed: dt.datetime = NOW, **extra) -> QueuedPost:
-    return QueuedPost(id=1, item_id="i", platform="mastodon", account="default", state="publishing", publish_at=NOW,
-                      parts=parts, language="de", idempotency_key=key, claimed_at=claimed, **extra)
+    return QueuedPost(
+        id=1,
+        item_id="i",
+        platform="mastodon",
+        account="default",
+        state="publishing",
+        publish_at=NOW,
+        parts=parts,
+        language="de",
+        idempotency_key=key,
+        claimed_at=claimed,
+        **extra,
+    )
 
 
 def _client(fake: MastodonFake, token: str = "good-token") -> MastodonPublisher:
@@ -35,8 +46,12 @@ def _client(fake: MastodonFake, token: str = "good-token") -> MastodonPublisher:
 def test_publish_sends_the_status_with_language_and_idempotency_key(fake):
     result = _client(fake).publish(_post("Grüße aus Köln https://example.org/a #Familie", spoiler_text="CW"))
     (request,) = fake.requests
-    assert request["body"] == {"status": "Grüße aus Köln https://example.org/a #Familie", "visibility": "public",
-                               "language": "de", "spoiler_text": "CW"}
+    assert request["body"] == {
+        "status": "Grüße aus Köln https://example.org/a #Familie",
+        "visibility": "public",
+        "language": "de",
+        "spoiler_text": "CW",
+    }
     assert request["headers"]["idempotency-key"] == "post-1:0"
     assert request["headers"]["authorization"] == "Bearer good-token"
     assert result.remote_id == fake.statuses[0]["id"] and result.remote_url.endswith(result.remote_id)

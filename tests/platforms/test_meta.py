@@ -25,8 +25,19 @@ def fake() -> Iterator[MetaFake]:
 
 
 def _post(platform: str, *parts: str, link: str | None = None) -> QueuedPost:
-    return QueuedPost(id=1, item_id="i", platform=platform, account="default", state="publishing", publish_at=NOW,
-                      parts=parts, language="de", link=link, idempotency_key="k", claimed_at=NOW)
+    return QueuedPost(
+        id=1,
+        item_id="i",
+        platform=platform,
+        account="default",
+        state="publishing",
+        publish_at=NOW,
+        parts=parts,
+        language="de",
+        link=link,
+        idempotency_key="k",
+        claimed_at=NOW,
+    )
 
 
 def test_threads_two_steps_and_replies(fake):
@@ -66,8 +77,17 @@ def test_facebook_feed_with_link_duplicate_and_token(fake):
 
 def test_facebook_500_that_created_the_post_is_reconciled(fake):
     client = FacebookPublisher(fake.url, SecretStr("meta-good"), page_id="1234")
-    fake.fail_next(500, {"error": {"message": "An unexpected error has occurred. Please retry your request later.",
-                                   "type": "OAuthException", "code": 2}}, created=True)
+    fake.fail_next(
+        500,
+        {
+            "error": {
+                "message": "An unexpected error has occurred. Please retry your request later.",
+                "type": "OAuthException",
+                "code": 2,
+            }
+        },
+        created=True,
+    )
     with pytest.raises(AmbiguousError):
         client.publish(_post("facebook", "Trotz Fehler"))
     found = client.reconcile(_post("facebook", "Trotz Fehler"))
@@ -77,5 +97,6 @@ def test_facebook_500_that_created_the_post_is_reconciled(fake):
 
 def test_reprs_hide_the_token(fake):
     shown = repr(ThreadsPublisher(fake.url, SecretStr("meta-good"))) + repr(
-        FacebookPublisher(fake.url, SecretStr("meta-good"), page_id="1"))
+        FacebookPublisher(fake.url, SecretStr("meta-good"), page_id="1")
+    )
     assert "meta-good" not in shown

@@ -58,37 +58,67 @@ def headers(**values: str) -> CaseInsensitiveDict[str]:
 
 
 def test_mastodon_reset_is_an_iso_8601_time():
-    (scope, window), = windows(headers(X_RateLimit_Limit="300", X_RateLimit_Remaining="2",
-                                       X_RateLimit_Reset="2030-03-04T09:05:00.000000Z"), now=T0)
+    ((scope, window),) = windows(
+        headers(X_RateLimit_Limit="300", X_RateLimit_Remaining="2", X_RateLimit_Reset="2030-03-04T09:05:00.000000Z"),
+        now=T0,
+    )
     assert (scope, window.remaining, window.limit) == ("", 2, 300)
     assert window.reset_at == T0 + dt.timedelta(minutes=5)
 
 
 def test_x_reset_is_epoch_seconds_and_the_24_hour_caps_count_too():
-    found = {w.name: w for _s, w in windows(headers(
-        x_rate_limit_limit="200", x_rate_limit_remaining="150", x_rate_limit_reset=str(int(T0.timestamp()) + 900),
-        x_user_limit_24hour_limit="100", x_user_limit_24hour_remaining="1",
-        x_user_limit_24hour_reset=str(int(T0.timestamp()) + 86_000)), now=T0)}
+    found = {
+        w.name: w
+        for _s, w in windows(
+            headers(
+                x_rate_limit_limit="200",
+                x_rate_limit_remaining="150",
+                x_rate_limit_reset=str(int(T0.timestamp()) + 900),
+                x_user_limit_24hour_limit="100",
+                x_user_limit_24hour_remaining="1",
+                x_user_limit_24hour_reset=str(int(T0.timestamp()) + 86_000),
+            ),
+            now=T0,
+        )
+    }
     assert found["x"].remaining == 150 and found["x"].reset_at == T0 + dt.timedelta(seconds=900)
     assert found["x-user-limit-24hour"].remaining == 1
     assert found["x-user-limit-24hour"].reset_at == T0 + dt.timedelta(seconds=86_000)
 
 
 def test_bluesky_reset_is_epoch_seconds():
-    (_scope, window), = windows(headers(RateLimit_Limit="5000", RateLimit_Remaining="4997",
-                                        RateLimit_Reset=str(int(T0.timestamp()) + 3600),
-                                        RateLimit_Policy="5000;w=3600"), now=T0)
+    ((_scope, window),) = windows(
+        headers(
+            RateLimit_Limit="5000",
+            RateLimit_Remaining="4997",
+            RateLimit_Reset=str(int(T0.timestamp()) + 3600),
+            RateLimit_Policy="5000;w=3600",
+        ),
+        now=T0,
+    )
     assert (window.remaining, window.limit, window.reset_at) == (4997, 5000, T0 + dt.timedelta(hours=1))
 
 
 def test_meta_usage_counts_only_when_it_says_how_long_access_is_refused():
     def usage(minutes: int) -> CaseInsensitiveDict[str]:
-        return headers(X_Business_Use_Case_Usage=json.dumps({"1234": [{
-            "type": "pages", "call_count": 100, "total_cputime": 3, "total_time": 4,
-            "estimated_time_to_regain_access": minutes}]}))
+        return headers(
+            X_Business_Use_Case_Usage=json.dumps(
+                {
+                    "1234": [
+                        {
+                            "type": "pages",
+                            "call_count": 100,
+                            "total_cputime": 3,
+                            "total_time": 4,
+                            "estimated_time_to_regain_access": minutes,
+                        }
+                    ]
+                }
+            )
+        )
 
     assert windows(usage(0), now=T0) == []
-    (scope, window), = windows(usage(7), now=T0)
+    ((scope, window),) = windows(usage(7), now=T0)
     assert scope == "*" and window.remaining == 0 and window.reset_at == T0 + dt.timedelta(minutes=7)
 
 
@@ -176,8 +206,15 @@ def test_a_post_longer_than_a_whole_window_waits_for_a_fresh_window_not_for_ever
 def test_meta_refusal_applies_to_every_endpoint_of_the_account():
     clock = Clock()
     paced = pacer(clock)
-    paced.observe("POST graph.example/1234/feed", headers(X_Business_Use_Case_Usage=json.dumps(
-        {"1234": [{"type": "pages", "call_count": 100, "estimated_time_to_regain_access": 2}]})), status=400)
+    paced.observe(
+        "POST graph.example/1234/feed",
+        headers(
+            X_Business_Use_Case_Usage=json.dumps(
+                {"1234": [{"type": "pages", "call_count": 100, "estimated_time_to_regain_access": 2}]}
+            )
+        ),
+        status=400,
+    )
     with pytest.raises(RateLimitedError) as refused:
         paced.reserve("POST graph.example/1234/photos")
     assert refused.value.retry_after == pytest.approx(120)
@@ -201,8 +238,18 @@ def test_repr_shows_the_settings():
 
 
 def _post(platform: str, *parts: str, key: str) -> QueuedPost:
-    return QueuedPost(id=1, item_id="i", platform=platform, account="default", state="publishing", publish_at=T0,
-                      parts=parts, language="de", idempotency_key=key, claimed_at=T0)
+    return QueuedPost(
+        id=1,
+        item_id="i",
+        platform=platform,
+        account="default",
+        state="publishing",
+        publish_at=T0,
+        parts=parts,
+        language="de",
+        idempotency_key=key,
+        claimed_at=T0,
+    )
 
 
 def _http(clock: Clock) -> HttpClient:
@@ -211,7 +258,11 @@ def _http(clock: Clock) -> HttpClient:
 
 def _mastodon(clock: Clock) -> tuple[Any, Any, Any]:
     fake = MastodonFake(token=TOKEN)
-    return fake, MastodonPublisher(fake.url, SecretStr(TOKEN), http=_http(clock), clock=clock), lambda: len(fake.statuses)
+    return (
+        fake,
+        MastodonPublisher(fake.url, SecretStr(TOKEN), http=_http(clock), clock=clock),
+        lambda: len(fake.statuses),
+    )
 
 
 def _x(clock: Clock) -> tuple[Any, Any, Any]:
@@ -222,8 +273,11 @@ def _x(clock: Clock) -> tuple[Any, Any, Any]:
 
 def _bluesky(clock: Clock) -> tuple[Any, Any, Any]:
     fake = BlueskyFake(password=TOKEN)
-    return fake, BlueskyPublisher(fake.url, "comms.test", SecretStr(TOKEN), http=_http(clock), clock=clock), \
-        lambda: len(fake.records)
+    return (
+        fake,
+        BlueskyPublisher(fake.url, "comms.test", SecretStr(TOKEN), http=_http(clock), clock=clock),
+        lambda: len(fake.records),
+    )
 
 
 @pytest.fixture(params=[_mastodon, _x, _bluesky], ids=lambda f: f.__name__.strip("_"))
@@ -241,7 +295,7 @@ def _budget(fake: Any, creates: int, window: float) -> None:
 
 
 def test_a_thread_that_would_hit_the_limit_midway_is_not_started(threaded):
-    clock, fake, client, count = threaded
+    _clock, fake, client, count = threaded
     _budget(fake, 4, window=900)
     client.publish(_post(fake_platform(fake), "Erster Teil 1/3", "Zweiter Teil 2/3", "Dritter Teil 3/3", key="p-1"))
     assert count() == 3  # the platform now says one create is left
@@ -267,7 +321,7 @@ def fake_platform(fake: Any) -> str:
 
 
 def test_a_429_tells_when_and_the_next_post_of_the_account_waits_without_asking(threaded):
-    clock, fake, client, count = threaded
+    _clock, fake, client, count = threaded
     fake.faults.error_rate, fake.faults.kinds, fake.faults.throttle_seconds = 1.0, ("rate_limited",), 600
     with pytest.raises(RateLimitedError) as limited:
         client.publish(_post(fake_platform(fake), "Zu viel", key="p-1"))

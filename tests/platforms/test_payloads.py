@@ -52,8 +52,7 @@ def test_bluesky_record_has_langs_and_facets_with_byte_offsets(renderer, example
     assert record["createdAt"] == "2024-12-16T07:30:00.000Z"
     raw = record["text"].encode()
     covered = [
-        (raw[f["index"]["byteStart"] : f["index"]["byteEnd"]].decode(), f["features"][0])
-        for f in record["facets"]
+        (raw[f["index"]["byteStart"] : f["index"]["byteEnd"]].decode(), f["features"][0]) for f in record["facets"]
     ]
     link_text, link_feature = covered[0]
     assert link_text == "example.org/köln-düren"  # shown short; the UTM parameters are in the facet

@@ -28,13 +28,17 @@ def fake() -> Iterator[MetaFake]:
 
 
 def _claimed(store: Store, *parts: str) -> QueuedPost:
-    store.add([NewPost(item_id="i", platform="threads", account="default", publish_at=NOW, parts=parts,
-                       language="de")], state=State.SCHEDULED, now=NOW, reason="test")
+    store.add(
+        [NewPost(item_id="i", platform="threads", account="default", publish_at=NOW, parts=parts, language="de")],
+        state=State.SCHEDULED,
+        now=NOW,
+        reason="test",
+    )
     (post,) = store.claim_due(now=NOW, worker="w")
     return post
 
 
-def _client(fake: MetaFake, journal) -> ThreadsPublisher:  # type: ignore[no-untyped-def]
+def _client(fake: MetaFake, journal) -> ThreadsPublisher:  # type: ignore[no-untyped-def]  # reason: a test double; the interface's signature is not repeated
     return ThreadsPublisher(fake.url, SecretStr("meta"), journal=journal)
 
 

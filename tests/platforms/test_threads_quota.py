@@ -27,8 +27,12 @@ def fake() -> Iterator[MetaFake]:
 
 
 def _queue(store: Store, *parts: str) -> None:
-    store.add([NewPost(item_id="i", platform="threads", account="default", publish_at=NOW, parts=parts,
-                       language="de")], state=State.SCHEDULED, now=NOW, reason="test")
+    store.add(
+        [NewPost(item_id="i", platform="threads", account="default", publish_at=NOW, parts=parts, language="de")],
+        state=State.SCHEDULED,
+        now=NOW,
+        reason="test",
+    )
 
 
 def _claimed(store: Store, *parts: str) -> QueuedPost:
@@ -38,8 +42,9 @@ def _claimed(store: Store, *parts: str) -> QueuedPost:
 
 
 def _client(fake: MetaFake, store: Store, pauses: list[float] | None = None) -> ThreadsPublisher:
-    return ThreadsPublisher(fake.url, SecretStr("meta"), journal=store,
-                            sleep=(pauses.append if pauses is not None else lambda _: None))
+    return ThreadsPublisher(
+        fake.url, SecretStr("meta"), journal=store, sleep=(pauses.append if pauses is not None else lambda _: None)
+    )
 
 
 def test_a_post_beyond_the_quota_is_held_back_before_any_request(fake, store):

@@ -32,8 +32,18 @@ NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 
 
 def _post(text: str, platform: str = "x", number: int = 1) -> QueuedPost:
-    return QueuedPost(id=number, item_id=f"i{number}", platform=platform, account="team", state="publishing",
-                      publish_at=NOW, parts=(text,), language="de", idempotency_key=f"k{number}", claimed_at=NOW)
+    return QueuedPost(
+        id=number,
+        item_id=f"i{number}",
+        platform=platform,
+        account="team",
+        state="publishing",
+        publish_at=NOW,
+        parts=(text,),
+        language="de",
+        idempotency_key=f"k{number}",
+        claimed_at=NOW,
+    )
 
 
 class Clock:
@@ -47,20 +57,46 @@ class Clock:
 @pytest.fixture
 def x_pair():
     pytest.importorskip("twitter_text")
-    with XFake(token="x-first") as x:
-        with OAuthFake(client_id="cid", client_secret="csecret", access_token="x-first",
-                       on_issue=lambda token: setattr(x, "token", token)) as oauth:
-            oauth.refresh_tokens.add("refresh-one")
-            yield x, oauth
+    with (
+        XFake(token="x-first") as x,
+        OAuthFake(
+            client_id="cid",
+            client_secret="csecret",
+            access_token="x-first",
+            on_issue=lambda token: setattr(x, "token", token),
+        ) as oauth,
+    ):
+        oauth.refresh_tokens.add("refresh-one")
+        yield x, oauth
 
 
-def _x_keeper(x: XFake, oauth: OAuthFake, store: TokenStore, clock: Clock, *, expires_in: dt.timedelta,
-              refresh: str = "refresh-one") -> TokenKeeper:
-    account = Account(base_url=x.url, token=SecretStr(x.token), refresh_token=SecretStr(refresh), client_id="cid",
-                      client_secret=SecretStr("csecret"), token_url=f"{oauth.url}/token",
-                      expires_at=(clock() + expires_in).isoformat())
-    return TokenKeeper("x", "team", account, build=lambda fresh: XPublisher(fresh.base_url, fresh.token), store=store,
-                       http=HttpClient(), clock=clock)
+def _x_keeper(
+    x: XFake,
+    oauth: OAuthFake,
+    store: TokenStore,
+    clock: Clock,
+    *,
+    expires_in: dt.timedelta,
+    refresh: str = "refresh-one",
+) -> TokenKeeper:
+    account = Account(
+        base_url=x.url,
+        token=SecretStr(x.token),
+        refresh_token=SecretStr(refresh),
+        client_id="cid",
+        client_secret=SecretStr("csecret"),
+        token_url=f"{oauth.url}/token",
+        expires_at=(clock() + expires_in).isoformat(),
+    )
+    return TokenKeeper(
+        "x",
+        "team",
+        account,
+        build=lambda fresh: XPublisher(fresh.base_url, fresh.token),
+        store=store,
+        http=HttpClient(),
+        clock=clock,
+    )
 
 
 def test_a_token_about_to_expire_is_refreshed_before_publishing_and_the_rotated_one_stored(x_pair, tmp_path: Path):
@@ -123,16 +159,38 @@ def test_a_refused_refresh_asks_for_re_authorisation_and_keeps_the_store(x_pair,
 
 
 def test_linkedin_keeps_its_refresh_token_when_none_comes_back(tmp_path: Path):
-    with LinkedInFake(token="li-first") as linkedin, \
-            OAuthFake(client_id="li-app", client_secret="li-secret", access_token="li-first", rotate=False,
-                      expires_in=60 * 86400, on_issue=lambda token: setattr(linkedin, "token", token)) as oauth:
+    with (
+        LinkedInFake(token="li-first") as linkedin,
+        OAuthFake(
+            client_id="li-app",
+            client_secret="li-secret",
+            access_token="li-first",
+            rotate=False,
+            expires_in=60 * 86400,
+            on_issue=lambda token: setattr(linkedin, "token", token),
+        ) as oauth,
+    ):
         oauth.refresh_tokens.add("li-refresh")
         store, clock = TokenStore(tmp_path / "tokens.json"), Clock(NOW)
-        account = Account(base_url=linkedin.url, token=SecretStr("li-first"), refresh_token=SecretStr("li-refresh"),
-                          client_id="li-app", client_secret=SecretStr("li-secret"), token_url=f"{oauth.url}/token",
-                          author="urn:li:organization:7", expires_at=(NOW + dt.timedelta(days=6)).isoformat())
-        keeper = TokenKeeper("linkedin", "team", account, store=store, http=HttpClient(), clock=clock,
-                             build=lambda a: LinkedInPublisher(a.base_url, a.token, author=a.author, version="202511"))
+        account = Account(
+            base_url=linkedin.url,
+            token=SecretStr("li-first"),
+            refresh_token=SecretStr("li-refresh"),
+            client_id="li-app",
+            client_secret=SecretStr("li-secret"),
+            token_url=f"{oauth.url}/token",
+            author="urn:li:organization:7",
+            expires_at=(NOW + dt.timedelta(days=6)).isoformat(),
+        )
+        keeper = TokenKeeper(
+            "linkedin",
+            "team",
+            account,
+            store=store,
+            http=HttpClient(),
+            clock=clock,
+            build=lambda a: LinkedInPublisher(a.base_url, a.token, author=a.author, version="202511"),
+        )
         keeper.publish(_post("Sechs Tage vor Ablauf", platform="linkedin"))
         form = oauth.requests[0]["form"]
     assert form["client_secret"] == "li-secret" and form["refresh_token"] == "li-refresh"
@@ -143,18 +201,40 @@ def test_linkedin_keeps_its_refresh_token_when_none_comes_back(tmp_path: Path):
 
 
 def test_a_linkedin_refresh_keeps_the_end_of_the_refresh_token_linkedin_reports(tmp_path: Path):
-    with LinkedInFake(token="li-first") as linkedin, \
-            OAuthFake(client_id="li-app", client_secret="li-secret", access_token="li-first", rotate=False,
-                      expires_in=60 * 86400, on_issue=lambda token: setattr(linkedin, "token", token)) as oauth:
+    with (
+        LinkedInFake(token="li-first") as linkedin,
+        OAuthFake(
+            client_id="li-app",
+            client_secret="li-secret",
+            access_token="li-first",
+            rotate=False,
+            expires_in=60 * 86400,
+            on_issue=lambda token: setattr(linkedin, "token", token),
+        ) as oauth,
+    ):
         oauth.refresh_tokens.add("li-refresh")
         oauth.refresh_ends["li-refresh"] = time.time() + 300 * 86400  # signed in 65 days ago
         store = TokenStore(tmp_path / "tokens.json")
-        account = Account(base_url=linkedin.url, token=SecretStr("li-first"), refresh_token=SecretStr("li-refresh"),
-                          client_id="li-app", client_secret=SecretStr("li-secret"), token_url=f"{oauth.url}/token",
-                          author="urn:li:organization:7", expires_at=(NOW + dt.timedelta(days=6)).isoformat(),
-                          refresh_expires_at=(NOW + dt.timedelta(days=365)).isoformat())
-        keeper = TokenKeeper("linkedin", "team", account, store=store, http=HttpClient(), clock=Clock(NOW),
-                             build=lambda a: LinkedInPublisher(a.base_url, a.token, author=a.author, version="202511"))
+        account = Account(
+            base_url=linkedin.url,
+            token=SecretStr("li-first"),
+            refresh_token=SecretStr("li-refresh"),
+            client_id="li-app",
+            client_secret=SecretStr("li-secret"),
+            token_url=f"{oauth.url}/token",
+            author="urn:li:organization:7",
+            expires_at=(NOW + dt.timedelta(days=6)).isoformat(),
+            refresh_expires_at=(NOW + dt.timedelta(days=365)).isoformat(),
+        )
+        keeper = TokenKeeper(
+            "linkedin",
+            "team",
+            account,
+            store=store,
+            http=HttpClient(),
+            clock=Clock(NOW),
+            build=lambda a: LinkedInPublisher(a.base_url, a.token, author=a.author, version="202511"),
+        )
         keeper.publish(_post("Nach der Erneuerung", platform="linkedin"))
     saved = json.loads(store.path.read_text())["linkedin:team"]
     ends = dt.datetime.fromisoformat(saved["refresh_expires_at"])
@@ -163,30 +243,63 @@ def test_a_linkedin_refresh_keeps_the_end_of_the_refresh_token_linkedin_reports(
 
 
 def test_a_linkedin_refresh_token_past_its_end_asks_for_a_new_sign_in(tmp_path: Path):
-    with LinkedInFake(token="li-first") as linkedin, \
-            OAuthFake(client_id="li-app", client_secret="li-secret", access_token="li-first", rotate=False) as oauth:
+    with (
+        LinkedInFake(token="li-first") as linkedin,
+        OAuthFake(client_id="li-app", client_secret="li-secret", access_token="li-first", rotate=False) as oauth,
+    ):
         oauth.refresh_tokens.add("li-refresh")
         oauth.refresh_ends["li-refresh"] = time.time() - 1  # the year is over
-        account = Account(base_url=linkedin.url, token=SecretStr("li-first"), refresh_token=SecretStr("li-refresh"),
-                          client_id="li-app", client_secret=SecretStr("li-secret"), token_url=f"{oauth.url}/token",
-                          author="urn:li:organization:7", expires_at=(NOW + dt.timedelta(days=1)).isoformat())
-        keeper = TokenKeeper("linkedin", "team", account, store=TokenStore(tmp_path / "tokens.json"),
-                             http=HttpClient(), clock=Clock(NOW),
-                             build=lambda a: LinkedInPublisher(a.base_url, a.token, author=a.author, version="202511"))
+        account = Account(
+            base_url=linkedin.url,
+            token=SecretStr("li-first"),
+            refresh_token=SecretStr("li-refresh"),
+            client_id="li-app",
+            client_secret=SecretStr("li-secret"),
+            token_url=f"{oauth.url}/token",
+            author="urn:li:organization:7",
+            expires_at=(NOW + dt.timedelta(days=1)).isoformat(),
+        )
+        keeper = TokenKeeper(
+            "linkedin",
+            "team",
+            account,
+            store=TokenStore(tmp_path / "tokens.json"),
+            http=HttpClient(),
+            clock=Clock(NOW),
+            build=lambda a: LinkedInPublisher(a.base_url, a.token, author=a.author, version="202511"),
+        )
         with pytest.raises(AuthorisationError, match="scheduler auth linkedin --account team"):
             keeper.publish(_post("Zu spät", platform="linkedin"))
         assert linkedin.posts == []
 
 
 def test_threads_refreshes_its_long_lived_token_with_the_token_itself(tmp_path: Path):
-    with MetaFake(token="th-long") as meta, \
-            OAuthFake(client_id="th-app", client_secret="th-secret", access_token="th-long", expires_in=60 * 86400,
-                      on_issue=lambda token: setattr(meta, "token", token)) as oauth:
+    with (
+        MetaFake(token="th-long") as meta,
+        OAuthFake(
+            client_id="th-app",
+            client_secret="th-secret",
+            access_token="th-long",
+            expires_in=60 * 86400,
+            on_issue=lambda token: setattr(meta, "token", token),
+        ) as oauth,
+    ):
         store = TokenStore(tmp_path / "tokens.json")
-        account = Account(base_url=meta.url, token=SecretStr("th-long"), token_url=f"{oauth.url}/oauth/access_token",
-                          expires_at=(NOW + dt.timedelta(days=3)).isoformat())
-        keeper = TokenKeeper("threads", "team", account, store=store, http=HttpClient(), clock=Clock(NOW),
-                             build=lambda a: ThreadsPublisher(a.base_url, a.token, user_id="me"))
+        account = Account(
+            base_url=meta.url,
+            token=SecretStr("th-long"),
+            token_url=f"{oauth.url}/oauth/access_token",
+            expires_at=(NOW + dt.timedelta(days=3)).isoformat(),
+        )
+        keeper = TokenKeeper(
+            "threads",
+            "team",
+            account,
+            store=store,
+            http=HttpClient(),
+            clock=Clock(NOW),
+            build=lambda a: ThreadsPublisher(a.base_url, a.token, user_id="me"),
+        )
         keeper.publish(_post("Threads mit frischem Token", platform="threads"))
         asked = oauth.requests[0]
     assert asked["path"] == "/refresh_access_token"
@@ -198,15 +311,25 @@ def test_a_kept_bluesky_session_survives_a_restart_without_a_new_login(tmp_path:
     store = TokenStore(tmp_path / "tokens.json")
 
     def keep(session: dict[str, str]) -> None:
-        store.update("bluesky:default", {"session_access": session["accessJwt"],
-                                         "session_refresh": session["refreshJwt"], "session_did": session["did"]})
+        store.update(
+            "bluesky:default",
+            {
+                "session_access": session["accessJwt"],
+                "session_refresh": session["refreshJwt"],
+                "session_did": session["did"],
+            },
+        )
 
     with BlueskyFake(password="app-pw") as pds:
         first = BlueskyPublisher(pds.url, pds.handle, SecretStr("app-pw"), on_session=keep)
         first.publish(_post("Vor dem Neustart", platform="bluesky"))
         saved = json.loads(store.path.read_text())["bluesky:default"]
-        session = {"accessJwt": saved["session_access"], "refreshJwt": saved["session_refresh"],
-                   "did": saved["session_did"], "handle": pds.handle}
+        session = {
+            "accessJwt": saved["session_access"],
+            "refreshJwt": saved["session_refresh"],
+            "did": saved["session_did"],
+            "handle": pds.handle,
+        }
         pds.expire_access_tokens()  # hours later: the kept access token ran out, the refresh token did not
         again = BlueskyPublisher(pds.url, pds.handle, SecretStr("app-pw"), session=session, on_session=keep)
         again.publish(_post("Nach dem Neustart", platform="bluesky", number=2))

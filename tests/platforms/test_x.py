@@ -25,16 +25,30 @@ def fake() -> Iterator[XFake]:
 
 
 def _post(*parts: str, claimed: dt.datetime = NOW) -> QueuedPost:
-    return QueuedPost(id=1, item_id="i", platform="x", account="default", state="publishing", publish_at=NOW,
-                      parts=parts, language="de", idempotency_key="k", claimed_at=claimed)
+    return QueuedPost(
+        id=1,
+        item_id="i",
+        platform="x",
+        account="default",
+        state="publishing",
+        publish_at=NOW,
+        parts=parts,
+        language="de",
+        idempotency_key="k",
+        claimed_at=claimed,
+    )
 
 
 def test_publish_and_thread(fake):
     client = XPublisher(fake.url, SecretStr("x-good"))
     result = client.publish(_post("Teil eins 1/2", "Teil zwei 2/2"))
     assert [r["body"] for r in fake.requests] == [
-        {"text": "Teil eins 1/2"}, {"text": "Teil zwei 2/2", "reply": {"in_reply_to_tweet_id": fake.tweets[0]["id"]}}]
-    assert result.remote_id == fake.tweets[0]["id"] and result.remote_url == f"https://x.com/i/status/{result.remote_id}"
+        {"text": "Teil eins 1/2"},
+        {"text": "Teil zwei 2/2", "reply": {"in_reply_to_tweet_id": fake.tweets[0]["id"]}},
+    ]
+    assert (
+        result.remote_id == fake.tweets[0]["id"] and result.remote_url == f"https://x.com/i/status/{result.remote_id}"
+    )
 
 
 def test_limit_is_the_reference_weighted_length(fake):

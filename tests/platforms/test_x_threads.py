@@ -31,8 +31,12 @@ def fake() -> Iterator[XFake]:
 
 
 def _claimed(store: Store, *parts: str) -> QueuedPost:
-    store.add([NewPost(item_id="i", platform="x", account="default", publish_at=NOW, parts=parts, language="de")],
-              state=State.SCHEDULED, now=NOW, reason="test")
+    store.add(
+        [NewPost(item_id="i", platform="x", account="default", publish_at=NOW, parts=parts, language="de")],
+        state=State.SCHEDULED,
+        now=NOW,
+        reason="test",
+    )
     (post,) = store.claim_due(now=dt.datetime.now(dt.UTC), worker="w")
     return post
 

@@ -9,20 +9,26 @@ import dataclasses
 import pytest
 
 from scheduler.models import IssueOptions
-from scheduler.render.renderer import Renderer
 from scheduler.platforms.registry import measure
+from scheduler.render.renderer import Renderer
 from scheduler.text.sentences import sentences
 from tests.conftest import TEMPLATES
 
 LINK = "https://example.org/newsletter/2024-12-13"
-FUNDING = ("Gefördert durch das Bundesministerium für Arbeit und Soziales und die Europäische Union "
-           "über den Europäischen Sozialfonds Plus.")
+FUNDING = (
+    "Gefördert durch das Bundesministerium für Arbeit und Soziales und die Europäische Union "
+    "über den Europäischen Sozialfonds Plus."
+)
 
 
 @pytest.fixture
 def issue(example_issue):
-    return dataclasses.replace(example_issue, options=IssueOptions(
-        link=LINK, hashtags=("AktifPlus", "ESFPlus"), section_hashtags={"Vernetzt": ("Netzwerk",)}))
+    return dataclasses.replace(
+        example_issue,
+        options=IssueOptions(
+            link=LINK, hashtags=("AktifPlus", "ESFPlus"), section_hashtags={"Vernetzt": ("Netzwerk",)}
+        ),
+    )
 
 
 @pytest.mark.parametrize("platform", ["linkedin", "facebook"])

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from scheduler.models import IssueOptions
+from scheduler.platforms.registry import measure
 from scheduler.render.renderer import Renderer
 from scheduler.text.entities import url_spans
-from scheduler.platforms.registry import measure
 from scheduler.text.sentences import sentences
 
 URL = "https://example.org/familie/fachtag-2024?utm=keep_this_(intact)"
@@ -50,8 +50,19 @@ def test_shortened_post_ends_with_ellipsis_at_a_sentence_boundary_keeping_link_a
     assert kept in [" ".join(sentences(item.body, "de")[:k]) for k in range(1, 10)]
 
 
-@pytest.mark.parametrize("abbreviation", ["Dr. Schilling", "z. B. Eltern", "e. V. Köln", "Nr. 5", "bzw. Kinder",
-                                          "am 02. Dezember", "3.5 Prozent", "e.V. Bonn"])
+@pytest.mark.parametrize(
+    "abbreviation",
+    [
+        "Dr. Schilling",
+        "z. B. Eltern",
+        "e. V. Köln",
+        "Nr. 5",
+        "bzw. Kinder",
+        "am 02. Dezember",
+        "3.5 Prozent",
+        "e.V. Bonn",
+    ],
+)
 def test_no_cut_after_an_abbreviation_ordinal_or_decimal(templates, example_issue, abbreviation):
     first = "Erster Satz hier."
     second = f"Zweiter Satz mit {abbreviation} und danach noch viele weitere Wörter."
@@ -143,8 +154,23 @@ def test_empty_template_output_is_reported(templates, example_issue):
     assert not post.fits and "empty post" in post.reason
 
 
-TOKENS = ["Wort", "Grüße", "z. B.", "Dr.", "e. V.", URL, "bund.de/familie", "#Familie", "@team@social.example",
-          "👨\u200d👩\u200d👧", "🇩🇪", "Mu\u0308nchen", "Satzende.", "Frage?", "3.5"]
+TOKENS = [
+    "Wort",
+    "Grüße",
+    "z. B.",
+    "Dr.",
+    "e. V.",
+    URL,
+    "bund.de/familie",
+    "#Familie",
+    "@team@social.example",
+    "👨\u200d👩\u200d👧",
+    "🇩🇪",
+    "Mu\u0308nchen",
+    "Satzende.",
+    "Frage?",
+    "3.5",
+]
 
 
 @pytest.mark.parametrize("platform", ["x", "mastodon", "bluesky", "threads"])
@@ -171,7 +197,6 @@ def test_random_bodies_are_cut_only_between_whole_tokens(templates, example_issu
         assert body[len(kept)] == " "  # the cut falls on a space between tokens
 
     check()
-
 
 
 def _corpus() -> list[str]:

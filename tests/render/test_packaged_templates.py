@@ -22,7 +22,8 @@ def test_the_top_level_templates_are_the_packaged_defaults():
     for name in sorted(shipped.keys() | editable.keys()):
         assert editable.get(name) == shipped.get(name), (
             f"templates/{name} and scheduler/render/templates/{name} differ: change both (the packaged one "
-            "is what `pip install` ships, templates/ what the team edits)")
+            "is what `pip install` ships, templates/ what the team edits)"
+        )
 
 
 def test_the_packaged_templates_are_package_data():
@@ -49,7 +50,7 @@ def test_the_team_default_template_wins_over_the_packaged_platform_template(tmp_
 
 
 def test_a_templates_folder_that_was_named_but_is_missing_is_an_error(tmp_path: Path):
-    with pytest.raises(TemplateError, match="templates folder .*nope.* not found"):
+    with pytest.raises(TemplateError, match=r"templates folder .*nope.* not found"):
         Renderer(tmp_path / "nope")
 
 

@@ -24,7 +24,9 @@ def _with(issue, index: int, **changes):
     if "body" in changes:
         changes.setdefault("title", sentences(changes["body"], "de")[0])
     item = dataclasses.replace(issue.items[index], **changes)
-    return dataclasses.replace(issue, items=tuple(item if n == index else other for n, other in enumerate(issue.items))), item
+    return dataclasses.replace(
+        issue, items=tuple(item if n == index else other for n, other in enumerate(issue.items))
+    ), item
 
 
 def _links(text: str) -> list[str]:
@@ -61,9 +63,16 @@ def test_a_template_that_drops_the_link_of_a_shortened_post_is_warned_about(temp
 
 @pytest.mark.parametrize(
     "sentence",
-    ["Den ganzen Radiobeitrag hören Sie hier.", "Mehr dazu hier.", "Die Anmeldung finden Sie hier:",
-     "Hier geht's zur Anmeldung.", "Weitere Informationen unter folgendem Link.", "Read the whole story here.",
-     "Click here to register.", "Mehr dazu lesen Sie im Blog."],
+    [
+        "Den ganzen Radiobeitrag hören Sie hier.",
+        "Mehr dazu hier.",
+        "Die Anmeldung finden Sie hier:",
+        "Hier geht's zur Anmeldung.",
+        "Weitere Informationen unter folgendem Link.",
+        "Read the whole story here.",
+        "Click here to register.",
+        "Mehr dazu lesen Sie im Blog.",
+    ],
 )
 def test_a_text_that_points_to_a_link_it_does_not_have_is_warned_about(example_issue, sentence):
     issue, item = _with(example_issue, 0, body=f"Das Familienzentrum lädt ein. {sentence}")
@@ -75,8 +84,11 @@ def test_a_text_that_points_to_a_link_it_does_not_have_is_warned_about(example_i
 
 @pytest.mark.parametrize(
     "sentence",
-    ["Zu den mehr als 2.000 Mitgliedern gehören Länder und Kommunen.", "Die Kinder fühlen sich hier wohl.",
-     "Mehr Familien als je zuvor nahmen teil."],
+    [
+        "Zu den mehr als 2.000 Mitgliedern gehören Länder und Kommunen.",
+        "Die Kinder fühlen sich hier wohl.",
+        "Mehr Familien als je zuvor nahmen teil.",
+    ],
 )
 def test_mehr_and_hier_in_ordinary_sentences_are_not_dead_ends(example_issue, sentence):
     issue, item = _with(example_issue, 0, body=f"Das Familienzentrum lädt ein. {sentence}")

@@ -35,7 +35,7 @@ def test_section_template_wins_over_platform_template_which_wins_over_default(te
 
 
 def test_missing_templates_folder_is_a_clear_error(tmp_path: Path):
-    with pytest.raises(TemplateError, match="templates folder .* not found"):
+    with pytest.raises(TemplateError, match=r"templates folder .* not found"):
         Renderer(tmp_path / "nope")
 
 

@@ -12,10 +12,10 @@ from html.parser import HTMLParser
 import pytest
 
 from scheduler.models import IssueOptions
+from scheduler.platforms import build_payloads
 from scheduler.render.renderer import Renderer
 from scheduler.report import formatter
 from scheduler.service import IssuePreview, PreviewedPost
-from scheduler.platforms import build_payloads
 from tests.conftest import TEMPLATES
 
 NOW = dt.datetime(2024, 12, 16, 7, 30, tzinfo=dt.UTC)
@@ -24,7 +24,12 @@ LINK = "https://example.org/newsletter/2024-12-13/vernetzungsstelle-informiert"
 
 def _preview(issue, platforms=("linkedin", "bluesky", "x")) -> list[IssuePreview]:
     posts = Renderer(TEMPLATES).render_issue(issue, platforms)
-    return [IssuePreview(issue, tuple(PreviewedPost(post, tuple(build_payloads(post.platform, post.content, now=NOW))) for post in posts))]
+    return [
+        IssuePreview(
+            issue,
+            tuple(PreviewedPost(post, tuple(build_payloads(post.platform, post.content, now=NOW))) for post in posts),
+        )
+    ]
 
 
 @pytest.fixture
@@ -60,10 +65,38 @@ def _labels(html: str) -> set[str]:
     return set(parser.words)
 
 
-ENGLISH = {"items", "posts", "every", "post", "fits", "do", "not", "fit", "thread", "of", "Your", "account", "undated",
-           "warning", "warnings"}
-GERMAN = {"Meldungen", "Beiträge", "alle", "passen", "passt", "nicht", "Thread", "aus", "Ihr", "Konto", "undatiert",
-          "Hinweis", "Hinweise"}
+ENGLISH = {
+    "items",
+    "posts",
+    "every",
+    "post",
+    "fits",
+    "do",
+    "not",
+    "fit",
+    "thread",
+    "of",
+    "Your",
+    "account",
+    "undated",
+    "warning",
+    "warnings",
+}
+GERMAN = {
+    "Meldungen",
+    "Beiträge",
+    "alle",
+    "passen",
+    "passt",
+    "nicht",
+    "Thread",
+    "aus",
+    "Ihr",
+    "Konto",
+    "undatiert",
+    "Hinweis",
+    "Hinweise",
+}
 
 
 def test_the_html_labels_of_a_german_issue_are_german(example_issue):
@@ -83,8 +116,11 @@ def test_bluesky_posts_show_the_link_as_bluesky_will(linked, fmt):
     page = formatter(fmt)(_preview(linked, ("bluesky",)))
     assert "example.org/newsletter/202…" in page
     if fmt == "html":  # the short form links to the full, UTM-tagged address
-        assert re.search(r'<a href="https://example.org/newsletter/2024-12-13/vernetzungsstelle-informiert\?utm_source='
-                         r'bluesky&amp;[^"]*"[^>]*>example.org/newsletter/202…</a>', page)
+        assert re.search(
+            r'<a href="https://example.org/newsletter/2024-12-13/vernetzungsstelle-informiert\?utm_source='
+            r'bluesky&amp;[^"]*"[^>]*>example.org/newsletter/202…</a>',
+            page,
+        )
     else:
         assert "utm_source=bluesky" not in page
 

@@ -27,8 +27,9 @@ TABLES = ("steps", "transitions", "notices", "daemons", "posts", "items")
 
 def _admin() -> psycopg.Connection:
     try:
-        return psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=PG_ADMIN_DB,
-                               autocommit=True, connect_timeout=3)
+        return psycopg.connect(
+            host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=PG_ADMIN_DB, autocommit=True, connect_timeout=3
+        )
     except psycopg.Error as error:
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
         pytest.skip(f"PostgreSQL at {PG_HOST}:{PG_PORT} unreachable: {first}")

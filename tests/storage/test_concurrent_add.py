@@ -56,14 +56,29 @@ def _together(args: list[str], url: str, folder: Path) -> list[subprocess.Comple
     for ready in folder.glob("ready-*"):
         ready.unlink()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
-    env.update(SCHEDULER_DATABASE_URL=url, SCHEDULER_TEMPLATES_DIR=str(TEMPLATES), SCHEDULER_REQUIRE_APPROVAL="false",
-               SCHEDULER_TIMEZONE="Europe/Berlin", PYTHONPATH=str(ROOT))
-    started = [subprocess.Popen([sys.executable, "-c", STARTER, str(go), *args], cwd=folder, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-               for _ in range(PROCESSES)]
+    env.update(
+        SCHEDULER_DATABASE_URL=url,
+        SCHEDULER_TEMPLATES_DIR=str(TEMPLATES),
+        SCHEDULER_REQUIRE_APPROVAL="false",
+        SCHEDULER_TIMEZONE="Europe/Berlin",
+        PYTHONPATH=str(ROOT),
+    )
+    started = [
+        subprocess.Popen(
+            [sys.executable, "-c", STARTER, str(go), *args],
+            cwd=folder,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(PROCESSES)
+    ]
     # every process has imported and waits for the go file (or one failed: its output says why, below)
-    wait_for(lambda: len(list(folder.glob("ready-*"))) == PROCESSES or any(p.poll() is not None for p in started),
-             what="the processes are ready")
+    wait_for(
+        lambda: len(list(folder.glob("ready-*"))) == PROCESSES or any(p.poll() is not None for p in started),
+        what="the processes are ready",
+    )
     go.touch()
     done = []
     for process in started:
@@ -76,8 +91,9 @@ def _counts(url: str) -> tuple[Counter[tuple[str, str, str]], int]:
     store = Store.open(url)
     try:
         with store.engine.connect() as connection:
-            keys = Counter(tuple(row) for row in connection.execute(select(posts.c.item_id, posts.c.platform,
-                                                                              posts.c.account)))
+            keys = Counter(
+                tuple(row) for row in connection.execute(select(posts.c.item_id, posts.c.platform, posts.c.account))
+            )
             known = connection.execute(select(func.count()).select_from(items)).scalar()
     finally:
         store.close()

@@ -51,15 +51,20 @@ def _one_error_line(err: str) -> str:
     return errors[0]
 
 
-def _cli(url: str, *args: str, folder: Path, wrap: tuple[str, ...] = (), code: str = "") -> subprocess.CompletedProcess[str]:
+def _cli(
+    url: str, *args: str, folder: Path, wrap: tuple[str, ...] = (), code: str = ""
+) -> subprocess.CompletedProcess[str]:
     """`scheduler ARGS` as a separate process on `url` (`wrap`: a command it runs under; `code`:
     Python run before the CLI, in the same process)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
     env.update(SCHEDULER_DATABASE_URL=url, SCHEDULER_OUTBOX=str(folder / "outbox.jsonl"), PYTHONPATH=str(ROOT))
-    script = (f"import sys\n{code}\nfrom scheduler.cli import main\nfrom tests.clocks import PinnedClock\n"
-              "sys.exit(main(sys.argv[1:], clock=PinnedClock()))")
-    return subprocess.run([*wrap, sys.executable, "-c", script, *args], env=env, cwd=folder, capture_output=True,
-                          text=True, timeout=120)
+    script = (
+        f"import sys\n{code}\nfrom scheduler.cli import main\nfrom tests.clocks import PinnedClock\n"
+        "sys.exit(main(sys.argv[1:], clock=PinnedClock()))"
+    )
+    return subprocess.run(
+        [*wrap, sys.executable, "-c", script, *args], env=env, cwd=folder, capture_output=True, text=True, timeout=120
+    )
 
 
 # -- a damaged SQLite file ------------------------------------------------------------------------
@@ -141,8 +146,10 @@ def _without_root_powers() -> tuple[str, ...]:
         return ()
     setpriv = shutil.which("setpriv")
     if setpriv is None:
-        pytest.skip("running as root, whom a read-only folder does not stop, and setpriv (util-linux) is "
-                    "missing to drop that power")
+        pytest.skip(
+            "running as root, whom a read-only folder does not stop, and setpriv (util-linux) is "
+            "missing to drop that power"
+        )
     return (setpriv, "--bounding-set=-dac_override,-dac_read_search,-fowner", "--")
 
 
@@ -156,11 +163,13 @@ def read_only(tmp_path: Path):
     folder.chmod(0o755)
 
 
-@pytest.mark.parametrize("name", ["queue.sqlite3", "new.sqlite3", "sub/new.sqlite3"],
-                         ids=["existing file", "new file", "new folder"])
+@pytest.mark.parametrize(
+    "name", ["queue.sqlite3", "new.sqlite3", "sub/new.sqlite3"], ids=["existing file", "new file", "new folder"]
+)
 @pytest.mark.parametrize("args", [("queue", "list"), ("status",), ("run", "--once")], ids=" ".join)
-def test_a_read_only_folder_is_one_error_line_naming_the_file(read_only: Path, tmp_path: Path, name: str,
-                                                               args: tuple[str, ...]):
+def test_a_read_only_folder_is_one_error_line_naming_the_file(
+    read_only: Path, tmp_path: Path, name: str, args: tuple[str, ...]
+):
     wrap = _without_root_powers()
     path = read_only / name
     done = _cli(f"sqlite:///{path}", *args, folder=tmp_path, wrap=wrap)
@@ -174,7 +183,9 @@ def test_the_publishing_daemon_on_a_read_only_file_is_one_error_line(tmp_path: P
     path = tmp_path / "queue.sqlite3"
     _queue(path)
     path.chmod(0o444)
-    code = "import os; os.environ.update(SCHEDULER_MASTODON_TOKEN='t', SCHEDULER_MASTODON_BASE_URL='http://127.0.0.1:9')"
+    code = (
+        "import os; os.environ.update(SCHEDULER_MASTODON_TOKEN='t', SCHEDULER_MASTODON_BASE_URL='http://127.0.0.1:9')"
+    )
     done = _cli(f"sqlite:///{path}", "run", "--once", folder=tmp_path, wrap=wrap, code=code)
     assert done.returncode == 2, done.stderr
     assert str(path) in _one_error_line(done.stderr)
@@ -184,11 +195,18 @@ def test_the_store_on_a_read_only_folder_is_unavailable_with_the_file(read_only:
     """In the store itself (a process of its own, where root's powers are dropped)."""
     wrap = _without_root_powers()
     path = read_only / "new.sqlite3"
-    script = ("import sys\nfrom scheduler.errors import DatabaseUnavailable\nfrom scheduler.storage import Store\n"
-              f"try:\n    Store.open({f'sqlite:///{path}'!r})\nexcept DatabaseUnavailable as error:\n"
-              "    print(error.path, error.reason, sep='|')\n")
-    done = subprocess.run([*wrap, sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    script = (
+        "import sys\nfrom scheduler.errors import DatabaseUnavailable\nfrom scheduler.storage import Store\n"
+        f"try:\n    Store.open({f'sqlite:///{path}'!r})\nexcept DatabaseUnavailable as error:\n"
+        "    print(error.path, error.reason, sep='|')\n"
+    )
+    done = subprocess.run(
+        [*wrap, sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
     assert done.stdout.strip() == f"{path}|unable to open database file", done.stderr
 
 
@@ -254,8 +272,11 @@ def test_a_connection_the_server_terminates_is_unavailable(postgresql_url: str):
         with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=PG_ADMIN_DB, autocommit=True) as admin:
             terminated = False
             for _ in range(600):  # until the worker is seen waiting for the lock (at most 60 s)
-                rows = admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
-                                     "AND wait_event_type = 'Lock' AND pid <> %s", (dbname, holder.info.backend_pid))
+                rows = admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
+                    "AND wait_event_type = 'Lock' AND pid <> %s",
+                    (dbname, holder.info.backend_pid),
+                )
                 if any(row[0] for row in rows):
                     terminated = True
                     break
@@ -279,7 +300,12 @@ def test_a_missing_postgresql_driver_names_the_extra(monkeypatch):
 
 
 def test_a_missing_postgresql_driver_is_one_line_in_a_real_process(tmp_path: Path):
-    done = _cli("postgresql://postgres@127.0.0.1:5432/test", "queue", "list", folder=tmp_path,
-                code="sys.modules['psycopg'] = None  # as if psycopg were not installed")
+    done = _cli(
+        "postgresql://postgres@127.0.0.1:5432/test",
+        "queue",
+        "list",
+        folder=tmp_path,
+        code="sys.modules['psycopg'] = None  # as if psycopg were not installed",
+    )
     assert done.returncode == 2, done.stderr
     assert "pip install 'newsletter-scheduler[postgres]'" in _one_error_line(done.stderr)

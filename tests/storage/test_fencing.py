@@ -45,8 +45,12 @@ def _worker(store: Store, platform: Platform, name: str) -> Dispatcher:
 
 
 def _orphan(store: Store) -> QueuedPost:
-    (post_id,) = store.add([NewPost("item", "mastodon", "default", NOW - SECOND, ("Hallo",), "de")],
-                           state=State.SCHEDULED, now=NOW - SECOND, reason="fencing test")
+    (post_id,) = store.add(
+        [NewPost("item", "mastodon", "default", NOW - SECOND, ("Hallo",), "de")],
+        state=State.SCHEDULED,
+        now=NOW - SECOND,
+        reason="fencing test",
+    )
     (claimed,) = store.claim_due(now=NOW, worker="w1", limit=1)  # w1 claims it, then dies before sending
     assert claimed.id == post_id
     return claimed
@@ -61,7 +65,7 @@ def test_a_stale_decision_of_a_second_reconciler_cannot_send_a_post_twice(store:
     (reclaimed,) = store.claim_due(now=NOW + 2 * SECOND, worker="w4", limit=1)  # w4 claims it and starts sending
 
     stale = Store(store.engine)  # w3 acts on what it read before all of this
-    stale.in_flight = lambda alive_since=None: seen_by_w3  # type: ignore[method-assign]
+    stale.in_flight = lambda alive_since=None: seen_by_w3  # type: ignore[method-assign]  # reason: patching a test double
     _worker(stale, platform, "w3").reconcile_in_flight(now=NOW + 3 * SECOND)
 
     w4.publish(reclaimed, now=lambda: NOW + 4 * SECOND)  # w4's result is recorded: its claim held
@@ -77,8 +81,7 @@ def test_a_decision_made_under_an_old_claim_changes_nothing(store: Store):
     _worker(store, platform, "w2").reconcile_in_flight(now=NOW + SECOND)
     (reclaimed,) = store.claim_due(now=NOW + 2 * SECOND, worker="w4", limit=1)
     # a worker still holding w1's old view of the post decides about it directly
-    after = _worker(store, platform, "w3").reconcile(orphan, now=NOW + 3 * SECOND, cause="stale view",
-                                                     interrupted=True)
+    after = _worker(store, platform, "w3").reconcile(orphan, now=NOW + 3 * SECOND, cause="stale view", interrupted=True)
     assert after.state == State.PUBLISHING and after.claimed_by == "w4"  # w4's claim stands
     history = store.history(orphan.id)
     assert [t.to_state for t in history].count(State.SCHEDULED) == 2  # queued, then w2's decision; not w3's

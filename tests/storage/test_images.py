@@ -22,10 +22,15 @@ IMAGES = (Image("/srv/img/a.png", "Erstes Bild"), Image("https://example.org/b.j
 
 
 def test_images_are_stored_in_order_with_their_alt_text(store: Store):
-    (with_images, without) = store.add([
-        NewPost("i1", "mastodon", "default", NOW, ("Hallo",), "de", images=IMAGES),
-        NewPost("i2", "mastodon", "default", NOW, ("Hallo",), "de"),
-    ], state=State.SCHEDULED, now=NOW, reason="test")
+    (with_images, without) = store.add(
+        [
+            NewPost("i1", "mastodon", "default", NOW, ("Hallo",), "de", images=IMAGES),
+            NewPost("i2", "mastodon", "default", NOW, ("Hallo",), "de"),
+        ],
+        state=State.SCHEDULED,
+        now=NOW,
+        reason="test",
+    )
     assert store.get(with_images).images == IMAGES
     assert store.get(without).images == ()
     (claimed, _) = store.claim_due(now=NOW, worker="w")
@@ -35,8 +40,9 @@ def test_images_are_stored_in_order_with_their_alt_text(store: Store):
 def test_the_sqlite_fast_path_reads_images_too(tmp_path: Path):
     path = tmp_path / "q.sqlite3"
     store = Store.open(f"sqlite:///{path}")
-    store.add([NewPost("i1", "x", "default", NOW, ("Hallo",), "de", images=IMAGES)], state=State.DRAFT, now=NOW,
-              reason="test")
+    store.add(
+        [NewPost("i1", "x", "default", NOW, ("Hallo",), "de", images=IMAGES)], state=State.DRAFT, now=NOW, reason="test"
+    )
     store.close()
     (post,) = list_posts(path) or []
     assert post.images == IMAGES
@@ -49,15 +55,32 @@ def _at_0001(url: str) -> None:
         config.set_main_option("script_location", str(engines._MIGRATIONS))
         config.attributes["connection"] = connection
         command.upgrade(config, "0001")
-        values = {"item_id": "old", "platform": "mastodon", "account": "default", "state": "draft",
-                      "publish_at": NOW.replace(tzinfo=None), "due_at": NOW.replace(tzinfo=None), "parts": '["Hallo"]',
-                      "language": "de", "section": "", "title": "", "source": "/data/posts/extra.csv", "spoiler_text": "",
-                      "image": "img/photo.png", "alt": "Ein Foto", "attempts": 0, "created_at": NOW.replace(tzinfo=None),
-                      "updated_at": NOW.replace(tzinfo=None)}
-        connection.execute(text(f"INSERT INTO posts ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})"),
-                           values)
-        connection.execute(text(f"INSERT INTO posts ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})"),
-                           {**values, "item_id": "plain", "image": None, "alt": None})
+        values = {
+            "item_id": "old",
+            "platform": "mastodon",
+            "account": "default",
+            "state": "draft",
+            "publish_at": NOW.replace(tzinfo=None),
+            "due_at": NOW.replace(tzinfo=None),
+            "parts": '["Hallo"]',
+            "language": "de",
+            "section": "",
+            "title": "",
+            "source": "/data/posts/extra.csv",
+            "spoiler_text": "",
+            "image": "img/photo.png",
+            "alt": "Ein Foto",
+            "attempts": 0,
+            "created_at": NOW.replace(tzinfo=None),
+            "updated_at": NOW.replace(tzinfo=None),
+        }
+        connection.execute(
+            text(f"INSERT INTO posts ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})"), values
+        )
+        connection.execute(
+            text(f"INSERT INTO posts ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})"),
+            {**values, "item_id": "plain", "image": None, "alt": None},
+        )
     engine.dispose()
 
 
@@ -69,9 +92,16 @@ def _check_migrated(url: str) -> None:
         assert posts["old"].images == (Image("/data/posts/img/photo.png", "Ein Foto"),)
         assert posts["plain"].images == ()
         with store.engine.connect() as connection:
-            columns = {row[0] for row in connection.execute(text(
-                "SELECT name FROM pragma_table_info('posts')" if store.dialect == "sqlite" else
-                "SELECT column_name FROM information_schema.columns WHERE table_name = 'posts'"))}
+            columns = {
+                row[0]
+                for row in connection.execute(
+                    text(
+                        "SELECT name FROM pragma_table_info('posts')"
+                        if store.dialect == "sqlite"
+                        else "SELECT column_name FROM information_schema.columns WHERE table_name = 'posts'"
+                    )
+                )
+            }
         assert "images" in columns and not {"image", "alt"} & columns
     finally:
         store.close()
@@ -106,8 +136,9 @@ def test_migration_0002_carries_image_and_alt_over_on_postgresql():
 def test_downgrade_keeps_the_first_image(tmp_path: Path, dialect: str):
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     store = Store.open(url)
-    store.add([NewPost("i1", "x", "default", NOW, ("Hallo",), "de", images=IMAGES)], state=State.DRAFT, now=NOW,
-              reason="test")
+    store.add(
+        [NewPost("i1", "x", "default", NOW, ("Hallo",), "de", images=IMAGES)], state=State.DRAFT, now=NOW, reason="test"
+    )
     with store.engine.begin() as connection:
         config = Config()
         config.set_main_option("script_location", str(engines._MIGRATIONS))

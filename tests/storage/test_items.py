@@ -27,14 +27,30 @@ ITEM = KnownItem(id="a1", issue="2024-12-13-info", number=1, section="Vernetzt",
 
 
 def _rewrite(post_id: int, state: str, text_: str) -> Rewrite:
-    return Rewrite(post_id=post_id, state=state, parts=(text_,), spoiler_text="", link=None, images=(), title="T",
-                   section="Vernetzt", language="de", rendered="r2", reason="updated from test: template changed")
+    return Rewrite(
+        post_id=post_id,
+        state=state,
+        parts=(text_,),
+        spoiler_text="",
+        link=None,
+        images=(),
+        title="T",
+        section="Vernetzt",
+        language="de",
+        rendered="r2",
+        reason="updated from test: template changed",
+    )
 
 
 def test_items_are_saved_with_their_posts_and_found_by_issue_id_or_fingerprint(store: Store):
     other = KnownItem(id="b1", issue="2025-01-10-info", number=1, section="", body="Anderer Text.", fingerprint="b9")
-    store.add([NewPost("a1", "x", "default", NOW, ("Erster Text.",), "de", rendered="r1")], state=State.DRAFT,
-              now=NOW, reason="test", items=[ITEM, other])
+    store.add(
+        [NewPost("a1", "x", "default", NOW, ("Erster Text.",), "de", rendered="r1")],
+        state=State.DRAFT,
+        now=NOW,
+        reason="test",
+        items=[ITEM, other],
+    )
     assert known_items(store, issues=["2024-12-13-info"], fingerprints=[]) == [ITEM]
     assert known_items(store, issues=[], fingerprints=["b9"]) == [other]  # by fingerprint
     assert known_items(store, issues=[], fingerprints=["b1", "a1"]) == [ITEM, other]  # by id
@@ -44,8 +60,12 @@ def test_items_are_saved_with_their_posts_and_found_by_issue_id_or_fingerprint(s
 
 
 def test_rewrite_changes_text_keeps_time_and_state_and_records_why(store: Store):
-    (post_id,) = store.add([NewPost("a1", "x", "default", NOW, ("Alt",), "de", rendered="r1")],
-                           state=State.SCHEDULED, now=NOW, reason="test")
+    (post_id,) = store.add(
+        [NewPost("a1", "x", "default", NOW, ("Alt",), "de", rendered="r1")],
+        state=State.SCHEDULED,
+        now=NOW,
+        reason="test",
+    )
     moved = KnownItem(id="a1", issue=ITEM.issue, number=2, section="Vernetzt", body="Korrigiert.", fingerprint="c3")
     assert rewrite(store, [_rewrite(post_id, State.SCHEDULED, "Neu")], known=[moved], now=LATER) == [post_id]
     post = store.get(post_id)
@@ -56,8 +76,9 @@ def test_rewrite_changes_text_keeps_time_and_state_and_records_why(store: Store)
 
 
 def test_rewrite_leaves_a_post_claimed_meanwhile_alone(store: Store, open_store: Callable[[], Store]):
-    (post_id,) = store.add([NewPost("a1", "x", "default", NOW, ("Alt",), "de")], state=State.SCHEDULED, now=NOW,
-                           reason="test")
+    (post_id,) = store.add(
+        [NewPost("a1", "x", "default", NOW, ("Alt",), "de")], state=State.SCHEDULED, now=NOW, reason="test"
+    )
     assert [p.id for p in open_store().claim_due(now=NOW, worker="daemon")] == [post_id]  # another process
     assert rewrite(store, [_rewrite(post_id, State.SCHEDULED, "Neu")], known=[], now=LATER) == []
     post = store.get(post_id)
@@ -66,8 +87,12 @@ def test_rewrite_leaves_a_post_claimed_meanwhile_alone(store: Store, open_store:
 
 
 def test_posts_of_items_by_state(store: Store):
-    ids = store.add([NewPost("a1", p, "default", NOW, ("Text",), "de") for p in ("x", "mastodon", "bluesky")],
-                    state=State.DRAFT, now=NOW, reason="test")
+    ids = store.add(
+        [NewPost("a1", p, "default", NOW, ("Text",), "de") for p in ("x", "mastodon", "bluesky")],
+        state=State.DRAFT,
+        now=NOW,
+        reason="test",
+    )
     store.transition(ids[1], State.CANCELLED, reason="cancelled by hand", now=NOW)
     found = posts_of(store, ["a1", "zz"], states={State.DRAFT, State.SCHEDULED})
     assert list(found) == ["a1"] and [p.id for p in found["a1"]] == [ids[0], ids[2]]
@@ -75,7 +100,8 @@ def test_posts_of_items_by_state(store: Store):
 
 # -- revision 0004 --------------------------------------------------------------------------------
 
-def _config(connection) -> Config:  # type: ignore[no-untyped-def]
+
+def _config(connection) -> Config:  # type: ignore[no-untyped-def]  # reason: a test double; the interface's signature is not repeated
     config = Config()
     config.set_main_option("script_location", str(engines._MIGRATIONS))
     config.attributes["connection"] = connection
@@ -87,12 +113,27 @@ def _at_0003(url: str) -> None:
     with engine.begin() as connection:
         command.upgrade(_config(connection), "0003")
         naive = NOW.replace(tzinfo=None)
-        values = {"item_id": "old", "platform": "mastodon", "account": "default", "state": "scheduled", "publish_at": naive,
-                      "due_at": naive, "parts": '["Hallo aus 0003"]', "language": "de", "section": "Vernetzt", "title": "Hallo",
-                      "source": "posts/a.txt", "spoiler_text": "", "images": "[]", "attempts": 0, "created_at": naive,
-                      "updated_at": naive}
-        connection.execute(text(f"INSERT INTO posts ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})"),
-                           values)
+        values = {
+            "item_id": "old",
+            "platform": "mastodon",
+            "account": "default",
+            "state": "scheduled",
+            "publish_at": naive,
+            "due_at": naive,
+            "parts": '["Hallo aus 0003"]',
+            "language": "de",
+            "section": "Vernetzt",
+            "title": "Hallo",
+            "source": "posts/a.txt",
+            "spoiler_text": "",
+            "images": "[]",
+            "attempts": 0,
+            "created_at": naive,
+            "updated_at": naive,
+        }
+        connection.execute(
+            text(f"INSERT INTO posts ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})"), values
+        )
     engine.dispose()
 
 
@@ -105,8 +146,13 @@ def _check_migrated(url: str) -> None:
         assert known_items(store, issues=["x"], fingerprints=["old"]) == []
         with store.engine.connect() as connection:  # the migrated schema is the one the code declares
             assert compare_metadata(MigrationContext.configure(connection), metadata) == []
-        store.add([NewPost("new", "x", "default", NOW, ("Neu",), "de", rendered="r")], state=State.DRAFT,
-                  now=NOW, reason="test", items=[ITEM])
+        store.add(
+            [NewPost("new", "x", "default", NOW, ("Neu",), "de", rendered="r")],
+            state=State.DRAFT,
+            now=NOW,
+            reason="test",
+            items=[ITEM],
+        )
         assert known_items(store, issues=[ITEM.issue], fingerprints=[]) == [ITEM]
     finally:
         store.close()
@@ -136,8 +182,13 @@ def test_migration_0004_keeps_the_queue_on_postgresql():
 
 
 def test_downgrade_to_0003_keeps_the_posts(store: Store):
-    store.add([NewPost("a1", "x", "default", NOW, ("Hallo",), "de", rendered="r1")], state=State.DRAFT, now=NOW,
-              reason="test", items=[ITEM])
+    store.add(
+        [NewPost("a1", "x", "default", NOW, ("Hallo",), "de", rendered="r1")],
+        state=State.DRAFT,
+        now=NOW,
+        reason="test",
+        items=[ITEM],
+    )
     try:
         with store.engine.begin() as connection:
             command.downgrade(_config(connection), "0003")

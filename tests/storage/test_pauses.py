@@ -54,8 +54,10 @@ def _upgrade_from_0004(url: str) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "0004")
-        connection.execute(text("INSERT INTO daemons (worker, started_at, heartbeat_at) VALUES ('old:1', :at, :at)"),
-                           {"at": NOW.replace(tzinfo=None)})
+        connection.execute(
+            text("INSERT INTO daemons (worker, started_at, heartbeat_at) VALUES ('old:1', :at, :at)"),
+            {"at": NOW.replace(tzinfo=None)},
+        )
     engine.dispose()
     store = Store.open(url)  # migrates 0004 → head
     try:

@@ -27,14 +27,16 @@ PLUS_ONE = dt.timezone(dt.timedelta(hours=1))
 PLUS_FIVE_THIRTY = dt.timezone(dt.timedelta(hours=5, minutes=30))
 
 
-def new(item: str = "item-1", platform: str = "mastodon", account: str = "main", at: dt.datetime = NOW,
-        **fields: object) -> NewPost:
-    return NewPost(item_id=item, platform=platform, account=account, publish_at=at, parts=("Hallo Welt",),
-                   language="de", **fields)  # type: ignore[arg-type]
+def new(
+    item: str = "item-1", platform: str = "mastodon", account: str = "main", at: dt.datetime = NOW, **fields: object
+) -> NewPost:
+    return NewPost(
+        item_id=item, platform=platform, account=account, publish_at=at, parts=("Hallo Welt",), language="de", **fields
+    )  # type: ignore[arg-type]  # reason: test or benchmark data given loosely
 
 
 def add_one(store: Store, *, state: str = State.SCHEDULED, **kwargs: object) -> int:
-    ids = store.add([new(**kwargs)], state=state, now=NOW, reason="imported")  # type: ignore[arg-type]
+    ids = store.add([new(**kwargs)], state=state, now=NOW, reason="imported")  # type: ignore[arg-type]  # reason: test or benchmark data given loosely
     assert len(ids) == 1
     return ids[0]
 
@@ -51,8 +53,9 @@ PATHS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-def in_state(store: Store, state: str, *, item: str, platform: str = "mastodon", account: str = "main",
-             at: dt.datetime = NOW) -> int:
+def in_state(
+    store: Store, state: str, *, item: str, platform: str = "mastodon", account: str = "main", at: dt.datetime = NOW
+) -> int:
     start, steps = PATHS[state]
     post_id = add_one(store, state=start, item=item, platform=platform, account=account, at=at)
     for step in steps:
@@ -85,7 +88,7 @@ def test_opening_again_keeps_the_data_and_migrates_nothing(store: Store, open_st
     before = store.get(post_id)
     statements: list[str] = []
 
-    def record(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+    def record(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]  # reason: a test double; the interface's signature is not repeated
         statements.append(statement)
 
     event.listen(Engine, "before_cursor_execute", record)
@@ -94,8 +97,11 @@ def test_opening_again_keeps_the_data_and_migrates_nothing(store: Store, open_st
     finally:
         event.remove(Engine, "before_cursor_execute", record)
 
-    writes = [s for s in statements if s.lstrip().split(None, 1)[0].upper() in
-              {"CREATE", "ALTER", "DROP", "INSERT", "UPDATE", "DELETE"}]
+    writes = [
+        s
+        for s in statements
+        if s.lstrip().split(None, 1)[0].upper() in {"CREATE", "ALTER", "DROP", "INSERT", "UPDATE", "DELETE"}
+    ]
     assert writes == [], "the second open changed the database"
     assert again.get(post_id) == before
     assert again.history(post_id) == store.history(post_id)
@@ -115,13 +121,22 @@ def test_sqlite_file_is_created_with_its_folder_and_in_wal_mode(tmp_path: Path):
 
 
 def test_add_returns_the_ids_of_the_new_posts(store: Store):
-    ids = store.add([new("a", link="https://example.org/a", title="A", section="News"), new("b")],
-                    state=State.DRAFT, now=NOW, reason="imported from issue 12")
+    ids = store.add(
+        [new("a", link="https://example.org/a", title="A", section="News"), new("b")],
+        state=State.DRAFT,
+        now=NOW,
+        reason="imported from issue 12",
+    )
     assert len(ids) == 2 and len(set(ids)) == 2
     first = store.get(ids[0])
     assert (first.item_id, first.platform, first.account, first.state) == ("a", "mastodon", "main", State.DRAFT)
     assert (first.parts, first.language, first.link, first.title, first.section) == (
-        ("Hallo Welt",), "de", "https://example.org/a", "A", "News")
+        ("Hallo Welt",),
+        "de",
+        "https://example.org/a",
+        "A",
+        "News",
+    )
     assert (first.attempts, first.remote_id, first.error) == (0, None, None)
     # a random key per post, fixed before any attempt: a reset database never reuses one
     assert first.idempotency_key and first.idempotency_key != store.get(ids[1]).idempotency_key
@@ -141,14 +156,24 @@ def test_adding_the_same_item_platform_and_account_again_adds_nothing(store: Sto
 
 
 def test_each_platform_and_account_of_an_item_is_a_post_of_its_own(store: Store):
-    ids = store.add([new("a", platform=p) for p in ("mastodon", "linkedin", "bluesky", "x")],
-                    state=State.SCHEDULED, now=NOW, reason="import")
+    ids = store.add(
+        [new("a", platform=p) for p in ("mastodon", "linkedin", "bluesky", "x")],
+        state=State.SCHEDULED,
+        now=NOW,
+        reason="import",
+    )
     assert len(ids) == 4
-    other_account = store.add([new("a", platform="mastodon", account="second")], state=State.SCHEDULED,
-                              now=NOW, reason="import")
+    other_account = store.add(
+        [new("a", platform="mastodon", account="second")], state=State.SCHEDULED, now=NOW, reason="import"
+    )
     assert len(other_account) == 1
     assert sorted((p.platform, p.account) for p in store.list_posts()) == [
-        ("bluesky", "main"), ("linkedin", "main"), ("mastodon", "main"), ("mastodon", "second"), ("x", "main")]
+        ("bluesky", "main"),
+        ("linkedin", "main"),
+        ("mastodon", "main"),
+        ("mastodon", "second"),
+        ("x", "main"),
+    ]
 
 
 def test_new_posts_start_as_draft_or_scheduled_only(store: Store):
@@ -172,7 +197,7 @@ def test_times_come_back_as_aware_utc_whatever_offset_went_in(store: Store):
     assert store.history(post_id)[0].at == at and store.history(post_id)[0].at.minute == 1
     assert store.next_due() == local
     store.heartbeat("w", now=at)
-    (_worker, started, beat, _stopped), = store.daemons()
+    ((_worker, started, beat, _stopped),) = store.daemons()
     assert_utc(started)
     assert_utc(beat)
     assert started == at
@@ -202,8 +227,13 @@ def test_every_transition_is_recorded_in_order_with_time_and_reason(store: Store
     post_id = add_one(store, state=State.DRAFT, at=NOW + HOUR)
     store.transition(post_id, State.SCHEDULED, reason="approved by anna", now=NOW + MINUTE)
     (claimed,) = store.claim_due(now=NOW + HOUR, worker="w1")
-    store.transition(post_id, State.PUBLISHED, reason="published", now=NOW + HOUR + MINUTE,
-                     values={"remote_id": "109", "remote_url": "https://mastodon.social/@main/109"})
+    store.transition(
+        post_id,
+        State.PUBLISHED,
+        reason="published",
+        now=NOW + HOUR + MINUTE,
+        values={"remote_id": "109", "remote_url": "https://mastodon.social/@main/109"},
+    )
     assert claimed.id == post_id
     assert store.history(post_id) == [
         Transition(post_id, None, State.DRAFT, NOW, "imported"),
@@ -213,7 +243,10 @@ def test_every_transition_is_recorded_in_order_with_time_and_reason(store: Store
     ]
     post = store.get(post_id)
     assert (post.state, post.remote_id, post.remote_url) == (
-        State.PUBLISHED, "109", "https://mastodon.social/@main/109")
+        State.PUBLISHED,
+        "109",
+        "https://mastodon.social/@main/109",
+    )
 
 
 def test_every_allowed_transition_is_possible(store: Store):
@@ -233,8 +266,9 @@ def test_a_disallowed_transition_raises_a_one_line_error_and_changes_nothing(sto
         before, history = store.get(post_id), store.history(post_id)
         for target in sorted(set(STATES) - TRANSITIONS[start]):
             with pytest.raises(QueueError) as raised:
-                store.transition(post_id, target, reason="not allowed", now=NOW + HOUR,
-                                 values={"error": "must not be written"})
+                store.transition(
+                    post_id, target, reason="not allowed", now=NOW + HOUR, values={"error": "must not be written"}
+                )
             message = str(raised.value)
             assert "\n" not in message
             assert message == f"post {post_id} is {start}; it cannot become {target}"
@@ -247,8 +281,14 @@ def test_a_disallowed_transition_raises_a_one_line_error_and_changes_nothing(sto
 def test_allowed_from_names_the_states_that_may_do_the_action(store: Store):
     post_id = in_state(store, State.PUBLISHED, item="a")
     with pytest.raises(QueueError) as raised:
-        store.transition(post_id, State.SCHEDULED, reason="retry", now=NOW,
-                         allowed_from={State.NEEDS_ATTENTION, State.FAILED}, action="be retried")
+        store.transition(
+            post_id,
+            State.SCHEDULED,
+            reason="retry",
+            now=NOW,
+            allowed_from={State.NEEDS_ATTENTION, State.FAILED},
+            action="be retried",
+        )
     assert str(raised.value) == f"post {post_id} is published; only failed, needs_attention posts can be retried"
     draft = in_state(store, State.DRAFT, item="b")
     with pytest.raises(QueueError, match=r"only scheduled posts can become cancelled$"):
@@ -265,21 +305,36 @@ def test_an_unknown_post_is_a_queue_error(store: Store):
 
 def test_update_fields_keeps_the_state_and_records_a_transition(store: Store):
     post_id = add_one(store)
-    updated = store.update_fields(post_id, now=NOW + MINUTE, reason="text edited", action="be edited",
-                                  allowed_from={State.DRAFT, State.SCHEDULED},
-                                  values={"parts": ["Neuer Text", "Teil 2"], "publish_at": NOW + HOUR,
-                                          "due_at": NOW + HOUR})
+    updated = store.update_fields(
+        post_id,
+        now=NOW + MINUTE,
+        reason="text edited",
+        action="be edited",
+        allowed_from={State.DRAFT, State.SCHEDULED},
+        values={"parts": ["Neuer Text", "Teil 2"], "publish_at": NOW + HOUR, "due_at": NOW + HOUR},
+    )
     assert updated == store.get(post_id)
     assert (updated.state, updated.parts, updated.publish_at, updated.due_at) == (
-        State.SCHEDULED, ("Neuer Text", "Teil 2"), NOW + HOUR, NOW + HOUR)
-    assert store.history(post_id)[-1] == Transition(post_id, State.SCHEDULED, State.SCHEDULED, NOW + MINUTE,
-                                                    "text edited")
+        State.SCHEDULED,
+        ("Neuer Text", "Teil 2"),
+        NOW + HOUR,
+        NOW + HOUR,
+    )
+    assert store.history(post_id)[-1] == Transition(
+        post_id, State.SCHEDULED, State.SCHEDULED, NOW + MINUTE, "text edited"
+    )
 
     published = in_state(store, State.PUBLISHED, item="b")
     before = store.get(published)
     with pytest.raises(QueueError) as raised:
-        store.update_fields(published, now=NOW, reason="x", action="be edited",
-                            allowed_from={State.DRAFT, State.SCHEDULED}, values={"parts": ["changed"]})
+        store.update_fields(
+            published,
+            now=NOW,
+            reason="x",
+            action="be edited",
+            allowed_from={State.DRAFT, State.SCHEDULED},
+            values={"parts": ["changed"]},
+        )
     assert str(raised.value) == f"post {published} is published; only draft, scheduled posts can be edited"
     assert store.get(published) == before
 
@@ -325,14 +380,21 @@ def test_claim_due_takes_due_scheduled_posts_oldest_first_up_to_the_limit(store:
 def test_the_idempotency_key_survives_a_retry_and_due_at_decides_when(store: Store):
     post_id = add_one(store)
     (first,) = store.claim_due(now=NOW, worker="w1")
-    store.transition(post_id, State.SCHEDULED, reason="attempt 1 failed", now=NOW,
-                     values={"due_at": NOW + 10 * MINUTE, "error": "timeout"})
+    store.transition(
+        post_id,
+        State.SCHEDULED,
+        reason="attempt 1 failed",
+        now=NOW,
+        values={"due_at": NOW + 10 * MINUTE, "error": "timeout"},
+    )
     assert store.claim_due(now=NOW + 9 * MINUTE, worker="w2") == []  # publish_at is past, due_at is not
     (second,) = store.claim_due(now=NOW + 10 * MINUTE, worker="w2")
     assert second.idempotency_key == first.idempotency_key
     assert (first.attempts, second.attempts) == (1, 2)
     assert [t.reason for t in store.history(post_id) if t.to_state == State.PUBLISHING] == [
-        "attempt 1 by w1", "attempt 2 by w2"]
+        "attempt 1 by w1",
+        "attempt 2 by w2",
+    ]
 
 
 def test_in_flight_lists_posts_left_in_publishing(store: Store):
@@ -366,8 +428,12 @@ def test_in_flight_since_leaves_the_posts_of_live_workers_alone(store: Store):
 def test_concurrent_claims_take_every_due_post_exactly_once(
     store: Store, open_store: Callable[[], Store], separate: bool
 ):
-    ids = store.add([new(f"item-{n}", at=NOW - (n % 17) * MINUTE) for n in range(200)],
-                    state=State.SCHEDULED, now=NOW, reason="import")
+    ids = store.add(
+        [new(f"item-{n}", at=NOW - (n % 17) * MINUTE) for n in range(200)],
+        state=State.SCHEDULED,
+        now=NOW,
+        reason="import",
+    )
     assert len(ids) == 200
     workers = 6
     stores = [open_store() if separate else store for _ in range(workers)]
@@ -425,8 +491,15 @@ def test_counts_name_every_state_zeros_included(store: Store):
     assert list(store.counts()) == list(STATES)
     for n, state in enumerate([State.SCHEDULED, State.SCHEDULED, State.DRAFT, State.CANCELLED, State.FAILED]):
         in_state(store, state, item=f"i{n}")
-    assert store.counts() == {State.DRAFT: 1, State.SCHEDULED: 2, State.PUBLISHING: 0, State.PUBLISHED: 0,
-                              State.FAILED: 1, State.NEEDS_ATTENTION: 0, State.CANCELLED: 1}
+    assert store.counts() == {
+        State.DRAFT: 1,
+        State.SCHEDULED: 2,
+        State.PUBLISHING: 0,
+        State.PUBLISHED: 0,
+        State.FAILED: 1,
+        State.NEEDS_ATTENTION: 0,
+        State.CANCELLED: 1,
+    }
 
 
 def test_list_filters_and_orders_by_publish_time_then_id(store: Store):
@@ -437,7 +510,7 @@ def test_list_filters_and_orders_by_publish_time_then_id(store: Store):
     p5 = in_state(store, State.CANCELLED, item="p5", at=NOW - HOUR)
 
     def ids(**filters: object) -> list[int]:
-        return [post.id for post in store.list_posts(**filters)]  # type: ignore[arg-type]
+        return [post.id for post in store.list_posts(**filters)]  # type: ignore[arg-type]  # reason: test or benchmark data given loosely
 
     assert ids() == [p5, p2, p3, p4, p1]
     assert ids(states=[State.SCHEDULED]) == [p2, p3, p1]
@@ -451,8 +524,17 @@ def test_list_filters_and_orders_by_publish_time_then_id(store: Store):
 
 
 def test_taken_lists_the_queued_times_of_each_wanted_account(store: Store):
-    for n, state in enumerate([State.SCHEDULED, State.DRAFT, State.PUBLISHING, State.PUBLISHED,
-                               State.CANCELLED, State.FAILED, State.NEEDS_ATTENTION]):
+    for n, state in enumerate(
+        [
+            State.SCHEDULED,
+            State.DRAFT,
+            State.PUBLISHING,
+            State.PUBLISHED,
+            State.CANCELLED,
+            State.FAILED,
+            State.NEEDS_ATTENTION,
+        ]
+    ):
         in_state(store, state, item=f"m{n}", at=NOW + (n + 1) * HOUR)
     in_state(store, State.SCHEDULED, item="before", at=NOW - MINUTE)
     in_state(store, State.SCHEDULED, item="other-account", account="second", at=NOW + HOUR)
@@ -472,11 +554,14 @@ def test_taken_lists_the_queued_times_of_each_wanted_account(store: Store):
 
 def test_existing_tells_which_keys_are_queued_across_many_keys(store: Store):
     keys = [(f"item-{n}", "mastodon", "main") for n in range(310)]
-    ids = store.add([new(item, platform, account) for item, platform, account in keys], state=State.DRAFT,
-                    now=NOW, reason="import")
+    ids = store.add(
+        [new(item, platform, account) for item, platform, account in keys], state=State.DRAFT, now=NOW, reason="import"
+    )
     assert len(ids) == 310
-    absent = [(f"item-{n}", "mastodon", "main") for n in range(310, 320)] + [("item-0", "linkedin", "main"),
-                                                                              ("item-0", "mastodon", "second")]
+    absent = [(f"item-{n}", "mastodon", "main") for n in range(310, 320)] + [
+        ("item-0", "linkedin", "main"),
+        ("item-0", "mastodon", "second"),
+    ]
     assert store.existing(keys + absent) == set(keys)
     assert store.existing(absent) == set()
     assert store.existing([]) == set()
@@ -526,8 +611,14 @@ def test_watch_sees_writes_made_through_another_store(store: Store, open_store: 
         assert eventually(watch.changed), "an approved post was not noticed"
         assert watch.changed() is False
 
-        other.update_fields(post_id, now=NOW, reason="moved", action="be moved", allowed_from={State.SCHEDULED},
-                            values={"publish_at": NOW + HOUR, "due_at": NOW + HOUR})
+        other.update_fields(
+            post_id,
+            now=NOW,
+            reason="moved",
+            action="be moved",
+            allowed_from={State.SCHEDULED},
+            values={"publish_at": NOW + HOUR, "due_at": NOW + HOUR},
+        )
         assert eventually(watch.changed), "a rescheduled post was not noticed"
         assert watch.changed() is False
 

@@ -17,7 +17,9 @@ def test_the_expected_revision_is_alembics_head():
     assert revision.head() == ScriptDirectory.from_config(config).get_current_head()
 
 
-def test_a_new_migration_becomes_the_head_without_editing_anything_else(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_a_new_migration_becomes_the_head_without_editing_anything_else(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     for migration in revision.VERSIONS.glob("*.py"):
         (tmp_path / migration.name).write_text(migration.read_text(encoding="utf-8"), encoding="utf-8")
     current = revision.head()
@@ -26,8 +28,9 @@ def test_a_new_migration_becomes_the_head_without_editing_anything_else(tmp_path
     revision.head.cache_clear()
     try:
         assert revision.head() == "9999"
-        (tmp_path / "9998_branch.py").write_text(f'revision: str = "9998"\ndown_revision = "{current}"\n',
-                                                 encoding="utf-8")
+        (tmp_path / "9998_branch.py").write_text(
+            f'revision: str = "9998"\ndown_revision = "{current}"\n', encoding="utf-8"
+        )
         revision.head.cache_clear()
         with pytest.raises(RuntimeError, match="2 heads"):
             revision.head()

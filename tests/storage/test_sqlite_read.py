@@ -22,8 +22,18 @@ HOUR = dt.timedelta(hours=1)
 def filled(tmp_path: Path) -> tuple[Store, Path]:
     path = tmp_path / "q.sqlite3"
     store = Store.open(f"sqlite:///{path}")
-    posts = [NewPost(f"i{n}", ("x", "mastodon", "bluesky")[n % 3], "default", NOW + (n % 7) * HOUR,
-                     (f"Text {n} – Grüße", "Teil 2"), "de", link="https://example.org") for n in range(40)]
+    posts = [
+        NewPost(
+            f"i{n}",
+            ("x", "mastodon", "bluesky")[n % 3],
+            "default",
+            NOW + (n % 7) * HOUR,
+            (f"Text {n} – Grüße", "Teil 2"),
+            "de",
+            link="https://example.org",
+        )
+        for n in range(40)
+    ]
     store.add(posts, state=State.SCHEDULED, now=NOW, reason="t")
     store.transition(3, State.CANCELLED, reason="c", now=NOW)
     store.claim_due(now=NOW + 2 * HOUR, worker="w", limit=4)
@@ -72,8 +82,10 @@ def test_gives_way_when_it_cannot_answer(tmp_path: Path):
 
 def test_queue_list_does_not_import_sqlalchemy(filled, tmp_path: Path):
     _, path = filled
-    code = ("import sys; from scheduler.cli import main; code = main(['queue', 'list', '--limit', '3']); "
-            "print('SQLALCHEMY' if 'sqlalchemy' in sys.modules else 'LEAN', code)")
+    code = (
+        "import sys; from scheduler.cli import main; code = main(['queue', 'list', '--limit', '3']); "
+        "print('SQLALCHEMY' if 'sqlalchemy' in sys.modules else 'LEAN', code)"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
     env["SCHEDULER_DATABASE_URL"] = f"sqlite:///{path}"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)

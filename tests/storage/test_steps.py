@@ -12,8 +12,12 @@ NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
 
 
 def _claimed(store: Store):
-    store.add([NewPost(item_id="i", platform="threads", account="default", publish_at=NOW, parts=("a", "b"),
-                       language="de")], state=State.SCHEDULED, now=NOW, reason="test")
+    store.add(
+        [NewPost(item_id="i", platform="threads", account="default", publish_at=NOW, parts=("a", "b"), language="de")],
+        state=State.SCHEDULED,
+        now=NOW,
+        reason="test",
+    )
     (post,) = store.claim_due(now=NOW, worker="w")
     return post
 

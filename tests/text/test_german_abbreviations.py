@@ -10,8 +10,9 @@ import pytest
 from scheduler.text.sentences import sentences
 
 DATA = Path(__file__).with_name("data") / "german_abbreviations.txt"
-SENTENCES = [line.strip() for line in DATA.read_text(encoding="utf-8").splitlines()
-             if line.strip() and not line.startswith("#")]
+SENTENCES = [
+    line.strip() for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")
+]
 
 
 def test_the_collection_is_large_enough():

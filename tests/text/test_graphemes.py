@@ -16,8 +16,18 @@ def test_no_character_passed_over_by_the_quick_scan_can_join_a_neighbour():
 
 @pytest.mark.parametrize(
     "text",
-    ["Große Fußstapfen – „Zitat“ … 5 €", "e\u0301", "a\r\nb", "a\rb", "👍🏽 👨\u200d👩\u200d👧", "🇩🇪", "1\ufe0f\u20e3",
-     "한국어", "ab\u200cc", "x\u0308y"],
+    [
+        "Große Fußstapfen – „Zitat“ … 5 €",
+        "e\u0301",
+        "a\r\nb",
+        "a\rb",
+        "👍🏽 👨\u200d👩\u200d👧",
+        "🇩🇪",
+        "1\ufe0f\u20e3",
+        "한국어",
+        "ab\u200cc",
+        "x\u0308y",
+    ],
 )
 def test_grapheme_count_is_the_number_of_clusters(text):
     assert grapheme_count(text) == len(graphemes(text))

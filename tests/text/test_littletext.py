@@ -15,7 +15,7 @@ def test_all_fifteen_reserved_characters_are_escaped():
     [
         ("Akti(F) Plus", "Akti\\(F\\) Plus"),
         ("Mitstreiter*innen", "Mitstreiter\\*innen"),
-        ('Not reserved: " \' % $ !', 'Not reserved: " \' % $ !'),
+        ("Not reserved: \" ' % $ !", "Not reserved: \" ' % $ !"),
         ("Zeile 1\nZeile 2", "Zeile 1\nZeile 2"),
         ("#Familie und #ESFPlus", "{hashtag|\\#|Familie} und {hashtag|\\#|ESFPlus}"),
         ("Platz #1", "Platz \\#1"),  # not a hashtag: escaped

@@ -11,7 +11,7 @@ DIDS = {"verein.bsky.social": "did:plc:verein", "comms.test": "did:plc:comms"}
 def _covered(text: str, **kwargs) -> list[tuple[str, dict]]:
     rich = rich_text(text, **kwargs)
     raw = rich.text.encode()
-    return [(raw[f["index"]["byteStart"]:f["index"]["byteEnd"]].decode(), f["features"][0]) for f in rich.facets]
+    return [(raw[f["index"]["byteStart"] : f["index"]["byteEnd"]].decode(), f["features"][0]) for f in rich.facets]
 
 
 def test_mention_facet_covers_the_mention_bytes_after_umlauts_and_emoji():
@@ -32,7 +32,8 @@ def test_an_unresolvable_handle_stays_plain_text():
 
 def test_without_an_account_the_payload_shows_a_placeholder():
     assert _covered("Mit @Verein.bsky.social.") == [
-        ("@Verein.bsky.social", {"$type": "app.bsky.richtext.facet#mention", "did": "<DID of @verein.bsky.social>"})]
+        ("@Verein.bsky.social", {"$type": "app.bsky.richtext.facet#mention", "did": "<DID of @verein.bsky.social>"})
+    ]
 
 
 def test_mastodon_mentions_bare_names_and_email_addresses_are_not_bluesky_mentions():

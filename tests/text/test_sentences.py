@@ -15,16 +15,22 @@ from scheduler.text.sentences import _german_periods, _segmenter, _segments, sen
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Bremens Senatorin, Dr. Claudia Schilling, begrüßte die Anwesenden. Danach ging es los.",
-         ["Bremens Senatorin, Dr. Claudia Schilling, begrüßte die Anwesenden.", "Danach ging es los."]),
+        (
+            "Bremens Senatorin, Dr. Claudia Schilling, begrüßte die Anwesenden. Danach ging es los.",
+            ["Bremens Senatorin, Dr. Claudia Schilling, begrüßte die Anwesenden.", "Danach ging es los."],
+        ),
         ("Das gilt z. B. für Eltern. Und für Kinder.", ["Das gilt z. B. für Eltern.", "Und für Kinder."]),
-        ("Der Landesverband e. V. lädt ein. Alle sind willkommen.",
-         ["Der Landesverband e. V. lädt ein.", "Alle sind willkommen."]),
+        (
+            "Der Landesverband e. V. lädt ein. Alle sind willkommen.",
+            ["Der Landesverband e. V. lädt ein.", "Alle sind willkommen."],
+        ),
         ("Der Verein e.V. lädt ein. Alle kommen.", ["Der Verein e.V. lädt ein.", "Alle kommen."]),
         ("Siehe Nr. 5 der Liste. Fertig.", ["Siehe Nr. 5 der Liste.", "Fertig."]),
         ("Eltern bzw. Großeltern kamen. Es war voll.", ["Eltern bzw. Großeltern kamen.", "Es war voll."]),
-        ("Der Fachtag war am 02. Dezember 2024 in Köln. Es kamen viele.",
-         ["Der Fachtag war am 02. Dezember 2024 in Köln.", "Es kamen viele."]),
+        (
+            "Der Fachtag war am 02. Dezember 2024 in Köln. Es kamen viele.",
+            ["Der Fachtag war am 02. Dezember 2024 in Köln.", "Es kamen viele."],
+        ),
         ("Die Quote stieg auf 3.5 Prozent. Das ist gut.", ["Die Quote stieg auf 3.5 Prozent.", "Das ist gut."]),
         ("Mehr als 2.000 Mitglieder. Viele Verbände.", ["Mehr als 2.000 Mitglieder.", "Viele Verbände."]),
         ("Infos unter https://example.org/a.b?c=1. Danke!", ["Infos unter https://example.org/a.b?c=1.", "Danke!"]),
@@ -39,8 +45,10 @@ def test_german_sentence_boundaries(text, expected):
     ("text", "expected"),
     [
         ("Dr. Smith went home. He slept.", ["Dr. Smith went home.", "He slept."]),
-        ("Prices rose by 3.5 percent, e.g. for bread. Wages did not.",
-         ["Prices rose by 3.5 percent, e.g. for bread.", "Wages did not."]),
+        (
+            "Prices rose by 3.5 percent, e.g. for bread. Wages did not.",
+            ["Prices rose by 3.5 percent, e.g. for bread.", "Wages did not."],
+        ),
         ("Read more at example.org/a. Thanks!", ["Read more at example.org/a.", "Thanks!"]),
     ],
 )
@@ -49,17 +57,36 @@ def test_english_sentence_boundaries(text, expected):
 
 
 _PIECES = [
-    "Am 12. Nov. traf Dr. Weber die Gruppe.", "Sie sprach über Nr. 5 bzw. 6.", "Mo. bis Fr. von 9 Uhr.",
-    "Fragen?", "Wow!!!", "„Zitat. Mit Punkt.“", "(siehe S. 5.)", "1. Punkt 2. Punkt", "z. B. u. a.",
-    "Infos unter https://example.org/a.b?c=1.", "#AktifPlus", "info@example.org.", "...", "…",
-    "Dr. Smith went home.", "e.V.", "'single' quote.", "3.5 Prozent.", "x.", "ii. Liste", "(a) eins (b) zwei",
+    "Am 12. Nov. traf Dr. Weber die Gruppe.",
+    "Sie sprach über Nr. 5 bzw. 6.",
+    "Mo. bis Fr. von 9 Uhr.",
+    "Fragen?",
+    "Wow!!!",
+    "„Zitat. Mit Punkt.“",
+    "(siehe S. 5.)",
+    "1. Punkt 2. Punkt",
+    "z. B. u. a.",
+    "Infos unter https://example.org/a.b?c=1.",
+    "#AktifPlus",
+    "info@example.org.",
+    "...",
+    "…",
+    "Dr. Smith went home.",
+    "e.V.",
+    "'single' quote.",
+    "3.5 Prozent.",
+    "x.",
+    "ii. Liste",
+    "(a) eins (b) zwei",
 ]
 
 
 @settings(max_examples=150, deadline=None)
 @given(
-    pieces=st.lists(st.one_of(st.sampled_from(_PIECES),
-                              st.text(alphabet="ab x.?!…„“\"'():;,-\n\t\u00a01Ä", max_size=12)), max_size=8),
+    pieces=st.lists(
+        st.one_of(st.sampled_from(_PIECES), st.text(alphabet="ab x.?!…„“\"'():;,-\n\t\u00a01Ä", max_size=12)),
+        max_size=8,
+    ),
     separator=st.sampled_from([" ", "  ", "\n", "\n\n", ""]),
     language=st.sampled_from(["de", "en"]),
 )
@@ -73,8 +100,11 @@ def test_sentences_are_found_in_the_text_as_pysbd_finds_them(pieces, separator, 
 def test_splitting_new_texts_compiles_no_regex(monkeypatch):
     """pysbd's rules stay compiled: a new text costs no regex compilation (a large `queue add` spent a
     quarter of its time recompiling them when every sentence compiled a pattern of its own)."""
-    texts = [f"Meldung {n}: Am 12. Nov. traf Dr. Weber die Gruppe. Sie sprach über Nr. {n}. Danach gab es "
-             f"Kaffee, z. B. mit Kuchen. Mehr unter https://example.org/{n}." for n in range(30)]
+    texts = [
+        f"Meldung {n}: Am 12. Nov. traf Dr. Weber die Gruppe. Sie sprach über Nr. {n}. Danach gab es "
+        f"Kaffee, z. B. mit Kuchen. Mehr unter https://example.org/{n}."
+        for n in range(30)
+    ]
     sentence_ends(texts[0], "de")  # pysbd compiles its rules once
     compiled = []
     compile_pattern = re._compiler.compile
@@ -107,14 +137,28 @@ _LINKS = st.builds(
     st.sampled_from(["www.ab", "www.a.de", "example.org", "www.gsub.de", "EXAMPLE.ORG"]),
     st.text(alphabet="abcx/.?=&-_1", max_size=60).map(lambda path: "/" + path if path else ""),
 )
-_AROUND = ["{}", "({})", "({}) Danach", "„{}“", "Siehe {}.", "{}. Dann", "x {} x.", "1. {} 2.", "({}). Neu", "{}…",
-           "Dr. {} Nr. 5."]
+_AROUND = [
+    "{}",
+    "({})",
+    "({}) Danach",
+    "„{}“",
+    "Siehe {}.",
+    "{}. Dann",
+    "x {} x.",
+    "1. {} 2.",
+    "({}). Neu",
+    "{}…",
+    "Dr. {} Nr. 5.",
+]
 
 
 @settings(max_examples=150, deadline=None)
 @given(
-    pieces=st.lists(st.one_of(st.sampled_from(_PIECES), st.builds(str.format, st.sampled_from(_AROUND), _LINKS)),
-                    min_size=1, max_size=6),
+    pieces=st.lists(
+        st.one_of(st.sampled_from(_PIECES), st.builds(str.format, st.sampled_from(_AROUND), _LINKS)),
+        min_size=1,
+        max_size=6,
+    ),
     separator=st.sampled_from([" ", "\n", ""]),
     language=st.sampled_from(["de", "en"]),
 )
@@ -130,9 +174,13 @@ def test_a_text_and_its_utm_tagged_variants_are_split_once(monkeypatch):
     calls = []
     split = sentences_module._segments
     monkeypatch.setattr(sentences_module, "_segments", lambda *args: calls.append(args) or split(*args))
-    variants = [text] + [tag_links(text, lambda url, p=platform: add_utm(url, source=p, campaign="2031-03"))
-                         for platform in ("mastodon", "bluesky", "x")]
+    variants = [text] + [
+        tag_links(text, lambda url, p=platform: add_utm(url, source=p, campaign="2031-03"))
+        for platform in ("mastodon", "bluesky", "x")
+    ]
     assert len(set(variants)) == 4
-    assert [sentences(variant, "de")[1].startswith("Programm unter https://example.org/fachtag-2031")
-            for variant in variants] == [True] * 4
+    assert [
+        sentences(variant, "de")[1].startswith("Programm unter https://example.org/fachtag-2031")
+        for variant in variants
+    ] == [True] * 4
     assert len(calls) == 1

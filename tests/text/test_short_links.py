@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler.text.facets import rich_text, short_link, shown_text
 from scheduler.platforms.registry import measure
+from scheduler.text.facets import rich_text, short_link, shown_text
 
-LONG = ("https://www.example.org/aktuelles/veranstaltungen/fachtag-alleinerziehende-2024"
-        "?utm_source=bluesky&utm_medium=social&utm_campaign=2024-12-13-die-vernetzungsstelle-informiert")
+LONG = (
+    "https://www.example.org/aktuelles/veranstaltungen/fachtag-alleinerziehende-2024"
+    "?utm_source=bluesky&utm_medium=social&utm_campaign=2024-12-13-die-vernetzungsstelle-informiert"
+)
 
 
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
         (LONG, "www.example.org/aktuelles/vera…"),
-        ("https://example.org/newsletter/12?utm_source=bluesky&utm_medium=social&utm_campaign=x",
-         "example.org/newsletter/12"),
+        (
+            "https://example.org/newsletter/12?utm_source=bluesky&utm_medium=social&utm_campaign=x",
+            "example.org/newsletter/12",
+        ),
         ("https://example.org/", "example.org"),
         ("https://example.org", "example.org"),
         ("https://Example.ORG/a?b=1#c", "example.org/a?b=1#c"),
@@ -35,7 +39,7 @@ def test_the_facet_covers_the_short_form_and_points_to_the_full_address():
     rich = rich_text(text)
     assert rich.text == "Grüße aus Köln ✨ Mehr: www.example.org/aktuelles/vera… #Familie"
     raw = rich.text.encode()
-    covered = [(raw[f["index"]["byteStart"]:f["index"]["byteEnd"]].decode(), f["features"][0]) for f in rich.facets]
+    covered = [(raw[f["index"]["byteStart"] : f["index"]["byteEnd"]].decode(), f["features"][0]) for f in rich.facets]
     assert covered == [
         ("www.example.org/aktuelles/vera…", {"$type": "app.bsky.richtext.facet#link", "uri": LONG}),
         ("#Familie", {"$type": "app.bsky.richtext.facet#tag", "tag": "Familie"}),
