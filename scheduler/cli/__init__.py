@@ -192,7 +192,7 @@ WARNING_LINES = _WarningLines(logging.WARNING)
 #: Libraries whose routine log lines say nothing a person running the daemon needs: APScheduler's
 #: four lines a second (jobs added, run, executed) and urllib3's connection retries (their
 #: outcome is logged once per post by `publishing`, without the library's reprs).
-QUIET_LOGGERS = {"apscheduler": logging.WARNING, "urllib3": logging.ERROR}
+QUIET_LOGGERS = {"apscheduler": logging.WARNING, "urllib3": logging.ERROR, "alembic": logging.WARNING}
 
 
 def daemon_logging() -> None:

@@ -16,13 +16,14 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from scheduler.errors import AuthorisationError
 
 if TYPE_CHECKING:
+    from http.server import BaseHTTPRequestHandler
+
     from pydantic import SecretStr
 
     from scheduler.platforms.http import HttpClient
@@ -59,22 +60,29 @@ def _challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
 
 
-class _Callback(BaseHTTPRequestHandler):
-    result: dict[str, str]
+def _callback() -> tuple[type[BaseHTTPRequestHandler], dict[str, str]]:
+    """A request handler for one sign-in's redirect, and the dict it fills with the redirect's query
+    (`http.server` is imported only while signing in)."""
+    from http.server import BaseHTTPRequestHandler
 
-    def log_message(self, *args: object) -> None:
-        pass
+    received: dict[str, str] = {}
 
-    def do_GET(self) -> None:
-        query = {key: values[0] for key, values in parse_qs(urlsplit(self.path).query).items()}
-        type(self).result.update(query)
-        done = "code" in query
-        body = ("Signed in. You can close this window." if done else "Sign-in did not complete.").encode()
-        self.send_response(200 if done else 400)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+    class Callback(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            query = {key: values[0] for key, values in parse_qs(urlsplit(self.path).query).items()}
+            received.update(query)
+            done = "code" in query
+            body = ("Signed in. You can close this window." if done else "Sign-in did not complete.").encode()
+            self.send_response(200 if done else 400)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Callback, received
 
 
 def sign_in(
@@ -92,7 +100,9 @@ def sign_in(
 ) -> Tokens:
     """Run the authorisation-code flow and return the tokens; `AuthorisationError` when refused."""
     state, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(64)
-    handler: type[_Callback] = type("Callback", (_Callback,), {"result": {}})
+    handler, result = _callback()
+    from http.server import HTTPServer  # only while signing in
+
     server = HTTPServer(("127.0.0.1", port), handler)
     server.timeout = 1.0
     redirect_uri = f"http://127.0.0.1:{server.server_port}/callback"
@@ -112,12 +122,11 @@ def sign_in(
         # in a thread of its own: a browser that runs in this terminal must not block the callback
         address = f"{authorize_url or provider.authorize_url}?{urlencode(query)}"
         threading.Thread(target=open_browser, args=(address,), daemon=True).start()
-        while "code" not in handler.result and "error" not in handler.result and not deadline.is_set():
+        while "code" not in result and "error" not in result and not deadline.is_set():
             server.handle_request()
     finally:
         timer.cancel()
         server.server_close()
-    result = handler.result
     if "error" in result:
         raise AuthorisationError(
             f"{provider.name} sign-in refused: {result.get('error_description') or result['error']}"

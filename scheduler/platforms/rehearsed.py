@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -98,6 +96,9 @@ def decode(content_type: str, content: bytes) -> Any:
 
 
 def _multipart(content_type: str, content: bytes) -> dict[str, Any]:
+    from email.parser import BytesParser  # only for a multipart body: previews do not need it
+    from email.policy import HTTP
+
     message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + content)
     fields: dict[str, Any] = {}
     for part in message.iter_parts() if message.is_multipart() else ():
