@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from scheduler.errors import ConfigError, PublishError
 from scheduler.platforms import registry
+from scheduler.platforms.spec import ClientParts
 
 if TYPE_CHECKING:
     from scheduler.config import Account, AccountSetup, Settings
@@ -135,13 +136,8 @@ class Wiring:
     ) -> Publisher:
         """The API client of one account as configured (no token refresh)."""
         platform = registry.get(key[0])
-        return platform.client(
-            account,
-            http=http or self.http(),
-            journal=journal,
-            options=self.payload_options().get(platform.name),
-            keep=keep,
-        )
+        options = self.payload_options().get(platform.name, {})
+        return platform.client(account, ClientParts(http or self.http(), journal, options, keep))
 
     def publisher(self, key: Key, account: Account, *, journal: Journal | None = None) -> Publisher:
         """The client of one account as the daemon runs it: its OAuth token refreshed before it runs

@@ -31,6 +31,7 @@ from scheduler.errors import PublishError, SystemFault
 from scheduler.models import QueuedPost
 from scheduler.platforms import PayloadOptions, registry
 from scheduler.platforms.base import Outcome, PublishResult, Reconciliation
+from scheduler.platforms.spec import ClientParts
 
 #: The secret a dry run's client of an account without credentials holds (shown as `[redacted]`).
 PLACEHOLDER_SECRET = SecretStr("dry-run-placeholder-secret")
@@ -117,9 +118,8 @@ class DryRunPublisher:
             transport=recorder, fetch_transport=recorder.fetches, fetch_allow=self.fetch_allow, clock=lambda: at
         )
         recorder.secrets = lambda: http.concealed
-        client = platform.client(
-            self.accounts(post.platform, post.account), http=http, options=self.options.get(post.platform)
-        )
+        parts = ClientParts(http, options=self.options.get(post.platform, {}))
+        client = platform.client(self.accounts(post.platform, post.account), parts)
         try:
             client.publish(post)
         except PublishError as error:

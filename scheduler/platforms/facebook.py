@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 from scheduler.media import GIF, JPEG, MB, PNG, ImageRules
 from scheduler.models import Content, Image, QueuedPost
 from scheduler.platforms import meta, uploads
-from scheduler.platforms.base import REDACTED, ApiClient, Journal, Outcome, Payload, PublishResult, Reconciliation
+from scheduler.platforms.base import REDACTED, ApiClient, Outcome, Payload, PublishResult, Reconciliation
 from scheduler.platforms.meta import GRAPH_VERSION
 from scheduler.platforms.oauth import Provider, page_token
 from scheduler.platforms.rehearsed import Answer, RecordedRequest, made_up
-from scheduler.platforms.spec import Connect, Platform
+from scheduler.platforms.spec import ClientParts, Connect, Platform
 from scheduler.text.length import measure_facebook
 
 if TYPE_CHECKING:
@@ -158,15 +158,8 @@ def _rehearse(request: RecordedRequest) -> Answer:
     return Answer(json={"data": []})
 
 
-def _client(
-    account: Any,
-    *,
-    http: HttpClient,
-    journal: Journal | None = None,
-    options: Mapping[str, Any] | None = None,
-    keep: Callable[[Mapping[str, str]], None] | None = None,
-) -> FacebookPublisher:
-    return FacebookPublisher(account.base_url, account.token, page_id=account.page_id, http=http)
+def _client(account: Any, parts: ClientParts) -> FacebookPublisher:
+    return FacebookPublisher(account.base_url, account.token, page_id=account.page_id, http=parts.http)
 
 
 def _page_token(base_url: str, fields: Mapping[str, str], user_token: str, http: HttpClient) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -22,10 +22,10 @@ from scheduler.errors import DuplicateError, PublishError, RejectedError
 from scheduler.media import GIF, JPEG, MB, PNG, ImageRules
 from scheduler.models import Content, Image, QueuedPost
 from scheduler.platforms import uploads
-from scheduler.platforms.base import ApiClient, Journal, Outcome, Payload, PublishResult, Reconciliation
+from scheduler.platforms.base import ApiClient, Outcome, Payload, PublishResult, Reconciliation
 from scheduler.platforms.oauth import Provider
 from scheduler.platforms.rehearsed import Answer, RecordedRequest, made_up
-from scheduler.platforms.spec import Connect, Platform
+from scheduler.platforms.spec import ClientParts, Connect, Platform
 from scheduler.text import littletext
 from scheduler.text.length import measure_linkedin
 
@@ -284,15 +284,10 @@ def _rehearse(request: RecordedRequest) -> Answer:
     return Answer(json={})
 
 
-def _client(
-    account: Any,
-    *,
-    http: HttpClient,
-    journal: Journal | None = None,
-    options: Mapping[str, Any] | None = None,
-    keep: Callable[[Mapping[str, str]], None] | None = None,
-) -> LinkedInPublisher:
-    return LinkedInPublisher(account.base_url, account.token, author=account.author, version=account.version, http=http)
+def _client(account: Any, parts: ClientParts) -> LinkedInPublisher:
+    return LinkedInPublisher(
+        account.base_url, account.token, author=account.author, version=account.version, http=parts.http
+    )
 
 
 PLATFORM = Platform(

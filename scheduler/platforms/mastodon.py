@@ -19,16 +19,16 @@ import datetime as dt
 import html
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from scheduler.errors import PublishError, RejectedError, TransientError
 from scheduler.media import GIF, JPEG, MB, PNG, WEBP, ImageRules
 from scheduler.models import Content, Image, QueuedPost
 from scheduler.platforms import uploads
-from scheduler.platforms.base import ApiClient, Journal, Outcome, Payload, PublishResult, Reconciliation
+from scheduler.platforms.base import ApiClient, Outcome, Payload, PublishResult, Reconciliation
 from scheduler.platforms.rehearsed import Answer, RecordedRequest, made_up
-from scheduler.platforms.spec import Connect, Platform
+from scheduler.platforms.spec import ClientParts, Connect, Platform
 from scheduler.text.length import measure_mastodon
 
 if TYPE_CHECKING:
@@ -317,15 +317,8 @@ def _rehearse(request: RecordedRequest) -> Answer:
     return Answer(json={})
 
 
-def _client(
-    account: Any,
-    *,
-    http: HttpClient,
-    journal: Journal | None = None,
-    options: Mapping[str, Any] | None = None,
-    keep: Callable[[Mapping[str, str]], None] | None = None,
-) -> MastodonPublisher:
-    return MastodonPublisher(account.base_url, account.token, http=http, **(options or {}))
+def _client(account: Any, parts: ClientParts) -> MastodonPublisher:
+    return MastodonPublisher(account.base_url, account.token, http=parts.http, **parts.options)
 
 
 PLATFORM = Platform(

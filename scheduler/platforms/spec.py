@@ -55,21 +55,22 @@ class AccountSettings(Protocol):
     user_id: str
 
 
-class ClientFactory(Protocol):
-    """The API client of one account. `http` carries the transport (the network, or the dry run's
-    recorder); `journal` keeps remote ids between the requests of one attempt; `options` are what
-    settings add to its bodies; `keep` stores fields the client renews itself (a Bluesky session)
-    in the token store, from where they come back as the account's fields on the next start."""
+@dataclass(frozen=True, slots=True)
+class ClientParts:
+    """What a client is made with besides its account. `http` carries the transport (the network, or
+    the dry run's recorder); `journal` keeps remote ids between the requests of one attempt; `options`
+    are what settings add to its bodies (`Platform.options`); `keep` stores fields the client renews
+    itself (a Bluesky session) in the token store, from where they come back as the account's fields
+    on the next start."""
 
-    def __call__(
-        self,
-        account: Any,
-        *,
-        http: HttpClient,
-        journal: Journal | None = None,
-        options: Mapping[str, Any] | None = None,
-        keep: Callable[[Mapping[str, str]], None] | None = None,
-    ) -> Publisher: ...
+    http: HttpClient
+    journal: Journal | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    keep: Callable[[Mapping[str, str]], None] | None = None
+
+
+#: The API client of one account: `client(account, parts)`.
+ClientFactory = Callable[[Any, ClientParts], "Publisher"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from scheduler.errors import PublishError, RateLimitedError, RejectedError, TransientError
@@ -34,7 +34,7 @@ from scheduler.platforms import meta, uploads
 from scheduler.platforms.base import REDACTED, ApiClient, Journal, Outcome, Payload, PublishResult, Reconciliation
 from scheduler.platforms.oauth import Provider
 from scheduler.platforms.rehearsed import Answer, RecordedRequest, made_up
-from scheduler.platforms.spec import Connect, Platform
+from scheduler.platforms.spec import ClientParts, Connect, Platform
 from scheduler.text.length import measure_threads
 
 if TYPE_CHECKING:
@@ -349,15 +349,10 @@ def _rehearse(request: RecordedRequest) -> Answer:
     return Answer(json={"data": []})
 
 
-def _client(
-    account: Any,
-    *,
-    http: HttpClient,
-    journal: Journal | None = None,
-    options: Mapping[str, Any] | None = None,
-    keep: Callable[[Mapping[str, str]], None] | None = None,
-) -> ThreadsPublisher:
-    return ThreadsPublisher(account.base_url, account.token, user_id=account.user_id, journal=journal, http=http)
+def _client(account: Any, parts: ClientParts) -> ThreadsPublisher:
+    return ThreadsPublisher(
+        account.base_url, account.token, user_id=account.user_id, journal=parts.journal, http=parts.http
+    )
 
 
 PLATFORM = Platform(

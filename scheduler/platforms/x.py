@@ -15,7 +15,7 @@ before queuing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from scheduler.errors import DuplicateError, PublishError, RejectedError, TransientError
@@ -25,7 +25,7 @@ from scheduler.platforms import uploads
 from scheduler.platforms.base import ApiClient, Journal, Outcome, Payload, PublishResult, Reconciliation
 from scheduler.platforms.oauth import Provider
 from scheduler.platforms.rehearsed import Answer, RecordedRequest, made_up
-from scheduler.platforms.spec import Connect, Platform
+from scheduler.platforms.spec import ClientParts, Connect, Platform
 from scheduler.text.length import measure_x
 
 if TYPE_CHECKING:
@@ -264,15 +264,8 @@ def _rehearse(request: RecordedRequest) -> Answer:
     return Answer(json={})
 
 
-def _client(
-    account: Any,
-    *,
-    http: HttpClient,
-    journal: Journal | None = None,
-    options: Mapping[str, Any] | None = None,
-    keep: Callable[[Mapping[str, str]], None] | None = None,
-) -> XPublisher:
-    return XPublisher(account.base_url, account.token, journal=journal, http=http)
+def _client(account: Any, parts: ClientParts) -> XPublisher:
+    return XPublisher(account.base_url, account.token, journal=parts.journal, http=parts.http)
 
 
 PLATFORM = Platform(

@@ -26,6 +26,7 @@ from scheduler.platforms.dryrun import DryRunPublisher
 from scheduler.platforms.http import HttpClient
 from scheduler.platforms.recording import written
 from scheduler.platforms.rehearsed import RecordedRequest
+from scheduler.platforms.spec import ClientParts
 from tests.fakes.bluesky_server import BlueskyFake
 from tests.fakes.linkedin_server import LinkedInFake
 from tests.fakes.mastodon_server import MastodonFake
@@ -156,7 +157,7 @@ def test_a_dry_run_records_the_requests_the_platform_receives(platform: str, tmp
     post = _post(platform, case.image(tmp_path))
     with case.fake as fake:
         account = case.account(fake.url)
-        client = registry.get(platform).client(account, http=HttpClient(clock=lambda: NOW))
+        client = registry.get(platform).client(account, ClientParts(HttpClient(clock=lambda: NOW)))
         assert client.publish(post).remote_id  # published for real on the fake
         server = f"http://{urlsplit(fake.url).netloc}"
         received = [

@@ -2,36 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from scheduler.platforms.bluesky.bodies import IMAGES, build_payloads, build_uploads
 from scheduler.platforms.rehearsed import Answer, RecordedRequest, made_up
-from scheduler.platforms.spec import Connect, Platform
+from scheduler.platforms.spec import ClientParts, Connect, Platform
 from scheduler.text.facets import shown_text
 from scheduler.text.length import measure_bluesky
 
 if TYPE_CHECKING:
-    from scheduler.platforms.base import Journal
     from scheduler.platforms.bluesky.client import BlueskyPublisher
-    from scheduler.platforms.http import HttpClient
 
 
-def _client(
-    account: Any,
-    *,
-    http: HttpClient,
-    journal: Journal | None = None,
-    options: Mapping[str, Any] | None = None,
-    keep: Callable[[Mapping[str, str]], None] | None = None,
-) -> BlueskyPublisher:
+def _client(account: Any, parts: ClientParts) -> BlueskyPublisher:
     """The account's client, starting from its kept session (when the token store has one) and
-    keeping each new session through `keep`."""
+    keeping each new session through `parts.keep`."""
     from scheduler.platforms.bluesky.client import BlueskyPublisher
 
     session = None
     if (
-        keep is not None
+        parts.keep is not None
         and account.session_access is not None
         and account.session_refresh is not None
         and account.session_did
@@ -42,6 +32,8 @@ def _client(
             "refreshJwt": account.session_refresh.get_secret_value(),
             "handle": account.handle,
         }
+
+    keep = parts.keep
 
     def kept(fresh: dict[str, str]) -> None:
         if keep is not None:
@@ -59,7 +51,7 @@ def _client(
         account.app_password,
         session=session,
         on_session=kept if keep is not None else None,
-        http=http,
+        http=parts.http,
     )
 
 
