@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from scheduler.platforms import registry
+from scheduler.tokenstore import FIELDS as STORED_FIELDS
 
 PREFIX = "SCHEDULER_"
 
@@ -88,29 +89,9 @@ FIELDS = frozenset(
     }
 )
 
-#: Every field of `config.Account`: SCHEDULER_ACCOUNTS__<PLATFORM>__<NAME>__<FIELD>.
-ACCOUNT_FIELDS = frozenset(
-    {
-        "base_url",
-        "token",
-        "handle",
-        "app_password",
-        "author",
-        "version",
-        "page_id",
-        "user_id",
-        "refresh_token",
-        "expires_at",
-        "refresh_expires_at",
-        "client_id",
-        "client_secret",
-        "token_url",
-        "session_access",
-        "session_refresh",
-        "session_did",
-        "footer",
-    }
-)
+#: Every field of `config.Account`: SCHEDULER_ACCOUNTS__<PLATFORM>__<NAME>__<FIELD> — what the token
+#: store may keep of an account, and the account's own footer line.
+ACCOUNT_FIELDS = STORED_FIELDS | {"footer"}
 
 _NESTED_FORM = "SCHEDULER_ACCOUNTS__<PLATFORM>__<NAME>__<FIELD>"
 #: How alike a variable without the prefix must be to a setting's full name to be taken for a typo
