@@ -85,6 +85,19 @@ def payload_options(settings: Settings) -> dict[str, dict[str, str]]:
 _ACCOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
+#: The settings that hold a secret (SecretStr): empty means unset, and no error ever shows their value.
+_SECRET_SETTINGS = (
+    "notify_webhook_url",
+    "smtp_password",
+    "mastodon_token",
+    "bluesky_app_password",
+    "x_token",
+    "linkedin_token",
+    "threads_token",
+    "facebook_token",
+)
+
+
 class Settings(BaseSettings):
     """All settings of the tool. Environment variables win over `.env`, which wins over defaults."""
 
@@ -252,17 +265,7 @@ class Settings(BaseSettings):
         [], json_schema_extra=_expected("comma-separated e-mail addresses, e.g. comms@example.org")
     )
 
-    @field_validator(
-        "notify_webhook_url",
-        "smtp_password",
-        "mastodon_token",
-        "bluesky_app_password",
-        "x_token",
-        "linkedin_token",
-        "threads_token",
-        "facebook_token",
-        mode="before",
-    )
+    @field_validator(*_SECRET_SETTINGS, mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
@@ -411,19 +414,7 @@ class Settings(BaseSettings):
         return tags
 
 
-_SECRET_FIELDS = frozenset(
-    {
-        "accounts",
-        "notify_webhook_url",
-        "smtp_password",
-        "mastodon_token",
-        "bluesky_app_password",
-        "x_token",
-        "linkedin_token",
-        "threads_token",
-        "facebook_token",
-    }
-)
+_SECRET_FIELDS = frozenset({"accounts", *_SECRET_SETTINGS})  # never shown in an error or a repr
 
 
 @dataclass

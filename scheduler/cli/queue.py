@@ -24,6 +24,20 @@ if TYPE_CHECKING:
     from scheduler.wiring import Wiring
 
 
+#: `--platform/-p`, repeatable: the posts of these platforms only.
+platform_filter = click.option(
+    "--platform", "-p", "platforms", multiple=True, callback=platforms_option, help="Only this platform (repeatable)."
+)
+#: `--state`, repeatable: the posts in these states only.
+state_filter = click.option(
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Choice([state.value for state in STATES]),
+    help="Only posts in this state (repeatable).",
+)
+
+
 def _wiring() -> Wiring:
     """The parts the queue commands use, from the settings (read once per command)."""
     from scheduler.wiring import Wiring
@@ -94,9 +108,7 @@ def queue() -> None:
 
 @queue.command("add")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--platform", "-p", "platforms", multiple=True, callback=platforms_option, help="Only this platform (repeatable)."
-)
+@platform_filter
 @click.option("--start", help="Plan from this date or time (ISO 8601, local time), default now.")
 @click.option("--approve", is_flag=True, help="Schedule at once instead of waiting for approval.")
 @click.option(
@@ -270,16 +282,8 @@ def _tell_changes(report: Any, *, update: bool) -> None:
 
 
 @queue.command("list")
-@click.option(
-    "--state",
-    "states",
-    multiple=True,
-    type=click.Choice([state.value for state in STATES]),
-    help="Only posts in this state (repeatable).",
-)
-@click.option(
-    "--platform", "-p", "platforms", multiple=True, callback=platforms_option, help="Only this platform (repeatable)."
-)
+@state_filter
+@platform_filter
 @click.option("--from", "start", help="Publish time at or after (ISO 8601).")
 @click.option("--to", "end", help="Publish time before (ISO 8601).")
 @click.option("--limit", type=click.IntRange(1), help="At most this many posts.")
@@ -520,9 +524,7 @@ def approve(post_id: int | None, approve_all: bool) -> int:
     type=click.Choice((State.FAILED.value, State.NEEDS_ATTENTION.value)),
     help="Only posts in this state (repeatable).",
 )
-@click.option(
-    "--platform", "-p", "platforms", multiple=True, callback=platforms_option, help="Only this platform (repeatable)."
-)
+@platform_filter
 @click.option("--account", "-a", "accounts", multiple=True, help="Only this account, as platform:name (repeatable).")
 def retry(
     post_id: int | None, retry_all: bool, states: tuple[str, ...], platforms: tuple[str, ...], accounts: tuple[str, ...]
@@ -572,16 +574,8 @@ def retry(
     required=True,
     help="ics for a calendar, csv for a spreadsheet.",
 )
-@click.option(
-    "--state",
-    "states",
-    multiple=True,
-    type=click.Choice([state.value for state in STATES]),
-    help="Only posts in this state (repeatable).",
-)
-@click.option(
-    "--platform", "-p", "platforms", multiple=True, callback=platforms_option, help="Only this platform (repeatable)."
-)
+@state_filter
+@platform_filter
 @click.option(
     "--excel",
     is_flag=True,
