@@ -25,7 +25,7 @@ from scheduler.platforms import uploads
 from scheduler.platforms.base import ApiClient, Outcome, Payload, PublishResult, Reconciliation
 from scheduler.platforms.oauth import Provider
 from scheduler.platforms.rehearsed import Answer, RecordedRequest, made_up
-from scheduler.platforms.spec import ClientParts, Connect, Platform
+from scheduler.platforms.spec import ClientParts, Connect, Platform, Setting
 from scheduler.text import littletext
 from scheduler.text.length import measure_linkedin
 
@@ -317,4 +317,17 @@ PLATFORM = Platform(
     ),
     token_margin=dt.timedelta(days=7),
     rehearse=_rehearse,
+    settings={
+        "base_url": Setting("the LinkedIn API base, e.g. https://api.linkedin.com (the default)"),
+        "version": Setting(
+            "a LinkedIn API version as YYYYMM, e.g. 202601 (versions are sunset after a year)",
+            default="202601",
+            pattern=r"^20\d{2}(0[1-9]|1[0-2])$",
+        ),
+        "token": Setting("a LinkedIn access token with w_organization_social or w_member_social", secret=True),
+        "author": Setting(
+            "the author URN, e.g. urn:li:organization:123456, or empty",
+            pattern=r"^(urn:li:(organization|person):[\w-]+)?$",
+        ),
+    },
 )

@@ -28,7 +28,7 @@ from scheduler.models import Content, Image, QueuedPost
 from scheduler.platforms import uploads
 from scheduler.platforms.base import ApiClient, Outcome, Payload, PublishResult, Reconciliation
 from scheduler.platforms.rehearsed import Answer, RecordedRequest, made_up
-from scheduler.platforms.spec import ClientParts, Connect, Platform
+from scheduler.platforms.spec import ClientParts, Connect, Platform, Setting
 from scheduler.text.length import measure_mastodon
 
 if TYPE_CHECKING:
@@ -338,5 +338,11 @@ PLATFORM = Platform(
     threads=True,
     content_warning=True,
     rehearse=_rehearse,
+    settings={
+        "base_url": Setting("your Mastodon instance, e.g. https://social.example, or empty"),
+        "token": Setting("a Mastodon access token with write:statuses, or empty", secret=True),
+        "max_characters": Setting("a whole number from 1 to 1000000, e.g. 500", default=500, ge=1, le=1_000_000),
+        "visibility": Setting("public, unlisted, private or direct", default="public", choices=VISIBILITIES),
+    },
     options=("visibility",),
 )

@@ -1,9 +1,10 @@
 """What is true of one platform, declared once in that platform's module as `PLATFORM = Platform(...)`.
 
-A platform module declares its length rule and limit, image rules, API base, the fields that make
-an account complete and name its identity, its OAuth provider and token margin, how its request
-bodies are built and how its client is made. `scheduler.platforms.registry` lists the modules;
-everything else asks the registry and never branches on a platform's name.
+A platform module declares its length rule and limit, image rules, API base, its settings
+(`Setting`, SCHEDULER_<PLATFORM>_<NAME>), the fields that make an account complete and name its
+identity, its OAuth provider and token margin, how its request bodies are built and how its client
+is made. `scheduler.platforms.registry` lists the modules; everything else asks the registry and
+never branches on a platform's name (`scheduler.config` builds the settings from their `Setting`s).
 
 What a client can do beyond publishing is a small `Protocol` (`AccountCheck`, `InstanceLimit`,
 `QuotaCheck`, `TokenRefresh`): callers test for the ability, not for the platform.
@@ -90,6 +91,26 @@ class Connect:
 
 
 @dataclass(frozen=True, slots=True)
+class Setting:
+    """One of a platform's settings: `SCHEDULER_<PLATFORM>_<NAME>`, for the name `Platform.settings`
+    gives it. `scheduler.config` makes each a field of `Settings`, so that every check and message
+    follows from this declaration: a `secret` is a `SecretStr`, unset when empty and never shown; a
+    setting named `base_url` (the account's API base) must be a web address; a value outside
+    `choices`, `pattern` or `ge`..`le` is an error that names the variable and says `expected`.
+
+    Plain data, free of pydantic: reading the names (`scheduler.settingnames`) costs no validation library.
+    """
+
+    expected: str  # what a valid value looks like, as an error about the setting says it
+    default: str | int = ""  # also the value's type: a whole number when this is one
+    secret: bool = False
+    choices: tuple[str, ...] = ()  # the only values it takes
+    pattern: str | None = None  # a regular expression the whole value matches
+    ge: int | None = None
+    le: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Platform:
     """Everything the rest of the package knows of one platform."""
 
@@ -109,7 +130,10 @@ class Platform:
     threads: bool = False  # can chain a post's parts as replies
     content_warning: bool = False  # shows a content warning (spoiler text) before the post
     shown: Callable[[str], str] | None = None  # the text as the platform shows it, when it differs (short links)
-    options: tuple[str, ...] = ()  # settings (SCHEDULER_<PLATFORM>_<OPTION>) its `build_payloads` and client take
+    #: Its settings, SCHEDULER_<PLATFORM>_<NAME>: those named like an account field (`base_url`,
+    #: `token` …) make its account "default"; the others are `options` or read by name (`max_characters`).
+    settings: Mapping[str, Setting] = field(default_factory=dict)
+    options: tuple[str, ...] = ()  # of its `settings`, those its `build_payloads` and client take
     oauth: Provider | None = None
     token_margin: dt.timedelta | None = None  # refresh a token this long before it ends
     #: A dry run's answer to each request the client sends (plausible ids, an upload address, a

@@ -25,7 +25,7 @@ from scheduler.platforms import uploads
 from scheduler.platforms.base import ApiClient, Journal, Outcome, Payload, PublishResult, Reconciliation
 from scheduler.platforms.oauth import Provider
 from scheduler.platforms.rehearsed import Answer, RecordedRequest, made_up
-from scheduler.platforms.spec import ClientParts, Connect, Platform
+from scheduler.platforms.spec import ClientParts, Connect, Platform, Setting
 from scheduler.text.length import measure_x
 
 if TYPE_CHECKING:
@@ -293,4 +293,8 @@ PLATFORM = Platform(
         basic_auth=True,
     ),
     token_margin=dt.timedelta(minutes=10),
+    settings={
+        "base_url": Setting("the X API base, e.g. https://api.x.com (the default)"),
+        "token": Setting("an OAuth 2.0 user-context access token with tweet.write, or empty", secret=True),
+    },
 )

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from scheduler.platforms.bluesky.bodies import IMAGES, build_payloads, build_uploads
 from scheduler.platforms.rehearsed import Answer, RecordedRequest, made_up
-from scheduler.platforms.spec import ClientParts, Connect, Platform
+from scheduler.platforms.spec import ClientParts, Connect, Platform, Setting
 from scheduler.text.facets import shown_text
 from scheduler.text.length import measure_bluesky
 
@@ -123,4 +123,9 @@ PLATFORM = Platform(
     threads=True,
     shown=shown_text,
     rehearse=_rehearse,
+    settings={
+        "base_url": Setting("the account's PDS, e.g. https://bsky.social (the default), or empty"),
+        "handle": Setting("a handle such as comms.bsky.social, or empty"),
+        "app_password": Setting("an app password (Settings → App passwords), or empty", secret=True),
+    },
 )
