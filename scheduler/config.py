@@ -1,7 +1,23 @@
 """Settings, read from the environment and `.env` (prefix `SCHEDULER_`).
 
 Only the CLI (and later the daemon and web layer) reads settings; everything below them takes
-plain arguments. Every field here must appear in `.env.example` (a test checks it).
+plain arguments. Every setting must appear in `.env.example` (a test checks it).
+
+`Settings` is `CoreSettings` (what is not any one platform's) plus every registered platform's own
+settings, which its module declares (`Platform.settings`, plain `spec.Setting` values): Mastodon's
+`token` becomes the field `mastodon_token`, read from SCHEDULER_MASTODON_TOKEN as before. A platform
+is added without touching this module, and how a setting is checked follows from its declaration:
+a secret is a `Secret` (empty means unset; never shown in an error or a repr), a `base_url` an
+`ApiBase` (a web address), `choices` a `Literal`, `pattern`, `ge` and `le` constraints of its field.
+
+The class is made with pydantic's `create_model(__base__=CoreSettings)`, the documented way to add
+fields that are known only when the program runs: the base's validators and configuration are
+inherited, and pydantic-settings reads the new fields like any other. The alternatives were worse:
+a nested model per platform would rename the variables (SCHEDULER_MASTODON__TOKEN) and break every
+`.env`; a settings source of our own would repeat pydantic-settings' reading of the environment and
+`.env`. The one cost is static typing: to mypy, `Settings` is `CoreSettings` (see the `TYPE_CHECKING`
+branch below). Nothing in the package reads a platform's setting as an attribute: it asks the
+registry for the platform's settings and reads them by name (`_flat_accounts`, `payload_options`).
 """
 
 from __future__ import annotations
@@ -10,13 +26,28 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from scheduler.errors import ConfigError
 from scheduler.platforms import registry
+
+if TYPE_CHECKING:
+    from scheduler.platforms.spec import Setting
 
 ENV_PREFIX = "SCHEDULER_"
 
@@ -27,6 +58,22 @@ CommaList = Annotated[list[str], NoDecode]
 
 def _expected(text: str) -> dict[str, Any]:
     return {"expected": text}
+
+
+def _none_if_empty(value: Any) -> Any:
+    return None if value == "" else value
+
+
+def _web_address(value: str) -> str:
+    if value and not value.startswith(("https://", "http://")):
+        raise ValueError("not a web address")
+    return value.rstrip("/")
+
+
+#: A setting that holds a secret: empty means unset, and no error or repr ever shows its value.
+Secret = Annotated[SecretStr | None, BeforeValidator(_none_if_empty)]
+#: A platform's API base: empty (the platform's own) or a web address, without a trailing "/".
+ApiBase = Annotated[str, AfterValidator(_web_address)]
 
 
 class Account(BaseModel):
@@ -85,21 +132,9 @@ def payload_options(settings: Settings) -> dict[str, dict[str, str]]:
 _ACCOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
-#: The settings that hold a secret (SecretStr): empty means unset, and no error ever shows their value.
-_SECRET_SETTINGS = (
-    "notify_webhook_url",
-    "smtp_password",
-    "mastodon_token",
-    "bluesky_app_password",
-    "x_token",
-    "linkedin_token",
-    "threads_token",
-    "facebook_token",
-)
-
-
-class Settings(BaseSettings):
-    """All settings of the tool. Environment variables win over `.env`, which wins over defaults."""
+class CoreSettings(BaseSettings):
+    """The settings that are not one platform's (`Settings` adds those). Environment variables win
+    over `.env`, which wins over defaults."""
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -107,6 +142,7 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         env_nested_delimiter="__",
+        defer_build=True,  # only `Settings` is ever validated: build its schema alone, when first used
     )
 
     # The team's templates; each file overrides the default shipped in the package (see `templates_folder`).
@@ -138,12 +174,6 @@ class Settings(BaseSettings):
         json_schema_extra=_expected(
             f"a comma-separated list of platforms that have threads: {', '.join(sorted(registry.thread_platforms()))}"
         ),
-    )
-    mastodon_max_characters: int = Field(
-        500, ge=1, le=1_000_000, json_schema_extra=_expected("a whole number from 1 to 1000000, e.g. 500")
-    )
-    mastodon_visibility: Literal["public", "unlisted", "private", "direct"] = Field(
-        "public", json_schema_extra=_expected("public, unlisted, private or direct")
     )
     media_base_url: str = Field(
         "",
@@ -185,53 +215,6 @@ class Settings(BaseSettings):
     retry_base_seconds: float = Field(2.0, gt=0, le=3600, json_schema_extra=_expected("seconds, e.g. 2"))
     retry_cap_seconds: float = Field(900.0, gt=0, le=86_400, json_schema_extra=_expected("seconds, e.g. 900"))
 
-    mastodon_base_url: str = Field(
-        "", json_schema_extra=_expected("your Mastodon instance, e.g. https://social.example, or empty")
-    )
-    mastodon_token: SecretStr | None = Field(
-        None, json_schema_extra=_expected("a Mastodon access token with write:statuses, or empty")
-    )
-    bluesky_base_url: str = Field(
-        "", json_schema_extra=_expected("the account's PDS, e.g. https://bsky.social (the default), or empty")
-    )
-    bluesky_handle: str = Field("", json_schema_extra=_expected("a handle such as comms.bsky.social, or empty"))
-    bluesky_app_password: SecretStr | None = Field(
-        None, json_schema_extra=_expected("an app password (Settings → App passwords), or empty")
-    )
-    x_base_url: str = Field("", json_schema_extra=_expected("the X API base, e.g. https://api.x.com (the default)"))
-    x_token: SecretStr | None = Field(
-        None, json_schema_extra=_expected("an OAuth 2.0 user-context access token with tweet.write, or empty")
-    )
-    linkedin_base_url: str = Field(
-        "", json_schema_extra=_expected("the LinkedIn API base, e.g. https://api.linkedin.com (the default)")
-    )
-    linkedin_version: str = Field(
-        "202601",
-        pattern=r"^20\d{2}(0[1-9]|1[0-2])$",
-        json_schema_extra=_expected("a LinkedIn API version as YYYYMM, e.g. 202601 (versions are sunset after a year)"),
-    )
-    linkedin_token: SecretStr | None = Field(
-        None, json_schema_extra=_expected("a LinkedIn access token with w_organization_social or w_member_social")
-    )
-    linkedin_author: str = Field(
-        "",
-        pattern=r"^(urn:li:(organization|person):[\w-]+)?$",
-        json_schema_extra=_expected("the author URN, e.g. urn:li:organization:123456, or empty"),
-    )
-    threads_base_url: str = Field(
-        "", json_schema_extra=_expected("the Threads API base with its version (default: the one we support), or empty")
-    )
-    threads_user_id: str = Field("me", json_schema_extra=_expected("the Threads user id, or me"))
-    threads_token: SecretStr | None = Field(
-        None, json_schema_extra=_expected("a long-lived Threads token with threads_content_publish, or empty")
-    )
-    facebook_base_url: str = Field(
-        "", json_schema_extra=_expected("the Graph API base with its version (default: the one we support), or empty")
-    )
-    facebook_page_id: str = Field("", json_schema_extra=_expected("the Facebook page id (digits), or empty"))
-    facebook_token: SecretStr | None = Field(
-        None, json_schema_extra=_expected("a page access token with pages_manage_posts, or empty")
-    )
     token_store: Path = Field(
         Path(".scheduler-tokens.json"),
         json_schema_extra=_expected("a file path; scheduler auth writes it with mode 0600"),
@@ -242,13 +225,13 @@ class Settings(BaseSettings):
             "SCHEDULER_ACCOUNTS__<PLATFORM>__<NAME>__<FIELD>, e.g. SCHEDULER_ACCOUNTS__MASTODON__REGIONAL__TOKEN"
         ),
     )
-    notify_webhook_url: SecretStr | None = Field(
+    notify_webhook_url: Secret = Field(
         None, json_schema_extra=_expected("an https:// incoming-webhook URL (Slack, Matrix, Teams), or empty")
     )
     smtp_host: str = Field("", json_schema_extra=_expected("a host name, or empty for no e-mail notices"))
     smtp_port: int = Field(587, ge=1, le=65535, json_schema_extra=_expected("a port number, e.g. 587"))
     smtp_user: str = Field("", json_schema_extra=_expected("the SMTP login, or empty"))
-    smtp_password: SecretStr | None = Field(None, json_schema_extra=_expected("the SMTP password, or empty"))
+    smtp_password: Secret = Field(None, json_schema_extra=_expected("the SMTP password, or empty"))
     smtp_security: Literal["starttls", "ssl", "none"] = Field(
         "starttls", json_schema_extra=_expected("starttls (port 587), ssl (SMTPS, port 465) or none (a local relay)")
     )
@@ -265,11 +248,6 @@ class Settings(BaseSettings):
         [], json_schema_extra=_expected("comma-separated e-mail addresses, e.g. comms@example.org")
     )
 
-    @field_validator(*_SECRET_SETTINGS, mode="before")
-    @classmethod
-    def _empty_is_none(cls, value: Any) -> Any:
-        return None if value == "" else value
-
     @field_validator("smtp_ca_file", mode="before")
     @classmethod
     def _ca_file(cls, value: Any) -> Any:
@@ -280,7 +258,7 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _smtp_security(self) -> Settings:
+    def _smtp_security(self) -> CoreSettings:
         """SCHEDULER_SMTP_SECURITY unset: SCHEDULER_SMTP_STARTTLS=false (the older setting) means none,
         port 465 means ssl; ssl without a port means 465. A login is never sent unencrypted unless
         SCHEDULER_SMTP_ALLOW_PLAIN_LOGIN=true (raised as it is: the message names the settings)."""
@@ -314,20 +292,6 @@ class Settings(BaseSettings):
         if value is not None and not value.get_secret_value().startswith(("https://", "http://")):
             raise ValueError("not a web address")
         return value
-
-    @field_validator(
-        "mastodon_base_url",
-        "bluesky_base_url",
-        "x_base_url",
-        "linkedin_base_url",
-        "threads_base_url",
-        "facebook_base_url",
-    )
-    @classmethod
-    def _base_url(cls, value: str) -> str:
-        if value and not value.startswith(("https://", "http://")):
-            raise ValueError("not a web address")
-        return value.rstrip("/")
 
     @field_validator("accounts")
     @classmethod
@@ -414,7 +378,56 @@ class Settings(BaseSettings):
         return tags
 
 
-_SECRET_FIELDS = frozenset({"accounts", *_SECRET_SETTINGS})  # never shown in an error or a repr
+def _platform_field(name: str, setting: Setting) -> tuple[Any, Any]:
+    """A platform's `setting` called `name`, as the annotation and field of a pydantic model."""
+    extra = _expected(setting.expected)
+    if setting.secret:
+        return Secret, Field(None, json_schema_extra=extra)
+    annotation: Any = type(setting.default)
+    if name == "base_url":
+        annotation = ApiBase
+    elif setting.choices:
+        annotation = Literal[setting.choices]
+    info = Field(setting.default, pattern=setting.pattern, ge=setting.ge, le=setting.le, json_schema_extra=extra)
+    return annotation, info
+
+
+def _platform_fields() -> dict[str, tuple[Any, Any]]:
+    """Every registered platform's settings as fields: `<platform>_<name>` (SCHEDULER_<PLATFORM>_<NAME>)."""
+    fields = {}
+    for platform in registry.every():
+        for name, setting in platform.settings.items():
+            field_name = f"{platform.name}_{name}"
+            if field_name in CoreSettings.model_fields or field_name in fields:
+                raise TypeError(f"{platform.name}'s setting {name!r} is already {ENV_PREFIX}{field_name.upper()}")
+            fields[field_name] = _platform_field(name, setting)
+    return fields
+
+
+def _with_platforms() -> type[CoreSettings]:
+    # Any: mypy checks each value of a ** mapping against every keyword create_model takes (__base__ too)
+    fields: dict[str, Any] = _platform_fields()
+    return create_model(
+        "Settings",
+        __base__=CoreSettings,
+        __module__=__name__,
+        __doc__="All settings of the tool: `CoreSettings` and every platform's own (see the module's docstring).",
+        **fields,
+    )
+
+
+if TYPE_CHECKING:
+    Settings = CoreSettings  # the platforms' fields are read by name (see the module's docstring)
+else:
+    Settings = _with_platforms()
+
+
+def _holds_secret(field_name: str, info: FieldInfo | None) -> bool:
+    """Whether an error never shows the setting's value: a `Secret` (any `SecretStr`) or the accounts
+    (they hold tokens)."""
+    if field_name == "accounts":
+        return True
+    return info is not None and (info.annotation is SecretStr or SecretStr in get_args(info.annotation))
 
 
 @dataclass
@@ -434,8 +447,8 @@ def _flat_accounts(settings: Settings) -> dict[str, tuple[Account, set[str]]]:
     for platform in registry.every():
         fields = {
             name: getattr(settings, f"{platform.name}_{name}")
-            for name in Account.model_fields
-            if f"{platform.name}_{name}" in Settings.model_fields
+            for name in platform.settings
+            if name in Account.model_fields
         }
         if not fields.get("base_url") and "base_url" not in platform.required:
             fields["base_url"] = platform.api_base
@@ -558,7 +571,7 @@ def load_settings(**overrides: Any) -> Settings:
         extra = info.json_schema_extra if info is not None else None
         expected = extra.get("expected") if isinstance(extra, dict) else None
         value = error.get("input")
-        if field_name in _SECRET_FIELDS:
+        if _holds_secret(field_name, info):
             value = "***"
         shown = _shown(
             value if isinstance(value, str) else ",".join(map(str, value)) if isinstance(value, list) else str(value)

@@ -6,9 +6,11 @@ such name, in the environment and in `.env`, with the closest setting it may hav
 reports `.env` lines that cannot be read. Only names and line numbers appear, never a value (it
 may be a secret).
 
-Free of pydantic, so that `scheduler queue list`'s fast path can run it too;
-`tests/test_settingnames.py` keeps `FIELDS` and `ACCOUNT_FIELDS` equal to `config.Settings` and
-`config.Account`.
+Free of pydantic, so that `scheduler queue list`'s fast path can run it too: `CORE_FIELDS` lists
+`config.CoreSettings` (`tests/test_settingnames.py` keeps them equal, and `ACCOUNT_FIELDS` equal to
+`config.Account`), and each platform's own settings are the ones its module declares
+(`Platform.settings`). A platform's module is loaded only when a variable names the platform, and
+all of them only to suggest the closest name for one that is none.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from scheduler.tokenstore import FIELDS as STORED_FIELDS
 
 PREFIX = "SCHEDULER_"
 
-#: Every field of `config.Settings`: the setting SCHEDULER_<FIELD>.
-FIELDS = frozenset(
+#: Every field of `config.CoreSettings`: the setting SCHEDULER_<FIELD>. The platforms' own settings,
+#: SCHEDULER_<PLATFORM>_<NAME>, are `platform_fields`.
+CORE_FIELDS = frozenset(
     {
         "templates_dir",
         "posts_dir",
@@ -36,8 +39,6 @@ FIELDS = frozenset(
         "footer",
         "footer_platforms",
         "threads",
-        "mastodon_max_characters",
-        "mastodon_visibility",
         "media_base_url",
         "database_url",
         "outbox",
@@ -52,23 +53,6 @@ FIELDS = frozenset(
         "max_attempts",
         "retry_base_seconds",
         "retry_cap_seconds",
-        "mastodon_base_url",
-        "mastodon_token",
-        "bluesky_base_url",
-        "bluesky_handle",
-        "bluesky_app_password",
-        "x_base_url",
-        "x_token",
-        "linkedin_base_url",
-        "linkedin_version",
-        "linkedin_token",
-        "linkedin_author",
-        "threads_base_url",
-        "threads_user_id",
-        "threads_token",
-        "facebook_base_url",
-        "facebook_page_id",
-        "facebook_token",
         "token_store",
         "accounts",
         "notify_webhook_url",
@@ -102,6 +86,24 @@ _UNPREFIXED_CUTOFF = 0.85
 _PREFIX_PIECES = tuple(PREFIX[index : index + 4] for index in range(len("SCHEDULER") - 3))
 
 log = logging.getLogger(__name__)
+
+
+def platform_fields(platform: str) -> frozenset[str]:
+    """The fields of `config.Settings` that `platform`'s module declares: `<platform>_<name>`."""
+    return frozenset(f"{platform}_{name}" for name in registry.get(platform).settings)
+
+
+def fields() -> frozenset[str]:
+    """Every field of `config.Settings` (this loads every platform's module)."""
+    return CORE_FIELDS.union(*map(platform_fields, registry.NAMES))
+
+
+def _is_field(name: str) -> bool:
+    """Whether `name` (lower-case, without the prefix) is a field of `config.Settings`; only the module
+    of the platform it starts with, if any, is loaded."""
+    if name in CORE_FIELDS:
+        return True
+    return any(name.startswith(platform + "_") and name in platform_fields(platform) for platform in registry.NAMES)
 
 
 def _closest(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
@@ -154,21 +156,21 @@ def problem(name: str, *, dotenv: bool = False) -> str | None:
     program's variable. In `.env` (`dotenv=True`), a setting's name without the prefix counts as a typo."""
     lowered = name.lower()
     if not lowered.startswith(PREFIX.lower()):
-        if dotenv and lowered in FIELDS and lowered != "accounts":
+        if dotenv and lowered != "accounts" and _is_field(lowered):
             full: str | None = _full(lowered)
         elif any(piece in name.upper() for piece in _PREFIX_PIECES):
-            full = _closest(name.upper(), map(_full, FIELDS), cutoff=_UNPREFIXED_CUTOFF)
+            full = _closest(name.upper(), map(_full, fields()), cutoff=_UNPREFIXED_CUTOFF)
         else:
             return None
         return f"{name} is not read (settings start with {PREFIX}); did you mean {full}?" if full else None
     rest = lowered[len(PREFIX) :]
-    if rest in FIELDS:
+    if _is_field(rest):
         return None
     if rest.startswith("accounts__"):
         return _nested_problem(name, rest.split("__")[1:])
     if rest.startswith("accounts_"):
         return f"{name} is not a setting (ignored); did you mean {_single_underscores(rest[len('accounts_') :])}?"
-    guess = _closest(rest, FIELDS)
+    guess = _closest(rest, fields())
     if guess is None:
         return f"{name} is not a setting (ignored); .env.example lists every setting"
     return f"{name} is not a setting (ignored); did you mean {_full(guess)}?"
@@ -185,7 +187,7 @@ def _dotenv_problems(text: str, label: str) -> list[str]:
         line = binding.original.line + len(original) - len(original.lstrip("\n"))
         if binding.error:
             word = re.match(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)", original)
-            guess = _closest(word.group(1).upper(), map(_full, FIELDS)) if word else None
+            guess = _closest(word.group(1).upper(), map(_full, fields())) if word else None
             hint = f"did you mean {guess}=…?" if guess else f"write it as {PREFIX}<SETTING>=value"
             found.append(f"{label} line {line} is not NAME=value (ignored); {hint}")
         elif binding.key is not None and binding.value is None:

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.config import Account, Settings
-from scheduler.settingnames import ACCOUNT_FIELDS, FIELDS, name_problems
+from scheduler.config import Account, CoreSettings, Settings
+from scheduler.settingnames import ACCOUNT_FIELDS, CORE_FIELDS, fields, name_problems
 from tests.conftest import EXAMPLE, ROOT
 
 
 def test_the_names_are_the_settings_fields():
-    assert set(Settings.model_fields) == FIELDS
+    assert set(CoreSettings.model_fields) == CORE_FIELDS
+    assert set(Settings.model_fields) == fields()
     assert set(Account.model_fields) == ACCOUNT_FIELDS
 
 
