@@ -2,8 +2,9 @@
 
 Each platform's module declares what is true of it as `PLATFORM` (a `scheduler.platforms.spec.Platform`);
 this module names the modules, in the order previews list them, and loads one only when it is
-asked for (so `scheduler --help` stays fast). Adding a platform: write its module with `PLATFORM`,
-add it to `_MODULES`, add its tests (see the README, "Adding a platform").
+asked for (so `scheduler --help` stays fast). Adding a platform: write its module with `PLATFORM`
+(its settings included), add it to `_MODULES`, document its settings in `.env.example`, add its
+tests (see the README, "Adding a platform").
 """
 
 from __future__ import annotations
