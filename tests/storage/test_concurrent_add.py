@@ -2,8 +2,8 @@
 of the race on a post's (item, platform, account) or an item's id say the posts were queued already
 (exit 0), never a traceback, and every post is queued exactly once.
 
-Each process imports everything first, then waits for one go signal (a file appearing), so the
-processes really run their add transactions at the same moment, round after round.
+Each process imports everything first, then waits for one go signal per round (a file appearing),
+so the processes really run their add transactions at the same moment, round after round.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from scheduler.storage import Store
@@ -26,19 +26,37 @@ from tests.waiting import wait_for
 PROCESSES = 5
 ROUNDS = 4
 
-#: Imports everything, waits for the go file, then runs the CLI as `scheduler` does, on the tests'
-#: clock (tests.clocks), so that the dates below are in the future whatever the calendar says.
+#: Imports everything once, then runs ROUNDS rounds: each says it is ready, waits for its round's go
+#: file and runs the CLI as `scheduler` does, on the tests' clock (tests.clocks), so that the dates
+#: below are in the future whatever the calendar says; its output and exit code go to files. One
+#: process per participant for every round keeps the race and spares a start-up per round.
 STARTER = """
-import os, sys, time
+import contextlib, io, os, sys, time
 from pathlib import Path
 from scheduler.cli import main
 from tests.clocks import PinnedClock
 import scheduler.cli.queue, scheduler.queueing, scheduler.exchange, scheduler.storage.store, scheduler.storage.items
-go = Path(sys.argv[1])
-go.with_name(f"ready-{os.getpid()}").touch()
-while not go.exists():
-    time.sleep(0.002)
-raise SystemExit(main(sys.argv[2:], clock=PinnedClock()))
+folder, rounds, args = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
+for round_ in range(rounds):
+    (folder / f"ready-{round_}-{os.getpid()}").touch()
+    go = folder / f"go-{round_}"
+    while not go.exists():
+        time.sleep(0.002)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(args, clock=PinnedClock())
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        except BaseException:
+            import traceback
+            traceback.print_exc()
+            code = 1
+    (folder / f"out-{round_}-{os.getpid()}").write_text(out.getvalue(), encoding="utf-8")
+    (folder / f"err-{round_}-{os.getpid()}").write_text(err.getvalue(), encoding="utf-8")
+    done = folder / f".rc-{round_}-{os.getpid()}"
+    done.write_text(str(code), encoding="utf-8")
+    done.replace(folder / f"rc-{round_}-{os.getpid()}")  # whole, or not there yet
 """
 
 CSV = """platform,account,publish_at,text
@@ -49,12 +67,11 @@ linkedin,default,2030-03-05 10:00,Vierter Beitrag von Hand
 """
 
 
-def _together(args: list[str], url: str, folder: Path) -> list[subprocess.CompletedProcess[str]]:
-    """Run PROCESSES copies of `scheduler <args>` released at the same instant."""
-    go = folder / "go"
-    go.unlink(missing_ok=True)
-    for ready in folder.glob("ready-*"):
-        ready.unlink()
+def _rounds(
+    args: list[str], url: str, folder: Path, before: Callable[[], None]
+) -> Iterator[list[subprocess.CompletedProcess[str]]]:
+    """PROCESSES copies of `scheduler <args>`, released at the same instant, ROUNDS times; `before`
+    runs before each round (the processes wait meanwhile). Yields each round's results."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
     env.update(
         SCHEDULER_DATABASE_URL=url,
@@ -63,28 +80,62 @@ def _together(args: list[str], url: str, folder: Path) -> list[subprocess.Comple
         SCHEDULER_TIMEZONE="Europe/Berlin",
         PYTHONPATH=str(ROOT),
     )
+    logs = [(folder / f"stderr-{n}").open("w") for n in range(PROCESSES)]  # files: a full pipe would block
     started = [
         subprocess.Popen(
-            [sys.executable, "-c", STARTER, str(go), *args],
+            [sys.executable, "-c", STARTER, str(folder), str(ROUNDS), *args],
             cwd=folder,
             env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
             text=True,
         )
-        for _ in range(PROCESSES)
+        for log in logs
     ]
-    # every process has imported and waits for the go file (or one failed: its output says why, below)
-    wait_for(
-        lambda: len(list(folder.glob("ready-*"))) == PROCESSES or any(p.poll() is not None for p in started),
-        what="the processes are ready",
-    )
-    go.touch()
-    done = []
-    for process in started:
-        out, err = process.communicate(timeout=120)
-        done.append(subprocess.CompletedProcess(process.args, process.returncode, out, err))
-    return done
+    try:
+        for round_ in range(ROUNDS):
+            before()
+            # every process waits for the go file (or one failed: its output says why)
+            wait_for(
+                lambda round_=round_: (
+                    len(list(folder.glob(f"ready-{round_}-*"))) == PROCESSES
+                    or any(p.poll() is not None for p in started)
+                ),
+                what=f"the processes are ready for round {round_}",
+            )
+            _fail_if_one_died(started, folder)
+            (folder / f"go-{round_}").touch()
+            wait_for(
+                lambda round_=round_: (
+                    len(list(folder.glob(f"rc-{round_}-*"))) == PROCESSES or any(p.poll() is not None for p in started)
+                ),
+                what=f"round {round_} is done",
+                timeout=120,
+            )
+            _fail_if_one_died(started, folder)
+            yield [
+                subprocess.CompletedProcess(
+                    process.args,
+                    int((folder / f"rc-{round_}-{process.pid}").read_text()),
+                    (folder / f"out-{round_}-{process.pid}").read_text(encoding="utf-8"),
+                    (folder / f"err-{round_}-{process.pid}").read_text(encoding="utf-8"),
+                )
+                for process in started
+            ]
+    finally:
+        for process in started:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+        for log in logs:
+            log.close()
+
+
+def _fail_if_one_died(started: list[subprocess.Popen[str]], folder: Path) -> None:
+    for n, process in enumerate(started):
+        if process.poll() is not None:
+            err = (folder / f"stderr-{n}").read_text(encoding="utf-8")
+            raise AssertionError(f"a process ended early (exit {process.returncode}):\n{err[-3000:]}")
 
 
 def _counts(url: str) -> tuple[Counter[tuple[str, str, str]], int]:
@@ -111,21 +162,19 @@ def _check(runs: list[subprocess.CompletedProcess[str]], verb: str, total: int) 
         assert f"{already} {'was' if already == 1 else 'were'} queued already" in run.stdout, run.stdout
 
 
-@pytest.mark.parametrize("round_", range(ROUNDS))
-def test_concurrent_queue_add_queues_each_post_once(postgresql_url: str, tmp_path: Path, round_: int):
-    _empty(postgresql_url)
-    runs = _together(["queue", "add", str(EXAMPLE), "--start", "2030-01-07"], postgresql_url, tmp_path)
-    keys, known = _counts(postgresql_url)
-    assert keys and max(keys.values()) == 1
-    _check(runs, "queued", len(keys))
-    assert known == 6  # the issue's six items, each once
+def test_concurrent_queue_add_queues_each_post_once(postgresql_url: str, tmp_path: Path):
+    args = ["queue", "add", str(EXAMPLE), "--start", "2030-01-07"]
+    for runs in _rounds(args, postgresql_url, tmp_path, before=lambda: _empty(postgresql_url)):
+        keys, known = _counts(postgresql_url)
+        assert keys and max(keys.values()) == 1
+        _check(runs, "queued", len(keys))
+        assert known == 6  # the issue's six items, each once
 
 
-@pytest.mark.parametrize("round_", range(ROUNDS))
-def test_concurrent_import_csv_imports_each_post_once(postgresql_url: str, tmp_path: Path, round_: int):
-    _empty(postgresql_url)
+def test_concurrent_import_csv_imports_each_post_once(postgresql_url: str, tmp_path: Path):
     (tmp_path / "extra.csv").write_text(CSV, encoding="utf-8")
-    runs = _together(["queue", "import-csv", str(tmp_path / "extra.csv")], postgresql_url, tmp_path)
-    keys, _ = _counts(postgresql_url)
-    assert len(keys) == 4 and max(keys.values()) == 1
-    _check(runs, "imported", 4)
+    args = ["queue", "import-csv", str(tmp_path / "extra.csv")]
+    for runs in _rounds(args, postgresql_url, tmp_path, before=lambda: _empty(postgresql_url)):
+        keys, _ = _counts(postgresql_url)
+        assert len(keys) == 4 and max(keys.values()) == 1
+        _check(runs, "imported", 4)

@@ -16,6 +16,7 @@ from types import ModuleType
 import pytest
 
 from scheduler.text import twitter
+from tests.scale import examples
 
 ZWJ, VS = "\u200d", "\ufe0f"
 FAMILY = ZWJ.join("👨👩👧👦")
@@ -356,7 +357,7 @@ def _reference_spans(tt: ModuleType, text: str, without_protocol: bool = True) -
 def test_generated_texts_match_the_reference(tt: ModuleType, reference_emoji: list[str]) -> None:
     rng = random.Random(20241213)
     wrong = []
-    for _ in range(5000):
+    for _ in range(examples(1000)):
         text = _text(rng, reference_emoji)
         reference = tt.parse_tweet(text)
         if (twitter.weighted_length(text), twitter.is_valid(text)) != (reference.weightedLength, reference.valid):
@@ -389,7 +390,7 @@ URL_ALPHABET = [
 def test_url_dense_strings_match_the_reference(tt: ModuleType) -> None:
     rng = random.Random(4096)
     wrong = []
-    for _ in range(10000):
+    for _ in range(examples(2000)):
         text = "".join(rng.choices(URL_ALPHABET, k=rng.randint(1, 40)))
         if twitter.url_spans(text) != _reference_spans(tt, text):
             wrong.append(text)
@@ -405,7 +406,7 @@ def test_hypothesis_texts_match_the_reference(tt: ModuleType, reference_emoji: l
     st = hypothesis.strategies
     pieces = st.sampled_from(URL_ALPHABET + WORDS + ODD + SCRIPTS + reference_emoji + SEPARATORS)
 
-    @hypothesis.settings(max_examples=500, deadline=None, database=None)
+    @hypothesis.settings(max_examples=examples(200), deadline=None, database=None)
     @hypothesis.given(st.lists(pieces | st.text(max_size=3), max_size=20).map("".join))
     def check(text: str) -> None:
         assert twitter.weighted_length(text) == tt.parse_tweet(text).weightedLength
