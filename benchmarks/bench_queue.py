@@ -56,7 +56,7 @@ import requests
 from http_publisher import HttpPublisher
 
 from scheduler.daemon import Daemon
-from scheduler.models import QueuedPost, State
+from scheduler.models import Content, QueuedPost, State
 from scheduler.newsletter import load_issue
 from scheduler.platforms.base import Outcome, PublishResult, Reconciliation
 from scheduler.platforms.mastodon import build_payloads
@@ -148,10 +148,8 @@ def new_posts(count: int, times: Callable[[int], dt.datetime], *, tag: str) -> l
             platform="mastodon",
             account="default",
             publish_at=times(n),
-            parts=(f"{texts[n % len(texts)]} ({n})",),
-            language="de",
+            content=Content((f"{texts[n % len(texts)]} ({n})",), "de", title=f"Meldung {n}"),
             section="Vorgestellt",
-            title=f"Meldung {n}",
             source="bench",
         )
         for n in range(count)
@@ -634,7 +632,7 @@ def fill_fast(url: str, count: int) -> float:
                     "title": f"Meldung {n // 6}",
                     "source": "bench",
                     "spoiler_text": "",
-                    "link": "https://example.org/news",
+                    "links": ["https://example.org/news"],
                     "images": [],
                     "attempts": 0,
                     "idempotency_key": f"sched-{uuid.uuid4().hex[:20]}",

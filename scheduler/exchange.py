@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler import media
 from scheduler.errors import FitError, InputError
-from scheduler.models import Image, QueuedPost, State, item_id, slugify
+from scheduler.models import Content, Image, QueuedPost, State, item_id, slugify
 from scheduler.newsletter.language import detect_language
 from scheduler.planner import wall_time
 from scheduler.platforms import registry
@@ -85,7 +85,7 @@ def to_csv(posts: Sequence[QueuedPost], timezone: str, *, excel: bool = False) -
                     post.state,
                     post.publish_at.astimezone(zone).isoformat(timespec="minutes"),
                     post.text,
-                    post.link or "",
+                    post.content.link or "",
                     "|".join(image.path for image in post.images),
                     "|".join(image.alt for image in post.images),
                     post.attempts,
@@ -355,9 +355,6 @@ def _post(
         platform=platform,
         account=values.get("account") or "default",
         publish_at=when,
-        parts=(text,),
-        language=detect_language(text, languages),
+        content=Content((text,), detect_language(text, languages), links=(link,) if link else (), images=images),
         source=str(path),
-        link=link,
-        images=images,
     )

@@ -1,5 +1,6 @@
-"""Frozen values that move between the layers: an imported `Issue` with its `Item`s, and the
-rendered `Post` for one item on one platform (with its `Image`s)."""
+"""Frozen values that move between the layers: an imported `Issue` with its `Item`s, the rendered
+`Post` for one item on one platform and the `QueuedPost` it becomes, both saying one `Content`
+(with its `Image`s)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -127,23 +128,12 @@ class Content:
         return next((link for link in self.links if link.startswith(("https://", "http://"))), None)
 
 
-@dataclass(frozen=True, slots=True)
-class Post:
-    """One item rendered for one platform: what it says (`content`: a single post, or the parts of a
-    thread) and how it measures against the platform's limit."""
+class Says:
+    """Read-only shortcuts to what a post says (its `content`), shared by the rendered `Post` and
+    the `QueuedPost`, so code that reads a post reads either the same way. No data of its own."""
 
-    item_id: str
-    section: str
-    platform: str
+    __slots__ = ()
     content: Content
-    length: int  # as the platform counts; for a thread, the longest part
-    limit: int
-    reason: str | None = None  # why it does not fit; None when it does
-    warnings: tuple[str, ...] = ()  # it fits, but a reader may hit a dead end (see render.readon)
-
-    @property
-    def fits(self) -> bool:
-        return self.reason is None
 
     @property
     def title(self) -> str:
@@ -174,6 +164,25 @@ class Post:
         return self.content.text
 
 
+@dataclass(frozen=True, slots=True)
+class Post(Says):
+    """One item rendered for one platform: what it says (`content`: a single post, or the parts of a
+    thread) and how it measures against the platform's limit."""
+
+    item_id: str
+    section: str
+    platform: str
+    content: Content
+    length: int  # as the platform counts; for a thread, the longest part
+    limit: int
+    reason: str | None = None  # why it does not fit; None when it does
+    warnings: tuple[str, ...] = ()  # it fits, but a reader may hit a dead end (see render.readon)
+
+    @property
+    def fits(self) -> bool:
+        return self.reason is None
+
+
 class State(StrEnum):
     """States of a queued post. Every change is recorded as a transition with time and reason.
     The values are what the database stores."""
@@ -202,8 +211,9 @@ TRANSITIONS: Mapping[str, frozenset[State]] = {
 
 
 @dataclass(frozen=True, slots=True)
-class QueuedPost:
-    """One post for one account, as stored in the queue."""
+class QueuedPost(Says):
+    """One post for one account, as stored in the queue: what it says (`content`, the value it was
+    rendered as and its requests are built from) and where it stands."""
 
     id: int
     item_id: str
@@ -211,14 +221,9 @@ class QueuedPost:
     account: str
     state: str
     publish_at: dt.datetime  # aware, UTC
-    parts: tuple[str, ...]
-    language: str
+    content: Content
     section: str = ""
-    title: str = ""
     source: str = ""
-    spoiler_text: str = ""
-    link: str | None = None
-    images: tuple[Image, ...] = ()
     attempts: int = 0
     idempotency_key: str | None = None
     remote_id: str | None = None
@@ -231,35 +236,29 @@ class QueuedPost:
     rendered: str | None = None  # content_hash of the post as the renderer last made it (None before 0004)
 
     @property
-    def text(self) -> str:
-        return "\n\n".join(self.parts)
-
-    @property
-    def content(self) -> Content:
-        """What the post says (the value its requests are built from)."""
-        return Content(
-            self.parts, self.language, (self.link,) if self.link else (), self.images, self.spoiler_text, self.title
-        )
-
-    @property
     def digest(self) -> str:
         """`content_hash` of what the post says now (differs from `rendered` after a hand edit)."""
-        return content_hash(
-            self.parts,
-            spoiler_text=self.spoiler_text,
-            link=self.link,
-            images=self.images,
-            title=self.title,
-            language=self.language,
-        )
+        return content_hash(self.content)
 
 
-def content_hash(
-    parts: Sequence[str], *, spoiler_text: str, link: str | None, images: Sequence[Image], title: str, language: str
-) -> str:
-    """A hash of everything a post publishes: two posts with the same hash say the same."""
+def content_hash(content: Content) -> str:
+    """A hash of everything a post publishes: two posts with the same hash say the same.
+
+    Of the links only the first counts, as when the queue stored no other (before revision 0006):
+    hashing them all would change the hash of every post queued before, and `requeue` would take
+    each for edited by hand. Nothing is lost: a rendered post's links are the addresses in its
+    parts, which are hashed whole, and an imported post has one link."""
+    first = content.links[0] if content.links else None
     value = json.dumps(
-        [list(parts), spoiler_text, link, [image.as_dict() for image in images], title, language], ensure_ascii=False
+        [
+            list(content.parts),
+            content.spoiler_text,
+            first,
+            [image.as_dict() for image in content.images],
+            content.title,
+            content.language,
+        ],
+        ensure_ascii=False,
     )
     return hashlib.sha256(value.encode()).hexdigest()
 

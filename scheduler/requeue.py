@@ -43,19 +43,8 @@ class Candidate:
         return (self.post.item_id, self.post.platform, self.account)
 
     @property
-    def link(self) -> str | None:
-        return self.post.links[0] if self.post.links else None
-
-    @property
     def rendered(self) -> str:
-        return content_hash(
-            self.post.parts,
-            spoiler_text=self.post.spoiler_text,
-            link=self.link,
-            images=self.post.images,
-            title=self.post.title,
-            language=self.post.language,
-        )
+        return content_hash(self.post.content)
 
     def new_post(self, publish_at: dt.datetime) -> NewPost:
         post = self.post
@@ -64,14 +53,9 @@ class Candidate:
             platform=post.platform,
             account=self.account,
             publish_at=publish_at,
-            parts=post.parts,
-            language=post.language,
+            content=post.content,
             section=post.section,
-            title=post.title,
             source=self.source,
-            spoiler_text=post.spoiler_text,
-            link=self.link,
-            images=post.images,
             rendered=self.rendered,
         )
 
@@ -100,13 +84,8 @@ class Stale:
         return Rewrite(
             post_id=self.queued.id,
             state=self.queued.state,
-            parts=post.parts,
-            spoiler_text=post.spoiler_text,
-            link=self.candidate.link,
-            images=post.images,
-            title=post.title,
+            content=post.content,
             section=post.section,
-            language=post.language,
             rendered=self.candidate.rendered,
             reason=f"updated from {self.candidate.source}: {why}",
         )

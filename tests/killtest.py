@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from scheduler.models import State
+from scheduler.models import Content, State
 from scheduler.platforms.dryrun import outbox_lines
 from scheduler.storage import NewPost, Store
 
@@ -63,7 +63,7 @@ def kill_run(
     for start in range(0, posts, 1000):
         store.add(
             [
-                NewPost(f"item{n}", "mastodon", "default", now, (f"Beitrag {n}",), "de")
+                NewPost(f"item{n}", "mastodon", "default", now, Content((f"Beitrag {n}",), "de"))
                 for n in range(start, min(start + 1000, posts))
             ],
             state=State.SCHEDULED,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.models import State
+from scheduler.models import Content, State
 from scheduler.storage import NewPost, Store
 
 NOW = dt.datetime(2030, 1, 7, 9, tzinfo=dt.UTC)
@@ -29,7 +29,9 @@ def queue(sqlite_queue: Path) -> Store:
     later = NOW + dt.timedelta(days=1)  # the scheduled one is not due: never claimed below
     ids = store.add(
         [
-            NewPost(f"item{n}", platform, account, later if state == State.SCHEDULED else NOW, (f"Post {n}",), "de")
+            NewPost(
+                f"item{n}", platform, account, later if state == State.SCHEDULED else NOW, Content((f"Post {n}",), "de")
+            )
             for n, (platform, account, state) in enumerate(plan)
         ],
         state=State.SCHEDULED,

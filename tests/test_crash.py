@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from scheduler.models import State
+from scheduler.models import Content, State
 from scheduler.storage import NewPost, Store
 from tests.conftest import ROOT
 
@@ -31,7 +31,7 @@ def _queue(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     Store.open(url).add(
-        [NewPost(f"item{n}", "mastodon", "default", now, (f"Post {n}",), "de") for n in range(POSTS)],
+        [NewPost(f"item{n}", "mastodon", "default", now, Content((f"Post {n}",), "de")) for n in range(POSTS)],
         state=State.SCHEDULED,
         now=now,
         reason="crash test",
@@ -136,7 +136,10 @@ def test_sigkill_real_scheduler_run_while_it_publishes_to_a_slow_mastodon(tmp_pa
         url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
         now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
         Store.open(url).add(
-            [NewPost(f"item{n}", "mastodon", "default", now, (f"Beitrag Nummer {n}",), "de") for n in range(POSTS)],
+            [
+                NewPost(f"item{n}", "mastodon", "default", now, Content((f"Beitrag Nummer {n}",), "de"))
+                for n in range(POSTS)
+            ],
             state=State.SCHEDULED,
             now=now,
             reason="crash test",
@@ -365,7 +368,7 @@ def test_sigkill_real_scheduler_run_mid_publish_through_each_platform_client(tmp
     ]
     ids = Store.open(url).add(
         [
-            NewPost(f"item{n}", name, target.account, now + dt.timedelta(seconds=n), parts, "de")
+            NewPost(f"item{n}", name, target.account, now + dt.timedelta(seconds=n), Content(parts, "de"))
             for n, parts in enumerate(posts)
         ],
         state=State.SCHEDULED,

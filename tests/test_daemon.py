@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.daemon import Daemon
-from scheduler.models import State
+from scheduler.models import Content, State
 from scheduler.platforms.dryrun import DryRunPublisher, sent_keys
 from scheduler.publishing import Dispatcher
 from scheduler.storage import NewPost, Store
@@ -25,7 +25,7 @@ from tests.waiting import wait_for
 
 def _post(item: str, at: dt.datetime, platform: str = "mastodon") -> NewPost:
     return NewPost(
-        item_id=item, platform=platform, account="default", publish_at=at, parts=(f"Text {item}",), language="de"
+        item_id=item, platform=platform, account="default", publish_at=at, content=Content((f"Text {item}",), "de")
     )
 
 

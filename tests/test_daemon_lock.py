@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.daemon import SingleDaemonLock
-from scheduler.models import State
+from scheduler.models import Content, State
 from scheduler.storage import NewPost, Store
 from tests.conftest import ROOT
 from tests.fakes.mastodon_server import MastodonFake
@@ -44,7 +44,15 @@ def _running(url: str) -> int:
 def test_a_second_daemon_through_a_symlink_or_another_spelling_is_refused(tmp_path: Path):
     real = tmp_path / "data" / "q.sqlite3"
     Store.open(f"sqlite:///{real}").add(
-        [NewPost("later", "mastodon", "default", dt.datetime.now(dt.UTC) + dt.timedelta(hours=2), ("Later",), "de")],
+        [
+            NewPost(
+                "later",
+                "mastodon",
+                "default",
+                dt.datetime.now(dt.UTC) + dt.timedelta(hours=2),
+                Content(("Later",), "de"),
+            )
+        ],
         state=State.SCHEDULED,
         now=dt.datetime.now(dt.UTC),
         reason="test",
@@ -110,7 +118,7 @@ def test_sqlite_keeps_reading_and_writing_while_the_lock_is_held(tmp_path: Path)
         store = Store.open(f"sqlite:///{path}")
         now = dt.datetime.now(dt.UTC)
         store.add(
-            [NewPost(f"i{n}", "mastodon", "default", now, ("x",), "de") for n in range(3)],
+            [NewPost(f"i{n}", "mastodon", "default", now, Content(("x",), "de")) for n in range(3)],
             state=State.SCHEDULED,
             now=now,
             reason="test",

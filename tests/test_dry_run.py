@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.models import State
+from scheduler.models import Content, State
 from scheduler.storage import NewPost, Store
 
 
@@ -41,9 +41,9 @@ def test_the_dry_run_daemon_shows_each_post_when_it_comes_due_and_changes_none(t
     store = Store.open(url)
     due, soon, _later = store.add(
         [
-            NewPost("due", "mastodon", "default", now - dt.timedelta(minutes=5), ("Schon fällig",), "de"),
-            NewPost("soon", "bluesky", "default", now + dt.timedelta(seconds=3), ("Gleich fällig",), "de"),
-            NewPost("later", "x", "default", now + dt.timedelta(days=2), ("Übermorgen",), "de"),
+            NewPost("due", "mastodon", "default", now - dt.timedelta(minutes=5), Content(("Schon fällig",), "de")),
+            NewPost("soon", "bluesky", "default", now + dt.timedelta(seconds=3), Content(("Gleich fällig",), "de")),
+            NewPost("later", "x", "default", now + dt.timedelta(days=2), Content(("Übermorgen",), "de")),
         ],
         state=State.SCHEDULED,
         now=now,
@@ -80,10 +80,10 @@ def test_a_dry_run_leaves_failed_and_draft_posts_alone_and_never_publishes(tmp_p
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     store = Store.open(url)
     (draft,) = store.add(
-        [NewPost("d", "x", "default", now, ("Entwurf",), "de")], state=State.DRAFT, now=now, reason="t"
+        [NewPost("d", "x", "default", now, Content(("Entwurf",), "de"))], state=State.DRAFT, now=now, reason="t"
     )
     (scheduled,) = store.add(
-        [NewPost("s", "x", "default", now, ("Geplant",), "de")], state=State.SCHEDULED, now=now, reason="t"
+        [NewPost("s", "x", "default", now, Content(("Geplant",), "de"))], state=State.SCHEDULED, now=now, reason="t"
     )
     ran = subprocess.run(
         [sys.executable, "-m", "scheduler", "run", "--once"],
@@ -118,7 +118,10 @@ def test_a_half_configured_account_is_an_error_naming_what_is_missing(
     env = _env(tmp_path, **settings)
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     Store.open(env["SCHEDULER_DATABASE_URL"]).add(
-        [NewPost("i", "mastodon", "default", now, ("Hallo",), "de")], state=State.SCHEDULED, now=now, reason="t"
+        [NewPost("i", "mastodon", "default", now, Content(("Hallo",), "de"))],
+        state=State.SCHEDULED,
+        now=now,
+        reason="t",
     )
     ran = subprocess.run(
         [sys.executable, "-m", "scheduler", "run", "--once"],

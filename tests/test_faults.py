@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from scheduler.models import State
+from scheduler.models import Content, State
 from scheduler.platforms.http import HttpClient
 from scheduler.platforms.pacing import Pacer
 from scheduler.platforms.routing import Router
@@ -167,7 +167,7 @@ def test_every_post_is_published_exactly_once_through_a_fifth_of_failing_creates
     clock, target = platform
     store = Store.open(f"sqlite:///{tmp_path / 'queue.sqlite3'}")
     store.add(
-        [NewPost(f"item{n}", target.name, "default", clock(), _parts(target, n), "de") for n in range(POSTS)],
+        [NewPost(f"item{n}", target.name, "default", clock(), Content(_parts(target, n), "de")) for n in range(POSTS)],
         state=State.SCHEDULED,
         now=clock(),
         reason="fault test",
@@ -227,8 +227,7 @@ def test_mastodon_thread_whose_part_was_stored_by_a_failed_request_is_finished_n
         account="default",
         state="publishing",
         publish_at=clock(),
-        parts=parts,
-        language="de",
+        content=Content(parts, "de"),
         idempotency_key="thread-1",
         claimed_at=clock(),
     )

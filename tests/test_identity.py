@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from scheduler.models import State
+from scheduler.models import Content, State
 from scheduler.storage import NewPost, Store
 from tests import clocks
 
@@ -137,7 +137,7 @@ def test_credentials_kept_for_another_identity_are_set_aside_and_never_used(tmp_
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     (post_id,) = Store.open(url).add(
-        [NewPost("item", platform, "default", now, ("Neues aus dem Netzwerk",), "de")],
+        [NewPost("item", platform, "default", now, Content(("Neues aus dem Netzwerk",), "de"))],
         state=State.SCHEDULED,
         now=now,
         reason="identity test",
@@ -175,7 +175,7 @@ def test_the_posting_identity_is_named_in_accounts_check_queue_show_and_the_outb
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     (post_id,) = Store.open(url).add(
-        [NewPost("i", "bluesky", "default", now, ("Hallo",), "de")], state=State.SCHEDULED, now=now, reason="t"
+        [NewPost("i", "bluesky", "default", now, Content(("Hallo",), "de"))], state=State.SCHEDULED, now=now, reason="t"
     )
     with BlueskyFake(handle="comms.test", password=NEW) as fake:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
@@ -217,7 +217,7 @@ def test_a_kept_bluesky_session_the_server_does_not_know_leads_to_one_new_login(
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     (post_id,) = Store.open(url).add(
-        [NewPost("i", "bluesky", "default", now, ("Hallo",), "de")], state=State.SCHEDULED, now=now, reason="t"
+        [NewPost("i", "bluesky", "default", now, Content(("Hallo",), "de"))], state=State.SCHEDULED, now=now, reason="t"
     )
     with BlueskyFake(handle="comms.test", password=NEW) as fake:  # a fresh server: it knows no earlier session
         _store(
@@ -247,7 +247,7 @@ def test_a_bluesky_login_that_fails_leaves_the_post_needing_attention_not_failed
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     (post_id,) = Store.open(url).add(
-        [NewPost("i", "bluesky", "default", now, ("Hallo",), "de")], state=State.SCHEDULED, now=now, reason="t"
+        [NewPost("i", "bluesky", "default", now, Content(("Hallo",), "de"))], state=State.SCHEDULED, now=now, reason="t"
     )
     with BlueskyFake(handle="comms.test", password=NEW) as fake:
         _store(

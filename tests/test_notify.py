@@ -15,7 +15,7 @@ import pytest
 from pydantic import SecretStr
 
 from scheduler.errors import NoticeError, RejectedError
-from scheduler.models import QueuedPost, State
+from scheduler.models import Content, QueuedPost, State
 from scheduler.notify import AllNotifiers
 from scheduler.notify.email import EmailNotifier
 from scheduler.notify.webhook import WebhookNotifier
@@ -33,9 +33,7 @@ def _failed_post() -> QueuedPost:
         account="main",
         state=State.FAILED,
         publish_at=NOW,
-        parts=("Hallo Welt",),
-        language="de",
-        title="Fachtag in Köln",
+        content=Content(("Hallo Welt",), "de", title="Fachtag in Köln"),
         error="Validation failed: Text character limit of 500 exceeded",
     )
 
@@ -172,7 +170,9 @@ class _Rejecting:
 
 def test_dispatcher_notifies_once_per_post_and_state(tmp_path, hook):
     store = Store.open(f"sqlite:///{tmp_path / 'q.sqlite3'}")
-    store.add([NewPost("a", "mastodon", "main", NOW, ("x",), "de")], state=State.SCHEDULED, now=NOW, reason="t")
+    store.add(
+        [NewPost("a", "mastodon", "main", NOW, Content(("x",), "de"))], state=State.SCHEDULED, now=NOW, reason="t"
+    )
     dispatcher = Dispatcher(store, _Rejecting(), worker="w", notify=AllNotifiers([WebhookNotifier(SecretStr(hook))]))
     dispatcher.dispatch_due(now=lambda: NOW)
     store.transition(1, State.SCHEDULED, reason="retry", now=NOW, values={"due_at": NOW})
@@ -233,7 +233,9 @@ def test_a_failing_channel_does_not_stop_the_others_and_is_named(hook, smtp):
 
 def test_a_notice_that_cannot_be_sent_is_logged_once_in_one_line_and_publishing_goes_on(tmp_path, caplog):
     store = Store.open(f"sqlite:///{tmp_path / 'q.sqlite3'}")
-    store.add([NewPost("a", "mastodon", "main", NOW, ("x",), "de")], state=State.SCHEDULED, now=NOW, reason="t")
+    store.add(
+        [NewPost("a", "mastodon", "main", NOW, Content(("x",), "de"))], state=State.SCHEDULED, now=NOW, reason="t"
+    )
     url = f"http://127.0.0.1:{_closed_port()}/hooks/T000/secret-token"
     dispatcher = Dispatcher(store, _Rejecting(), worker="w", notify=AllNotifiers([WebhookNotifier(SecretStr(url))]))
     caplog.set_level(logging.INFO, logger="scheduler")

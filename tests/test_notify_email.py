@@ -16,7 +16,7 @@ import pytest
 from pydantic import SecretStr
 
 from scheduler.errors import ConfigError, NoticeError
-from scheduler.models import QueuedPost, State
+from scheduler.models import Content, QueuedPost, State
 from scheduler.notify.email import EmailNotifier
 from tests.conftest import EXAMPLE, Result
 from tests.fakes.certificates import Pki, make_pki
@@ -40,9 +40,7 @@ def _post() -> QueuedPost:
         account="main",
         state=State.FAILED,
         publish_at=NOW,
-        parts=("Hallo Welt",),
-        language="de",
-        title="Fachtag in Köln",
+        content=Content(("Hallo Welt",), "de", title="Fachtag in Köln"),
         error="Validation failed: Text character limit of 500 exceeded",
     )
 

@@ -28,7 +28,7 @@ from sqlalchemy import event
 
 from scheduler.daemon import HEARTBEAT_SECONDS, Daemon
 from scheduler.errors import DatabaseUnavailable
-from scheduler.models import QueuedPost, State
+from scheduler.models import Content, QueuedPost, State
 from scheduler.outage import MAX_WAIT
 from scheduler.platforms.base import Reconciliation
 from scheduler.platforms.dryrun import DryRunPublisher, sent_keys
@@ -77,7 +77,7 @@ class FillsTheDisk(DryRunPublisher):
 
 
 def _posts(n: int, at: dt.datetime, prefix: str = "i") -> list[NewPost]:
-    return [NewPost(f"{prefix}{k}", "mastodon", "default", at, (f"Post {prefix}{k}",), "de") for k in range(n)]
+    return [NewPost(f"{prefix}{k}", "mastodon", "default", at, Content((f"Post {prefix}{k}",), "de")) for k in range(n)]
 
 
 def _retry_waits(caplog: pytest.LogCaptureFixture) -> list[float]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.daemon import Daemon
-from scheduler.models import State
+from scheduler.models import Content, State
 from scheduler.pause import LOG, Pause
 from scheduler.platforms.base import PublishResult
 from scheduler.platforms.dryrun import DryRunPublisher, outbox_lines
@@ -84,7 +84,7 @@ def store(tmp_path: Path):  # type: ignore[no-untyped-def]  # reason: a test dou
     opened = Store.open(f"sqlite:///{tmp_path / 'q.sqlite3'}")
     opened.add(
         [
-            NewPost(f"i{n}", "mastodon" if n % 2 else "bluesky", "default", NOW, (f"Post {n}",), "de")
+            NewPost(f"i{n}", "mastodon" if n % 2 else "bluesky", "default", NOW, Content((f"Post {n}",), "de"))
             for n in range(POSTS)
         ],
         state=State.SCHEDULED,
@@ -194,7 +194,10 @@ def test_run_once_dry_run_on_a_full_outbox_is_one_line_and_exit_75(run, sqlite_q
 
     store = Store.open(f"sqlite:///{sqlite_queue}")
     store.add(
-        [NewPost("a", "mastodon", "default", NOW, ("Hallo",), "de")], state=State.SCHEDULED, now=NOW, reason="test"
+        [NewPost("a", "mastodon", "default", NOW, Content(("Hallo",), "de"))],
+        state=State.SCHEDULED,
+        now=NOW,
+        reason="test",
     )
 
     def full(*_args: object) -> None:

@@ -25,7 +25,7 @@ from scheduler.errors import (
     RejectedError,
     TransientError,
 )
-from scheduler.models import QueuedPost, State, Transition
+from scheduler.models import Content, QueuedPost, State, Transition
 from scheduler.platforms.base import Outcome, Publisher, PublishResult, Reconciliation
 from scheduler.platforms.dryrun import DryRunPublisher, sent_keys
 from scheduler.publishing import RECONCILE_PATIENCE, RECONCILE_TRIES, Dispatcher, RetryPolicy
@@ -123,7 +123,7 @@ def queue(
     spoiler_text: str = "",
 ) -> list[int]:
     ids = store.add(
-        [NewPost(item, platform, account, at, parts, "de", spoiler_text=spoiler_text) for item in items],
+        [NewPost(item, platform, account, at, Content(parts, "de", spoiler_text=spoiler_text)) for item in items],
         state=State.SCHEDULED,
         now=NOW - dt.timedelta(hours=1),
         reason="imported",

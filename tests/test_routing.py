@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 from scheduler.errors import AuthorisationError, RejectedError
-from scheduler.models import QueuedPost
+from scheduler.models import Content, QueuedPost
 from scheduler.platforms.mastodon import MastodonPublisher
 from scheduler.platforms.routing import Router
 from tests.conftest import EXAMPLE
@@ -73,8 +73,7 @@ def test_an_error_through_the_router_names_platform_account_status_and_endpoint(
             account=account,
             state="publishing",
             publish_at=now,
-            parts=(text,),
-            language="de",
+            content=Content((text,), "de"),
             idempotency_key="k",
             claimed_at=now,
         )

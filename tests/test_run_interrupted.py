@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.models import State
+from scheduler.models import Content, State
 from scheduler.storage import NewPost, Store
 from tests.fakes.mastodon_server import MastodonFake
 
@@ -28,8 +28,7 @@ def test_ctrl_c_during_run_once_finishes_the_request_in_flight_and_leaves_nothin
                 "mastodon",
                 "default",
                 now + dt.timedelta(seconds=n),
-                (f"Beitrag {n} über Familienbildung",),
-                "de",
+                Content((f"Beitrag {n} über Familienbildung",), "de"),
             )
             for n in range(5)
         ],

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from scheduler.models import State
+from scheduler.models import Content, State
 from scheduler.storage import NewPost, Store
 from tests.fakes.mastodon_server import MastodonFake
 
@@ -37,7 +37,7 @@ def test_no_secret_in_logs_outbox_errors_reprs_or_database(tmp_path: Path):
     store = Store.open(url)
     store.add(
         [
-            NewPost(f"i{n}", platform, "default", now, (f"Post {n} #Familie",), "de")
+            NewPost(f"i{n}", platform, "default", now, Content((f"Post {n} #Familie",), "de"))
             for n, platform in enumerate(["mastodon", "mastodon", "bluesky", "x"])
         ],
         state=State.SCHEDULED,
@@ -148,7 +148,7 @@ def test_refreshed_tokens_and_kept_sessions_stay_secret_too(tmp_path: Path):
     store = Store.open(url)
     store.add(
         [
-            NewPost(f"i{n}", platform, "default", now, (f"Beitrag {n} #Familie",), "de")
+            NewPost(f"i{n}", platform, "default", now, Content((f"Beitrag {n} #Familie",), "de"))
             for n, platform in enumerate(["x", "bluesky", "threads"])
         ],
         state=State.SCHEDULED,

@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from scheduler.errors import PublishError
-from scheduler.models import State
+from scheduler.models import Content, State
 from scheduler.platforms.http import HttpClient, scrub
 from scheduler.storage import NewPost, Store
 
@@ -89,7 +89,7 @@ def test_an_echoing_server_puts_no_secret_into_the_queue_exports_logs_or_notices
     store = Store.open(url)
     store.add(
         [
-            NewPost(f"i{n}", platform, "default", now, (f"Beitrag {n} #Familie",), "de")
+            NewPost(f"i{n}", platform, "default", now, Content((f"Beitrag {n} #Familie",), "de"))
             for n, platform in enumerate(["mastodon", "bluesky"])
         ],
         state=State.SCHEDULED,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.models import State
+from scheduler.models import Content, State
 from scheduler.storage import NewPost, Store
 from tests.conftest import ROOT
 from tests.fakes.mastodon_server import MastodonFake
@@ -45,7 +45,7 @@ def test_four_workers_share_the_queue_without_duplicates(postgres_url: str, tmp_
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     store = Store.open(postgres_url)
     store.add(
-        [NewPost(f"item{n}", "x", "default", now, (f"Post {n}",), "de") for n in range(POSTS)],
+        [NewPost(f"item{n}", "x", "default", now, Content((f"Post {n}",), "de")) for n in range(POSTS)],
         state=State.SCHEDULED,
         now=now,
         reason="workers test",
@@ -82,7 +82,7 @@ def test_four_workers_share_the_queue_without_duplicates(postgres_url: str, tmp_
 def test_several_scheduler_run_commands_on_postgres_publish_each_post_once(postgres_url: str, tmp_path: Path):
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     Store.open(postgres_url).add(
-        [NewPost(f"item{n}", "mastodon", "default", now, (f"Post {n}",), "de") for n in range(120)],
+        [NewPost(f"item{n}", "mastodon", "default", now, Content((f"Post {n}",), "de")) for n in range(120)],
         state=State.SCHEDULED,
         now=now,
         reason="cli workers",

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import and_, insert, or_, select, tuple_, update
 from sqlalchemy.engine import Connection
 
-from scheduler.models import Image, KnownItem, QueuedPost
-from scheduler.storage.rows import post_from
+from scheduler.models import Content, KnownItem, QueuedPost
+from scheduler.storage.rows import content_columns, post_from
 from scheduler.storage.schema import items, posts, transitions
 
 if TYPE_CHECKING:
@@ -100,13 +100,8 @@ class Rewrite:
 
     post_id: int
     state: str
-    parts: tuple[str, ...]
-    spoiler_text: str
-    link: str | None
-    images: tuple[Image, ...]
-    title: str
+    content: Content
     section: str
-    language: str
     rendered: str
     reason: str
 
@@ -124,13 +119,8 @@ def rewrite(store: Store, changes: Sequence[Rewrite], *, known: Sequence[KnownIt
                 update(posts)
                 .where(and_(posts.c.id == change.post_id, posts.c.state == change.state))
                 .values(
-                    parts=list(change.parts),
-                    spoiler_text=change.spoiler_text,
-                    link=change.link,
-                    images=[image.as_dict() for image in change.images],
-                    title=change.title,
+                    **content_columns(change.content),
                     section=change.section,
-                    language=change.language,
                     rendered=change.rendered,
                     updated_at=now,
                 )

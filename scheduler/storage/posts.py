@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, insert, select, tuple_
 from sqlalchemy.engine import Connection
 
-from scheduler.models import STATES, Image, KnownItem, QueuedPost, State, Transition
+from scheduler.models import STATES, Content, KnownItem, QueuedPost, State, Transition
 from scheduler.storage.base import StoreBase, aware, no_post, of_accounts, post_of
+from scheduler.storage.rows import content_columns
 from scheduler.storage.schema import posts, transitions
 
 _CHUNK = 300  # keys per IN (…): well below SQLite's and PostgreSQL's parameter limits
@@ -25,14 +26,9 @@ class NewPost:
     platform: str
     account: str
     publish_at: dt.datetime
-    parts: tuple[str, ...]
-    language: str
+    content: Content  # what it says, stored whole (every link, every image with its alt text)
     section: str = ""
-    title: str = ""
     source: str = ""
-    spoiler_text: str = ""
-    link: str | None = None
-    images: tuple[Image, ...] = ()
     rendered: str | None = None  # content_hash of the post as rendered (None: written by hand, e.g. CSV)
 
 
@@ -87,14 +83,9 @@ class Posts(StoreBase):
                         "state": state,
                         "publish_at": post.publish_at,
                         "due_at": post.publish_at,
-                        "parts": list(post.parts),
-                        "language": post.language,
+                        **content_columns(post.content),
                         "section": post.section,
-                        "title": post.title,
                         "source": post.source,
-                        "spoiler_text": post.spoiler_text,
-                        "link": post.link,
-                        "images": [image.as_dict() for image in post.images],
                         "rendered": post.rendered,
                         "attempts": 0,
                         "created_at": now,

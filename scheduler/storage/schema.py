@@ -88,7 +88,7 @@ posts = Table(
     Column("title", Text, nullable=False),
     Column("source", Text, nullable=False),
     Column("spoiler_text", Text, nullable=False),
-    Column("link", Text),
+    Column("links", JSON, nullable=False),  # every link, in order; the first is hashed (revision 0006)
     Column("images", JSON, nullable=False),  # [{"path": …, "alt": …}, …] (revision 0002)
     Column("attempts", Integer, nullable=False),
     Column("idempotency_key", String(80)),

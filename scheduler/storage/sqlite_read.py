@@ -86,6 +86,7 @@ def list_posts(
         values = dict(row)
         values["parts"] = json.loads(values["parts"])
         values["images"] = json.loads(values["images"]) if values["images"] else []
+        values["links"] = json.loads(values["links"]) if values["links"] else []
         for name in TIMES:
             values[name] = times.instant(values[name])
         result.append(post_from(values))

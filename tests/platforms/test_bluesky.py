@@ -13,7 +13,7 @@ import pytest
 from pydantic import SecretStr
 
 from scheduler.errors import RejectedError
-from scheduler.models import Image, QueuedPost
+from scheduler.models import Content, Image, QueuedPost
 from scheduler.platforms.bluesky import BlueskyPublisher, build_payloads
 from scheduler.platforms.dryrun import DryRunPublisher
 from scheduler.platforms.linkcard import LinkCards
@@ -51,8 +51,7 @@ def _post(*parts: str, key: str = "bsky-1") -> QueuedPost:
         account="default",
         state="publishing",
         publish_at=NOW,
-        parts=parts,
-        language="de",
+        content=Content(parts, "de"),
         idempotency_key=key,
         claimed_at=NOW,
     )
@@ -247,7 +246,7 @@ def test_a_dry_run_shows_placeholders_and_fetches_nothing(site, tmp_path):
 
 
 def _with_images(post: QueuedPost, *images: Image) -> QueuedPost:
-    return dataclasses.replace(post, images=images)
+    return dataclasses.replace(post, content=dataclasses.replace(post.content, images=images))
 
 
 def test_images_are_uploaded_and_embedded_with_alt_text_and_aspect_ratio(pds, client, tmp_path):

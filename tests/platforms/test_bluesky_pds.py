@@ -15,7 +15,7 @@ import pytest
 import requests
 from pydantic import SecretStr
 
-from scheduler.models import Image, IssueOptions, QueuedPost
+from scheduler.models import Content, Image, IssueOptions, QueuedPost
 from scheduler.platforms.base import Outcome
 from scheduler.platforms.bluesky import BlueskyPublisher, record_keys
 from scheduler.platforms.linkcard import LinkCards
@@ -67,9 +67,7 @@ def _queued(posts, now: dt.datetime) -> list[QueuedPost]:
             account="default",
             state="publishing",
             publish_at=now + dt.timedelta(seconds=n),
-            parts=post.parts,
-            language=post.language,
-            link=post.links[0] if post.links else None,
+            content=Content(post.parts, post.language, links=post.links[:1]),
             idempotency_key=f"pds-test-{n}",
             claimed_at=now,
         )
@@ -169,8 +167,7 @@ def test_a_repeated_create_with_the_same_record_key_makes_no_second_post(pds):
         account="default",
         state="publishing",
         publish_at=now,
-        parts=("Noch einmal? Nein. #Einmal",),
-        language="de",
+        content=Content(("Noch einmal? Nein. #Einmal",), "de"),
         idempotency_key="pds-repeat",
         claimed_at=now,
     )
@@ -208,8 +205,7 @@ def test_a_mention_a_link_card_and_an_image_on_a_real_pds(pds, site, tmp_path):
         account="default",
         state="publishing",
         publish_at=now,
-        parts=(text,),
-        language="de",
+        content=Content((text,), "de"),
         idempotency_key="pds-card",
         claimed_at=now,
     )
@@ -222,9 +218,11 @@ def test_a_mention_a_link_card_and_an_image_on_a_real_pds(pds, site, tmp_path):
         account="default",
         state="publishing",
         publish_at=now,
-        parts=(f"Plakat fürs Sommerfest {page}",),
-        language="de",
-        images=(Image(str(picture), "Plakat: Sommerfest am 5. Juli, 14 Uhr"),),
+        content=Content(
+            (f"Plakat fürs Sommerfest {page}",),
+            "de",
+            images=(Image(str(picture), "Plakat: Sommerfest am 5. Juli, 14 Uhr"),),
+        ),
         idempotency_key="pds-image",
         claimed_at=now,
     )

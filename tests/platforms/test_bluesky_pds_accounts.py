@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from scheduler.models import State
+from scheduler.models import Content, State
 from scheduler.storage import NewPost, Store
 from tests.fakes import pds as peer
 
@@ -35,7 +35,7 @@ def _publish(tmp_path: Path, db: str, server: str, handle: str, password: str, t
     """Queue one post due now, then run the real `scheduler run --once` as that account."""
     now = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     (post_id,) = Store.open(db).add(
-        [NewPost(f"item-{text}", "bluesky", "default", now, (text,), "de")],
+        [NewPost(f"item-{text}", "bluesky", "default", now, Content((text,), "de"))],
         state=State.SCHEDULED,
         now=now,
         reason="identity test",

@@ -12,7 +12,7 @@ import pytest
 from pydantic import SecretStr
 
 from scheduler.errors import AmbiguousError, AuthorisationError
-from scheduler.models import QueuedPost
+from scheduler.models import Content, QueuedPost
 from scheduler.platforms.base import Outcome
 from scheduler.platforms.bluesky import BlueskyPublisher
 from scheduler.platforms.facebook import FacebookPublisher
@@ -123,8 +123,7 @@ def _post(platform: str, text: str, key: str = "contract-1") -> QueuedPost:
         account="default",
         state="publishing",
         publish_at=NOW,
-        parts=(text,),
-        language="de",
+        content=Content((text,), "de"),
         idempotency_key=key,
         claimed_at=NOW,
     )

@@ -20,7 +20,7 @@ import pytest
 from pydantic import SecretStr
 
 from scheduler.config import Account
-from scheduler.models import Image, QueuedPost
+from scheduler.models import Content, Image, QueuedPost
 from scheduler.platforms import registry
 from scheduler.platforms.dryrun import DryRunPublisher
 from scheduler.platforms.http import HttpClient
@@ -120,10 +120,8 @@ def _post(platform: str, image: Image) -> QueuedPost:
         account="default",
         state="scheduled",
         publish_at=NOW,
-        parts=parts,
-        language="de",
+        content=Content(parts, "de", images=(image,)),
         idempotency_key="contract-key",
-        images=(image,),
     )
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.models import Image, QueuedPost
+from scheduler.models import Content, Image, QueuedPost
 from scheduler.platforms.dryrun import DryRunPublisher
 from tests.fakes.pages import png
 
@@ -27,10 +27,8 @@ def _requests(tmp_path: Path, platform: str, *images: Image) -> list[dict]:
         account="default",
         state="scheduled",
         publish_at=NOW,
-        parts=("Hallo",),
-        language="de",
+        content=Content(("Hallo",), "de", images=images),
         idempotency_key="k",
-        images=images,
     )
     outbox = tmp_path / f"{platform}-{len(images)}.jsonl"
     assert DryRunPublisher(outbox, clock=lambda: NOW).write(post)

@@ -11,7 +11,7 @@ import requests
 from pydantic import SecretStr
 
 from scheduler.errors import RejectedError
-from scheduler.models import Image, QueuedPost
+from scheduler.models import Content, Image, QueuedPost
 from scheduler.platforms.linkedin import LinkedInPublisher
 from tests import imagefiles
 from tests.fakes.linkedin_server import LinkedInFake
@@ -38,11 +38,9 @@ def _post(text: str, images: tuple[Image, ...]) -> QueuedPost:
         account="default",
         state="publishing",
         publish_at=NOW,
-        parts=(text,),
-        language="de",
+        content=Content((text,), "de", images=images),
         idempotency_key="k",
         claimed_at=NOW,
-        images=images,
     )
 
 

@@ -12,7 +12,7 @@ import pytest
 from pydantic import SecretStr
 
 from scheduler.errors import RateLimitedError, RejectedError, TransientError
-from scheduler.models import Image, QueuedPost
+from scheduler.models import Content, Image, QueuedPost
 from scheduler.platforms.mastodon import MastodonPublisher
 from tests import imagefiles
 from tests.fakes.mastodon_server import MastodonFake
@@ -34,11 +34,9 @@ def _post(*parts: str, images: tuple[Image, ...]) -> QueuedPost:
         account="default",
         state="publishing",
         publish_at=NOW,
-        parts=parts,
-        language="de",
+        content=Content(parts, "de", images=images),
         idempotency_key="k",
         claimed_at=NOW,
-        images=images,
     )
 
 

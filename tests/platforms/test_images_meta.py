@@ -11,7 +11,7 @@ import requests
 from pydantic import SecretStr
 
 from scheduler.errors import RejectedError, TransientError
-from scheduler.models import Image, QueuedPost
+from scheduler.models import Content, Image, QueuedPost
 from scheduler.platforms.facebook import FacebookPublisher
 from scheduler.platforms.threads import ThreadsPublisher
 from tests import imagefiles
@@ -37,12 +37,9 @@ def _post(platform: str, *parts: str, images: tuple[Image, ...]) -> QueuedPost:
         account="default",
         state="publishing",
         publish_at=NOW,
-        parts=parts,
-        language="de",
+        content=Content(parts, "de", links=("https://example.org/n",), images=images),
         idempotency_key="k",
         claimed_at=NOW,
-        images=images,
-        link="https://example.org/n",
     )
 
 

@@ -12,7 +12,7 @@ import requests
 from pydantic import SecretStr
 
 from scheduler.errors import RateLimitedError, RejectedError
-from scheduler.models import Image, QueuedPost
+from scheduler.models import Content, Image, QueuedPost
 from scheduler.platforms.http import HttpClient
 from scheduler.platforms.x import XPublisher
 from tests import imagefiles
@@ -37,11 +37,9 @@ def _post(*parts: str, images: tuple[Image, ...]) -> QueuedPost:
         account="default",
         state="publishing",
         publish_at=NOW,
-        parts=parts,
-        language="de",
+        content=Content(parts, "de", images=images),
         idempotency_key="k",
         claimed_at=NOW,
-        images=images,
     )
 
 

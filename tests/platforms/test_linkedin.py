@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from scheduler.errors import AuthorisationError, DuplicateError, RejectedError
-from scheduler.models import QueuedPost
+from scheduler.models import Content, QueuedPost
 from scheduler.platforms.base import Outcome
 from scheduler.platforms.linkedin import LinkedInPublisher
 from tests.fakes.linkedin_server import LinkedInFake, published_text
@@ -38,8 +38,7 @@ def _post(text: str) -> QueuedPost:
         account="default",
         state="publishing",
         publish_at=NOW,
-        parts=(text,),
-        language="de",
+        content=Content((text,), "de"),
         idempotency_key="k",
         claimed_at=NOW,
     )

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from pydantic import SecretStr
 
-from scheduler.models import QueuedPost
+from scheduler.models import Content, QueuedPost
 from scheduler.platforms.linkcard import LinkCards
 from scheduler.platforms.linkedin import LinkedInPublisher, build_payloads
 from tests.fakes.linkedin_server import LinkedInFake
@@ -46,10 +46,9 @@ def _post(link: str | None) -> QueuedPost:
         account="default",
         state="publishing",
         publish_at=NOW,
-        parts=(f"Neu im Netzwerk: {link}",),
-        language="de",
-        title="Bundeskongress 2024",
-        link=link,
+        content=Content(
+            (f"Neu im Netzwerk: {link}",), "de", links=(link,) if link else (), title="Bundeskongress 2024"
+        ),
         idempotency_key="k",
         claimed_at=NOW,
     )

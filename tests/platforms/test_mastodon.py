@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from scheduler.errors import AmbiguousError, AuthorisationError, RateLimitedError, RejectedError
-from scheduler.models import QueuedPost
+from scheduler.models import Content, QueuedPost
 from scheduler.platforms.base import Outcome
 from scheduler.platforms.mastodon import MastodonPublisher
 from tests.fakes.mastodon_server import MastodonFake
@@ -23,7 +23,7 @@ def fake() -> Iterator[MastodonFake]:
         yield server
 
 
-def _post(*parts: str, key: str = "post-1", claimed: dt.datetime = NOW, **extra) -> QueuedPost:
+def _post(*parts: str, key: str = "post-1", claimed: dt.datetime = NOW, spoiler_text: str = "") -> QueuedPost:
     return QueuedPost(
         id=1,
         item_id="i",
@@ -31,11 +31,9 @@ def _post(*parts: str, key: str = "post-1", claimed: dt.datetime = NOW, **extra)
         account="default",
         state="publishing",
         publish_at=NOW,
-        parts=parts,
-        language="de",
+        content=Content(parts, "de", spoiler_text=spoiler_text),
         idempotency_key=key,
         claimed_at=claimed,
-        **extra,
     )
 
 

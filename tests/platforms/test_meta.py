@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from scheduler.errors import AmbiguousError, AuthorisationError, DuplicateError, RejectedError
-from scheduler.models import QueuedPost
+from scheduler.models import Content, QueuedPost
 from scheduler.platforms.base import Outcome
 from scheduler.platforms.facebook import FacebookPublisher
 from scheduler.platforms.threads import ThreadsPublisher
@@ -32,9 +32,7 @@ def _post(platform: str, *parts: str, link: str | None = None) -> QueuedPost:
         account="default",
         state="publishing",
         publish_at=NOW,
-        parts=parts,
-        language="de",
-        link=link,
+        content=Content(parts, "de", links=(link,) if link else ()),
         idempotency_key="k",
         claimed_at=NOW,
     )

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from requests.structures import CaseInsensitiveDict
 
 from scheduler.errors import RateLimitedError
-from scheduler.models import QueuedPost
+from scheduler.models import Content, QueuedPost
 from scheduler.platforms.bluesky import BlueskyPublisher
 from scheduler.platforms.facebook import FacebookPublisher
 from scheduler.platforms.http import HttpClient
@@ -245,8 +245,7 @@ def _post(platform: str, *parts: str, key: str) -> QueuedPost:
         account="default",
         state="publishing",
         publish_at=T0,
-        parts=parts,
-        language="de",
+        content=Content(parts, "de"),
         idempotency_key=key,
         claimed_at=T0,
     )

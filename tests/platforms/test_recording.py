@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.errors import RejectedError
-from scheduler.models import Image, QueuedPost
+from scheduler.models import Content, Image, QueuedPost
 from scheduler.platforms.dryrun import DryRunPublisher
 from scheduler.platforms.fetching import Fetcher
 from scheduler.platforms.http import HttpClient
@@ -87,10 +87,8 @@ def test_a_post_the_client_refuses_is_written_with_why_and_not_published(tmp_pat
         account="default",
         state="scheduled",
         publish_at=NOW,
-        parts=("Hallo",),
-        language="de",
+        content=Content(("Hallo",), "de", images=(gone,)),
         idempotency_key="k",
-        images=(gone,),
     )
     outbox = tmp_path / "outbox.jsonl"
     assert DryRunPublisher(outbox).write(post, identity="no credentials configured")

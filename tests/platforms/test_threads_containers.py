@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from scheduler.errors import AmbiguousError
-from scheduler.models import QueuedPost, State
+from scheduler.models import Content, QueuedPost, State
 from scheduler.platforms.base import Outcome
 from scheduler.platforms.threads import ThreadsPublisher
 from scheduler.storage import NewPost, Store
@@ -29,7 +29,7 @@ def fake() -> Iterator[MetaFake]:
 
 def _claimed(store: Store, *parts: str) -> QueuedPost:
     store.add(
-        [NewPost(item_id="i", platform="threads", account="default", publish_at=NOW, parts=parts, language="de")],
+        [NewPost(item_id="i", platform="threads", account="default", publish_at=NOW, content=Content(parts, "de"))],
         state=State.SCHEDULED,
         now=NOW,
         reason="test",

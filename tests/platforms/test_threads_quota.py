@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from scheduler.errors import RateLimitedError, TransientError
-from scheduler.models import QueuedPost, State
+from scheduler.models import Content, QueuedPost, State
 from scheduler.platforms.threads import NOT_FOUND_PAUSE, QUOTA_RETRY, ThreadsPublisher
 from scheduler.publishing import Dispatcher, RetryPolicy
 from scheduler.storage import NewPost, Store
@@ -28,7 +28,7 @@ def fake() -> Iterator[MetaFake]:
 
 def _queue(store: Store, *parts: str) -> None:
     store.add(
-        [NewPost(item_id="i", platform="threads", account="default", publish_at=NOW, parts=parts, language="de")],
+        [NewPost(item_id="i", platform="threads", account="default", publish_at=NOW, content=Content(parts, "de"))],
         state=State.SCHEDULED,
         now=NOW,
         reason="test",

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from scheduler.config import Account
 from scheduler.errors import AuthorisationError
-from scheduler.models import QueuedPost
+from scheduler.models import Content, QueuedPost
 from scheduler.platforms.bluesky import BlueskyPublisher
 from scheduler.platforms.http import HttpClient
 from scheduler.platforms.linkedin import LinkedInPublisher
@@ -39,8 +39,7 @@ def _post(text: str, platform: str = "x", number: int = 1) -> QueuedPost:
         account="team",
         state="publishing",
         publish_at=NOW,
-        parts=(text,),
-        language="de",
+        content=Content((text,), "de"),
         idempotency_key=f"k{number}",
         claimed_at=NOW,
     )

@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from scheduler.errors import AmbiguousError, AuthorisationError, DuplicateError, RateLimitedError, RejectedError
-from scheduler.models import QueuedPost
+from scheduler.models import Content, QueuedPost
 from scheduler.platforms.base import Outcome
 from scheduler.platforms.x import XPublisher
 from tests.fakes.x_server import XFake
@@ -32,8 +32,7 @@ def _post(*parts: str, claimed: dt.datetime = NOW) -> QueuedPost:
         account="default",
         state="publishing",
         publish_at=NOW,
-        parts=parts,
-        language="de",
+        content=Content(parts, "de"),
         idempotency_key="k",
         claimed_at=claimed,
     )

@@ -12,7 +12,7 @@ import pytest
 from pydantic import SecretStr
 
 from scheduler.errors import AmbiguousError
-from scheduler.models import QueuedPost, State
+from scheduler.models import Content, QueuedPost, State
 from scheduler.platforms.base import Outcome
 from scheduler.platforms.x import XPublisher
 from scheduler.storage import NewPost, Store
@@ -32,7 +32,7 @@ def fake() -> Iterator[XFake]:
 
 def _claimed(store: Store, *parts: str) -> QueuedPost:
     store.add(
-        [NewPost(item_id="i", platform="x", account="default", publish_at=NOW, parts=parts, language="de")],
+        [NewPost(item_id="i", platform="x", account="default", publish_at=NOW, content=Content(parts, "de"))],
         state=State.SCHEDULED,
         now=NOW,
         reason="test",

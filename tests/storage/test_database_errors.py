@@ -23,7 +23,7 @@ import psycopg
 import pytest
 
 from scheduler.errors import DatabaseCorrupt, DatabaseDriverMissing, DatabaseUnavailable, StorageError
-from scheduler.models import State
+from scheduler.models import Content, State
 from scheduler.storage import NewPost, Store
 from tests.conftest import ROOT
 from tests.storage.conftest import PG_ADMIN_DB, PG_HOST, PG_PORT, PG_USER
@@ -35,7 +35,9 @@ COMMANDS = [("queue", "list"), ("status",), ("queue", "show", "1"), ("run", "--o
 
 
 def _post(n: int) -> NewPost:
-    return NewPost(f"i{n}", "mastodon", "default", NOW + dt.timedelta(days=6), (f"Beitrag {n} " + "x" * 300,), "de")
+    return NewPost(
+        f"i{n}", "mastodon", "default", NOW + dt.timedelta(days=6), Content((f"Beitrag {n} " + "x" * 300,), "de")
+    )
 
 
 def _queue(path: Path, posts: int = 3) -> None:

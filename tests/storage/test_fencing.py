@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from scheduler.models import QueuedPost, State
+from scheduler.models import Content, QueuedPost, State
 from scheduler.platforms.base import Outcome, PublishResult, Reconciliation
 from scheduler.publishing import Dispatcher
 from scheduler.storage import NewPost, Store
@@ -46,7 +46,7 @@ def _worker(store: Store, platform: Platform, name: str) -> Dispatcher:
 
 def _orphan(store: Store) -> QueuedPost:
     (post_id,) = store.add(
-        [NewPost("item", "mastodon", "default", NOW - SECOND, ("Hallo",), "de")],
+        [NewPost("item", "mastodon", "default", NOW - SECOND, Content(("Hallo",), "de"))],
         state=State.SCHEDULED,
         now=NOW - SECOND,
         reason="fencing test",

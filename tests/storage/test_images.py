@@ -12,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
-from scheduler.models import Image, State
+from scheduler.models import Content, Image, State
 from scheduler.storage import NewPost, Store
 from scheduler.storage import engine as engines
 from scheduler.storage.sqlite_read import list_posts
@@ -24,8 +24,8 @@ IMAGES = (Image("/srv/img/a.png", "Erstes Bild"), Image("https://example.org/b.j
 def test_images_are_stored_in_order_with_their_alt_text(store: Store):
     (with_images, without) = store.add(
         [
-            NewPost("i1", "mastodon", "default", NOW, ("Hallo",), "de", images=IMAGES),
-            NewPost("i2", "mastodon", "default", NOW, ("Hallo",), "de"),
+            NewPost("i1", "mastodon", "default", NOW, Content(("Hallo",), "de", images=IMAGES)),
+            NewPost("i2", "mastodon", "default", NOW, Content(("Hallo",), "de")),
         ],
         state=State.SCHEDULED,
         now=NOW,
@@ -41,7 +41,10 @@ def test_the_sqlite_fast_path_reads_images_too(tmp_path: Path):
     path = tmp_path / "q.sqlite3"
     store = Store.open(f"sqlite:///{path}")
     store.add(
-        [NewPost("i1", "x", "default", NOW, ("Hallo",), "de", images=IMAGES)], state=State.DRAFT, now=NOW, reason="test"
+        [NewPost("i1", "x", "default", NOW, Content(("Hallo",), "de", images=IMAGES))],
+        state=State.DRAFT,
+        now=NOW,
+        reason="test",
     )
     store.close()
     (post,) = list_posts(path) or []
@@ -137,7 +140,10 @@ def test_downgrade_keeps_the_first_image(tmp_path: Path, dialect: str):
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     store = Store.open(url)
     store.add(
-        [NewPost("i1", "x", "default", NOW, ("Hallo",), "de", images=IMAGES)], state=State.DRAFT, now=NOW, reason="test"
+        [NewPost("i1", "x", "default", NOW, Content(("Hallo",), "de", images=IMAGES))],
+        state=State.DRAFT,
+        now=NOW,
+        reason="test",
     )
     with store.engine.begin() as connection:
         config = Config()

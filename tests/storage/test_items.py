@@ -14,7 +14,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from scheduler.models import KnownItem, State
+from scheduler.models import Content, KnownItem, State
 from scheduler.storage import NewPost, Store
 from scheduler.storage import engine as engines
 from scheduler.storage.items import Rewrite, known_items, posts_of, queued, rewrite
@@ -30,13 +30,8 @@ def _rewrite(post_id: int, state: str, text_: str) -> Rewrite:
     return Rewrite(
         post_id=post_id,
         state=state,
-        parts=(text_,),
-        spoiler_text="",
-        link=None,
-        images=(),
-        title="T",
+        content=Content((text_,), "de", title="T"),
         section="Vernetzt",
-        language="de",
         rendered="r2",
         reason="updated from test: template changed",
     )
@@ -45,7 +40,7 @@ def _rewrite(post_id: int, state: str, text_: str) -> Rewrite:
 def test_items_are_saved_with_their_posts_and_found_by_issue_id_or_fingerprint(store: Store):
     other = KnownItem(id="b1", issue="2025-01-10-info", number=1, section="", body="Anderer Text.", fingerprint="b9")
     store.add(
-        [NewPost("a1", "x", "default", NOW, ("Erster Text.",), "de", rendered="r1")],
+        [NewPost("a1", "x", "default", NOW, Content(("Erster Text.",), "de"), rendered="r1")],
         state=State.DRAFT,
         now=NOW,
         reason="test",
@@ -61,7 +56,7 @@ def test_items_are_saved_with_their_posts_and_found_by_issue_id_or_fingerprint(s
 
 def test_rewrite_changes_text_keeps_time_and_state_and_records_why(store: Store):
     (post_id,) = store.add(
-        [NewPost("a1", "x", "default", NOW, ("Alt",), "de", rendered="r1")],
+        [NewPost("a1", "x", "default", NOW, Content(("Alt",), "de"), rendered="r1")],
         state=State.SCHEDULED,
         now=NOW,
         reason="test",
@@ -77,7 +72,7 @@ def test_rewrite_changes_text_keeps_time_and_state_and_records_why(store: Store)
 
 def test_rewrite_leaves_a_post_claimed_meanwhile_alone(store: Store, open_store: Callable[[], Store]):
     (post_id,) = store.add(
-        [NewPost("a1", "x", "default", NOW, ("Alt",), "de")], state=State.SCHEDULED, now=NOW, reason="test"
+        [NewPost("a1", "x", "default", NOW, Content(("Alt",), "de"))], state=State.SCHEDULED, now=NOW, reason="test"
     )
     assert [p.id for p in open_store().claim_due(now=NOW, worker="daemon")] == [post_id]  # another process
     assert rewrite(store, [_rewrite(post_id, State.SCHEDULED, "Neu")], known=[], now=LATER) == []
@@ -88,7 +83,7 @@ def test_rewrite_leaves_a_post_claimed_meanwhile_alone(store: Store, open_store:
 
 def test_posts_of_items_by_state(store: Store):
     ids = store.add(
-        [NewPost("a1", p, "default", NOW, ("Text",), "de") for p in ("x", "mastodon", "bluesky")],
+        [NewPost("a1", p, "default", NOW, Content(("Text",), "de")) for p in ("x", "mastodon", "bluesky")],
         state=State.DRAFT,
         now=NOW,
         reason="test",
@@ -147,7 +142,7 @@ def _check_migrated(url: str) -> None:
         with store.engine.connect() as connection:  # the migrated schema is the one the code declares
             assert compare_metadata(MigrationContext.configure(connection), metadata) == []
         store.add(
-            [NewPost("new", "x", "default", NOW, ("Neu",), "de", rendered="r")],
+            [NewPost("new", "x", "default", NOW, Content(("Neu",), "de"), rendered="r")],
             state=State.DRAFT,
             now=NOW,
             reason="test",
@@ -183,7 +178,7 @@ def test_migration_0004_keeps_the_queue_on_postgresql():
 
 def test_downgrade_to_0003_keeps_the_posts(store: Store):
     store.add(
-        [NewPost("a1", "x", "default", NOW, ("Hallo",), "de", rendered="r1")],
+        [NewPost("a1", "x", "default", NOW, Content(("Hallo",), "de"), rendered="r1")],
         state=State.DRAFT,
         now=NOW,
         reason="test",

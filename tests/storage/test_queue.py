@@ -16,7 +16,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from scheduler.errors import QueueError, SchedulerError
-from scheduler.models import STATES, TRANSITIONS, State, Transition
+from scheduler.models import STATES, TRANSITIONS, Content, State, Transition
 from scheduler.storage import NewPost, Store
 from scheduler.storage.revision import head
 
@@ -27,12 +27,18 @@ PLUS_ONE = dt.timezone(dt.timedelta(hours=1))
 PLUS_FIVE_THIRTY = dt.timezone(dt.timedelta(hours=5, minutes=30))
 
 
+HALLO = Content(("Hallo Welt",), "de")
+
+
 def new(
-    item: str = "item-1", platform: str = "mastodon", account: str = "main", at: dt.datetime = NOW, **fields: object
+    item: str = "item-1",
+    platform: str = "mastodon",
+    account: str = "main",
+    at: dt.datetime = NOW,
+    content: Content = HALLO,
+    **fields: object,
 ) -> NewPost:
-    return NewPost(
-        item_id=item, platform=platform, account=account, publish_at=at, parts=("Hallo Welt",), language="de", **fields
-    )  # type: ignore[arg-type]  # reason: test or benchmark data given loosely
+    return NewPost(item_id=item, platform=platform, account=account, publish_at=at, content=content, **fields)  # type: ignore[arg-type]  # reason: test or benchmark data given loosely
 
 
 def add_one(store: Store, *, state: str = State.SCHEDULED, **kwargs: object) -> int:
@@ -121,8 +127,9 @@ def test_sqlite_file_is_created_with_its_folder_and_in_wal_mode(tmp_path: Path):
 
 
 def test_add_returns_the_ids_of_the_new_posts(store: Store):
+    said = Content(("Hallo Welt",), "de", links=("https://example.org/a",), title="A")
     ids = store.add(
-        [new("a", link="https://example.org/a", title="A", section="News"), new("b")],
+        [new("a", content=said, section="News"), new("b")],
         state=State.DRAFT,
         now=NOW,
         reason="imported from issue 12",
@@ -130,13 +137,7 @@ def test_add_returns_the_ids_of_the_new_posts(store: Store):
     assert len(ids) == 2 and len(set(ids)) == 2
     first = store.get(ids[0])
     assert (first.item_id, first.platform, first.account, first.state) == ("a", "mastodon", "main", State.DRAFT)
-    assert (first.parts, first.language, first.link, first.title, first.section) == (
-        ("Hallo Welt",),
-        "de",
-        "https://example.org/a",
-        "A",
-        "News",
-    )
+    assert (first.content, first.section) == (said, "News")
     assert (first.attempts, first.remote_id, first.error) == (0, None, None)
     # a random key per post, fixed before any attempt: a reset database never reuses one
     assert first.idempotency_key and first.idempotency_key != store.get(ids[1]).idempotency_key

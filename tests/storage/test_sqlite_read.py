@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.models import State
+from scheduler.models import Content, State
 from scheduler.storage import NewPost, Store
 from scheduler.storage.sqlite_read import list_posts, sqlite_file
 
@@ -28,9 +28,7 @@ def filled(tmp_path: Path) -> tuple[Store, Path]:
             ("x", "mastodon", "bluesky")[n % 3],
             "default",
             NOW + (n % 7) * HOUR,
-            (f"Text {n} – Grüße", "Teil 2"),
-            "de",
-            link="https://example.org",
+            Content((f"Text {n} – Grüße", "Teil 2"), "de", links=("https://example.org",)),
         )
         for n in range(40)
     ]

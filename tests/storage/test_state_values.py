@@ -8,7 +8,7 @@ import json
 
 from sqlalchemy import text
 
-from scheduler.models import STATES, TRANSITIONS, State
+from scheduler.models import STATES, TRANSITIONS, Content, State
 from scheduler.platforms.base import Outcome
 from scheduler.storage import NewPost, Store
 
@@ -33,7 +33,7 @@ def test_the_database_stores_the_plain_strings(store: Store):
     [post_id] = store.add(
         [
             NewPost(
-                item_id="item-1", platform="mastodon", account="main", publish_at=NOW, parts=("Hallo",), language="de"
+                item_id="item-1", platform="mastodon", account="main", publish_at=NOW, content=Content(("Hallo",), "de")
             )
         ],
         state=State.DRAFT,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from scheduler.models import State
+from scheduler.models import Content, State
 from scheduler.storage import NewPost, Store
 
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
@@ -13,7 +13,11 @@ NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
 
 def _claimed(store: Store):
     store.add(
-        [NewPost(item_id="i", platform="threads", account="default", publish_at=NOW, parts=("a", "b"), language="de")],
+        [
+            NewPost(
+                item_id="i", platform="threads", account="default", publish_at=NOW, content=Content(("a", "b"), "de")
+            )
+        ],
         state=State.SCHEDULED,
         now=NOW,
         reason="test",
