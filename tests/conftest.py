@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -108,3 +109,51 @@ def run(capsys: pytest.CaptureFixture[str], cli_clock: Clock | None) -> Callable
         return Result(code, captured.out, captured.err)
 
     return invoke
+
+
+@pytest.fixture
+def run_fresh(capsys: pytest.CaptureFixture[str], cli_clock: Clock | None) -> Callable[..., Result]:
+    """`run`, each command meeting the logging of a newly started `scheduler` process: a root logger
+    with no handler (pytest's are set aside during the command) at level WARNING. `scheduler run`'s
+    log (`daemon_logging`, whose `basicConfig` does nothing while pytest's handlers are there) then
+    reaches the captured stderr as it reaches a terminal, and whatever a command set up is undone
+    after it, as by the end of its process. `clock=` replaces `cli_clock` for one command."""
+    from scheduler.cli import QUIET_LOGGERS
+
+    def invoke(*args: str, clock: Clock | None = cli_clock) -> Result:
+        root = logging.getLogger()
+        handlers, level = list(root.handlers), root.level
+        levels = {name: logging.getLogger(name).level for name in QUIET_LOGGERS}
+        for handler in handlers:
+            root.removeHandler(handler)
+        root.setLevel(logging.WARNING)
+        capsys.readouterr()
+        try:
+            code = main(list(args), clock=clock)
+        finally:
+            for handler in list(root.handlers):
+                root.removeHandler(handler)
+            for handler in handlers:
+                root.addHandler(handler)
+            root.setLevel(level)
+            for name, quiet in levels.items():
+                logging.getLogger(name).setLevel(quiet)
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return invoke
+
+
+@pytest.fixture
+def scheduler_env(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Give the CLI exactly these SCHEDULER_* variables, as a `scheduler` process started with
+    `{name: value for name, value in os.environ.items() if not name.startswith("SCHEDULER_")} | values`
+    gets them: `clean_env`'s templates and posts folders are removed too."""
+
+    def setenv(**values: str) -> None:
+        for name in [name for name in os.environ if name.startswith("SCHEDULER_")]:
+            monkeypatch.delenv(name)
+        for name, value in values.items():
+            monkeypatch.setenv(name, value)
+
+    return setenv

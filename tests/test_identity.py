@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +16,8 @@ import pytest
 
 from scheduler.models import Content, State
 from scheduler.storage import NewPost, Store
-from tests import clocks
+from tests.clocks import PinnedClock
+from tests.conftest import Result
 
 NEW = "tok-configured-2026"
 OLD = "tok-stored-earlier"
@@ -125,14 +123,16 @@ def _store(path: Path, entries: dict[str, dict[str, str]]) -> None:
     path.chmod(0o600)
 
 
-def _run(tmp_path: Path, env: dict[str, str], *args: str, pinned: bool = False) -> subprocess.CompletedProcess[str]:
-    """`scheduler ARGS` in a new process; `pinned`: on the tests' clock (see tests.clocks), for fixed dates."""
-    command, env = (clocks.command(), clocks.environment(env)) if pinned else ([sys.executable, "-m", "scheduler"], env)
-    return subprocess.run([*command, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+@pytest.fixture
+def cli_clock() -> None:
+    """The machine's clock: the posts these tests queue are due now, and the fakes' sessions are the machine's."""
+    return None
 
 
 @pytest.mark.parametrize("platform", ["mastodon", "bluesky", "x", "linkedin", "threads", "facebook"])
-def test_credentials_kept_for_another_identity_are_set_aside_and_never_used(tmp_path: Path, platform: str):
+def test_credentials_kept_for_another_identity_are_set_aside_and_never_used(
+    tmp_path: Path, platform: str, run_fresh: Callable[..., Result], scheduler_env: Callable[..., None], monkeypatch
+):
     case = _cases()[platform]()
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
@@ -145,31 +145,44 @@ def test_credentials_kept_for_another_identity_are_set_aside_and_never_used(tmp_
     with case.fake as fake:
         tokens = tmp_path / "tokens.json"
         _store(tokens, {f"{platform}:default": case.stored(fake.url)})
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
-        env.update(
+        scheduler_env(
             SCHEDULER_DATABASE_URL=url,
             SCHEDULER_TOKEN_STORE=str(tokens),
             SCHEDULER_OUTBOX=str(tmp_path / "out.jsonl"),
             **case.settings(fake.url),
         )
-        ran = _run(tmp_path, env, "run", "--once")
-        checked = _run(tmp_path, env, "accounts", "check")
-        shown = _run(tmp_path, env, "queue", "show", str(post_id))
+        monkeypatch.chdir(tmp_path)
+        ran = run_fresh("run", "--once")
+        checked = run_fresh("accounts", "check")
+        shown = run_fresh("queue", "show", str(post_id))
         made = case.posts()
-    assert ran.returncode == 0, ran.stderr
-    assert Store.open(url).get(post_id).state == State.PUBLISHED, ran.stderr  # with the configured credentials
+    assert ran.code == 0, ran.err
+    assert Store.open(url).get(post_id).state == State.PUBLISHED, ran.err  # with the configured credentials
     assert made == 1
     warning = f"the credentials kept for {platform}:default are set aside"
-    assert warning in ran.stderr
+    assert warning in ran.err
     # a Bluesky login keeps its new session, for the identity it belongs to: nothing is set aside any more
-    assert (warning in checked.stderr) == (platform != "bluesky")
-    assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert f"{platform}:default" in checked.stdout and "posting as" in checked.stdout
-    assert "posts as" in shown.stdout
-    assert OLD not in ran.stderr + checked.stdout + checked.stderr + shown.stdout
+    assert (warning in checked.err) == (platform != "bluesky")
+    assert checked.code == 0, checked.out + checked.err
+    assert f"{platform}:default" in checked.out and "posting as" in checked.out
+    assert "posts as" in shown.out
+    assert OLD not in ran.err + checked.out + checked.err + shown.out
 
 
-def test_the_posting_identity_is_named_in_accounts_check_queue_show_and_the_outbox(tmp_path: Path):
+def _bluesky_env(scheduler_env: Callable[..., None], tmp_path: Path, url: str, fake_url: str, password: str) -> None:
+    scheduler_env(
+        SCHEDULER_DATABASE_URL=url,
+        SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"),
+        SCHEDULER_OUTBOX=str(tmp_path / "out.jsonl"),
+        SCHEDULER_BLUESKY_BASE_URL=fake_url,
+        SCHEDULER_BLUESKY_HANDLE="comms.test",
+        SCHEDULER_BLUESKY_APP_PASSWORD=password,
+    )
+
+
+def test_the_posting_identity_is_named_in_accounts_check_queue_show_and_the_outbox(
+    tmp_path: Path, run_fresh: Callable[..., Result], scheduler_env: Callable[..., None], monkeypatch
+):
     from tests.fakes.bluesky_server import BlueskyFake
 
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
@@ -178,40 +191,22 @@ def test_the_posting_identity_is_named_in_accounts_check_queue_show_and_the_outb
         [NewPost("i", "bluesky", "default", now, Content(("Hallo",), "de"))], state=State.SCHEDULED, now=now, reason="t"
     )
     with BlueskyFake(handle="comms.test", password=NEW) as fake:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
-        env.update(
-            SCHEDULER_DATABASE_URL=url,
-            SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"),
-            SCHEDULER_OUTBOX=str(tmp_path / "out.jsonl"),
-            SCHEDULER_BLUESKY_BASE_URL=fake.url,
-            SCHEDULER_BLUESKY_HANDLE="comms.test",
-            SCHEDULER_BLUESKY_APP_PASSWORD=NEW,
-        )
-        checked = _run(tmp_path, env, "accounts", "check")
-        shown = _run(tmp_path, env, "queue", "show", str(post_id))
-        dry = _run(tmp_path, env, "run", "--once", "--dry-run")
+        _bluesky_env(scheduler_env, tmp_path, url, fake.url, NEW)
+        monkeypatch.chdir(tmp_path)
+        checked = run_fresh("accounts", "check")
+        shown = run_fresh("queue", "show", str(post_id))
+        dry = run_fresh("run", "--once", "--dry-run")
     identity = f"@comms.test at {fake.url}"
-    assert f"posting as {identity}" in checked.stdout
-    assert f"posts as    {identity}" in shown.stdout
+    assert f"posting as {identity}" in checked.out
+    assert f"posts as    {identity}" in shown.out
     (line,) = [json.loads(text) for text in (tmp_path / "out.jsonl").read_text().splitlines()]
-    assert line["as"] == identity and dry.returncode == 0
+    assert line["as"] == identity and dry.code == 0
     assert Store.open(url).get(post_id).state == State.SCHEDULED
 
 
-def _bluesky_env(tmp_path: Path, url: str, fake_url: str, password: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
-    env.update(
-        SCHEDULER_DATABASE_URL=url,
-        SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"),
-        SCHEDULER_OUTBOX=str(tmp_path / "out.jsonl"),
-        SCHEDULER_BLUESKY_BASE_URL=fake_url,
-        SCHEDULER_BLUESKY_HANDLE="comms.test",
-        SCHEDULER_BLUESKY_APP_PASSWORD=password,
-    )
-    return env
-
-
-def test_a_kept_bluesky_session_the_server_does_not_know_leads_to_one_new_login(tmp_path: Path):
+def test_a_kept_bluesky_session_the_server_does_not_know_leads_to_one_new_login(
+    tmp_path: Path, run_fresh: Callable[..., Result], scheduler_env: Callable[..., None], monkeypatch
+):
     from tests.fakes.bluesky_server import BlueskyFake
 
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
@@ -232,16 +227,20 @@ def test_a_kept_bluesky_session_the_server_does_not_know_leads_to_one_new_login(
                 }
             },
         )
-        ran = _run(tmp_path, _bluesky_env(tmp_path, url, fake.url, NEW), "run", "--once")
+        _bluesky_env(scheduler_env, tmp_path, url, fake.url, NEW)
+        monkeypatch.chdir(tmp_path)
+        ran = run_fresh("run", "--once")
         logins = [r for r in fake.requests if r["path"].endswith("createSession")]
-    assert ran.returncode == 0, ran.stderr
+    assert ran.code == 0, ran.err
     assert Store.open(url).get(post_id).state == State.PUBLISHED
-    assert len(logins) == 1 and "logging in again" in ran.stderr
+    assert len(logins) == 1 and "logging in again" in ran.err
     kept = json.loads((tmp_path / "tokens.json").read_text())["bluesky:default"]
     assert kept["session_did"] == fake.did and kept["handle"] == "comms.test"  # the new session, with whose it is
 
 
-def test_a_bluesky_login_that_fails_leaves_the_post_needing_attention_not_failed(tmp_path: Path):
+def test_a_bluesky_login_that_fails_leaves_the_post_needing_attention_not_failed(
+    tmp_path: Path, run_fresh: Callable[..., Result], scheduler_env: Callable[..., None], monkeypatch
+):
     from tests.fakes.bluesky_server import BlueskyFake
 
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
@@ -262,14 +261,18 @@ def test_a_bluesky_login_that_fails_leaves_the_post_needing_attention_not_failed
                 }
             },
         )
-        ran = _run(tmp_path, _bluesky_env(tmp_path, url, fake.url, "revoked-app-password"), "run", "--once")
-    assert ran.returncode == 0, ran.stderr
+        _bluesky_env(scheduler_env, tmp_path, url, fake.url, "revoked-app-password")
+        monkeypatch.chdir(tmp_path)
+        ran = run_fresh("run", "--once")
+    assert ran.code == 0, ran.err
     post = Store.open(url).get(post_id)
     assert post.state == State.NEEDS_ATTENTION  # nothing is wrong with the post itself
     assert "re-authorise account bluesky:default" in Store.open(url).history(post_id)[-1].reason
 
 
-def test_credentials_set_aside_are_warned_about_once_per_command(tmp_path: Path):
+def test_credentials_set_aside_are_warned_about_once_per_command(
+    tmp_path: Path, run_fresh: Callable[..., Result], scheduler_env: Callable[..., None], monkeypatch
+):
     from tests.conftest import EXAMPLE
     from tests.fakes.mastodon_server import MastodonFake
 
@@ -277,15 +280,14 @@ def test_credentials_set_aside_are_warned_about_once_per_command(tmp_path: Path)
         _store(
             tmp_path / "tokens.json", {"mastodon:default": {"base_url": "https://social.earlier.example", "token": OLD}}
         )
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
-        env.update(
+        scheduler_env(
             SCHEDULER_DATABASE_URL=f"sqlite:///{tmp_path / 'q.sqlite3'}",
             SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"),
             SCHEDULER_MASTODON_BASE_URL=fake.url,
             SCHEDULER_MASTODON_TOKEN=NEW,
         )
-        added = _run(
-            tmp_path, env, "queue", "add", str(EXAMPLE), "-p", "mastodon", "--start", "2030-01-07", pinned=True
-        )
-    assert added.returncode == 0, added.stderr
-    assert added.stderr.count("the credentials kept for mastodon:default are set aside") == 1
+        monkeypatch.chdir(tmp_path)
+        # on the tests' clock (see tests.clocks), for the fixed date
+        added = run_fresh("queue", "add", str(EXAMPLE), "-p", "mastodon", "--start", "2030-01-07", clock=PinnedClock())
+    assert added.code == 0, added.err
+    assert added.err.count("the credentials kept for mastodon:default are set aside") == 1
