@@ -4,14 +4,15 @@ search of every log line, outbox line, error message, repr and database row for 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sqlite3
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from scheduler.models import Content, State
 from scheduler.storage import NewPost, Store
+from tests.conftest import Result
 from tests.fakes.mastodon_server import MastodonFake
 
 SECRETS = {
@@ -26,12 +27,20 @@ SECRETS = {
 }
 
 
+@pytest.fixture
+def cli_clock() -> None:
+    """The machine's clock, as the `scheduler` processes these tests once started had: the posts are due now."""
+    return None
+
+
 def _leaks(text: str) -> list[str]:
     fragments = ["s3cr3t", *SECRETS.values()]
     return [fragment for fragment in fragments if fragment in text]
 
 
-def test_no_secret_in_logs_outbox_errors_reprs_or_database(tmp_path: Path):
+def test_no_secret_in_logs_outbox_errors_reprs_or_database(
+    tmp_path: Path, run_fresh: Callable[..., Result], scheduler_env: Callable[..., None], monkeypatch, recwarn
+):
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     store = Store.open(url)
@@ -46,9 +55,8 @@ def test_no_secret_in_logs_outbox_errors_reprs_or_database(tmp_path: Path):
     )
     with MastodonFake(token=SECRETS["SCHEDULER_MASTODON_TOKEN"]) as fake:
         fake.fail_next(500, {"error": "Internal server error"})  # an ambiguous answer on the way
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
-        env.update(
-            SECRETS,
+        scheduler_env(
+            **SECRETS,
             SCHEDULER_DATABASE_URL=url,
             SCHEDULER_MASTODON_BASE_URL=fake.url,
             SCHEDULER_BLUESKY_BASE_URL="http://127.0.0.1:9",
@@ -65,36 +73,27 @@ def test_no_secret_in_logs_outbox_errors_reprs_or_database(tmp_path: Path):
             SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"),
             SCHEDULER_MAX_ATTEMPTS="1",
         )
-        runs = [
-            subprocess.run(
-                [sys.executable, "-m", "scheduler", *args],
-                capture_output=True,
-                text=True,
-                env=env,
-                cwd=tmp_path,
-                timeout=120,
-            )
+        monkeypatch.chdir(tmp_path)
+        runs = {
+            args: run_fresh(*args)
             for args in (
-                ["run", "--once"],
-                ["queue", "list", "--format", "json"],
-                ["status"],
-                ["run", "--once", "--dry-run"],
+                ("run", "--once"),
+                ("queue", "list", "--format", "json"),
+                ("status",),
+                ("run", "--once", "--dry-run"),
             )
-        ]
-        bad = subprocess.run(
-            [sys.executable, "-m", "scheduler", "status"],
-            capture_output=True,
-            text=True,
-            env={**env, "SCHEDULER_NOTIFY_WEBHOOK_URL": "ftp://WEBHOOK-s3cr3t-bad"},
-            cwd=tmp_path,
-        )
+        }
+        monkeypatch.setenv("SCHEDULER_NOTIFY_WEBHOOK_URL", "ftp://WEBHOOK-s3cr3t-bad")
+        bad = run_fresh("status")
     states = {post.platform + str(post.id): post.state for post in Store.open(url).list_posts()}
     assert states["mastodon1"] == State.PUBLISHED  # the cycle really ran against the fake
     assert states["bluesky3"] == states["x4"] == State.FAILED  # and failed where the server is unreachable
     assert fake.requests and fake.requests[0]["headers"]["authorization"].endswith("4711")  # the token was used
-    assert bad.returncode == 2 and "SCHEDULER_NOTIFY_WEBHOOK_URL=***" in bad.stderr
-    for run in [*runs, bad]:
-        assert not _leaks(run.stdout + run.stderr), (run.args, run.stdout, run.stderr)
+    assert bad.code == 2 and "SCHEDULER_NOTIFY_WEBHOOK_URL=***" in bad.err
+    for args, run in [*runs.items(), (("status",), bad)]:
+        assert not _leaks(run.out + run.err), (args, run.out, run.err)
+    # a process would have printed Python's warnings on its stderr too
+    assert not _leaks(" ".join(str(warning.message) for warning in recwarn))
     outbox = tmp_path / "outbox.jsonl"
     assert not outbox.exists() or not _leaks(outbox.read_text())
     database = sqlite3.connect(tmp_path / "q.sqlite3")
@@ -128,13 +127,13 @@ def test_reprs_of_configured_objects_hide_secrets(monkeypatch):
         assert f"{name}Publisher(" in shown
 
 
-def test_refreshed_tokens_and_kept_sessions_stay_secret_too(tmp_path: Path):
+def test_refreshed_tokens_and_kept_sessions_stay_secret_too(
+    tmp_path: Path, run_fresh: Callable[..., Result], scheduler_env: Callable[..., None], monkeypatch, recwarn
+):
     """A cycle in which X's token is refreshed (a rotated refresh token stored), a Bluesky session is
     kept in the token store and Threads notes its container ids: none of the new secrets appears
     anywhere but the token store."""
     import json
-
-    import pytest
 
     pytest.importorskip("twitter_text")
     from scheduler.tokenstore import TokenStore
@@ -183,31 +182,24 @@ def test_refreshed_tokens_and_kept_sessions_stay_secret_too(tmp_path: Path):
             },
         )
         tokens.save("bluesky:default", {"base_url": pds.url, "handle": pds.handle, "app_password": fixed[3]})
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
-        env.update(
+        scheduler_env(
             SCHEDULER_DATABASE_URL=url,
             SCHEDULER_TOKEN_STORE=str(tokens.path),
             SCHEDULER_THREADS_TOKEN=fixed[4],
             SCHEDULER_THREADS_BASE_URL=meta.url,
             SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"),
         )
-        runs = [
-            subprocess.run(
-                [sys.executable, "-m", "scheduler", *args],
-                capture_output=True,
-                text=True,
-                env=env,
-                cwd=tmp_path,
-                timeout=120,
-            )
+        monkeypatch.chdir(tmp_path)
+        runs = {
+            args: run_fresh(*args)
             for args in (
-                ["run", "--once"],
-                ["accounts", "check"],
-                ["queue", "list", "--format", "json"],
-                ["queue", "show", "1"],
-                ["status"],
+                ("run", "--once"),
+                ("accounts", "check"),
+                ("queue", "list", "--format", "json"),
+                ("queue", "show", "1"),
+                ("status",),
             )
-        ]
+        }
     kept = json.loads(tokens.path.read_text())
     secrets = [
         *fixed,
@@ -218,9 +210,11 @@ def test_refreshed_tokens_and_kept_sessions_stay_secret_too(tmp_path: Path):
     ]
     assert kept["x:default"]["token"] != fixed[0] and kept["x:default"]["refresh_token"] != fixed[1]  # refreshed
     states = {post.platform: post.state for post in Store.open(url).list_posts()}
-    assert states == {"x": State.PUBLISHED, "bluesky": State.PUBLISHED, "threads": State.PUBLISHED}, runs[0].stderr
-    for run in runs:
-        assert not [s for s in secrets if s in run.stdout + run.stderr], (run.args, run.stdout, run.stderr)
+    ran = runs[("run", "--once")]
+    assert states == {"x": State.PUBLISHED, "bluesky": State.PUBLISHED, "threads": State.PUBLISHED}, ran.err
+    for args, run in runs.items():
+        assert not [s for s in secrets if s in run.out + run.err], (args, run.out, run.err)
+    assert not [s for s in secrets if s in " ".join(str(warning.message) for warning in recwarn)]  # Python's warnings
     database = sqlite3.connect(tmp_path / "q.sqlite3")
     tables = [name for (name,) in database.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
     assert "steps" in tables and database.execute("SELECT count(*) FROM steps").fetchone()[0] > 0
