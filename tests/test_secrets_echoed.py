@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -21,9 +19,16 @@ from scheduler.errors import PublishError
 from scheduler.models import Content, State
 from scheduler.platforms.http import HttpClient, scrub
 from scheduler.storage import NewPost, Store
+from tests.conftest import Result
 
 MASTODON_TOKEN = "tok-MASTODON-echo-s3cr3t-4711"
 APP_PASSWORD = "app-BLUESKY-echo-s3cr3t-0815"
+
+
+@pytest.fixture
+def cli_clock() -> None:
+    """The machine's clock, as the `scheduler` processes this file once started had: the posts are due now."""
+    return None
 
 
 class EchoServer:
@@ -83,7 +88,9 @@ class EchoServer:
         self._server.server_close()
 
 
-def test_an_echoing_server_puts_no_secret_into_the_queue_exports_logs_or_notices(tmp_path: Path):
+def test_an_echoing_server_puts_no_secret_into_the_queue_exports_logs_or_notices(
+    tmp_path: Path, run_fresh: Callable[..., Result], scheduler_env: Callable[..., None], monkeypatch, recwarn
+):
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     store = Store.open(url)
@@ -98,8 +105,7 @@ def test_an_echoing_server_puts_no_secret_into_the_queue_exports_logs_or_notices
     )
     store.close()
     with EchoServer() as echo:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
-        env.update(
+        scheduler_env(
             SCHEDULER_DATABASE_URL=url,
             SCHEDULER_MASTODON_BASE_URL=echo.url,
             SCHEDULER_MASTODON_TOKEN=MASTODON_TOKEN,
@@ -111,40 +117,32 @@ def test_an_echoing_server_puts_no_secret_into_the_queue_exports_logs_or_notices
             SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"),
             SCHEDULER_OUTBOX=str(tmp_path / "o.jsonl"),
         )
-        runs = [
-            subprocess.run(
-                [sys.executable, "-m", "scheduler", *args],
-                capture_output=True,
-                text=True,
-                env=env,
-                cwd=tmp_path,
-                timeout=120,
-            )
+        monkeypatch.chdir(tmp_path)
+        runs = {
+            args: run_fresh(*args)
             for args in (
-                ["run", "--once"],
-                ["queue", "list", "--format", "json"],
-                ["queue", "show", "1"],
-                ["queue", "show", "2"],
-                ["queue", "export", "--format", "csv"],
-                ["queue", "export", "--format", "ics"],
-                ["status"],
+                ("run", "--once"),
+                ("queue", "list", "--format", "json"),
+                ("queue", "show", "1"),
+                ("queue", "show", "2"),
+                ("queue", "export", "--format", "csv"),
+                ("queue", "export", "--format", "ics"),
+                ("status",),
             )
-        ]
+        }
     assert any(MASTODON_TOKEN in seen for seen in echo.seen) and any(APP_PASSWORD in seen for seen in echo.seen)
     posts = {post.platform: post for post in Store.open(url).list_posts()}
     assert posts["mastodon"].state == State.FAILED and "refused key" in posts["mastodon"].error  # the echo, scrubbed
     assert posts["bluesky"].state == State.NEEDS_ATTENTION and "Invalid identifier" in posts["bluesky"].error
     assert echo.hooks  # the notices went out
-    csv = runs[4].stdout
+    csv = runs[("queue", "export", "--format", "csv")].out
     assert "refused key" in csv
-    for run in runs:
-        assert run.returncode == (1 if run.args[-1] == "status" else 0), (
-            run.args,
-            run.stderr,
-        )  # 1: posts need attention
+    for args, run in runs.items():
+        assert run.code == (1 if args[-1] == "status" else 0), (args, run.err)  # 1: posts need attention
         for secret in (MASTODON_TOKEN, APP_PASSWORD):
-            assert secret not in run.stdout + run.stderr, (run.args, run.stdout, run.stderr)
+            assert secret not in run.out + run.err, (args, run.out, run.err)
     for secret in (MASTODON_TOKEN, APP_PASSWORD):
+        assert not [w for w in recwarn if secret in str(w.message)]  # a process prints Python's warnings too
         assert not [hook for hook in echo.hooks if secret in hook]
         raw = b"".join(f.read_bytes() for f in tmp_path.glob("q.sqlite3*"))  # with the WAL
         assert secret.encode() not in raw
