@@ -1,7 +1,10 @@
 """Dry runs change nothing, and accounts are all or nothing.
 
 `scheduler run --dry-run` as a daemon shows each post in the outbox when it comes due and leaves it
-scheduled; a half-configured account is an error naming the missing setting, never a silent dry run."""
+scheduled; a half-configured account is an error naming the missing setting, never a silent dry run.
+
+The daemon runs as a process of its own, stopped by SIGTERM as a service manager stops it (its exit
+code and stderr are part of the test); the other commands run in-process, on the machine's clock."""
 
 from __future__ import annotations
 
@@ -12,23 +15,41 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from scheduler.models import Content, State
 from scheduler.storage import NewPost, Store
+from tests.conftest import Result
 
 
-def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
-    env.update(
-        SCHEDULER_DATABASE_URL=f"sqlite:///{tmp_path / 'q.sqlite3'}",
-        SCHEDULER_OUTBOX=str(tmp_path / "out.jsonl"),
-        SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"),
+def _settings(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {
+        "SCHEDULER_DATABASE_URL": f"sqlite:///{tmp_path / 'q.sqlite3'}",
+        "SCHEDULER_OUTBOX": str(tmp_path / "out.jsonl"),
+        "SCHEDULER_TOKEN_STORE": str(tmp_path / "tokens.json"),
         **extra,
-    )
-    return env
+    }
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a `scheduler` process: this one's without its SCHEDULER_* variables, and the settings."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}, **_settings(tmp_path)}
+
+
+def _printed_by_a_process(recorded: pytest.WarningsRecorder) -> list[str]:
+    """The warnings among `recorded` that a `scheduler` process would print on its stderr: Python's
+    default filters hide deprecations, import and resource warnings outside `__main__`."""
+    hidden = (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning)
+    return [str(warning.message) for warning in recorded if not issubclass(warning.category, hidden)]
+
+
+@pytest.fixture
+def cli_clock() -> None:
+    """The machine's clock, as a `scheduler` process has: the posts are due now."""
+    return None
 
 
 def _lines(path: Path) -> list[dict]:
@@ -75,7 +96,9 @@ def test_the_dry_run_daemon_shows_each_post_when_it_comes_due_and_changes_none(t
     assert "Traceback" not in err
 
 
-def test_a_dry_run_leaves_failed_and_draft_posts_alone_and_never_publishes(tmp_path: Path):
+def test_a_dry_run_leaves_failed_and_draft_posts_alone_and_never_publishes(
+    tmp_path: Path, run_fresh: Callable[..., Result], scheduler_env: Callable[..., None], monkeypatch
+):
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     store = Store.open(url)
@@ -85,16 +108,11 @@ def test_a_dry_run_leaves_failed_and_draft_posts_alone_and_never_publishes(tmp_p
     (scheduled,) = store.add(
         [NewPost("s", "x", "default", now, Content(("Geplant",), "de"))], state=State.SCHEDULED, now=now, reason="t"
     )
-    ran = subprocess.run(
-        [sys.executable, "-m", "scheduler", "run", "--once"],
-        env=_env(tmp_path),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )  # no credentials at all: a dry run
-    assert ran.returncode == 0, ran.stderr
-    assert "no platform credentials configured: a dry run" in ran.stderr
+    scheduler_env(**_settings(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    ran = run_fresh("run", "--once")  # no credentials at all: a dry run
+    assert ran.code == 0, ran.err
+    assert "no platform credentials configured: a dry run" in ran.err
     assert [line["post_id"] for line in _lines(tmp_path / "out.jsonl")] == [scheduled]
     store = Store.open(url)
     assert store.get(draft).state == State.DRAFT and store.get(scheduled).state == State.SCHEDULED
@@ -113,9 +131,15 @@ def test_a_dry_run_leaves_failed_and_draft_posts_alone_and_never_publishes(tmp_p
     ],
 )
 def test_a_half_configured_account_is_an_error_naming_what_is_missing(
-    tmp_path: Path, settings: dict[str, str], missing: str
+    tmp_path: Path,
+    settings: dict[str, str],
+    missing: str,
+    run_fresh: Callable[..., Result],
+    scheduler_env: Callable[..., None],
+    monkeypatch,
+    recwarn,
 ):
-    env = _env(tmp_path, **settings)
+    env = _settings(tmp_path, **settings)
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     Store.open(env["SCHEDULER_DATABASE_URL"]).add(
         [NewPost("i", "mastodon", "default", now, Content(("Hallo",), "de"))],
@@ -123,25 +147,14 @@ def test_a_half_configured_account_is_an_error_naming_what_is_missing(
         now=now,
         reason="t",
     )
-    ran = subprocess.run(
-        [sys.executable, "-m", "scheduler", "run", "--once"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert ran.returncode == 2
-    (line,) = ran.stderr.strip().splitlines()
+    scheduler_env(**env)
+    monkeypatch.chdir(tmp_path)
+    ran = run_fresh("run", "--once")
+    assert ran.code == 2
+    (line,) = ran.err.strip().splitlines()
     assert line.startswith("error: ") and f"{missing} is missing" in line and "half-configured" in line
+    assert not _printed_by_a_process(recwarn)  # Python's warnings: they would be lines on its stderr too
     assert not (tmp_path / "out.jsonl").exists()  # never a silent dry run
-    checked = subprocess.run(
-        [sys.executable, "-m", "scheduler", "accounts", "check"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert checked.returncode == 1
-    assert "BROKEN" in checked.stdout and f"{missing} is missing" in checked.stdout
+    checked = run_fresh("accounts", "check")
+    assert checked.code == 1
+    assert "BROKEN" in checked.out and f"{missing} is missing" in checked.out
