@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ import pytest
 from scheduler.errors import RejectedError, TransientError
 from scheduler.platforms.base import PublishResult
 from scheduler.storage import Store
+from tests.conftest import Result
 from tests.test_publishing import Clock, ScriptedPublisher, dispatcher, queue
 from tests.waiting import wait_for
 
@@ -58,10 +60,13 @@ def _closed_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_the_daemon_logs_a_failure_once_without_apscheduler_chatter_or_library_reprs(tmp_path: Path):
+def test_the_daemon_logs_a_failure_once_without_apscheduler_chatter_or_library_reprs(
+    tmp_path: Path, run_fresh: Callable[..., Result], scheduler_env: Callable[..., None], monkeypatch
+):
+    """The daemon is a process of its own: its log is what the logging of a real process (set up by
+    `scheduler run`) writes to its stderr. The post is queued in-process."""
     port = _closed_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("SCHEDULER_")}
-    env.update(
+    scheduler_env(
         SCHEDULER_DATABASE_URL=f"sqlite:///{tmp_path / 'queue.sqlite3'}",
         SCHEDULER_MAX_ATTEMPTS="1",
         SCHEDULER_MASTODON_BASE_URL=f"http://127.0.0.1:{port}",
@@ -69,24 +74,24 @@ def test_the_daemon_logs_a_failure_once_without_apscheduler_chatter_or_library_r
         SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"),
         SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"),
     )
+    monkeypatch.chdir(tmp_path)
     # the daemon waits on the machine's clock (APScheduler), so the post is due a week from today
     week = (dt.datetime.now(dt.UTC) + dt.timedelta(days=7)).strftime("%Y-%m-%dT09:00")
     (tmp_path / "extra.csv").write_text(f"platform,publish_at,text\nmastodon,{week},Hallo\n", encoding="utf-8")
-    command = [sys.executable, "-m", "scheduler"]
-    subprocess.run(
-        [*command, "queue", "import-csv", "extra.csv", "--approve"],
-        cwd=tmp_path,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        [*command, "queue", "reschedule", "1", "now"], cwd=tmp_path, env=env, check=True, capture_output=True
-    )
+    imported = run_fresh("queue", "import-csv", "extra.csv", "--approve", clock=None)
+    assert imported.code == 0, imported
+    now = run_fresh("queue", "reschedule", "1", "now", clock=None)
+    assert now.code == 0, now
+    env = dict(os.environ)  # exactly the SCHEDULER_* variables above, as `scheduler_env` left them
     log = tmp_path / "daemon.log"
     with log.open("w") as stderr:
         daemon = subprocess.Popen(
-            [*command, "run"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=stderr, text=True
+            [sys.executable, "-m", "scheduler", "run"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            text=True,
         )
     try:
         wait_for(lambda: "post 1 " in log.read_text(), what="the daemon logs the failed post")
