@@ -1,27 +1,37 @@
-"""`scheduler auth` with OAuth sign-in: a real `scheduler auth` process, a fake authorisation server
-and a fake platform on 127.0.0.1; the test plays the browser."""
+"""`scheduler auth` with OAuth sign-in: a fake authorisation server and a fake platform on 127.0.0.1;
+the test plays the browser. The first sign-in is a real `scheduler auth` process, as a person meets
+it: the client secret comes through a pipe, and the address is on its stderr while it waits for the
+browser. The others run the command in-process, on a thread of its own while the test browses."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import stat
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.conftest import ROOT
+from scheduler.cli import main
+from tests.conftest import ROOT, Result
 from tests.fakes.linkedin_server import LinkedInFake
 from tests.fakes.meta_server import MetaFake
 from tests.fakes.oauth_server import OAuthFake
 from tests.fakes.x_server import XFake
 
 
-def _sign_in(tmp_path: Path, args: list[str], client_secret: str) -> tuple[subprocess.CompletedProcess[str], str]:
+def _sign_in_process(
+    tmp_path: Path, args: list[str], client_secret: str
+) -> tuple[subprocess.CompletedProcess[str], str]:
+    """`scheduler auth ARGS --no-browser` as a process of its own; the test opens the address it prints."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
     env["SCHEDULER_TOKEN_STORE"] = str(tmp_path / "tokens.json")
     process = subprocess.Popen(
@@ -43,13 +53,57 @@ def _sign_in(tmp_path: Path, args: list[str], client_secret: str) -> tuple[subpr
     return subprocess.CompletedProcess(process.args, process.returncode, out, line + err), page.text
 
 
+SignIn = Callable[[list[str], str], tuple[Result, str]]
+
+
+@pytest.fixture
+def sign_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scheduler_env: Callable[..., None]) -> SignIn:
+    """`scheduler auth ARGS --no-browser` in-process, with the settings and folder `_sign_in_process`
+    gives its process, on the machine's clock: the client secret on its standard input, the command
+    on a thread of its own; the test opens the address once the command has written it to stderr.
+    Returns the command's result and the page the browser got."""
+
+    def invoke(args: list[str], client_secret: str) -> tuple[Result, str]:
+        scheduler_env(SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"))
+        monkeypatch.chdir(ROOT)
+        out, err = io.StringIO(), io.StringIO()
+        ended: list[int | BaseException] = []
+
+        def command() -> None:
+            try:
+                ended.append(main(["auth", *args, "--no-browser"], clock=None))
+            except BaseException as error:  # noqa: BLE001  # reason: raised again in the test's thread
+                ended.append(error)
+
+        with monkeypatch.context() as patched:
+            patched.setattr(sys, "stdin", io.StringIO(client_secret + "\n"))
+            patched.setattr(sys, "stdout", out)
+            patched.setattr(sys, "stderr", err)
+            thread = threading.Thread(target=command, name="scheduler auth", daemon=True)
+            thread.start()
+            deadline = time.monotonic() + 60
+            while "\n" not in err.getvalue() and thread.is_alive() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            line = err.getvalue().partition("\n")[0]
+            assert line.startswith("open this address to sign in: "), err.getvalue()
+            page = requests.get(line.split(": ", 1)[1].strip(), timeout=10)  # the browser follows the redirect
+            thread.join(timeout=60)
+        assert not thread.is_alive(), err.getvalue()
+        (code,) = ended
+        if isinstance(code, BaseException):
+            raise code
+        return Result(code, out.getvalue(), err.getvalue()), page.text
+
+    return invoke
+
+
 def test_x_sign_in_with_pkce_stores_the_tokens(tmp_path: Path):
     pytest.importorskip("twitter_text")
     with (
         OAuthFake(client_id="cid", client_secret="client-s3cret", access_token="x-issued-token") as oauth,
         XFake(token="x-issued-token") as x,
     ):
-        result, page = _sign_in(
+        result, page = _sign_in_process(
             tmp_path,
             [
                 "x",
@@ -79,13 +133,12 @@ def test_x_sign_in_with_pkce_stores_the_tokens(tmp_path: Path):
         assert secret not in result.stdout + result.stderr
 
 
-def test_linkedin_sign_in_without_pkce_sends_the_secret_in_the_form(tmp_path: Path):
+def test_linkedin_sign_in_without_pkce_sends_the_secret_in_the_form(tmp_path: Path, sign_in: SignIn):
     with (
         OAuthFake(client_id="li-app", client_secret="li-secret", access_token="li-issued") as oauth,
         LinkedInFake(token="li-issued") as linkedin,
     ):
-        result, _ = _sign_in(
-            tmp_path,
+        result, _ = sign_in(
             [
                 "linkedin",
                 "--client-id",
@@ -102,13 +155,13 @@ def test_linkedin_sign_in_without_pkce_sends_the_secret_in_the_form(tmp_path: Pa
             "li-secret",
         )
         form = oauth.requests[0]["form"]
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.err
     assert form["client_secret"] == "li-secret" and "code_verifier" not in form
     saved = json.loads((tmp_path / "tokens.json").read_text())["linkedin:default"]
     assert saved["author"] == "urn:li:organization:7" and saved["token"] == "li-issued"
 
 
-def test_linkedin_sign_in_stores_when_the_refresh_token_ends(tmp_path: Path):
+def test_linkedin_sign_in_stores_when_the_refresh_token_ends(tmp_path: Path, sign_in: SignIn):
     with (
         OAuthFake(
             client_id="li-app",
@@ -120,8 +173,7 @@ def test_linkedin_sign_in_stores_when_the_refresh_token_ends(tmp_path: Path):
         LinkedInFake(token="li-issued") as linkedin,
     ):
         before = dt.datetime.now(dt.UTC)
-        result, _ = _sign_in(
-            tmp_path,
+        result, _ = sign_in(
             [
                 "linkedin",
                 "--client-id",
@@ -137,19 +189,18 @@ def test_linkedin_sign_in_stores_when_the_refresh_token_ends(tmp_path: Path):
             ],
             "li-secret",
         )
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.err
     saved = json.loads((tmp_path / "tokens.json").read_text())["linkedin:default"]
     ends = dt.datetime.fromisoformat(saved["refresh_expires_at"])
     assert (
         before + dt.timedelta(days=365) - dt.timedelta(seconds=1) <= ends <= before + dt.timedelta(days=365, minutes=2)
     )
-    assert f"sign-in expires {ends.date().isoformat()}" in result.stdout
+    assert f"sign-in expires {ends.date().isoformat()}" in result.out
 
 
-def test_wrong_client_secret_stores_nothing(tmp_path: Path):
+def test_wrong_client_secret_stores_nothing(tmp_path: Path, sign_in: SignIn):
     with OAuthFake(client_id="cid", client_secret="right", access_token="t") as oauth, XFake(token="t") as x:
-        result, _ = _sign_in(
-            tmp_path,
+        result, _ = sign_in(
             [
                 "x",
                 "--client-id",
@@ -163,11 +214,11 @@ def test_wrong_client_secret_stores_nothing(tmp_path: Path):
             ],
             "wrong",
         )
-    assert result.returncode == 2 and "error:" in result.stderr and "invalid_client" in result.stderr
+    assert result.code == 2 and "error:" in result.err and "invalid_client" in result.err
     assert not (tmp_path / "tokens.json").exists()
 
 
-def test_threads_sign_in_exchanges_for_a_long_lived_token(tmp_path: Path):
+def test_threads_sign_in_exchanges_for_a_long_lived_token(tmp_path: Path, sign_in: SignIn):
     with (
         MetaFake(token="unused") as meta,
         OAuthFake(
@@ -178,8 +229,7 @@ def test_threads_sign_in_exchanges_for_a_long_lived_token(tmp_path: Path):
             on_issue=lambda token: setattr(meta, "token", token),
         ) as oauth,
     ):
-        result, _ = _sign_in(
-            tmp_path,
+        result, _ = sign_in(
             [
                 "threads",
                 "--account",
@@ -196,7 +246,7 @@ def test_threads_sign_in_exchanges_for_a_long_lived_token(tmp_path: Path):
             "th-secret",
         )
         exchange = [r for r in oauth.requests if r["path"] == "/access_token"]
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.err
     assert exchange[0]["query"]["grant_type"] == "th_exchange_token"
     assert exchange[0]["query"]["access_token"] == "th-short"  # the short-lived one is traded in
     saved = json.loads((tmp_path / "tokens.json").read_text())["threads:team"]
@@ -204,15 +254,14 @@ def test_threads_sign_in_exchanges_for_a_long_lived_token(tmp_path: Path):
     assert saved["expires_at"] and saved["client_id"] == "th-app" and saved["client_secret"] == "th-secret"
 
 
-def test_facebook_sign_in_keeps_the_page_token(tmp_path: Path):
+def test_facebook_sign_in_keeps_the_page_token(tmp_path: Path, sign_in: SignIn):
     with (
         MetaFake(token="page-token", page_id="4321") as meta,
         OAuthFake(
             client_id="fb-app", client_secret="fb-secret", access_token="fb-short", on_issue=meta.user_tokens.add
         ) as oauth,
     ):
-        result, _ = _sign_in(
-            tmp_path,
+        result, _ = sign_in(
             [
                 "facebook",
                 "--client-id",
@@ -229,17 +278,19 @@ def test_facebook_sign_in_keeps_the_page_token(tmp_path: Path):
             "fb-secret",
         )
         exchange = [r for r in oauth.requests if r.get("query", {}).get("grant_type") == "fb_exchange_token"]
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.err
     assert exchange and exchange[0]["query"]["fb_exchange_token"] == "fb-short"
     saved = json.loads((tmp_path / "tokens.json").read_text())["facebook:default"]
     assert saved["token"] == "page-token" and saved["page_id"] == "4321"
     assert "expires_at" not in saved and "refresh_token" not in saved  # page tokens do not run out
-    assert "page-token" not in result.stdout + result.stderr
+    assert "page-token" not in result.out + result.err
 
 
-def test_run_refreshes_an_expiring_token_and_stores_the_rotated_one(tmp_path: Path):
-    """A real `scheduler run --once`: the stored X token ends in a minute; the post goes out with a
-    refreshed token and the store holds the new pair."""
+def test_run_refreshes_an_expiring_token_and_stores_the_rotated_one(
+    tmp_path: Path, run_fresh: Callable[..., Result], scheduler_env: Callable[..., None], monkeypatch, recwarn
+):
+    """`scheduler run --once` (in-process, on the machine's clock): the stored X token ends in a
+    minute; the post goes out with a refreshed token and the store holds the new pair."""
     pytest.importorskip("twitter_text")
     import datetime as dt
 
@@ -269,44 +320,24 @@ def test_run_refreshes_an_expiring_token_and_stores_the_rotated_one(tmp_path: Pa
             "Die Vernetzungsstelle informiert\n\nVorgestellt\n\nEin kurzer Beitrag über Familienbildung in Sachsen.\n",
             encoding="utf-8",
         )
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
-        env.update(
+        scheduler_env(
             SCHEDULER_TOKEN_STORE=str(store.path),
             SCHEDULER_DATABASE_URL=f"sqlite:///{tmp_path / 'q.sqlite3'}",
             SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"),
             SCHEDULER_PLATFORMS="x",
             SCHEDULER_TEMPLATES_DIR=str(ROOT / "templates"),
         )
-        queued = subprocess.run(
-            [sys.executable, "-m", "scheduler", "queue", "add", str(tmp_path / "issue.txt"), "--approve"],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert queued.returncode == 0, queued.stderr
-        now = subprocess.run(
-            [sys.executable, "-m", "scheduler", "queue", "reschedule", "1", "now"],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert now.returncode == 0, now.stderr
-        ran = subprocess.run(
-            [sys.executable, "-m", "scheduler", "run", "--once"],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        monkeypatch.chdir(tmp_path)
+        queued = run_fresh("queue", "add", str(tmp_path / "issue.txt"), "--approve", clock=None)
+        assert queued.code == 0, queued.err
+        now = run_fresh("queue", "reschedule", "1", "now", clock=None)
+        assert now.code == 0, now.err
+        ran = run_fresh("run", "--once", clock=None)
         saved = json.loads(store.path.read_text())["x:default"]
-    assert ran.returncode == 0, ran.stderr
-    assert len(x.tweets) == 1, queued.stdout + ran.stdout + ran.stderr
+    assert ran.code == 0, ran.err
+    assert len(x.tweets) == 1, queued.out + ran.out + ran.err
     assert saved["token"] == x.token != "x-old"
     assert saved["refresh_token"] in oauth.refresh_tokens and "refresh-old" not in oauth.refresh_tokens
     for secret in (saved["token"], saved["refresh_token"], "cs"):
-        assert secret not in ran.stdout + ran.stderr
+        assert secret not in ran.out + ran.err
+        assert not [w for w in recwarn if secret in str(w.message)]  # a process prints Python's warnings too
