@@ -1,5 +1,11 @@
 """Exactly once through crashes: a real daemon process is SIGKILLed at several points while it
-publishes; after restarts no post went out twice and none was lost."""
+publishes; after restarts no post went out twice and none was lost.
+
+The process that is killed is always a real one (no cleanup, no flush, no `finally` runs). The last
+restart, which only has to finish the queue, runs the same daemon code in the test's own process on
+the same SQLite file: what it recovers from is on disk (the queue and the outbox or the platform),
+and a process's memory dies with it whichever process runs the restart.
+"""
 
 from __future__ import annotations
 
@@ -20,9 +26,11 @@ from typing import Any
 
 import pytest
 
+from scheduler.cli import Clock
 from scheduler.models import Content, State
 from scheduler.storage import NewPost, Store
-from tests.conftest import ROOT
+from tests.conftest import ROOT, Result
+from tests.fakes.crashing_daemon import crashing_daemon
 
 POSTS = 40
 
@@ -59,10 +67,16 @@ def _complete_lines(outbox: Path) -> Counter[int]:
     return counts
 
 
+@pytest.fixture
+def cli_clock() -> Clock | None:
+    """`scheduler run --once` in the test's process reads the machine's clock, as the killed ones did."""
+    return None
+
+
 def _finish_and_check(url: str, outbox: Path) -> None:
-    final = _daemon(url, outbox)
-    _out, err = final.communicate(timeout=120)
-    assert final.returncode == 0, err
+    """The restart after the crashes, in this process: the crashing daemon's code without a kill
+    point, on the same file and outbox; then none lost, none sent twice."""
+    crashing_daemon(url, outbox).run_once(install_signals=False)
     store = Store.open(url)
     counts = store.counts()
     assert counts[State.PUBLISHED] == POSTS, counts  # none lost
@@ -103,39 +117,29 @@ def test_repeated_sigkill_at_random_moments(tmp_path: Path):
     rng = random.Random(20241213)
     for _ in range(6):
         process = _daemon(url, outbox)
-        time.sleep(rng.uniform(0.3, 0.9))  # start-up takes ~0.3 s; publishing 40 posts ~0.6 s
+        # timed from the moment it starts publishing (start-up takes from 0.3 s to seconds on a busy
+        # machine), so that every kill can land mid-work: publishing 40 posts takes ~0.6 s
+        assert process.stdout is not None
+        process.stdout.readline()
+        time.sleep(rng.uniform(0.0, 0.6))
         process.send_signal(signal.SIGKILL)
         process.communicate(timeout=60)
     _finish_and_check(url, outbox)
 
 
-def test_sigkill_real_scheduler_run_while_it_publishes_to_a_slow_mastodon(tmp_path: Path):
-    """The real `scheduler run` process, a slow fake Mastodon in another process: killed again
-    and again mid-request, then finished; each post exists exactly once on the server."""
+def test_sigkill_real_scheduler_run_while_it_publishes_to_a_slow_mastodon(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: Callable[..., Result]
+):
+    """The real `scheduler run` process, publishing to a slow fake Mastodon: killed again and again
+    mid-request, then finished; each post exists exactly once on the server."""
+    from tests.fakes.mastodon_server import MastodonFake
+
     created = tmp_path / "created.jsonl"
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.fakes.mastodon_server",
-            "--token",
-            "crash-token",
-            "--latency",
-            "0.04",
-            "--latency-after-create",
-            "0.04",
-            "--state",
-            str(created),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        base_url = server.stdout.readline().strip()
+    with MastodonFake(token="crash-token", latency=0.04, latency_after_create=0.04, state_file=created) as mastodon:
         url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
         now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
-        Store.open(url).add(
+        store = Store.open(url)
+        store.add(
             [
                 NewPost(f"item{n}", "mastodon", "default", now, Content((f"Beitrag Nummer {n}",), "de"))
                 for n in range(POSTS)
@@ -144,17 +148,17 @@ def test_sigkill_real_scheduler_run_while_it_publishes_to_a_slow_mastodon(tmp_pa
             now=now,
             reason="crash test",
         )
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
-        env.update(
-            SCHEDULER_DATABASE_URL=url,
-            SCHEDULER_MASTODON_BASE_URL=base_url,
-            SCHEDULER_MASTODON_TOKEN="crash-token",
-            SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"),
-        )
+        settings = {
+            "SCHEDULER_DATABASE_URL": url,
+            "SCHEDULER_MASTODON_BASE_URL": mastodon.url,
+            "SCHEDULER_MASTODON_TOKEN": "crash-token",
+            "SCHEDULER_OUTBOX": str(tmp_path / "outbox.jsonl"),
+        }
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")} | settings
         rng = random.Random(7)
         kills, progress = 0, []
         for _ in range(6):
-            published = Store.open(url).counts()[State.PUBLISHED]
+            published = store.counts()[State.PUBLISHED]
             daemon = subprocess.Popen(
                 [sys.executable, "-m", "scheduler", "run"],
                 cwd=tmp_path,
@@ -166,9 +170,7 @@ def test_sigkill_real_scheduler_run_while_it_publishes_to_a_slow_mastodon(tmp_pa
             # start-up takes from 0.3 s to seconds on a busy machine: kill at a random moment once it publishes
             deadline = time.monotonic() + 60
             while (
-                daemon.poll() is None
-                and time.monotonic() < deadline
-                and Store.open(url).counts()[State.PUBLISHED] == published
+                daemon.poll() is None and time.monotonic() < deadline and store.counts()[State.PUBLISHED] == published
             ):
                 time.sleep(0.02)
             time.sleep(rng.uniform(0.0, 0.5))  # publishing 40 posts takes ~3.5 s
@@ -176,27 +178,20 @@ def test_sigkill_real_scheduler_run_while_it_publishes_to_a_slow_mastodon(tmp_pa
                 daemon.send_signal(signal.SIGKILL)
                 kills += 1
             daemon.communicate(timeout=60)
-            progress.append(Store.open(url).counts()[State.PUBLISHED])
+            progress.append(store.counts()[State.PUBLISHED])
         assert kills >= 3
         assert 0 < progress[0] < POSTS, progress  # the first kill landed mid-way through the queue
-        final = subprocess.run(
-            [sys.executable, "-m", "scheduler", "run", "--once"],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert final.returncode == 0, final.stderr
-        store = Store.open(url)
+        for name, value in settings.items():  # the restart that finishes: the same command in this process
+            monkeypatch.setenv(name, value)
+        monkeypatch.chdir(tmp_path)
+        final = run("run", "--once")
+        assert final.code == 0, final
         assert store.counts()[State.PUBLISHED] == POSTS  # none lost
         texts = Counter(json.loads(line)["status"] for line in created.read_text().splitlines())
         assert set(texts) == {f"Beitrag Nummer {n}" for n in range(POSTS)}
         assert max(texts.values()) == 1, [t for t, n in texts.items() if n > 1]  # none twice
         assert not (tmp_path / "outbox.jsonl").exists()  # nothing went to the dry-run outbox
-    finally:
-        server.kill()
-        server.communicate(timeout=10)
+    store.close()
 
 
 # -- each real platform client, killed mid-publish -----------------------------------------------------
@@ -324,9 +319,9 @@ def _targets() -> dict[str, Callable[[], Target]]:
     return {f.__name__: f for f in (mastodon, bluesky, x, linkedin, threads, facebook)}
 
 
-def _run(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+def _run(tmp_path: Path, env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "scheduler", "run", *args],
+        [sys.executable, "-m", "scheduler", "run"],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -349,12 +344,15 @@ def _kill_when(daemon: subprocess.Popen[str], hold: Any, fake: Any) -> None:
 
 
 @pytest.mark.parametrize("name", ["mastodon", "bluesky", "x", "linkedin", "threads", "facebook"])
-def test_sigkill_real_scheduler_run_mid_publish_through_each_platform_client(tmp_path: Path, name: str):
+def test_sigkill_real_scheduler_run_mid_publish_through_each_platform_client(
+    tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch, run: Callable[..., Result]
+):
     """The real `scheduler run` publishes through the platform's real client to its fake (settings
     from the environment, as in production) and is SIGKILLed twice: while the fake holds the
     request of the first post, and after the fake created a post (a thread's second part where the
-    platform has threads) but before it answered. After a restart every post is published, found
-    again by reconciling, and each exists on the platform exactly once."""
+    platform has threads) but before it answered. After a restart (`scheduler run --once` in this
+    process, with the same settings) every post is published, found again by reconciling, and each
+    exists on the platform exactly once."""
     target = _targets()[name]()
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
@@ -376,8 +374,12 @@ def test_sigkill_real_scheduler_run_mid_publish_through_each_platform_client(tmp
         reason="crash test",
     )
     with target.fake as fake:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
-        env.update(SCHEDULER_DATABASE_URL=url, SCHEDULER_OUTBOX=str(tmp_path / "outbox.jsonl"), **target.env(fake.url))
+        settings = {
+            "SCHEDULER_DATABASE_URL": url,
+            "SCHEDULER_OUTBOX": str(tmp_path / "outbox.jsonl"),
+            **target.env(fake.url),
+        }
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")} | settings
 
         held = fake.hold(target.create, stage="before")  # the first post's request, not yet handled
         _kill_when(_run(tmp_path, env), held, fake)
@@ -390,9 +392,11 @@ def test_sigkill_real_scheduler_run_mid_publish_through_each_platform_client(tmp
         assert store.get(ids[0]).state == State.PUBLISHED
         assert store.get(ids[1]).state == State.PUBLISHING
 
-        final = _run(tmp_path, env, "--once")
-        _out, err = final.communicate(timeout=120)
-        assert final.returncode == 0, err
+        for setting, value in settings.items():
+            monkeypatch.setenv(setting, value)
+        monkeypatch.chdir(tmp_path)
+        final = run("run", "--once")
+        assert final.code == 0, final
 
         store = Store.open(url)
         assert store.counts()[State.PUBLISHED] == len(posts), store.counts()  # none lost
