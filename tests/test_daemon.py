@@ -9,16 +9,18 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from scheduler.cli import Clock
 from scheduler.daemon import Daemon
 from scheduler.models import Content, State
 from scheduler.platforms.dryrun import DryRunPublisher, sent_keys
 from scheduler.publishing import Dispatcher
 from scheduler.storage import NewPost, Store
-from tests.conftest import ROOT
+from tests.conftest import ROOT, Result
 from tests.fakes.mastodon_server import MastodonFake
 from tests.waiting import wait_for
 
@@ -126,19 +128,23 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "scheduler", *args],
-        capture_output=True,
-        text=True,
-        env=_env(tmp_path),
-        cwd=tmp_path,
-        timeout=60,
-    )
+@pytest.fixture
+def cli_clock() -> Clock | None:
+    """`scheduler status` compares the daemon's heartbeat with the machine's clock."""
+    return None
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_real_daemon_stops_cleanly_on_signal_and_status_follows(tmp_path: Path, sig: int):
+def test_real_daemon_stops_cleanly_on_signal_and_status_follows(
+    tmp_path: Path, sig: int, monkeypatch: pytest.MonkeyPatch, run: Callable[..., Result]
+):
+    """The real `scheduler run` process; `scheduler status` (in this process, on the same database)
+    sees it alive while it runs and down once it stopped."""
+    for name, value in _env(tmp_path).items():
+        if name.startswith("SCHEDULER_"):
+            monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    store = Store.open(f"sqlite:///{tmp_path / 'q.sqlite3'}")
     with MastodonFake(token="m", max_characters=500) as mastodon:
         env = {**_env(tmp_path), "SCHEDULER_MASTODON_BASE_URL": mastodon.url, "SCHEDULER_MASTODON_TOKEN": "m"}
         daemon = subprocess.Popen(
@@ -150,7 +156,13 @@ def test_real_daemon_stops_cleanly_on_signal_and_status_follows(tmp_path: Path, 
             text=True,
         )
         try:
-            wait_for(lambda: _cli(tmp_path, "status").returncode == 0, what="status sees the daemon")
+            wait_for(
+                lambda: daemon.poll() is not None or any(stopped is None for *_, stopped in store.daemons()),
+                what="the daemon writes its first heartbeat",
+            )
+            assert daemon.poll() is None, daemon.communicate()[1]
+            alive = run("status")
+            assert alive.code == 0 and f":{daemon.pid} alive" in alive.out, alive
             second = subprocess.run(
                 [sys.executable, "-m", "scheduler", "run"],
                 capture_output=True,
@@ -168,5 +180,6 @@ def test_real_daemon_stops_cleanly_on_signal_and_status_follows(tmp_path: Path, 
         finally:
             if daemon.poll() is None:
                 daemon.kill()
-    status = _cli(tmp_path, "status")
-    assert status.returncode == 1 and "daemon down" in status.stdout
+    status = run("status")
+    assert status.code == 1 and "daemon down" in status.out, status
+    store.close()
