@@ -9,14 +9,15 @@ fields (`path`, `url`, `extra`) and class, not their wording.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import datetime as dt
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -53,11 +54,9 @@ def _one_error_line(err: str) -> str:
     return errors[0]
 
 
-def _cli(
-    url: str, *args: str, folder: Path, wrap: tuple[str, ...] = (), code: str = ""
-) -> subprocess.CompletedProcess[str]:
-    """`scheduler ARGS` as a separate process on `url` (`wrap`: a command it runs under; `code`:
-    Python run before the CLI, in the same process)."""
+def _cli(url: str, *args: str, folder: Path, code: str = "") -> subprocess.CompletedProcess[str]:
+    """`scheduler ARGS` as a separate process on `url` (`code`: Python run before the CLI, in the
+    same process)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
     env.update(SCHEDULER_DATABASE_URL=url, SCHEDULER_OUTBOX=str(folder / "outbox.jsonl"), PYTHONPATH=str(ROOT))
     script = (
@@ -65,7 +64,7 @@ def _cli(
         "sys.exit(main(sys.argv[1:], clock=PinnedClock()))"
     )
     return subprocess.run(
-        [*wrap, sys.executable, "-c", script, *args], env=env, cwd=folder, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", script, *args], env=env, cwd=folder, capture_output=True, text=True, timeout=120
     )
 
 
@@ -141,18 +140,44 @@ def test_a_folder_that_cannot_be_created_is_a_storage_error_naming_the_file(tmp_
         assert str(path) in _one_error_line(result.err)
 
 
-def _without_root_powers() -> tuple[str, ...]:
-    """A prefix that runs a command without the powers that let root write a read-only folder;
-    nothing for another user, whom the permissions stop anyway."""
+class _CapHeader(ctypes.Structure):
+    _fields_ = (("version", ctypes.c_uint32), ("pid", ctypes.c_int))
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = (("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32))
+
+
+_CAPABILITY_VERSION_3 = 0x20080522  # linux/capability.h: two _CapData, capabilities 0–31 in the first
+#: CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER: what lets root write a read-only folder or file.
+_ROOT_POWERS = (1 << 1) | (1 << 2) | (1 << 3)
+
+
+def _capabilities(call: str, data: ctypes.Array[_CapData]) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if getattr(libc, call)(ctypes.byref(_CapHeader(_CAPABILITY_VERSION_3, 0)), data) != 0:
+        raise OSError(ctypes.get_errno(), f"{call} failed")
+
+
+@contextlib.contextmanager
+def _without_root_powers() -> Iterator[None]:
+    """The block runs without the powers that let root write a read-only folder (the kernel then
+    refuses as it does for any other user), in this thread only: Linux keeps capabilities per
+    thread, and a dropped effective capability is raised again from the permitted set afterwards.
+    Nothing changes for another user, whom the permissions stop anyway."""
     if os.geteuid() != 0:
-        return ()
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        pytest.skip(
-            "running as root, whom a read-only folder does not stop, and setpriv (util-linux) is "
-            "missing to drop that power"
-        )
-    return (setpriv, "--bounding-set=-dac_override,-dac_read_search,-fowner", "--")
+        yield
+        return
+    data = (_CapData * 2)()
+    _capabilities("capget", data)
+    powers = data[0].effective
+    data[0].effective = powers & ~_ROOT_POWERS
+    _capabilities("capset", data)
+    try:
+        yield
+    finally:
+        data[0].effective = powers
+        _capabilities("capset", data)
 
 
 @pytest.fixture
@@ -170,46 +195,39 @@ def read_only(tmp_path: Path):
 )
 @pytest.mark.parametrize("args", [("queue", "list"), ("status",), ("run", "--once")], ids=" ".join)
 def test_a_read_only_folder_is_one_error_line_naming_the_file(
-    read_only: Path, tmp_path: Path, name: str, args: tuple[str, ...]
+    read_only: Path, tmp_path: Path, name: str, args: tuple[str, ...], run, monkeypatch
 ):
-    wrap = _without_root_powers()
     path = read_only / name
-    done = _cli(f"sqlite:///{path}", *args, folder=tmp_path, wrap=wrap)
-    assert done.returncode == 2, done.stderr
-    assert str(path) in _one_error_line(done.stderr)
+    monkeypatch.setenv("SCHEDULER_DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("SCHEDULER_OUTBOX", str(tmp_path / "outbox.jsonl"))
+    with _without_root_powers():
+        result = run(*args)
+    assert result.code == 2, result
+    assert str(path) in _one_error_line(result.err)
 
 
-def test_the_publishing_daemon_on_a_read_only_file_is_one_error_line(tmp_path: Path):
+def test_the_publishing_daemon_on_a_read_only_file_is_one_error_line(tmp_path: Path, run, monkeypatch):
     """`scheduler run` (with an account, so it publishes) locks the database file for writing."""
-    wrap = _without_root_powers()
     path = tmp_path / "queue.sqlite3"
     _queue(path)
     path.chmod(0o444)
-    code = (
-        "import os; os.environ.update(SCHEDULER_MASTODON_TOKEN='t', SCHEDULER_MASTODON_BASE_URL='http://127.0.0.1:9')"
-    )
-    done = _cli(f"sqlite:///{path}", "run", "--once", folder=tmp_path, wrap=wrap, code=code)
-    assert done.returncode == 2, done.stderr
-    assert str(path) in _one_error_line(done.stderr)
+    monkeypatch.setenv("SCHEDULER_DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("SCHEDULER_OUTBOX", str(tmp_path / "outbox.jsonl"))
+    monkeypatch.setenv("SCHEDULER_MASTODON_TOKEN", "t")
+    monkeypatch.setenv("SCHEDULER_MASTODON_BASE_URL", "http://127.0.0.1:9")
+    with _without_root_powers():
+        result = run("run", "--once")
+    assert result.code == 2, result
+    assert str(path) in _one_error_line(result.err)
 
 
-def test_the_store_on_a_read_only_folder_is_unavailable_with_the_file(read_only: Path, tmp_path: Path):
-    """In the store itself (a process of its own, where root's powers are dropped)."""
-    wrap = _without_root_powers()
+def test_the_store_on_a_read_only_folder_is_unavailable_with_the_file(read_only: Path):
+    """In the store itself."""
     path = read_only / "new.sqlite3"
-    script = (
-        "import sys\nfrom scheduler.errors import DatabaseUnavailable\nfrom scheduler.storage import Store\n"
-        f"try:\n    Store.open({f'sqlite:///{path}'!r})\nexcept DatabaseUnavailable as error:\n"
-        "    print(error.path, error.reason, sep='|')\n"
-    )
-    done = subprocess.run(
-        [*wrap, sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
-    )
-    assert done.stdout.strip() == f"{path}|unable to open database file", done.stderr
+    with pytest.raises(DatabaseUnavailable) as raised, _without_root_powers():
+        Store.open(f"sqlite:///{path}")
+    assert raised.value.path == path
+    assert raised.value.reason == "unable to open database file"
 
 
 # -- a newer schema --------------------------------------------------------------------------------
