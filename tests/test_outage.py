@@ -224,23 +224,29 @@ def test_the_engine_tells_a_database_fault_from_a_bug(tmp_path: Path):
 # -- PostgreSQL: the server terminates the daemon's connections -------------------------------
 
 
-def _listening(url: str) -> set[int]:
+def _admin() -> psycopg.Connection[Any]:
+    """A connection to the server's own database, outside the daemon's: the test's view of the
+    server. One for the whole test: polling through new connections would start a server process
+    for each poll."""
+    return psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", autocommit=True)
+
+
+def _listening(admin: psycopg.Connection[Any], url: str) -> set[int]:
     """The server processes LISTENing for queue changes on `url`'s database (the daemon's watch)."""
     dbname = url.rsplit("/", 1)[1]
-    with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", autocommit=True) as admin:
-        rows = admin.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND query LIKE 'LISTEN %%'", (dbname,)
-        ).fetchall()
+    rows = admin.execute(
+        "SELECT pid FROM pg_stat_activity WHERE datname = %s AND query LIKE 'LISTEN %%'", (dbname,)
+    ).fetchall()
     return {pid for (pid,) in rows}
 
 
-def _terminate(url: str) -> int:
+def _terminate(admin: psycopg.Connection[Any], url: str) -> int:
+    """Terminate every connection to `url`'s database (the admin connection is to another one)."""
     dbname = url.rsplit("/", 1)[1]
-    with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", autocommit=True) as admin:
-        rows = admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            (dbname,),
-        ).fetchall()
+    rows = admin.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+        (dbname,),
+    ).fetchall()
     return len(rows)
 
 
@@ -258,17 +264,18 @@ def test_terminated_postgresql_connections_are_opened_again_and_every_post_goes_
     daemon = Daemon(store, Dispatcher(store, DryRunPublisher(outbox, delay=0.01), worker="w"), batch=10)
     thread = _run(daemon)
     rounds, per_round, wakes, terminated = 6, 15, [], 0
+    admin = _admin()
     try:
-        wait_for(lambda: _listening(postgresql_url), what="the daemon listens for changes")
+        wait_for(lambda: _listening(admin, postgresql_url), what="the daemon listens for changes")
         for n in range(rounds):
             other = Store.open(postgresql_url)  # another process queueing posts
             now = dt.datetime.now(dt.UTC)
             other.add(_posts(per_round, now, prefix=f"r{n}-"), state=State.SCHEDULED, now=now, reason="test")
             time.sleep(0.05 * n)  # terminated at different moments: idle, claiming, sending
-            before = _listening(postgresql_url)
-            terminated += _terminate(postgresql_url)
+            before = _listening(admin, postgresql_url)
+            terminated += _terminate(admin, postgresql_url)
             # the watch notices the drop (it checks every 0.5 s) and listens again on a new connection
-            wait_for(lambda before=before: _listening(postgresql_url) - before, what="the daemon listens again")
+            wait_for(lambda before=before: _listening(admin, postgresql_url) - before, what="the daemon listens again")
             now = dt.datetime.now(dt.UTC)
             (late,) = other.add(_posts(1, now, prefix=f"late{n}-"), state=State.SCHEDULED, now=now, reason="test")
             added = time.monotonic()
@@ -281,6 +288,7 @@ def test_terminated_postgresql_connections_are_opened_again_and_every_post_goes_
         total = rounds * (per_round + 1)
         wait_for(lambda: store.counts()[State.PUBLISHED] == total, what="every post is published")
     finally:
+        admin.close()
         daemon.stop()
         thread.join(15)
     assert not thread.is_alive()
