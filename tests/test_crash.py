@@ -1,10 +1,13 @@
 """Exactly once through crashes: a real daemon process is SIGKILLed at several points while it
 publishes; after restarts no post went out twice and none was lost.
 
-The process that is killed is always a real one (no cleanup, no flush, no `finally` runs). The last
-restart, which only has to finish the queue, runs the same daemon code in the test's own process on
-the same SQLite file: what it recovers from is on disk (the queue and the outbox or the platform),
-and a process's memory dies with it whichever process runs the restart.
+The process that is killed is always a real one (no cleanup, no flush, no `finally` runs), forked
+from a server that imported the package once (tests/fakes/crashing_daemon.py: a fork costs
+milliseconds, a new interpreter 0.5 s of CPU; nothing of a SIGKILLed process's exit runs, so how it
+was started makes no difference). The last restart, which only has to finish the queue, runs the
+same daemon code in the test's own process on the same SQLite file: what it recovers from is on disk
+(the queue and the outbox or the platform), and a process's memory dies with it whichever process
+runs the restart.
 """
 
 from __future__ import annotations
@@ -15,8 +18,6 @@ import json
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -30,7 +31,8 @@ from scheduler.cli import Clock
 from scheduler.models import Content, State
 from scheduler.storage import NewPost, Store
 from tests.conftest import ROOT, Result
-from tests.fakes.crashing_daemon import crashing_daemon
+from tests.fakes.crashing_daemon import Forked, crashing_daemon, fork_crashing_daemon, fork_scheduler
+from tests.waiting import wait_for
 
 POSTS = 40
 
@@ -47,15 +49,13 @@ def _queue(tmp_path: Path) -> str:
     return url
 
 
-def _daemon(url: str, outbox: Path, *kill: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.fakes.crashing_daemon", url, str(outbox), *kill],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")},
-    )
+def _env(**settings: str) -> dict[str, str]:
+    """This process's environment without its SCHEDULER_ settings, plus `settings`."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")} | settings
+
+
+def _daemon(url: str, outbox: Path, *kill: str, log: Path) -> Forked:
+    return fork_crashing_daemon(url, outbox, *kill, env=_env(), cwd=ROOT, log=log)
 
 
 def _complete_lines(outbox: Path) -> Counter[int]:
@@ -104,9 +104,8 @@ def _finish_and_check(url: str, outbox: Path) -> None:
 )
 def test_sigkill_at_a_precise_point_then_restart(tmp_path: Path, kill: tuple[str, int]):
     url, outbox = _queue(tmp_path), tmp_path / "outbox.jsonl"
-    crashed = _daemon(url, outbox, kill[0], str(kill[1]))
-    crashed.communicate(timeout=120)
-    assert crashed.returncode == -signal.SIGKILL
+    crashed = _daemon(url, outbox, kill[0], str(kill[1]), log=tmp_path / "crashed.log")
+    assert crashed.wait(120) == -signal.SIGKILL, crashed.output()
     left = Store.open(url).counts()
     assert left[State.PUBLISHED] < POSTS  # it really died mid-way
     _finish_and_check(url, outbox)
@@ -115,15 +114,14 @@ def test_sigkill_at_a_precise_point_then_restart(tmp_path: Path, kill: tuple[str
 def test_repeated_sigkill_at_random_moments(tmp_path: Path):
     url, outbox = _queue(tmp_path), tmp_path / "outbox.jsonl"
     rng = random.Random(20241213)
-    for _ in range(6):
-        process = _daemon(url, outbox)
-        # timed from the moment it starts publishing (start-up takes from 0.3 s to seconds on a busy
-        # machine), so that every kill can land mid-work: publishing 40 posts takes ~0.6 s
-        assert process.stdout is not None
-        process.stdout.readline()
+    for n in range(6):
+        process = _daemon(url, outbox, log=tmp_path / f"daemon{n}.log")
+        # timed from the moment it starts publishing (its `running` line), so that every kill can
+        # land mid-work however long start-up takes: publishing 40 posts takes ~0.6 s
+        wait_for(lambda process=process: "running" in process.output() or not process.running())
         time.sleep(rng.uniform(0.0, 0.6))
-        process.send_signal(signal.SIGKILL)
-        process.communicate(timeout=60)
+        process.kill()
+        process.wait(60)
     _finish_and_check(url, outbox)
 
 
@@ -154,30 +152,20 @@ def test_sigkill_real_scheduler_run_while_it_publishes_to_a_slow_mastodon(
             "SCHEDULER_MASTODON_TOKEN": "crash-token",
             "SCHEDULER_OUTBOX": str(tmp_path / "outbox.jsonl"),
         }
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")} | settings
         rng = random.Random(7)
         kills, progress = 0, []
-        for _ in range(6):
+        for n in range(6):
             published = store.counts()[State.PUBLISHED]
-            daemon = subprocess.Popen(
-                [sys.executable, "-m", "scheduler", "run"],
-                cwd=tmp_path,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            # start-up takes from 0.3 s to seconds on a busy machine: kill at a random moment once it publishes
+            daemon = fork_scheduler("run", env=_env(**settings), cwd=tmp_path, log=tmp_path / f"run{n}.log")
+            # start-up takes a while on a busy machine: kill at a random moment once it publishes
             deadline = time.monotonic() + 60
-            while (
-                daemon.poll() is None and time.monotonic() < deadline and store.counts()[State.PUBLISHED] == published
-            ):
+            while daemon.running() and time.monotonic() < deadline and store.counts()[State.PUBLISHED] == published:
                 time.sleep(0.02)
             time.sleep(rng.uniform(0.0, 0.5))  # publishing 40 posts takes ~3.5 s
-            if daemon.poll() is None:
-                daemon.send_signal(signal.SIGKILL)
+            if daemon.running():
+                daemon.kill()
                 kills += 1
-            daemon.communicate(timeout=60)
+            daemon.wait(60)
             progress.append(store.counts()[State.PUBLISHED])
         assert kills >= 3
         assert 0 < progress[0] < POSTS, progress  # the first kill landed mid-way through the queue
@@ -319,26 +307,15 @@ def _targets() -> dict[str, Callable[[], Target]]:
     return {f.__name__: f for f in (mastodon, bluesky, x, linkedin, threads, facebook)}
 
 
-def _run(tmp_path: Path, env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "scheduler", "run"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _kill_when(daemon: subprocess.Popen[str], hold: Any, fake: Any) -> None:
+def _kill_when(daemon: Forked, hold: Any, fake: Any) -> None:
     """SIGKILL the daemon while the fake holds its request, then let the fake finish that request
     (as a server does whose client went away) before anything else happens."""
     if not hold.reached.wait(60):
         daemon.kill()
-        raise AssertionError(f"the daemon never reached the held request: {daemon.communicate(timeout=10)[1][-2000:]}")
-    daemon.send_signal(signal.SIGKILL)
-    daemon.communicate(timeout=30)
-    assert daemon.returncode == -signal.SIGKILL
+        daemon.wait(10)
+        raise AssertionError(f"the daemon never reached the held request: {daemon.output()[-2000:]}")
+    daemon.kill()
+    assert daemon.wait(30) == -signal.SIGKILL, daemon.output()
     hold.release()
     assert fake.wait_idle()
 
@@ -379,15 +356,15 @@ def test_sigkill_real_scheduler_run_mid_publish_through_each_platform_client(
             "SCHEDULER_OUTBOX": str(tmp_path / "outbox.jsonl"),
             **target.env(fake.url),
         }
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")} | settings
+        env = _env(**settings)
 
         held = fake.hold(target.create, stage="before")  # the first post's request, not yet handled
-        _kill_when(_run(tmp_path, env), held, fake)
+        _kill_when(fork_scheduler("run", env=env, cwd=tmp_path, log=tmp_path / "run1.log"), held, fake)
         assert Store.open(url).get(ids[0]).state == State.PUBLISHING
 
         # the restart reconciles the first post, then is killed once the second post (its last part) exists
         held = fake.hold(target.create, stage="after", skip=len(posts[1]) - 1)
-        _kill_when(_run(tmp_path, env), held, fake)
+        _kill_when(fork_scheduler("run", env=env, cwd=tmp_path, log=tmp_path / "run2.log"), held, fake)
         store = Store.open(url)
         assert store.get(ids[0]).state == State.PUBLISHED
         assert store.get(ids[1]).state == State.PUBLISHING
