@@ -10,6 +10,8 @@ import re
 from pathlib import Path
 from urllib.parse import unquote
 
+from scheduler.errors import StorageError
+
 #: SQLAlchemy's URL grammar (sqlalchemy.engine.url._parse_url), only the parts named that we use.
 _URL = re.compile(
     r"""(?P<name>[\w+]+)://
@@ -29,7 +31,8 @@ def masked(url: str) -> str:
 def sqlite_path(url: str) -> Path | None:
     """The database file of a SQLite URL (`sqlite:///relative`, `sqlite:////absolute`, a leading
     `~` or `~user` expanded when it can be); None for another database, an in-memory one, or a URL
-    that cannot be read. `engine.create` opens exactly this file."""
+    that cannot be read. `engine.create` opens exactly this file. A file name with a NUL byte (`%00`)
+    names no file: a `StorageError` saying so."""
     found = _URL.match(url)
     if found is None or found["name"].split("+", 1)[0] != "sqlite":
         return None
@@ -38,6 +41,11 @@ def sqlite_path(url: str) -> Path | None:
     database = unquote(found["database"]) if found["database"] is not None else ""
     if database in ("", ":memory:"):
         return None
+    if "\x00" in database:
+        raise StorageError(
+            f"database URL {masked(url)!r} names a file with a NUL byte (%00); write the file name without it",
+            url=masked(url),
+        )
     return Path(os.path.expanduser(database))
 
 

@@ -329,3 +329,14 @@ def test_a_missing_postgresql_driver_is_one_line_in_a_real_process(tmp_path: Pat
     )
     assert done.returncode == 2, done.stderr
     assert "pip install 'newsletter-scheduler[postgres]'" in _one_error_line(done.stderr)
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
+def test_every_command_says_a_nul_byte_in_the_sqlite_file_name_in_one_line(run, monkeypatch, args: tuple[str, ...]):
+    """`%00` in the file name (found by the URL reading's fuzz test): one line naming the URL, not
+    SQLite's ValueError traceback."""
+    monkeypatch.setenv("SCHEDULER_DATABASE_URL", "sqlite:///data/a%00b.sqlite3")
+    result = run(*args)
+    assert result.code == 2, result
+    line = _one_error_line(result.err)
+    assert "'sqlite:///data/a%00b.sqlite3' names a file with a NUL byte" in line

@@ -7,11 +7,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.exc import ArgumentError
 
+from scheduler.errors import StorageError
 from scheduler.storage.sqlite_read import sqlite_file
 from scheduler.storage.urls import masked, sqlite_path
 
@@ -46,20 +48,39 @@ EXAMPLES = [
 ]
 
 
+def _agree(url: str) -> None:
+    """`sqlite_path(url)` is the file SQLAlchemy opens; where that file's name would hold a NUL byte
+    (`%00`), which no file name can, a `StorageError` says so (SQLite itself would raise ValueError)."""
+    try:
+        expected = _sqlalchemy_file(url)
+    except ValueError:
+        with pytest.raises(StorageError, match="NUL byte"):
+            sqlite_path(url)
+        return
+    assert sqlite_path(url) == expected, url
+
+
 def test_examples_name_the_file_sqlalchemy_opens():
     for url in EXAMPLES:
-        assert sqlite_path(url) == _sqlalchemy_file(url), url
+        _agree(url)
+
+
+def test_a_nul_byte_in_the_file_name_is_a_storage_error_naming_the_url():
+    with pytest.raises(StorageError, match=r"'sqlite:///~%00' names a file with a NUL byte"):
+        sqlite_path("sqlite:///~%00")
+    with pytest.raises(StorageError, match="NUL byte"):
+        sqlite_path("sqlite:///data/a%00b.sqlite3")
 
 
 @given(st.text(alphabet="sqlite+pgsr:/?@%.~_-x0123 []", max_size=40))
 def test_any_url_names_the_file_sqlalchemy_opens(url: str):
-    assert sqlite_path(url) == _sqlalchemy_file(url)
+    _agree(url)
 
 
 @given(st.text(alphabet="/abc~%20._-", min_size=1, max_size=30))
 def test_any_sqlite_path_names_the_file_sqlalchemy_opens(tail: str):
     for url in (f"sqlite:///{tail}", f"sqlite:////{tail}", f"sqlite+pysqlite:///{tail}?timeout=3"):
-        assert sqlite_path(url) == _sqlalchemy_file(url)
+        _agree(url)
 
 
 def test_the_engine_opens_that_file_with_home_expanded(tmp_path: Path, monkeypatch):
