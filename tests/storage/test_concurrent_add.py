@@ -103,16 +103,17 @@ def _rounds(
                 ),
                 what=f"the processes are ready for round {round_}",
             )
-            _fail_if_one_died(started, folder)
+            _fail_if_one_died(started, folder, round_ - 1)
             (folder / f"go-{round_}").touch()
             wait_for(
                 lambda round_=round_: (
-                    len(list(folder.glob(f"rc-{round_}-*"))) == PROCESSES or any(p.poll() is not None for p in started)
+                    len(list(folder.glob(f"rc-{round_}-*"))) == PROCESSES
+                    or any(p.poll() is not None and not (folder / f"rc-{round_}-{p.pid}").exists() for p in started)
                 ),
                 what=f"round {round_} is done",
                 timeout=120,
             )
-            _fail_if_one_died(started, folder)
+            _fail_if_one_died(started, folder, round_)
             yield [
                 subprocess.CompletedProcess(
                     process.args,
@@ -131,9 +132,11 @@ def _rounds(
             log.close()
 
 
-def _fail_if_one_died(started: list[subprocess.Popen[str]], folder: Path) -> None:
+def _fail_if_one_died(started: list[subprocess.Popen[str]], folder: Path, round_: int) -> None:
+    """An AssertionError with its output if a process ended before finishing round `round_` (after
+    its last round, a process ends by itself)."""
     for n, process in enumerate(started):
-        if process.poll() is not None:
+        if process.poll() is not None and not (folder / f"rc-{round_}-{process.pid}").exists():
             err = (folder / f"stderr-{n}").read_text(encoding="utf-8")
             raise AssertionError(f"a process ended early (exit {process.returncode}):\n{err[-3000:]}")
 
