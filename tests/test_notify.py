@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import logging
 import socket
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import ClassVar
@@ -21,6 +20,7 @@ from scheduler.notify.email import EmailNotifier
 from scheduler.notify.webhook import WebhookNotifier
 from scheduler.publishing import Dispatcher
 from scheduler.storage import NewPost, Store
+from tests.fakes.serving import serving_thread
 
 NOW = dt.datetime(2030, 1, 7, 8, 0, tzinfo=dt.UTC)
 
@@ -56,7 +56,7 @@ class _Hook(BaseHTTPRequestHandler):
 def hook() -> Iterator[str]:
     _Hook.received, _Hook.status = [], 200
     server = HTTPServer(("127.0.0.1", 0), _Hook)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = serving_thread(server)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/hooks/T000/secret-token"
     server.shutdown()
@@ -134,7 +134,7 @@ def test_a_webhook_whose_certificate_does_not_verify_is_a_notice_error(tmp_path)
     pki = make_pki(tmp_path)  # a CA the system does not trust
     server = HTTPServer(("127.0.0.1", 0), _Hook)
     server.socket = pki.server_context().wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = serving_thread(server)
     thread.start()
     _Hook.received = []
     try:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,6 +19,7 @@ from scheduler.models import Content, State
 from scheduler.platforms.http import HttpClient, scrub
 from scheduler.storage import NewPost, Store
 from tests.conftest import Result
+from tests.fakes.serving import serving_thread
 
 MASTODON_TOKEN = "tok-MASTODON-echo-s3cr3t-4711"
 APP_PASSWORD = "app-BLUESKY-echo-s3cr3t-0815"
@@ -73,7 +73,7 @@ class EchoServer:
             do_GET = do_POST = _answer  # noqa: N815  # reason: the method name the server library calls
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = serving_thread(self._server)
 
     @property
     def url(self) -> str:
@@ -230,7 +230,7 @@ def test_a_threads_container_error_that_repeats_the_token_is_scrubbed():
             self.wfile.write(answer)
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serving_thread(server).start()
     try:
         client = ThreadsPublisher(f"http://127.0.0.1:{server.server_port}", SecretStr(token))
         with pytest.raises(RejectedError) as refused:

@@ -40,6 +40,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.fakes.serving import serving_thread
+
 #: Status of an injected answer that is no answer: the connection is closed instead.
 DROP = 0
 
@@ -189,7 +191,7 @@ class FakeServer:
         self._fault_lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), self.handler())
         self._server.fake = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = serving_thread(self._server)
 
     def handler(self) -> type[JsonHandler]:
         raise NotImplementedError

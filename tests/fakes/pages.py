@@ -4,13 +4,13 @@ cards are tested against real HTTP (redirects, sizes, content types) without any
 from __future__ import annotations
 
 import struct
-import threading
 import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from scheduler.errors import RejectedError
 from scheduler.platforms.fetching import Fetcher
+from tests.fakes.serving import serving_thread
 
 
 def png(width: int = 3, height: int = 2, *, size: int = 0) -> bytes:
@@ -86,7 +86,7 @@ class PageServer:
                 self.wfile.write(resource.body)
 
         self._server = _Server(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = serving_thread(self._server)
 
     @property
     def url(self) -> str:

@@ -19,6 +19,7 @@ from scheduler.platforms.fetching import Fetcher
 from scheduler.platforms.http import HttpClient
 from scheduler.platforms.linkcard import LinkCards
 from tests.fakes.pages import PageServer, Resource, og_page, png
+from tests.fakes.serving import serving_thread
 
 
 @pytest.fixture
@@ -163,7 +164,6 @@ def test_https_through_the_checked_address_still_verifies_the_name(tmp_path, mon
     import shutil
     import ssl
     import subprocess
-    import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     from scheduler.errors import TransientError
@@ -214,7 +214,7 @@ def test_https_through_the_checked_address_still_verifies_the_name(tmp_path, mon
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serving_thread(server).start()
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))  # requests trusts the bundle the environment names
     try:
         fetcher = Fetcher(allow=["localhost", "127.0.0.1"])

@@ -20,6 +20,7 @@ from scheduler.errors import (
     TransientError,
 )
 from scheduler.platforms.http import USER_AGENT, HttpClient, retry_after
+from tests.fakes.serving import serving_thread
 
 NOW = dt.datetime(2030, 1, 7, 8, 0, tzinfo=dt.UTC)
 
@@ -51,7 +52,7 @@ class Scripted(BaseHTTPRequestHandler):
 def server() -> Iterator[str]:
     Scripted.answers, Scripted.seen = [], []
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    serving_thread(httpd).start()
     yield f"http://127.0.0.1:{httpd.server_port}"
     httpd.shutdown()
     httpd.server_close()

@@ -16,6 +16,7 @@ from scheduler.models import Content, Image, QueuedPost
 from scheduler.platforms.http import HttpClient
 from scheduler.platforms.x import XPublisher
 from tests import imagefiles
+from tests.fakes.serving import serving_thread
 from tests.fakes.x_server import XFake
 
 NOW = dt.datetime.now(dt.UTC)
@@ -91,14 +92,13 @@ def test_a_file_too_large_since_queuing_is_refused_before_upload(fake, tmp_path)
 
 def test_an_image_given_as_an_address_is_fetched_then_uploaded(fake, tmp_path):
     import functools
-    import threading
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
     imagefiles.write(tmp_path / "web" / "karte.png")
     handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path / "web"))
     handler.log_message = lambda *args: None  # type: ignore[attr-defined]  # reason: patching or reading a library's internals in a test
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serving_thread(server).start()
     try:
         image = Image(f"http://127.0.0.1:{server.server_port}/karte.png", "Karte der Region")
         local = HttpClient(fetch_allow=["127.0.0.1"])  # SCHEDULER_FETCH_ALLOW: the test's server is on 127.0.0.1
@@ -124,7 +124,6 @@ def test_images_beyond_the_upload_rate_limit_hold_the_post_back_before_any_reque
 
 
 def test_an_image_address_serving_more_than_the_platform_takes_is_refused_unread(fake):
-    import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     body = imagefiles.png(6 * 1024 * 1024)
@@ -144,7 +143,7 @@ def test_an_image_address_serving_more_than_the_platform_takes_is_refused_unread
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Endless)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serving_thread(server).start()
     try:
         image = Image(f"http://127.0.0.1:{server.server_port}/riesig.png", "Riesig")
         with pytest.raises(RejectedError, match=r"riesig.png could not be fetched \(.*more than 5,242,880 bytes\)"):
