@@ -57,12 +57,16 @@ class Item:
     section: str
     title: str
     body: str
-    links: tuple[str, ...] = ()
-    images: tuple[Image, ...] = ()  # from the issue's options file ([[images]])
+    links: tuple[str, ...] = ()  # every link of the item, in order (web and mailto:)
+    images: tuple[Image, ...] = ()  # from the issue (with alt text) and its options file ([[images]])
+    link: str | None = None  # the main link, as the newsletter chose it (never a home page or profile)
+    date: dt.date | None = None  # the item's date, else the issue's
 
     @property
     def url(self) -> str | None:
-        """The item's first web link, or None."""
+        """The item's main link; without one, its first web link; or None."""
+        if self.link is not None:
+            return self.link
         return next((link for link in self.links if link.startswith(("http://", "https://"))), None)
 
 
@@ -76,6 +80,9 @@ class IssueOptions:
     link: str | None = None  # a link for items that have none (e.g. the issue's web page)
     content_warning: str = ""  # Mastodon spoiler_text
     images: tuple[ItemImage, ...] = ()  # [[images]]: which item gets which image
+    language: str = ""  # the issue's language ("de", "en"); "" to take the declared or detected one
+    boilerplate: tuple[str, ...] = ()  # phrases (regular expressions) of blocks that are not items
+    footer: tuple[str, ...] = ()  # phrases (regular expressions) of the block that starts the footer
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,3 +38,42 @@ def extract_links(text: str) -> tuple[str, ...]:
     )
     ordered = [link for _, link in sorted(found)]
     return tuple(dict.fromkeys(ordered))
+
+
+_SOCIAL_HOSTS = frozenset(
+    "facebook.com fb.com instagram.com x.com twitter.com linkedin.com youtube.com tiktok.com threads.net "
+    "bsky.app xing.com pinterest.com flickr.com vimeo.com soundcloud.com t.me whatsapp.com wa.me".split()
+)
+#: Paths of a social network's profile pages: the profile's name, nothing after it.
+_PROFILE_PATH = re.compile(
+    r"^/(?:@[^/]+|(?:company|school|showcase|in|pub|pages|groups|c|channel|user|profile)/[^/]+"
+    r"|(?!(?:watch|playlist|events|hashtag|search|p|reel|shorts)/?$)[^/]*[^/\d][^/]*)/?$",
+    re.IGNORECASE,
+)
+#: Share buttons: a link that shares the page, not the page.
+_SHARE_PATH = re.compile(r"/(?:sharer|share|sharing|shareArticle|intent/(?:tweet|post))\b", re.IGNORECASE)
+#: A site's home page: "/", "/de/", "/index.html", "/en/home".
+_HOME_PATH = re.compile(
+    r"^/?(?:[a-z]{2}(?:[-_][a-z]{2})?/?)?(?:(?:index|home|start|startseite)(?:\.\w+)?/?)?$", re.IGNORECASE
+)
+_MASTODON_PROFILE = re.compile(r"^/@[\w.-]+(?:@[\w.-]+)?/?$")
+
+
+def never_main(url: str) -> bool:
+    """Whether `url` can never be an item's main link: not a web address, a site's home page
+    (`https://verein.de/`), a social network profile (`https://www.facebook.com/verein`,
+    `https://social.example/@verein`) or a share button."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return True
+    if parts.scheme.casefold() not in ("http", "https") or not parts.netloc:
+        return True
+    if _HOME_PATH.match(parts.path) or _SHARE_PATH.search(parts.path):
+        return True
+    host = (parts.hostname or "").casefold().removeprefix("www.").removeprefix("m.")
+    if host in _SOCIAL_HOSTS or any(host.endswith("." + name) for name in _SOCIAL_HOSTS):
+        return bool(_PROFILE_PATH.match(parts.path))
+    return bool(_MASTODON_PROFILE.match(parts.path))

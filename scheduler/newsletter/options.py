@@ -4,6 +4,9 @@ hashtags = ["AktifPlus", "ESFPlus"]     # on every item of the issue
 link = "https://example.org/newsletter/2024-12"   # for items without a link of their own
 utm = true                              # tag links for analytics (default: the setting)
 content_warning = ""                    # Mastodon spoiler_text
+language = "de"                         # the issue's language (default: declared or detected)
+boilerplate = ["^Spendenkonto"]         # phrases (regular expressions) of blocks that are not items
+footer = ["^Herausgegeben von"]         # phrases of the block that starts the footer (ends the issue)
 
 [sections.Vernetzt]
 hashtags = ["Netzwerk"]                 # added for the items of this section
@@ -27,8 +30,9 @@ from typing import Any
 from scheduler import media
 from scheduler.errors import ConfigError, InputError
 from scheduler.models import Image, IssueOptions, ItemImage
+from scheduler.newsletter.rules import check_patterns
 
-_KEYS = {"hashtags", "link", "utm", "content_warning", "sections", "images"}
+_KEYS = {"hashtags", "link", "utm", "content_warning", "sections", "images", "language", "boilerplate", "footer"}
 _SECTION_KEYS = {"hashtags"}
 _IMAGE_KEYS = {"item", "path", "alt"}
 
@@ -59,6 +63,20 @@ def _tags(value: Any, where: str) -> tuple[str, ...]:
     if bad:
         raise ConfigError(f"{where}: {bad[0]!r} is not a hashtag (letters, digits and _ only)")
     return tags
+
+
+def _phrases(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(phrase, str) and phrase.strip() for phrase in value):
+        raise ConfigError(f'{where}: expected a list of phrases such as ["^Spendenkonto", "Folgen Sie uns"]')
+    return check_patterns((phrase.strip() for phrase in value), where)
+
+
+def _language(value: Any, where: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{2,3}", value.strip()):
+        raise ConfigError(f'{where}: expected a language code such as "de" or "en"')
+    return value.strip().casefold()
 
 
 def _images(value: Any, path: Path) -> tuple[ItemImage, ...]:
@@ -145,6 +163,9 @@ def load_options(issue_path: Path) -> IssueOptions:
         link=link,
         content_warning=warning,
         images=_images(data.get("images", []), path),
+        language=_language(data.get("language"), f"{path}: language"),
+        boilerplate=_phrases(data.get("boilerplate", []), f"{path}: boilerplate"),
+        footer=_phrases(data.get("footer", []), f"{path}: footer"),
     )
 
 

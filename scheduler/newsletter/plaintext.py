@@ -1,13 +1,19 @@
-"""Plain text copied from a newsletter's web page → `Issue`.
+"""Plain text copied from a newsletter's web page (select all, copy) → `Document`.
 
-The shape we read (our first user's issues look like this):
+What a browser's copy of a page looks like, and how it is read:
 
-    Hauptnavigation                  ← navigation before the dated heading: dropped
-    13.12.2024: Die Vernetzungsstelle informiert      ← date and title
-    Vorgestellt                      ← a section heading: a short line without final punctuation
-    <paragraph>                      ← each paragraph is one item
-    Möchten auch Sie …               ← the call for submissions starts the footer: dropped
-    Die Vernetzungsstelle informiert ← so does the repeated title, and the funding note
+    Startseite                       ← the menu: lines above the issue's title (dropped by itemize)
+    Über uns
+    13.12.2024: Die Vernetzungsstelle informiert      ← the title, with the issue's date
+    In dieser Ausgabe                ← a short line without final punctuation is a heading
+    • Neue Geschäftsführerin         ← "•", "-", "*", "1." start a list entry
+    Neu im Netzwerk: Der Verein …    ← a plausible "Title: text" opening is a lead-in
+    <paragraph>                      ← paragraphs are separated by blank lines; lines of one
+                                       paragraph wrapped at a fixed width are joined
+
+Paragraphs, headings and list entries become the document's blocks, with the web and e-mail
+addresses written in them as links (`name(at)verein.de` read as an address). Which of them are
+items, and which are navigation, a table of contents or the footer, `itemize` decides.
 """
 
 from __future__ import annotations
@@ -15,78 +21,82 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from scheduler.errors import InputError
-from scheduler.models import Issue, IssueOptions, Item, item_id
-from scheduler.newsletter.language import detect_language
+from scheduler.models import Issue, IssueOptions
+from scheduler.newsletter.dates import leading_date
+from scheduler.newsletter.document import Block, Document, Kind, Link
+from scheduler.newsletter.itemize import itemize
 from scheduler.newsletter.links import deobfuscate, extract_links
-from scheduler.text.sentences import sentences
+from scheduler.newsletter.reading import Limits, decode
+from scheduler.newsletter.rules import DEFAULT, Rules
 
-_DATED_HEADING = re.compile(
+_DATED_TITLE = re.compile(
     r"^(?:(?P<d>\d{1,2})\.\s?(?P<m>\d{1,2})\.\s?(?P<y>\d{4})|(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2}))"
     r"\s*[:–—|-]\s*(?P<title>\S.*)$"
 )
-_FILE_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_NAVIGATION = frozenset(
-    "hauptnavigation metanavigation servicenavigation navigation informationen menü menu startseite "
-    "home suche search inhalt".split()
-) | {"zum inhalt springen", "skip to content", "skip to main content"}
-_READ_MORE = frozenset({"weiterlesen", "mehr erfahren", "mehr", "read more", "more", "zum artikel", "hier"})
-_FOOTER = re.compile(
-    r"^(?:möchten|wollen|würden) (?:auch )?sie\b|^(?:would|do) you (?:like|want)\b|abbestellen|abmelden"
-    r"|unsubscribe|^impressum\b|^datenschutz|privacy (?:policy|notice)|newsletter (?:abonnieren|bestellen)"
-    r"|alle rechte vorbehalten|all rights reserved",
+#: A heading that names the issue: "Newsletter März 2025", "Rundbrief 3/2025", "Issue 12".
+_ISSUE_TITLE = re.compile(
+    r"\b(?:newsletter|rundbrief|infobrief|infodienst|rundschreiben|bulletin|digest)\b"
+    r"|\b(?:ausgabe|issue|edition|nr\.|no\.)\s*\d",
     re.IGNORECASE,
 )
-_FUNDING = re.compile(r"\b(?:gefördert|kofinanziert|funded by|co-funded)\b", re.IGNORECASE)
-_TITLE_LENGTH = 80
+_FILE_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_BULLET = re.compile(r"^(?P<indent>\s*)(?:[•·▪◦‣*-]|\d{1,2}[.)])\s+(?=\S)")
+_URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", re.IGNORECASE)
+#: Words before a colon that label a detail, not an item's title ("Ort: Berlin").
+_LABELS = frozenset(
+    "foto fotos bild quelle kontakt tel tel. telefon fax e-mail email mail web internet ort datum zeit uhrzeit wann "
+    "wo anmeldung anmeldeschluss kosten preis hinweis wichtig achtung ps p.s. source photo contact phone date time "
+    "where when venue location registration cost price note".split()
+)
+_LEAD = re.compile(r"^(?P<lead>[A-ZÄÖÜ„\"'][^.!?:]{1,68}?):\s+(?P<rest>[A-ZÄÖÜ„\"'0-9].{29,})$", re.DOTALL)
+_WRAP_WIDTH = 100  # lines wrapped at a fixed width are at most this long
+_HEADING_WORDS = 14
+_HEADING_LENGTH = 110
+#: A paragraph longer than this is content: the issue's title comes before it.
+_CONTENT = 200
 
 
-@dataclass(frozen=True, slots=True)
-class _Block:
-    text: str
-    single_line: bool
+def looks_like(sample: str) -> bool:
+    """Whether `sample` (the start of a file) can be read as copied text: not markup, not a feed,
+    not an e-mail message. Text is the reader of last resort, so this says yes to anything else."""
+    start = sample.lstrip("\ufeff \t\r\n")[:500].casefold()
+    if "\x00" in sample or start.startswith(("<", "<?xml")):
+        return False
+    if re.match(r"(?:[\w-]+:[^\n]*\n){3}", sample.lstrip()[:2000]) and re.search(
+        r"^(?:from|subject|mime-version|received|date|to):", sample[:2000], re.IGNORECASE | re.MULTILINE
+    ):
+        return False
+    return not re.search(r"<(?:html|body|table|div|p)\b", start)
 
 
-def _blocks(text: str) -> list[_Block]:
-    """Paragraphs: runs of non-blank lines (a line of spaces or no-break spaces is blank)."""
-    blocks, lines = [], []
-    for line in [*text.replace("\u00a0", " ").split("\n"), ""]:
-        if line.strip():
-            lines.append(line.strip())
-        elif lines:
-            blocks.append(_Block(" ".join(" ".join(lines).split()), len(lines) == 1))
-            lines = []
-    return blocks
-
-
-def _is_heading(block: _Block) -> bool:
-    words = block.text.split()
-    return (
-        block.single_line
-        and len(words) <= 6
-        and len(block.text) <= 60
-        and block.text[-1] not in ".!?…:;,"
-        and (block.text[0].isupper() or block.text[0].isdigit())
-    )
-
-
-def _date(match: re.Match[str]) -> dt.date | None:
-    try:
-        if match["y"]:
-            return dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
-        return dt.date(int(match["iy"]), int(match["im"]), int(match["id"]))
-    except ValueError:
-        return None
-
-
-def _title(body: str, language: str) -> str:
-    first = (sentences(body, language) or [body])[0]
-    if len(first) <= _TITLE_LENGTH:
-        return first
-    cut = first[: _TITLE_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" ,;:–-")
-    return cut + "…"
+def read(
+    data: bytes | str, *, url: str = "", file_name: str = "", max_bytes: int | None = Limits().max_bytes
+) -> Document:
+    """The document in copied text; `file_name`'s date (`2024-12-13-…`) when the text gives none.
+    `InputError` for input above `max_bytes` (SCHEDULER_MAX_ISSUE_BYTES; None: no cap), before it
+    is read."""
+    what = file_name or url or "text"
+    size = 0
+    if max_bytes is not None:
+        size = len(data) if isinstance(data, bytes) or len(data) > max_bytes else len(data.encode("utf-8", "replace"))
+    if max_bytes is not None and size > max_bytes:
+        mb = f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{size:,} bytes"
+        cap = f"{max_bytes / 1_000_000:.1f} MB" if max_bytes >= 1_000_000 else f"{max_bytes:,} bytes"
+        raise InputError(
+            f"{what}: {mb} is more than the {cap} a newsletter issue may have (SCHEDULER_MAX_ISSUE_BYTES); "
+            "split it into several issues or raise the setting"
+        )
+    text = decode(data, what) if isinstance(data, bytes) else data
+    blocks = [_block(line) for chunk in _chunks(text) for line in _lines(chunk)]
+    title, date, blocks = _title(blocks)
+    if date is None and (file_date := _FILE_DATE.search(file_name)):
+        try:
+            date = dt.date(*map(int, file_date.groups()))
+        except ValueError:
+            date = None
+    return Document(blocks=tuple(blocks), title=title, date=date, url=url)
 
 
 def parse(
@@ -97,60 +107,134 @@ def parse(
     options: IssueOptions | None = None,
     file_name: str = "",
     max_items: int | None = None,
+    rules: Rules = DEFAULT,
 ) -> Issue:
-    """Split plain newsletter text into an `Issue` with its items; more than `max_items` items is an
-    `InputError` before any item is analysed (sentences, language)."""
-    blocks = _blocks(text)
-    title, date, start = "", None, 0
-    for index, block in enumerate(blocks):
-        match = _DATED_HEADING.match(block.text)
-        if match and block.single_line:
-            title, date, start = match["title"].strip(), _date(match), index + 1
-            break
-    if not title:  # no dated heading: skip navigation, the first heading-like line is the title
-        while start < len(blocks) and blocks[start].text.casefold() in _NAVIGATION:
-            start += 1
-        if start < len(blocks) and _is_heading(blocks[start]):
-            title, start = blocks[start].text, start + 1
-    if date is None and (file_date := _FILE_DATE.search(file_name)):
-        date = dt.date(*map(int, file_date.groups()))
+    """Split copied newsletter text into an `Issue` with its items (`read`, then `itemize`); more
+    than `max_items` items is an `InputError` before any item is analysed."""
+    document = read(text, file_name=file_name, max_bytes=None)  # the caller checked the file's size
+    return itemize(document, source=source, languages=languages, options=options, max_items=max_items, rules=rules)
 
-    section, bodies = "", []
-    for index, block in enumerate(blocks[start:], start):
-        folded = block.text.casefold()
-        if _FOOTER.search(block.text) or (title and folded == title.casefold()):
-            break
-        if folded in _NAVIGATION or folded in _READ_MORE:
-            continue
-        if _is_heading(block):
-            section = block.text
-            continue
-        if _FUNDING.search(block.text) and index == len(blocks) - 1:
-            break  # a funding note closing the issue
-        bodies.append((section, deobfuscate(block.text)))
-        if max_items is not None and len(bodies) > max_items:  # stop here: the rest would only cost time
-            raise InputError(
-                f"{source}: more than {max_items:,} items ({len(blocks):,} paragraphs), the most one "
-                "issue may have (SCHEDULER_MAX_ITEMS); split it into several issues or raise the setting"
+
+def _chunks(text: str) -> list[list[str]]:
+    """Runs of non-blank lines (a line of spaces or no-break spaces is blank), tabs as " | "."""
+    chunks: list[list[str]] = []
+    lines: list[str] = []
+    for line in [*text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), ""]:
+        line = line.replace("\u00a0", " ").replace("\u202f", " ").rstrip()
+        if line.strip():
+            lines.append(
+                " | ".join(part.strip() for part in line.split("\t") if part.strip()) if "\t" in line else line
             )
-    if not bodies:
-        raise InputError(f"{source}: no newsletter items found; expected section headings followed by paragraphs")
-    language = detect_language(" ".join(body for _, body in bodies), languages)
-    items = tuple(
-        Item(
-            id=item_id(body),
-            section=section,
-            title=_title(body, language),
-            body=body,
-            links=extract_links(body),
-        )
-        for section, body in bodies
+        elif lines:
+            chunks.append(lines)
+            lines = []
+    return chunks
+
+
+def _wrapped(lines: Sequence[str]) -> bool:
+    """Whether the lines of a paragraph were wrapped at a fixed width (an e-mail's text)."""
+    if len(lines) < 3:
+        return False
+    widths = [len(line.strip()) for line in lines[:-1]]
+    widest = max(widths)
+    return widest <= _WRAP_WIDTH and sum(width >= 0.75 * widest for width in widths) >= 0.7 * len(widths)
+
+
+def _lines(chunk: Sequence[str]) -> list[str]:
+    """The logical lines of a chunk: each line of a browser's copy, with lines that continue the
+    line before (a lower-case start, a hyphen or comma at the end, a paragraph wrapped at a fixed
+    width) joined to it. List entries keep their indentation."""
+    wrapped = _wrapped(chunk)
+    lines: list[str] = []
+    for raw in chunk:
+        line = raw.strip()
+        if lines and not _BULLET.match(raw):
+            before = lines[-1]
+            continues = (
+                wrapped
+                or (line[:1].islower() and not before.endswith((".", "!", "?", ":")))
+                or (before.endswith((",", "-", "–", "(", "/")) and not before.endswith(" -"))
+            )
+            if continues:
+                joiner = "" if before.endswith("-") and line[:1].islower() else " "
+                lines[-1] = before + joiner + line
+                continue
+        lines.append(raw.rstrip() if _BULLET.match(raw) else line)
+    return lines
+
+
+def _is_heading(text: str) -> bool:
+    """A short line without final punctuation that starts like a title and is no date, address or
+    sentence fragment."""
+    words = text.split()
+    return (
+        0 < len(words) <= _HEADING_WORDS
+        and len(text) <= _HEADING_LENGTH
+        and text[-1] not in ".:;,…"
+        and (text[0].isupper() or text[0].isdigit() or text[0] in "„\"'»«")
+        and leading_date(text) is None
+        and not _URL.search(text)
     )
-    return Issue(
-        title=title or (items[0].section or "Newsletter"),
-        date=date,
-        source=source,
-        language=language,
-        items=items,
-        options=options or IssueOptions(),
+
+
+def _lead(text: str) -> str:
+    """A "Title: text" opening when it is plausible: a short capitalised phrase that is no label
+    such as "Ort" or "Kontakt", followed by a sentence."""
+    match = _LEAD.match(text)
+    if match is None:
+        return ""
+    lead = match["lead"].strip()
+    if len(lead.split()) > 8 or lead.casefold() in _LABELS or leading_date(lead) is not None or _URL.search(lead):
+        return ""
+    return lead + ":"
+
+
+def _block(line: str) -> Block:
+    bullet = _BULLET.match(line)
+    if bullet is not None and leading_date(line.strip()) is None:
+        text = deobfuscate(" ".join(line[bullet.end() :].split()))
+        level = 1 + len(bullet["indent"].expandtabs(4)) // 2
+        return Block(Kind.LIST_ITEM, text, level=min(level, 6), links=_links(text), lead=_lead(text))
+    text = deobfuscate(" ".join(line.split()))
+    if _is_heading(text):
+        return Block(Kind.HEADING, text, level=2)
+    return Block(Kind.PARAGRAPH, text, links=_links(text), lead=_lead(text))
+
+
+def _links(text: str) -> tuple[Link, ...]:
+    return tuple(Link(url, text=url.removeprefix("mailto:")) for url in extract_links(text))
+
+
+def _title(blocks: list[Block]) -> tuple[str, dt.date | None, list[Block]]:
+    """The issue's title (and date) from its heading above the first long paragraph: a dated one
+    ("13.12.2024: Die Vernetzungsstelle informiert"), else one naming the issue ("Newsletter März
+    2025"), else the first heading. That heading becomes the title's heading (level 1)."""
+    top = next((i for i, block in enumerate(blocks) if len(block.text) > _CONTENT), len(blocks))
+    for index, block in enumerate(blocks[:top]):
+        match = _DATED_TITLE.match(block.text)
+        if match is not None:
+            title = match["title"].strip()
+            return title, _date(match), _as_title(blocks, index, title)
+    candidates = [i for i, block in enumerate(blocks[:top]) if block.kind is Kind.HEADING]
+    named = next((i for i in candidates if _ISSUE_TITLE.search(blocks[i].text)), None)
+    rules = DEFAULT
+    chosen = (
+        named if named is not None else next((i for i in candidates if not rules.is_navigation(blocks[i].text)), None)
     )
+    if chosen is None:
+        return "", None, blocks
+    title = blocks[chosen].text
+    return title, None, _as_title(blocks, chosen, title)
+
+
+def _as_title(blocks: list[Block], index: int, title: str) -> list[Block]:
+    return [*blocks[:index], Block(Kind.HEADING, title, level=1), *blocks[index + 1 :]]
+
+
+def _date(match: re.Match[str]) -> dt.date | None:
+    try:
+        if match["y"]:
+            return dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+        return dt.date(int(match["iy"]), int(match["im"]), int(match["id"]))
+    except ValueError:
+        return None

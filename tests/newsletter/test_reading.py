@@ -151,13 +151,13 @@ def test_the_size_limit_counts_bytes_exactly(tmp_path: Path):
 
 
 def test_an_issue_above_the_item_limit_is_refused_before_its_items_are_analysed(tmp_path: Path, monkeypatch):
-    from scheduler.newsletter import plaintext
+    from scheduler.newsletter import itemize
 
     path = tmp_path / "issue.txt"
     path.write_bytes(TEXT.encode("utf-8"))
     assert len(load_issue(path, limits=Limits(max_items=6)).items) == 6
-    monkeypatch.setattr(plaintext, "sentences", lambda *args: pytest.fail("sentences were split"))
-    monkeypatch.setattr(plaintext, "detect_language", lambda *args: pytest.fail("the language was detected"))
+    monkeypatch.setattr(itemize, "sentences", lambda *args: pytest.fail("sentences were split"))
+    monkeypatch.setattr(itemize, "detect_language", lambda *args: pytest.fail("the language was detected"))
     with pytest.raises(InputError) as caught:
         load_issue(path, limits=Limits(max_items=5))
     assert str(caught.value) == (

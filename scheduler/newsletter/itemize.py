@@ -1,0 +1,375 @@
+"""The one set of rules that splits any `Document` into the items of an `Issue`.
+
+Every reader (plain text, HTML page, HTML e-mail, Markdown, feed, e-mail message) hands on the
+same `Document`; this decides what an item is:
+
+1. What is not an item goes first (`noise`): the page above the issue's title, navigation,
+   boilerplate, the footer, the greeting and editorial, the sign-off, a table of contents, a list
+   of dates, a closing funding note. The phrases are `Rules` (German and English defaults, a team
+   adds its own: `boilerplate` and `footer` in the issue's options file).
+2. Headings are sections or item titles (`structure`): a heading with sub-headings beneath, or with
+   nothing of its own beneath, is a section; a heading with text beneath is an item's title — unless
+   it names a category ("Vernetzt", "Kurz notiert", one word) and stands over paragraphs, bold
+   lead-ins or list entries that are items of their own.
+3. An item under a heading is the heading (its title) and everything up to the next heading (its
+   body). Under a section without item headings, each paragraph or list entry is an item (its
+   title: the bold lead-in, else its title-like main link's text, else its first sentence,
+   shortened); a list after a paragraph ending in ":", a line that is only a link or an address,
+   or a paragraph without lead-in among paragraphs with lead-ins continue the item before.
+4. Each item keeps its section, title, body (not repeating the title), links in order, main link
+   (a heading's own link, else a "read more"/"hier" link, else its title's link, else its first
+   other web link; never a home page, a social profile or a share button), images with alt text
+   and date (its own, else the issue's). The same item twice (e.g. in a table of contents and in
+   the body) comes out once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from scheduler.errors import InputError
+from scheduler.models import Image, Issue, IssueOptions, Item, item_id
+from scheduler.newsletter import noise
+from scheduler.newsletter.dates import is_date_only, only_date
+from scheduler.newsletter.document import Block, Document, Kind, Link
+from scheduler.newsletter.identity import unique_items
+from scheduler.newsletter.language import detect_language
+from scheduler.newsletter.links import extract_links, never_main
+from scheduler.newsletter.rules import DEFAULT, Rules
+from scheduler.newsletter.structure import PSEUDO_LEVEL, is_pseudo_heading, section_headings
+from scheduler.text.sentences import sentences
+
+__all__ = ["Rules", "itemize"]
+
+log = logging.getLogger(__name__)
+
+_TITLE_LENGTH = 80  # a title made from an item's first sentence
+_REAL_TITLE_LENGTH = 150  # a heading, lead-in or link text
+_TRIM = " \t:;,–—-|•·»›→"
+_URLS_AND_ADDRESSES = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+@dataclass(slots=True)
+class _Draft:
+    """An item before its language is known: its section, heading (None for an entry under a
+    section) and blocks (body, images, "read more" links, a date line)."""
+
+    section: str
+    heading: Block | None
+    blocks: list[Block] = field(default_factory=list)
+
+
+def itemize(
+    document: Document,
+    *,
+    source: str,
+    languages: Sequence[str] = ("de", "en"),
+    options: IssueOptions | None = None,
+    max_items: int | None = None,
+    rules: Rules = DEFAULT,
+) -> Issue:
+    """The issue `document` is, split into items. More than `max_items` items is an `InputError`
+    before any item is analysed (sentences, language); no item at all is one too."""
+    options = options or IssueOptions()
+    rules = rules.extended(boilerplate=options.boilerplate, footer=options.footer)
+    title, blocks = _title(document, rules)
+    drafts = _drafts(noise.content(document, blocks, rules), rules)
+    if not drafts:  # a letter that is all news: keep the paragraphs between greeting and sign-off
+        drafts = _drafts(noise.content(document, blocks, rules, editorial=False), rules)
+    if max_items is not None and len(drafts) > max_items:
+        raise InputError(
+            f"{source}: more than {max_items:,} items ({len(document.blocks):,} paragraphs), the most one "
+            "issue may have (SCHEDULER_MAX_ITEMS); split it into several issues or raise the setting"
+        )
+    if not drafts:
+        raise InputError(f"{source}: no newsletter items found; expected section headings followed by paragraphs")
+    language = _language(document, drafts, languages, options, rules)
+    items = _once([_item(draft, language, document, rules) for draft in drafts], source)
+    issue = Issue(
+        title=title or items[0].section or "Newsletter",
+        date=document.date,
+        source=source,
+        language=language,
+        items=tuple(items),
+        options=options,
+    )
+    return unique_items(issue)
+
+
+def _title(document: Document, rules: Rules) -> tuple[str, Sequence[Block]]:
+    """The issue's title (the document's, else its one top-level heading, which then leaves the
+    blocks) and its blocks, with bold lines and link lines over text taken for headings."""
+    blocks = [
+        dataclasses.replace(block, kind=Kind.HEADING, level=PSEUDO_LEVEL, lead="")
+        if is_pseudo_heading(document.blocks, index, rules)
+        else block
+        for index, block in enumerate(document.blocks)
+    ]
+    if document.title:
+        return " ".join(document.title.split()), blocks
+    tops = [index for index, block in enumerate(blocks) if block.kind is Kind.HEADING and block.level == 1]
+    first = next((index for index, block in enumerate(blocks) if block.kind is Kind.HEADING), None)
+    if len(tops) == 1 and tops[0] == first:
+        return " ".join(blocks[first].text.split()), [*blocks[:first], *blocks[first + 1 :]]
+    return "", blocks
+
+
+def _read_more(block: Block, rules: Rules) -> bool:
+    """A block that is only a "read more" link (or its text, the link lost in copying)."""
+    return block.kind is not Kind.HEADING and rules.is_read_more(block.text)
+
+
+def _link_line(block: Block) -> bool:
+    """A short line that is a web or e-mail address with a few words ("Mehr: https://…")."""
+    if not (block.links or _URLS_AND_ADDRESSES.search(block.text)) or block.lead:
+        return False
+    rest = _URLS_AND_ADDRESSES.sub("", block.text)
+    for link in block.links:
+        rest = rest.replace(link.text, "")
+    return len(rest.strip(_TRIM + ".")) <= 40
+
+
+def _ends_with_colon(draft: _Draft) -> bool:
+    texts = [block for block in draft.blocks if block.text]
+    return bool(texts) and (texts[-1].text.rstrip().endswith(":") or texts[-1].kind is Kind.LIST_ITEM)
+
+
+def _continues(draft: _Draft, block: Block, leads: bool, rules: Rules) -> bool:
+    """Whether `block`, under a section without item headings, belongs to the item before it."""
+    if block.kind is Kind.LIST_ITEM:
+        if block.level > 1 or _ends_with_colon(draft):
+            return True
+        return not block.links and not block.lead and len(block.text.split()) < 4
+    if _read_more(block, rules) or is_date_only(block.text) or _link_line(block):
+        return True
+    return leads and not block.lead
+
+
+def _drafts(blocks: Sequence[Block], rules: Rules) -> list[_Draft]:
+    sections = section_headings(blocks, rules)
+    leads = _lead_sections(blocks, sections)
+    drafts: list[_Draft] = []
+    section = ""
+    current: _Draft | None = None
+    waiting: list[Block] = []  # images and dates for the next item
+    for index, block in enumerate(blocks):
+        if block.kind is Kind.HEADING:
+            if index in sections:
+                section, current = _clean(block.text), None
+            else:
+                current = _Draft(section, block, waiting)
+                drafts.append(current)
+                waiting = []
+            continue
+        if not block.text:  # an image: the next item's when a heading follows, else this one's
+            following = blocks[index + 1] if index + 1 < len(blocks) else None
+            heads = following is not None and following.kind is Kind.HEADING
+            (waiting if current is None or heads else current.blocks).append(block)
+            continue
+        if current is not None and (current.heading is not None or _continues(current, block, index in leads, rules)):
+            current.blocks.append(block)
+            continue
+        if _read_more(block, rules) or is_date_only(block.text):
+            waiting.append(block)
+            continue
+        current = _Draft(section, None, [*waiting, block])
+        drafts.append(current)
+        waiting = []
+    return drafts
+
+
+def _lead_sections(blocks: Sequence[Block], sections: set[int]) -> set[int]:
+    """The paragraphs that stand under a section written in bold lead-ins (at least two, and at
+    least half of its paragraphs): there a paragraph without lead-in continues the item before."""
+    found: set[int] = set()
+    run: list[int] = []
+    for index in [*range(len(blocks)), len(blocks)]:
+        if index == len(blocks) or blocks[index].kind is Kind.HEADING:
+            paragraphs = [i for i in run if blocks[i].kind is Kind.PARAGRAPH and blocks[i].text]
+            with_lead = [i for i in paragraphs if blocks[i].lead]
+            if len(with_lead) >= 2 and 2 * len(with_lead) >= len(paragraphs):
+                found.update(paragraphs)
+            run = []
+        else:
+            run.append(index)
+    return found
+
+
+def _language(
+    document: Document, drafts: Sequence[_Draft], languages: Sequence[str], options: IssueOptions, rules: Rules
+) -> str:
+    """The options file's language, else the one the document declares, else the one detected."""
+    if options.language:
+        return options.language
+    declared = document.language.split("-", 1)[0].split("_", 1)[0].strip().casefold()
+    if declared.isalpha() and 2 <= len(declared) <= 3:
+        return declared
+    text = " ".join(block.text for draft in drafts for block in draft.blocks if not _read_more(block, rules))
+    return detect_language(text or " ".join(d.heading.text for d in drafts if d.heading), languages)
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split()).strip(_TRIM)
+
+
+def _shorten(text: str, length: int) -> str:
+    if len(text) <= length:
+        return text
+    cut = text[: length - 1].rsplit(" ", 1)[0].rstrip(_TRIM + ".")
+    return cut + "…"
+
+
+def _starts_with(text: str, start: str) -> int:
+    """How many characters of `text` repeat `start` (spacing and case aside; 0 when it does not)."""
+    wanted = noise.key(start)
+    if not wanted:
+        return 0
+    for end in range(len(start), min(len(text), len(start) + 20) + 1):
+        if noise.key(text[:end]) == wanted and (end == len(text) or not text[end].isalnum()):
+            return end
+    return 0
+
+
+def _body(blocks: Sequence[Block]) -> str:
+    """Paragraphs with blank lines between; a list's entries on lines of their own."""
+    parts: list[str] = []
+    for block in blocks:
+        if block.kind is Kind.LIST_ITEM:
+            line = "  " * (block.level - 1) + "• " + block.text
+            if parts and parts[-1].lstrip().startswith("• "):
+                parts[-1] += "\n" + line
+                continue
+            parts.append(line)
+        else:
+            parts.append(block.text)
+    return "\n\n".join(parts)
+
+
+def _title_link(blocks: Sequence[Block], rules: Rules) -> Link | None:
+    """The first link whose text reads like a title: two words or more, not "read more", not an
+    address, and pointing somewhere an item may send its readers."""
+    for block in blocks:
+        for link in block.links:
+            text = _clean(link.text)
+            if (
+                len(text.split()) >= 2
+                and len(text) <= _REAL_TITLE_LENGTH
+                and not rules.is_read_more(text)
+                and not _URLS_AND_ADDRESSES.search(text)
+                and not never_main(link.shown or link.url)
+            ):
+                return link
+    return None
+
+
+def _main_link(heading: Block | None, blocks: Sequence[Block], title_link: Link | None, rules: Rules) -> str | None:
+    def usable(link: Link) -> bool:
+        return not never_main(link.shown or link.url) and not link.url.startswith("#")
+
+    candidates: list[Link] = []
+    if heading is not None:
+        candidates += [link for link in heading.links if usable(link)]
+    candidates += [link for block in blocks for link in block.links if rules.is_read_more(link.text) and usable(link)]
+    if title_link is not None:
+        candidates.append(title_link)
+    candidates += [link for block in blocks for link in block.links if usable(link)]
+    if candidates:
+        return candidates[0].url
+    for block in blocks:  # addresses written out in the text (copied text has no others)
+        for url in extract_links(block.text):
+            if not never_main(url):
+                return url
+    return None
+
+
+def _links(document: Document, blocks: Sequence[Block]) -> tuple[str, ...]:
+    """Every web and e-mail link of the blocks in order, once; links within the page left out."""
+    page = document.url.split("#", 1)[0]
+    found: list[str] = []
+    for block in blocks:
+        for url in [*(link.url for link in block.links), *extract_links(block.text)]:
+            if not url.startswith(("http://", "https://", "mailto:")):
+                continue
+            if page and "#" in url and url.split("#", 1)[0] == page:
+                continue
+            found.append(url)
+    return tuple(dict.fromkeys(found))
+
+
+def _images(blocks: Sequence[Block]) -> tuple[Image, ...]:
+    seen: dict[str, Image] = {}
+    for block in blocks:
+        for image in block.images:
+            seen.setdefault(image.path, image)
+    return tuple(seen.values())
+
+
+def _item(draft: _Draft, language: str, document: Document, rules: Rules) -> Item:
+    heading = draft.heading
+    everything = [*([heading] if heading is not None else []), *draft.blocks]
+    text = [
+        block for block in draft.blocks if block.text and not _read_more(block, rules) and not is_date_only(block.text)
+    ]
+    title_link: Link | None = None
+    derived = False
+    if heading is not None:
+        title = _shorten(_clean(heading.text), _REAL_TITLE_LENGTH)
+    elif text and text[0].lead and noise.key(text[0].lead) != noise.key(text[0].text):
+        first = text[0]
+        title = _shorten(_clean(first.lead), _REAL_TITLE_LENGTH)
+        rest = first.text[_starts_with(first.text, first.lead) :].lstrip(_TRIM + " .")
+        text = [dataclasses.replace(first, text=rest), *text[1:]] if rest else text[1:]
+    elif (title_link := _title_link(text[:1], rules)) is not None:
+        title = _shorten(_clean(title_link.text), _REAL_TITLE_LENGTH)
+    else:
+        body = _body(text)
+        first_sentence = (sentences(" ".join(body.split()), language) or [body])[0] if body else ""
+        title, derived = _shorten(first_sentence, _TITLE_LENGTH), True
+    body = _body(text)
+    if not derived and (cut := _starts_with(body, title)) and cut < len(body):
+        body = body[cut:].lstrip(_TRIM + " .\n")
+    body = body or title
+    date = next((block.date for block in everything if block.date is not None), None)
+    if date is None:
+        date = next((d for block in draft.blocks if block.text and (d := only_date(block.text))), None)
+    return Item(
+        id=item_id(body) if derived or body == title else item_id(f"{title}\n\n{body}"),
+        section=draft.section,
+        title=title,
+        body=body,
+        links=_links(document, everything),
+        images=_images(everything),
+        link=_main_link(heading, draft.blocks, title_link, rules),
+        date=date or document.date,
+    )
+
+
+def _once(items: list[Item], source: str) -> list[Item]:
+    """The items, each that repeats another with the same title (a table of contents' entry, the
+    same entry twice, once shortened) once: the one with the longer body, in its place. Items with
+    the same text are left to `unique_items`, which warns about them."""
+    by_title: dict[str, list[int]] = {}
+    for index, item in enumerate(items):
+        by_title.setdefault(noise.key(item.title), []).append(index)
+    drop: set[int] = set()
+    for indexes in by_title.values():
+        if len(indexes) < 2:
+            continue
+        best = max(indexes, key=lambda i: len(items[i].body))
+        for other in indexes:
+            if other != best and items[other].body != items[best].body and _same(items[other], items[best]):
+                log.info("%s: item %r is there twice; kept the longer one", source, items[best].title[:40])
+                drop.add(other)
+    return [item for index, item in enumerate(items) if index not in drop]
+
+
+def _same(short: Item, long: Item) -> bool:
+    return (
+        short.body == short.title
+        or noise.key(short.body) in noise.key(long.body)
+        or (short.link is not None and short.link == long.link)
+    )

@@ -1,0 +1,259 @@
+"""What is not an item, taken out of a document's blocks before they are split into items.
+
+In reading order: everything above the issue's title (a page's header and menu); navigation lines,
+boilerplate (credits, "view in browser", share buttons, bylines, cookie banners) and the footer,
+which ends the issue (a call for submissions, unsubscribing, the imprint; or the issue's title
+again); the editor's greeting with the editorial it opens, the sign-off with the signature under
+it; a table of contents (entries that repeat later headings or titles, or link within the page);
+a list of dates (three or more short dated lines, or the dated lines under a heading such as
+"Termine"), unless `Rules.keep_events` keeps it as one item; a funding note closing the issue.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Sequence
+
+from scheduler.newsletter.dates import leading_date
+from scheduler.newsletter.document import Block, Document, Kind
+from scheduler.newsletter.rules import Rules
+
+#: Blocks longer than this are never taken for boilerplate or a footer: a paragraph of news that
+#: mentions "unsubscribe" or "Datenschutz" stays.
+_SHORT = 300
+#: A block at most this long may be an entry of a table of contents or a line of a list of dates.
+_ENTRY = 200
+_LONG = 200  # a paragraph this long above the title is content, not a page's header
+_BULLET = re.compile(r"^\s*(?:[•*·›»>→–-]|\d{1,2}[.)])\s+")
+_PAGE_NUMBER = re.compile(r"(?:\s*(?:\.{2,}|…|\t)\s*\d{1,3}|\s+(?:s\.|seite|page|p\.)\s*\d{1,3})\s*$", re.IGNORECASE)
+_NON_WORD = re.compile(r"[\W_]+")
+_SENTENCE_END = re.compile(r"[.!?…]$")
+
+
+def key(text: str) -> str:
+    """What two mentions of one title share: `1. Neue Geschäftsführerin …… 3` → `neue geschäftsführerin`."""
+    text = _PAGE_NUMBER.sub("", _BULLET.sub("", text.casefold()))
+    return _NON_WORD.sub(" ", text).strip()
+
+
+def content(document: Document, blocks: Sequence[Block], rules: Rules, *, editorial: bool = True) -> list[Block]:
+    """`blocks` (the document's, headings found) without what is not an item. With `editorial`
+    False only the greeting and sign-off themselves are dropped, not the paragraphs between them
+    (for a letter that is all news)."""
+    kept = _after_title(document, blocks)
+    kept = _walk(document, kept, rules, editorial=editorial)
+    kept = _without_contents(document, kept, rules)
+    kept = _without_events(kept, rules)
+    while kept and (kept[-1].kind is Kind.HEADING or _is(rules, "funding", kept[-1], limit=600)):
+        kept.pop()  # a heading with nothing under it, a funding note closing the issue
+    return kept
+
+
+def _is(rules: Rules, name: str, block: Block, *, limit: int = _SHORT) -> bool:
+    return len(block.text) <= limit and rules.matches(name, block.text)
+
+
+def _after_title(document: Document, blocks: Sequence[Block]) -> list[Block]:
+    """The blocks after the heading that repeats the issue's title; those above it (a page's
+    header, menu, breadcrumbs) are dropped unless one of them is a long paragraph."""
+    title = key(document.title)
+    if not title:
+        return list(blocks)
+    for index, block in enumerate(blocks):
+        if block.kind is Kind.HEADING and key(block.text) == title:
+            above = blocks[:index]
+            if any(b.kind is not Kind.HEADING and len(b.text) > _LONG for b in above):
+                return [*above, *blocks[index + 1 :]]
+            return list(blocks[index + 1 :])
+    return list(blocks)
+
+
+def _signature(block: Block) -> bool:
+    """A line under a sign-off: a name, a role, a team."""
+    return block.kind is not Kind.HEADING and len(block.text) <= 80 and len(block.text.split()) <= 8
+
+
+def _walk(document: Document, blocks: Sequence[Block], rules: Rules, *, editorial: bool) -> list[Block]:
+    title = key(document.title)
+    kept: list[Block] = []
+    found = False  # a paragraph or list entry was kept: a footer phrase now ends the issue
+    signature = False  # under a sign-off
+    letter = False  # in an editorial: from a greeting to the next heading, sign-off or lead-in
+    editorial_level = 0  # under an "Editorial" heading of this level (0: not)
+    for block in blocks:
+        text = block.text
+        if not text:
+            if block.images and not letter and not editorial_level:
+                kept.append(block)
+            continue
+        heading = block.kind is Kind.HEADING
+        if rules.is_navigation(text):
+            continue
+        if heading:
+            signature = letter = False
+            if editorial_level and block.level > editorial_level:
+                continue
+            editorial_level = 0
+        if signature and _signature(block):
+            continue
+        signature = False
+        if _is(rules, "sign_off", block, limit=160):
+            signature = True
+            letter = False
+            continue
+        ends = _is(rules, "footer", block) or (heading and bool(title) and key(text) == title)
+        if ends:
+            if found:
+                break
+            continue
+        if _is(rules, "boilerplate", block):
+            continue
+        if heading and _is(rules, "editorial", block):
+            editorial_level = block.level if editorial else 0
+            continue
+        if editorial_level:
+            continue
+        if not heading and _is(rules, "greeting", block, limit=10_000):
+            letter = editorial
+            continue
+        if letter and not block.lead:
+            continue
+        letter = False
+        kept.append(block)
+        found = found or not heading
+    return kept
+
+
+def _in_page(document: Document, block: Block) -> bool:
+    """Whether each of the block's links points within the page (a table of contents' anchors)."""
+    if not block.links:
+        return False
+    page = document.url.split("#", 1)[0]
+    return all(
+        link.url.startswith("#") or (bool(page) and "#" in link.url and link.url.split("#", 1)[0] == page)
+        for link in block.links
+    )
+
+
+class _Titles:
+    """The keys of the headings, lead-ins and paragraph openings of a document, by position."""
+
+    def __init__(self, blocks: Sequence[Block]) -> None:
+        found: list[tuple[str, int]] = []
+        for position, block in enumerate(blocks):
+            if block.kind is Kind.HEADING or block.lead:
+                found.append((key(block.lead or block.text), position))
+            if block.kind is not Kind.HEADING and block.text:
+                found.append((key(block.text[:_ENTRY]), position))
+        self.sorted = sorted(found)
+        self.keys = [entry for entry, _ in self.sorted]
+        self.last: dict[str, int] = {}
+        for entry, position in found:
+            self.last[entry] = max(position, self.last.get(entry, -1))
+
+    def later(self, text: str, position: int) -> bool:
+        """Whether a heading or title after `position` repeats `text` (or starts with it, or is
+        the start of it)."""
+        wanted = key(text)
+        if len(wanted) < 3:
+            return False
+        if self.last.get(wanted, -1) > position:
+            return True
+        words = wanted.split()
+        if len(words) >= 2 or len(wanted) >= 12:  # a later title that starts with the entry
+            start = bisect_left(self.keys, wanted + " ")
+            for entry, where in self.sorted[start : start + 50]:
+                if not entry.startswith(wanted + " "):
+                    break
+                if where > position:
+                    return True
+        # an entry that adds to a later title ("… – Seite 3")
+        return any(self.last.get(" ".join(words[:cut]), -1) > position for cut in range(2, len(words)))
+
+
+def _short(block: Block) -> bool:
+    return block.kind is Kind.HEADING or len(block.text) <= (_ENTRY if block.kind is Kind.LIST_ITEM else 150)
+
+
+def _without_contents(document: Document, blocks: list[Block], rules: Rules) -> list[Block]:
+    """`blocks` without tables of contents: runs of short entries most of which repeat a later
+    heading or title (or link within the page), with the heading ("In dieser Ausgabe") above them."""
+    titles = _Titles(blocks)
+    drop: set[int] = set()
+    index = 0
+    while index < len(blocks):
+        if not _short(blocks[index]) or not blocks[index].text:
+            index += 1
+            continue
+        end = index
+        while end < len(blocks) and blocks[end].text and _short(blocks[end]):
+            end += 1
+        hits = [i for i in range(index, end) if _in_page(document, blocks[i]) or titles.later(blocks[i].text, i)]
+        headed = (index > 0 and _is(rules, "contents", blocks[index - 1])) or _is(rules, "contents", blocks[index])
+        if hits and (len(hits) >= 2 or headed):
+            first, last = hits[0], hits[-1]
+            if headed or 2 * len(hits) >= last - first + 1:
+                drop.update(range(first, last + 1))
+                for above in (first - 1, index - 1):
+                    if above >= 0 and _is(rules, "contents", blocks[above]):
+                        drop.add(above)
+        index = end
+    return [block for position, block in enumerate(blocks) if position not in drop]
+
+
+def _dated(block: Block) -> bool:
+    return block.kind is not Kind.HEADING and len(block.text) <= _ENTRY and leading_date(block.text) is not None
+
+
+def _without_events(blocks: list[Block], rules: Rules) -> list[Block]:
+    """`blocks` without lists of dates: three or more short dated lines in a row, or the lines
+    under an events heading ("Termine") when most of them are dated. With `rules.keep_events`, such
+    a list becomes one paragraph led by its heading ("Termine: …")."""
+    out: list[Block] = []
+    index = 0
+    while index < len(blocks):
+        block = blocks[index]
+        if block.kind is Kind.HEADING and _is(rules, "events", block):
+            end = index + 1
+            while end < len(blocks) and blocks[end].kind is not Kind.HEADING:
+                end += 1
+            span = [b for b in blocks[index + 1 : end] if b.text]
+            if span and 2 * sum(map(_dated, span)) >= len(span):
+                if rules.keep_events:
+                    out.append(_one_item(block.text, span))
+                index = end
+                continue
+        if _dated(block):
+            end = index
+            while end < len(blocks) and _dated(blocks[end]):
+                end += 1
+            if end - index >= 3:
+                if rules.keep_events:
+                    out.append(_one_item("", blocks[index:end]))
+                index = end
+                continue
+        out.append(block)
+        index += 1
+    return out
+
+
+def _one_item(heading: str, lines: Sequence[Block]) -> Block:
+    """A list of dates kept as one paragraph led by its heading (or "Termine"/"Events" by the
+    language of its lines' month names, German when unsure)."""
+    title = heading.rstrip(": ") or _events_word(lines)
+    text = "\n".join(line.text for line in lines)
+    return Block(
+        kind=Kind.PARAGRAPH,
+        text=f"{title}: {text}",
+        lead=f"{title}:",
+        links=tuple(link for line in lines for link in line.links),
+        images=tuple(image for line in lines for image in line.images),
+    )
+
+
+_ENGLISH_MONTHS = re.compile(r"\b(?:january|february|march|may|june|july|october|december)\b", re.IGNORECASE)
+
+
+def _events_word(lines: Sequence[Block]) -> str:
+    return "Events" if any(_ENGLISH_MONTHS.search(line.text) for line in lines) else "Termine"
