@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
@@ -32,7 +34,7 @@ import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import NewConnectionError
+from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 
 from scheduler.errors import RejectedError, TransientError
 from scheduler.platforms.addresses import AddressRefused, Allowed
@@ -129,6 +131,25 @@ class Fetcher:
         """The answer to GET `url` (following redirects), at most `max_bytes` long: longer answers are
         refused, or cut to `max_bytes` with `truncate` (enough for a page's <head>)."""
         deadline = time.monotonic() + 2 * self.timeout
+        with self.answer(url, accept=accept) as (response, url):
+            if response.status_code != 200:  # the body is not read: it could be anything, of any size
+                error = TransientError if response.status_code == 429 or response.status_code >= 500 else RejectedError
+                raise error(f"{url} answered {status_line(response.status_code)}", status=response.status_code)
+            body, truncated = self.read_body(response, url, max_bytes=max_bytes, truncate=truncate, deadline=deadline)
+            media_type, _, params = response.headers.get("Content-Type", "").partition(";")
+            return Fetched(
+                url=url,
+                content_type=media_type.strip().lower(),
+                charset=charset_param(params),
+                body=body,
+                truncated=truncated,
+            )
+
+    @contextmanager
+    def answer(self, url: str, *, accept: str = "*/*") -> Iterator[tuple[requests.Response, str]]:
+        """The first answer to GET `url` that is not a redirect, its body not read yet (a caller that
+        wants it calls `read_body`), and the address that gave it; closed when the block ends.
+        Redirects are followed `max_redirects` times, each address checked like the first."""
         for _ in range(self.max_redirects + 1):
             self._check(url)
             try:
@@ -138,26 +159,29 @@ class Fetcher:
             except AddressRefused as exc:
                 raise RejectedError(f"{url}: {exc}") from None
             except requests.RequestException as exc:
-                raise TransientError(f"could not fetch {url}: {type(exc).__name__}") from None
+                raise TransientError(self._failure(url, exc)) from None
+            if response.is_redirect and response.headers.get("Location"):
+                response.close()
+                url = urljoin(url, response.headers["Location"])
+                continue
             with response:
-                if response.is_redirect and response.headers.get("Location"):
-                    url = urljoin(url, response.headers["Location"])
-                    continue
-                if response.status_code != 200:  # the body is not read: it could be anything, of any size
-                    error = (
-                        TransientError if response.status_code == 429 or response.status_code >= 500 else RejectedError
-                    )
-                    raise error(f"{url} answered {response.status_code}")
-                body, truncated = self._read(response, url, max_bytes=max_bytes, truncate=truncate, deadline=deadline)
-                media_type, _, params = response.headers.get("Content-Type", "").partition(";")
-                return Fetched(
-                    url=url,
-                    content_type=media_type.strip().lower(),
-                    charset=_charset(params),
-                    body=body,
-                    truncated=truncated,
-                )
+                yield response, url
+            return
         raise RejectedError(f"{url}: more than {self.max_redirects} redirects")
+
+    def _failure(self, url: str, exc: requests.RequestException) -> str:
+        """What went wrong with the connection to `url`, in words."""
+        reason = exc.args[0] if exc.args else None
+        reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
+        if isinstance(exc, requests.ConnectTimeout):
+            return f"{url}: could not connect within {self.timeout:g} s"
+        if isinstance(exc, requests.Timeout) or isinstance(reason, ReadTimeoutError):
+            return f"{url}: no answer within {self.timeout:g} s"
+        if isinstance(exc, requests.exceptions.SSLError):
+            return f"could not fetch {url}: no secure connection (SSLError: certificate or TLS refused)"
+        if isinstance(exc, requests.ConnectionError):
+            return f"could not fetch {url}: the connection failed or broke off"
+        return f"could not fetch {url}: {type(exc).__name__}"
 
     def _check(self, url: str) -> None:
         """Before any connection: http or https, and a host whose addresses are all permitted (the
@@ -178,9 +202,12 @@ class Fetcher:
         except socket.gaierror:
             raise TransientError(f"{url}: the name {parts.hostname} does not resolve") from None
 
-    def _read(
-        self, response: requests.Response, url: str, *, max_bytes: int, truncate: bool, deadline: float
+    def read_body(
+        self, response: requests.Response, url: str, *, max_bytes: int, truncate: bool = False, deadline: float
     ) -> tuple[bytes, bool]:
+        """The body of `response` (decompressed, counted as such) and whether it was cut: more than
+        `max_bytes` is a `RejectedError` (or cut, with `truncate`); a body still coming at the
+        monotonic `deadline`, or broken off, a `TransientError`."""
         declared = response.headers.get("Content-Length", "")
         if not truncate and declared.isdigit() and int(declared) > max_bytes:
             raise RejectedError(f"{url}: {int(declared):,} bytes, more than {max_bytes:,}")
@@ -197,11 +224,20 @@ class Fetcher:
                 if time.monotonic() > deadline:
                     raise TransientError(f"{url}: took longer than {2 * self.timeout:.0f} s")
         except requests.RequestException as exc:
-            raise TransientError(f"could not fetch {url}: {type(exc).__name__}") from None
+            raise TransientError(self._failure(url, exc)) from None
         return b"".join(chunks), False
 
 
-def _charset(params: str) -> str | None:
+def status_line(status: int) -> str:
+    """`404 Not Found`; the bare number for a status without a standard phrase."""
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return str(status)
+
+
+def charset_param(params: str) -> str | None:
+    """The charset a Content-Type header's parameters name (lower case), or None."""
     for param in params.split(";"):
         name, _, value = param.partition("=")
         if name.strip().lower() == "charset" and value.strip():
