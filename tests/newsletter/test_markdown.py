@@ -15,6 +15,7 @@ from scheduler.errors import InputError
 from scheduler.models import Image
 from scheduler.newsletter import markdown
 from scheduler.newsletter.document import Block, Document, Kind, Link
+from scheduler.newsletter.itemize import itemize
 from tests.conftest import EXAMPLE
 from tests.scale import examples
 
@@ -350,3 +351,58 @@ def test_markdown_like_noise_reads(text: str):
         markdown.read(text)
     except InputError as error:
         assert "\n" not in str(error)
+
+
+# -- items (itemize) --------------------------------------------------------------------------------
+
+
+def items(document: Document) -> list[tuple[str, str, str | None]]:
+    return [(item.section, item.title, item.link) for item in itemize(document, source="markdown").items]
+
+
+def test_static_site_issue_items():
+    site = "https://familiennetz-rhein-erft.example"
+    assert items(fixture("static-site-de.md")) == [
+        ("Aus dem Netzwerk", "Elterncafé in Bergheim eröffnet", "https://fz-quadrath.example/elterncafe"),
+        ("Aus dem Netzwerk", "Neue Lotsinnen für Geflüchtete", None),
+        ("Termine", "Fachtag „Armutssensible Kita“ am 8. Mai", "https://kreis-rhein-erft.example/fachtag-kita"),
+        ("Termine", "Online-Sprechstunde Kinderzuschlag", f"{site}/termine/kiz-sprechstunde/"),
+        ("Förderung", "Aufruf: Kleinprojekte für Familien 2025", f"{site}/downloads/foerderrichtlinie-2025.pdf"),
+    ]
+
+
+def test_reference_links_issue_items():
+    document = fixture("reference-links-en.md", url="https://library.example/newsletter/2025-03.html")
+    assert [(title, link) for _, title, link in items(document)] == [
+        ("Spring programme", "https://library.example/events/spring-2025"),
+        ("Repair café every second Saturday", "https://library.example/services/repair-cafe"),
+        ("Homework club needs volunteers", "https://library.example/volunteering#homework"),
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="itemize keeps the opening greeting ('Hello everyone — here is what …') as an item, and takes "
+    "https://map.openstreets.example/?layer=access (a path of '/' with a query) for a home page, never a main link",
+)
+def test_bold_lead_in_issue_items():
+    assert [(title, link) for _, title, link in items(fixture("bold-leadins-en.md"))] == [
+        ("Volunteer mapping weekend", "https://openstreets.example/blog/leeds-mapathon"),
+        ("New accessibility layer.", "https://map.openstreets.example/?layer=access"),
+        ("Grant awarded", "https://openstreets.example/news/civic-tech-grant"),
+        ("Call for speakers", None),
+        ("In other news", "https://news.example.co.uk/data/school-routes"),
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="itemize takes the first list entry's lead-in for an item heading over the others, and keeps the intro",
+)
+def test_list_entry_issue_items():
+    assert items(fixture("list-entries-de.md")) == [
+        ("Meldungen", "Kinderschutz", "https://lja.example/arbeitshilfe-kinderschutz.pdf"),
+        ("Meldungen", "Fachkräfte", "https://statistik.example/erziehung-2025"),
+        ("Meldungen", "Digitale Beratung", None),
+        ("Meldungen", "Förderprogramm", "https://bmfsfj.example/zukunftspaket"),
+    ]
