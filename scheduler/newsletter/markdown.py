@@ -183,8 +183,7 @@ class _Walker:
     def __init__(self, base: str) -> None:
         self.base = base
         self.entries: list[_Entry] = []  # open list entries, innermost last
-        self.kind = Kind.PARAGRAPH
-        self.level = 1
+        self.heading = 0  # the level of the heading being read, 0 outside headings
         self.in_row = False
         self.row: list[str] = []
         self.row_inline = _Inline()
@@ -194,7 +193,7 @@ class _Walker:
             kind = token.type
             if kind == "heading_open":
                 yield from self._flush_entry()
-                self.kind, self.level = Kind.HEADING, int(token.tag[1:]) if token.tag[1:].isdigit() else 1
+                self.heading = int(token.tag[1:]) if token.tag[1:].isdigit() else 1
             elif kind == "list_item_open":
                 yield from self._flush_entry()
                 self.entries.append(_Entry(level=len(self.entries) + 1))
@@ -211,9 +210,9 @@ class _Walker:
                 self.row_inline.images.extend(inline.images)
             elif kind == "inline":
                 inline = self._inline(token.children or [])
-                if self.kind is Kind.HEADING:
-                    yield self._block(Kind.HEADING, [inline], level=self.level)
-                    self.kind, self.level = Kind.PARAGRAPH, 1
+                if self.heading:
+                    yield self._block(Kind.HEADING, [inline], level=self.heading)
+                    self.heading = 0
                 elif self.entries:
                     self.entries[-1].content.append(inline)
                 else:
@@ -225,7 +224,7 @@ class _Walker:
                 if cells or self.row_inline.images:
                     self.row_inline.parts = [" | ".join(cells)]
                     yield from self._emit([self.row_inline])
-                self.row, self.row_inline = [], _Inline()
+                self.in_row, self.row, self.row_inline = False, [], _Inline()
             elif kind in ("fence", "code_block"):
                 code = _Inline(parts=[token.content])
                 yield from self._emit([code])
@@ -352,7 +351,7 @@ def _lead(children: Sequence[Token]) -> str:
             if depth == 0:
                 lead = clean("".join(words))
                 after = children[index + 1].content if index + 1 < len(children) else ""
-                if lead and not lead.endswith(":") and children[index + 1 :] and after.lstrip().startswith(":"):
+                if lead and not lead.endswith(":") and after.lstrip().startswith(":"):
                     lead += ":"
                 return lead
         elif token.type in ("text", "code_inline"):

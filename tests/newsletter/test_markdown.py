@@ -243,10 +243,11 @@ def test_an_image_without_alt_text_is_left_out():
 
 
 def test_table_rows_are_paragraphs():
-    document = markdown.read("| Datum | Termin |\n|---|---|\n| 3.5. | [Fachtag](https://f.example) |\n")
+    document = markdown.read("| Datum | Termin |\n|---|---|\n| 3.5. | [Fachtag](https://f.example) |\n\nDanach.\n")
     assert [(block.text, block.links) for block in document.blocks] == [
         ("Datum | Termin", ()),
         ("3.5. | Fachtag", (Link("https://f.example", "Fachtag"),)),
+        ("Danach.", ()),
     ]
 
 
