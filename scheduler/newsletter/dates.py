@@ -69,14 +69,23 @@ def _date(match: re.Match[str]) -> dt.date | None:
         return None
 
 
+#: A label before a date on a line of its own: "Veröffentlicht am 14.02.2025", "Published: 3 March 2025".
+_LABEL = re.compile(
+    r"^(?:(?:veröffentlicht|erschienen|ausgabe|newsletter|stand|datum|published|posted|updated|sent|date)"
+    r"(?:\s+(?:am|vom|on))?\s*:?|vom|am|on)\s+",
+    re.IGNORECASE,
+)
+
+
 def leading_date(text: str) -> re.Match[str] | None:
     """The date that opens `text` (after a weekday), or None."""
     return DATE.match(text.strip(" \t•*-–|"))
 
 
 def only_date(text: str) -> dt.date | None:
-    """The date when `text` is a date and nothing else (a time may follow): `12. März 2025, 10 Uhr`."""
-    stripped = text.strip(" \t•*-–|")
+    """The date when `text` is a date and nothing else (a label may come before it, a time after
+    it): `12. März 2025, 10 Uhr`, `Veröffentlicht am 14.02.2025`."""
+    stripped = _LABEL.sub("", text.strip(" \t•*-–|"), count=1)
     match = DATE.match(stripped)
     if match is None or not _TIME.match(stripped[match.end() :].strip()):
         return None
@@ -84,7 +93,7 @@ def only_date(text: str) -> dt.date | None:
 
 
 def is_date_only(text: str) -> bool:
-    stripped = text.strip(" \t•*-–|")
+    stripped = _LABEL.sub("", text.strip(" \t•*-–|"), count=1)
     match = DATE.match(stripped)
     return match is not None and bool(_TIME.match(stripped[match.end() :].strip()))
 

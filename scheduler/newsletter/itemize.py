@@ -26,8 +26,10 @@ same `Document`; this decides what an item is:
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -38,9 +40,9 @@ from scheduler.newsletter.dates import is_date_only, only_date
 from scheduler.newsletter.document import Block, Document, Kind, Link
 from scheduler.newsletter.identity import unique_items
 from scheduler.newsletter.language import detect_language
-from scheduler.newsletter.links import extract_links, never_main
+from scheduler.newsletter.links import extract_links, never_main, site
 from scheduler.newsletter.rules import DEFAULT, Rules
-from scheduler.newsletter.structure import PSEUDO_LEVEL, is_pseudo_heading, section_headings
+from scheduler.newsletter.structure import PSEUDO_LEVEL, is_pseudo_heading, section_headings, titled
 from scheduler.text.sentences import sentences
 
 __all__ = ["Rules", "itemize"]
@@ -77,9 +79,11 @@ def itemize(
     options = options or IssueOptions()
     rules = rules.extended(boilerplate=options.boilerplate, footer=options.footer)
     title, blocks = _title(document, rules)
-    drafts = _drafts(noise.content(document, blocks, rules), rules)
+    date, kept = _date(document, noise.content(document, blocks, rules))
+    drafts = _drafts(kept, rules)
     if not drafts:  # a letter that is all news: keep the paragraphs between greeting and sign-off
-        drafts = _drafts(noise.content(document, blocks, rules, editorial=False), rules)
+        date, kept = _date(document, noise.content(document, blocks, rules, editorial=False))
+        drafts = _drafts(kept, rules)
     if max_items is not None and len(drafts) > max_items:
         raise InputError(
             f"{source}: more than {max_items:,} items ({len(document.blocks):,} paragraphs), the most one "
@@ -88,10 +92,11 @@ def itemize(
     if not drafts:
         raise InputError(f"{source}: no newsletter items found; expected section headings followed by paragraphs")
     language = _language(document, drafts, languages, options, rules)
-    items = _once([_item(draft, language, document, rules) for draft in drafts], source)
+    own = own_hosts(document)
+    items = _once([_item(draft, language, document, rules, date, own) for draft in drafts], source)
     issue = Issue(
         title=title or items[0].section or "Newsletter",
-        date=document.date,
+        date=date,
         source=source,
         language=language,
         items=tuple(items),
@@ -103,12 +108,16 @@ def itemize(
 def _title(document: Document, rules: Rules) -> tuple[str, Sequence[Block]]:
     """The issue's title (the document's, else its one top-level heading, which then leaves the
     blocks) and its blocks, with bold lines and link lines over text taken for headings."""
-    blocks = [
-        dataclasses.replace(block, kind=Kind.HEADING, level=PSEUDO_LEVEL, lead="")
-        if is_pseudo_heading(document.blocks, index, rules)
-        else block
-        for index, block in enumerate(document.blocks)
-    ]
+    blocks: list[Block] = []
+    level = PSEUDO_LEVEL  # a bold line ranks with the heading before it (a builder's heading)
+    for index, block in enumerate(document.blocks):
+        if block.kind is Kind.HEADING and rules.is_read_more(block.text):
+            block = dataclasses.replace(block, kind=Kind.PARAGRAPH, level=1)
+        elif block.kind is Kind.HEADING:
+            level = max(block.level, 2)
+        elif is_pseudo_heading(document.blocks, index, rules):
+            block = dataclasses.replace(block, kind=Kind.HEADING, level=level, lead="")
+        blocks.append(block)
     if document.title:
         return " ".join(document.title.split()), blocks
     tops = [index for index, block in enumerate(blocks) if block.kind is Kind.HEADING and block.level == 1]
@@ -116,6 +125,15 @@ def _title(document: Document, rules: Rules) -> tuple[str, Sequence[Block]]:
     if len(tops) == 1 and tops[0] == first:
         return " ".join(blocks[first].text.split()), [*blocks[:first], *blocks[first + 1 :]]
     return "", blocks
+
+
+def _date(document: Document, blocks: list[Block]) -> tuple[dt.date | None, list[Block]]:
+    """The issue's date (the document's, else a line that is only a date above its first paragraph:
+    "Veröffentlicht am 14.02.2025"), and the blocks without that line."""
+    first = next((index for index, block in enumerate(blocks) if block.kind is not Kind.HEADING), None)
+    if first is None or (date := only_date(blocks[first].text)) is None:
+        return document.date, blocks
+    return document.date or date, [*blocks[:first], *blocks[first + 1 :]]
 
 
 def _read_more(block: Block, rules: Rules) -> bool:
@@ -133,34 +151,51 @@ def _link_line(block: Block) -> bool:
     return len(rest.strip(_TRIM + ".")) <= 40
 
 
-def _ends_with_colon(draft: _Draft) -> bool:
+def _introduces_list(draft: _Draft) -> bool:
+    """Whether the item's paragraph ends in ":" with only list entries after it (a list it
+    introduces, which goes on)."""
     texts = [block for block in draft.blocks if block.text]
-    return bool(texts) and (texts[-1].text.rstrip().endswith(":") or texts[-1].kind is Kind.LIST_ITEM)
+    while texts and texts[-1].kind is Kind.LIST_ITEM and len(texts) > 1:
+        texts.pop()
+    return bool(texts) and texts[-1].kind is not Kind.LIST_ITEM and texts[-1].text.rstrip().endswith(":")
 
 
 def _continues(draft: _Draft, block: Block, leads: bool, rules: Rules) -> bool:
     """Whether `block`, under a section without item headings, belongs to the item before it."""
     if block.kind is Kind.LIST_ITEM:
-        if block.level > 1 or _ends_with_colon(draft):
+        if block.level > 1 or _introduces_list(draft):
             return True
         return not block.links and not block.lead and len(block.text.split()) < 4
     if _read_more(block, rules) or is_date_only(block.text) or _link_line(block):
         return True
-    return leads and not block.lead
+    return leads and not titled(block, rules)
+
+
+def _without_intro(blocks: Sequence[Block]) -> Sequence[Block]:
+    """Without the one or two paragraphs above the first heading: an introduction ("This month:
+    …"), not news. Paragraphs with a lead-in stay; so do three or more (news without a heading)."""
+    first = next((index for index, block in enumerate(blocks) if block.kind is Kind.HEADING), len(blocks))
+    intro = [block for block in blocks[:first] if block.kind is Kind.PARAGRAPH and block.text and not block.lead]
+    if first == len(blocks) or not intro or len(intro) > 2:
+        return blocks
+    return [block for block in blocks[:first] if block.kind is not Kind.PARAGRAPH or block.lead] + list(blocks[first:])
 
 
 def _drafts(blocks: Sequence[Block], rules: Rules) -> list[_Draft]:
+    blocks = _without_intro(blocks)
     sections = section_headings(blocks, rules)
-    leads = _lead_sections(blocks, sections)
+    leads = _lead_sections(blocks, rules)
     drafts: list[_Draft] = []
-    section = ""
+    section, level, entries = "", 0, False  # the section, its heading's level, whether items stand right under it
     current: _Draft | None = None
     waiting: list[Block] = []  # images and dates for the next item
     for index, block in enumerate(blocks):
         if block.kind is Kind.HEADING:
             if index in sections:
-                section, current = _clean(block.text), None
+                section, level, entries, current = _clean(block.text), block.level, False, None
             else:
+                if entries and block.level <= level:  # a sibling of a section written as entries
+                    section, entries = "", False
                 current = _Draft(section, block, waiting)
                 drafts.append(current)
                 waiting = []
@@ -178,11 +213,11 @@ def _drafts(blocks: Sequence[Block], rules: Rules) -> list[_Draft]:
             continue
         current = _Draft(section, None, [*waiting, block])
         drafts.append(current)
-        waiting = []
+        waiting, entries = [], bool(section)
     return drafts
 
 
-def _lead_sections(blocks: Sequence[Block], sections: set[int]) -> set[int]:
+def _lead_sections(blocks: Sequence[Block], rules: Rules) -> set[int]:
     """The paragraphs that stand under a section written in bold lead-ins (at least two, and at
     least half of its paragraphs): there a paragraph without lead-in continues the item before."""
     found: set[int] = set()
@@ -190,7 +225,7 @@ def _lead_sections(blocks: Sequence[Block], sections: set[int]) -> set[int]:
     for index in [*range(len(blocks)), len(blocks)]:
         if index == len(blocks) or blocks[index].kind is Kind.HEADING:
             paragraphs = [i for i in run if blocks[i].kind is Kind.PARAGRAPH and blocks[i].text]
-            with_lead = [i for i in paragraphs if blocks[i].lead]
+            with_lead = [i for i in paragraphs if titled(blocks[i], rules)]
             if len(with_lead) >= 2 and 2 * len(with_lead) >= len(paragraphs):
                 found.update(paragraphs)
             run = []
@@ -234,11 +269,12 @@ def _starts_with(text: str, start: str) -> int:
     return 0
 
 
-def _body(blocks: Sequence[Block]) -> str:
-    """Paragraphs with blank lines between; a list's entries on lines of their own."""
+def _body(blocks: Sequence[Block], *, entry: bool = False) -> str:
+    """Paragraphs with blank lines between; a list's entries on lines of their own. With `entry`,
+    the first block is the item itself (a list entry, too, is then a paragraph)."""
     parts: list[str] = []
-    for block in blocks:
-        if block.kind is Kind.LIST_ITEM:
+    for number, block in enumerate(blocks):
+        if block.kind is Kind.LIST_ITEM and not (entry and number == 0):
             line = "  " * (block.level - 1) + "• " + block.text
             if parts and parts[-1].lstrip().startswith("• "):
                 parts[-1] += "\n" + line
@@ -249,7 +285,7 @@ def _body(blocks: Sequence[Block]) -> str:
     return "\n\n".join(parts)
 
 
-def _title_link(blocks: Sequence[Block], rules: Rules) -> Link | None:
+def _title_link(blocks: Sequence[Block], rules: Rules, own: frozenset[str] | None) -> Link | None:
     """The first link whose text reads like a title: two words or more, not "read more", not an
     address, and pointing somewhere an item may send its readers."""
     for block in blocks:
@@ -260,23 +296,35 @@ def _title_link(blocks: Sequence[Block], rules: Rules) -> Link | None:
                 and len(text) <= _REAL_TITLE_LENGTH
                 and not rules.is_read_more(text)
                 and not _URLS_AND_ADDRESSES.search(text)
-                and not never_main(link.shown or link.url)
+                and not never_main(link.shown or link.url, own=own)
             ):
                 return link
     return None
 
 
-def _main_link(heading: Block | None, blocks: Sequence[Block], title_link: Link | None, rules: Rules) -> str | None:
-    def usable(link: Link) -> bool:
-        return not never_main(link.shown or link.url) and not link.url.startswith("#")
+def _button(block: Block) -> bool:
+    """A block that is one link and nothing else (a button such as "Join a mapathon")."""
+    return bool(block.text) and len(block.links) == 1 and noise.key(block.links[0].text) == noise.key(block.text)
+
+
+def _main_link(
+    heading: Block | None, blocks: Sequence[Block], title_link: Link | None, rules: Rules, own: frozenset[str] | None
+) -> str | None:
+    """A heading's own link, else a "read more" link, else the title's link — any site's home
+    page but the organisation's (`own`) will do for these —, else the first link in the item's
+    text that is no site's home page (a button of its own with other words is a call to action of
+    its own)."""
+
+    def usable(link: Link, own: frozenset[str] | None) -> bool:
+        return not link.url.startswith("#") and not never_main(link.shown or link.url, own=own)
 
     candidates: list[Link] = []
     if heading is not None:
-        candidates += [link for link in heading.links if usable(link)]
-    candidates += [link for block in blocks for link in block.links if rules.is_read_more(link.text) and usable(link)]
+        candidates += [link for link in heading.links if usable(link, own)]
+    candidates += [link for b in blocks for link in b.links if rules.is_read_more(link.text) and usable(link, own)]
     if title_link is not None:
         candidates.append(title_link)
-    candidates += [link for block in blocks for link in block.links if usable(link)]
+    candidates += [link for b in blocks if not _button(b) for link in b.links if usable(link, None)]
     if candidates:
         return candidates[0].url
     for block in blocks:  # addresses written out in the text (copied text has no others)
@@ -284,6 +332,19 @@ def _main_link(heading: Block | None, blocks: Sequence[Block], title_link: Link 
             if not never_main(url):
                 return url
     return None
+
+
+def own_hosts(document: Document) -> frozenset[str] | None:
+    """The organisation's own sites, whose home pages are never a main link: the page's, else the
+    site most linked to (three links or more); None when unknown (every home page then counts)."""
+    if document.url:
+        return frozenset({site(document.url)})
+    counts = Counter(site(link.shown or link.url) for block in document.blocks for link in block.links)
+    counts.pop("", None)
+    if not counts:
+        return None
+    top, count = counts.most_common(1)[0]
+    return frozenset({top}) if count >= 3 else None
 
 
 def _links(document: Document, blocks: Sequence[Block]) -> tuple[str, ...]:
@@ -308,7 +369,14 @@ def _images(blocks: Sequence[Block]) -> tuple[Image, ...]:
     return tuple(seen.values())
 
 
-def _item(draft: _Draft, language: str, document: Document, rules: Rules) -> Item:
+def _item(
+    draft: _Draft,
+    language: str,
+    document: Document,
+    rules: Rules,
+    issue_date: dt.date | None,
+    own: frozenset[str] | None,
+) -> Item:
     heading = draft.heading
     everything = [*([heading] if heading is not None else []), *draft.blocks]
     text = [
@@ -318,18 +386,18 @@ def _item(draft: _Draft, language: str, document: Document, rules: Rules) -> Ite
     derived = False
     if heading is not None:
         title = _shorten(_clean(heading.text), _REAL_TITLE_LENGTH)
-    elif text and text[0].lead and noise.key(text[0].lead) != noise.key(text[0].text):
+    elif text and titled(text[0], rules):
         first = text[0]
         title = _shorten(_clean(first.lead), _REAL_TITLE_LENGTH)
         rest = first.text[_starts_with(first.text, first.lead) :].lstrip(_TRIM + " .")
         text = [dataclasses.replace(first, text=rest), *text[1:]] if rest else text[1:]
-    elif (title_link := _title_link(text[:1], rules)) is not None:
+    elif (title_link := _title_link(text[:1], rules, own)) is not None:
         title = _shorten(_clean(title_link.text), _REAL_TITLE_LENGTH)
     else:
-        body = _body(text)
+        body = _body(text, entry=True)
         first_sentence = (sentences(" ".join(body.split()), language) or [body])[0] if body else ""
         title, derived = _shorten(first_sentence, _TITLE_LENGTH), True
-    body = _body(text)
+    body = _body(text, entry=heading is None)
     if not derived and (cut := _starts_with(body, title)) and cut < len(body):
         body = body[cut:].lstrip(_TRIM + " .\n")
     body = body or title
@@ -343,8 +411,8 @@ def _item(draft: _Draft, language: str, document: Document, rules: Rules) -> Ite
         body=body,
         links=_links(document, everything),
         images=_images(everything),
-        link=_main_link(heading, draft.blocks, title_link, rules),
-        date=date or document.date,
+        link=_main_link(heading, draft.blocks, title_link, rules, own),
+        date=date or issue_date,
     )
 
 

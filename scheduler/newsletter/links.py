@@ -56,24 +56,48 @@ _SHARE_PATH = re.compile(r"/(?:sharer|share|sharing|shareArticle|intent/(?:tweet
 _HOME_PATH = re.compile(
     r"^/?(?:[a-z]{2}(?:[-_][a-z]{2})?/?)?(?:(?:index|home|start|startseite)(?:\.\w+)?/?)?$", re.IGNORECASE
 )
+#: Query parameters that only track a visit: a home page with them is still the home page.
+_QUERY = re.compile(r"(?:^|&)(?:utm_\w+|fbclid|gclid|mc_[ce]id|ref|source)=[^&]*", re.IGNORECASE)
 _MASTODON_PROFILE = re.compile(r"^/@[\w.-]+(?:@[\w.-]+)?/?$")
 
 
-def never_main(url: str) -> bool:
-    """Whether `url` can never be an item's main link: not a web address, a site's home page
-    (`https://verein.de/`), a social network profile (`https://www.facebook.com/verein`,
-    `https://social.example/@verein`) or a share button."""
+_SECOND_LEVEL = frozenset("co com org net ac gov edu or ne go".split())
+
+
+def site(url: str) -> str:
+    """The site an address belongs to, by its registered domain: `www.verein.de` → `verein.de`,
+    `news.uni.ac.uk` → `uni.ac.uk`; "" for no web address."""
+    from urllib.parse import urlsplit
+
+    try:
+        host = (urlsplit(url).hostname or "").casefold().rstrip(".")
+    except ValueError:
+        return ""
+    labels = host.split(".")
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def never_main(url: str, *, own: frozenset[str] | None = None) -> bool:
+    """Whether `url` can never be an item's main link: not a web address, the organisation's home
+    page (`https://verein.de/`; any site's when `own`, the organisation's sites, is None), a social
+    network profile (`https://www.facebook.com/verein`, `https://social.example/@verein`) or a
+    share button."""
     from urllib.parse import urlsplit
 
     try:
         parts = urlsplit(url)
+        host = (parts.hostname or "").casefold().removeprefix("www.").removeprefix("m.")
     except ValueError:
         return True
-    if parts.scheme.casefold() not in ("http", "https") or not parts.netloc:
+    if parts.scheme.casefold() not in ("http", "https") or not host:
         return True
-    if _HOME_PATH.match(parts.path) or _SHARE_PATH.search(parts.path):
+    if _SHARE_PATH.search(parts.path):
         return True
-    host = (parts.hostname or "").casefold().removeprefix("www.").removeprefix("m.")
+    home = _HOME_PATH.match(parts.path) is not None and not _QUERY.sub("", parts.query).strip("&")
+    if home and (own is None or site(url) in own):
+        return True
     if host in _SOCIAL_HOSTS or any(host.endswith("." + name) for name in _SOCIAL_HOSTS):
-        return bool(_PROFILE_PATH.match(parts.path))
+        return bool(_PROFILE_PATH.match(parts.path)) or home
     return bool(_MASTODON_PROFILE.match(parts.path))

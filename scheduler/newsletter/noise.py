@@ -69,50 +69,69 @@ def _after_title(document: Document, blocks: Sequence[Block]) -> list[Block]:
     return list(blocks)
 
 
-def _signature(block: Block) -> bool:
-    """A line under a sign-off: a name, a role, a team."""
-    return block.kind is not Kind.HEADING and len(block.text) <= 80 and len(block.text.split()) <= 8
+def _signature(block: Block, sign_off: Block) -> bool:
+    """A line under a sign-off: a name, a role, a team; short, and no heading (unless deeper than a
+    sign-off that is one: copied text's second line of the same paragraph)."""
+    heading = block.kind is Kind.HEADING
+    under = not heading or (sign_off.kind is Kind.HEADING and block.level > sign_off.level)
+    return under and len(block.text) <= 80 and len(block.text.split()) <= 8
+
+
+def _closing(blocks: Sequence[Block], rules: Rules) -> int:
+    """The position after the last paragraph of news (longer than 150 characters, and neither a
+    footer nor boilerplate): a sign-off after it closes the issue."""
+    for index in range(len(blocks) - 1, -1, -1):
+        block = blocks[index]
+        if (
+            block.kind is not Kind.HEADING
+            and len(block.text) > 150
+            and not _is(rules, "footer", block)
+            and not _is(rules, "boilerplate", block)
+        ):
+            return index + 1
+    return 0
 
 
 def _walk(document: Document, blocks: Sequence[Block], rules: Rules, *, editorial: bool) -> list[Block]:
     title = key(document.title)
+    closing = _closing(blocks, rules)
     kept: list[Block] = []
     found = False  # a paragraph or list entry was kept: a footer phrase now ends the issue
-    signature = False  # under a sign-off
+    signature: Block | None = None  # the sign-off above, while under it
     letter = False  # in an editorial: from a greeting to the next heading, sign-off or lead-in
-    editorial_level = 0  # under an "Editorial" heading of this level (0: not)
-    for block in blocks:
+    skipped = 0  # under an "Editorial" heading or a boilerplate heading of this level (0: not)
+    for index, block in enumerate(blocks):
         text = block.text
         if not text:
-            if block.images and not letter and not editorial_level:
+            if block.images and not letter and not skipped:
                 kept.append(block)
             continue
         heading = block.kind is Kind.HEADING
         if rules.is_navigation(text):
             continue
         if heading:
-            signature = letter = False
-            if editorial_level and block.level > editorial_level:
+            if skipped and block.level > skipped:
                 continue
-            editorial_level = 0
-        if signature and _signature(block):
+            skipped = 0
+        if signature is not None and _signature(block, signature):
             continue
-        signature = False
+        signature = None
         if _is(rules, "sign_off", block, limit=160):
-            signature = True
-            letter = False
+            if found and index >= closing:
+                break  # the letter's end: the signature and footer follow
+            signature, letter = block, False
             continue
-        ends = _is(rules, "footer", block) or (heading and bool(title) and key(text) == title)
-        if ends:
+        if heading:
+            letter = False
+        if _is(rules, "footer", block) or (heading and bool(title) and key(text) == title):
             if found:
                 break
             continue
-        if _is(rules, "boilerplate", block):
+        if _is(rules, "boilerplate", block) or (heading and _is(rules, "editorial", block)):
+            if heading and (editorial or not _is(rules, "editorial", block)):
+                skipped = block.level  # and what stands under it
             continue
-        if heading and _is(rules, "editorial", block):
-            editorial_level = block.level if editorial else 0
-            continue
-        if editorial_level:
+        if skipped:
             continue
         if not heading and _is(rules, "greeting", block, limit=10_000):
             letter = editorial
@@ -154,7 +173,11 @@ class _Titles:
 
     def later(self, text: str, position: int) -> bool:
         """Whether a heading or title after `position` repeats `text` (or starts with it, or is
-        the start of it)."""
+        the start of it), also without a label before a colon ("Forschung: <title>")."""
+        labelled = text.split(": ", 1)
+        return self._later(text, position) or (len(labelled) == 2 and self._later(labelled[1], position))
+
+    def _later(self, text: str, position: int) -> bool:
         wanted = key(text)
         if len(wanted) < 3:
             return False

@@ -19,12 +19,13 @@ items, and which are navigation, a table of contents or the footer, `itemize` de
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Sequence
 
 from scheduler.errors import InputError
 from scheduler.models import Issue, IssueOptions
-from scheduler.newsletter.dates import leading_date
+from scheduler.newsletter.dates import is_date_only, leading_date
 from scheduler.newsletter.document import Block, Document, Kind, Link
 from scheduler.newsletter.itemize import itemize
 from scheduler.newsletter.links import deobfuscate, extract_links
@@ -37,19 +38,15 @@ _DATED_TITLE = re.compile(
 )
 #: A heading that names the issue: "Newsletter März 2025", "Rundbrief 3/2025", "Issue 12".
 _ISSUE_TITLE = re.compile(
-    r"\b(?:newsletter|rundbrief|infobrief|infodienst|rundschreiben|bulletin|digest)\b"
-    r"|\b(?:ausgabe|issue|edition|nr\.|no\.)\s*\d",
+    r"\b(?:newsletter|rundbrief|infobrief|infodienst|infopost|rundschreiben|mitteilungen|bulletin|digest|brief"
+    r"|update)\b|\b(?:ausgabe|issue|edition|nr\.|no\.)\s*\d|\b\d{1,2}/(?:19|20)\d{2}\b"
+    r"|\b(?:januar|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember|january|february"
+    r"|march|may|june|july|october|december)\s+(?:19|20)\d{2}\b",
     re.IGNORECASE,
 )
 _FILE_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _BULLET = re.compile(r"^(?P<indent>\s*)(?:[•·▪◦‣*-]|\d{1,2}[.)])\s+(?=\S)")
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", re.IGNORECASE)
-#: Words before a colon that label a detail, not an item's title ("Ort: Berlin").
-_LABELS = frozenset(
-    "foto fotos bild quelle kontakt tel tel. telefon fax e-mail email mail web internet ort datum zeit uhrzeit wann "
-    "wo anmeldung anmeldeschluss kosten preis hinweis wichtig achtung ps p.s. source photo contact phone date time "
-    "where when venue location registration cost price note".split()
-)
 _LEAD = re.compile(r"^(?P<lead>[A-ZÄÖÜ„\"'][^.!?:]{1,68}?):\s+(?P<rest>[A-ZÄÖÜ„\"'0-9].{29,})$", re.DOTALL)
 _WRAP_WIDTH = 100  # lines wrapped at a fixed width are at most this long
 _HEADING_WORDS = 14
@@ -89,7 +86,7 @@ def read(
             "split it into several issues or raise the setting"
         )
     text = decode(data, what) if isinstance(data, bytes) else data
-    blocks = [_block(line) for chunk in _chunks(text) for line in _lines(chunk)]
+    blocks = [_block(line, first=number == 0) for chunk in _chunks(text) for number, line in enumerate(_lines(chunk))]
     title, date, blocks = _title(blocks)
     if date is None and (file_date := _FILE_DATE.search(file_name)):
         try:
@@ -132,12 +129,23 @@ def _chunks(text: str) -> list[list[str]]:
 
 
 def _wrapped(lines: Sequence[str]) -> bool:
-    """Whether the lines of a paragraph were wrapped at a fixed width (an e-mail's text)."""
+    """Whether the lines of a paragraph were wrapped at a fixed width (an e-mail's text): three or
+    more lines, nearly all as wide as the widest (at most `_WRAP_WIDTH`), broken mid-sentence at
+    least once, none opening with a date (a list of dates looks alike)."""
     if len(lines) < 3:
         return False
-    widths = [len(line.strip()) for line in lines[:-1]]
+    stripped = [line.strip() for line in lines]
+    widths = [len(line) for line in stripped[:-1]]
     widest = max(widths)
-    return widest <= _WRAP_WIDTH and sum(width >= 0.75 * widest for width in widths) >= 0.7 * len(widths)
+    return (
+        50 <= widest <= _WRAP_WIDTH
+        and sum(width >= 0.8 * widest for width in widths) >= 0.7 * len(widths)
+        and any(
+            after[:1].islower() and not before.endswith((".", "!", "?", ":"))
+            for before, after in itertools.pairwise(stripped)
+        )
+        and not any(leading_date(line) for line in stripped)
+    )
 
 
 def _lines(chunk: Sequence[str]) -> list[str]:
@@ -164,16 +172,19 @@ def _lines(chunk: Sequence[str]) -> list[str]:
 
 
 def _is_heading(text: str) -> bool:
-    """A short line without final punctuation that starts like a title and is no date, address or
-    sentence fragment."""
+    """A short line without final punctuation (an exclamation only in five words or fewer) that
+    starts like a title and is no date, address, "read more" or sentence fragment."""
     words = text.split()
     return (
         0 < len(words) <= _HEADING_WORDS
         and len(text) <= _HEADING_LENGTH
         and text[-1] not in ".:;,…"
-        and (text[0].isupper() or text[0].isdigit() or text[0] in "„\"'»«")
+        and (text[-1] != "!" or len(words) <= 5)
+        and ((text[0].isalnum() and not text[0].islower()) or text[0] in "„\"'»«£$€#")
         and leading_date(text) is None
+        and not is_date_only(text)
         and not _URL.search(text)
+        and not DEFAULT.is_read_more(text)
     )
 
 
@@ -184,12 +195,15 @@ def _lead(text: str) -> str:
     if match is None:
         return ""
     lead = match["lead"].strip()
-    if len(lead.split()) > 8 or lead.casefold() in _LABELS or leading_date(lead) is not None or _URL.search(lead):
+    if len(lead.split()) > 8 or DEFAULT.is_label(lead) or leading_date(lead) is not None or _URL.search(lead):
         return ""
     return lead + ":"
 
 
-def _block(line: str) -> Block:
+def _block(line: str, *, first: bool) -> Block:
+    """A list entry, a heading (level 2 when it opens its paragraph, level 3 when it follows
+    another line without a blank line between: a subtitle, a signature's second line) or a
+    paragraph."""
     bullet = _BULLET.match(line)
     if bullet is not None and leading_date(line.strip()) is None:
         text = deobfuscate(" ".join(line[bullet.end() :].split()))
@@ -197,7 +211,7 @@ def _block(line: str) -> Block:
         return Block(Kind.LIST_ITEM, text, level=min(level, 6), links=_links(text), lead=_lead(text))
     text = deobfuscate(" ".join(line.split()))
     if _is_heading(text):
-        return Block(Kind.HEADING, text, level=2)
+        return Block(Kind.HEADING, text, level=2 if first else 3)
     return Block(Kind.PARAGRAPH, text, links=_links(text), lead=_lead(text))
 
 
@@ -215,12 +229,15 @@ def _title(blocks: list[Block]) -> tuple[str, dt.date | None, list[Block]]:
         if match is not None:
             title = match["title"].strip()
             return title, _date(match), _as_title(blocks, index, title)
-    candidates = [i for i, block in enumerate(blocks[:top]) if block.kind is Kind.HEADING]
+    candidates = [
+        i
+        for i, block in enumerate(blocks[:top])
+        if block.kind is Kind.HEADING
+        and not DEFAULT.is_navigation(block.text)
+        and not DEFAULT.matches("boilerplate", block.text)
+    ]
     named = next((i for i in candidates if _ISSUE_TITLE.search(blocks[i].text)), None)
-    rules = DEFAULT
-    chosen = (
-        named if named is not None else next((i for i in candidates if not rules.is_navigation(blocks[i].text)), None)
-    )
+    chosen = named if named is not None else next(iter(candidates), None)
     if chosen is None:
         return "", None, blocks
     title = blocks[chosen].text

@@ -30,7 +30,12 @@ FOOTER: tuple[str, ...] = (
     r"^sie erhalten (?:diese[ns]?|den) (?:e-?mail|nachricht|newsletter)",
     r"you (?:are )?receiv(?:e|ed|ing) this (?:e-?mail|newsletter|message)|this e-?mail was sent to",
     r"^impressum\b|^imprint$|^legal notice|^datenschutz(?:erklärung|hinweise?)?$|privacy (?:policy|notice)",
-    r"^newsletter (?:abonnieren|bestellen)$|^(?:subscribe to|sign up for) (?:our|the) newsletter$",
+    r"\bnewsletter (?:abonnieren|bestellen)\b|^(?:subscribe to|sign up for) (?:our|the) newsletter\b",
+    r"\bsubscribe to (?:this|our|the) (?:newsletter|digest|bulletin|mailing)|\b(?:read|see) (?:earlier|previous|past) issues\b"
+    r"|\b(?:frühere|ältere|vergangene|bisherige) (?:ausgaben|newsletter)\b|^(?:newsletter-?)?archiv$",
+    r"^redaktion\b\s*:|^(?:our mailing address|unsere (?:post)?anschrift)\b",
+    r"registered charity|\bcharity (?:no|number)\b|company (?:no|number)|\bvereinsregister\b|\bregistergericht\b"
+    r"|\bamtsgericht\b|\bsteuer-?nummer\b|\bust\.?-?id",
     r"alle rechte vorbehalten|all rights reserved|^(?:©|\(c\)|copyright\b)",
     r"^herausgeber(?:in)?\b|^v\.\s?i\.\s?s\.\s?d\.\s?p\b|^verantwortlich (?:im sinne|i\.\s?s\.\s?d)|^published by\b",
 )
@@ -45,12 +50,20 @@ BOILERPLATE: tuple[str, ...] = (
     r"(?:wird|werden) (?:dieser|der|die) (?:newsletter|e-?mail|nachricht) nicht (?:richtig|korrekt)",
     r"(?:does not|doesn't) display (?:correctly|properly)",
     r"^(?:teilen|share|drucken|print|tweet|e-?mail senden|seite teilen|share this)$",
+    r"^(?:share this|diese seite teilen|seite teilen|artikel teilen|beitrag teilen)\b|^report a problem\b|^fehler melden$"
+    r"|^(?:is|was) this (?:page|article|information) (?:useful|helpful)|^(?:ist|war) diese[rs]? (?:seite|artikel|beitrag"
+    r"|information) hilfreich",
     r"^(?:folgen sie uns|folge uns|follow us|find us on|besuchen sie uns auf)\b",
     r"^(?:sie sind hier|you are here)\b|^(?:startseite|home)\s*[>›»/|]",
     r"^(?:von|by|text|autor(?:in)?|author)\s*:?\s+[A-ZÄÖÜ][\w.'-]+(?:\s+[A-ZÄÖÜ][\w.'-]+){0,3}$",
     r"^(?:wir verwenden|diese (?:website|webseite|seite) (?:verwendet|nutzt)|we use|this (?:site|website) uses) cookies",
     r"^(?:alle )?(?:cookies )?(?:akzeptieren|ablehnen)$|^(?:accept|reject) (?:all )?(?:cookies)?$",
     r"^(?:anzeige|werbung|advertisement|sponsored)$",
+    r"^(?:(?:jetzt|online) )?spenden(?: sie)?(?: jetzt)?!?$|^ihre spende (?:hilft|wirkt|zählt)|^unterstützen sie (?:uns|unsere arbeit)"
+    r"|^(?:donate|give)(?: now| today)?!?$|^(?:make|give) a donation|^your (?:donation|gift|support) (?:helps|matters)"
+    r"|^support (?:us|our work)\b",
+    r"^(?:tel(?:efon)?|fon|fax|phone|mobil|mobile)\.?\s*:?\s*[+\d(]|^(?:e-?mail|mail)\s*:\s*\S+@\S+$"
+    r"|^\d{5}\s+[A-ZÄÖÜ][\w.-]*(?:\s+[\w.()/-]+){0,3}$",
 )
 
 #: A note on who funds the newsletter: dropped when it closes the issue.
@@ -60,7 +73,8 @@ FUNDING: tuple[str, ...] = (r"\b(?:gefördert|kofinanziert|funded by|co-funded|s
 NAVIGATION: tuple[str, ...] = (
     *"hauptnavigation metanavigation servicenavigation navigation informationen menü menu startseite home suche "
     "search inhalt themen kontakt contact presse press login anmelden english deutsch barrierefreiheit "
-    "accessibility newsletter spenden donate sitemap".split(),
+    "accessibility newsletter spenden donate sitemap instagram facebook linkedin twitter x youtube mastodon bluesky "
+    "threads tiktok xing whatsapp telegram rss".split(),
     "zum inhalt springen",
     "direkt zum inhalt",
     "skip to content",
@@ -87,12 +101,16 @@ READ_MORE: tuple[str, ...] = (
     r"^(?:hier|here) (?:geht(?:'|’)?s|gibt(?:'|’)?s|finden sie|you can|is)\b",
     r"^(?:zu[mr]?|zu den) (?:artikel|beitrag|meldung|pressemitteilung|bericht|interview|video|podcast|anmeldung"
     r"|programm|download|studie|dokumentation|website|webseite|seite|veranstaltung|ausschreibung|projekt)\w*$",
+    r"^(?:(?:jetzt|hier|direkt) )?(?:anmelden|bewerben|registrieren|buchen|mitmachen|herunterladen|downloaden)$"
+    r"|^(?:register|sign up|book|apply|enrol|enroll|download|rsvp)(?: now| here| today)?$",
+    r"^(?:(?:jetzt|hier) )?(?:anmelden|bewerben|registrieren)\b.{0,40}$|^zur anmeldung\b.{0,40}$"
+    r"|^(?:register|sign up|apply|book|enrol|enroll|rsvp)\b.{0,40}$",
 )
 
 #: The editor's greeting that opens a letter, in a block of its own or opening the editorial.
 GREETING: tuple[str, ...] = (
     r"^(?!liebe grüße)(?:liebe[rs]?|hallo|hi|hey|guten (?:tag|morgen|abend)|moin|servus|sehr geehrte[rn]?|dear"
-    r"|hello|greetings|good (?:morning|afternoon|evening))\b[^.!?\n]{0,80}[,!]",
+    r"|hello|greetings|good (?:morning|afternoon|evening))\b[^.!?\n]{0,80}(?:[,!:]|\s[—–-]\s)",
 )
 
 #: The sign-off that closes a letter ("Herzliche Grüße", "Ihr Vernetzungsstelle-Team", "Best regards").
@@ -104,6 +122,19 @@ SIGN_OFF: tuple[str, ...] = (
     r"^(?:best|kind|warm|warmest|kindest) (?:regards|wishes)\b|^(?:yours )?sincerely\b|^(?:all the best|cheers|warmly)\b",
     r"^(?:your|the) (?:[\w()\-–]+ ){0,5}team[.!]?$",
     r"^bis (?:zum nächsten mal|bald|nächsten monat)\b|^(?:until|see you) next (?:time|month|week)\b",
+    r"^viel (?:spaß|freude|vergnügen) (?:beim|bei der) (?:lesen|lektüre)\b|^(?:eine )?(?:anregende|gute|spannende) lektüre\b"
+    r"|^(?:enjoy (?:reading|the read)|happy reading)\b",
+    r"^(?:wir wünschen (?:ihnen|euch)|we wish you|wishing you)\b",
+    r"^(?:ihre?|euer|eure|your|yours)\s+(?:(?:dr|prof|pd)\.\s+)*[A-ZÄÖÜ][\w'-]+(?:\s+[A-ZÄÖÜ][\w'-]+){0,2}$",
+)
+
+#: Lead-ins that label a detail of an item ("Wann:", "Ort:"), never an item's title.
+LABELS: tuple[str, ...] = (
+    r"^(?:wann|wo|was|wer|wie|ort|zeit|uhrzeit|datum|termin|beginn|ende|dauer|kosten|preis|gebühr|eintritt"
+    r"|anmeldung|anmeldeschluss|kontakt|ansprechpartner(?:in)?|infos?|information(?:en)?|hinweis|zielgruppe|leitung"
+    r"|referent(?:in)?|veranstalter|adresse|tel(?:efon)?|fax|e-?mail|web|internet|quelle|foto|bild|when|where|what|who"
+    r"|time|date|venue|location|place|cost|price|fee|registration|contact|info|note|audience|speaker|host|address"
+    r"|phone|source|photo|chat|telefon)\s*:?$",
 )
 
 #: Headings of a table of contents.
@@ -179,6 +210,7 @@ class Rules:
     events: tuple[str, ...] = EVENTS
     editorial: tuple[str, ...] = EDITORIAL
     sections: tuple[str, ...] = SECTIONS
+    labels: tuple[str, ...] = LABELS
     keep_events: bool = False
 
     def __repr__(self) -> str:
@@ -197,6 +229,10 @@ class Rules:
         """Whether `text` has one of the phrases of the rule `name` ("footer", "greeting", …)."""
         pattern = _compile(getattr(self, name))
         return pattern is not None and pattern.search(text) is not None
+
+    def is_label(self, lead: str) -> bool:
+        """Whether a lead-in labels a detail ("Wann:", "Ort:") rather than titling an item."""
+        return self.matches("labels", " ".join(lead.split()).rstrip(" :"))
 
     def is_navigation(self, text: str) -> bool:
         return " ".join(text.split()).casefold().strip(" :|›»>") in _navigation(self.navigation)

@@ -1,9 +1,10 @@
 """Which headings of a document are sections and which are the titles of items.
 
-From the document's structure first: a heading with an item heading beneath it (a deeper heading
-with text of its own), or with no text of its own beneath it, is a section; so are all headings of
-a level where most headings are sections in that way (an `h2` "Termine" among `h2`s over `h3`s).
-A heading with text beneath (a leaf) is an item's title, except when
+From the document's structure first: a heading with no text of its own beneath it is a section;
+so is one with an item heading beneath it (a deeper heading with text of its own) when it names a
+category (see below) — else it is an item whose successor was set one size smaller; and so are all
+headings of a level where most (two or more) are sections over item headings (an `h2` "Termine"
+among `h2`s over `h3`s). A heading with text beneath (a leaf) is an item's title, except when
 
 - the text beneath is two or more items of its own (paragraphs with bold lead-ins, list entries
   with links): a section written as entries;
@@ -61,14 +62,19 @@ def title_score(text: str, rules: Rules) -> bool | None:
     return None
 
 
-def _entries(beneath: Sequence[Block]) -> bool:
+def titled(block: Block, rules: Rules) -> bool:
+    """Whether a block opens with a lead-in that titles it ("Neu im Netzwerk:", not "Wann:")."""
+    return bool(block.lead) and key(block.lead) != key(block.text) and not rules.is_label(block.lead)
+
+
+def _entries(beneath: Sequence[Block], rules: Rules) -> bool:
     """Whether the blocks under a heading are two or more items of their own."""
     texts = [block for block in beneath if block.text]
     introduced = any(block.kind is Kind.PARAGRAPH and block.text.rstrip().endswith(":") for block in texts)
     shaped = sum(
         1
         for block in texts
-        if (block.lead and key(block.lead) != key(block.text))
+        if titled(block, rules)
         or (block.kind is Kind.LIST_ITEM and block.level == 1 and block.links and not introduced)
     )
     return shaped >= 2 and 2 * shaped >= len(texts)
@@ -88,25 +94,27 @@ def section_headings(blocks: Sequence[Block], rules: Rules) -> set[int]:
             if has_text[deeper]:
                 children[head] = True
                 break
-    sections = {head for head in heads if not has_text[head] or children[head]}
+    scores = {head: title_score(blocks[head].text, rules) for head in heads}
+    # Nothing of its own beneath: a section. Text of its own and item headings beneath: a section
+    # when it names a category, else an item (whose successor a builder set one size smaller).
+    sections = {head for head in heads if not has_text[head] or (children[head] and scores[head] is False)}
     by_level: dict[int, list[int]] = defaultdict(list)
     for head in heads:
         by_level[blocks[head].level].append(head)
     for same in by_level.values():
-        over_items = [head for head in same if children[head]]
-        if over_items and 2 * len(over_items) >= len(same):
+        over_items = [head for head in same if head in sections and children[head]]
+        if len(over_items) >= 2 and 2 * len(over_items) > len(same):
             sections.update(same)
     structural = set(sections)
     leaves = [head for head in heads if head not in sections]
-    scores = {head: title_score(blocks[head].text, rules) for head in leaves}
-    categories = sum(1 for score in scores.values() if score is False)
-    titles = sum(1 for score in scores.values() if score is True)
+    categories = sum(1 for head in leaves if scores[head] is False)
+    titles = sum(1 for head in leaves if scores[head] is True)
     for number, head in enumerate(heads):
         if head in structural:
             continue
         score = scores[head]
         voted = score is None and not _under_section(blocks, heads[:number], structural, head) and categories > titles
-        if score is False or voted or _entries(blocks[head + 1 : ends[head]]):
+        if score is False or voted or _entries(blocks[head + 1 : ends[head]], rules):
             sections.add(head)
     return sections
 
