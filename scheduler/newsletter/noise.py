@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from scheduler.newsletter.dates import leading_date
 from scheduler.newsletter.document import Block, Document, Kind
@@ -92,6 +93,17 @@ def _closing(blocks: Sequence[Block], rules: Rules) -> int:
     return 0
 
 
+def _closing_words(block: Block) -> bool:
+    """A short exclamation before the sign-off ("Wir freuen uns auf einen schönen Sommer mit Ihnen!")."""
+    return (
+        block.kind is Kind.PARAGRAPH
+        and not block.lead
+        and not block.links
+        and len(block.text) <= 150
+        and block.text.endswith("!")
+    )
+
+
 def _walk(document: Document, blocks: Sequence[Block], rules: Rules, *, editorial: bool) -> list[Block]:
     title = key(document.title)
     closing = _closing(blocks, rules)
@@ -102,9 +114,9 @@ def _walk(document: Document, blocks: Sequence[Block], rules: Rules, *, editoria
     skipped = 0  # under an "Editorial" heading or a boilerplate heading of this level (0: not)
     for index, block in enumerate(blocks):
         text = block.text
-        if not text:
+        if not any(character.isalnum() for character in text):  # nothing to read: "", "»", "|"
             if block.images and not letter and not skipped:
-                kept.append(block)
+                kept.append(replace(block, text="") if text else block)
             continue
         heading = block.kind is Kind.HEADING
         if rules.is_navigation(text):
@@ -117,8 +129,10 @@ def _walk(document: Document, blocks: Sequence[Block], rules: Rules, *, editoria
             continue
         signature = None
         if _is(rules, "sign_off", block, limit=160):
-            if found and index >= closing:
-                break  # the letter's end: the signature and footer follow
+            if found and index >= closing:  # the letter's end: the signature and footer follow
+                if kept and kept[-1] is blocks[index - 1] and _closing_words(kept[-1]):
+                    kept.pop()
+                break
             signature, letter = block, False
             continue
         if heading:
@@ -229,14 +243,22 @@ def _dated(block: Block) -> bool:
     return block.kind is not Kind.HEADING and len(block.text) <= _ENTRY and leading_date(block.text) is not None
 
 
+@dataclass(frozen=True, slots=True)
+class EventsHeading(Block):
+    """The heading of a list of dates that `Rules.keep_events` keeps: always an item's title."""
+
+
 def _without_events(blocks: list[Block], rules: Rules) -> list[Block]:
     """`blocks` without lists of dates: three or more short dated lines in a row, or the lines
     under an events heading ("Termine") when most of them are dated. With `rules.keep_events`, such
-    a list becomes one paragraph led by its heading ("Termine: …")."""
+    a list stays, as one item under an `EventsHeading` (its heading, or "Termine"/"Events")."""
     out: list[Block] = []
+    level = 2  # of the last heading: a list of dates without one of its own is kept at this level
     index = 0
     while index < len(blocks):
         block = blocks[index]
+        if block.kind is Kind.HEADING:
+            level = block.level
         if block.kind is Kind.HEADING and _is(rules, "events", block):
             end = index + 1
             while end < len(blocks) and blocks[end].kind is not Kind.HEADING:
@@ -244,7 +266,7 @@ def _without_events(blocks: list[Block], rules: Rules) -> list[Block]:
             span = [b for b in blocks[index + 1 : end] if b.text]
             if span and 2 * sum(map(_dated, span)) >= len(span):
                 if rules.keep_events:
-                    out.append(_one_item(block.text, span))
+                    out += [EventsHeading(Kind.HEADING, block.text.rstrip(": "), level=block.level), *span]
                 index = end
                 continue
         if _dated(block):
@@ -253,26 +275,15 @@ def _without_events(blocks: list[Block], rules: Rules) -> list[Block]:
                 end += 1
             if end - index >= 3:
                 if rules.keep_events:
-                    out.append(_one_item("", blocks[index:end]))
+                    out += [
+                        EventsHeading(Kind.HEADING, _events_word(blocks[index:end]), level=level),
+                        *blocks[index:end],
+                    ]
                 index = end
                 continue
         out.append(block)
         index += 1
     return out
-
-
-def _one_item(heading: str, lines: Sequence[Block]) -> Block:
-    """A list of dates kept as one paragraph led by its heading (or "Termine"/"Events" by the
-    language of its lines' month names, German when unsure)."""
-    title = heading.rstrip(": ") or _events_word(lines)
-    text = "\n".join(line.text for line in lines)
-    return Block(
-        kind=Kind.PARAGRAPH,
-        text=f"{title}: {text}",
-        lead=f"{title}:",
-        links=tuple(link for line in lines for link in line.links),
-        images=tuple(image for line in lines for image in line.images),
-    )
 
 
 _ENGLISH_MONTHS = re.compile(r"\b(?:january|february|march|may|june|july|october|december)\b", re.IGNORECASE)

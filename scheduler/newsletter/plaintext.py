@@ -245,7 +245,12 @@ def _title(blocks: list[Block]) -> tuple[str, dt.date | None, list[Block]]:
 
 
 def _as_title(blocks: list[Block], index: int, title: str) -> list[Block]:
-    return [*blocks[:index], Block(Kind.HEADING, title, level=1), *blocks[index + 1 :]]
+    """The blocks with the title's line as the level 1 heading, without the heading lines under
+    it in the same paragraph (a subtitle: "Ausgabe Herbst 2024")."""
+    end = index + 1
+    while end < len(blocks) and blocks[end].kind is Kind.HEADING and blocks[end].level == 3:
+        end += 1
+    return [*blocks[:index], Block(Kind.HEADING, title, level=1), *blocks[end:]]
 
 
 def _date(match: re.Match[str]) -> dt.date | None:

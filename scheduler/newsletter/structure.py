@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from scheduler.newsletter.document import Block, Kind
-from scheduler.newsletter.noise import key
+from scheduler.newsletter.noise import EventsHeading, key
 from scheduler.newsletter.rules import Rules
 
 #: The level of a bold line or a line that is one link, taken for a heading: below every real one.
@@ -64,7 +64,8 @@ def title_score(text: str, rules: Rules) -> bool | None:
 
 def titled(block: Block, rules: Rules) -> bool:
     """Whether a block opens with a lead-in that titles it ("Neu im Netzwerk:", not "Wann:")."""
-    return bool(block.lead) and key(block.lead) != key(block.text) and not rules.is_label(block.lead)
+    lead = key(block.lead)
+    return bool(lead) and lead != key(block.text) and not rules.is_label(block.lead)
 
 
 def _entries(beneath: Sequence[Block], rules: Rules) -> bool:
@@ -82,7 +83,11 @@ def _entries(beneath: Sequence[Block], rules: Rules) -> bool:
 
 def section_headings(blocks: Sequence[Block], rules: Rules) -> set[int]:
     """The positions of the headings among `blocks` that are sections (see the module's doc)."""
-    heads = [index for index, block in enumerate(blocks) if block.kind is Kind.HEADING]
+    heads = [
+        index
+        for index, block in enumerate(blocks)
+        if block.kind is Kind.HEADING and not isinstance(block, EventsHeading)
+    ]
     ends = dict(zip(heads, [*heads[1:], len(blocks)], strict=False))
     has_text = {head: any(blocks[i].text for i in range(head + 1, ends[head])) for head in heads}
     children: dict[int, bool] = {}

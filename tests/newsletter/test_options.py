@@ -23,6 +23,18 @@ def test_options_file_gives_issue_and_section_hashtags(tmp_path):
     assert options.utm is False
 
 
+def test_options_file_gives_language_and_the_teams_boilerplate_and_footer_phrases(tmp_path):
+    options = load_options(
+        _issue(
+            tmp_path,
+            'language = "EN"\nboilerplate = ["^Spendenkonto", " Folgen Sie uns "]\nfooter = ["^Herausgegeben"]\n',
+        )
+    )
+    assert options.language == "en"
+    assert options.boilerplate == ("^Spendenkonto", "Folgen Sie uns")
+    assert options.footer == ("^Herausgegeben",)
+
+
 def test_no_options_file_means_defaults(tmp_path):
     options = load_options(tmp_path / "issue.txt")
     assert options.hashtags == () and options.utm is None
@@ -37,6 +49,9 @@ def test_no_options_file_means_defaults(tmp_path):
         ("colour = 1", "unknown option 'colour'"),
         ("link = 'example.org'", "link: expected a web address"),
         ("hashtags = [", "not valid TOML"),
+        ("language = 'Deutsch'", "language: expected a language code"),
+        ("boilerplate = 'Spendenkonto'", "boilerplate: expected a list of phrases"),
+        ("footer = ['(Impressum']", r"footer: '\(Impressum' is not a regular expression"),
     ],
 )
 def test_bad_options_name_the_file_and_the_problem(tmp_path, toml, message):
