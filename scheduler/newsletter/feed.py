@@ -1,0 +1,363 @@
+"""RSS 2.0 and Atom feeds (also RSS 0.9x/1.0 and Atom 0.3, as feedparser reads them) → `Document`s.
+
+A feed is read one of two ways, chosen by `per_entry` (a setting or a source's option):
+
+- `"issue"`: each entry is one newsletter issue — a newsletter archive's feed (WordPress, Ghost,
+  Substack, a static site), its entries holding the whole issue as HTML. One `Document` per entry,
+  in the feed's order (usually newest first): the entry's title, date, address and language, and
+  its content (`content:encoded` or Atom `<content>`; else the summary) walked into blocks by the
+  HTML reader's walk (`scheduler.newsletter.html_blocks`), so it splits into items as a web page
+  would.
+- `"item"`: each entry is one item — a news or press feed. One `Document` for the whole feed (its
+  title, address, language and date); each entry gives a HEADING (level 2: its title, its link as
+  the heading's link — the item's main link — and its date on every block of the entry) followed
+  by its summary (else its content) as paragraphs, headings in it read as paragraphs, so that each
+  entry stays one item; an image the entry carries (`media:content`, an image enclosure) goes
+  with the heading when the feed describes it.
+
+`read` returns a list either way (one Document in "item" mode), so that every caller handles one
+type.
+
+Dates are the calendar day the feed writes (`Fri, 07 Mar 2025 00:30:00 +0100` is 7 March, not the
+6th in UTC). Broken XML: feedparser's lenient parser reads what it can ("bozo"); a feed of which
+nothing can be read is an `InputError`, as is every failure inside feedparser.
+
+**Entity expansion (XML bombs).** Before feedparser sees the bytes, every `<!ENTITY` declaration is
+checked: only an internal general entity whose value is short text (at most 64 characters, or one
+character reference) is let through, and only while all references to declared entities together
+expand to less than 1 MB. Anything else — an entity that refers to other entities ("billion
+laughs"), a parameter entity, an external entity (`SYSTEM`/`PUBLIC`: a file or an address), a long
+value referenced many times (quadratic blow-up) — refuses the feed with an `InputError` before any
+parsing. Beyond that, expat's own amplification limit (expat ≥ 2.4) and feedparser's removal of
+unsafe entity declarations apply, and external DTDs are never fetched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import html
+import io
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any, Literal
+from xml.sax import SAXParseException
+
+from scheduler.errors import InputError
+from scheduler.models import Image
+from scheduler.newsletter.document import Block, Document, Kind, Link
+from scheduler.newsletter.incoming import MAX_BYTES, absolute, check_size, clean, date_of, language_code
+
+PerEntry = Literal["issue", "item"]
+PER_ENTRY: tuple[PerEntry, ...] = ("issue", "item")
+
+_WHAT = "feed"
+#: An entity declaration we let through: a name and a short literal value, or one character reference.
+_SAFE_ENTITY = re.compile(
+    rb"""<!ENTITY\s+([A-Za-z_][\w.-]*)\s+(?:"([^"&%<]*|&\#x?[0-9A-Fa-f]+;)"|'([^'&%<]*|&\#x?[0-9A-Fa-f]+;)')\s*>"""
+)
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_REFERENCE = re.compile(rb"&([A-Za-z_][\w.-]*);")
+MAX_ENTITY_VALUE = 64
+MAX_EXPANSION = 1_000_000
+#: Elements a feed may have outside CDATA sections (see `refuse_element_flood`).
+MAX_ELEMENTS = 50_000
+_CDATA = re.compile(rb"<!\[CDATA\[.*?\]\]>", re.DOTALL)
+_START_TAG = re.compile(rb"<[A-Za-z_]")
+#: The root of a feed, after the XML declaration, comments, processing instructions and a doctype.
+_FEED_ROOT = re.compile(
+    r"""^\s*(?:<\?xml[^>]*\?>\s*)?(?:(?:<!--.*?-->|<\?.*?\?>|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>)\s*)*"""
+    r"""<(?:rss|feed|rdf:RDF|RDF)[\s>/]""",
+    re.IGNORECASE | re.DOTALL,
+)
+_TAGS = re.compile(r"<[^>]*>")
+
+
+def looks_like(sample: str) -> bool:
+    """Whether `sample` (the start of a file) is an RSS or Atom feed: an XML document whose root
+    element is `<rss>`, `<feed>` or `<rdf:RDF>`."""
+    return bool(_FEED_ROOT.match(sample.lstrip("\ufeff")[:65536]))
+
+
+def read(
+    data: bytes | str, *, url: str = "", per_entry: PerEntry = "issue", max_bytes: int = MAX_BYTES
+) -> list[Document]:
+    """The feed as Documents: one per entry with `per_entry="issue"`, a list of one with
+    `per_entry="item"` (see the module's words). `url`: where the feed was read from (relative
+    links resolve against it). `InputError` for input above `max_bytes` (SCHEDULER_MAX_ISSUE_BYTES)
+    — before parsing —, for entity declarations that could expand without bound, and for a feed
+    nothing can be read from."""
+    what = f"{_WHAT} {url}" if url else _WHAT
+    if per_entry not in PER_ENTRY:
+        raise InputError(f"{what}: per_entry must be 'issue' or 'item', not {per_entry!r}")
+    check_size(data, max_bytes, what=what)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    refuse_entity_expansion(raw, what=what)
+    refuse_element_flood(raw, what=what)
+    parsed = _parse(raw, url=url, text=isinstance(data, str), what=what)
+    feed: Mapping[str, Any] = parsed.get("feed", {})
+    entries: Sequence[Mapping[str, Any]] = parsed.get("entries", [])
+    feed_url = absolute(str(feed.get("link", "")), url) or url
+    feed_language = language_code(feed.get("language"))
+    if per_entry == "issue":
+        return [_issue(entry, feed_url, feed_language) for entry in entries]
+    blocks: list[Block] = []
+    for entry in entries:
+        blocks.extend(_item(entry, feed_url))
+    document = Document(
+        blocks=tuple(blocks),
+        title=_text(feed, "title"),
+        date=_date(feed, "updated", "published"),
+        language=feed_language,
+        url=feed_url,
+    )
+    return [document]
+
+
+# -- safety and parsing -----------------------------------------------------------------------------
+
+
+def refuse_entity_expansion(data: bytes, *, what: str = _WHAT) -> None:
+    """`InputError` when the XML declares entities that could expand without bound (see the
+    module's words); nothing when it declares none or only short literal ones."""
+    if not _ENTITY_DECLARATION.search(data):
+        return
+    sizes: dict[bytes, int] = {}
+    for declaration in _ENTITY_DECLARATION.finditer(data):
+        safe = _SAFE_ENTITY.match(data, declaration.start())
+        value = (safe.group(2) if safe.group(2) is not None else safe.group(3)) if safe else None
+        if safe is None or value is None or len(value) > MAX_ENTITY_VALUE:
+            raise InputError(_BOMB.format(what=what, why="an entity that refers to others, to a file or is long"))
+        sizes[safe.group(1)] = len(value)
+    expansion = 0
+    for reference in _REFERENCE.finditer(data):
+        expansion += sizes.get(reference.group(1), 0)
+        if expansion > MAX_EXPANSION:
+            raise InputError(_BOMB.format(what=what, why="entities referenced so often they expand to over 1 MB"))
+
+
+_BOMB = (
+    "{what}: declares {why} (an 'XML bomb' or external entity); refused before reading — a feed needs "
+    "no entity declarations, ask its publisher to remove them"
+)
+
+
+def _parse(raw: bytes, *, url: str, text: bool, what: str) -> Mapping[str, Any]:
+    import feedparser
+
+    # Response headers tell feedparser the type (no complaint about a missing one), the charset of
+    # text we encoded ourselves (it wins over the XML declaration, as an HTTP header does) and the
+    # base address of relative links.
+    headers = {"content-type": "application/xml; charset=utf-8" if text else "application/xml"}
+    if url:
+        headers["content-location"] = url
+    try:
+        # A stream, never the bytes: feedparser takes a string for a file name or an address.
+        # No sanitising or resolving of the HTML in entries: we never show that HTML, the walk into
+        # blocks drops what is unsafe and resolves addresses itself; both passes are feedparser's
+        # slowest (sgmllib over every entry's HTML: 4 s instead of 1 s for a 4 MB feed).
+        parsed: Mapping[str, Any] = feedparser.parse(
+            io.BytesIO(raw), response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+        )
+    except RecursionError:
+        raise InputError(f"{what}: nested too deeply to read; check the feed with a feed validator") from None
+    except Exception as exc:  # noqa: BLE001  # reason: feedparser's lenient parsers can fail in ways it does not document; one line, never a traceback
+        raise InputError(f"{what}: cannot be read as RSS or Atom ({type(exc).__name__})") from None
+    if not parsed.get("entries") and (parsed.get("bozo") or not parsed.get("version")):
+        problem = parsed.get("bozo_exception")
+        reason = f" ({_first_line(problem)})" if problem else ""
+        raise InputError(
+            f"{what}: not a readable RSS or Atom feed{reason}; check the address or the file with a feed validator"
+        )
+    if not parsed.get("entries"):
+        raise InputError(f"{what}: the feed has no entries yet; try again once an issue has been published")
+    return parsed
+
+
+def _first_line(problem: object) -> str:
+    """The parser's complaint in a few words: `line 2: not well-formed (invalid token)`."""
+    if isinstance(problem, SAXParseException):
+        return f"line {problem.getLineNumber()}: {problem.getMessage()}"[:160]
+    lines = [line.strip() for line in str(problem).splitlines() if line.strip()]
+    return (lines[0] if lines else type(problem).__name__)[:160]
+
+
+def refuse_element_flood(data: bytes, *, what: str = _WHAT) -> None:
+    """`InputError` when the feed has more than `MAX_ELEMENTS` XML elements outside CDATA
+    sections. A real feed has a few dozen per entry (its HTML is escaped or in CDATA, which does
+    not count); feedparser spends some 10 µs on each element, twice when the XML is broken, so a
+    file of nothing but tags would take it many seconds."""
+    if data.count(b"<") <= MAX_ELEMENTS:
+        return
+    outside = _CDATA.sub(b"", data)
+    count = len(_START_TAG.findall(outside))
+    if count > MAX_ELEMENTS:
+        raise InputError(
+            f"{what}: has {count:,} XML elements, more than the {MAX_ELEMENTS:,} a feed is read with; "
+            "refused, as reading it would take too long — check that this is the feed's address"
+        )
+
+
+# -- entries ----------------------------------------------------------------------------------------
+
+
+def _issue(entry: Mapping[str, Any], feed_url: str, feed_language: str) -> Document:
+    link = absolute(str(entry.get("link", "")), feed_url)
+    body, kind, base = _body(entry, prefer_summary=False)
+    blocks = _blocks(body, kind, base=absolute(base, feed_url) or link or feed_url)
+    return Document(
+        blocks=tuple(blocks),
+        title=_text(entry, "title"),
+        date=_date(entry, "published", "updated", "created"),
+        language=_entry_language(entry) or feed_language,
+        url=link,
+    )
+
+
+def _item(entry: Mapping[str, Any], feed_url: str) -> list[Block]:
+    link = absolute(str(entry.get("link", "")), feed_url)
+    title = _text(entry, "title")
+    date = _date(entry, "published", "updated", "created")
+    body, kind, base = _body(entry, prefer_summary=True)
+    blocks = [
+        replace(block, kind=Kind.PARAGRAPH, level=1, date=date)
+        if block.kind is Kind.HEADING
+        else replace(block, date=date)
+        for block in _blocks(body, kind, base=absolute(base, feed_url) or link or feed_url)
+    ]
+    if title or link:
+        heading = Block(
+            kind=Kind.HEADING,
+            text=title,
+            level=2,
+            links=(Link(link, title),) if link else (),
+            images=_media_images(entry, base=link or feed_url),
+            date=date,
+        )
+        blocks.insert(0, heading)
+    return blocks
+
+
+def _body(entry: Mapping[str, Any], *, prefer_summary: bool) -> tuple[str, str, str]:
+    """The entry's text, its type ("html" or "text") and the base address it names (Atom's
+    xml:base; "" for none): its HTML content (`content:encoded`, Atom content), or its summary;
+    with `prefer_summary`, the summary first. Plain-text content comes last: feedparser files a
+    `media:description` there too."""
+    contents = [part for part in entry.get("content", []) or [] if isinstance(part, Mapping)]
+    rich = [part for part in contents if "html" in str(part.get("type", "text/html"))]
+    summary = entry.get("summary")
+    detail = entry.get("summary_detail") or {}
+    summary_kind = "html" if "html" in str(detail.get("type", "text/html")) else "text"
+    options = [(str(part.get("value", "")), "html", str(part.get("base", ""))) for part in rich]
+    if isinstance(summary, str) and summary.strip():
+        options.insert(0 if prefer_summary else len(options), (summary, summary_kind, str(detail.get("base", ""))))
+    options += [(str(part.get("value", "")), "text", "") for part in contents if part not in rich]
+    return next((option for option in options if option[0].strip()), ("", "text", ""))
+
+
+def _blocks(body: str, kind: str, *, base: str) -> list[Block]:
+    if not body.strip():
+        return []
+    if kind == "text":
+        return _paragraphs(body)
+    from scheduler.newsletter import html_input
+    from scheduler.newsletter.html_blocks import Walker
+
+    root = html_input.parse(body, _WHAT)
+    return [raw.block for raw in Walker(base).walk(root)]
+
+
+def _paragraphs(text: str) -> list[Block]:
+    """Plain text: paragraphs at blank lines, written-out addresses as links."""
+    from scheduler.newsletter.links import extract_links
+
+    blocks = []
+    for chunk in re.split(r"\n\s*\n", text):
+        paragraph = clean(chunk)
+        if paragraph:
+            links = tuple(Link(address, address.removeprefix("mailto:")) for address in extract_links(paragraph))
+            blocks.append(Block(kind=Kind.PARAGRAPH, text=paragraph, links=links))
+    return blocks
+
+
+def _media_images(entry: Mapping[str, Any], *, base: str) -> tuple[Image, ...]:
+    """Images the entry carries (`media:content`, `media:thumbnail`, image enclosures), described
+    by the feed's `media:description` (which feedparser files as the entry's plain-text content);
+    an image nothing describes is left out, as the HTML walk leaves it out."""
+    descriptions = [
+        clean(str(part.get("value", "")))
+        for part in entry.get("content", []) or []
+        if isinstance(part, Mapping) and part.get("type") == "text/plain"
+    ]
+    alt = next((text for text in descriptions if text), "")
+    if not alt:
+        return ()
+    media = [*(entry.get("media_content") or []), *(entry.get("media_thumbnail") or [])]
+    addresses = [
+        str(item.get("url", ""))
+        for item in media
+        if isinstance(item, Mapping)
+        and (item.get("medium") == "image" or str(item.get("type", "")).startswith("image/") or "medium" not in item)
+    ]
+    addresses += [
+        str(enclosure.get("href", ""))
+        for enclosure in entry.get("enclosures") or []
+        if isinstance(enclosure, Mapping) and str(enclosure.get("type", "")).startswith("image/")
+    ]
+    resolved = dict.fromkeys(path for path in (absolute(address, base) for address in addresses) if path)
+    return tuple(Image(path=path, alt=alt) for path in resolved if not path.startswith("mailto:"))[:1]
+
+
+# -- fields -----------------------------------------------------------------------------------------
+
+
+def _text(entry: Mapping[str, Any], key: str) -> str:
+    """A text field; an HTML one (Atom `type="html"`) without its tags and with entities decoded."""
+    value = entry.get(key)
+    if not isinstance(value, str):
+        return ""
+    detail = entry.get(f"{key}_detail") or {}
+    if "html" in str(detail.get("type", "")):
+        value = html.unescape(_TAGS.sub(" ", value))
+    return clean(value)
+
+
+def _entry_language(entry: Mapping[str, Any]) -> str:
+    for key in ("content", "summary_detail", "title_detail"):
+        value = entry.get(key)
+        detail = value[0] if isinstance(value, list) and value else value
+        if isinstance(detail, Mapping) and language_code(detail.get("language")):
+            return language_code(detail.get("language"))
+    return language_code(entry.get("language"))
+
+
+def _date(entry: Mapping[str, Any], *keys: str) -> dt.date | None:
+    """The calendar day the feed writes for the first of `keys` it has (RFC 822 or ISO 8601 as
+    written, not converted to UTC), else the day feedparser made of it."""
+    for key in keys:
+        written = _own(entry, key)
+        if isinstance(written, str) and written.strip():
+            day = _written_date(written)
+            if day is not None:
+                return day
+        parsed = _own(entry, f"{key}_parsed")
+        if parsed is not None:
+            try:
+                return dt.date(parsed.tm_year, parsed.tm_mon, parsed.tm_mday)
+            except (AttributeError, ValueError):
+                continue
+    return None
+
+
+def _own(entry: Mapping[str, Any], key: str) -> Any:
+    """The field itself, without feedparser's aliases (its `updated` falls back to `published`,
+    with a deprecation warning)."""
+    return dict.get(entry, key) if isinstance(entry, dict) else entry.get(key)
+
+
+def _written_date(value: str) -> dt.date | None:
+    try:
+        return email.utils.parsedate_to_datetime(value).date()
+    except (TypeError, ValueError, IndexError):
+        return date_of(value)
