@@ -381,11 +381,6 @@ def test_reference_links_issue_items():
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="itemize keeps the opening greeting ('Hello everyone — here is what …') as an item, and takes "
-    "https://map.openstreets.example/?layer=access (a path of '/' with a query) for a home page, never a main link",
-)
 def test_bold_lead_in_issue_items():
     assert [(title, link) for _, title, link in items(fixture("bold-leadins-en.md"))] == [
         ("Volunteer mapping weekend", "https://openstreets.example/blog/leeds-mapathon"),
@@ -396,10 +391,6 @@ def test_bold_lead_in_issue_items():
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="itemize takes the first list entry's lead-in for an item heading over the others, and keeps the intro",
-)
 def test_list_entry_issue_items():
     assert items(fixture("list-entries-de.md")) == [
         ("Meldungen", "Kinderschutz", "https://lja.example/arbeitshilfe-kinderschutz.pdf"),
