@@ -4,6 +4,7 @@ preferred, the text part otherwise, a forwarded newsletter found."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
@@ -180,6 +181,31 @@ def test_a_message_without_a_text_body_is_one_error_line():
 def test_what_is_no_message_is_one_error_line(data: bytes | str):
     with pytest.raises(InputError, match=r"^e-mail message: not an e-mail message \(no From, Subject or Date header\)"):
         eml.read(data)
+
+
+def test_a_message_of_thousands_of_parts_is_refused_before_parsing():
+    data = (
+        "From: a@b.example\nSubject: x\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n"
+        + "--b\nContent-Type: text/plain\n\nx\n" * 5000
+        + "--b--\n"
+    )
+    started = time.perf_counter()
+    with pytest.raises(InputError, match=r"has 5,001 MIME parts, more than the 1,000 a message is read with"):
+        eml.read(data)
+    assert time.perf_counter() - started < 0.5
+
+
+def _nested(depth: int) -> str:
+    head = "From: a@b.example\nSubject: x\nMIME-Version: 1.0\n"
+    opening = "".join(f'Content-Type: multipart/mixed; boundary="b{i}"\n\n--b{i}\n' for i in range(depth))
+    closing = "".join(f"--b{i}--\n" for i in reversed(range(depth)))
+    return head + opening + "Content-Type: text/plain\n\nHallo\n" + closing
+
+
+def test_nested_parts_are_read_and_too_deep_nesting_is_one_error_line():
+    assert texts(eml.read(_nested(300))) == ["Hallo"]
+    with pytest.raises(InputError, match=r"^e-mail message: the message cannot be read \(RecursionError\); save it"):
+        eml.read(_nested(999))  # within the part limit, beyond the email package's recursion
 
 
 def test_input_above_the_byte_cap_is_refused_before_parsing():
