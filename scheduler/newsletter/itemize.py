@@ -7,20 +7,20 @@ same `Document`; this decides what an item is:
    boilerplate, the footer, the greeting and editorial, the sign-off, a table of contents, a list
    of dates, a closing funding note. The phrases are `Rules` (German and English defaults, a team
    adds its own: `boilerplate` and `footer` in the issue's options file).
-2. Headings are sections or item titles (`structure`): a heading with sub-headings beneath, or with
-   nothing of its own beneath, is a section; a heading with text beneath is an item's title — unless
-   it names a category ("Vernetzt", "Kurz notiert", one word) and stands over paragraphs, bold
-   lead-ins or list entries that are items of their own.
+2. Headings are sections or item titles (`structure`): a heading with nothing of its own beneath,
+   or naming a category over item headings, is a section; a heading with text beneath is an
+   item's title — unless it names a category ("Vernetzt", "Kurz notiert", one word) or stands over
+   paragraphs with bold lead-ins or list entries that are items of their own. A bold line or a
+   line that is one link over text is a heading too.
 3. An item under a heading is the heading (its title) and everything up to the next heading (its
    body). Under a section without item headings, each paragraph or list entry is an item (its
-   title: the bold lead-in, else its title-like main link's text, else its first sentence,
-   shortened); a list after a paragraph ending in ":", a line that is only a link or an address,
-   or a paragraph without lead-in among paragraphs with lead-ins continue the item before.
+   title: the bold lead-in, else its title-like link's text, else its first sentence,
+   shortened); a list after a paragraph ending in ":", a line that is only a link, an address or
+   a date, or a paragraph without lead-in among paragraphs with lead-ins continue the item before.
+   One or two paragraphs above the first heading are an introduction.
 4. Each item keeps its section, title, body (not repeating the title), links in order, main link
-   (a heading's own link, else a "read more"/"hier" link, else its title's link, else its first
-   other web link; never a home page, a social profile or a share button), images with alt text
-   and date (its own, else the issue's). The same item twice (e.g. in a table of contents and in
-   the body) comes out once.
+   (`mainlink`), images with alt text and date (its own, a date line's, else the issue's). The
+   same item twice (in a table of contents and the body; once shortened) comes out once.
 """
 
 from __future__ import annotations
@@ -28,8 +28,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -40,7 +38,7 @@ from scheduler.newsletter.dates import is_date_only, only_date
 from scheduler.newsletter.document import Block, Document, Kind, Link
 from scheduler.newsletter.identity import unique_items
 from scheduler.newsletter.language import detect_language
-from scheduler.newsletter.links import extract_links, never_main, site
+from scheduler.newsletter.mainlink import URLS_AND_ADDRESSES, item_links, main_link, own_sites, title_link
 from scheduler.newsletter.rules import DEFAULT, Rules
 from scheduler.newsletter.structure import PSEUDO_LEVEL, is_pseudo_heading, section_headings, titled
 from scheduler.text.sentences import sentences
@@ -52,7 +50,6 @@ log = logging.getLogger(__name__)
 _TITLE_LENGTH = 80  # a title made from an item's first sentence
 _REAL_TITLE_LENGTH = 150  # a heading, lead-in or link text
 _TRIM = " \t:;,–—-|•·»›→"
-_URLS_AND_ADDRESSES = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 @dataclass(slots=True)
@@ -92,7 +89,7 @@ def itemize(
     if not drafts:
         raise InputError(f"{source}: no newsletter items found; expected section headings followed by paragraphs")
     language = _language(document, drafts, languages, options, rules)
-    own = own_hosts(document)
+    own = own_sites(document)
     items = _once([_item(draft, language, document, rules, date, own) for draft in drafts], source)
     issue = Issue(
         title=title or items[0].section or "Newsletter",
@@ -143,9 +140,9 @@ def _read_more(block: Block, rules: Rules) -> bool:
 
 def _link_line(block: Block) -> bool:
     """A short line that is a web or e-mail address with a few words ("Mehr: https://…")."""
-    if not (block.links or _URLS_AND_ADDRESSES.search(block.text)) or block.lead:
+    if not (block.links or URLS_AND_ADDRESSES.search(block.text)) or block.lead:
         return False
-    rest = _URLS_AND_ADDRESSES.sub("", block.text)
+    rest = URLS_AND_ADDRESSES.sub("", block.text)
     for link in block.links:
         rest = rest.replace(link.text, "")
     return len(rest.strip(_TRIM + ".")) <= 40
@@ -261,7 +258,7 @@ def _shorten(text: str, length: int) -> str:
 def _starts_with(text: str, start: str) -> int:
     """How many characters of `text` repeat `start` (spacing and case aside; 0 when it does not)."""
     wanted = noise.key(start)
-    if not wanted:
+    if not wanted or not noise.key(text[: len(start) + 20]).startswith(wanted):
         return 0
     for end in range(len(start), min(len(text), len(start) + 20) + 1):
         if noise.key(text[:end]) == wanted and (end == len(text) or not text[end].isalnum()):
@@ -285,82 +282,6 @@ def _body(blocks: Sequence[Block], *, entry: bool = False) -> str:
     return "\n\n".join(parts)
 
 
-def _title_link(blocks: Sequence[Block], rules: Rules, own: frozenset[str] | None) -> Link | None:
-    """The first link whose text reads like a title: two words or more, not "read more", not an
-    address, and pointing somewhere an item may send its readers."""
-    for block in blocks:
-        for link in block.links:
-            text = _clean(link.text)
-            if (
-                len(text.split()) >= 2
-                and len(text) <= _REAL_TITLE_LENGTH
-                and not rules.is_read_more(text)
-                and not _URLS_AND_ADDRESSES.search(text)
-                and not never_main(link.shown or link.url, own=own)
-            ):
-                return link
-    return None
-
-
-def _button(block: Block) -> bool:
-    """A block that is one link and nothing else (a button such as "Join a mapathon")."""
-    return bool(block.text) and len(block.links) == 1 and noise.key(block.links[0].text) == noise.key(block.text)
-
-
-def _main_link(
-    heading: Block | None, blocks: Sequence[Block], title_link: Link | None, rules: Rules, own: frozenset[str] | None
-) -> str | None:
-    """A heading's own link, else a "read more" link, else the title's link — any site's home
-    page but the organisation's (`own`) will do for these —, else the first link in the item's
-    text that is no site's home page (a button of its own with other words is a call to action of
-    its own)."""
-
-    def usable(link: Link, own: frozenset[str] | None) -> bool:
-        return not link.url.startswith("#") and not never_main(link.shown or link.url, own=own)
-
-    candidates: list[Link] = []
-    if heading is not None:
-        candidates += [link for link in heading.links if usable(link, own)]
-    candidates += [link for b in blocks for link in b.links if rules.is_read_more(link.text) and usable(link, own)]
-    if title_link is not None:
-        candidates.append(title_link)
-    candidates += [link for b in blocks if not _button(b) for link in b.links if usable(link, None)]
-    if candidates:
-        return candidates[0].url
-    for block in blocks:  # addresses written out in the text (copied text has no others)
-        for url in extract_links(block.text):
-            if not never_main(url):
-                return url
-    return None
-
-
-def own_hosts(document: Document) -> frozenset[str] | None:
-    """The organisation's own sites, whose home pages are never a main link: the page's, else the
-    site most linked to (three links or more); None when unknown (every home page then counts)."""
-    if document.url:
-        return frozenset({site(document.url)})
-    counts = Counter(site(link.shown or link.url) for block in document.blocks for link in block.links)
-    counts.pop("", None)
-    if not counts:
-        return None
-    top, count = counts.most_common(1)[0]
-    return frozenset({top}) if count >= 3 else None
-
-
-def _links(document: Document, blocks: Sequence[Block]) -> tuple[str, ...]:
-    """Every web and e-mail link of the blocks in order, once; links within the page left out."""
-    page = document.url.split("#", 1)[0]
-    found: list[str] = []
-    for block in blocks:
-        for url in [*(link.url for link in block.links), *extract_links(block.text)]:
-            if not url.startswith(("http://", "https://", "mailto:")):
-                continue
-            if page and "#" in url and url.split("#", 1)[0] == page:
-                continue
-            found.append(url)
-    return tuple(dict.fromkeys(found))
-
-
 def _images(blocks: Sequence[Block]) -> tuple[Image, ...]:
     seen: dict[str, Image] = {}
     for block in blocks:
@@ -382,7 +303,7 @@ def _item(
     text = [
         block for block in draft.blocks if block.text and not _read_more(block, rules) and not is_date_only(block.text)
     ]
-    title_link: Link | None = None
+    found_link: Link | None = None
     derived = False
     if heading is not None:
         title = _shorten(_clean(heading.text), _REAL_TITLE_LENGTH)
@@ -391,8 +312,8 @@ def _item(
         title = _shorten(_clean(first.lead), _REAL_TITLE_LENGTH)
         rest = first.text[_starts_with(first.text, first.lead) :].lstrip(_TRIM + " .")
         text = [dataclasses.replace(first, text=rest), *text[1:]] if rest else text[1:]
-    elif (title_link := _title_link(text[:1], rules, own)) is not None:
-        title = _shorten(_clean(title_link.text), _REAL_TITLE_LENGTH)
+    elif (found_link := title_link(text[:1], rules, own)) is not None:
+        title = _shorten(_clean(found_link.text), _REAL_TITLE_LENGTH)
     else:
         body = _body(text, entry=True)
         first_sentence = (sentences(" ".join(body.split()), language) or [body])[0] if body else ""
@@ -409,9 +330,9 @@ def _item(
         section=draft.section,
         title=title,
         body=body,
-        links=_links(document, everything),
+        links=item_links(document, everything),
         images=_images(everything),
-        link=_main_link(heading, draft.blocks, title_link, rules, own),
+        link=main_link(heading, draft.blocks, found_link, rules, own),
         date=date or issue_date,
     )
 
