@@ -118,3 +118,92 @@ def test_date_falls_back_to_the_file_name(tmp_path: Path):
     issue = load_issue(path)
     assert issue.date == dt.date(2023, 5, 4)
     assert issue.title == "Neuigkeiten"
+
+
+# -- the reader: copied text → Document ------------------------------------------------------------
+
+
+def test_copied_text_becomes_headings_paragraphs_list_entries_and_lead_ins():
+    from scheduler.newsletter.document import Kind
+    from scheduler.newsletter.plaintext import read
+
+    document = read(
+        "Startseite\nÜber uns\n\n13.12.2024: Die Vernetzungsstelle informiert\n\n"
+        "In dieser Ausgabe\n• Neue Geschäftsführerin\n- Sommerfest\n  * Programm\n1. Termine\n\n"
+        "Neu im Netzwerk: Der Verein Familienhafen aus Kiel ist jetzt Mitglied bei uns.\n\n"
+        "Wann: mittwochs, 15 Uhr, im Gemeindehaus am Markt, Eingang über den Hof.\n\n"
+        "Weiterlesen\n",
+        file_name="2024-12-01-x.txt",
+    )
+    assert (document.title, document.date) == ("Die Vernetzungsstelle informiert", dt.date(2024, 12, 13))
+    assert [(block.kind, block.level, block.text, block.lead) for block in document.blocks] == [
+        (Kind.HEADING, 2, "Startseite", ""),
+        (Kind.HEADING, 3, "Über uns", ""),
+        (Kind.HEADING, 1, "Die Vernetzungsstelle informiert", ""),
+        (Kind.HEADING, 2, "In dieser Ausgabe", ""),
+        (Kind.LIST_ITEM, 1, "Neue Geschäftsführerin", ""),
+        (Kind.LIST_ITEM, 1, "Sommerfest", ""),
+        (Kind.LIST_ITEM, 2, "Programm", ""),
+        (Kind.LIST_ITEM, 1, "Termine", ""),
+        (
+            Kind.PARAGRAPH,
+            1,
+            "Neu im Netzwerk: Der Verein Familienhafen aus Kiel ist jetzt Mitglied bei uns.",
+            "Neu im Netzwerk:",
+        ),
+        (Kind.PARAGRAPH, 1, "Wann: mittwochs, 15 Uhr, im Gemeindehaus am Markt, Eingang über den Hof.", ""),
+        (Kind.PARAGRAPH, 1, "Weiterlesen", ""),
+    ]
+
+
+def test_lines_wrapped_at_a_fixed_width_are_one_paragraph_but_a_list_of_dates_is_not():
+    from scheduler.newsletter.plaintext import read
+
+    wrapped = read(
+        "Die Veranstaltung findet am 12. März im Rathaus statt und richtet sich\n"
+        "an Fachkräfte aus der Jugendhilfe, der Schule und der Verwaltung. Eine\n"
+        "Anmeldung ist bis zum 1. März möglich.\n"
+    )
+    assert [block.text for block in wrapped.blocks] == [
+        "Die Veranstaltung findet am 12. März im Rathaus statt und richtet sich an Fachkräfte aus der "
+        "Jugendhilfe, der Schule und der Verwaltung. Eine Anmeldung ist bis zum 1. März möglich."
+    ]
+    dates = read("03.04.2025 | Online-Seminar: Fördermittel richtig beantragen\n24.04.2025 | Regionaltreffen, Gera\n"
+                 "15.05.2025 | Mitgliederversammlung, Erfurt\n")  # fmt: skip
+    assert len(dates.blocks) == 3
+
+
+def test_web_and_e_mail_addresses_in_copied_text_are_links():
+    from scheduler.newsletter.document import Link
+    from scheduler.newsletter.plaintext import read
+
+    (block,) = read("Infos unter www.verein.example/fest und bei info(at)verein.example.").blocks
+    assert block.links == (
+        Link("https://www.verein.example/fest", "https://www.verein.example/fest"),
+        Link("mailto:info@verein.example", "info@verein.example"),
+    )
+
+
+def test_text_above_the_byte_cap_is_refused_before_it_is_read():
+    from scheduler.newsletter.plaintext import read
+
+    with pytest.raises(
+        InputError, match=r"^issue.txt: 2,000 bytes is more than the 1,000 bytes .*SCHEDULER_MAX_ISSUE_BYTES"
+    ):
+        read(b"x" * 2000, file_name="issue.txt", max_bytes=1000)
+
+
+@pytest.mark.parametrize(
+    ("sample", "text"),
+    [
+        ("Hauptnavigation\n\n13.12.2024: Die Vernetzungsstelle informiert\n", True),
+        ("Liebe Leserinnen und Leser,\n\nin dieser Ausgabe …", True),
+        ("<!DOCTYPE html><html><body><p>Hallo</p></body></html>", False),
+        ('<?xml version="1.0"?><rss version="2.0"></rss>', False),
+        ("From: info@verein.example\nTo: a@b.example\nSubject: Rundbrief\nMIME-Version: 1.0\n\nText", False),
+    ],
+)
+def test_looks_like_copied_text(sample, text):
+    from scheduler.newsletter.plaintext import looks_like
+
+    assert looks_like(sample) is text
