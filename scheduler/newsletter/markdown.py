@@ -23,6 +23,7 @@ an HTML block is read for its text, links and images. Table rows are paragraphs 
 from __future__ import annotations
 
 import re
+import time
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,13 @@ from scheduler.newsletter.incoming import MAX_BYTES, absolute, as_text, check_si
 from scheduler.newsletter.links import extract_links
 
 _WHAT = "Markdown"
+#: Lines a Markdown issue may have (a 30-item issue has a few hundred): reading the blocks costs up
+#: to ~30 µs a line and cannot be interrupted, so this bounds it to ~1.5 s.
+MAX_LINES = 50_000
+#: A block longer than this many characters is read as plain text (see `_tokens`).
+MAX_INLINE = 20_000
+#: Seconds a read may take, looked at between blocks.
+TIME_LIMIT = 10.0
 _FENCES = {"---": ("yaml", ("---", "...")), "+++": ("toml", ("+++",))}
 _KEY_LINE = re.compile(r"^[\w-]+\s*[:=]")
 _TAG_ATTRIBUTE = re.compile(r"""\b(href|src|alt)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
@@ -64,18 +72,26 @@ def looks_like(sample: str) -> bool:
     return sum(1 for sign in _SIGNS if sign.search(sample)) >= 2
 
 
-def read(data: bytes | str, *, url: str = "", max_bytes: int = MAX_BYTES) -> Document:
+def read(data: bytes | str, *, url: str = "", max_bytes: int = MAX_BYTES, time_limit: float = TIME_LIMIT) -> Document:
     """The Markdown `data` as a `Document`. `url`: where it was read from (links and images resolve
     against it, or against the front matter's link). `InputError` for input above `max_bytes`
-    (SCHEDULER_MAX_ISSUE_BYTES) — before parsing — and for a front matter that cannot be read."""
+    (SCHEDULER_MAX_ISSUE_BYTES) or `MAX_LINES` — before parsing —, for a front matter that cannot be
+    read, and when reading takes longer than `time_limit` seconds."""
+    started = time.monotonic()
     what = f"{_WHAT} {url}" if url else _WHAT
     check_size(data, max_bytes, what=what)
     text = as_text(data, what=what).removeprefix("\ufeff")
+    lines = text.count("\n") + 1
+    if lines > MAX_LINES:
+        raise InputError(
+            f"{what}: {lines:,} lines, more than the {MAX_LINES:,} a Markdown issue is read with; "
+            "split it into several issues"
+        )
     meta, body = split_front_matter(text, what=what)
     link = _scalar(meta, "link", "url", "permalink")
     base = absolute(link, url) if link else url
     try:
-        tokens = _parser().parse(body)
+        tokens = _tokens(body, deadline=started + time_limit, what=what, time_limit=time_limit)
     except RecursionError:
         raise InputError(f"{what}: nested too deeply to read; flatten the nesting of lists or quotes") from None
     return Document(
@@ -153,8 +169,30 @@ def _scalar(meta: Mapping[str, Any], *keys: str) -> str:
 # -- the token stream -----------------------------------------------------------------------------
 
 
-def _parser() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"maxNesting": 20}).enable(["table", "strikethrough"])
+def _tokens(body: str, *, deadline: float, what: str, time_limit: float) -> list[Token]:
+    """markdown-it-py's tokens for `body`, in two stages so that reading keeps to its time: the
+    blocks (at most `MAX_LINES` lines: ~30 µs each at worst), then each block's inline content,
+    with the clock looked at in between. markdown-it-py is linear but slow on markup-dense text
+    (~10 µs a character of brackets or stars), so a block longer than `MAX_INLINE` characters —
+    no newsletter's paragraph — is taken as plain text."""
+    parser = MarkdownIt("commonmark", {"maxNesting": 20}).enable(["table", "strikethrough"]).disable("inline")
+    env: dict[str, Any] = {}
+    tokens = parser.parse(body, env)
+    for token in tokens:
+        if token.type != "inline":
+            continue
+        if time.monotonic() > deadline:
+            raise InputError(
+                f"{what}: reading took longer than {time_limit:g} s (markup this dense is no newsletter); "
+                "check the file"
+            )
+        children: list[Token] = []
+        if len(token.content) > MAX_INLINE:
+            children.append(Token("text", "", 0, content=token.content))
+        else:
+            parser.inline.parse(token.content, parser, env, children)
+        token.children = children
+    return tokens
 
 
 @dataclass
@@ -263,7 +301,7 @@ class _Walker:
         for token in children:
             kind = token.type
             piece = ""
-            if kind in ("text", "code_inline"):
+            if kind in ("text", "text_special", "code_inline"):
                 piece = token.content
             elif kind in ("softbreak", "hardbreak"):
                 piece = " "
@@ -354,7 +392,7 @@ def _lead(children: Sequence[Token]) -> str:
                 if lead and not lead.endswith(":") and after.lstrip().startswith(":"):
                     lead += ":"
                 return lead
-        elif token.type in ("text", "code_inline"):
+        elif token.type in ("text", "text_special", "code_inline"):
             words.append(token.content)
         elif token.type in ("softbreak", "hardbreak"):
             words.append(" ")
@@ -362,4 +400,4 @@ def _lead(children: Sequence[Token]) -> str:
 
 
 def _plain(children: Sequence[Token]) -> str:
-    return "".join(child.content for child in children if child.type in ("text", "code_inline"))
+    return "".join(child.content for child in children if child.type in ("text", "text_special", "code_inline"))

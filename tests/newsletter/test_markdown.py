@@ -323,6 +323,31 @@ def test_pathological_nesting_reads_quickly(text: str):
     assert time.perf_counter() - started < 5
 
 
+def test_more_lines_than_an_issue_has_are_refused_before_parsing():
+    with pytest.raises(
+        InputError, match=r"^Markdown: 50,001 lines, more than the 50,000 a Markdown issue is read with"
+    ):
+        markdown.read("- a\n" * 50_000)
+
+
+def test_a_block_longer_than_any_paragraph_is_read_as_plain_text():
+    text = "[" * 30_000 + " see https://x.example/a"
+    started = time.perf_counter()
+    (block,) = markdown.read(text).blocks
+    assert time.perf_counter() - started < 1
+    assert block.text == text and block.links == (Link("https://x.example/a", "https://x.example/a"),)
+
+
+def test_reading_that_takes_too_long_stops_with_one_error_line():
+    dense = ("[" * 15_000 + "\n\n") * 40  # each paragraph fine, together seconds of markdown-it-py's time
+    started = time.perf_counter()
+    with pytest.raises(
+        InputError, match=r"^Markdown: reading took longer than 0.2 s \(markup this dense is no newsletter\)"
+    ):
+        markdown.read(dense, time_limit=0.2)
+    assert time.perf_counter() - started < 1.5
+
+
 @settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=2000))
 def test_random_bytes_give_a_document_or_input_error(data: bytes):
