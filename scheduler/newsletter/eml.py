@@ -93,18 +93,12 @@ def read(data: bytes | str, *, url: str = "", max_bytes: int = MAX_BYTES) -> Doc
         subject = clean(str(source.get("Subject", "") or message.get("Subject", "") or ""))
         date = _date(str(source.get("Date", "") or ""))
         language = language_code(str(source.get("Content-Language", "") or ""))
+        plain = _plain_part(source) if subtype == "html" else None
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001  # reason: the email package's header parsers fail on some malformed input with IndexError, TypeError …; one line, never a traceback
         raise InputError(f"{what}: the message cannot be read ({type(exc).__name__}); save it again as .eml") from None
-    if subtype == "html":
-        from scheduler.newsletter import html_email
-
-        document = html_email.read(text, url=url, max_bytes=max_bytes)
-    else:
-        from scheduler.newsletter import plaintext
-
-        document = plaintext.read(text, url=url, max_bytes=max_bytes)
+    document = _read_body(text, subtype, url=url, max_bytes=max_bytes, fallback=plain)
     return replace(
         document,
         title=subject or document.title,
@@ -112,6 +106,32 @@ def read(data: bytes | str, *, url: str = "", max_bytes: int = MAX_BYTES) -> Doc
         language=language or document.language,
         url=document.url or url,
     )
+
+
+def _read_body(text: str, subtype: str, *, url: str, max_bytes: int, fallback: str | None) -> Document:
+    """The body by its reader; an HTML part with nothing to read (only comments, only images, an
+    empty table layout) gives way to the message's text part when it has one."""
+    from scheduler.newsletter import plaintext
+
+    if subtype != "html":
+        return plaintext.read(text, url=url, max_bytes=max_bytes)
+    from scheduler.newsletter import html_email
+
+    try:
+        document = html_email.read(text, url=url, max_bytes=max_bytes)
+    except InputError:
+        if not fallback:
+            raise
+        return plaintext.read(fallback, url=url, max_bytes=max_bytes)
+    if not any(block.text for block in document.blocks) and fallback:
+        return plaintext.read(fallback, url=url, max_bytes=max_bytes)
+    return document
+
+
+def _plain_part(message: EmailMessage) -> str | None:
+    part = message.get_body(preferencelist=("plain",))
+    text = _text(part) if part is not None else ""
+    return text if text.strip() else None
 
 
 def _message(data: bytes | str) -> EmailMessage:

@@ -264,7 +264,10 @@ def _blocks(body: str, kind: str, *, base: str) -> list[Block]:
     from scheduler.newsletter import html_input
     from scheduler.newsletter.html_blocks import Walker
 
-    root = html_input.parse(body, _WHAT)
+    try:
+        root = html_input.parse(body, _WHAT)
+    except InputError:  # an entry of nothing but a comment or markup: nothing to read, the others still are
+        return []
     return [raw.block for raw in Walker(base).walk(root)]
 
 

@@ -160,6 +160,15 @@ def test_a_forwarded_newsletter_is_read_for_the_forwarded_message():
     assert texts(document) == ["Förderpreis 2025", "Bewerbungen bis 30. September."]
 
 
+def test_an_html_part_with_nothing_to_read_gives_way_to_the_text_part():
+    mail = EmailMessage()
+    mail["From"] = "Verein <info@verein.example>"
+    mail["Subject"] = "Rundbrief"
+    mail.set_content("Sommerfest am 21. Juni\n\nAb 14 Uhr auf der Wiese.\n")
+    mail.add_alternative('<html><body><!-- Vorlage ohne Inhalt --><img src="x.gif"></body></html>', subtype="html")
+    assert texts(eml.read(mail.as_bytes(policy=SMTP))) == ["Sommerfest am 21. Juni", "Ab 14 Uhr auf der Wiese."]
+
+
 def test_text_input_is_read_too():
     text = (FIXTURES / "multipart-alternative-qp-en.eml").read_bytes().decode("ascii")
     assert eml.read(text).title == "Riverside Food Bank – May update: summer lunches need you"

@@ -37,6 +37,10 @@ def outline(document: Document) -> list[tuple[Kind, int, str]]:
     ]
 
 
+def texts(document: Document) -> list[str]:
+    return [block.text for block in document.blocks if block.text]
+
+
 def images(document: Document) -> list[Image]:
     return [image for block in document.blocks for image in block.images]
 
@@ -106,6 +110,19 @@ def test_rss_issue_with_a_details_list_under_an_item_heading():
         ("Winterhilfe: Wärmestube verlängert", None),
         ("Leseclub für Kinder", None),  # an e-mail address is no main link
         ("Bewohnerbefragung: die Ergebnisse", f"{NORDSTADT}/befragung-2024/ergebnisse.pdf"),
+    ]
+
+
+def test_an_entry_with_nothing_to_read_leaves_the_others():
+    data = (
+        b'<rss version="2.0"><channel><item><title>A</title><description>&lt;!-- nur ein Kommentar --&gt;'
+        b"</description></item><item><title>B</title><description>&#1;&#2;</description></item>"
+        b"<item><title>C</title><description>Text</description></item></channel></rss>"
+    )
+    assert [(document.title, texts(document)) for document in feed.read(data)] == [
+        ("A", []),
+        ("B", []),
+        ("C", ["Text"]),
     ]
 
 
@@ -447,6 +464,8 @@ def test_random_bytes_never_raise_anything_else(data: bytes):
                 ">",
                 "\x00",
                 "ä",
+                "&lt;!-- c --&gt;",
+                "&#1;",
             ]
         ),
         max_size=60,
