@@ -251,6 +251,18 @@ def test_text_input_is_read_as_the_text_it_is():
     assert document.blocks[2].text == "Fachtag „Jugend stärken“ am 26. Juni"
 
 
+@pytest.mark.parametrize(
+    ("declared", "encoding"), [("utf-8", "cp1252"), ("iso-8859-1", "utf-8")], ids=["cp1252-as-utf8", "utf8-as-latin1"]
+)
+def test_a_wrongly_declared_charset_is_read_right(declared: str, encoding: str):
+    xml = (
+        f'<?xml version="1.0" encoding="{declared}"?><rss version="2.0"><channel><title>Grüße</title>'
+        "<item><title>Straße – Köln</title><description>Öffnungszeiten</description></item></channel></rss>"
+    )
+    (document,) = feed.read(xml.encode(encoding))
+    assert (document.title, texts(document)) == ("Straße – Köln", ["Öffnungszeiten"])
+
+
 def test_an_unknown_mode_is_refused():
     with pytest.raises(InputError, match="per_entry must be 'issue' or 'item'"):
         feed.read(b"<rss/>", per_entry="page")  # type: ignore[arg-type]  # reason: what a wrong setting would pass
