@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from scheduler.errors import FitError, InputError
 from scheduler.models import Post, QueuedPost, State
@@ -14,7 +13,7 @@ from scheduler.planner import Holidays, Request, SlotRule, plan
 from scheduler.platforms import registry
 from scheduler.render.renderer import Renderer
 from scheduler.requeue import Candidate, Removed, Rendering, Stale, identify, sort_out
-from scheduler.service import IssuePreview, load_issues, render_issues
+from scheduler.service import IssuePreview, Source, load_issues, render_issues
 from scheduler.storage import Store
 from scheduler.storage.items import queued, rewrite
 
@@ -45,7 +44,7 @@ class AddReport:
 
 
 def add_issues(
-    paths: Sequence[Path],
+    paths: Sequence[Source],
     *,
     store: Store,
     renderer: Renderer,
@@ -60,6 +59,7 @@ def add_issues(
     update: bool = False,
     limits: Limits = Limits(),
     footers: Mapping[tuple[str, str], str] | None = None,
+    fetch_allow: Sequence[str] = (),
 ) -> AddReport:
     """Render and queue every item of the issues at `paths`. Items keep their identity when their
     text is corrected (`newsletter.identity`): an item queued already is not queued again; its
@@ -78,7 +78,7 @@ def add_issues(
     for platform, names in targets.items():
         for name in names:
             groups.setdefault((footers or {}).get((platform, name)), {}).setdefault(platform, []).append(name)
-    issues = load_issues(paths, languages=languages, limits=limits)
+    issues = load_issues(paths, languages=languages, limits=limits, fetch_allow=fetch_allow)
     renderings = [
         Rendering(
             render_issues(

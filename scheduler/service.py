@@ -8,12 +8,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from scheduler import media
+from scheduler import media, newsletter
 from scheduler.models import Issue, Post
-from scheduler.newsletter import Limits, issue_files, load_issue
+from scheduler.newsletter import Limits, issue_files
 from scheduler.platforms import PayloadOptions, build_payloads, build_uploads, registry
 from scheduler.platforms.base import Payload
 from scheduler.render.renderer import Renderer
+
+#: Where an issue comes from: a file or folder, or the address of a page or feed (http(s)://…).
+Source = Path | str
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +37,7 @@ class IssuePreview:
 
 
 def preview(
-    paths: Sequence[Path],
+    paths: Sequence[Source],
     *,
     renderer: Renderer,
     platforms: Sequence[str],
@@ -43,8 +46,10 @@ def preview(
     media_base_url: str | None = None,
     options: PayloadOptions | None = None,
     limits: Limits = Limits(),
+    fetch_allow: Sequence[str] = (),
 ) -> list[IssuePreview]:
-    """Every post of every issue at `paths` on every platform, with the exact requests; nothing is sent.
+    """Every post of every issue at `paths` (files, folders, addresses) on every platform, with the
+    exact requests; nothing is sent.
 
     All files are read and rendered before anything is returned, so bad input fails the whole
     preview before any output is written. Images are checked against each platform's limits
@@ -52,7 +57,7 @@ def preview(
     them as public URLs under `media_base_url`. `options`: what settings add to request bodies.
     `limits`: the largest file and the most items an issue may have (checked before rendering)."""
     return render_issues(
-        load_issues(paths, languages=languages, limits=limits),
+        load_issues(paths, languages=languages, limits=limits, fetch_allow=fetch_allow),
         renderer=renderer,
         platforms=platforms,
         now=now,
@@ -61,9 +66,38 @@ def preview(
     )
 
 
-def load_issues(paths: Sequence[Path], *, languages: Sequence[str], limits: Limits = Limits()) -> list[Issue]:
-    """The issues at `paths` (files or folders), read before any is rendered."""
-    return [load_issue(path, languages=languages, limits=limits) for path in issue_files(paths)]
+def is_address(value: str) -> bool:
+    """Whether a command-line argument names a page or feed to fetch rather than a file."""
+    return value.startswith(("https://", "http://"))
+
+
+def load_issues(
+    paths: Sequence[Source],
+    *,
+    languages: Sequence[str],
+    limits: Limits = Limits(),
+    fetch_allow: Sequence[str] = (),
+) -> list[Issue]:
+    """The issues at `paths` (files, folders, or addresses fetched with the package's fetcher,
+    which reaches private addresses only where `fetch_allow` lists them), every one read before any
+    is rendered."""
+    issue_files([path for path in paths if not isinstance(path, str)])  # every path exists, before any fetch
+    issues: list[Issue] = []
+    for path in paths:
+        if isinstance(path, str):
+            issues.extend(_fetched(path, languages=languages, limits=limits, fetch_allow=fetch_allow))
+        else:
+            for file in issue_files([path]):
+                issues.extend(newsletter.load_issues(file, languages=languages, limits=limits))
+    return issues
+
+
+def _fetched(url: str, *, languages: Sequence[str], limits: Limits, fetch_allow: Sequence[str]) -> list[Issue]:
+    from scheduler.platforms.download import download_issue  # requests only when an address is given
+
+    got = download_issue(url, max_bytes=limits.max_bytes, allow=fetch_allow)
+    data = got.text.encode("utf-8") if got.charset_from == "header" else got.body
+    return newsletter.read_issues(data, source=url, url=got.url, languages=languages, limits=limits)
 
 
 def render_issues(

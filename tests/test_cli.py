@@ -100,7 +100,7 @@ def _one_line_error(result) -> str:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "not a text file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "not a newsletter (binary content)"),
         (b"", "the file is empty"),
         (b"\n\n   \n", "the file is empty"),
         (b"Hauptnavigation\n\nInformationen\n", "no newsletter items found"),

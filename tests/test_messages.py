@@ -12,7 +12,7 @@ import click
 import pytest
 
 from scheduler.cli import cli
-from scheduler.newsletter import READERS
+from scheduler.newsletter.formats import SUFFIXES
 
 ONE_ITEM = "13.12.2024: Die Vernetzungsstelle informiert\n\nVernetzt\n\nNeues Netzwerktreffen in Köln am 20. Januar.\n"
 
@@ -135,17 +135,17 @@ def test_template_errors_name_the_template_and_the_folder(run, one_item, tmp_pat
     assert "scheduler.models" not in result.err and " object" not in result.err
 
 
-# -- the binary-file error suggests only accepted formats ----------------------------------------------
+# -- the binary-file error suggests only accepted forms ----------------------------------------------
 
 
 def test_the_binary_file_error_suggests_only_formats_that_are_accepted(run, tmp_path):
     path = tmp_path / "issue.txt"
     path.write_bytes(b"\x00\x01\x02binary" * 100)
     result = run("preview", str(path))
-    assert result.code == 2 and "not a text file" in result.err
-    suggested = set(re.findall(r"\.[a-z]+\b", result.err.split("not a text file", 1)[1]))
-    assert suggested and suggested <= set(READERS), result.err
-    for unsupported in ("HTML", "Markdown", "PDF", "Word"):
+    assert result.code == 2 and "not a newsletter (binary content)" in result.err
+    suggested = set(re.findall(r"\.[a-z]+\b", result.err.split("binary content", 1)[1]))
+    assert suggested and suggested <= SUFFIXES, result.err
+    for unsupported in ("PDF", "Word", ".docx"):
         assert unsupported not in result.err
 
 

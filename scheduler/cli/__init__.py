@@ -48,6 +48,14 @@ def current_time() -> dt.datetime:
     return clock()()
 
 
+def issue_sources(values: Sequence[str], default: Path) -> list[Path | str]:
+    """The issues a command reads: each argument a file or folder, or the address of a page or
+    feed (http(s)://…, kept as written); `default` when none is given."""
+    from scheduler.service import is_address
+
+    return [value if is_address(value) else Path(value) for value in values] or [default]
+
+
 def platforms_option(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> tuple[str, ...]:
     names = tuple(name.lower() for name in value)
     for name in names:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from scheduler.cli import cli, clock, current_time, platforms_option, tell_warnings, write_output
+from scheduler.cli import cli, clock, current_time, issue_sources, platforms_option, tell_warnings, write_output
 from scheduler.platforms import registry
 from scheduler.wording import plural
 
@@ -15,7 +15,7 @@ REPORT_FORMATS = ("text", "json", "markdown", "html")
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1)
 @click.option(
     "--platform",
     "-p",
@@ -39,7 +39,7 @@ REPORT_FORMATS = ("text", "json", "markdown", "html")
     is_flag=True,
     help="Exit 1 on warnings too: a shortened post without a link to read on, a 'hier' without a link.",
 )
-def preview(paths: tuple[Path, ...], platforms: tuple[str, ...], fmt: str, output: Path | None, strict: bool) -> int:
+def preview(paths: tuple[str, ...], platforms: tuple[str, ...], fmt: str, output: Path | None, strict: bool) -> int:
     """Show every item of the issues at PATHS as a post per platform; nothing is sent.
 
     PATHS are newsletter files or folders (default: SCHEDULER_POSTS_DIR, i.e. posts/). Exits 0 when
@@ -58,7 +58,7 @@ def preview(paths: tuple[Path, ...], platforms: tuple[str, ...], fmt: str, outpu
     wiring = Wiring.from_environment(clock=clock())
     settings = wiring.settings
     previews = build_preview(
-        list(paths) or [settings.posts_dir],
+        issue_sources(paths, settings.posts_dir),
         renderer=wiring.renderer(),
         platforms=platforms or tuple(settings.platforms),
         languages=settings.languages,
@@ -66,6 +66,7 @@ def preview(paths: tuple[Path, ...], platforms: tuple[str, ...], fmt: str, outpu
         media_base_url=settings.media_base_url or None,
         options=wiring.payload_options(),
         limits=Limits(max_bytes=settings.max_issue_bytes, max_items=settings.max_items),
+        fetch_allow=settings.fetch_allow,
     )
     write_output(output, formatter(fmt)(previews))
     misfits = [(p.issue.source, post) for p in previews for post in p.misfits]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from scheduler.cli import cli, clock, current_time, local, platforms_option, tell_warnings, write_output
+from scheduler.cli import cli, clock, current_time, issue_sources, local, platforms_option, tell_warnings, write_output
 from scheduler.errors import InputError
 from scheduler.models import STATES, State
 
@@ -107,7 +107,7 @@ def queue() -> None:
 
 
 @queue.command("add")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1)
 @platform_filter
 @click.option("--start", help="Plan from this date or time (ISO 8601, local time), default now.")
 @click.option("--approve", is_flag=True, help="Schedule at once instead of waiting for approval.")
@@ -124,7 +124,7 @@ def queue() -> None:
     help="Rewrite queued posts the issue, a template or the options have changed (shown as diffs).",
 )
 def add(
-    paths: tuple[Path, ...],
+    paths: tuple[str, ...],
     platforms: tuple[str, ...],
     start: str | None,
     approve: bool,
@@ -159,7 +159,7 @@ def add(
     renderer = wiring.renderer(limits=limits)
     store = wiring.store
     report = add_issues(
-        list(paths) or [settings.posts_dir],
+        issue_sources(paths, settings.posts_dir),
         store=store,
         renderer=renderer,
         platforms=list(targets),
@@ -172,6 +172,7 @@ def add(
         media_base_url=settings.media_base_url or None,
         update=update,
         limits=Limits(max_bytes=settings.max_issue_bytes, max_items=settings.max_items),
+        fetch_allow=settings.fetch_allow,
         footers={
             (platform, name): account_footer(settings, platform, configured.get((platform, name)))
             for platform, names in targets.items()

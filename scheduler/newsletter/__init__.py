@@ -1,60 +1,155 @@
-"""Importing newsletter issues: files and folders → `Issue`s (pure functions, no settings)."""
+"""Importing newsletter issues: files, folders and fetched pages → `Issue`s (pure functions, no settings).
+
+Every form is told from its content (`formats.detect`): copied text, Markdown, an HTML page, an
+HTML e-mail, an RSS or Atom feed, an e-mail message. Its reader turns it into a `Document`, and
+`itemize` splits every document into items by the same rules.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 from scheduler.errors import ConfigError, InputError
-from scheduler.models import Image, Issue, Item
+from scheduler.models import Image, Issue, IssueOptions, Item
 from scheduler.newsletter import plaintext
+from scheduler.newsletter.formats import SUFFIXES, Format, detect, sample
 from scheduler.newsletter.identity import unique_items
 from scheduler.newsletter.options import check_sections, load_options, options_path
 from scheduler.newsletter.reading import Limits, read_text
+from scheduler.newsletter.rules import DEFAULT, Rules
 from scheduler.wording import plural
 
-#: File suffixes we can import, and the reader for each.
-__all__ = ["READERS", "Limits", "attach_images", "issue_files", "load_issue"]
+__all__ = ["Format", "Limits", "Rules", "attach_images", "issue_files", "load_issue", "load_issues", "read_issues"]
 
-READERS = {".txt": plaintext.parse, ".text": plaintext.parse}
+#: A feed's entries: each one an issue (split into its items), or each one an item of one issue.
+PerEntry = Literal["issue", "item"]
 
 
 def issue_files(paths: Sequence[Path]) -> list[Path]:
-    """Expand folders into the newsletter files in them (sorted); check that each path exists."""
+    """Expand folders into the newsletter files in them (sorted; every form, told apart by content
+    when read); check that each path exists. A file named on its own is read whatever its name."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in READERS)
+            found = sorted(
+                p for p in path.iterdir() if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in SUFFIXES
+            )
             if not found:
-                raise InputError(f"{path}: no newsletter files in this folder (looked for {', '.join(READERS)})")
+                raise InputError(
+                    f"{path}: no newsletter files in this folder (looked for {', '.join(sorted(SUFFIXES))})"
+                )
             files.extend(found)
         elif not path.exists():
             raise InputError(f"{path}: no such file or folder; check the path")
-        elif path.suffix.lower() not in READERS:
-            raise InputError(f"{path}: unsupported file type {path.suffix or '(none)'!r}; use {', '.join(READERS)}")
         else:
             files.append(path)
     return files
 
 
+def load_issues(
+    path: Path,
+    *,
+    languages: Sequence[str] = ("de", "en"),
+    limits: Limits = Limits(),
+    per_entry: PerEntry = "issue",
+    rules: Rules = DEFAULT,
+) -> list[Issue]:
+    """Read and split one newsletter file (any form), with its options file if there is one: one
+    issue, or a feed's issues. A file or an issue beyond `limits` is an `InputError` before the work
+    that grows with it."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    if size > limits.max_bytes:
+        read_text(path, max_bytes=limits.max_bytes)  # says so, naming the setting
+    try:
+        data = path.read_bytes()
+    except OSError:
+        read_text(path, max_bytes=limits.max_bytes)  # says what is wrong with the file
+        raise
+    found = detect(sample(data))
+    options = load_options(path)
+    if found is Format.TEXT:
+        text = read_text(path, max_bytes=limits.max_bytes)  # encodings, binary files: said as for any text
+        issue = plaintext.parse(
+            text,
+            source=str(path),
+            languages=languages,
+            options=options,
+            file_name=path.name,
+            max_items=limits.max_items,
+            rules=rules,
+        )
+        issues = [issue]
+    else:
+        issues = read_issues(
+            data,
+            source=str(path),
+            file_name=path.name,
+            languages=languages,
+            limits=limits,
+            options=options,
+            per_entry=per_entry,
+            rules=rules,
+            form=found,
+        )
+    where = str(options_path(path))
+    for issue in issues:
+        check_sections(issue.options, {item.section for item in issue.items}, options_path(path))
+    return [attach_images(unique_items(issue), where=where) for issue in issues]
+
+
 def load_issue(path: Path, *, languages: Sequence[str] = ("de", "en"), limits: Limits = Limits()) -> Issue:
-    """Read and split one newsletter file, with its options file if there is one. A file or an
-    issue beyond `limits` is an `InputError` before the work that grows with it."""
-    reader = READERS.get(path.suffix.lower())
-    if reader is None:
-        raise InputError(f"{path}: unsupported file type {path.suffix or '(none)'!r}; use {', '.join(READERS)}")
-    text = read_text(path, max_bytes=limits.max_bytes)
-    issue = reader(
-        text,
-        source=str(path),
-        languages=languages,
-        options=load_options(path),
-        file_name=path.name,
-        max_items=limits.max_items,
-    )
-    check_sections(issue.options, {item.section for item in issue.items}, options_path(path))
-    return attach_images(unique_items(issue), where=str(options_path(path)))
+    """The one issue in the file at `path` (see `load_issues`); a feed of several issues is an
+    `InputError` saying to read it with `load_issues`."""
+    issues = load_issues(path, languages=languages, limits=limits)
+    if len(issues) != 1:
+        raise InputError(f"{path}: {plural(len(issues), 'issue')} in one file; expected one")
+    return issues[0]
+
+
+def read_issues(
+    data: bytes,
+    *,
+    source: str,
+    url: str = "",
+    file_name: str = "",
+    languages: Sequence[str] = ("de", "en"),
+    limits: Limits = Limits(),
+    options: IssueOptions | None = None,
+    per_entry: PerEntry = "issue",
+    rules: Rules = DEFAULT,
+    form: Format | None = None,
+) -> list[Issue]:
+    """The issues in `data` (a file's or a fetched page's bytes, any form; `form` when already
+    known), each split into items. `url`: where it came from (relative links resolve against it)."""
+    from scheduler.newsletter import eml, feed, html_email, html_page, markdown
+    from scheduler.newsletter.itemize import itemize
+
+    form = form or detect(sample(data))
+    cap = limits.max_bytes
+    if form is Format.EML:
+        documents = [eml.read(data, url=url, max_bytes=cap)]
+    elif form is Format.FEED:
+        documents = feed.read(data, url=url, per_entry=per_entry, max_bytes=cap)
+    elif form is Format.HTML_EMAIL:
+        documents = [html_email.read(data, url=url, max_bytes=cap)]
+    elif form is Format.HTML_PAGE:
+        documents = [html_page.read(data, url=url, max_bytes=cap)]
+    elif form is Format.MARKDOWN:
+        documents = [markdown.read(data, url=url, max_bytes=cap)]
+    else:
+        documents = [plaintext.read(data, url=url, file_name=file_name, max_bytes=cap)]
+    if not documents:
+        raise InputError(f"{source}: the {form} holds no entries; nothing to import")
+    return [
+        itemize(document, source=source, languages=languages, options=options, max_items=limits.max_items, rules=rules)
+        for document in documents
+    ]
 
 
 def _target(issue: Issue, item: int | str, where: str) -> int:

@@ -104,7 +104,9 @@ def decode(data: bytes, source: str) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = data.decode("utf-16")
     elif _looks_binary(data):
-        raise InputError(f"{source}: not a text file (binary content); copy the newsletter's text into a .txt file")
+        raise InputError(
+            f"{source}: not a newsletter (binary content); give the issue as copied text (.txt), Markdown (.md), an HTML page or e-mail (.html), a saved e-mail (.eml) or a feed (.xml), or its web address"
+        )
     else:
         body = data.removeprefix(b"\xef\xbb\xbf")
         try:
@@ -119,7 +121,9 @@ def decode(data: bytes, source: str) -> str:
                 except UnicodeDecodeError:
                     text = data.decode("latin-1")
     if _control_ratio(text) > 0.01:
-        raise InputError(f"{source}: not a text file (binary content); copy the newsletter's text into a .txt file")
+        raise InputError(
+            f"{source}: not a newsletter (binary content); give the issue as copied text (.txt), Markdown (.md), an HTML page or e-mail (.html), a saved e-mail (.eml) or a feed (.xml), or its web address"
+        )
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

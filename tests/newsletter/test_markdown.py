@@ -367,7 +367,7 @@ def test_truncated_fixtures_read(path: Path, data: st.DataObject):
     try:
         markdown.read(raw[:cut])
     except InputError as error:
-        assert "front matter" in str(error) or "not a text file" in str(error)
+        assert "front matter" in str(error) or "not a newsletter (binary content)" in str(error)
 
 
 @settings(max_examples=examples(60), deadline=None)

@@ -31,14 +31,14 @@ def test_legacy_and_bom_encodings_read_correctly(tmp_path: Path, encoding: str):
 def test_binary_file_is_rejected(tmp_path: Path):
     path = tmp_path / "logo.txt"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
-    with pytest.raises(InputError, match="not a text file"):
+    with pytest.raises(InputError, match="not a newsletter \\(binary content\\)"):
         load_issue(path)
 
 
 def test_binary_without_nul_bytes_is_rejected(tmp_path: Path):
     path = tmp_path / "noise.txt"
     path.write_bytes(bytes(b for b in range(1, 32) if b not in (9, 10, 13)) * 40)
-    with pytest.raises(InputError, match="not a text file"):
+    with pytest.raises(InputError, match="not a newsletter \\(binary content\\)"):
         load_issue(path)
 
 
@@ -66,11 +66,12 @@ def test_empty_folder_is_rejected(tmp_path: Path):
         issue_files([tmp_path])
 
 
-def test_unsupported_suffix_is_rejected(tmp_path: Path):
+def test_a_file_that_is_no_newsletter_is_refused_by_its_content(tmp_path: Path):
+    """A file named on its own is read whatever its name; a PDF's bytes are not text."""
     path = tmp_path / "issue.pdf"
-    path.write_bytes(b"%PDF-1.4")
-    with pytest.raises(InputError, match="unsupported file type"):
-        issue_files([path])
+    path.write_bytes(b"%PDF-1.4\n\x00\x01\x02 binary")
+    with pytest.raises(InputError, match="binary"):
+        load_issue(path)
 
 
 # --- UTF-8 with a few bad bytes, and Windows-1252 ------------------------------------------------

@@ -1,0 +1,53 @@
+"""Which reader an issue needs, told from its content, not its name.
+
+A file called `issue.txt` may hold an HTML e-mail a colleague saved; a URL may answer with a feed.
+`detect` looks at the first 64 KB and asks the readers' own `looks_like` in an order that puts the
+most specific forms first: an e-mail message (header lines), a feed (an <rss>, <feed> or RDF root),
+an HTML e-mail (Outlook's marks, merge tags, layout tables), an HTML page, Markdown (front matter,
+headings, links), and plain text copied from a page, which takes whatever is left.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+#: How much of an input `detect` looks at.
+SAMPLE_BYTES = 65_536
+
+
+class Format(StrEnum):
+    EML = "e-mail message"
+    FEED = "RSS/Atom feed"
+    HTML_EMAIL = "HTML e-mail"
+    HTML_PAGE = "HTML page"
+    MARKDOWN = "Markdown"
+    TEXT = "plain text"
+
+
+#: File suffixes a folder's newsletter files have (a named file is read whatever its suffix).
+SUFFIXES = frozenset(
+    {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml", ".eml", ".xml", ".rss", ".atom", ".feed"}
+)
+
+
+def sample(data: bytes) -> str:
+    """The start of `data` as text for `detect` (UTF-8, undecodable bytes replaced: the marks it
+    looks for are ASCII)."""
+    return data[:SAMPLE_BYTES].decode("utf-8", "replace")
+
+
+def detect(text: str) -> Format:
+    """The form of an issue whose first bytes are `text` (see the module's words)."""
+    from scheduler.newsletter import eml, feed, html_email, html_input, html_page, markdown
+
+    if eml.looks_like(text):
+        return Format.EML
+    if feed.looks_like(text):
+        return Format.FEED
+    if html_email.looks_like(text):
+        return Format.HTML_EMAIL
+    if html_page.looks_like(text) or html_input.looks_html(text):
+        return Format.HTML_PAGE
+    if markdown.looks_like(text):
+        return Format.MARKDOWN
+    return Format.TEXT

@@ -1,0 +1,87 @@
+"""Every form of issue is told from its content, a folder of mixed forms is read whole, and an
+issue can be given by its address: `preview` and `queue add` take them all."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from scheduler.newsletter import load_issues
+from scheduler.newsletter.formats import Format, detect, sample
+from tests.conftest import EXAMPLE, ROOT
+from tests.fakes.pages import PageServer, Resource
+
+FIXTURES = ROOT / "tests" / "fixtures" / "newsletters"
+
+#: One fixture of each form, with the form it is and the number of items it holds.
+FORMS = [
+    (FIXTURES / "text" / "de-verband.txt", Format.TEXT),
+    (FIXTURES / "markdown" / "static-site-de.md", Format.MARKDOWN),
+    (FIXTURES / "html" / "verein-rundbrief-2025-03.html", Format.HTML_PAGE),
+    (FIXTURES / "email" / "mailchimp-foodbank-2025-04.html", Format.HTML_EMAIL),
+    (FIXTURES / "feed" / "rss-issues-de.xml", Format.FEED),
+    (FIXTURES / "eml" / "multipart-alternative-qp-en.eml", Format.EML),
+    (EXAMPLE, Format.TEXT),
+]
+
+
+@pytest.mark.parametrize(("path", "form"), FORMS, ids=lambda value: getattr(value, "name", str(value)))
+def test_each_form_is_told_from_its_content_whatever_the_file_is_called(path: Path, form: Format, tmp_path: Path):
+    assert detect(sample(path.read_bytes())) is form
+    renamed = tmp_path / "ausgabe.txt"  # a saved e-mail, a feed or a page named like copied text
+    shutil.copy(path, renamed)
+    by_content = load_issues(renamed)
+    as_named = load_issues(path)
+    assert [[item.title for item in issue.items] for issue in by_content] == [
+        [item.title for item in issue.items] for issue in as_named
+    ]
+    assert all(issue.items for issue in by_content)
+
+
+def test_the_example_issue_keeps_its_six_items():
+    (issue,) = load_issues(EXAMPLE)
+    assert len(issue.items) == 6
+
+
+def test_a_folder_of_mixed_forms_is_read_whole_and_skips_what_is_no_issue(run, tmp_path: Path):
+    folder = tmp_path / "ausgaben"
+    folder.mkdir()
+    for path, _ in FORMS[:-1]:
+        shutil.copy(path, folder / path.name)
+    (folder / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # beside the issues: not read
+    (folder / ".DS_Store").write_bytes(b"\x00\x01")
+    expected = sum(len(issue.items) for path, _ in FORMS[:-1] for issue in load_issues(path))
+    result = run("preview", str(folder), "--format", "json", "-p", "mastodon")
+    assert result.code == 0, result
+    issues = json.loads(result.out)["issues"]
+    assert {Path(issue["source"]).name for issue in issues} == {path.name for path, _ in FORMS[:-1]}
+    assert sum(issue["items"] for issue in issues) == expected
+
+
+def test_an_issue_given_by_its_address_is_fetched_and_read(run, monkeypatch: pytest.MonkeyPatch):
+    page = (FIXTURES / "html" / "coastal-digest-2025-05.html").read_bytes()  # its <base href>: https images
+    (expected,) = load_issues(FIXTURES / "html" / "coastal-digest-2025-05.html")
+    with PageServer() as site:
+        url = site.add("/rundbrief/2025-03", Resource(body=page))
+        missing = site.url + "/rundbrief/2099-01"
+        site.add("/rundbrief/2099-01", Resource(status=404, body=b"not found"))
+        monkeypatch.setenv("SCHEDULER_FETCH_ALLOW", "127.0.0.1")  # the test's server is on this machine
+        result = run("preview", url, "--format", "json", "-p", "mastodon")
+        gone = run("preview", missing)
+    assert result.code == 0, result
+    (issue,) = json.loads(result.out)["issues"]
+    assert issue["source"] == url and issue["items"] == len(expected.items)
+    assert [post["title"] for post in issue["posts"]] == [item.title for item in expected.items]
+    assert gone.code == 2 and gone.err.count("\n") == 1 and gone.err.startswith("error: ")
+    assert "404" in gone.err and "/rundbrief/2099-01" in gone.err
+
+
+def test_a_private_address_is_fetched_only_where_the_setting_allows_it(run):
+    with PageServer() as site:
+        url = site.add("/rundbrief", Resource(body=b"<html><body><h2>Titel</h2><p>Text.</p></body></html>"))
+        result = run("preview", url)
+    assert result.code == 2 and result.err.startswith("error: ") and result.err.count("\n") == 1
+    assert "SCHEDULER_FETCH_ALLOW" in result.err
