@@ -4,7 +4,9 @@ The main link is a heading's own link, else a "read more" link ("Weiterlesen", "
 a shift"), else the link whose text is the item's title — any site's home page but the
 organisation's own will do for these —, else the first link in the item's text that is no site's
 home page. Never a social network profile, a share button, an address within the page or an
-e-mail address. A button of its own with other words ("Join a mapathon") is a call to action of
+e-mail address. A link through a mailing tool's click tracker gives way to the address the e-mail
+shows as its target, or else to an address written out in the item's text: a post should send its
+readers to the article, not through the newsletter's tracker. A button of its own with other words ("Join a mapathon") is a call to action of
 its own, not the item's link.
 """
 
@@ -16,7 +18,7 @@ from collections.abc import Sequence
 
 from scheduler.newsletter import noise
 from scheduler.newsletter.document import Block, Document, Link
-from scheduler.newsletter.links import extract_links, never_main, site
+from scheduler.newsletter.links import extract_links, never_main, site, tracking
 from scheduler.newsletter.rules import Rules
 
 TITLE_LENGTH = 150  # the longest link text taken for a title
@@ -64,7 +66,17 @@ def main_link(
         candidates.append(titled_by)
     candidates += [link for b in blocks if not _button(b) for link in b.links if usable(link, None)]
     if candidates:
-        return candidates[0].url
+        chosen = candidates[0]
+        if not tracking(chosen.url):
+            return chosen.url
+        if chosen.shown and not never_main(chosen.shown):
+            return chosen.shown
+        return _written(blocks) or chosen.url
+    return _written(blocks)
+
+
+def _written(blocks: Sequence[Block]) -> str | None:
+    """The first web address written out in the blocks' text that may be a main link."""
     for block in blocks:  # addresses written out in the text (copied text has no others)
         for url in extract_links(block.text):
             if not never_main(url):

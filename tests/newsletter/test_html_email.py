@@ -314,7 +314,8 @@ def test_cleverreach_items():
     track = "https://10234.seu2.cleverreach.com/c/81234567/5f0e2d9c1b-"
     assert items("cleverreach-lebenshilfe-2025-05.html") == [
         ("Ferienbetreuung für alle Kinder", track + "sxk2q1"),
-        ("Neue Wohngruppe in Buchholz", track + "sxk2q2"),
+        # the e-mail shows the tracked link's target as its text: the post links there, not to the tracker
+        ("Neue Wohngruppe in Buchholz", "https://www.lebenshilfe-nordheide.example/jobs/nachtbereitschaft"),
         ("Sommerfest am 21. Juni", None),
     ]
 
@@ -322,7 +323,7 @@ def test_cleverreach_items():
 def test_rapidmail_items():
     track = "https://t8c41f2ad.emailsys1a.net/c/112/4471203/0/0/0/"
     assert items("rapidmail-buergerstiftung-2025-09.html") == [
-        ("Ehrenamtspreis 2025: Jetzt vorschlagen", track + "190233/7f1e0c9a2d.html"),
+        ("Ehrenamtspreis 2025: Jetzt vorschlagen", "https://www.buergerstiftung-elbtal.example/ehrenamtspreis"),
         ("Lesepatinnen und Lesepaten gesucht", None),
         ("Stadtteilfonds: 23 Projekte gefördert", track + "190234/2b9d4e1f08.html"),
     ]
@@ -364,7 +365,7 @@ def test_brevo_item_titles():
 def test_brevo_item_links():
     track = "https://r.sendibt3.com/tr/cl/"
     assert [link for _, link in items("brevo-openmaps-2025-07.html")] == [
-        track + "Vb7GmS0aJxKZ1qE2Lr0fN3WkXcPt8hQmYdB5uA4",
+        "https://openmaps-collective.example/blog/lilongwe-mapathon",  # written in the text: not the tracker
         track + "Ha2LpW9sTqKc4Nd1Zr6yGv0XmBe3Jf7Uo8Ik5",
         None,
     ]
@@ -374,7 +375,7 @@ def test_mailchimp_items():
     track = "https://riversidefoodbank.us21.list-manage.com/track/click?u=5a1f0c2e9d7b3a8e4c6f1d0b2&id={}&e=7d3c2b1a90"
     assert items("mailchimp-foodbank-2025-04.html") == [
         ("Spring food drive: 18 tonnes collected", track.format("8b2c6e1f04")),
-        ("A new pantry in Eastfield", track.format("3f9a0d7c55")),
+        ("A new pantry in Eastfield", "https://www.riversidefoodbank.example/eastfield"),  # the target it shows
         ("Volunteer shifts for May", track.format("c71e4a9b22")),
     ]
 
@@ -388,6 +389,6 @@ def test_mjml_items():
     ]
     assert [link[: len(track) + 2] for _, link in items("mjml-jugendring-2025-06.html") if link] == [
         track + "2/",
-        track + "3/",
+        "https://jugendring-kreis.example/juleica"[: len(track) + 2],  # the target the e-mail shows
         track + "4/",
     ]

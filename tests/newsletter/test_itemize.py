@@ -331,3 +331,50 @@ def test_another_sites_home_page_is_no_home_page_of_the_organisation():
     assert never_main("https://www.verein.example/", own=frozenset({"verein.example"})) is True
     assert site("https://news.uni.ac.uk/a") == "uni.ac.uk"
     assert site("https://www.verein.example/a") == "verein.example"
+
+
+def test_a_tracked_link_gives_way_to_the_address_the_email_shows_or_writes():
+    """A post sends readers to the article, not through the mailing tool's click tracker."""
+    tracker = "https://r.sendibt3.com/tr/cl/Vb7GmS0aJxKZ1qE2"
+    shown = Document(
+        blocks=(
+            Block(Kind.HEADING, "Neue Beratungsstelle in Kassel", level=2),
+            Block(
+                Kind.PARAGRAPH,
+                "Ab März berät das Team donnerstags. Mehr unter www.familienzentrum-kassel.de/beratung",
+                links=(
+                    Link(
+                        tracker,
+                        "www.familienzentrum-kassel.de/beratung",
+                        "https://www.familienzentrum-kassel.de/beratung",
+                    ),
+                ),
+            ),
+        )
+    )
+    written = Document(
+        blocks=(
+            Block(Kind.HEADING, "Neue Beratungsstelle in Kassel", level=2),
+            Block(
+                Kind.PARAGRAPH,
+                "Ab März berät das Team donnerstags, Termine unter www.familienzentrum-kassel.de/beratung. Weiterlesen",
+                links=(Link(tracker, "Weiterlesen"),),
+            ),
+        )
+    )
+    untracked = Document(
+        blocks=(
+            Block(Kind.HEADING, "Neue Beratungsstelle in Kassel", level=2),
+            Block(
+                Kind.PARAGRAPH,
+                "Ab März berät das Team donnerstags. Weiterlesen",
+                links=(Link("https://www.familienzentrum-kassel.de/beratung?ref=nl", "Weiterlesen"),),
+            ),
+        )
+    )
+    for document in (shown, written):
+        (item,) = itemize(document, source="test").items
+        assert item.link == "https://www.familienzentrum-kassel.de/beratung"
+        assert tracker in item.links  # kept as it is among the item's links
+    (item,) = itemize(untracked, source="test").items
+    assert item.link == "https://www.familienzentrum-kassel.de/beratung?ref=nl"  # no tracker: the link as written
