@@ -53,7 +53,9 @@ def _agree(url: str) -> None:
     (`%00`), which no file name can, a `StorageError` says so (SQLite itself would raise ValueError)."""
     try:
         expected = _sqlalchemy_file(url)
-    except ValueError:
+    except ValueError:  # expanding "~\x00"
+        expected = Path("\x00")
+    if expected is not None and "\x00" in str(expected):
         with pytest.raises(StorageError, match="NUL byte"):
             sqlite_path(url)
         return
@@ -70,6 +72,7 @@ def test_a_nul_byte_in_the_file_name_is_a_storage_error_naming_the_url():
         sqlite_path("sqlite:///~%00")
     with pytest.raises(StorageError, match="NUL byte"):
         sqlite_path("sqlite:///data/a%00b.sqlite3")
+    _agree("sqlite:///%00")  # SQLAlchemy reads the file name "\x00": no file either
 
 
 @given(st.text(alphabet="sqlite+pgsr:/?@%.~_-x0123 []", max_size=40))
