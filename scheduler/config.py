@@ -150,6 +150,20 @@ class CoreSettings(BaseSettings):
     posts_dir: Path = Field(Path("posts"), json_schema_extra=_expected("a folder path, e.g. posts"))
     max_issue_bytes: int = Field(5_000_000, ge=1, json_schema_extra=_expected("a number of bytes, e.g. 5000000 (5 MB)"))
     max_items: int = Field(1000, ge=1, json_schema_extra=_expected("a whole number of items per issue, e.g. 1000"))
+    # What is no item in the team's newsletters, beyond the defaults (greetings, sign-offs, imprint,
+    # unsubscribe …): phrases (regular expressions, case ignored) that mark a paragraph as boilerplate.
+    boilerplate: CommaList = Field(
+        [],
+        json_schema_extra=_expected(
+            "comma-separated phrases that mark a paragraph as no item, e.g. Spendenkonto,Pressekontakt"
+        ),
+    )
+    feed_entries: Literal["issue", "item"] = Field(
+        "issue",
+        json_schema_extra=_expected(
+            "issue (each feed entry is an issue, split into items) or item (each entry one item)"
+        ),
+    )
     platforms: CommaList = Field(
         list(registry.NAMES),
         json_schema_extra=_expected(f"a comma-separated list of {', '.join(registry.NAMES)}"),
@@ -323,12 +337,24 @@ class CoreSettings(BaseSettings):
         "threads",
         "notify_email_to",
         "fetch_allow",
+        "boilerplate",
         mode="before",
     )
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("boilerplate")
+    @classmethod
+    def _phrases(cls, value: list[str]) -> list[str]:
+        from scheduler.newsletter.rules import check_patterns
+
+        try:
+            check_patterns(value, "phrase")
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
         return value
 
     @field_validator("fetch_allow")

@@ -13,7 +13,7 @@ from scheduler.planner import Holidays, Request, SlotRule, plan
 from scheduler.platforms import registry
 from scheduler.render.renderer import Renderer
 from scheduler.requeue import Candidate, Removed, Rendering, Stale, identify, sort_out
-from scheduler.service import IssuePreview, Source, load_issues, render_issues
+from scheduler.service import DEFAULT_READING, IssuePreview, Reading, Source, load_issues, render_issues
 from scheduler.storage import Store
 from scheduler.storage.items import queued, rewrite
 
@@ -60,6 +60,7 @@ def add_issues(
     limits: Limits = Limits(),
     footers: Mapping[tuple[str, str], str] | None = None,
     fetch_allow: Sequence[str] = (),
+    reading: Reading = DEFAULT_READING,
 ) -> AddReport:
     """Render and queue every item of the issues at `paths`. Items keep their identity when their
     text is corrected (`newsletter.identity`): an item queued already is not queued again; its
@@ -78,7 +79,7 @@ def add_issues(
     for platform, names in targets.items():
         for name in names:
             groups.setdefault((footers or {}).get((platform, name)), {}).setdefault(platform, []).append(name)
-    issues = load_issues(paths, languages=languages, limits=limits, fetch_allow=fetch_allow)
+    issues = load_issues(paths, languages=languages, limits=limits, fetch_allow=fetch_allow, reading=reading)
     renderings = [
         Rendering(
             render_issues(

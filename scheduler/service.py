@@ -10,13 +10,27 @@ from pathlib import Path
 
 from scheduler import media, newsletter
 from scheduler.models import Issue, Post
-from scheduler.newsletter import Limits, issue_files
+from scheduler.newsletter import Limits, PerEntry, Rules, issue_files
+from scheduler.newsletter.rules import DEFAULT
 from scheduler.platforms import PayloadOptions, build_payloads, build_uploads, registry
 from scheduler.platforms.base import Payload
 from scheduler.render.renderer import Renderer
 
 #: Where an issue comes from: a file or folder, or the address of a page or feed (http(s)://…).
 Source = Path | str
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """How issues are read: the team's boilerplate phrases added to the default rules
+    (SCHEDULER_BOILERPLATE), and what a feed's entry is (SCHEDULER_FEED_ENTRIES)."""
+
+    rules: Rules = DEFAULT
+    feed_entries: PerEntry = "issue"
+
+
+#: The default rules, each feed entry an issue.
+DEFAULT_READING = Reading()
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +61,7 @@ def preview(
     options: PayloadOptions | None = None,
     limits: Limits = Limits(),
     fetch_allow: Sequence[str] = (),
+    reading: Reading = Reading(),
 ) -> list[IssuePreview]:
     """Every post of every issue at `paths` (files, folders, addresses) on every platform, with the
     exact requests; nothing is sent.
@@ -57,7 +72,7 @@ def preview(
     them as public URLs under `media_base_url`. `options`: what settings add to request bodies.
     `limits`: the largest file and the most items an issue may have (checked before rendering)."""
     return render_issues(
-        load_issues(paths, languages=languages, limits=limits, fetch_allow=fetch_allow),
+        load_issues(paths, languages=languages, limits=limits, fetch_allow=fetch_allow, reading=reading),
         renderer=renderer,
         platforms=platforms,
         now=now,
@@ -77,27 +92,42 @@ def load_issues(
     languages: Sequence[str],
     limits: Limits = Limits(),
     fetch_allow: Sequence[str] = (),
+    reading: Reading = Reading(),
 ) -> list[Issue]:
     """The issues at `paths` (files, folders, or addresses fetched with the package's fetcher,
     which reaches private addresses only where `fetch_allow` lists them), every one read before any
-    is rendered."""
+    is rendered, as `reading` says."""
     issue_files([path for path in paths if not isinstance(path, str)])  # every path exists, before any fetch
     issues: list[Issue] = []
     for path in paths:
         if isinstance(path, str):
-            issues.extend(_fetched(path, languages=languages, limits=limits, fetch_allow=fetch_allow))
+            issues.extend(_fetched(path, languages=languages, limits=limits, fetch_allow=fetch_allow, reading=reading))
         else:
             for file in issue_files([path]):
-                issues.extend(newsletter.load_issues(file, languages=languages, limits=limits))
+                issues.extend(
+                    newsletter.load_issues(
+                        file, languages=languages, limits=limits, per_entry=reading.feed_entries, rules=reading.rules
+                    )
+                )
     return issues
 
 
-def _fetched(url: str, *, languages: Sequence[str], limits: Limits, fetch_allow: Sequence[str]) -> list[Issue]:
+def _fetched(
+    url: str, *, languages: Sequence[str], limits: Limits, fetch_allow: Sequence[str], reading: Reading
+) -> list[Issue]:
     from scheduler.platforms.download import download_issue  # requests only when an address is given
 
     got = download_issue(url, max_bytes=limits.max_bytes, allow=fetch_allow)
     data = got.text.encode("utf-8") if got.charset_from == "header" else got.body
-    return newsletter.read_issues(data, source=url, url=got.url, languages=languages, limits=limits)
+    return newsletter.read_issues(
+        data,
+        source=url,
+        url=got.url,
+        languages=languages,
+        limits=limits,
+        per_entry=reading.feed_entries,
+        rules=reading.rules,
+    )
 
 
 def render_issues(

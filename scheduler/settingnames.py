@@ -70,6 +70,8 @@ CORE_FIELDS = frozenset(
         "max_issue_bytes",
         "max_items",
         "fetch_allow",
+        "boilerplate",
+        "feed_entries",
     }
 )
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from scheduler.platforms.http import HttpClient
     from scheduler.queueing import Planning
     from scheduler.render.renderer import Renderer
+    from scheduler.service import Reading
     from scheduler.storage import Store
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,15 @@ class Wiring:
         from scheduler.platforms.http import HttpClient
 
         return HttpClient(timeout=timeout, fetch_allow=self.settings.fetch_allow)
+
+    def reading(self) -> Reading:
+        """How issues are read: SCHEDULER_BOILERPLATE added to the default rules, SCHEDULER_FEED_ENTRIES."""
+        from scheduler.newsletter.rules import DEFAULT
+        from scheduler.service import Reading
+
+        return Reading(
+            rules=DEFAULT.extended(boilerplate=self.settings.boilerplate), feed_entries=self.settings.feed_entries
+        )
 
     def payload_options(self) -> dict[str, dict[str, Any]]:
         from scheduler.config import payload_options

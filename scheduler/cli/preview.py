@@ -67,6 +67,7 @@ def preview(paths: tuple[str, ...], platforms: tuple[str, ...], fmt: str, output
         options=wiring.payload_options(),
         limits=Limits(max_bytes=settings.max_issue_bytes, max_items=settings.max_items),
         fetch_allow=settings.fetch_allow,
+        reading=wiring.reading(),
     )
     write_output(output, formatter(fmt)(previews))
     misfits = [(p.issue.source, post) for p in previews for post in p.misfits]

@@ -173,6 +173,7 @@ def add(
         update=update,
         limits=Limits(max_bytes=settings.max_issue_bytes, max_items=settings.max_items),
         fetch_allow=settings.fetch_allow,
+        reading=wiring.reading(),
         footers={
             (platform, name): account_footer(settings, platform, configured.get((platform, name)))
             for platform, names in targets.items()

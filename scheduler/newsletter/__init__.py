@@ -22,7 +22,17 @@ from scheduler.newsletter.reading import Limits, read_text
 from scheduler.newsletter.rules import DEFAULT, Rules
 from scheduler.wording import plural
 
-__all__ = ["Format", "Limits", "Rules", "attach_images", "issue_files", "load_issue", "load_issues", "read_issues"]
+__all__ = [
+    "Format",
+    "Limits",
+    "PerEntry",
+    "Rules",
+    "attach_images",
+    "issue_files",
+    "load_issue",
+    "load_issues",
+    "read_issues",
+]
 
 #: A feed's entries: each one an issue (split into its items), or each one an item of one issue.
 PerEntry = Literal["issue", "item"]

@@ -85,3 +85,36 @@ def test_a_private_address_is_fetched_only_where_the_setting_allows_it(run):
         result = run("preview", url)
     assert result.code == 2 and result.err.startswith("error: ") and result.err.count("\n") == 1
     assert "SCHEDULER_FETCH_ALLOW" in result.err
+
+
+ONE_ISSUE = """13.03.2025: Rundbrief des Fördervereins
+
+Aus dem Verein
+
+Neue Sprechzeiten im Familienbüro: ab April dienstags und donnerstags von 9 bis 12 Uhr, auch ohne Termin.
+
+Unser Spendenkonto: DE12 3456 7890 1234 5678 90 bei der Sparkasse Musterstadt, Stichwort Familienbüro.
+"""
+
+
+def test_the_teams_boilerplate_phrases_are_no_items(run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    issue = tmp_path / "rundbrief.txt"
+    issue.write_text(ONE_ISSUE, encoding="utf-8")
+    before = run("preview", str(issue), "--format", "json", "-p", "mastodon")
+    monkeypatch.setenv("SCHEDULER_BOILERPLATE", "Spendenkonto,Pressekontakt")
+    after = run("preview", str(issue), "--format", "json", "-p", "mastodon")
+    assert [json.loads(r.out)["issues"][0]["items"] for r in (before, after)] == [2, 1]
+    assert "Spendenkonto" not in after.out
+    monkeypatch.setenv("SCHEDULER_BOILERPLATE", "Spenden(konto")
+    wrong = run("preview", str(issue))
+    assert wrong.code == 2 and wrong.err.count("\n") == 1
+    assert wrong.err.startswith("error: SCHEDULER_BOILERPLATE=") and "not a regular expression" in wrong.err
+
+
+def test_a_feeds_entries_are_issues_or_items_as_the_setting_says(run, monkeypatch: pytest.MonkeyPatch):
+    feed = FIXTURES / "feed" / "rss-issues-de.xml"
+    as_issues = run("preview", str(feed), "--format", "json", "-p", "mastodon")
+    monkeypatch.setenv("SCHEDULER_FEED_ENTRIES", "item")
+    as_items = run("preview", str(feed), "--format", "json", "-p", "mastodon")
+    assert [issue["items"] for issue in json.loads(as_issues.out)["issues"]] == [3, 3]  # two issues of three items
+    assert [issue["items"] for issue in json.loads(as_items.out)["issues"]] == [2]  # one issue: an item per entry
