@@ -266,6 +266,28 @@ def _starts_with(text: str, start: str) -> int:
     return 0
 
 
+_ARROWS = " \t»›→>…|·-–—"
+
+
+def _without_read_more(block: Block, rules: Rules) -> Block:
+    """`block` without a "read more" link's text at its end ("… 15 €. » Zur Anmeldung"): the post
+    ends with the item's link, and the words of a link a post cannot carry would lead nowhere."""
+    text = block.text
+    for link in reversed(block.links):
+        words = link.text.strip(_ARROWS)
+        trimmed = text.rstrip(_ARROWS + ".")
+        before = trimmed[: -len(words)] if words and trimmed.endswith(words) else None
+        # only where the words stand on their own, as a button does ("… 15 €. » Zur Anmeldung"),
+        # not where a sentence ends in them ("Anmelden können Sie sich hier")
+        if (
+            before is not None
+            and rules.is_read_more(words)
+            and (not before.strip() or before.rstrip()[-1] in ".!?:»›→|")
+        ):
+            text = before.rstrip(_ARROWS)
+    return block if text == block.text else dataclasses.replace(block, text=text)
+
+
 def _body(blocks: Sequence[Block], *, entry: bool = False) -> str:
     """Paragraphs with blank lines between; a list's entries on lines of their own. With `entry`,
     the first block is the item itself (a list entry, too, is then a paragraph)."""
@@ -283,9 +305,15 @@ def _body(blocks: Sequence[Block], *, entry: bool = False) -> str:
 
 
 def _images(blocks: Sequence[Block]) -> tuple[Image, ...]:
+    """The blocks' images, each once. An image at an unencrypted `http://` address is left out with
+    a warning: the platforms take images from https:// addresses only, and the page is not ours to
+    fix (a local file or an https:// image stays)."""
     seen: dict[str, Image] = {}
     for block in blocks:
         for image in block.images:
+            if image.path.startswith("http://"):
+                log.warning("image %s is left out: platforms take images from https:// addresses only", image.path)
+                continue
             seen.setdefault(image.path, image)
     return tuple(seen.values())
 
@@ -318,7 +346,9 @@ def _item(
         body = _body(text, entry=True)
         first_sentence = (sentences(" ".join(body.split()), language) or [body])[0] if body else ""
         title, derived = _shorten(first_sentence, _TITLE_LENGTH), True
-    body = _body(text, entry=heading is None)
+    body = _body(
+        [block for block in (_without_read_more(block, rules) for block in text) if block.text], entry=heading is None
+    )
     if not derived and (cut := _starts_with(body, title)) and cut < len(body):
         body = body[cut:].lstrip(_TRIM + " .\n")
     body = body or title

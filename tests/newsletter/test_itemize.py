@@ -378,3 +378,43 @@ def test_a_tracked_link_gives_way_to_the_address_the_email_shows_or_writes():
         assert tracker in item.links  # kept as it is among the item's links
     (item,) = itemize(untracked, source="test").items
     assert item.link == "https://www.familienzentrum-kassel.de/beratung?ref=nl"  # no tracker: the link as written
+
+
+def test_an_image_at_an_http_address_is_left_out_with_a_warning(caplog: pytest.LogCaptureFixture):
+    """A page's old http:// image must not stop the whole issue's preview: it is left out, saying so."""
+    document = Document(
+        blocks=(
+            Block(Kind.HEADING, "Sommerfest im Familienzentrum", level=2),
+            Block(
+                Kind.PARAGRAPH,
+                "Am 21. Juni feiern wir mit Musik und Kuchen.",
+                images=(
+                    Image("http://verein.example/alt/fest.jpg", "Kinder beim Sommerfest"),
+                    Image("https://verein.example/neu/buffet.jpg", "Das Kuchenbuffet"),
+                ),
+            ),
+        )
+    )
+    with caplog.at_level(logging.WARNING):
+        (item,) = itemize(document, source="test").items
+    assert [image.path for image in item.images] == ["https://verein.example/neu/buffet.jpg"]
+    assert "http://verein.example/alt/fest.jpg is left out" in caplog.text
+
+
+def test_a_read_more_buttons_words_leave_the_body_but_a_sentences_do_not():
+    def body(text: str, link_text: str) -> str:
+        document = Document(
+            blocks=(
+                Block(Kind.HEADING, "Schnittkurse im Frühjahr", level=2),
+                Block(Kind.PARAGRAPH, text, links=(Link("https://verein.example/kurse/schnitt", link_text),)),
+            )
+        )
+        (item,) = itemize(document, source="test").items
+        assert item.link == "https://verein.example/kurse/schnitt"  # the post ends with it
+        return item.body
+
+    assert body("Der Kurs kostet 15 €. » Zur Anmeldung", "Zur Anmeldung") == "Der Kurs kostet 15 €."
+    assert body("Der Kurs kostet 15 €. Weiterlesen →", "Weiterlesen") == "Der Kurs kostet 15 €."
+    assert body("Der Kurs kostet 15 €, anmelden können Sie sich hier.", "hier") == (
+        "Der Kurs kostet 15 €, anmelden können Sie sich hier."
+    )
