@@ -158,6 +158,12 @@ class CoreSettings(BaseSettings):
             "comma-separated phrases that mark a paragraph as no item, e.g. Spendenkonto,Pressekontakt"
         ),
     )
+    boilerplate_selectors: CommaList = Field(
+        [],
+        json_schema_extra=_expected(
+            "comma-separated CSS selectors of what is no item in HTML issues, e.g. .spendenaufruf,aside.teaser"
+        ),
+    )
     feed_entries: Literal["issue", "item"] = Field(
         "issue",
         json_schema_extra=_expected(
@@ -338,6 +344,7 @@ class CoreSettings(BaseSettings):
         "notify_email_to",
         "fetch_allow",
         "boilerplate",
+        "boilerplate_selectors",
         mode="before",
     )
     @classmethod
@@ -353,6 +360,17 @@ class CoreSettings(BaseSettings):
 
         try:
             check_patterns(value, "phrase")
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("boilerplate_selectors")
+    @classmethod
+    def _selectors(cls, value: list[str]) -> list[str]:
+        from scheduler.newsletter.rules import check_selectors
+
+        try:
+            check_selectors(value, "selector")
         except ConfigError as exc:
             raise ValueError(str(exc)) from None
         return value

@@ -71,6 +71,7 @@ CORE_FIELDS = frozenset(
         "max_items",
         "fetch_allow",
         "boilerplate",
+        "boilerplate_selectors",
         "feed_entries",
     }
 )

@@ -122,12 +122,16 @@ class Wiring:
         return HttpClient(timeout=timeout, fetch_allow=self.settings.fetch_allow)
 
     def reading(self) -> Reading:
-        """How issues are read: SCHEDULER_BOILERPLATE added to the default rules, SCHEDULER_FEED_ENTRIES."""
+        """How issues are read: SCHEDULER_BOILERPLATE and SCHEDULER_BOILERPLATE_SELECTORS added to the
+        default rules, SCHEDULER_FEED_ENTRIES."""
         from scheduler.newsletter.rules import DEFAULT
         from scheduler.service import Reading
 
         return Reading(
-            rules=DEFAULT.extended(boilerplate=self.settings.boilerplate), feed_entries=self.settings.feed_entries
+            rules=DEFAULT.extended(
+                boilerplate=self.settings.boilerplate, selectors=self.settings.boilerplate_selectors
+            ),
+            feed_entries=self.settings.feed_entries,
         )
 
     def payload_options(self) -> dict[str, dict[str, Any]]:

@@ -147,9 +147,9 @@ def read_issues(
     elif form is Format.FEED:
         documents = feed.read(data, url=url, per_entry=per_entry, max_bytes=cap)
     elif form is Format.HTML_EMAIL:
-        documents = [html_email.read(data, url=url, max_bytes=cap)]
+        documents = [html_email.read(data, url=url, max_bytes=cap, remove=rules.selectors)]
     elif form is Format.HTML_PAGE:
-        documents = [html_page.read(data, url=url, max_bytes=cap)]
+        documents = [html_page.read(data, url=url, max_bytes=cap, remove=rules.selectors)]
     elif form is Format.MARKDOWN:
         documents = [markdown.read(data, url=url, max_bytes=cap)]
     else:

@@ -38,6 +38,7 @@ the language its `<html lang>`, else "" (detected later).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -127,12 +128,15 @@ def looks_like(sample: str) -> bool:
     return not _PAGE_MARKS.search(sample) and len(set(_WEAK_MARKS.findall(sample))) >= 2
 
 
-def read(data: bytes | str, *, url: str = "", max_bytes: int | None = Limits().max_bytes) -> Document:
+def read(
+    data: bytes | str, *, url: str = "", max_bytes: int | None = Limits().max_bytes, remove: Sequence[str] = ()
+) -> Document:
     """The e-mail's content as a `Document`; `InputError` when it cannot be read or is larger than
     `max_bytes` (SCHEDULER_MAX_ISSUE_BYTES)."""
     what = url or "HTML e-mail"
     text = html_input.text_of(data, max_bytes=max_bytes, what=what)
     root = html_input.parse(text, what)
+    html_input.drop_matching(root, remove)  # the team's boilerplate selectors
     try:
         return _document(root, url)
     except (RecursionError, ValueError, TypeError, LookupError, AttributeError) as exc:

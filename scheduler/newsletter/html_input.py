@@ -19,6 +19,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
@@ -160,6 +161,15 @@ def parse(text: str, what: str) -> HtmlElement:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{what}: cannot be read as HTML ({first}); save the page or e-mail again as HTML") from None
     return root
+
+
+def drop_matching(root: HtmlElement, selectors: Sequence[str]) -> None:
+    """Remove from `root` every element a selector of the team's boilerplate rules matches (their
+    text and links go with them; checked when the rules were made: `rules.check_selectors`)."""
+    for selector in selectors:
+        for element in root.cssselect(selector):
+            if element.getparent() is not None:
+                element.drop_tree()
 
 
 def looks_html(sample: str) -> bool:

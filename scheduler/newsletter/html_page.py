@@ -31,6 +31,7 @@ contentinfo|complementary` parts.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from configparser import ConfigParser
 from copy import deepcopy
 from dataclasses import replace
@@ -71,12 +72,15 @@ def looks_like(sample: str) -> bool:
     return page > 0 or email == 0
 
 
-def read(data: bytes | str, *, url: str = "", max_bytes: int | None = Limits().max_bytes) -> Document:
+def read(
+    data: bytes | str, *, url: str = "", max_bytes: int | None = Limits().max_bytes, remove: Sequence[str] = ()
+) -> Document:
     """The web page's main content as a `Document`; `InputError` when it cannot be read or is
     larger than `max_bytes` (SCHEDULER_MAX_ISSUE_BYTES)."""
     what = url or "web page"
     text = html_input.text_of(data, max_bytes=max_bytes, what=what)
     root = html_input.parse(text, what)
+    html_input.drop_matching(root, remove)  # the team's boilerplate selectors
     try:
         return _document(root, url)
     except (RecursionError, ValueError, TypeError, LookupError, AttributeError) as exc:

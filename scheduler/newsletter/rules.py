@@ -194,6 +194,23 @@ def check_patterns(patterns: Iterable[str], where: str) -> tuple[str, ...]:
     return tuple(checked)
 
 
+def check_selectors(selectors: Iterable[str], where: str) -> tuple[str, ...]:
+    """The selectors, each checked to be a CSS selector; a `ConfigError` naming the bad one."""
+    checked = tuple(selectors)
+    if not checked:
+        return ()
+    from cssselect import GenericTranslator, SelectorError
+
+    for selector in checked:
+        try:
+            GenericTranslator().css_to_xpath(selector)
+        except SelectorError as exc:
+            raise ConfigError(
+                f"{where}: {selector!r} is not a CSS selector ({exc}); write e.g. .spendenaufruf, #footer or aside.teaser"
+            ) from None
+    return checked
+
+
 @dataclass(frozen=True, slots=True)
 class Rules:
     """The phrases (regular expressions, case ignored) that tell an item from the rest; `keep_events`
@@ -212,18 +229,28 @@ class Rules:
     sections: tuple[str, ...] = SECTIONS
     labels: tuple[str, ...] = LABELS
     keep_events: bool = False
+    selectors: tuple[str, ...] = ()  # CSS selectors of what is no item in HTML (the team's own)
 
     def __repr__(self) -> str:
         extra = [f"{len(getattr(self, name))} {name}" for name in ("footer", "boilerplate")]
         return f"Rules({', '.join(extra)}, keep_events={self.keep_events})"
 
-    def extended(self, *, boilerplate: Iterable[str] = (), footer: Iterable[str] = ()) -> Rules:
-        """These rules with a team's own phrases added (each checked: a `ConfigError` names a bad one)."""
+    def extended(
+        self, *, boilerplate: Iterable[str] = (), footer: Iterable[str] = (), selectors: Iterable[str] = ()
+    ) -> Rules:
+        """These rules with a team's own phrases and CSS selectors added (each checked: a
+        `ConfigError` names a bad one)."""
         more_boilerplate = check_patterns(boilerplate, "boilerplate")
         more_footer = check_patterns(footer, "footer")
-        if not more_boilerplate and not more_footer:
+        more_selectors = check_selectors(selectors, "boilerplate selector")
+        if not more_boilerplate and not more_footer and not more_selectors:
             return self
-        return replace(self, boilerplate=self.boilerplate + more_boilerplate, footer=self.footer + more_footer)
+        return replace(
+            self,
+            boilerplate=self.boilerplate + more_boilerplate,
+            footer=self.footer + more_footer,
+            selectors=self.selectors + more_selectors,
+        )
 
     def matches(self, name: str, text: str) -> bool:
         """Whether `text` has one of the phrases of the rule `name` ("footer", "greeting", …)."""

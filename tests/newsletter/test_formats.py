@@ -118,3 +118,32 @@ def test_a_feeds_entries_are_issues_or_items_as_the_setting_says(run, monkeypatc
     as_items = run("preview", str(feed), "--format", "json", "-p", "mastodon")
     assert [issue["items"] for issue in json.loads(as_issues.out)["issues"]] == [3, 3]  # two issues of three items
     assert [issue["items"] for issue in json.loads(as_items.out)["issues"]] == [2]  # one issue: an item per entry
+
+
+PAGE_WITH_AN_ADVERT = """<!doctype html><html lang="de"><head><title>Rundbrief April 2025</title></head>
+<body><main><article>
+<h1>Rundbrief April 2025</h1>
+<h2>Neue Sprechzeiten im Familienbüro</h2>
+<p>Ab April berät das Familienbüro dienstags und donnerstags von 9 bis 12 Uhr, auch ohne Termin.
+Die Beratung ist kostenlos und vertraulich.</p>
+<div class="anzeige"><h2>Buchtipp unseres Partnerverlags</h2>
+<p>Der neue Ratgeber zur Elternzeit erklärt auf 120 Seiten Anträge, Fristen und Elterngeld Plus.</p></div>
+<h2>Elterncafé startet im Mai</h2>
+<p>Jeden ersten Freitag im Monat treffen sich Eltern im Gemeindehaus zum Austausch bei Kaffee und Kuchen.</p>
+</article></main></body></html>
+"""
+
+
+def test_the_teams_css_selectors_remove_boilerplate_from_html_issues(run, monkeypatch, tmp_path: Path):
+    page = tmp_path / "rundbrief.html"
+    page.write_text(PAGE_WITH_AN_ADVERT, encoding="utf-8")
+    before = run("preview", str(page), "--format", "json", "-p", "mastodon")
+    monkeypatch.setenv("SCHEDULER_BOILERPLATE_SELECTORS", ".anzeige, aside.teaser")
+    after = run("preview", str(page), "--format", "json", "-p", "mastodon")
+    titles = [[post["title"] for post in json.loads(r.out)["issues"][0]["posts"]] for r in (before, after)]
+    assert "Buchtipp unseres Partnerverlags" in titles[0]  # without the selector, the advert reads as an item
+    assert titles[1] == ["Neue Sprechzeiten im Familienbüro", "Elterncafé startet im Mai"]
+    monkeypatch.setenv("SCHEDULER_BOILERPLATE_SELECTORS", "div[class=")
+    wrong = run("preview", str(page))
+    assert wrong.code == 2 and wrong.err.count("\n") == 1
+    assert wrong.err.startswith("error: SCHEDULER_BOILERPLATE_SELECTORS=") and "not a CSS selector" in wrong.err
