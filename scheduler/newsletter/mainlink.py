@@ -18,8 +18,9 @@ from collections.abc import Sequence
 
 from scheduler.newsletter import noise
 from scheduler.newsletter.document import Block, Document, Link
-from scheduler.newsletter.links import extract_links, never_main, site, tracking
+from scheduler.newsletter.links import extract_links, never_main, site
 from scheduler.newsletter.rules import Rules
+from scheduler.text.trackers import tracking
 
 TITLE_LENGTH = 150  # the longest link text taken for a title
 URLS_AND_ADDRESSES = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")

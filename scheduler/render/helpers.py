@@ -7,13 +7,16 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scheduler.text.entities import url_spans
 from scheduler.text.sentences import sentences
+from scheduler.text.trackers import tracking
 
 
 def add_utm(url: str, *, source: str, campaign: str, medium: str = "social") -> str:
     """Add `utm_source`, `utm_medium` and `utm_campaign` to a web link, keeping its query and
-    fragment; parameters the link already has are left as they are; other links are unchanged."""
+    fragment; parameters the link already has are left as they are; other links are unchanged, and
+    so is a link through a mailing tool's click tracker (its parameters would not reach the article,
+    only make the tracker's address longer)."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
+    if parts.scheme not in ("http", "https") or tracking(url):
         return url
     query = parse_qsl(parts.query, keep_blank_values=True)
     present = {key for key, _ in query}
