@@ -19,7 +19,7 @@ e-mail's body once its chrome is gone). What the walk does:
   skipped; the alt text, else the title, else the figure's caption; an image without any is left
   out (HTML's `alt=""` marks an image as decoration, and a post cannot show an image it cannot
   describe). An image standing alone (a figure, a cell of its own) is a block of its own without
-  text (`itemize` gives it to the item it stands in or before), with its link when it has one.
+  text (`itemize` gives it to the item it stands in, below or above), with its link when it has one.
 - A bold lead-in (`<strong>`/`<b>`, or a bold style, opening a paragraph or list entry) is the
   block's `lead`; a paragraph all in bold has itself as its lead (as `itemize` reads it), but a
   button (bold link text only) has none. What the walk also measures — whether all of a

@@ -178,6 +178,14 @@ def _without_intro(blocks: Sequence[Block]) -> Sequence[Block]:
     return [block for block in blocks[:first] if block.kind is not Kind.PARAGRAPH or block.lead] + list(blocks[first:])
 
 
+def _ends(draft: _Draft) -> bool:
+    """Whether an image standing alone after `draft` and before the next heading ends it: when the
+    item has text and no picture yet (an image below an item's text). An item that has its picture
+    already leaves the image to the next one (the layout of an image above each heading)."""
+    everything = [*([draft.heading] if draft.heading is not None else []), *draft.blocks]
+    return any(block.text for block in draft.blocks) and not any(block.images for block in everything)
+
+
 def _drafts(blocks: Sequence[Block], rules: Rules) -> list[_Draft]:
     blocks = _without_intro(blocks)
     sections = section_headings(blocks, rules)
@@ -197,10 +205,10 @@ def _drafts(blocks: Sequence[Block], rules: Rules) -> list[_Draft]:
                 drafts.append(current)
                 waiting = []
             continue
-        if not block.text:  # an image: the next item's when a heading follows, else this one's
+        if not block.text:  # an image standing alone
             following = blocks[index + 1] if index + 1 < len(blocks) else None
             heads = following is not None and following.kind is Kind.HEADING
-            (waiting if current is None or heads else current.blocks).append(block)
+            (current.blocks if current is not None and (not heads or _ends(current)) else waiting).append(block)
             continue
         if current is not None and (current.heading is not None or _continues(current, block, index in leads, rules)):
             current.blocks.append(block)

@@ -179,10 +179,6 @@ def test_atom_issue_items():
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="html_blocks gives an image that stands alone to the next block, here across the next item's heading",
-)
 def test_an_image_at_the_end_of_an_item_stays_with_it():
     april, _ = read("atom-issues-en.xml")
     water, compost = itemize(april, source="feed").items[1:]

@@ -261,6 +261,29 @@ def test_images_with_alt_text_and_an_image_above_a_heading_goes_with_it():
     assert [item.images for item in items] == [(photo,), (park,)]
 
 
+def test_an_image_below_an_items_text_is_its_own_and_an_image_above_each_heading_its_headings():
+    photo = Image(f"{SITE}/img/gf.jpg", "Anna Schmidt vor der Geschäftsstelle")
+    park = Image(f"{SITE}/img/park.jpg", "Kinder spielen im Park")
+    below = run(
+        heading("Neue Geschäftsführerin im Amt"),
+        para(LONG_DE),
+        para("", images=(photo,)),
+        heading("Sommerfest 2025 im Park"),
+        para(FEST_DE),
+        para("", images=(park,)),
+    )
+    assert [item.images for item in below] == [(photo,), (park,)]
+    above = run(
+        para("", images=(photo,)),
+        heading("Neue Geschäftsführerin im Amt"),
+        para(LONG_DE),
+        para("", images=(park,)),
+        heading("Sommerfest 2025 im Park"),
+        para(FEST_DE),
+    )
+    assert [item.images for item in above] == [(photo,), (park,)]
+
+
 def test_dates_the_blocks_own_else_a_date_line_else_the_documents():
     document = Document(
         blocks=(
