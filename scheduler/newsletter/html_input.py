@@ -1,4 +1,4 @@
-"""HTML in, before any reading: the byte cap, the charset, a parse that cannot hang, and what a
+"""HTML in, before any reading: the byte cap (`incoming.check_size`), the charset, a parse that cannot hang, and what a
 document says about itself (its base address, language, title, date).
 
 Shared by the web page reader (`html_page`) and the e-mail reader (`html_email`). The charset is
@@ -24,12 +24,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from scheduler.errors import InputError
+from scheduler.newsletter.incoming import check_size
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
-#: The setting that caps an issue's size, named in the refusal.
-SETTING = "SCHEDULER_MAX_ISSUE_BYTES"
 #: How far into the bytes a charset declaration is looked for (browsers look at 1024 bytes; pages
 #: with long <head>s of scripts put it later).
 _PRESCAN = 8192
@@ -73,24 +72,6 @@ _DATED_TITLE = re.compile(
     r"\s*[:–—|-]\s*(?P<title>\S.*)$"
 )
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-
-
-def _size(count: int) -> str:
-    return f"{count / 1_000_000:.1f} MB" if count >= 1_000_000 else f"{count:,} bytes"
-
-
-def check_size(data: bytes | str, max_bytes: int | None, what: str) -> None:
-    """Refuse `data` above `max_bytes` before any parsing, naming the setting."""
-    if max_bytes is None:
-        return
-    size = len(data)  # characters: at most the bytes UTF-8 needs
-    if isinstance(data, str) and size <= max_bytes:
-        size = len(data.encode("utf-8", "surrogatepass"))
-    if size > max_bytes:
-        raise InputError(
-            f"{what}: {_size(size)} is more than the {_size(max_bytes)} a newsletter issue may have "
-            f"({SETTING}); split it into several issues or raise the setting"
-        )
 
 
 def _codec(label: bytes | str) -> str | None:
@@ -139,8 +120,9 @@ def decode(data: bytes, what: str) -> str:
 
 
 def text_of(data: bytes | str, *, max_bytes: int | None, what: str) -> str:
-    """Size check, then decoding: the document as text, or `InputError`."""
-    check_size(data, max_bytes, what)
+    """Size check (`incoming.check_size`, as every reader's), then decoding: the document as text,
+    or `InputError`."""
+    check_size(data, max_bytes, what=what)
     text = decode(data, what) if isinstance(data, bytes) else data
     if not text.strip():
         raise InputError(f"{what}: the document is empty; save the whole page or e-mail as HTML")

@@ -1,5 +1,6 @@
-"""What the Markdown, feed and e-mail readers do first and last: refuse input above the byte cap
-before parsing it, turn bytes into text, and clean the text and addresses they hand on.
+"""What every reader does first and last: refuse input above the byte cap before parsing it (the
+one check and message, also for a file before it is read), turn bytes into text, and clean the
+text and addresses they hand on. (HTML finds its charset its own way: `html_input.decode`.)
 
 Pure functions, no third-party libraries: every reader imports this, whichever format it reads.
 """
@@ -28,11 +29,19 @@ def _size(count: int) -> str:
     return f"{count / 1_000_000:.1f} MB" if count >= 1_000_000 else f"{count:,} bytes"
 
 
-def check_size(data: bytes | str, max_bytes: int, *, what: str) -> None:
+def check_size(data: bytes | str, max_bytes: int | None, *, what: str) -> None:
     """`InputError` naming SCHEDULER_MAX_ISSUE_BYTES when `data` has more than `max_bytes` bytes
-    (text counted as UTF-8), before anything parses it."""
+    (text counted as UTF-8), before anything parses it; None: no cap."""
+    if max_bytes is None:
+        return
     size = len(data) if isinstance(data, bytes) or len(data) > max_bytes else len(data.encode("utf-8", "replace"))
-    if size > max_bytes:
+    check_count(size, max_bytes, what=what)
+
+
+def check_count(size: int, max_bytes: int | None, *, what: str) -> None:
+    """`InputError` naming SCHEDULER_MAX_ISSUE_BYTES when `size` bytes are more than `max_bytes`
+    (a file's size before it is read); None: no cap."""
+    if max_bytes is not None and size > max_bytes:
         shown, cap = _size(size), _size(max_bytes)
         if shown == cap:  # 5.0 MB is more than 5.0 MB: say it in bytes
             shown, cap = f"{size:,} bytes", f"{max_bytes:,} bytes"

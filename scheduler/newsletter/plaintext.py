@@ -23,13 +23,13 @@ import itertools
 import re
 from collections.abc import Sequence
 
-from scheduler.errors import InputError
 from scheduler.models import Issue, IssueOptions
 from scheduler.newsletter.dates import is_date_only, leading_date
 from scheduler.newsletter.document import Block, Document, Kind, Link
+from scheduler.newsletter.incoming import as_text, check_size
 from scheduler.newsletter.itemize import itemize
 from scheduler.newsletter.links import deobfuscate, extract_links
-from scheduler.newsletter.reading import Limits, decode
+from scheduler.newsletter.reading import Limits
 from scheduler.newsletter.rules import DEFAULT, Rules
 
 _DATED_TITLE = re.compile(
@@ -75,17 +75,8 @@ def read(
     `InputError` for input above `max_bytes` (SCHEDULER_MAX_ISSUE_BYTES; None: no cap), before it
     is read."""
     what = file_name or url or "text"
-    size = 0
-    if max_bytes is not None:
-        size = len(data) if isinstance(data, bytes) or len(data) > max_bytes else len(data.encode("utf-8", "replace"))
-    if max_bytes is not None and size > max_bytes:
-        mb = f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{size:,} bytes"
-        cap = f"{max_bytes / 1_000_000:.1f} MB" if max_bytes >= 1_000_000 else f"{max_bytes:,} bytes"
-        raise InputError(
-            f"{what}: {mb} is more than the {cap} a newsletter issue may have (SCHEDULER_MAX_ISSUE_BYTES); "
-            "split it into several issues or raise the setting"
-        )
-    text = decode(data, what) if isinstance(data, bytes) else data
+    check_size(data, max_bytes, what=what)
+    text = as_text(data, what=what)
     blocks = [_block(line, first=number == 0) for chunk in _chunks(text) for number, line in enumerate(_lines(chunk))]
     title, date, blocks = _title(blocks)
     if date is None and (file_date := _FILE_DATE.search(file_name)):

@@ -28,10 +28,6 @@ class Limits:
     max_items: int = 1000
 
 
-def _size(count: int) -> str:
-    return f"{count / 1_000_000:.1f} MB" if count >= 1_000_000 else f"{count:,} bytes"
-
-
 def _looks_binary(data: bytes) -> bool:
     return b"\x00" in data[:_SAMPLE]
 
@@ -130,13 +126,11 @@ def decode(data: bytes, source: str) -> str:
 def read_text(path: Path, *, max_bytes: int | None = None) -> str:
     """The text of a newsletter file, or `InputError` naming what is wrong and what to do. A file
     larger than `max_bytes` is refused before it is read."""
+    # imported here: incoming builds on this module (Limits, decode), and its check is the one
+    from scheduler.newsletter.incoming import check_count
+
     try:
-        size = path.stat().st_size
-        if max_bytes is not None and size > max_bytes:
-            raise InputError(
-                f"{path}: {_size(size)} is more than the {_size(max_bytes)} a newsletter issue may have "
-                "(SCHEDULER_MAX_ISSUE_BYTES); split it into several issues or raise the setting"
-            )
+        check_count(path.stat().st_size, max_bytes, what=str(path))
         data = path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: no such file or folder; check the path") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
@@ -164,4 +165,16 @@ def test_an_issue_above_the_item_limit_is_refused_before_its_items_are_analysed(
     assert str(caught.value) == (
         f"{path}: more than 5 items (15 paragraphs), the most one issue may have (SCHEDULER_MAX_ITEMS); "
         "split it into several issues or raise the setting"
+    )
+
+
+@pytest.mark.parametrize("reader", ["html_page", "html_email", "markdown", "feed", "eml", "plaintext"])
+def test_every_reader_refuses_input_above_the_byte_cap_with_the_same_words(reader):
+    module = importlib.import_module(f"scheduler.newsletter.{reader}")
+    with pytest.raises(InputError) as error:
+        module.read(b"a" * 2_001, url="https://example.org/issue", max_bytes=2_000)
+    assert "https://example.org/issue" in str(error.value)  # each reader names the input its own way
+    assert str(error.value).endswith(
+        ": 2,001 bytes is more than the 2,000 bytes a newsletter issue may have "
+        "(SCHEDULER_MAX_ISSUE_BYTES); split it into several issues or raise the setting"
     )
