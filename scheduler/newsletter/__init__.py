@@ -17,6 +17,7 @@ from scheduler.models import Image, Issue, IssueOptions, Item
 from scheduler.newsletter import plaintext
 from scheduler.newsletter.formats import SUFFIXES, Format, detect, sample
 from scheduler.newsletter.identity import unique_items
+from scheduler.newsletter.incoming import Deadline
 from scheduler.newsletter.options import check_sections, load_options, options_path
 from scheduler.newsletter.reading import Limits, read_text
 from scheduler.newsletter.rules import DEFAULT, Rules
@@ -69,7 +70,9 @@ def load_issues(
 ) -> list[Issue]:
     """Read and split one newsletter file (any form), with its options file if there is one: one
     issue, or a feed's issues. A file or an issue beyond `limits` is an `InputError` before the work
-    that grows with it."""
+    that grows with it; so is a read (reader and split together) that takes longer than
+    `incoming.TIME_LIMIT`."""
+    deadline = Deadline.start()
     try:
         size = path.stat().st_size
     except OSError:
@@ -93,6 +96,7 @@ def load_issues(
             file_name=path.name,
             max_items=limits.max_items,
             rules=rules,
+            deadline=deadline,
         )
         issues = [issue]
     else:
@@ -106,6 +110,7 @@ def load_issues(
             per_entry=per_entry,
             rules=rules,
             form=found,
+            deadline=deadline,
         )
     where = str(options_path(path))
     for issue in issues:
@@ -134,30 +139,41 @@ def read_issues(
     per_entry: PerEntry = "issue",
     rules: Rules = DEFAULT,
     form: Format | None = None,
+    deadline: Deadline | None = None,
 ) -> list[Issue]:
     """The issues in `data` (a file's or a fetched page's bytes, any form; `form` when already
-    known), each split into items. `url`: where it came from (relative links resolve against it)."""
+    known), each split into items. `url`: where it came from (relative links resolve against it).
+    One `deadline` (else `incoming.TIME_LIMIT` from now) for reading and splitting it all."""
     from scheduler.newsletter import eml, feed, html_email, html_page, markdown
     from scheduler.newsletter.itemize import itemize
 
+    deadline = deadline or Deadline.start()
     form = form or detect(sample(data))
     cap = limits.max_bytes
     if form is Format.EML:
-        documents = [eml.read(data, url=url, max_bytes=cap)]
+        documents = [eml.read(data, url=url, max_bytes=cap, deadline=deadline)]
     elif form is Format.FEED:
-        documents = feed.read(data, url=url, per_entry=per_entry, max_bytes=cap)
+        documents = feed.read(data, url=url, per_entry=per_entry, max_bytes=cap, deadline=deadline)
     elif form is Format.HTML_EMAIL:
-        documents = [html_email.read(data, url=url, max_bytes=cap, remove=rules.selectors)]
+        documents = [html_email.read(data, url=url, max_bytes=cap, remove=rules.selectors, deadline=deadline)]
     elif form is Format.HTML_PAGE:
-        documents = [html_page.read(data, url=url, max_bytes=cap, remove=rules.selectors)]
+        documents = [html_page.read(data, url=url, max_bytes=cap, remove=rules.selectors, deadline=deadline)]
     elif form is Format.MARKDOWN:
-        documents = [markdown.read(data, url=url, max_bytes=cap)]
+        documents = [markdown.read(data, url=url, max_bytes=cap, deadline=deadline)]
     else:
         documents = [plaintext.read(data, url=url, file_name=file_name, max_bytes=cap)]
     if not documents:
         raise InputError(f"{source}: the {form} holds no entries; nothing to import")
     return [
-        itemize(document, source=source, languages=languages, options=options, max_items=limits.max_items, rules=rules)
+        itemize(
+            document,
+            source=source,
+            languages=languages,
+            options=options,
+            max_items=limits.max_items,
+            rules=rules,
+            deadline=deadline,
+        )
         for document in documents
     ]
 

@@ -28,7 +28,15 @@ from email.message import EmailMessage, Message
 
 from scheduler.errors import InputError
 from scheduler.newsletter.document import Document
-from scheduler.newsletter.incoming import MAX_BYTES, as_text, check_size, clean, known_charset, language_code
+from scheduler.newsletter.incoming import (
+    MAX_BYTES,
+    Deadline,
+    as_text,
+    check_size,
+    clean,
+    known_charset,
+    language_code,
+)
 
 _WHAT = "e-mail message"
 #: Header fields that every real message has some of.
@@ -70,10 +78,10 @@ def looks_like(sample: str) -> bool:
     return len(known) >= 2 and bool(known & {"from", "subject", "mime-version"})
 
 
-def read(data: bytes | str, *, url: str = "", max_bytes: int = MAX_BYTES) -> Document:
+def read(data: bytes | str, *, url: str = "", max_bytes: int = MAX_BYTES, deadline: Deadline | None = None) -> Document:
     """The e-mail message `data` as a `Document` (see the module's words). `InputError` for input
     above `max_bytes` (SCHEDULER_MAX_ISSUE_BYTES) — before parsing —, for what is no message, and
-    for a message without an HTML or text body."""
+    for a message without an HTML or text body; its HTML part is read within `deadline`."""
     what = url or _WHAT
     check_size(data, max_bytes, what=what)
     parts = len(_PART.findall(data if isinstance(data, bytes) else data.encode("utf-8", "replace")))
@@ -98,7 +106,7 @@ def read(data: bytes | str, *, url: str = "", max_bytes: int = MAX_BYTES) -> Doc
         raise
     except Exception as exc:  # noqa: BLE001  # reason: the email package's header parsers fail on some malformed input with IndexError, TypeError …; one line, never a traceback
         raise InputError(f"{what}: the message cannot be read ({type(exc).__name__}); save it again as .eml") from None
-    document = _read_body(text, subtype, url=url, max_bytes=max_bytes, fallback=plain)
+    document = _read_body(text, subtype, url=url, max_bytes=max_bytes, fallback=plain, deadline=deadline)
     return replace(
         document,
         title=subject or document.title,
@@ -108,7 +116,9 @@ def read(data: bytes | str, *, url: str = "", max_bytes: int = MAX_BYTES) -> Doc
     )
 
 
-def _read_body(text: str, subtype: str, *, url: str, max_bytes: int, fallback: str | None) -> Document:
+def _read_body(
+    text: str, subtype: str, *, url: str, max_bytes: int, fallback: str | None, deadline: Deadline | None
+) -> Document:
     """The body by its reader; an HTML part with nothing to read (only comments, only images, an
     empty table layout) gives way to the message's text part when it has one."""
     from scheduler.newsletter import plaintext
@@ -118,7 +128,7 @@ def _read_body(text: str, subtype: str, *, url: str, max_bytes: int, fallback: s
     from scheduler.newsletter import html_email
 
     try:
-        document = html_email.read(text, url=url, max_bytes=max_bytes)
+        document = html_email.read(text, url=url, max_bytes=max_bytes, deadline=deadline)
     except InputError:
         if not fallback:
             raise

@@ -47,7 +47,7 @@ from xml.sax import SAXParseException
 from scheduler.errors import InputError
 from scheduler.models import Image
 from scheduler.newsletter.document import Block, Document, Kind, Link
-from scheduler.newsletter.incoming import MAX_BYTES, absolute, check_size, clean, date_of, language_code
+from scheduler.newsletter.incoming import MAX_BYTES, Deadline, absolute, check_size, clean, date_of, language_code
 
 PerEntry = Literal["issue", "item"]
 PER_ENTRY: tuple[PerEntry, ...] = ("issue", "item")
@@ -81,13 +81,20 @@ def looks_like(sample: str) -> bool:
 
 
 def read(
-    data: bytes | str, *, url: str = "", per_entry: PerEntry = "issue", max_bytes: int = MAX_BYTES
+    data: bytes | str,
+    *,
+    url: str = "",
+    per_entry: PerEntry = "issue",
+    max_bytes: int = MAX_BYTES,
+    deadline: Deadline | None = None,
 ) -> list[Document]:
     """The feed as Documents: one per entry with `per_entry="issue"`, a list of one with
     `per_entry="item"` (see the module's words). `url`: where the feed was read from (relative
     links resolve against it). `InputError` for input above `max_bytes` (SCHEDULER_MAX_ISSUE_BYTES)
     — before parsing —, for entity declarations that could expand without bound, and for a feed
-    nothing can be read from."""
+    nothing can be read from, or when the read takes longer than its `deadline` (else
+    `incoming.TIME_LIMIT` from now; looked at before each entry)."""
+    deadline = deadline or Deadline.start()
     what = f"{_WHAT} {url}" if url else _WHAT
     if per_entry not in PER_ENTRY:
         raise InputError(f"{what}: per_entry must be 'issue' or 'item', not {per_entry!r}")
@@ -101,9 +108,14 @@ def read(
     feed_url = absolute(str(feed.get("link", "")), url) or url
     feed_language = language_code(feed.get("language"))
     if per_entry == "issue":
-        return [_issue(entry, feed_url, feed_language) for entry in entries]
+        documents = []
+        for entry in entries:
+            deadline.check(what)
+            documents.append(_issue(entry, feed_url, feed_language))
+        return documents
     blocks: list[Block] = []
     for entry in entries:
+        deadline.check(what)
         blocks.extend(_item(entry, feed_url))
     document = Document(
         blocks=tuple(blocks),

@@ -41,6 +41,8 @@ from scheduler.newsletter.document import Block, Kind, Link
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
+    from scheduler.newsletter.incoming import Deadline
+
 #: Elements whose content is never read.
 SKIPPED = frozenset(
     "script style noscript template head title meta link iframe object embed svg math canvas form button input "
@@ -73,6 +75,8 @@ _FONT_SIZES = {1: 10.0, 2: 13.0, 3: 16.0, 4: 18.0, 5: 24.0, 6: 32.0, 7: 48.0}
 _HEADING_SIZES = {1: 32.0, 2: 24.0, 3: 18.7, 4: 16.0, 5: 13.3, 6: 10.7}
 _PIXEL_NAME = re.compile(r"(?:spacer|pixel|blank|transparent|shim|clear|trans|dot|1x1|open)\.(?:gif|png)\b", re.I)
 _MAX_DEPTH = 400
+#: Elements walked between two looks at the clock.
+_CHECK_EVERY = 256
 _LOGO = re.compile(r"\blogos?\b|logo[-_.]|[-_/]logo", re.IGNORECASE)
 
 
@@ -215,7 +219,9 @@ TextFilter = Callable[[str], tuple[str, bool]]
 class Walker:
     """Walks one tree into `Raw` blocks. `base` resolves relative addresses; `text_filter` cleans
     every text (an e-mail's merge tags); `alt_of` gives the alt text the page had for an image whose
-    extracted copy lost it, `pixel_of` whether the page showed it as a pixel or spacer."""
+    extracted copy lost it, `pixel_of` whether the page showed it as a pixel or spacer. With a
+    `deadline`, the walk looks at the clock every few hundred elements (an `InputError` naming
+    `what` when the read's time is up)."""
 
     def __init__(
         self,
@@ -224,8 +230,13 @@ class Walker:
         text_filter: TextFilter | None = None,
         alt_of: Callable[[str], str] | None = None,
         pixel_of: Callable[[str], bool] | None = None,
+        deadline: Deadline | None = None,
+        what: str = "HTML",
     ) -> None:
         self._base = base
+        self._deadline = deadline
+        self._what = what
+        self._visited = 0
         self._filter = text_filter
         self._alt_of = alt_of
         self._pixel_of = pixel_of
@@ -281,6 +292,9 @@ class Walker:
         tag = element.tag.rpartition("}")[2].lower() if isinstance(element.tag, str) else ""
         if depth > _MAX_DEPTH or not tag or tag in SKIPPED:
             return
+        if self._deadline is not None and self._visited % _CHECK_EVERY == 0:
+            self._deadline.check(self._what)
+        self._visited += 1
         css = declarations(element)
         if hidden(element, css) or (tag == "figcaption" and _captions_image(element)):
             return

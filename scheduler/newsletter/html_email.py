@@ -47,6 +47,7 @@ from scheduler.errors import InputError
 from scheduler.newsletter import html_input
 from scheduler.newsletter.document import Block, Document, Kind
 from scheduler.newsletter.html_blocks import Raw, Walker, clean, is_logo
+from scheduler.newsletter.incoming import Deadline
 from scheduler.newsletter.mergetags import is_merge_tag, strip_merge_tags
 from scheduler.newsletter.reading import Limits
 
@@ -129,27 +130,34 @@ def looks_like(sample: str) -> bool:
 
 
 def read(
-    data: bytes | str, *, url: str = "", max_bytes: int | None = Limits().max_bytes, remove: Sequence[str] = ()
+    data: bytes | str,
+    *,
+    url: str = "",
+    max_bytes: int | None = Limits().max_bytes,
+    remove: Sequence[str] = (),
+    deadline: Deadline | None = None,
 ) -> Document:
     """The e-mail's content as a `Document`; `InputError` when it cannot be read or is larger than
-    `max_bytes` (SCHEDULER_MAX_ISSUE_BYTES)."""
+    `max_bytes` (SCHEDULER_MAX_ISSUE_BYTES), or when the read takes longer than its `deadline` (else
+    `incoming.TIME_LIMIT` from now)."""
+    deadline = deadline or Deadline.start()
     what = url or "HTML e-mail"
     text = html_input.text_of(data, max_bytes=max_bytes, what=what)
     root = html_input.parse(text, what)
     html_input.drop_matching(root, remove)  # the team's boilerplate selectors
     try:
-        return _document(root, url)
+        return _document(root, url, deadline, what)
     except (RecursionError, ValueError, TypeError, LookupError, AttributeError) as exc:
         # a case the rules above did not foresee: one line, not a traceback
         raise InputError(f"{what}: the e-mail's content could not be read ({type(exc).__name__})") from None
 
 
-def _document(root: HtmlElement, url: str) -> Document:
+def _document(root: HtmlElement, url: str, deadline: Deadline, what: str) -> Document:
     body = root.find(".//body")
     body = body if body is not None else root
     title = _title(root)
     _remove_chrome(body)
-    raws = Walker(html_input.base_url(root, url), text_filter=strip_merge_tags).walk(body)
+    raws = Walker(html_input.base_url(root, url), text_filter=strip_merge_tags, deadline=deadline, what=what).walk(body)
     if not title:
         title = next((raw.block.text for raw in raws if raw.block.kind is Kind.HEADING), "")
     blocks = _judge(raws, title)

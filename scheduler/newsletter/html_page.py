@@ -42,6 +42,7 @@ from scheduler.errors import InputError
 from scheduler.newsletter import html_input
 from scheduler.newsletter.document import Block, Document, Kind
 from scheduler.newsletter.html_blocks import Raw, Walker, caption, clean, is_logo, is_pixel
+from scheduler.newsletter.incoming import Deadline
 from scheduler.newsletter.reading import Limits
 
 if TYPE_CHECKING:
@@ -73,22 +74,29 @@ def looks_like(sample: str) -> bool:
 
 
 def read(
-    data: bytes | str, *, url: str = "", max_bytes: int | None = Limits().max_bytes, remove: Sequence[str] = ()
+    data: bytes | str,
+    *,
+    url: str = "",
+    max_bytes: int | None = Limits().max_bytes,
+    remove: Sequence[str] = (),
+    deadline: Deadline | None = None,
 ) -> Document:
     """The web page's main content as a `Document`; `InputError` when it cannot be read or is
-    larger than `max_bytes` (SCHEDULER_MAX_ISSUE_BYTES)."""
+    larger than `max_bytes` (SCHEDULER_MAX_ISSUE_BYTES), or when the read takes longer than its
+    `deadline` (else `incoming.TIME_LIMIT` from now)."""
+    deadline = deadline or Deadline.start()
     what = url or "web page"
     text = html_input.text_of(data, max_bytes=max_bytes, what=what)
     root = html_input.parse(text, what)
     html_input.drop_matching(root, remove)  # the team's boilerplate selectors
     try:
-        return _document(root, url)
+        return _document(root, url, deadline, what)
     except (RecursionError, ValueError, TypeError, LookupError, AttributeError) as exc:
         # a bug or limit in the extraction library on an unusual page: one line, not a traceback
         raise InputError(f"{what}: the page's content could not be extracted ({type(exc).__name__})") from None
 
 
-def _document(root: HtmlElement, url: str) -> Document:
+def _document(root: HtmlElement, url: str, deadline: Deadline, what: str) -> Document:
     base = html_input.base_url(root, url)
     heading = html_input.first_heading(root)
     heading_text = html_input.text_content(heading) if heading is not None else ""
@@ -111,6 +119,8 @@ def _document(root: HtmlElement, url: str) -> Document:
         base,
         alt_of=lambda src: images.get(src, ("", False))[0],
         pixel_of=lambda src: images.get(src, ("", False))[1],
+        deadline=deadline,
+        what=what,
     )
     return replace(document, blocks=tuple(_judge(walker.walk(main), {heading_text, undated, title})))
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import re
+import time
 import unicodedata
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from scheduler.errors import InputError
@@ -19,6 +21,8 @@ from scheduler.newsletter.reading import Limits, decode
 #: The byte cap when the caller names none (SCHEDULER_MAX_ISSUE_BYTES' default).
 MAX_BYTES = Limits().max_bytes
 
+#: Seconds one read of one input may take: its reader and its split into items together.
+TIME_LIMIT = 10.0
 #: Characters that take no room and carry nothing a post needs: zero-width space and joiners, word
 #: joiner, byte order mark, soft hyphen.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
@@ -49,6 +53,30 @@ def check_count(size: int, max_bytes: int | None, *, what: str) -> None:
             f"{what}: {shown} is more than the {cap} a newsletter issue may have "
             "(SCHEDULER_MAX_ISSUE_BYTES); split it into several issues or raise the setting"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """When the read of one input must be done (the monotonic clock): one for the reader and
+    `itemize` together, looked at between blocks and every few hundred elements, so that no input
+    (markup-dense text, a huge tree) keeps a read going without end."""
+
+    at: float
+    seconds: float
+
+    @classmethod
+    def start(cls, seconds: float | None = None) -> Deadline:
+        """A deadline `seconds` (else `TIME_LIMIT`) from now."""
+        seconds = TIME_LIMIT if seconds is None else seconds
+        return cls(time.monotonic() + seconds, seconds)
+
+    def check(self, what: str) -> None:
+        """`InputError` with one line when the time is up."""
+        if time.monotonic() > self.at:
+            raise InputError(
+                f"{what}: reading took longer than {self.seconds:g} s (markup this dense is no newsletter); "
+                "check the file"
+            )
 
 
 def known_charset(name: str | None) -> str | None:

@@ -37,6 +37,7 @@ from scheduler.newsletter import noise
 from scheduler.newsletter.dates import is_date_only, only_date
 from scheduler.newsletter.document import Block, Document, Kind, Link
 from scheduler.newsletter.identity import unique_items
+from scheduler.newsletter.incoming import Deadline
 from scheduler.newsletter.language import detect_language
 from scheduler.newsletter.mainlink import URLS_AND_ADDRESSES, item_links, main_link, own_sites, title_link
 from scheduler.newsletter.rules import DEFAULT, Rules
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 _TITLE_LENGTH = 80  # a title made from an item's first sentence
 _REAL_TITLE_LENGTH = 150  # a heading, lead-in or link text
 _TRIM = " \t:;,–—-|•·»›→"
+_CHECK_EVERY = 64  # blocks between two looks at the clock
 
 
 @dataclass(slots=True)
@@ -70,17 +72,19 @@ def itemize(
     options: IssueOptions | None = None,
     max_items: int | None = None,
     rules: Rules = DEFAULT,
+    deadline: Deadline | None = None,
 ) -> Issue:
     """The issue `document` is, split into items. More than `max_items` items is an `InputError`
-    before any item is analysed (sentences, language); no item at all is one too."""
+    before any item is analysed (sentences, language); no item at all is one too, and so is the
+    read's time running out (`deadline`, looked at every few blocks and before each item)."""
     options = options or IssueOptions()
     rules = rules.extended(boilerplate=options.boilerplate, footer=options.footer)
     title, blocks = _title(document, rules)
     date, kept = _date(document, noise.content(document, blocks, rules))
-    drafts = _drafts(kept, rules)
+    drafts = _drafts(kept, rules, deadline, source)
     if not drafts:  # a letter that is all news: keep the paragraphs between greeting and sign-off
         date, kept = _date(document, noise.content(document, blocks, rules, editorial=False))
-        drafts = _drafts(kept, rules)
+        drafts = _drafts(kept, rules, deadline, source)
     if max_items is not None and len(drafts) > max_items:
         raise InputError(
             f"{source}: more than {max_items:,} items ({len(document.blocks):,} paragraphs), the most one "
@@ -90,7 +94,12 @@ def itemize(
         raise InputError(f"{source}: no newsletter items found; expected section headings followed by paragraphs")
     language = _language(document, drafts, languages, options, rules)
     own = own_sites(document)
-    items = _once([_item(draft, language, document, rules, date, own) for draft in drafts], source)
+    items: list[Item] = []
+    for draft in drafts:
+        if deadline is not None:
+            deadline.check(source)
+        items.append(_item(draft, language, document, rules, date, own))
+    items = _once(items, source)
     issue = Issue(
         title=title or items[0].section or "Newsletter",
         date=date,
@@ -186,7 +195,7 @@ def _ends(draft: _Draft) -> bool:
     return any(block.text for block in draft.blocks) and not any(block.images for block in everything)
 
 
-def _drafts(blocks: Sequence[Block], rules: Rules) -> list[_Draft]:
+def _drafts(blocks: Sequence[Block], rules: Rules, deadline: Deadline | None, source: str) -> list[_Draft]:
     blocks = _without_intro(blocks)
     sections = section_headings(blocks, rules)
     leads = _lead_sections(blocks, rules)
@@ -195,6 +204,8 @@ def _drafts(blocks: Sequence[Block], rules: Rules) -> list[_Draft]:
     current: _Draft | None = None
     waiting: list[Block] = []  # images and dates for the next item
     for index, block in enumerate(blocks):
+        if deadline is not None and index % _CHECK_EVERY == 0:
+            deadline.check(source)
         if block.kind is Kind.HEADING:
             if index in sections:
                 section, level, entries, current = _clean(block.text), block.level, False, None

@@ -23,7 +23,6 @@ an HTML block is read for its text, links and images. Table rows are paragraphs 
 from __future__ import annotations
 
 import re
-import time
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +34,16 @@ from markdown_it.token import Token
 from scheduler.errors import InputError
 from scheduler.models import Image
 from scheduler.newsletter.document import Block, Document, Kind, Link
-from scheduler.newsletter.incoming import MAX_BYTES, absolute, as_text, check_size, clean, date_of, language_code
+from scheduler.newsletter.incoming import (
+    MAX_BYTES,
+    Deadline,
+    absolute,
+    as_text,
+    check_size,
+    clean,
+    date_of,
+    language_code,
+)
 from scheduler.newsletter.links import extract_links
 
 _WHAT = "Markdown"
@@ -44,8 +52,6 @@ _WHAT = "Markdown"
 MAX_LINES = 50_000
 #: A block longer than this many characters is read as plain text (see `_tokens`).
 MAX_INLINE = 20_000
-#: Seconds a read may take, looked at between blocks.
-TIME_LIMIT = 10.0
 _FENCES = {"---": ("yaml", ("---", "...")), "+++": ("toml", ("+++",))}
 _KEY_LINE = re.compile(r"^[\w-]+\s*[:=]")
 _TAG_ATTRIBUTE = re.compile(r"""\b(href|src|alt)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
@@ -72,12 +78,20 @@ def looks_like(sample: str) -> bool:
     return sum(1 for sign in _SIGNS if sign.search(sample)) >= 2
 
 
-def read(data: bytes | str, *, url: str = "", max_bytes: int = MAX_BYTES, time_limit: float = TIME_LIMIT) -> Document:
+def read(
+    data: bytes | str,
+    *,
+    url: str = "",
+    max_bytes: int = MAX_BYTES,
+    time_limit: float | None = None,
+    deadline: Deadline | None = None,
+) -> Document:
     """The Markdown `data` as a `Document`. `url`: where it was read from (links and images resolve
     against it, or against the front matter's link). `InputError` for input above `max_bytes`
     (SCHEDULER_MAX_ISSUE_BYTES) or `MAX_LINES` — before parsing —, for a front matter that cannot be
-    read, and when reading takes longer than `time_limit` seconds."""
-    started = time.monotonic()
+    read, and when reading takes longer than `time_limit` seconds (`incoming.TIME_LIMIT`), or
+    past the `deadline` of the whole read when one is given."""
+    deadline = deadline or Deadline.start(time_limit)
     what = f"{_WHAT} {url}" if url else _WHAT
     check_size(data, max_bytes, what=what)
     text = as_text(data, what=what).removeprefix("\ufeff")
@@ -91,7 +105,7 @@ def read(data: bytes | str, *, url: str = "", max_bytes: int = MAX_BYTES, time_l
     link = _scalar(meta, "link", "url", "permalink")
     base = absolute(link, url) if link else url
     try:
-        tokens = _tokens(body, deadline=started + time_limit, what=what, time_limit=time_limit)
+        tokens = _tokens(body, deadline=deadline, what=what)
     except RecursionError:
         raise InputError(f"{what}: nested too deeply to read; flatten the nesting of lists or quotes") from None
     return Document(
@@ -169,7 +183,7 @@ def _scalar(meta: Mapping[str, Any], *keys: str) -> str:
 # -- the token stream -----------------------------------------------------------------------------
 
 
-def _tokens(body: str, *, deadline: float, what: str, time_limit: float) -> list[Token]:
+def _tokens(body: str, *, deadline: Deadline, what: str) -> list[Token]:
     """markdown-it-py's tokens for `body`, in two stages so that reading keeps to its time: the
     blocks (at most `MAX_LINES` lines: ~30 µs each at worst), then each block's inline content,
     with the clock looked at in between. markdown-it-py is linear but slow on markup-dense text
@@ -181,11 +195,7 @@ def _tokens(body: str, *, deadline: float, what: str, time_limit: float) -> list
     for token in tokens:
         if token.type != "inline":
             continue
-        if time.monotonic() > deadline:
-            raise InputError(
-                f"{what}: reading took longer than {time_limit:g} s (markup this dense is no newsletter); "
-                "check the file"
-            )
+        deadline.check(what)
         children: list[Token] = []
         if len(token.content) > MAX_INLINE:
             children.append(Token("text", "", 0, content=token.content))

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from scheduler.models import Issue, IssueOptions
 from scheduler.newsletter.dates import is_date_only, leading_date
 from scheduler.newsletter.document import Block, Document, Kind, Link
-from scheduler.newsletter.incoming import as_text, check_size
+from scheduler.newsletter.incoming import Deadline, as_text, check_size
 from scheduler.newsletter.itemize import itemize
 from scheduler.newsletter.links import deobfuscate, extract_links
 from scheduler.newsletter.reading import Limits
@@ -96,11 +96,21 @@ def parse(
     file_name: str = "",
     max_items: int | None = None,
     rules: Rules = DEFAULT,
+    deadline: Deadline | None = None,
 ) -> Issue:
     """Split copied newsletter text into an `Issue` with its items (`read`, then `itemize`); more
-    than `max_items` items is an `InputError` before any item is analysed."""
+    than `max_items` items is an `InputError` before any item is analysed, and so is the read's
+    time running out (`deadline`, else `incoming.TIME_LIMIT` from now)."""
     document = read(text, file_name=file_name, max_bytes=None)  # the caller checked the file's size
-    return itemize(document, source=source, languages=languages, options=options, max_items=max_items, rules=rules)
+    return itemize(
+        document,
+        source=source,
+        languages=languages,
+        options=options,
+        max_items=max_items,
+        rules=rules,
+        deadline=deadline or Deadline.start(),
+    )
 
 
 def _chunks(text: str) -> list[list[str]]:
