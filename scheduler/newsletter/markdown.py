@@ -26,10 +26,7 @@ import re
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from typing import TYPE_CHECKING, Any
 
 from scheduler.errors import InputError
 from scheduler.models import Image
@@ -45,6 +42,9 @@ from scheduler.newsletter.incoming import (
     language_code,
 )
 from scheduler.newsletter.links import extract_links
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 _WHAT = "Markdown"
 #: Lines a Markdown issue may have (a 30-item issue has a few hundred): reading the blocks costs up
@@ -189,6 +189,9 @@ def _tokens(body: str, *, deadline: Deadline, what: str) -> list[Token]:
     with the clock looked at in between. markdown-it-py is linear but slow on markup-dense text
     (~10 µs a character of brackets or stars), so a block longer than `MAX_INLINE` characters —
     no newsletter's paragraph — is taken as plain text."""
+    from markdown_it import MarkdownIt  # here, not with the module: detecting a form must stay cheap
+    from markdown_it.token import Token
+
     parser = MarkdownIt("commonmark", {"maxNesting": 20}).enable(["table", "strikethrough"]).disable("inline")
     env: dict[str, Any] = {}
     tokens = parser.parse(body, env)
