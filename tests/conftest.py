@@ -157,3 +157,22 @@ def scheduler_env(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
             monkeypatch.setenv(name, value)
 
     return setenv
+
+
+#: The longest test files (5–25 s a test, mostly waiting on processes, servers and the daemon's own
+#: timing), run first: started last, one of them would keep a parallel worker busy while the others
+#: have finished. Their order among themselves and everyone else's order stay as collected.
+LONG_FIRST = (
+    "tests/test_workers_postgres.py",
+    "tests/platforms/test_bluesky_pds_accounts.py",
+    "tests/platforms/test_bluesky_pds.py",
+    "tests/test_outage.py",
+    "tests/test_crash.py",
+    "tests/storage/test_concurrent_add.py",
+    "tests/test_daemon.py",
+    "tests/test_daemon_log.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))  # stable: the rest keep their order
