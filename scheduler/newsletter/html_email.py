@@ -43,7 +43,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from scheduler.errors import InputError
 from scheduler.newsletter import html_input
 from scheduler.newsletter.document import Block, Document, Kind
 from scheduler.newsletter.html_blocks import Raw, Walker, clean, is_logo
@@ -140,16 +139,16 @@ def read(
     """The e-mail's content as a `Document`; `InputError` when it cannot be read or is larger than
     `max_bytes` (SCHEDULER_MAX_ISSUE_BYTES), or when the read takes longer than its `deadline` (else
     `incoming.TIME_LIMIT` from now)."""
-    deadline = deadline or Deadline.start()
-    what = url or "HTML e-mail"
-    text = html_input.text_of(data, max_bytes=max_bytes, what=what)
-    root = html_input.parse(text, what)
-    html_input.drop_matching(root, remove)  # the team's boilerplate selectors
-    try:
-        return _document(root, url, deadline, what)
-    except (RecursionError, ValueError, TypeError, LookupError, AttributeError) as exc:
-        # a case the rules above did not foresee: one line, not a traceback
-        raise InputError(f"{what}: the e-mail's content could not be read ({type(exc).__name__})") from None
+    return html_input.read_document(
+        data,
+        url=url,
+        max_bytes=max_bytes,
+        remove=remove,
+        deadline=deadline,
+        what=url or "HTML e-mail",
+        build=_document,
+        failed="the e-mail's content could not be read",
+    )
 
 
 def _document(root: HtmlElement, url: str, deadline: Deadline, what: str) -> Document:

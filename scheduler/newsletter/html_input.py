@@ -19,15 +19,17 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from scheduler.errors import InputError
-from scheduler.newsletter.incoming import check_size
+from scheduler.newsletter.incoming import Deadline, check_size
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
+
+    from scheduler.newsletter.document import Document
 
 #: How far into the bytes a charset declaration is looked for (browsers look at 1024 bytes; pages
 #: with long <head>s of scripts put it later).
@@ -143,6 +145,29 @@ def parse(text: str, what: str) -> HtmlElement:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{what}: cannot be read as HTML ({first}); save the page or e-mail again as HTML") from None
     return root
+
+
+def read_document(
+    data: bytes | str,
+    *,
+    url: str,
+    max_bytes: int | None,
+    remove: Sequence[str],
+    deadline: Deadline | None,
+    what: str,
+    build: Callable[[HtmlElement, str, Deadline, str], Document],
+    failed: str,
+) -> Document:
+    """What the HTML readers share: `data` decoded within `max_bytes`, parsed, the team's boilerplate
+    selectors (`remove`) applied, then `build(root, url, deadline, what)`; a case `build` did not
+    foresee is one `InputError` line ("`what`: `failed` (the error's kind)"), not a traceback."""
+    deadline = deadline or Deadline.start()
+    root = parse(text_of(data, max_bytes=max_bytes, what=what), what)
+    drop_matching(root, remove)
+    try:
+        return build(root, url, deadline, what)
+    except (RecursionError, ValueError, TypeError, LookupError, AttributeError) as exc:
+        raise InputError(f"{what}: {failed} ({type(exc).__name__})") from None
 
 
 def drop_matching(root: HtmlElement, selectors: Sequence[str]) -> None:

@@ -38,7 +38,6 @@ from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING
 
-from scheduler.errors import InputError
 from scheduler.newsletter import html_input
 from scheduler.newsletter.document import Block, Document, Kind
 from scheduler.newsletter.html_blocks import Raw, Walker, caption, clean, is_logo, is_pixel
@@ -84,16 +83,16 @@ def read(
     """The web page's main content as a `Document`; `InputError` when it cannot be read or is
     larger than `max_bytes` (SCHEDULER_MAX_ISSUE_BYTES), or when the read takes longer than its
     `deadline` (else `incoming.TIME_LIMIT` from now)."""
-    deadline = deadline or Deadline.start()
-    what = url or "web page"
-    text = html_input.text_of(data, max_bytes=max_bytes, what=what)
-    root = html_input.parse(text, what)
-    html_input.drop_matching(root, remove)  # the team's boilerplate selectors
-    try:
-        return _document(root, url, deadline, what)
-    except (RecursionError, ValueError, TypeError, LookupError, AttributeError) as exc:
-        # a bug or limit in the extraction library on an unusual page: one line, not a traceback
-        raise InputError(f"{what}: the page's content could not be extracted ({type(exc).__name__})") from None
+    return html_input.read_document(
+        data,
+        url=url,
+        max_bytes=max_bytes,
+        remove=remove,
+        deadline=deadline,
+        what=url or "web page",
+        build=_document,
+        failed="the page's content could not be extracted",
+    )
 
 
 def _document(root: HtmlElement, url: str, deadline: Deadline, what: str) -> Document:
