@@ -36,6 +36,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     create_model,
     field_validator,
     model_validator,
@@ -353,24 +354,15 @@ class CoreSettings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("boilerplate")
+    @field_validator("boilerplate", "boilerplate_selectors")
     @classmethod
-    def _phrases(cls, value: list[str]) -> list[str]:
-        from scheduler.newsletter.rules import check_patterns
+    def _boilerplate_rules(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        """Each phrase a regular expression, each selector a CSS selector (the rules' own checks)."""
+        from scheduler.newsletter.rules import check_patterns, check_selectors
 
+        selectors = info.field_name == "boilerplate_selectors"
         try:
-            check_patterns(value, "phrase")
-        except ConfigError as exc:
-            raise ValueError(str(exc)) from None
-        return value
-
-    @field_validator("boilerplate_selectors")
-    @classmethod
-    def _selectors(cls, value: list[str]) -> list[str]:
-        from scheduler.newsletter.rules import check_selectors
-
-        try:
-            check_selectors(value, "selector")
+            (check_selectors if selectors else check_patterns)(value, "selector" if selectors else "phrase")
         except ConfigError as exc:
             raise ValueError(str(exc)) from None
         return value
