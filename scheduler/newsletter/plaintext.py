@@ -77,7 +77,9 @@ def read(
     what = file_name or url or "text"
     check_size(data, max_bytes, what=what)
     text = as_text(data, what=what)
-    blocks = [_block(line, first=number == 0) for chunk in _chunks(text) for number, line in enumerate(_lines(chunk))]
+    blocks = _run_in_headings(
+        [[_block(line, first=number == 0) for number, line in enumerate(_lines(chunk))] for chunk in _chunks(text)]
+    )
     title, date, blocks = _title(blocks)
     if date is None and (file_date := _FILE_DATE.search(file_name)):
         try:
@@ -127,6 +129,54 @@ def _chunks(text: str) -> list[list[str]]:
             chunks.append(lines)
             lines = []
     return chunks
+
+
+#: Rules whose headings head no item (a section, a list of dates, a footer): not counted as an
+#: item heading's style.
+_NO_ITEM_HEADINGS = ("contents", "events", "sections", "footer", "boilerplate", "sign_off", "greeting")
+
+
+def _run_in_headings(chunks: Sequence[Sequence[Block]]) -> list[Block]:
+    """The blocks of all chunks, with run-in sub-headings made paragraphs of their item: where the
+    headings of a copied page stand alone in their paragraph (a blank line below each, at least
+    two of them, more than otherwise), a heading with its text right below it, in the same
+    paragraph, is a sub-heading inside an item ("Neues Vormerkportal" under "Kita-Platz für
+    2025/26"), not an item of its own. Only below the first long paragraph: the issue's title and
+    its subtitle line stand above it."""
+    top = next(
+        (number for number, chunk in enumerate(chunks) if any(len(block.text) > _CONTENT for block in chunk)),
+        len(chunks),
+    )
+
+    def opens(chunk: Sequence[Block]) -> bool:
+        return chunk[0].kind is Kind.HEADING and chunk[0].level == 2
+
+    def run_in(chunk: Sequence[Block]) -> bool:
+        return opens(chunk) and len(chunk) > 1 and chunk[1].kind is Kind.PARAGRAPH and not chunk[1].lead
+
+    def item_heading(number: int) -> bool:  # alone, over a paragraph, no section, list or footer
+        chunk, following = chunks[number], chunks[number + 1] if number + 1 < len(chunks) else ()
+        return (
+            opens(chunk)
+            and len(chunk) == 1
+            and bool(following)
+            and following[0].kind is Kind.PARAGRAPH
+            and not any(DEFAULT.matches(rule, chunk[0].text) for rule in _NO_ITEM_HEADINGS)
+        )
+
+    below = chunks[top:]
+    alone = sum(1 for number in range(top, len(chunks)) if item_heading(number))
+    attached = sum(1 for chunk in below if run_in(chunk))
+    subheadings = alone >= 2 and alone > attached
+    blocks: list[Block] = []
+    for number, chunk in enumerate(chunks):
+        if subheadings and number > top and run_in(chunk):
+            head = chunk[0]
+            blocks.append(Block(Kind.PARAGRAPH, head.text, links=_links(head.text)))
+            blocks.extend(chunk[1:])
+        else:
+            blocks.extend(chunk)
+    return blocks
 
 
 def _wrapped(lines: Sequence[str]) -> bool:
@@ -186,7 +236,14 @@ def _is_heading(text: str) -> bool:
         and not is_date_only(text)
         and not _URL.search(text)
         and not DEFAULT.is_read_more(text)
+        and not _labelled(text)
     )
+
+
+def _labelled(text: str) -> bool:
+    """A detail's line, "Referentin: Dipl.-Psych. Martina Vogt": a label, a colon, its value."""
+    label, colon, value = text.partition(":")
+    return bool(colon and value.strip()) and DEFAULT.is_label(label)
 
 
 def _lead(text: str) -> str:
