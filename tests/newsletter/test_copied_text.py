@@ -87,7 +87,11 @@ EXPECTED: dict[str, list[tuple[str, str, str | None]]] = {
         ("", "Kita-Platz für 2025/26: Was Eltern jetzt wissen müssen", None),
         ("", "Familienzentrum Nordviertel öffnet seine Türen", None),
         ("", "Elterngeld, Kindergeld, Kinderzuschlag: Sprechstunde im Bürgerbüro", None),
-        ("", "„Wiesenfeld liest vor“ sucht Vorlesepatinnen und -paten", "https://www.wiesenfeld-beispiel.de/vorlesepaten"),
+        (
+            "",
+            "„Wiesenfeld liest vor“ sucht Vorlesepatinnen und -paten",
+            "https://www.wiesenfeld-beispiel.de/vorlesepaten",
+        ),
     ],
     "de-netzwerk-fruehe-hilfen.txt": [
         ("Neues aus dem Netzwerk", "Babylotsinnen jetzt an beiden Geburtskliniken", None),
