@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from scheduler.errors import FitError, InputError
-from scheduler.models import Post, QueuedPost, State
+from scheduler.models import Issue, Post, QueuedPost, State
 from scheduler.newsletter import Limits
 from scheduler.planner import Holidays, Request, SlotRule, plan
 from scheduler.platforms import registry
@@ -62,8 +62,41 @@ def add_issues(
     fetch_allow: Sequence[str] = (),
     reading: Reading = DEFAULT_READING,
 ) -> AddReport:
-    """Render and queue every item of the issues at `paths`. Items keep their identity when their
-    text is corrected (`newsletter.identity`): an item queued already is not queued again; its
+    """Read the issues at `paths` (files, folders, addresses; every one before any is queued) and
+    queue them (`add_loaded`)."""
+    return add_loaded(
+        load_issues(paths, languages=languages, limits=limits, fetch_allow=fetch_allow, reading=reading),
+        store=store,
+        renderer=renderer,
+        platforms=platforms,
+        planning=planning,
+        start=start,
+        approve=approve,
+        now=now,
+        accounts=accounts,
+        media_base_url=media_base_url,
+        update=update,
+        footers=footers,
+    )
+
+
+def add_loaded(
+    issues: Sequence[Issue],
+    *,
+    store: Store,
+    renderer: Renderer,
+    platforms: Sequence[str],
+    planning: Planning,
+    start: dt.datetime,
+    approve: bool,
+    now: dt.datetime,
+    accounts: Mapping[str, Sequence[str]] | None = None,
+    media_base_url: str | None = None,
+    update: bool = False,
+    footers: Mapping[tuple[str, str], str] | None = None,
+) -> AddReport:
+    """Render and queue every item of `issues` (read already: see `add_issues`). Items keep their
+    identity when their text is corrected (`newsletter.identity`): an item queued already is not queued again; its
     queued posts that would now read differently are reported as stale and, with `update`,
     rewritten in place (their time and state stay; see `requeue`). Images are checked for each
     platform before anything is queued (see `service.preview`); nothing changes when any post does
@@ -79,7 +112,6 @@ def add_issues(
     for platform, names in targets.items():
         for name in names:
             groups.setdefault((footers or {}).get((platform, name)), {}).setdefault(platform, []).append(name)
-    issues = load_issues(paths, languages=languages, limits=limits, fetch_allow=fetch_allow, reading=reading)
     renderings = [
         Rendering(
             render_issues(

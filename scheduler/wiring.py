@@ -23,14 +23,15 @@ from scheduler.platforms.spec import ClientParts
 
 if TYPE_CHECKING:
     from scheduler.config import Account, AccountSetup, Settings
+    from scheduler.models import Issue
     from scheduler.notify import AllNotifiers
     from scheduler.pause import Pause
     from scheduler.platforms.base import Journal, Publisher
     from scheduler.platforms.dryrun import DryRunPublisher, StandIn
     from scheduler.platforms.http import HttpClient
-    from scheduler.queueing import Planning
+    from scheduler.queueing import AddReport, Planning
     from scheduler.render.renderer import Renderer
-    from scheduler.service import Reading
+    from scheduler.service import Reading, Source
     from scheduler.storage import Store
 
 log = logging.getLogger(__name__)
@@ -238,6 +239,67 @@ class Wiring:
             footer=settings.footer,
             footer_platforms=settings.footer_platforms,
         )
+
+    # -- issues in, posts queued --------------------------------------------------------------
+
+    def load_issues(self, sources: Sequence[Source]) -> list[Issue]:
+        """The issues at `sources` (files, folders, addresses), read as the settings say, every one
+        before any is queued."""
+        from scheduler.newsletter import Limits
+        from scheduler.service import load_issues
+
+        settings = self.settings
+        return load_issues(
+            sources,
+            languages=settings.languages,
+            limits=Limits(max_bytes=settings.max_issue_bytes, max_items=settings.max_items),
+            fetch_allow=settings.fetch_allow,
+            reading=self.reading(),
+        )
+
+    def add_issues(
+        self,
+        issues: Sequence[Issue],
+        *,
+        platforms: Sequence[str],
+        chosen: Sequence[str],
+        start: dt.datetime,
+        approve: bool,
+        update: bool,
+        now: dt.datetime,
+    ) -> tuple[AddReport, list[str]]:
+        """Queue `issues` on `platforms` (empty: SCHEDULER_PLATFORMS) for the `chosen` accounts
+        (empty: every configured one), planned from `start`; scheduled at once when `approve` or
+        when approval is not required, else drafts. Returns the report and the warnings about
+        servers whose length limit could not be read."""
+        from scheduler.config import account_footer
+        from scheduler.queueing import add_loaded
+
+        settings = self.settings
+        configured = self.accounts
+        targets = self.targets(platforms or tuple(settings.platforms), chosen)
+        limits, problems = self.limits(
+            {key: account for key, account in configured.items() if key[1] in targets.get(key[0], ())}
+        )
+        report = add_loaded(
+            issues,
+            store=self.store,
+            renderer=self.renderer(limits=limits),
+            platforms=list(targets),
+            planning=self.planning,
+            start=start,
+            approve=approve or not settings.require_approval,
+            now=now,
+            accounts=targets,
+            media_base_url=settings.media_base_url or None,
+            update=update,
+            footers={
+                (platform, name): account_footer(settings, platform, configured.get((platform, name)))
+                for platform, names in targets.items()
+                for name in names
+            },
+        )
+        return report, problems
 
     @cached_property
     def planning(self) -> Planning:

@@ -140,46 +140,18 @@ def add(
 
     Example: scheduler queue add posts/ --platform mastodon --start 2025-01-06 --approve
     """
-    from scheduler.config import account_footer
-    from scheduler.newsletter import Limits
-    from scheduler.queueing import add_issues
-
     wiring = _wiring()
     settings = wiring.settings
     now = current_time()
     begin = start_of_planning(start, settings.timezone, now=now)
-    planning = wiring.planning
-    configured = wiring.accounts  # read once: the token store, and its warnings
-    targets = wiring.targets(platforms or tuple(settings.platforms), chosen_accounts)
-    limits, problems = wiring.limits(
-        {key: account for key, account in configured.items() if key[1] in targets.get(key[0], ())}
+    _ = wiring.planning  # a bad slot setting is said before any issue is read
+    issues = wiring.load_issues(issue_sources(paths, settings.posts_dir))
+    report, problems = wiring.add_issues(
+        issues, platforms=platforms, chosen=chosen_accounts, start=begin, approve=approve, update=update, now=now
     )
     for problem in problems:
         click.echo(f"warning: {problem}", err=True)
-    renderer = wiring.renderer(limits=limits)
     store = wiring.store
-    report = add_issues(
-        issue_sources(paths, settings.posts_dir),
-        store=store,
-        renderer=renderer,
-        platforms=list(targets),
-        languages=settings.languages,
-        planning=planning,
-        start=begin,
-        approve=approve or not settings.require_approval,
-        now=now,
-        accounts=targets,
-        media_base_url=settings.media_base_url or None,
-        update=update,
-        limits=Limits(max_bytes=settings.max_issue_bytes, max_items=settings.max_items),
-        fetch_allow=settings.fetch_allow,
-        reading=wiring.reading(),
-        footers={
-            (platform, name): account_footer(settings, platform, configured.get((platform, name)))
-            for platform, names in targets.items()
-            for name in names
-        },
-    )
     for post in report.misfits:
         click.echo(f"does not fit: item {post.item_id} on {post.platform}: {post.reason}", err=True)
     tell_warnings(report.previews)  # warnings only: the posts are queued all the same
