@@ -22,6 +22,7 @@ registry for the platform's settings and reads them by name (`_flat_accounts`, `
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from dataclasses import dataclass, field
@@ -171,6 +172,13 @@ class CoreSettings(BaseSettings):
             "issue (each feed entry is an issue, split into items) or item (each entry one item)"
         ),
     )
+    watch_interval: dt.timedelta = Field(
+        dt.timedelta(minutes=15),
+        json_schema_extra=_expected("a duration from 1s to 24h, e.g. 15m, 90s or 1h"),
+    )
+    source_failures_notice: int = Field(
+        3, ge=1, le=1000, json_schema_extra=_expected("a number of failed checks in a row from 1 to 1000, e.g. 3")
+    )
     platforms: CommaList = Field(
         list(registry.NAMES),
         json_schema_extra=_expected(f"a comma-separated list of {', '.join(registry.NAMES)}"),
@@ -306,6 +314,20 @@ class CoreSettings(BaseSettings):
             if problem is not None:
                 raise ConfigError(problem)
         return self
+
+    @field_validator("watch_interval", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        """"15m", "90s", "1h" or a number of seconds, from one second to a day."""
+        if isinstance(value, str):
+            match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|m|min|h)?\s*", value.lower())
+            if match is None:
+                raise ValueError("not a duration")
+            amount, unit = float(match[1]), match[2] or "s"
+            value = dt.timedelta(seconds=amount * {"s": 1, "m": 60, "min": 60, "h": 3600}[unit])
+        if isinstance(value, dt.timedelta) and not dt.timedelta(seconds=1) <= value <= dt.timedelta(days=1):
+            raise ValueError("out of range")
+        return value
 
     @field_validator("notify_webhook_url")
     @classmethod

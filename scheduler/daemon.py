@@ -153,12 +153,16 @@ class Daemon:
         accounts: Collection[tuple[str, str]] | None = None,
         rehearsal: Rehearsal | None = None,
         pause: Pause | None = None,
+        sources: Callable[[dt.datetime], object] | None = None,
+        sources_every: dt.timedelta = dt.timedelta(minutes=15),
     ) -> None:
         """`exclusive`: no other daemon can be running (SQLite, guarded by SingleDaemonLock), so
         every post left in publishing is an orphan; otherwise only posts of dead workers are.
         `accounts`: the (platform, account)s the dispatcher publishes for (None: all). Without a
         dispatcher nothing is claimed, reconciled or published: a dry run. `pause`: where a fault of
-        the machine (the outbox or log cannot be written) is said and recorded (see `scheduler.pause`)."""
+        the machine (the outbox or log cannot be written) is said and recorded (see `scheduler.pause`).
+        `sources`: checks the watched sources for new issues at the instant given (`scheduler.watching`),
+        every `sources_every` and once at the start of a run."""
         if dispatcher is None and rehearsal is None:
             raise ValueError("a daemon needs a dispatcher, a rehearsal or both")
         self.exclusive = store.dialect == "sqlite" if exclusive is None else exclusive
@@ -175,6 +179,8 @@ class Daemon:
         self._summary = RunSummary()
         self._lock = threading.Lock()
         self.pause = pause or Pause()
+        self.sources = sources
+        self.sources_every = sources_every
         self.outage = Outage()
         # Held while the dispatch job is armed; at shutdown `_closed` is set under it first, since
         # APScheduler's shutdown(wait=True) holds its job store lock while it waits for running jobs,
@@ -266,6 +272,7 @@ class Daemon:
         the rehearsal also shows the next posts not yet due."""
         restore = self._install_signals() if install_signals else {}
         try:
+            self._sources_job(arm=False)
             if self.dispatcher is None:
                 self._drain_once(upcoming)
             else:
@@ -419,6 +426,21 @@ class Daemon:
         except Exception:
             log.exception("reconciling orphaned posts failed")
 
+    def _sources_job(self, *, arm: bool = True) -> None:
+        """Check the watched sources; new posts are then due to be armed like any change."""
+        if self.sources is None or self.outage.down or self.stop_event.is_set():
+            return
+        try:
+            self.sources(self.clock())
+        except DatabaseUnavailable as error:
+            self.outage.failed(error)
+            return
+        except Exception:
+            log.exception("checking the sources failed")
+            return
+        if arm:
+            self._schedule_next()
+
     def _tokens_job(self) -> None:
         """Refresh OAuth tokens that run out soon, also in weeks without posts (LinkedIn's 60 days)."""
         keep_fresh = getattr(self.dispatcher.publisher, "keep_fresh", None) if self.dispatcher is not None else None
@@ -449,6 +471,14 @@ class Daemon:
             scheduler.add_job(self._heartbeat_job, "interval", seconds=HEARTBEAT_SECONDS, id="heartbeat")
             scheduler.add_job(
                 self._tokens_job, "interval", seconds=TOKENS_SECONDS, id="tokens", next_run_time=self.clock()
+            )
+        if self.sources is not None:
+            scheduler.add_job(
+                self._sources_job,
+                "interval",
+                seconds=self.sources_every.total_seconds(),
+                id="sources",
+                next_run_time=self.clock(),
             )
         if (
             self.dispatcher is not None and not self.exclusive

@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
 
 _GERMAN_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
 
@@ -290,3 +291,45 @@ class Transition:
     to_state: str
     at: dt.datetime
     reason: str
+
+
+#: What a watched source is: a feed (RSS/Atom), an archive web page listing issues, a folder of
+#: issue files, or an IMAP mailbox folder the newsletter arrives in.
+SourceKind = Literal["feed", "page", "folder", "imap"]
+
+
+@dataclass(frozen=True, slots=True)
+class WatchedSource:
+    """A place new issues appear, as `scheduler sources add` stored it. `platforms` and `accounts`
+    (as `--account` takes them) are where its issues go (empty: the settings' platforms and
+    accounts); `approve`: its posts are scheduled at once instead of waiting as drafts;
+    `per_entry`: what a feed entry is ("" for SCHEDULER_FEED_ENTRIES); `pattern`: on an archive
+    page, what an issue link looks like (a regular expression on the address, or a CSS selector);
+    `sender`: in a mailbox, only mail from this address."""
+
+    name: str
+    kind: SourceKind
+    location: str  # an address, a folder, or imaps://user@host/Folder (never a password)
+    platforms: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()
+    approve: bool = False
+    per_entry: Literal["", "issue", "item"] = ""
+    pattern: str = ""
+    sender: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """A source with what its checks found: when it was checked and last read without a problem,
+    how many checks in a row failed and the last one's reason, when it is checked next, and what a
+    conditional request sends again (`validators`: ETag, Last-Modified; a folder's file times)."""
+
+    source: WatchedSource
+    created_at: dt.datetime
+    checked_at: dt.datetime | None = None
+    ok_at: dt.datetime | None = None
+    failures: int = 0
+    error: str = ""
+    next_check_at: dt.datetime | None = None
+    validators: Mapping[str, str] = field(default_factory=dict)
+    issues: int = 0  # issues queued from it so far

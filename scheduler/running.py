@@ -3,6 +3,8 @@ queue, built from the wiring."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -18,8 +20,22 @@ def rehearsing_daemon(wiring: Wiring) -> Daemon:
     store = wiring.store
     rehearsal = Rehearsal(store, wiring.outbox(), identities=wiring.identities())
     return Daemon(
-        store, None, rehearsal=rehearsal, pause=wiring.pause(f"{worker_name()} (dry run)"), clock=wiring.clock
+        store,
+        None,
+        rehearsal=rehearsal,
+        pause=wiring.pause(f"{worker_name()} (dry run)"),
+        clock=wiring.clock,
+        sources=_sources(wiring),
+        sources_every=wiring.settings.watch_interval,
     )
+
+
+def _sources(wiring: Wiring) -> Callable[[dt.datetime], object]:
+    """The daemon's job of checking the watched sources (every SCHEDULER_WATCH_INTERVAL)."""
+    from scheduler.daemon import worker_name
+
+    watcher = wiring.watcher(worker_name())
+    return lambda now: watcher.check(now=now)
 
 
 def publishing_daemon(wiring: Wiring) -> Daemon:
@@ -43,6 +59,8 @@ def publishing_daemon(wiring: Wiring) -> Daemon:
         rehearsal=Rehearsal(store, wiring.outbox(), skip=live),
         pause=wiring.pause(worker_name()),
         clock=wiring.clock,
+        sources=_sources(wiring),
+        sources_every=wiring.settings.watch_interval,
     )
 
 

@@ -73,6 +73,8 @@ CORE_FIELDS = frozenset(
         "boilerplate",
         "boilerplate_selectors",
         "feed_entries",
+        "watch_interval",
+        "source_failures_notice",
     }
 )
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from scheduler.render.renderer import Renderer
     from scheduler.service import Reading, Source
     from scheduler.storage import Store
+    from scheduler.watching import Watcher
 
 log = logging.getLogger(__name__)
 
@@ -300,6 +301,55 @@ class Wiring:
             },
         )
         return report, problems
+
+    def watcher(self, worker: str) -> Watcher:
+        """The watcher of the sources in the store (`scheduler watch`, and `run`'s job): it reads
+        them as the settings say and queues each new issue like `queue add --update` on the
+        source's platforms and accounts, planned from the moment it was found."""
+        from scheduler.errors import FitError
+        from scheduler.models import Issue, State, WatchedSource
+        from scheduler.newsletter import Limits
+        from scheduler.watching import Queued, Watcher
+        from scheduler.watching.reading import Readers
+
+        settings = self.settings
+        reading = self.reading()
+
+        def queue(issue: Issue, source: WatchedSource) -> Queued:
+            now = self.clock()
+            report, problems = self.add_issues(
+                [issue],
+                platforms=source.platforms,
+                chosen=source.accounts,
+                start=now,
+                approve=source.approve,
+                update=True,
+                now=now,
+            )
+            for problem in problems:
+                log.warning("%s", problem)
+            if report.misfits:
+                post = report.misfits[0]
+                return Queued(0, False, str(FitError(f"{post.platform}: {post.reason}")))
+            drafts = bool(report.added) and self.store.get(report.added[0]).state == State.DRAFT
+            return Queued(len(report.added), drafts)
+
+        readers = Readers(
+            languages=tuple(settings.languages),
+            limits=Limits(max_bytes=settings.max_issue_bytes, max_items=settings.max_items),
+            fetch_allow=tuple(settings.fetch_allow),
+            rules=reading.rules,
+            feed_entries=reading.feed_entries,
+        )
+        return Watcher(
+            self.store,
+            read=readers,
+            queue=queue,
+            worker=worker,
+            interval=settings.watch_interval,
+            notifier=self.notifier,
+            notify_after=settings.source_failures_notice,
+        )
 
     @cached_property
     def planning(self) -> Planning:

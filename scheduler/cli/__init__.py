@@ -165,6 +165,8 @@ COMMANDS = {
     "status": "scheduler.cli.daemon",
     "auth": "scheduler.cli.auth",
     "accounts": "scheduler.cli.accounts",
+    "sources": "scheduler.cli.sources",
+    "watch": "scheduler.cli.sources",
 }
 
 

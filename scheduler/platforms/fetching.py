@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -146,15 +146,22 @@ class Fetcher:
             )
 
     @contextmanager
-    def answer(self, url: str, *, accept: str = "*/*") -> Iterator[tuple[requests.Response, str]]:
+    def answer(
+        self, url: str, *, accept: str = "*/*", headers: Mapping[str, str] | None = None
+    ) -> Iterator[tuple[requests.Response, str]]:
         """The first answer to GET `url` that is not a redirect, its body not read yet (a caller that
         wants it calls `read_body`), and the address that gave it; closed when the block ends.
-        Redirects are followed `max_redirects` times, each address checked like the first."""
+        Redirects are followed `max_redirects` times, each address checked like the first.
+        `headers`: more request headers (a conditional request's If-None-Match)."""
         for _ in range(self.max_redirects + 1):
             self._check(url)
             try:
                 response = self.session.get(
-                    url, headers={"Accept": accept}, stream=True, timeout=self.timeout, allow_redirects=False
+                    url,
+                    headers={"Accept": accept, **(headers or {})},
+                    stream=True,
+                    timeout=self.timeout,
+                    allow_redirects=False,
                 )
             except AddressRefused as exc:
                 raise RejectedError(f"{url}: {exc}") from None

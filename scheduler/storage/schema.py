@@ -158,3 +158,43 @@ items = Table(
     Column("fingerprint", String(64), nullable=False, index=True),  # item_id(body)
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+sources = Table(
+    "sources",
+    metadata,
+    # where new issues appear, and what the last checks found (revision 0007; see scheduler.watching)
+    Column("name", String(80), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("location", Text, nullable=False),
+    Column("options", JSON, nullable=False),  # platforms, accounts, approve, per_entry, pattern, sender
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("checked_at", UTCDateTime),
+    Column("ok_at", UTCDateTime),
+    Column("failures", Integer, nullable=False),  # checks failed in a row
+    Column("error", Text, nullable=False),  # the last failure's reason; "" after a good check
+    Column("next_check_at", UTCDateTime),  # None: at the next check of all sources
+    Column("validators", JSON, nullable=False),  # ETag / Last-Modified, a folder's file times
+)
+
+seen_issues = Table(
+    "seen_issues",
+    metadata,
+    # every issue a watcher found, by what it says (revision 0007): found again — under another
+    # date, in another source — it is not queued again
+    Column("digest", String(64), primary_key=True),
+    Column("issue", String(200), nullable=False),  # newsletter.identity.issue_key when first seen
+    Column("title", Text, nullable=False),
+    Column("source", String(80), nullable=False),
+    Column("seen_at", UTCDateTime, nullable=False),
+    Column("posts", Integer, nullable=False),  # posts queued for it (0: seen when the source was added)
+    Column("noticed_at", UTCDateTime),  # when the notice "drafts are waiting" went out
+)
+
+leases = Table(
+    "leases",
+    metadata,
+    # a task that one process at a time does (checking the sources), held until `until` (0007)
+    Column("name", String(80), primary_key=True),
+    Column("holder", String(120), nullable=False),
+    Column("until", UTCDateTime, nullable=False),
+)

@@ -8,13 +8,14 @@ from scheduler.storage.heartbeats import Heartbeats
 from scheduler.storage.journal import AttemptJournal
 from scheduler.storage.notices import Notices
 from scheduler.storage.posts import Posts
+from scheduler.storage.sources import Sources
 from scheduler.storage.transitions import Transitions
 from scheduler.storage.watch import ChangeWatch
 
 
-class Store(Posts, Transitions, Claims, Heartbeats, Notices, AttemptJournal):
+class Store(Posts, Transitions, Claims, Heartbeats, Notices, AttemptJournal, Sources):
     """The durable queue on one database: posts and their transitions, claims, heartbeats, notices
-    and the attempt journal (each part in its own module), and a watch for changes."""
+    the attempt journal and the watched sources (each part in its own module), and a watch for changes."""
 
     @classmethod
     def open(cls, url: str) -> Store:
