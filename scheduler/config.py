@@ -318,7 +318,7 @@ class CoreSettings(BaseSettings):
     @field_validator("watch_interval", mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:
-        """"15m", "90s", "1h" or a number of seconds, from one second to a day."""
+        """A duration: 15m, 90s, 1h, or a number of seconds; from one second to a day."""
         if isinstance(value, str):
             match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|m|min|h)?\s*", value.lower())
             if match is None:

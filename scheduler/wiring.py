@@ -307,7 +307,7 @@ class Wiring:
         them as the settings say and queues each new issue like `queue add --update` on the
         source's platforms and accounts, planned from the moment it was found."""
         from scheduler.errors import FitError
-        from scheduler.models import Issue, State, WatchedSource
+        from scheduler.models import State, WatchedSource
         from scheduler.newsletter import Limits
         from scheduler.watching import Queued, Watcher
         from scheduler.watching.reading import Readers

@@ -194,7 +194,7 @@ def _json(state: SourceState) -> dict[str, object]:
     source = state.source
 
     def moment(value: dt.datetime | None) -> str | None:
-        return value.isoformat() if value else None
+        return value.isoformat(timespec="seconds") if value else None
 
     return {
         "name": source.name,
