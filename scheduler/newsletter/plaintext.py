@@ -141,8 +141,9 @@ def _run_in_headings(chunks: Sequence[Sequence[Block]]) -> list[Block]:
     headings of a copied page stand alone in their paragraph (a blank line below each, at least
     two of them, more than otherwise), a heading with its text right below it, in the same
     paragraph, is a sub-heading inside an item ("Neues Vormerkportal" under "Kita-Platz für
-    2025/26"), not an item of its own. Only below the first long paragraph: the issue's title and
-    its subtitle line stand above it."""
+    2025/26"), not an item of its own: it opens its paragraph as a run-in heading ("Neues
+    Vormerkportal: Seit April …"), so a post shortened there never ends on a heading. Only below
+    the first long paragraph: the issue's title and its subtitle line stand above it."""
     top = next(
         (number for number, chunk in enumerate(chunks) if any(len(block.text) > _CONTENT for block in chunk)),
         len(chunks),
@@ -171,9 +172,10 @@ def _run_in_headings(chunks: Sequence[Sequence[Block]]) -> list[Block]:
     blocks: list[Block] = []
     for number, chunk in enumerate(chunks):
         if subheadings and number > top and run_in(chunk):
-            head = chunk[0]
-            blocks.append(Block(Kind.PARAGRAPH, head.text, links=_links(head.text)))
-            blocks.extend(chunk[1:])
+            head, text = chunk[0], chunk[1]
+            joined = f"{head.text}{' ' if head.text.endswith(('?', '!')) else ': '}{text.text}"
+            blocks.append(Block(Kind.PARAGRAPH, joined, links=(*_links(head.text), *text.links)))  # no lead: no item
+            blocks.extend(chunk[2:])
         else:
             blocks.extend(chunk)
     return blocks

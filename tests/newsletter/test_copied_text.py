@@ -210,8 +210,8 @@ def test_titles_dates_and_languages():
 
 def test_run_in_sub_headings_and_detail_lines_stay_in_their_item():
     kita = _issue("de-familienbuero.txt").items[1]
-    assert "Neues Vormerkportal\n\nSeit April werden Vormerkungen" in kita.body
-    assert "Fristen und Zusagen\n\nDie Zusagen" in kita.body
+    assert "\n\nNeues Vormerkportal: Seit April werden Vormerkungen" in kita.body
+    assert "\n\nFristen und Zusagen: Die Zusagen" in kita.body
     course = _issue("de-netzwerk-fruehe-hilfen.txt").items[2]
     assert "Referentin: Dipl.-Psych. Martina Vogt" in course.body
 
