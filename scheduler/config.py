@@ -257,6 +257,14 @@ class CoreSettings(BaseSettings):
     notify_webhook_url: Secret = Field(
         None, json_schema_extra=_expected("an https:// incoming-webhook URL (Slack, Matrix, Teams), or empty")
     )
+    webhook_secret: Secret = Field(
+        None,
+        json_schema_extra=_expected(
+            "a shared secret of at least 16 characters that signs requests to POST /hooks/issue, or empty (no webhook)"
+        ),
+    )
+    serve_host: str = Field("127.0.0.1", json_schema_extra=_expected("an address to listen on, e.g. 127.0.0.1"))
+    serve_port: int = Field(8000, ge=1, le=65535, json_schema_extra=_expected("a port number, e.g. 8000"))
     smtp_host: str = Field("", json_schema_extra=_expected("a host name, or empty for no e-mail notices"))
     smtp_port: int = Field(587, ge=1, le=65535, json_schema_extra=_expected("a port number, e.g. 587"))
     smtp_user: str = Field("", json_schema_extra=_expected("the SMTP login, or empty"))
@@ -327,6 +335,13 @@ class CoreSettings(BaseSettings):
             value = dt.timedelta(seconds=amount * {"s": 1, "m": 60, "min": 60, "h": 3600}[unit])
         if isinstance(value, dt.timedelta) and not dt.timedelta(seconds=1) <= value <= dt.timedelta(days=1):
             raise ValueError("out of range")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("shorter than 16 characters")
         return value
 
     @field_validator("notify_webhook_url")

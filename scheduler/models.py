@@ -294,8 +294,9 @@ class Transition:
 
 
 #: What a watched source is: a feed (RSS/Atom), an archive web page listing issues, a folder of
-#: issue files, or an IMAP mailbox folder the newsletter arrives in.
-SourceKind = Literal["feed", "page", "folder", "imap"]
+#: issue files, or an IMAP mailbox folder the newsletter arrives in; or the webhook, where issues
+#: are handed in (`scheduler serve`).
+SourceKind = Literal["feed", "page", "folder", "imap", "webhook"]
 
 
 @dataclass(frozen=True, slots=True)

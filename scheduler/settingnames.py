@@ -75,6 +75,9 @@ CORE_FIELDS = frozenset(
         "feed_entries",
         "watch_interval",
         "source_failures_notice",
+        "webhook_secret",
+        "serve_host",
+        "serve_port",
     }
 )
 

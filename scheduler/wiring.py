@@ -258,6 +258,20 @@ class Wiring:
             reading=self.reading(),
         )
 
+    def read_issues(self, data: bytes, *, source: str) -> list[Issue]:
+        """The issues in `data` (any form the readers take), read as the settings say."""
+        from scheduler.newsletter import Limits, read_issues
+
+        settings, reading = self.settings, self.reading()
+        return read_issues(
+            data,
+            source=source,
+            languages=settings.languages,
+            limits=Limits(max_bytes=settings.max_issue_bytes, max_items=settings.max_items),
+            per_entry=reading.feed_entries,
+            rules=reading.rules,
+        )
+
     def add_issues(
         self,
         issues: Sequence[Issue],

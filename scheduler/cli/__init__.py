@@ -167,6 +167,7 @@ COMMANDS = {
     "accounts": "scheduler.cli.accounts",
     "sources": "scheduler.cli.sources",
     "watch": "scheduler.cli.sources",
+    "serve": "scheduler.cli.serve",
 }
 
 

@@ -93,6 +93,7 @@ class SourceResult:
     queued: list[str] = field(default_factory=list)  # titles of the issues queued
     posts: int = 0  # posts queued
     seen: int = 0  # issues taken as seen without queueing (the source's first check)
+    known: int = 0  # issues read that were seen before
     error: str = ""
     failures: int = 0  # failed checks in a row
     next_check_at: dt.datetime | None = None
@@ -208,6 +209,13 @@ class Watcher:
         )
         return result
 
+    def receive(self, issues: Sequence[Issue], source: WatchedSource, *, now: dt.datetime) -> SourceResult:
+        """Queue issues handed in (by the webhook) as `source`'s new issues: each once, as a check
+        would; `result.error` says why one could not be queued."""
+        result = SourceResult(source.name, issues=len(issues))
+        self._queue_new(SourceState(source=source, created_at=now), issues, result, now=now)
+        return result
+
     def check_source(self, state: SourceState, *, now: dt.datetime) -> SourceResult:
         """Read one source and queue what is new in it; a failure is recorded, never raised."""
         source = state.source
@@ -237,6 +245,7 @@ class Watcher:
         for issue in reversed(newest_first(issues)):  # oldest first: their posts go out in order
             key = digests[id(issue)]
             if key in known or not issue.items:
+                result.known += key in known
                 continue
             known.add(key)
             try:
