@@ -80,8 +80,9 @@ class Allowed:
             text = str(info[4][0])
             address = ipaddress.ip_address(text.split("%")[0])
             if not self.permits(host, address):
+                resolved = "" if host.strip("[]").lower() == str(address) else f" ({address})"
                 raise AddressRefused(
-                    f"{host} is not a public address ({address}); not fetched (list it in {SETTING} to allow it)"
+                    f"{host} is not a public address{resolved}; not fetched (add {host} to {SETTING} to allow it)"
                 )
             if text not in found:
                 found.append(text)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from scheduler.errors import InputError, PublishError, RejectedError
-from scheduler.platforms.fetching import Fetcher, charset_param, status_line
+from scheduler.platforms.fetching import Fetcher, RefusedAddress, charset_param, status_line
 
 #: The setting that caps an issue's size, named in the refusal.
 SIZE_SETTING = "SCHEDULER_MAX_ISSUE_BYTES"
@@ -181,8 +181,10 @@ def download_if_changed(
                 body, _ = fetcher.read_body(response, final, max_bytes=max_bytes, deadline=deadline)
             except RejectedError:  # the only refusal while reading: more than max_bytes
                 raise InputError(_too_large(url, "", max_bytes)) from None
+    except RefusedAddress as error:  # its words name the address and the setting that allows it
+        raise InputError(str(error)) from None
     except PublishError as error:  # the fetcher's words name the address and what went wrong
-        raise InputError(f"{error}; check the address (the issue could not be fetched)") from None
+        raise InputError(f"{error}; check the address") from None
     for magic, kind, shown in _MAGIC:
         if body.startswith(magic):
             raise InputError(_wrong_type(url, kind, f"{shown}, served as {media_type or 'no type'}"))

@@ -16,7 +16,8 @@ nothing. (Through a proxy configured in the environment, the proxy connects; onl
 the address applies then.)
 
 Failures are `PublishError`s from `scheduler.errors`: `RejectedError` for what will not change
-(refused address, too large, 4xx, too many redirects), `TransientError` for the network and 5xx.
+(a refused address, `RefusedAddress`; too large, 4xx, too many redirects), `TransientError` for the
+network and 5xx.
 """
 
 from __future__ import annotations
@@ -80,6 +81,11 @@ class GuardedAdapter(HTTPAdapter):
             ConnectionCls = _connection(HTTPSConnection, self.allowed)
 
         self.poolmanager.pool_classes_by_scheme = {"http": HTTPPool, "https": HTTPSPool}
+
+
+class RefusedAddress(RejectedError):
+    """An address not fetched: not public, and not listed in SCHEDULER_FETCH_ALLOW. Its words name
+    the setting, the fix (checking the address would not help)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +170,7 @@ class Fetcher:
                     allow_redirects=False,
                 )
             except AddressRefused as exc:
-                raise RejectedError(f"{url}: {exc}") from None
+                raise RefusedAddress(f"{url}: {exc}") from None
             except requests.RequestException as exc:
                 raise TransientError(self._failure(url, exc)) from None
             if response.is_redirect and response.headers.get("Location"):
@@ -205,7 +211,7 @@ class Fetcher:
         try:
             self.allowed.addresses(parts.hostname, port)
         except AddressRefused as exc:
-            raise RejectedError(f"{url}: {exc}") from None
+            raise RefusedAddress(f"{url}: {exc}") from None
         except socket.gaierror:
             raise TransientError(f"{url}: the name {parts.hostname} does not resolve") from None
 

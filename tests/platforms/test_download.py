@@ -273,11 +273,12 @@ def test_text_reads_a_byte_order_mark():
 
 def test_a_private_address_is_refused_unless_allowed(site: PageServer):
     url = site.add("/nl", Resource(body=PAGE.encode()))
-    with pytest.raises(
-        InputError,
-        match=r"127.0.0.1 is not a public address \(127.0.0.1\); not fetched \(list it in SCHEDULER_FETCH_ALLOW",
-    ):
+    with pytest.raises(InputError) as refused:
         download_issue(url, max_bytes=100_000, allow=())
+    # the address once, and the one fix: checking the address would not help
+    assert str(refused.value) == (
+        f"{url}: 127.0.0.1 is not a public address; not fetched (add 127.0.0.1 to SCHEDULER_FETCH_ALLOW to allow it)"
+    )
     assert "/nl" not in site.hits  # nothing was sent
     assert download_issue(url, max_bytes=100_000, allow=["127.0.0.0/8"]).body == PAGE.encode()
 
