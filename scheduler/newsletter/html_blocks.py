@@ -14,7 +14,9 @@ e-mail's body once its chrome is gone). What the walk does:
   not read; scripts, styles, forms and buttons neither.
 - Links: `<a href>` resolved against the page; only web addresses and `mailto:` are kept (a link to
   `#top`, `javascript:` or `tel:` is text only). A link whose text is itself an address
-  ("www.example.org/artikel", "info@example.org") records that address as `Link.shown`, as a URL.
+  ("www.example.org/artikel", "info@example.org") records that address as `Link.shown`, as a URL;
+  so does a mailing tool's click tracker whose own address carries its target
+  (`scheduler.text.trackers.target`).
 - Images: `src` resolved; tracking pixels and spacers (1×1, 0 or 1 px wide or high, `spacer.gif`)
   skipped; the alt text, else the title, else the figure's caption; an image without any is left
   out (HTML's `alt=""` marks an image as decoration, and a post cannot show an image it cannot
@@ -37,6 +39,7 @@ from urllib.parse import urljoin, urlsplit
 
 from scheduler.models import Image
 from scheduler.newsletter.document import Block, Kind, Link
+from scheduler.text.trackers import target
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -404,7 +407,8 @@ class Walker:
         for index in order:
             text = clean("".join(texts.get(index, [])))
             url = self._links[index]
-            links.append(Link(url=url, text=text, shown="" if url.startswith("mailto:") else shown_address(text)))
+            shown = "" if url.startswith("mailto:") else shown_address(text) or target(url)
+            links.append(Link(url=url, text=text, shown=shown))
         return links
 
 

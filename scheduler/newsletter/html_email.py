@@ -23,7 +23,9 @@ taken away by rules instead. What goes, before the body is walked into blocks (`
 
 Tracking redirects stay the links' addresses (`Link.url`): they are where the newsletter sends its
 readers, and the tool counts the clicks. When the e-mail shows the target (the link's text is
-itself an address, "www.example.org/artikel"), that address is `Link.shown`.
+itself an address, "www.example.org/artikel"), that address is `Link.shown`; else, when the
+tracker's own address carries the target (Mailjet's base64 path, a `url=` parameter), the target
+decoded (`scheduler.text.trackers.target`). A tracker is never requested: that would be a click.
 
 Headings in e-mails are seldom `<h2>`: a cell or a `<span>` set in a large font is one. A short
 line (at most 15 words, 120 characters, not only link text: a button is no heading) in at least

@@ -2,12 +2,19 @@
 
 A post that was shortened needs a link to the rest; so does a text that points to one ("Den ganzen
 Beitrag hören Sie hier.", "Mehr dazu hier", "click here") — words that were a link on the web page
-the issue was copied from. `dead_ends` names each such problem as a warning for `scheduler preview`.
+the issue was copied from. And a link through
+a mailing tool's click tracker sends the post's readers through the newsletter's statistics (where
+it leads only the tool knows, unless the tracker's address says it: `text.trackers`). `dead_ends`
+names each such problem as a warning for `scheduler preview`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+
+from scheduler.text.entities import url_spans
+from scheduler.text.trackers import target, tool
 
 # Words that only make sense as (or next to) a link: "hier"/"here" ending a clause, "hier geht's",
 # "mehr dazu", "weiterlesen", "unter folgendem Link", "click here", "read more". A plain "mehr"
@@ -34,19 +41,53 @@ def pointers(text: str) -> list[str]:
     return list(dict.fromkeys(match.group(0) for match in _POINTERS.finditer(text)))
 
 
-def dead_ends(text: str, *, has_link: bool, shortened: bool, link_available: bool, options_file: str) -> list[str]:
-    """Warnings for a post whose text is `text`: shortened without a link to read on, or pointing to a
-    link it does not have. `link_available`: the item or the issue has a link (the template left it out)."""
-    if has_link:
-        return []
-    if link_available:
-        fix = "the template does not show {{ link }}; add it to the template"
-    else:
-        fix = f'add link = "https://…" (the issue\'s web page) to {options_file}, or a link to the item'
+def dead_ends(
+    text: str,
+    *,
+    has_link: bool,
+    shortened: bool,
+    link_available: bool,
+    options_file: str,
+) -> list[str]:
+    """Warnings for a post whose text is `text`: shortened without a link to read on, pointing to a
+    link it does not have, or linking through a mailing tool's click tracker. `link_available`: the
+    item or the issue has a link (the template left it out)."""
+    said = [] if has_link else pointers(text)
+    warnings: list[str] = []
+    if not has_link:
+        if link_available:
+            fix = "the template does not show {{ link }}; add it to the template"
+        else:
+            fix = f'add link = "https://…" (the issue\'s web page) to {options_file}, or a link to the item'
+        if shortened:
+            warnings.append(f"shortened without a link to read on: {fix}")
+        if said:
+            warnings.append(f"says {_quoted(said)} but has no link: {fix}")
+    return warnings + trackers(text)
+
+
+def _quoted(words: Sequence[str]) -> str:
+    return ", ".join(f'"{word}"' for word in words)
+
+
+def trackers(text: str) -> list[str]:
+    """A warning for each link in `text` through a mailing tool's click tracker: where it leads, when
+    its address says so; else which tool it is and what to do (following it to find out would count
+    as a reader's click, so it is never followed)."""
     warnings = []
-    if shortened:
-        warnings.append(f"shortened without a link to read on: {fix}")
-    if found := pointers(text):
-        said = ", ".join(f'"{word}"' for word in found)
-        warnings.append(f"says {said} but has no link: {fix}")
+    for url in dict.fromkeys(span.text for span in url_spans(text)):
+        name = tool(url)
+        if not name:
+            continue
+        if found := target(url):
+            warnings.append(
+                f"links through {name}'s click tracker ({url}) to {found}: "
+                "put that address in its place in the issue's file"
+            )
+        else:
+            warnings.append(
+                f"links through {name}'s click tracker ({url}), not to the article: only {name} knows where it "
+                "leads, and each click would count as one by the subscriber the e-mail was sent to; "
+                "replace it with the article's address in the issue's file"
+            )
     return warnings

@@ -13,7 +13,7 @@ from scheduler.models import IssueOptions
 from scheduler.render.renderer import Renderer
 from scheduler.text.entities import url_spans
 from scheduler.text.sentences import sentences
-from tests.conftest import EXAMPLE, TEMPLATES
+from tests.conftest import EXAMPLE, ROOT, TEMPLATES
 
 ISSUE_LINK = "https://example.org/newsletter/2024-12-13"
 ITEM_LINK = "https://www.deutscher-verein.de/empfehlungen/familienfoerderung-kommunale-infrastrukturen"
@@ -151,3 +151,56 @@ def test_a_warning_shared_by_several_platforms_is_one_line_naming_them(run):
     assert len(item_2) == 1 and " on mastodon, bluesky, x" in item_2[0]
     posts = int(result.err.strip().splitlines()[-1].split()[0])
     assert posts > len(lines)  # every post is counted, each shared warning said once
+
+
+# -- links through a mailing tool's click tracker ----------------------------------------------------
+
+EMAILS = ROOT / "tests" / "fixtures" / "newsletters" / "email"
+CLEVERREACH = "https://10234.seu2.cleverreach.com/c/81234567/5f0e2d9c1b-sxk2q1"
+
+
+def test_a_post_that_links_through_a_tracker_names_the_tool_and_the_fix(example_issue):
+    issue, item = _with(example_issue, 0, link=CLEVERREACH)
+    post = Renderer(TEMPLATES).render(issue, item, "mastodon")
+    assert CLEVERREACH in post.text  # the tracker is all the issue gives: it stays, with a warning
+    (warning,) = post.warnings
+    assert "CleverReach's click tracker" in warning and CLEVERREACH in warning
+    assert "only CleverReach knows where it leads" in warning
+    assert warning.endswith("replace it with the article's address in the issue's file")
+
+
+def test_a_tracker_in_the_text_that_says_its_target_is_named_with_it(example_issue):
+    tracked = "https://x8k2p.mjt.lu/lnk/AVQAAF/4/Rm9lcmRlcnVuZw/aHR0cHM6Ly93d3cuanVnZW5kcmluZy1rcmVpcy5leGFtcGxlL2ZvZXJkZXJ1bmc"
+    issue, item = _with(example_issue, 0, body=f"Das Förderprogramm startet. Anträge: {tracked}")
+    (warning,) = Renderer(TEMPLATES).render(issue, item, "linkedin").warnings
+    assert "Mailjet's click tracker" in warning
+    assert "to https://www.jugendring-kreis.example/foerderung: put that address in its place" in warning
+
+
+@pytest.mark.parametrize(
+    ("name", "tool", "items"),
+    [
+        ("cleverreach-lebenshilfe-2025-05.html", "CleverReach", [1]),
+        ("rapidmail-buergerstiftung-2025-09.html", "rapidmail", [3]),
+        ("brevo-openmaps-2025-07.html", "Brevo", [2, 3]),
+        ("mailchimp-foodbank-2025-04.html", "Mailchimp", [1, 3]),
+    ],
+)
+def test_preview_warns_about_each_post_through_a_tracker(run, name, tool, items):
+    result = run("preview", str(EMAILS / name), "-p", "mastodon")
+    assert result.code == 0, result.err
+    lines = [line for line in result.err.splitlines() if "click tracker" in line]
+    assert [int(line.split(" item ")[1].split()[0]) for line in lines] == items
+    assert all(f"{tool}'s click tracker" in line for line in lines)
+
+
+def test_preview_links_mailjet_posts_to_the_targets_their_trackers_carry(run):
+    result = run("preview", str(EMAILS / "mjml-jugendring-2025-06.html"), "-p", "mastodon", "--format", "json")
+    assert result.code == 0, result.err
+    posts = json.loads(result.out)["issues"][0]["posts"]
+    assert [post["links"][0].split("?")[0] for post in posts] == [
+        "https://www.jugendring-kreis.example/freizeiten",
+        "https://jugendring-kreis.example/juleica",
+        "https://www.jugendring-kreis.example/foerderung",
+    ]
+    assert not any("mjt.lu/lnk" in post["text"] for post in posts) and "click tracker" not in result.err
