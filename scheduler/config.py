@@ -263,6 +263,18 @@ class CoreSettings(BaseSettings):
             "a shared secret of at least 16 characters that signs requests to POST /hooks/issue, or empty (no webhook)"
         ),
     )
+    imap_password: Secret = Field(
+        None,
+        json_schema_extra=_expected(
+            "the password of the mailbox a mailbox source reads (imaps://user@host/Folder), or empty"
+        ),
+    )
+    imap_ca_file: str = Field(
+        "",
+        json_schema_extra=_expected(
+            "a PEM file of the CA that signed the IMAP server's certificate, or empty (the system's)"
+        ),
+    )
     serve_host: str = Field("127.0.0.1", json_schema_extra=_expected("an address to listen on, e.g. 127.0.0.1"))
     serve_port: int = Field(8000, ge=1, le=65535, json_schema_extra=_expected("a port number, e.g. 8000"))
     smtp_host: str = Field("", json_schema_extra=_expected("a host name, or empty for no e-mail notices"))

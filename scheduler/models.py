@@ -79,6 +79,7 @@ class IssueOptions:
     section_hashtags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     utm: bool | None = None  # None: use the setting
     link: str | None = None  # a link for items that have none (e.g. the issue's web page)
+    url: str = ""  # the issue's web address: what a saved page's relative links resolve against
     content_warning: str = ""  # Mastodon spoiler_text
     images: tuple[ItemImage, ...] = ()  # [[images]]: which item gets which image
     language: str = ""  # the issue's language ("de", "en"); "" to take the declared or detected one
@@ -96,8 +97,21 @@ class ItemImage:
 
 
 @dataclass(frozen=True, slots=True)
+class Placement:
+    """Where and when a single post goes, as its file's front matter says (`posts/*.md`): its
+    platforms and accounts (empty: the command's), a fixed time (naive: a wall time in the team's
+    time zone; None: the next free slot), and whether it becomes a thread where it is too long
+    (None: as SCHEDULER_THREADS says)."""
+
+    platforms: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()
+    publish_at: dt.datetime | None = None
+    thread: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Issue:
-    """An imported newsletter issue."""
+    """An imported newsletter issue; or a single post kept as a file, one item with its `placement`."""
 
     title: str
     date: dt.date | None
@@ -105,6 +119,7 @@ class Issue:
     language: str
     items: tuple[Item, ...]
     options: IssueOptions = field(default_factory=IssueOptions)
+    placement: Placement | None = None
 
     @property
     def slug(self) -> str:

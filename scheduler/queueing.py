@@ -42,6 +42,12 @@ class AddReport:
     removed: list[Removed] = field(default_factory=list)  # items no longer in their issue, posts still queued
     previews: list[IssuePreview] = field(default_factory=list)  # the posts as rendered (with their warnings)
 
+    def merge(self, other: AddReport) -> None:
+        """Add what `other` (another part of the same command) did to this report."""
+        for name in ("added", "misfits", "stale", "updated", "by_hand", "kept", "removed", "previews"):
+            getattr(self, name).extend(getattr(other, name))
+        self.skipped += other.skipped
+
 
 def add_issues(
     paths: Sequence[Source],
@@ -94,6 +100,7 @@ def add_loaded(
     media_base_url: str | None = None,
     update: bool = False,
     footers: Mapping[tuple[str, str], str] | None = None,
+    at: dt.datetime | None = None,
 ) -> AddReport:
     """Render and queue every item of `issues` (read already: see `add_issues`). Items keep their
     identity when their text is corrected (`newsletter.identity`): an item queued already is not queued again; its
@@ -105,7 +112,8 @@ def add_loaded(
     `accounts`: platform → its accounts (default: `default`). `footers`: (platform, account) → the
     account's line (an account not in it gets the renderer's own). The posts are rendered once per
     distinct line, and the same way again when the issue is added again: a post is stale only when
-    its own account's line changed."""
+    its own account's line changed. `at`: every new post at this instant instead of planned slots
+    (a single post's `publish_at`)."""
     report = AddReport()
     targets = {platform: list((accounts or {}).get(platform, [DEFAULT_ACCOUNT])) for platform in platforms}
     groups: dict[str | None, dict[str, list[str]]] = {None: {}}  # line (None: the renderer's) → accounts
@@ -143,14 +151,18 @@ def add_loaded(
             return "|".join(candidate.key)
 
         names = sorted({f"{c.post.platform}:{c.account}" for c in fresh})
-        times = plan(
-            [Request(key=key(c), item=c.post.item_id, account=f"{c.post.platform}:{c.account}") for c in fresh],
-            rules=planning.rule,
-            holidays=planning.holidays,
-            start=start,
-            min_gap=planning.min_gap,
-            stagger=planning.stagger,
-            taken=store.taken(names, since=start - planning.min_gap),
+        times = (
+            {key(c): at for c in fresh}
+            if at is not None
+            else plan(
+                [Request(key=key(c), item=c.post.item_id, account=f"{c.post.platform}:{c.account}") for c in fresh],
+                rules=planning.rule,
+                holidays=planning.holidays,
+                start=start,
+                min_gap=planning.min_gap,
+                stagger=planning.stagger,
+                taken=store.taken(names, since=start - planning.min_gap),
+            )
         )
         report.added = store.add(
             [c.new_post(times[key(c)]) for c in fresh],

@@ -78,6 +78,8 @@ CORE_FIELDS = frozenset(
         "webhook_secret",
         "serve_host",
         "serve_port",
+        "imap_password",
+        "imap_ca_file",
     }
 )
 

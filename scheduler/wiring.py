@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from scheduler.platforms.http import HttpClient
     from scheduler.queueing import AddReport, Planning
     from scheduler.render.renderer import Renderer
-    from scheduler.service import Reading, Source
+    from scheduler.service import IssuePreview, Reading, Source
     from scheduler.storage import Store
     from scheduler.watching import Watcher
 
@@ -224,9 +224,10 @@ class Wiring:
         limits.update({platform: min(values) for platform, values in found.items()})
         return limits, warnings
 
-    def renderer(self, *, limits: Mapping[str, int] | None = None) -> Renderer:
+    def renderer(self, *, limits: Mapping[str, int] | None = None, threads: Sequence[str] | None = None) -> Renderer:
         """The renderer of the team's templates and settings; `limits`: see `limits()` (default:
-        the settings' limits, no server asked)."""
+        the settings' limits, no server asked); `threads`: the platforms where a long post becomes
+        a thread (default: SCHEDULER_THREADS)."""
         from scheduler.config import templates_folder
         from scheduler.render.renderer import Renderer
 
@@ -235,7 +236,7 @@ class Wiring:
             templates_folder(settings),
             hashtags=settings.hashtags,
             utm=settings.utm,
-            threads=settings.threads,
+            threads=settings.threads if threads is None else threads,
             limits=self.setting_limits() if limits is None else limits,
             footer=settings.footer,
             footer_platforms=settings.footer_platforms,
@@ -285,11 +286,125 @@ class Wiring:
     ) -> tuple[AddReport, list[str]]:
         """Queue `issues` on `platforms` (empty: SCHEDULER_PLATFORMS) for the `chosen` accounts
         (empty: every configured one), planned from `start`; scheduled at once when `approve` or
-        when approval is not required, else drafts. Returns the report and the warnings about
-        servers whose length limit could not be read."""
-        from scheduler.config import account_footer
-        from scheduler.queueing import add_loaded
+        when approval is not required, else drafts. A single post goes where and when its front
+        matter says (`models.Placement`). Nothing is queued when any post does not fit. Returns
+        the report and the warnings about servers whose length limit could not be read."""
+        from scheduler.queueing import AddReport
 
+        regular = [issue for issue in issues if issue.placement is None]
+        placed = [(issue, self.placement(issue, now=now)) for issue in issues if issue.placement is not None]
+        problems: list[str] = []
+        misfits = [
+            post
+            for issue, (where, accounts, _, threads) in placed
+            for preview in self.preview(
+                [issue],
+                platforms=where or platforms,
+                chosen=accounts or chosen,
+                threads=threads,
+                now=now,
+                problems=problems,
+            )
+            for post in preview.misfits
+        ]
+        if misfits:
+            report = AddReport(misfits=misfits)
+            return report, problems
+        report, more = self._add(
+            regular, platforms=platforms, chosen=chosen, start=start, approve=approve, update=update, now=now
+        )
+        problems += more
+        if report.misfits:
+            return report, problems
+        for issue, (where, accounts, at, threads) in placed:
+            single, more = self._add(
+                [issue],
+                platforms=where or platforms,
+                chosen=accounts or chosen,
+                start=start,
+                approve=approve,
+                update=update,
+                now=now,
+                at=at,
+                threads=threads,
+            )
+            problems += more
+            report.merge(single)
+        return report, problems
+
+    def placement(
+        self, issue: Issue, *, now: dt.datetime
+    ) -> tuple[tuple[str, ...], tuple[str, ...], dt.datetime | None, tuple[str, ...] | None]:
+        """A single post's platforms, accounts, time (UTC) and thread platforms (None: the
+        settings'), checked: a platform that is none, a time in the past is an `InputError`
+        naming the file."""
+        from scheduler.errors import InputError, UnknownPlatformError
+        from scheduler.planner import wall_time
+
+        placement = issue.placement
+        assert placement is not None  # reason: called for single posts only
+        for name in (*placement.platforms, *(entry.partition(":")[0] for entry in placement.accounts)):
+            if name not in registry.NAMES:
+                raise InputError(f"{issue.source}: {UnknownPlatformError(name, registry.NAMES)}")
+        at = None
+        if placement.publish_at is not None:
+            at = wall_time(placement.publish_at, self.settings.timezone, what=f"{issue.source}: publish_at")
+            if at <= now:
+                raise InputError(
+                    f"{issue.source}: publish_at {placement.publish_at.isoformat(sep=' ', timespec='minutes')} is in the "
+                    "past; give a later time, or remove publish_at for the next free slot"
+                )
+        threads = None
+        if placement.thread is not None:
+            threads = tuple(registry.thread_platforms()) if placement.thread else ()
+        return placement.platforms, placement.accounts, at, threads
+
+    def preview(
+        self,
+        issues: Sequence[Issue],
+        *,
+        platforms: Sequence[str],
+        chosen: Sequence[str],
+        now: dt.datetime,
+        threads: Sequence[str] | None = None,
+        problems: list[str] | None = None,
+    ) -> list[IssuePreview]:
+        """The posts of `issues` for the chosen accounts' platforms, rendered with their servers'
+        limits (warnings about a limit that could not be read are added to `problems`)."""
+        from scheduler.service import render_issues
+
+        targets = self.targets(platforms or tuple(self.settings.platforms), chosen)
+        limits, warnings = self.limits(
+            {key: account for key, account in self.accounts.items() if key[1] in targets.get(key[0], ())}
+        )
+        if problems is not None:
+            problems += warnings
+        return render_issues(
+            issues,
+            renderer=self.renderer(limits=limits, threads=threads),
+            platforms=list(targets),
+            now=now,
+            media_base_url=self.settings.media_base_url or None,
+        )
+
+    def _add(
+        self,
+        issues: Sequence[Issue],
+        *,
+        platforms: Sequence[str],
+        chosen: Sequence[str],
+        start: dt.datetime,
+        approve: bool,
+        update: bool,
+        now: dt.datetime,
+        at: dt.datetime | None = None,
+        threads: Sequence[str] | None = None,
+    ) -> tuple[AddReport, list[str]]:
+        from scheduler.config import account_footer
+        from scheduler.queueing import AddReport, add_loaded
+
+        if not issues:
+            return AddReport(), []
         settings = self.settings
         configured = self.accounts
         targets = self.targets(platforms or tuple(settings.platforms), chosen)
@@ -299,7 +414,7 @@ class Wiring:
         report = add_loaded(
             issues,
             store=self.store,
-            renderer=self.renderer(limits=limits),
+            renderer=self.renderer(limits=limits, threads=threads),
             platforms=list(targets),
             planning=self.planning,
             start=start,
@@ -313,6 +428,7 @@ class Wiring:
                 for platform, names in targets.items()
                 for name in names
             },
+            at=at,
         )
         return report, problems
 
@@ -354,6 +470,8 @@ class Wiring:
             fetch_allow=tuple(settings.fetch_allow),
             rules=reading.rules,
             feed_entries=reading.feed_entries,
+            imap_password=settings.imap_password.get_secret_value() if settings.imap_password else "",
+            imap_ca_file=settings.imap_ca_file or None,
         )
         return Watcher(
             self.store,

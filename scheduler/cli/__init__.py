@@ -168,6 +168,7 @@ COMMANDS = {
     "sources": "scheduler.cli.sources",
     "watch": "scheduler.cli.sources",
     "serve": "scheduler.cli.serve",
+    "check": "scheduler.cli.check",
 }
 
 

@@ -29,7 +29,7 @@ def _wiring() -> Wiring:
 
 @cli.group(name="sources")
 def sources() -> None:
-    """Where new issues appear: feeds, archive pages and folders that `scheduler watch` and
+    """Where new issues appear: feeds, archive pages, folders and mailboxes that `scheduler watch` and
     `scheduler run` check for new issues, queueing each one's posts."""
 
 
@@ -73,6 +73,7 @@ def describe(source: WatchedSource) -> str:
 )
 @click.option("--links", help="For an archive page: a regular expression that the addresses of its issues match.")
 @click.option("--selector", help="For an archive page: a CSS selector of the links to its issues.")
+@click.option("--sender", help="For a mailbox: only messages from this address (the newsletter's sender).")
 @click.option(
     "--backfill",
     type=click.IntRange(0, 100),
@@ -89,14 +90,16 @@ def add(
     per_entry: str | None,
     links: str | None,
     selector: str | None,
+    sender: str | None,
     backfill: int,
 ) -> int:
-    """Watch a feed, a newsletter archive page or a folder for new issues.
+    """Watch a feed, a newsletter archive page, a folder or a mailbox for new issues.
 
     LOCATION is the address of an RSS or Atom feed, of an archive page listing the issues (with
-    --links or --selector), or a folder of issue files. The source is read once now: the issues it
-    holds count as seen, and only issues that appear later are queued (--backfill N queues the
-    newest N now).
+    --links or --selector), a folder of issue files, or a mailbox folder the newsletter arrives in
+    (imaps://user@host/Folder; password in SCHEDULER_IMAP_PASSWORD; --sender takes only its mail).
+    The source is read once now: the issues it holds count as seen, and only issues that appear
+    later are queued (--backfill N queues the newest N now).
 
     Example: scheduler sources add https://example.org/newsletter/feed.xml --platform mastodon
     """
@@ -119,9 +122,15 @@ def add(
 
         check_selectors([selector], "--selector")
         pattern = f"css:{selector}"
+    if sender and not location.startswith(("imaps://", "imap://")):
+        raise InputError("--sender is for a mailbox (imaps://user@host/Folder)")
     if location.startswith(("imaps://", "imap://")):
-        raise InputError(f"{location}: mailbox sources are not supported by this version; give a feed, page or folder")
-    if is_address(location):
+        from scheduler.watching.mailbox import Mailbox
+
+        if pattern:
+            raise InputError("--links and --selector are for an archive page's address, not a mailbox")
+        kind, where = "imap", Mailbox.parse(location).shown
+    elif is_address(location):
         kind = "page" if pattern else "feed"
         where = location
     else:
@@ -145,6 +154,7 @@ def add(
         approve=approve,
         per_entry=per_entry or "",  # type: ignore[arg-type]  # reason: click's Choice gives "issue" or "item"
         pattern=pattern,
+        sender=sender or "",
     )
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}", source.name):
         raise InputError(f"--name {source.name!r}: use letters, digits, '.', '_' and '-' (at most 80)")

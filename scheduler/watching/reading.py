@@ -12,6 +12,7 @@ an answer 304 Not Modified ends the check without reading anything.
   fetched once; the links seen are kept with the validators, and a check fetches at most
   `MAX_NEW_LINKS` new ones (the first on the page first).
 - A **folder** gives the issues of the files whose size or time changed since the last check.
+- A **mailbox** (IMAP) gives the messages that arrived since the last check (`mailbox`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urldefrag, urljoin
@@ -50,6 +51,8 @@ class Readers:
     rules: Rules = DEFAULT
     feed_entries: newsletter.PerEntry = "issue"
     timeout: float = 10.0
+    imap_password: str = field(default="", repr=False)  # SCHEDULER_IMAP_PASSWORD
+    imap_ca_file: str | None = None
 
     def __call__(self, source: WatchedSource, validators: Mapping[str, str]) -> Found | None:
         if source.kind == "feed":
@@ -58,6 +61,8 @@ class Readers:
             return self.page(source, validators)
         if source.kind == "folder":
             return self.folder(source, validators)
+        if source.kind == "imap":
+            return self.mailbox(source, validators)
         raise InputError(f"source {source.name}: {source.kind} sources cannot be read by this version")
 
     def _download(self, url: str, validators: Mapping[str, str]) -> Download | None:
@@ -113,6 +118,38 @@ class Readers:
             issues.extend(self._issues(_bytes(page), source=link, url=page.url, per_entry="issue"))
         seen = [link for link in links if link in known or link in fresh]
         kept = {**dict(got.validators), _LINKS: "\n".join(seen)}
+        return Found(issues, validators=kept)
+
+    def mailbox(self, source: WatchedSource, validators: Mapping[str, str]) -> Found | None:
+        from scheduler.watching.mailbox import Mailbox, new_messages
+
+        mailbox = Mailbox.parse(source.location)
+        if not self.imap_password:
+            raise InputError(f"{mailbox.shown}: no password; set SCHEDULER_IMAP_PASSWORD")
+        got = new_messages(
+            mailbox,
+            validators,
+            password=self.imap_password,
+            sender=source.sender,
+            ca_file=self.imap_ca_file,
+            timeout=self.timeout * 2,
+            max_bytes=self.limits.max_bytes,
+        )
+        if got is None:
+            return None
+        messages, kept = got
+        issues: list[Issue] = []
+        for message in messages:
+            issues.extend(
+                newsletter.read_issues(
+                    message,
+                    source=mailbox.shown,
+                    languages=self.languages,
+                    limits=self.limits,
+                    rules=self.rules,
+                    form=Format.EML,
+                )
+            )
         return Found(issues, validators=kept)
 
     def folder(self, source: WatchedSource, validators: Mapping[str, str]) -> Found | None:
