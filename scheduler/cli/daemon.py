@@ -138,7 +138,8 @@ def _report_dry_run(summary: RunSummary, settings: Settings, store: Store) -> No
 
 @cli.command()
 def status() -> int:
-    """Whether the daemon is alive, the next due post and the number of posts per state.
+    """Whether the daemon is alive, the next due post, the number of posts per state, and the
+    watched sources that fail.
 
     Exits 0 when a daemon is alive, 1 when none is (for monitoring). A daemon that paused publishing
     because the outbox or its log cannot be written (disk full, read-only) says so: "paused: … since …".
@@ -172,4 +173,16 @@ def status() -> int:
     click.echo(f"next due: {local(due, settings.timezone) if due else 'nothing scheduled'}")
     counts = store.counts()
     click.echo("posts: " + ", ".join(f"{state} {counts[state]}" for state in counts))
+    watched = store.sources()
+    if watched:
+        from scheduler.wording import plural
+
+        failing = [state for state in watched if state.failures]
+        click.echo(f"sources: {len(watched)} watched, {len(failing)} failing")
+        for state in failing:
+            when = local(state.next_check_at, settings.timezone) if state.next_check_at else "at the next check"
+            click.echo(
+                f"source {state.source.name} failing ({plural(state.failures, 'check')} in a row, next try {when}): "
+                f"{state.error}"
+            )
     return 0 if alive else 1

@@ -143,6 +143,14 @@ def test_a_failing_source_is_retried_with_backoff_and_shown_while_the_others_go_
     ]
     text = run("sources", "list").out
     assert "failing (1 in a row, next try 2030-01-01T12:15+01:00): " in text
+    status = run("status").out.splitlines()
+    assert "sources: 2 watched, 1 failing" in status
+    failing = [
+        line
+        for line in status
+        if line.startswith("source kaputt failing (1 check in a row, next try 2030-01-01T12:15+01:00): ")
+    ]
+    assert len(failing) == 1 and "503 Service Unavailable" in failing[0]
     site.fail("/broken.xml", None)
     site.put("/broken.xml", rss([APRIL, MARCH]))
     recovered = run("watch", "--once", "--source", "kaputt")
