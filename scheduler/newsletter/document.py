@@ -39,7 +39,8 @@ class Block:
     """One heading, paragraph or list entry. `text` is what a reader reads (link texts in place);
     `lead` a bold lead-in that opens it ("Neu im Netzwerk:"), "" for none; `level` a heading's level
     (1–6) or a list entry's depth (1 = top level); `date` a date the source gives this block (a feed
-    entry's)."""
+    entry's); `after_break` whether a thematic break (Markdown's `---`, a horizontal rule) stands
+    right above it, which ends the item before it."""
 
     kind: Kind
     text: str
@@ -48,6 +49,7 @@ class Block:
     images: tuple[Image, ...] = ()
     lead: str = ""
     date: dt.date | None = None
+    after_break: bool = False
 
 
 @dataclass(frozen=True, slots=True)

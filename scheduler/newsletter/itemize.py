@@ -17,7 +17,7 @@ same `Document`; this decides what an item is:
    title: the bold lead-in, else its title-like link's text, else its first sentence,
    shortened); a list after a paragraph ending in ":", a line that is only a link, an address or
    a date, or a paragraph without lead-in among paragraphs with lead-ins continue the item before.
-   One or two paragraphs above the first heading are an introduction.
+   A thematic break ends an item. One or two paragraphs above the first heading are an introduction.
 4. Each item keeps its section, title, body (not repeating the title), links in order, main link
    (`mainlink`), images with alt text and date (its own, a date line's, else the issue's). The
    same item twice (in a table of contents and the body; once shortened) comes out once.
@@ -216,6 +216,8 @@ def _drafts(blocks: Sequence[Block], rules: Rules, deadline: Deadline | None, so
                 drafts.append(current)
                 waiting = []
             continue
+        if block.after_break:  # a thematic break ends the item above
+            current = None
         if not block.text:  # an image standing alone
             following = blocks[index + 1] if index + 1 < len(blocks) else None
             heads = following is not None and following.kind is Kind.HEADING

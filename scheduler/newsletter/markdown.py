@@ -17,7 +17,8 @@ and are resolved against the document's address (they stay relative without one)
 alt text is left out. Entities are
 decoded; inline HTML tags are dropped (`<a href>` and `<img>` in them are kept as link and image),
 an HTML block is read for its text, links and images. Table rows are paragraphs (cells joined by
-" | "), code is kept as a paragraph, thematic breaks and HTML comments are dropped.
+" | "), code is kept as a paragraph, HTML comments are dropped; a thematic break (`---`, `***`)
+marks the block after it (`after_break`): it ends the item above.
 """
 
 from __future__ import annotations
@@ -238,6 +239,7 @@ class _Walker:
         self.in_row = False
         self.row: list[str] = []
         self.row_inline = _Inline()
+        self.after_break = False  # a thematic break was read: the next block starts something new
 
     def blocks(self, tokens: Sequence[Token]) -> Iterator[Block]:
         for token in tokens:
@@ -254,6 +256,9 @@ class _Walker:
                     self.entries.pop()
             elif kind in ("bullet_list_open", "ordered_list_open"):
                 yield from self._flush_entry()
+            elif kind == "hr":
+                yield from self._flush_entry()
+                self.after_break = True
             elif kind == "inline" and self.in_row:
                 inline = self._inline(token.children or [])
                 self.row.append(inline.text)
@@ -304,7 +309,16 @@ class _Walker:
         links = tuple(dict.fromkeys(link for part in content for link in part.links))
         images = tuple(dict.fromkeys(image for part in content for image in part.images))
         lead = content[0].lead if content else ""
-        return Block(kind=kind, text=text, level=level, links=links, images=images, lead=lead if text else "")
+        after_break, self.after_break = self.after_break, False
+        return Block(
+            kind=kind,
+            text=text,
+            level=level,
+            links=links,
+            images=images,
+            lead=lead if text else "",
+            after_break=after_break,
+        )
 
     # -- inline content ---------------------------------------------------------------------------
 

@@ -24,6 +24,15 @@ FOOTER: tuple[str, ...] = (
     r"^(?:möchten|wollen|würden) (?:auch )?(?:sie|du)\b",
     r"^(?:haben|hast) (?:sie|du) (?:auch )?(?:themen|hinweise|anregungen|neuigkeiten|news)\b",
     r"^(?:would|do) you (?:like|want)\b",
+    # a call for submissions that opens with its reader: "Sie möchten über Ihr Projekt berichten?",
+    # "Ihr habt Neuigkeiten aus eurem Verein?", "Want to be featured?", "Got a story for us?"
+    r"^(?:sie|du|ihr) (?:möchten|möchtest|möchtet|wollen|willst|wollt|haben|hast|habt|planen|planst|plant)\b"
+    r"[^.!?]{0,80}\b(?:bericht\w*|erzähl\w*|vorstell\w*|beitr\w*|einreich\w*|veröffentlich\w*|newsletter\w*|neuigkeiten"
+    r"|hinweise|anregungen|themen|termine|veranstaltungen)\b[^.!?]{0,40}\?",
+    r"^(?:want|wish|like|would you like) (?:to be |your \w+(?: \w+)? (?:to be )?)(?:featured|included|listed)\b"
+    r"|^(?:want|would you like) to (?:contribute|submit|share (?:your|a|an|some) \w+|tell us|write for us)\b"
+    r"|^(?:have|got|do you have) (?:a |an |some )?(?:news|story|stories|idea|ideas|event|events|project|tips?)\b"
+    r"[^.!?]{0,60}\?",
     r"^(?:send|submit) (?:us )?your (?:news|stories|story|contributions?)\b",
     r"\babbestellen\b|newsletter\S* (?:abmelden|kündigen)|vom newsletter abmelden|\babmelden$",
     r"\bunsubscribe\b|manage (?:your )?(?:subscription|preferences)|update your preferences",
