@@ -18,7 +18,8 @@ same `Document`; this decides what an item is:
    shortened); a list after a paragraph ending in ":", a line that is only a link, an address or
    a date, or a paragraph without lead-in among paragraphs with lead-ins continue the item before.
    A thematic break ends an item. One or two paragraphs above the first heading are an introduction.
-4. Each item keeps its section, title, body (not repeating the title), links in order, main link
+4. Each item keeps its section, title, body (not repeating the title, without the words of links
+   a post cannot carry: "Zum Kataster", "Mehr dazu hier." — `buttons`), links in order, main link
    (`mainlink`), images with alt text and date (its own, a date line's, else the issue's). The
    same item twice (in a table of contents and the body; once shortened) comes out once.
 """
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 
 from scheduler.errors import InputError
 from scheduler.models import Image, Issue, IssueOptions, Item, item_id
-from scheduler.newsletter import noise
+from scheduler.newsletter import buttons, noise
 from scheduler.newsletter.dates import is_date_only, only_date
 from scheduler.newsletter.document import Block, Document, Kind, Link
 from scheduler.newsletter.identity import unique_items
@@ -287,42 +288,38 @@ def _starts_with(text: str, start: str) -> int:
     return 0
 
 
-_ARROWS = " \t»›→>…|·-–—"
-
-
-def _without_read_more(block: Block, rules: Rules) -> Block:
-    """`block` without a "read more" link's text at its end ("… 15 €. » Zur Anmeldung"): the post
-    ends with the item's link, and the words of a link a post cannot carry would lead nowhere."""
-    text = block.text
-    for link in reversed(block.links):
-        words = link.text.strip(_ARROWS)
-        trimmed = text.rstrip(_ARROWS + ".")
-        before = trimmed[: -len(words)] if words and trimmed.endswith(words) else None
-        # only where the words stand on their own, as a button does ("… 15 €. » Zur Anmeldung"),
-        # not where a sentence ends in them ("Anmelden können Sie sich hier")
-        if (
-            before is not None
-            and rules.is_read_more(words)
-            and (not before.strip() or before.rstrip()[-1] in ".!?:»›→|")
-        ):
-            text = before.rstrip(_ARROWS)
-    return block if text == block.text else dataclasses.replace(block, text=text)
+def _text_of_post(blocks: Sequence[Block], rules: Rules, language: str, link: str | None) -> list[Block]:
+    """The item's text blocks without the words of links a post cannot carry (`buttons`): buttons
+    that end it, a last sentence that only points to its link, link words standing on their own."""
+    kept = buttons.without_buttons(blocks, rules)
+    if kept:
+        kept[-1] = buttons.without_pointer(kept[-1], rules, language, link)
+    return [block for block in (buttons.without_link_words(block, rules) for block in kept) if block.text]
 
 
 def _body(blocks: Sequence[Block], *, entry: bool = False) -> str:
     """Paragraphs with blank lines between; a list's entries on lines of their own. With `entry`,
     the first block is the item itself (a list entry, too, is then a paragraph)."""
     parts: list[str] = []
+    run: list[Block] = []  # the list being written
     for number, block in enumerate(blocks):
         if block.kind is Kind.LIST_ITEM and not (entry and number == 0):
-            line = "  " * (block.level - 1) + "• " + block.text
-            if parts and parts[-1].lstrip().startswith("• "):
-                parts[-1] += "\n" + line
-                continue
-            parts.append(line)
-        else:
-            parts.append(block.text)
+            run.append(block)
+            continue
+        if run:
+            parts.append(_entries(run))
+            run = []
+        parts.append(block.text)
+    if run:
+        parts.append(_entries(run))
     return "\n\n".join(parts)
+
+
+def _entries(run: Sequence[Block]) -> str:
+    """A list's entries, one a line, indented by how much deeper than its shallowest entry each is:
+    the entries nested under an item that is itself a list entry start their lines with no space."""
+    top = min(block.level for block in run)
+    return "\n".join("  " * (block.level - top) + "• " + block.text for block in run)
 
 
 def _images(blocks: Sequence[Block]) -> tuple[Image, ...]:
@@ -367,9 +364,8 @@ def _item(
         body = _body(text, entry=True)
         first_sentence = (sentences(" ".join(body.split()), language) or [body])[0] if body else ""
         title, derived = _shorten(first_sentence, _TITLE_LENGTH), True
-    body = _body(
-        [block for block in (_without_read_more(block, rules) for block in text) if block.text], entry=heading is None
-    )
+    link = main_link(heading, draft.blocks, found_link, rules, own)
+    body = _body(_text_of_post(text, rules, language, link), entry=heading is None)
     if not derived and (cut := _starts_with(body, title)) and cut < len(body):
         body = body[cut:].lstrip(_TRIM + " .\n")
     body = body or title
@@ -383,7 +379,7 @@ def _item(
         body=body,
         links=item_links(document, everything),
         images=_images(everything),
-        link=main_link(heading, draft.blocks, found_link, rules, own),
+        link=link,
         date=date or issue_date,
     )
 
