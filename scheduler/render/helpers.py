@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -61,6 +62,39 @@ def tag_links(text: str, tag: Callable[[str], str]) -> str:
         position = span.end
     out.append(text[position:])
     return "".join(out)
+
+
+def _written(url: str) -> re.Pattern[str] | None:
+    """How `url` may be written in a text: with or without scheme and "www.", with or without a
+    slash at the end; not as the start of a longer address (`…/juleica.html`, `…/juleica/2025`)."""
+    try:
+        parts = urlsplit(url)
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # no address, or a port that is no number
+        return None
+    host = (parts.hostname or "").removeprefix("www.")
+    if parts.scheme not in ("http", "https") or not host or parts.username or parts.password:
+        return None
+    rest = (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+    return re.compile(
+        rf"(?<![\w.@/:-])(?:https?://)?(?:www\.)?(?i:{re.escape(host)}){re.escape(port + parts.path.rstrip('/'))}/?"
+        rf"{re.escape(rest)}(?!\.?[\w/?#=&%+~@-])"
+    )
+
+
+def link_in_text(text: str, url: str, *, after_colon: bool = True) -> str | None:
+    """`text` with the link `url` in it, or None when it has no place for it. Where the text writes
+    the address already ("Alle Termine: verein.example/termine", "www.verein.example/termine/"),
+    each mention becomes `url` itself: a platform makes a link only of a full address, and the
+    link is tagged like any in the text. Where the text ends in a colon ("Anmeldung bis 25. April:")
+    and `after_colon`, `url` follows it."""
+    pattern = _written(url)
+    if pattern is not None and pattern.search(text):
+        return pattern.sub(lambda _: url, text)
+    stripped = text.rstrip()
+    if after_colon and stripped.endswith(":"):
+        return f"{stripped} {url}"
+    return None
 
 
 def paragraphs(text: str, language: str, *, size: int = 320) -> str:

@@ -18,7 +18,7 @@ from scheduler.models import Content, Issue, Item, Post
 from scheduler.platforms import registry
 from scheduler.render import environment
 from scheduler.render.fitting import MARKER, Fitted, fit
-from scheduler.render.helpers import add_utm, format_hashtags, paragraphs, phrases, tag_links
+from scheduler.render.helpers import add_utm, format_hashtags, link_in_text, paragraphs, phrases, tag_links
 from scheduler.render.readon import dead_ends
 from scheduler.text.entities import url_spans
 from scheduler.text.length import Measure
@@ -149,9 +149,12 @@ class Renderer:
         but leaves a reader at a dead end carries warnings (see `readon`).
 
         The item's link (or the issue's) is offered to the template as `link`, UTM-tagged like the
-        links in the item's text. When the link is in the text already and stays there after
-        fitting, `link` is None: the template does not show it twice. The account's `footer` line is
-        offered where it costs no text: when the post is shortened (or split) no more with it."""
+        links in the item's text. When the text has the link already (written with or without
+        scheme or "www.": it then becomes the full, tagged address), or ends in a colon that
+        announces the item's link ("Anmeldung bis 25. April:", the link then follows it), and the
+        link stays in the text after fitting, `link` is None: the template does not show it twice.
+        The account's `footer` line is offered where it costs no text: when the post is shortened
+        (or split) no more with it."""
         key = (item.section, platform)
         if (template := self._templates.get(key)) is None:
             template = self._templates[key] = environment.select(self._environment, item.section, platform)
@@ -170,10 +173,14 @@ class Renderer:
         tagged = utm(link) if link else None
         body = tag_links(item.body, utm) if use_utm else item.body
         shown = item if body == item.body else dataclasses.replace(item, body=body)
+        # the text with the link in it: where it writes the address, or after a closing colon (the
+        # item's own link only: the issue's page is not what "Anmeldung bis 25. April:" announces)
+        inline_item: Item | None = shown if tagged and _has_link(shown.body, tagged) else None
+        if link and inline_item is None and (with_link := link_in_text(item.body, link, after_colon=link == item.url)):
+            inline_item = dataclasses.replace(item, body=tag_links(with_link, utm) if use_utm else with_link)
         spoiler = issue.options.content_warning if registry.get(platform).content_warning else ""
         context = {
             "issue": issue,
-            "item": shown,
             "section": item.section,
             "headline": _headline(item),
             "platform": platform,
@@ -187,11 +194,10 @@ class Renderer:
         def measure_post(text: str) -> Measure:
             return self.measure(platform, text, spoiler)
 
-        def attempt(link_shown: str | None, footer: str) -> _Attempt:
+        def attempt(link_shown: str | None, footer: str, the_item: Item = shown) -> _Attempt:
             request = _FitRequest()
-            output = _tidy(
-                environment.render(template, {**context, "link": link_shown, "footer": footer, "_fit": request})
-            )
+            values = {**context, "item": the_item, "link": link_shown, "footer": footer, "_fit": request}
+            output = _tidy(environment.render(template, values))
             thread = (platform in self.threads if request.thread is None else request.thread) and (
                 registry.get(platform).threads
             )
@@ -202,8 +208,8 @@ class Renderer:
             return _Attempt(output, fitted, None)
 
         def best(footer: str) -> _Attempt:
-            if tagged and _has_link(shown.body, tagged):  # offer the link line only if fitting cut it away
-                inline = attempt(None, footer)
+            if tagged and inline_item is not None:  # offer the link line only if fitting cut it away
+                inline = attempt(None, footer, inline_item)
                 if inline.fitted is not None and _has_link(inline.text, tagged):
                     return inline
             return attempt(tagged, footer)
