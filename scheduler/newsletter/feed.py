@@ -19,8 +19,18 @@ A feed is read one of two ways, chosen by `per_entry` (a setting or a source's o
 type.
 
 Dates are the calendar day the feed writes (`Fri, 07 Mar 2025 00:30:00 +0100` is 7 March, not the
-6th in UTC). Broken XML: feedparser's lenient parser reads what it can ("bozo"); a feed of which
-nothing can be read is an `InputError`, as is every failure inside feedparser.
+6th in UTC).
+
+**Broken XML.** feedparser reads a feed that is not well-formed with its lenient parser ("bozo").
+That is right for the harmless faults real feeds have — an HTML entity XML does not know (`&nbsp;`
+in RSS), a bare `&`, a wrongly declared charset, unescaped HTML inside a description, a missing
+`</channel>` — but not where the damage loses content: a file cut off mid-way (a download that
+stopped; the lenient parser would post the half entry) or a title or description left unclosed
+(it swallows what follows). So when feedparser reports a fault, the markup is checked (outside
+CDATA sections and comments): the document must end after its root element is closed, and no
+feed element that holds text (`title`, `description`, `content:encoded`, …) may be left open or be
+closed by a misspelt tag. Either is an `InputError` naming the line, as is a feed of which nothing
+can be read and every failure inside feedparser.
 
 **Entity expansion (XML bombs).** Before feedparser sees the bytes, every `<!ENTITY` declaration is
 checked: only an internal general entity whose value is short text (at most 64 characters, or one
@@ -41,7 +51,7 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from xml.sax import SAXParseException
 
 from scheduler.errors import InputError
@@ -65,37 +75,68 @@ MAX_EXPANSION = 1_000_000
 MAX_ELEMENTS = 50_000
 _CDATA = re.compile(rb"<!\[CDATA\[.*?\]\]>", re.DOTALL)
 _START_TAG = re.compile(rb"<[A-Za-z_]")
-#: The root of a feed, after the XML declaration, comments, processing instructions and a doctype.
-_FEED_ROOT = re.compile(
-    r"""^\s*(?:<\?xml[^>]*\?>\s*)?(?:(?:<!--.*?-->|<\?.*?\?>|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>)\s*)*"""
-    r"""<(?:rss|feed|rdf:RDF|RDF)[\s>/]""",
+#: What stands before a document's root element: the XML declaration (even a broken one), comments,
+#: processing instructions and a doctype.
+_PROLOG = re.compile(
+    r"""\s*(?:<\?xml[^>]*>\s*)?(?:(?:<!--.*?-->|<\?.*?\?>|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>)\s*)*""",
     re.IGNORECASE | re.DOTALL,
 )
+#: The root element's name (a prefix, as in `atom:feed` or `rdf:RDF`, aside).
+_ROOT = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
+_FEED_ROOTS = ("rss", "feed", "rdf")
+_XML_DECLARATION = re.compile(r"\s*<\?xml[\s?>]", re.IGNORECASE)
+_HTML_DOCTYPE = re.compile(r"<!DOCTYPE\s+html\b", re.IGNORECASE)
 _TAGS = re.compile(r"<[^>]*>")
 
 
 def looks_like(sample: str) -> bool:
     """Whether `sample` (the start of a file) is an RSS or Atom feed: an XML document whose root
-    element is `<rss>`, `<feed>` or `<rdf:RDF>`."""
-    return bool(_FEED_ROOT.match(sample.lstrip("\ufeff")[:65536]))
+    element is `<rss>`, `<feed>` or `<rdf:RDF>` (with any prefix: `<atom:feed>`) — or one that
+    declares itself XML and is cut off before its root element shows (or in its name: `<rs`), which
+    only the feed reader can say is broken."""
+    text = sample.lstrip("\ufeff")[:65536]
+    prolog = _PROLOG.match(text)
+    rest = text[prolog.end() if prolog else 0 :]
+    root = _ROOT.match(rest)
+    if root is not None:
+        name = root.group(1).lower()
+        if root.end() < len(rest):  # the whole name
+            return name in _FEED_ROOTS
+        return declares_xml(text) and any(whole.startswith(name) for whole in _FEED_ROOTS)
+    return declares_xml(text) and (not rest.strip() or rest.lstrip().startswith("<"))
+
+
+def declares_xml(sample: str) -> bool:
+    """Whether `sample` opens with an XML declaration (`<?xml …?>`) and is no XHTML page: XML that no
+    reader but the feed reader reads (it says what the document is not, or where it is broken)."""
+    text = sample.lstrip("\ufeff")[:65536]
+    if not _XML_DECLARATION.match(text):
+        return False
+    prolog = _PROLOG.match(text)
+    end = prolog.end() if prolog else 0
+    root = _ROOT.match(text, end)
+    html = _HTML_DOCTYPE.search(text, 0, end) or _HTML_DOCTYPE.match(text, end)
+    return not html and (root is None or root.group(1).lower() != "html")
 
 
 def read(
     data: bytes | str,
     *,
+    source: str = "",
     url: str = "",
     per_entry: PerEntry = "issue",
     max_bytes: int = MAX_BYTES,
     deadline: Deadline | None = None,
 ) -> list[Document]:
     """The feed as Documents: one per entry with `per_entry="issue"`, a list of one with
-    `per_entry="item"` (see the module's words). `url`: where the feed was read from (relative
-    links resolve against it). `InputError` for input above `max_bytes` (SCHEDULER_MAX_ISSUE_BYTES)
-    — before parsing —, for entity declarations that could expand without bound, and for a feed
+    `per_entry="item"` (see the module's words). `source`: the file or address the errors name;
+    `url`: where the feed was read from (relative links resolve against it). `InputError` for
+    input above `max_bytes` (SCHEDULER_MAX_ISSUE_BYTES) — before parsing —, for entity
+    declarations that could expand without bound, for XML whose damage loses content, for a feed
     nothing can be read from, or when the read takes longer than its `deadline` (else
     `incoming.TIME_LIMIT` from now; looked at before each entry)."""
     deadline = deadline or Deadline.start()
-    what = f"{_WHAT} {url}" if url else _WHAT
+    what = source or (f"{_WHAT} {url}" if url else _WHAT)
     if per_entry not in PER_ENTRY:
         raise InputError(f"{what}: per_entry must be 'issue' or 'item', not {per_entry!r}")
     check_size(data, max_bytes, what=what)
@@ -176,6 +217,8 @@ def _parse(raw: bytes, *, url: str, text: bool, what: str) -> Mapping[str, Any]:
         raise InputError(f"{what}: nested too deeply to read; check the feed with a feed validator") from None
     except Exception as exc:  # noqa: BLE001  # reason: feedparser's lenient parsers can fail in ways it does not document; one line, never a traceback
         raise InputError(f"{what}: cannot be read as RSS or Atom ({type(exc).__name__})") from None
+    if parsed.get("bozo"):
+        refuse_damage(raw, what=what)
     if not parsed.get("entries") and (parsed.get("bozo") or not parsed.get("version")):
         problem = parsed.get("bozo_exception")
         reason = f" ({_first_line(problem)})" if problem else ""
@@ -193,6 +236,113 @@ def _first_line(problem: object) -> str:
         return f"line {problem.getLineNumber()}: {problem.getMessage()}"[:160]
     lines = [line.strip() for line in str(problem).splitlines() if line.strip()]
     return (lines[0] if lines else type(problem).__name__)[:160]
+
+
+class _Damage(NamedTuple):
+    """Where a feed's markup loses content: the byte offset, what is wrong, and whether the file
+    ends there (cut off) rather than being damaged within."""
+
+    offset: int
+    problem: str
+    cut: bool
+
+
+#: The markup of an XML document, outside text: a CDATA section, a comment, a processing
+#: instruction, a doctype (with its internal subset), a start or end tag — each also when the file
+#: ends inside it (nothing after the `\Z`).
+_MARKUP = re.compile(
+    rb"""<!\[CDATA\[.*?(?:\]\]>|\Z)"""
+    rb"""|<!--.*?(?:-->|\Z)"""
+    rb"""|<\?[^>]*(?:>|\Z)"""
+    rb"""|<!(?:[^\[>]|\[.*?(?:\]|\Z))*(?:>|\Z)"""
+    rb"""|<(?P<end>/?)(?P<name>[A-Za-z_][\w.:-]*)(?P<rest>(?:[^>"']|"[^"]*(?:"|\Z)|'[^']*(?:'|\Z))*)(?P<close>>|\Z)""",
+    re.DOTALL,
+)
+_ENDINGS = ((b"<![CDATA[", b"]]>", "a CDATA section"), (b"<!--", b"-->", "a comment"), (b"<?", b">", "a declaration"))
+#: The feed elements whose text feedparser reads (by local name, lower case): one left open takes
+#: in what follows it — the next entry's title, the rest of the feed.
+_TEXT_ELEMENTS = frozenset(
+    {
+        "title", "subtitle", "tagline", "link", "description", "summary", "content", "encoded",
+        "pubdate", "published", "updated", "issued", "modified", "created", "date", "guid", "id",
+        "name", "category", "language",
+    }
+)  # fmt: skip
+#: HTML elements that stand unescaped inside a description: an end tag of one that was never
+#: opened is stray HTML, which the lenient parser reads past.
+_HTML_ELEMENTS = frozenset(
+    "a abbr b big blockquote br center cite code dd div dl dt em figcaption figure font h1 h2 h3 h4 h5 h6 "
+    "hr i img li ol p pre s small span strike strong sub sup table tbody td th thead tr u ul".split()
+)
+
+
+def _local(name: str) -> str:
+    """An element's name without its prefix: `content:encoded` → `encoded`."""
+    return name.rsplit(":", 1)[-1]
+
+
+def find_damage(data: bytes) -> _Damage | None:
+    """Where the markup of the XML in `data` loses content (see the module's words), None where
+    its faults are harmless. Looks only at the markup, so an undefined entity or a bare `&` never
+    hides damage further on (expat stops at the first fault). A cut is placed at the file's end."""
+    end = len(data.rstrip())
+    stack: list[tuple[str, str, int]] = []  # the open elements: lower-cased name, name, offset
+    started = False
+    for token in _MARKUP.finditer(data):
+        if started and not stack:
+            break  # after the root element: what a server appended (a cache's comment), not the feed
+        whole, start, name = token.group(0), token.start(), token.group("name")
+        if name is None:
+            for opening, ending, what in _ENDINGS:
+                if whole.startswith(opening) and not (whole.endswith(ending) and len(whole) >= len(opening + ending)):
+                    return _Damage(end, f"ends inside {what}", cut=True)
+            if not whole.endswith(b">"):
+                return _Damage(end, "ends inside its doctype", cut=True)
+            continue
+        shown = name.decode("ascii", "replace")
+        lower = shown.lower()
+        if not token.group("close"):
+            return _Damage(end, f"ends inside the tag <{token.group('end').decode()}{shown}", cut=True)
+        if not token.group("end"):
+            started = True
+            if not token.group("rest").rstrip().endswith(b"/"):
+                stack.append((lower, shown, start))
+            continue
+        depth = next((index for index in range(len(stack) - 1, -1, -1) if stack[index][0] == lower), None)
+        if depth is None:
+            top = stack[-1] if stack else ("", "", 0)
+            if _local(top[0]) in _TEXT_ELEMENTS and _local(lower) not in _HTML_ELEMENTS:
+                return _Damage(start, f"</{shown}> does not close <{top[1]}>", cut=False)
+            continue  # a stray end tag of HTML in a description: read past
+        unclosed = [
+            (open_name, offset)
+            for lowered, open_name, offset in stack[depth + 1 :]
+            if _local(lowered) in _TEXT_ELEMENTS
+        ]
+        if unclosed:
+            open_name, offset = unclosed[0]
+            return _Damage(offset, f"<{open_name}> is not closed", cut=False)
+        del stack[depth:]  # containers (an item, the channel) and HTML left open: closed here
+    if stack:
+        return _Damage(end, f"ends inside <{stack[-1][1]}>", cut=True)
+    if not started and declares_xml(data[:4096].decode("utf-8", "replace")):
+        return _Damage(end, "ends before its first element", cut=True)
+    return None
+
+
+def refuse_damage(data: bytes, *, what: str = _WHAT) -> None:
+    """`InputError` naming the line when the feed's damage loses content (`find_damage`); nothing
+    when it is well-formed or its faults are harmless."""
+    damage = find_damage(data)
+    if damage is None:
+        return
+    line = data.count(b"\n", 0, damage.offset) + 1
+    advice = (
+        "it may have been cut off — fetch it again"
+        if damage.cut
+        else "part of it cannot be read — fetch it again, or ask its publisher to check it with a feed validator"
+    )
+    raise InputError(f"{what}: the feed is not well-formed XML (line {line}: {damage.problem}); {advice}")
 
 
 def refuse_element_flood(data: bytes, *, what: str = _WHAT) -> None:

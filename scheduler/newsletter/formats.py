@@ -6,6 +6,10 @@ most specific forms first (a reader is loaded only where the input could be its 
 costs no HTML or feed library): an e-mail message (header lines), a feed (an <rss>, <feed> or RDF root),
 an HTML e-mail (Outlook's marks, merge tags, layout tables), an HTML page, Markdown (front matter,
 headings, links), and plain text copied from a page, which takes whatever is left.
+
+What declares itself XML (`<?xml …?>`) and is no XHTML page goes to the feed reader too, whatever
+its root: a feed cut off before its root element, or XML of another kind, is then refused in one
+line saying so, where the plain-text reader would find "no items" in its markup.
 """
 
 from __future__ import annotations
@@ -53,7 +57,7 @@ def detect(text: str) -> Format:
     if "<" in text[:_MARKUP_WINDOW]:  # markup: the feed and HTML readers tell which (copied text has none)
         from scheduler.newsletter import feed, html_email, html_input, html_page
 
-        if feed.looks_like(text):
+        if feed.looks_like(text) or feed.declares_xml(text):
             return Format.FEED
         if html_email.looks_like(text):
             return Format.HTML_EMAIL

@@ -4,12 +4,14 @@ issue can be given by its address: `preview` and `queue add` take them all."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
-from scheduler.newsletter import load_issues
+from scheduler.errors import InputError
+from scheduler.newsletter import load_issues, read_issues
 from scheduler.newsletter.formats import Format, detect, sample
 from tests.conftest import EXAMPLE, ROOT
 from tests.fakes.pages import PageServer, Resource
@@ -147,3 +149,57 @@ def test_the_teams_css_selectors_remove_boilerplate_from_html_issues(run, monkey
     wrong = run("preview", str(page))
     assert wrong.code == 2 and wrong.err.count("\n") == 1
     assert wrong.err.startswith("error: SCHEDULER_BOILERPLATE_SELECTORS=") and "not a CSS selector" in wrong.err
+
+
+ATOM = (FIXTURES / "feed" / "atom-issues-en.xml").read_text(encoding="utf-8")
+BROKEN_XML = {
+    "unclosed-tag.xml": (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>Verein</title>\n'
+        "<item><title>Sommerfest am 5. Juli</title>\n<description>Am 5. Juli feiern wir im Garten.\n"
+        "</item></channel></rss>\n"
+    ),
+    "mismatched-tag.xml": (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>Verein</title>\n'
+        "<item><title>Sommerfest am 5. Juli</titel>\n<description>Am 5. Juli feiern wir im Garten.</description>\n"
+        "</item></channel></rss>\n"
+    ),
+    "cut-atom.xml": ATOM[:1500],  # inside the first entry's content
+    "cut-before-its-root.xml": '<?xml version="1.0" encoding="UTF-8"?>\n<!-- generator: Jekyll',
+    "cut-in-the-roots-name.xml": '<?xml version="1.0" encoding="UTF-8"?>\n<rs',
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_XML))
+def test_broken_xml_is_read_as_a_feed_and_refused_in_one_line(name: str, run, tmp_path: Path):
+    # before: "no newsletter items found; expected section headings followed by paragraphs"
+    path = tmp_path / name
+    path.write_text(BROKEN_XML[name], encoding="utf-8")
+    assert detect(sample(path.read_bytes())) is Format.FEED
+    result = run("preview", str(path), "-p", "mastodon")
+    assert result.code == 2 and result.err.count("\n") == 1 and result.err.startswith("error: "), result
+    assert re.search(r": the feed is not well-formed XML \(line \d+: [^)]+\); ", result.err), result.err
+    assert "no newsletter items" not in result.err
+
+
+def test_a_feed_cut_off_is_refused_not_posted_in_part(run, tmp_path: Path):
+    path = tmp_path / "feed.xml"
+    path.write_bytes((FIXTURES / "feed" / "rss-issues-de.xml").read_bytes()[:-200])
+    result = run("preview", str(path), "-p", "mastodon")
+    assert result.code == 2 and result.out == "", result
+    assert result.err.endswith(
+        ": the feed is not well-formed XML (line 54: ends inside a CDATA section); it may have been cut off — fetch "
+        "it again\n"
+    )
+
+
+def test_other_xml_is_refused_by_the_feed_reader_and_xhtml_is_a_page():
+    svg = '<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg"><text>Hallo</text></svg>'
+    assert detect(svg) is Format.FEED  # not copied text: "no items" in its markup would mislead
+    with pytest.raises(InputError, match=r"not a readable RSS or Atom feed"):
+        read_issues(svg.encode(), source="logo.svg.xml")
+    xhtml = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+        '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n<html xmlns="http://www.w3.org/1999/xhtml">'
+        "<head><title>Rundbrief</title></head><body><h2>Sommerfest</h2><p>Am 5. Juli feiern wir.</p></body></html>"
+    )
+    assert detect(xhtml) is Format.HTML_PAGE
