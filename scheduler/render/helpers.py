@@ -97,13 +97,22 @@ def link_in_text(text: str, url: str, *, after_colon: bool = True) -> str | None
     return None
 
 
+#: A list's entry: "• Chat: Samstag 14–20 Uhr", "  – nested", "2. Schritt".
+_ENTRY = re.compile(r"^\s*(?:[•◦▪‣*–-]|\d{1,2}[.)])\s+\S")
+
+
 def paragraphs(text: str, language: str, *, size: int = 320) -> str:
     """`text` in short paragraphs, blank lines between: its first sentence alone (the hook), then
     sentences grouped while a paragraph stays within `size` characters (two or three, as a rule).
-    Existing paragraph breaks are kept."""
+    Existing paragraph breaks are kept, and so is a list (a block whose every line is an entry): its
+    entries stay one a line."""
     out: list[str] = []
     for block in (block.strip() for block in text.split("\n\n")):
         if not block:
+            continue
+        lines = block.split("\n")
+        if all(_ENTRY.match(line) for line in lines):
+            out.append("\n".join(line.rstrip() for line in lines))
             continue
         current = ""
         for sentence in sentences(" ".join(block.split()), language):
