@@ -7,13 +7,24 @@ A feed is read one of two ways, chosen by `per_entry` (a setting or a source's o
   in the feed's order (usually newest first): the entry's title, date, address and language, and
   its content (`content:encoded` or Atom `<content>`; else the summary) walked into blocks by the
   HTML reader's walk (`scheduler.newsletter.html_blocks`), so it splits into items as a web page
-  would.
+  would. An entry whose content has no items of its own — no heading, not two or more bold lines,
+  paragraphs with bold lead-ins or linked list entries (the forms an issue without headings takes)
+  — is one item, as in "item" mode: a news feed read with the default setting still gives each
+  post its title, link and image, where its text alone would give an item titled by its first
+  sentence and sending nowhere.
 - `"item"`: each entry is one item — a news or press feed. One `Document` for the whole feed (its
-  title, address, language and date); each entry gives a HEADING (level 2: its title, its link as
-  the heading's link — the item's main link — and its date on every block of the entry) followed
-  by its summary (else its content) as paragraphs, headings in it read as paragraphs, so that each
-  entry stays one item; an image the entry carries (`media:content`, an image enclosure) goes
-  with the heading when the feed describes it.
+  title, address, language and date); each entry gives its title as a heading (level 2, its link
+  as the heading's link — the item's main link — and its date on every block of the entry)
+  followed by its summary (else its content) as paragraphs, headings and bold lines in it read as
+  paragraphs, so that each entry stays one item; an image the entry carries (`media:content`, an
+  image enclosure) goes with the heading when the feed describes it.
+
+An entry's title heading is a `noise.ItemTitle`: the items' rules never take it for a section (so
+no entry is filed under another's title), nor drop it when nothing of the entry is left under it.
+An entry without a title is titled by its first sentence. An excerpt (a summary cut by the
+publisher's software, ending in "[…]", "[...]" or "…" with or without a "Weiterlesen"/"Read more"
+link) loses the mark and the link's words, and a sentence it cuts in half where whole ones stand
+before it: the post ends with the entry's link, which says where to read on.
 
 `read` returns a list either way (one Document in "item" mode), so that every caller handles one
 type.
@@ -56,8 +67,12 @@ from xml.sax import SAXParseException
 
 from scheduler.errors import InputError
 from scheduler.models import Image
+from scheduler.newsletter import noise
 from scheduler.newsletter.document import Block, Document, Kind, Link
 from scheduler.newsletter.incoming import MAX_BYTES, Deadline, absolute, check_size, clean, date_of, language_code
+from scheduler.newsletter.noise import ItemTitle
+from scheduler.newsletter.rules import DEFAULT
+from scheduler.newsletter.structure import is_pseudo_heading, titled
 
 PerEntry = Literal["issue", "item"]
 PER_ENTRY: tuple[PerEntry, ...] = ("issue", "item")
@@ -73,6 +88,8 @@ MAX_ENTITY_VALUE = 64
 MAX_EXPANSION = 1_000_000
 #: Elements a feed may have outside CDATA sections (see `refuse_element_flood`).
 MAX_ELEMENTS = 50_000
+#: The longest title made of the first sentence of an entry without one.
+_UNTITLED_LENGTH = 80
 _CDATA = re.compile(rb"<!\[CDATA\[.*?\]\]>", re.DOTALL)
 _START_TAG = re.compile(rb"<[A-Za-z_]")
 #: What stands before a document's root element: the XML declaration (even a broken one), comments,
@@ -157,7 +174,7 @@ def read(
     blocks: list[Block] = []
     for entry in entries:
         deadline.check(what)
-        blocks.extend(_item(entry, feed_url))
+        blocks.extend(_item(entry, feed_url, _entry_language(entry) or feed_language))
     document = Document(
         blocks=tuple(blocks),
         title=_text(feed, "title"),
@@ -366,56 +383,163 @@ def refuse_element_flood(data: bytes, *, what: str = _WHAT) -> None:
 
 def _issue(entry: Mapping[str, Any], feed_url: str, feed_language: str) -> Document:
     link = absolute(str(entry.get("link", "")), feed_url)
-    body, kind, base = _body(entry, prefer_summary=False)
-    blocks = _blocks(body, kind, base=absolute(base, feed_url) or link or feed_url)
-    return Document(
-        blocks=tuple(blocks),
-        title=_text(entry, "title"),
-        date=_date(entry, "published", "updated", "created"),
-        language=_entry_language(entry) or feed_language,
-        url=link,
-    )
-
-
-def _item(entry: Mapping[str, Any], feed_url: str) -> list[Block]:
-    link = absolute(str(entry.get("link", "")), feed_url)
     title = _text(entry, "title")
     date = _date(entry, "published", "updated", "created")
-    body, kind, base = _body(entry, prefer_summary=True)
+    language = _entry_language(entry) or feed_language
+    body = _body(entry, prefer_summary=False)
+    blocks = _blocks(body.text, body.kind, base=absolute(body.base, feed_url) or link or feed_url)
+    blocks = _without_excerpt_mark(blocks, excerpt=body.summary, language=language)
+    if title and _one_item(blocks):
+        blocks = [_title_block(entry, title, link, date, feed_url), *_as_one_item(blocks)]
+    return Document(blocks=tuple(blocks), title=title, date=date, language=language, url=link)
+
+
+def _item(entry: Mapping[str, Any], feed_url: str, language: str) -> list[Block]:
+    link = absolute(str(entry.get("link", "")), feed_url)
+    date = _date(entry, "published", "updated", "created")
+    body = _body(entry, prefer_summary=True)
+    blocks = _blocks(body.text, body.kind, base=absolute(body.base, feed_url) or link or feed_url)
     blocks = [
-        replace(block, kind=Kind.PARAGRAPH, level=1, date=date)
-        if block.kind is Kind.HEADING
-        else replace(block, date=date)
-        for block in _blocks(body, kind, base=absolute(base, feed_url) or link or feed_url)
+        replace(block, date=date)
+        for block in _as_one_item(_without_excerpt_mark(blocks, excerpt=body.summary, language=language))
     ]
-    if title or link:
-        heading = Block(
-            kind=Kind.HEADING,
-            text=title,
-            level=2,
-            links=(Link(link, title),) if link else (),
-            images=_media_images(entry, base=link or feed_url),
-            date=date,
-        )
-        blocks.insert(0, heading)
+    title = _text(entry, "title") or _first_sentence(blocks, language)
+    if title:
+        blocks.insert(0, _title_block(entry, title, link, date, feed_url))
     return blocks
 
 
-def _body(entry: Mapping[str, Any], *, prefer_summary: bool) -> tuple[str, str, str]:
-    """The entry's text, its type ("html" or "text") and the base address it names (Atom's
-    xml:base; "" for none): its HTML content (`content:encoded`, Atom content), or its summary;
-    with `prefer_summary`, the summary first. Plain-text content comes last: feedparser files a
+def _title_block(entry: Mapping[str, Any], title: str, link: str, date: dt.date | None, feed_url: str) -> Block:
+    """The entry's title as the heading of its one item: its link the item's main link, the image
+    the feed gives it (described) its picture."""
+    return ItemTitle(
+        kind=Kind.HEADING,
+        text=title,
+        level=2,
+        links=(Link(link, title),) if link else (),
+        images=_media_images(entry, base=link or feed_url),
+        date=date,
+    )
+
+
+def _one_item(blocks: Sequence[Block]) -> bool:
+    """Whether an entry's content is one item rather than an issue: no heading, and fewer than two
+    of the things an issue without headings is made of — bold lines or link lines over text,
+    paragraphs with bold lead-ins, list entries with links (not a list a paragraph introduces)."""
+    if any(block.kind is Kind.HEADING for block in blocks):
+        return False
+    lines = sum(1 for index in range(len(blocks)) if is_pseudo_heading(blocks, index, DEFAULT))
+    introduced = any(block.kind is Kind.PARAGRAPH and block.text.rstrip().endswith(":") for block in blocks)
+    entries = sum(
+        1
+        for block in blocks
+        if titled(block, DEFAULT)
+        or (block.kind is Kind.LIST_ITEM and block.level == 1 and block.links and not introduced)
+    )
+    return lines < 2 and entries < 2
+
+
+def _as_one_item(blocks: Sequence[Block]) -> list[Block]:
+    """An entry's content as the text of one item: headings read as paragraphs, a bold line as
+    emphasis (not the heading of an item of its own)."""
+    return [
+        replace(block, kind=Kind.PARAGRAPH, level=1)
+        if block.kind is Kind.HEADING
+        else replace(block, lead="")
+        if block.lead and noise.key(block.lead) == noise.key(block.text)
+        else block
+        for block in blocks
+    ]
+
+
+def _first_sentence(blocks: Sequence[Block], language: str) -> str:
+    """A title for an entry without one: the first sentence of its text, shortened."""
+    text = next((block.text for block in blocks if block.text), "")
+    if not text:
+        return ""
+    from scheduler.text.sentences import sentences
+
+    first = (sentences(text, language or "de") or [text])[0].strip()
+    if len(first) <= _UNTITLED_LENGTH:
+        return first
+    return first[: _UNTITLED_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" ,;:–-") + "…"
+
+
+# -- excerpts ---------------------------------------------------------------------------------------
+
+#: The mark a publisher's software puts where it cut an excerpt: "[…]", "[...]", "(…)"; a bare
+#: ellipsis counts in a summary only (in an entry's full text it may be the writer's own).
+_BRACKETED_MARK = re.compile(r"\s*(?:\[\s*(?:…|\.\.\.)\s*\]|\(\s*(?:…|\.\.\.)\s*\))$")
+_BARE_MARK = re.compile(r"\s*(?:…|\.\.\.)$")
+_ARROWS = " \t»›→>|–-"
+_SENTENCE_END = re.compile(r"[.!?][\"'“”«»‘’)\]]*$")
+
+
+def _without_excerpt_mark(blocks: Sequence[Block], *, excerpt: bool, language: str) -> list[Block]:
+    """`blocks` without the mark that ends an excerpt (see the module's words): its last text —
+    before a line that is only a "read more" link — loses the mark and the words of a "read more"
+    link after it, and the sentence the excerpt cuts off where whole ones stand before it."""
+    kept = list(blocks)
+    last = len(kept) - 1
+    while last >= 0 and (not kept[last].text or DEFAULT.is_read_more(kept[last].text)):
+        last -= 1
+    if last < 0:
+        return kept
+    block = kept[last]
+    text = block.text.rstrip(_ARROWS)
+    for link in reversed(block.links):  # "… [&hellip;] <a>Weiterlesen</a>"
+        words = link.text.strip(_ARROWS)
+        if words and text.endswith(words) and DEFAULT.is_read_more(words):
+            text = text[: -len(words)].rstrip(_ARROWS)
+    mark = _BRACKETED_MARK.search(text) or (_BARE_MARK.search(text) if excerpt else None)
+    if mark is None:
+        return kept
+    text = _whole_sentences(text[: mark.start()].rstrip(), language)
+    if text:
+        kept[last] = replace(block, text=text)
+    else:
+        del kept[last]
+    return kept
+
+
+def _whole_sentences(text: str, language: str) -> str:
+    """`text` without its last sentence when the excerpt cut it (it does not end as a sentence
+    does) and whole sentences stand before it; `text` itself when it is all one sentence."""
+    if not text or _SENTENCE_END.search(text):
+        return text
+    from scheduler.text.sentences import sentence_ends
+
+    ends = [end for end in sentence_ends(text, language or "de") if end < len(text.rstrip())]
+    if not ends:
+        return text
+    return text[: ends[-1]].rstrip()
+
+
+class _Body(NamedTuple):
+    """An entry's text to read: the text, its type ("html" or "text"), the base address it names
+    (Atom's xml:base; "" for none), and whether it is the entry's summary (maybe an excerpt)."""
+
+    text: str
+    kind: str
+    base: str
+    summary: bool
+
+
+def _body(entry: Mapping[str, Any], *, prefer_summary: bool) -> _Body:
+    """The entry's text: its HTML content (`content:encoded`, Atom content), or its summary; with
+    `prefer_summary`, the summary first. Plain-text content comes last: feedparser files a
     `media:description` there too."""
     contents = [part for part in entry.get("content", []) or [] if isinstance(part, Mapping)]
     rich = [part for part in contents if "html" in str(part.get("type", "text/html"))]
     summary = entry.get("summary")
     detail = entry.get("summary_detail") or {}
     summary_kind = "html" if "html" in str(detail.get("type", "text/html")) else "text"
-    options = [(str(part.get("value", "")), "html", str(part.get("base", ""))) for part in rich]
+    options = [_Body(str(part.get("value", "")), "html", str(part.get("base", "")), False) for part in rich]
     if isinstance(summary, str) and summary.strip():
-        options.insert(0 if prefer_summary else len(options), (summary, summary_kind, str(detail.get("base", ""))))
-    options += [(str(part.get("value", "")), "text", "") for part in contents if part not in rich]
-    return next((option for option in options if option[0].strip()), ("", "text", ""))
+        read = _Body(summary, summary_kind, str(detail.get("base", "")), True)
+        options.insert(0 if prefer_summary else len(options), read)
+    options += [_Body(str(part.get("value", "")), "text", "", False) for part in contents if part not in rich]
+    return next((option for option in options if option.text.strip()), _Body("", "text", "", False))
 
 
 def _blocks(body: str, kind: str, *, base: str) -> list[Block]:

@@ -38,6 +38,14 @@ def key(text: str) -> str:
     return _NON_WORD.sub(" ", text).strip()
 
 
+@dataclass(frozen=True, slots=True)
+class ItemTitle(Block):
+    """A heading its reader knows to be an item's title — a feed entry's, when the entry is one
+    item. The reader has decided what it is: never a section (`structure`), never a table of
+    contents' entry, kept when nothing stands under it (the item is then its title and link) and
+    when it repeats the issue's title (an issue of one item)."""
+
+
 def content(document: Document, blocks: Sequence[Block], rules: Rules, *, editorial: bool = True) -> list[Block]:
     """`blocks` (the document's, headings found) without what is not an item. With `editorial`
     False only the greeting and sign-off themselves are dropped, not the paragraphs between them
@@ -46,7 +54,10 @@ def content(document: Document, blocks: Sequence[Block], rules: Rules, *, editor
     kept = _walk(document, kept, rules, editorial=editorial)
     kept = _without_contents(document, kept, rules)
     kept = _without_events(kept, rules)
-    while kept and (kept[-1].kind is Kind.HEADING or _is(rules, "funding", kept[-1], limit=600)):
+    while kept and (
+        (kept[-1].kind is Kind.HEADING and not isinstance(kept[-1], ItemTitle))
+        or _is(rules, "funding", kept[-1], limit=600)
+    ):
         kept.pop()  # a heading with nothing under it, a funding note closing the issue
     return kept
 
@@ -62,7 +73,7 @@ def _after_title(document: Document, blocks: Sequence[Block]) -> list[Block]:
     if not title:
         return list(blocks)
     for index, block in enumerate(blocks):
-        if block.kind is Kind.HEADING and key(block.text) == title:
+        if block.kind is Kind.HEADING and key(block.text) == title and not isinstance(block, ItemTitle):
             above = blocks[:index]
             if any(b.kind is not Kind.HEADING and len(b.text) > _LONG for b in above):
                 return [*above, *blocks[index + 1 :]]
@@ -137,7 +148,8 @@ def _walk(document: Document, blocks: Sequence[Block], rules: Rules, *, editoria
             continue
         if heading:
             letter = False
-        if _is(rules, "footer", block) or (heading and bool(title) and key(text) == title):
+        repeats_title = heading and bool(title) and key(text) == title and not isinstance(block, ItemTitle)
+        if _is(rules, "footer", block) or repeats_title:
             if found:
                 break
             continue
@@ -210,6 +222,8 @@ class _Titles:
 
 
 def _short(block: Block) -> bool:
+    if isinstance(block, ItemTitle):
+        return False
     return block.kind is Kind.HEADING or len(block.text) <= (_ENTRY if block.kind is Kind.LIST_ITEM else 150)
 
 
@@ -244,7 +258,7 @@ def _dated(block: Block) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class EventsHeading(Block):
+class EventsHeading(ItemTitle):
     """The heading of a list of dates that `Rules.keep_events` keeps: always an item's title."""
 
 

@@ -14,6 +14,9 @@ among `h2`s over `h3`s). A heading with text beneath (a leaf) is an item's title
 - neither decides, and no section heading stands above it: then the document's other leaf
   headings vote (most category-like: a section; else an item's title).
 
+A heading its reader marks as an item's title (`noise.ItemTitle`: a feed entry's title when the
+entry is one item, the heading of a kept list of dates) is never a section.
+
 Copied text knows no heading levels (every heading but the title is level 2), so there the
 structure shows as a heading directly followed by another one.
 """
@@ -25,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from scheduler.newsletter.document import Block, Kind
-from scheduler.newsletter.noise import EventsHeading, key
+from scheduler.newsletter.noise import ItemTitle, key
 from scheduler.newsletter.rules import Rules
 
 #: The level of a bold line or a line that is one link, taken for a heading: below every real one.
@@ -84,9 +87,7 @@ def _entries(beneath: Sequence[Block], rules: Rules) -> bool:
 def section_headings(blocks: Sequence[Block], rules: Rules) -> set[int]:
     """The positions of the headings among `blocks` that are sections (see the module's doc)."""
     heads = [
-        index
-        for index, block in enumerate(blocks)
-        if block.kind is Kind.HEADING and not isinstance(block, EventsHeading)
+        index for index, block in enumerate(blocks) if block.kind is Kind.HEADING and not isinstance(block, ItemTitle)
     ]
     ends = dict(zip(heads, [*heads[1:], len(blocks)], strict=False))
     has_text = {head: any(blocks[i].text for i in range(head + 1, ends[head])) for head in heads}

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scheduler.errors import InputError
-from scheduler.models import Image, Issue
+from scheduler.models import Image, Issue, Item
 from scheduler.newsletter import feed
 from scheduler.newsletter.document import Block, Document, Kind, Link
 from scheduler.newsletter.itemize import itemize
@@ -26,6 +26,7 @@ H, P, L = Kind.HEADING, Kind.PARAGRAPH, Kind.LIST_ITEM
 NORDSTADT = "https://quartier-nordstadt.example"
 GREENFIELD = "https://greenfield-allotments.example"
 LFS = "https://lfs-jugendhilfe.example"
+LINDENHOF = "https://nachbarschaftshaus-lindenhof.example"
 
 
 def outline(document: Document) -> list[tuple[Kind, int, str]]:
@@ -120,10 +121,11 @@ def test_an_entry_with_nothing_to_read_leaves_the_others():
         b"</description></item><item><title>B</title><description>&#1;&#2;</description></item>"
         b"<item><title>C</title><description>Text</description></item></channel></rss>"
     )
+    # each entry is one item (no items of its own), titled by the entry: A and B are their titles alone
     assert [(document.title, texts(document)) for document in feed.read(data)] == [
-        ("A", []),
-        ("B", []),
-        ("C", ["Text"]),
+        ("A", ["A"]),
+        ("B", ["B"]),
+        ("C", ["C", "Text"]),
     ]
 
 
@@ -257,12 +259,186 @@ def test_a_wrongly_declared_charset_is_read_right(declared: str, encoding: str):
         "<item><title>Straße – Köln</title><description>Öffnungszeiten</description></item></channel></rss>"
     )
     (document,) = feed.read(xml.encode(encoding))
-    assert (document.title, texts(document)) == ("Straße – Köln", ["Öffnungszeiten"])
+    assert (document.title, texts(document)) == ("Straße – Köln", ["Straße – Köln", "Öffnungszeiten"])
 
 
 def test_an_unknown_mode_is_refused():
     with pytest.raises(InputError, match="per_entry must be 'issue' or 'item'"):
         feed.read(b"<rss/>", per_entry="page")  # type: ignore[arg-type]  # reason: what a wrong setting would pass
+
+
+# -- an entry that is one item, whichever the mode --------------------------------------------------
+
+
+def test_a_news_feed_read_as_issues_keeps_each_entrys_title_link_and_image():
+    # the default mode (each entry an issue) on a feed of news: no entry has items of its own
+    issues = [itemize(document, source="feed") for document in read("rss-items-de.xml")]
+    assert [items(issue) for issue in issues] == [
+        [("Neue Arbeitshilfe zur Beteiligung von Kindern", f"{LFS}/meldungen/arbeitshilfe-beteiligung/")],
+        [("Fachtag „Jugend stärken“ am 26. Juni", f"{LFS}/termine/fachtag-jugend-staerken/")],
+        [("Förderaufruf: Jugendräume auf dem Land", f"{LFS}/foerderung/jugendraeume-2025/")],
+    ]
+    assert [issue.title for issue in issues] == [issue.items[0].title for issue in issues]
+    assert issues[0].items[0].images == (
+        Image(f"{LFS}/media/arbeitshilfe-cover.jpg", "Titelseite der Arbeitshilfe mit gemalten Kinderhänden"),
+    )
+    fachtag = issues[1].items[0]
+    assert fachtag.body == (
+        "Der Fachtag in Magdeburg widmet sich der Jugendberufshilfe. Anmeldung bis 13. Juni – hier anmelden."
+    )
+    assert fachtag.links == (f"{LFS}/termine/fachtag-jugend-staerken/", f"{LFS}/anmeldung?id=jugend-staerken")
+    assert fachtag.date == dt.date(2025, 5, 8)
+
+
+@pytest.mark.parametrize("name", ["rss-items-de.xml", "rss-excerpts-de.xml"])
+def test_an_entry_that_is_one_item_comes_out_the_same_in_either_mode(name: str):
+    def seen(item: Item) -> tuple[object, ...]:
+        return (item.id, item.section, item.title, item.body, item.link, item.links, item.images, item.date)
+
+    per_issue = [seen(item) for document in read(name) for item in itemize(document, source="feed").items]
+    (document,) = read(name, per_entry="item")
+    assert per_issue == [seen(item) for item in itemize(document, source="feed").items]
+
+
+SHORT_NEWS = """<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Verband</title>
+<link>https://verband.example/</link><language>de</language>
+<item><title>Kurznachrichten Mai</title><link>https://verband.example/kurz-mai/</link>
+<description><![CDATA[
+<p><strong>Neue Geschäftsstelle:</strong> Ab 1. Mai finden Sie uns in der Hafenstraße 12 in Kiel.</p>
+<p><strong>Fortbildung Moderation:</strong> Für den Kurs im Juni sind noch drei Plätze frei,
+<a href="https://verband.example/moderation/">Anmeldung hier</a>.</p>
+<p><strong>Jahresbericht 2024:</strong> Der Bericht über das vergangene Jahr ist erschienen.</p>
+]]></description></item>
+<item><title>Die Beratungsstelle zieht um</title><link>https://verband.example/umzug/</link>
+<description><![CDATA[
+<p>Nach 20 Jahren verlässt die Beratungsstelle das Haus am Markt.</p>
+<p><strong>Neue Adresse</strong></p>
+<p>Ab Juni beraten wir in der Hafenstraße 12, zweiter Stock, barrierefrei erreichbar.</p>
+<p>Alles zum Umzug:</p>
+<ul><li><a href="https://verband.example/umzug/flyer.pdf">Flyer (PDF)</a></li>
+<li><a href="https://verband.example/umzug/lageplan.pdf">Lageplan (PDF)</a></li></ul>
+]]></description></item>
+</channel></rss>"""
+
+
+def test_an_issue_without_headings_is_still_split_and_one_news_post_is_one_item():
+    digest, move = (itemize(document, source="feed") for document in feed.read(SHORT_NEWS))
+    # three paragraphs with bold lead-ins: an issue's items
+    assert items(digest) == [
+        ("Neue Geschäftsstelle", None),
+        ("Fortbildung Moderation", "https://verband.example/moderation/"),
+        ("Jahresbericht 2024", None),
+    ]
+    # one bold line and a list a paragraph introduces: one post, titled and linked by its entry
+    assert items(move) == [("Die Beratungsstelle zieht um", "https://verband.example/umzug/")]
+    assert "Hafenstraße 12" in move.items[0].body and "Lageplan (PDF)" in move.items[0].body
+
+
+def test_an_excerpt_feed_gives_each_entry_as_one_item_without_the_excerpt_marks():
+    (document,) = read("rss-excerpts-de.xml", per_entry="item")
+    issue = itemize(document, source="feed")
+    assert [(item.section, item.title, item.link) for item in issue.items] == [
+        ("", "Newsletter April 2025", f"{LINDENHOF}/2025/04/newsletter-april-2025/"),
+        ("", "Sommerfest am 5. Juli", f"{LINDENHOF}/2025/03/sommerfest-am-5-juli/"),
+        ("", "Repair-Café", f"{LINDENHOF}/2025/03/repair-cafe/"),  # one word: still the entry's title
+        ("", "Hausaufgabenhilfe sucht Ehrenamtliche", f"{LINDENHOF}/2025/03/hausaufgabenhilfe/"),
+    ]
+    bodies = [item.body for item in issue.items[1:]]
+    assert bodies == [
+        # "Es gibt Musik und Kuchen […]": the sentence the excerpt cut, after a whole one, goes
+        "Am Samstag, 5. Juli, feiern wir von 14 bis 18 Uhr im Hof des Nachbarschaftshauses.",
+        # "… lässt. [...] Weiterlesen »": the mark and the link's words go, the link stays the item's
+        "Kaputter Toaster, wackeliger Stuhl? Jeden ersten Samstag im Monat reparieren Ehrenamtliche im Keller "
+        "des Nachbarschaftshauses, was sich reparieren lässt.",
+        # a plain-text summary that is one cut sentence ending in "…": the sentence stays, the mark goes
+        "Für unsere Hausaufgabenhilfe dienstags und donnerstags suchen wir Menschen, die Kindern der Klassen 3 "
+        "bis 6 beim Lernen helfen",
+    ]
+    assert not any(mark in item.body for item in issue.items for mark in ("[", "…", "...", "Weiterlesen"))
+
+
+def _one_entry(description: str, *, content: str = "") -> str:
+    encoded = f"<content:encoded><![CDATA[{content}]]></content:encoded>" if content else ""
+    return (
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>T</title>'
+        "<item><title>Saatgut-Tausch am 12. April</title><link>https://garden.example/seed-swap</link>"
+        f"<description><![CDATA[{description}]]></description>{encoded}</item></channel></rss>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("description", "body"),
+    [
+        ("Bring your spare seeds. Tomatoes and beans were the most wanted [&#8230;]", "Bring your spare seeds."),
+        ("Bring your spare seeds to the pavilion. [...]", "Bring your spare seeds to the pavilion."),
+        ("Bring your spare seeds to the pavilion (…)", "Bring your spare seeds to the pavilion"),
+        (
+            'Bring your spare seeds to the pavilion&#8230; <a href="https://garden.example/seed-swap">Read more</a>',
+            "Bring your spare seeds to the pavilion",
+        ),
+        (
+            '<p>Bring your spare seeds. Tomatoes were the most [&hellip;]</p><p><a href="https://garden.example/seed-swap">'
+            "Continue reading &rarr;</a></p>",
+            "Bring your spare seeds.",
+        ),
+    ],
+    ids=["bracketed", "three-dots", "parenthesised", "bare-with-link", "read-on-line"],
+)
+def test_excerpt_marks_are_removed(description: str, body: str):
+    (document,) = feed.read(_one_entry(description), per_entry="item")
+    (item,) = itemize(document, source="feed").items
+    assert (item.title, item.body, item.link) == (
+        "Saatgut-Tausch am 12. April",
+        body,
+        "https://garden.example/seed-swap",
+    )
+
+
+def test_an_ellipsis_in_an_entrys_full_text_is_the_writers_own():
+    text = "<p>Wir haben gesät, gegossen, gewartet … und dann kam der Hagel…</p>"
+    (document,) = feed.read(_one_entry("Kurz gesagt: Hagel.", content=text))  # issue mode: the full text
+    (item,) = itemize(document, source="feed").items
+    assert item.body == "Wir haben gesät, gegossen, gewartet … und dann kam der Hagel…"
+
+
+NEVER_SECTIONS = """<rss version="2.0"><channel><title>Verein</title><link>https://verein.example/</link>
+<item><title>Mitgliederversammlung am 20. Mai</title><link>https://verein.example/mitgliederversammlung/</link>
+<description>Liebe Mitglieder, wir laden Sie herzlich ein.</description></item>
+<item><title>Termine</title><link>https://verein.example/termine/</link>
+<description>Der Vorstand tagt am 12. Mai, die Kassenprüfung ist am 15. Mai.</description></item>
+<item><title>Kurz notiert</title><link>https://verein.example/kurz/</link>
+<description><![CDATA[<p><strong>Neu im Team:</strong> Jana Beispiel leitet die Jugendarbeit.</p>
+<p><strong>Neu im Haus:</strong> Die Werkstatt hat eine Drehbank.</p>]]></description></item>
+<item><title>Sommerfest</title><link>https://verein.example/sommerfest/</link>
+<description>Am 5. Juli feiern wir im Garten, mit Musik und Kuchen.</description></item>
+</channel></rss>"""
+
+
+def test_in_item_mode_each_entry_is_one_item_and_no_entry_is_filed_under_another():
+    # before: the first entry (its text a greeting, dropped) and the one-word titles were read as
+    # sections, and the entries after them filed under them
+    (document,) = feed.read(NEVER_SECTIONS, per_entry="item")
+    issue = itemize(document, source="feed")
+    assert [(item.section, item.title, item.link) for item in issue.items] == [
+        ("", "Mitgliederversammlung am 20. Mai", "https://verein.example/mitgliederversammlung/"),
+        ("", "Termine", "https://verein.example/termine/"),
+        ("", "Kurz notiert", "https://verein.example/kurz/"),
+        ("", "Sommerfest", "https://verein.example/sommerfest/"),
+    ]
+    assert "Drehbank" in issue.items[2].body
+
+
+def test_an_entry_without_a_title_is_titled_by_its_first_sentence():
+    data = (
+        b'<rss version="2.0"><channel><title>T</title><item><title>Erstens</title><description>Eins.</description>'
+        b"</item><item><link>https://x.example/2</link><description>Die Bibliothek hat samstags offen. Ab Mai."
+        b"</description></item></channel></rss>"
+    )
+    (document,) = feed.read(data, per_entry="item")
+    assert items(itemize(document, source="feed")) == [
+        ("Erstens", None),
+        ("Die Bibliothek hat samstags offen.", "https://x.example/2"),
+    ]
 
 
 # -- detection --------------------------------------------------------------------------------------
