@@ -16,6 +16,8 @@ def serve(host: str | None, port: int | None) -> int:
 
     POST /hooks/issue takes an issue in any form (or {"url": …}) signed with SCHEDULER_WEBHOOK_SECRET
     (see README, Webhook). Runs until stopped (Ctrl-C).
+
+    Example: SCHEDULER_WEBHOOK_SECRET=… scheduler serve --host 0.0.0.0 --port 8000
     """
     from waitress.server import create_server
 

@@ -30,7 +30,10 @@ def _wiring() -> Wiring:
 @cli.group(name="sources")
 def sources() -> None:
     """Where new issues appear: feeds, archive pages, folders and mailboxes that `scheduler watch` and
-    `scheduler run` check for new issues, queueing each one's posts."""
+    `scheduler run` check for new issues, queueing each one's posts.
+
+    Example: scheduler sources add https://example.org/newsletter/feed.xml --platform mastodon
+    """
 
 
 def _name(value: str) -> str:
@@ -179,7 +182,10 @@ def _state(state: SourceState, timezone: str) -> str:
 @sources.command(name="list")
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def list_sources(output: str) -> int:
-    """The watched sources: where each is, where its issues go, its last check and how it went."""
+    """The watched sources: where each is, where its issues go, its last check and how it went.
+
+    Example: scheduler sources list --format json
+    """
     wiring = _wiring()
     timezone = wiring.settings.timezone
     states = wiring.store.sources()
@@ -228,7 +234,10 @@ def _json(state: SourceState) -> dict[str, object]:
 @sources.command(name="remove")
 @click.argument("name")
 def remove(name: str) -> int:
-    """Stop watching the source NAME (its queued posts stay; its issues stay seen)."""
+    """Stop watching the source NAME (its queued posts stay; its issues stay seen).
+
+    Example: scheduler sources remove familiennetz
+    """
     wiring = _wiring()
     if not wiring.store.remove_source(name):
         known = ", ".join(state.source.name for state in wiring.store.sources()) or "none"
@@ -273,6 +282,8 @@ def watch(once: bool, names: tuple[str, ...]) -> int:
     Runs until stopped (Ctrl-C), checking every SCHEDULER_WATCH_INTERVAL; `scheduler run` does the
     same beside publishing. With --once, checks every source now, even one waiting after failures,
     and exits 1 when a source failed.
+
+    Example: scheduler watch --once
     """
     from scheduler.daemon import worker_name
 
