@@ -24,7 +24,8 @@ no entry is filed under another's title), nor drop it when nothing of the entry 
 An entry without a title is titled by its first sentence. An excerpt (a summary cut by the
 publisher's software, ending in "[…]", "[...]" or "…" with or without a "Weiterlesen"/"Read more"
 link) loses the mark and the link's words, and a sentence it cuts in half where whole ones stand
-before it: the post ends with the entry's link, which says where to read on.
+before it: the post ends with the entry's link, which says where to read on. The line an SEO
+plugin adds under each entry ("Der Beitrag … erschien zuerst auf …") goes too.
 
 `read` returns a list either way (one Document in "item" mode), so that every caller handles one
 type.
@@ -388,7 +389,7 @@ def _issue(entry: Mapping[str, Any], feed_url: str, feed_language: str) -> Docum
     language = _entry_language(entry) or feed_language
     body = _body(entry, prefer_summary=False)
     blocks = _blocks(body.text, body.kind, base=absolute(body.base, feed_url) or link or feed_url)
-    blocks = _without_excerpt_mark(blocks, excerpt=body.summary, language=language)
+    blocks = _without_excerpt_mark(_without_first_published(blocks), excerpt=body.summary, language=language)
     if title and _one_item(blocks):
         blocks = [_title_block(entry, title, link, date, feed_url), *_as_one_item(blocks)]
     return Document(blocks=tuple(blocks), title=title, date=date, language=language, url=link)
@@ -401,7 +402,9 @@ def _item(entry: Mapping[str, Any], feed_url: str, language: str) -> list[Block]
     blocks = _blocks(body.text, body.kind, base=absolute(body.base, feed_url) or link or feed_url)
     blocks = [
         replace(block, date=date)
-        for block in _as_one_item(_without_excerpt_mark(blocks, excerpt=body.summary, language=language))
+        for block in _as_one_item(
+            _without_excerpt_mark(_without_first_published(blocks), excerpt=body.summary, language=language)
+        )
     ]
     title = _text(entry, "title") or _first_sentence(blocks, language)
     if title:
@@ -466,6 +469,23 @@ def _first_sentence(blocks: Sequence[Block], language: str) -> str:
 
 
 # -- excerpts ---------------------------------------------------------------------------------------
+
+#: The line an SEO plugin (Yoast) puts under each entry of a WordPress feed: "Der Beitrag <title>
+#: erschien zuerst auf <site>." / "The post <title> appeared first on <site>."
+_FIRST_PUBLISHED = re.compile(
+    r"^(?:der beitrag|the post)\s.+\s(?:erschien zuerst auf|appeared first on)\s", re.I | re.S
+)
+
+
+def _without_first_published(blocks: Sequence[Block]) -> list[Block]:
+    """`blocks` without the "Der Beitrag … erschien zuerst auf …" line that ends them: a plugin's
+    words about the feed, which a post would repeat to its readers."""
+    kept = list(blocks)
+    last = next((index for index in range(len(kept) - 1, -1, -1) if kept[index].text), None)
+    if last is not None and len(kept[last].text) <= 300 and _FIRST_PUBLISHED.match(kept[last].text):
+        del kept[last]
+    return kept
+
 
 #: The mark a publisher's software puts where it cut an excerpt: "[…]", "[...]", "(…)"; a bare
 #: ellipsis counts in a summary only (in an entry's full text it may be the writer's own).

@@ -394,6 +394,18 @@ def test_excerpt_marks_are_removed(description: str, body: str):
     )
 
 
+@pytest.mark.parametrize("mode", ["issue", "item"])
+def test_the_line_an_seo_plugin_adds_under_each_entry_is_no_text_of_the_post(mode: str):
+    content = (
+        "<p>Am 12. April tauschen wir im Pavillon Saatgut, von 10 bis 13 Uhr.</p>"
+        '<p>Der Beitrag <a href="https://garden.example/seed-swap">Saatgut-Tausch am 12. April</a> erschien zuerst '
+        'auf <a href="https://garden.example/">Gemeinschaftsgarten</a>.</p>'
+    )
+    (document,) = feed.read(_one_entry(content), per_entry=mode)  # type: ignore[arg-type]  # reason: the two modes
+    (item,) = itemize(document, source="feed").items
+    assert item.body == "Am 12. April tauschen wir im Pavillon Saatgut, von 10 bis 13 Uhr."
+
+
 def test_an_ellipsis_in_an_entrys_full_text_is_the_writers_own():
     text = "<p>Wir haben gesät, gegossen, gewartet … und dann kam der Hagel…</p>"
     (document,) = feed.read(_one_entry("Kurz gesagt: Hagel.", content=text))  # issue mode: the full text
