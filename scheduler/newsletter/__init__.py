@@ -143,11 +143,13 @@ def read_issues(
 ) -> list[Issue]:
     """The issues in `data` (a file's or a fetched page's bytes, any form; `form` when already
     known), each split into items. `url`: where it came from (relative links resolve against it).
-    One `deadline` (else `incoming.TIME_LIMIT` from now) for reading and splitting it all."""
+    One `deadline` (else `incoming.TIME_LIMIT` from now) for reading and splitting it all; without a
+    `url`, the options' `url` (the issue's web address, for a saved page) stands for it."""
     from scheduler.newsletter import eml, feed, html_email, html_page, markdown
     from scheduler.newsletter.itemize import itemize
 
     deadline = deadline or Deadline.start()
+    url = url or (options.url if options is not None else "")
     form = form or detect(sample(data))
     cap = limits.max_bytes
     if form is Format.EML:

@@ -16,7 +16,9 @@ e-mail's body once its chrome is gone). What the walk does:
   `#top`, `javascript:` or `tel:` is text only). A link whose text is itself an address
   ("www.example.org/artikel", "info@example.org") records that address as `Link.shown`, as a URL;
   so does a mailing tool's click tracker whose own address carries its target
-  (`scheduler.text.trackers.target`).
+  (`scheduler.text.trackers.target`). Where the page's address is unknown (a saved page that does
+  not say it), a relative link is kept as written (`relative`): no post can use it, but it is not
+  lost without a word.
 - Images: `src` resolved; tracking pixels and spacers (1×1, 0 or 1 px wide or high, `spacer.gif`)
   skipped; the alt text, else the title, else the figure's caption; an image without any is left
   out (HTML's `alt=""` marks an image as decoration, and a post cannot show an image it cannot
@@ -39,6 +41,7 @@ from urllib.parse import urljoin, urlsplit
 
 from scheduler.models import Image
 from scheduler.newsletter.document import Block, Kind, Link
+from scheduler.newsletter.mergetags import strip_merge_tags
 from scheduler.text.trackers import target
 
 if TYPE_CHECKING:
@@ -70,6 +73,9 @@ _ADDRESS = re.compile(
     re.IGNORECASE,
 )
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
+_BARE_WWW = re.compile(r"www\.[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:[/?#]|$)", re.IGNORECASE)
+#: The characters of a relative address (not a merge tag's: `*|ARCHIVE|*`, `{UNSUBSCRIBE}`).
+_RELATIVE = re.compile(r"[\w\-./~%?=&+,;:@!$'()#]+")
 _SIZE = re.compile(r"^\s*([\d.]+)\s*(px|pt|em|rem|%)?\s*$")
 _KEYWORD_SIZES = {"xx-small": 9.0, "x-small": 10.0, "small": 13.0, "medium": 16.0, "large": 18.0, "x-large": 24.0}
 _KEYWORD_SIZES |= {"xx-large": 32.0, "xxx-large": 48.0, "smaller": 13.0, "larger": 19.0}
@@ -169,6 +175,19 @@ def is_pixel(element: HtmlElement, src: str) -> bool:
     return bool(_PIXEL_NAME.search(urlsplit(src).path))
 
 
+def relative(href: str) -> bool:
+    """Whether `href` is a relative address of a page or file (`/de/artikel.html`, `bericht.pdf`,
+    `../2025/`): no scheme, no host, not a place within the page (`#top`), no spaces, no merge tag
+    a mailing tool left unfilled (`%%unsubscribe%%`)."""
+    if not href or href.startswith(("#", "//")) or not _RELATIVE.fullmatch(href) or strip_merge_tags(href)[1]:
+        return False
+    try:
+        parts = urlsplit(href)
+    except ValueError:
+        return False
+    return not parts.scheme and not parts.netloc and bool(parts.path)
+
+
 def shown_address(text: str) -> str:
     """The address a link's text shows, as a URL ("" when the text is not an address)."""
     candidate = text.strip().rstrip(".,;:")
@@ -262,6 +281,10 @@ class Walker:
         href = href.strip()
         if not href or href.startswith("#"):
             return ""
+        if _BARE_WWW.match(href):  # "www.verein.de/artikel": meant as the address it says, not a file
+            href = "https://" + href
+        elif href.startswith("//") and not self._base:  # protocol-relative, on a page of unknown scheme
+            href = "https:" + href
         try:
             scheme = urlsplit(href).scheme.lower()
             if scheme == "mailto":
@@ -273,6 +296,15 @@ class Walker:
         except ValueError:  # an invalid IPv6 address in brackets and the like
             return ""
         return url if parts.scheme in ("http", "https") and parts.netloc and " " not in url.strip() else ""
+
+    def link(self, href: str) -> str:
+        """A link's `href` as `resolve` gives it; without a base to resolve against, a relative
+        address as written (`relative`)."""
+        url = self.resolve(href)
+        if url or self._base:
+            return url
+        href = href.strip()
+        return href if relative(href) else ""
 
     # -- walking --------------------------------------------------------------------------------
 
@@ -315,7 +347,7 @@ class Walker:
             self._block(element, style, depth, list_depth, self._current.kind, self._current.level)
         else:
             if tag == "a":
-                url = self.resolve(element.get("href") or "")
+                url = self.link(element.get("href") or "")
                 if url:
                     self._links.append(url)
                     style = replace(style, link=len(self._links) - 1)

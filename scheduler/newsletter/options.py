@@ -2,6 +2,7 @@
 
 hashtags = ["AktifPlus", "ESFPlus"]     # on every item of the issue
 link = "https://example.org/newsletter/2024-12"   # for items without a link of their own
+url = "https://example.org/newsletter/2024-12"    # the issue's web address: a saved page's relative links
 utm = true                              # tag links for analytics (default: the setting)
 content_warning = ""                    # Mastodon spoiler_text
 language = "de"                         # the issue's language (default: declared or detected)
@@ -30,9 +31,10 @@ from typing import Any
 from scheduler import media
 from scheduler.errors import ConfigError, InputError
 from scheduler.models import Image, IssueOptions, ItemImage
+from scheduler.newsletter.html_input import absolute
 from scheduler.newsletter.rules import check_patterns
 
-_KEYS = {"hashtags", "link", "utm", "content_warning", "sections", "images", "language", "boilerplate", "footer"}
+_KEYS = {"hashtags", "link", "url", "utm", "content_warning", "sections", "images", "language", "boilerplate", "footer"}
 _SECTION_KEYS = {"hashtags"}
 _IMAGE_KEYS = {"item", "path", "alt"}
 
@@ -150,6 +152,12 @@ def load_options(issue_path: Path) -> IssueOptions:
     link = data.get("link")
     if link is not None and not (isinstance(link, str) and link.startswith(("http://", "https://"))):
         raise ConfigError(f"{path}: link: expected a web address starting with https://")
+    url = data.get("url", "")
+    if not (isinstance(url, str) and (not url or absolute(url.strip()))):
+        raise ConfigError(
+            f"{path}: url: expected the issue's web address starting with https://, "
+            'e.g. url = "https://example.org/newsletter/2025-02"'
+        )
     warning = data.get("content_warning", "")
     if not isinstance(warning, str):
         raise ConfigError(f"{path}: content_warning: expected a text")
@@ -161,6 +169,7 @@ def load_options(issue_path: Path) -> IssueOptions:
         },
         utm=utm,
         link=link,
+        url=url.strip(),
         content_warning=warning,
         images=_images(data.get("images", []), path),
         language=_language(data.get("language"), f"{path}: language"),

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from scheduler.errors import InputError
-from scheduler.newsletter import html_page
+from scheduler.newsletter import html_page, load_issues
 from scheduler.newsletter.document import Document, Kind, Link
 from scheduler.newsletter.itemize import itemize
 from scheduler.newsletter.reading import Limits
@@ -168,10 +168,61 @@ def test_relative_links_need_an_address_and_a_link_to_the_page_itself_is_text_on
     page = b"""<html><body><article><h1>T</h1><p>Ein langer Absatz mit <a href="/a">einem Link</a>,
     <a href="#oben">nach oben</a> und <a href="javascript:void(0)">Skript</a>.</p></article></body></html>"""
     without = html_page.read(page)
-    assert [block.links for block in without.blocks if block.text.startswith("Ein")] == [()]
+    # kept as written, not lost without a word: the item's post names it (and the fix)
+    assert [block.links for block in without.blocks if block.text.startswith("Ein")] == [(Link("/a", "einem Link"),)]
     assert "nach oben und Skript" in without.blocks[-1].text
     given = html_page.read(page, url="https://example.org/news/1")
     assert given.blocks[-1].links == (Link("https://example.org/a", "einem Link"),)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        '<link rel="canonical" href="https://example.org/news/1">',
+        '<meta property="og:url" content="https://example.org/news/1">',
+        '<base href="https://example.org/news/">',
+    ],
+)
+def test_a_saved_page_that_says_its_address_resolves_its_relative_links(head):
+    page = f"""<html><head>{head}</head><body><article><h1>T</h1><p>Ein langer Absatz mit
+    <a href="/a">einem Link</a> und <a href="b.pdf">einem Bericht</a>.</p></article></body></html>"""
+    (block,) = [block for block in html_page.read(page).blocks if block.text.startswith("Ein")]
+    assert [link.url for link in block.links] == ["https://example.org/a", "https://example.org/news/b.pdf"]
+
+
+@pytest.mark.parametrize(
+    ("href", "kept"),
+    [
+        ("www.verein.example/artikel", "https://www.verein.example/artikel"),  # meant as the address it says
+        ("//cdn.verein.example/bericht.pdf", "https://cdn.verein.example/bericht.pdf"),
+        ("bericht.pdf", "bericht.pdf"),  # relative: kept as written, for the warning
+        ("../2025/03/", "../2025/03/"),
+        ("*|ARCHIVE|*", None),  # a merge tag the tool did not fill: no link
+        ("{ONLINE_VERSION}", None),
+        ("%%view_online%%", None),
+        ("$$unsubscribe$$", None),
+        ("tel:+49301234", None),
+    ],
+)
+def test_hrefs_of_a_page_without_an_address(href, kept):
+    page = f'<html><body><article><h1>T</h1><p>Ein langer Absatz mit <a href="{href}">Link</a>.</p></article></body></html>'
+    (block,) = [block for block in html_page.read(page).blocks if block.text.startswith("Ein")]
+    assert [link.url for link in block.links] == ([kept] if kept else [])
+
+
+def test_a_saved_page_that_does_not_say_its_address_takes_it_from_the_options_file(tmp_path):
+    name = "servicestelle-informiert-2025-02-14.html"  # no canonical link, og:url or <base>
+    issue = tmp_path / name
+    issue.write_bytes((PAGES / name).read_bytes())
+    issue.with_suffix(".toml").write_text(f'url = "{PAGE_URLS[name]}"\n', encoding="utf-8")
+    (read_from_file,) = load_issues(issue)
+    served = itemize(read(name), source=PAGE_URLS[name])  # as `scheduler preview <its address>` reads it
+    assert [(item.title, item.link) for item in read_from_file.items] == [
+        (item.title, item.link) for item in served.items
+    ]
+    assert read_from_file.items[0].link == (
+        "https://www.familien-staerken.example/DE/Informationen/Servicestelle/Vorgestellt/brueckenbauen-cottbus.html"
+    )
 
 
 def test_bold_lead_ins_of_paragraphs_and_list_entries_are_kept():

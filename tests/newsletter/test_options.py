@@ -37,7 +37,12 @@ def test_options_file_gives_language_and_the_teams_boilerplate_and_footer_phrase
 
 def test_no_options_file_means_defaults(tmp_path):
     options = load_options(tmp_path / "issue.txt")
-    assert options.hashtags == () and options.utm is None
+    assert options.hashtags == () and options.utm is None and options.url == ""
+
+
+def test_options_file_gives_the_issues_web_address(tmp_path):
+    options = load_options(_issue(tmp_path, 'url = " https://www.verein.example/rundbrief/2025-03.html "\n'))
+    assert options.url == "https://www.verein.example/rundbrief/2025-03.html"
 
 
 @pytest.mark.parametrize(
@@ -48,6 +53,9 @@ def test_no_options_file_means_defaults(tmp_path):
         ("utm = 'yes'", "utm: expected true or false"),
         ("colour = 1", "unknown option 'colour'"),
         ("link = 'example.org'", "link: expected a web address"),
+        ("url = 'www.verein.example/rundbrief'", "url: expected the issue's web address starting with https://"),
+        ("url = 'https://'", "url: expected the issue's web address"),
+        ("url = 3", "url: expected the issue's web address"),
         ("hashtags = [", "not valid TOML"),
         ("language = 'Deutsch'", "language: expected a language code"),
         ("boilerplate = 'Spendenkonto'", "boilerplate: expected a list of phrases"),
