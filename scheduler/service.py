@@ -154,6 +154,37 @@ def render_issues(
     return result
 
 
+def as_written(previews: Sequence[IssuePreview]) -> list[IssuePreview]:
+    """The previews with every single post whose text was cut to fit a platform marked as not
+    fitting: a post the team wrote word for word (`posts/*.md`) goes out whole or not at all —
+    shorter, or as a thread (`thread: true`) where the platform has threads."""
+    return [
+        dataclasses.replace(
+            preview,
+            posts=tuple(
+                entry
+                if entry.post.reason or preview.issue.placement is None or _whole(preview.issue, entry.post)
+                else dataclasses.replace(
+                    entry, post=dataclasses.replace(entry.post, reason=_cut_reason(entry.post), warnings=())
+                )
+                for entry in preview.posts
+            ),
+        )
+        for preview in previews
+    ]
+
+
+def _whole(issue: Issue, post: Post) -> bool:
+    """Whether every word of the single post's text is in the post, in order."""
+    said = iter(" ".join(post.content.parts).split())
+    return all(any(word == seen for seen in said) for word in issue.items[0].body.split())
+
+
+def _cut_reason(post: Post) -> str:
+    thread = " or set thread: true" if registry.get(post.platform).threads else ""
+    return f"the text was cut to fit {post.limit} characters; shorten it{thread}"
+
+
 def _with_images(issue: Issue, post: Post, media_base_url: str | None) -> Post:
     if not post.images:
         return post

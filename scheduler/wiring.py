@@ -371,7 +371,7 @@ class Wiring:
     ) -> list[IssuePreview]:
         """The posts of `issues` for the chosen accounts' platforms, rendered with their servers'
         limits (warnings about a limit that could not be read are added to `problems`)."""
-        from scheduler.service import render_issues
+        from scheduler.service import as_written, render_issues
 
         targets = self.targets(platforms or tuple(self.settings.platforms), chosen)
         limits, warnings = self.limits(
@@ -379,12 +379,14 @@ class Wiring:
         )
         if problems is not None:
             problems += warnings
-        return render_issues(
-            issues,
-            renderer=self.renderer(limits=limits, threads=threads),
-            platforms=list(targets),
-            now=now,
-            media_base_url=self.settings.media_base_url or None,
+        return as_written(
+            render_issues(
+                issues,
+                renderer=self.renderer(limits=limits, threads=threads),
+                platforms=list(targets),
+                now=now,
+                media_base_url=self.settings.media_base_url or None,
+            )
         )
 
     def _add(

@@ -519,11 +519,6 @@ def test_the_publish_lines_queue_once_and_rehearse_without_credentials(team: Pat
     assert len(posts) == 36 and {str(post.state) for post in posts} == {"scheduled"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="single posts are not read yet: scheduler/newsletter/single.py is not called when posts/ is loaded, "
-    "so a .md with front matter is read as an issue (remove this mark once it is)",
-)
 def test_the_check_and_publish_lines_take_single_posts(team: Path, tmp_path: Path):
     """posts/ may hold single posts beside the issues: the workflows' check line passes a good one
     and fails a past one with 2; their queue line puts it on its own platforms only."""

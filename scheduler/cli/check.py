@@ -89,7 +89,8 @@ def _check(
             for entry in preview.posts:
                 post = entry.post
                 posts += 1
-                label = f"{issue.source} item {numbers.get(post.item_id, '?')} ({post.title[:40]}) on {post.platform}"
+                named = post.title or " ".join(issue.items[0].body.split()[:6])
+                label = f"{issue.source} item {numbers.get(post.item_id, '?')} ({named[:40]}) on {post.platform}"
                 if not post.fits:
                     misfits.append(f"{label}: {post.reason}")
                 problems.extend(

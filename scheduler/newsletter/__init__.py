@@ -14,10 +14,10 @@ from typing import Literal
 
 from scheduler.errors import ConfigError, InputError
 from scheduler.models import Image, Issue, IssueOptions, Item
-from scheduler.newsletter import plaintext
+from scheduler.newsletter import plaintext, single
 from scheduler.newsletter.formats import SUFFIXES, Format, detect, sample
 from scheduler.newsletter.identity import unique_items
-from scheduler.newsletter.incoming import Deadline
+from scheduler.newsletter.incoming import Deadline, as_text
 from scheduler.newsletter.options import check_sections, load_options, options_path
 from scheduler.newsletter.reading import Limits, read_text
 from scheduler.newsletter.rules import DEFAULT, Rules
@@ -85,6 +85,8 @@ def load_issues(
         read_text(path, max_bytes=limits.max_bytes)  # says what is wrong with the file
         raise
     found = detect(sample(data))
+    if found is Format.MARKDOWN and single.is_single_post(as_text(data, what=str(path))):
+        return [single.read_post(data, path=path, source=str(path), languages=languages, max_bytes=limits.max_bytes)]
     options = load_options(path)
     if found is Format.TEXT:
         text = read_text(path, max_bytes=limits.max_bytes)  # encodings, binary files: said as for any text
@@ -152,6 +154,8 @@ def read_issues(
     url = url or (options.url if options is not None else "")
     form = form or detect(sample(data))
     cap = limits.max_bytes
+    if form is Format.MARKDOWN and single.is_single_post(as_text(data, what=source)):
+        return [single.read_post(data, path=None, source=source, languages=languages, max_bytes=cap)]
     if form is Format.EML:
         documents = [eml.read(data, url=url, max_bytes=cap, deadline=deadline)]
     elif form is Format.FEED:
