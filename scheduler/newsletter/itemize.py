@@ -350,14 +350,19 @@ def _item(
         block for block in draft.blocks if block.text and not _read_more(block, rules) and not is_date_only(block.text)
     ]
     found_link: Link | None = None
-    derived = False
+    derived = subject = False
     if heading is not None:
         title = _shorten(_clean(heading.text), _REAL_TITLE_LENGTH)
     elif text and titled(text[0], rules):
         first = text[0]
         title = _shorten(_clean(first.lead), _REAL_TITLE_LENGTH)
-        rest = first.text[_starts_with(first.text, first.lead) :].lstrip(_TRIM + " .")
-        text = [dataclasses.replace(first, text=rest), *text[1:]] if rest else text[1:]
+        after = first.text[_starts_with(first.text, first.lead) :]
+        # "**„Brücken bauen“ in Cottbus** ist ein Vorhaben …": the lead-in is the sentence's subject,
+        # so the sentence keeps it; else (a colon, a full stop, a new sentence) it leaves the text
+        subject = after[:1].isspace() and after.lstrip()[:1].islower()
+        if not subject:
+            rest = after.lstrip(_TRIM + " .")
+            text = [dataclasses.replace(first, text=rest), *text[1:]] if rest else text[1:]
     elif (found_link := title_link(text[:1], rules, own)) is not None:
         title = _shorten(_clean(found_link.text), _REAL_TITLE_LENGTH)
     else:
@@ -366,7 +371,7 @@ def _item(
         title, derived = _shorten(first_sentence, _TITLE_LENGTH), True
     link = main_link(heading, draft.blocks, found_link, rules, own)
     body = _body(_text_of_post(text, rules, language, link), entry=heading is None)
-    if not derived and (cut := _starts_with(body, title)) and cut < len(body):
+    if not derived and not subject and (cut := _starts_with(body, title)) and cut < len(body):
         body = body[cut:].lstrip(_TRIM + " .\n")
     body = body or title
     date = next((block.date for block in everything if block.date is not None), None)

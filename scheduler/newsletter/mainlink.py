@@ -27,13 +27,15 @@ URLS_AND_ADDRESSES = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w
 
 
 def title_link(blocks: Sequence[Block], rules: Rules, own: frozenset[str] | None) -> Link | None:
-    """The first link whose text reads like a title: two words or more, not "read more", not an
-    address, and pointing somewhere an item may send its readers."""
+    """The first link whose text reads like a title: it opens its block (a link in the middle of a
+    sentence, "Die <a>Ergebnisse des Treffens</a> stehen bereit", is no title), two words or more,
+    not "read more", not an address, and pointing somewhere an item may send its readers."""
     for block in blocks:
         for link in block.links:
             text = " ".join(link.text.split())
             if (
-                len(text.split()) >= 2
+                noise.key(block.text).startswith(noise.key(text))
+                and len(text.split()) >= 2
                 and len(text) <= TITLE_LENGTH
                 and not rules.is_read_more(text)
                 and not URLS_AND_ADDRESSES.search(text)

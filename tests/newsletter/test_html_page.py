@@ -397,8 +397,8 @@ def test_servicestelle_items():
     base = "https://www.familien-staerken.example"
     assert items("servicestelle-informiert-2025-02-14.html") == [
         ("„Brücken bauen“ in Cottbus", f"{base}/DE/Informationen/Servicestelle/Vorgestellt/brueckenbauen-cottbus.html"),
-        (
-            "Ergebnisse des Treffens",
+        (  # a link in the middle of a sentence ("Die Ergebnisse des Treffens stehen …") is no title
+            "Am 28. Januar trafen sich 40 Fachkräfte aus zwölf Projekten in Erfurt zum…",
             f"{base}/SharedDocs/Downloads/DE/Regionaltreffen/2025-01-28-erfurt-ergebnisse.pdf?__blob=publicationFile&v=3",
         ),
         ("Auch im Norden wird vernetzt: Das Projekt „Anker Familie“ aus Rostock lud am…", None),
@@ -441,3 +441,12 @@ def test_kinds_in_pages_are_headings_paragraphs_and_list_entries_only():
         for block in read(name).blocks:
             assert block.kind in (Kind.HEADING, Kind.PARAGRAPH, Kind.LIST_ITEM)
             assert block.text == " ".join(block.text.split())
+
+
+def test_a_bold_lead_in_that_is_its_sentences_subject_stays_in_the_sentence():
+    issue = itemize(read("servicestelle-informiert-2025-02-14.html"), source="servicestelle")
+    first = issue.items[0]
+    assert (first.section, first.title) == ("Vorgestellt", "„Brücken bauen“ in Cottbus")
+    assert first.body.startswith(
+        "„Brücken bauen“ in Cottbus ist ein Vorhaben des Trägers Lausitzer Familienwerk gGmbH."
+    )

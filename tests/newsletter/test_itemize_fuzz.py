@@ -121,11 +121,11 @@ def test_random_documents(items, title, url):
         assert all(item.link is None or item.link.startswith(("http://", "https://")) for item in result.items)
 
 
-def test_a_thousand_items_take_well_under_a_second():
+def test_a_thousand_short_items_are_a_thousand_items():
+    # how long it takes is measured by benchmarks/bench_import.py, not asserted here
     text = "01.02.2025: Viele Meldungen\n\n" + "\n\n".join(
         f"Meldung {n}: Der Verein berichtet über sein Projekt Nummer {n} in der Stadt." for n in range(1000)
     )
-    started = time.perf_counter()
     issue = plaintext.parse(text, source="many.txt", languages=("de",))
     assert len(issue.items) == 1000
-    assert time.perf_counter() - started < 2.0
+    assert [item.title for item in issue.items[:2]] == ["Meldung 0", "Meldung 1"]
