@@ -62,6 +62,9 @@ class Item:
     images: tuple[Image, ...] = ()  # from the issue (with alt text) and its options file ([[images]])
     link: str | None = None  # the main link, as the newsletter chose it (never a home page or profile)
     date: dt.date | None = None  # the item's date, else the issue's
+    # links its issue gives relative to a web address the file does not say ("/de/artikel.html"):
+    # no post can use them, so its posts name them (render.readon)
+    relative: tuple[str, ...] = ()
 
     @property
     def url(self) -> str | None:

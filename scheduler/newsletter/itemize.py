@@ -40,6 +40,7 @@ from scheduler.newsletter.document import Block, Document, Kind, Link
 from scheduler.newsletter.identity import unique_items
 from scheduler.newsletter.incoming import Deadline
 from scheduler.newsletter.language import detect_language
+from scheduler.newsletter.links import relative_links
 from scheduler.newsletter.mainlink import URLS_AND_ADDRESSES, item_links, main_link, own_sites, title_link
 from scheduler.newsletter.rules import DEFAULT, Rules
 from scheduler.newsletter.structure import PSEUDO_LEVEL, is_pseudo_heading, section_headings, titled
@@ -386,6 +387,7 @@ def _item(
         images=_images(everything),
         link=link,
         date=date or issue_date,
+        relative=relative_links(link.url for block in everything for link in block.links),
     )
 
 

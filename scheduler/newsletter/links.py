@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from scheduler.text.entities import url_spans
 
@@ -61,6 +62,9 @@ _QUERY = re.compile(r"(?:^|&)(?:utm_\w+|fbclid|gclid|mc_[ce]id|ref|source)=[^&]*
 _MASTODON_PROFILE = re.compile(r"^/@[\w.-]+(?:@[\w.-]+)?/?$")
 
 
+#: What a link of an item may be (a web or e-mail address), and a place within the page.
+_USABLE = ("http://", "https://", "mailto:", "#")
+
 _SECOND_LEVEL = frozenset("co com org net ac gov edu or ne go".split())
 
 
@@ -101,3 +105,9 @@ def never_main(url: str, *, own: frozenset[str] | None = None) -> bool:
     if host in _SOCIAL_HOSTS or any(host.endswith("." + name) for name in _SOCIAL_HOSTS):
         return bool(_PROFILE_PATH.match(parts.path)) or home
     return bool(_MASTODON_PROFILE.match(parts.path))
+
+
+def relative_links(urls: Iterable[str]) -> tuple[str, ...]:
+    """The addresses among `urls` that are relative ("/de/artikel.html", "bericht.pdf": a saved
+    page's links where its web address is unknown), each once: no post can use them."""
+    return tuple(dict.fromkeys(url for url in urls if url and not url.startswith(_USABLE)))

@@ -2,7 +2,8 @@
 
 A post that was shortened needs a link to the rest; so does a text that points to one ("Den ganzen
 Beitrag hören Sie hier.", "Mehr dazu hier", "click here") — words that were a link on the web page
-the issue was copied from. And a link through
+the issue was copied from. A link the issue gives relative to its web address, where the file does
+not say that address, cannot be followed: it is named, not lost without a word. And a link through
 a mailing tool's click tracker sends the post's readers through the newsletter's statistics (where
 it leads only the tool knows, unless the tracker's address says it: `text.trackers`). `dead_ends`
 names each such problem as a warning for `scheduler preview`.
@@ -48,13 +49,17 @@ def dead_ends(
     shortened: bool,
     link_available: bool,
     options_file: str,
+    relative: Sequence[str] = (),
 ) -> list[str]:
     """Warnings for a post whose text is `text`: shortened without a link to read on, pointing to a
-    link it does not have, or linking through a mailing tool's click tracker. `link_available`: the
-    item or the issue has a link (the template left it out)."""
+    link it does not have, linking through a mailing tool's click tracker, or with links lost
+    because they are `relative` to a web address the issue's file does not say. `link_available`:
+    the item or the issue has a link (the template left it out)."""
     said = [] if has_link else pointers(text)
     warnings: list[str] = []
-    if not has_link:
+    if relative:  # the link the post lacks, if it lacks one, is the one lost: one fix for both
+        warnings.append(_relative(relative, said, options_file))
+    elif not has_link:
         if link_available:
             fix = "the template does not show {{ link }}; add it to the template"
         else:
@@ -64,6 +69,23 @@ def dead_ends(
         if said:
             warnings.append(f"says {_quoted(said)} but has no link: {fix}")
     return warnings + trackers(text)
+
+
+def _relative(links: Sequence[str], said: Sequence[str], options_file: str) -> str:
+    """The warning for links lost because they are relative: which, and the fix (the options
+    file's `url`). `said`: the words of the post that point to them ("hier")."""
+    unique = list(dict.fromkeys(links))
+    one = len(unique) == 1
+    if said:
+        lost = f"says {_quoted(said)}, but " + ("its link is lost" if one else f"its {len(unique)} links are lost")
+    else:
+        lost = "link lost" if one else f"{len(unique)} links lost"
+    names = _quoted(unique)
+    verb = "is" if one else "are"
+    return (
+        f"{lost}: {names} {verb} relative to the issue's web address, which its file does not give; "
+        f'add url = "https://…" (the issue\'s web address) to {options_file}'
+    )
 
 
 def _quoted(words: Sequence[str]) -> str:

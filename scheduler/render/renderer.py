@@ -234,6 +234,7 @@ class Renderer:
             shortened=fitted.shortened,
             link_available=bool(link),
             options_file=_options_file(issue.source),
+            relative=item.relative,
         )
         return post(
             content=said(fitted.parts, links=links),

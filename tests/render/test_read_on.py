@@ -204,3 +204,58 @@ def test_preview_links_mailjet_posts_to_the_targets_their_trackers_carry(run):
         "https://www.jugendring-kreis.example/foerderung",
     ]
     assert not any("mjt.lu/lnk" in post["text"] for post in posts) and "click tracker" not in result.err
+
+
+# -- links lost because they are relative -------------------------------------------------------------
+
+
+def test_a_relative_link_is_named_with_the_fix_instead_of_the_link_option(example_issue):
+    body = "Das Familienzentrum lädt ein. Das ganze Interview lesen Sie hier."
+    issue, item = _with(example_issue, 0, body=body, relative=("/DE/Vorgestellt/interview.html",))
+    (warning,) = Renderer(TEMPLATES).render(issue, item, "mastodon").warnings
+    assert warning.startswith('says "hier", but its link is lost: "/DE/Vorgestellt/interview.html" is relative')
+    assert warning.endswith(f'add url = "https://…" (the issue\'s web address) to {EXAMPLE.with_suffix(".toml")}')
+    assert "link =" not in warning  # the issue's page would do; the lost link is what the post needs
+
+
+def test_a_relative_link_is_named_even_when_the_post_has_another_link(example_issue):
+    issue, item = _with(
+        example_issue, 0, link=ITEM_LINK, relative=("/SharedDocs/bericht.pdf?__blob=publicationFile", "plan.pdf")
+    )
+    (warning,) = Renderer(TEMPLATES).render(issue, item, "mastodon").warnings
+    assert warning.startswith('2 links lost: "/SharedDocs/bericht.pdf?__blob=publicationFile", "plan.pdf" are relative')
+
+
+SERVICESTELLE = ROOT / "tests" / "fixtures" / "newsletters" / "html" / "servicestelle-informiert-2025-02-14.html"
+SERVICESTELLE_URL = "https://www.familien-staerken.example/DE/Informationen/Servicestelle/2025-02-14.html"
+
+
+def test_preview_of_a_saved_page_without_its_address_names_each_lost_link_and_the_url_fix(run):
+    result = run("preview", str(SERVICESTELLE), "-p", "mastodon")
+    assert result.code == 0, result.err
+    lines = [line for line in result.err.splitlines() if line.startswith("warning:")]
+    fix = f'add url = "https://…" (the issue\'s web address) to {SERVICESTELLE.with_suffix(".toml")}'
+    assert len(lines) == 2 and all(line.endswith(fix) for line in lines)
+    interview, results = lines
+    assert (
+        " item 1 " in interview
+        and '"/DE/Informationen/Servicestelle/Vorgestellt/brueckenbauen-cottbus.html"' in interview
+    )
+    assert (
+        " item 2 " in results
+        and '"/SharedDocs/Downloads/DE/Regionaltreffen/2025-01-28-erfurt-ergebnisse.pdf' in results
+    )
+    assert "link = " not in result.err  # the issue's page would give item 1 a link, but not its interview
+
+
+def test_with_the_url_option_a_saved_page_links_as_when_it_is_served(run, tmp_path):
+    issue = tmp_path / SERVICESTELLE.name
+    issue.write_bytes(SERVICESTELLE.read_bytes())
+    issue.with_suffix(".toml").write_text(f'url = "{SERVICESTELLE_URL}"\n', encoding="utf-8")
+    result = run("preview", str(issue), "-p", "mastodon", "--strict", "--format", "json")
+    assert result.code == 0, result.err
+    posts = json.loads(result.out)["issues"][0]["posts"]
+    assert [post["links"][0].split("?")[0] for post in posts[:2]] == [
+        "https://www.familien-staerken.example/DE/Informationen/Servicestelle/Vorgestellt/brueckenbauen-cottbus.html",
+        "https://www.familien-staerken.example/SharedDocs/Downloads/DE/Regionaltreffen/2025-01-28-erfurt-ergebnisse.pdf",
+    ]
