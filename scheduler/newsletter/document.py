@@ -25,9 +25,11 @@ class Kind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    """A link as the reader saw it: `url` absolute (resolved against the page) or `mailto:`; `text`
-    what the reader clicks ("" for an image link). A tracking redirect stays as it is; `shown` is the
-    address the e-mail shows as the link's target, when it shows one."""
+    """A link as the reader saw it: `url` absolute (resolved against the page) or `mailto:` — or,
+    where the page's address is unknown, relative as written (no post can use it; its item's posts
+    name it); `text` what the reader clicks ("" for an image link). A tracking redirect stays as it
+    is; `shown` is the address the e-mail shows as the link's target when it shows one, else the
+    target the tracker's own address carries (`text.trackers.target`), else ""."""
 
     url: str
     text: str = ""
