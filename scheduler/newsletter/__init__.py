@@ -156,18 +156,24 @@ def read_issues(
     cap = limits.max_bytes
     if form is Format.MARKDOWN and single.is_single_post(as_text(data, what=source)):
         return [single.read_post(data, path=None, source=source, languages=languages, max_bytes=cap)]
-    if form is Format.EML:
-        documents = [eml.read(data, url=url, max_bytes=cap, deadline=deadline)]
-    elif form is Format.FEED:
-        documents = feed.read(data, url=url, per_entry=per_entry, max_bytes=cap, deadline=deadline)
-    elif form is Format.HTML_EMAIL:
-        documents = [html_email.read(data, url=url, max_bytes=cap, remove=rules.selectors, deadline=deadline)]
-    elif form is Format.HTML_PAGE:
-        documents = [html_page.read(data, url=url, max_bytes=cap, remove=rules.selectors, deadline=deadline)]
-    elif form is Format.MARKDOWN:
-        documents = [markdown.read(data, url=url, max_bytes=cap, deadline=deadline)]
-    else:
-        documents = [plaintext.read(data, url=url, file_name=file_name, max_bytes=cap)]
+    try:
+        if form is Format.EML:
+            documents = [eml.read(data, url=url, max_bytes=cap, deadline=deadline)]
+        elif form is Format.FEED:
+            documents = feed.read(data, source=source, url=url, per_entry=per_entry, max_bytes=cap, deadline=deadline)
+        elif form is Format.HTML_EMAIL:
+            documents = [html_email.read(data, url=url, max_bytes=cap, remove=rules.selectors, deadline=deadline)]
+        elif form is Format.HTML_PAGE:
+            documents = [html_page.read(data, url=url, max_bytes=cap, remove=rules.selectors, deadline=deadline)]
+        elif form is Format.MARKDOWN:
+            documents = [markdown.read(data, url=url, max_bytes=cap, deadline=deadline)]
+        else:
+            documents = [plaintext.read(data, url=url, file_name=file_name, max_bytes=cap)]
+    except InputError as error:  # every error names the file or address it is about
+        said = str(error)
+        if not source or said.startswith(source) or (url and said.startswith(url)):
+            raise
+        raise InputError(f"{source}: {said}") from None
     if not documents:
         raise InputError(f"{source}: the {form} holds no entries; nothing to import")
     return [

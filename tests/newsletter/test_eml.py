@@ -198,10 +198,10 @@ def test_a_message_of_thousands_of_parts_is_refused_before_parsing():
         + "--b\nContent-Type: text/plain\n\nx\n" * 5000
         + "--b--\n"
     )
-    started = time.perf_counter()
+    started = time.thread_time()
     with pytest.raises(InputError, match=r"has 5,001 MIME parts, more than the 1,000 a message is read with"):
         eml.read(data)
-    assert time.perf_counter() - started < 0.5
+    assert time.thread_time() - started < 0.5
 
 
 def _nested(depth: int) -> str:

@@ -518,10 +518,10 @@ def _laughs(levels: int = 10) -> bytes:
 
 def test_billion_laughs_is_refused_at_once_without_memory():
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
+    started = time.thread_time()
     with pytest.raises(InputError, match=r"^feed: declares an entity that refers to others.*XML bomb") as caught:
         feed.read(_laughs())
-    assert time.perf_counter() - started < 0.5
+    assert time.thread_time() - started < 0.5
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50_000  # kB: nothing was expanded
     assert "\n" not in str(caught.value)
 
@@ -569,10 +569,10 @@ def test_short_literal_entities_are_read():
 
 def test_a_flood_of_elements_is_refused_before_parsing():
     data = b'<rss version="2.0"><channel><item><title>x</title>' + b"<a>" * 60_000 + b"</item></channel></rss>"
-    started = time.perf_counter()
+    started = time.thread_time()
     with pytest.raises(InputError, match=r"has 60,004 XML elements, more than the 50,000"):
         feed.read(data)
-    assert time.perf_counter() - started < 0.5
+    assert time.thread_time() - started < 0.5
 
 
 def test_escaped_html_does_not_count_as_elements():

@@ -21,13 +21,13 @@ SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large]
 
 
 def outcome(read, data) -> Document | InputError:
-    started = time.perf_counter()
+    started = time.thread_time()
     try:
         result: Document | InputError = read(data, url="https://example.org/issue")
     except InputError as error:
         assert "\n" not in str(error)
         result = error
-    assert time.perf_counter() - started < 5.0
+    assert time.thread_time() - started < 5.0
     return result
 
 

@@ -300,10 +300,10 @@ def test_text_and_bytes_give_the_same_document():
 @pytest.mark.parametrize("as_text", [False, True])
 def test_input_above_the_byte_cap_is_refused_before_parsing_naming_the_setting(as_text):
     data = b"<p>" + b"x" * 50_000_000
-    started = time.perf_counter()
+    started = time.thread_time()
     with pytest.raises(InputError, match="SCHEDULER_MAX_ISSUE_BYTES") as error:
         html_page.read(data.decode() if as_text else data, url="https://example.org/issue", max_bytes=5_000_000)
-    assert time.perf_counter() - started < 1.0
+    assert time.thread_time() - started < 1.0
     assert "\n" not in str(error.value)
     assert str(error.value).startswith("https://example.org/issue: 50.0 MB is more than the 5.0 MB")
 
@@ -314,9 +314,9 @@ def test_the_default_cap_is_the_settings_default():
 
 def test_ten_thousand_nested_divs_neither_hang_nor_raise():
     page = "<html><body>" + "<div>" * 10_000 + "tief" + "</div>" * 10_000 + "<p>danach</p></body></html>"
-    started = time.perf_counter()
+    started = time.thread_time()
     document = html_page.read(page)
-    assert time.perf_counter() - started < 2.0
+    assert time.thread_time() - started < 2.0
     assert isinstance(document, Document)
 
 

@@ -42,13 +42,13 @@ LINES = [
 
 
 def outcome(call, *args, **kwargs) -> Issue | InputError:  # type: ignore[no-untyped-def]  # reason: any callable
-    started = time.perf_counter()
+    started = time.thread_time()
     try:
         result: Issue | InputError = call(*args, **kwargs)
     except InputError as error:
         assert "\n" not in str(error)
         result = error
-    assert time.perf_counter() - started < 5.0
+    assert time.thread_time() - started < 5.0
     return result
 
 

@@ -318,9 +318,9 @@ def test_binary_input_is_input_error():
     ids=["quotes", "lists", "brackets", "stars", "bold", "html", "refs"],
 )
 def test_pathological_nesting_reads_quickly(text: str):
-    started = time.perf_counter()
+    started = time.thread_time()
     markdown.read(text)
-    assert time.perf_counter() - started < 5
+    assert time.thread_time() - started < 5
 
 
 def test_more_lines_than_an_issue_has_are_refused_before_parsing():
@@ -332,9 +332,9 @@ def test_more_lines_than_an_issue_has_are_refused_before_parsing():
 
 def test_a_block_longer_than_any_paragraph_is_read_as_plain_text():
     text = "[" * 30_000 + " see https://x.example/a"
-    started = time.perf_counter()
+    started = time.thread_time()
     (block,) = markdown.read(text).blocks
-    assert time.perf_counter() - started < 1
+    assert time.thread_time() - started < 1
     assert block.text == text and block.links == (Link("https://x.example/a", "https://x.example/a"),)
 
 

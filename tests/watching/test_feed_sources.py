@@ -187,7 +187,10 @@ def test_a_broken_feed_is_one_line_and_changes_nothing(run, site: FeedSite, watc
             "--account 'mastodon:nobody' is not a configured account",
         ),
         (["{site}/feed.xml", "--name", "zwei wörter"], "--name 'zwei wörter': use letters, digits"),
-        (["imaps://team@mail.example/Newsletter"], "mailbox sources are not supported by this version"),
+        (
+            ["imaps://team@mail.example/Newsletter"],
+            "imaps://team@mail.example:993/Newsletter: no password; set SCHEDULER_IMAP_PASSWORD",
+        ),
     ],
 )
 def test_a_source_that_cannot_be_added_is_one_error_line_and_nothing_is_stored(
