@@ -171,6 +171,7 @@ LONG_FIRST = (
     "tests/storage/test_concurrent_add.py",
     "tests/test_daemon.py",
     "tests/test_daemon_log.py",
+    "tests/test_ci_examples.py",
 )
 
 

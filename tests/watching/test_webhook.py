@@ -33,7 +33,13 @@ def hook(watched: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     from waitress.server import create_server
 
     monkeypatch.setenv("SCHEDULER_WEBHOOK_SECRET", SECRET)
-    server = create_server(create_app(Wiring(load_settings(), clock=lambda: NOW)), host="127.0.0.1", port=0, threads=2)
+    server = create_server(  # a short loop timeout: closing the server costs no second of waiting
+        create_app(Wiring(load_settings(), clock=lambda: NOW)),
+        host="127.0.0.1",
+        port=0,
+        threads=2,
+        asyncore_loop_timeout=0.02,
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
