@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import click
 
 from scheduler.cli import cli, clock
@@ -36,10 +38,16 @@ def serve(host: str | None, port: int | None) -> int:
         ) from None
     webhook = "on" if settings.webhook_secret is not None else "off (set SCHEDULER_WEBHOOK_SECRET to turn it on)"
     click.echo(f"serving on http://{host}:{port}/ — webhook POST /hooks/issue {webhook}; Ctrl-C stops")
+    signal.signal(signal.SIGTERM, _interrupt)  # systemd's stop ends it like Ctrl-C
     try:
-        server.run()
+        server.run()  # returns on Ctrl-C (waitress closes its sockets)
     except KeyboardInterrupt:
-        click.echo("stopped")
+        pass
     finally:
         server.close()
+    click.echo("stopped")
     return 0
+
+
+def _interrupt(*_args: object) -> None:
+    raise KeyboardInterrupt

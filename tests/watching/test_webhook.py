@@ -29,23 +29,20 @@ ISSUE = (ROOT / "tests" / "fixtures" / "newsletters" / "markdown" / "bold-leadin
 
 @pytest.fixture
 def hook(watched: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The address of the webhook of an app served on 127.0.0.1 (its clock at NOW)."""
-    from waitress.server import create_server
+    """The address of the webhook of the app served on 127.0.0.1 (its clock at NOW) by werkzeug's
+    threaded server, which stops cleanly from another thread (`scheduler serve` itself, on waitress,
+    is tested in a process of its own below)."""
+    from werkzeug.serving import make_server
 
     monkeypatch.setenv("SCHEDULER_WEBHOOK_SECRET", SECRET)
-    server = create_server(  # a short loop timeout: closing the server costs no second of waiting
-        create_app(Wiring(load_settings(), clock=lambda: NOW)),
-        host="127.0.0.1",
-        port=0,
-        threads=2,
-        asyncore_loop_timeout=0.02,
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
+    server = make_server("127.0.0.1", 0, create_app(Wiring(load_settings(), clock=lambda: NOW)), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.effective_port}/hooks/issue"
+        yield f"http://127.0.0.1:{server.server_port}/hooks/issue"
     finally:
-        server.close()
+        server.shutdown()
+        server.server_close()
         thread.join(5)
 
 
@@ -143,3 +140,51 @@ def test_serve_refuses_a_taken_port_in_one_line(run, watched: Path):
         result = run("serve", "--port", str(taken.getsockname()[1]))
     assert result.code == 2
     assert result.err.startswith("error: cannot listen on 127.0.0.1:") and "choose another --port" in result.err
+
+
+def test_scheduler_serve_takes_a_signed_issue_and_stops_on_ctrl_c(watched: Path, monkeypatch: pytest.MonkeyPatch):
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {**os.environ, "SCHEDULER_WEBHOOK_SECRET": SECRET}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "scheduler", "serve", "--port", str(port)],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                answer = requests.post(
+                    f"http://127.0.0.1:{port}/hooks/issue",
+                    data=ISSUE,
+                    headers=_signed(ISSUE, at=dt.datetime.now(dt.UTC)),
+                    timeout=10,
+                )
+                break
+            except requests.ConnectionError:
+                assert server.poll() is None and time.monotonic() < deadline, (
+                    server.stderr.read() if server.stderr else ""
+                )
+                time.sleep(0.1)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["posts"] == 5
+    finally:
+        server.send_signal(signal.SIGINT)
+        out, err = server.communicate(timeout=20)
+    assert server.returncode == 0, err
+    assert out.splitlines() == [
+        f"serving on http://127.0.0.1:{port}/ — webhook POST /hooks/issue on; Ctrl-C stops",
+        "stopped",
+    ]
+    assert "Traceback" not in err and SECRET not in out + err
