@@ -12,8 +12,10 @@ if TYPE_CHECKING:
     from scheduler.wiring import Wiring
 
 
-def rehearsing_daemon(wiring: Wiring) -> Daemon:
-    """A daemon that publishes nothing: each due post's exact requests go to the outbox, no post changes."""
+def rehearsing_daemon(wiring: Wiring, *, watch: bool = False) -> Daemon:
+    """A daemon that publishes nothing: each due post's exact requests go to the outbox, no post
+    changes. `watch`: it checks the watched sources too (a run without credentials; never for
+    --dry-run, which leaves the queue as it is)."""
     from scheduler.daemon import Daemon, worker_name
     from scheduler.rehearsal import Rehearsal
 
@@ -25,7 +27,7 @@ def rehearsing_daemon(wiring: Wiring) -> Daemon:
         rehearsal=rehearsal,
         pause=wiring.pause(f"{worker_name()} (dry run)"),
         clock=wiring.clock,
-        sources=_sources(wiring),
+        sources=_sources(wiring) if watch else None,
         sources_every=wiring.settings.watch_interval,
     )
 

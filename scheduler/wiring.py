@@ -289,11 +289,21 @@ class Wiring:
         when approval is not required, else drafts. A single post goes where and when its front
         matter says (`models.Placement`). Nothing is queued when any post does not fit. Returns
         the report and the warnings about servers whose length limit could not be read."""
+        from scheduler.planner import wall_time
         from scheduler.queueing import AddReport
 
         regular = [issue for issue in issues if issue.placement is None]
-        placed = [(issue, self.placement(issue, now=now)) for issue in issues if issue.placement is not None]
         problems: list[str] = []
+        placed = []
+        for issue in (issue for issue in issues if issue.placement is not None):
+            at = issue.placement.publish_at if issue.placement else None
+            if at is not None and wall_time(at, self.settings.timezone, what=f"{issue.source}: publish_at") <= now:
+                problems.append(  # published already, or missed: a CI job that queues posts/ goes on
+                    f"{issue.source}: not queued, its publish_at {at.isoformat(sep=' ', timespec='minutes')} has passed; "
+                    "remove the file once the post is out"
+                )
+                continue
+            placed.append((issue, self.placement(issue, now=now)))
         misfits = [
             post
             for issue, (where, accounts, _, threads) in placed
@@ -336,28 +346,47 @@ class Wiring:
         self, issue: Issue, *, now: dt.datetime
     ) -> tuple[tuple[str, ...], tuple[str, ...], dt.datetime | None, tuple[str, ...] | None]:
         """A single post's platforms, accounts, time (UTC) and thread platforms (None: the
-        settings'), checked: a platform that is none, a time in the past is an `InputError`
-        naming the file."""
+        settings'), checked: a platform that is none, an account that is not configured, a time
+        in the past is an `InputError` naming the file. An account of a platform that has no
+        account configured here (a dry run, a pull request's check without secrets) cannot be
+        checked: it is said in a warning, and the post is rendered for the platform."""
         from scheduler.errors import InputError, UnknownPlatformError
         from scheduler.planner import wall_time
 
         placement = issue.placement
         assert placement is not None  # reason: called for single posts only
-        for name in (*placement.platforms, *(entry.partition(":")[0] for entry in placement.accounts)):
-            if name not in registry.NAMES:
-                raise InputError(f"{issue.source}: {UnknownPlatformError(name, registry.NAMES)}")
+        named = (*placement.platforms, *(entry.partition(":")[0] for entry in placement.accounts))
+        problems = [str(UnknownPlatformError(name, registry.NAMES)) for name in named if name not in registry.NAMES]
+        accounts = []
+        for entry in placement.accounts:
+            platform, _, name = entry.partition(":")
+            known = sorted(account for (kind, account) in self.accounts if kind == platform)
+            if platform not in registry.NAMES:
+                continue
+            if not known:
+                log.warning(
+                    "%s: account %s not checked: no %s account is configured here", issue.source, entry, platform
+                )
+            elif name not in known:
+                problems.append(
+                    f"accounts: {entry} is not a configured account; use one of {', '.join(f'{platform}:{k}' for k in known)}"
+                )
+            else:
+                accounts.append(entry)
         at = None
         if placement.publish_at is not None:
             at = wall_time(placement.publish_at, self.settings.timezone, what=f"{issue.source}: publish_at")
             if at <= now:
-                raise InputError(
-                    f"{issue.source}: publish_at {placement.publish_at.isoformat(sep=' ', timespec='minutes')} is in the "
-                    "past; give a later time, or remove publish_at for the next free slot"
+                problems.append(
+                    f"publish_at {placement.publish_at.isoformat(sep=' ', timespec='minutes')} is in the past; give a "
+                    "later time (or none, for the next free slot), or remove the file once the post is out"
                 )
+        if problems:
+            raise InputError(f"{issue.source}: " + "; ".join(dict.fromkeys(problems)))
         threads = None
         if placement.thread is not None:
             threads = tuple(registry.thread_platforms()) if placement.thread else ()
-        return placement.platforms, placement.accounts, at, threads
+        return placement.platforms, tuple(accounts), at, threads
 
     def preview(
         self,
@@ -465,7 +494,16 @@ class Wiring:
                 post = report.misfits[0]
                 return Queued(0, False, str(FitError(f"{post.platform}: {post.reason}")))
             drafts = bool(report.added) and self.store.get(report.added[0]).state == State.DRAFT
-            return Queued(len(report.added), drafts)
+            said: dict[tuple[str, str], list[str]] = {}  # (title, warning) → platforms, as preview says them
+            for preview in report.previews:
+                for entry in preview.posts:
+                    for warning in entry.post.warnings:
+                        said.setdefault((entry.post.title, warning), []).append(entry.post.platform)
+            warnings = tuple(
+                f"“{title}” on {', '.join(dict.fromkeys(platforms))}: {warning}"
+                for (title, warning), platforms in said.items()
+            )
+            return Queued(len(report.added), drafts, warnings=warnings if report.added else ())
 
         readers = Readers(
             languages=tuple(settings.languages),

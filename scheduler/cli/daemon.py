@@ -33,7 +33,9 @@ def run(once: bool, dry_run: bool, upcoming: int | None) -> int:
 
     A dry run (--dry-run, or no platform credentials configured) writes the exact requests to the
     outbox (SCHEDULER_OUTBOX) and changes no post: a post is published only when a platform says so.
-    Posts of an account without credentials are shown in the outbox too and stay queued.
+    Posts of an account without credentials are shown in the outbox too and stay queued. The
+    watched sources (scheduler sources add) are checked every SCHEDULER_WATCH_INTERVAL, and once
+    with --once; --dry-run leaves them and the queue as they are.
 
     An outbox or log that cannot be written (disk full, read-only) pauses publishing, changing no
     post: it is said once (log, notice, 'scheduler status') and publishing resumes by itself when it
@@ -56,7 +58,8 @@ def run(once: bool, dry_run: bool, upcoming: int | None) -> int:
                 "and the posts stay queued",
                 err=True,
             )
-        summary = running.run(wiring, running.rehearsing_daemon(wiring), once=once, upcoming=upcoming or 0)
+        daemon = running.rehearsing_daemon(wiring, watch=not dry_run)
+        summary = running.run(wiring, daemon, once=once, upcoming=upcoming or 0)
         if summary.paused:
             return _report_paused(summary)
         _report_dry_run(summary, settings, wiring.store)

@@ -14,6 +14,7 @@ import click
 
 from scheduler.cli import cli, clock, current_time, local, platforms_option
 from scheduler.errors import InputError
+from scheduler.wording import plural
 
 if TYPE_CHECKING:
     from scheduler.models import SourceState, WatchedSource
@@ -167,6 +168,8 @@ def add(
     click.echo(f"found {found} in it now; {result.seen} count as seen, new ones are queued when they appear")
     for title in result.queued:
         click.echo(f"queued the issue “{title}”")
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if result.error:
         click.echo(f"warning: could not queue every issue: {result.error}", err=True)
     return 0
@@ -254,14 +257,18 @@ def tell(report: WatchReport, timezone: str) -> int:
     failed = 0
     for result in report.results:
         click.echo(f"{result.name}: {_result(result, timezone)}")
+        for warning in result.warnings:
+            click.echo(f"warning: {result.name}: {warning}", err=True)
         failed += bool(result.error) and result.checked
+    if any(result.drafts for result in report.results):
+        click.echo("review the drafts with 'scheduler queue list --state draft', approve with 'scheduler queue approve ID …'")
     return failed
 
 
 def _result(result: SourceResult, timezone: str) -> str:
     if not result.checked:
         when = local(result.next_check_at, timezone) if result.next_check_at else "soon"
-        return f"waiting after {result.failures} failed checks, next try {when}"
+        return f"waiting after {plural(result.failures, 'failed check')} in a row, next try {when}"
     if result.error:
         when = local(result.next_check_at, timezone) if result.next_check_at else "at the next check"
         return f"failed ({result.failures} in a row, next try {when}): {result.error}"

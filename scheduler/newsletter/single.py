@@ -24,10 +24,11 @@ Every mistake is one `InputError` naming the file, the key and the fix.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from scheduler.errors import InputError
 from scheduler.models import Image, Issue, IssueOptions, Item, Placement, item_id
@@ -42,7 +43,8 @@ MARKS = ("publish_at", "platforms")
 _LINK = re.compile(r"(?<!!)\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
 _IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__)(\S(?:.*?\S)?)\1|(?<![\w*])([*_])(\S(?:.*?\S)?)\3(?![\w*])")
-_EXAMPLE_TIME = "publish_at: 2025-06-02 09:00"
+_EXAMPLE_TIME = "publish_at: 2030-06-03 09:00"
+T = TypeVar("T")
 
 
 def is_single_post(text: str) -> bool:
@@ -67,22 +69,35 @@ def read_post(
     what = source
     check_size(data, max_bytes, what=what)
     meta, body = split_front_matter(as_text(data, what=what).removeprefix("\ufeff"), what=what)
+    problems: list[str] = []  # every problem of the file, said at once
+
+    def checked(read: Callable[[], T], default: T) -> T:
+        try:
+            return read()
+        except InputError as error:
+            problems.append(str(error).removeprefix(f"{what}: "))
+            return default
+
     unknown = sorted(set(meta) - set(KEYS))
     if unknown:
-        raise InputError(f"{what}: unknown front matter key {unknown[0]!r}; a single post's keys are {', '.join(KEYS)}")
+        problems.append(f"unknown front matter key {unknown[0]!r}; a single post's keys are {', '.join(KEYS)}")
     text = _plain(body)
     if not text:
-        raise InputError(f"{what}: the post has no text; write it below the front matter")
-    link = _link(meta.get("link"), what)
-    title = _string(meta, "title", what)
-    language = _string(meta, "language", what) or detect_language(text, languages)
+        problems.append("the post has no text; write it below the front matter")
+    link = checked(lambda: _link(meta.get("link"), what), None)
+    title = checked(lambda: _string(meta, "title", what), "")
+    language = checked(lambda: _string(meta, "language", what), "")
     placement = Placement(
-        platforms=_platforms(meta.get("platforms"), what),
-        accounts=_accounts(meta.get("accounts"), what),
-        publish_at=_time(meta.get("publish_at"), what),
-        thread=_flag(meta.get("thread"), "thread", what),
+        platforms=checked(lambda: _platforms(meta.get("platforms"), what), ()),
+        accounts=checked(lambda: _accounts(meta.get("accounts"), what), ()),
+        publish_at=checked(lambda: _time(meta.get("publish_at"), what), None),
+        thread=checked(lambda: _flag(meta.get("thread"), "thread", what), None),
     )
-    images = _images(meta.get("images"), base=path.parent if path else None, what=what)
+    no_images: tuple[Image, ...] = ()
+    images = checked(lambda: _images(meta.get("images"), base=path.parent if path else None, what=what), no_images)
+    if problems:
+        raise InputError(f"{what}: " + "; ".join(problems))
+    language = language or detect_language(text, languages)
     links = tuple(dict.fromkeys([*extract_links(text), *([link] if link else [])]))
     item = Item(id=item_id(text), section="", title=title, body=text, links=links, images=images, link=link)
     name = Path(source).stem if source else "post"
@@ -185,7 +200,7 @@ def _images(value: object, *, base: Path | None, what: str) -> tuple[Image, ...]
                 f"{what}: image {entry['path']} has no alt text; add alt: with what it shows, for people who cannot see it"
             )
         path = Path(entry["path"])
-        images.append(
-            Image(path=str(path if path.is_absolute() or base is None else base / path), alt=" ".join(alt.split()))
-        )
+        if not path.is_absolute() and base is not None:
+            path = Path(os.path.abspath(base / path))  # found from any folder the daemon runs in
+        images.append(Image(path=str(path), alt=" ".join(alt.split())))
     return tuple(images)

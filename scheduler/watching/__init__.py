@@ -72,6 +72,7 @@ class Queued:
     posts: int
     drafts: bool
     problem: str = ""
+    warnings: tuple[str, ...] = ()  # posts queued that leave a reader at a dead end (as preview says)
 
 
 #: Queues one issue of a source (as `queue add --update` would, on the source's platforms).
@@ -94,6 +95,8 @@ class SourceResult:
     posts: int = 0  # posts queued
     seen: int = 0  # issues taken as seen without queueing (the source's first check)
     known: int = 0  # issues read that were seen before
+    warnings: list[str] = field(default_factory=list)  # about posts queued (a dead end for a reader)
+    drafts: bool = False  # posts queued as drafts, awaiting approval
     error: str = ""
     failures: int = 0  # failed checks in a row
     next_check_at: dt.datetime | None = None
@@ -224,6 +227,9 @@ class Watcher:
             found = self.read(source, state.validators)
         except SchedulerError as error:
             return self._failed(state, result, str(error), now=now)
+        except Exception as error:  # a source's fault, whatever it is, stops no other source
+            log.exception("source %s: reading it failed unexpectedly", source.name)
+            return self._failed(state, result, f"reading it failed ({type(error).__name__}: {error})", now=now)
         if found is None:
             result.unchanged = True
             self.store.source_checked(source.name, now=now, next_check_at=None)
@@ -261,6 +267,10 @@ class Watcher:
             )
             result.queued.append(issue.title)
             result.posts += queued.posts
+            result.drafts = result.drafts or (queued.drafts and queued.posts > 0)
+            for warning in queued.warnings:
+                log.warning("source %s: %s", source.name, warning)
+            result.warnings.extend(queued.warnings)
             log.info(
                 "%s: queued %d post%s of the new issue %r%s",
                 source.name,

@@ -104,9 +104,10 @@ class Readers:
             return None
         links = issue_links(got.text, base=got.url, pattern=source.pattern)
         if not links:
+            kind, _, expression = source.pattern.partition(":")
+            what = "CSS selector" if kind == "css" else "pattern"
             raise InputError(
-                f"{source.location}: no link on the page matches {source.pattern[4:]!r}; check the pattern "
-                "(scheduler sources list shows it) or the page"
+                f"{source.location}: no link on the page matches the {what} {expression!r}; check it and the page"
             )
         known = set(validators.get(_LINKS, "").split())
         fresh = [link for link in links if link not in known][:MAX_NEW_LINKS]
@@ -191,7 +192,8 @@ def issue_links(html: str, *, base: str, pattern: str) -> list[str]:
 
     if not html.strip():
         return []
-    tree = lxml.html.document_fromstring(html)
+    # as bytes: lxml refuses a str that declares its encoding (<?xml … encoding="UTF-8"?>)
+    tree = lxml.html.document_fromstring(html.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8"))
     kind, _, expression = pattern.partition(":")
     if kind == "css":
         from lxml.cssselect import CSSSelector

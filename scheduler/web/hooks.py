@@ -63,6 +63,7 @@ def issue() -> tuple[Response, int]:
         "queued": result.queued,
         "posts": result.posts,
         "seen_before": result.known,
+        "warnings": result.warnings,  # posts queued that leave a reader at a dead end, as preview says
     }
     if result.error:
         return _answer(422, error=result.error, **answer)

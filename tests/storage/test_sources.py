@@ -214,3 +214,26 @@ def test_adding_a_source_that_cannot_be_read_stores_nothing(store: Store):
     with pytest.raises(SchedulerError, match="404"):
         _watcher(store, site, Queue()).add(FEED, now=NOW)
     assert store.sources() == []
+
+
+def test_a_source_that_fails_in_an_unforeseen_way_stops_no_other(store: Store):
+    site, queue = Site(), Queue()
+    watcher = _watcher(store, site, queue)
+    other = WatchedSource(name="ordner", kind="folder", location="/srv/newsletter")
+    watcher.add(FEED, now=NOW)
+    watcher.add(other, now=NOW)
+    site.issues["ordner"] = [APRIL]
+    real = site.__call__
+
+    def read(source: WatchedSource, validators: Mapping[str, str]) -> Found | None:
+        if source.name == "familiennetz":
+            raise ValueError("Unicode strings with encoding declaration are not supported")
+        return real(source, validators)
+
+    broken = Watcher(store, read=read, queue=queue, worker="w1", interval=dt.timedelta(minutes=15))
+    results = {result.name: result for result in broken.check(now=NOW).results}
+    assert results["familiennetz"].error == (
+        "reading it failed (ValueError: Unicode strings with encoding declaration are not supported)"
+    )
+    assert results["ordner"].queued == ["Newsletter April"]
+    assert store.source("familiennetz").failures == 1

@@ -35,7 +35,10 @@ def test_issues_there_when_a_feed_is_added_count_as_seen_and_a_new_one_is_queued
     site.put("/feed.xml", rss([MAY, APRIL, MARCH]))
     watched_once = run("watch", "--once")
     assert watched_once.code == 0, watched_once
-    assert watched_once.out.strip() == "familiennetz: queued 3 posts of “Newsletter Mai 2025”"
+    assert watched_once.out.splitlines() == [
+        "familiennetz: queued 3 posts of “Newsletter Mai 2025”",
+        "review the drafts with 'scheduler queue list --state draft', approve with 'scheduler queue approve ID …'",
+    ]
     posts = _posts(watched)
     assert sorted(post.title for post in posts) == [
         "Elterncafé zieht um",
@@ -81,6 +84,7 @@ def test_an_issue_is_never_queued_twice_across_sources_restarts_and_rewritten_da
     assert result.out.splitlines() == [
         "eigen: queued 2 posts of “Newsletter April 2025”",
         "partner: no new issue (2 read, all seen before)",
+        "review the drafts with 'scheduler queue list --state draft', approve with 'scheduler queue approve ID …'",
     ]
     # the feed rewrites its entries' dates (a site migration): still the same issues
     moved = [dataclasses.replace(entry, date=entry.date.replace(year=2026)) for entry in (APRIL, MARCH)]

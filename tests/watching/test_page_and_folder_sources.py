@@ -42,7 +42,10 @@ def test_an_archive_page_gives_the_issues_its_links_point_to_each_fetched_once(r
     assert "found 2 issues in it now; 2 count as seen" in added.out
     _archive(site, [MAY, APRIL, MARCH])
     result = run("watch", "--once")
-    assert result.out.strip() == "archiv: queued 3 posts of “Newsletter Mai 2025”"
+    assert result.out.splitlines() == [
+        "archiv: queued 3 posts of “Newsletter Mai 2025”",
+        "review the drafts with 'scheduler queue list --state draft', approve with 'scheduler queue approve ID …'",
+    ]
     assert _titles(watched) == [
         "Elterncafé zieht um",
         "Ferienprogramm 2025: Anmeldung ab 12. Mai",
@@ -58,10 +61,10 @@ def test_an_archive_page_takes_a_css_selector_and_says_when_nothing_matches(run,
     archive = _archive(site, [MARCH])
     assert run("sources", "add", archive, "--name", "archiv", "--selector", "ul.issues a").code == 0
     _archive(site, [APRIL, MARCH])
-    assert run("watch", "--once").out.strip() == "archiv: queued 2 posts of “Newsletter April 2025”"
+    assert run("watch", "--once").out.splitlines()[0] == "archiv: queued 2 posts of “Newsletter April 2025”"
     wrong = run("sources", "add", archive, "--name", "falsch", "--selector", "ol.ausgaben a")
     assert wrong.code == 2
-    assert "no link on the page matches 'ol.ausgaben a'" in wrong.err
+    assert "no link on the page matches the CSS selector 'ol.ausgaben a'; check it and the page" in wrong.err
 
 
 def test_a_folder_source_queues_a_new_file_and_reads_no_file_that_did_not_change(
@@ -99,3 +102,14 @@ def _feed(entries: list[Entry]) -> bytes:
     from tests.fakes.feeds import rss
 
     return rss(entries)
+
+
+def test_an_xhtml_archive_page_with_an_encoding_declaration_is_read(run, site: FeedSite, watched: Path):
+    archive = _archive(site, [MARCH])
+    page = site.pages["/archiv/"].body
+    site.put("/archiv/", b'<?xml version="1.0" encoding="UTF-8"?>\n' + page, "application/xhtml+xml; charset=utf-8")
+    added = run("sources", "add", archive, "--name", "archiv", "--links", r"/newsletter/\d{4}-\d{2}-\d{2}/$")
+    assert added.code == 0, added
+    wrong = run("sources", "add", archive, "--name", "falsch", "--links", "gibtsnicht")
+    assert wrong.code == 2
+    assert "no link on the page matches the pattern 'gibtsnicht'" in wrong.err
