@@ -338,12 +338,14 @@ class CoreSettings(BaseSettings):
     @field_validator("watch_interval", mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:
-        """A duration: 15m, 90s, 1h, or a number of seconds; from one second to a day."""
+        """A duration with its unit (15m, 90s, 1h), from one second to a day."""
         if isinstance(value, str):
             match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|m|min|h)?\s*", value.lower())
             if match is None:
                 raise ValueError("not a duration")
-            amount, unit = float(match[1]), match[2] or "s"
+            if not match[2]:
+                raise ValueError("a number without a unit: seconds or minutes?")
+            amount, unit = float(match[1]), match[2]
             value = dt.timedelta(seconds=amount * {"s": 1, "m": 60, "min": 60, "h": 3600}[unit])
         if isinstance(value, dt.timedelta) and not dt.timedelta(seconds=1) <= value <= dt.timedelta(days=1):
             raise ValueError("out of range")

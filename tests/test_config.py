@@ -139,3 +139,23 @@ def test_incomplete_named_account_names_what_is_missing(monkeypatch):
     monkeypatch.setenv("SCHEDULER_ACCOUNTS__BLUESKY__TEAM__HANDLE", "team.bsky.social")
     with pytest.raises(ConfigError, match="SCHEDULER_ACCOUNTS__BLUESKY__TEAM__APP_PASSWORD is missing"):
         configured_accounts(load_settings())
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [("15m", 900), ("90s", 90), ("1h", 3600), ("2.5 min", 150), ("1s", 1), ("24h", 86400)]
+)
+def test_the_watch_interval_takes_a_duration_with_its_unit(monkeypatch: pytest.MonkeyPatch, value: str, seconds: int):
+    monkeypatch.setenv("SCHEDULER_WATCH_INTERVAL", value)
+    assert load_settings().watch_interval.total_seconds() == seconds
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [("15", "a number without a unit: seconds or minutes?"), ("0s", "out of range"), ("2d", "not a duration")],
+)
+def test_a_watch_interval_without_a_unit_or_out_of_range_is_refused(
+    monkeypatch: pytest.MonkeyPatch, value: str, reason: str
+):
+    monkeypatch.setenv("SCHEDULER_WATCH_INTERVAL", value)
+    with pytest.raises(ConfigError, match=re.escape(f"SCHEDULER_WATCH_INTERVAL={value} is invalid ({reason})")):
+        load_settings()

@@ -139,6 +139,10 @@ def add(
         where = location
     else:
         folder = Path(location)
+        if "://" in location or re.match(r"^[\w.-]+:\d+(/|$)", location):
+            raise InputError(
+                f"{location}: not an address this reads; give an http(s)://… feed or page, an imaps://… mailbox or a folder"
+            )
         if not folder.is_dir():
             problem = "is a file" if folder.exists() else "no such folder"
             raise InputError(f"{location}: {problem}; a source is a folder of issue files, a feed or an archive page")
@@ -261,7 +265,9 @@ def tell(report: WatchReport, timezone: str) -> int:
             click.echo(f"warning: {result.name}: {warning}", err=True)
         failed += bool(result.error) and result.checked
     if any(result.drafts for result in report.results):
-        click.echo("review the drafts with 'scheduler queue list --state draft', approve with 'scheduler queue approve ID …'")
+        click.echo(
+            "review the drafts with 'scheduler queue list --state draft', approve with 'scheduler queue approve ID …'"
+        )
     return failed
 
 

@@ -47,8 +47,8 @@ class Mailbox:
             )
         if parts.password:
             raise InputError(
-                f"{parts.scheme}://{parts.username}@{parts.hostname}/…: no password in the address; "
-                "set SCHEDULER_IMAP_PASSWORD"
+                f"{parts.scheme}://{parts.username}@{parts.hostname}/…: take the password out of the address; "
+                "it goes in SCHEDULER_IMAP_PASSWORD"
             )
         folder = unquote(parts.path.lstrip("/")) or "INBOX"
         secure = parts.scheme == "imaps"

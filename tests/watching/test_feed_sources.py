@@ -191,6 +191,8 @@ def test_a_broken_feed_is_one_line_and_changes_nothing(run, site: FeedSite, watc
             "--account 'mastodon:nobody' is not a configured account",
         ),
         (["{site}/feed.xml", "--name", "zwei wörter"], "--name 'zwei wörter': use letters, digits"),
+        (["htp://familiennetz.example/feed.xml"], "not an address this reads; give an http(s)://… feed or page"),
+        (["127.0.0.1:8765/feed.xml"], "not an address this reads"),
         (
             ["imaps://team@mail.example/Newsletter"],
             "imaps://team@mail.example:993/Newsletter: no password; set SCHEDULER_IMAP_PASSWORD",

@@ -76,7 +76,10 @@ def test_a_refused_login_is_one_line_and_retried_later(run, imap: ImapServer, wa
 @pytest.mark.parametrize(
     ("location", "message"),
     [
-        ("imaps://newsletter:geheim@mail.example.org/INBOX", "no password in the address; set SCHEDULER_IMAP_PASSWORD"),
+        (
+            "imaps://newsletter:geheim@mail.example.org/INBOX",
+            "take the password out of the address; it goes in SCHEDULER_IMAP_PASSWORD",
+        ),
         ("imaps://mail.example.org/INBOX", "a mailbox is imaps://user@host/Folder"),
     ],
 )
