@@ -15,6 +15,7 @@ from typing import Literal
 from scheduler.errors import ConfigError, InputError
 from scheduler.models import Image, Issue, IssueOptions, Item
 from scheduler.newsletter import plaintext, single
+from scheduler.newsletter.document import Document
 from scheduler.newsletter.formats import SUFFIXES, Format, detect, sample
 from scheduler.newsletter.identity import unique_items
 from scheduler.newsletter.incoming import Deadline, as_text
@@ -176,6 +177,8 @@ def read_issues(
         raise InputError(f"{source}: {said}") from None
     if not documents:
         raise InputError(f"{source}: the {form} holds no entries; nothing to import")
+    if form is Format.FEED and per_entry == "item":
+        return [_entries_as_items(documents[0], source, languages, options, limits, rules, deadline)]
     return [
         itemize(
             document,
@@ -188,6 +191,46 @@ def read_issues(
         )
         for document in documents
     ]
+
+
+def _entries_as_items(
+    document: Document,
+    source: str,
+    languages: Sequence[str],
+    options: IssueOptions | None,
+    limits: Limits,
+    rules: Rules,
+    deadline: Deadline,
+) -> Issue:
+    """A feed read one entry per item: each entry (from its title heading on) split on its own, so
+    that what one entry holds — a sign-off, an imprint line — never ends the feed for the entries
+    after it; then one issue of all their items."""
+    from scheduler.newsletter.itemize import itemize
+    from scheduler.newsletter.noise import ItemTitle
+
+    starts = [index for index, block in enumerate(document.blocks) if isinstance(block, ItemTitle)] or [0]
+    if starts[0] != 0:
+        starts.insert(0, 0)
+    parts = [document.blocks[start:end] for start, end in zip(starts, [*starts[1:], len(document.blocks)], strict=True)]
+    issues = [
+        itemize(
+            dataclasses.replace(document, blocks=tuple(part)),
+            source=source,
+            languages=languages,
+            options=options,
+            max_items=limits.max_items,
+            rules=rules,
+            deadline=deadline,
+        )
+        for part in parts
+    ]
+    items = tuple(item for issue in issues for item in issue.items)
+    if limits.max_items is not None and len(items) > limits.max_items:
+        raise InputError(
+            f"{source}: {len(items):,} entries, more than the {limits.max_items:,} items an issue may have "
+            "(SCHEDULER_MAX_ITEMS); raise the setting or read the feed one entry per issue"
+        )
+    return dataclasses.replace(issues[0], items=items)
 
 
 def _target(issue: Issue, item: int | str, where: str) -> int:

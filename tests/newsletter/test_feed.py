@@ -801,3 +801,28 @@ def test_random_bytes_never_raise_anything_else(data: bytes):
 )
 def test_broken_xml_never_raises_anything_else(pieces: list[str], mode: str):
     _never_an_exception("".join(pieces), per_entry=mode)
+
+
+def test_in_item_mode_one_entrys_sign_off_and_imprint_do_not_end_the_feed():
+    from scheduler.newsletter import read_issues
+
+    entries = [
+        ("Sommerfest am 5. Juli", "<p>Wir feiern am 5. Juli im Garten. Es gibt Musik und Kuchen.</p>"
+         "<p>Herzliche Grüße</p><p>Ihr Vorstand</p><p>Impressum | Datenschutz</p>"),
+        ("Neue Sprechzeiten", "<p>Ab Juni ist die Beratung dienstags und donnerstags geöffnet.</p>"),
+        ("Ferienprogramm 2025", "<p>Die Anmeldung für das Ferienprogramm beginnt am 12. Mai.</p>"),
+    ]  # fmt: skip
+    items = "".join(
+        f"<item><title>{title}</title><link>https://verein.example/{number}</link>"
+        f"<description><![CDATA[{html}]]></description></item>"
+        for number, (title, html) in enumerate(entries)
+    )
+    data = f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Pressemitteilungen</title>{items}</channel></rss>'
+    (issue,) = read_issues(data.encode(), source="presse.xml", per_entry="item", languages=("de",))
+    assert [(item.title, item.link) for item in issue.items] == [
+        ("Sommerfest am 5. Juli", "https://verein.example/0"),
+        ("Neue Sprechzeiten", "https://verein.example/1"),
+        ("Ferienprogramm 2025", "https://verein.example/2"),
+    ]
+    assert issue.items[0].body == "Wir feiern am 5. Juli im Garten. Es gibt Musik und Kuchen."
+    assert issue.title == "Pressemitteilungen"
