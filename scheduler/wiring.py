@@ -402,10 +402,7 @@ class Wiring:
         limits (warnings about a limit that could not be read are added to `problems`)."""
         from scheduler.service import as_written, render_issues
 
-        targets = self.targets(platforms or tuple(self.settings.platforms), chosen)
-        limits, warnings = self.limits(
-            {key: account for key, account in self.accounts.items() if key[1] in targets.get(key[0], ())}
-        )
+        targets, limits, warnings = self._targets_and_limits(platforms, chosen)
         if problems is not None:
             problems += warnings
         return as_written(
@@ -417,6 +414,17 @@ class Wiring:
                 media_base_url=self.settings.media_base_url or None,
             )
         )
+
+    def _targets_and_limits(
+        self, platforms: Sequence[str], chosen: Sequence[str]
+    ) -> tuple[dict[str, list[str]], dict[str, int], list[str]]:
+        """The accounts posts go to (`targets`), the length limits their servers report, and the
+        warnings about servers that could not be asked."""
+        targets = self.targets(platforms or tuple(self.settings.platforms), chosen)
+        limits, warnings = self.limits(
+            {key: account for key, account in self.accounts.items() if key[1] in targets.get(key[0], ())}
+        )
+        return targets, limits, warnings
 
     def _add(
         self,
@@ -438,10 +446,7 @@ class Wiring:
             return AddReport(), []
         settings = self.settings
         configured = self.accounts
-        targets = self.targets(platforms or tuple(settings.platforms), chosen)
-        limits, problems = self.limits(
-            {key: account for key, account in configured.items() if key[1] in targets.get(key[0], ())}
-        )
+        targets, limits, problems = self._targets_and_limits(platforms, chosen)
         report = add_loaded(
             issues,
             store=self.store,
