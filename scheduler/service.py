@@ -118,9 +118,8 @@ def _fetched(
     from scheduler.platforms.download import download_issue  # requests only when an address is given
 
     got = download_issue(url, max_bytes=limits.max_bytes, allow=fetch_allow)
-    data = got.text.encode("utf-8") if got.charset_from == "header" else got.body
     return newsletter.read_issues(
-        data,
+        got.readable,
         source=url,
         url=got.url,
         languages=languages,

@@ -24,6 +24,7 @@ from scheduler.platforms.spec import ClientParts
 if TYPE_CHECKING:
     from scheduler.config import Account, AccountSetup, Settings
     from scheduler.models import Issue
+    from scheduler.newsletter import Limits
     from scheduler.notify import AllNotifiers
     from scheduler.pause import Pause
     from scheduler.platforms.base import Journal, Publisher
@@ -244,31 +245,37 @@ class Wiring:
 
     # -- issues in, posts queued --------------------------------------------------------------
 
+    @property
+    def issue_limits(self) -> Limits:
+        """The largest issue and the most items one may have (SCHEDULER_MAX_ISSUE_BYTES, _MAX_ITEMS)."""
+        from scheduler.newsletter import Limits
+
+        return Limits(max_bytes=self.settings.max_issue_bytes, max_items=self.settings.max_items)
+
     def load_issues(self, sources: Sequence[Source]) -> list[Issue]:
         """The issues at `sources` (files, folders, addresses), read as the settings say, every one
         before any is queued."""
-        from scheduler.newsletter import Limits
         from scheduler.service import load_issues
 
         settings = self.settings
         return load_issues(
             sources,
             languages=settings.languages,
-            limits=Limits(max_bytes=settings.max_issue_bytes, max_items=settings.max_items),
+            limits=self.issue_limits,
             fetch_allow=settings.fetch_allow,
             reading=self.reading(),
         )
 
     def read_issues(self, data: bytes, *, source: str) -> list[Issue]:
         """The issues in `data` (any form the readers take), read as the settings say."""
-        from scheduler.newsletter import Limits, read_issues
+        from scheduler.newsletter import read_issues
 
         settings, reading = self.settings, self.reading()
         return read_issues(
             data,
             source=source,
             languages=settings.languages,
-            limits=Limits(max_bytes=settings.max_issue_bytes, max_items=settings.max_items),
+            limits=self.issue_limits,
             per_entry=reading.feed_entries,
             rules=reading.rules,
         )
@@ -474,7 +481,6 @@ class Wiring:
         source's platforms and accounts, planned from the moment it was found."""
         from scheduler.errors import FitError
         from scheduler.models import State, WatchedSource
-        from scheduler.newsletter import Limits
         from scheduler.watching import Queued, Watcher
         from scheduler.watching.reading import Readers
 
@@ -512,7 +518,7 @@ class Wiring:
 
         readers = Readers(
             languages=tuple(settings.languages),
-            limits=Limits(max_bytes=settings.max_issue_bytes, max_items=settings.max_items),
+            limits=self.issue_limits,
             fetch_allow=tuple(settings.fetch_allow),
             rules=reading.rules,
             feed_entries=reading.feed_entries,

@@ -112,6 +112,12 @@ class Download:
         )
 
     @property
+    def readable(self) -> bytes:
+        """The body as the readers take it: recoded to UTF-8 when the server named its charset (the
+        header wins over what the document says), else the bytes as sent."""
+        return self.text.encode("utf-8") if self.charset_from == "header" else self.body
+
+    @property
     def text(self) -> str:
         """The body decoded with `charset` (a byte order mark wins; undecodable bytes replaced)."""
         for bom, name in _BOMS:

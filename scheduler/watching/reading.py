@@ -72,7 +72,15 @@ class Readers:
             url, validators, max_bytes=self.limits.max_bytes, allow=self.fetch_allow, timeout=self.timeout
         )
 
-    def _issues(self, data: bytes, *, source: str, url: str, per_entry: newsletter.PerEntry) -> list[Issue]:
+    def _issues(
+        self,
+        data: bytes,
+        *,
+        source: str,
+        url: str = "",
+        per_entry: newsletter.PerEntry = "issue",
+        form: Format | None = None,
+    ) -> list[Issue]:
         return newsletter.read_issues(
             data,
             source=source,
@@ -81,13 +89,14 @@ class Readers:
             limits=self.limits,
             per_entry=per_entry,
             rules=self.rules,
+            form=form,
         )
 
     def feed(self, source: WatchedSource, validators: Mapping[str, str]) -> Found | None:
         got = self._download(source.location, validators)
         if got is None:
             return None
-        data = _bytes(got)
+        data = got.readable
         if detect(sample(data)) is not Format.FEED:
             raise InputError(
                 f"{source.location}: is no RSS or Atom feed (any more); give the feed's address, "
@@ -116,7 +125,7 @@ class Readers:
             page = self._download(link, {})
             if page is None:  # reason: unreachable, an unconditional request is never answered 304
                 continue
-            issues.extend(self._issues(_bytes(page), source=link, url=page.url, per_entry="issue"))
+            issues.extend(self._issues(page.readable, source=link, url=page.url, per_entry="issue"))
         seen = [link for link in links if link in known or link in fresh]
         kept = {**dict(got.validators), _LINKS: "\n".join(seen)}
         return Found(issues, validators=kept)
@@ -141,16 +150,7 @@ class Readers:
         messages, kept = got
         issues: list[Issue] = []
         for message in messages:
-            issues.extend(
-                newsletter.read_issues(
-                    message,
-                    source=mailbox.shown,
-                    languages=self.languages,
-                    limits=self.limits,
-                    rules=self.rules,
-                    form=Format.EML,
-                )
-            )
+            issues.extend(self._issues(message, source=mailbox.shown, form=Format.EML))
         return Found(issues, validators=kept)
 
     def folder(self, source: WatchedSource, validators: Mapping[str, str]) -> Found | None:
@@ -177,11 +177,6 @@ class Readers:
                     )
                 )
         return Found(issues, validators=stamps)
-
-
-def _bytes(got: Download) -> bytes:
-    """A download's body as the readers take it: text recoded when the server named its charset."""
-    return got.text.encode("utf-8") if got.charset_from == "header" else got.body
 
 
 def issue_links(html: str, *, base: str, pattern: str) -> list[str]:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from scheduler.errors import SchedulerError
+from scheduler.errors import InputError, SchedulerError
 from scheduler.models import WatchedSource
 from scheduler.web import WIRING
 from scheduler.web.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, problem
@@ -79,7 +79,7 @@ def _issues(wiring: Wiring, body: bytes) -> list[Issue]:
             fields = None
         url = fields.get("url") if isinstance(fields, dict) and set(fields) == {"url"} else None
         if not isinstance(url, str) or not url.startswith(("https://", "http://")):
-            raise SchedulerError('a JSON body is {"url": "https://…"}, the address of the issue to fetch')
+            raise InputError('a JSON body is {"url": "https://…"}, the address of the issue to fetch')
         return wiring.load_issues([url])
     if not body.strip():
         raise SchedulerError(
