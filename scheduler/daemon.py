@@ -46,6 +46,7 @@ HEARTBEAT_SECONDS = 5.0
 IN_FLIGHT_GRACE_SECONDS = 60.0
 TOKENS_SECONDS = 3600.0  # how often OAuth tokens are checked for a refresh
 WATCH_SECONDS = 0.5
+LATE_SECONDS = 30.0  # how often posts running late are looked for (see `late`)
 
 
 def worker_name() -> str:
@@ -155,6 +156,8 @@ class Daemon:
         pause: Pause | None = None,
         sources: Callable[[dt.datetime], object] | None = None,
         sources_every: dt.timedelta = dt.timedelta(minutes=15),
+        late: Callable[[dt.datetime], object] | None = None,
+        concurrency: int = 1,
     ) -> None:
         """`exclusive`: no other daemon can be running (SQLite, guarded by SingleDaemonLock), so
         every post left in publishing is an orphan; otherwise only posts of dead workers are.
@@ -162,7 +165,9 @@ class Daemon:
         dispatcher nothing is claimed, reconciled or published: a dry run. `pause`: where a fault of
         the machine (the outbox or log cannot be written) is said and recorded (see `scheduler.pause`).
         `sources`: checks the watched sources for new issues at the instant given (`scheduler.watching`),
-        every `sources_every` and once at the start of a run."""
+        every `sources_every` and once at the start of a run. `late`: looks for posts running late at
+        the instant given (notices), every LATE_SECONDS. `concurrency`: posts of different accounts
+        published at the same time (see `scheduler.lanes`)."""
         if dispatcher is None and rehearsal is None:
             raise ValueError("a daemon needs a dispatcher, a rehearsal or both")
         self.exclusive = store.dialect == "sqlite" if exclusive is None else exclusive
@@ -181,6 +186,8 @@ class Daemon:
         self.pause = pause or Pause()
         self.sources = sources
         self.sources_every = sources_every
+        self.late = late
+        self.concurrency = concurrency
         self.outage = Outage()
         # Held while the dispatch job is armed; at shutdown `_closed` is set under it first, since
         # APScheduler's shutdown(wait=True) holds its job store lock while it waits for running jobs,
@@ -441,6 +448,17 @@ class Daemon:
         if arm:
             self._schedule_next()
 
+    def _late_job(self) -> None:
+        """Look for posts running late (a notice once per post, see `scheduler.lateness`)."""
+        if self.late is None or self.outage.down:
+            return
+        try:
+            self.late(self.clock())
+        except DatabaseUnavailable as error:
+            self.outage.failed(error)
+        except Exception:
+            log.exception("looking for late posts failed")
+
     def _tokens_job(self) -> None:
         """Refresh OAuth tokens that run out soon, also in weeks without posts (LinkedIn's 60 days)."""
         keep_fresh = getattr(self.dispatcher.publisher, "keep_fresh", None) if self.dispatcher is not None else None
@@ -480,6 +498,8 @@ class Daemon:
                 id="sources",
                 next_run_time=self.clock(),
             )
+        if self.late is not None:
+            scheduler.add_job(self._late_job, "interval", seconds=LATE_SECONDS, id="late")
         if (
             self.dispatcher is not None and not self.exclusive
         ):  # a peer that died mid-post: a live worker reconciles its posts

@@ -57,6 +57,7 @@ def publishing_daemon(wiring: Wiring) -> Daemon:
         store,
         dispatcher,
         batch=settings.claim_batch,
+        concurrency=settings.concurrency,
         accounts=live,
         rehearsal=Rehearsal(store, wiring.outbox(), skip=live),
         pause=wiring.pause(worker_name()),

@@ -50,6 +50,7 @@ CORE_FIELDS = frozenset(
         "stagger_minutes",
         "require_approval",
         "claim_batch",
+        "concurrency",
         "max_attempts",
         "retry_base_seconds",
         "retry_cap_seconds",
