@@ -8,6 +8,7 @@ own module and each working on the same engine (`base.StoreBase`):
     claims.py       workers claiming due posts, and claims left by workers that died
     heartbeats.py   which workers run (pauses.py: why one has paused publishing)
     notices.py      which notices went out
+    lateness.py     posts running late: overdue, published after their due time, told about
     journal.py      the remote ids an attempt noted between its requests
     watch.py        noticing that another process changed the queue
 

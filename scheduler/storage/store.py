@@ -6,6 +6,7 @@ from scheduler.storage import engine as engines
 from scheduler.storage.claims import Claims
 from scheduler.storage.heartbeats import Heartbeats
 from scheduler.storage.journal import AttemptJournal
+from scheduler.storage.lateness import Lateness
 from scheduler.storage.notices import Notices
 from scheduler.storage.posts import Posts
 from scheduler.storage.sources import Sources
@@ -13,9 +14,10 @@ from scheduler.storage.transitions import Transitions
 from scheduler.storage.watch import ChangeWatch
 
 
-class Store(Posts, Transitions, Claims, Heartbeats, Notices, AttemptJournal, Sources):
-    """The durable queue on one database: posts and their transitions, claims, heartbeats, notices
-    the attempt journal and the watched sources (each part in its own module), and a watch for changes."""
+class Store(Posts, Transitions, Claims, Heartbeats, Notices, Lateness, AttemptJournal, Sources):
+    """The durable queue on one database: posts and their transitions, claims, heartbeats, notices,
+    posts running late, the attempt journal and the watched sources (each part in its own module), and
+    a watch for changes."""
 
     @classmethod
     def open(cls, url: str) -> Store:
