@@ -62,6 +62,17 @@ def _expected(text: str) -> dict[str, Any]:
     return {"expected": text}
 
 
+def _duration_of(text: str) -> dt.timedelta:
+    """A duration written with its unit: 15m, 90s, 1h, 2.5 min (a number alone is refused: seconds
+    or minutes?)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|m|min|h)?\s*", text.lower())
+    if match is None:
+        raise ValueError("not a duration")
+    if not match[2]:
+        raise ValueError("a number without a unit: seconds or minutes?")
+    return dt.timedelta(seconds=float(match[1]) * {"s": 1, "m": 60, "min": 60, "h": 3600}[match[2]])
+
+
 def _none_if_empty(value: Any) -> Any:
     return None if value == "" else value
 
@@ -178,6 +189,10 @@ class CoreSettings(BaseSettings):
     )
     source_failures_notice: int = Field(
         3, ge=1, le=1000, json_schema_extra=_expected("a number of failed checks in a row from 1 to 1000, e.g. 3")
+    )
+    late_notice: dt.timedelta | None = Field(
+        dt.timedelta(minutes=10),
+        json_schema_extra=_expected("a duration from 1m to 24h, e.g. 10m, 90s or 1h; or off (also 0) for no notice"),
     )
     platforms: CommaList = Field(
         list(registry.NAMES),
@@ -341,14 +356,21 @@ class CoreSettings(BaseSettings):
     def _duration(cls, value: object) -> object:
         """A duration with its unit (15m, 90s, 1h), from one second to a day."""
         if isinstance(value, str):
-            match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|m|min|h)?\s*", value.lower())
-            if match is None:
-                raise ValueError("not a duration")
-            if not match[2]:
-                raise ValueError("a number without a unit: seconds or minutes?")
-            amount, unit = float(match[1]), match[2]
-            value = dt.timedelta(seconds=amount * {"s": 1, "m": 60, "min": 60, "h": 3600}[unit])
+            value = _duration_of(value)
         if isinstance(value, dt.timedelta) and not dt.timedelta(seconds=1) <= value <= dt.timedelta(days=1):
+            raise ValueError("out of range")
+        return value
+
+    @field_validator("late_notice", mode="before")
+    @classmethod
+    def _late_notice(cls, value: object) -> object:
+        """A duration with its unit from a minute (no post is late sooner, see `lateness.TOLERANCE`)
+        to a day; off or 0: no notice (None)."""
+        if isinstance(value, str):
+            if value.strip().lower() in ("off", "0"):
+                return None
+            value = _duration_of(value)
+        if isinstance(value, dt.timedelta) and not dt.timedelta(minutes=1) <= value <= dt.timedelta(days=1):
             raise ValueError("out of range")
         return value
 

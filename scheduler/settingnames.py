@@ -76,6 +76,7 @@ CORE_FIELDS = frozenset(
         "feed_entries",
         "watch_interval",
         "source_failures_notice",
+        "late_notice",
         "webhook_secret",
         "serve_host",
         "serve_port",
