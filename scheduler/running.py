@@ -4,7 +4,7 @@ queue, built from the wiring."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -64,6 +64,19 @@ def publishing_daemon(wiring: Wiring) -> Daemon:
         clock=wiring.clock,
         sources=_sources(wiring),
         sources_every=wiring.settings.watch_interval,
+        late=_late(wiring, live),
+    )
+
+
+def _late(wiring: Wiring, accounts: Collection[tuple[str, str]]) -> Callable[[dt.datetime], object] | None:
+    """The daemon's job of telling about posts of `accounts` running late (SCHEDULER_LATE_NOTICE; off: none)."""
+    from scheduler.lateness import LateNotices
+
+    settings = wiring.settings
+    if settings.late_notice is None:
+        return None
+    return LateNotices(
+        wiring.store, wiring.notifier, after=settings.late_notice, timezone=settings.timezone, accounts=accounts
     )
 
 

@@ -141,8 +141,8 @@ def _report_dry_run(summary: RunSummary, settings: Settings, store: Store) -> No
 
 @cli.command()
 def status() -> int:
-    """Whether the daemon is alive, the next due post, the number of posts per state, and the
-    watched sources that fail.
+    """Whether the daemon is alive, the next due post, the number of posts per state, the posts
+    running late (and the worst lateness of the last hour), and the watched sources that fail.
 
     Exits 0 when a daemon is alive, 1 when none is (for monitoring). A daemon that paused publishing
     because the outbox or its log cannot be written (disk full, read-only) says so: "paused: … since …".
@@ -176,6 +176,10 @@ def status() -> int:
     click.echo(f"next due: {local(due, settings.timezone) if due else 'nothing scheduled'}")
     counts = store.counts()
     click.echo("posts: " + ", ".join(f"{state} {counts[state]}" for state in counts))
+    from scheduler.lateness import report
+
+    for line in report(store, now=now).lines(settings.timezone):
+        click.echo(line)
     watched = store.sources()
     if watched:
         from scheduler.wording import plural
