@@ -19,7 +19,7 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from scheduler.errors import DatabaseUnavailable, StorageError, SystemFault
+from scheduler.lanes import Lanes
 from scheduler.outage import Outage
 from scheduler.pause import LOG, Pause
 from scheduler.publishing import Dispatcher
@@ -158,6 +159,7 @@ class Daemon:
         sources_every: dt.timedelta = dt.timedelta(minutes=15),
         late: Callable[[dt.datetime], object] | None = None,
         concurrency: int = 1,
+        caps: Mapping[str, int] | None = None,
     ) -> None:
         """`exclusive`: no other daemon can be running (SQLite, guarded by SingleDaemonLock), so
         every post left in publishing is an orphan; otherwise only posts of dead workers are.
@@ -166,8 +168,8 @@ class Daemon:
         the machine (the outbox or log cannot be written) is said and recorded (see `scheduler.pause`).
         `sources`: checks the watched sources for new issues at the instant given (`scheduler.watching`),
         every `sources_every` and once at the start of a run. `late`: looks for posts running late at
-        the instant given (notices), every LATE_SECONDS. `concurrency`: posts of different accounts
-        published at the same time (see `scheduler.lanes`)."""
+        the instant given (notices), every LATE_SECONDS. `concurrency`: accounts whose posts are
+        published at the same time, `caps` at most per platform (see `scheduler.lanes`)."""
         if dispatcher is None and rehearsal is None:
             raise ValueError("a daemon needs a dispatcher, a rehearsal or both")
         self.exclusive = store.dialect == "sqlite" if exclusive is None else exclusive
@@ -187,7 +189,11 @@ class Daemon:
         self.sources = sources
         self.sources_every = sources_every
         self.late = late
-        self.concurrency = concurrency
+        self.lanes = (
+            Lanes(dispatcher, concurrency=concurrency, caps=caps, per_account=batch)
+            if dispatcher is not None and concurrency > 1
+            else None
+        )
         self.outage = Outage()
         # Held while the dispatch job is armed; at shutdown `_closed` is set under it first, since
         # APScheduler's shutdown(wait=True) holds its job store lock while it waits for running jobs,
@@ -232,7 +238,9 @@ class Daemon:
 
     def _drain_locked(self, upcoming: int) -> None:
         """`_drain`'s work, under its lock."""
-        while self.dispatcher is not None and not self.stop_event.is_set():
+        if self.lanes is not None and not self.stop_event.is_set():
+            self._count(self.lanes.drain(now=self.clock, stop=self.stop_event, accounts=self.accounts))
+        while self.lanes is None and self.dispatcher is not None and not self.stop_event.is_set():
             done = self.dispatcher.dispatch_due(
                 now=self.clock, limit=self.batch, stop=self.stop_event, accounts=self.accounts
             )

@@ -116,6 +116,7 @@ class Dispatcher:
         # What a database outage kept from being recorded: answers by post id, and claims not yet sent.
         self._unrecorded: dict[int, Unrecorded] = {}
         self._unsent: dict[int, QueuedPost] = {}
+        self._memory = threading.Lock()  # guards the two above: posts are published on several threads
 
     def __repr__(self) -> str:
         return f"Dispatcher(worker={self.worker!r}, publisher={self.publisher!r}, policy={self.policy!r})"
@@ -135,9 +136,11 @@ class Dispatcher:
             log.warning("post %s: could not record %s (%s): %s", post.id, state, reason, error)
             return self.store.get(post.id)
         except DatabaseUnavailable:  # the answer is kept, and recorded when the database is back (settle)
-            self._unrecorded[post.id] = Unrecorded(post, state, now, reason, dict(values))
+            with self._memory:
+                self._unrecorded[post.id] = Unrecorded(post, state, now, reason, dict(values))
             raise
-        self._unrecorded.pop(post.id, None)
+        with self._memory:
+            self._unrecorded.pop(post.id, None)
         _log_outcome(done, reason)
         if state in (State.FAILED, State.NEEDS_ATTENTION) and self.notify is not None:
             if self.store.first_notice(post.id, state, now=now):
@@ -176,7 +179,8 @@ class Dispatcher:
             try:
                 held = self.store.touch(post, now=now())
             except DatabaseUnavailable:
-                self._unsent[post.id] = post  # nothing was sent: handed back when the database returns
+                with self._memory:
+                    self._unsent[post.id] = post  # nothing was sent: handed back when the database returns
                 raise
             if not held:
                 log.warning("post %s: its claim was taken over by another worker before sending; not sent", post.id)
@@ -318,10 +322,19 @@ class Dispatcher:
         stop: threading.Event | None = None,
         accounts: Collection[tuple[str, str]] | None = None,
     ) -> list[QueuedPost]:
-        """Claim due posts (with `accounts`, only theirs) and publish them one by one. When `stop`
-        is set, posts not yet started go back to scheduled; the one in flight is finished first."""
-        done: list[QueuedPost] = []
+        """Claim due posts (with `accounts`, only theirs) and publish them one by one (see
+        `publish_in_order`); `scheduler.lanes` publishes several accounts' posts at once."""
         claimed = self.store.claim_due(now=now(), worker=self.worker, limit=limit, accounts=accounts)
+        return self.publish_in_order(claimed, now=now, stop=stop)
+
+    def publish_in_order(
+        self, claimed: list[QueuedPost], *, now: Callable[[], dt.datetime], stop: threading.Event | None = None
+    ) -> list[QueuedPost]:
+        """Publish claimed posts one after another. When `stop` is set, posts not yet started go
+        back to scheduled; the one in flight is finished first. A fault of the database or the
+        machine, or a bug, is raised after the claims not yet started are handed back (or, the
+        database being unavailable, kept to hand back)."""
+        done: list[QueuedPost] = []
         for index, post in enumerate(claimed):
             if stop is not None and stop.is_set():
                 self.release(claimed[index:], now=now())
@@ -329,7 +342,8 @@ class Dispatcher:
             try:
                 done.append(self.publish(post, now=now))
             except DatabaseUnavailable:  # a full disk, a lost connection: not the post's fault, nor a bug
-                self._unsent.update((later.id, later) for later in claimed[index + 1 :])
+                with self._memory:
+                    self._unsent.update((later.id, later) for later in claimed[index + 1 :])
                 raise  # the daemon waits for the database, then settles what this left open
             except SystemFault:  # the outbox cannot be written, nothing was sent: not the post's fault
                 self.release(claimed[index:], now=now(), reason="released unsent: publishing paused")
@@ -363,9 +377,11 @@ class Dispatcher:
             except QueueError:
                 log.warning("post %s changed while being released", post.id)
             except DatabaseUnavailable:
-                self._unsent.update((unsent.id, unsent) for unsent in claimed[index:])
+                with self._memory:
+                    self._unsent.update((unsent.id, unsent) for unsent in claimed[index:])
                 raise
-            self._unsent.pop(post.id, None)
+            with self._memory:
+                self._unsent.pop(post.id, None)
 
     @property
     def unsettled(self) -> int:
@@ -377,11 +393,12 @@ class Dispatcher:
         in memory, hand back claims never sent, and reconcile with the platform this worker's other
         posts still in publishing (their outcome is unknown: the fault came mid-request). Raises
         DatabaseUnavailable (keeping what is left) if the database fails again."""
+        with self._memory:
+            unrecorded, unsent = list(self._unrecorded.values()), list(self._unsent.values())
         done = [
-            self._finish(kept.post, kept.state, now=kept.now, reason=kept.reason, **kept.values)
-            for kept in list(self._unrecorded.values())
+            self._finish(kept.post, kept.state, now=kept.now, reason=kept.reason, **kept.values) for kept in unrecorded
         ]
-        self.release(list(self._unsent.values()), now=now)
+        self.release(unsent, now=now)
         done.extend(
             self.reconcile(post, now=now, cause="database unavailable while publishing", interrupted=True)
             for post in self.store.in_flight()

@@ -58,6 +58,7 @@ def publishing_daemon(wiring: Wiring) -> Daemon:
         dispatcher,
         batch=settings.claim_batch,
         concurrency=settings.concurrency,
+        caps=platform_caps(),
         accounts=live,
         rehearsal=Rehearsal(store, wiring.outbox(), skip=live),
         pause=wiring.pause(worker_name()),
@@ -78,6 +79,13 @@ def _late(wiring: Wiring, accounts: Collection[tuple[str, str]]) -> Callable[[dt
     return LateNotices(
         wiring.store, wiring.notifier, after=settings.late_notice, timezone=settings.timezone, accounts=accounts
     )
+
+
+def platform_caps() -> dict[str, int]:
+    """Each platform's own cap on the accounts published for at the same time (`Platform.parallel`)."""
+    from scheduler.platforms import registry
+
+    return {platform.name: platform.parallel for platform in registry.every() if platform.parallel}
 
 
 def run(wiring: Wiring, daemon: Daemon, *, once: bool, upcoming: int = 0) -> RunSummary:

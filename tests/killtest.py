@@ -21,6 +21,8 @@ from scheduler.platforms.dryrun import outbox_lines
 from scheduler.storage import NewPost, Store
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The queue's posts are spread over this many accounts: one worker serves an account at a time.
+ACCOUNTS = 12
 
 
 @dataclass
@@ -63,7 +65,7 @@ def kill_run(
     for start in range(0, posts, 1000):
         store.add(
             [
-                NewPost(f"item{n}", "mastodon", "default", now, Content((f"Beitrag {n}",), "de"))
+                NewPost(f"item{n}", "mastodon", f"team{n % ACCOUNTS}", now, Content((f"Beitrag {n}",), "de"))
                 for n in range(start, min(start + 1000, posts))
             ],
             state=State.SCHEDULED,

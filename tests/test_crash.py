@@ -35,13 +35,17 @@ from tests.fakes.crashing_daemon import Forked, crashing_daemon, fork_crashing_d
 from tests.waiting import wait_for
 
 POSTS = 40
+ACCOUNTS = 8  # the crashing daemon publishes for four of them at once: several posts are in flight
 
 
 def _queue(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     Store.open(url).add(
-        [NewPost(f"item{n}", "mastodon", "default", now, Content((f"Post {n}",), "de")) for n in range(POSTS)],
+        [
+            NewPost(f"item{n}", "mastodon", f"team{n % ACCOUNTS}", now, Content((f"Post {n}",), "de"))
+            for n in range(POSTS)
+        ],
         state=State.SCHEDULED,
         now=now,
         reason="crash test",
@@ -108,6 +112,7 @@ def test_sigkill_at_a_precise_point_then_restart(tmp_path: Path, kill: tuple[str
     assert crashed.wait(120) == -signal.SIGKILL, crashed.output()
     left = Store.open(url).counts()
     assert left[State.PUBLISHED] < POSTS  # it really died mid-way
+    assert left[State.PUBLISHING] >= 2  # with several posts of several accounts in flight
     _finish_and_check(url, outbox)
 
 

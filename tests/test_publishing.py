@@ -387,7 +387,8 @@ def test_reconcile_in_flight_settles_a_dead_workers_posts_without_publishing(sto
 
 
 def test_reconcile_in_flight_leaves_a_live_workers_posts_alone(store: Store):
-    orphan, busy = queue(store, "orphan", "busy")
+    (orphan,) = queue(store, "orphan", account="main")
+    (busy,) = queue(store, "busy", account="regional")
     assert [p.id for p in store.claim_due(now=NOW, worker="dead-worker", limit=1)] == [orphan]
     assert [p.id for p in store.claim_due(now=NOW, worker="live-worker", limit=1)] == [busy]
     store.heartbeat("dead-worker", now=NOW - SECOND, starting=True)  # its last beat

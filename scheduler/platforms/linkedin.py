@@ -317,6 +317,9 @@ PLATFORM = Platform(
     ),
     token_margin=dt.timedelta(days=7),
     rehearse=_rehearse,
+    # LinkedIn also answers 429 "for infrastructure protection", without a Retry-After (platform-apis
+    # §1.6): a burst of an agency's pages goes out two at a time rather than all at once.
+    parallel=2,
     settings={
         "base_url": Setting("the LinkedIn API base, e.g. https://api.linkedin.com (the default)"),
         "version": Setting(

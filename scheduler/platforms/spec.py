@@ -139,6 +139,9 @@ class Platform:
     #: A dry run's answer to each request the client sends (plausible ids, an upload address, a
     #: container ready at once), so that its multi-step flows run to the end on the recorder.
     rehearse: Callable[[RecordedRequest], Answer] | None = None
+    #: How many of its accounts one worker publishes for at the same time, when the platform needs a
+    #: lower cap than SCHEDULER_CONCURRENCY (None: no cap of its own; see `scheduler.lanes`).
+    parallel: int | None = None
 
     def __repr__(self) -> str:
         return f"Platform({self.name!r})"

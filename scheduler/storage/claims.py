@@ -1,16 +1,18 @@
 """Workers' claims on due posts: taking them exactly once, checking a claim just before sending,
 taking over the claims of a worker that died, and finding posts left in publishing.
 
-Claiming is exactly-once: a single conditional UPDATE … RETURNING moves due posts from
-`scheduled` to `publishing` (SQLite serialises writers; PostgreSQL adds FOR UPDATE SKIP LOCKED
-so several workers take disjoint posts). The idempotency key is stored in the same statement,
-before any request is sent.
+Claiming is exactly-once: in one transaction the due posts are chosen and a conditional
+UPDATE … RETURNING moves them from `scheduled` to `publishing` (SQLite serialises writers;
+PostgreSQL takes a transaction-level advisory lock first, so claims of several workers follow one
+another and each sees the others' claims). An account with a post in publishing gets no second
+claim: one worker serves an account at a time. The idempotency key is stored in the same
+statement, before any request is sent.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 
 from sqlalchemy import and_, exists, func, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
@@ -18,6 +20,43 @@ from sqlalchemy.sql.elements import ColumnElement
 from scheduler.models import QueuedPost, State
 from scheduler.storage.base import StoreBase, aware, of_accounts, post_of
 from scheduler.storage.schema import daemons, posts, transitions
+
+#: pg_advisory_xact_lock key that serialises claims between workers (see `Claims.claim_due`).
+_CLAIM_LOCK = 7_316_2025
+#: The most due rows one claim looks at.
+_SCAN_CAP = 2_000
+
+
+def _choose(
+    rows: Sequence[tuple[int, str, str]],
+    *,
+    limit: int,
+    per_account: int | None,
+    max_accounts: int | None,
+    platform_room: Mapping[str, int],
+) -> list[int]:
+    """The ids to claim of `rows` (due posts in due order): at most `limit`, `per_account` of one
+    account, `max_accounts` accounts, and `platform_room[platform]` accounts of a platform."""
+    taken: dict[tuple[str, str], int] = {}
+    per_platform: dict[str, int] = {}
+    chosen: list[int] = []
+    for post_id, platform, account in rows:
+        if len(chosen) >= limit:
+            break
+        name = (platform, account)
+        if name in taken:
+            if per_account is not None and taken[name] >= per_account:
+                continue
+        else:
+            if max_accounts is not None and len(taken) >= max_accounts:
+                continue
+            if platform in platform_room and per_platform.get(platform, 0) >= platform_room[platform]:
+                continue
+            per_platform[platform] = per_platform.get(platform, 0) + 1
+            taken[name] = 0
+        taken[name] += 1
+        chosen.append(post_id)
+    return chosen
 
 
 def _still_claimed(post: QueuedPost) -> ColumnElement[bool]:
@@ -34,29 +73,63 @@ class Claims(StoreBase):
     """Claiming due posts for a worker, and what becomes of claims."""
 
     def claim_due(
-        self, *, now: dt.datetime, worker: str, limit: int = 50, accounts: Collection[tuple[str, str]] | None = None
+        self,
+        *,
+        now: dt.datetime,
+        worker: str,
+        limit: int = 50,
+        accounts: Collection[tuple[str, str]] | None = None,
+        per_account: int | None = None,
+        max_accounts: int | None = None,
+        platform_room: Mapping[str, int] | None = None,
     ) -> list[QueuedPost]:
-        """Atomically move up to `limit` due posts from scheduled to publishing for `worker`; with
-        `accounts`, only posts of those (platform, account)s (the ones it can publish for).
+        """Atomically move up to `limit` due posts from scheduled to publishing for `worker`, in
+        due order; with `accounts`, only posts of those (platform, account)s (the ones it can
+        publish for).
+
+        An account is served by one worker at a time: no post is claimed of an account that has a
+        post in publishing (this worker's or another's), so each account's posts go out one after
+        another in due order, whichever worker sends them. Claims are serialised (SQLite's single
+        writer; on PostgreSQL a transaction-level advisory lock), so two workers never claim posts
+        of one account at once. `per_account` caps the posts taken of one account, `max_accounts`
+        the accounts, and `platform_room` the accounts per platform (those with no room are skipped).
 
         The idempotency key (stable per post, so a platform that honours it de-duplicates a resend)
         is recorded in the same statement, before anything is sent."""
-        due = select(posts.c.id).where(posts.c.state == State.SCHEDULED, posts.c.due_at <= now)
+        busy = posts.alias("busy")
+        account_busy = exists().where(
+            busy.c.state == State.PUBLISHING,
+            busy.c.platform == posts.c.platform,
+            busy.c.account == posts.c.account,
+        )
+        due = select(posts.c.id, posts.c.platform, posts.c.account).where(
+            posts.c.state == State.SCHEDULED, posts.c.due_at <= now, ~account_busy
+        )
         if accounts is not None:
             due = due.where(of_accounts(accounts))
-        due = due.order_by(posts.c.due_at, posts.c.id).limit(limit)
-        if self.dialect == "postgresql":
-            # A materialised CTE locks each chosen row once; `id IN (subquery … SKIP LOCKED)` may be
-            # re-evaluated by the planner and claim more than `limit` rows.
-            chosen = due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
-            target = posts.c.id == chosen.c.id
-        else:  # SQLite runs one writer at a time: the single statement is atomic
-            target = posts.c.id.in_(due.scalar_subquery())
+        full = sorted(platform for platform, room in (platform_room or {}).items() if room <= 0)
+        if full:
+            due = due.where(posts.c.platform.not_in(full))
+        # Enough rows to find `max_accounts` accounts when some have several due posts; bounded, so
+        # that a claim costs the same with 10 or 1,000,000 posts due.
+        scan = limit if per_account is None else min(limit * 4, _SCAN_CAP)
+        due = due.order_by(posts.c.due_at, posts.c.id).limit(max(scan, limit))
         key = func.coalesce(posts.c.idempotency_key, "post-" + func.cast(posts.c.id, posts.c.idempotency_key.type))
         with self.engine.begin() as connection:
+            if self.dialect == "postgresql":
+                connection.execute(select(func.pg_advisory_xact_lock(_CLAIM_LOCK)))
+            chosen = _choose(
+                [(row.id, row.platform, row.account) for row in connection.execute(due)],
+                limit=limit,
+                per_account=per_account,
+                max_accounts=max_accounts,
+                platform_room=platform_room or {},
+            )
+            if not chosen:
+                return []
             rows = connection.execute(
                 update(posts)
-                .where(target, posts.c.state == State.SCHEDULED)
+                .where(posts.c.id.in_(chosen), posts.c.state == State.SCHEDULED)
                 .values(
                     state=State.PUBLISHING,
                     claimed_by=worker,

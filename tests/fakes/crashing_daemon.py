@@ -28,6 +28,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from multiprocessing.context import ForkServerContext
@@ -38,6 +39,9 @@ from scheduler.platforms.dryrun import DryRunPublisher
 from scheduler.publishing import Dispatcher
 from scheduler.storage import Store
 
+#: Accounts the crashing daemon publishes for at the same time.
+CONCURRENCY = 4
+
 
 class Checkpoints:
     """Counts the points the daemon passes; SIGKILLs this process at the `kill_after`-th `kill_point`."""
@@ -45,11 +49,13 @@ class Checkpoints:
     def __init__(self, kill_point: str = "", kill_after: int = 0) -> None:
         self.kill_point, self.kill_after = kill_point, kill_after
         self.seen: dict[str, int] = {}
+        self._lock = threading.Lock()  # the daemon's lanes reach points on several threads
 
     def reached(self, name: str) -> None:
-        self.seen[name] = self.seen.get(name, 0) + 1
-        if name == self.kill_point and self.seen[name] == self.kill_after:
-            os.kill(os.getpid(), signal.SIGKILL)
+        with self._lock:
+            self.seen[name] = self.seen.get(name, 0) + 1
+            if name == self.kill_point and self.seen[name] == self.kill_after:
+                os.kill(os.getpid(), signal.SIGKILL)
 
 
 class SlowPublisher(DryRunPublisher):
@@ -81,12 +87,13 @@ class CheckpointStore(Store):
 
 
 def crashing_daemon(url: str, outbox: Path, kill_point: str = "", kill_after: int = 0) -> Daemon:
-    """The daemon on `url`, publishing slowly to `outbox`; with a `kill_point`, it SIGKILLs its process there."""
+    """The daemon on `url`, publishing slowly to `outbox` for up to CONCURRENCY accounts at once (so
+    that several posts are in flight when it dies); with a `kill_point`, it SIGKILLs its process there."""
     checkpoints = Checkpoints(kill_point, kill_after)
     store = CheckpointStore.open(url)
     store.checkpoints = checkpoints
     dispatcher = Dispatcher(store, SlowPublisher(outbox, checkpoints), worker=f"crash-{os.getpid()}")
-    return Daemon(store, dispatcher, batch=7)
+    return Daemon(store, dispatcher, batch=7, concurrency=CONCURRENCY)
 
 
 def main(argv: list[str]) -> None:

@@ -345,7 +345,7 @@ def test_update_fields_keeps_the_state_and_records_a_transition(store: Store):
 
 def test_claim_due_takes_due_scheduled_posts_oldest_first_up_to_the_limit(store: Store):
     def add(item: str, at: dt.datetime, state: str = State.SCHEDULED) -> int:
-        return add_one(store, item=item, at=at, state=state)
+        return add_one(store, item=item, at=at, state=state, account=item)  # one account each: none waits for another
 
     b = add("b", NOW - 3 * HOUR)
     a = add("a", NOW - HOUR)
@@ -410,7 +410,7 @@ def test_in_flight_lists_posts_left_in_publishing(store: Store):
 def test_in_flight_since_leaves_the_posts_of_live_workers_alone(store: Store):
     """`alive_since`: a worker with a heartbeat since then, not stopped, is finishing its posts."""
     workers = ["alive", "silent", "stopped", "never-beat"]
-    ids = {name: add_one(store, item=name, at=NOW - MINUTE) for name in workers}
+    ids = {name: add_one(store, item=name, at=NOW - MINUTE, account=name) for name in workers}
     for name in workers:
         (post,) = store.claim_due(now=NOW, worker=name, limit=1)
         assert post.id == ids[name]
@@ -429,8 +429,12 @@ def test_in_flight_since_leaves_the_posts_of_live_workers_alone(store: Store):
 def test_concurrent_claims_take_every_due_post_exactly_once(
     store: Store, open_store: Callable[[], Store], separate: bool
 ):
+    """Six workers claim and settle 200 posts of 40 accounts at once: each post is claimed exactly
+    once, and no account is ever held by two workers (a worker lets go of an account before it
+    records the outcome that frees it, so a second holder can only come from a claim that ignored
+    the first)."""
     ids = store.add(
-        [new(f"item-{n}", at=NOW - (n % 17) * MINUTE) for n in range(200)],
+        [new(f"item-{n}", account=f"team{n % 40}", at=NOW - (n % 17) * MINUTE) for n in range(200)],
         state=State.SCHEDULED,
         now=NOW,
         reason="import",
@@ -441,14 +445,33 @@ def test_concurrent_claims_take_every_due_post_exactly_once(
     barrier = threading.Barrier(workers)
     claimed: dict[str, list[int]] = {}
     errors: list[BaseException] = []
+    held: dict[str, str] = {}  # account: the worker holding it
+    lock = threading.Lock()
 
     def work(name: str, queue: Store) -> None:
         try:
             barrier.wait(timeout=10)
             mine: list[int] = []
-            while batch := queue.claim_due(now=NOW, worker=name, limit=7):
+            while True:
+                batch = queue.claim_due(now=NOW, worker=name, limit=7)
+                if not batch:
+                    if queue.counts()[State.SCHEDULED] == 0:
+                        break
+                    time.sleep(0.001)  # every account with due posts is held by another worker
+                    continue
                 assert len(batch) <= 7
+                with lock:
+                    for account in {post.account for post in batch}:
+                        assert account not in held, f"{account} held by {held.get(account)} and {name}"
+                        held[account] = name
                 mine.extend(post.id for post in batch)
+                with lock:
+                    for account in {post.account for post in batch}:
+                        del held[account]
+                for post in batch:
+                    queue.transition(
+                        post.id, State.PUBLISHED, reason="sent", now=NOW, allowed_from={State.PUBLISHING}, fence=post
+                    )
             claimed[name] = mine
         except BaseException as error:  # noqa: BLE001 - reported by the main thread
             errors.append(error)
@@ -457,19 +480,45 @@ def test_concurrent_claims_take_every_due_post_exactly_once(
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=60)
+        thread.join(timeout=120)
     assert not errors, errors
     assert not any(thread.is_alive() for thread in threads)
 
     everything = [post_id for mine in claimed.values() for post_id in mine]
     assert len(everything) == 200, "some post was claimed twice or not at all"
     assert set(everything) == set(ids)
+    assert sum(1 for mine in claimed.values() if mine) >= 2  # the work was shared
     claimed_by = {post_id: name for name, mine in claimed.items() for post_id in mine}
     for post_id in ids:  # the record agrees: one claim per post, by the worker that got it
         claims = [t.reason for t in store.history(post_id) if t.to_state == State.PUBLISHING]
         assert claims == [f"attempt 1 by {claimed_by[post_id]}"]
-    assert store.counts()[State.PUBLISHING] == 200
+    assert store.counts()[State.PUBLISHED] == 200
     assert {p.attempts for p in store.list_posts()} == {1}
+
+
+def test_an_account_with_a_post_in_publishing_gets_no_second_claim_until_it_is_settled(store: Store):
+    first, second = (add_one(store, item=item, at=NOW - MINUTE, account="main") for item in ("first", "second"))
+    other = add_one(store, item="other", at=NOW, account="regional")
+    (taken,) = store.claim_due(now=NOW, worker="w1", limit=1)
+    assert taken.id == first
+    assert [p.id for p in store.claim_due(now=NOW, worker="w2")] == [other]  # not `second`: main is busy
+    assert store.claim_due(now=NOW, worker="w2") == []
+    store.transition(first, State.PUBLISHED, reason="sent", now=NOW, allowed_from={State.PUBLISHING}, fence=taken)
+    assert [p.id for p in store.claim_due(now=NOW, worker="w2")] == [second]
+
+
+def test_a_claim_takes_at_most_per_account_posts_of_an_account_and_max_accounts_accounts(store: Store):
+    for n in range(4):
+        for account in ("a", "b", "c"):
+            add_one(store, item=f"{account}{n}", at=NOW - (10 - n) * MINUTE, account=account)
+    linkedin = add_one(store, item="li", platform="linkedin", at=NOW - HOUR, account="page")
+    claimed = store.claim_due(
+        now=NOW, worker="w", limit=100, per_account=2, max_accounts=2, platform_room={"linkedin": 0}
+    )
+    assert [(p.account, p.item_id) for p in claimed] == [("a", "a0"), ("b", "b0"), ("a", "a1"), ("b", "b1")]
+    assert linkedin not in {p.id for p in claimed}  # no room for LinkedIn
+    rest = store.claim_due(now=NOW, worker="w", limit=100, per_account=3)  # a and b are busy now
+    assert [p.item_id for p in rest] == ["li", "c0", "c1", "c2"]
 
 
 # -- reading ---------------------------------------------------------------------------------------

@@ -123,6 +123,9 @@ PLATFORM = Platform(
     threads=True,
     shown=shown_text,
     rehearse=_rehearse,
+    # A PDS also limits each IP address, 3,000 requests in 5 minutes for all its accounts together
+    # (platform-apis §3.4), and a post with images and a thread takes several: four accounts at a time.
+    parallel=4,
     settings={
         "base_url": Setting("the account's PDS, e.g. https://bsky.social (the default), or empty"),
         "handle": Setting("a handle such as comms.bsky.social, or empty"),
