@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -165,10 +166,21 @@ def test_a_transient_error_retries_that_post_later_while_the_account_goes_on(sto
     assert states["a-1"] == states["b-0"] == states["b-1"] == (State.PUBLISHED, 1)
 
 
+def _write_while_a_request_is_in_flight(path: Path) -> None:
+    """No write lock is held during a request: another process (a `queue edit`) can write at once."""
+    connection = sqlite3.connect(path, timeout=2, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")  # "database is locked" after 2 s if a lane held the lock
+        connection.execute("ROLLBACK")
+    finally:
+        connection.close()
+
+
 def test_scheduler_run_publishes_to_several_accounts_at_once_a_slow_one_holds_up_no_other(tmp_path: Path):
     """The real `scheduler run --once` with three Mastodon accounts, each on its own server: while
     the first account's server holds its first request, the other accounts' posts all go out; then
-    the first account's posts follow, in order, each exactly once."""
+    the first account's posts follow, in order, each exactly once. Meanwhile the database can be
+    written to: the held request holds no write lock."""
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     names = ("erste", "zweite", "dritte")
     store = Store.open(url)
@@ -202,6 +214,7 @@ def test_scheduler_run_publishes_to_several_accounts_at_once_a_slow_one_holds_up
             assert held.reached.wait(60), "the first account's first post never went out"
             wait_for(lambda: len(fakes["zweite"].statuses) == 3 and len(fakes["dritte"].statuses) == 3, timeout=60)
             assert fakes["erste"].statuses == []  # still held: the others did not wait for it
+            _write_while_a_request_is_in_flight(tmp_path / "q.sqlite3")
             held.release()
             _, err = run.communicate(timeout=60)
         finally:
