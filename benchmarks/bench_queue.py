@@ -140,13 +140,15 @@ def sample_texts() -> list[str]:
     return [f"{item.title}\n\n{item.body}"[:470] for item in issue.items]
 
 
-def new_posts(count: int, times: Callable[[int], dt.datetime], *, tag: str) -> list[NewPost]:
+def new_posts(count: int, times: Callable[[int], dt.datetime], *, tag: str, accounts: int = 1) -> list[NewPost]:
+    """`count` posts; with several `accounts`, spread over them in turn (one worker serves an account
+    at a time, so posts of one account cannot be shared out between workers)."""
     texts = sample_texts()
     return [
         NewPost(
             item_id=f"{tag}-{n}",
             platform="mastodon",
-            account="default",
+            account="default" if accounts == 1 else f"team{n % accounts}",
             publish_at=times(n),
             content=Content((f"{texts[n % len(texts)]} ({n})",), "de", title=f"Meldung {n}"),
             section="Vorgestellt",
@@ -493,7 +495,9 @@ def run_workers(base: str, count: int, workers: int, batch: int) -> dict[str, fl
     with bench_database() as url:
         store = Store.open(url)
         now = utcnow()
-        fill(store, new_posts(count, lambda n: now - dt.timedelta(minutes=1), tag="c"), now=now)
+        fill(
+            store, new_posts(count, lambda n: now - dt.timedelta(minutes=1), tag="c", accounts=PART_C_ACCOUNTS), now=now
+        )
         store.close()
         reset(base)
         env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
@@ -561,8 +565,15 @@ def makespan(count: int, batch: int, workers: int) -> int:
     return max(loads)
 
 
+#: Part (c)'s posts are spread over this many accounts.
+PART_C_ACCOUNTS = 40
+
+
 def part_c(count: int, batches: list[int]) -> None:
-    print(f"(c) PostgreSQL workers: {count} posts, fake API latency 50 ms, 1 vs 4 worker processes (Daemon.run_once)")
+    print(
+        f"(c) PostgreSQL workers: {count} posts of {PART_C_ACCOUNTS} accounts, fake API latency 50 ms, "
+        "1 vs 4 worker processes (Daemon.run_once)"
+    )
     why = postgres_reachable()
     if why is not None:
         print(f"  skipped: PostgreSQL at 127.0.0.1:5432 unreachable ({why})")
