@@ -47,6 +47,9 @@ HEARTBEAT_SECONDS = 5.0
 IN_FLIGHT_GRACE_SECONDS = 60.0
 TOKENS_SECONDS = 3600.0  # how often OAuth tokens are checked for a refresh
 WATCH_SECONDS = 0.5
+#: When the posts due could not be claimed (their accounts' posts are in flight elsewhere), the
+#: dispatch looks again this much later — or sooner, when the queue changes (the watch job).
+BLOCKED_SECONDS = 1.0
 LATE_SECONDS = 30.0  # how often posts running late are looked for (see `late`)
 
 
@@ -183,6 +186,7 @@ class Daemon:
         self.stop_event = threading.Event()
         self._scheduler: BackgroundScheduler | None = None
         self._next_due: dt.datetime | None = None  # as last read; the watch re-arms a lost dispatch job
+        self._blocked = False  # the last drain published nothing though posts may be due (see _arm)
         self._summary = RunSummary()
         self._lock = threading.Lock()
         self.pause = pause or Pause()
@@ -238,8 +242,11 @@ class Daemon:
 
     def _drain_locked(self, upcoming: int) -> None:
         """`_drain`'s work, under its lock."""
+        decided = False
         if self.lanes is not None and not self.stop_event.is_set():
-            self._count(self.lanes.drain(now=self.clock, stop=self.stop_event, accounts=self.accounts))
+            done = self.lanes.drain(now=self.clock, stop=self.stop_event, accounts=self.accounts)
+            self._count(done)
+            decided = bool(done)
         while self.lanes is None and self.dispatcher is not None and not self.stop_event.is_set():
             done = self.dispatcher.dispatch_due(
                 now=self.clock, limit=self.batch, stop=self.stop_event, accounts=self.accounts
@@ -247,6 +254,10 @@ class Daemon:
             self._count(done)
             if not done:
                 break
+            decided = True
+        # Posts due but not claimable (their account has a post in publishing elsewhere: another
+        # worker's, or a dead one's awaiting reconciliation) must not re-arm the dispatch at once.
+        self._blocked = self.dispatcher is not None and not decided
         if self.rehearsal is not None and not self.stop_event.is_set():
             now = self.clock()
             shown = self.rehearsal.show(now=now, since=self._shown_until, upcoming=upcoming)
@@ -338,7 +349,10 @@ class Daemon:
             if scheduler.get_job("dispatch"):
                 scheduler.remove_job("dispatch")
             return
-        run_at = max(due, self.clock(), self.pause.retry_at or due)  # paused: not before the next try
+        now = self.clock()
+        run_at = max(due, now, self.pause.retry_at or due)  # paused: not before the next try
+        if self._blocked and due <= now:  # what is due waits for another worker's post: look again soon
+            run_at = now + dt.timedelta(seconds=BLOCKED_SECONDS)
         # max_instances=2: APScheduler drops (and removes) a one-shot run that finds the job still
         # running; a second instance simply waits for _drain's lock instead.
         scheduler.add_job(

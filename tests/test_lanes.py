@@ -224,3 +224,44 @@ def test_scheduler_run_publishes_to_several_accounts_at_once_a_slow_one_holds_up
         for name, fake in fakes.items():
             assert [status["content"] for status in fake.statuses] == [f"<p>{name} {n}</p>" for n in range(3)]
     assert store.counts()[State.PUBLISHED] == 9
+
+
+def test_posts_whose_account_another_worker_is_serving_are_not_claimed_in_a_busy_loop(tmp_path: Path):
+    """A due post whose account has a post in flight at another (live) worker waits: the daemon
+    looks again about once a second, not thousands of times, and takes it once the other is done."""
+
+    class Counting(Store):
+        claims = 0
+
+        def claim_due(self, **kwargs):  # type: ignore[no-untyped-def]  # reason: a test double; the interface's signature is not repeated
+            type(self).claims += 1
+            return super().claim_due(**kwargs)
+
+    store = Counting.open(f"sqlite:///{tmp_path / 'q.sqlite3'}")
+    _queue(store, {"mastodon": ["team"]}, per_account=2)
+    now = dt.datetime.now(dt.UTC)
+    store.heartbeat("elsewhere", now=now - dt.timedelta(seconds=1), starting=True)
+    (theirs,) = store.claim_due(now=now, worker="elsewhere", limit=1)
+    dispatcher = Dispatcher(store, Recording(seconds=0), worker="here")
+    daemon = Daemon(store, dispatcher, concurrency=4, exclusive=False)
+    runner = threading.Thread(target=daemon.run_forever, kwargs={"install_signals": False}, daemon=True)
+    runner.start()
+    try:
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            store.heartbeat("elsewhere", now=dt.datetime.now(dt.UTC))  # the other worker is alive
+            time.sleep(0.2)
+        assert Counting.claims <= 12  # about one look a second (and one per change), not a busy loop
+        assert store.counts()[State.PUBLISHED] == 0
+        store.transition(
+            theirs.id,
+            State.PUBLISHED,
+            reason="sent",
+            now=dt.datetime.now(dt.UTC),
+            allowed_from={State.PUBLISHING},
+            fence=theirs,
+        )
+        wait_for(lambda: store.counts()[State.PUBLISHED] == 2)  # then the account's next post is ours
+    finally:
+        daemon.stop()
+        runner.join(30)
