@@ -186,7 +186,8 @@ class Daemon:
         self.stop_event = threading.Event()
         self._scheduler: BackgroundScheduler | None = None
         self._next_due: dt.datetime | None = None  # as last read; the watch re-arms a lost dispatch job
-        self._blocked = False  # the last drain published nothing though posts may be due (see _arm)
+        # When the last drain decided about no post though posts may be due: no dispatch before then (see _arm).
+        self._blocked_until: dt.datetime | None = None
         self._summary = RunSummary()
         self._lock = threading.Lock()
         self.pause = pause or Pause()
@@ -257,7 +258,8 @@ class Daemon:
             decided = True
         # Posts due but not claimable (their account has a post in publishing elsewhere: another
         # worker's, or a dead one's awaiting reconciliation) must not re-arm the dispatch at once.
-        self._blocked = self.dispatcher is not None and not decided
+        blocked = self.dispatcher is not None and not decided
+        self._blocked_until = self.clock() + dt.timedelta(seconds=BLOCKED_SECONDS) if blocked else None
         if self.rehearsal is not None and not self.stop_event.is_set():
             now = self.clock()
             shown = self.rehearsal.show(now=now, since=self._shown_until, upcoming=upcoming)
@@ -351,8 +353,8 @@ class Daemon:
             return
         now = self.clock()
         run_at = max(due, now, self.pause.retry_at or due)  # paused: not before the next try
-        if self._blocked and due <= now:  # what is due waits for another worker's post: look again soon
-            run_at = now + dt.timedelta(seconds=BLOCKED_SECONDS)
+        if self._blocked_until is not None and due <= now:  # what is due waits for another worker's post
+            run_at = max(run_at, self._blocked_until)  # a fixed time: re-arming on each change moves it no later
         # max_instances=2: APScheduler drops (and removes) a one-shot run that finds the job still
         # running; a second instance simply waits for _drain's lock instead.
         scheduler.add_job(

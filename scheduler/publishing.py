@@ -229,7 +229,8 @@ class Dispatcher:
         self, post: QueuedPost, *, now: dt.datetime, cause: str, interrupted: bool = False, duplicate: bool = False
     ) -> QueuedPost:
         """Ask the platform whether `post` went out; never blindly send it again. A post an
-        interrupted daemon never delivered is due again at once; after an error answer, it backs off."""
+        interrupted daemon never delivered is due again at once, keeping its place before its account's
+        later posts; after an error answer, it backs off."""
         try:
             found = self._ask(post)
         except PublishError as error:
@@ -261,7 +262,11 @@ class Dispatcher:
         if found.outcome == Outcome.NOT_PUBLISHED:
             if interrupted:
                 return self._finish(
-                    post, State.SCHEDULED, now=now, due_at=now, reason=f"not published ({cause}); due again"
+                    post,
+                    State.SCHEDULED,
+                    now=now,
+                    due_at=min(post.due_at or now, now),  # due at once, and still before its account's later posts
+                    reason=f"not published ({cause}); due again",
                 )
             return self._retry_or_fail(post, TransientError(f"not published ({cause})"), now=now)
         return self._finish(
