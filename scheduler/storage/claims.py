@@ -27,36 +27,23 @@ _CLAIM_LOCK = 7_316_2025
 _SCAN_CAP = 2_000
 
 
-def _choose(
-    rows: Sequence[tuple[int, str, str]],
-    *,
-    limit: int,
-    per_account: int | None,
-    max_accounts: int | None,
-    platform_room: Mapping[str, int],
-) -> list[int]:
-    """The ids to claim of `rows` (due posts in due order): at most `limit`, `per_account` of one
-    account, `max_accounts` accounts, and `platform_room[platform]` accounts of a platform."""
-    taken: dict[tuple[str, str], int] = {}
+def _accounts_in_order(
+    rows: Sequence[tuple[str, str]], *, most: int, platform_room: Mapping[str, int]
+) -> list[tuple[str, str]]:
+    """The accounts of `rows` (due posts in due order) in the order of their first due post: at most
+    `most`, and `platform_room[platform]` of a platform."""
+    chosen: dict[tuple[str, str], None] = {}
     per_platform: dict[str, int] = {}
-    chosen: list[int] = []
-    for post_id, platform, account in rows:
-        if len(chosen) >= limit:
+    for platform, account in rows:
+        if len(chosen) >= most:
             break
-        name = (platform, account)
-        if name in taken:
-            if per_account is not None and taken[name] >= per_account:
-                continue
-        else:
-            if max_accounts is not None and len(taken) >= max_accounts:
-                continue
-            if platform in platform_room and per_platform.get(platform, 0) >= platform_room[platform]:
-                continue
-            per_platform[platform] = per_platform.get(platform, 0) + 1
-            taken[name] = 0
-        taken[name] += 1
-        chosen.append(post_id)
-    return chosen
+        if (platform, account) in chosen:
+            continue
+        if platform in platform_room and per_platform.get(platform, 0) >= platform_room[platform]:
+            continue
+        per_platform[platform] = per_platform.get(platform, 0) + 1
+        chosen[(platform, account)] = None
+    return list(chosen)
 
 
 def _still_claimed(post: QueuedPost) -> ColumnElement[bool]:
@@ -98,33 +85,49 @@ class Claims(StoreBase):
         is recorded in the same statement, before anything is sent."""
         busy = posts.alias("busy")
         account_busy = exists().where(
-            busy.c.state == State.PUBLISHING,
             busy.c.platform == posts.c.platform,
             busy.c.account == posts.c.account,
+            busy.c.state == State.PUBLISHING,
         )
-        due = select(posts.c.id, posts.c.platform, posts.c.account).where(
-            posts.c.state == State.SCHEDULED, posts.c.due_at <= now, ~account_busy
-        )
+        due: list[ColumnElement[bool]] = [posts.c.state == State.SCHEDULED, posts.c.due_at <= now, ~account_busy]
         if accounts is not None:
-            due = due.where(of_accounts(accounts))
+            due.append(of_accounts(accounts))
         full = sorted(platform for platform, room in (platform_room or {}).items() if room <= 0)
         if full:
-            due = due.where(posts.c.platform.not_in(full))
-        # Enough rows to find `max_accounts` accounts when some have several due posts; bounded, so
-        # that a claim costs the same with 10 or 1,000,000 posts due.
-        scan = limit if per_account is None else min(limit * 4, _SCAN_CAP)
-        due = due.order_by(posts.c.due_at, posts.c.id).limit(max(scan, limit))
+            due.append(posts.c.platform.not_in(full))
+        in_order = (posts.c.due_at, posts.c.id)
         key = func.coalesce(posts.c.idempotency_key, "post-" + func.cast(posts.c.id, posts.c.idempotency_key.type))
         with self.engine.begin() as connection:
             if self.dialect == "postgresql":
                 connection.execute(select(func.pg_advisory_xact_lock(_CLAIM_LOCK)))
-            chosen = _choose(
-                [(row.id, row.platform, row.account) for row in connection.execute(due)],
-                limit=limit,
-                per_account=per_account,
-                max_accounts=max_accounts,
-                platform_room=platform_room or {},
-            )
+            if per_account is None:  # the next `limit` due posts of free accounts, whichever they are
+                chosen = list(connection.scalars(select(posts.c.id).where(*due).order_by(*in_order).limit(limit)))
+            else:  # the free accounts first due, then each one's next `per_account` posts
+                most = max_accounts or limit
+                # enough rows to find `most` accounts when some have several posts due; bounded, so
+                # that a claim costs the same with 10 or 1,000,000 posts due
+                head = select(posts.c.platform, posts.c.account).where(*due).order_by(*in_order)
+                heads = _accounts_in_order(
+                    [(row.platform, row.account) for row in connection.execute(head.limit(min(4 * most, _SCAN_CAP)))],
+                    most=most,
+                    platform_room=platform_room or {},
+                )
+                if not heads:
+                    return []
+                nth = func.row_number().over(partition_by=(posts.c.platform, posts.c.account), order_by=in_order)
+                theirs = (
+                    select(posts.c.id, posts.c.due_at, nth.label("nth"))
+                    .where(posts.c.state == State.SCHEDULED, posts.c.due_at <= now, of_accounts(heads))
+                    .subquery()
+                )
+                chosen = list(
+                    connection.scalars(
+                        select(theirs.c.id)
+                        .where(theirs.c.nth <= per_account)
+                        .order_by(theirs.c.due_at, theirs.c.id)
+                        .limit(limit)
+                    )
+                )
             if not chosen:
                 return []
             rows = connection.execute(

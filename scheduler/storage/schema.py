@@ -101,7 +101,8 @@ posts = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("rendered", String(64)),  # content_hash as last rendered; differs from the content after a hand edit (0004)
     UniqueConstraint("item_id", "platform", "account", name="uq_posts_item_platform_account"),
-    Index("ix_posts_state_due", "state", "due_at"),
+    Index("ix_posts_state_due", "state", "due_at", "id"),  # due posts in claim order (0008)
+    Index("ix_posts_account_state", "platform", "account", "state"),  # is the account busy? (0008)
     Index("ix_posts_state_publish", "state", "publish_at"),
 )
 
