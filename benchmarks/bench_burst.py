@@ -27,7 +27,8 @@ another, as before issue 13), measured in the same run.
 (c) the workload of (b) on PostgreSQL (a fresh database per run) with 1, 2 and 4 worker processes
     (benchmarks/burst_worker.py): posts/s and p99 lateness (the scaling figure), 0 duplicates.
 (d) the existing figures of bench_queue.py (dispatch throughput, lateness, PostgreSQL workers,
-    scale) within 10 % of today's: printed as commands to run, before and after the change.
+    scale) within 10 % of today's: printed as commands to run, this tree's bench_queue.py with the
+    package before the change (on PYTHONPATH) and after it.
 
 For each run the table shows: posts out, seconds from the slot until every post was settled,
 posts/s, lateness p50/p99/max, duplicates (a post's status created twice on its account), replays
@@ -578,14 +579,16 @@ def part_c(api: Api, workload: Workload, values: list[int], batch: int, policy: 
 
 
 def part_d() -> None:
-    print("(d) the existing figures of bench_queue.py within 10 % of today's: run its parts before and after")
+    print("(d) the existing figures of bench_queue.py within 10 % of today's: this tree's script, old and new package")
     print(
-        "  before: git archive <commit before the change> | tar -x -C /tmp/scheduler-before   (an empty folder), then\n"
-        "          PYTHONPATH=/tmp/scheduler-before .venv/bin/python /tmp/scheduler-before/benchmarks/bench_queue.py "
+        "  before: mkdir /tmp/scheduler-before && git archive <commit before the change> | tar -x -C /tmp/scheduler-before\n"
+        "          PYTHONPATH=/tmp/scheduler-before .venv/bin/python benchmarks/bench_queue.py "
         "--part a --part b --part c --part d\n"
         "  after:  .venv/bin/python benchmarks/bench_queue.py --part a --part b --part c --part d\n"
-        "  (--quick on both for a check in about a minute. Its (a) drives Dispatcher.dispatch_due itself, no daemon;\n"
-        "  (b) and (c) build Daemon(...) without concurrency=, so they measure the Daemon's default for it)"
+        "  (PYTHONPATH puts the old package before the installed one, for the worker processes and the\n"
+        "  `scheduler` command of its part (d) too; the same script keeps the workloads the same. --quick on both\n"
+        "  for a check in about a minute. Its (a) drives Dispatcher.dispatch_due itself, no daemon; (b) and (c)\n"
+        "  build Daemon(...) without concurrency=, so they measure the Daemon's default for it)"
     )
 
 
