@@ -410,7 +410,9 @@ class Daemon:
                     and scheduler.get_job("dispatch") is None
                     and not self._lock.locked()
                 )
-            if watch.changed() or lost:
+            # A change while a drain runs is the drain's own writes, or a post it will see: the drain
+            # re-arms the dispatch when it ends (re-arming now only queued runs APScheduler then skips).
+            if (watch.changed() or lost) and not self._lock.locked():
                 self._schedule_next()
         except DatabaseUnavailable as error:
             self.outage.failed(error)
