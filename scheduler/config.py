@@ -255,7 +255,7 @@ class CoreSettings(BaseSettings):
     )
     require_approval: bool = Field(True, json_schema_extra=_expected("true or false"))
     claim_batch: int = Field(10, ge=1, le=1000, json_schema_extra=_expected("a whole number from 1 to 1000, e.g. 10"))
-    concurrency: int = Field(64, ge=1, le=512, json_schema_extra=_expected("a whole number from 1 to 512, e.g. 64"))
+    concurrency: int = Field(256, ge=1, le=1024, json_schema_extra=_expected("a whole number from 1 to 1024, e.g. 256"))
     max_attempts: int = Field(6, ge=1, le=100, json_schema_extra=_expected("a whole number from 1 to 100"))
     retry_base_seconds: float = Field(2.0, gt=0, le=3600, json_schema_extra=_expected("seconds, e.g. 2"))
     retry_cap_seconds: float = Field(900.0, gt=0, le=86_400, json_schema_extra=_expected("seconds, e.g. 900"))
