@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -271,3 +272,57 @@ def test_posts_whose_account_another_worker_is_serving_are_not_claimed_in_a_busy
         beating.set()
         daemon.stop()
         runner.join(30)
+
+
+def test_sigterm_to_scheduler_run_finishes_every_request_in_flight_and_leaves_nothing_publishing(tmp_path: Path):
+    """The real daemon (`scheduler run`) publishing for three accounts at once is stopped with
+    SIGTERM while each account's first request is held at its server: each of the three requests is
+    finished and recorded, the posts not yet started go back to scheduled without an attempt spent,
+    nothing is left in publishing, and it exits 0."""
+    url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
+    names = ("erste", "zweite", "dritte")
+    store = Store.open(url)
+    store.add(
+        [
+            NewPost(f"{name}-{n}", "mastodon", name, NOW + dt.timedelta(seconds=n), Content((f"{name} {n}",), "de"))
+            for n in range(3)
+            for name in names
+        ],
+        state=State.SCHEDULED,
+        now=NOW,
+        reason="lanes test",
+    )
+    with ExitStack() as stack:
+        fakes = {name: stack.enter_context(MastodonFake(token=f"token-{name}")) for name in names}
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULER_")}
+        env.update(SCHEDULER_DATABASE_URL=url, SCHEDULER_OUTBOX=str(tmp_path / "out.jsonl"))
+        for name, fake in fakes.items():
+            env[f"SCHEDULER_ACCOUNTS__MASTODON__{name.upper()}__BASE_URL"] = fake.url
+            env[f"SCHEDULER_ACCOUNTS__MASTODON__{name.upper()}__TOKEN"] = f"token-{name}"
+        holds = {name: fake.hold("/api/v1/statuses", stage="before") for name, fake in fakes.items()}
+        run = subprocess.Popen(
+            [sys.executable, "-m", "scheduler", "run"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            for name, hold in holds.items():
+                assert hold.reached.wait(60), f"{name}'s first post never went out"
+            run.send_signal(signal.SIGTERM)  # three requests in flight
+            for hold in holds.values():
+                hold.release()
+            _, err = run.communicate(timeout=60)
+        finally:
+            if run.poll() is None:
+                run.kill()
+        assert run.returncode == 0, err
+        for name, fake in fakes.items():
+            assert [status["content"] for status in fake.statuses] == [f"<p>{name} 0</p>"]  # finished, no more
+    states = {post.item_id: (post.state, post.attempts) for post in store.list_posts()}
+    for name in names:
+        assert states[f"{name}-0"] == (State.PUBLISHED, 1)  # the request in flight, recorded
+        assert states[f"{name}-1"] == states[f"{name}-2"] == (State.SCHEDULED, 0)  # handed back unsent
+    assert store.counts()[State.PUBLISHING] == 0
