@@ -1,6 +1,6 @@
 """Frozen values that move between the layers: an imported `Issue` with its `Item`s, the rendered
 `Post` for one item on one platform and the `QueuedPost` it becomes, both saying one `Content`
-(with its `Image`s)."""
+(with its `Image`s); the dashboard's `User`s with their `Role`."""
 
 from __future__ import annotations
 
@@ -304,11 +304,37 @@ class KnownItem:
 
 @dataclass(frozen=True, slots=True)
 class Transition:
+    """One line of a post's history. `actor`: who made the change — a dashboard user's name, or the
+    system user who ran the command; None for the daemon and the watcher (their `reason` names the
+    worker) and for changes recorded before revision 0009."""
+
     post_id: int
     from_state: str | None
     to_state: str
     at: dt.datetime
     reason: str
+    actor: str | None = None
+
+
+class Role(StrEnum):
+    """What a user of the dashboard is (`team.may` says what each may do). The values are what the
+    database stores."""
+
+    EDITOR = "editor"  # imports issues, edits, submits for review
+    APPROVER = "approver"  # and approves, rejects, cancels, retries
+    ADMIN = "admin"  # and manages users, accounts, sources, settings
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A user of the dashboard. `password_hash` is an Argon2 hash (`team.hash_password`), never the
+    password; it stays out of the repr, so that a user logged or shown in an error shows no hash."""
+
+    name: str
+    role: Role
+    created_at: dt.datetime
+    password_hash: str = field(default="", repr=False)
+    updated_at: dt.datetime | None = None  # the last change of role or password
 
 
 #: What a watched source is: a feed (RSS/Atom), an archive web page listing issues, a folder of

@@ -10,6 +10,8 @@ own module and each working on the same engine (`base.StoreBase`):
     notices.py      which notices went out
     lateness.py     posts running late: overdue, published after their due time, told about
     journal.py      the remote ids an attempt noted between its requests
+    sources.py      watched sources, the issues seen in them, leases
+    users.py        the dashboard's users, failed logins per account and per address
     watch.py        noticing that another process changed the queue
 
 Mixins rather than delegate objects, so that every caller keeps one `store` with flat method

@@ -106,8 +106,16 @@ class Rewrite:
     reason: str
 
 
-def rewrite(store: Store, changes: Sequence[Rewrite], *, known: Sequence[KnownItem], now: dt.datetime) -> list[int]:
-    """Apply `changes` and save `known` in one transaction, each recorded in the post's history.
+def rewrite(
+    store: Store,
+    changes: Sequence[Rewrite],
+    *,
+    known: Sequence[KnownItem],
+    now: dt.datetime,
+    actor: str | None = None,
+) -> list[int]:
+    """Apply `changes` and save `known` in one transaction, each recorded in the post's history
+    (with `actor`, who made them).
     A post that left its state meanwhile (a daemon claimed it) is not changed; the ids changed are
     returned."""
     if now.tzinfo is None:
@@ -131,7 +139,12 @@ def rewrite(store: Store, changes: Sequence[Rewrite], *, known: Sequence[KnownIt
             done.append(change.post_id)
             connection.execute(
                 insert(transitions).values(
-                    post_id=change.post_id, from_state=change.state, to_state=change.state, at=now, reason=change.reason
+                    post_id=change.post_id,
+                    from_state=change.state,
+                    to_state=change.state,
+                    at=now,
+                    reason=change.reason,
+                    actor=actor,
                 )
             )
         save_items(connection, known, now=now)

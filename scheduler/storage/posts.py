@@ -49,20 +49,37 @@ class Posts(StoreBase):
     """Adding and reading posts."""
 
     def add(
-        self, new: Sequence[NewPost], *, state: str, now: dt.datetime, reason: str, items: Sequence[KnownItem] = ()
+        self,
+        new: Sequence[NewPost],
+        *,
+        state: str,
+        now: dt.datetime,
+        reason: str,
+        items: Sequence[KnownItem] = (),
+        actor: str | None = None,
     ) -> list[int]:
         """Queue `new` in `state`; a post whose (item, platform, account) is queued already is skipped.
-        `items` are saved with them (see `storage.items`). Returns the ids of the posts added."""
+        `items` are saved with them (see `storage.items`); `actor`, who queued them, goes into each
+        post's history. Returns the ids of the posts added."""
         if state not in (State.DRAFT, State.SCHEDULED):
             raise ValueError(f"new posts start as draft or scheduled, not {state}")
         aware(now, *(post.publish_at for post in new))
         from scheduler.storage.adding import retrying
 
         # another process adding the same posts at the same moment: theirs stand, ours are skipped
-        return retrying(lambda: self._add(new, state=state, now=now, reason=reason, items=items), what="adding posts")
+        return retrying(
+            lambda: self._add(new, state=state, now=now, reason=reason, items=items, actor=actor), what="adding posts"
+        )
 
     def _add(
-        self, new: Sequence[NewPost], *, state: str, now: dt.datetime, reason: str, items: Sequence[KnownItem]
+        self,
+        new: Sequence[NewPost],
+        *,
+        state: str,
+        now: dt.datetime,
+        reason: str,
+        items: Sequence[KnownItem],
+        actor: str | None,
     ) -> list[int]:
         from scheduler.storage.adding import insert_post
 
@@ -100,7 +117,17 @@ class Posts(StoreBase):
                 self._notify(connection)
                 connection.execute(
                     insert(transitions),
-                    [{"post_id": i, "from_state": None, "to_state": state, "at": now, "reason": reason} for i in added],
+                    [
+                        {
+                            "post_id": i,
+                            "from_state": None,
+                            "to_state": state,
+                            "at": now,
+                            "reason": reason,
+                            "actor": actor,
+                        }
+                        for i in added
+                    ],
                 )
             if items:
                 from scheduler.storage.items import save_items
@@ -151,7 +178,7 @@ class Posts(StoreBase):
             rows = connection.execute(
                 select(transitions).where(transitions.c.post_id == post_id).order_by(transitions.c.id)
             )
-            return [Transition(r.post_id, r.from_state, r.to_state, r.at, r.reason) for r in rows]
+            return [Transition(r.post_id, r.from_state, r.to_state, r.at, r.reason, r.actor) for r in rows]
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as connection:

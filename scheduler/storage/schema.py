@@ -115,6 +115,7 @@ transitions = Table(
     Column("to_state", String(16), nullable=False),
     Column("at", UTCDateTime, nullable=False),
     Column("reason", Text, nullable=False),
+    Column("actor", String(120)),  # who made the change: a user's name, the CLI's system user; None: a daemon (0009)
 )
 
 notices = Table(
@@ -198,4 +199,25 @@ leases = Table(
     Column("name", String(80), primary_key=True),
     Column("holder", String(120), nullable=False),
     Column("until", UTCDateTime, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    # the dashboard's users (revision 0009; see scheduler.team)
+    Column("name", String(40), primary_key=True),
+    Column("role", String(16), nullable=False),  # models.Role
+    Column("password_hash", Text, nullable=False),  # Argon2 (argon2-cffi's PHC string), never the password
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    # failed logins in a row, per account ("user:anna") and per address ("addr:192.0.2.7") (0009)
+    Column("key", String(200), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("first_at", UTCDateTime, nullable=False),
+    Column("last_at", UTCDateTime, nullable=False),
 )

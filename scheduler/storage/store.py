@@ -11,13 +11,14 @@ from scheduler.storage.notices import Notices
 from scheduler.storage.posts import Posts
 from scheduler.storage.sources import Sources
 from scheduler.storage.transitions import Transitions
+from scheduler.storage.users import Users
 from scheduler.storage.watch import ChangeWatch
 
 
-class Store(Posts, Transitions, Claims, Heartbeats, Notices, Lateness, AttemptJournal, Sources):
+class Store(Posts, Transitions, Claims, Heartbeats, Notices, Lateness, AttemptJournal, Sources, Users):
     """The durable queue on one database: posts and their transitions, claims, heartbeats, notices,
-    posts running late, the attempt journal and the watched sources (each part in its own module), and
-    a watch for changes."""
+    posts running late, the attempt journal, the watched sources and the dashboard's users (each part in
+    its own module), and a watch for changes."""
 
     @classmethod
     def open(cls, url: str) -> Store:

@@ -2,7 +2,9 @@
 
 A change is one conditional UPDATE (the post is still in the state it was read in, and with a
 `fence` still under the claim a worker holds) plus one INSERT into `transitions`; a change that
-finds the post changed meanwhile makes none and says so (QueueError).
+finds the post changed meanwhile makes none and says so (QueueError). Each change may name its
+`actor`, who made it (a user of the dashboard, the system user of a command); a daemon's changes
+name none, their reason names the worker.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ class Transitions(StoreBase):
         ] = {}  # prepared conditional UPDATEs by value keys, fenced
         self._record = insert(transitions)
 
-    def note(self, post_id: int, reason: str, *, now: dt.datetime) -> None:
+    def note(self, post_id: int, reason: str, *, now: dt.datetime, actor: str | None = None) -> None:
         """Add a line to a post's history without changing the post (a dry run, for instance)."""
         aware(now)
         with self.engine.begin() as connection:
@@ -43,7 +45,9 @@ class Transitions(StoreBase):
             if state is None:
                 raise no_post(post_id)
             connection.execute(
-                insert(transitions).values(post_id=post_id, from_state=state, to_state=state, at=now, reason=reason)
+                insert(transitions).values(
+                    post_id=post_id, from_state=state, to_state=state, at=now, reason=reason, actor=actor
+                )
             )
 
     def _change(
@@ -56,6 +60,7 @@ class Transitions(StoreBase):
         now: dt.datetime,
         values: dict[str, Any] | None = None,
         claim: Claim | None = None,
+        actor: str | None = None,
     ) -> QueuedPost:
         if to_state not in TRANSITIONS[post.state]:
             raise QueueError(f"post {post.id} is {post.state}; it cannot become {to_state}")
@@ -69,7 +74,9 @@ class Transitions(StoreBase):
         if row is None:  # someone else changed it since we read it
             raise QueueError(f"post {post.id} changed while this command ran; look at it again and retry")
         connection.execute(
-            insert(transitions).values(post_id=post.id, from_state=post.state, to_state=to_state, at=now, reason=reason)
+            insert(transitions).values(
+                post_id=post.id, from_state=post.state, to_state=to_state, at=now, reason=reason, actor=actor
+            )
         )
         if to_state in (State.SCHEDULED, State.CANCELLED):
             self._notify(connection)
@@ -86,19 +93,21 @@ class Transitions(StoreBase):
         values: dict[str, Any] | None = None,
         action: str = "",
         fence: QueuedPost | None = None,
+        actor: str | None = None,
     ) -> QueuedPost:
         """Move one post to `to_state` if its current state allows it; record the transition.
 
         `fence`: the post as a worker claimed it. The change is made only while that claim
         (claimed_by, claimed_at) still holds, in the same conditional UPDATE: a worker acting on a
-        claim that another worker has since taken over or re-claimed changes nothing (QueueError)."""
+        claim that another worker has since taken over or re-claimed changes nothing (QueueError).
+        `actor`: who made the change, recorded in the history (None: a daemon)."""
         aware(now, *(values or {}).values())
         claim = (fence.claimed_by, fence.claimed_at) if fence is not None else None
         if allowed_from is not None and len(allowed_from) == 1:
             (expected,) = allowed_from
             if to_state in TRANSITIONS[expected]:
                 done = self._transition_from(
-                    post_id, expected, to_state, reason=reason, now=now, values=values or {}, claim=claim
+                    post_id, expected, to_state, reason=reason, now=now, values=values or {}, claim=claim, actor=actor
                 )
                 if done is not None:
                     return done
@@ -117,7 +126,9 @@ class Transitions(StoreBase):
                     f"post {post_id} was claimed again by {post.claimed_by} since this worker's claim; "
                     "its change is not made"
                 )
-            return self._change(connection, post, to_state, reason=reason, now=now, values=values, claim=claim)
+            return self._change(
+                connection, post, to_state, reason=reason, now=now, values=values, claim=claim, actor=actor
+            )
 
     def _transition_from(
         self,
@@ -129,6 +140,7 @@ class Transitions(StoreBase):
         now: dt.datetime,
         values: dict[str, Any],
         claim: Claim | None = None,
+        actor: str | None = None,
     ) -> QueuedPost | None:
         """The daemon's hot path: one conditional UPDATE … RETURNING and one INSERT, with statements
         prepared once per set of changed columns. None when the post is not in `expected` (the
@@ -165,7 +177,14 @@ class Transitions(StoreBase):
                 return None
             connection.execute(
                 self._record,
-                {"post_id": post_id, "from_state": expected, "to_state": to_state, "at": now, "reason": reason},
+                {
+                    "post_id": post_id,
+                    "from_state": expected,
+                    "to_state": to_state,
+                    "at": now,
+                    "reason": reason,
+                    "actor": actor,
+                },
             )
             if to_state in (State.SCHEDULED, State.CANCELLED):
                 self._notify(connection)
@@ -180,8 +199,10 @@ class Transitions(StoreBase):
         allowed_from: Collection[str],
         action: str,
         values: dict[str, Any],
+        actor: str | None = None,
     ) -> QueuedPost:
-        """Change fields of a post without changing its state (recorded as a transition to itself)."""
+        """Change fields of a post without changing its state (recorded as a transition to itself,
+        with its `actor`)."""
         aware(now, *values.values())
         with self.engine.begin() as connection:
             row = connection.execute(select(posts).where(posts.c.id == post_id)).first()
@@ -202,7 +223,7 @@ class Transitions(StoreBase):
                 raise QueueError(f"post {post_id} changed while this command ran; look at it again and retry")
             connection.execute(
                 insert(transitions).values(
-                    post_id=post_id, from_state=post.state, to_state=post.state, at=now, reason=reason
+                    post_id=post_id, from_state=post.state, to_state=post.state, at=now, reason=reason, actor=actor
                 )
             )
             self._notify(connection)

@@ -22,7 +22,19 @@ PG_HOST = os.environ.get("TEST_POSTGRESQL_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("TEST_POSTGRESQL_PORT", "5432"))
 PG_USER = os.environ.get("TEST_POSTGRESQL_USER", "postgres")
 PG_ADMIN_DB = os.environ.get("TEST_POSTGRESQL_DB", "test")  # only used to CREATE/DROP our own databases
-TABLES = ("steps", "transitions", "notices", "daemons", "posts", "items", "sources", "seen_issues", "leases")
+TABLES = (
+    "steps",
+    "transitions",
+    "notices",
+    "daemons",
+    "posts",
+    "items",
+    "sources",
+    "seen_issues",
+    "leases",
+    "users",
+    "login_failures",
+)
 
 
 def _admin() -> psycopg.Connection:
