@@ -291,6 +291,12 @@ class CoreSettings(BaseSettings):
             "a PEM file of the CA that signed the IMAP server's certificate, or empty (the system's)"
         ),
     )
+    admin_user: str = Field(
+        "", json_schema_extra=_expected("the first admin's user name (letters, digits, . _ - @), or empty")
+    )
+    admin_password: Secret = Field(
+        None, json_schema_extra=_expected("the first admin's password, 12 characters or more, or empty")
+    )
     serve_host: str = Field("127.0.0.1", json_schema_extra=_expected("an address to listen on, e.g. 127.0.0.1"))
     serve_port: int = Field(8000, ge=1, le=65535, json_schema_extra=_expected("a port number, e.g. 8000"))
     smtp_host: str = Field("", json_schema_extra=_expected("a host name, or empty for no e-mail notices"))

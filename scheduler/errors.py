@@ -3,7 +3,8 @@
     SchedulerError                 one line that names the problem and the fix
     ├── ConfigError                a setting (environment, .env, issue options) is invalid
     ├── InputError                 a newsletter file or argument cannot be used
-    │   └── UnknownPlatformError   a platform name we do not know
+    │   ├── UnknownPlatformError   a platform name we do not know
+    │   └── LoginRefused           too many failed logins: wait `retry_after` seconds
     ├── TemplateError              a post template is missing, malformed or fails to render
     ├── FitError                   a post cannot be made to fit its platform's limit
     ├── StorageError               the database cannot be opened, migrated or used
@@ -57,6 +58,29 @@ class UnknownPlatformError(InputError):
     def __init__(self, name: str, known: tuple[str, ...]) -> None:
         super().__init__(f"unknown platform {name!r}: use one of {', '.join(known)}")
         self.name = name
+
+
+class LoginRefused(InputError):
+    """A login refused without looking at the password: too many failed logins for the account or
+    from the address. `retry_after`: the seconds until a login is looked at again. (A wrong name or
+    password is a plain `InputError`, whose message never says which of the two was wrong.)"""
+
+    def __init__(self, *, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__(
+            f"too many failed logins for this account or from this address; try again in {self.wait_words()}"
+        )
+
+    def wait_words(self) -> str:
+        """The wait in words, rounded up: `1 second`, `45 seconds`, `3 minutes`."""
+        return self.in_words(self.retry_after)
+
+    @staticmethod
+    def in_words(seconds: float) -> str:
+        whole = max(1, -int(-seconds // 1))  # rounded up: never "0 seconds"
+        if whole < 120:
+            return f"{whole} second{'' if whole == 1 else 's'}"
+        return f"{-(-whole // 60)} minutes"
 
 
 class TemplateError(SchedulerError):

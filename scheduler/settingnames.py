@@ -82,6 +82,8 @@ CORE_FIELDS = frozenset(
         "serve_port",
         "imap_password",
         "imap_ca_file",
+        "admin_user",
+        "admin_password",
     }
 )
 
