@@ -1,4 +1,8 @@
-"""Use cases of the queue: add an issue's posts at planned times, edit, reschedule, import, export."""
+"""Use cases of the queue: add an issue's posts at planned times, edit, reschedule, import, export.
+
+Each use case that changes posts takes `actor`, who asks for the change (a user of the dashboard,
+the system user of a command), and records it in the posts' history; None for the daemon and the
+watcher, whose reasons name them."""
 
 from __future__ import annotations
 
@@ -67,6 +71,7 @@ def add_issues(
     footers: Mapping[tuple[str, str], str] | None = None,
     fetch_allow: Sequence[str] = (),
     reading: Reading = DEFAULT_READING,
+    actor: str | None = None,
 ) -> AddReport:
     """Read the issues at `paths` (files, folders, addresses; every one before any is queued) and
     queue them (`add_loaded`)."""
@@ -83,6 +88,7 @@ def add_issues(
         media_base_url=media_base_url,
         update=update,
         footers=footers,
+        actor=actor,
     )
 
 
@@ -101,6 +107,7 @@ def add_loaded(
     update: bool = False,
     footers: Mapping[tuple[str, str], str] | None = None,
     at: dt.datetime | None = None,
+    actor: str | None = None,
 ) -> AddReport:
     """Render and queue every item of `issues` (read already: see `add_issues`). Items keep their
     identity when their text is corrected (`newsletter.identity`): an item queued already is not queued again; its
@@ -113,7 +120,7 @@ def add_loaded(
     account's line (an account not in it gets the renderer's own). The posts are rendered once per
     distinct line, and the same way again when the issue is added again: a post is stale only when
     its own account's line changed. `at`: every new post at this instant instead of planned slots
-    (a single post's `publish_at`)."""
+    (a single post's `publish_at`). `actor`: who queued them."""
     report = AddReport()
     targets = {platform: list((accounts or {}).get(platform, [DEFAULT_ACCOUNT])) for platform in platforms}
     groups: dict[str | None, dict[str, list[str]]] = {None: {}}  # line (None: the renderer's) → accounts
@@ -170,12 +177,13 @@ def add_loaded(
             now=now,
             reason="queued from " + ", ".join(sorted({c.source for c in fresh})),
             items=rows,
+            actor=actor,
         )
         report.skipped += len(fresh) - len(report.added)  # queued by another process at the same moment
         rows = []
     if (update and report.stale) or rows:
         report.updated = rewrite(
-            store, [stale.rewrite() for stale in report.stale] if update else [], known=rows, now=now
+            store, [stale.rewrite() for stale in report.stale] if update else [], known=rows, now=now, actor=actor
         )
     return report
 
@@ -190,6 +198,7 @@ def retry_posts(
     states: Sequence[str] = (),
     platforms: Sequence[str] = (),
     accounts: Sequence[tuple[str, str]] = (),
+    actor: str | None = None,
 ) -> list[QueuedPost]:
     """Schedule again, due now, every failed or unclear post matching the filters (`states` among
     RETRYABLE, `platforms`, (platform, account) pairs; empty: any). A post changed meanwhile (a
@@ -225,6 +234,7 @@ def retry_posts(
                     allowed_from={post.state},
                     action="be retried",
                     values={"due_at": now, "error": None},
+                    actor=actor,
                 )
             )
         except QueueError:
@@ -233,7 +243,13 @@ def retry_posts(
 
 
 def edit_text(
-    store: Store, post_id: int, text: str, *, now: dt.datetime, limits: Mapping[str, int] | None = None
+    store: Store,
+    post_id: int,
+    text: str,
+    *,
+    now: dt.datetime,
+    limits: Mapping[str, int] | None = None,
+    actor: str | None = None,
 ) -> QueuedPost:
     """Replace a post's text after checking it against its platform's limit."""
     post = store.get(post_id)
@@ -244,7 +260,13 @@ def edit_text(
     from scheduler.storage.transitions import EDITABLE
 
     return store.update_fields(
-        post_id, now=now, reason="text edited", allowed_from=EDITABLE, action="be edited", values={"parts": [text]}
+        post_id,
+        now=now,
+        reason="text edited",
+        allowed_from=EDITABLE,
+        action="be edited",
+        values={"parts": [text]},
+        actor=actor,
     )
 
 
@@ -255,7 +277,14 @@ def _local(moment: dt.datetime, timezone: str) -> str:
 
 
 def reschedule(
-    store: Store, post_id: int, when: dt.datetime, *, now: dt.datetime, force: bool = False, timezone: str = "UTC"
+    store: Store,
+    post_id: int,
+    when: dt.datetime,
+    *,
+    now: dt.datetime,
+    force: bool = False,
+    timezone: str = "UTC",
+    actor: str | None = None,
 ) -> QueuedPost:
     """Move a post to `when`; drafts stay drafts, failed and unclear posts are scheduled again.
 
@@ -278,6 +307,7 @@ def reschedule(
             allowed_from={State.DRAFT, State.SCHEDULED},
             action="be rescheduled",
             values=values,
+            actor=actor,
         )
     return store.transition(
         post_id,
@@ -287,11 +317,19 @@ def reschedule(
         allowed_from={State.FAILED, State.NEEDS_ATTENTION},
         action="be rescheduled",
         values={**values, "error": None},
+        actor=actor,
     )
 
 
 def reschedule_to_day(
-    store: Store, post_id: int, day: dt.date, *, planning: Planning, now: dt.datetime, force: bool = False
+    store: Store,
+    post_id: int,
+    day: dt.date,
+    *,
+    planning: Planning,
+    now: dt.datetime,
+    force: bool = False,
+    actor: str | None = None,
 ) -> QueuedPost:
     """Move a post to the first free slot of `day` (a local date in the slot rule's time zone): a
     slot of the rule, on a day that is no holiday or blackout day, that keeps the gap to the
@@ -337,4 +375,4 @@ def reschedule_to_day(
             f"post {post_id}: no free posting slot on {day.isoformat()}: {why}; "
             f"give a time, e.g. {day.isoformat()}T10:00"
         )
-    return reschedule(store, post_id, at, now=now, force=True, timezone=timezone)
+    return reschedule(store, post_id, at, now=now, force=True, timezone=timezone, actor=actor)

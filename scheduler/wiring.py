@@ -290,12 +290,14 @@ class Wiring:
         approve: bool,
         update: bool,
         now: dt.datetime,
+        actor: str | None = None,
     ) -> tuple[AddReport, list[str]]:
         """Queue `issues` on `platforms` (empty: SCHEDULER_PLATFORMS) for the `chosen` accounts
         (empty: every configured one), planned from `start`; scheduled at once when `approve` or
         when approval is not required, else drafts. A single post goes where and when its front
-        matter says (`models.Placement`). Nothing is queued when any post does not fit. Returns
-        the report and the warnings about servers whose length limit could not be read."""
+        matter says (`models.Placement`). Nothing is queued when any post does not fit. `actor`:
+        who queues them (None: the watcher). Returns the report and the warnings about servers
+        whose length limit could not be read."""
         from scheduler.planner import wall_time
         from scheduler.queueing import AddReport
 
@@ -328,7 +330,14 @@ class Wiring:
             report = AddReport(misfits=misfits)
             return report, problems
         report, more = self._add(
-            regular, platforms=platforms, chosen=chosen, start=start, approve=approve, update=update, now=now
+            regular,
+            platforms=platforms,
+            chosen=chosen,
+            start=start,
+            approve=approve,
+            update=update,
+            now=now,
+            actor=actor,
         )
         problems += more
         if report.misfits:
@@ -344,6 +353,7 @@ class Wiring:
                 now=now,
                 at=at,
                 threads=threads,
+                actor=actor,
             )
             problems += more
             report.merge(single)
@@ -445,6 +455,7 @@ class Wiring:
         now: dt.datetime,
         at: dt.datetime | None = None,
         threads: Sequence[str] | None = None,
+        actor: str | None = None,
     ) -> tuple[AddReport, list[str]]:
         from scheduler.config import account_footer
         from scheduler.queueing import AddReport, add_loaded
@@ -472,6 +483,7 @@ class Wiring:
                 for name in names
             },
             at=at,
+            actor=actor,
         )
         return report, problems
 

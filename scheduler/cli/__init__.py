@@ -48,6 +48,18 @@ def current_time() -> dt.datetime:
     return clock()()
 
 
+def actor() -> str:
+    """Who runs this command, as the posts' history records it: the system user's login name (as
+    `getpass.getuser` finds it: LOGNAME, USER, … then the password database); `uid N` when the
+    system knows no name for the user (a container started with a bare user id)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # Python 3.11 raises KeyError, 3.13 OSError
+        return f"uid {os.getuid()}"
+
+
 def issue_sources(values: Sequence[str], default: Path) -> list[Path | str]:
     """The issues a command reads: each argument a file or folder, or the address of a page or
     feed (http(s)://…, kept as written); `default` when none is given."""

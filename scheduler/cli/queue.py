@@ -9,7 +9,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from scheduler.cli import cli, clock, current_time, issue_sources, local, platforms_option, tell_warnings, write_output
+from scheduler.cli import (
+    actor,
+    cli,
+    clock,
+    current_time,
+    issue_sources,
+    local,
+    platforms_option,
+    tell_warnings,
+    write_output,
+)
 from scheduler.errors import InputError
 from scheduler.models import STATES, State
 
@@ -147,7 +157,14 @@ def add(
     _ = wiring.planning  # a bad slot setting is said before any issue is read
     issues = wiring.load_issues(issue_sources(paths, settings.posts_dir))
     report, problems = wiring.add_issues(
-        issues, platforms=platforms, chosen=chosen_accounts, start=begin, approve=approve, update=update, now=now
+        issues,
+        platforms=platforms,
+        chosen=chosen_accounts,
+        start=begin,
+        approve=approve,
+        update=update,
+        now=now,
+        actor=actor(),
     )
     for problem in problems:
         click.echo(f"warning: {problem}", err=True)
@@ -331,7 +348,7 @@ def local_times(text: str, timezone: str) -> str:
 @queue.command("show")
 @click.argument("post_id", type=POST_ID)
 def show(post_id: int) -> int:
-    """Show one post in full, with its history.
+    """Show one post in full, with its history (who made each change, when known).
 
     Example: scheduler queue show 12
     """
@@ -365,7 +382,10 @@ def show(post_id: int) -> int:
         click.echo("")
     for change in store.history(post_id):
         reason = local_times(change.reason, settings.timezone)
-        click.echo(f"{local(change.at, settings.timezone)}  {change.from_state or '—'} → {change.to_state}: {reason}")
+        by = f" (by {change.actor})" if change.actor else ""
+        click.echo(
+            f"{local(change.at, settings.timezone)}  {change.from_state or '—'} → {change.to_state}: {reason}{by}"
+        )
     return 0
 
 
@@ -411,7 +431,7 @@ def edit(post_id: int, new_text: str | None) -> int:
     limits, problems = wiring.limits({key: wiring.accounts[key]} if key in wiring.accounts else {})
     for problem in problems:
         click.echo(f"warning: {problem}", err=True)
-    post = edit_text(store, post_id, new_text, now=current_time(), limits=limits)
+    post = edit_text(store, post_id, new_text, now=current_time(), limits=limits, actor=actor())
     click.echo(f"post {post.id} edited")
     return 0
 
@@ -434,14 +454,14 @@ def reschedule_post(post_id: int, when: str, force: bool) -> int:
     store = wiring.store
     day = parse_day(when)
     if day is not None:
-        post = reschedule_to_day(store, post_id, day, planning=wiring.planning, now=now, force=force)
+        post = reschedule_to_day(store, post_id, day, planning=wiring.planning, now=now, force=force, actor=actor())
         click.echo(
             f"post {post.id} at {local(post.publish_at, settings.timezone)} ({post.state}), "
             "the first free slot that day"
         )
         return 0
     moment = parse_when(when, settings.timezone, now=now, option="WHEN")
-    post = reschedule(store, post_id, moment, now=now, force=force, timezone=settings.timezone)
+    post = reschedule(store, post_id, moment, now=now, force=force, timezone=settings.timezone, actor=actor())
     click.echo(f"post {post.id} at {local(post.publish_at, settings.timezone)} ({post.state})")
     return 0
 
@@ -461,6 +481,7 @@ def cancel(post_id: int) -> int:
         now=current_time(),
         allowed_from={State.DRAFT, State.SCHEDULED, State.FAILED, State.NEEDS_ATTENTION},
         action="be cancelled",
+        actor=actor(),
     )
     click.echo(f"post {post.id} cancelled")
     return 0
@@ -480,9 +501,16 @@ def approve(post_id: int | None, approve_all: bool) -> int:
     store = _wiring().store
     now = current_time()
     ids = [post_id] if post_id is not None else [post.id for post in store.list_posts(states=[State.DRAFT])]
+    by = actor()
     for each in ids:
         store.transition(
-            each, State.SCHEDULED, reason="approved", now=now, allowed_from={State.DRAFT}, action="be approved"
+            each,
+            State.SCHEDULED,
+            reason="approved",
+            now=now,
+            allowed_from={State.DRAFT},
+            action="be approved",
+            actor=by,
         )
     click.echo(f"approved {len(ids)} post{'s' if len(ids) != 1 else ''}")
     return 0
@@ -523,7 +551,7 @@ def retry(
     now = current_time()
     store = _wiring().store
     if post_id is None:
-        done = retry_posts(store, now=now, states=states, platforms=platforms, accounts=pairs)
+        done = retry_posts(store, now=now, states=states, platforms=platforms, accounts=pairs, actor=actor())
         click.echo(f"retried {plural(len(done), 'post')}")
         return 0
     post = store.transition(
@@ -534,6 +562,7 @@ def retry(
         allowed_from={State.FAILED, State.NEEDS_ATTENTION},
         action="be retried",
         values={"due_at": now, "error": None},
+        actor=actor(),
     )
     click.echo(f"post {post.id} scheduled again")
     return 0
@@ -609,7 +638,7 @@ def import_csv(file: Path, approve: bool) -> int:
         queued=store.existing,
     )
     state = State.SCHEDULED if approve or not settings.require_approval else State.DRAFT
-    added = store.add(found.posts, state=state, now=now, reason=f"imported from {file}")
+    added = store.add(found.posts, state=state, now=now, reason=f"imported from {file}", actor=actor())
     already = found.queued_already + len(found.posts) - len(added)
     click.echo(
         f"imported {plural(len(added), 'post')} ({state}); {already} {'was' if already == 1 else 'were'} "
