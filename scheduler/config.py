@@ -299,6 +299,9 @@ class CoreSettings(BaseSettings):
     )
     serve_host: str = Field("127.0.0.1", json_schema_extra=_expected("an address to listen on, e.g. 127.0.0.1"))
     serve_port: int = Field(8000, ge=1, le=65535, json_schema_extra=_expected("a port number, e.g. 8000"))
+    serve_https: bool = Field(
+        False, json_schema_extra=_expected("true when the dashboard is served behind HTTPS (a proxy), else false")
+    )
     smtp_host: str = Field("", json_schema_extra=_expected("a host name, or empty for no e-mail notices"))
     smtp_port: int = Field(587, ge=1, le=65535, json_schema_extra=_expected("a port number, e.g. 587"))
     smtp_user: str = Field("", json_schema_extra=_expected("the SMTP login, or empty"))
@@ -585,9 +588,10 @@ def account_setup(settings: Settings) -> AccountSetup:
     needs but not all is broken, never silently a dry run. Stored credentials are used only while the
     settings name the identity they were made for (`identity.conflict`)."""
     from scheduler.platforms.identity import conflict
-    from scheduler.tokenstore import TokenStore
+    from scheduler.tokenstore import SESSION, TokenStore
 
     stored = TokenStore(settings.token_store).load()  # written by scheduler auth; wins for what it holds
+    stored.pop(SESSION, None)  # the dashboard's session key, no account
     flat = _flat_accounts(settings)
     setup = AccountSetup()
     named = {

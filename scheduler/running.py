@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scheduler.daemon import Daemon, RunSummary
+    from scheduler.daemon import Daemon, RunSummary, SingleDaemonLock
     from scheduler.wiring import Wiring
 
 
@@ -105,3 +105,46 @@ def run(wiring: Wiring, daemon: Daemon, *, once: bool, upcoming: int = 0) -> Run
         daemon.pause.close()
         if lock is not None:
             lock.release()
+
+
+class Background:
+    """A daemon running on a thread of its own beside another front end (`scheduler serve
+    --with-scheduler`): started with `in_background`, ended with `stop`, which lets the post in flight
+    finish and leaves nothing in publishing, as SIGTERM does to `scheduler run`."""
+
+    def __init__(self, daemon: Daemon, lock: SingleDaemonLock | None) -> None:
+        import threading
+
+        self.daemon = daemon
+        self._lock = lock
+        self.summary: RunSummary | None = None
+        self.thread = threading.Thread(target=self._run, name="daemon", daemon=True)
+
+    def _run(self) -> None:
+        self.summary = self.daemon.run_forever(install_signals=False)
+
+    def stop(self, timeout: float = 120.0) -> RunSummary | None:
+        self.daemon.stop()
+        self.thread.join(timeout)
+        self.daemon.pause.close()
+        if self._lock is not None:
+            self._lock.release()
+        return self.summary
+
+
+def in_background(wiring: Wiring) -> Background:
+    """The daemon `scheduler run` would be — publishing for the accounts with credentials, or a
+    dry run when there are none — started on a thread; on SQLite it holds the database's one-daemon
+    lock (a `scheduler run` already running is said before anything starts)."""
+    from scheduler.daemon import SingleDaemonLock
+    from scheduler.storage import sqlite_path
+
+    daemon = publishing_daemon(wiring) if wiring.accounts else rehearsing_daemon(wiring, watch=True)
+    database = sqlite_path(wiring.settings.database_url) if daemon.dispatcher is not None else None
+    lock = SingleDaemonLock(database) if database is not None else None
+    if lock is not None:
+        lock.acquire()
+    background = Background(daemon, lock)
+    background.thread.start()
+    return background
+

@@ -80,6 +80,7 @@ CORE_FIELDS = frozenset(
         "webhook_secret",
         "serve_host",
         "serve_port",
+        "serve_https",
         "imap_password",
         "imap_ca_file",
         "admin_user",

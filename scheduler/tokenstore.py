@@ -19,6 +19,9 @@ from typing import Any
 
 from scheduler.errors import ConfigError
 
+#: The token store's own entry for the dashboard's session key (not an account).
+SESSION = "web:session"
+
 FIELDS = frozenset(
     {
         "base_url",
@@ -38,6 +41,7 @@ FIELDS = frozenset(
         "session_access",
         "session_refresh",
         "session_did",
+        "session_key",  # "web:session": what signs the dashboard's session cookies (scheduler serve)
     }
 )
 

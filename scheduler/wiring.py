@@ -633,6 +633,22 @@ class Wiring:
             fetch_allow=self.settings.fetch_allow,
         )
 
+    def session_key(self) -> str:
+        """The key that signs the dashboard's session cookies: made once and kept in the token store
+        (SCHEDULER_TOKEN_STORE, mode 0600), so sessions outlive a restart and every process of a
+        machine signs alike."""
+        import secrets
+
+        from scheduler.tokenstore import SESSION, TokenStore
+
+        tokens = TokenStore(self.settings.token_store)
+        with tokens.locked():
+            key = tokens.load().get(SESSION, {}).get("session_key")
+            if not key:
+                key = secrets.token_urlsafe(48)
+                tokens.update(SESSION, {"session_key": key})
+        return key
+
     def pause(self, worker: str) -> Pause:
         """Where a daemon says it paused: the daemons table (for status) and the notice channels."""
         from scheduler.pause import Pause

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, g, jsonify, render_template, request, session
 from werkzeug.exceptions import HTTPException
 
 if TYPE_CHECKING:
@@ -16,23 +16,72 @@ WIRING = "scheduler.wiring"
 
 
 def create_app(wiring: Wiring) -> Flask:
-    """The app for `wiring`'s settings: requests larger than an issue may be are refused (413)
-    before they are read, and every error answers JSON `{"error": "…"}`."""
+    """The app for `wiring`'s settings: the dashboard (every page behind a sign-in, see `auth`) and
+    the webhook (`hooks`). Requests larger than an issue may be are refused (413) before they are
+    read. The webhook answers JSON `{"error": "…"}`, the pages an HTML page in the reader's language."""
     app = Flask(__name__)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # reason: Flask's DefaultJSONProvider has it; the base class does not declare it
     app.config["MAX_CONTENT_LENGTH"] = wiring.settings.max_issue_bytes
     app.extensions[WIRING] = wiring
 
+    from scheduler.web import auth, security
     from scheduler.web.hooks import hooks
+    from scheduler.web.queue import queue
 
+    _languages(app, wiring)  # first: even a refused request is answered in the reader's language
+    security.install(app)
+    auth.install(app, wiring)
     app.register_blueprint(hooks)
+    app.register_blueprint(queue)
 
     @app.errorhandler(HTTPException)
-    def _error(error: HTTPException) -> tuple[Response, int]:
-        words = {
-            413: f"the body is larger than an issue may be (SCHEDULER_MAX_ISSUE_BYTES={wiring.settings.max_issue_bytes})"
-        }
+    def _error(error: HTTPException) -> tuple[Response | str, int]:
         code = error.code or 500
-        return jsonify(error=words.get(code, error.description or error.name)), code
+        if request.blueprint == "hooks" or request.path.startswith("/api/"):
+            words = {
+                413: f"the body is larger than an issue may be (SCHEDULER_MAX_ISSUE_BYTES={wiring.settings.max_issue_bytes})"
+            }
+            return jsonify(error=words.get(code, error.description or error.name)), code
+        title, words_ = _page_error(code, error)
+        return render_template("error.html", code=code, title=title, words=words_), code
 
     return app
+
+
+def _page_error(code: int, error: HTTPException) -> tuple[str, str]:
+    from scheduler.web.i18n import gettext
+
+    if code == 403:
+        return gettext("Not allowed"), gettext("Your role may not do this. Ask an approver or an admin.")
+    if code == 400 and error.description == "csrf":
+        return gettext("Form expired"), gettext("The form was too old or came from elsewhere. Go back, reload and try again.")
+    if code == 404:
+        return gettext("Not found"), gettext("There is no such page.")
+    return error.name, error.description or ""
+
+
+def _languages(app: Flask, wiring: Wiring) -> None:
+    """The request's locale (g.locale), gettext in the templates, and dates in the team's time zone."""
+    from scheduler.web import i18n
+
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # reason: added by the i18n extension
+        gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
+    )
+    timezone = wiring.settings.timezone
+
+    @app.before_request
+    def _locale() -> None:
+        chosen = request.args.get("lang")
+        if chosen in i18n.LOCALES:
+            session["lang"] = chosen
+        g.locale = i18n.choose(list(request.accept_languages), session.get("lang"))
+
+    @app.context_processor
+    def _helpers() -> dict[str, object]:
+        from scheduler import team
+
+        def may(action: str) -> bool:
+            return g.get("user") is not None and team.may(g.user.role, action)
+
+        return {"when": lambda moment: i18n.when(moment, g.locale, timezone), "may": may}

@@ -191,6 +191,7 @@ def test_scheduler_serve_takes_a_signed_issue_and_stops_on_ctrl_c(watched: Path,
     assert server.returncode == 0, err
     assert out.splitlines() == [
         f"serving on http://127.0.0.1:{port}/ — webhook POST /hooks/issue on; Ctrl-C stops",
+        "no users yet: make the first admin with 'scheduler users add NAME --admin', then sign in",
         "stopped",
     ]
     assert "Traceback" not in err and SECRET not in out + err

@@ -1,0 +1,74 @@
+"""The queue page: every post not yet out (or, filtered, any), with bulk approve and cancel.
+
+A thin view: it reads the store's posts and calls the same use case as `queue approve` and `queue
+cancel` (`scheduler.approval`); what each user may do is checked here, on the server.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from scheduler import approval
+from scheduler.models import State
+from scheduler.web.auth import require, wiring
+from scheduler.web.i18n import gettext, ngettext
+
+queue = Blueprint("queue", __name__)
+
+#: What the queue shows unless a state is chosen: what is still to happen or needs a person.
+OPEN = (State.DRAFT, State.SCHEDULED, State.PUBLISHING, State.NEEDS_ATTENTION, State.FAILED)
+#: The most posts one page shows.
+PAGE = 200
+
+
+@queue.get("/")
+def home() -> Response:
+    return redirect(url_for("queue.index"))
+
+
+@queue.get("/queue")
+def index() -> str:
+    states = [state for state in request.args.getlist("state") if state in set(State)] or list(OPEN)
+    platform = request.args.get("platform", "")
+    account = request.args.get("account", "")
+    store = wiring().store
+    posts = store.list_posts(states=states, platforms=[platform] if platform else ())
+    if account:
+        posts = [post for post in posts if post.account == account]
+    shown = posts[:PAGE]
+    return render_template(
+        "queue.html",
+        posts=shown,
+        more=len(posts) - len(shown),
+        states=list(State),
+        chosen=set(states),
+        platform=platform,
+        account=account,
+        platforms=sorted({name for name, _ in wiring().accounts} | {post.platform for post in shown}),
+    )
+
+
+@queue.post("/queue/bulk")
+def bulk() -> Response:
+    action = request.form.get("action", "")
+    ids = [int(value) for value in request.form.getlist("post") if value.isdigit()]
+    if action not in ("approve", "cancel"):
+        flash(gettext("Choose what to do with the chosen posts."), "error")
+        return redirect(url_for("queue.index"))
+    require(action)
+    now = wiring().clock()
+    store = wiring().store
+    outcome = approval.approve(store, ids, now=now) if action == "approve" else approval.cancel(store, ids, now=now)
+    done = len(outcome.done)
+    if action == "approve":
+        flash(ngettext("%(num)d post approved.", "%(num)d posts approved.", done), "done")
+    else:
+        flash(ngettext("%(num)d post cancelled.", "%(num)d posts cancelled.", done), "done")
+    for post_id, why in outcome.refused:
+        flash(f"#{post_id}: {why}", "error")
+    return redirect(request.referrer if _same_site(request.referrer) else url_for("queue.index"))
+
+
+def _same_site(address: str | None) -> bool:
+    return bool(address) and (address or "").startswith(request.host_url)

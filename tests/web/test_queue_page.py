@@ -1,0 +1,60 @@
+"""The queue page: the posts not yet out, filters, and bulk approve and cancel by role."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from scheduler.models import State
+from scheduler.storage import Store
+from tests.web.conftest import NOW, english, queue_posts, sign_in
+
+
+def test_the_queue_lists_the_open_posts_with_local_times_and_the_filters_narrow_it(app: Flask, store: Store):
+    drafts = queue_posts(store, 2)
+    client = app.test_client()
+    sign_in(client, "erika")
+    page = client.get("/queue", headers={"Accept-Language": "de-DE,de;q=0.9"}).get_data(as_text=True)
+    assert "Meldung 0" in page and "Meldung 1" in page
+    assert "Di. 8. Jan. 2030, 09:00 +01:00" in page  # 08:00 UTC + 1 day, in Berlin, German
+    assert "Entwurf" in page and "2 Beiträge" in page
+    store.transition(drafts[0], State.CANCELLED, reason="test", now=NOW)
+    page = client.get("/queue?state=cancelled").get_data(as_text=True)
+    assert "Meldung 0" in page and "Meldung 1" not in page
+    assert "Meldung 1" not in client.get("/queue?platform=linkedin").get_data(as_text=True)
+
+
+def test_an_approver_approves_and_cancels_in_bulk(app: Flask, store: Store):
+    ids = queue_posts(store, 3)
+    client = english(app.test_client())
+    csrf = sign_in(client, "anton")
+    answer = client.post(
+        "/queue/bulk", data={"action": "approve", "post": [str(ids[0]), str(ids[1])], "csrf_token": csrf}
+    )
+    assert answer.status_code == 302
+    assert [store.get(i).state for i in ids] == [State.SCHEDULED, State.SCHEDULED, State.DRAFT]
+    page = client.get("/queue").get_data(as_text=True)
+    assert "2 posts approved." in page
+    client.post("/queue/bulk", data={"action": "cancel", "post": [str(ids[2])], "csrf_token": csrf})
+    assert store.get(ids[2]).state == State.CANCELLED
+
+
+def test_an_editors_forged_approve_gets_403_and_changes_nothing(app: Flask, store: Store):
+    ids = queue_posts(store, 2)
+    client = app.test_client()
+    csrf = sign_in(client, "erika")
+    page = client.get("/queue").get_data(as_text=True)
+    assert 'value="approve"' not in page  # no button for it
+    answer = client.post("/queue/bulk", data={"action": "approve", "post": [str(i) for i in ids], "csrf_token": csrf})
+    assert answer.status_code == 403
+    assert {store.get(i).state for i in ids} == {State.DRAFT}
+
+
+def test_a_post_that_cannot_change_is_named_and_the_others_change(app: Flask, store: Store):
+    (draft,) = queue_posts(store, 1)
+    (scheduled,) = queue_posts(store, 1, state=State.SCHEDULED, text="Schon geplant {n}")
+    client = english(app.test_client())
+    csrf = sign_in(client, "anton")
+    client.post("/queue/bulk", data={"action": "approve", "post": [str(draft), str(scheduled)], "csrf_token": csrf})
+    page = client.get("/queue").get_data(as_text=True)
+    assert "1 post approved." in page and f"#{scheduled}:" in page
+    assert store.get(draft).state == State.SCHEDULED
