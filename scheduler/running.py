@@ -147,4 +147,3 @@ def in_background(wiring: Wiring) -> Background:
     background = Background(daemon, lock)
     background.thread.start()
     return background
-
