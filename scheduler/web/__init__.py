@@ -54,7 +54,9 @@ def _page_error(code: int, error: HTTPException) -> tuple[str, str]:
     if code == 403:
         return gettext("Not allowed"), gettext("Your role may not do this. Ask an approver or an admin.")
     if code == 400 and error.description == "csrf":
-        return gettext("Form expired"), gettext("The form was too old or came from elsewhere. Go back, reload and try again.")
+        return gettext("Form expired"), gettext(
+            "The form was too old or came from elsewhere. Go back, reload and try again."
+        )
     if code == 404:
         return gettext("Not found"), gettext("There is no such page.")
     return error.name, error.description or ""
