@@ -181,6 +181,7 @@ COMMANDS = {
     "watch": "scheduler.cli.sources",
     "serve": "scheduler.cli.serve",
     "check": "scheduler.cli.check",
+    "users": "scheduler.cli.users",
 }
 
 
