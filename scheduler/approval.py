@@ -23,13 +23,19 @@ class Outcome:
     refused: list[tuple[int, str]] = field(default_factory=list)
 
 
-def approve(store: Store, ids: Iterable[int], *, now: dt.datetime) -> Outcome:
-    """Approve drafts: each is published at its time."""
+def approve(store: Store, ids: Iterable[int], *, now: dt.datetime, actor: str | None = None) -> Outcome:
+    """Approve drafts: each is published at its time. `actor`: who did it (the history says)."""
     outcome = Outcome()
     for post_id in ids:
         try:
             store.transition(
-                post_id, State.SCHEDULED, reason="approved", now=now, allowed_from={State.DRAFT}, action="be approved"
+                post_id,
+                State.SCHEDULED,
+                reason="approved",
+                now=now,
+                allowed_from={State.DRAFT},
+                action="be approved",
+                actor=actor,
             )
         except QueueError as error:
             outcome.refused.append((post_id, str(error)))
@@ -38,8 +44,8 @@ def approve(store: Store, ids: Iterable[int], *, now: dt.datetime) -> Outcome:
     return outcome
 
 
-def cancel(store: Store, ids: Iterable[int], *, now: dt.datetime) -> Outcome:
-    """Cancel posts that are not out yet."""
+def cancel(store: Store, ids: Iterable[int], *, now: dt.datetime, actor: str | None = None) -> Outcome:
+    """Cancel posts that are not out yet. `actor`: who did it (the history says)."""
     outcome = Outcome()
     for post_id in ids:
         try:
@@ -50,6 +56,7 @@ def cancel(store: Store, ids: Iterable[int], *, now: dt.datetime) -> Outcome:
                 now=now,
                 allowed_from=set(CANCELLABLE),
                 action="be cancelled",
+                actor=actor,
             )
         except QueueError as error:
             outcome.refused.append((post_id, str(error)))

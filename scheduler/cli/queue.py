@@ -20,7 +20,7 @@ from scheduler.cli import (
     tell_warnings,
     write_output,
 )
-from scheduler.errors import InputError
+from scheduler.errors import InputError, QueueError
 from scheduler.models import STATES, State
 
 #: The years a time given on the command line may name.
@@ -474,16 +474,12 @@ def cancel(post_id: int) -> int:
     Example: scheduler queue cancel 12
     """
 
-    post = _wiring().store.transition(
-        post_id,
-        State.CANCELLED,
-        reason="cancelled by hand",
-        now=current_time(),
-        allowed_from={State.DRAFT, State.SCHEDULED, State.FAILED, State.NEEDS_ATTENTION},
-        action="be cancelled",
-        actor=actor(),
-    )
-    click.echo(f"post {post.id} cancelled")
+    from scheduler import approval
+
+    outcome = approval.cancel(_wiring().store, [post_id], now=current_time(), actor=actor())
+    for _post, why in outcome.refused:
+        raise QueueError(why)
+    click.echo(f"post {post_id} cancelled")
     return 0
 
 
@@ -501,17 +497,11 @@ def approve(post_id: int | None, approve_all: bool) -> int:
     store = _wiring().store
     now = current_time()
     ids = [post_id] if post_id is not None else [post.id for post in store.list_posts(states=[State.DRAFT])]
-    by = actor()
-    for each in ids:
-        store.transition(
-            each,
-            State.SCHEDULED,
-            reason="approved",
-            now=now,
-            allowed_from={State.DRAFT},
-            action="be approved",
-            actor=by,
-        )
+    from scheduler import approval
+
+    outcome = approval.approve(store, ids, now=now, actor=actor())
+    for _post, why in outcome.refused:
+        raise QueueError(why)
     click.echo(f"approved {len(ids)} post{'s' if len(ids) != 1 else ''}")
     return 0
 

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from scheduler import approval
 from scheduler.models import State
-from scheduler.web.auth import require, wiring
+from scheduler.web.auth import require, user, wiring
 from scheduler.web.i18n import gettext, ngettext
 
 queue = Blueprint("queue", __name__)
@@ -59,7 +59,8 @@ def bulk() -> Response:
     require(action)
     now = wiring().clock()
     store = wiring().store
-    outcome = approval.approve(store, ids, now=now) if action == "approve" else approval.cancel(store, ids, now=now)
+    change = approval.approve if action == "approve" else approval.cancel
+    outcome = change(store, ids, now=now, actor=user().name)
     done = len(outcome.done)
     if action == "approve":
         flash(ngettext("%(num)d post approved.", "%(num)d posts approved.", done), "done")

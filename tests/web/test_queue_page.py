@@ -32,6 +32,7 @@ def test_an_approver_approves_and_cancels_in_bulk(app: Flask, store: Store):
     )
     assert answer.status_code == 302
     assert [store.get(i).state for i in ids] == [State.SCHEDULED, State.SCHEDULED, State.DRAFT]
+    assert store.history(ids[0])[-1].actor == "anton"  # who approved it
     page = client.get("/queue").get_data(as_text=True)
     assert "2 posts approved." in page
     client.post("/queue/bulk", data={"action": "cancel", "post": [str(ids[2])], "csrf_token": csrf})
