@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, insert, select, tuple_
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from scheduler.models import STATES, Content, KnownItem, QueuedPost, State, Transition
 from scheduler.storage.base import StoreBase, aware, no_post, of_accounts, post_of
@@ -155,23 +156,30 @@ class Posts(StoreBase):
         start: dt.datetime | None = None,
         end: dt.datetime | None = None,
         limit: int | None = None,
+        accounts: Collection[str] = (),
     ) -> list[QueuedPost]:
         """Posts ordered by publish time (then id), filtered (`sqlite_read.list_posts` answers the
-        same question for `queue list` without SQLAlchemy)."""
-        query = select(posts)
-        if states:
-            query = query.where(posts.c.state.in_(list(states)))
-        if platforms:
-            query = query.where(posts.c.platform.in_(list(platforms)))
-        if start is not None:
-            query = query.where(posts.c.publish_at >= start)
-        if end is not None:
-            query = query.where(posts.c.publish_at < end)
+        same question for `queue list` without SQLAlchemy); `accounts`: account names."""
+        query = select(posts).where(*_filters(states, platforms, start, end, accounts))
         query = query.order_by(posts.c.publish_at, posts.c.id)
         if limit is not None:
             query = query.limit(limit)
         with self.engine.connect() as connection:
             return [post_of(row) for row in connection.execute(query)]
+
+    def count_posts(
+        self,
+        *,
+        states: Collection[str] = (),
+        platforms: Collection[str] = (),
+        start: dt.datetime | None = None,
+        end: dt.datetime | None = None,
+        accounts: Collection[str] = (),
+    ) -> int:
+        """How many posts `list_posts` would give with the same filters and no limit."""
+        query = select(func.count()).select_from(posts).where(*_filters(states, platforms, start, end, accounts))
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
 
     def history(self, post_id: int) -> list[Transition]:
         with self.engine.connect() as connection:
@@ -247,3 +255,25 @@ class Posts(StoreBase):
                 if name in wanted:
                     result.setdefault(name, []).append(at)
         return result
+
+
+def _filters(
+    states: Collection[str],
+    platforms: Collection[str],
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    accounts: Collection[str],
+) -> list[ColumnElement[bool]]:
+    """The conditions of `list_posts` and `count_posts`."""
+    conditions: list[ColumnElement[bool]] = []
+    if states:
+        conditions.append(posts.c.state.in_(list(states)))
+    if platforms:
+        conditions.append(posts.c.platform.in_(list(platforms)))
+    if accounts:
+        conditions.append(posts.c.account.in_(list(accounts)))
+    if start is not None:
+        conditions.append(posts.c.publish_at >= start)
+    if end is not None:
+        conditions.append(posts.c.publish_at < end)
+    return conditions

@@ -33,14 +33,15 @@ def index() -> str:
     platform = request.args.get("platform", "")
     account = request.args.get("account", "")
     store = wiring().store
-    posts = store.list_posts(states=states, platforms=[platform] if platform else ())
-    if account:
-        posts = [post for post in posts if post.account == account]
-    shown = posts[:PAGE]
+    platforms, accounts = [platform] if platform else [], [account] if account else []
+    shown = store.list_posts(states=states, platforms=platforms, accounts=accounts, limit=PAGE)
+    total = (
+        len(shown) if len(shown) < PAGE else store.count_posts(states=states, platforms=platforms, accounts=accounts)
+    )
     return render_template(
         "queue.html",
         posts=shown,
-        more=len(posts) - len(shown),
+        more=total - len(shown),
         states=list(State),
         chosen=set(states),
         platform=platform,

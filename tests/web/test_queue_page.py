@@ -59,3 +59,16 @@ def test_a_post_that_cannot_change_is_named_and_the_others_change(app: Flask, st
     page = client.get("/queue").get_data(as_text=True)
     assert "1 post approved." in page and f"#{scheduled}:" in page
     assert store.get(draft).state == State.SCHEDULED
+
+
+def test_a_long_queue_shows_its_first_page_and_says_how_many_more(app: Flask, store: Store):
+    from scheduler.web.queue import PAGE
+
+    queue_posts(store, PAGE + 5)
+    client = english(app.test_client())
+    sign_in(client, "erika")
+    page = client.get("/queue").get_data(as_text=True)
+    assert f"{PAGE} posts" in page and "5 more not shown" in page
+    assert f"Meldung {PAGE - 1}" in page and f"Meldung {PAGE}<" not in page
+    page = client.get("/queue?account=nobody").get_data(as_text=True)
+    assert "No posts." in page
