@@ -19,7 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.core import Locale
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -82,3 +82,9 @@ def when(moment: dt.datetime | None, locale: str, timezone: str) -> str:
     local = moment.astimezone(ZoneInfo(timezone))
     pattern = "EEE d. MMM y, HH:mm xxx" if locale == "de" else "EEE d MMM y, HH:mm xxx"
     return format_datetime(local, pattern, locale=Locale.parse(locale))
+
+
+def day_name(day: dt.date, locale: str) -> str:
+    """A calendar day's heading: weekday and date, for `locale`."""
+    pattern = "EEE d. MMM" if locale == "de" else "EEE d MMM"
+    return format_date(day, pattern, locale=Locale.parse(locale))

@@ -71,7 +71,8 @@ def test_signing_in_and_the_queue_in_a_real_browser_with_no_serious_accessibilit
     served: str, browser: object, store: Store
 ):
     queue_posts(store, 3, text='Meldung {n}: <script>alert("x")</script> https://example.org/lange/adresse')
-    context = browser.new_context(locale="de-DE")  # type: ignore[attr-defined]  # reason: a Playwright browser
+    # tall enough that dragging a card onto another day needs no scrolling mid-drag
+    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 1400})  # type: ignore[attr-defined]  # reason: a Playwright browser
     page = context.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -82,7 +83,7 @@ def test_signing_in_and_the_queue_in_a_real_browser_with_no_serious_accessibilit
     page.get_by_label("Passwort").fill(PASSWORD)
     page.keyboard.press("Enter")  # by keyboard
     page.wait_for_url(f"{served}/queue")
-    assert page.get_by_role("heading", name="Warteschlange").is_visible()
+    page.get_by_role("heading", name="Warteschlange").wait_for()
     assert page.locator("td.text").first.inner_text().startswith("Meldung 0: <script>")  # shown as text
     _check(page, "02-queue")
     page.get_by_label("Beitrag 1 auswählen").check()
@@ -90,5 +91,21 @@ def test_signing_in_and_the_queue_in_a_real_browser_with_no_serious_accessibilit
     page.wait_for_load_state()
     assert "1 Beitrag freigegeben." in page.locator(".messages").inner_text()
     _check(page, "03-queue-approved")
+    page.get_by_role("link", name="Kalender").click()
+    page.wait_for_url(f"{served}/calendar")
+    _check(page, "04-calendar-week")
+    card = page.locator('li.card[data-post="1"]')
+    assert card.get_attribute("draggable") == "true"
+    page.drag_and_drop('li.card[data-post="1"]', 'section.day[data-day="2030-01-10"]')  # Tuesday → Thursday
+    page.locator("#calendar-status", has_text="verschoben").wait_for()  # the page reloaded and says so
+    assert "Beitrag 1 verschoben auf Do. 10. Jan. 2030, 09:00 +01:00." in page.locator("#calendar-status").inner_text()
+    assert page.locator('section.day[data-day="2030-01-10"] li.card[data-post="1"]').count() == 1
+    _check(page, "05-calendar-after-drag")
+    page.get_by_label("Beitrag 2 verschieben auf").fill("2030-01-11")  # the keyboard way: the card's form
+    page.get_by_label("Beitrag 2 verschieben auf").press("Enter")
+    page.wait_for_load_state()
+    assert page.locator('section.day[data-day="2030-01-11"] li.card[data-post="2"]').count() == 1
+    page.goto(f"{served}/calendar?view=month")
+    _check(page, "06-calendar-month")
     assert dialogs == []  # no script of the content ran
     context.close()

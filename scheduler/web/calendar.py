@@ -1,0 +1,135 @@
+"""The calendar: a week or a month of posts in the team's time zone, one card per post (platform,
+account, time, text), filtered like the queue. A post is moved to another day by dragging its card
+onto the day (static/calendar.js) or, by keyboard and without JavaScript, with the card's own
+"move to" form: both go through `queueing.reschedule_to_day`, the use case of `scheduler queue
+reschedule ID DAY` — the first free slot of that day, or a reason why there is none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from scheduler.errors import SchedulerError
+from scheduler.models import QueuedPost, State
+from scheduler.queueing import reschedule_to_day
+from scheduler.web.auth import require, user, wiring
+from scheduler.web.i18n import gettext
+
+calendar = Blueprint("calendar", __name__)
+
+#: What the calendar shows: what is planned or still to happen (not cancelled posts).
+SHOWN = (State.DRAFT, State.SCHEDULED, State.PUBLISHING, State.PUBLISHED, State.FAILED, State.NEEDS_ATTENTION)
+#: Posts that can still be moved.
+MOVABLE = frozenset({State.DRAFT, State.SCHEDULED, State.FAILED, State.NEEDS_ATTENTION})
+
+
+def _days(view: str, anchor: dt.date) -> list[dt.date]:
+    """The days a week (Monday to Sunday) or a month (whole weeks around it) shows."""
+    if view == "month":
+        first = anchor.replace(day=1)
+        start = first - dt.timedelta(days=first.weekday())
+        following = (first + dt.timedelta(days=32)).replace(day=1)
+        end = following + dt.timedelta(days=(7 - following.weekday()) % 7)
+        return [start + dt.timedelta(days=n) for n in range((end - start).days)]
+    start = anchor - dt.timedelta(days=anchor.weekday())
+    return [start + dt.timedelta(days=n) for n in range(7)]
+
+
+def _anchor(value: str | None, today: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value) if value else today
+    except ValueError:
+        return today
+
+
+@calendar.get("/calendar")
+def index() -> str:
+    settings = wiring().settings
+    zone = ZoneInfo(settings.timezone)
+    today = wiring().clock().astimezone(zone).date()
+    view = "month" if request.args.get("view") == "month" else "week"
+    anchor = _anchor(request.args.get("day"), today)
+    days = _days(view, anchor)
+    start = dt.datetime.combine(days[0], dt.time(), zone).astimezone(dt.UTC)
+    end = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
+    platform = request.args.get("platform", "")
+    account = request.args.get("account", "")
+    posts = wiring().store.list_posts(
+        states=SHOWN,
+        platforms=[platform] if platform else [],
+        accounts=[account] if account else [],
+        start=start,
+        end=end,
+    )
+    by_day: dict[dt.date, list[QueuedPost]] = {day: [] for day in days}
+    for post in posts:
+        by_day.setdefault((post.due_at or post.publish_at).astimezone(zone).date(), []).append(post)
+    step = dt.timedelta(days=28 if view == "month" else 7)
+    previous = (anchor.replace(day=1) - dt.timedelta(days=1)) if view == "month" else anchor - step
+    following = (anchor.replace(day=1) + dt.timedelta(days=32)).replace(day=1) if view == "month" else anchor + step
+    return render_template(
+        "calendar.html",
+        view=view,
+        days=days,
+        by_day=by_day,
+        anchor=anchor,
+        today=today,
+        previous=previous,
+        following=following,
+        platform=platform,
+        account=account,
+        platforms=sorted({name for name, _ in wiring().accounts} | {post.platform for post in posts}),
+        movable=MOVABLE,
+        zone=zone,
+    )
+
+
+def _move(post_id: int, day_text: str) -> tuple[QueuedPost | None, str]:
+    """Move the post to the first free slot of the day; the post, or why not."""
+    require("reschedule")
+    try:
+        day = dt.date.fromisoformat(day_text)
+    except ValueError:
+        return None, gettext("Choose a day.")
+    try:
+        post = reschedule_to_day(
+            wiring().store, post_id, day, planning=wiring().planning, now=wiring().clock(), actor=user().name
+        )
+    except SchedulerError as error:
+        return None, str(error)
+    return post, ""
+
+
+@calendar.post("/calendar/move")
+def move() -> Response:
+    """The card's form: works by keyboard and without JavaScript."""
+    post_id = request.form.get("post", "")
+    post, why = _move(int(post_id), request.form.get("day", "")) if post_id.isdigit() else (None, "no post")
+    if post is None:
+        flash(why, "error")
+    else:
+        flash(gettext("Post %(id)d moved to %(when)s.", id=post.id, when=_when(post)), "done")
+    back = request.form.get("back", "")
+    return redirect(back if back.startswith("/calendar") else url_for("calendar.index"))
+
+
+@calendar.post("/api/posts/<int:post_id>/move")
+def move_json(post_id: int) -> tuple[Response, int]:
+    """Dropping a card on a day (static/calendar.js): JSON in and out."""
+    body = request.get_json(silent=True) or {}
+    post, why = _move(post_id, str(body.get("day", "")))
+    if post is None:
+        return jsonify(error=why), 400
+    return jsonify(
+        id=post.id, when=_when(post), message=gettext("Post %(id)d moved to %(when)s.", id=post.id, when=_when(post))
+    ), 200
+
+
+def _when(post: QueuedPost) -> str:
+    from scheduler.web.i18n import locale, when
+
+    return when(post.due_at or post.publish_at, locale(), wiring().settings.timezone)
