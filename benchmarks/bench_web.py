@@ -41,7 +41,7 @@ from scheduler import team  # noqa: E402  # reason: after the path is set, as ev
 from scheduler.models import Content, Role, State  # noqa: E402  # reason: as above
 from scheduler.storage import NewPost, Store  # noqa: E402  # reason: as above
 
-PASSWORD = "ein langes Passwort 2030"
+PASSWORD = "ein langes Passwort 2030"  # noqa: S105  # reason: the made-up user of a throwaway database
 PLATFORMS = ("mastodon", "linkedin", "bluesky", "x", "threads", "facebook")
 TEXT = (
     "Die Vernetzungsstelle lädt zum Fachtag „Familien stärken“ ein: Vorträge, Werkstätten und viel Zeit "
@@ -149,7 +149,9 @@ def main() -> None:
                     break
                 except requests.ConnectionError:
                     if server.poll() is not None or time.monotonic() > deadline:
-                        raise SystemExit(f"the server did not start: {server.stderr.read() if server.stderr else ''}")
+                        raise SystemExit(
+                            f"the server did not start: {server.stderr.read() if server.stderr else ''}"
+                        ) from None
                     time.sleep(0.1)
             token = re.search(r'name="csrf_token" value="([^"]+)"', login.text)
             assert token, "no CSRF token on the sign-in page"
