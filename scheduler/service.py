@@ -173,6 +173,34 @@ def as_written(previews: Sequence[IssuePreview]) -> list[IssuePreview]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class ItemWarning:
+    """One warning of an item's posts (a dead end, see `render.readon`) and the platforms it is on."""
+
+    source: str  # the issue's source
+    number: int  # the item's number in its issue, from 1
+    title: str
+    warning: str
+    platforms: tuple[str, ...]
+
+
+def item_warnings(previews: Sequence[IssuePreview]) -> list[ItemWarning]:
+    """The posts' warnings, one per item and warning, naming the platforms whose posts have it
+    (a post rendered for several accounts is named once), in the order of the items."""
+    grouped: dict[tuple[str, int, str, str], list[str]] = {}
+    for issue_preview in previews:
+        numbers = {item.id: number for number, item in reversed(list(enumerate(issue_preview.issue.items, start=1)))}
+        for post in (entry.post for entry in issue_preview.posts if entry.post.warnings):
+            for warning in post.warnings:
+                on = grouped.setdefault((issue_preview.issue.source, numbers[post.item_id], post.title, warning), [])
+                if post.platform not in on:
+                    on.append(post.platform)
+    return [
+        ItemWarning(source, number, title, warning, tuple(on))
+        for (source, number, title, warning), on in grouped.items()
+    ]
+
+
 def _whole(issue: Issue, post: Post) -> bool:
     """Whether every word of the single post's text is in the post, in order."""
     said = iter(" ".join(post.content.parts).split())

@@ -266,14 +266,16 @@ class Wiring:
             reading=self.reading(),
         )
 
-    def read_issues(self, data: bytes, *, source: str) -> list[Issue]:
-        """The issues in `data` (any form the readers take), read as the settings say."""
+    def read_issues(self, data: bytes, *, source: str, file_name: str = "") -> list[Issue]:
+        """The issues in `data` (any form the readers take), read as the settings say. `file_name`:
+        the name the bytes came with (an upload's), whose date (`2024-12-13-…`) a text without one takes."""
         from scheduler.newsletter import read_issues
 
         settings, reading = self.settings, self.reading()
         return read_issues(
             data,
             source=source,
+            file_name=file_name,
             languages=settings.languages,
             limits=self.issue_limits,
             per_entry=reading.feed_entries,
@@ -404,6 +406,33 @@ class Wiring:
         if placement.thread is not None:
             threads = tuple(registry.thread_platforms()) if placement.thread else ()
         return placement.platforms, tuple(accounts), at, threads
+
+    def previews(self, issues: Sequence[Issue], *, platforms: Sequence[str], now: dt.datetime) -> list[IssuePreview]:
+        """What `scheduler preview` shows of `issues`: every post on `platforms` (empty:
+        SCHEDULER_PLATFORMS) with its exact requests, at the settings' length limits (no server is
+        asked); a single post only on those of its own platforms, threaded as its front matter says
+        (its placement checked: `InputError`)."""
+        from scheduler.service import as_written, render_issues
+
+        settings = self.settings
+        chosen = tuple(platforms) or tuple(settings.platforms)
+        renderer, options = self.renderer(), self.payload_options()
+        previews: list[IssuePreview] = []
+        for issue in issues:
+            where, threads = chosen, None
+            if issue.placement is not None:  # a single post: on its platforms, whole or not at all
+                placed, _, _, threads = self.placement(issue, now=now)
+                where = tuple(name for name in chosen if not placed or name in placed)
+            rendered = render_issues(
+                [issue],
+                renderer=renderer if threads is None else self.renderer(threads=threads),
+                platforms=where,
+                now=now,
+                media_base_url=settings.media_base_url or None,
+                options=options,
+            )
+            previews += as_written(rendered)
+        return previews
 
     def preview(
         self,

@@ -80,19 +80,21 @@ def tell_warnings(previews: Sequence[IssuePreview]) -> int:
     """The posts' warnings (dead ends, see `render.readon`) on stderr, one line per item and warning
     naming its platforms: `warning: <file> item <n> (<title>) on x, bluesky: …`. Returns how many
     posts have warnings (a post rendered for several accounts counts once)."""
-    grouped: dict[tuple[str, int, str, str], list[str]] = {}
-    warned: set[tuple[str, str, str]] = set()
-    for issue_preview in previews:
-        numbers = {item.id: number for number, item in reversed(list(enumerate(issue_preview.issue.items, start=1)))}
-        for post in (entry.post for entry in issue_preview.posts if entry.post.warnings):
-            warned.add((issue_preview.issue.source, post.item_id, post.platform))
-            for warning in post.warnings:
-                on = grouped.setdefault((issue_preview.issue.source, numbers[post.item_id], post.title, warning), [])
-                if post.platform not in on:
-                    on.append(post.platform)
-    for (source, number, title, warning), on in grouped.items():
-        click.echo(f"warning: {source} item {number} ({title}) on {', '.join(on)}: {warning}", err=True)
-    return len(warned)
+    from scheduler.service import item_warnings
+
+    for said in item_warnings(previews):
+        click.echo(
+            f"warning: {said.source} item {said.number} ({said.title}) on {', '.join(said.platforms)}: {said.warning}",
+            err=True,
+        )
+    return len(
+        {
+            (issue_preview.issue.source, entry.post.item_id, entry.post.platform)
+            for issue_preview in previews
+            for entry in issue_preview.posts
+            if entry.post.warnings
+        }
+    )
 
 
 def write_output(output: Path | None, text: str) -> None:

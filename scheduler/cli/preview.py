@@ -51,29 +51,11 @@ def preview(paths: tuple[str, ...], platforms: tuple[str, ...], fmt: str, output
     Example: scheduler preview posts/ --platform mastodon --format markdown -o preview.md
     """
     from scheduler.report import formatter
-    from scheduler.service import as_written, render_issues
     from scheduler.wiring import Wiring
 
     wiring = Wiring.from_environment(clock=clock())
-    settings = wiring.settings
-    now = current_time()
-    chosen = platforms or tuple(settings.platforms)
-    renderer, options = wiring.renderer(), wiring.payload_options()
-    previews = []
-    for issue in wiring.load_issues(issue_sources(paths, settings.posts_dir)):  # every one read first
-        where, threads = chosen, None
-        if issue.placement is not None:  # a single post: on its platforms, whole or not at all
-            placed, _, _, threads = wiring.placement(issue, now=now)
-            where = tuple(name for name in chosen if not placed or name in placed)
-        rendered = render_issues(
-            [issue],
-            renderer=renderer if threads is None else wiring.renderer(threads=threads),
-            platforms=where,
-            now=now,
-            media_base_url=settings.media_base_url or None,
-            options=options,
-        )
-        previews += as_written(rendered)
+    issues = wiring.load_issues(issue_sources(paths, wiring.settings.posts_dir))  # every one read first
+    previews = wiring.previews(issues, platforms=platforms, now=current_time())
     write_output(output, formatter(fmt)(previews))
     misfits = [(p.issue.source, post) for p in previews for post in p.misfits]
     for source, post in misfits:

@@ -26,6 +26,7 @@ def create_app(wiring: Wiring) -> Flask:
 
     from scheduler.web import auth, security
     from scheduler.web.hooks import hooks
+    from scheduler.web.imports import imports
     from scheduler.web.queue import queue
 
     _languages(app, wiring)  # first: even a refused request is answered in the reader's language
@@ -33,6 +34,7 @@ def create_app(wiring: Wiring) -> Flask:
     auth.install(app, wiring)
     app.register_blueprint(hooks)
     app.register_blueprint(queue)
+    app.register_blueprint(imports)
 
     @app.errorhandler(HTTPException)
     def _error(error: HTTPException) -> tuple[Response | str, int]:
