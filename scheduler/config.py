@@ -302,6 +302,8 @@ class CoreSettings(BaseSettings):
     serve_https: bool = Field(
         False, json_schema_extra=_expected("true when the dashboard is served behind HTTPS (a proxy), else false")
     )
+    # Four-eyes mode: on the dashboard nobody approves a post they queued, edited or submitted for review.
+    four_eyes: bool = Field(True, json_schema_extra=_expected("true or false"))
     smtp_host: str = Field("", json_schema_extra=_expected("a host name, or empty for no e-mail notices"))
     smtp_port: int = Field(587, ge=1, le=65535, json_schema_extra=_expected("a port number, e.g. 587"))
     smtp_user: str = Field("", json_schema_extra=_expected("the SMTP login, or empty"))

@@ -1,6 +1,6 @@
 """Frozen values that move between the layers: an imported `Issue` with its `Item`s, the rendered
 `Post` for one item on one platform and the `QueuedPost` it becomes, both saying one `Content`
-(with its `Image`s); the dashboard's `User`s with their `Role`."""
+(with its `Image`s); the dashboard's `User`s with their `Role`, and their `Comment`s on posts."""
 
 from __future__ import annotations
 
@@ -314,6 +314,29 @@ class Transition:
     at: dt.datetime
     reason: str
     actor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rewritten:
+    """A post rewritten because its issue was updated (`queue add --update`, a watched source): what
+    it said before (`previous`, its parts), when, and the history's reason and actor for the change."""
+
+    post_id: int
+    at: dt.datetime
+    reason: str
+    previous: tuple[str, ...]
+    actor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """What someone of the team said about a post on the dashboard (a rejection's reason, for one)."""
+
+    id: int
+    post_id: int
+    author: str
+    text: str
+    at: dt.datetime
 
 
 class Role(StrEnum):

@@ -245,18 +245,22 @@ def retry_posts(
 def edit_text(
     store: Store,
     post_id: int,
-    text: str,
+    text: str | Sequence[str],
     *,
     now: dt.datetime,
     limits: Mapping[str, int] | None = None,
     actor: str | None = None,
 ) -> QueuedPost:
-    """Replace a post's text after checking it against its platform's limit."""
+    """Replace a post's text after checking it against its platform's limit: one text (the post
+    becomes one part), or a thread's parts (the dashboard's editor: each part measured on its own,
+    empty parts left out). A part that does not fit is a `FitError` and nothing changes."""
     post = store.get(post_id)
-    text = text.strip()
-    result = registry.measure(post.platform, text, post.spoiler_text, limits=limits)
-    if not result.fits:
-        raise FitError(f"post {post_id} on {post.platform}: {result.problem}; shorten the text")
+    parts = [text.strip()] if isinstance(text, str) else [part.strip() for part in text if part.strip()] or [""]
+    for number, part in enumerate(parts, start=1):
+        result = registry.measure(post.platform, part, post.spoiler_text, limits=limits)
+        if not result.fits:
+            where = f", part {number}" if len(parts) > 1 else ""
+            raise FitError(f"post {post_id} on {post.platform}{where}: {result.problem}; shorten the text")
     from scheduler.storage.transitions import EDITABLE
 
     return store.update_fields(
@@ -265,7 +269,7 @@ def edit_text(
         reason="text edited",
         allowed_from=EDITABLE,
         action="be edited",
-        values={"parts": [text]},
+        values={"parts": parts},
         actor=actor,
     )
 

@@ -81,6 +81,7 @@ CORE_FIELDS = frozenset(
         "serve_host",
         "serve_port",
         "serve_https",
+        "four_eyes",
         "imap_password",
         "imap_ca_file",
         "admin_user",

@@ -225,6 +225,13 @@ class Wiring:
         limits.update({platform: min(values) for platform, values in found.items()})
         return limits, warnings
 
+    def account_limits(self, platform: str, account: str) -> tuple[dict[str, int], list[str]]:
+        """The length limits an edited post of one account is checked against (`queue edit`, the
+        dashboard's editor): `limits()` for that account alone — its Mastodon instance's own limit —
+        or the settings' when it has no credentials."""
+        key = (platform, account)
+        return self.limits({key: self.accounts[key]} if key in self.accounts else {})
+
     def renderer(self, *, limits: Mapping[str, int] | None = None, threads: Sequence[str] | None = None) -> Renderer:
         """The renderer of the team's templates and settings; `limits`: see `limits()` (default:
         the settings' limits, no server asked); `threads`: the platforms where a long post becomes

@@ -427,8 +427,7 @@ def edit(post_id: int, new_text: str | None) -> int:
             click.echo("unchanged")
             return 0
     current = store.get(post_id)
-    key = (current.platform, current.account)
-    limits, problems = wiring.limits({key: wiring.accounts[key]} if key in wiring.accounts else {})
+    limits, problems = wiring.account_limits(current.platform, current.account)
     for problem in problems:
         click.echo(f"warning: {problem}", err=True)
     post = edit_text(store, post_id, new_text, now=current_time(), limits=limits, actor=actor())

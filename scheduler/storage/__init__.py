@@ -12,6 +12,7 @@ own module and each working on the same engine (`base.StoreBase`):
     journal.py      the remote ids an attempt noted between its requests
     sources.py      watched sources, the issues seen in them, leases
     users.py        the dashboard's users, failed logins per account and per address
+    comments.py     comments on posts, and what a post said before an updated issue rewrote it
     watch.py        noticing that another process changed the queue
 
 Mixins rather than delegate objects, so that every caller keeps one `store` with flat method

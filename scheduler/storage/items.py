@@ -115,13 +115,17 @@ def rewrite(
     actor: str | None = None,
 ) -> list[int]:
     """Apply `changes` and save `known` in one transaction, each recorded in the post's history
-    (with `actor`, who made them).
+    (with `actor`, who made them, and the parts the post had before: `Store.rewrites`).
     A post that left its state meanwhile (a daemon claimed it) is not changed; the ids changed are
     returned."""
     if now.tzinfo is None:
         raise ValueError(f"naive datetime {now.isoformat()}: times must carry a time zone")
     done: list[int] = []
     with store.engine.begin() as connection:
+        before: dict[int, Any] = {}  # what each post says now, kept in its history line
+        for chunk in _chunks({change.post_id for change in changes}):
+            query = select(posts.c.id, posts.c.parts).where(posts.c.id.in_(chunk)).with_for_update()
+            before.update((row.id, row.parts) for row in connection.execute(query))
         for change in changes:
             row = connection.execute(
                 update(posts)
@@ -145,6 +149,7 @@ def rewrite(
                     at=now,
                     reason=change.reason,
                     actor=actor,
+                    previous=before.get(change.post_id),
                 )
             )
         save_items(connection, known, now=now)

@@ -116,6 +116,7 @@ transitions = Table(
     Column("at", UTCDateTime, nullable=False),
     Column("reason", Text, nullable=False),
     Column("actor", String(120)),  # who made the change: a user's name, the CLI's system user; None: a daemon (0009)
+    Column("previous", JSON),  # the parts before a rewrite from an updated issue, else None (0010)
 )
 
 notices = Table(
@@ -220,4 +221,15 @@ login_failures = Table(
     Column("failures", Integer, nullable=False),
     Column("first_at", UTCDateTime, nullable=False),
     Column("last_at", UTCDateTime, nullable=False),
+)
+
+comments = Table(
+    "comments",
+    metadata,
+    # what the team says about a post on the dashboard, a rejection's reason among them (revision 0010)
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("post_id", Integer, ForeignKey("posts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("author", String(120), nullable=False),  # a user's name (kept when the user is removed)
+    Column("text", Text, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
 )

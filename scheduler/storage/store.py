@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scheduler.storage import engine as engines
 from scheduler.storage.claims import Claims
+from scheduler.storage.comments import Comments
 from scheduler.storage.heartbeats import Heartbeats
 from scheduler.storage.journal import AttemptJournal
 from scheduler.storage.lateness import Lateness
@@ -15,10 +16,10 @@ from scheduler.storage.users import Users
 from scheduler.storage.watch import ChangeWatch
 
 
-class Store(Posts, Transitions, Claims, Heartbeats, Notices, Lateness, AttemptJournal, Sources, Users):
+class Store(Posts, Transitions, Claims, Heartbeats, Notices, Lateness, AttemptJournal, Sources, Users, Comments):
     """The durable queue on one database: posts and their transitions, claims, heartbeats, notices,
-    posts running late, the attempt journal, the watched sources and the dashboard's users (each part in
-    its own module), and a watch for changes."""
+    posts running late, the attempt journal, the watched sources, the dashboard's users and comments
+    (each part in its own module), and a watch for changes."""
 
     @classmethod
     def open(cls, url: str) -> Store:

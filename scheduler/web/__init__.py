@@ -25,6 +25,7 @@ def create_app(wiring: Wiring) -> Flask:
     app.extensions[WIRING] = wiring
 
     from scheduler.web import auth, security
+    from scheduler.web.editor import editor
     from scheduler.web.hooks import hooks
     from scheduler.web.imports import imports
     from scheduler.web.queue import queue
@@ -34,6 +35,7 @@ def create_app(wiring: Wiring) -> Flask:
     auth.install(app, wiring)
     app.register_blueprint(hooks)
     app.register_blueprint(queue)
+    app.register_blueprint(editor)
     app.register_blueprint(imports)
 
     @app.errorhandler(HTTPException)

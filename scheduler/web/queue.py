@@ -60,8 +60,10 @@ def bulk() -> Response:
     require(action)
     now = wiring().clock()
     store = wiring().store
-    change = approval.approve if action == "approve" else approval.cancel
-    outcome = change(store, ids, now=now, actor=user().name)
+    if action == "approve":
+        outcome = approval.approve(store, ids, now=now, actor=user().name, four_eyes=wiring().settings.four_eyes)
+    else:
+        outcome = approval.cancel(store, ids, now=now, actor=user().name)
     done = len(outcome.done)
     if action == "approve":
         flash(ngettext("%(num)d post approved.", "%(num)d posts approved.", done), "done")
@@ -69,6 +71,10 @@ def bulk() -> Response:
         flash(ngettext("%(num)d post cancelled.", "%(num)d posts cancelled.", done), "done")
     for post_id, why in outcome.refused:
         flash(f"#{post_id}: {why}", "error")
+    for post_id, _why in outcome.forbidden:
+        flash(
+            gettext("#%(id)d: you queued, edited or submitted it; another approver approves it.", id=post_id), "error"
+        )
     return redirect(request.referrer if _same_site(request.referrer) else url_for("queue.index"))
 
 

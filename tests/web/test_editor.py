@@ -1,0 +1,423 @@
+"""The post editor through the test client: the page (text per part, platform, account, state,
+time, images with alt text, preview, history with who, the diff an updated issue made, comments),
+the live counter's JSON endpoint (the platforms' own rules, CSRF and a sign-in required), editing
+through `queue edit`'s use case (over the limit refused, nothing saved), and the review — submit,
+approve, reject with a comment — with every authorisation rule and four-eyes mode."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from scheduler import approval
+from scheduler.models import Content, Image, State
+from scheduler.storage import NewPost, Store
+from scheduler.storage.items import Rewrite, rewrite
+from tests.fakes.mastodon_server import MastodonFake
+from tests.web.conftest import NOW, english, queue_posts, sign_in
+
+LONG_URL = "https://example.org/" + "very-long-path/" * 20
+
+
+def _add(
+    store: Store, *parts: str, images: tuple[Image, ...] = (), account: str = "default", actor: str | None = None
+) -> int:
+    [post_id] = store.add(
+        [
+            NewPost(
+                f"item-{len(parts)}-{parts[0][:10]}-{account}",
+                "mastodon",
+                account,
+                NOW + dt.timedelta(days=1),
+                Content(tuple(parts), "de", links=("https://example.org/anmeldung",), images=images),
+            )
+        ],
+        state=State.DRAFT,
+        now=NOW,
+        reason="imported",
+        actor=actor,
+    )
+    return post_id
+
+
+def _client(app: Flask, name: str) -> tuple[FlaskClient, str]:
+    client = app.test_client()
+    return client, sign_in(client, name)
+
+
+def _text(client: FlaskClient, path: str) -> str:
+    answer = client.get(path)
+    assert answer.status_code == 200, answer.status_code
+    return answer.get_data(as_text=True)
+
+
+def _count(client: FlaskClient, csrf: str | None, **body: object):
+    headers = {"X-CSRF-Token": csrf} if csrf else {}
+    return client.post("/api/count", json=body, headers=headers)
+
+
+# -- the page -------------------------------------------------------------------------------------
+
+
+def test_the_page_shows_the_post_its_images_preview_and_history(app: Flask, store: Store):
+    post_id = _add(
+        store, "Anmeldung bis Freitag: " + LONG_URL, images=(Image("/srv/bilder/fest.jpg", "Kinder beim Fest"),)
+    )
+    client, _ = _client(app, "erika")
+    page = _text(english(client), f"/posts/{post_id}")
+    assert f"Post {post_id}" in page and "Mastodon" in page and "default" in page
+    assert "draft" in page and "Tue 8 Jan 2030, 09:00 +01:00" in page  # publish time in the team's zone
+    assert f"Anmeldung bis Freitag: {LONG_URL}</textarea>" in page
+    assert "46 of 500 characters" in page  # a link counts 23 on Mastodon, whatever its length
+    assert "/srv/bilder/fest.jpg" in page and "Kinder beim Fest" in page and "Image: Kinder beim Fest" in page
+    assert 'class="preview preview-mastodon"' in page and "no credentials: a dry run" in page
+    assert 'href="https://example.org/anmeldung"' in page
+    assert "History" in page and "imported" in page
+    assert "<script>" not in page.replace('<script src="/static/editor.js" defer></script>', "")
+    assert 'src="/static/editor.js"' in page and "style=" not in page
+
+
+def test_the_page_is_german_by_default(app: Flask, store: Store):
+    post_id = _add(store, "Hallo")
+    client, _ = _client(app, "erika")
+    page = _text(client, f"/posts/{post_id}")
+    for words in ("Beitrag", "Vorschau", "Verlauf", "Kommentare", "Zur Freigabe einreichen", "5 von 500 Zeichen"):
+        assert words in page
+
+
+def test_content_with_markup_is_shown_as_text(app: Flask, store: Store):
+    post_id = _add(store, '<script>alert(1)</script> <a href="javascript:alert(2)">hier</a>')
+    client, _ = _client(app, "anton")
+    page = _text(client, f"/posts/{post_id}")
+    assert "<script>alert(1)" not in page and '<a href="javascript' not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_a_thread_has_a_textarea_and_a_counter_per_part(app: Flask, store: Store):
+    post_id = _add(store, "Erster Teil", "Zweiter Teil")
+    client, _ = _client(app, "erika")
+    page = _text(english(client), f"/posts/{post_id}")
+    assert page.count('<textarea id="part-') == 2 and "Part 2 of 2" in page
+    assert 'id="count-1" class="counter" aria-live="polite"' in page and "11 of 500 characters" in page
+    assert 'aria-describedby="count-2"' in page
+
+
+def test_an_unknown_post_is_not_found_and_a_stranger_signs_in_first(app: Flask, store: Store):
+    post_id = _add(store, "Hallo")
+    assert app.test_client().get(f"/posts/{post_id}").status_code == 302  # to the sign-in
+    client, _ = _client(app, "erika")
+    assert client.get("/posts/999").status_code == 404
+
+
+def test_the_queue_links_each_post_to_its_editor(app: Flask, store: Store):
+    [post_id] = queue_posts(store, 1)
+    client, _ = _client(app, "erika")
+    assert f'href="/posts/{post_id}"' in _text(client, "/queue")
+
+
+def test_the_diff_of_an_issue_update_is_shown(app: Flask, store: Store):
+    post_id = _add(store, "Das Sommerfest ist am 12. Juli. Alle sind eingeladen.")
+    post = store.get(post_id)
+    content = dataclasses.replace(post.content, parts=("Das Sommerfest ist am 19. Juli. Alle sind eingeladen.",))
+    reason = "updated from ausgabe.md: the item's text changed"
+    changed = rewrite(
+        store,
+        [Rewrite(post_id, State.DRAFT, content, "", "new", reason)],
+        known=[],
+        now=NOW + dt.timedelta(minutes=5),
+        actor="ada",
+    )
+    assert changed == [post_id]
+    assert [r.previous for r in store.rewrites(post_id)] == [("Das Sommerfest ist am 12. Juli. Alle sind eingeladen.",)]
+    client, _ = _client(app, "erika")
+    page = _text(english(client), f"/posts/{post_id}")
+    assert "What the updated issue changed" in page
+    assert '<span class="del">-Das Sommerfest ist am 12. Juli.</span>' in page
+    assert '<span class="add">+Das Sommerfest ist am 19. Juli.</span>' in page
+    assert "updated from ausgabe.md" in page and "<td>ada</td>" in page
+
+
+# -- the counter ----------------------------------------------------------------------------------
+
+
+def test_the_counter_counts_by_the_platforms_rule(app: Flask, store: Store):
+    client, csrf = _client(app, "erika")
+    answer = _count(client, csrf, platform="mastodon", account="default", text="Hallo " + LONG_URL)
+    assert answer.status_code == 200 and answer.get_json() == {"length": 29, "limit": 500, "over": False}
+    answer = _count(client, csrf, platform="mastodon", account="default", text="x" * 501)
+    assert answer.get_json() == {"length": 501, "limit": 500, "over": True}
+    answer = _count(client, csrf, platform="x", account="default", text="Hallo " + LONG_URL)
+    assert answer.get_json() == {"length": 29, "limit": 280, "over": False}  # X counts a link 23 too
+    warned = _count(client, csrf, platform="mastodon", account="default", text="Hallo", spoiler_text="Spoiler")
+    assert warned.get_json()["length"] == 12  # the content warning counts on Mastodon
+
+
+def test_the_counter_uses_the_limit_queue_edit_uses(app: Flask, store: Store, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("SCHEDULER_MASTODON_MAX_CHARACTERS", "100")
+    from scheduler.config import load_settings
+    from scheduler.web import WIRING
+
+    app.extensions[WIRING].settings = load_settings()
+    client, csrf = _client(app, "erika")
+    assert _count(client, csrf, platform="mastodon", account="default", text="x" * 101).get_json() == {
+        "length": 101,
+        "limit": 100,
+        "over": True,
+    }
+
+
+def test_the_counter_asks_a_mastodon_instance_for_its_limit(web_env, monkeypatch: pytest.MonkeyPatch):
+    from scheduler import team
+    from scheduler.config import load_settings
+    from scheduler.models import Role
+    from scheduler.web import create_app
+    from scheduler.wiring import Wiring
+    from tests.web.conftest import PASSWORD
+
+    with MastodonFake(token="m", max_characters=1500) as mastodon:
+        monkeypatch.setenv("SCHEDULER_ACCOUNTS__MASTODON__MAIN__BASE_URL", mastodon.url)
+        monkeypatch.setenv("SCHEDULER_ACCOUNTS__MASTODON__MAIN__TOKEN", "m")
+        wiring = Wiring(load_settings(), clock=lambda: NOW)
+        team.add_user(wiring.store, "erika", PASSWORD, Role.EDITOR, now=NOW)
+        app = create_app(wiring)
+        client, csrf = _client(app, "erika")
+        answer = _count(client, csrf, platform="mastodon", account="main", text="x" * 600)
+        assert answer.get_json() == {"length": 600, "limit": 1500, "over": False}
+        post_id = _add(wiring.store, "Hallo", account="main")
+        page = _text(english(client), f"/posts/{post_id}")
+        assert "5 of 1500 characters" in page and mastodon.url in page  # the preview names the server
+    # the limit is kept: the counter answers without the instance
+    assert _count(client, csrf, platform="mastodon", account="main", text="x").get_json()["limit"] == 1500
+
+
+def test_the_counter_needs_a_csrf_token_and_a_sign_in(app: Flask):
+    stranger = app.test_client()
+    stranger_csrf = re.search(r'name="csrf_token" value="([^"]+)"', _text(stranger, "/login"))
+    assert stranger_csrf
+    answer = _count(stranger, stranger_csrf.group(1), platform="mastodon", account="default", text="Hallo")
+    assert answer.status_code == 401 and "error" in answer.get_json()
+    client, _ = _client(app, "erika")
+    answer = _count(client, None, platform="mastodon", account="default", text="Hallo")
+    assert answer.status_code == 400 and answer.get_json() == {"error": "csrf"}
+    answer = _count(client, "wrong", platform="mastodon", account="default", text="Hallo")
+    assert answer.status_code == 400
+
+
+def test_the_counter_refuses_bad_input_with_one_error(app: Flask):
+    client, csrf = _client(app, "erika")
+    unknown = _count(client, csrf, platform="myspace", account="default", text="Hallo")
+    assert unknown.status_code == 400 and "mastodon" in unknown.get_json()["error"]
+    assert _count(client, csrf, platform="mastodon", account="default", text=3).status_code == 400
+    answer = client.post("/api/count", data="kein JSON", headers={"X-CSRF-Token": csrf})
+    assert answer.status_code == 400 and "JSON" in answer.get_json()["error"]
+
+
+# -- editing --------------------------------------------------------------------------------------
+
+
+def test_an_edit_is_saved_through_queue_edits_use_case_with_its_actor(app: Flask, store: Store):
+    post_id = _add(store, "Alter Text")
+    client, csrf = _client(app, "erika")
+    answer = client.post(f"/posts/{post_id}/edit", data={"part": "  Neuer Text  ", "csrf_token": csrf})
+    assert answer.status_code == 303 and answer.location.endswith(f"/posts/{post_id}")
+    assert store.get(post_id).parts == ("Neuer Text",)
+    last = store.history(post_id)[-1]
+    assert (last.reason, last.actor) == ("text edited", "erika")
+    assert "Gespeichert." in _text(client, f"/posts/{post_id}")
+
+
+def test_each_part_of_a_thread_is_saved_and_measured(app: Flask, store: Store):
+    post_id = _add(store, "Eins", "Zwei")
+    client, csrf = _client(app, "erika")
+    client.post(f"/posts/{post_id}/edit", data={"part": ["Eins!", "Zwei!"], "csrf_token": csrf})
+    assert store.get(post_id).parts == ("Eins!", "Zwei!")
+    answer = client.post(f"/posts/{post_id}/edit", data={"part": ["Eins!", "x" * 501], "csrf_token": csrf})
+    assert answer.status_code == 422
+    assert store.get(post_id).parts == ("Eins!", "Zwei!")
+
+
+def test_an_edit_over_the_limit_is_refused_and_nothing_is_saved(app: Flask, store: Store):
+    post_id = _add(store, "Kurz")
+    client, csrf = _client(app, "erika")
+    too_long = "Anmeldung: " + LONG_URL + " " + "x" * 480
+    answer = english(client).post(f"/posts/{post_id}/edit", data={"part": too_long, "csrf_token": csrf})
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    assert "Not saved: part 1 has 515 characters, 15 more than Mastodon takes (500). Shorten it." in page
+    assert f"{too_long}</textarea>" in page  # what was typed is kept for shortening
+    assert store.get(post_id).parts == ("Kurz",)
+    assert [change.reason for change in store.history(post_id)] == ["imported"]
+    german = client.post(
+        f"/posts/{post_id}/edit", data={"part": too_long, "csrf_token": csrf}, headers={"Accept-Language": "de"}
+    )
+    assert "Nicht gespeichert: Teil 1 hat 515 Zeichen" in german.get_data(as_text=True)
+
+
+def test_a_cancelled_post_is_not_edited(app: Flask, store: Store):
+    [post_id] = queue_posts(store, 1, text="Abgesagt {n}")
+    approval.cancel(store, [post_id], now=NOW)
+    client, csrf = _client(app, "erika")
+    page = _text(english(client), f"/posts/{post_id}")
+    assert "This post can no longer be edited: it is cancelled." in page and '<textarea id="part-' not in page
+    assert "Only drafts are reviewed" in page
+    client.post(f"/posts/{post_id}/edit", data={"part": "Anders", "csrf_token": csrf})
+    assert store.get(post_id).parts == ("Abgesagt 0",)
+    assert "Not saved: post" in _text(client, f"/posts/{post_id}")
+
+
+def test_an_edit_needs_the_forms_csrf_token(app: Flask, store: Store):
+    post_id = _add(store, "Alter Text")
+    client, _ = _client(app, "erika")
+    assert client.post(f"/posts/{post_id}/edit", data={"part": "Neu"}).status_code == 400
+    assert store.get(post_id).parts == ("Alter Text",)
+
+
+# -- review ---------------------------------------------------------------------------------------
+
+
+def test_an_editor_submits_a_draft_for_review(app: Flask, store: Store):
+    post_id = _add(store, "Hallo")
+    client, csrf = _client(app, "erika")
+    english(client)
+    assert client.post(f"/posts/{post_id}/submit", data={"csrf_token": csrf}).status_code == 303
+    last = store.history(post_id)[-1]
+    assert (last.from_state, last.to_state, last.reason, last.actor) == (
+        "draft",
+        "draft",
+        "submitted for review",
+        "erika",
+    )
+    page = _text(english(client), f"/posts/{post_id}")
+    assert "Submitted for review." in page and "<td>erika</td>" in page
+
+
+def test_an_editors_forged_approve_or_reject_is_refused_and_nothing_changes(app: Flask, store: Store):
+    post_id = _add(store, "Hallo")
+    client, csrf = _client(app, "erika")
+    page = _text(client, f"/posts/{post_id}")
+    assert f"/posts/{post_id}/approve" not in page and f"/posts/{post_id}/reject" not in page
+    assert client.post(f"/posts/{post_id}/approve", data={"csrf_token": csrf}).status_code == 403
+    assert client.post(f"/posts/{post_id}/reject", data={"csrf_token": csrf, "comment": "nein"}).status_code == 403
+    assert store.get(post_id).state == State.DRAFT
+    assert len(store.history(post_id)) == 1 and store.comments(post_id) == []
+
+
+def test_an_approver_approves_a_draft_someone_else_prepared(app: Flask, store: Store):
+    post_id = _add(store, "Hallo", actor="erika")
+    editor, csrf = _client(app, "erika")
+    editor.post(f"/posts/{post_id}/submit", data={"csrf_token": csrf})
+    approver, csrf = _client(app, "anton")
+    assert f"/posts/{post_id}/approve" in _text(approver, f"/posts/{post_id}")
+    assert approver.post(f"/posts/{post_id}/approve", data={"csrf_token": csrf}).status_code == 303
+    assert store.get(post_id).state == State.SCHEDULED
+    last = store.history(post_id)[-1]
+    assert (last.reason, last.actor) == ("approved", "anton")
+    # once scheduled, approving again says why it did not
+    approver.post(f"/posts/{post_id}/approve", data={"csrf_token": csrf})
+    assert "Nicht freigegeben" in _text(approver, f"/posts/{post_id}")
+
+
+@pytest.mark.parametrize("prepared", ["edit", "submit", "queued"])
+def test_four_eyes_the_approver_who_prepared_a_post_cannot_approve_it(app: Flask, store: Store, prepared: str):
+    post_id = _add(store, "Hallo", actor="anton" if prepared == "queued" else None)
+    approver, csrf = _client(app, "anton")
+    if prepared == "edit":
+        approver.post(f"/posts/{post_id}/edit", data={"part": "Hallo!", "csrf_token": csrf})
+    elif prepared == "submit":
+        approver.post(f"/posts/{post_id}/submit", data={"csrf_token": csrf})
+    before = store.history(post_id)
+    page = _text(english(approver), f"/posts/{post_id}")
+    assert f"/posts/{post_id}/approve" not in page and "another approver approves it (four-eyes mode)" in page
+    answer = approver.post(f"/posts/{post_id}/approve", data={"csrf_token": csrf})
+    assert answer.status_code == 403
+    assert "Four-eyes mode: you queued, edited or submitted this post" in answer.get_data(as_text=True)
+    assert store.get(post_id).state == State.DRAFT and store.history(post_id) == before
+    # another approver may
+    other, other_csrf = _client(app, "ada")
+    assert other.post(f"/posts/{post_id}/approve", data={"csrf_token": other_csrf}).status_code == 303
+    assert store.get(post_id).state == State.SCHEDULED
+
+
+def test_four_eyes_holds_for_the_queues_bulk_approve_too(app: Flask, store: Store):
+    own, other = _add(store, "Meins"), _add(store, "Fremd")
+    approver, csrf = _client(app, "anton")
+    english(approver)
+    approver.post(f"/posts/{own}/edit", data={"part": "Meins!", "csrf_token": csrf})
+    approver.post("/queue/bulk", data={"action": "approve", "post": [own, other], "csrf_token": csrf})
+    assert store.get(own).state == State.DRAFT and store.get(other).state == State.SCHEDULED
+    page = _text(english(approver), "/queue")
+    assert f"#{own}: you queued, edited or submitted it; another approver approves it." in page
+
+
+def test_without_four_eyes_the_approver_approves_their_own_edit(
+    app: Flask, store: Store, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("SCHEDULER_FOUR_EYES", "false")
+    from scheduler.config import load_settings
+    from scheduler.web import WIRING
+
+    app.extensions[WIRING].settings = load_settings()
+    post_id = _add(store, "Hallo")
+    approver, csrf = _client(app, "anton")
+    approver.post(f"/posts/{post_id}/edit", data={"part": "Hallo!", "csrf_token": csrf})
+    assert approver.post(f"/posts/{post_id}/approve", data={"csrf_token": csrf}).status_code == 303
+    assert store.get(post_id).state == State.SCHEDULED
+
+
+def test_a_rejection_needs_a_comment_keeps_the_draft_and_the_comment(app: Flask, store: Store):
+    post_id = _add(store, "Hallo")
+    approver, csrf = _client(app, "anton")
+    approver.post(f"/posts/{post_id}/reject", data={"csrf_token": csrf, "comment": "   "})
+    assert len(store.history(post_id)) == 1 and store.comments(post_id) == []
+    assert "Nicht abgelehnt: Schreiben Sie in einem Kommentar" in _text(approver, f"/posts/{post_id}")
+    answer = approver.post(
+        f"/posts/{post_id}/reject", data={"csrf_token": csrf, "comment": "Bitte das Datum prüfen.\nDanke"}
+    )
+    assert answer.status_code == 303
+    assert store.get(post_id).state == State.DRAFT
+    last = store.history(post_id)[-1]
+    assert (last.to_state, last.reason, last.actor) == ("draft", "rejected: Bitte das Datum prüfen. Danke", "anton")
+    [kept] = store.comments(post_id)
+    assert (kept.author, kept.text) == ("anton", "Bitte das Datum prüfen.\nDanke")
+    page = _text(english(approver), f"/posts/{post_id}")
+    assert "rejected: Bitte das Datum prüfen. Danke" in page and "Bitte das Datum prüfen.\nDanke" in page
+
+
+# -- comments -------------------------------------------------------------------------------------
+
+
+def test_comments_are_kept_with_author_and_time_and_shown_as_text(app: Flask, store: Store):
+    post_id = _add(store, "Hallo")
+    client, csrf = _client(app, "erika")
+    english(client)
+    answer = client.post(
+        f"/posts/{post_id}/comments", data={"csrf_token": csrf, "comment": "<script>alert(1)</script> passt"}
+    )
+    assert answer.status_code == 303
+    [kept] = store.comments(post_id)
+    assert (kept.author, kept.text, kept.at) == ("erika", "<script>alert(1)</script> passt", NOW)
+    page = _text(english(client), f"/posts/{post_id}")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; passt" in page and "<script>alert(1)" not in page
+    assert "erika · Mon 7 Jan 2030, 09:00 +01:00" in page and "Comment added." in page
+
+
+def test_an_empty_or_endless_comment_is_refused(app: Flask, store: Store):
+    post_id = _add(store, "Hallo")
+    client, csrf = _client(app, "erika")
+    english(client)
+    client.post(f"/posts/{post_id}/comments", data={"csrf_token": csrf, "comment": "  "})
+    client.post(f"/posts/{post_id}/comments", data={"csrf_token": csrf, "comment": "x" * 5001})
+    assert store.comments(post_id) == []
+    page = _text(english(client), f"/posts/{post_id}")
+    assert "No comment added: a comment needs some text" in page
+    assert "No comment added: a comment has at most 5000 characters" in page
+
+
+def test_a_comment_on_an_unknown_post_is_not_found(app: Flask):
+    client, csrf = _client(app, "erika")
+    assert client.post("/posts/999/comments", data={"csrf_token": csrf, "comment": "Hallo"}).status_code == 404
