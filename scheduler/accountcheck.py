@@ -103,17 +103,116 @@ def quota(client: object) -> str:
     return "" if left is None else f"{plural(left, 'post')} left in its 24-hour publishing quota"
 
 
+#: How long before a token or a sign-in ends it is warned about.
+WARN_BEFORE = dt.timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class Expiry:
+    """When a token (or a sign-in) ends: the instant, the whole days left (0 once it has ended),
+    and whether it ends within `WARN_BEFORE` (re-authorise soon)."""
+
+    at: dt.datetime
+    days: int
+    soon: bool
+
+
+def ends(expires_at: str, now: dt.datetime) -> Expiry | None:
+    """When `expires_at` (ISO 8601, as the token store keeps it; UTC when it names no offset) is;
+    None when there is none or it cannot be read."""
+    if not expires_at:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(expires_at)
+    except ValueError:
+        return None
+    when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    left = when - now
+    return Expiry(when, round(max(left.total_seconds() / 86_400, 0)), left < WARN_BEFORE)
+
+
 def expiry(expires_at: str, now: dt.datetime, command: str, what: str = "token") -> str:
     """`token expires … (in N days)`, with a warning seven days ahead. `what="sign-in"`: the refresh
     token's end, after which tokens cannot be refreshed (LinkedIn's year)."""
     from scheduler.wording import plural
 
-    if not expires_at:
+    end = ends(expires_at, now)
+    if end is None:
         return ""
-    when = dt.datetime.fromisoformat(expires_at)
-    when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
-    days = (when - now).total_seconds() / 86_400
-    text = f"{what} expires {when.date().isoformat()} (in {plural(round(max(days, 0)), 'day')})"
-    if days < 7:
+    text = f"{what} expires {end.at.date().isoformat()} (in {plural(end.days, 'day')})"
+    if end.soon:
         text += f" — re-authorise soon: scheduler auth {command}"
     return text
+
+
+@dataclass(frozen=True, slots=True)
+class ConfiguredAccount:
+    """One account as the settings and the token store describe it, its platform not asked:
+    `connected` (complete credentials: it publishes for real), half-configured (`problem` says
+    what is missing), or neither: a dry run, its posts rehearsed in the outbox."""
+
+    platform: str
+    account: str
+    connected: bool = False
+    problem: str = ""
+    who: str = ""  # whom it posts as ("" when only the token knows)
+    server: str = ""  # its API base ("" for the platform's default server)
+    token: Expiry | None = None  # when its access token ends
+    signin: Expiry | None = None  # when its refresh token ends: sign in again by then (LinkedIn's year)
+    oauth: bool = False  # connected by signing in in a browser (`scheduler auth PLATFORM`)
+
+    @property
+    def name(self) -> str:
+        return f"{self.platform}:{self.account}"
+
+    @property
+    def dry_run(self) -> bool:
+        return not self.connected and not self.problem
+
+    @property
+    def command(self) -> str:
+        """The command that connects it (or connects it again), `…` where the person fills in:
+        `scheduler auth linkedin --account main --client-id … --author …`."""
+        from scheduler.platforms import registry
+
+        words = [f"scheduler auth {self.platform}"]
+        if self.account != "default":
+            words.append(f"--account {self.account}")
+        if self.oauth:
+            words.append("--client-id …")
+        words += [f"--{need.replace('_', '-')} …" for need in registry.get(self.platform).connect.needs]
+        return " ".join(words)
+
+
+def configured_accounts(wiring: Wiring, *, now: dt.datetime) -> list[ConfiguredAccount]:
+    """Every account the settings and the token store describe, and for each platform of
+    SCHEDULER_PLATFORMS without one its `default` as a dry run; in the platforms' order. Asks no
+    platform (`check_accounts` does); no secret is in the answer."""
+    from scheduler.platforms import registry
+    from scheduler.platforms.identity import whom
+
+    setup = wiring.setup
+    found: dict[tuple[str, str], ConfiguredAccount] = {}
+    for (platform, account), problem in setup.broken.items():
+        found[(platform, account)] = ConfiguredAccount(
+            platform, account, problem=problem, oauth=registry.get(platform).connect.oauth
+        )
+    for (platform, account), configured in setup.ready.items():
+        who, server = whom(platform, configured)
+        found[(platform, account)] = ConfiguredAccount(
+            platform,
+            account,
+            connected=True,
+            who=who,
+            server=server,
+            token=ends(configured.expires_at, now),
+            signin=ends(configured.refresh_expires_at, now),
+            oauth=registry.get(platform).connect.oauth,
+        )
+    for platform in wiring.settings.platforms:
+        if platform in registry.NAMES and not any(key[0] == platform for key in found):
+            found[(platform, "default")] = ConfiguredAccount(
+                platform, "default", oauth=registry.get(platform).connect.oauth
+            )
+    order = {name: number for number, name in enumerate(registry.NAMES)}
+    return [found[key] for key in sorted(found, key=lambda key: (order.get(key[0], len(order)), key[1]))]

@@ -390,7 +390,8 @@ class WatchedSource:
 class SourceState:
     """A source with what its checks found: when it was checked and last read without a problem,
     how many checks in a row failed and the last one's reason, when it is checked next, and what a
-    conditional request sends again (`validators`: ETag, Last-Modified; a folder's file times)."""
+    conditional request sends again (`validators`: ETag, Last-Modified; a folder's file times);
+    `paused_at`: since when a person paused it (None: it is checked)."""
 
     source: WatchedSource
     created_at: dt.datetime
@@ -401,3 +402,4 @@ class SourceState:
     next_check_at: dt.datetime | None = None
     validators: Mapping[str, str] = field(default_factory=dict)
     issues: int = 0  # issues queued from it so far
+    paused_at: dt.datetime | None = None  # paused by a person: not checked until resumed

@@ -242,6 +242,21 @@ def retry_posts(
     return done
 
 
+def retry_post(store: Store, post_id: int, *, now: dt.datetime, actor: str | None = None) -> QueuedPost:
+    """Schedule one failed or unclear post again, due now, its error cleared (`queue retry ID`, the
+    dashboard's History). Any other state is a `QueueError` saying the post cannot be retried."""
+    return store.transition(
+        post_id,
+        State.SCHEDULED,
+        reason="retry by hand",
+        now=now,
+        allowed_from=set(RETRYABLE),
+        action="be retried",
+        values={"due_at": now, "error": None},
+        actor=actor,
+    )
+
+
 def edit_text(
     store: Store,
     post_id: int,

@@ -19,6 +19,8 @@ from scheduler.storage import Store
 
 #: What a dry run's outbox line says about an account that has no credentials.
 NO_CREDENTIALS = "no credentials configured"
+#: How every line a dry run adds to a post's history starts (the dashboard's History finds them so).
+NOTE = "dry run: "
 
 
 @dataclass
@@ -63,9 +65,9 @@ class Rehearsal:
 
     def _why(self, post: QueuedPost) -> str:
         if (post.platform, post.account) in self.identities:
-            return f"dry run: the requests went to {self.outbox.outbox}; nothing was sent"
+            return f"{NOTE}the requests went to {self.outbox.outbox}; nothing was sent"
         return (
-            f"dry run: {post.platform}:{post.account} has no credentials; the requests went to "
+            f"{NOTE}{post.platform}:{post.account} has no credentials; the requests went to "
             f"{self.outbox.outbox} and the post stays queued"
         )
 

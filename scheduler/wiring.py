@@ -23,7 +23,7 @@ from scheduler.platforms.spec import ClientParts
 
 if TYPE_CHECKING:
     from scheduler.config import Account, AccountSetup, Settings
-    from scheduler.models import Issue
+    from scheduler.models import Issue, WatchedSource
     from scheduler.newsletter import Limits
     from scheduler.notify import AllNotifiers
     from scheduler.pause import Pause
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from scheduler.render.renderer import Renderer
     from scheduler.service import IssuePreview, Reading, Source
     from scheduler.storage import Store
-    from scheduler.watching import Watcher
+    from scheduler.watching import SourceResult, Watcher
 
 log = logging.getLogger(__name__)
 
@@ -528,7 +528,7 @@ class Wiring:
         them as the settings say and queues each new issue like `queue add --update` on the
         source's platforms and accounts, planned from the moment it was found."""
         from scheduler.errors import FitError
-        from scheduler.models import State, WatchedSource
+        from scheduler.models import State
         from scheduler.watching import Queued, Watcher
         from scheduler.watching.reading import Readers
 
@@ -582,6 +582,13 @@ class Wiring:
             notifier=self.notifier,
             notify_after=settings.source_failures_notice,
         )
+
+    def add_source(self, source: WatchedSource, *, now: dt.datetime, worker: str, backfill: int = 0) -> SourceResult:
+        """Watch `source` (made by `watching.sources.new_source`): its accounts checked (one not
+        configured is an `InputError` naming those that are), read once, stored, the issues it
+        holds taken as seen but the newest `backfill`, which are queued (`Watcher.add`)."""
+        self.targets(source.platforms or tuple(self.settings.platforms), source.accounts)
+        return self.watcher(worker).add(source, now=now, backfill=backfill)
 
     @cached_property
     def planning(self) -> Planning:

@@ -185,7 +185,10 @@ def status() -> int:
         from scheduler.wording import plural
 
         failing = [state for state in watched if state.failures]
-        click.echo(f"sources: {len(watched)} watched, {len(failing)} failing")
+        resting = sum(state.paused_at is not None for state in watched)
+        click.echo(
+            f"sources: {len(watched)} watched, {len(failing)} failing" + (f", {resting} paused" if resting else "")
+        )
         for state in failing:
             when = local(state.next_check_at, settings.timezone) if state.next_check_at else "at the next check"
             click.echo(

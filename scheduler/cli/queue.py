@@ -525,7 +525,7 @@ def retry(
 
     Example: scheduler queue retry --state needs_attention --platform mastodon
     """
-    from scheduler.queueing import retry_posts
+    from scheduler.queueing import retry_post, retry_posts
     from scheduler.wording import plural
 
     filters = bool(retry_all or states or platforms or accounts)
@@ -543,16 +543,7 @@ def retry(
         done = retry_posts(store, now=now, states=states, platforms=platforms, accounts=pairs, actor=actor())
         click.echo(f"retried {plural(len(done), 'post')}")
         return 0
-    post = store.transition(
-        post_id,
-        State.SCHEDULED,
-        reason="retry by hand",
-        now=now,
-        allowed_from={State.FAILED, State.NEEDS_ATTENTION},
-        action="be retried",
-        values={"due_at": now, "error": None},
-        actor=actor(),
-    )
+    post = retry_post(store, post_id, now=now, actor=actor())
     click.echo(f"post {post.id} scheduled again")
     return 0
 

@@ -1,13 +1,11 @@
-"""`scheduler sources add|list|remove` and `scheduler watch`: where new issues appear, and checking
+"""`scheduler sources add|list|pause|resume|remove` and `scheduler watch`: where new issues appear, and checking
 them (see `scheduler.watching`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -35,21 +33,6 @@ def sources() -> None:
 
     Example: scheduler sources add https://example.org/newsletter/feed.xml --platform mastodon
     """
-
-
-def _name(value: str) -> str:
-    """A source's name from its address or folder: `example-org-newsletter-feed`."""
-    from urllib.parse import urlsplit
-
-    from scheduler.models import slugify
-
-    if value.startswith(("http://", "https://")):
-        parts = urlsplit(value)
-        value = f"{parts.hostname or ''} {parts.path}"
-    else:
-        value = Path(value).resolve().name
-    words = [word for word in slugify(value).split("-") if word not in {"www", "xml", "rss", "atom", "html"}]
-    return "-".join(words)[:60] or "source"
 
 
 def describe(source: WatchedSource) -> str:
@@ -107,67 +90,21 @@ def add(
 
     Example: scheduler sources add https://example.org/newsletter/feed.xml --platform mastodon
     """
-    from scheduler.models import WatchedSource
-    from scheduler.service import is_address
+    from scheduler.watching.sources import new_source
 
-    if links and selector:
-        raise InputError("give --links or --selector, not both")
-    pattern = ""
-    if links:
-        try:
-            re.compile(links)
-        except re.error as error:
-            raise InputError(
-                f"--links {links!r} is no regular expression ({error}); e.g. --links '/newsletter/\\d+'"
-            ) from None
-        pattern = f"re:{links}"
-    elif selector:
-        from scheduler.newsletter.rules import check_selectors
-
-        check_selectors([selector], "--selector")
-        pattern = f"css:{selector}"
-    if sender and not location.startswith(("imaps://", "imap://")):
-        raise InputError("--sender is for a mailbox (imaps://user@host/Folder)")
-    if location.startswith(("imaps://", "imap://")):
-        from scheduler.watching.mailbox import Mailbox
-
-        if pattern:
-            raise InputError("--links and --selector are for an archive page's address, not a mailbox")
-        kind, where = "imap", Mailbox.parse(location).shown
-    elif is_address(location):
-        kind = "page" if pattern else "feed"
-        where = location
-    else:
-        folder = Path(location)
-        if "://" in location or re.match(r"^[\w.-]+:\d+(/|$)", location):
-            raise InputError(
-                f"{location}: not an address this reads; give an http(s)://… feed or page, an imaps://… mailbox or a folder"
-            )
-        if not folder.is_dir():
-            problem = "is a file" if folder.exists() else "no such folder"
-            raise InputError(f"{location}: {problem}; a source is a folder of issue files, a feed or an archive page")
-        if pattern:
-            raise InputError("--links and --selector are for an archive page's address, not a folder")
-        kind, where = "folder", str(folder.resolve())
-    if per_entry and kind != "feed":
-        raise InputError("--per-entry is for a feed's address")
-    wiring = _wiring()
-    wiring.targets(platforms or tuple(wiring.settings.platforms), accounts)  # an unknown account: said now
-    source = WatchedSource(
-        name=name or _name(location),
-        kind=kind,  # type: ignore[arg-type]  # reason: one of "feed", "page", "folder", chosen just above
-        location=where,
+    source = new_source(
+        location,
+        name=name,
         platforms=platforms,
         accounts=accounts,
         approve=approve,
-        per_entry=per_entry or "",  # type: ignore[arg-type]  # reason: click's Choice gives "issue" or "item"
-        pattern=pattern,
-        sender=sender or "",
+        per_entry=per_entry,
+        links=links,
+        selector=selector,
+        sender=sender,
     )
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}", source.name):
-        raise InputError(f"--name {source.name!r}: use letters, digits, '.', '_' and '-' (at most 80)")
-    result = wiring.watcher("sources add").add(source, now=current_time(), backfill=backfill)
-    click.echo(f"added source {source.name} ({kind}: {where}); its issues go to {describe(source)}")
+    result = _wiring().add_source(source, now=current_time(), worker="sources add", backfill=backfill)
+    click.echo(f"added source {source.name} ({source.kind}: {source.location}); its issues go to {describe(source)}")
     found = f"{result.issues} issue{'' if result.issues == 1 else 's'}"
     click.echo(f"found {found} in it now; {result.seen} count as seen, new ones are queued when they appear")
     for title in result.queued:
@@ -180,6 +117,8 @@ def add(
 
 
 def _state(state: SourceState, timezone: str) -> str:
+    if state.paused_at is not None:
+        return f"paused since {local(state.paused_at, timezone)}; resume it with 'scheduler sources resume {state.source.name}'"
     if state.failures:
         when = local(state.next_check_at, timezone) if state.next_check_at else "at the next check"
         return f"failing ({state.failures} in a row, next try {when}): {state.error}"
@@ -235,6 +174,7 @@ def _json(state: SourceState) -> dict[str, object]:
         "error": state.error or None,
         "next_check_at": moment(state.next_check_at),
         "issues_queued": state.issues,
+        "paused_at": moment(state.paused_at),
     }
 
 
@@ -245,11 +185,40 @@ def remove(name: str) -> int:
 
     Example: scheduler sources remove familiennetz
     """
-    wiring = _wiring()
-    if not wiring.store.remove_source(name):
-        known = ", ".join(state.source.name for state in wiring.store.sources()) or "none"
-        raise InputError(f"no source named {name!r}; the sources are: {known}")
+    from scheduler.watching import sources as use
+
+    use.remove(_wiring().store, name)
     click.echo(f"removed source {name}")
+    return 0
+
+
+@sources.command(name="pause")
+@click.argument("name")
+def pause(name: str) -> int:
+    """Stop checking the source NAME until it is resumed (it keeps what its checks found).
+
+    Example: scheduler sources pause familiennetz
+    """
+    from scheduler.watching import sources as use
+
+    wiring = _wiring()
+    state = use.pause(wiring.store, name, now=current_time())
+    assert state.paused_at is not None  # reason: pause() answers the paused source
+    click.echo(f"paused source {name} (since {local(state.paused_at, wiring.settings.timezone)})")
+    return 0
+
+
+@sources.command(name="resume")
+@click.argument("name")
+def resume(name: str) -> int:
+    """Check the paused source NAME again, at the watcher's next round.
+
+    Example: scheduler sources resume familiennetz
+    """
+    from scheduler.watching import sources as use
+
+    use.resume(_wiring().store, name)
+    click.echo(f"resumed source {name}; it is checked at the next round")
     return 0
 
 
@@ -272,6 +241,8 @@ def tell(report: WatchReport, timezone: str) -> int:
 
 
 def _result(result: SourceResult, timezone: str) -> str:
+    if result.paused:
+        return f"paused; resume it with 'scheduler sources resume {result.name}'"
     if not result.checked:
         when = local(result.next_check_at, timezone) if result.next_check_at else "soon"
         return f"waiting after {plural(result.failures, 'failed check')} in a row, next try {when}"

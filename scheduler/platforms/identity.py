@@ -44,8 +44,14 @@ def conflict(platform: str, named: Mapping[str, str], stored: Mapping[str, str])
     return None
 
 
+def whom(platform: str, account: Any) -> tuple[str, str]:
+    """Whom `account` posts as and where: (`@comms.bsky.social`, `https://bsky.social`); the first
+    is "" when only the token knows, the second "" for the platform's default server."""
+    return registry.get(platform).who(account), getattr(account, "base_url", "") or ""
+
+
 def describe(platform: str, account: Any) -> str:
     """Whom `account` posts as, in words: `@comms.bsky.social at https://bsky.social`."""
-    base = getattr(account, "base_url", "") or "the platform's default server"
-    who = registry.get(platform).who(account)
-    return f"{who or 'the account of the token'} at {base}"
+    who, base = whom(platform, account)
+    where = base or "the platform's default server"
+    return f"{who or 'the account of the token'} at {where}"

@@ -188,6 +188,35 @@ class Posts(StoreBase):
             )
             return [Transition(r.post_id, r.from_state, r.to_state, r.at, r.reason, r.actor) for r in rows]
 
+    def latest(self, *, states: Collection[str], platforms: Collection[str] = (), limit: int) -> list[QueuedPost]:
+        """The `limit` posts in `states` changed last, the newest change first (a published post's
+        last change is its publishing, a failed one's its failure): the dashboard's History."""
+        query = select(posts).where(posts.c.state.in_(list(states)))
+        if platforms:
+            query = query.where(posts.c.platform.in_(list(platforms)))
+        query = query.order_by(posts.c.updated_at.desc(), posts.c.id.desc()).limit(limit)
+        with self.engine.connect() as connection:
+            return [post_of(row) for row in connection.execute(query)]
+
+    def noted(
+        self, *, prefix: str, platforms: Collection[str] = (), limit: int
+    ) -> list[tuple[QueuedPost, dt.datetime, str]]:
+        """The `limit` lines added to posts' histories without a change of state (`note`) whose
+        reason starts with `prefix` (a dry run's), the newest first: each with its post, when and the reason."""
+        query = (
+            select(posts, transitions.c.at.label("noted_at"), transitions.c.reason.label("noted_reason"))
+            .join(transitions, transitions.c.post_id == posts.c.id)
+            .where(
+                transitions.c.from_state == transitions.c.to_state,
+                transitions.c.reason.startswith(prefix, autoescape=True),
+            )
+        )
+        if platforms:
+            query = query.where(posts.c.platform.in_(list(platforms)))
+        query = query.order_by(transitions.c.at.desc(), transitions.c.id.desc()).limit(limit)
+        with self.engine.connect() as connection:
+            return [(post_of(row), row.noted_at, row.noted_reason) for row in connection.execute(query)]
+
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as connection:
             rows = connection.execute(select(posts.c.state, func.count()).group_by(posts.c.state))

@@ -177,6 +177,7 @@ sources = Table(
     Column("error", Text, nullable=False),  # the last failure's reason; "" after a good check
     Column("next_check_at", UTCDateTime),  # None: at the next check of all sources
     Column("validators", JSON, nullable=False),  # ETag / Last-Modified, a folder's file times
+    Column("paused_at", UTCDateTime),  # paused by a person: not checked until resumed (0011)
 )
 
 seen_issues = Table(

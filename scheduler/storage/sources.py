@@ -5,7 +5,8 @@ A source's row keeps what it is (kind, location, where its issues go) and what i
 again). `seen_issues` keeps every issue a watcher found, by a digest of what its items say: an
 issue found again — with another date, in another source — is known. A lease is a task one
 process at a time does: taking it is one conditional UPDATE (or an INSERT when nobody held it),
-so two watchers on one PostgreSQL database never check the sources at the same time.
+so two watchers on one PostgreSQL database never check the sources at the same time. A source a
+person paused (`paused_at`) keeps its row; the watcher skips it until it is resumed.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def _state(row: Any, issues: int) -> SourceState:
         next_check_at=row.next_check_at,
         validators=dict(row.validators or {}),
         issues=issues,
+        paused_at=row.paused_at,
     )
 
 
@@ -106,6 +108,22 @@ class Sources(StoreBase):
         """Forget the source `name` (the issues seen in it stay seen); False when there is none."""
         with self.engine.begin() as connection:
             return bool(connection.execute(delete(sources).where(sources.c.name == name)).rowcount)
+
+    def pause_source(self, name: str, *, now: dt.datetime) -> SourceState | None:
+        """Pause `name` (paused already: since the first time); None when there is no such source."""
+        aware(now)
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(sources).where(sources.c.name == name, sources.c.paused_at.is_(None)).values(paused_at=now)
+            )
+        return self.source(name)
+
+    def resume_source(self, name: str) -> SourceState | None:
+        """Resume `name`: checked at the watcher's next round (a wait after failures ends too, the
+        count of failures stays); None when there is no such source."""
+        with self.engine.begin() as connection:
+            connection.execute(update(sources).where(sources.c.name == name).values(paused_at=None, next_check_at=None))
+        return self.source(name)
 
     def source_checked(
         self,

@@ -16,6 +16,8 @@ SCHEDULER_WATCH_INTERVAL).
   it is checked again after a backoff that doubles with every failure in a row (from the watch
   interval up to `MAX_BACKOFF`), and after `notify_after` failures in a row the notice channels
   say so, once per run of failures.
+- **Paused is paused.** A source a person paused (`scheduler sources pause`, the dashboard) is not
+  read, also not by `watch --once`, until it is resumed (`watching.sources`).
 - **Drafts wait for a person.** When an issue's posts are queued as drafts, the notice channels
   say so once per issue, with the count and the command to review them.
 
@@ -88,7 +90,8 @@ class SourceResult:
     """One source's check."""
 
     name: str
-    checked: bool = True  # False: not due yet (backing off after failures)
+    checked: bool = True  # False: not due yet (backing off after failures), or paused
+    paused: bool = False  # a person paused it: not checked until resumed
     unchanged: bool = False  # the server answered 304, or no file changed
     issues: int = 0  # issues read
     queued: list[str] = field(default_factory=list)  # titles of the issues queued
@@ -157,7 +160,8 @@ class Watcher:
         return f"Watcher({self.store!r}, worker={self.worker!r})"
 
     def check(self, *, now: dt.datetime, names: Sequence[str] = (), force: bool = False) -> WatchReport:
-        """Check every source due at `now` (`names`: only these; `force`: also those backing off)."""
+        """Check every source due at `now` (`names`: only these; `force`: also those backing off;
+        a paused one never)."""
         report = WatchReport()
         states = self.store.sources()
         if not states:  # nothing to watch: no lease taken, nothing written
@@ -168,6 +172,9 @@ class Watcher:
         try:
             for state in states:
                 if names and state.source.name not in names:
+                    continue
+                if state.paused_at is not None:
+                    report.results.append(SourceResult(state.source.name, checked=False, paused=True))
                     continue
                 due = force or state.next_check_at is None or state.next_check_at <= now
                 if not due:

@@ -25,16 +25,22 @@ def create_app(wiring: Wiring) -> Flask:
     app.extensions[WIRING] = wiring
 
     from scheduler.web import auth, security
+    from scheduler.web.accounts import accounts
     from scheduler.web.editor import editor
+    from scheduler.web.history import history
     from scheduler.web.hooks import hooks
     from scheduler.web.imports import imports
     from scheduler.web.queue import queue
+    from scheduler.web.sources import sources
 
     _languages(app, wiring)  # first: even a refused request is answered in the reader's language
     security.install(app)
     auth.install(app, wiring)
     app.register_blueprint(hooks)
     app.register_blueprint(queue)
+    app.register_blueprint(history)
+    app.register_blueprint(accounts)
+    app.register_blueprint(sources)
     app.register_blueprint(editor)
     app.register_blueprint(imports)
 
