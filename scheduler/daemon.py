@@ -507,7 +507,36 @@ class Daemon:
         if self.dispatcher is not None:
             self.store.heartbeat(worker, now=self.clock(), starting=True)
             self._summary.reconciled = self._reconcile_orphans()
-        watch = self.store.watch()
+        # The threads started from here on (the change watch's, APScheduler's, the jobs' and the
+        # lanes') leave SIGTERM and SIGINT to the main thread, whose wait below they interrupt at
+        # once: a signal the kernel gave another thread would be seen only at the next second.
+        mask = install_signals and threading.current_thread() is threading.main_thread()
+        if mask:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+        try:
+            watch = self.store.watch()
+            scheduler = self._start_scheduler(watch)
+        finally:
+            if mask:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+        self._schedule_next()
+        log.info("daemon %s running", worker)
+        try:
+            while not self.stop_event.wait(1.0):
+                pass
+        finally:
+            with self._arming:  # no job arms the dispatch job from now on (see __init__)
+                self._closed = True
+            scheduler.shutdown(wait=True)  # lets a dispatch in flight finish its post
+            with self._lock:  # and waits for _drain to hand back unsent claims
+                pass
+            watch.close()
+            if self.dispatcher is not None:
+                self._stopping(worker)
+        return self._summary
+
+    def _start_scheduler(self, watch: ChangeWatch) -> BackgroundScheduler:
+        """APScheduler with the daemon's jobs, started."""
         scheduler = BackgroundScheduler(timezone=dt.UTC, job_defaults={"max_instances": 1, "coalesce": True})
         self._scheduler = scheduler
         scheduler.add_job(self._watch_job, "interval", seconds=WATCH_SECONDS, args=[watch], id="watch")
@@ -531,21 +560,7 @@ class Daemon:
         ):  # a peer that died mid-post: a live worker reconciles its posts
             scheduler.add_job(self._orphans_job, "interval", seconds=3 * HEARTBEAT_SECONDS, id="orphans")
         scheduler.start()
-        self._schedule_next()
-        log.info("daemon %s running", worker)
-        try:
-            while not self.stop_event.wait(1.0):
-                pass
-        finally:
-            with self._arming:  # no job arms the dispatch job from now on (see __init__)
-                self._closed = True
-            scheduler.shutdown(wait=True)  # lets a dispatch in flight finish its post
-            with self._lock:  # and waits for _drain to hand back unsent claims
-                pass
-            watch.close()
-            if self.dispatcher is not None:
-                self._stopping(worker)
-        return self._summary
+        return scheduler
 
     def _stopping(self, worker: str) -> None:
         """Settle what a database outage left in publishing, and say the daemon stopped; if the
