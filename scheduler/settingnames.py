@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from scheduler.platforms import registry
-from scheduler.tokenstore import FIELDS as STORED_FIELDS
+from scheduler.tokenstore import ACCOUNT_FIELDS as STORED_FIELDS
 
 PREFIX = "SCHEDULER_"
 

@@ -22,7 +22,8 @@ from scheduler.errors import ConfigError
 #: The token store's own entry for the dashboard's session key (not an account).
 SESSION = "web:session"
 
-FIELDS = frozenset(
+#: What the store may keep of an account (also `config.Account`'s fields, see `settingnames`).
+ACCOUNT_FIELDS = frozenset(
     {
         "base_url",
         "token",
@@ -41,9 +42,10 @@ FIELDS = frozenset(
         "session_access",
         "session_refresh",
         "session_did",
-        "session_key",  # "web:session": what signs the dashboard's session cookies (scheduler serve)
     }
 )
+#: Every field the store may hold: the accounts', and the dashboard's session key (`SESSION`).
+FIELDS = ACCOUNT_FIELDS | {"session_key"}
 
 
 class TokenStore:

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select, tuple_
+from sqlalchemy import func, insert, select, tuple_, type_coerce
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -216,6 +216,38 @@ class Posts(StoreBase):
         query = query.order_by(transitions.c.at.desc(), transitions.c.id.desc()).limit(limit)
         with self.engine.connect() as connection:
             return [(post_of(row), row.noted_at, row.noted_reason) for row in connection.execute(query)]
+
+    def post_times(
+        self,
+        *,
+        states: Collection[str] = (),
+        platforms: Collection[str] = (),
+        start: dt.datetime | None = None,
+        end: dt.datetime | None = None,
+        accounts: Collection[str] = (),
+    ) -> list[tuple[int, dt.datetime]]:
+        """The id and time (due, else publish time) of each post `list_posts` would give, in its
+        order, without reading the posts themselves: what a calendar needs to place them."""
+        query = (
+            select(
+                posts.c.id,
+                type_coerce(func.coalesce(posts.c.due_at, posts.c.publish_at), posts.c.due_at.type).label("at"),
+            )
+            .where(*_filters(states, platforms, start, end, accounts))
+            .order_by(posts.c.publish_at, posts.c.id)
+        )
+        with self.engine.connect() as connection:
+            return [(row.id, row.at) for row in connection.execute(query)]
+
+    def get_many(self, ids: Collection[int]) -> list[QueuedPost]:
+        """The posts with these ids (those that exist), ordered by publish time then id."""
+        wanted = sorted(set(ids))
+        found: list[QueuedPost] = []
+        with self.engine.connect() as connection:
+            for begin in range(0, len(wanted), _CHUNK):
+                query = select(posts).where(posts.c.id.in_(wanted[begin : begin + _CHUNK]))
+                found.extend(post_of(row) for row in connection.execute(query))
+        return sorted(found, key=lambda post: (post.publish_at, post.id))
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as connection:

@@ -26,6 +26,7 @@ def create_app(wiring: Wiring) -> Flask:
 
     from scheduler.web import auth, security
     from scheduler.web.accounts import accounts
+    from scheduler.web.calendar import calendar
     from scheduler.web.editor import editor
     from scheduler.web.history import history
     from scheduler.web.hooks import hooks
@@ -43,6 +44,7 @@ def create_app(wiring: Wiring) -> Flask:
     app.register_blueprint(sources)
     app.register_blueprint(editor)
     app.register_blueprint(imports)
+    app.register_blueprint(calendar)
 
     @app.errorhandler(HTTPException)
     def _error(error: HTTPException) -> tuple[Response | str, int]:
@@ -96,4 +98,8 @@ def _languages(app: Flask, wiring: Wiring) -> None:
         def may(action: str) -> bool:
             return g.get("user") is not None and team.may(g.user.role, action)
 
-        return {"when": lambda moment: i18n.when(moment, g.locale, timezone), "may": may}
+        return {
+            "when": lambda moment: i18n.when(moment, g.locale, timezone),
+            "day_name": lambda day: i18n.day_name(day, g.locale),
+            "may": may,
+        }

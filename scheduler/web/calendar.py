@@ -23,6 +23,9 @@ calendar = Blueprint("calendar", __name__)
 
 #: What the calendar shows: what is planned or still to happen (not cancelled posts).
 SHOWN = (State.DRAFT, State.SCHEDULED, State.PUBLISHING, State.PUBLISHED, State.FAILED, State.NEEDS_ATTENTION)
+#: The most cards one day shows; the others are counted, with a link to the queue (a burst at a
+#: slot can put hundreds of posts on one day).
+PER_DAY = 12
 #: Posts that can still be moved.
 MOVABLE = frozenset({State.DRAFT, State.SCHEDULED, State.FAILED, State.NEEDS_ATTENTION})
 
@@ -58,16 +61,21 @@ def index() -> str:
     end = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
     platform = request.args.get("platform", "")
     account = request.args.get("account", "")
-    posts = wiring().store.list_posts(
+    store = wiring().store
+    times = store.post_times(
         states=SHOWN,
-        platforms=[platform] if platform else [],
-        accounts=[account] if account else [],
         start=start,
         end=end,
+        platforms=[platform] if platform else [],
+        accounts=[account] if account else [],
     )
-    by_day: dict[dt.date, list[QueuedPost]] = {day: [] for day in days}
-    for post in posts:
-        by_day.setdefault((post.due_at or post.publish_at).astimezone(zone).date(), []).append(post)
+    placed: dict[dt.date, list[int]] = {day: [] for day in days}
+    for post_id, at in times:
+        placed.setdefault(at.astimezone(zone).date(), []).append(post_id)
+    shown_ids = [post_id for ids in placed.values() for post_id in ids[:PER_DAY]]
+    posts = {post.id: post for post in store.get_many(shown_ids)}
+    by_day = {day: [posts[i] for i in ids[:PER_DAY] if i in posts] for day, ids in placed.items()}
+    hidden = {day: len(ids) - len(by_day[day]) for day, ids in placed.items()}
     step = dt.timedelta(days=28 if view == "month" else 7)
     previous = (anchor.replace(day=1) - dt.timedelta(days=1)) if view == "month" else anchor - step
     following = (anchor.replace(day=1) + dt.timedelta(days=32)).replace(day=1) if view == "month" else anchor + step
@@ -76,13 +84,14 @@ def index() -> str:
         view=view,
         days=days,
         by_day=by_day,
+        hidden=hidden,
         anchor=anchor,
         today=today,
         previous=previous,
         following=following,
         platform=platform,
         account=account,
-        platforms=sorted({name for name, _ in wiring().accounts} | {post.platform for post in posts}),
+        platforms=sorted({name for name, _ in wiring().accounts} | {post.platform for post in posts.values()}),
         movable=MOVABLE,
         zone=zone,
     )

@@ -8,8 +8,8 @@ import datetime as dt
 
 from flask import Flask
 
-from scheduler.models import State
-from scheduler.storage import Store
+from scheduler.models import Content, State
+from scheduler.storage import NewPost, Store
 from tests.web.conftest import english, queue_posts, sign_in
 
 # NOW is Monday 2030-01-07 08:00 UTC; queue_posts puts post n on Tuesday 2030-01-08 at 09:00+n Berlin time.
@@ -87,3 +87,23 @@ def test_published_posts_are_shown_but_cannot_be_moved(app: Flask, store: Store)
     answer = client.post(f"/api/posts/{post_id}/move", json={"day": "2030-01-10"}, headers={"X-CSRF-Token": csrf})
     assert answer.status_code == 400
     assert store.get(post_id).state == State.PUBLISHED
+
+
+def test_a_busy_day_shows_its_first_posts_and_says_how_many_more(app: Flask, store: Store):
+    from scheduler.web.calendar import PER_DAY
+
+    base = dt.datetime(2030, 1, 9, 8, 0, tzinfo=dt.UTC)
+    store.add(
+        [
+            NewPost(f"burst-{n}", "mastodon", f"team{n}", base, Content((f"Burst {n}",), "de"))
+            for n in range(PER_DAY + 7)
+        ],
+        state=State.SCHEDULED,
+        now=base - dt.timedelta(days=3),
+        reason="burst",
+    )
+    client = english(app.test_client())
+    sign_in(client, "erika")
+    wednesday = client.get("/calendar").get_data(as_text=True).split('data-day="2030-01-09"')[1].split("</section>")[0]
+    assert wednesday.count('class="card') == PER_DAY
+    assert "7 more posts" in wednesday
