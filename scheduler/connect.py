@@ -15,6 +15,7 @@ from scheduler.platforms import registry
 if TYPE_CHECKING:
     from pydantic import SecretStr
 
+    from scheduler.platforms.oauth import Tokens
     from scheduler.wiring import Wiring
 
 
@@ -93,6 +94,60 @@ def connect_with_secret(
     return _keep(wiring, platform, account, fields)
 
 
+@dataclass(frozen=True, slots=True)
+class OAuthApp:
+    """The platform app an account signs in with: its client id and (a confidential app's) secret."""
+
+    client_id: str
+    client_secret: SecretStr | None = None
+
+    def __repr__(self) -> str:
+        return f"OAuthApp(client_id={self.client_id!r}, client_secret={'yes' if self.client_secret else 'no'})"
+
+
+def configured(wiring: Wiring, platform: str, account: str) -> dict[str, str]:
+    """What the settings say of an account, field by field (SCHEDULER_<PLATFORM>_<FIELD> for the
+    `default` one, SCHEDULER_ACCOUNTS__<PLATFORM>__<NAME>__<FIELD> for a named one), completed by what
+    the token store keeps for it (an earlier sign-in's app): the settings win, so a new client id
+    set there is used at the next sign-in."""
+    from pydantic import SecretStr
+
+    from scheduler.tokenstore import TokenStore
+
+    fields = dict(TokenStore(wiring.settings.token_store).load().get(f"{platform}:{account}", {}))
+    if account == "default":
+        given = {name: getattr(wiring.settings, f"{platform}_{name}", None) for name in registry.get(platform).settings}
+    else:
+        named = wiring.settings.accounts.get(platform, {}).get(account)
+        given = {name: getattr(named, name) for name in named.model_fields_set} if named is not None else {}
+    for name, value in given.items():
+        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value or "")
+        if text:
+            fields[name] = text
+    return fields
+
+
+def setting_name(platform: str, account: str, field: str) -> str:
+    """The variable that sets an account's field: SCHEDULER_X_CLIENT_ID, SCHEDULER_ACCOUNTS__X__TEAM__CLIENT_ID."""
+    from scheduler.config import ENV_PREFIX
+
+    if account == "default":
+        return f"{ENV_PREFIX}{platform.upper()}_{field.upper()}"
+    return f"{ENV_PREFIX}ACCOUNTS__{platform.upper()}__{account.upper()}__{field.upper()}"
+
+
+def oauth_app(wiring: Wiring, platform: str, account: str) -> OAuthApp | None:
+    """The app the settings (or an earlier sign-in, kept in the token store) name for the account;
+    None when no client id is set."""
+    from pydantic import SecretStr
+
+    fields = configured(wiring, platform, account)
+    if not fields.get("client_id"):
+        return None
+    secret = fields.get("client_secret")
+    return OAuthApp(fields["client_id"], SecretStr(secret) if secret else None)
+
+
 def connect_with_oauth(
     wiring: Wiring,
     platform: str,
@@ -108,31 +163,63 @@ def connect_with_oauth(
     token_url: str | None = None,
 ) -> Connected:
     """Sign in through the browser (`show` opens or prints the address), exchange the code for
-    tokens (long-lived where the platform has them, a page's own token on Facebook) and keep them."""
-    from scheduler.platforms.oauth import long_lived, sign_in
+    tokens and keep them (`keep_signed_in`)."""
+    from scheduler.platforms.oauth import sign_in
+
+    spec = registry.get(platform)
+    assert spec.oauth is not None, f"{platform} has no OAuth sign-in"
+    base = _base(wiring, platform, base_url)  # before the browser: a missing server is said at once
+    tokens = sign_in(
+        spec.oauth,
+        client_id=client_id,
+        client_secret=client_secret,
+        http=wiring.http(),
+        open_browser=show,
+        now=now,
+        authorize_url=authorize_url,
+        token_url=token_url,
+    )
+    return keep_signed_in(
+        wiring,
+        platform,
+        account,
+        tokens,
+        app=OAuthApp(client_id, client_secret),
+        now=now(),
+        base_url=base,
+        options=options,
+        token_url=token_url,
+    )
+
+
+def keep_signed_in(
+    wiring: Wiring,
+    platform: str,
+    account: str,
+    tokens: Tokens,
+    *,
+    app: OAuthApp,
+    now: dt.datetime,
+    base_url: str | None = None,
+    options: Mapping[str, str | None] | None = None,
+    token_url: str | None = None,
+) -> Connected:
+    """After a sign-in (in the terminal's browser or the dashboard): the long-lived tokens where the
+    platform has them (a page's own token on Facebook), checked with the platform and kept with the
+    app's credentials (refreshing needs them) and the account's `keeps`."""
+    from scheduler.platforms.oauth import Tokens, long_lived
     from scheduler.platforms.tokens import stored_fields
 
     spec = registry.get(platform)
     assert spec.oauth is not None, f"{platform} has no OAuth sign-in"
     base = _base(wiring, platform, base_url)
     http = wiring.http()
-    tokens = sign_in(
-        spec.oauth,
-        client_id=client_id,
-        client_secret=client_secret,
-        http=http,
-        open_browser=show,
-        now=now,
-        authorize_url=authorize_url,
-        token_url=token_url,
-    )
+    client_id, client_secret = app.client_id, app.client_secret
     tokens = long_lived(
-        spec.oauth, tokens, client_id=client_id, client_secret=client_secret, http=http, now=now(), token_url=token_url
+        spec.oauth, tokens, client_id=client_id, client_secret=client_secret, http=http, now=now, token_url=token_url
     )
     given = {name: str(value) for name, value in (options or {}).items() if value}
     if spec.connect.finish is not None:
-        from scheduler.platforms.oauth import Tokens
-
         tokens = Tokens(spec.connect.finish(base, given, tokens.access_token, http), None, None)
     fields = {"base_url": base, "client_id": client_id, **stored_fields(tokens)}
     if client_secret is not None:

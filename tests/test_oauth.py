@@ -53,7 +53,7 @@ def _sign_in_process(
     return subprocess.CompletedProcess(process.args, process.returncode, out, line + err), page.text
 
 
-SignIn = Callable[[list[str], str], tuple[Result, str]]
+SignIn = Callable[..., tuple[Result, str]]
 
 
 @pytest.fixture
@@ -63,8 +63,8 @@ def sign_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scheduler_env: Call
     on a thread of its own; the test opens the address once the command has written it to stderr.
     Returns the command's result and the page the browser got."""
 
-    def invoke(args: list[str], client_secret: str) -> tuple[Result, str]:
-        scheduler_env(SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"))
+    def invoke(args: list[str], client_secret: str, **env: str) -> tuple[Result, str]:
+        scheduler_env(SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"), **env)
         monkeypatch.chdir(ROOT)
         out, err = io.StringIO(), io.StringIO()
         ended: list[int | BaseException] = []
@@ -131,6 +131,35 @@ def test_x_sign_in_with_pkce_stores_the_tokens(tmp_path: Path):
     assert saved["token"] == "x-issued-token" and saved["refresh_token"].startswith("refresh-") and saved["expires_at"]
     for secret in ("client-s3cret", "x-issued-token", saved["refresh_token"]):
         assert secret not in result.stdout + result.stderr
+
+
+def test_without_client_id_the_app_comes_from_the_settings(tmp_path: Path, sign_in: SignIn):
+    """SCHEDULER_X_CLIENT_ID and _CLIENT_SECRET, as the dashboard's sign-in reads them: no prompt."""
+    pytest.importorskip("twitter_text")
+    with (
+        OAuthFake(client_id="cid", client_secret="client-s3cret", access_token="x-issued-token") as oauth,
+        XFake(token="x-issued-token") as x,
+    ):
+        args = [
+            "x",
+            "--base-url",
+            x.url,
+            "--authorize-url",
+            f"{oauth.url}/authorize",
+            "--token-url",
+            f"{oauth.url}/token",
+        ]
+        result, _ = sign_in(args, "not-read", SCHEDULER_X_CLIENT_ID="cid", SCHEDULER_X_CLIENT_SECRET="client-s3cret")
+    assert result.code == 0, result.err
+    saved = json.loads((tmp_path / "tokens.json").read_text())["x:default"]
+    assert saved["client_id"] == "cid" and saved["client_secret"] == "client-s3cret"
+
+
+def test_without_client_id_or_its_setting_the_error_names_both(run, scheduler_env, tmp_path: Path):
+    scheduler_env(SCHEDULER_TOKEN_STORE=str(tmp_path / "tokens.json"))
+    result = run("auth", "x", "--no-browser")
+    assert result.code != 0 and "needs --client-id" in result.err and "or SCHEDULER_X_CLIENT_ID" in result.err
+    assert "Traceback" not in result.err
 
 
 def test_linkedin_sign_in_without_pkce_sends_the_secret_in_the_form(tmp_path: Path, sign_in: SignIn):

@@ -56,7 +56,7 @@ def auth(
 
     from pydantic import SecretStr
 
-    from scheduler.connect import connect_with_oauth, connect_with_secret, missing_option
+    from scheduler.connect import connect_with_oauth, connect_with_secret, missing_option, oauth_app, setting_name
     from scheduler.wiring import Wiring
 
     wiring = Wiring.from_environment(clock=clock())
@@ -76,11 +76,17 @@ def auth(
         )
         click.echo(f"stored {connected.key} ({connected.who} at {connected.base_url}) in {wiring.settings.token_store}")
         return 0
-    if not client_id:
+    app = None if client_id else oauth_app(wiring, platform, account)  # the settings' app, or the last sign-in's
+    if app is not None:
+        client_id, client_secret = app.client_id, app.client_secret
+    elif not client_id:
         raise click.UsageError(
-            f"{platform} sign-in needs --client-id (from your app in the platform's developer portal)"
+            f"{platform} sign-in needs --client-id (from your app in the platform's developer portal) "
+            f"or {setting_name(platform, account, 'client_id')}"
         )
-    secret = _secret("Client secret (empty for a public client)")
+    else:
+        secret = _secret("Client secret (empty for a public client)")
+        client_secret = SecretStr(secret) if secret else None
 
     def show(url: str) -> None:
         if no_browser or not webbrowser.open(url):
@@ -91,7 +97,7 @@ def auth(
         platform,
         account,
         client_id=client_id,
-        client_secret=SecretStr(secret) if secret else None,
+        client_secret=client_secret,
         show=show,
         now=clock(),
         base_url=base_url,

@@ -26,7 +26,7 @@ from scheduler.platforms.base import REDACTED, ApiClient, Outcome, Payload, Publ
 from scheduler.platforms.meta import GRAPH_VERSION
 from scheduler.platforms.oauth import Provider, page_token
 from scheduler.platforms.rehearsed import Answer, RecordedRequest, made_up
-from scheduler.platforms.spec import ClientParts, Connect, Platform, Setting
+from scheduler.platforms.spec import ClientParts, Connect, Platform, Setting, app_settings
 from scheduler.text.length import measure_facebook
 
 if TYPE_CHECKING:
@@ -193,5 +193,6 @@ PLATFORM = Platform(
         "base_url": Setting("the Graph API base with its version (default: the one we support), or empty"),
         "page_id": Setting("the Facebook page id (digits), or empty"),
         "token": Setting("a page access token with pages_manage_posts, or empty", secret=True),
+        **app_settings("Facebook"),
     },
 )

@@ -25,7 +25,7 @@ from scheduler.platforms import uploads
 from scheduler.platforms.base import ApiClient, Outcome, Payload, PublishResult, Reconciliation
 from scheduler.platforms.oauth import Provider
 from scheduler.platforms.rehearsed import Answer, RecordedRequest, made_up
-from scheduler.platforms.spec import ClientParts, Connect, Platform, Setting
+from scheduler.platforms.spec import ClientParts, Connect, Platform, Setting, app_settings
 from scheduler.text import littletext
 from scheduler.text.length import measure_linkedin
 
@@ -332,5 +332,6 @@ PLATFORM = Platform(
             "the author URN, e.g. urn:li:organization:123456, or empty",
             pattern=r"^(urn:li:(organization|person):[\w-]+)?$",
         ),
+        **app_settings("LinkedIn"),
     },
 )

@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -99,13 +99,67 @@ def sign_in(
     token_url: str | None = None,
 ) -> Tokens:
     """Run the authorisation-code flow and return the tokens; `AuthorisationError` when refused."""
-    state, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(64)
+    state, verifier = new_sign_in()
     handler, result = _callback()
     from http.server import HTTPServer  # only while signing in
 
     server = HTTPServer(("127.0.0.1", port), handler)
     server.timeout = 1.0
     redirect_uri = f"http://127.0.0.1:{server.server_port}/callback"
+    deadline = threading.Event()
+    timer = threading.Timer(timeout, deadline.set)
+    timer.start()
+    try:
+        # in a thread of its own: a browser that runs in this terminal must not block the callback
+        address = authorize_address(
+            provider,
+            client_id=client_id,
+            redirect_uri=redirect_uri,
+            state=state,
+            verifier=verifier,
+            authorize_url=authorize_url,
+        )
+        threading.Thread(target=open_browser, args=(address,), daemon=True).start()
+        while "code" not in result and "error" not in result and not deadline.is_set():
+            server.handle_request()
+    finally:
+        timer.cancel()
+        server.server_close()
+    if "error" in result:
+        raise AuthorisationError(refusal(provider, result))
+    if "code" not in result:
+        raise AuthorisationError(f"{provider.name} sign-in timed out after {timeout:.0f} s; run scheduler auth again")
+    if result.get("state") != state:
+        raise AuthorisationError(f"{provider.name} sign-in answered with a wrong state; run scheduler auth again")
+    return redeem(
+        provider,
+        result["code"],
+        client_id=client_id,
+        client_secret=client_secret,
+        redirect_uri=redirect_uri,
+        verifier=verifier,
+        http=http,
+        now=now(),
+        token_url=token_url,
+    )
+
+
+def new_sign_in() -> tuple[str, str]:
+    """A fresh sign-in's random `state` and PKCE verifier (kept by whoever receives the redirect)."""
+    return secrets.token_urlsafe(24), secrets.token_urlsafe(64)
+
+
+def authorize_address(
+    provider: Provider,
+    *,
+    client_id: str,
+    redirect_uri: str,
+    state: str,
+    verifier: str,
+    authorize_url: str | None = None,
+) -> str:
+    """The provider's authorisation address for one sign-in: the PKCE challenge (never the verifier)
+    where the provider takes one."""
     query = {
         "response_type": "code",
         "client_id": client_id,
@@ -115,29 +169,31 @@ def sign_in(
     }
     if provider.pkce:
         query.update(code_challenge=_challenge(verifier), code_challenge_method="S256")
-    deadline = threading.Event()
-    timer = threading.Timer(timeout, deadline.set)
-    timer.start()
-    try:
-        # in a thread of its own: a browser that runs in this terminal must not block the callback
-        address = f"{authorize_url or provider.authorize_url}?{urlencode(query)}"
-        threading.Thread(target=open_browser, args=(address,), daemon=True).start()
-        while "code" not in result and "error" not in result and not deadline.is_set():
-            server.handle_request()
-    finally:
-        timer.cancel()
-        server.server_close()
-    if "error" in result:
-        raise AuthorisationError(
-            f"{provider.name} sign-in refused: {result.get('error_description') or result['error']}"
-        )
-    if "code" not in result:
-        raise AuthorisationError(f"{provider.name} sign-in timed out after {timeout:.0f} s; run scheduler auth again")
-    if result.get("state") != state:
-        raise AuthorisationError(f"{provider.name} sign-in answered with a wrong state; run scheduler auth again")
+    return f"{authorize_url or provider.authorize_url}?{urlencode(query)}"
+
+
+def refusal(provider: Provider, answer: Mapping[str, str]) -> str:
+    """What a redirect with `?error=…` (the person said no, or the app is misconfigured) means."""
+    return f"{provider.name} sign-in refused: {answer.get('error_description') or answer.get('error', '')}"
+
+
+def redeem(
+    provider: Provider,
+    code: str,
+    *,
+    client_id: str,
+    client_secret: SecretStr | None,
+    redirect_uri: str,
+    verifier: str,
+    http: HttpClient,
+    now: dt.datetime,
+    token_url: str | None = None,
+) -> Tokens:
+    """Exchange a redirect's code for tokens at the token endpoint (the verifier where the provider
+    takes PKCE; the client secret as HTTP Basic or a form field, as the provider wants it)."""
     form = {
         "grant_type": "authorization_code",
-        "code": result["code"],
+        "code": code,
         "redirect_uri": redirect_uri,
         "client_id": client_id,
     }
@@ -150,7 +206,7 @@ def sign_in(
     elif secret:
         form["client_secret"] = secret
     answer = http.request("POST", token_url or provider.token_url, data=form, headers=headers).json()
-    return tokens_from(answer, now=now())
+    return tokens_from(answer, now=now)
 
 
 def tokens_from(

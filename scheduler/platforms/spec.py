@@ -110,6 +110,15 @@ class Setting:
     le: int | None = None
 
 
+def app_settings(title: str) -> dict[str, Setting]:
+    """The settings of the platform app an OAuth platform's `default` account signs in with
+    (`scheduler auth` and the dashboard's sign-in button read them; refreshing a token needs them)."""
+    return {
+        "client_id": Setting(f"the client id of your {title} app (its developer portal), or empty"),
+        "client_secret": Setting(f"the client secret of your {title} app, or empty for a public client", secret=True),
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class Platform:
     """Everything the rest of the package knows of one platform."""

@@ -34,7 +34,7 @@ from scheduler.platforms import meta, uploads
 from scheduler.platforms.base import REDACTED, ApiClient, Journal, Outcome, Payload, PublishResult, Reconciliation
 from scheduler.platforms.oauth import Provider
 from scheduler.platforms.rehearsed import Answer, RecordedRequest, made_up
-from scheduler.platforms.spec import ClientParts, Connect, Platform, Setting
+from scheduler.platforms.spec import ClientParts, Connect, Platform, Setting, app_settings
 from scheduler.text.length import measure_threads
 
 if TYPE_CHECKING:
@@ -384,5 +384,6 @@ PLATFORM = Platform(
         "base_url": Setting("the Threads API base with its version (default: the one we support), or empty"),
         "user_id": Setting("the Threads user id, or me", default="me"),
         "token": Setting("a long-lived Threads token with threads_content_publish, or empty", secret=True),
+        **app_settings("Threads"),
     },
 )

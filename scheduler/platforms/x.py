@@ -25,7 +25,7 @@ from scheduler.platforms import uploads
 from scheduler.platforms.base import ApiClient, Journal, Outcome, Payload, PublishResult, Reconciliation
 from scheduler.platforms.oauth import Provider
 from scheduler.platforms.rehearsed import Answer, RecordedRequest, made_up
-from scheduler.platforms.spec import ClientParts, Connect, Platform, Setting
+from scheduler.platforms.spec import ClientParts, Connect, Platform, Setting, app_settings
 from scheduler.text.length import measure_x
 
 if TYPE_CHECKING:
@@ -296,5 +296,6 @@ PLATFORM = Platform(
     settings={
         "base_url": Setting("the X API base, e.g. https://api.x.com (the default)"),
         "token": Setting("an OAuth 2.0 user-context access token with tweet.write, or empty", secret=True),
+        **app_settings("X"),
     },
 )

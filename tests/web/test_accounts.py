@@ -55,16 +55,14 @@ def test_each_account_says_whether_it_is_connected_whom_it_posts_as_and_when_its
     assert "dry run" in bluesky and "its posts are written to the outbox and stay queued" in bluesky
 
 
-def test_no_secret_reaches_the_page_or_the_sign_in_answer(app: Flask):
+def test_no_secret_reaches_the_page_or_the_sign_in_address(app: Flask):
     client = english(app.test_client())
     csrf = sign_in(client, "ada")
     pages = [client.get("/accounts").get_data(as_text=True)]
-    answer = client.post(
-        "/accounts/sign-in",
-        data={"platform": "linkedin", "account": "default", "csrf_token": csrf},
-        follow_redirects=True,
-    )
-    pages.append(answer.get_data(as_text=True))
+    answer = client.post("/accounts/oauth/linkedin/start", data={"account": "default", "csrf_token": csrf})
+    assert answer.status_code == 302 and "client_id=app-123" in answer.headers["Location"]
+    for secret in SECRETS:
+        assert secret not in answer.headers["Location"]  # the platform's sign-in address
     for page in pages:
         assert "urn:li:organization:42" in page  # the page shows the accounts …
         for secret in SECRETS:
@@ -77,19 +75,21 @@ def test_an_admin_gets_the_sign_in_command_and_an_editor_only_sees_who_may(app: 
     page = admin.get("/accounts").get_data(as_text=True)
     assert "Sign in to LinkedIn again" in page  # connected: sign in again
     assert "scheduler auth bluesky" in page  # a pasted secret: the command, no button
-    answer = admin.post("/accounts/sign-in", data={"platform": "linkedin", "account": "default", "csrf_token": csrf})
-    assert answer.status_code == 302 and answer.headers["Location"].endswith("/accounts#account-linkedin-default")
-    shown = admin.get("/accounts").get_data(as_text=True)
-    assert "For now, run on the server: scheduler auth linkedin --client-id … --author … — then restart" in shown
-    not_oauth = admin.post("/accounts/sign-in", data={"platform": "mastodon", "account": "default", "csrf_token": csrf})
+    assert 'action="/accounts/oauth/linkedin/start"' in page
+    assert "this redirect URI registered with that app: <code>http://localhost/accounts/oauth/callback</code>" in page
+    answer = admin.post("/accounts/oauth/linkedin/start", data={"account": "default", "csrf_token": csrf})
+    assert answer.status_code == 302 and answer.headers["Location"].startswith(
+        "https://www.linkedin.com/oauth/v2/authorization?"
+    )  # the app of the last sign-in, kept in the token store
+    not_oauth = admin.post("/accounts/oauth/mastodon/start", data={"account": "default", "csrf_token": csrf})
     assert not_oauth.status_code == 404
 
     editor = english(app.test_client())
     csrf = sign_in(editor, "erika")
     page = editor.get("/accounts").get_data(as_text=True)
-    assert "/accounts/sign-in" not in page and "scheduler auth bluesky" not in page
+    assert "/accounts/oauth/" not in page and "scheduler auth bluesky" not in page
     assert "An admin connects it by signing in with LinkedIn." in page
-    forged = editor.post("/accounts/sign-in", data={"platform": "linkedin", "account": "default", "csrf_token": csrf})
+    forged = editor.post("/accounts/oauth/linkedin/start", data={"account": "default", "csrf_token": csrf})
     assert forged.status_code == 403
 
 
