@@ -7,10 +7,10 @@ watcher, whose reasons name them."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from scheduler.errors import FitError, InputError
+from scheduler.errors import FitError, InputError, SchedulerError
 from scheduler.models import Issue, Post, QueuedPost, State
 from scheduler.newsletter import Limits
 from scheduler.planner import Holidays, Request, SlotRule, plan
@@ -395,3 +395,20 @@ def reschedule_to_day(
             f"give a time, e.g. {day.isoformat()}T10:00"
         )
     return reschedule(store, post_id, at, now=now, force=True, timezone=timezone, actor=actor)
+
+
+def reschedule_posts_to_day(
+    store: Store, ids: Iterable[int], day: dt.date, *, planning: Planning, now: dt.datetime, actor: str | None = None
+) -> tuple[list[int], list[tuple[int, str]]]:
+    """Move posts to the first free posting slot of `day`, each as `reschedule_to_day` does (the
+    dashboard's bulk move); the ids moved, and each refused one with the reason."""
+    moved: list[int] = []
+    refused: list[tuple[int, str]] = []
+    for post_id in ids:
+        try:
+            reschedule_to_day(store, post_id, day, planning=planning, now=now, actor=actor)
+        except SchedulerError as error:
+            refused.append((post_id, str(error)))
+        else:
+            moved.append(post_id)
+    return moved, refused

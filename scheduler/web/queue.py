@@ -6,11 +6,14 @@ cancel` (`scheduler.approval`); what each user may do is checked here, on the se
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from scheduler import approval
 from scheduler.models import State
+from scheduler.queueing import reschedule_posts_to_day
 from scheduler.web.auth import require, user, wiring
 from scheduler.web.i18n import gettext, ngettext
 
@@ -54,12 +57,14 @@ def index() -> str:
 def bulk() -> Response:
     action = request.form.get("action", "")
     ids = [int(value) for value in request.form.getlist("post") if value.isdigit()]
-    if action not in ("approve", "cancel"):
+    if action not in ("approve", "cancel", "reschedule"):
         flash(gettext("Choose what to do with the chosen posts."), "error")
         return redirect(url_for("queue.index"))
     require(action)
     now = wiring().clock()
     store = wiring().store
+    if action == "reschedule":
+        return _move(ids, request.form.get("day", ""))
     if action == "approve":
         outcome = approval.approve(store, ids, now=now, actor=user().name, four_eyes=wiring().settings.four_eyes)
     else:
@@ -76,6 +81,23 @@ def bulk() -> Response:
             gettext("#%(id)d: you queued, edited or submitted it; another approver approves it.", id=post_id), "error"
         )
     return redirect(request.referrer if _same_site(request.referrer) else url_for("queue.index"))
+
+
+def _move(ids: list[int], day_text: str) -> Response:
+    """Move the chosen posts to the first free slot of a day, as `queue reschedule ID DAY` does."""
+    back = request.referrer if _same_site(request.referrer) else url_for("queue.index")
+    try:
+        day = dt.date.fromisoformat(day_text)
+    except ValueError:
+        flash(gettext("Choose the day to move the posts to."), "error")
+        return redirect(back)
+    moved, refused = reschedule_posts_to_day(
+        wiring().store, ids, day, planning=wiring().planning, now=wiring().clock(), actor=user().name
+    )
+    flash(ngettext("%(num)d post moved.", "%(num)d posts moved.", len(moved)), "done")
+    for post_id, why in refused:
+        flash(f"#{post_id}: {why}", "error")
+    return redirect(back)
 
 
 def _same_site(address: str | None) -> bool:

@@ -72,3 +72,26 @@ def test_a_long_queue_shows_its_first_page_and_says_how_many_more(app: Flask, st
     assert f"Meldung {PAGE - 1}" in page and f"Meldung {PAGE}<" not in page
     page = client.get("/queue?account=nobody").get_data(as_text=True)
     assert "No posts." in page
+
+
+def test_chosen_posts_are_moved_to_a_day_in_bulk_each_to_a_free_slot_or_refused_with_the_reason(
+    app: Flask, store: Store
+):
+    ids = queue_posts(store, 2, state=State.SCHEDULED)
+    client = english(app.test_client())
+    csrf = sign_in(client, "erika")  # an editor may reschedule
+    answer = client.post(
+        "/queue/bulk",
+        data={"action": "reschedule", "day": "2030-01-10", "post": [str(i) for i in ids], "csrf_token": csrf},
+    )
+    assert answer.status_code == 302
+    times = sorted(store.get(i).publish_at for i in ids)
+    assert [t.isoformat() for t in times] == ["2030-01-10T08:00:00+00:00", "2030-01-10T11:30:00+00:00"]  # 09:00, 12:30
+    assert {store.history(i)[-1].actor for i in ids} == {"erika"}
+    assert "2 posts moved." in client.get("/queue").get_data(as_text=True)
+    client.post(
+        "/queue/bulk", data={"action": "reschedule", "day": "2030-01-12", "post": [str(ids[0])], "csrf_token": csrf}
+    )
+    page = client.get("/queue").get_data(as_text=True)
+    assert "0 posts moved." in page and "which has no posting slots" in page  # a Saturday
+    assert store.get(ids[0]).publish_at == times[0] or store.get(ids[0]).publish_at == times[1]
