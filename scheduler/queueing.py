@@ -289,6 +289,42 @@ def edit_text(
     )
 
 
+def edit_alt_texts(
+    store: Store, post_id: int, alts: Sequence[str], *, now: dt.datetime, actor: str | None = None
+) -> QueuedPost:
+    """Replace the alt texts of a post's images, one per image in order: none may be empty, and
+    each within the platform's limit for alt text; otherwise an `InputError` and nothing changes."""
+    from scheduler.models import Image
+    from scheduler.storage.transitions import EDITABLE
+
+    post = store.get(post_id)
+    if len(alts) != len(post.images):
+        raise InputError(f"post {post_id} has {len(post.images)} images; give one alt text for each")
+    most = registry.get(post.platform).images.max_alt
+    images = []
+    for number, (image, alt) in enumerate(zip(post.images, alts, strict=True), start=1):
+        text = " ".join(alt.split())
+        if not text:
+            raise InputError(
+                f"post {post_id}: image {number} needs an alt text (what it shows, for those who cannot see it)"
+            )
+        if most is not None and len(text) > most:
+            raise InputError(
+                f"post {post_id}: the alt text of image {number} has {len(text)} characters; "
+                f"{registry.get(post.platform).title} takes at most {most}; shorten it"
+            )
+        images.append(Image(image.path, text).as_dict())
+    return store.update_fields(
+        post_id,
+        now=now,
+        reason="alt texts edited",
+        allowed_from=EDITABLE,
+        action="be edited",
+        values={"images": images},
+        actor=actor,
+    )
+
+
 def _local(moment: dt.datetime, timezone: str) -> str:
     from zoneinfo import ZoneInfo
 

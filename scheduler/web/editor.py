@@ -211,6 +211,22 @@ def edit(post_id: int) -> Response | tuple[str, int]:
     return _back(post_id)
 
 
+@editor.post("/posts/<int:post_id>/images")
+def alt_texts(post_id: int) -> Response:
+    """Save the alt texts of the post's images, through the use case `queueing.edit_alt_texts`."""
+    require("edit")
+    _post(post_id)
+    try:
+        queueing.edit_alt_texts(
+            wiring().store, post_id, request.form.getlist("alt"), now=wiring().clock(), actor=user().name
+        )
+    except (InputError, QueueError) as error:
+        flash(gettext("Not saved: %(why)s", why=str(error)), "error")
+        return _back(post_id)
+    flash(gettext("Alt texts saved."), "done")
+    return _back(post_id)
+
+
 def _fit_words(post: QueuedPost, texts: Sequence[str], limits: Mapping[str, int], error: FitError) -> str:
     """Why the text was not saved, in the reader's language: the first part the platform's rule
     (the one `edit_text` applied) refuses."""

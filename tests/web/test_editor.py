@@ -421,3 +421,40 @@ def test_an_empty_or_endless_comment_is_refused(app: Flask, store: Store):
 def test_a_comment_on_an_unknown_post_is_not_found(app: Flask):
     client, csrf = _client(app, "erika")
     assert client.post("/posts/999/comments", data={"csrf_token": csrf, "comment": "Hallo"}).status_code == 404
+
+
+def test_alt_texts_are_edited_each_needed_and_within_the_platforms_limit(app: Flask, store: Store):
+    images = (Image("/srv/bilder/fest.jpg", "Kinder beim Fest"), Image("/srv/bilder/buffet.jpg", "Das Buffet"))
+    post_id = _add(store, "Unser Sommerfest", images=images)
+    client, csrf = _client(app, "erika")
+    english(client)
+    page = _text(client, f"/posts/{post_id}")
+    assert "Alt text of image 1 (/srv/bilder/fest.jpg)" in page
+    answer = client.post(
+        f"/posts/{post_id}/images",
+        data={"alt": ["Kinder tanzen auf der Streuobstwiese", "  Das  Buffet am Abend "], "csrf_token": csrf},
+    )
+    assert answer.status_code == 303  # back to the editor, as every form of it answers
+    saved = store.get(post_id).images
+    assert [image.alt for image in saved] == ["Kinder tanzen auf der Streuobstwiese", "Das Buffet am Abend"]
+    assert [image.path for image in saved] == ["/srv/bilder/fest.jpg", "/srv/bilder/buffet.jpg"]
+    assert store.history(post_id)[-1].actor == "erika"
+    for alts, words in (
+        (["", "Das Buffet"], "image 1 needs an alt text"),
+        (["nur eins"], "give one alt text for each"),
+        (["x" * 1501, "Das Buffet"], "Mastodon takes at most 1500"),
+    ):
+        client.post(f"/posts/{post_id}/images", data={"alt": alts, "csrf_token": csrf})
+        assert words in _text(client, f"/posts/{post_id}")
+        assert [image.alt for image in store.get(post_id).images][1] == "Das Buffet am Abend"  # nothing changed
+    assert client.post(f"/posts/{post_id}/images", data={"alt": ["a", "b"]}).status_code == 400  # no CSRF token
+
+
+def test_alt_texts_of_a_published_post_cannot_be_changed(app: Flask, store: Store):
+    post_id = _add(store, "Schon draußen", images=(Image("/srv/bilder/fest.jpg", "Kinder beim Fest"),))
+    store.transition(post_id, State.SCHEDULED, reason="approved", now=NOW)
+    (claimed,) = store.claim_due(now=NOW + dt.timedelta(days=2), worker="w")
+    store.transition(post_id, State.PUBLISHED, reason="sent", now=NOW + dt.timedelta(days=2), fence=claimed)
+    client, csrf = _client(app, "anton")
+    client.post(f"/posts/{post_id}/images", data={"alt": ["Neu"], "csrf_token": csrf})
+    assert store.get(post_id).images[0].alt == "Kinder beim Fest"
