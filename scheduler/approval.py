@@ -27,6 +27,7 @@ SUBMITTED = "submitted for review"
 REJECTED = "rejected"
 #: The reason `queueing.edit_text` records, and how `requeue` begins a rewrite from an updated issue.
 EDITED = "text edited"
+ALT_EDITED = "alt texts edited"  # queueing.edit_alt_texts's reason (either may add ": approve it again")
 UPDATED_FROM = "updated from "
 #: The longest comment, in characters (a comment is a note on a post, not a document).
 COMMENT_LENGTH = 5000
@@ -50,7 +51,9 @@ def authors(history: Iterable[Transition]) -> set[str]:
         for change in history
         if change.actor
         and (
-            change.from_state is None or change.reason in (EDITED, SUBMITTED) or change.reason.startswith(UPDATED_FROM)
+            change.from_state is None
+            or change.reason == SUBMITTED
+            or change.reason.startswith((EDITED, ALT_EDITED, UPDATED_FROM))
         )
     }
 

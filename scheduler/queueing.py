@@ -265,10 +265,12 @@ def edit_text(
     now: dt.datetime,
     limits: Mapping[str, int] | None = None,
     actor: str | None = None,
+    approve_again: bool = False,
 ) -> QueuedPost:
     """Replace a post's text after checking it against its platform's limit: one text (the post
     becomes one part), or a thread's parts (the dashboard's editor: each part measured on its own,
-    empty parts left out). A part that does not fit is a `FitError` and nothing changes."""
+    empty parts left out). A part that does not fit is a `FitError` and nothing changes.
+    `approve_again`: an approved (scheduled) post goes back to draft, to be approved again."""
     post = store.get(post_id)
     parts = [text.strip()] if isinstance(text, str) else [part.strip() for part in text if part.strip()] or [""]
     for number, part in enumerate(parts, start=1):
@@ -281,19 +283,32 @@ def edit_text(
     return store.update_fields(
         post_id,
         now=now,
-        reason="text edited",
+        reason="text edited" + (AGAIN if approve_again and post.state == State.SCHEDULED else ""),
         allowed_from=EDITABLE,
         action="be edited",
         values={"parts": parts},
         actor=actor,
+        demote=_AGAIN if approve_again else None,
     )
 
 
+#: What an edit adds to the history's reason when it takes an approved post back to draft.
+AGAIN = ": approve it again"
+_AGAIN: Mapping[str, str] = {State.SCHEDULED: State.DRAFT}
+
+
 def edit_alt_texts(
-    store: Store, post_id: int, alts: Sequence[str], *, now: dt.datetime, actor: str | None = None
+    store: Store,
+    post_id: int,
+    alts: Sequence[str],
+    *,
+    now: dt.datetime,
+    actor: str | None = None,
+    approve_again: bool = False,
 ) -> QueuedPost:
     """Replace the alt texts of a post's images, one per image in order: none may be empty, and
-    each within the platform's limit for alt text; otherwise an `InputError` and nothing changes."""
+    each within the platform's limit for alt text; otherwise an `InputError` and nothing changes.
+    `approve_again`: an approved (scheduled) post goes back to draft, to be approved again."""
     from scheduler.models import Image
     from scheduler.storage.transitions import EDITABLE
 
@@ -317,11 +332,12 @@ def edit_alt_texts(
     return store.update_fields(
         post_id,
         now=now,
-        reason="alt texts edited",
+        reason="alt texts edited" + (AGAIN if approve_again and post.state == State.SCHEDULED else ""),
         allowed_from=EDITABLE,
         action="be edited",
         values={"images": images},
         actor=actor,
+        demote=_AGAIN if approve_again else None,
     )
 
 

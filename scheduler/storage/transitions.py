@@ -10,7 +10,7 @@ name none, their reason names the worker.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from sqlalchemy import and_, bindparam, insert, select, true, update
@@ -200,9 +200,11 @@ class Transitions(StoreBase):
         action: str,
         values: dict[str, Any],
         actor: str | None = None,
+        demote: Mapping[str, str] | None = None,
     ) -> QueuedPost:
         """Change fields of a post without changing its state (recorded as a transition to itself,
-        with its `actor`)."""
+        with its `actor`) — or, where `demote` maps its state to another (an approved post edited
+        goes back to draft), moving it there in the same statement."""
         aware(now, *values.values())
         with self.engine.begin() as connection:
             row = connection.execute(select(posts).where(posts.c.id == post_id)).first()
@@ -213,17 +215,18 @@ class Transitions(StoreBase):
                 raise QueueError(
                     f"post {post_id} is {post.state}; only {', '.join(sorted(allowed_from))} posts can {action}"
                 )
+            to_state = (demote or {}).get(post.state, post.state)
             updated = connection.execute(
                 update(posts)
                 .where(and_(posts.c.id == post_id, posts.c.state == post.state))
-                .values(updated_at=now, **values)
+                .values(updated_at=now, state=to_state, **values)
                 .returning(*posts.c)
             ).first()
             if updated is None:
                 raise QueueError(f"post {post_id} changed while this command ran; look at it again and retry")
             connection.execute(
                 insert(transitions).values(
-                    post_id=post_id, from_state=post.state, to_state=post.state, at=now, reason=reason, actor=actor
+                    post_id=post_id, from_state=post.state, to_state=to_state, at=now, reason=reason, actor=actor
                 )
             )
             self._notify(connection)

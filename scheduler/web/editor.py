@@ -116,6 +116,9 @@ def reason_words(reason: str) -> str:
         "approved": gettext("approved"),
         approval.SUBMITTED: gettext("submitted for review"),
         approval.EDITED: gettext("text edited"),
+        approval.EDITED + queueing.AGAIN: gettext("text edited: approve it again"),
+        approval.ALT_EDITED: gettext("alt texts edited"),
+        approval.ALT_EDITED + queueing.AGAIN: gettext("alt texts edited: approve it again"),
         "cancelled by hand": gettext("cancelled by hand"),
         "retry by hand": gettext("retry by hand"),
     }
@@ -201,7 +204,15 @@ def edit(post_id: int) -> Response | tuple[str, int]:
         return _back(post_id)
     limits = account_limits(post.platform, post.account)
     try:
-        queueing.edit_text(wiring().store, post_id, texts, now=wiring().clock(), limits=limits, actor=user().name)
+        queueing.edit_text(
+            wiring().store,
+            post_id,
+            texts,
+            now=wiring().clock(),
+            limits=limits,
+            actor=user().name,
+            approve_again=wiring().settings.require_approval,
+        )
     except FitError as error:
         return _page(post, texts, error=_fit_words(post, texts, limits, error), status=422)
     except QueueError as error:
@@ -218,7 +229,12 @@ def alt_texts(post_id: int) -> Response:
     _post(post_id)
     try:
         queueing.edit_alt_texts(
-            wiring().store, post_id, request.form.getlist("alt"), now=wiring().clock(), actor=user().name
+            wiring().store,
+            post_id,
+            request.form.getlist("alt"),
+            now=wiring().clock(),
+            actor=user().name,
+            approve_again=wiring().settings.require_approval,
         )
     except (InputError, QueueError) as error:
         flash(gettext("Not saved: %(why)s", why=str(error)), "error")

@@ -458,3 +458,24 @@ def test_alt_texts_of_a_published_post_cannot_be_changed(app: Flask, store: Stor
     client, csrf = _client(app, "anton")
     client.post(f"/posts/{post_id}/images", data={"alt": ["Neu"], "csrf_token": csrf})
     assert store.get(post_id).images[0].alt == "Kinder beim Fest"
+
+
+def test_editing_an_approved_post_takes_it_back_to_draft_to_be_approved_again(app: Flask, store: Store):
+    post_id = _add(store, "Unser Sommerfest am Samstag", images=(Image("/srv/bilder/fest.jpg", "Kinder beim Fest"),))
+    approver, approver_csrf = _client(app, "anton")
+    approver.post(f"/posts/{post_id}/approve", data={"csrf_token": approver_csrf})
+    assert store.get(post_id).state == State.SCHEDULED
+    editor, csrf = _client(app, "erika")
+    editor.post(
+        f"/posts/{post_id}/edit", data={"part": ["Unser Sommerfest: https://example.com/anders"], "csrf_token": csrf}
+    )
+    edited = store.get(post_id)
+    assert (edited.state, edited.parts) == (State.DRAFT, ("Unser Sommerfest: https://example.com/anders",))
+    assert store.history(post_id)[-1].reason == "text edited: approve it again"
+    assert "Text bearbeitet: neu freizugeben" in _text(editor, f"/posts/{post_id}")
+    approver.post(f"/posts/{post_id}/approve", data={"csrf_token": approver_csrf})  # anton did not edit it: allowed
+    assert store.get(post_id).state == State.SCHEDULED
+    approver.post(f"/posts/{post_id}/images", data={"alt": ["Kinder tanzen"], "csrf_token": approver_csrf})
+    assert store.get(post_id).state == State.DRAFT  # the alt text too
+    approver.post(f"/posts/{post_id}/approve", data={"csrf_token": approver_csrf})
+    assert store.get(post_id).state == State.DRAFT  # four eyes: anton edited it now, another approves it
