@@ -58,6 +58,20 @@ def authors(history: Iterable[Transition]) -> set[str]:
     }
 
 
+def reviews(store: Store, post_ids: Iterable[int]) -> dict[int, str]:
+    """Where the review of each of these drafts stands, from its history: "submitted" (waiting for
+    an approver) or "rejected" (back to its editor); a draft edited since, or never submitted, is
+    left out."""
+    said = store.last_reasons(list(post_ids), (SUBMITTED, REJECTED + ":", EDITED, ALT_EDITED, UPDATED_FROM, "approved"))
+    marks = {}
+    for post_id, reason in said.items():
+        if reason == SUBMITTED:
+            marks[post_id] = "submitted"
+        elif reason.startswith(REJECTED + ":"):
+            marks[post_id] = "rejected"
+    return marks
+
+
 def own_post(store: Store, post_id: int, actor: str) -> bool:
     """Whether `actor` prepared post `post_id` (see `authors`): in four-eyes mode they may not approve it."""
     return actor in authors(store.history(post_id))

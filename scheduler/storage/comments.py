@@ -9,8 +9,9 @@ column of the rewrite's line in the history (`items.rewrite` writes it).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Sequence
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, or_, select
 
 from scheduler.models import Comment, Rewritten
 from scheduler.storage.base import StoreBase, aware, no_post
@@ -36,6 +37,30 @@ class Comments(StoreBase):
         query = select(comments).where(comments.c.post_id == post_id).order_by(comments.c.at, comments.c.id)
         with self.engine.connect() as connection:
             return [Comment(r.id, r.post_id, r.author, r.text, r.at) for r in connection.execute(query)]
+
+    def last_reasons(self, post_ids: Collection[int], prefixes: Sequence[str]) -> dict[int, str]:
+        """For each of these posts, the reason of its latest history line that starts with one of
+        `prefixes` (posts without one are left out): what the review of a draft last said."""
+        ids = sorted(set(post_ids))
+        if not ids or not prefixes:
+            return {}
+        found: dict[int, str] = {}
+        with self.engine.connect() as connection:
+            for begin in range(0, len(ids), 300):
+                chunk = ids[begin : begin + 300]
+                latest = (
+                    select(func.max(transitions.c.id))
+                    .where(
+                        transitions.c.post_id.in_(chunk),
+                        or_(*(transitions.c.reason.startswith(prefix, autoescape=True) for prefix in prefixes)),
+                    )
+                    .group_by(transitions.c.post_id)
+                )
+                query = select(transitions.c.post_id, transitions.c.reason).where(
+                    transitions.c.id.in_(latest.scalar_subquery())
+                )
+                found.update((row.post_id, row.reason) for row in connection.execute(query))
+        return found
 
     def rewrites(self, post_id: int) -> list[Rewritten]:
         """The rewrites of post `post_id` from updated issues that recorded what it said before,

@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response
 
 from scheduler import approval, queueing
 from scheduler.errors import ConfigError, FitError, InputError, QueueError
-from scheduler.models import QueuedPost
+from scheduler.models import QueuedPost, State
 from scheduler.platforms import registry
 from scheduler.report.diff import post_diff
 from scheduler.storage.transitions import EDITABLE
@@ -167,8 +167,10 @@ def _page(
         )
     who, server = _who(post)
     actor = user().name
+    review = approval.reviews(wiring().store, [post.id]).get(post.id, "") if post.state == State.DRAFT else ""
     return render_template(
         "editor.html",
+        review=review,
         post=post,
         parts=_parts(post, list(texts if texts is not None else post.parts), limits),
         editable=post.state in EDITABLE,

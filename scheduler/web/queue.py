@@ -50,6 +50,7 @@ def index() -> str:
         platform=platform,
         account=account,
         platforms=sorted({name for name, _ in wiring().accounts} | {post.platform for post in shown}),
+        reviews=approval.reviews(store, [post.id for post in shown if post.state == State.DRAFT]),
     )
 
 

@@ -479,3 +479,21 @@ def test_editing_an_approved_post_takes_it_back_to_draft_to_be_approved_again(ap
     assert store.get(post_id).state == State.DRAFT  # the alt text too
     approver.post(f"/posts/{post_id}/approve", data={"csrf_token": approver_csrf})
     assert store.get(post_id).state == State.DRAFT  # four eyes: anton edited it now, another approves it
+
+
+def test_a_submitted_draft_says_it_waits_for_approval_and_a_rejected_one_says_so(app: Flask, store: Store):
+    post_id = _add(store, "Einladung zum Fachtag")
+    other = _add(store, "Noch in Arbeit", account="regional")
+    editor, csrf = _client(app, "erika")
+    english(editor)
+    editor.post(f"/posts/{post_id}/submit", data={"csrf_token": csrf})
+    queue_page = _text(editor, "/queue")
+    assert queue_page.count("waiting for approval") == 1  # the submitted one, not the other draft
+    assert "waiting for approval" in _text(editor, f"/posts/{post_id}")
+    assert "waiting for approval" not in _text(editor, f"/posts/{other}")
+    approver, approver_csrf = _client(app, "anton")
+    approver.post(f"/posts/{post_id}/reject", data={"comment": "Bitte den Ort nennen.", "csrf_token": approver_csrf})
+    assert "rejected: see the comments" in _text(editor, f"/posts/{post_id}")
+    editor.post(f"/posts/{post_id}/edit", data={"part": ["Einladung zum Fachtag in Köln"], "csrf_token": csrf})
+    page = _text(editor, f"/posts/{post_id}")
+    assert "rejected: see the comments" not in page and "waiting for approval" not in page  # edited since
