@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Flask
 
 from scheduler.models import State
@@ -95,3 +97,13 @@ def test_chosen_posts_are_moved_to_a_day_in_bulk_each_to_a_free_slot_or_refused_
     page = client.get("/queue").get_data(as_text=True)
     assert "0 posts moved." in page and "which has no posting slots" in page  # a Saturday
     assert store.get(ids[0]).publish_at == times[0] or store.get(ids[0]).publish_at == times[1]
+
+
+def test_state_names_read_as_words_in_english(app: Flask, store: Store):
+    (post_id,) = queue_posts(store, 1, state=State.SCHEDULED)
+    (claimed,) = store.claim_due(now=NOW + dt.timedelta(days=2), worker="w")
+    store.transition(post_id, State.NEEDS_ATTENTION, reason="outcome unknown", now=NOW, fence=claimed)
+    client = english(app.test_client())
+    sign_in(client, "erika")
+    page = client.get("/queue").get_data(as_text=True)
+    assert "needs attention" in page and ">needs_attention<" not in page
