@@ -11,10 +11,13 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 import pytest
+from alembic.config import Config
+from sqlalchemy.engine import Connection
 
 from scheduler.storage import Store
 
@@ -60,6 +63,30 @@ def postgresql_url() -> Iterator[str]:
     finally:
         with _admin() as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def blank_postgresql_url(prefix: str) -> Iterator[str]:
+    """The address of a new, empty PostgreSQL database (no schema), dropped afterwards: for a test
+    that migrates step by step. Skips, saying why, when PostgreSQL is unreachable."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with _admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+    finally:
+        with _admin() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def migrations(connection: Connection) -> Config:
+    """Alembic's configuration of our migrations, working on `connection` (for `command.upgrade`)."""
+    from scheduler.storage import engine as engines
+
+    config = Config()
+    config.set_main_option("script_location", str(engines._MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
 
 
 def _empty(url: str) -> None:

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import uuid
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
@@ -21,6 +19,7 @@ from scheduler.storage import NewPost, Store
 from scheduler.storage import engine as engines
 from scheduler.storage.items import Rewrite, rewrite
 from scheduler.storage.schema import metadata
+from tests.storage.conftest import blank_postgresql_url, migrations
 
 NOW = dt.datetime(2030, 1, 7, 9, tzinfo=dt.UTC)
 MINUTE = dt.timedelta(minutes=1)
@@ -81,12 +80,9 @@ def test_a_rewrite_keeps_what_the_post_said_before(store: Store):
 
 def _upgrade_from_0009(url: str) -> None:
     engine = engines.create(url)
-    config = Config()
-    config.set_main_option("script_location", str(engines._MIGRATIONS))
     at = NOW.replace(tzinfo=None).isoformat(sep=" ")
     with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0009")
+        command.upgrade(migrations(connection), "0009")
         connection.execute(
             text(
                 "INSERT INTO posts (id, item_id, platform, account, state, publish_at, due_at, parts, language, "
@@ -114,9 +110,8 @@ def _upgrade_from_0009(url: str) -> None:
         assert store.rewrites(1) == [] and store.comments(1) == []  # rewrites before 0010 kept no text
         store.add_comment(1, author="anna", text="Hallo", now=NOW)
         with store.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0009")
-            command.upgrade(config, "head")
+            command.downgrade(migrations(connection), "0009")
+            command.upgrade(migrations(connection), "head")
         assert len(store.history(1)) == 1 and store.comments(1) == []
     finally:
         store.close()
@@ -127,13 +122,5 @@ def test_migration_0010_on_sqlite(tmp_path: Path):
 
 
 def test_migration_0010_on_postgresql():
-    from tests.storage.conftest import PG_HOST, PG_PORT, PG_USER, _admin
-
-    name = f"scheduler_test_m10_{uuid.uuid4().hex[:8]}"
-    with _admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        _upgrade_from_0009(f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}")
-    finally:
-        with _admin() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with blank_postgresql_url("scheduler_test_m10") as url:
+        _upgrade_from_0009(url)

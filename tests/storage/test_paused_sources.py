@@ -4,12 +4,10 @@ from a queue of revision 0010: the sources there stay, not paused."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from pathlib import Path
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
@@ -17,6 +15,7 @@ from scheduler.models import WatchedSource
 from scheduler.storage import Store
 from scheduler.storage import engine as engines
 from scheduler.storage.schema import metadata
+from tests.storage.conftest import blank_postgresql_url, migrations
 
 NOW = dt.datetime(2030, 1, 7, 9, tzinfo=dt.UTC)
 FEED = WatchedSource(name="familiennetz", kind="feed", location="https://familiennetz.example/feed.xml")
@@ -37,12 +36,9 @@ def test_a_source_is_paused_since_the_first_time_and_resuming_ends_its_wait(stor
 
 def _upgrade_from_0010(url: str) -> None:
     engine = engines.create(url)
-    config = Config()
-    config.set_main_option("script_location", str(engines._MIGRATIONS))
     at = NOW.replace(tzinfo=None).isoformat(sep=" ")
     with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0010")
+        command.upgrade(migrations(connection), "0010")
         connection.execute(
             text(
                 "INSERT INTO sources (name, kind, location, options, created_at, failures, error, validators) "
@@ -59,9 +55,8 @@ def _upgrade_from_0010(url: str) -> None:
         assert state.source.name == "familiennetz" and state.paused_at is None
         store.pause_source("familiennetz", now=NOW)
         with store.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0010")
-            command.upgrade(config, "head")
+            command.downgrade(migrations(connection), "0010")
+            command.upgrade(migrations(connection), "head")
         (state,) = store.sources()
         assert state.source.name == "familiennetz" and state.paused_at is None
     finally:
@@ -73,13 +68,5 @@ def test_migration_0011_on_sqlite(tmp_path: Path):
 
 
 def test_migration_0011_on_postgresql():
-    from tests.storage.conftest import PG_HOST, PG_PORT, PG_USER, _admin
-
-    name = f"scheduler_test_m11_{uuid.uuid4().hex[:8]}"
-    with _admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        _upgrade_from_0010(f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}")
-    finally:
-        with _admin() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with blank_postgresql_url("scheduler_test_m11") as url:
+        _upgrade_from_0010(url)

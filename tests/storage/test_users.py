@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
@@ -22,6 +20,7 @@ from scheduler.storage import NewPost, Store
 from scheduler.storage import engine as engines
 from scheduler.storage.items import Rewrite, rewrite
 from scheduler.storage.schema import metadata
+from tests.storage.conftest import blank_postgresql_url, migrations
 
 NOW = dt.datetime(2030, 1, 7, 9, tzinfo=dt.UTC)
 MINUTE = dt.timedelta(minutes=1)
@@ -177,12 +176,9 @@ def test_each_change_records_its_actor_and_the_daemons_none(store: Store):
 
 def _upgrade_from_0008(url: str) -> None:
     engine = engines.create(url)
-    config = Config()
-    config.set_main_option("script_location", str(engines._MIGRATIONS))
     at = NOW.replace(tzinfo=None).isoformat(sep=" ")
     with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0008")
+        command.upgrade(migrations(connection), "0008")
         connection.execute(
             text(
                 "INSERT INTO posts (id, item_id, platform, account, state, publish_at, due_at, parts, language, "
@@ -207,9 +203,8 @@ def _upgrade_from_0008(url: str) -> None:
         assert store.list_users() == [] and store.login_failures(["user:anna"]) == {}
         store.insert_user(User("anna", Role.ADMIN, NOW, HASH))
         with store.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0008")
-            command.upgrade(config, "head")
+            command.downgrade(migrations(connection), "0008")
+            command.upgrade(migrations(connection), "head")
         assert [(t.reason, t.actor) for t in store.history(1)] == [("old", None)]
     finally:
         store.close()
@@ -220,13 +215,5 @@ def test_migration_0009_on_sqlite(tmp_path: Path):
 
 
 def test_migration_0009_on_postgresql():
-    from tests.storage.conftest import PG_HOST, PG_PORT, PG_USER, _admin
-
-    name = f"scheduler_test_m9_{uuid.uuid4().hex[:8]}"
-    with _admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        _upgrade_from_0008(f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}")
-    finally:
-        with _admin() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with blank_postgresql_url("scheduler_test_m09") as url:
+        _upgrade_from_0008(url)
