@@ -101,5 +101,6 @@ def _languages(app: Flask, wiring: Wiring) -> None:
         return {
             "when": lambda moment: i18n.when(moment, g.locale, timezone),
             "day_name": lambda day: i18n.day_name(day, g.locale),
+            "state_name": i18n.state_name,
             "may": may,
         }

@@ -88,3 +88,9 @@ def day_name(day: dt.date, locale: str) -> str:
     """A calendar day's heading: weekday and date, for `locale`."""
     pattern = "EEE d. MMM" if locale == "de" else "EEE d MMM"
     return format_date(day, pattern, locale=Locale.parse(locale))
+
+
+def state_name(state: str) -> str:
+    """A post's state as readers say it: German from the catalogue, English as words ("needs
+    attention", not the stored "needs_attention")."""
+    return gettext(str(state)).replace("_", " ")
