@@ -93,20 +93,7 @@ def approve(
                 )
             )
             continue
-        try:
-            store.transition(
-                post_id,
-                State.SCHEDULED,
-                reason="approved",
-                now=now,
-                allowed_from={State.DRAFT},
-                action="be approved",
-                actor=actor,
-            )
-        except QueueError as error:
-            outcome.refused.append((post_id, str(error)))
-        else:
-            outcome.done.append(post_id)
+        _move(store, outcome, post_id, State.SCHEDULED, "approved", {State.DRAFT}, "be approved", now, actor)
     return outcome
 
 
@@ -114,21 +101,30 @@ def cancel(store: Store, ids: Iterable[int], *, now: dt.datetime, actor: str | N
     """Cancel posts that are not out yet. `actor`: who did it (the history says)."""
     outcome = Outcome()
     for post_id in ids:
-        try:
-            store.transition(
-                post_id,
-                State.CANCELLED,
-                reason="cancelled by hand",
-                now=now,
-                allowed_from=set(CANCELLABLE),
-                action="be cancelled",
-                actor=actor,
-            )
-        except QueueError as error:
-            outcome.refused.append((post_id, str(error)))
-        else:
-            outcome.done.append(post_id)
+        _move(store, outcome, post_id, State.CANCELLED, "cancelled by hand", CANCELLABLE, "be cancelled", now, actor)
     return outcome
+
+
+def _move(
+    store: Store,
+    outcome: Outcome,
+    post_id: int,
+    state: str,
+    reason: str,
+    allowed_from: Iterable[str],
+    action: str,
+    now: dt.datetime,
+    actor: str | None,
+) -> None:
+    """Move one post of a bulk action to `state`, adding it to `outcome`'s done or refused posts."""
+    try:
+        store.transition(
+            post_id, state, reason=reason, now=now, allowed_from=set(allowed_from), action=action, actor=actor
+        )
+    except QueueError as error:
+        outcome.refused.append((post_id, str(error)))
+    else:
+        outcome.done.append(post_id)
 
 
 def submit(store: Store, post_id: int, *, now: dt.datetime, actor: str) -> QueuedPost:
