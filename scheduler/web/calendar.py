@@ -85,6 +85,7 @@ def index() -> str:
         days=days,
         by_day=by_day,
         hidden=hidden,
+        shown_states=[state.value for state in SHOWN],
         anchor=anchor,
         today=today,
         previous=previous,

@@ -7,6 +7,7 @@ cancel` (`scheduler.approval`); what each user may do is checked here, on the se
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
@@ -37,10 +38,12 @@ def index() -> str:
     account = request.args.get("account", "")
     store = wiring().store
     platforms, accounts = [platform] if platform else [], [account] if account else []
-    shown = store.list_posts(states=states, platforms=platforms, accounts=accounts, limit=PAGE)
-    total = (
-        len(shown) if len(shown) < PAGE else store.count_posts(states=states, platforms=platforms, accounts=accounts)
-    )
+    day, start, end = _day(request.args.get("day", ""))
+    shown = store.list_posts(states=states, platforms=platforms, accounts=accounts, start=start, end=end, limit=PAGE)
+    if len(shown) < PAGE:
+        total = len(shown)
+    else:
+        total = store.count_posts(states=states, platforms=platforms, accounts=accounts, start=start, end=end)
     return render_template(
         "queue.html",
         posts=shown,
@@ -50,8 +53,24 @@ def index() -> str:
         platform=platform,
         account=account,
         platforms=sorted({name for name, _ in wiring().accounts} | {post.platform for post in shown}),
+        day=day,
         reviews=approval.reviews(store, [post.id for post in shown if post.state == State.DRAFT]),
     )
+
+
+def _day(value: str) -> tuple[dt.date | None, dt.datetime | None, dt.datetime | None]:
+    """A day of the team's calendar (`?day=2030-01-09`, as the calendar links to it) and the UTC
+    instants it starts and ends; no day (or an unreadable one), no limits."""
+    try:
+        day = dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        day = None
+    if day is None:
+        return None, None, None
+    zone = ZoneInfo(wiring().settings.timezone)
+    start = dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
+    return day, start, end
 
 
 @queue.post("/queue/bulk")

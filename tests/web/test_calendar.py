@@ -5,6 +5,8 @@ day by its form (keyboard, no script) or by the JSON call a dropped card makes â
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 
 from flask import Flask
 
@@ -92,6 +94,7 @@ def test_published_posts_are_shown_but_cannot_be_moved(app: Flask, store: Store)
 def test_a_busy_day_shows_its_first_posts_and_says_how_many_more(app: Flask, store: Store):
     from scheduler.web.calendar import PER_DAY
 
+    queue_posts(store, 2)  # Tuesday's
     base = dt.datetime(2030, 1, 9, 8, 0, tzinfo=dt.UTC)
     store.add(
         [
@@ -107,3 +110,7 @@ def test_a_busy_day_shows_its_first_posts_and_says_how_many_more(app: Flask, sto
     wednesday = client.get("/calendar").get_data(as_text=True).split('data-day="2030-01-09"')[1].split("</section>")[0]
     assert wednesday.count('class="card') == PER_DAY
     assert "7 more posts" in wednesday
+    link = re.search(r'<a href="([^"]+)">7 more posts', wednesday)
+    assert link is not None
+    listed = client.get(html.unescape(link.group(1))).get_data(as_text=True)  # that day's posts, in the queue
+    assert f"{PER_DAY + 7} posts" in listed and "Meldung" not in listed  # not Tuesday's
