@@ -37,10 +37,10 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.fakes.serving import serving_thread
+from tests.fakes.serving import QuietServer, serving_thread
 
 #: Status of an injected answer that is no answer: the connection is closed instead.
 DROP = 0
@@ -155,16 +155,8 @@ class JsonHandler(BaseHTTPRequestHandler):
         self.wfile.write(raw)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True  # a held request must not keep the test process alive
+class _Server(QuietServer):
     fake: FakeServer
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        import sys
-
-        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            return  # the client went away (a test killed it): nothing to report
-        super().handle_error(request, client_address)
 
 
 class FakeServer:

@@ -14,9 +14,9 @@ import email.utils
 import hashlib
 import html
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
-from tests.fakes.serving import serving_thread
+from tests.fakes.serving import QuietServer, serving_thread
 
 
 @dataclass(frozen=True)
@@ -79,10 +79,6 @@ class Page:
         return '"' + hashlib.sha256(self.body).hexdigest()[:16] + '"'
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-
 class FeedSite:
     """`with FeedSite() as site: site.put("/feed.xml", rss([...]))`; `site.log` lists (path,
     status) of every request; `site.conditional_requests` counts those that carried validators."""
@@ -126,7 +122,7 @@ class FeedSite:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self._server = _Server(("127.0.0.1", 0), Handler)
+        self._server = QuietServer(("127.0.0.1", 0), Handler)
         self._thread = serving_thread(self._server)
 
     @staticmethod

@@ -6,11 +6,11 @@ from __future__ import annotations
 import struct
 import zlib
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from scheduler.errors import RejectedError
 from scheduler.platforms.fetching import Fetcher
-from tests.fakes.serving import serving_thread
+from tests.fakes.serving import QuietServer, serving_thread
 
 
 def png(width: int = 3, height: int = 2, *, size: int = 0) -> bytes:
@@ -47,17 +47,6 @@ class Resource:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        import sys
-
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return  # the client stopped reading (a size cap): expected
-        super().handle_error(request, client_address)
-
-
 class PageServer:
     """`with PageServer() as site: site.add("/a", Resource(body=…)); site.url + "/a"`; `site.hits`
     counts the requests per path."""
@@ -85,7 +74,7 @@ class PageServer:
                 self.end_headers()
                 self.wfile.write(resource.body)
 
-        self._server = _Server(("127.0.0.1", 0), Handler)
+        self._server = QuietServer(("127.0.0.1", 0), Handler)
         self._thread = serving_thread(self._server)
 
     @property
