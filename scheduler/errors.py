@@ -4,7 +4,8 @@
     ├── ConfigError                a setting (environment, .env, issue options) is invalid
     ├── InputError                 a newsletter file or argument cannot be used
     │   ├── UnknownPlatformError   a platform name we do not know
-    │   └── LoginRefused           too many failed logins: wait `retry_after` seconds
+    │   ├── LoginRefused           too many failed logins: wait `retry_after` seconds
+    │   └── TeamError              a user cannot be added or changed so: `problem` says which rule
     ├── TemplateError              a post template is missing, malformed or fails to render
     ├── FitError                   a post cannot be made to fit its platform's limit
     ├── StorageError               the database cannot be opened, migrated or used
@@ -81,6 +82,17 @@ class LoginRefused(InputError):
         if whole < 120:
             return f"{whole} second{'' if whole == 1 else 's'}"
         return f"{-(-whole // 60)} minutes"
+
+
+class TeamError(InputError):
+    """A user cannot be added or changed as asked (`scheduler.team`): `problem` names the rule —
+    one of `team.PROBLEMS`, e.g. "last_admin" — so that the dashboard can say it in the reader's
+    language; `name`, the user concerned (None when there is none). Never carries a password."""
+
+    def __init__(self, message: str, *, problem: str, name: str | None = None) -> None:
+        super().__init__(message)
+        self.problem = problem
+        self.name = name
 
 
 class TemplateError(SchedulerError):

@@ -30,7 +30,11 @@ may; a scheduled post stays approved.
 as an Argon2id hash (argon2-cffi) with OWASP's parameters — 19 MiB, 2 passes, 1 lane, about 25 ms
 — rather than the library's 64 MiB: the process that serves the dashboard may run the daemon too
 and should stay small (issue 14, point 8). A hash made with other parameters is made again at the
-user's next login. The last admin cannot be removed or demoted.
+user's next login (which signs the user's other dashboard sessions out, as a new password does:
+`scheduler.web.auth`). The last admin cannot be removed or demoted; in the dashboard, an admin
+cannot remove or demote themselves either (another admin does it). A rule broken is a `TeamError`
+whose `problem` (one of `PROBLEMS`) names the rule. Each change of a user is logged with who made it
+(a dashboard user, or the system user of a command): the users' table keeps no history.
 
 **Logins** (`authenticate`). Failed logins are counted per account and per address, in the
 database, so that every process serving the dashboard counts the same. After `free` failures in a
@@ -62,7 +66,7 @@ from typing import TYPE_CHECKING, Protocol
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from scheduler.errors import ConfigError, InputError
+from scheduler.errors import ConfigError, InputError, TeamError
 from scheduler.errors import LoginRefused as LoginRefused  # raised by authenticate: callers catch it from here
 from scheduler.models import Role, User
 
@@ -92,6 +96,15 @@ _NAME = re.compile(rf"[a-z0-9._@-]{{1,{NAME_LENGTH}}}\Z")
 #: Argon2id with OWASP's minimum parameters (see the module's docstring).
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
+#: The rules a `TeamError` names (its `problem`): a name that is not allowed, taken, or no user's;
+#: a role that is none; a password too short or too long, typed twice differently, or (one's own)
+#: not the current one; the last admin; oneself.
+PROBLEMS = frozenset(
+    {"name", "taken", "unknown", "role", "short", "long", "differ", "current", "last_admin", "yourself"}
+)
+#: What `generate_password` picks from: letters and digits without the look-alikes l, o, 0, 1.
+_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+
 
 def may(role: Role | str, action: str) -> bool:
     """Whether a user of `role` may do `action` (one of `ACTIONS`; another name is a bug in the
@@ -104,9 +117,14 @@ def may(role: Role | str, action: str) -> bool:
 # -- names, roles, passwords ------------------------------------------------------------------
 
 
+def _cut(value: str) -> str:
+    """A name as an error keeps it: cut short when it is long."""
+    return value if len(value) <= 50 else value[:50] + "…"
+
+
 def _shown(value: str) -> str:
     """A name as an error shows it: quoted, and cut short when it is long."""
-    return repr(value if len(value) <= 50 else value[:50] + "…")
+    return repr(_cut(value))
 
 
 def user_name(name: str) -> str:
@@ -114,9 +132,11 @@ def user_name(name: str) -> str:
     what a name may be."""
     cleaned = name.strip().lower()
     if not _NAME.match(cleaned):
-        raise InputError(
+        raise TeamError(
             f"user name {_shown(name)} is not allowed: use 1–{NAME_LENGTH} letters (a–z), digits and . _ - @, "
-            "e.g. anna or anna@example.org"
+            "e.g. anna or anna@example.org",
+            problem="name",
+            name=_cut(name.strip()),
         )
     return cleaned
 
@@ -126,16 +146,29 @@ def role_named(role: Role | str) -> Role:
     try:
         return Role(str(role).strip().lower())
     except ValueError:
-        raise InputError(f"role {_shown(str(role))} is none of {', '.join(Role)}") from None
+        raise TeamError(f"role {_shown(str(role))} is none of {', '.join(Role)}", problem="role") from None
 
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise InputError(
-            f"the password is too short: use at least {MIN_PASSWORD} characters (a few words make one easy to remember)"
+        raise TeamError(
+            f"the password is too short: use at least {MIN_PASSWORD} characters (a few words make one easy to remember)",
+            problem="short",
         )
     if len(password) > MAX_PASSWORD:
-        raise InputError(f"the password is too long: use at most {MAX_PASSWORD} characters")
+        raise TeamError(f"the password is too long: use at most {MAX_PASSWORD} characters", problem="long")
+
+
+def check_repeated(password: str, repeated: str) -> None:
+    """A `TeamError` unless a new password was typed the same twice (`password`, `repeated`)."""
+    if not secrets.compare_digest(password.encode("utf-8", "surrogatepass"), repeated.encode("utf-8", "surrogatepass")):
+        raise TeamError("the two passwords differ; type the same password twice", problem="differ")
+
+
+def generate_password() -> str:
+    """A new random password to hand on: four groups of five letters and digits (100 bits of
+    chance), e.g. `k3vq9-x7pzm-2hd8e-wn4ra`, easy to read out and to type."""
+    return "-".join("".join(secrets.choice(_ALPHABET) for _ in range(5)) for _ in range(4))
 
 
 def hash_password(password: str) -> str:
@@ -180,58 +213,130 @@ def user(store: Store, name: str) -> User | None:
         return None
 
 
-def _existing(store: Store, name: str) -> User:
+def existing(store: Store, name: str) -> User:
+    """The user `name` (in any case), or a `TeamError` saying there is none."""
     found = store.user(user_name(name))
     if found is None:
-        raise InputError(f"no user named {_shown(name)}; the users are listed by 'scheduler users list'")
+        raise TeamError(
+            f"no user named {_shown(name)}; the users are listed by 'scheduler users list'",
+            problem="unknown",
+            name=_cut(name.strip()),
+        )
     return found
 
 
-def add_user(store: Store, name: str, password: str, role: Role | str, *, now: dt.datetime) -> User:
-    """Add a user; `InputError` for a name or password that is not allowed, an unknown role, or a
-    name taken already."""
+def free_name(store: Store, name: str) -> str:
+    """`name` as it would be stored, when it is allowed and no user has it yet; else a `TeamError`."""
+    cleaned = user_name(name)
+    if store.user(cleaned) is not None:
+        raise TeamError(f"a user named {cleaned!r} exists already; choose another name", problem="taken", name=cleaned)
+    return cleaned
+
+
+def _by(actor: str | None) -> str:
+    return actor or "someone unknown"
+
+
+def add_user(
+    store: Store, name: str, password: str, role: Role | str, *, now: dt.datetime, actor: str | None = None
+) -> User:
+    """Add a user; a `TeamError` for a name or password that is not allowed, an unknown role, or a
+    name taken already. `actor`: who adds them (a dashboard user, a command's system user), logged."""
     new = User(
-        name=user_name(name),
+        name=free_name(store, name),
         role=role_named(role),
         created_at=now,
         password_hash=hash_password(password),
         updated_at=now,
     )
-    store.insert_user(new)
+    try:
+        store.insert_user(new)
+    except InputError:  # another process added the name a moment ago
+        raise TeamError(
+            f"a user named {new.name!r} exists already; choose another name", problem="taken", name=new.name
+        ) from None
+    log.info("user %s added as %s by %s", new.name, new.role, _by(actor))
     return new
 
 
 def _keep_an_admin(store: Store, found: User, what: str) -> None:
     if found.role == Role.ADMIN and store.count_users(role=Role.ADMIN) <= 1:
-        raise InputError(f"{found.name!r} is the last admin and cannot be {what}; make another user admin first")
+        raise TeamError(
+            f"{found.name!r} is the last admin and cannot be {what}; make another user admin first",
+            problem="last_admin",
+            name=found.name,
+        )
 
 
-def remove_user(store: Store, name: str) -> User:
-    """Remove a user (their name stays in the posts' history); the last admin stays."""
-    found = _existing(store, name)
+def _not_yourself(found: User, signed_in: str | None, what: str) -> None:
+    if signed_in is not None and found.name == signed_in:
+        raise TeamError(f"you cannot {what} yourself here; ask another admin", problem="yourself", name=found.name)
+
+
+def remove_user(store: Store, name: str, *, actor: str | None = None, signed_in: str | None = None) -> User:
+    """Remove a user (their name stays in the posts' history); the last admin stays. `signed_in`:
+    the dashboard user doing it, who cannot remove themselves (by accident); `actor` (else
+    `signed_in`): who does it, logged."""
+    found = existing(store, name)
     _keep_an_admin(store, found, "removed")
+    _not_yourself(found, signed_in, "remove")
     store.delete_user(found.name)
     store.forget_login_failures([_account_key(found.name)])
+    log.info("user %s removed by %s", found.name, _by(actor or signed_in))
     return found
 
 
-def set_password(store: Store, name: str, password: str, *, now: dt.datetime) -> User:
-    """Give a user a new password; their failed logins are forgotten."""
-    found = _existing(store, name)
+def set_password(store: Store, name: str, password: str, *, now: dt.datetime, actor: str | None = None) -> User:
+    """Give a user a new password; their failed logins are forgotten (and their dashboard sessions
+    end: `scheduler.web.auth`). `actor`: who sets it, logged."""
+    found = existing(store, name)
     hashed = hash_password(password)
     store.update_user(found.name, now=now, password_hash=hashed)
     store.forget_login_failures([_account_key(found.name)])
-    return _existing(store, found.name)
+    log.info("new password of user %s set by %s", found.name, _by(actor))
+    return existing(store, found.name)
 
 
-def set_role(store: Store, name: str, role: Role | str, *, now: dt.datetime) -> User:
-    """Give a user another role; the last admin stays admin."""
-    found = _existing(store, name)
+def change_password(
+    store: Store, name: str, current: str, new: str, repeated: str, *, address: str, now: dt.datetime
+) -> User:
+    """A user's own new password, `new` typed twice (`repeated`), when `current` is their password
+    now — checked as a login is, and a wrong one counted as a failed login (so that a session left
+    open does not let anyone guess it); a `LoginRefused` while logins must wait."""
+    found = existing(store, name)
+    check_repeated(new, repeated)
+    _check_password(new)
+    try:
+        authenticate(store, found.name, current, address=address, now=now)
+    except LoginRefused:
+        raise
+    except InputError:
+        raise TeamError(
+            "your current password is not right; type it again", problem="current", name=found.name
+        ) from None
+    return set_password(store, found.name, new, now=now, actor=found.name)
+
+
+def set_role(
+    store: Store,
+    name: str,
+    role: Role | str,
+    *,
+    now: dt.datetime,
+    actor: str | None = None,
+    signed_in: str | None = None,
+) -> User:
+    """Give a user another role; the last admin stays admin. `signed_in`: the dashboard user doing
+    it, who cannot give themselves another role (an admin would lock themselves out); `actor` (else
+    `signed_in`): who does it, logged."""
+    found = existing(store, name)
     wanted = role_named(role)
     if wanted != found.role:
         _keep_an_admin(store, found, f"made {wanted}")
+        _not_yourself(found, signed_in, f"make {wanted}")
         store.update_user(found.name, now=now, role=wanted)
-    return _existing(store, found.name)
+        log.info("user %s made %s by %s", found.name, wanted, _by(actor or signed_in))
+    return existing(store, found.name)
 
 
 class AdminSettings(Protocol):
@@ -267,7 +372,7 @@ def first_admin(store: Store, settings: AdminSettings, *, now: dt.datetime) -> U
     except InputError as error:
         raise ConfigError(f"SCHEDULER_ADMIN_PASSWORD: {error}") from None
     try:
-        created = add_user(store, name, password.get_secret_value(), Role.ADMIN, now=now)
+        created = add_user(store, name, password.get_secret_value(), Role.ADMIN, now=now, actor="the settings")
     except InputError:  # another process serving the dashboard created it meanwhile
         return None
     log.info("created the first admin %s from SCHEDULER_ADMIN_USER", created.name)

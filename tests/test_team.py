@@ -13,7 +13,7 @@ from argon2 import PasswordHasher
 
 from scheduler import team
 from scheduler.config import load_settings
-from scheduler.errors import ConfigError, InputError, LoginRefused
+from scheduler.errors import ConfigError, InputError, LoginRefused, TeamError
 from scheduler.models import Role, User
 from scheduler.storage import Store
 
@@ -145,6 +145,70 @@ def test_a_new_password_replaces_the_old_and_clears_the_failed_logins(store: Sto
         team.set_password(store, "anna", "short", now=NOW)
     with pytest.raises(InputError, match="no user named 'max'"):
         team.set_password(store, "max", "a brand new passphrase", now=NOW)
+
+
+def test_each_rule_broken_is_a_team_error_naming_it(store: Store, anna: User):
+    cases = [
+        (lambda: team.add_user(store, "anna schmidt", PASSWORD, Role.EDITOR, now=NOW), "name", "anna schmidt"),
+        (lambda: team.free_name(store, "ANNA"), "taken", "anna"),
+        (lambda: team.existing(store, "max"), "unknown", "max"),
+        (lambda: team.set_role(store, "anna", "boss", now=NOW), "role", None),
+        (lambda: team.set_password(store, "anna", "short", now=NOW), "short", None),
+        (lambda: team.set_password(store, "anna", "x" * (team.MAX_PASSWORD + 1), now=NOW), "long", None),
+        (lambda: team.check_repeated(PASSWORD, PASSWORD + " "), "differ", None),
+    ]
+    for call, problem, name in cases:
+        with pytest.raises(TeamError) as refused:
+            call()
+        assert (refused.value.problem, refused.value.name) == (problem, name)
+        assert refused.value.problem in team.PROBLEMS
+
+
+def test_a_dashboard_admin_removes_and_demotes_others_but_not_themselves(store: Store, caplog):
+    team.add_user(store, "root", PASSWORD, Role.ADMIN, now=NOW)
+    team.add_user(store, "eva", PASSWORD, Role.ADMIN, now=NOW)
+    for call in (
+        lambda: team.remove_user(store, "root", signed_in="root"),
+        lambda: team.set_role(store, "ROOT", Role.EDITOR, now=NOW, signed_in="root"),
+    ):
+        with pytest.raises(TeamError, match=r"you cannot .* yourself here; ask another admin") as refused:
+            call()
+        assert refused.value.problem == "yourself"
+    with caplog.at_level(logging.INFO, logger="scheduler.team"):
+        assert team.set_role(store, "root", Role.EDITOR, now=NOW, signed_in="eva").role == Role.EDITOR
+        team.remove_user(store, "root", actor="operator")
+    assert "user root made editor by eva" in caplog.text and "user root removed by operator" in caplog.text
+    assert PASSWORD not in caplog.text
+
+
+def test_the_last_admin_is_said_before_oneself(store: Store):
+    team.add_user(store, "root", PASSWORD, Role.ADMIN, now=NOW)
+    with pytest.raises(TeamError, match="'root' is the last admin") as refused:
+        team.remove_user(store, "root", signed_in="root")
+    assert refused.value.problem == "last_admin"
+
+
+def test_ones_own_new_password_needs_the_current_one_typed_right(store: Store, anna: User):
+    new = "a brand new passphrase"
+    with pytest.raises(TeamError, match="the two passwords differ") as refused:
+        team.change_password(store, "anna", PASSWORD, new, new + "!", address=HERE, now=NOW)
+    with pytest.raises(TeamError, match="at least 12 characters"):
+        team.change_password(store, "anna", PASSWORD, "short", "short", address=HERE, now=NOW)
+    with pytest.raises(TeamError, match="your current password is not right") as refused:
+        team.change_password(store, "anna", "wrong password!", new, new, address=HERE, now=NOW)
+    assert refused.value.problem == "current"
+    assert store.login_failures(["user:anna"])["user:anna"].failures == 1  # counted as a failed login
+    changed = team.change_password(store, "anna", PASSWORD, new, new, address=HERE, now=NOW + MINUTE)
+    assert changed.updated_at == NOW + MINUTE and team.verify_password(changed, new)
+    assert not team.verify_password(changed, PASSWORD)
+
+
+def test_a_made_up_password_is_long_random_and_easy_to_read_out():
+    made = {team.generate_password() for _ in range(50)}
+    assert len(made) == 50
+    for password in made:
+        assert len(password) >= team.MIN_PASSWORD
+        assert all(c in "abcdefghijkmnpqrstuvwxyz23456789-" for c in password)
 
 
 # -- logins -------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from scheduler.cli import cli, clock, current_time, local
+from scheduler.cli import actor, cli, clock, current_time, local
 from scheduler.errors import InputError
 from scheduler.models import Role
 
@@ -77,11 +77,9 @@ def add(name: str, role: str | None, make_admin: bool, from_stdin: bool) -> int:
     if make_admin and role is not None and role.lower() != Role.ADMIN:
         raise click.UsageError(f"--admin and --role {role} contradict each other; give one of them")
     wanted = Role.ADMIN if make_admin else Role(role.lower()) if role else Role.EDITOR
-    checked = team.user_name(name)  # a name that is not allowed is said before the password is asked for
     store = _wiring().store
-    if team.user(store, checked) is not None:
-        raise InputError(f"a user named {checked!r} exists already; choose another name")
-    user = team.add_user(store, checked, _password(from_stdin), wanted, now=current_time())
+    checked = team.free_name(store, name)  # a name not allowed or taken is said before the password is asked for
+    user = team.add_user(store, checked, _password(from_stdin), wanted, now=current_time(), actor=actor())
     click.echo(f"added {user.name} ({user.role})")
     return 0
 
@@ -123,7 +121,7 @@ def remove(name: str) -> int:
     """
     from scheduler import team
 
-    removed = team.remove_user(_wiring().store, name)
+    removed = team.remove_user(_wiring().store, name, actor=actor())
     click.echo(f"removed {removed.name}")
     return 0
 
@@ -139,10 +137,8 @@ def password(name: str, from_stdin: bool) -> int:
     from scheduler import team
 
     store = _wiring().store
-    found = team.user(store, name)
-    if found is None:  # said before the password is asked for
-        raise InputError(f"no user named {name!r}; the users are listed by 'scheduler users list'")
-    team.set_password(store, found.name, _password(from_stdin), now=current_time())
+    found = team.existing(store, name)  # no such user is said before the password is asked for
+    team.set_password(store, found.name, _password(from_stdin), now=current_time(), actor=actor())
     click.echo(f"new password of {found.name} set")
     return 0
 
@@ -157,6 +153,6 @@ def role(name: str, role: str) -> int:
     """
     from scheduler import team
 
-    changed = team.set_role(_wiring().store, name, role, now=current_time())
+    changed = team.set_role(_wiring().store, name, role, now=current_time(), actor=actor())
     click.echo(f"{changed.name} is {changed.role} now")
     return 0
