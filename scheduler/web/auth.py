@@ -4,12 +4,16 @@ Every page needs a signed-in user: the webhook (which checks its signature) and 
 are the only ways in without one. The session cookie holds the user's name, signed with the key
 `Wiring.session_key` keeps; it is `HttpOnly` and `SameSite=Lax`, and `Secure` when the dashboard is
 served behind HTTPS (SCHEDULER_SERVE_HTTPS). Signing in starts a new session (no fixation), and a
-user removed meanwhile is signed out at the next request. What a user may do is their role's
+user removed meanwhile is signed out at the next request. The session also keeps a stamp of the
+user's password hash (`stamp`: a short SHA-256 of it, which tells nothing of the hash): once the
+password changes, every session signed in with the old one ends at its next request — the one that
+changed it starts anew (`start_session`). What a user may do is their role's
 (`team.may`), checked on the server for every action: a forged request gets 403.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -60,6 +64,23 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+def stamp(user: User) -> str:
+    """What a session keeps of `user`'s password hash: it changes when the password does."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def start_session(user: User) -> None:
+    """A new session for `user` (no fixation: the old one's contents go, but the reader's language),
+    stamped with their password (see `stamp`), with a new CSRF token."""
+    language = session.get("lang")
+    session.clear()
+    session["user"] = user.name
+    session["stamp"] = stamp(user)
+    if language:
+        session["lang"] = language
+    csrf_token()
+
+
 def _load_user() -> Response | None:
     g.user = None
     if request.routing_exception is not None:  # no such page or method: its error, signed in or not
@@ -67,7 +88,8 @@ def _load_user() -> Response | None:
     name = session.get("user")
     if isinstance(name, str):
         g.user = wiring().store.user(name)
-        if g.user is None:
+        if g.user is None or session.get("stamp") != stamp(g.user):  # removed, or a new password since
+            g.user = None
             session.clear()
     if request.endpoint in PUBLIC or g.user is not None:
         return None
@@ -88,19 +110,14 @@ def login() -> str | Response | tuple[str, int]:
     try:
         signed_in = team.authenticate(wiring().store, name, password, address=address, now=wiring().clock())
     except LoginRefused as refused:
-        return render_template("login.html", next=target, error=_wait(refused.retry_after), name=name), 401
+        return render_template("login.html", next=target, error=refused_words(refused.retry_after), name=name), 401
     except InputError:
         return render_template("login.html", next=target, error="wrong", name=name), 401
-    language = session.get("lang")
-    session.clear()  # a new session for the signed-in user: no fixation
-    session["user"] = signed_in.name
-    if language:
-        session["lang"] = language
-    csrf_token()
+    start_session(signed_in)
     return redirect(target)
 
 
-def _wait(seconds: float) -> str:
+def refused_words(seconds: float) -> str:
     """Why a sign-in is refused before its password is looked at, in the reader's language."""
     import math
 
