@@ -33,6 +33,7 @@ def create_app(wiring: Wiring) -> Flask:
     from scheduler.web.imports import imports
     from scheduler.web.queue import queue
     from scheduler.web.sources import sources
+    from scheduler.web.users import users
 
     _languages(app, wiring)  # first: even a refused request is answered in the reader's language
     security.install(app)
@@ -45,6 +46,7 @@ def create_app(wiring: Wiring) -> Flask:
     app.register_blueprint(editor)
     app.register_blueprint(imports)
     app.register_blueprint(calendar)
+    app.register_blueprint(users)
 
     @app.errorhandler(HTTPException)
     def _error(error: HTTPException) -> tuple[Response | str, int]:

@@ -1,6 +1,7 @@
-"""History, Sources and Accounts in a real browser (see test_browser.py): each page as an admin sees
-it, with its forms, screenshotted and checked by axe-core (no serious or critical violation); the
-retry button and the pause button are used by keyboard."""
+"""History, Sources, Accounts, Users and My account in a real browser (see test_browser.py): each
+page as an admin sees it, with its forms (on the Users page a new password's form opened),
+screenshotted and checked by axe-core (no serious or critical violation); the retry button and the
+pause button are used by keyboard."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from tests.web.test_browser import _check, browser, served
 __all__ = ["browser", "served"]  # the fixtures, used by name
 
 
-def test_history_sources_and_accounts_in_a_real_browser(served: str, browser: object, store: Store):
+def test_history_sources_accounts_and_users_in_a_real_browser(served: str, browser: object, store: Store):
     published, failed = queue_posts(store, 2, state=State.SCHEDULED, text="Meldung {n} <script>alert(1)</script>")
     for post in (published, failed):
         store.transition(post, State.PUBLISHING, reason="claimed", now=NOW)
@@ -54,4 +55,11 @@ def test_history_sources_and_accounts_in_a_real_browser(served: str, browser: ob
 
     page.goto(f"{served}/accounts")
     _check(page, "accounts")
+
+    page.goto(f"{served}/users")
+    page.get_by_text("Neues Passwort für erika").click()  # its form opens
+    assert page.get_by_label("Rolle von erika", exact=True).input_value() == "editor"
+    _check(page, "users")
+    page.goto(f"{served}/account")
+    _check(page, "account")
     context.close()
