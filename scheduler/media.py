@@ -51,6 +51,27 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
+#: Files that are no text, by their first bytes: (magic, what it is in words, its media type).
+_NOT_TEXT = (
+    (b"%PDF-", "a PDF document", "application/pdf"),
+    (b"PK\x03\x04", "a ZIP archive or office document", "application/zip"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Office document", "application/msword"),
+    (b"{\\rtf", "an RTF document", "application/rtf"),
+)
+
+
+def not_text(head: bytes) -> tuple[str, str] | None:
+    """What a file is, in words, and its media type, when its first bytes say it is an image or a
+    document that is no text (a PDF, an office document); None otherwise."""
+    image = sniff(head)
+    if image is not None:
+        return "an image", image
+    for magic, kind, media_type in _NOT_TEXT:
+        if head.startswith(magic):
+            return kind, media_type
+    return None
+
+
 def resolve(path: str, base: Path, *, where: str = "") -> str:
     """A path as written in an options file or CSV: URLs as they are, files absolute (relative to `base`).
     A path with a NUL byte, which no file system takes, is an `InputError` (naming `where` it was written)."""

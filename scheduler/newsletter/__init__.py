@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
+from scheduler import media
 from scheduler.errors import ConfigError, InputError
 from scheduler.models import Image, Issue, IssueOptions, Item
 from scheduler.newsletter import plaintext, single
@@ -85,6 +86,7 @@ def load_issues(
     except OSError:
         read_text(path, max_bytes=limits.max_bytes)  # says what is wrong with the file
         raise
+    refuse_no_text(data, str(path))
     found = detect(sample(data))
     if found is Format.MARKDOWN and single.is_single_post(as_text(data, what=str(path))):
         return [single.read_post(data, path=path, source=str(path), languages=languages, max_bytes=limits.max_bytes)]
@@ -130,6 +132,17 @@ def load_issue(path: Path, *, languages: Sequence[str] = ("de", "en"), limits: L
     return issues[0]
 
 
+def refuse_no_text(data: bytes, source: str) -> None:
+    """An `InputError` for a file whose first bytes say it is a document that is no text: a PDF, an
+    office document (read as text, a PDF's objects would become "items")."""
+    found = media.not_text(data[:16])
+    if found is not None and not found[1].startswith("image/"):  # an image: said as binary content
+        raise InputError(
+            f"{source}: is {found[0]}, not a newsletter; open it, copy its text and paste that, "
+            "or give the address of the issue's web page"
+        )
+
+
 def read_issues(
     data: bytes,
     *,
@@ -153,6 +166,7 @@ def read_issues(
 
     deadline = deadline or Deadline.start()
     url = url or (options.url if options is not None else "")
+    refuse_no_text(data, source)
     form = form or detect(sample(data))
     cap = limits.max_bytes
     if form is Format.MARKDOWN and single.is_single_post(as_text(data, what=source)):

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from scheduler import media
 from scheduler.errors import InputError, PublishError, RejectedError
 from scheduler.platforms.fetching import Fetcher, RefusedAddress, charset_param, status_line
 
@@ -69,15 +70,6 @@ _KINDS = (
     ("application/msword", "an office document"),
     ("application/vnd.ms-", "an office document"),
     ("application/vnd.oasis.opendocument", "an office document"),
-)
-#: The first bytes of files that are no newsletter, whatever the server calls them.
-_MAGIC = (
-    (b"%PDF-", "a PDF document", "application/pdf"),
-    (b"\x89PNG\r\n\x1a\n", "an image", "image/png"),
-    (b"\xff\xd8\xff", "an image", "image/jpeg"),
-    (b"GIF87a", "an image", "image/gif"),
-    (b"GIF89a", "an image", "image/gif"),
-    (b"PK\x03\x04", "a ZIP archive or office document", "application/zip"),
 )
 _PRESCAN = 8192
 _META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
@@ -191,9 +183,10 @@ def download_if_changed(
         raise InputError(str(error)) from None
     except PublishError as error:  # the fetcher's words name the address and what went wrong
         raise InputError(f"{error}; check the address") from None
-    for magic, kind, shown in _MAGIC:
-        if body.startswith(magic):
-            raise InputError(_wrong_type(url, kind, f"{shown}, served as {media_type or 'no type'}"))
+    found = media.not_text(body[:16])
+    if found is not None:
+        kind, shown = found
+        raise InputError(_wrong_type(url, kind, f"{shown}, served as {media_type or 'no type'}"))
     if not body.strip():
         raise InputError(f"{url}: the server sent an empty page; check the address")
     charset, source = charset_of(body, media_type, charset_param(params))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.errors import InputError
-from scheduler.newsletter import Limits, issue_files, load_issue
+from scheduler.newsletter import Limits, issue_files, load_issue, read_issues
 from tests.conftest import EXAMPLE
 
 TEXT = EXAMPLE.read_text(encoding="utf-8")
@@ -71,7 +71,7 @@ def test_a_file_that_is_no_newsletter_is_refused_by_its_content(tmp_path: Path):
     """A file named on its own is read whatever its name; a PDF's bytes are not text."""
     path = tmp_path / "issue.pdf"
     path.write_bytes(b"%PDF-1.4\n\x00\x01\x02 binary")
-    with pytest.raises(InputError, match="binary"):
+    with pytest.raises(InputError, match="issue.pdf: is a PDF document, not a newsletter"):
         load_issue(path)
 
 
@@ -178,3 +178,28 @@ def test_every_reader_refuses_input_above_the_byte_cap_with_the_same_words(reade
         ": 2,001 bytes is more than the 2,000 bytes a newsletter issue may have "
         "(SCHEDULER_MAX_ISSUE_BYTES); split it into several issues or raise the setting"
     )
+
+
+#: A small PDF whose objects are plain text (uncompressed): read as text, each would be an "item".
+PDF = (
+    b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [3 0 R] "
+    b"/Count 1 >>\nendobj\n3 0 obj\n<< /Type /Page /Parent 2 0 R >>\nendobj\n4 0 obj\n<< /Length 44 >>\nstream\n"
+    b"BT /F1 24 Tf 100 700 Td (Hallo Welt) Tj ET\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [
+        (PDF, "a PDF document"),
+        (b"PK\x03\x04\x14\x00\x06\x00word/document.xml", "a ZIP archive or office document"),
+        (b"{\\rtf1\\ansi Newsletter Dezember}", "an RTF document"),
+    ],
+)
+def test_a_document_that_is_no_text_is_refused_saying_what_it_is(tmp_path: Path, head: bytes, kind: str):
+    path = tmp_path / "newsletter.txt"  # whatever its name says
+    path.write_bytes(head)
+    with pytest.raises(InputError, match=f"newsletter.txt: is {kind}, not a newsletter; open it, copy its text"):
+        load_issue(path)
+    with pytest.raises(InputError, match=f"upload.pdf: is {kind}, not a newsletter"):
+        read_issues(head, source="upload.pdf")
