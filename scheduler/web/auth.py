@@ -31,8 +31,8 @@ if TYPE_CHECKING:
 
 auth = Blueprint("auth", __name__)
 
-#: Endpoints open without signing in.
-PUBLIC = frozenset({"auth.login", "static", "hooks.issue"})
+#: Endpoints open without signing in (`favicon`: /favicon.ico, which browsers ask for on their own).
+PUBLIC = frozenset({"auth.login", "static", "favicon", "hooks.issue"})
 
 
 def wiring() -> Wiring:
@@ -99,7 +99,7 @@ def _load_user() -> Response | None:
 
 
 @auth.route("/login", methods=["GET", "POST"])
-def login() -> str | Response | tuple[str, int]:
+def login() -> str | Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
     if request.method == "GET":
         csrf_token()
         return render_template("login.html", next=request.args.get("next", ""), error="")
@@ -109,8 +109,9 @@ def login() -> str | Response | tuple[str, int]:
     target = _safe_next(request.form.get("next"))
     try:
         signed_in = team.authenticate(wiring().store, name, password, address=address, now=wiring().clock())
-    except LoginRefused as refused:
-        return render_template("login.html", next=target, error=refused_words(refused.retry_after), name=name), 401
+    except LoginRefused as refused:  # 429: not a wrong password but a wait, in whole seconds (Retry-After)
+        page = render_template("login.html", next=target, error=refused_words(refused.retry_after), name=name)
+        return page, 429, {"Retry-After": str(max(1, -int(-refused.retry_after // 1)))}
     except InputError:
         return render_template("login.html", next=target, error="wrong", name=name), 401
     start_session(signed_in)

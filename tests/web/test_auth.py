@@ -3,6 +3,8 @@ changes nothing, and who may do what is checked on the server."""
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 
 from scheduler.models import State
@@ -114,8 +116,24 @@ def test_failed_sign_ins_are_slowed_down_for_the_account(app: Flask):
         client.post("/login", data={"name": "erika", "password": "falsch falsch falsch", "csrf_token": token(page)})
     page = client.get("/login").get_data(as_text=True)
     answer = client.post("/login", data={"name": "erika", "password": PASSWORD, "csrf_token": token(page)})
-    assert answer.status_code == 401  # even the right password waits now
+    assert answer.status_code == 429  # even the right password waits now: a wait, not a wrong password
     assert client.get("/queue").status_code == 302
+
+
+def test_a_slowed_down_sign_in_says_in_german_how_long_to_wait_and_tells_the_browser_too(app: Flask):
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "de-DE,de;q=0.9"
+    for _ in range(6):
+        page = client.get("/login").get_data(as_text=True)
+        client.post("/login", data={"name": "erika", "password": "falsch falsch falsch", "csrf_token": token(page)})
+    page = client.get("/login").get_data(as_text=True)
+    answer = client.post("/login", data={"name": "erika", "password": PASSWORD, "csrf_token": token(page)})
+    assert answer.status_code == 429
+    wait = int(answer.headers["Retry-After"])
+    words = answer.get_data(as_text=True)
+    assert "Zu viele fehlgeschlagene Anmeldungen für diesen Namen oder von dieser Adresse." in words
+    said = re.search(r"Versuchen Sie es in (\d+) Sekunden? wieder\.", words)
+    assert said is not None and int(said.group(1)) == wait > 0  # the page and the header say the same wait
 
 
 def test_the_session_key_is_made_once_kept_in_the_token_store_and_is_no_account(app: Flask, wiring, web_env):
