@@ -684,6 +684,12 @@ def load_settings(**overrides: Any) -> Settings:
     from scheduler.settingnames import warn_about_names
 
     warn_about_names()
+    return read_settings(**overrides)
+
+
+def read_settings(**overrides: Any) -> Settings:
+    """`load_settings` without the warnings about names: for reading the settings again while the
+    program runs (the dashboard's Settings page), which would repeat them in the log each time."""
     try:
         return Settings(**overrides)
     except ValidationError as exc:

@@ -348,6 +348,16 @@ class Holidays:
             self._years[day.year] = frozenset(days)
         return day in self._years[day.year]
 
+    def named(self, first: dt.date, last: dt.date, *, language: str | None = None) -> dict[dt.date, str]:
+        """The public holidays from `first` to `last` (both included) with their names, in
+        `language` (e.g. "de", "en_US") where the holidays package has it; blackout days are not
+        among them (they have no names: `day in self.blackout`)."""
+        import holidays as holidays_package
+
+        years = range(first.year, last.year + 1)
+        days = holidays_package.country_holidays(self.country, subdiv=self.region, years=years, language=language)
+        return {day: name for day, name in sorted(days.items()) if first <= day <= last}
+
 
 @dataclass(frozen=True, slots=True)
 class Request:

@@ -235,3 +235,28 @@ def warn_about_names(environ: Mapping[str, str] | None = None, dotenv_file: Path
     logging.getLogger("dotenv.main").setLevel(logging.ERROR)
     for message in name_problems(os.environ if environ is None else environ, dotenv_file):
         log.warning("%s", message)
+
+
+def origins(environ: Mapping[str, str] | None = None, dotenv_file: Path | None = Path(".env")) -> dict[str, str]:
+    """Where each setting that is given is read from, by its variable (upper case): "environment"
+    or ".env" — the environment wins, as in `config.CoreSettings`; a setting in neither has its
+    default. Names are compared without regard to case, as the settings read them. A `.env` line
+    that cannot be read, or has no "=", gives nothing. Only names are returned, never a value."""
+    import io
+
+    from dotenv.parser import parse_stream
+
+    found: dict[str, str] = {}
+    if dotenv_file is not None:
+        try:
+            text = dotenv_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):  # missing: nothing comes from it
+            text = ""
+        for binding in parse_stream(io.StringIO(text)):
+            key = (binding.key or "").upper()
+            if key.startswith(PREFIX) and binding.value is not None and not binding.error:
+                found[key] = ".env"
+    for name in os.environ if environ is None else environ:
+        if name.upper().startswith(PREFIX):
+            found[name.upper()] = "environment"
+    return found

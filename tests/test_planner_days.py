@@ -93,6 +93,20 @@ def test_blackout_days_are_skipped_like_holidays():
     assert [times[str(n)].astimezone(BERLIN).date() for n in range(3)] == days
 
 
+def test_the_holidays_of_some_weeks_are_named_in_the_language_asked_for_without_the_blackout_days():
+    holidays = Holidays("DE", "BY", blackout=parse_blackout("12-22..01-02"))
+    german = holidays.named(D(2025, 12, 20), D(2026, 1, 6), language="de")
+    assert german == {
+        D(2025, 12, 25): "Erster Weihnachtstag",
+        D(2025, 12, 26): "Zweiter Weihnachtstag",
+        D(2026, 1, 1): "Neujahr",
+        D(2026, 1, 6): "Heilige Drei Könige",
+    }
+    assert all(day in holidays for day in german)
+    assert holidays.named(D(2026, 1, 1), D(2026, 1, 1), language="en_US") == {D(2026, 1, 1): "New Year's Day"}
+    assert Holidays("DE").named(D(2026, 1, 6), D(2026, 1, 6)) == {}  # Epiphany is Bavaria's, not Germany's
+
+
 # --- wall times ---------------------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.config import Account, CoreSettings, Settings
-from scheduler.settingnames import ACCOUNT_FIELDS, CORE_FIELDS, fields, name_problems
+from scheduler.settingnames import ACCOUNT_FIELDS, CORE_FIELDS, fields, name_problems, origins
 from tests.conftest import EXAMPLE, ROOT
 
 
@@ -131,3 +131,22 @@ def test_valid_names_and_other_programs_variables_give_no_warning(tmp_path):
     }
     (tmp_path / ".env").write_text((ROOT / ".env.example").read_text(encoding="utf-8"), encoding="utf-8")
     assert name_problems(environ, tmp_path / ".env") == []
+
+
+def test_where_a_setting_is_given_the_environment_winning_over_dotenv(tmp_path):
+    (tmp_path / ".env").write_text(
+        "SCHEDULER_SLOTS=mon 09:00\nexport scheduler_utm=false\nSCHEDULER_TIMEZONE=UTC\nSCHEDULER_FOOTER\n"
+        "OTHER_TOOL=1\nnot a line\n",
+        encoding="utf-8",
+    )
+    environ = {"SCHEDULER_TIMEZONE": "Europe/Berlin", "scheduler_hashtags": "Familie", "PATH": "/bin"}
+    assert origins(environ, tmp_path / ".env") == {
+        "SCHEDULER_SLOTS": ".env",
+        "SCHEDULER_UTM": ".env",
+        "SCHEDULER_TIMEZONE": "environment",
+        "SCHEDULER_HASHTAGS": "environment",
+    }
+    assert origins(environ, tmp_path / "missing.env") == {
+        "SCHEDULER_TIMEZONE": "environment",
+        "SCHEDULER_HASHTAGS": "environment",
+    }
