@@ -32,6 +32,7 @@ def create_app(wiring: Wiring) -> Flask:
     from scheduler.web.hooks import hooks
     from scheduler.web.imports import imports
     from scheduler.web.queue import queue
+    from scheduler.web.settings_page import settings_page
     from scheduler.web.sources import sources
     from scheduler.web.users import users
 
@@ -47,6 +48,7 @@ def create_app(wiring: Wiring) -> Flask:
     app.register_blueprint(imports)
     app.register_blueprint(calendar)
     app.register_blueprint(users)
+    app.register_blueprint(settings_page)
 
     @app.errorhandler(HTTPException)
     def _error(error: HTTPException) -> tuple[Response | str, int]:

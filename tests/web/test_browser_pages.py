@@ -1,7 +1,7 @@
-"""History, Sources, Accounts, Users and My account in a real browser (see test_browser.py): each
-page as an admin sees it, with its forms (on the Users page a new password's form opened),
-screenshotted and checked by axe-core (no serious or critical violation); the retry button and the
-pause button are used by keyboard."""
+"""History, Sources, Accounts, Users, Settings and My account in a real browser (see
+test_browser.py): each page as an admin sees it, with its forms (on the Users page a new password's
+form opened), screenshotted and checked by axe-core (no serious or critical violation); the retry
+button and the pause button are used by keyboard."""
 
 from __future__ import annotations
 
@@ -62,4 +62,7 @@ def test_history_sources_accounts_and_users_in_a_real_browser(served: str, brows
     _check(page, "users")
     page.goto(f"{served}/account")
     _check(page, "account")
+    page.goto(f"{served}/settings")
+    assert page.get_by_role("heading", name="Zeitplan", exact=True).count() == 1
+    _check(page, "settings")
     context.close()
