@@ -273,9 +273,12 @@ class Wiring:
             reading=self.reading(),
         )
 
-    def read_issues(self, data: bytes, *, source: str, file_name: str = "") -> list[Issue]:
+    def read_issues(self, data: bytes, *, source: str, file_name: str = "", link: str = "") -> list[Issue]:
         """The issues in `data` (any form the readers take), read as the settings say. `file_name`:
-        the name the bytes came with (an upload's), whose date (`2024-12-13-…`) a text without one takes."""
+        the name the bytes came with (an upload's), whose date (`2024-12-13-…`) a text without one
+        takes. `link`: the issue's web page, as an options file's `link` and `url` give it (the link
+        of items without one of their own, and what relative links resolve against)."""
+        from scheduler.models import IssueOptions
         from scheduler.newsletter import read_issues
 
         settings, reading = self.settings, self.reading()
@@ -283,6 +286,7 @@ class Wiring:
             data,
             source=source,
             file_name=file_name,
+            options=IssueOptions(link=link, url=link) if link else None,
             languages=settings.languages,
             limits=self.issue_limits,
             per_entry=reading.feed_entries,

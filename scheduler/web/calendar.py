@@ -17,7 +17,7 @@ from scheduler.errors import SchedulerError
 from scheduler.models import QueuedPost, State
 from scheduler.queueing import reschedule_to_day
 from scheduler.web.auth import require, user, wiring
-from scheduler.web.i18n import gettext
+from scheduler.web.i18n import gettext, say
 
 calendar = Blueprint("calendar", __name__)
 
@@ -110,7 +110,7 @@ def _move(post_id: int, day_text: str) -> tuple[QueuedPost | None, str]:
             wiring().store, post_id, day, planning=wiring().planning, now=wiring().clock(), actor=user().name
         )
     except SchedulerError as error:
-        return None, str(error)
+        return None, say(error)
     return post, ""
 
 
@@ -118,7 +118,11 @@ def _move(post_id: int, day_text: str) -> tuple[QueuedPost | None, str]:
 def move() -> Response:
     """The card's form: works by keyboard and without JavaScript."""
     post_id = request.form.get("post", "")
-    post, why = _move(int(post_id), request.form.get("day", "")) if post_id.isdigit() else (None, "no post")
+    post, why = (
+        _move(int(post_id), request.form.get("day", ""))
+        if post_id.isdigit()
+        else (None, gettext("Choose the post to move."))
+    )
     if post is None:
         flash(why, "error")
     else:

@@ -16,7 +16,7 @@ from scheduler.platforms import registry
 from scheduler.queueing import RETRYABLE, retry_post
 from scheduler.rehearsal import NOTE
 from scheduler.web.auth import require, user, wiring
-from scheduler.web.i18n import gettext
+from scheduler.web.i18n import gettext, say
 
 history = Blueprint("history", __name__)
 
@@ -63,7 +63,7 @@ def retry() -> Response:
     try:
         post = retry_post(wiring().store, int(value), now=wiring().clock(), actor=user().name)
     except QueueError as error:
-        flash(str(error), "error")
+        flash(say(error), "error")
         return redirect(back)
     flash(gettext("Post %(id)d is scheduled again, due now.", id=post.id), "done")
     return redirect(back)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -31,9 +32,10 @@ _FOLDER = Path(__file__).with_name("translations")
 
 @functools.cache
 def translations(locale: str) -> NullTranslations:
-    """The compiled catalogue of `locale` (English: the texts as written)."""
+    """The compiled catalogue of `locale`. English is the texts as written, except the core's
+    messages that the dashboard words differently (the `en` catalogue holds only those)."""
     source = _FOLDER / locale / "LC_MESSAGES" / "messages.po"
-    if locale == "en" or not source.exists():
+    if not source.exists():
         return NullTranslations()
     with source.open("rb") as handle:
         catalog = read_po(handle, locale=locale)
@@ -57,10 +59,19 @@ def gettext(message: str, **values: object) -> str:
     return text % values if values else text
 
 
+class _Later(dict[str, object]):
+    """Values for `%` that leave a placeholder they do not have as it is, for a later `%`."""
+
+    def __missing__(self, key: str) -> str:
+        return f"%({key})s"
+
+
 def ngettext(singular: str, plural: str, num: int, **values: object) -> str:
-    """The form for `num` in the request's language; `%(num)d` and `values` put in."""
+    """The form for `num` in the request's language; `%(num)d` and `values` put in. (Jinja's
+    `ngettext` calls this with `num` only and puts the template's other values in afterwards, so
+    those are left as they are here.)"""
     text = translations(locale()).ngettext(singular, plural, num)
-    return text % {"num": num, **values}
+    return text % _Later({"num": num, **values})
 
 
 def choose(accepted: list[tuple[str, float]], chosen: str | None) -> str:
@@ -90,7 +101,91 @@ def day_name(day: dt.date, locale: str) -> str:
     return format_date(day, pattern, locale=Locale.parse(locale))
 
 
+def day_long(day: dt.date, locale: str) -> str:
+    """A date in words: `13. Dezember 2024`, `13 December 2024`."""
+    pattern = "d. MMMM y" if locale == "de" else "d MMMM y"  # English as `when` writes it: day first
+    return format_date(day, pattern, locale=Locale.parse(locale))
+
+
 def state_name(state: str) -> str:
     """A post's state as readers say it: German from the catalogue, English as words ("needs
     attention", not the stored "needs_attention")."""
     return gettext(str(state)).replace("_", " ")
+
+
+# -- the core's messages ------------------------------------------------------------------------
+
+_SLOT = re.compile(r"\{(\w+)\}")
+
+
+@functools.cache
+def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """A pattern for each of the core's messages (`corewords.TEMPLATES`), most specific first: a
+    `{name}` slot matches any text, named so that the translation can put it where its language
+    wants it."""
+    from scheduler.web.corewords import TEMPLATES
+
+    def pattern(template: str) -> re.Pattern[str]:
+        parts, seen, end = [], set(), 0
+        for slot in _SLOT.finditer(template):
+            parts.append(re.escape(template[end : slot.start()]))
+            name = slot.group(1)
+            parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.*?)")
+            seen.add(name)
+            end = slot.end()
+        parts.append(re.escape(template[end:]))
+        return re.compile("".join(parts), re.DOTALL)
+
+    ordered = sorted(TEMPLATES, key=lambda template: -len(_SLOT.sub("", template)))
+    return tuple((pattern(template), template) for template in ordered)
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)")
+
+
+def _moment(text: str) -> str | None:
+    """A day or a time the core wrote as ISO 8601, as the reader's locale writes it (a time in the
+    team's time zone with its offset); None for any other text."""
+    from flask import g, has_request_context
+
+    if _ISO_DAY.fullmatch(text):
+        try:
+            return day_long(dt.date.fromisoformat(text), locale())
+        except ValueError:
+            return None
+    if _ISO_MOMENT.fullmatch(text):
+        timezone = g.get("timezone", "UTC") if has_request_context() else "UTC"
+        return when(dt.datetime.fromisoformat(text), locale(), timezone)
+    return None
+
+
+def _part(value: str) -> str:
+    """A part of a core message in the reader's words: a platform by its name ("Mastodon", not the
+    settings' "mastodon"), anything else as `say` says it."""
+    from scheduler.platforms import registry
+
+    return registry.get(value).title if value in registry.NAMES else say(value)
+
+
+def say(message: str | BaseException) -> str:
+    """A message of the core (an error, a warning, a history entry: English, written for the
+    command line) in the request's language: the catalogue's wording of the template it was made
+    from, with the parts it was made of put in — themselves said in that language when they are
+    the core's words too ("pasted text"). A message from no known template is shown as it is."""
+    text = str(message)
+    if not text.strip():
+        return text
+    moment = _moment(text)
+    if moment is not None:
+        return moment
+    catalogue = translations(locale())
+    exact = catalogue.gettext(text)
+    if exact != text:
+        return exact
+    for pattern, template in _patterns():
+        found = pattern.fullmatch(text)
+        if found is not None:
+            values = {name: _part(value) for name, value in found.groupdict().items()}
+            return catalogue.gettext(template).format(**values)
+    return text

@@ -47,7 +47,7 @@ from werkzeug.wrappers import Response
 
 from scheduler.errors import InputError, SchedulerError
 from scheduler.web.auth import require, user, wiring
-from scheduler.web.i18n import gettext, ngettext
+from scheduler.web.i18n import gettext, ngettext, say
 
 if TYPE_CHECKING:
     from scheduler.models import Issue, Item, Post
@@ -57,6 +57,8 @@ imports = Blueprint("imports", __name__)
 
 #: The source pasted text is read as (named in the posts' warnings and the queue's history).
 PASTED = "pasted text"
+#: An issue older than this many days is said to be old: its dates and events may be over.
+OLD_DAYS = 45
 #: How much of an item's text the preview shows.
 EXCERPT = 240
 _SALT = "scheduler.web.imports"
@@ -64,11 +66,13 @@ _SALT = "scheduler.web.imports"
 
 @dataclass(frozen=True, slots=True)
 class Given:
-    """What the user gave: `kind` text, file or url; `name` the file's name or the address."""
+    """What the user gave: `kind` text, file or url; `name` the file's name or the address;
+    `link` the issue's web page, for a text or file (the link of items without one of their own)."""
 
     kind: str
     name: str
     data: bytes = b""
+    link: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +91,7 @@ class Choice:
 @imports.get("/import")
 def form() -> str:
     require("import")
-    return render_template("import.html", error="", text="", url="")
+    return render_template("import.html", error="", text="", url="", link="")
 
 
 @imports.post("/import/preview")
@@ -99,7 +103,7 @@ def preview() -> str | tuple[str, int]:
         previews = wiring().previews(issues, platforms=_platforms(), now=wiring().clock())
         accounts = _offered(issues)
     except SchedulerError as error:
-        return _again(str(error))
+        return _again(say(error))
     return _preview_page(given, issues, previews, logged, accounts)
 
 
@@ -109,7 +113,7 @@ def queue() -> Response | str | tuple[str, int]:
     try:
         given = _unseal(request.form.get("issue", ""))
     except InputError as error:
-        return _again(str(error))
+        return _again(say(error))
     chosen = list(dict.fromkeys(request.form.getlist("account")))
     now = wiring().clock()
     issues: list[Issue] = []
@@ -144,8 +148,8 @@ def queue() -> Response | str | tuple[str, int]:
         )
     except SchedulerError as error:
         if not issues:
-            return _again(str(error))
-        return _preview_again(given, issues, logged, chosen, error=str(error))
+            return _again(say(error))
+        return _preview_again(given, issues, logged, chosen, error=say(error))
     if report.misfits:
         words = ngettext(
             "Nothing was queued: %(num)d post does not fit.",
@@ -174,7 +178,7 @@ def queue() -> Response | str | tuple[str, int]:
             "error",
         )
     for problem in problems:
-        flash(problem, "error")
+        flash(say(problem), "error")
     return redirect(url_for("queue.index", state="draft" if drafts else "scheduled"))
 
 
@@ -200,11 +204,12 @@ def _too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
 
 def _again(error: str, *, status: int = 400) -> tuple[str, int]:
     """The import form with `error`, keeping what was typed (a pasted text, an address)."""
-    text = url = ""
+    text = url = link = ""
     with contextlib.suppress(RequestEntityTooLarge):  # the form of a body too large is not read
         text = request.form.get("text", "") if request.form.get("kind") == "text" else ""
         url = request.form.get("url", "") if request.form.get("kind") == "url" else ""
-    return render_template("import.html", error=error, text=text, url=url), status
+        link = request.form.get("link", "")
+    return render_template("import.html", error=error, text=text, url=url, link=link), status
 
 
 def _given() -> Given:
@@ -214,7 +219,7 @@ def _given() -> Given:
         text = request.form.get("text", "")
         if not text.strip():
             raise InputError(gettext("Nothing to import: paste the text of an issue first."))
-        return Given("text", PASTED, text.encode("utf-8"))
+        return Given("text", PASTED, text.encode("utf-8"), _link())
     if kind == "file":
         upload = request.files.get("file")
         if upload is None or not upload.filename:
@@ -223,7 +228,7 @@ def _given() -> Given:
         data = upload.read(wiring().settings.max_issue_bytes + 1)
         if not data.strip():
             raise InputError(gettext("The file %(name)s is empty.", name=name))
-        return Given("file", name, data)
+        return Given("file", name, data, _link())
     if kind == "url":
         from scheduler.service import is_address
 
@@ -236,6 +241,16 @@ def _given() -> Given:
     raise InputError(gettext("Paste a text, upload a file or give an address."))
 
 
+def _link() -> str:
+    """The issue's web page given beside a text or file ("" when none was)."""
+    from scheduler.service import is_address
+
+    link = request.form.get("link", "").strip()
+    if link and not is_address(link):
+        raise InputError(gettext("The issue's web page starts with https:// or http://: %(address)s", address=link))
+    return link
+
+
 def _read(given: Given) -> tuple[list[Issue], list[str]]:
     """The issues `given` holds, read as `scheduler preview` reads them, and the warnings logged
     while reading."""
@@ -244,7 +259,7 @@ def _read(given: Given) -> tuple[list[Issue], list[str]]:
             issues = wiring().load_issues([given.name])
         else:
             file_name = given.name if given.kind == "file" else ""
-            issues = wiring().read_issues(given.data, source=given.name, file_name=file_name)
+            issues = wiring().read_issues(given.data, source=given.name, file_name=file_name, link=given.link)
     return issues, logged
 
 
@@ -298,6 +313,7 @@ class _Shown:
     items: list[tuple[Item, str, str]]  # the item, its main web link (or ""), an excerpt of its text
     warnings: list[str]
     misfits: list[str]
+    age: int  # days since the issue's date (0 when it has none or is newer)
 
 
 def _preview_page(
@@ -321,15 +337,16 @@ def _preview_page(
             lacking = [post for post in misfits if post.item_id in numbers]
         shown.append(
             _Shown(
+                age=_age(issue),
                 issue=issue,
-                items=[(item, _web_link(item), _excerpt(item.body)) for item in issue.items],
+                items=[(item, _web_link(item) or given.link, _excerpt(item.body)) for item in issue.items],
                 warnings=[
                     gettext(
                         "Item %(number)d (%(title)s) on %(platforms)s: %(warning)s",
                         number=said.number,
                         title=said.title or _first_words(issue, said.number),
                         platforms=", ".join(said.platforms),
-                        warning=said.warning,
+                        warning=say(said.warning),
                     )
                     for said in item_warnings([issue_preview])
                 ],
@@ -339,7 +356,7 @@ def _preview_page(
                         number=numbers.get(post.item_id, 0),
                         title=post.title or _first_words(issue, numbers.get(post.item_id, 0)),
                         platform=post.platform,
-                        reason=post.reason or "",
+                        reason=say(post.reason or ""),
                     )
                     for post in lacking
                 ],
@@ -354,6 +371,7 @@ def _preview_page(
         sealed=_seal(given),
         drafts=wiring().settings.require_approval,
         error=error,
+        old_days=OLD_DAYS,
     )
     return (page, status) if status != 200 else page
 
@@ -374,8 +392,18 @@ def _preview_again(
             Choice(c.value, c.platform, c.name, c.identity, c.dry_run, c.value in chosen) for c in _offered(issues)
         ]
     except SchedulerError as again:
-        return _again(str(again))
+        return _again(say(again))
     return _preview_page(given, issues, previews, logged, accounts, error=error, status=422, misfits=misfits)
+
+
+def _age(issue: Issue) -> int:
+    """Days from the issue's date to today in the team's time zone (0 without a date)."""
+    from zoneinfo import ZoneInfo
+
+    if issue.date is None:
+        return 0
+    today = wiring().clock().astimezone(ZoneInfo(wiring().settings.timezone)).date()
+    return max(0, (today - issue.date).days)
 
 
 def _first_words(issue: Issue, number: int) -> str:
@@ -411,7 +439,9 @@ def _signer() -> TimestampSigner:
 
 def _seal(given: Given) -> str:
     """`given`, compressed and signed for the signed-in user (see the module's words)."""
-    head = json.dumps({"by": user().name, "kind": given.kind, "name": given.name}, ensure_ascii=False).encode()
+    head = json.dumps(
+        {"by": user().name, "kind": given.kind, "name": given.name, "link": given.link}, ensure_ascii=False
+    ).encode()
     blob = len(head).to_bytes(4, "big") + head + zlib.compress(given.data, 6)
     return _signer().sign(base64.urlsafe_b64encode(blob).rstrip(b"=")).decode("ascii")
 
@@ -426,7 +456,7 @@ def _unseal(value: str) -> Given:
         head = json.loads(blob[4 : 4 + size])
         inflater = zlib.decompressobj()
         data = inflater.decompress(blob[4 + size :], wiring().settings.max_issue_bytes + 1)
-        given = Given(str(head["kind"]), str(head["name"]), data)
+        given = Given(str(head["kind"]), str(head["name"]), data, str(head.get("link", "")))
     except (BadSignature, ValueError, KeyError, TypeError, zlib.error):
         raise expired from None
     if head.get("by") != user().name or given.kind not in ("text", "file", "url"):

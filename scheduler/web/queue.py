@@ -16,7 +16,7 @@ from scheduler import approval
 from scheduler.models import State
 from scheduler.queueing import reschedule_posts_to_day
 from scheduler.web.auth import require, user, wiring
-from scheduler.web.i18n import gettext, ngettext
+from scheduler.web.i18n import gettext, ngettext, say
 
 queue = Blueprint("queue", __name__)
 
@@ -95,7 +95,7 @@ def bulk() -> Response:
     else:
         flash(ngettext("%(num)d post cancelled.", "%(num)d posts cancelled.", done), "done")
     for post_id, why in outcome.refused:
-        flash(f"#{post_id}: {why}", "error")
+        flash(f"#{post_id}: {say(why)}", "error")
     for post_id, _why in outcome.forbidden:
         flash(
             gettext("#%(id)d: you queued, edited or submitted it; another approver approves it.", id=post_id), "error"
@@ -116,7 +116,7 @@ def _move(ids: list[int], day_text: str) -> Response:
     )
     flash(ngettext("%(num)d post moved.", "%(num)d posts moved.", len(moved)), "done")
     for post_id, why in refused:
-        flash(f"#{post_id}: {why}", "error")
+        flash(f"#{post_id}: {say(why)}", "error")
     return redirect(back)
 
 

@@ -17,6 +17,7 @@ from scheduler.models import Content, Role, State
 from scheduler.storage import NewPost, Store
 from scheduler.web import create_app
 from scheduler.wiring import Wiring
+from tests.fakes.pages import PageServer
 
 NOW = dt.datetime(2030, 1, 7, 8, 0, tzinfo=dt.UTC)
 PASSWORD = "ein langes Passwort 2030"
@@ -95,3 +96,15 @@ def sign_in(client: FlaskClient, name: str, password: str = PASSWORD) -> str:
     answer = client.post("/login", data={"name": name, "password": password, "csrf_token": token(page), "next": ""})
     assert answer.status_code == 302, answer.get_data(as_text=True)
     return token(client.get("/queue").get_data(as_text=True))
+
+
+@pytest.fixture
+def local_fetches(web_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test's page server on 127.0.0.1 may be fetched (asked for before the app is made)."""
+    monkeypatch.setenv("SCHEDULER_FETCH_ALLOW", "127.0.0.1")
+
+
+@pytest.fixture
+def site() -> Iterator[PageServer]:
+    with PageServer() as server:
+        yield server

@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import io
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -60,7 +59,7 @@ def test_the_example_issue_pasted_shows_its_six_items_and_is_queued_as_drafts_by
     assert 'aria-current="page">Import<' in form
     status, page = paste(client, csrf, EXAMPLE.read_text(encoding="utf-8"))
     assert status == 200
-    assert "Die Vernetzungsstelle informiert" in page and "2024-12-13" in page and "6 items" in page
+    assert "Die Vernetzungsstelle informiert" in page and "13 December 2024 · 6 items" in page
     rows = re.findall(r"<tr>\s*<td>(\d+)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>", page, re.S)
     assert [int(number) for number, _, _ in rows] == [1, 2, 3, 4, 5, 6]
     assert [section for _, _, section in rows] == [
@@ -153,18 +152,6 @@ def test_an_uploaded_text_without_a_date_takes_the_date_of_its_file_name(app: Fl
     page = answer.get_data(as_text=True)
     assert answer.status_code == 200, page
     assert "2025-02-07" in page
-
-
-@pytest.fixture
-def local_fetches(web_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The test's page server on 127.0.0.1 may be fetched (asked for before the app is made)."""
-    monkeypatch.setenv("SCHEDULER_FETCH_ALLOW", "127.0.0.1")
-
-
-@pytest.fixture
-def site() -> Iterator[PageServer]:
-    with PageServer() as server:
-        yield server
 
 
 def test_an_address_is_fetched_read_and_queued(local_fetches: None, site: PageServer, app: Flask, store: Store):
@@ -360,3 +347,51 @@ def test_a_single_post_goes_only_to_its_platforms_and_whole_or_not_at_all(app: F
     assert status == 302
     (post,) = drafts(store)
     assert post.platform == "x" and len(post.parts) == 2  # a thread with every word
+
+
+def test_the_issues_web_page_given_beside_a_text_is_the_link_of_items_without_one(app: Flask, store: Store):
+    client = english(app.test_client())
+    csrf = sign_in(client, "erika")
+    text = EXAMPLE.read_text(encoding="utf-8")
+    _, without = paste(client, csrf, text)
+    assert "shortened without a link to read on" in without
+    page_address = "https://vernetzungsstelle.example/newsletter/2024-12-13"
+    answer = client.post(
+        "/import/preview", data={"kind": "text", "text": text, "link": page_address, "csrf_token": csrf}
+    )
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert "shortened without a link to read on" not in page and "but has no link" not in page
+    status, _, _ = queue(client, csrf, page, ["mastodon:default"])  # the link travels with the issue
+    assert status == 302
+    queued = drafts(store)
+    assert len(queued) == 6
+    leading_on = [post for post in queued if any(page_address in part for part in post.parts)]
+    assert len(leading_on) >= 5  # the items without a link of their own lead to the issue's page
+
+
+def test_a_web_page_that_is_no_address_is_refused_keeping_the_text(app: Flask, store: Store):
+    client = english(app.test_client())
+    csrf = sign_in(client, "erika")
+    text = EXAMPLE.read_text(encoding="utf-8")
+    answer = client.post(
+        "/import/preview", data={"kind": "text", "text": text, "link": "vernetzung", "csrf_token": csrf}
+    )
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and page.count('role="alert"') == 1
+    assert "The issue&#39;s web page starts with https:// or http://: vernetzung" in page
+    assert "Die Vernetzungsstelle informiert" in page and 'value="vernetzung"' in page  # kept to correct
+    assert drafts(store) == []
+
+
+def test_an_old_issue_is_said_to_be_old_before_its_posts_are_queued(app: Flask):
+    client = english(app.test_client())
+    csrf = sign_in(client, "erika")
+    text = EXAMPLE.read_text(encoding="utf-8")
+    _, page = paste(client, csrf, text)  # the dashboard's clock says 7 January 2030
+    assert "This issue is from 13 December 2024, 1851 days ago: its dates and events may be over." in page
+    _, recent = paste(client, csrf, text.replace("13.12.2024", "02.01.2030"))
+    assert "2 January 2030 · 6 items" in recent and "days ago" not in recent
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "de"
+    _, german = paste(client, csrf, text)
+    assert "Diese Ausgabe ist vom 13. Dezember 2024, vor 1851 Tagen" in german
