@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import Flask, Response, g, jsonify, render_template, request, session
+from flask import Flask, Response, g, jsonify, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 if TYPE_CHECKING:
     from scheduler.wiring import Wiring
@@ -47,6 +48,7 @@ def create_app(wiring: Wiring) -> Flask:
     app.register_blueprint(editor)
     app.register_blueprint(imports)
     app.register_blueprint(calendar)
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)  # public (auth.PUBLIC): browsers ask before signing in
     app.register_blueprint(users)
     app.register_blueprint(settings_page)
 
@@ -62,6 +64,11 @@ def create_app(wiring: Wiring) -> Flask:
         return render_template("error.html", code=code, title=title, words=words_), code
 
     return app
+
+
+def _favicon() -> WerkzeugResponse:
+    """What browsers ask for on their own: the dashboard's icon, which the pages link to."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
 def _page_error(code: int, error: HTTPException) -> tuple[str, str]:
@@ -94,10 +101,12 @@ def _languages(app: Flask, wiring: Wiring) -> None:
         if chosen in i18n.LOCALES:
             session["lang"] = chosen
         g.locale = i18n.choose(list(request.accept_languages), session.get("lang"))
+        g.timezone = timezone
 
     @app.context_processor
     def _helpers() -> dict[str, object]:
         from scheduler import team
+        from scheduler.web import naming
 
         def may(action: str) -> bool:
             return g.get("user") is not None and team.may(g.user.role, action)
@@ -105,6 +114,9 @@ def _languages(app: Flask, wiring: Wiring) -> None:
         return {
             "when": lambda moment: i18n.when(moment, g.locale, timezone),
             "day_name": lambda day: i18n.day_name(day, g.locale),
+            "day_long": lambda day: i18n.day_long(day, g.locale),
             "state_name": i18n.state_name,
+            "say": i18n.say,
+            "account_name": naming.namer(wiring),
             "may": may,
         }

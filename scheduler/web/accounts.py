@@ -25,7 +25,7 @@ from scheduler.errors import ConfigError, InputError, PublishError
 from scheduler.platforms import registry
 from scheduler.platforms.oauth import authorize_address, new_sign_in, redeem, refusal
 from scheduler.web.auth import require, wiring
-from scheduler.web.i18n import gettext
+from scheduler.web.i18n import gettext, say
 
 accounts = Blueprint("accounts", __name__)
 
@@ -48,9 +48,40 @@ def index() -> str:
         accounts=found,
         warnings=warnings,
         problem=problem,
-        titles={name: registry.get(name).title for name in registry.NAMES},
+        not_set_up={
+            (account.platform, account.account): missing
+            for account in found
+            if account.oauth and (missing := _missing(account.platform, account.account))
+        },
         publishing=any(account.connected for account in found),
         redirect_uri=redirect_uri(),
+    )
+
+
+def _missing(platform: str, account: str) -> str:
+    """The setting that signing in to the account with its platform still needs — its app's client
+    id, LinkedIn's author, Facebook's page — or "" when it has them all."""
+    if oauth_app(wiring(), platform, account) is None:
+        return setting_name(platform, account, "client_id")
+    options = _options(platform, configured(wiring(), platform, account))
+    needed = [name for name in registry.get(platform).connect.needs if name not in options]
+    return setting_name(platform, account, needed[0]) if needed else ""
+
+
+def _not_set_up(platform: str, setting: str) -> str:
+    """Why signing in with `platform` cannot start, in plain words, then the setting for the admin."""
+    return " ".join(
+        (
+            gettext(
+                "Signing in with %(platform)s is not set up yet: your administration must set it up on the server.",
+                platform=registry.get(platform).title,
+            ),
+            gettext("For the administration:"),
+            gettext(
+                "%(setting)s is missing: set it on the server, restart scheduler serve, then sign in here.",
+                setting=setting,
+            ),
+        )
     )
 
 
@@ -86,17 +117,10 @@ def oauth_start(platform: str) -> Response:
     provider = registry.get(platform).oauth if chosen is not None else None
     if chosen is None or provider is None:
         abort(404)
+    missing = _missing(platform, account)
     app = oauth_app(wiring(), platform, account)
-    options = _options(platform, configured(wiring(), platform, account))
-    missing = [name for name in registry.get(platform).connect.needs if name not in options]
-    if app is None or missing:
-        flash(
-            gettext(
-                "Signing in needs %(setting)s: set it on the server, restart scheduler serve, then sign in again.",
-                setting=setting_name(platform, account, "client_id" if app is None else missing[0]),
-            ),
-            "error",
-        )
+    if missing or app is None:
+        flash(_not_set_up(platform, missing), "error")
         return _back(platform, account)
     state, verifier = new_sign_in()
     session["oauth"] = {
@@ -175,7 +199,7 @@ def oauth_callback() -> Response:
             token_url=token_url,
         )
     except (PublishError, InputError, ConfigError) as error:  # the platform refused, or the store cannot be written
-        flash(gettext("Signing in to %(platform)s failed: %(reason)s", platform=spec.title, reason=str(error)), "error")
+        flash(gettext("Signing in to %(platform)s failed: %(reason)s", platform=spec.title, reason=say(error)), "error")
         return _back(platform, account)
     flash(
         gettext(

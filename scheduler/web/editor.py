@@ -110,29 +110,16 @@ _UTC_TIME = re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?
 
 
 def reason_words(reason: str) -> str:
-    """A line of the history in the reader's language where it is one of the fixed reasons, with
-    the UTC times in it shown in the team's time zone."""
-    fixed = {
-        "approved": gettext("approved"),
-        approval.SUBMITTED: gettext("submitted for review"),
-        approval.EDITED: gettext("text edited"),
-        approval.EDITED + queueing.AGAIN: gettext("text edited: approve it again"),
-        approval.ALT_EDITED: gettext("alt texts edited"),
-        approval.ALT_EDITED + queueing.AGAIN: gettext("alt texts edited: approve it again"),
-        "cancelled by hand": gettext("cancelled by hand"),
-        "retry by hand": gettext("retry by hand"),
-    }
-    if reason in fixed:
-        return fixed[reason]
-    if reason.startswith(approval.REJECTED + ": "):
-        return gettext("rejected: %(why)s", why=reason.removeprefix(approval.REJECTED + ": "))
+    """A line of the history in the reader's language (`i18n.say`), with the UTC times left in it
+    shown in the team's time zone."""
+    said = i18n.say(reason)
     timezone = wiring().settings.timezone
 
     def local(match: re.Match[str]) -> str:
         moment = dt.datetime.fromisoformat(match[0].replace("Z", "+00:00"))
         return i18n.when(moment, g.locale, timezone)
 
-    return _UTC_TIME.sub(local, reason)
+    return _UTC_TIME.sub(local, said)
 
 
 def _who(post: QueuedPost) -> tuple[str, str]:
@@ -148,6 +135,9 @@ def _who(post: QueuedPost) -> tuple[str, str]:
 def _page(
     post: QueuedPost, texts: Sequence[str] | None = None, *, error: str = "", status: int = 200
 ) -> tuple[str, int]:
+    """The editor's page; `texts`: what the reader typed and did not get saved, kept in the form —
+    or, when the post can no longer be edited, beside its text for copying."""
+    editable = post.state in EDITABLE
     store = wiring().store
     history = store.history(post.id)
     limits = account_limits(post.platform, post.account)
@@ -172,8 +162,9 @@ def _page(
         "editor.html",
         review=review,
         post=post,
-        parts=_parts(post, list(texts if texts is not None else post.parts), limits),
-        editable=post.state in EDITABLE,
+        parts=_parts(post, list(texts if texts is not None and editable else post.parts), limits),
+        unsaved=[] if texts is None or editable else [text for text in texts if text.strip()],
+        editable=editable,
         platform=platform,
         shown=[platform.show(part) for part in post.parts],
         who=who,
@@ -196,8 +187,11 @@ def _back(post_id: int) -> Response:
     return redirect(url_for("editor.show", post_id=post_id), code=303)
 
 
-@editor.post("/posts/<int:post_id>/edit")
+@editor.post("/posts/<int:post_id>")
 def edit(post_id: int) -> Response | tuple[str, int]:
+    """Save the text, posted to the page's own address: saved, the page again (303); refused, the
+    page with the reason and the typed text, still at the page's address (no redirect that would
+    lose the text)."""
     require("edit")
     post = _post(post_id)
     texts = request.form.getlist("part")
@@ -217,11 +211,16 @@ def edit(post_id: int) -> Response | tuple[str, int]:
         )
     except FitError as error:
         return _page(post, texts, error=_fit_words(post, texts, limits, error), status=422)
-    except QueueError as error:
-        flash(gettext("Not saved: %(why)s", why=str(error)), "error")
-        return _back(post_id)
+    except QueueError as error:  # no longer editable (published, cancelled meanwhile): the page as it is now
+        return _page(_post(post_id), texts, error=gettext("Not saved: %(why)s", why=i18n.say(error)), status=409)
     flash(gettext("Saved."), "done")
     return _back(post_id)
+
+
+@editor.post("/posts/<int:post_id>/edit")
+def edit_moved(post_id: int) -> Response:
+    """Where the text was saved before: a page opened then sends its form on, method and body kept."""
+    return redirect(url_for("editor.edit", post_id=post_id), code=308)
 
 
 @editor.post("/posts/<int:post_id>/images")
@@ -239,7 +238,7 @@ def alt_texts(post_id: int) -> Response:
             approve_again=wiring().settings.require_approval,
         )
     except (InputError, QueueError) as error:
-        flash(gettext("Not saved: %(why)s", why=str(error)), "error")
+        flash(gettext("Not saved: %(why)s", why=i18n.say(error)), "error")
         return _back(post_id)
     flash(gettext("Alt texts saved."), "done")
     return _back(post_id)
@@ -263,7 +262,7 @@ def _fit_words(post: QueuedPost, texts: Sequence[str], limits: Mapping[str, int]
             )
     if not kept:
         return gettext("Not saved: a post needs some text.")
-    return gettext("Not saved: %(why)s", why=str(error))
+    return gettext("Not saved: %(why)s", why=i18n.say(error))
 
 
 @editor.post("/posts/<int:post_id>/submit")
@@ -273,7 +272,7 @@ def submit(post_id: int) -> Response:
     try:
         approval.submit(wiring().store, post_id, now=wiring().clock(), actor=user().name)
     except QueueError as error:
-        flash(gettext("Not submitted: %(why)s", why=str(error)), "error")
+        flash(gettext("Not submitted: %(why)s", why=i18n.say(error)), "error")
     else:
         flash(gettext("Submitted for review."), "done")
     return _back(post_id)
@@ -295,7 +294,7 @@ def approve(post_id: int) -> Response | tuple[str, int]:
             ),
         ), 403
     for _post_id, why in outcome.refused:
-        flash(gettext("Not approved: %(why)s", why=why), "error")
+        flash(gettext("Not approved: %(why)s", why=i18n.say(why)), "error")
     if outcome.done:
         flash(gettext("Approved: the post goes out at its time."), "done")
     return _back(post_id)
@@ -312,7 +311,7 @@ def reject(post_id: int) -> Response:
     try:
         approval.reject(wiring().store, post_id, text, now=wiring().clock(), actor=user().name)
     except (QueueError, InputError) as error:
-        flash(gettext("Not rejected: %(why)s", why=str(error)), "error")
+        flash(gettext("Not rejected: %(why)s", why=i18n.say(error)), "error")
     else:
         flash(gettext("Rejected: the post stays a draft, your comment is kept."), "done")
     return _back(post_id)
@@ -327,7 +326,7 @@ def comment(post_id: int) -> Response:
             wiring().store, post_id, request.form.get("comment", ""), now=wiring().clock(), actor=user().name
         )
     except (QueueError, InputError) as error:
-        flash(gettext("No comment added: %(why)s", why=str(error)), "error")
+        flash(gettext("No comment added: %(why)s", why=i18n.say(error)), "error")
     else:
         flash(gettext("Comment added."), "done")
     return _back(post_id)

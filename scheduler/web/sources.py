@@ -18,7 +18,7 @@ from scheduler.errors import ConfigError, SchedulerError
 from scheduler.platforms import registry
 from scheduler.watching import sources as use
 from scheduler.web.auth import require, wiring
-from scheduler.web.i18n import gettext, ngettext
+from scheduler.web.i18n import gettext, ngettext, say
 
 if TYPE_CHECKING:
     from werkzeug.datastructures import MultiDict
@@ -33,7 +33,7 @@ MAX_BACKFILL = 100
 
 def _page(form: MultiDict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
     try:
-        accounts = sorted(f"{platform}:{name}" for platform, name in wiring().setup.ready)
+        accounts = sorted(wiring().setup.ready)  # (platform, name): the form sends `platform:name`
     except ConfigError:  # the Accounts page says why; a source then goes to the settings' platforms
         accounts = []
     return (
@@ -76,7 +76,7 @@ def add() -> Response | tuple[str, int]:
         )
         result = wiring().add_source(source, now=wiring().clock(), worker=WORKER, backfill=int(backfill))
     except SchedulerError as error:
-        flash(str(error), "error")
+        flash(say(error), "error")
         return _page(form, 400)
     flash(
         gettext("Source %(name)s added.", name=source.name)
@@ -91,9 +91,9 @@ def add() -> Response | tuple[str, int]:
     for title in result.queued:
         flash(gettext("Queued the issue “%(title)s”.", title=title), "done")
     for warning in result.warnings:
-        flash(warning, "error")
+        flash(say(warning), "error")
     if result.error:
-        flash(gettext("Not every issue could be queued: %(error)s", error=result.error), "error")
+        flash(gettext("Not every issue could be queued: %(error)s", error=say(result.error)), "error")
     return redirect(url_for("sources.index"))
 
 
@@ -103,7 +103,7 @@ def pause(name: str) -> Response:
     try:
         use.pause(wiring().store, name, now=wiring().clock())
     except SchedulerError as error:
-        flash(str(error), "error")
+        flash(say(error), "error")
     else:
         flash(gettext("Source %(name)s paused: it is not checked until you resume it.", name=name), "done")
     return redirect(url_for("sources.index"))
@@ -115,7 +115,7 @@ def resume(name: str) -> Response:
     try:
         use.resume(wiring().store, name)
     except SchedulerError as error:
-        flash(str(error), "error")
+        flash(say(error), "error")
     else:
         flash(gettext("Source %(name)s resumed: it is checked at the next round.", name=name), "done")
     return redirect(url_for("sources.index"))
@@ -127,7 +127,7 @@ def remove(name: str) -> Response:
     try:
         use.remove(wiring().store, name)
     except SchedulerError as error:
-        flash(str(error), "error")
+        flash(say(error), "error")
     else:
         flash(gettext("Source %(name)s removed; its queued posts stay.", name=name), "done")
     return redirect(url_for("sources.index"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,72 @@ def test_a_half_configured_account_says_what_is_missing(app: Flask, wiring: Wiri
     client.post("/login", data={"name": "anton", "password": PASSWORD, "csrf_token": token(login), "next": ""})
     page = client.get("/accounts").get_data(as_text=True)
     assert "half-configured" in page and "SCHEDULER_ACCOUNTS__…__TOKEN is missing" in page
+
+
+def _main_sentences(page: str) -> list[str]:
+    """The page's paragraphs but the hints for the administration."""
+    return [text for tag, text in re.findall(r"<p([^>]*)>(.*?)</p>", page, re.DOTALL) if "for-admins" not in tag]
+
+
+def test_what_the_administration_must_do_is_said_in_plain_words_the_settings_only_in_its_hint(
+    app: Flask, wiring: Wiring
+):
+    wiring.__dict__["setup"] = AccountSetup(
+        broken={
+            ("mastodon", "regional"): "mastodon:regional is half-configured: SCHEDULER_ACCOUNTS__…__TOKEN is missing"
+        }
+    )
+    client = app.test_client()
+    login = client.get("/login").get_data(as_text=True)
+    client.post("/login", data={"name": "erika", "password": PASSWORD, "csrf_token": token(login), "next": ""})
+    page = client.get("/accounts", headers={"Accept-Language": "de-DE"}).get_data(as_text=True)
+    regional = page[page.index('id="account-mastodon-regional"') :]
+    assert "<h2>Mastodon · regional</h2>" in regional
+    assert (
+        "Es ist noch nicht vollständig eingerichtet: Ihre Administration muss das Fehlende auf dem Server ergänzen."
+        in regional
+    )
+    assert (
+        '<p class="hint for-admins"><strong>Für die Administration:</strong> '
+        "mastodon:regional is half-configured: SCHEDULER_ACCOUNTS__…__TOKEN is missing</p>" in regional
+    )
+    for sentence in _main_sentences(page):
+        assert "SCHEDULER_" not in sentence and "scheduler " not in sentence, sentence
+
+
+def test_a_sign_in_that_is_not_set_up_says_so_before_anyone_tries_it(app: Flask):
+    client = app.test_client()
+    sign_in(client, "ada")
+    TokenStore(Path(os.environ["SCHEDULER_TOKEN_STORE"])).save(
+        "linkedin:default", {"token": SECRETS[1], "author": "urn:li:organization:42"}
+    )  # connected, but with no app to sign in again with
+    page = client.get("/accounts", headers={"Accept-Language": "de-DE"}).get_data(as_text=True)
+    linkedin = page[page.index('id="account-linkedin-default"') : page.index('id="account-mastodon-default"')]
+    assert (
+        "Die Anmeldung bei LinkedIn ist noch nicht eingerichtet: Ihre Administration muss sie auf dem Server einrichten."
+        in linkedin
+    )
+    assert (
+        "Für die Administration:</strong> Es fehlt SCHEDULER_LINKEDIN_CLIENT_ID: auf dem Server setzen, "
+        "scheduler serve neu starten, dann hier anmelden." in linkedin
+    )
+    assert "/accounts/oauth/linkedin/start" not in linkedin  # no button that can only fail
+    for sentence in _main_sentences(page):
+        assert "SCHEDULER_" not in sentence, sentence
+
+
+def test_without_a_platform_the_page_says_the_administration_chooses_them(
+    app: Flask, wiring: Wiring, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(wiring, "settings", wiring.settings.model_copy(update={"platforms": []}))
+    wiring.__dict__["setup"] = AccountSetup()
+    client = app.test_client()
+    sign_in(client, "anton")
+    page = client.get("/accounts", headers={"Accept-Language": "de-DE"}).get_data(as_text=True)
+    assert (
+        "<p>Es ist noch keine Plattform eingerichtet: Ihre Administration muss festlegen, "
+        "auf welchen Plattformen veröffentlicht wird.</p>" in page
+    )
+    assert "Für die Administration:</strong> Setzen Sie SCHEDULER_PLATFORMS auf dem Server" in page
+    for sentence in _main_sentences(page):
+        assert "SCHEDULER_" not in sentence, sentence

@@ -194,7 +194,8 @@ def test_without_the_apps_client_id_the_page_says_which_setting_to_set_in_german
     )
     page = answer.get_data(as_text=True)
     assert (
-        "Die Anmeldung braucht SCHEDULER_X_CLIENT_ID: auf dem Server setzen, scheduler serve neu starten, "
-        "dann erneut anmelden." in page
+        "Die Anmeldung bei X ist noch nicht eingerichtet: Ihre Administration muss sie auf dem Server einrichten. "
+        "Für die Administration: Es fehlt SCHEDULER_X_CLIENT_ID: auf dem Server setzen, scheduler serve neu starten, "
+        "dann hier anmelden." in page
     )
     assert not fakes.requests

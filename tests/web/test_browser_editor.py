@@ -49,6 +49,8 @@ def test_editing_with_the_live_counter_then_submitting_and_approving(served: str
     page.get_by_role("button", name="Text speichern").click()  # type: ignore[attr-defined]  # reason: a Playwright page
     page.get_by_role("alert").wait_for()  # type: ignore[attr-defined]  # reason: a Playwright page
     assert "10 mehr, als Mastodon annimmt (500)" in page.get_by_role("alert").inner_text()  # type: ignore[attr-defined]  # reason: a Playwright page
+    assert page.url == f"{served}/posts/{post_id}"  # type: ignore[attr-defined]  # reason: a Playwright page
+    assert page.get_by_role("textbox", name="Text", exact=True).input_value() == "x" * 510  # type: ignore[attr-defined]  # reason: a Playwright page
     assert store.get(post_id).parts[0].startswith("Meldung 0")
 
     page.get_by_role("textbox", name="Text", exact=True).fill("Anmeldung: " + LONG_URL)  # type: ignore[attr-defined]  # reason: a Playwright page

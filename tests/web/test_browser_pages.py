@@ -36,7 +36,7 @@ def test_history_sources_accounts_and_users_in_a_real_browser(served: str, brows
     page.wait_for_url(f"{served}/queue")
 
     page.goto(f"{served}/history")
-    assert page.get_by_role("link", name="Auf mastodon ansehen").count() == 1
+    assert page.get_by_role("link", name="Auf Mastodon ansehen").count() == 1
     _check(page, "history")
     page.get_by_role("button", name=f"Beitrag {failed} erneut versuchen").focus()
     with page.expect_navigation():

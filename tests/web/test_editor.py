@@ -223,7 +223,7 @@ def test_the_counter_refuses_bad_input_with_one_error(app: Flask):
 def test_an_edit_is_saved_through_queue_edits_use_case_with_its_actor(app: Flask, store: Store):
     post_id = _add(store, "Alter Text")
     client, csrf = _client(app, "erika")
-    answer = client.post(f"/posts/{post_id}/edit", data={"part": "  Neuer Text  ", "csrf_token": csrf})
+    answer = client.post(f"/posts/{post_id}", data={"part": "  Neuer Text  ", "csrf_token": csrf})
     assert answer.status_code == 303 and answer.location.endswith(f"/posts/{post_id}")
     assert store.get(post_id).parts == ("Neuer Text",)
     last = store.history(post_id)[-1]
@@ -234,9 +234,9 @@ def test_an_edit_is_saved_through_queue_edits_use_case_with_its_actor(app: Flask
 def test_each_part_of_a_thread_is_saved_and_measured(app: Flask, store: Store):
     post_id = _add(store, "Eins", "Zwei")
     client, csrf = _client(app, "erika")
-    client.post(f"/posts/{post_id}/edit", data={"part": ["Eins!", "Zwei!"], "csrf_token": csrf})
+    client.post(f"/posts/{post_id}", data={"part": ["Eins!", "Zwei!"], "csrf_token": csrf})
     assert store.get(post_id).parts == ("Eins!", "Zwei!")
-    answer = client.post(f"/posts/{post_id}/edit", data={"part": ["Eins!", "x" * 501], "csrf_token": csrf})
+    answer = client.post(f"/posts/{post_id}", data={"part": ["Eins!", "x" * 501], "csrf_token": csrf})
     assert answer.status_code == 422
     assert store.get(post_id).parts == ("Eins!", "Zwei!")
 
@@ -245,7 +245,7 @@ def test_an_edit_over_the_limit_is_refused_and_nothing_is_saved(app: Flask, stor
     post_id = _add(store, "Kurz")
     client, csrf = _client(app, "erika")
     too_long = "Anmeldung: " + LONG_URL + " " + "x" * 480
-    answer = english(client).post(f"/posts/{post_id}/edit", data={"part": too_long, "csrf_token": csrf})
+    answer = english(client).post(f"/posts/{post_id}", data={"part": too_long, "csrf_token": csrf})
     assert answer.status_code == 422
     page = answer.get_data(as_text=True)
     assert "Not saved: part 1 has 515 characters, 15 more than Mastodon takes (500). Shorten it." in page
@@ -253,7 +253,7 @@ def test_an_edit_over_the_limit_is_refused_and_nothing_is_saved(app: Flask, stor
     assert store.get(post_id).parts == ("Kurz",)
     assert [change.reason for change in store.history(post_id)] == ["imported"]
     german = client.post(
-        f"/posts/{post_id}/edit", data={"part": too_long, "csrf_token": csrf}, headers={"Accept-Language": "de"}
+        f"/posts/{post_id}", data={"part": too_long, "csrf_token": csrf}, headers={"Accept-Language": "de"}
     )
     assert "Nicht gespeichert: Teil 1 hat 515 Zeichen" in german.get_data(as_text=True)
 
@@ -265,15 +265,40 @@ def test_a_cancelled_post_is_not_edited(app: Flask, store: Store):
     page = _text(english(client), f"/posts/{post_id}")
     assert "This post can no longer be edited: it is cancelled." in page and '<textarea id="part-' not in page
     assert "Only drafts are reviewed" in page
-    client.post(f"/posts/{post_id}/edit", data={"part": "Anders", "csrf_token": csrf})
+    answer = client.post(f"/posts/{post_id}", data={"part": "Anders", "csrf_token": csrf})
+    assert answer.status_code == 409
     assert store.get(post_id).parts == ("Abgesagt 0",)
-    assert "Not saved: post" in _text(client, f"/posts/{post_id}")
+    page = answer.get_data(as_text=True)
+    assert "Not saved: post" in page and '<textarea id="part-' not in page
+    assert "readonly>Anders</textarea>" in page  # what was typed, to copy elsewhere
+
+
+def test_a_refused_save_stays_at_the_pages_address_with_the_typed_text(app: Flask, store: Store):
+    post_id = _add(store, "Kurz")
+    client, csrf = _client(app, "erika")
+    page = _text(client, f"/posts/{post_id}")
+    assert f'<form method="post" action="/posts/{post_id}" id="edit-form"' in page  # saved to the page's address
+    too_long = "Zu lang " + "x" * 500
+    answer = client.post(f"/posts/{post_id}", data={"part": too_long, "csrf_token": csrf})
+    assert answer.status_code == 422 and "Location" not in answer.headers  # no redirect: the address stays
+    refused = answer.get_data(as_text=True)
+    assert f">{too_long}</textarea>" in refused and "Nicht gespeichert: Teil 1 hat 508 Zeichen" in refused
+    assert store.get(post_id).parts == ("Kurz",)
+
+
+def test_a_form_sent_to_the_old_save_address_is_sent_on_to_the_page(app: Flask, store: Store):
+    post_id = _add(store, "Alt")
+    client, csrf = _client(app, "erika")
+    answer = client.post(f"/posts/{post_id}/edit", data={"part": "Neu", "csrf_token": csrf})
+    assert answer.status_code == 308  # a browser sends the same form again, text and all
+    assert answer.location.endswith(f"/posts/{post_id}")
+    assert client.post(f"/posts/{post_id}/edit", data={"part": "Neu"}).status_code == 400  # still needs the token
 
 
 def test_an_edit_needs_the_forms_csrf_token(app: Flask, store: Store):
     post_id = _add(store, "Alter Text")
     client, _ = _client(app, "erika")
-    assert client.post(f"/posts/{post_id}/edit", data={"part": "Neu"}).status_code == 400
+    assert client.post(f"/posts/{post_id}", data={"part": "Neu"}).status_code == 400
     assert store.get(post_id).parts == ("Alter Text",)
 
 
@@ -327,7 +352,7 @@ def test_four_eyes_the_approver_who_prepared_a_post_cannot_approve_it(app: Flask
     post_id = _add(store, "Hallo", actor="anton" if prepared == "queued" else None)
     approver, csrf = _client(app, "anton")
     if prepared == "edit":
-        approver.post(f"/posts/{post_id}/edit", data={"part": "Hallo!", "csrf_token": csrf})
+        approver.post(f"/posts/{post_id}", data={"part": "Hallo!", "csrf_token": csrf})
     elif prepared == "submit":
         approver.post(f"/posts/{post_id}/submit", data={"csrf_token": csrf})
     before = store.history(post_id)
@@ -347,7 +372,7 @@ def test_four_eyes_holds_for_the_queues_bulk_approve_too(app: Flask, store: Stor
     own, other = _add(store, "Meins"), _add(store, "Fremd")
     approver, csrf = _client(app, "anton")
     english(approver)
-    approver.post(f"/posts/{own}/edit", data={"part": "Meins!", "csrf_token": csrf})
+    approver.post(f"/posts/{own}", data={"part": "Meins!", "csrf_token": csrf})
     approver.post("/queue/bulk", data={"action": "approve", "post": [own, other], "csrf_token": csrf})
     assert store.get(own).state == State.DRAFT and store.get(other).state == State.SCHEDULED
     page = _text(english(approver), "/queue")
@@ -364,7 +389,7 @@ def test_without_four_eyes_the_approver_approves_their_own_edit(
     app.extensions[WIRING].settings = load_settings()
     post_id = _add(store, "Hallo")
     approver, csrf = _client(app, "anton")
-    approver.post(f"/posts/{post_id}/edit", data={"part": "Hallo!", "csrf_token": csrf})
+    approver.post(f"/posts/{post_id}", data={"part": "Hallo!", "csrf_token": csrf})
     assert approver.post(f"/posts/{post_id}/approve", data={"csrf_token": csrf}).status_code == 303
     assert store.get(post_id).state == State.SCHEDULED
 
@@ -467,7 +492,7 @@ def test_editing_an_approved_post_takes_it_back_to_draft_to_be_approved_again(ap
     assert store.get(post_id).state == State.SCHEDULED
     editor, csrf = _client(app, "erika")
     editor.post(
-        f"/posts/{post_id}/edit", data={"part": ["Unser Sommerfest: https://example.com/anders"], "csrf_token": csrf}
+        f"/posts/{post_id}", data={"part": ["Unser Sommerfest: https://example.com/anders"], "csrf_token": csrf}
     )
     edited = store.get(post_id)
     assert (edited.state, edited.parts) == (State.DRAFT, ("Unser Sommerfest: https://example.com/anders",))
@@ -494,6 +519,6 @@ def test_a_submitted_draft_says_it_waits_for_approval_and_a_rejected_one_says_so
     approver, approver_csrf = _client(app, "anton")
     approver.post(f"/posts/{post_id}/reject", data={"comment": "Bitte den Ort nennen.", "csrf_token": approver_csrf})
     assert "rejected: see the comments" in _text(editor, f"/posts/{post_id}")
-    editor.post(f"/posts/{post_id}/edit", data={"part": ["Einladung zum Fachtag in Köln"], "csrf_token": csrf})
+    editor.post(f"/posts/{post_id}", data={"part": ["Einladung zum Fachtag in Köln"], "csrf_token": csrf})
     page = _text(editor, f"/posts/{post_id}")
     assert "rejected: see the comments" not in page and "waiting for approval" not in page  # edited since

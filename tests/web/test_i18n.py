@@ -51,3 +51,13 @@ def test_times_are_the_teams_with_their_offset_in_the_readers_format():
     summer = dt.datetime(2030, 7, 1, 7, 30, tzinfo=dt.UTC)
     assert i18n.when(summer, "de", "Europe/Berlin") == "Mo. 1. Juli 2030, 09:30 +02:00"
     assert i18n.when(summer, "en", "Europe/Berlin") == "Mon 1 Jul 2030, 09:30 +02:00"
+
+
+def test_pages_write_a_date_in_the_readers_words_not_as_iso(app: Flask):
+    from flask import render_template_string
+
+    day = dt.date(2024, 12, 13)
+    for language, words in (("de", "13. Dezember 2024"), ("en", "13 December 2024")):
+        with app.test_request_context(f"/login?lang={language}"):
+            app.preprocess_request()
+            assert render_template_string("{{ day_long(day) }}", day=day) == words
