@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 from scheduler.errors import SchedulerError
 from scheduler.models import QueuedPost, State
 from scheduler.queueing import reschedule_to_day
+from scheduler.web import naming
 from scheduler.web.auth import require, user, wiring
 from scheduler.web.i18n import gettext, say
 
@@ -92,7 +93,7 @@ def index() -> str:
         following=following,
         platform=platform,
         account=account,
-        platforms=sorted({name for name, _ in wiring().accounts} | {post.platform for post in posts.values()}),
+        platforms=sorted(naming.configured_platforms(wiring()) | {post.platform for post in posts.values()}),
         movable=MOVABLE,
         zone=zone,
     )

@@ -63,6 +63,17 @@ def namer(wiring: Wiring) -> Callable[..., str]:
     return name
 
 
+def configured_platforms(wiring: Wiring) -> set[str]:
+    """The platforms with an account in the settings or the token store, complete or not (none
+    when the settings cannot be read: the Accounts page says why) — for the pages' filters, which
+    must not fail because one account is half-configured."""
+    try:
+        setup = wiring.setup
+    except ConfigError:
+        return set()
+    return {platform for platform, _ in (*setup.ready, *setup.broken)}
+
+
 def _identity(platform: str, account: object) -> str:
     """Whom an account posts as, as its tooltip says it: its handle or author, else its server."""
     from scheduler.platforms.identity import whom

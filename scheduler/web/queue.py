@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from scheduler import approval
 from scheduler.models import State
 from scheduler.queueing import reschedule_posts_to_day
+from scheduler.web import naming
 from scheduler.web.auth import require, user, wiring
 from scheduler.web.i18n import gettext, ngettext, say
 
@@ -52,7 +53,7 @@ def index() -> str:
         chosen=set(states),
         platform=platform,
         account=account,
-        platforms=sorted({name for name, _ in wiring().accounts} | {post.platform for post in shown}),
+        platforms=sorted(naming.configured_platforms(wiring()) | {post.platform for post in shown}),
         day=day,
         reviews=approval.reviews(store, [post.id for post in shown if post.state == State.DRAFT]),
     )

@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from scheduler.config import AccountSetup
 from scheduler.models import Content, State
 from scheduler.storage import NewPost, Store
 from scheduler.web import naming
+from scheduler.wiring import Wiring
 from tests.web.conftest import NOW, english, queue_posts, sign_in
 
 PAGES = ("/queue", "/calendar", "/history")
@@ -120,3 +122,17 @@ def test_an_account_name_is_escaped_and_an_unknown_platform_keeps_its_stored_nam
     )
     assert naming.account_name("myspace", "default") == "myspace"
     assert naming.title("x") == "X"
+
+
+def test_the_queue_and_the_calendar_open_while_an_account_is_half_configured(app: Flask, wiring: Wiring, store: Store):
+    queue_posts(store, 1, state=State.SCHEDULED)
+    wiring.__dict__["setup"] = AccountSetup(
+        broken={("linkedin", "presse"): "linkedin:presse is half-configured: SCHEDULER_ACCOUNTS__…__TOKEN is missing"}
+    )
+    client = app.test_client()
+    sign_in(client, "erika")
+    for page in ("/queue", "/calendar"):
+        answer = client.get(page, headers={"Accept-Language": "de"})
+        assert answer.status_code == 200, page
+        shown = answer.get_data(as_text=True)
+        assert "Meldung 0" in shown and '<option value="linkedin"' in shown  # its platform is in the filter
