@@ -200,8 +200,10 @@ class Fetcher:
         """Before any connection: http or https, and a host whose addresses are all permitted (the
         connection checks again the address it connects to)."""
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        if parts.scheme not in ("http", "https"):
             raise RejectedError(f"{url}: only http and https addresses are fetched")
+        if not parts.hostname:
+            raise RejectedError(f"{url}: the address names no server (e.g. https://example.org/…)")
         if self.transport is not None:
             return
         try:

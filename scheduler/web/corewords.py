@@ -98,6 +98,9 @@ TEMPLATES: tuple[str, ...] = (
     N_("{url}: more than {most} redirects; check the address"),
     N_("{url}: only http and https addresses are fetched; check the address"),
     N_("{host} is not a public address{resolved}; not fetched (add {host} to {setting} to allow it)"),
+    N_("{url}: {host} is not a public address{resolved}; not fetched (add {host} to {setting} to allow it)"),
+    N_("{url}: the address names no server (e.g. https://example.org/…); check the address"),
+    N_("{where}: no password; set SCHEDULER_IMAP_PASSWORD"),
     N_("shortened without a link to read on: {fix}"),
     N_("says {words} but has no link: {fix}"),
     N_("the template does not show {{ link }}; add it to the template"),
@@ -130,6 +133,7 @@ TEMPLATES: tuple[str, ...] = (
         "post {id}: {when} is in the past (it is {now}); give a later time or now, or add --force to publish it at the next run"
     ),
     N_("post {id}: no free posting slot on {day}: {why}; give a time, e.g. {example}"),
+    N_("post {id}: {day} is more than {years} years ahead; give a day up to {last}"),
     N_("{day} is a {weekday}, which has no posting slots ({rule})"),
     N_("{day} is a public holiday or blackout day"),
     N_("every slot of {day} is taken for {account} or past"),

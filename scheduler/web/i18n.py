@@ -162,10 +162,18 @@ def _moment(text: str) -> str | None:
 
 def _part(value: str) -> str:
     """A part of a core message in the reader's words: a platform by its name ("Mastodon", not the
-    settings' "mastodon"), anything else as `say` says it."""
+    settings' "mastodon"), an account as the pages name it ("Mastodon", "Mastodon · presse", not
+    "mastodon:default"), anything else as `say` says it."""
     from scheduler.platforms import registry
+    from scheduler.queueing import DEFAULT_ACCOUNT
 
-    return registry.get(value).title if value in registry.NAMES else say(value)
+    if value in registry.NAMES:
+        return registry.get(value).title
+    platform, colon, account = value.partition(":")
+    if colon and platform in registry.NAMES and account and " " not in account and "/" not in account:
+        title = registry.get(platform).title
+        return title if account == DEFAULT_ACCOUNT else f"{title} · {account}"
+    return say(value)
 
 
 def say(message: str | BaseException) -> str:

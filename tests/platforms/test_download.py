@@ -3,6 +3,7 @@ statuses, sizes, media types, charsets, slow servers, and the address policy."""
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -299,3 +300,9 @@ def test_a_given_fetcher_is_used(site: PageServer):
     url = site.add("/nl", Resource(body=PAGE.encode()))
     fetcher = Fetcher(allow=LOCAL, timeout=1.0, max_redirects=0)
     assert download_issue(url, max_bytes=10_000, fetcher=fetcher).url == url
+
+
+@pytest.mark.parametrize("url", ["https://", "http:///newsletter/3"])
+def test_an_address_without_a_server_is_said_so(url: str):
+    with pytest.raises(InputError, match=re.escape(f"{url}: the address names no server (e.g. https://example.org/…)")):
+        fetch(url)
