@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from scheduler.errors import FitError, InputError, SchedulerError
 from scheduler.models import Issue, Post, QueuedPost, State
 from scheduler.newsletter import Limits
-from scheduler.planner import Holidays, Request, SlotRule, plan
+from scheduler.planner import HORIZON, Holidays, Request, SlotRule, plan
 from scheduler.platforms import registry
 from scheduler.render.renderer import Renderer
 from scheduler.requeue import Candidate, Removed, Rendering, Stale, identify, sort_out
@@ -22,6 +22,12 @@ from scheduler.storage import Store
 from scheduler.storage.items import queued, rewrite
 
 DEFAULT_ACCOUNT = "default"
+#: How far ahead a post can be moved to a day's first free slot: as far as the planner looks for a
+#: free slot (two years); a day further off is refused (`reschedule_to_day`).
+REACH = HORIZON
+#: The first day a post can be moved to (with `force`, a past day): the first a publish time may
+#: name (`exchange.YEARS`); an earlier one would overflow the arithmetic on its times.
+EARLIEST = dt.date(1970, 1, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,18 +411,28 @@ def reschedule_to_day(
     """Move a post to the first free slot of `day` (a local date in the slot rule's time zone): a
     slot of the rule, on a day that is no holiday or blackout day, that keeps the gap to the
     account's other queued posts and is not past (with `force`, past slots of a past day count too).
-    No such slot is an `InputError` that says why."""
+    No such slot is an `InputError` that says why; so is a day more than `REACH` (two years) ahead,
+    further than the planner looks (`planner.HORIZON`), or before `EARLIEST`."""
     from scheduler.planner import PlanningError
 
     rule = planning.rule
     timezone = rule.timezone
-    day_start = dt.datetime.combine(day, dt.time(), rule.zone).astimezone(dt.UTC)
-    day_end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), rule.zone).astimezone(dt.UTC)
-    if day_end <= now and not force:
+    today = now.astimezone(rule.zone).date()
+    years = REACH.days // 365
+    if day > today + REACH:
+        raise InputError(
+            f"post {post_id}: {day.isoformat()} is more than {years} years ahead; "
+            f"give a day up to {(today + REACH).isoformat()}"
+        )
+    if day < today and not force:
         raise InputError(
             f"post {post_id}: {day.isoformat()} is in the past (it is {_local(now, timezone)}); "
             "give a later day or time, or add --force to publish it at the next run"
         )
+    if day < EARLIEST:
+        raise InputError(f"post {post_id}: {day.isoformat()} is before {EARLIEST.year}; give a later day, or now")
+    day_start = dt.datetime.combine(day, dt.time(), rule.zone).astimezone(dt.UTC)
+    day_end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), rule.zone).astimezone(dt.UTC)
     post = store.get(post_id)
     account = f"{post.platform}:{post.account}"
     start = day_start if force else max(day_start, now)

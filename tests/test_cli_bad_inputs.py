@@ -145,6 +145,18 @@ def reschedule_to_year_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> l
     return ["queue", "reschedule", "1", "0001-01-01T00:00+14:00"]
 
 
+def reschedule_to_the_last_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    return ["queue", "reschedule", "1", "9999-12-31"]
+
+
+def reschedule_to_the_first_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    return ["queue", "reschedule", "1", "0001-01-01"]
+
+
+def reschedule_to_the_first_day_by_force(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    return ["queue", "reschedule", "1", "0001-01-01", "--force"]
+
+
 def token_store_nested_deep(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     store = tmp_path / "tokens.json"
     store.write_text("[" * 100_000 + "]" * 100_000)
@@ -187,6 +199,9 @@ CASES: list[Callable[[Path, pytest.MonkeyPatch], list[str]]] = [
     csv_time_at_the_end_of_time,
     start_at_the_end_of_time,
     reschedule_to_year_one,
+    reschedule_to_the_last_day,
+    reschedule_to_the_first_day,
+    reschedule_to_the_first_day_by_force,
     token_store_nested_deep,
     token_store_is_a_folder,
 ]

@@ -45,6 +45,11 @@ def post_of(row: Row[Any]) -> QueuedPost:
     return post_from(row._mapping)
 
 
+#: The numbers a post can have: SQLite's INTEGER and PostgreSQL's BIGINT hold none larger. A number
+#: outside (typed, or in a forged address) names no post: `no_post`, not a failing query.
+IDS = range(1, 2**63)
+
+
 def no_post(post_id: int) -> QueueError:
     return QueueError(f"no post with id {post_id}; see 'scheduler queue list'")
 

@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import func, insert, or_, select
 
 from scheduler.models import Comment, Rewritten
-from scheduler.storage.base import StoreBase, aware, no_post
+from scheduler.storage.base import IDS, StoreBase, aware, no_post
 from scheduler.storage.schema import comments, posts, transitions
 
 
@@ -24,6 +24,8 @@ class Comments(StoreBase):
     def add_comment(self, post_id: int, *, author: str, text: str, now: dt.datetime) -> Comment:
         """Store `author`'s comment on post `post_id` (a `QueueError` when there is no such post)."""
         aware(now)
+        if post_id not in IDS:
+            raise no_post(post_id)
         with self.engine.begin() as connection:
             if connection.execute(select(posts.c.id).where(posts.c.id == post_id)).first() is None:
                 raise no_post(post_id)
@@ -34,6 +36,8 @@ class Comments(StoreBase):
 
     def comments(self, post_id: int) -> list[Comment]:
         """The comments on post `post_id`, oldest first."""
+        if post_id not in IDS:
+            return []
         query = select(comments).where(comments.c.post_id == post_id).order_by(comments.c.at, comments.c.id)
         with self.engine.connect() as connection:
             return [Comment(r.id, r.post_id, r.author, r.text, r.at) for r in connection.execute(query)]
@@ -65,6 +69,8 @@ class Comments(StoreBase):
     def rewrites(self, post_id: int) -> list[Rewritten]:
         """The rewrites of post `post_id` from updated issues that recorded what it said before,
         oldest first."""
+        if post_id not in IDS:
+            return []
         query = (
             select(transitions)
             .where(transitions.c.post_id == post_id, transitions.c.previous.is_not(None))

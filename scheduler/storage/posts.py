@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from scheduler.models import STATES, Content, KnownItem, QueuedPost, State, Transition
-from scheduler.storage.base import StoreBase, aware, no_post, of_accounts, post_of
+from scheduler.storage.base import IDS, StoreBase, aware, no_post, of_accounts, post_of
 from scheduler.storage.rows import content_columns
 from scheduler.storage.schema import posts, transitions
 
@@ -142,6 +142,8 @@ class Posts(StoreBase):
             return _present(connection, keys)
 
     def get(self, post_id: int) -> QueuedPost:
+        if post_id not in IDS:
+            raise no_post(post_id)
         with self.engine.connect() as connection:
             row = connection.execute(select(posts).where(posts.c.id == post_id)).first()
         if row is None:
@@ -182,6 +184,8 @@ class Posts(StoreBase):
             return int(connection.execute(query).scalar_one())
 
     def history(self, post_id: int) -> list[Transition]:
+        if post_id not in IDS:
+            return []
         with self.engine.connect() as connection:
             rows = connection.execute(
                 select(transitions).where(transitions.c.post_id == post_id).order_by(transitions.c.id)
@@ -241,7 +245,7 @@ class Posts(StoreBase):
 
     def get_many(self, ids: Collection[int]) -> list[QueuedPost]:
         """The posts with these ids (those that exist), ordered by publish time then id."""
-        wanted = sorted(set(ids))
+        wanted = sorted({post_id for post_id in ids if post_id in IDS})
         found: list[QueuedPost] = []
         with self.engine.connect() as connection:
             for begin in range(0, len(wanted), _CHUNK):

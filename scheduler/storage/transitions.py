@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from scheduler.errors import QueueError
 from scheduler.models import TRANSITIONS, QueuedPost, State
-from scheduler.storage.base import StoreBase, aware, no_post, post_of
+from scheduler.storage.base import IDS, StoreBase, aware, no_post, post_of
 from scheduler.storage.schema import posts, transitions
 
 #: The states in which a person may still change a post's text or time.
@@ -40,6 +40,8 @@ class Transitions(StoreBase):
     def note(self, post_id: int, reason: str, *, now: dt.datetime, actor: str | None = None) -> None:
         """Add a line to a post's history without changing the post (a dry run, for instance)."""
         aware(now)
+        if post_id not in IDS:
+            raise no_post(post_id)
         with self.engine.begin() as connection:
             state = connection.execute(select(posts.c.state).where(posts.c.id == post_id)).scalar()
             if state is None:
@@ -102,6 +104,8 @@ class Transitions(StoreBase):
         claim that another worker has since taken over or re-claimed changes nothing (QueueError).
         `actor`: who made the change, recorded in the history (None: a daemon)."""
         aware(now, *(values or {}).values())
+        if post_id not in IDS:
+            raise no_post(post_id)
         claim = (fence.claimed_by, fence.claimed_at) if fence is not None else None
         if allowed_from is not None and len(allowed_from) == 1:
             (expected,) = allowed_from
@@ -206,6 +210,8 @@ class Transitions(StoreBase):
         with its `actor`) — or, where `demote` maps its state to another (an approved post edited
         goes back to draft), moving it there in the same statement."""
         aware(now, *values.values())
+        if post_id not in IDS:
+            raise no_post(post_id)
         with self.engine.begin() as connection:
             row = connection.execute(select(posts).where(posts.c.id == post_id)).first()
             if row is None:

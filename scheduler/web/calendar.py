@@ -18,6 +18,7 @@ from scheduler.models import QueuedPost, State
 from scheduler.queueing import reschedule_to_day
 from scheduler.web import naming
 from scheduler.web.auth import require, user, wiring
+from scheduler.web.days import YEARS, read_day
 from scheduler.web.i18n import gettext, say
 
 calendar = Blueprint("calendar", __name__)
@@ -44,10 +45,21 @@ def _days(view: str, anchor: dt.date) -> list[dt.date]:
 
 
 def _anchor(value: str | None, today: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value) if value else today
-    except ValueError:
-        return today
+    """The day the calendar shows (`?day=`): today without one; an unreadable or far-off day
+    (`days.read_day`) is said, and today shown."""
+    day = read_day(value)
+    if day is not None:
+        return day
+    if value:
+        flash(
+            gettext(
+                "The day in the address is not a date from %(first)d to %(last)d; the calendar shows today.",
+                first=YEARS[0],
+                last=YEARS[1],
+            ),
+            "error",
+        )
+    return today
 
 
 @calendar.get("/calendar")

@@ -1,9 +1,7 @@
-"""The queue page: every post not yet out (or, filtered, any), with bulk submit for review, approve,
-cancel and move.
+"""The queue page: every post not yet out (or, filtered, any), with bulk approve and cancel.
 
-A thin view: it reads the store's posts and calls the same use cases as `queue approve` and `queue
-cancel` (`scheduler.approval`, which also submits drafts for review, as the editor does one by one)
-and `queue reschedule`; what each user may do is checked here, on the server.
+A thin view: it reads the store's posts and calls the same use case as `queue approve` and `queue
+cancel` (`scheduler.approval`); what each user may do is checked here, on the server.
 """
 
 from __future__ import annotations
@@ -19,6 +17,7 @@ from scheduler.models import State
 from scheduler.queueing import reschedule_posts_to_day
 from scheduler.web import naming
 from scheduler.web.auth import require, user, wiring
+from scheduler.web.days import YEARS, read_day
 from scheduler.web.i18n import gettext, ngettext, say
 
 queue = Blueprint("queue", __name__)
@@ -63,12 +62,19 @@ def index() -> str:
 
 def _day(value: str) -> tuple[dt.date | None, dt.datetime | None, dt.datetime | None]:
     """A day of the team's calendar (`?day=2030-01-09`, as the calendar links to it) and the UTC
-    instants it starts and ends; no day (or an unreadable one), no limits."""
-    try:
-        day = dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        day = None
+    instants it starts and ends; no day, no limits. An unreadable or far-off day (`days.read_day`)
+    is said, and no limits."""
+    day = read_day(value)
     if day is None:
+        if value:
+            flash(
+                gettext(
+                    "The day in the address is not a date from %(first)d to %(last)d; the queue shows every day.",
+                    first=YEARS[0],
+                    last=YEARS[1],
+                ),
+                "error",
+            )
         return None, None, None
     zone = ZoneInfo(wiring().settings.timezone)
     start = dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
@@ -80,7 +86,7 @@ def _day(value: str) -> tuple[dt.date | None, dt.datetime | None, dt.datetime | 
 def bulk() -> Response:
     action = request.form.get("action", "")
     ids = [int(value) for value in request.form.getlist("post") if value.isdigit()]
-    if action not in ("submit", "approve", "cancel", "reschedule"):
+    if action not in ("approve", "cancel", "reschedule"):
         flash(gettext("Choose what to do with the chosen posts."), "error")
         return redirect(url_for("queue.index"))
     require(action)
@@ -88,21 +94,15 @@ def bulk() -> Response:
     store = wiring().store
     if action == "reschedule":
         return _move(ids, request.form.get("day", ""))
-    if action == "submit":
-        outcome = approval.submit(store, ids, now=now, actor=user().name)
-    elif action == "approve":
+    if action == "approve":
         outcome = approval.approve(store, ids, now=now, actor=user().name, four_eyes=wiring().settings.four_eyes)
     else:
         outcome = approval.cancel(store, ids, now=now, actor=user().name)
     done = len(outcome.done)
-    if action == "submit":
-        flash(ngettext("%(num)d post submitted for review.", "%(num)d posts submitted for review.", done), "done")
-    elif action == "approve":
+    if action == "approve":
         flash(ngettext("%(num)d post approved.", "%(num)d posts approved.", done), "done")
     else:
         flash(ngettext("%(num)d post cancelled.", "%(num)d posts cancelled.", done), "done")
-    for post_id in outcome.waiting:
-        flash(gettext("#%(id)d: already waiting for approval; not submitted again.", id=post_id), "error")
     for post_id, why in outcome.refused:
         flash(f"#{post_id}: {say(why)}", "error")
     for post_id, _why in outcome.forbidden:
