@@ -1,7 +1,8 @@
 """Review and approval of queued posts: approving and cancelling, one or many at a time (the use
 case behind `queue approve`, `queue cancel` and the dashboard's bulk actions, so each front end
-changes posts the same way), and the dashboard's review — an editor submits a draft for review, an
-approver approves it or rejects it with a comment (it stays a draft), anyone comments.
+changes posts the same way), and the dashboard's review — an editor submits drafts for review (one
+or many; a draft already waiting is not submitted twice), an approver approves it or rejects it
+with a comment (it stays a draft), anyone comments.
 
 Four-eyes mode (SCHEDULER_FOUR_EYES, on by default; the dashboard passes `four_eyes=True`): nobody
 approves a post they prepared — queued, edited, updated from an issue or submitted for review, as
@@ -36,11 +37,13 @@ COMMENT_LENGTH = 5000
 @dataclass
 class Outcome:
     """Which posts changed, and why the others did not (one line each): `refused` for their state
-    (or because they are gone), `forbidden` by four-eyes mode (the approver prepared them)."""
+    (or because they are gone), `forbidden` by four-eyes mode (the approver prepared them);
+    `waiting`: drafts already waiting for approval, not submitted again (nothing recorded)."""
 
     done: list[int] = field(default_factory=list)
     refused: list[tuple[int, str]] = field(default_factory=list)
     forbidden: list[tuple[int, str]] = field(default_factory=list)
+    waiting: list[int] = field(default_factory=list)
 
 
 def authors(history: Iterable[Transition]) -> set[str]:
@@ -127,17 +130,33 @@ def _move(
         outcome.done.append(post_id)
 
 
-def submit(store: Store, post_id: int, *, now: dt.datetime, actor: str) -> QueuedPost:
-    """Ask for a draft to be approved: a line in its history (it stays a draft) naming `actor`."""
-    return store.update_fields(
-        post_id,
-        now=now,
-        reason=SUBMITTED,
-        allowed_from={State.DRAFT},
-        action="be submitted for review",
-        values={},
-        actor=actor,
-    )
+def submit(store: Store, ids: Iterable[int], *, now: dt.datetime, actor: str) -> Outcome:
+    """Ask for drafts to be approved: a line in each one's history (it stays a draft) naming
+    `actor`. A draft already waiting for approval — submitted, and not edited or rejected since —
+    is not submitted again (`Outcome.waiting`: its history gets no second line); one that is no
+    longer a draft, or gone, is refused with the reason."""
+    ids = list(ids)
+    marks = reviews(store, ids)
+    outcome = Outcome()
+    for post_id in ids:
+        if marks.get(post_id) == "submitted":
+            outcome.waiting.append(post_id)
+            continue
+        try:
+            store.update_fields(
+                post_id,
+                now=now,
+                reason=SUBMITTED,
+                allowed_from={State.DRAFT},
+                action="be submitted for review",
+                values={},
+                actor=actor,
+            )
+        except QueueError as error:
+            outcome.refused.append((post_id, str(error)))
+        else:
+            outcome.done.append(post_id)
+    return outcome
 
 
 def comment_text(text: str) -> str:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from scheduler import approval, queueing
+from scheduler import approval, queueing, team
 from scheduler.errors import ConfigError, FitError, InputError, QueueError
 from scheduler.models import QueuedPost, State
 from scheduler.platforms import registry
@@ -158,6 +158,7 @@ def _page(
     who, server = _who(post)
     actor = user().name
     review = approval.reviews(wiring().store, [post.id]).get(post.id, "") if post.state == State.DRAFT else ""
+    prepared = actor in approval.authors(history)
     return render_template(
         "editor.html",
         review=review,
@@ -172,10 +173,20 @@ def _page(
         history=[(change, reason_words(change.reason)) for change in history],
         diff=diff,
         comments=store.comments(post.id),
-        own=wiring().settings.four_eyes and actor in approval.authors(history),
+        own=wiring().settings.four_eyes and prepared,
+        may_submit=_may_submit(review, prepared),
         error=error,
         counter_words=_counter_words(),
     ), status
+
+
+def _may_submit(review: str, prepared: bool) -> bool:
+    """Whether the page offers "Submit for review": not while the draft waits for approval (until it
+    is edited or rejected), and to an approver only for a post they prepared — another's draft they
+    approve or reject themselves (submitting it would make them one who prepared it)."""
+    if review == "submitted" or not team.may(user().role, "submit"):
+        return False
+    return prepared or not team.may(user().role, "approve")
 
 
 @editor.get("/posts/<int:post_id>")
@@ -200,7 +211,7 @@ def edit(post_id: int) -> Response | tuple[str, int]:
         return _back(post_id)
     limits = account_limits(post.platform, post.account)
     try:
-        queueing.edit_text(
+        edited = queueing.edit_text(
             wiring().store,
             post_id,
             texts,
@@ -213,8 +224,16 @@ def edit(post_id: int) -> Response | tuple[str, int]:
         return _page(post, texts, error=_fit_words(post, texts, limits, error), status=422)
     except QueueError as error:  # no longer editable (published, cancelled meanwhile): the page as it is now
         return _page(_post(post_id), texts, error=gettext("Not saved: %(why)s", why=i18n.say(error)), status=409)
-    flash(gettext("Saved."), "done")
+    if _approved_again(post, edited):
+        flash(gettext("Saved. The post was approved and must be approved again."), "done")
+    else:
+        flash(gettext("Saved."), "done")
     return _back(post_id)
+
+
+def _approved_again(before: QueuedPost, after: QueuedPost) -> bool:
+    """Whether saving took an approved post back to draft (`approve_again`): it must be approved again."""
+    return before.state == State.SCHEDULED and after.state == State.DRAFT
 
 
 @editor.post("/posts/<int:post_id>/edit")
@@ -227,9 +246,9 @@ def edit_moved(post_id: int) -> Response:
 def alt_texts(post_id: int) -> Response:
     """Save the alt texts of the post's images, through the use case `queueing.edit_alt_texts`."""
     require("edit")
-    _post(post_id)
+    post = _post(post_id)
     try:
-        queueing.edit_alt_texts(
+        edited = queueing.edit_alt_texts(
             wiring().store,
             post_id,
             request.form.getlist("alt"),
@@ -240,7 +259,10 @@ def alt_texts(post_id: int) -> Response:
     except (InputError, QueueError) as error:
         flash(gettext("Not saved: %(why)s", why=i18n.say(error)), "error")
         return _back(post_id)
-    flash(gettext("Alt texts saved."), "done")
+    if _approved_again(post, edited):
+        flash(gettext("Alt texts saved. The post was approved and must be approved again."), "done")
+    else:
+        flash(gettext("Alt texts saved."), "done")
     return _back(post_id)
 
 
@@ -267,13 +289,16 @@ def _fit_words(post: QueuedPost, texts: Sequence[str], limits: Mapping[str, int]
 
 @editor.post("/posts/<int:post_id>/submit")
 def submit(post_id: int) -> Response:
+    """Submit the draft for review; a draft already waiting for approval is not submitted again
+    (its history gets no second line), the page says it is waiting."""
     require("submit")
     _post(post_id)
-    try:
-        approval.submit(wiring().store, post_id, now=wiring().clock(), actor=user().name)
-    except QueueError as error:
-        flash(gettext("Not submitted: %(why)s", why=i18n.say(error)), "error")
-    else:
+    outcome = approval.submit(wiring().store, [post_id], now=wiring().clock(), actor=user().name)
+    for _post_id, why in outcome.refused:
+        flash(gettext("Not submitted: %(why)s", why=i18n.say(why)), "error")
+    if outcome.waiting:
+        flash(gettext("Not submitted again: the post is already waiting for approval."), "error")
+    if outcome.done:
         flash(gettext("Submitted for review."), "done")
     return _back(post_id)
 

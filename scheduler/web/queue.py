@@ -1,7 +1,9 @@
-"""The queue page: every post not yet out (or, filtered, any), with bulk approve and cancel.
+"""The queue page: every post not yet out (or, filtered, any), with bulk submit for review, approve,
+cancel and move.
 
-A thin view: it reads the store's posts and calls the same use case as `queue approve` and `queue
-cancel` (`scheduler.approval`); what each user may do is checked here, on the server.
+A thin view: it reads the store's posts and calls the same use cases as `queue approve` and `queue
+cancel` (`scheduler.approval`, which also submits drafts for review, as the editor does one by one)
+and `queue reschedule`; what each user may do is checked here, on the server.
 """
 
 from __future__ import annotations
@@ -86,7 +88,7 @@ def _day(value: str) -> tuple[dt.date | None, dt.datetime | None, dt.datetime | 
 def bulk() -> Response:
     action = request.form.get("action", "")
     ids = [int(value) for value in request.form.getlist("post") if value.isdigit()]
-    if action not in ("approve", "cancel", "reschedule"):
+    if action not in ("submit", "approve", "cancel", "reschedule"):
         flash(gettext("Choose what to do with the chosen posts."), "error")
         return redirect(url_for("queue.index"))
     require(action)
@@ -94,15 +96,21 @@ def bulk() -> Response:
     store = wiring().store
     if action == "reschedule":
         return _move(ids, request.form.get("day", ""))
-    if action == "approve":
+    if action == "submit":
+        outcome = approval.submit(store, ids, now=now, actor=user().name)
+    elif action == "approve":
         outcome = approval.approve(store, ids, now=now, actor=user().name, four_eyes=wiring().settings.four_eyes)
     else:
         outcome = approval.cancel(store, ids, now=now, actor=user().name)
     done = len(outcome.done)
-    if action == "approve":
+    if action == "submit":
+        flash(ngettext("%(num)d post submitted for review.", "%(num)d posts submitted for review.", done), "done")
+    elif action == "approve":
         flash(ngettext("%(num)d post approved.", "%(num)d posts approved.", done), "done")
     else:
         flash(ngettext("%(num)d post cancelled.", "%(num)d posts cancelled.", done), "done")
+    for post_id in outcome.waiting:
+        flash(gettext("#%(id)d: already waiting for approval; not submitted again.", id=post_id), "error")
     for post_id, why in outcome.refused:
         flash(f"#{post_id}: {say(why)}", "error")
     for post_id, _why in outcome.forbidden:

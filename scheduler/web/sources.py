@@ -31,6 +31,18 @@ WORKER = "dashboard (sources)"
 MAX_BACKFILL = 100
 
 
+def kind_name(kind: str) -> str:
+    """What a source is, in the reader's words (a feed, an archive page, a folder, a mailbox)."""
+    names = {
+        "feed": gettext("Feed"),
+        "page": gettext("Archive page"),
+        "folder": gettext("Folder"),
+        "imap": gettext("Mailbox"),
+        "webhook": gettext("Webhook"),
+    }
+    return names.get(kind, kind)
+
+
 def _page(form: MultiDict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
     try:
         accounts = sorted(wiring().setup.ready)  # (platform, name): the form sends `platform:name`
@@ -44,6 +56,7 @@ def _page(form: MultiDict[str, str] | None = None, status: int = 200) -> tuple[s
             default_platforms=wiring().settings.platforms,
             accounts=accounts,
             form=form,
+            kind_name=kind_name,
         ),
         status,
     )

@@ -105,6 +105,10 @@ def test_signing_in_and_the_queue_in_a_real_browser_with_no_serious_accessibilit
     page.get_by_label("Beitrag 2 verschieben auf").press("Enter")
     page.wait_for_load_state()
     assert page.locator('section.day[data-day="2030-01-11"] li.card[data-post="2"]').count() == 1
+    page.route("**/api/posts/*/move", lambda route: route.abort())  # the network fails mid-drag
+    page.drag_and_drop('li.card[data-post="3"]', 'section.day[data-day="2030-01-10"]')
+    page.locator("#calendar-status", has_text="Der Beitrag konnte nicht verschoben werden.").wait_for()  # in German
+    page.unroute("**/api/posts/*/move")
     page.goto(f"{served}/calendar?view=month")
     _check(page, "06-calendar-month")
     assert dialogs == []  # no script of the content ran

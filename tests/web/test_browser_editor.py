@@ -1,6 +1,7 @@
 """The post editor in a real browser (see test_browser.py): an editor types and the live counter,
 asked through editor.js, says the new length by Mastodon's rule; saves; submits for review; an
-approver approves it. Each state of the page is screenshotted and checked by axe-core (no serious
+approver approves it; a submitted draft shows its state and review as labels (no border: they
+do not look like buttons) and offers no second submit. Each state of the page is screenshotted and checked by axe-core (no serious
 or critical violation); content with markup stays text, no script of it runs."""
 
 from __future__ import annotations
@@ -59,6 +60,13 @@ def test_editing_with_the_live_counter_then_submitting_and_approving(served: str
     assert store.get(post_id).parts == ("Anmeldung: " + LONG_URL,)
     page.get_by_role("button", name="Zur Freigabe einreichen").click()  # type: ignore[attr-defined]  # reason: a Playwright page
     page.locator(".messages", has_text="Zur Freigabe eingereicht.").wait_for()  # type: ignore[attr-defined]  # reason: a Playwright page
+    assert page.get_by_role("button", name="Zur Freigabe einreichen").count() == 0  # type: ignore[attr-defined]  # reason: a Playwright page
+    assert page.locator(".facts .review").inner_text() == "wartet auf Freigabe"  # type: ignore[attr-defined]  # reason: a Playwright page
+    for label in (".facts .state", ".facts .review"):  # labels, not buttons: no border line, a tinted pill
+        look = page.locator(label).evaluate(  # type: ignore[attr-defined]  # reason: a Playwright page
+            "e => { const s = getComputedStyle(e); return [s.borderTopColor, s.backgroundColor, s.cursor]; }"
+        )
+        assert look[0] == "rgba(0, 0, 0, 0)" and look[1] != "rgba(0, 0, 0, 0)" and look[2] != "pointer", (label, look)
     _check(page, "editor-03-submitted")
     assert dialogs == []
     context.close()  # type: ignore[attr-defined]  # reason: a Playwright context

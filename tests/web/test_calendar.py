@@ -114,3 +114,24 @@ def test_a_busy_day_shows_its_first_posts_and_says_how_many_more(app: Flask, sto
     assert link is not None
     listed = client.get(html.unescape(link.group(1))).get_data(as_text=True)  # that day's posts, in the queue
     assert f"{PER_DAY + 7} posts" in listed and "Meldung" not in listed  # not Tuesday's
+
+
+def test_the_page_gives_the_drag_script_its_failure_words_in_the_readers_language(app: Flask, store: Store):
+    queue_posts(store, 1, state=State.SCHEDULED)
+    client = app.test_client()
+    sign_in(client, "erika")
+    page = client.get("/calendar").get_data(as_text=True)
+    status = re.search(r'<p id="calendar-status"[^>]*>', page)
+    assert status is not None
+    assert 'data-failed="Der Beitrag konnte nicht verschoben werden.' in status.group(0)
+    english_page = english(client).get("/calendar").get_data(as_text=True)
+    assert 'data-failed="The post could not be moved.' in english_page
+
+
+def test_a_long_text_on_a_card_is_cut_with_an_ellipsis(app: Flask, store: Store):
+    queue_posts(store, 1, state=State.SCHEDULED, text="Wort {n} " + "Sommerfest im Familienzentrum " * 10)
+    client = app.test_client()
+    sign_in(client, "erika")
+    card = client.get("/calendar").get_data(as_text=True).split('<p class="text">')[1].split("</p>")[0]
+    assert card.endswith("…") and "..." not in card
+    assert len(card) <= 140

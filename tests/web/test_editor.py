@@ -522,3 +522,98 @@ def test_a_submitted_draft_says_it_waits_for_approval_and_a_rejected_one_says_so
     editor.post(f"/posts/{post_id}", data={"part": ["Einladung zum Fachtag in Köln"], "csrf_token": csrf})
     page = _text(editor, f"/posts/{post_id}")
     assert "rejected: see the comments" not in page and "waiting for approval" not in page  # edited since
+
+
+# -- after submitting, and after an approved post is edited ----------------------------------------
+
+
+def test_a_submitted_draft_offers_no_second_submit_until_it_is_edited(app: Flask, store: Store):
+    post_id = _add(store, "Einladung zum Fachtag")
+    editor, csrf = _client(app, "erika")
+    page = _text(editor, f"/posts/{post_id}")
+    assert f"/posts/{post_id}/submit" in page and "Zur Freigabe einreichen" in page
+    editor.post(f"/posts/{post_id}/submit", data={"csrf_token": csrf})
+    page = _text(editor, f"/posts/{post_id}")
+    assert "Zur Freigabe eingereicht." in page and "wartet auf Freigabe" in page
+    assert f"/posts/{post_id}/submit" not in page and "Zur Freigabe einreichen" not in page
+    assert "Der Beitrag wartet auf eine Freigabe" in page  # the review section says what happens next
+    editor.post(f"/posts/{post_id}", data={"part": ["Einladung zum Fachtag in Köln"], "csrf_token": csrf})
+    page = _text(editor, f"/posts/{post_id}")
+    assert f"/posts/{post_id}/submit" in page and "wartet auf Freigabe" not in page  # edited: submit it again
+
+
+def test_a_second_submit_records_nothing_and_says_the_post_already_waits(app: Flask, store: Store):
+    post_id = _add(store, "Einladung zum Fachtag")
+    editor, csrf = _client(app, "erika")
+    editor.post(f"/posts/{post_id}/submit", data={"csrf_token": csrf})
+    before = store.history(post_id)
+    answer = english(editor).post(f"/posts/{post_id}/submit", data={"csrf_token": csrf})  # forged, or a second tab
+    assert answer.status_code == 303
+    assert store.history(post_id) == before
+    assert [change.reason for change in before].count("submitted for review") == 1
+    page = _text(editor, f"/posts/{post_id}")
+    assert "Not submitted again: the post is already waiting for approval." in page
+    assert "Submitted for review." not in page
+
+
+def test_a_rejected_draft_may_be_submitted_again(app: Flask, store: Store):
+    post_id = _add(store, "Einladung zum Fachtag", actor="erika")
+    editor, csrf = _client(app, "erika")
+    editor.post(f"/posts/{post_id}/submit", data={"csrf_token": csrf})
+    approver, approver_csrf = _client(app, "anton")
+    approver.post(f"/posts/{post_id}/reject", data={"comment": "Bitte den Ort nennen.", "csrf_token": approver_csrf})
+    assert f"/posts/{post_id}/submit" in _text(editor, f"/posts/{post_id}")
+    editor.post(f"/posts/{post_id}/submit", data={"csrf_token": csrf})
+    assert [change.reason for change in store.history(post_id)].count("submitted for review") == 2
+
+
+def test_an_approver_is_offered_submit_only_for_a_post_they_prepared(app: Flask, store: Store):
+    others = _add(store, "Von Erika", actor="erika")
+    own = _add(store, "Von Anton", account="regional", actor="anton")
+    approver, _ = _client(app, "anton")
+    page = _text(approver, f"/posts/{others}")
+    assert f"/posts/{others}/submit" not in page  # they approve or reject it themselves
+    assert f"/posts/{others}/approve" in page and f"/posts/{others}/reject" in page
+    page = _text(approver, f"/posts/{own}")
+    assert f"/posts/{own}/submit" in page  # four-eyes: another approver decides, so they ask for it
+    assert f"/posts/{own}/approve" not in page
+
+
+def test_saving_an_approved_posts_text_says_it_must_be_approved_again(app: Flask, store: Store):
+    post_id = _add(store, "Unser Sommerfest am Samstag")
+    draft = _add(store, "Noch ein Entwurf", account="regional")
+    store.transition(post_id, State.SCHEDULED, reason="approved", now=NOW, actor="anton")
+    editor, csrf = _client(app, "erika")
+    editor.post(f"/posts/{post_id}", data={"part": ["Unser Sommerfest am Sonntag"], "csrf_token": csrf})
+    assert store.get(post_id).state == State.DRAFT
+    page = _text(editor, f"/posts/{post_id}")
+    assert "Gespeichert. Der Beitrag war freigegeben und muss neu freigegeben werden." in page
+    english(editor).post(f"/posts/{post_id}", data={"part": ["Unser Sommerfest am Sonntag!"], "csrf_token": csrf})
+    page = _text(editor, f"/posts/{post_id}")  # a draft now: saved, nothing more to say
+    assert "Saved." in page and "must be approved again" not in page
+    editor.post(f"/posts/{draft}", data={"part": ["Noch ein Entwurf!"], "csrf_token": csrf})
+    assert "must be approved again" not in _text(editor, f"/posts/{draft}")
+
+
+def test_saving_an_approved_posts_alt_texts_says_it_must_be_approved_again(app: Flask, store: Store):
+    post_id = _add(store, "Unser Sommerfest", images=(Image("/srv/bilder/fest.jpg", "Kinder beim Fest"),))
+    store.transition(post_id, State.SCHEDULED, reason="approved", now=NOW, actor="anton")
+    editor, csrf = _client(app, "erika")
+    editor.post(f"/posts/{post_id}/images", data={"alt": ["Kinder tanzen beim Fest"], "csrf_token": csrf})
+    assert store.get(post_id).state == State.DRAFT
+    page = _text(editor, f"/posts/{post_id}")
+    assert "Alternativtexte gespeichert. Der Beitrag war freigegeben und muss neu freigegeben werden." in page
+    english(editor).post(f"/posts/{post_id}/images", data={"alt": ["Kinder tanzen"], "csrf_token": csrf})
+    page = _text(editor, f"/posts/{post_id}")
+    assert "Alt texts saved." in page and "must be approved again" not in page
+
+
+def test_a_one_part_posts_text_box_is_named_once_on_screen(app: Flask, store: Store):
+    post_id = _add(store, "Hallo")
+    editor, _ = _client(app, "erika")
+    page = _text(editor, f"/posts/{post_id}")
+    assert '<h2 id="text-heading">Text</h2>' in page  # the section's heading shows the word
+    assert '<label for="part-1" class="visually-hidden">Text</label>' in page  # the box keeps its name
+    threaded = _add(store, "Teil eins", "Teil zwei")
+    page = _text(editor, f"/posts/{threaded}")
+    assert '<label for="part-1">Teil 1 von 2</label>' in page

@@ -107,3 +107,35 @@ def test_state_names_read_as_words_in_english(app: Flask, store: Store):
     sign_in(client, "erika")
     page = client.get("/queue").get_data(as_text=True)
     assert "needs attention" in page and ">needs_attention<" not in page
+
+
+def test_an_editor_submits_chosen_drafts_for_review_in_bulk_and_refusals_are_named(app: Flask, store: Store):
+    drafts = queue_posts(store, 3)
+    (scheduled,) = queue_posts(store, 1, state=State.SCHEDULED, text="Schon geplant {n}")
+    client = app.test_client()
+    csrf = sign_in(client, "erika")
+    page = client.get("/queue").get_data(as_text=True)
+    assert '<button type="submit" name="action" value="submit">Zur Freigabe einreichen</button>' in page
+    client.post("/queue/bulk", data={"action": "submit", "post": [str(drafts[0])], "csrf_token": csrf})
+    answer = client.post(
+        "/queue/bulk", data={"action": "submit", "post": [*map(str, drafts), str(scheduled)], "csrf_token": csrf}
+    )
+    assert answer.status_code == 302
+    for post_id in drafts:
+        reasons = [change.reason for change in store.history(post_id)]
+        assert reasons.count("submitted for review") == 1  # the one submitted before: not twice
+        assert store.history(post_id)[-1].actor == "erika" and store.get(post_id).state == State.DRAFT
+    assert store.history(scheduled)[-1].reason == "imported"  # not a draft: nothing recorded
+    page = client.get("/queue").get_data(as_text=True)
+    assert "2 Beiträge zur Freigabe eingereicht." in page
+    assert f"#{drafts[0]}: wartet bereits auf Freigabe; nicht erneut eingereicht." in page
+    assert f"#{scheduled}: Beitrag {scheduled} ist" in page  # why: it is no draft
+    assert page.count('<span class="review submitted">wartet auf Freigabe</span>') == 3
+
+
+def test_bulk_submit_needs_the_forms_csrf_token(app: Flask, store: Store):
+    drafts = queue_posts(store, 1)
+    client = app.test_client()
+    sign_in(client, "erika")
+    assert client.post("/queue/bulk", data={"action": "submit", "post": [str(drafts[0])]}).status_code == 400
+    assert len(store.history(drafts[0])) == 1

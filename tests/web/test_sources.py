@@ -35,7 +35,7 @@ def test_the_sources_are_listed_with_their_checks_and_an_error_with_markup_is_sh
     sign_in(client, "erika")
     page = client.get("/sources", headers={"Accept-Language": "de-DE"}).get_data(as_text=True)
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; 503" in page
-    assert "feed: https://example.org/feed.xml" in page
+    assert "Feed: https://example.org/feed.xml" in page  # what it is, in words
     assert "scheitert (1 Prüfung in Folge)" in page
     assert "Mo. 7. Jan. 2030, 09:00 +01:00" in page and "Mo. 7. Jan. 2030, 09:15 +01:00" in page  # last, next
     assert "als Entwürfe, die auf Freigabe warten" in page
@@ -123,3 +123,23 @@ def test_an_admin_removes_a_source_and_an_unknown_one_is_named(app: Flask, store
     assert store.sources() == []
     again = client.post("/sources/ordner/pause", data={"csrf_token": csrf}, follow_redirects=True)
     assert "no source named &#39;ordner&#39;; the sources are: none" in again.get_data(as_text=True)
+
+
+def test_each_kind_of_source_is_named_in_the_readers_words(app: Flask, store: Store, tmp_path: Path):
+    for source in (
+        WatchedSource(name="netz", kind="feed", location="https://example.org/feed.xml"),
+        WatchedSource(name="archiv", kind="page", location="https://example.org/archiv", pattern="re:/ausgabe-"),
+        WatchedSource(name="ordner", kind="folder", location=str(tmp_path)),
+        WatchedSource(name="post", kind="imap", location="imaps://presse@mail.example.org/INBOX"),
+    ):
+        store.add_source(source, now=NOW)
+    client = app.test_client()
+    sign_in(client, "erika")
+    page = client.get("/sources").get_data(as_text=True)
+    for words in ("Feed: https://example.org/feed.xml", "Archivseite: https://example.org/archiv"):
+        assert words in page
+    assert f"Ordner: {tmp_path}" in page and "Postfach: imaps://presse@mail.example.org/INBOX" in page
+    assert "folder:" not in page and "imap:" not in page and "page: https" not in page
+    page = english(client).get("/sources").get_data(as_text=True)
+    assert "Archive page: https://example.org/archiv" in page and f"Folder: {tmp_path}" in page
+    assert "Mailbox: imaps://presse@mail.example.org/INBOX" in page

@@ -1,5 +1,7 @@
 // Drag a post's card onto another day: the same move as the card's own form (which works by
-// keyboard and without this script), sent as JSON with the page's CSRF token.
+// keyboard and without this script), sent as JSON with the page's CSRF token. Every word it shows
+// comes from the page, in the reader's language: the server's answer, or #calendar-status's
+// data-failed when there is none.
 (function () {
   "use strict";
   const grid = document.querySelector(".calendar[data-csrf]");
@@ -47,11 +49,11 @@
             sessionStorage.setItem("calendar-message", result.body.message);
             window.location.reload();
           } else {
-            status.textContent = result.body.error;
+            status.textContent = result.body.error || status.dataset.failed;
           }
         })
         .catch(function () {
-          status.textContent = status.dataset.failed || "The post could not be moved.";
+          status.textContent = status.dataset.failed;
         });
     });
   });
