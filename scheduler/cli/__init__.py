@@ -205,15 +205,21 @@ def local(moment: dt.datetime, timezone: str) -> str:
 
 class _WarningLines(logging.Handler):
     """Warnings logged while a command runs, as `warning: …` lines on stderr (the daemon's `run`
-    replaces this with its own time-stamped log, see `daemon_logging`)."""
+    replaces this with its own time-stamped log, see `daemon_logging`). An unexpected error logged
+    with its exception (`log.exception`; a dashboard page that failed under `serve`) is followed by
+    its traceback, for whoever looks into it."""
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            click.echo(f"{record.levelname.lower()}: {record.getMessage()}", err=True)
+            line = f"{record.levelname.lower()}: {record.getMessage()}"
+            if record.exc_info and record.exc_info[0] is not None:
+                line += "\n" + _TRACEBACKS.formatException(record.exc_info)
+            click.echo(line, err=True)
         except Exception:  # noqa: BLE001  # reason: a broken stderr must not stop the command
             self.handleError(record)
 
 
+_TRACEBACKS = logging.Formatter()
 WARNING_LINES = _WarningLines(logging.WARNING)
 
 #: Libraries whose routine log lines say nothing a person running the daemon needs: APScheduler's

@@ -3,13 +3,18 @@ as the command line. Today it serves the webhook (`hooks`); the dashboard grows 
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, jsonify, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from scheduler.errors import SchedulerError
+
 if TYPE_CHECKING:
+    from scheduler.models import User
     from scheduler.wiring import Wiring
 
 #: Where the app keeps its wiring (`app.extensions[WIRING]`).
@@ -19,7 +24,8 @@ WIRING = "scheduler.wiring"
 def create_app(wiring: Wiring) -> Flask:
     """The app for `wiring`'s settings: the dashboard (every page behind a sign-in, see `auth`) and
     the webhook (`hooks`). Requests larger than an issue may be are refused (413) before they are
-    read. The webhook answers JSON `{"error": "…"}`, the pages an HTML page in the reader's language."""
+    read. The webhook answers JSON `{"error": "…"}`, the pages an HTML page in the reader's language
+    with a way on (see `_error`)."""
     app = Flask(__name__)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # reason: Flask's DefaultJSONProvider has it; the base class does not declare it
     app.config["MAX_CONTENT_LENGTH"] = wiring.settings.max_issue_bytes
@@ -54,16 +60,41 @@ def create_app(wiring: Wiring) -> Flask:
 
     @app.errorhandler(HTTPException)
     def _error(error: HTTPException) -> tuple[Response | str, int]:
+        """Every refused or failed request: the webhook's JSON, the dashboard scripts' JSON, or a
+        page in the reader's language with a way on — back to the page the reader came from (this
+        site's only), the queue, or signing in. An unexpected error (500) was logged with its
+        traceback before (Flask's `log_exception`); its page says only that it happened."""
         code = error.code or 500
         if request.blueprint == "hooks" or request.path.startswith("/api/"):
             words = {
                 413: f"the body is larger than an issue may be (SCHEDULER_MAX_ISSUE_BYTES={wiring.settings.max_issue_bytes})"
             }
+            if code == 500 and request.blueprint != "hooks":
+                words[500] = _page_error(code, error)[1]
             return jsonify(error=words.get(code, error.description or error.name)), code
+        if g.get("user") is None:  # refused before the sign-in was looked at (CSRF, no such page)
+            g.user = _signed_in()
         title, words_ = _page_error(code, error)
-        return render_template("error.html", code=code, title=title, words=words_), code
+        back = request.referrer if _same_site(request.referrer) and request.referrer != request.url else ""
+        path = urlsplit(back)
+        back_path = path.path + (f"?{path.query}" if path.query else "")
+        return render_template("error.html", code=code, title=title, words=words_, back=back, back_path=back_path), code
 
     return app
+
+
+def _signed_in() -> User | None:
+    """Who this request's session is signed in as, for an error page's navigation (None when no
+    one is, or the database cannot say)."""
+    from scheduler.web.auth import session_user
+
+    with contextlib.suppress(SchedulerError):
+        return session_user()
+    return None
+
+
+def _same_site(address: str | None) -> bool:
+    return bool(address) and (address or "").startswith(request.host_url)
 
 
 def _favicon() -> WerkzeugResponse:
@@ -72,6 +103,8 @@ def _favicon() -> WerkzeugResponse:
 
 
 def _page_error(code: int, error: HTTPException) -> tuple[str, str]:
+    """An error page's title and words, in the reader's language: none of Werkzeug's English (a
+    view's own words, `abort(400, gettext(…))`, are shown as they are, but never a failure's)."""
     from scheduler.web.i18n import gettext
 
     if code == 403:
@@ -82,7 +115,31 @@ def _page_error(code: int, error: HTTPException) -> tuple[str, str]:
         )
     if code == 404:
         return gettext("Not found"), gettext("There is no such page.")
-    return error.name, error.description or ""
+    if code == 405:
+        return gettext("Not possible here"), gettext(
+            "This address cannot be opened like this (a form's address opened again, for instance). "
+            "Go back, or start again from the queue."
+        )
+    if code == 413:
+        from babel.numbers import format_decimal
+
+        from scheduler.web.auth import wiring
+        from scheduler.web.i18n import locale
+
+        size = format_decimal(wiring().settings.max_issue_bytes / 1_000_000, format="#,##0.###", locale=locale())
+        return gettext("Too large"), gettext(
+            "What was sent is larger than the dashboard takes: at most %(size)s MB.", size=size
+        )
+    if code >= 500:
+        return gettext("Something went wrong"), gettext(
+            "The dashboard could not finish this. The error has been recorded in the server's log. "
+            "Go back and try again; if it happens again, tell your administration."
+        )
+    if error.description and error.description != type(error).description:  # the view's own words
+        return gettext("Something went wrong"), error.description
+    return gettext("Something went wrong"), gettext(
+        "The request could not be completed (error %(code)d). Go back and try again.", code=code
+    )
 
 
 def _languages(app: Flask, wiring: Wiring) -> None:

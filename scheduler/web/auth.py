@@ -81,16 +81,23 @@ def start_session(user: User) -> None:
     csrf_token()
 
 
+def session_user() -> User | None:
+    """The user this request's session is signed in as: None when it is not, or the user was
+    removed or has a new password since (see `stamp`)."""
+    name = session.get("user")
+    if not isinstance(name, str):
+        return None
+    found = wiring().store.user(name)
+    return found if found is not None and session.get("stamp") == stamp(found) else None
+
+
 def _load_user() -> Response | None:
     g.user = None
     if request.routing_exception is not None:  # no such page or method: its error, signed in or not
         return None
-    name = session.get("user")
-    if isinstance(name, str):
-        g.user = wiring().store.user(name)
-        if g.user is None or session.get("stamp") != stamp(g.user):  # removed, or a new password since
-            g.user = None
-            session.clear()
+    g.user = session_user()
+    if g.user is None and isinstance(session.get("user"), str):  # removed, or a new password since
+        session.clear()
     if request.endpoint in PUBLIC or g.user is not None:
         return None
     if request.path.startswith("/api/"):

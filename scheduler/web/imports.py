@@ -182,6 +182,16 @@ def queue() -> Response | str | tuple[str, int]:
     return redirect(url_for("queue.index", state="draft" if drafts else "scheduled"))
 
 
+@imports.get("/import/preview")
+@imports.get("/import/queue")
+def read_again() -> Response:
+    """A step's address opened rather than sent — a sign-in after the session ended comes back to
+    it so: the issue the step carried is gone; the import page says to read it in again."""
+    require("import")
+    flash(gettext("Please read in the issue again – the session had expired."), "error")
+    return redirect(url_for("imports.form"))
+
+
 @imports.errorhandler(RequestEntityTooLarge)
 def _too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
     """A body above MAX_CONTENT_LENGTH: refused before it is read (and before the sign-in is
