@@ -46,6 +46,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from scheduler.errors import InputError, SchedulerError
+from scheduler.web import naming
 from scheduler.web.auth import require, user, wiring
 from scheduler.web.i18n import gettext, ngettext, say
 
@@ -159,11 +160,20 @@ def queue() -> Response | str | tuple[str, int]:
         return _preview_again(given, issues, logged, chosen, error=words, misfits=report.misfits)
     drafts = wiring().settings.require_approval
     added = len(report.added)
-    if drafts:
+    if not added and report.skipped:
+        flash(
+            ngettext(
+                "This issue is queued already (%(num)d post); nothing was added.",
+                "This issue is queued already (%(num)d posts); nothing was added.",
+                report.skipped,
+            ),
+            "done",
+        )
+    elif drafts:
         flash(ngettext("%(num)d post queued as draft.", "%(num)d posts queued as drafts.", added), "done")
     else:
         flash(ngettext("%(num)d post queued and scheduled.", "%(num)d posts queued and scheduled.", added), "done")
-    if report.skipped:
+    if report.skipped and added:
         flash(
             ngettext("%(num)d post was queued already.", "%(num)d posts were queued already.", report.skipped), "done"
         )
@@ -200,10 +210,8 @@ def _too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
 
     from scheduler.web.i18n import locale
 
-    size = format_decimal(wiring().settings.max_issue_bytes, locale=locale())
-    words = gettext(
-        "This is larger than an issue may be: at most %(size)s bytes (SCHEDULER_MAX_ISSUE_BYTES).", size=size
-    )
+    size = format_decimal(wiring().settings.max_issue_bytes / 1_000_000, format="#,##0.###", locale=locale())
+    words = gettext("This is larger than an issue may be: at most %(size)s MB.", size=size)
     name = session.get("user")
     signed_in = g.get("user") or (wiring().store.user(name) if isinstance(name, str) else None)
     if signed_in is None:
@@ -355,7 +363,7 @@ def _preview_page(
                         "Item %(number)d (%(title)s) on %(platforms)s: %(warning)s",
                         number=said.number,
                         title=said.title or _first_words(issue, said.number),
-                        platforms=", ".join(said.platforms),
+                        platforms=", ".join(naming.title(platform) for platform in said.platforms),
                         warning=say(said.warning),
                     )
                     for said in item_warnings([issue_preview])
@@ -382,6 +390,7 @@ def _preview_page(
         drafts=wiring().settings.require_approval,
         error=error,
         old_days=OLD_DAYS,
+        ago=_ago,
     )
     return (page, status) if status != 200 else page
 
@@ -414,6 +423,17 @@ def _age(issue: Issue) -> int:
         return 0
     today = wiring().clock().astimezone(ZoneInfo(wiring().settings.timezone)).date()
     return max(0, (today - issue.date).days)
+
+
+def _ago(days: int) -> str:
+    """`days` ago in the reader's words, rounded as people say it: "vor 2 Jahren", "2 years ago"."""
+    import datetime as dt
+
+    from babel.dates import format_timedelta
+
+    from scheduler.web.i18n import locale
+
+    return format_timedelta(dt.timedelta(days=-days), add_direction=True, locale=locale())
 
 
 def _first_words(issue: Issue, number: int) -> str:

@@ -95,7 +95,7 @@ def test_a_made_up_password_is_shown_once_and_lets_the_user_sign_in(app: Flask, 
     assert answer.status_code == 200
     page = answer.get_data(as_text=True)
     shown = re.search(r"<code>([^<]+)</code>", page)
-    assert shown is not None and "Das neue Passwort von carl" in page
+    assert shown is not None and "Das Passwort für carl" in page
     assert len(shown.group(1)) >= team.MIN_PASSWORD
     assert _roles(store)["carl"] == Role.EDITOR
     assert _signs_in(app, "carl", shown.group(1))
@@ -147,7 +147,7 @@ def test_the_last_admin_stays_and_an_admin_cannot_remove_or_demote_themselves(ap
     client = app.test_client()
     csrf = sign_in(client, "ada")
     client.post("/users/ada/role", data={"role": "editor", "csrf_token": csrf})
-    assert "ada hat als Einzige/r die Rolle Administration" in _page(client)
+    assert "ada ist die einzige Person mit der Rolle Administration" in _page(client)
     client.post("/users/ada/remove", data={"csrf_token": csrf})
     assert "Geben Sie zuerst einer anderen Person die Rolle Administration." in _page(client)
     assert _roles(store)["ada"] == Role.ADMIN
