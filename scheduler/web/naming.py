@@ -63,15 +63,20 @@ def namer(wiring: Wiring) -> Callable[..., str]:
     return name
 
 
-def configured_platforms(wiring: Wiring) -> set[str]:
-    """The platforms with an account in the settings or the token store, complete or not (none
+def configured_accounts(wiring: Wiring) -> set[tuple[str, str]]:
+    """The accounts (platform, name) in the settings or the token store, complete or not (none
     when the settings cannot be read: the Accounts page says why) — for the pages' filters, which
     must not fail because one account is half-configured."""
     try:
         setup = wiring.setup
     except ConfigError:
         return set()
-    return {platform for platform, _ in (*setup.ready, *setup.broken)}
+    return {*setup.ready, *setup.broken}
+
+
+def configured_platforms(wiring: Wiring) -> set[str]:
+    """The platforms of `configured_accounts`."""
+    return {platform for platform, _ in configured_accounts(wiring)}
 
 
 def _identity(platform: str, account: object) -> str:

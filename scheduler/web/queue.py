@@ -39,9 +39,11 @@ def home() -> Response:
 def index() -> str:
     states = [state for state in request.args.getlist("state") if state in set(State)] or list(OPEN)
     platform = request.args.get("platform", "")
-    account = request.args.get("account", "")
+    account = request.args.get("account", "")  # platform:name, as the account filter sends it
     store = wiring().store
-    platforms, accounts = [platform] if platform else [], [account] if account else []
+    of, colon, name = account.rpartition(":") if ":" in account else ("", "", account)
+    platforms = [platform] if platform else [of] if colon and of else []
+    accounts = [name] if name else []
     day, start, end = _day(request.args.get("day", ""))
     shown = store.list_posts(states=states, platforms=platforms, accounts=accounts, start=start, end=end, limit=PAGE)
     if len(shown) < PAGE:
@@ -57,6 +59,7 @@ def index() -> str:
         platform=platform,
         account=account,
         platforms=sorted(naming.configured_platforms(wiring()) | {post.platform for post in shown}),
+        accounts=sorted(naming.configured_accounts(wiring()) | {(post.platform, post.account) for post in shown}),
         day=day,
         reviews=approval.reviews(store, [post.id for post in shown if post.state == State.DRAFT]),
     )

@@ -139,3 +139,25 @@ def test_bulk_submit_needs_the_forms_csrf_token(app: Flask, store: Store):
     sign_in(client, "erika")
     assert client.post("/queue/bulk", data={"action": "submit", "post": [str(drafts[0])]}).status_code == 400
     assert len(store.history(drafts[0])) == 1
+
+
+def test_the_account_filter_offers_the_accounts_by_name_and_shows_only_that_accounts_posts(app: Flask, store: Store):
+    from scheduler.models import Content
+    from scheduler.storage import NewPost
+    from tests.web.conftest import NOW
+
+    queue_posts(store, 2, text="Mastodon-Meldung {n}")
+    store.add(
+        [NewPost("presse-1", "linkedin", "presse", NOW + dt.timedelta(days=2), Content(("Presse-Meldung",), "de"))],
+        state=State.DRAFT,
+        now=NOW,
+        reason="imported",
+    )
+    client = app.test_client()
+    sign_in(client, "erika")
+    page = client.get("/queue", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert '<option value="linkedin:presse">LinkedIn · presse</option>' in page
+    assert '<option value="mastodon:default">Mastodon</option>' in page
+    page = client.get("/queue?account=linkedin:presse").get_data(as_text=True)
+    assert "Presse-Meldung" in page and "Mastodon-Meldung" not in page
+    assert '<option value="linkedin:presse" selected>' in page
