@@ -35,6 +35,14 @@ def test_history_sources_accounts_and_users_in_a_real_browser(served: str, brows
     page.keyboard.press("Enter")
     page.wait_for_url(f"{served}/queue")
 
+    # a long post shows its start in the queue (three lines), not a screen of text per row
+    (long_post,) = queue_posts(store, 1, text="Lange Meldung {n}: " + "Viel Text zu einem Thema. " * 60)
+    page.goto(f"{served}/queue")
+    row = page.locator(f"tr:has(#post-{long_post})")
+    height = row.bounding_box()["height"]
+    assert height < 110, height  # three lines of text and the cell's padding
+    assert "Viel Text zu einem Thema." in row.inner_text()
+
     page.goto(f"{served}/history")
     assert page.get_by_role("link", name="Auf Mastodon ansehen").count() == 1
     _check(page, "history")
