@@ -50,13 +50,21 @@ def dead_ends(
     link_available: bool,
     options_file: str,
     relative: Sequence[str] = (),
+    borrowed: Sequence[str] = (),
 ) -> list[str]:
     """Warnings for a post whose text is `text`: shortened without a link to read on, pointing to a
     link it does not have, linking through a mailing tool's click tracker, or with links lost
     because they are `relative` to a web address the issue's file does not say. `link_available`:
-    the item or the issue has a link (the template left it out)."""
+    the item or the issue has a link (the template left it out). `borrowed`: the words of the
+    item's own text in the post that point to a link ("hier") when the item has no link of its
+    own and the post's is the issue's page — they may have meant another."""
     said = [] if has_link else pointers(text)
     warnings: list[str] = []
+    if has_link and borrowed:  # its link is the issue's page: a "hier" may have meant another
+        warnings.append(
+            f"says {_quoted(borrowed)} but links only to the issue's web page; "
+            "if it points somewhere else, give the item that link"
+        )
     if relative:  # the link the post lacks, if it lacks one, is the one lost: one fix for both
         warnings.append(_relative(relative, said, options_file))
     elif not has_link:

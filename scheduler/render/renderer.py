@@ -19,7 +19,7 @@ from scheduler.platforms import registry
 from scheduler.render import environment
 from scheduler.render.fitting import MARKER, Fitted, fit
 from scheduler.render.helpers import add_utm, format_hashtags, link_in_text, paragraphs, phrases, tag_links
-from scheduler.render.readon import dead_ends
+from scheduler.render.readon import dead_ends, pointers
 from scheduler.text.entities import url_spans
 from scheduler.text.length import Measure
 
@@ -235,6 +235,9 @@ class Renderer:
             link_available=bool(link),
             options_file=_options_file(issue.source),
             relative=item.relative,
+            borrowed=[word for word in pointers(item.body) if word in chosen.text]
+            if not item.url and issue.options.link
+            else (),
         )
         return post(
             content=said(fitted.parts, links=links),

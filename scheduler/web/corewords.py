@@ -103,6 +103,7 @@ TEMPLATES: tuple[str, ...] = (
     N_("{where}: no password; set SCHEDULER_IMAP_PASSWORD"),
     N_("shortened without a link to read on: {fix}"),
     N_("says {words} but has no link: {fix}"),
+    N_("says {words} but links only to the issue's web page; if it points somewhere else, give the item that link"),
     N_("the template does not show {{ link }}; add it to the template"),
     N_('add link = "https://…" (the issue\'s web page) to {file}, or a link to the item'),
     N_(

@@ -101,6 +101,20 @@ def test_the_example_radio_item_says_hier_and_gets_a_warning_without_a_link(exam
     assert any("hier" in warning for warning in post.warnings)
 
 
+def test_a_hier_whose_post_links_only_to_the_issue_page_is_said_to_do_so(example_issue):
+    issue = dataclasses.replace(example_issue, options=IssueOptions(link=ISSUE_LINK))
+    post = Renderer(TEMPLATES).render(issue, issue.items[4], "linkedin")
+    assert "hören Sie hier" in post.text and ISSUE_LINK in post.text
+    assert post.warnings == (
+        'says "hier" but links only to the issue\'s web page; if it points somewhere else, give the item that link',
+    )
+    # an item with a link of its own: its "hier" is that link, nothing to say
+    linked, item = _with(issue, 4, link=ITEM_LINK, links=(ITEM_LINK,))
+    assert Renderer(TEMPLATES).render(linked, item, "linkedin").warnings == ()
+    # the issue's page with no "hier": nothing to say either
+    assert Renderer(TEMPLATES).render(issue, issue.items[0], "linkedin").warnings == ()
+
+
 def test_an_inline_link_is_not_added_a_second_time(example_issue):
     body = f"Der Deutsche Verein hat Empfehlungen veröffentlicht: {ITEM_LINK} Sie richten sich an Kommunen."
     issue, item = _with(example_issue, 5, body=body, links=(ITEM_LINK,))
@@ -132,15 +146,21 @@ def test_preview_prints_each_warning_and_strict_makes_them_a_failure(run):
     assert strict.code == 1 and "warning:" in strict.err
 
 
-def test_with_the_issue_link_the_example_has_no_dead_ends(run, tmp_path):
+def test_with_the_issue_link_the_example_has_no_dead_ends_and_its_radio_hier_is_named(run, tmp_path):
     issue = tmp_path / EXAMPLE.name
     issue.write_bytes(EXAMPLE.read_bytes())
     issue.with_suffix(".toml").write_text(f'link = "{ISSUE_LINK}"\n', encoding="utf-8")
-    result = run("preview", str(issue), "--strict", "--format", "json")
+    result = run("preview", str(issue), "--format", "json")
     assert result.code == 0, result.err
     posts = json.loads(result.out)["issues"][0]["posts"]
-    assert all(post["warnings"] == [] for post in posts)
-    assert all(post["links"] for post in posts)
+    assert all(post["links"] for post in posts)  # every post leads on
+    warned = [post for post in posts if post["warnings"]]
+    # the only warning left: the radio item's "hier" now leads to the issue's page, not the piece
+    assert warned and all("Den ganzen Radiobeitrag hören Sie hier" in post["text"] for post in warned)
+    assert {warning for post in warned for warning in post["warnings"]} == {
+        'says "hier" but links only to the issue\'s web page; if it points somewhere else, give the item that link'
+    }
+    assert run("preview", str(issue), "--strict").code == 1  # and --strict holds a pipeline for it
 
 
 def test_a_warning_shared_by_several_platforms_is_one_line_naming_them(run):

@@ -363,6 +363,8 @@ def test_the_issues_web_page_given_beside_a_text_is_the_link_of_items_without_on
     page = answer.get_data(as_text=True)
     assert answer.status_code == 200
     assert "shortened without a link to read on" not in page and "but has no link" not in page
+    # the radio item's "hier" now leads to the issue's page: said, so that its own link can be given
+    assert "Item 5 (Dass Projekte nicht nur" in page and "but links only to the issue&#39;s web page" in page
     status, _, _ = queue(client, csrf, page, ["mastodon:default"])  # the link travels with the issue
     assert status == 302
     queued = drafts(store)
